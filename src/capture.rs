@@ -1,0 +1,225 @@
+//! The numbered list of packets a session has seen: what it sent and what its
+//! sockets captured, in one sequence (#1 sent, #2 its copy on the wire, #3 the
+//! reply), kept in a bounded ring so a long listen keeps memory flat.
+//!
+//! Listener threads push; whoever prints (the executor during a command, the
+//! REPL's printer between commands) takes the packets not yet shown, in order,
+//! holding the print lock so two printers never interleave.
+
+use crate::command::Mode;
+use crate::wire::Protocol;
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Where a packet came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Handed to sendto: `bytes` is the whole packet as rawlab built it; the kernel got
+    /// `bytes[handed_from..]` (all of it, or just the payload of the IP header in kernel mode).
+    Sent {
+        mode: Mode,
+        handed_from: usize,
+        dst: Ipv4Addr,
+    },
+    /// Read from one of the session's sockets.
+    Captured { socket: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Packet {
+    pub no: u64,
+    pub time: SystemTime,
+    pub bytes: Vec<u8>,
+    /// The outermost layer of `bytes` (IPv4 for a raw IPv4 socket).
+    pub first: &'static Protocol,
+    pub origin: Origin,
+}
+
+impl Packet {
+    pub fn is_sent(&self) -> bool {
+        matches!(self.origin, Origin::Sent { .. })
+    }
+}
+
+/// Default number of packets kept.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+
+struct Inner {
+    packets: VecDeque<Arc<Packet>>,
+    next_no: u64,
+    capacity: usize,
+    /// Every packet numbered up to this one has been shown.
+    shown: u64,
+    /// Packets that fell off the ring before anyone showed them.
+    skipped: u64,
+}
+
+pub struct Store {
+    inner: Mutex<Inner>,
+    arrived: Condvar,
+    print: Mutex<()>,
+}
+
+impl Store {
+    pub fn new(capacity: usize) -> Arc<Store> {
+        Arc::new(Store {
+            inner: Mutex::new(Inner {
+                packets: VecDeque::new(),
+                next_no: 1,
+                capacity: capacity.max(1),
+                shown: 0,
+                skipped: 0,
+            }),
+            arrived: Condvar::new(),
+            print: Mutex::new(()),
+        })
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        // A printer that panicked mid-render leaves the data intact; keep going.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a packet and returns its number.
+    pub fn push(
+        &self,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+    ) -> u64 {
+        let mut g = self.inner();
+        let no = g.next_no;
+        g.next_no += 1;
+        if g.packets.len() == g.capacity
+            && let Some(old) = g.packets.pop_front()
+            && old.no > g.shown
+        {
+            g.skipped += 1;
+            g.shown = old.no;
+        }
+        g.packets.push_back(Arc::new(Packet {
+            no,
+            time,
+            bytes,
+            first,
+            origin,
+        }));
+        drop(g);
+        self.arrived.notify_all();
+        no
+    }
+
+    pub fn get(&self, no: u64) -> Option<Arc<Packet>> {
+        let g = self.inner();
+        let first = g.packets.front()?.no;
+        g.packets.get(no.checked_sub(first)? as usize).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner().packets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The packets not shown yet, in order, now marked shown; and how many fell off
+    /// the ring unseen since the last call.
+    pub fn take_unshown(&self) -> (Vec<Arc<Packet>>, u64) {
+        let mut g = self.inner();
+        let shown = g.shown;
+        let new: Vec<Arc<Packet>> = g.packets.iter().filter(|p| p.no > shown).cloned().collect();
+        if let Some(last) = new.last() {
+            g.shown = last.no;
+        }
+        (new, std::mem::take(&mut g.skipped))
+    }
+
+    /// Waits until a packet not yet shown is there, or until `deadline`.
+    pub fn wait_unshown(&self, deadline: Instant) -> bool {
+        let mut g = self.inner();
+        loop {
+            if g.packets.back().is_some_and(|p| p.no > g.shown) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            g = self
+                .arrived
+                .wait_timeout(g, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// Held while printing, so the REPL's printer and the executor never interleave.
+    pub fn print_lock(&self) -> MutexGuard<'_, ()> {
+        self.print.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn try_print_lock(&self) -> Option<MutexGuard<'_, ()>> {
+        self.print.try_lock().ok()
+    }
+
+    /// Wakes anyone waiting (used when a listener stops).
+    pub fn nudge(&self) {
+        self.arrived.notify_all();
+    }
+
+    /// Waits at most `d` for news, for the REPL's printer loop.
+    pub fn idle_wait(&self, d: Duration) {
+        let _ = self.wait_unshown(Instant::now() + d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ipv4::IPV4;
+
+    fn cap() -> Origin {
+        Origin::Captured {
+            socket: "test".into(),
+        }
+    }
+
+    #[test]
+    fn numbers_in_order_and_shows_each_once() {
+        let s = Store::new(10);
+        assert_eq!(s.push(SystemTime::now(), vec![1], &IPV4, cap()), 1);
+        assert_eq!(s.push(SystemTime::now(), vec![2], &IPV4, cap()), 2);
+        let (first, skipped) = s.take_unshown();
+        assert_eq!(first.iter().map(|p| p.no).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(skipped, 0);
+        assert!(s.take_unshown().0.is_empty());
+        assert_eq!(s.get(2).unwrap().bytes, [2]);
+        assert!(s.get(3).is_none());
+    }
+
+    #[test]
+    fn the_ring_drops_the_oldest_and_counts_what_was_never_shown() {
+        let s = Store::new(3);
+        for i in 0..5u8 {
+            s.push(SystemTime::now(), vec![i], &IPV4, cap());
+        }
+        assert_eq!(s.len(), 3);
+        assert!(s.get(2).is_none());
+        assert_eq!(s.get(3).unwrap().bytes, [2]);
+        let (new, skipped) = s.take_unshown();
+        assert_eq!(new.len(), 3);
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn waiting_ends_at_the_deadline() {
+        let s = Store::new(3);
+        assert!(!s.wait_unshown(Instant::now() + Duration::from_millis(10)));
+        s.push(SystemTime::now(), vec![], &IPV4, cap());
+        assert!(s.wait_unshown(Instant::now()));
+    }
+}

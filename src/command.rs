@@ -1,0 +1,1090 @@
+//! The command language: one line in, one [`Command`] out, or an error that
+//! says where (a byte span for the caret), what was wrong, what would be
+//! accepted, and what the user may have meant. Parsing has no side effects;
+//! it reads the template's layer stack only to resolve short field names.
+//!
+//! [`COMMANDS`] is the one table of commands: the parser dispatches on it, and
+//! `help`, completion and did-you-mean read it.
+
+use crate::suggest::closest;
+use crate::template::{Payload, Value};
+use crate::wire::{self, DATA, Field, Kind, Lookup, Protocol};
+use nom::branch::alt;
+use nom::bytes::complete::{escaped_transform, is_not, tag, take_while1};
+use nom::character::complete::{char, digit1, hex_digit1, multispace0};
+use nom::combinator::{all_consuming, map, opt, recognize, value};
+use nom::sequence::{delimited, pair, preceded};
+use nom::{IResult, Parser};
+use std::net::Ipv4Addr;
+use std::ops::Range;
+use std::time::Duration;
+
+/// How packets are handed to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// socket(AF_INET, SOCK_RAW, IPPROTO_RAW): we write the whole IP header.
+    Raw,
+    /// socket(AF_INET, SOCK_RAW, <template protocol>) with IP_HDRINCL set.
+    HdrIncl,
+    /// socket(AF_INET, SOCK_RAW, <template protocol>): the kernel writes the IP header.
+    Kernel,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::HdrIncl => "hdrincl",
+            Mode::Kernel => "kernel",
+        }
+    }
+    pub const ALL: [Mode; 3] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
+}
+
+/// What `send` was asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendArgs {
+    pub dst: Option<Ipv4Addr>,
+    pub count: u64,
+    pub every: Option<Duration>,
+}
+
+/// Largest `count` a single send accepts.
+pub const MAX_COUNT: u64 = 100_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A blank line.
+    Nothing,
+    /// `# text`: narration in a script.
+    Comment(String),
+    New(Vec<&'static Protocol>),
+    Set(&'static Field, Value),
+    SetTimeout(Duration),
+    Unset(&'static Field),
+    Payload(Payload),
+    Show,
+    Hex,
+    Mode(Mode),
+    Send(SendArgs),
+    /// `listen icmp` / `listen proto N`: an IP protocol number.
+    Listen(u8),
+    ListenOff,
+    Wait(Duration),
+    Say(String),
+    Help(Option<String>),
+    Quit,
+}
+
+/// A command's entry in the table: its syntax, what it does, an example.
+pub struct CommandInfo {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub syntax: &'static str,
+    pub summary: &'static str,
+    pub example: &'static str,
+}
+
+/// Every command, in the order `help` lists them.
+pub static COMMANDS: &[CommandInfo] = &[
+    CommandInfo {
+        name: "new",
+        aliases: &[],
+        syntax: "new STACK",
+        summary: "start a new template from a layer stack (fields at their defaults)",
+        example: "new ip/icmp",
+    },
+    CommandInfo {
+        name: "set",
+        aliases: &[],
+        syntax: "set FIELD VALUE | set timeout DURATION",
+        summary: "change one field (full or short name); or how long send waits for replies",
+        example: "set ttl 1",
+    },
+    CommandInfo {
+        name: "unset",
+        aliases: &[],
+        syntax: "unset FIELD",
+        summary: "put a field back to automatic (or its default)",
+        example: "unset icmp.checksum",
+    },
+    CommandInfo {
+        name: "payload",
+        aliases: &[],
+        syntax: "payload HEX | \"TEXT\" | time | zeros N",
+        summary: "the bytes after the last header",
+        example: "payload c0de",
+    },
+    CommandInfo {
+        name: "show",
+        aliases: &[],
+        syntax: "show",
+        summary: "the template annotated, field by field, as it will be sent",
+        example: "show",
+    },
+    CommandInfo {
+        name: "hex",
+        aliases: &[],
+        syntax: "hex",
+        summary: "a plain hex dump of the template's bytes",
+        example: "hex",
+    },
+    CommandInfo {
+        name: "mode",
+        aliases: &[],
+        syntax: "mode raw | hdrincl | kernel",
+        summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, or the kernel writes the IP header",
+        example: "mode hdrincl",
+    },
+    CommandInfo {
+        name: "send",
+        aliases: &[],
+        syntax: "send [DST] [count N] [every DURATION]",
+        summary: "send the template and show what the kernel put on the wire and what came back",
+        example: "send 127.0.0.1",
+    },
+    CommandInfo {
+        name: "listen",
+        aliases: &[],
+        syntax: "listen icmp | tcp | udp | proto N | off",
+        summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
+        example: "listen icmp",
+    },
+    CommandInfo {
+        name: "wait",
+        aliases: &["sleep"],
+        syntax: "wait DURATION",
+        summary: "pause, showing whatever the listeners capture meanwhile",
+        example: "wait 200ms",
+    },
+    CommandInfo {
+        name: "say",
+        aliases: &["echo"],
+        syntax: "say TEXT",
+        summary: "print a line of narration (for lessons)",
+        example: "say Now watch the TTL.",
+    },
+    CommandInfo {
+        name: "help",
+        aliases: &["?"],
+        syntax: "help [COMMAND]",
+        summary: "list the commands, or show one with an example",
+        example: "help send",
+    },
+    CommandInfo {
+        name: "quit",
+        aliases: &["exit", "q"],
+        syntax: "quit",
+        summary: "leave rawlab (Ctrl-D does too)",
+        example: "quit",
+    },
+];
+
+/// Finds a command by name or alias.
+pub fn command_info(name: &str) -> Option<&'static CommandInfo> {
+    let name = name.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name || c.aliases.contains(&name.as_str()))
+}
+
+/// A parse error: where (byte span of the line), what, what would do, and a guess.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub span: Range<usize>,
+    pub message: String,
+    pub expected: Option<String>,
+    pub suggestion: Option<String>,
+}
+
+impl ParseError {
+    fn new(span: Range<usize>, message: impl Into<String>) -> Self {
+        ParseError {
+            span,
+            message: message.into(),
+            expected: None,
+            suggestion: None,
+        }
+    }
+    fn expected(mut self, e: impl Into<String>) -> Self {
+        self.expected = Some(e.into());
+        self
+    }
+    fn suggest(mut self, s: Option<String>) -> Self {
+        self.suggestion = s;
+        self
+    }
+
+    /// 1-based column of the error's start, counted in characters.
+    pub fn column(&self, line: &str) -> usize {
+        line.get(..self.span.start.min(line.len()))
+            .map_or(1, |s| s.chars().count() + 1)
+    }
+}
+
+/// One word of the line, with its place.
+#[derive(Debug, Clone)]
+struct Token {
+    text: String,
+    span: Range<usize>,
+    quoted: bool,
+}
+
+/// What parsing may read: the layers of the template the line applies to.
+pub struct Context<'a> {
+    pub stack: &'a [&'static Protocol],
+}
+
+/// Splits a line into words and quoted strings, keeping each one's byte span.
+fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
+    fn quoted(i: &str) -> IResult<&str, String> {
+        delimited(
+            char('"'),
+            map(
+                opt(escaped_transform(
+                    is_not("\\\""),
+                    '\\',
+                    alt((
+                        value("\\", tag("\\")),
+                        value("\"", tag("\"")),
+                        value("\n", tag("n")),
+                        value("\r", tag("r")),
+                        value("\t", tag("t")),
+                        value("\0", tag("0")),
+                    )),
+                )),
+                Option::unwrap_or_default,
+            ),
+            char('"'),
+        )
+        .parse(i)
+    }
+    fn bare(i: &str) -> IResult<&str, &str> {
+        take_while1(|c: char| !c.is_whitespace() && c != '"').parse(i)
+    }
+
+    let mut tokens = Vec::new();
+    let mut rest = line;
+    loop {
+        let (r, _) = multispace0::<_, nom::error::Error<&str>>(rest).unwrap_or((rest, ""));
+        rest = r;
+        if rest.is_empty() {
+            break;
+        }
+        let start = line.len() - rest.len();
+        if rest.starts_with('"') {
+            match quoted(rest) {
+                Ok((r, text)) => {
+                    tokens.push(Token {
+                        text,
+                        span: start..line.len() - r.len(),
+                        quoted: true,
+                    });
+                    rest = r;
+                }
+                Err(_) => {
+                    let bad_escape = rest
+                        .char_indices()
+                        .skip(1)
+                        .scan(false, |esc, (i, c)| {
+                            let was = *esc;
+                            *esc = !was && c == '\\';
+                            Some((i, c, was))
+                        })
+                        .find(|(_, c, was)| *was && !"\\\"nrt0".contains(*c));
+                    return Err(match bad_escape {
+                        Some((i, c, _)) => ParseError::new(
+                            start + i - 1..start + i + c.len_utf8(),
+                            format!("unknown escape `\\{c}` in a string"),
+                        )
+                        .expected("one of \\\\ \\\" \\n \\r \\t \\0"),
+                        None => {
+                            ParseError::new(start..line.len(), "this string has no closing quote")
+                                .expected("text between double quotes, such as \"GET /\"")
+                                .suggest(Some(format!("{}\"", &line[start..])))
+                        }
+                    });
+                }
+            }
+        } else {
+            let (r, word) = bare(rest).expect("rest starts with a non-space, non-quote");
+            tokens.push(Token {
+                text: word.to_string(),
+                span: start..start + word.len(),
+                quoted: false,
+            });
+            rest = r;
+        }
+    }
+    Ok(tokens)
+}
+
+/// Parses one line.
+pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
+    let trimmed = line.trim_start();
+    if let Some(text) = trimmed.strip_prefix('#') {
+        return Ok(Command::Comment(text.trim().to_string()));
+    }
+    let tokens = tokenize(line)?;
+    let Some(first) = tokens.first() else {
+        return Ok(Command::Nothing);
+    };
+    let rest = &tokens[1..];
+    let end = line.len();
+    let Some(info) = command_info(&first.text).filter(|_| !first.quoted) else {
+        let names = COMMANDS
+            .iter()
+            .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()));
+        let guess = closest(&first.text, names)
+            .first()
+            .map(|n| format!("did you mean `{n}`?"));
+        return Err(ParseError::new(
+            first.span.clone(),
+            format!("unknown command `{}`", first.text),
+        )
+        .expected("a command: type `help` for the list")
+        .suggest(guess));
+    };
+    let mut args = Args {
+        tokens: rest,
+        pos: 0,
+        end,
+        info,
+    };
+    let cmd = match info.name {
+        "new" => {
+            let t = args.next("a layer stack such as ip/icmp")?;
+            Command::New(parse_stack(t)?)
+        }
+        "set" => {
+            let t = args.next("a field name such as ttl or icmp.type")?;
+            if t.text.eq_ignore_ascii_case("timeout") {
+                let d = args.next("a duration such as 500ms or 2s")?;
+                Command::SetTimeout(parse_duration(d)?)
+            } else {
+                let field = resolve_field(t, ctx)?;
+                let v = args.rest_joined(&format!(
+                    "a value for {}: {}",
+                    field.name,
+                    field.range_words()
+                ))?;
+                Command::Set(field, parse_value(field, &v)?)
+            }
+        }
+        "unset" => {
+            let t = args.next("a field name such as ip.checksum")?;
+            Command::Unset(resolve_field(t, ctx)?)
+        }
+        "payload" => {
+            let t = args.next("hex bytes, \"text\", time, or zeros N")?;
+            if !t.quoted && t.text.eq_ignore_ascii_case("time") {
+                Command::Payload(Payload::Time)
+            } else if !t.quoted && t.text.eq_ignore_ascii_case("zeros") {
+                let n = args.next("how many zero bytes, such as 56")?;
+                let count = parse_int(n)?;
+                if count > 65_000 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("{count} zero bytes would not fit in an IP packet"),
+                    )
+                    .expected("at most 65000"));
+                }
+                Command::Payload(Payload::Zeros(count as usize))
+            } else {
+                args.pos -= 1;
+                let v = args.rest_joined("hex bytes or \"text\"")?;
+                match parse_value(&DATA, &v)? {
+                    Value::Bytes(b) => Command::Payload(Payload::Bytes(b)),
+                    Value::Raw(_) => unreachable!("data.data is bytes"),
+                }
+            }
+        }
+        "show" => Command::Show,
+        "hex" => Command::Hex,
+        "mode" => {
+            let t = args.next("raw, hdrincl or kernel")?;
+            let m = Mode::ALL
+                .into_iter()
+                .find(|m| m.name().eq_ignore_ascii_case(&t.text));
+            match m {
+                Some(m) => Command::Mode(m),
+                None => {
+                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.text))
+                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header)")
+                        .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
+                }
+            }
+        }
+        "send" => Command::Send(parse_send(&mut args)?),
+        "listen" => {
+            let t = args.next("icmp, tcp, udp, proto N, or off")?;
+            match t.text.to_ascii_lowercase().as_str() {
+                "off" => Command::ListenOff,
+                "proto" => {
+                    let n = args.next("an IP protocol number, 0..=255")?;
+                    let v = parse_int(n)?;
+                    if v > 255 {
+                        return Err(ParseError::new(
+                            n.span.clone(),
+                            format!("{v} is not an IP protocol number"),
+                        )
+                        .expected("0..=255 (ip.proto is 8 bits)"));
+                    }
+                    Command::Listen(v as u8)
+                }
+                name => match wire::ipv4::PROTO_NAMES.iter().find(|(_, n)| *n == name) {
+                    Some((n, _)) if *n != 0 && *n != 255 => Command::Listen(*n as u8),
+                    _ => {
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("cannot listen for `{}`", t.text),
+                        )
+                        .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
+                        .suggest(did_you_mean(
+                            &t.text,
+                            ["icmp", "tcp", "udp", "proto", "off"],
+                        )));
+                    }
+                },
+            }
+        }
+        "wait" => {
+            let t = args.next("a duration such as 200ms")?;
+            let d = parse_duration(t)?;
+            if d > Duration::from_secs(600) {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    "that is longer than rawlab will wait",
+                )
+                .expected("at most 10m"));
+            }
+            Command::Wait(d)
+        }
+        "say" => {
+            let from = rest.first().map_or(end, |t| t.span.start);
+            args.pos = rest.len();
+            Command::Say(line[from..].trim().to_string())
+        }
+        "help" => {
+            let t = args.pos_next();
+            if let Some(t) = t
+                && command_info(&t.text).is_none()
+            {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("no command is called `{}`", t.text),
+                )
+                .expected("a command name; `help` lists them")
+                .suggest(did_you_mean(&t.text, COMMANDS.iter().map(|c| c.name))));
+            }
+            Command::Help(t.map(|t| t.text.to_ascii_lowercase()))
+        }
+        "quit" => Command::Quit,
+        other => unreachable!("command {other} has no parser"),
+    };
+    args.finish()?;
+    Ok(cmd)
+}
+
+/// The words after a command name, consumed left to right.
+struct Args<'a> {
+    tokens: &'a [Token],
+    pos: usize,
+    end: usize,
+    info: &'static CommandInfo,
+}
+
+impl<'a> Args<'a> {
+    fn next(&mut self, what: &str) -> Result<&'a Token, ParseError> {
+        match self.tokens.get(self.pos) {
+            Some(t) => {
+                self.pos += 1;
+                Ok(t)
+            }
+            None => Err(ParseError::new(
+                self.end..self.end + 1,
+                format!("`{}` needs {what}", self.info.name),
+            )
+            .expected(format!(
+                "{} (for example: {})",
+                self.info.syntax, self.info.example
+            ))),
+        }
+    }
+
+    fn pos_next(&mut self) -> Option<&'a Token> {
+        let t = self.tokens.get(self.pos);
+        self.pos += t.is_some() as usize;
+        t
+    }
+
+    /// The remaining words as one value (`payload c0 de` is `c0de`), keeping the first span.
+    fn rest_joined(&mut self, what: &str) -> Result<Token, ParseError> {
+        let first = self.next(what)?.clone();
+        let rest = &self.tokens[self.pos..];
+        self.pos = self.tokens.len();
+        if rest.is_empty() || first.quoted || rest.iter().any(|t| t.quoted) {
+            if let Some(extra) = rest.first() {
+                return Err(ParseError::new(
+                    extra.span.clone(),
+                    format!("unexpected `{}` after the value", extra.text),
+                )
+                .expected("one value"));
+            }
+            return Ok(first);
+        }
+        let text: String = std::iter::once(&first)
+            .chain(rest)
+            .map(|t| t.text.as_str())
+            .collect();
+        Ok(Token {
+            text,
+            span: first.span.start..rest.last().map_or(first.span.end, |t| t.span.end),
+            quoted: false,
+        })
+    }
+
+    fn finish(&self) -> Result<(), ParseError> {
+        match self.tokens.get(self.pos) {
+            None => Ok(()),
+            Some(t) => Err(ParseError::new(
+                t.span.start..self.tokens.last().unwrap().span.end,
+                format!("unexpected `{}`", t.text),
+            )
+            .expected(format!(
+                "{} (for example: {})",
+                self.info.syntax, self.info.example
+            ))),
+        }
+    }
+}
+
+fn did_you_mean<'a>(typed: &str, names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(typed, names)
+        .first()
+        .map(|n| format!("did you mean `{n}`?"))
+}
+
+fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseError> {
+    let mut stack: Vec<&'static Protocol> = Vec::new();
+    let mut at = t.span.start;
+    for part in t.text.split('/') {
+        let span = at..at + part.len();
+        at += part.len() + 1;
+        let name = part.to_ascii_lowercase();
+        let Some(p) = wire::protocol_named(&name) else {
+            let names = wire::PROTOCOLS.iter().map(|p| p.name);
+            return Err(ParseError::new(span, format!("unknown layer `{part}`"))
+                .expected(format!(
+                    "layers separated by /, from: {}",
+                    wire::PROTOCOLS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .suggest(did_you_mean(&name, names)));
+        };
+        if let Some(prev) = stack.last() {
+            let fits = p.ip_proto.is_some() && std::ptr::eq(*prev, &wire::ipv4::IPV4);
+            if !fits {
+                return Err(ParseError::new(
+                    span,
+                    format!("{} cannot follow {}", p.title, prev.title),
+                )
+                .expected("a stack such as ip/icmp"));
+            }
+        } else if p.ip_proto.is_some() {
+            return Err(
+                ParseError::new(span, format!("{} needs an IP layer under it", p.title))
+                    .expected(format!("ip/{}", p.name))
+                    .suggest(Some(format!("did you mean `ip/{}`?", t.text))),
+            );
+        }
+        stack.push(p);
+    }
+    Ok(stack)
+}
+
+fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError> {
+    let stack_name = ctx
+        .stack
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join("/");
+    wire::resolve(&t.text, ctx.stack).map_err(|e| match e {
+        Lookup::Unknown { suggestions } => {
+            let guess = suggestions.first().map(|s| {
+                let full = wire::resolve(s, ctx.stack).map(|f| f.name).unwrap_or(s);
+                if full == *s {
+                    format!("did you mean `{s}`?")
+                } else {
+                    format!("did you mean `{s}` ({full})?")
+                }
+            });
+            ParseError::new(t.span.clone(), format!("unknown field `{}`", t.text))
+                .expected(format!(
+                    "a field of {stack_name}, such as {}",
+                    ctx.stack
+                        .iter()
+                        .flat_map(|p| p.fields.iter().take(2).map(|f| f.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .suggest(guess)
+        }
+        Lookup::Ambiguous { candidates } => ParseError::new(
+            t.span.clone(),
+            format!("`{}` could be {}", t.text, candidates.join(" or ")),
+        )
+        .expected("the full name")
+        .suggest(Some(format!("say which: {}", candidates.join(", ")))),
+        Lookup::NotInStack { field } => ParseError::new(
+            t.span.clone(),
+            format!("{} is not in this template ({stack_name})", field.name),
+        )
+        .expected(format!("a field of {stack_name}"))
+        .suggest(Some(
+            "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
+        )),
+    })
+}
+
+/// An integer: decimal, 0x hex or 0b binary.
+fn integer(i: &str) -> IResult<&str, u128> {
+    alt((
+        map(
+            preceded(alt((tag("0x"), tag("0X"))), hex_digit1),
+            |h: &str| u128::from_str_radix(h, 16).unwrap_or(u128::MAX),
+        ),
+        map(
+            preceded(
+                alt((tag("0b"), tag("0B"))),
+                take_while1(|c| c == '0' || c == '1'),
+            ),
+            |b: &str| u128::from_str_radix(b, 2).unwrap_or(u128::MAX),
+        ),
+        map(digit1, |d: &str| d.parse().unwrap_or(u128::MAX)),
+    ))
+    .parse(i)
+}
+
+fn parse_int(t: &Token) -> Result<u128, ParseError> {
+    match all_consuming(integer).parse(t.text.as_str()) {
+        Ok((_, v)) if v != u128::MAX => Ok(v),
+        Ok(_) => Err(
+            ParseError::new(t.span.clone(), format!("`{}` is far too large", t.text))
+                .expected("a smaller number"),
+        ),
+        Err(_) => Err(
+            ParseError::new(t.span.clone(), format!("`{}` is not a number", t.text))
+                .expected("a number: decimal (64), hex (0x40) or binary (0b1000000)"),
+        ),
+    }
+}
+
+/// A duration: a number and a unit, such as 500ms, 1.5s, 20us or 2m.
+pub fn parse_duration_str(s: &str) -> Option<Duration> {
+    let parsed: IResult<&str, (&str, &str)> = all_consuming(pair(
+        recognize(pair(digit1, opt(pair(char('.'), digit1)))),
+        alt((
+            tag("ms"),
+            tag("us"),
+            tag("µs"),
+            tag("ns"),
+            tag("s"),
+            tag("m"),
+        )),
+    ))
+    .parse(s);
+    let (_, (num, unit)) = parsed.ok()?;
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ns" => n / 1e9,
+        "us" | "µs" => n / 1e6,
+        "ms" => n / 1e3,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+}
+
+fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
+    parse_duration_str(&t.text).ok_or_else(|| {
+        let hint = t
+            .text
+            .chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| format!("did you mean `{}ms`?", t.text));
+        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.text))
+            .expected("a number with a unit: 500ms, 1s, 1.5s, 200us, 2m")
+            .suggest(hint)
+    })
+}
+
+fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
+    t.text.parse::<Ipv4Addr>().map_err(|_| {
+        let looks_like_name = t.text.chars().any(|c| c.is_ascii_alphabetic());
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.text))
+            .expected("four numbers 0..=255 separated by dots, such as 127.0.0.1");
+        if looks_like_name {
+            e.suggest(Some("rawlab takes IPv4 literals only and never looks names up: for this host, try 127.0.0.1".into()))
+        } else {
+            e
+        }
+    })
+}
+
+/// Hex bytes: `c0de`, `c0:de`, `0xc0de`, an even number of digits.
+fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
+    let s = t
+        .text
+        .strip_prefix("0x")
+        .or_else(|| t.text.strip_prefix("0X"))
+        .unwrap_or(&t.text);
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '_'))
+        .collect();
+    if let Some((i, c)) = s
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_hexdigit() && !matches!(c, ':' | '-' | '_'))
+    {
+        let at = t.span.start + (t.text.len() - s.len()) + i;
+        return Err(
+            ParseError::new(at..at + c.len_utf8(), format!("`{c}` is not a hex digit"))
+                .expected("hex bytes such as c0de, or text in double quotes such as \"hello\"")
+                .suggest(Some(format!("for text, quote it: \"{}\"", t.text))),
+        );
+    }
+    if !digits.len().is_multiple_of(2) {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` has an odd number of hex digits", t.text),
+        )
+        .expected("two hex digits per byte")
+        .suggest(Some(format!("did you mean `0{digits}`?"))));
+    }
+    Ok((0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("checked hex"))
+        .collect())
+}
+
+/// A value for a field, by the field's kind, checked against its width.
+fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
+    if f.kind == Kind::Bytes {
+        return if t.quoted {
+            Ok(Value::Bytes(t.text.as_bytes().to_vec()))
+        } else {
+            parse_hex(t).map(Value::Bytes)
+        };
+    }
+    if t.quoted {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("{} takes a number, not text", f.name),
+        )
+        .expected(f.range_words()));
+    }
+    if f.kind == Kind::Ipv4 {
+        return parse_ipv4(t).map(|a| Value::Raw(u32::from(a) as u128));
+    }
+    let lower = t.text.to_ascii_lowercase();
+    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+        return Ok(Value::Raw(*v));
+    }
+    if f.kind == Kind::Flag {
+        match lower.as_str() {
+            "on" | "true" | "yes" | "set" => return Ok(Value::Raw(1)),
+            "off" | "false" | "no" | "clear" => return Ok(Value::Raw(0)),
+            _ => {}
+        }
+    }
+    let Ok((_, shown)) = all_consuming(integer).parse(t.text.as_str()) else {
+        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let mut e = ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a value for {}", t.text, f.name),
+        );
+        e = if names.is_empty() {
+            e.expected(format!("a number, {}", f.range_words()))
+        } else {
+            e.expected(format!(
+                "a number ({}) or a name: {}",
+                f.range_words(),
+                names.join(", ")
+            ))
+        };
+        return Err(e.suggest(did_you_mean(&lower, names)));
+    };
+    let scale = f.scale as u128;
+    if shown % scale != 0 {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "{} counts in steps of {scale}; {shown} is not a multiple",
+                f.name
+            ),
+        )
+        .expected(f.range_words())
+        .suggest(Some(format!("did you mean {}?", shown / scale * scale))));
+    }
+    let raw = shown / scale;
+    if raw > f.max_raw() || shown == u128::MAX {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "{} is {} bits: {}; {} does not fit",
+                f.name,
+                f.bits,
+                f.range_words(),
+                t.text
+            ),
+        )
+        .expected(f.range_words()));
+    }
+    Ok(Value::Raw(raw))
+}
+
+fn parse_send(args: &mut Args) -> Result<SendArgs, ParseError> {
+    let mut s = SendArgs {
+        dst: None,
+        count: 1,
+        every: None,
+    };
+    while let Some(t) = args.pos_next() {
+        match t.text.to_ascii_lowercase().as_str() {
+            "count" => {
+                let n = args.next("how many packets, such as 3")?;
+                let v = parse_int(n)?;
+                if v == 0 || v > MAX_COUNT as u128 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("count {v} is out of range"),
+                    )
+                    .expected(format!("1..={MAX_COUNT}")));
+                }
+                s.count = v as u64;
+            }
+            "every" => {
+                let d = args.next("a duration such as 100ms")?;
+                s.every = Some(parse_duration(d)?);
+            }
+            _ if s.dst.is_none() && t.span.start == args.tokens[0].span.start => {
+                s.dst = Some(parse_ipv4(t)?);
+            }
+            _ => {
+                return Err(
+                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.text))
+                        .expected("send [DST] [count N] [every DURATION]")
+                        .suggest(did_you_mean(&t.text, ["count", "every"])),
+                );
+            }
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{icmp, ipv4};
+
+    fn p(line: &str) -> Result<Command, ParseError> {
+        parse(
+            line,
+            &Context {
+                stack: &[&ipv4::IPV4, &icmp::ICMP],
+            },
+        )
+    }
+
+    fn err(line: &str) -> ParseError {
+        p(line).expect_err(line)
+    }
+
+    #[test]
+    fn accepts() {
+        assert_eq!(
+            p("set ttl 1").unwrap(),
+            Command::Set(&ipv4::TTL, Value::Raw(1))
+        );
+        assert_eq!(
+            p("  set ip.ttl 0x40 ").unwrap(),
+            Command::Set(&ipv4::TTL, Value::Raw(64))
+        );
+        assert_eq!(
+            p("set icmp.type echo-reply").unwrap(),
+            Command::Set(&icmp::TYPE, Value::Raw(0))
+        );
+        assert_eq!(
+            p("set src 127.0.0.9").unwrap(),
+            Command::Set(&ipv4::SRC, Value::Raw(0x7f00_0009))
+        );
+        assert_eq!(
+            p("set df on").unwrap(),
+            Command::Set(&ipv4::FLAG_DF, Value::Raw(1))
+        );
+        assert_eq!(
+            p("set ihl 24").unwrap(),
+            Command::Set(&ipv4::HDR_LEN, Value::Raw(6))
+        );
+        assert_eq!(
+            p("set proto tcp").unwrap(),
+            Command::Set(&ipv4::PROTO, Value::Raw(6))
+        );
+        assert_eq!(
+            p("set timeout 500ms").unwrap(),
+            Command::SetTimeout(Duration::from_millis(500))
+        );
+        assert_eq!(
+            p("payload C0DE").unwrap(),
+            Command::Payload(Payload::Bytes(vec![0xc0, 0xde]))
+        );
+        assert_eq!(
+            p("payload c0 de").unwrap(),
+            Command::Payload(Payload::Bytes(vec![0xc0, 0xde]))
+        );
+        assert_eq!(
+            p("payload \"GET /\\n\"").unwrap(),
+            Command::Payload(Payload::Bytes(b"GET /\n".to_vec()))
+        );
+        assert_eq!(p("payload time").unwrap(), Command::Payload(Payload::Time));
+        assert_eq!(
+            p("payload zeros 56").unwrap(),
+            Command::Payload(Payload::Zeros(56))
+        );
+        assert_eq!(
+            p("payload \"\"").unwrap(),
+            Command::Payload(Payload::Bytes(vec![]))
+        );
+        assert_eq!(
+            p("new ip/icmp").unwrap(),
+            Command::New(vec![&ipv4::IPV4, &icmp::ICMP])
+        );
+        assert_eq!(p("mode hdrincl").unwrap(), Command::Mode(Mode::HdrIncl));
+        assert_eq!(
+            p("send 127.0.0.2 count 3 every 10ms").unwrap(),
+            Command::Send(SendArgs {
+                dst: Some(Ipv4Addr::new(127, 0, 0, 2)),
+                count: 3,
+                every: Some(Duration::from_millis(10))
+            })
+        );
+        assert_eq!(
+            p("send").unwrap(),
+            Command::Send(SendArgs {
+                dst: None,
+                count: 1,
+                every: None
+            })
+        );
+        assert_eq!(p("listen icmp").unwrap(), Command::Listen(1));
+        assert_eq!(p("listen proto 47").unwrap(), Command::Listen(47));
+        assert_eq!(p("listen off").unwrap(), Command::ListenOff);
+        assert_eq!(
+            p("# narration").unwrap(),
+            Command::Comment("narration".into())
+        );
+        assert_eq!(p("").unwrap(), Command::Nothing);
+        assert_eq!(
+            p("say Hello,   world").unwrap(),
+            Command::Say("Hello,   world".into())
+        );
+        assert_eq!(p("SHOW").unwrap(), Command::Show);
+        assert_eq!(p("exit").unwrap(), Command::Quit);
+        assert_eq!(
+            p("wait 1.5s").unwrap(),
+            Command::Wait(Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn rejects_with_positions() {
+        let e = err("sned");
+        assert_eq!(
+            (e.span.clone(), e.suggestion.as_deref()),
+            (0..4, Some("did you mean `send`?"))
+        );
+        let e = err("set tll 64");
+        assert_eq!(e.span, 4..7);
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("did you mean `ttl` (ip.ttl)?")
+        );
+        let e = err("set ttl 300");
+        assert_eq!(e.span, 8..11);
+        assert_eq!(e.message, "ip.ttl is 8 bits: 0..=255; 300 does not fit");
+        let e = err("set checksum 1");
+        assert_eq!(
+            e.message,
+            "`checksum` could be ip.checksum or icmp.checksum"
+        );
+        let e = err("set dst localhost");
+        assert!(e.suggestion.unwrap().contains("never looks names up"));
+        let e = err("set ttl");
+        assert_eq!(e.span, 7..8);
+        assert!(e.expected.unwrap().contains("set ttl 1"));
+        let e = err("payload \"abc");
+        assert_eq!(e.span, 8..12);
+        assert_eq!(e.message, "this string has no closing quote");
+        let e = err("payload c0d");
+        assert!(e.message.contains("odd number"));
+        let e = err("payload xyz");
+        assert_eq!(e.span, 8..9);
+        let e = err("new ip/icmpp");
+        assert_eq!(e.span, 7..12);
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmp`?"));
+        let e = err("new icmp");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `ip/icmp`?"));
+        let e = err("mode rwa");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `raw`?"));
+        let e = err("show me");
+        assert_eq!(e.span, 5..7);
+        let e = err("send 127.0.0.1 cuont 3");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `count`?"));
+        let e = err("send count 0");
+        assert!(e.message.contains("out of range"));
+        let e = err("wait 200");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `200ms`?"));
+        let e = err("set ihl 21");
+        assert!(e.message.contains("steps of 4"));
+        let e = err("set type echo-rply");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `echo-reply`?"));
+        let e = err("payload \"a\\qb\"");
+        assert_eq!(e.span, 10..12);
+        let e = err("set ttl 99999999999999999999999999999999999999999999");
+        assert!(
+            e.message.contains("does not fit") || e.message.contains("too large"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let line = "say é; sned";
+        let e = ParseError::new(9..13, "x");
+        assert_eq!(e.column(line), 9);
+    }
+
+    #[test]
+    fn every_command_has_a_parser_and_help() {
+        for c in COMMANDS {
+            assert!(!c.summary.is_empty() && !c.example.is_empty());
+            let parsed = p(c.example);
+            assert!(parsed.is_ok(), "example of {} fails: {:?}", c.name, parsed);
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_str("20us"), Some(Duration::from_micros(20)));
+        assert_eq!(parse_duration_str("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration_str("1"), None);
+        assert_eq!(parse_duration_str("ms"), None);
+    }
+}

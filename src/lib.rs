@@ -1,0 +1,23 @@
+//! rawlab: a lab for Linux raw sockets.
+//!
+//! Follow a command from the line a user types to the socket and back:
+//! - `command`  parses a line into a [`command::Command`] (no side effects);
+//! - `session`  executes it: the template, the send modes, listeners, captures;
+//! - `template` builds the packet bytes from the protocol tables in `wire`;
+//! - `net`      opens and uses the sockets (socket2), `sys` holds every raw syscall;
+//! - `lab`      relates packets: what the kernel changed, which reply answers what;
+//! - `render`   draws the annotated dump into any `impl Write`;
+//! - `repl` and `script` are the two front ends over one executor.
+
+pub mod capture;
+pub mod command;
+pub mod lab;
+pub mod net;
+pub mod render;
+pub mod repl;
+pub mod script;
+pub mod session;
+pub mod suggest;
+pub mod sys;
+pub mod template;
+pub mod wire;

@@ -1,0 +1,93 @@
+//! rawlab's command line. The network is chosen first, while the process is
+//! still single-threaded (the kernel refuses a new user namespace to a
+//! threaded process): the host's, when raw sockets are permitted, otherwise
+//! a private sandbox. Then a script runs, or the REPL opens.
+
+use clap::{Parser, ValueEnum};
+use rawlab::net::Net;
+use rawlab::render::Style;
+use rawlab::session::Session;
+use rawlab::{repl, script, sys};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// A lab for Linux raw sockets: craft a packet field by field, hand it to the
+/// kernel, and see byte by byte what went on the wire and what came back.
+#[derive(Debug, Parser)]
+#[command(name = "rawlab", version, about, long_about = None)]
+struct Cli {
+    /// A script of rawlab commands to run (a lesson); without it, the interactive prompt opens.
+    file: Option<PathBuf>,
+    /// Use a private sandbox network (user + network namespace, loopback only) even with privilege.
+    #[arg(long)]
+    sandbox: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+const WAYS_OUT: &str = "three ways out: run `sudo rawlab`; or give the binary the capability once, `sudo setcap cap_net_raw+ep \"$(command -v rawlab)\"`; or allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` on Debian, `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu)";
+
+/// Picks the network, printing one line about it when it is not the host's.
+fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
+    if !force_sandbox && sys::raw_sockets_permitted().is_ok() {
+        return Net::Host;
+    }
+    match sys::enter_sandbox() {
+        Ok(()) => {
+            let why = if force_sandbox {
+                "as asked (--sandbox)"
+            } else {
+                "because this user may not open raw sockets on the host"
+            };
+            let _ = writeln!(
+                err,
+                "rawlab: sandbox network {why}: a private user + network namespace with loopback only; nothing you send leaves it"
+            );
+            Net::Sandbox
+        }
+        Err(e) => {
+            let msg = format!(
+                "raw sockets need privilege here, and rawlab could not make a sandbox ({e}); {WAYS_OUT}. Commands that need no socket (show, hex, set, help) still work."
+            );
+            let _ = writeln!(err, "rawlab: {msg}");
+            Net::Unavailable(msg)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stderr = io::stderr();
+    let net = choose_network(cli.sandbox, &mut stderr);
+    let color = match cli.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut session = Session::new(net, Style { color });
+    let result = match &cli.file {
+        Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
+        None => repl::run(&mut session),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        // Piped into `head`: the reader left; stop quietly.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(stderr, "rawlab: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,578 @@
+//! Drawing: the annotated dump (one renderer for templates, sent, captured and
+//! file packets), plain hex, and errors with a caret. Everything writes to an
+//! `impl Write` and knows nothing of sockets; colour is on or off per call,
+//! and escape codes are written only where the colour changes.
+
+use crate::command::ParseError;
+use crate::wire::dissect::{Dissection, dissect};
+use crate::wire::{DATA, Field, Protocol};
+use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::ops::Range;
+
+/// Whether to colour, and how wide the terminal is.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+/// What a piece of text is, which decides its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Dim,
+    Good,
+    Bad,
+    /// Something rawlab wants the learner to notice (kernel changes, replies).
+    Note,
+    Heading,
+    Command,
+    /// The n-th field of a dump.
+    Field(usize),
+}
+
+const PALETTE: [AnsiColors; 10] = [
+    AnsiColors::Cyan,
+    AnsiColors::Yellow,
+    AnsiColors::Green,
+    AnsiColors::Magenta,
+    AnsiColors::Blue,
+    AnsiColors::BrightCyan,
+    AnsiColors::BrightYellow,
+    AnsiColors::BrightGreen,
+    AnsiColors::BrightMagenta,
+    AnsiColors::BrightBlue,
+];
+
+impl Style {
+    fn owo(tone: Tone) -> OwoStyle {
+        match tone {
+            Tone::Plain => OwoStyle::new(),
+            Tone::Dim => OwoStyle::new().dimmed(),
+            Tone::Good => OwoStyle::new().green(),
+            Tone::Bad => OwoStyle::new().red().bold(),
+            Tone::Note => OwoStyle::new().bright_yellow().bold(),
+            Tone::Heading => OwoStyle::new().bold(),
+            Tone::Command => OwoStyle::new().bold().cyan(),
+            Tone::Field(i) => OwoStyle::new().color(PALETTE[i % PALETTE.len()]),
+        }
+    }
+
+    /// The text in its tone's colour (or as it is, with colour off).
+    pub fn paint(&self, text: &str, tone: Tone) -> String {
+        if self.color && tone != Tone::Plain {
+            text.style(Self::owo(tone)).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn paint_emph(&self, text: &str, tone: Tone, emph: bool) -> String {
+        if self.color && emph {
+            text.style(Self::owo(tone).bold().underline()).to_string()
+        } else {
+            self.paint(text, tone)
+        }
+    }
+}
+
+/// A note attached to one field of a dump, printed under its line.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub field: &'static Field,
+    /// Start of the layer the field belongs to (a packet may hold two of a protocol).
+    pub layer_start: usize,
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// What to draw.
+pub struct Dump<'a> {
+    /// The first line: number, direction, socket, length.
+    pub heading: String,
+    pub bytes: &'a [u8],
+    pub first: &'static Protocol,
+    /// Lines under the heading: what this packet is to others.
+    pub notes: Vec<(String, Tone)>,
+    pub marks: Vec<Mark>,
+    /// Byte ranges to emphasise in the hex rows (what changed).
+    pub emphasize: Vec<Range<usize>>,
+    /// Fields not to verify (a template's checksum left 0 for the kernel).
+    pub unverified: Vec<&'static Field>,
+}
+
+impl<'a> Dump<'a> {
+    pub fn new(heading: String, bytes: &'a [u8], first: &'static Protocol) -> Self {
+        Dump {
+            heading,
+            bytes,
+            first,
+            notes: Vec::new(),
+            marks: Vec::new(),
+            emphasize: Vec::new(),
+            unverified: Vec::new(),
+        }
+    }
+}
+
+/// The annotated dump: heading, notes, hex rows in field colours, then one line per field.
+pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
+    let dis = dissect(d.bytes, d.first);
+    writeln!(out, "{}", style.paint(&d.heading, Tone::Heading))?;
+    writeln!(out, "  {}", dis.summary(d.bytes))?;
+    for (text, tone) in &d.notes {
+        writeln!(out, "  {}", style.paint(text, *tone))?;
+    }
+    for p in &dis.problems {
+        writeln!(
+            out,
+            "  {}",
+            style.paint(
+                &format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what),
+                Tone::Bad
+            )
+        )?;
+    }
+    let colors = byte_colors(&dis, d.bytes.len());
+    let emph: HashSet<usize> = d.emphasize.iter().flat_map(|r| r.clone()).collect();
+    hex_rows(out, d.bytes, &colors, &emph, style)?;
+    fields(out, d, &dis, style)
+}
+
+/// Which field colour each byte gets: the first field that covers it.
+fn byte_colors(dis: &Dissection, len: usize) -> Vec<Option<usize>> {
+    let mut colors = vec![None; len];
+    let mut n = 0;
+    for l in &dis.layers {
+        for f in l.fields().filter(|f| !f.group) {
+            for b in l.span(f) {
+                if b < len && colors[b].is_none() {
+                    colors[b] = Some(n);
+                }
+            }
+            n += 1;
+        }
+        if let Some((_, r)) = l.tail() {
+            r.for_each(|b| colors[b] = Some(n));
+            n += 1;
+        }
+    }
+    for b in dis.payload.clone() {
+        colors[b] = Some(n);
+    }
+    colors
+}
+
+fn hex_rows(
+    out: &mut dyn Write,
+    bytes: &[u8],
+    colors: &[Option<usize>],
+    emph: &HashSet<usize>,
+    style: &Style,
+) -> io::Result<()> {
+    let tone = |i: usize| colors[i].map_or(Tone::Dim, Tone::Field);
+    for (row, chunk) in bytes.chunks(16).enumerate() {
+        let base = row * 16;
+        let mut line = format!("  {:04x}  ", base);
+        let mut ascii = String::new();
+        for (j, b) in chunk.iter().enumerate() {
+            let i = base + j;
+            if j == 8 {
+                line.push(' ');
+            }
+            line.push_str(&style.paint_emph(&format!("{b:02x}"), tone(i), emph.contains(&i)));
+            line.push(' ');
+            let c = if b.is_ascii_graphic() || *b == b' ' {
+                *b as char
+            } else {
+                '.'
+            };
+            ascii.push_str(&style.paint_emph(&c.to_string(), tone(i), emph.contains(&i)));
+        }
+        let missing = 16 - chunk.len();
+        line.push_str(&" ".repeat(missing * 3 + usize::from(chunk.len() <= 8)));
+        writeln!(out, "{line} {ascii}")?;
+    }
+    Ok(())
+}
+
+/// The bits of a field within its bytes, others as dots: `0100 ....`.
+pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
+    let first = f.first_byte();
+    let end = f.end_byte();
+    let mut s = String::new();
+    for (byte, value) in layer.iter().enumerate().take(end).skip(first) {
+        if byte > first {
+            s.push(' ');
+        }
+        for bit in 0..8 {
+            if bit == 4 {
+                s.push(' ');
+            }
+            let pos = byte * 8 + bit;
+            if pos >= f.bit_offset && pos < f.bit_offset + f.bits as usize {
+                s.push(if value & (0x80 >> bit) != 0 { '1' } else { '0' });
+            } else {
+                s.push('.');
+            }
+        }
+    }
+    s
+}
+
+fn hex_bytes(b: &[u8], max: usize) -> String {
+    let mut s: Vec<String> = b.iter().take(max).map(|x| format!("{x:02x}")).collect();
+    if b.len() > max {
+        s.push("…".into());
+    }
+    s.join(" ")
+}
+
+/// Bytes as text when they mostly are, for payloads such as "GET /".
+fn text_preview(b: &[u8]) -> Option<String> {
+    let printable = b
+        .iter()
+        .filter(|c| c.is_ascii_graphic() || matches!(c, b' ' | b'\r' | b'\n' | b'\t'))
+        .count();
+    if b.len() < 3 || printable * 10 < b.len() * 9 {
+        return None;
+    }
+    let text: String = String::from_utf8_lossy(&b[..b.len().min(48)])
+        .chars()
+        .map(|c| match c {
+            '\r' => '␍',
+            '\n' => '␊',
+            '\t' => '␉',
+            c if c.is_control() => '.',
+            c => c,
+        })
+        .collect();
+    Some(format!("\"{text}{}\"", if b.len() > 48 { "…" } else { "" }))
+}
+
+struct Row {
+    name: String,
+    value: String,
+    value_tone: Tone,
+    bits: String,
+    meaning: &'static str,
+    tone: Tone,
+    marks: Vec<(String, Tone)>,
+}
+
+fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io::Result<()> {
+    let verify = dis.problems.is_empty();
+    let mut n = 0;
+    let mut sections: Vec<(String, Vec<Row>)> = Vec::new();
+    let marks_for = |f: &Field, start: usize| -> Vec<(String, Tone)> {
+        d.marks
+            .iter()
+            .filter(|m| m.field == f && m.layer_start == start)
+            .map(|m| (m.text.clone(), m.tone))
+            .collect()
+    };
+    for l in &dis.layers {
+        let layer = &d.bytes[l.start..l.hdr_end];
+        let expected = if verify && l.complete() {
+            (l.proto.expected)(&l.scope(d.bytes))
+        } else {
+            Vec::new()
+        };
+        let mut rows = Vec::new();
+        for f in l.fields() {
+            let raw = f.get(layer);
+            let mut value = f.words(raw);
+            let mut value_tone = Tone::Plain;
+            let mut marks = marks_for(f, l.start);
+            if let Some((_, want)) = expected
+                .iter()
+                .find(|(g, _)| *g == f && !d.unverified.contains(&f))
+            {
+                if *want == raw {
+                    value.push_str(" ✓ correct");
+                    value_tone = Tone::Good;
+                } else {
+                    value.push_str(" ✗ wrong");
+                    value_tone = Tone::Bad;
+                    marks.insert(
+                        0,
+                        (
+                            format!(
+                                "✗ the bytes add up to {}, not {}",
+                                f.words(*want),
+                                f.words(raw)
+                            ),
+                            Tone::Bad,
+                        ),
+                    );
+                }
+            }
+            let bits = if f.byte_aligned() {
+                hex_bytes(&layer[f.first_byte()..f.end_byte()], 16)
+            } else {
+                bit_pattern(f, layer)
+            };
+            let member = l
+                .proto
+                .fields
+                .iter()
+                .any(|g| g.group && f.name.starts_with(&format!("{}.", g.name)));
+            rows.push(Row {
+                name: format!("{}{}", if member { "  " } else { "" }, f.name),
+                value,
+                value_tone,
+                bits,
+                meaning: f.meaning,
+                tone: if f.group { Tone::Plain } else { Tone::Field(n) },
+                marks,
+            });
+            if !f.group {
+                n += 1;
+            }
+        }
+        if let Some((f, r)) = l.tail() {
+            rows.push(Row {
+                name: f.name.to_string(),
+                value: format!("{} bytes", r.len()),
+                value_tone: Tone::Plain,
+                bits: hex_bytes(&d.bytes[r.clone()], 12),
+                meaning: f.meaning,
+                tone: Tone::Field(n),
+                marks: marks_for(f, l.start),
+            });
+            n += 1;
+        }
+        let title = format!(
+            "{} · bytes {}–{}",
+            l.proto.title,
+            l.start,
+            l.hdr_end.saturating_sub(1)
+        );
+        sections.push((title, rows));
+    }
+    if !dis.payload.is_empty() {
+        let b = &d.bytes[dis.payload.clone()];
+        let start = dis.layers.last().map_or(0, |l| l.hdr_end);
+        sections.push((
+            format!("data · bytes {}–{}", dis.payload.start, dis.payload.end - 1),
+            vec![Row {
+                name: DATA.name.to_string(),
+                value: text_preview(b).unwrap_or_else(|| format!("{} bytes", b.len())),
+                value_tone: Tone::Plain,
+                bits: hex_bytes(b, 12),
+                meaning: DATA.meaning,
+                tone: Tone::Field(n),
+                marks: marks_for(&DATA, start),
+            }],
+        ));
+    }
+    if !dis.trailer.is_empty() {
+        let b = &d.bytes[dis.trailer.clone()];
+        sections.push((
+            format!(
+                "trailer · bytes {}–{}",
+                dis.trailer.start,
+                dis.trailer.end - 1
+            ),
+            vec![Row {
+                name: "trailer".into(),
+                value: format!("{} bytes", b.len()),
+                value_tone: Tone::Dim,
+                bits: hex_bytes(b, 12),
+                meaning: "bytes past the length the header claims (padding or junk)",
+                tone: Tone::Dim,
+                marks: Vec::new(),
+            }],
+        ));
+    }
+    let name_w = sections
+        .iter()
+        .flat_map(|(_, r)| r)
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let value_w = sections
+        .iter()
+        .flat_map(|(_, r)| r)
+        .map(|r| r.value.chars().count())
+        .filter(|w| *w <= 24)
+        .max()
+        .unwrap_or(0);
+    let bits_w = sections
+        .iter()
+        .flat_map(|(_, r)| r)
+        .map(|r| r.bits.chars().count())
+        .filter(|w| *w <= 24)
+        .max()
+        .unwrap_or(0);
+    for (title, rows) in sections {
+        writeln!(out, "  {}", style.paint(&title, Tone::Heading))?;
+        for r in rows {
+            let name = format!("{:<name_w$}", r.name);
+            let value = format!("{:<value_w$}", r.value);
+            let bits = format!("{:<bits_w$}", r.bits);
+            writeln!(
+                out,
+                "    {}  {}  {}  {}",
+                style.paint(&name, r.tone),
+                style.paint(&value, r.value_tone),
+                style.paint(&bits, r.tone),
+                style.paint(r.meaning, Tone::Dim)
+            )?;
+            for (text, tone) in r.marks {
+                writeln!(
+                    out,
+                    "    {:name_w$}  {}",
+                    "",
+                    style.paint(&format!("↳ {text}"), tone)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A plain hex dump, as hexyl draws it.
+pub fn hex(out: &mut dyn Write, bytes: &[u8], style: &Style) -> io::Result<()> {
+    let mut buf = Vec::new();
+    hexyl::PrinterBuilder::new(&mut buf)
+        .show_color(style.color)
+        .with_border_style(hexyl::BorderStyle::Unicode)
+        .enable_squeezing(false)
+        .build()
+        .print_all(bytes)?;
+    out.write_all(&buf)
+}
+
+/// An error in a command line: what, where (a caret under the input), what would do, a guess.
+/// `place` is `file:line:col` for scripts.
+pub fn parse_error(
+    out: &mut dyn Write,
+    line: &str,
+    e: &ParseError,
+    place: Option<&str>,
+    style: &Style,
+) -> io::Result<()> {
+    let head = match place {
+        Some(p) => format!("{p}: error: {}", e.message),
+        None => format!("error: {}", e.message),
+    };
+    writeln!(out, "{}", style.paint(&head, Tone::Bad))?;
+    let start = line
+        .get(..e.span.start.min(line.len()))
+        .map_or(0, |s| s.chars().count());
+    let width = line
+        .get(e.span.start.min(line.len())..e.span.end.min(line.len()))
+        .map_or(1, |s| s.chars().count())
+        .max(1);
+    let shown: String = line
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    writeln!(out, "  │ {shown}")?;
+    let caret = format!("{}{}", " ".repeat(start), "^".repeat(width));
+    match &e.expected {
+        Some(x) => writeln!(out, "  │ {} expected {x}", style.paint(&caret, Tone::Bad))?,
+        None => writeln!(out, "  │ {}", style.paint(&caret, Tone::Bad))?,
+    }
+    if let Some(s) = &e.suggestion {
+        writeln!(out, "  = {}", style.paint(s, Tone::Note))?;
+    }
+    Ok(())
+}
+
+/// A one-line problem that is not about syntax (a refused send, a missing socket).
+pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()> {
+    writeln!(out, "{}", style.paint(&format!("error: {text}"), Tone::Bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{icmp, ipv4};
+
+    const WIRE: [u8; 30] = [
+        0x45, 0x00, 0x00, 0x1e, 0x1c, 0xd4, 0x00, 0x00, 0x40, 0x01, 0x60, 0x09, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x08, 0x00, 0x37, 0x21, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xde,
+    ];
+
+    fn render(d: &Dump, color: bool) -> String {
+        let mut v = Vec::new();
+        dump(&mut v, d, &Style { color }).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn every_field_gets_a_line_and_checksums_are_verified() {
+        let s = render(&Dump::new("#1".into(), &WIRE, &ipv4::IPV4), false);
+        for f in ipv4::FIELDS.iter().chain(icmp::FIELDS) {
+            assert!(s.contains(f.name), "{} missing:\n{s}", f.name);
+        }
+        assert!(s.contains("0x6009 ✓ correct"), "{s}");
+        assert!(s.contains("0x3721 ✓ correct"), "{s}");
+        assert!(s.contains("0100 ...."), "version bits:\n{s}");
+        assert!(
+            s.contains(
+                "  0000  45 00 00 1e 1c d4 00 00  40 01 60 09 7f 00 00 01  E.......@.`....."
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("  0010  7f 00 00 01 08 00 37 21  00 00 00 00 c0 de"),
+            "{s}"
+        );
+        assert!(!s.contains('\x1b'), "no escape codes with colour off");
+    }
+
+    #[test]
+    fn a_wrong_checksum_names_the_right_one() {
+        let mut b = WIRE;
+        b[22] = 0x11;
+        b[23] = 0x11;
+        let s = render(&Dump::new("#1".into(), &b, &ipv4::IPV4), false);
+        assert!(s.contains("0x1111 ✗ wrong"), "{s}");
+        assert!(
+            s.contains("↳ ✗ the bytes add up to 0x3721, not 0x1111"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let s = render(&Dump::new("#1".into(), &WIRE, &ipv4::IPV4), true);
+        assert!(s.contains("\x1b["));
+    }
+
+    #[test]
+    fn malformed_packets_say_where() {
+        let s = render(&Dump::new("#1".into(), &WIRE[..12], &ipv4::IPV4), false);
+        assert!(
+            s.contains("malformed: IPv4 at byte 0: IPv4 header truncated: needs 20 bytes, has 12"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn caret_under_the_error() {
+        let e = ParseError {
+            span: 4..7,
+            message: "unknown field `tll`".into(),
+            expected: Some("a field".into()),
+            suggestion: Some("did you mean `ttl`?".into()),
+        };
+        let mut v = Vec::new();
+        parse_error(
+            &mut v,
+            "set tll 64",
+            &e,
+            Some("x.rawlab:2:5"),
+            &Style { color: false },
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "x.rawlab:2:5: error: unknown field `tll`\n  │ set tll 64\n  │     ^^^ expected a field\n  = did you mean `ttl`?\n"
+        );
+    }
+}

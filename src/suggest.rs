@@ -1,0 +1,37 @@
+//! "Did you mean": the closest known names to something mistyped.
+
+/// Up to three candidates close to `typed`, best first: an edit distance of at
+/// most a third of the word (at least 1), or a candidate that starts with it.
+pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let typed = typed.to_ascii_lowercase();
+    let limit = (typed.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &'a str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let d = strsim::damerau_levenshtein(&typed, c);
+            if d <= limit {
+                Some((d, c))
+            } else if typed.len() >= 2 && c.starts_with(&typed) {
+                Some((limit + 1, c))
+            } else {
+                None
+            }
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn typos_and_prefixes() {
+        assert_eq!(closest("sned", ["send", "set", "show"]), vec!["send"]);
+        assert_eq!(closest("tll", ["ttl", "ip.ttl", "tos"]), vec!["ttl"]);
+        assert_eq!(closest("lis", ["listen", "load"]), vec!["listen"]);
+        assert!(closest("zzzz", ["send", "set"]).is_empty());
+    }
+}
