@@ -219,15 +219,33 @@ fn span_words(r: &std::ops::Range<usize>) -> String {
     }
 }
 
-/// `84 µs`, `1.234 ms`, `2.5 s`.
+/// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
 pub fn duration_words(d: Duration) -> String {
+    fn trim(v: f64) -> String {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
     let us = d.as_secs_f64() * 1e6;
     if us < 1000.0 {
         format!("{us:.0} µs")
     } else if us < 1e6 {
-        format!("{:.3} ms", us / 1000.0)
+        format!("{} ms", trim(us / 1000.0))
     } else {
-        format!("{:.3} s", us / 1e6)
+        format!("{} s", trim(us / 1e6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_words(Duration::from_micros(84)), "84 µs");
+        assert_eq!(duration_words(Duration::from_millis(300)), "300 ms");
+        assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
+        assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
+        assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
     }
 }
 

@@ -1,0 +1,239 @@
+//! The spine, end to end: the post's ping through each socket mode, inside the
+//! sandbox, as the current user and as an ordinary one.
+
+mod common;
+use common::*;
+
+const REQUEST: &str =
+    "45 00 00 1e ?? ?? 00 00 40 01 ?? ?? 7f 00 00 01 7f 00 00 01 08 00 37 21 00 00 00 00 c0 de";
+const REPLY: &str =
+    "45 00 00 1e ?? ?? 00 00 40 01 ?? ?? 7f 00 00 01 7f 00 00 01 00 00 3f 21 00 00 00 00 c0 de";
+
+#[test]
+fn the_posts_request_and_reply() {
+    for user in users() {
+        let r = run_script(user, "send\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert_eq!(
+            r.stderr
+                .lines()
+                .filter(|l| l.contains("sandbox network"))
+                .count(),
+            1,
+            "{}",
+            r.all()
+        );
+        let sent = packet(&r.stdout, 2).unwrap_or_else(|| panic!("no #2\n{}", r.all()));
+        let reply = packet(&r.stdout, 3).unwrap_or_else(|| panic!("no #3\n{}", r.all()));
+        assert!(
+            matches(&sent, &pattern(REQUEST)),
+            "request {sent:02x?}\n{}",
+            r.all()
+        );
+        assert!(
+            matches(&reply, &pattern(REPLY)),
+            "reply {reply:02x?}\n{}",
+            r.all()
+        );
+        // The kernel filled id and checksum: they are not the zeros rawlab handed over.
+        assert_ne!(&sent[4..6], &[0, 0]);
+        assert_ne!(&sent[10..12], &[0, 0]);
+        let wire = dump_of(&r.stdout, 2);
+        assert!(
+            wire.contains(
+                "this is #1 as it went on the wire: the kernel changed ip.id, ip.checksum, ip.src"
+            ),
+            "{wire}"
+        );
+        assert!(
+            wire.contains("↳ the kernel changed it: rawlab handed 0x0000 in #1"),
+            "{wire}"
+        );
+        let answer = dump_of(&r.stdout, 3);
+        assert!(
+            answer.contains("what differs: ip.id (bytes 4–5), ip.checksum (bytes 10–11), icmp.type (byte 20), icmp.checksum (bytes 22–23)"),
+            "{answer}"
+        );
+        assert!(answer.contains("↳ was 8 (echo-request) in #2"), "{answer}");
+    }
+}
+
+#[test]
+fn fields_the_user_set_are_not_marked_as_kernel_changes() {
+    for user in users() {
+        let r = run_script(user, "set ip.id 0x1234\nset src 127.0.0.1\nsend\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let sent = packet(&r.stdout, 2).unwrap_or_else(|| panic!("{}", r.all()));
+        assert_eq!(&sent[4..6], &[0x12, 0x34], "the kernel keeps a non-zero id");
+        let wire = dump_of(&r.stdout, 2);
+        assert!(wire.contains("the kernel changed ip.checksum\n"), "{wire}");
+        assert!(!wire.contains("rawlab handed 0x1234"), "{wire}");
+        assert!(!wire.contains("rawlab handed 127.0.0.1"), "{wire}");
+    }
+}
+
+#[test]
+fn a_wrong_icmp_checksum_earns_silence_and_rawlab_says_why() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set timeout 300ms\nset icmp.checksum 0x1111\nsend\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            packet(&r.stdout, 3).is_none(),
+            "no packet after the request's copy\n{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("no reply to #1 within 300 ms"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout
+                .contains("icmp.checksum is 0x1111, but the bytes add up to 0x3721"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn hdrincl_and_kernel_modes_each_get_a_reply() {
+    for user in users() {
+        let r = run_script(user, "mode hdrincl\nsend\nmode kernel\nsend\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let hdrincl = packet(&r.stdout, 3).unwrap_or_else(|| panic!("{}", r.all()));
+        assert!(matches(&hdrincl, &pattern(REPLY)), "{}", r.all());
+        assert!(
+            r.stdout.contains("#4 → sent 10 bytes after the IP header"),
+            "{}",
+            r.all()
+        );
+        let kernel_wire = dump_of(&r.stdout, 5);
+        assert!(
+            kernel_wire.contains("the kernel wrote the IP header (mode kernel)"),
+            "{kernel_wire}"
+        );
+        assert!(
+            kernel_wire.contains("ip.flags.df"),
+            "the kernel sets DF: {kernel_wire}"
+        );
+        let reply = packet(&r.stdout, 6).unwrap_or_else(|| panic!("{}", r.all()));
+        assert_eq!(&reply[20..24], &[0x00, 0x00, 0x3f, 0x21]);
+        assert!(
+            dump_of(&r.stdout, 6).contains("reply to #5, your #4"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn a_bad_line_stops_the_script_before_anything_is_sent() {
+    for user in users() {
+        let r = run_script(user, "send\nset tll 1\nset ttl 300\n", &[]);
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(!r.stdout.contains("sent"), "nothing may run: {}", r.all());
+        assert!(
+            r.stderr
+                .contains("test.rawlab:2:5: error: unknown field `tll`"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stderr.contains("= did you mean `ttl` (ip.ttl)?"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stderr
+                .contains("test.rawlab:3:9: error: ip.ttl is 8 bits: 0..=255; 300 does not fit"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stderr.contains("has 2 errors; nothing was run"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn listening_sees_the_exchange_and_scripts_echo_their_commands() {
+    for user in users() {
+        let r = run_script(user, "listen icmp\nsend\nlisten off\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains("ip/icmp → 127.0.0.1 raw> listen icmp"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("#2 ← captured on raw socket for icmp"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("#3 ← captured on raw socket for icmp"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("closed raw socket for icmp"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn the_first_lesson_runs_clean() {
+    let lesson = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lessons/01-first-ping.rawlab"
+    ))
+    .unwrap();
+    for user in users() {
+        let r = run_script(user, &lesson, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(!r.stdout.contains("no reply"), "{}", r.all());
+        assert!(r.stdout.contains("Next: lesson 2"), "{}", r.all());
+    }
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let dir = scratch();
+    let file = dir.join("c.rawlab");
+    std::fs::write(&file, "show\n").unwrap();
+    let f = file.display().to_string();
+    let plain = run(User::Me, &["--sandbox".into(), f.clone()], &dir);
+    assert!(
+        !plain.stdout.contains('\x1b'),
+        "a pipe gets no escape codes: {}",
+        plain.all()
+    );
+    let always = run(
+        User::Me,
+        &["--sandbox".into(), "--color".into(), "always".into(), f],
+        &dir,
+    );
+    assert!(always.stdout.contains("\x1b["), "{}", always.all());
+}
+
+#[test]
+fn a_missing_script_names_the_path_and_the_reason() {
+    let dir = scratch();
+    let r = run(User::Me, &["--sandbox".into(), "nope.rawlab".into()], &dir);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("cannot read nope.rawlab: No such file or directory"),
+        "{}",
+        r.all()
+    );
+}
