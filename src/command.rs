@@ -606,6 +606,20 @@ fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseError> {
     Ok(stack)
 }
 
+/// Fields worth showing as examples: the first one a user sets by hand in each layer.
+fn examples(stack: &[&'static Protocol]) -> String {
+    let names: Vec<&str> = stack
+        .iter()
+        .filter_map(|p| {
+            p.fields
+                .iter()
+                .find(|f| !f.group && f.fill == wire::Fill::Manual && f.bits >= 8)
+                .map(|f| f.name)
+        })
+        .collect();
+    names.join(", ")
+}
+
 fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError> {
     let stack_name = ctx
         .stack
@@ -626,11 +640,7 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
             ParseError::new(t.span.clone(), format!("unknown field `{}`", t.text))
                 .expected(format!(
                     "a field of {stack_name}, such as {}",
-                    ctx.stack
-                        .iter()
-                        .flat_map(|p| p.fields.iter().take(2).map(|f| f.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    examples(ctx.stack)
                 ))
                 .suggest(guess)
         }

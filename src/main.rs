@@ -45,13 +45,13 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
     match sys::enter_sandbox() {
         Ok(()) => {
             let why = if force_sandbox {
-                "as asked (--sandbox)"
+                "--sandbox"
             } else {
-                "because this user may not open raw sockets on the host"
+                "no raw-socket privilege here"
             };
             let _ = writeln!(
                 err,
-                "rawlab: sandbox network {why}: a private user + network namespace with loopback only; nothing you send leaves it"
+                "rawlab: sandbox network ({why}): a private namespace, loopback only; nothing sent leaves it"
             );
             Net::Sandbox
         }
@@ -76,7 +76,8 @@ fn main() -> ExitCode {
             io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let mut session = Session::new(net, Style { color });
+    let fit = io::stdout().is_terminal();
+    let mut session = Session::new(net, Style { color, fit });
     let result = match &cli.file {
         Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
         None => repl::run(&mut session),

@@ -11,10 +11,56 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::ops::Range;
 
-/// Whether to colour, and how wide the terminal is.
+/// Whether to colour, and whether to fit lines to the terminal's width.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+    /// Fit to the terminal (cut long meanings, wrap notes). Off for pipes and files.
+    pub fit: bool,
+}
+
+impl Style {
+    pub const PLAIN: Style = Style {
+        color: false,
+        fit: false,
+    };
+
+    /// The terminal's width now (it may have been resized), when fitting to it.
+    pub fn width(&self) -> Option<usize> {
+        if !self.fit {
+            return None;
+        }
+        terminal_size::terminal_size()
+            .map(|(w, _)| w.0 as usize)
+            .filter(|w| *w >= 20)
+    }
+
+    /// Wraps text to the terminal, first line after `first`, the rest after `rest`.
+    pub fn wrap(&self, text: &str, first: &str, rest: &str) -> Vec<String> {
+        match self.width() {
+            Some(w) => {
+                let opts = textwrap::Options::new(w)
+                    .initial_indent(first)
+                    .subsequent_indent(rest);
+                textwrap::wrap(text, opts)
+                    .into_iter()
+                    .map(|l| l.into_owned())
+                    .collect()
+            }
+            None => vec![format!("{first}{text}")],
+        }
+    }
+}
+
+/// Cuts text to `max` characters, ending with … when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
 }
 
 /// What a piece of text is, which decides its colour.
@@ -120,19 +166,19 @@ impl<'a> Dump<'a> {
 pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     let dis = dissect(d.bytes, d.first);
     writeln!(out, "{}", style.paint(&d.heading, Tone::Heading))?;
-    writeln!(out, "  {}", dis.summary(d.bytes))?;
+    for l in style.wrap(&dis.summary(d.bytes), "  ", "    ") {
+        writeln!(out, "{l}")?;
+    }
     for (text, tone) in &d.notes {
-        writeln!(out, "  {}", style.paint(text, *tone))?;
+        for l in style.wrap(text, "  ", "    ") {
+            writeln!(out, "{}", style.paint(&l, *tone))?;
+        }
     }
     for p in &dis.problems {
-        writeln!(
-            out,
-            "  {}",
-            style.paint(
-                &format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what),
-                Tone::Bad
-            )
-        )?;
+        let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
+        for l in style.wrap(&text, "  ", "    ") {
+            writeln!(out, "{}", style.paint(&l, Tone::Bad))?;
+        }
     }
     let colors = byte_colors(&dis, d.bytes.len());
     let emph: HashSet<usize> = d.emphasize.iter().flat_map(|r| r.clone()).collect();
@@ -406,27 +452,37 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
+    let width = style.width();
+    let mark_indent = " ".repeat(6 + name_w);
+    let mark_rest = " ".repeat(8 + name_w);
     for (title, rows) in sections {
         writeln!(out, "  {}", style.paint(&title, Tone::Heading))?;
         for r in rows {
             let name = format!("{:<name_w$}", r.name);
             let value = format!("{:<value_w$}", r.value);
             let bits = format!("{:<bits_w$}", r.bits);
+            let used = 10
+                + [&name, &value, &bits]
+                    .iter()
+                    .map(|s| s.chars().count())
+                    .sum::<usize>();
+            let meaning = match width {
+                Some(w) if w < used + 10 => String::new(),
+                Some(w) => cut(r.meaning, w - used),
+                None => r.meaning.to_string(),
+            };
             writeln!(
                 out,
                 "    {}  {}  {}  {}",
                 style.paint(&name, r.tone),
                 style.paint(&value, r.value_tone),
                 style.paint(&bits, r.tone),
-                style.paint(r.meaning, Tone::Dim)
+                style.paint(&meaning, Tone::Dim)
             )?;
             for (text, tone) in r.marks {
-                writeln!(
-                    out,
-                    "    {:name_w$}  {}",
-                    "",
-                    style.paint(&format!("↳ {text}"), tone)
-                )?;
+                for l in style.wrap(&format!("↳ {text}"), &mark_indent, &mark_rest) {
+                    writeln!(out, "{}", style.paint(&l, tone))?;
+                }
             }
         }
     }
@@ -499,7 +555,7 @@ mod tests {
 
     fn render(d: &Dump, color: bool) -> String {
         let mut v = Vec::new();
-        dump(&mut v, d, &Style { color }).unwrap();
+        dump(&mut v, d, &Style { color, fit: false }).unwrap();
         String::from_utf8(v).unwrap()
     }
 
@@ -567,7 +623,7 @@ mod tests {
             "set tll 64",
             &e,
             Some("x.rawlab:2:5"),
-            &Style { color: false },
+            &Style::PLAIN,
         )
         .unwrap();
         assert_eq!(

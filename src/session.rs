@@ -742,7 +742,9 @@ impl Session {
                 )
             )?;
             for reason in silence_reasons(&last_built, dst, self.net == Net::Sandbox) {
-                writeln!(out, "  • {reason}")?;
+                for l in self.style().wrap(&reason, "  • ", "    ") {
+                    writeln!(out, "{l}")?;
+                }
             }
         }
         Ok(Flow::Continue)

@@ -166,7 +166,7 @@ impl Field {
             let _ = write!(s, " {}", self.unit);
         }
         if self.scale != 1 && raw != 0 {
-            let _ = write!(s, " ({raw} on the wire)");
+            let _ = write!(s, " ({raw} × {})", self.scale);
         }
         if let Some(n) = self.value_name(raw) {
             let _ = write!(s, " ({n})");
@@ -539,7 +539,7 @@ mod tests {
     #[test]
     fn words() {
         assert_eq!(ipv4::TTL.words(64), "64");
-        assert_eq!(ipv4::HDR_LEN.words(5), "20 bytes (5 on the wire)");
+        assert_eq!(ipv4::HDR_LEN.words(5), "20 bytes (5 × 4)");
         assert_eq!(ipv4::FRAG_OFFSET.words(0), "0 bytes");
         assert_eq!(ipv4::LEN.words(30), "30 bytes");
         assert_eq!(ipv4::PROTO.words(1), "1 (icmp)");
