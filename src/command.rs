@@ -586,20 +586,35 @@ fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseError> {
                 .suggest(did_you_mean(&name, names)));
         };
         if let Some(prev) = stack.last() {
-            let fits = p.ip_proto.is_some() && std::ptr::eq(*prev, &wire::ipv4::IPV4);
-            if !fits {
+            if p.id_under(prev).is_none() {
+                let fits: Vec<&str> = wire::PROTOCOLS
+                    .iter()
+                    .filter(|q| q.id_under(prev).is_some())
+                    .map(|q| q.name)
+                    .collect();
                 return Err(ParseError::new(
                     span,
                     format!("{} cannot follow {}", p.title, prev.title),
                 )
-                .expected("a stack such as ip/icmp"));
+                .expected(if fits.is_empty() {
+                    format!("nothing after {}", prev.name)
+                } else {
+                    format!("after {}: {}", prev.name, fits.join(", "))
+                }));
             }
-        } else if p.ip_proto.is_some() {
-            return Err(
-                ParseError::new(span, format!("{} needs an IP layer under it", p.title))
-                    .expected(format!("ip/{}", p.name))
-                    .suggest(Some(format!("did you mean `ip/{}`?", t.text))),
-            );
+        } else if !p.starts {
+            let under: Vec<&str> = p.ids.iter().map(|(o, _)| *o).collect();
+            let first = under.first().copied().unwrap_or("ip");
+            return Err(ParseError::new(
+                span,
+                format!(
+                    "{} cannot start a stack: it needs {} under it",
+                    p.title,
+                    under.join(" or ")
+                ),
+            )
+            .expected(format!("{first}/{}", p.name))
+            .suggest(Some(format!("did you mean `{first}/{}`?", t.text))));
         }
         stack.push(p);
     }

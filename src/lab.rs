@@ -57,8 +57,11 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
             same_stack = false;
             break;
         }
-        let present_in_a: Vec<&Field> = la.fields().collect();
-        for f in lb.fields().filter(|f| !f.group && present_in_a.contains(f)) {
+        let present_in_a: Vec<&Field> = la.fields(a).collect();
+        for f in lb
+            .fields(b)
+            .filter(|f| !f.group && present_in_a.contains(f))
+        {
             let (va, vb) = (la.get(a, f), lb.get(b, f));
             if va != vb {
                 out.push(Change {
@@ -260,7 +263,7 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
     }
     for l in d.layers.iter().skip(1).filter(|l| l.complete()) {
         let proto = get(&ipv4::PROTO);
-        if l.proto.ip_proto.is_some_and(|p| p as u128 != proto) {
+        if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
             why.push(format!(
                 "ip.proto says {}, so the receiver does not read the {} header you built",
                 ipv4::PROTO.words(proto),

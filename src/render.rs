@@ -180,18 +180,19 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
             writeln!(out, "{}", style.paint(&l, Tone::Bad))?;
         }
     }
-    let colors = byte_colors(&dis, d.bytes.len());
+    let colors = byte_colors(&dis, d.bytes);
     let emph: HashSet<usize> = d.emphasize.iter().flat_map(|r| r.clone()).collect();
     hex_rows(out, d.bytes, &colors, &emph, style)?;
     fields(out, d, &dis, style)
 }
 
 /// Which field colour each byte gets: the first field that covers it.
-fn byte_colors(dis: &Dissection, len: usize) -> Vec<Option<usize>> {
+fn byte_colors(dis: &Dissection, bytes: &[u8]) -> Vec<Option<usize>> {
+    let len = bytes.len();
     let mut colors = vec![None; len];
     let mut n = 0;
     for l in &dis.layers {
-        for f in l.fields().filter(|f| !f.group) {
+        for f in l.fields(bytes).filter(|f| !f.group) {
             for b in l.span(f) {
                 if b < len && colors[b].is_none() {
                     colors[b] = Some(n);
@@ -326,7 +327,7 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
             Vec::new()
         };
         let mut rows = Vec::new();
-        for f in l.fields() {
+        for f in l.fields(d.bytes) {
             let raw = f.get(layer);
             let mut value = f.words(raw);
             let mut value_tone = Tone::Plain;

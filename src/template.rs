@@ -211,14 +211,32 @@ impl Template {
     pub fn build(&self, now: SystemTime) -> Built {
         let mut bytes = Vec::new();
         let mut layers = Vec::new();
-        for l in &self.layers {
+        for (i, l) in self.layers.iter().enumerate() {
             let start = bytes.len();
             let mut hdr = vec![0u8; l.proto.fixed_len];
-            for f in l.proto.fields.iter().filter(|f| !f.group) {
-                f.set(&mut hdr, f.default);
+            let write = |hdr: &mut Vec<u8>, fields: &[&'static Field]| {
+                for f in fields.iter().filter(|f| !f.group) {
+                    f.set(hdr, f.default);
+                }
+                for (f, raw) in l.set.iter().filter(|(f, _)| fields.contains(f)) {
+                    f.set(hdr, *raw);
+                }
+            };
+            write(&mut hdr, l.proto.fields);
+            // The layer names the next one (ip.proto 1 for ICMP) unless the user said otherwise.
+            if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1)) {
+                if let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto)) {
+                    nf.set(&mut hdr, code);
+                }
             }
-            for (f, raw) in &l.set {
-                f.set(&mut hdr, *raw);
+            // Variant fields follow from the common ones (ICMP's type picks its rest of header).
+            if let Some(variant) = l.proto.variant {
+                let fields = variant(&hdr);
+                let need = fields.iter().map(|f| f.end_byte()).max().unwrap_or(0);
+                if need > hdr.len() {
+                    hdr.resize(need, 0);
+                }
+                write(&mut hdr, fields);
             }
             if let Some(tail) = &l.tail {
                 hdr.extend(tail);
@@ -229,12 +247,12 @@ impl Template {
         bytes.extend(self.payload.bytes(now));
         for i in (0..layers.len()).rev() {
             let (p, start, hdr_len) = layers[i];
-            let next_proto = layers.get(i + 1).and_then(|(n, _, _)| n.ip_proto);
+            let next = layers.get(i + 1).map(|(n, _, _)| *n);
             let mut b = Building {
                 packet: &mut bytes,
                 start,
                 hdr_len,
-                next_proto,
+                next,
                 is_set: &|f| self.is_set(f),
             };
             (p.fill)(&mut b);

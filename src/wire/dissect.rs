@@ -19,14 +19,12 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// The fixed fields that lie wholly inside the bytes present.
-    pub fn fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
-        let avail = self.hdr_end - self.start;
+    /// The fixed fields (common and variant) that lie wholly inside the bytes present.
+    pub fn fields<'a>(&'a self, packet: &'a [u8]) -> impl Iterator<Item = &'static Field> + 'a {
+        let header = &packet[self.start..self.hdr_end];
         self.proto
-            .fields
-            .iter()
-            .copied()
-            .filter(move |f| f.end_byte() <= avail)
+            .fields_of(header)
+            .filter(move |f| f.end_byte() <= header.len())
     }
 
     /// The variable part after the fixed header (options), if any bytes are there.
@@ -93,7 +91,7 @@ impl Dissection {
     /// Raw value of a fixed field, if the packet has the whole of it.
     pub fn value(&self, packet: &[u8], f: &Field) -> Option<u128> {
         let l = self.layer_of(f)?;
-        (l.start + f.end_byte() <= l.hdr_end).then(|| l.get(packet, f))
+        l.fields(packet).any(|g| g == f).then(|| l.get(packet, f))
     }
 
     /// The stack in words: `ip/icmp`.

@@ -76,7 +76,11 @@ pub static ICMP: Protocol = Protocol {
     claimed_len: |_| None,
     next: |_| None,
     summary,
-    ip_proto: Some(1),
+    next_field: None,
+    ids: &[("ip", 1)],
+    starts: false,
+    variant: None,
+    variant_fields: &[],
     pairing: Some(pairing),
     fill,
     expected: |s| vec![(&CHECKSUM, message_checksum(s.message()) as u128)],
@@ -160,7 +164,7 @@ mod tests {
                 packet: m,
                 start: 0,
                 hdr_len: 8,
-                next_proto: None,
+                next: None,
                 is_set: set,
             };
             fill(&mut b);

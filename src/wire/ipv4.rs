@@ -216,7 +216,11 @@ pub static IPV4: Protocol = Protocol {
     claimed_len: |b| Some((LEN.get(b) as usize, &LEN)),
     next,
     summary,
-    ip_proto: None,
+    next_field: Some(&PROTO),
+    ids: &[],
+    starts: true,
+    variant: None,
+    variant_fields: &[],
     pairing: None,
     fill,
     expected: |s| vec![(&CHECKSUM, header_checksum(s.header()) as u128)],
@@ -227,7 +231,7 @@ fn next(b: &[u8]) -> Option<&'static Protocol> {
     if FRAG_OFFSET.get(b) != 0 {
         return None;
     }
-    super::by_ip_proto(PROTO.get(b) as u8)
+    super::next_by_field(&IPV4, b)
 }
 
 fn summary(b: &[u8]) -> String {
@@ -243,19 +247,16 @@ fn summary(b: &[u8]) -> String {
     )
 }
 
-/// Fills the fields rawlab computes: header length, total length, protocol.
-/// The checksum and id are left for the kernel unless the user set them.
+/// Fills the fields rawlab computes: header length and total length (the builder
+/// fills ip.proto from the next layer). The checksum and id are left for the kernel.
 fn fill(b: &mut Building) {
-    let (is_set, hdr_len, next_proto) = (b.is_set, b.hdr_len, b.next_proto);
+    let (is_set, hdr_len) = (b.is_set, b.hdr_len);
     let pkt = b.layer();
     if !is_set(&HDR_LEN) {
         HDR_LEN.set(pkt, (hdr_len / 4).min(15) as u128);
     }
     if !is_set(&LEN) {
         LEN.set(pkt, pkt.len().min(0xffff) as u128);
-    }
-    if let (false, Some(p)) = (is_set(&PROTO), next_proto) {
-        PROTO.set(pkt, p as u128);
     }
 }
 

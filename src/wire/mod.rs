@@ -192,6 +192,9 @@ impl Field {
 /// Reads a packet's place in a request/reply exchange from its layer bytes.
 pub type PairingFn = fn(&[u8]) -> Option<Pairing>;
 
+/// Which variant fields follow the common ones, given the header so far.
+pub type VariantFn = fn(&[u8]) -> &'static [&'static Field];
+
 /// How a layer's payload is interpreted: by another protocol, or as plain data.
 pub type NextFn = fn(&[u8]) -> Option<&'static Protocol>;
 
@@ -203,8 +206,14 @@ pub struct Protocol {
     pub aliases: &'static [&'static str],
     /// How it is named in words.
     pub title: &'static str,
-    /// The fixed header, in wire order. Group fields come before their members.
+    /// The fields every header of this protocol has, in wire order. Group fields come
+    /// before their members.
     pub fields: &'static [&'static Field],
+    /// Fields that depend on the bytes, after `fields` (ICMP's rest of header, by type):
+    /// given the header so far, which follow.
+    pub variant: Option<VariantFn>,
+    /// Every variant's fields, for lookup, completion, explain and the table test.
+    pub variant_fields: &'static [&'static [&'static Field]],
     /// Variable-length bytes after the fixed header (IPv4 options), if any.
     pub tail: Option<&'static Field>,
     /// Bytes of fixed header.
@@ -215,10 +224,15 @@ pub struct Protocol {
     pub claimed_len: fn(&[u8]) -> Option<(usize, &'static Field)>,
     /// The protocol carried after the header, or None for plain data.
     pub next: NextFn,
+    /// The field that names the next layer (ip.proto); rawlab fills it from the template's
+    /// next layer unless the user set it.
+    pub next_field: Option<&'static Field>,
+    /// How outer layers name this one: (outer protocol's name, code), as ("ip", 1) for ICMP.
+    pub ids: &'static [(&'static str, u128)],
+    /// Whether a stack may start with it (what a socket or a capture file hands over).
+    pub starts: bool,
     /// A few words for the summary line.
     pub summary: fn(&[u8]) -> String,
-    /// The IP protocol number this protocol travels under, if it is carried by IP.
-    pub ip_proto: Option<u8>,
     /// Which request/reply pair a packet belongs to, for matching replies.
     pub pairing: Option<PairingFn>,
     /// Writes the fields rawlab computes (lengths, checksums) that the user did not set.
@@ -234,8 +248,8 @@ pub struct Building<'a> {
     pub start: usize,
     /// Bytes of this layer's header, options included.
     pub hdr_len: usize,
-    /// The IP protocol number of the next layer, if it has one.
-    pub next_proto: Option<u8>,
+    /// The protocol after this one in the template, if any.
+    pub next: Option<&'static Protocol>,
     /// Whether the user set a field (then it is written as given, never fixed).
     pub is_set: &'a dyn Fn(&Field) -> bool,
 }
@@ -287,17 +301,51 @@ pub struct Pairing {
 impl Protocol {
     /// Looks up one of this protocol's fields (or its tail) by full name.
     pub fn field(&self, name: &str) -> Option<&'static Field> {
-        self.fields
-            .iter()
-            .copied()
-            .chain(self.tail)
-            .find(|f| f.name == name)
+        self.all_fields().find(|f| f.name == name)
     }
 
-    /// Every field of the table, the tail last.
+    /// Every field of the table, variants included, the tail last.
     pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
-        self.fields.iter().copied().chain(self.tail)
+        let mut variants: Vec<&'static Field> = Vec::new();
+        for f in self.variant_fields.iter().flat_map(|v| v.iter().copied()) {
+            if !variants.contains(&f) {
+                variants.push(f);
+            }
+        }
+        self.fields.iter().copied().chain(variants).chain(self.tail)
     }
+
+    /// The fixed fields a header of these bytes has: the common ones, then the variant's.
+    pub fn fields_of(&self, header: &[u8]) -> impl Iterator<Item = &'static Field> + '_ {
+        let common_end = self.fields.iter().map(|f| f.end_byte()).max().unwrap_or(0);
+        let variant: &'static [&'static Field] = match self.variant {
+            Some(v) if header.len() >= common_end => v(header),
+            _ => &[],
+        };
+        self.fields.iter().copied().chain(variant.iter().copied())
+    }
+
+    /// The code an outer protocol uses for this one (1 for ICMP under "ip").
+    pub fn id_under(&self, outer: &Protocol) -> Option<u128> {
+        self.ids
+            .iter()
+            .find(|(o, _)| *o == outer.name)
+            .map(|(_, c)| *c)
+    }
+}
+
+/// The protocol an outer one carries under a code (ICMP for ip.proto 1), if rawlab knows it.
+pub fn carried(outer: &Protocol, code: u128) -> Option<&'static Protocol> {
+    PROTOCOLS
+        .iter()
+        .copied()
+        .find(|p| p.ids.contains(&(outer.name, code)))
+}
+
+/// The next layer named by an outer protocol's `next_field`.
+pub fn next_by_field(outer: &Protocol, header: &[u8]) -> Option<&'static Protocol> {
+    let f = outer.next_field?;
+    (header.len() >= f.end_byte()).then(|| carried(outer, f.get(header)))?
 }
 
 /// Every protocol rawlab knows, in the order completion and `help` list them.
@@ -309,11 +357,6 @@ pub static DATA: Field = Field {
     notes: "Set it with `payload`: hex bytes, \"text\", `time` (a send timestamp, as ping uses) or `zeros N`.",
     ..Field::new("data.data", 0, 0, Kind::Bytes)
 };
-
-/// The protocol carried under an IP protocol number, if rawlab dissects it.
-pub fn by_ip_proto(n: u8) -> Option<&'static Protocol> {
-    PROTOCOLS.iter().copied().find(|p| p.ip_proto == Some(n))
-}
 
 /// Finds a protocol by a stack name (`ip`, `ipv4`, `icmp`).
 pub fn protocol_named(name: &str) -> Option<&'static Protocol> {
@@ -452,7 +495,6 @@ mod tests {
     fn tables_are_sane() {
         let mut seen = std::collections::HashSet::new();
         for p in PROTOCOLS {
-            let mut covered = vec![false; p.fixed_len * 8];
             for f in p.all_fields() {
                 assert!(seen.insert(f.name), "duplicate field name {}", f.name);
                 assert!(
@@ -468,44 +510,54 @@ mod tests {
                 for (v, n) in f.names {
                     assert!(*v <= f.max_raw(), "{} value {n} too wide", f.name);
                 }
-                if f.kind == Kind::Bytes {
-                    continue;
+            }
+            // The common fields with each variant lay out one header: every bit named
+            // once, from the first byte to the last field's end, groups over their members.
+            let mut layouts: Vec<Vec<&Field>> = p
+                .variant_fields
+                .iter()
+                .map(|v| p.fields.iter().chain(v.iter()).copied().collect())
+                .collect();
+            if layouts.is_empty() {
+                layouts.push(p.fields.to_vec());
+            }
+            for layout in layouts {
+                let end = layout.iter().map(|f| f.end_byte()).max().unwrap_or(0);
+                assert!(
+                    end >= p.fixed_len,
+                    "{}: fields stop before the fixed header ends",
+                    p.name
+                );
+                let mut covered = vec![false; end * 8];
+                for f in layout.iter().filter(|f| !f.group && f.kind != Kind::Bytes) {
+                    for (bit, c) in covered
+                        .iter_mut()
+                        .enumerate()
+                        .skip(f.bit_offset)
+                        .take(f.bits as usize)
+                    {
+                        assert!(!*c, "{} overlaps another field at bit {bit}", f.name);
+                        *c = true;
+                    }
                 }
                 assert!(
-                    f.end_byte() <= p.fixed_len,
-                    "{} past the fixed header",
-                    f.name
+                    covered.iter().all(|c| *c),
+                    "{} leaves bits of its header unnamed ({:?})",
+                    p.name,
+                    layout.iter().map(|f| f.name).collect::<Vec<_>>()
                 );
-                if f.group {
-                    continue;
+                for g in layout.iter().filter(|f| f.group) {
+                    let members: u32 = layout
+                        .iter()
+                        .filter(|f| !f.group && f.name.starts_with(&format!("{}.", g.name)))
+                        .map(|f| f.bits)
+                        .sum();
+                    assert_eq!(
+                        members, g.bits,
+                        "group {} and its members differ in width",
+                        g.name
+                    );
                 }
-                for (bit, c) in covered
-                    .iter_mut()
-                    .enumerate()
-                    .skip(f.bit_offset)
-                    .take(f.bits as usize)
-                {
-                    assert!(!*c, "{} overlaps another field at bit {bit}", f.name);
-                    *c = true;
-                }
-            }
-            assert!(
-                covered.iter().all(|c| *c),
-                "{} leaves bits of its header unnamed",
-                p.name
-            );
-            for g in p.fields.iter().filter(|f| f.group) {
-                let members: u32 = p
-                    .fields
-                    .iter()
-                    .filter(|f| !f.group && f.name.starts_with(&format!("{}.", g.name)))
-                    .map(|f| f.bits)
-                    .sum();
-                assert_eq!(
-                    members, g.bits,
-                    "group {} and its members differ in width",
-                    g.name
-                );
             }
         }
     }
