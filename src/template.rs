@@ -224,10 +224,10 @@ impl Template {
             };
             write(&mut hdr, l.proto.fields);
             // The layer names the next one (ip.proto 1 for ICMP) unless the user said otherwise.
-            if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1)) {
-                if let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto)) {
-                    nf.set(&mut hdr, code);
-                }
+            if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1))
+                && let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto))
+            {
+                nf.set(&mut hdr, code);
             }
             // Variant fields follow from the common ones (ICMP's type picks its rest of header).
             if let Some(variant) = l.proto.variant {
