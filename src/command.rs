@@ -73,7 +73,24 @@ pub enum Command {
     Wait(Duration),
     Say(String),
     Help(Option<String>),
+    /// `ping DST [count N] [every DUR]`: echo requests with a timestamp, RTT per reply.
+    Ping(SendArgs),
+    /// `trigger ping DST …`: traffic made by the kernel, as if from another window.
+    Trigger(Trigger),
+    Captures,
+    Dump(u64),
+    Diff(u64, u64),
+    Clear,
+    Explain(&'static Field),
+    Reset,
     Quit,
+}
+
+/// Traffic `trigger` makes, through ordinary sockets rather than raw ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// Echo requests built by the kernel, through an ICMP datagram ("ping") socket.
+    Ping(SendArgs),
 }
 
 /// A command's entry in the table: its syntax, what it does, an example.
@@ -83,44 +100,19 @@ pub struct CommandInfo {
     pub syntax: &'static str,
     pub summary: &'static str,
     pub example: &'static str,
+    /// What the example does and what to look for, for `help COMMAND`.
+    pub detail: &'static str,
 }
 
 /// Every command, in the order `help` lists them.
 pub static COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "new",
-        aliases: &[],
-        syntax: "new STACK",
-        summary: "start a new template from a layer stack (fields at their defaults)",
-        example: "new ip/icmp",
-    },
-    CommandInfo {
-        name: "set",
-        aliases: &[],
-        syntax: "set FIELD VALUE | set timeout DURATION",
-        summary: "change one field (full or short name); or how long send waits for replies",
-        example: "set ttl 1",
-    },
-    CommandInfo {
-        name: "unset",
-        aliases: &[],
-        syntax: "unset FIELD",
-        summary: "put a field back to automatic (or its default)",
-        example: "unset icmp.checksum",
-    },
-    CommandInfo {
-        name: "payload",
-        aliases: &[],
-        syntax: "payload HEX | \"TEXT\" | time | zeros N",
-        summary: "the bytes after the last header",
-        example: "payload c0de",
-    },
     CommandInfo {
         name: "show",
         aliases: &[],
         syntax: "show",
         summary: "the template annotated, field by field, as it will be sent",
         example: "show",
+        detail: "Draws the packet rawlab will hand to the kernel: hex rows coloured by field, then one line per field with its value, bytes and meaning. Fields rawlab computes and fields left for the kernel are marked.",
     },
     CommandInfo {
         name: "hex",
@@ -128,20 +120,71 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "hex",
         summary: "a plain hex dump of the template's bytes",
         example: "hex",
+        detail: "The same bytes as `show`, as a plain hexyl dump: offsets, hex and text, nothing else.",
+    },
+    CommandInfo {
+        name: "new",
+        aliases: &[],
+        syntax: "new STACK",
+        summary: "start a new template from a layer stack (fields at their defaults)",
+        example: "new ip/icmp",
+        detail: "Replaces the template with a fresh one over the layers named, outermost first, separated by /. Every field starts at its table default; the payload is empty. `reset` brings back the post's packet instead.",
+    },
+    CommandInfo {
+        name: "set",
+        aliases: &[],
+        syntax: "set FIELD VALUE | set timeout DURATION",
+        summary: "change one field (full or short name); or how long send waits for replies",
+        example: "set ttl 1",
+        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. A field you set is sent exactly as you set it, even a wrong checksum.",
+    },
+    CommandInfo {
+        name: "unset",
+        aliases: &[],
+        syntax: "unset FIELD",
+        summary: "put a field back to automatic (or its default)",
+        example: "unset icmp.checksum",
+        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue.",
+    },
+    CommandInfo {
+        name: "payload",
+        aliases: &[],
+        syntax: "payload HEX | \"TEXT\" | time | zeros N",
+        summary: "the bytes after the last header",
+        example: "payload c0de",
+        detail: "Puts the two bytes c0 de after the ICMP header, as the post does. \"TEXT\" takes the bytes of the text (escapes \\n \\t \\\" work), `time` a 16-byte send timestamp as ping(8) writes it, `zeros 56` fifty-six zero bytes.",
     },
     CommandInfo {
         name: "mode",
         aliases: &[],
         syntax: "mode raw | hdrincl | kernel",
         summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, or the kernel writes the IP header",
-        example: "mode hdrincl",
+        example: "mode kernel",
+        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header.",
     },
     CommandInfo {
         name: "send",
         aliases: &[],
         syntax: "send [DST] [count N] [every DURATION]",
         summary: "send the template and show what the kernel put on the wire and what came back",
-        example: "send 127.0.0.1",
+        example: "send 127.0.0.1 count 3 every 100ms",
+        detail: "Sends the template three times to 127.0.0.1, 100 ms apart. Each send is numbered; its copy on the wire is shown with every field the kernel changed marked, and each reply with what differs from the request. rawlab waits up to the timeout (`set timeout`) for replies, and if none comes says why it thinks so. Ctrl-C stops it.",
+    },
+    CommandInfo {
+        name: "ping",
+        aliases: &[],
+        syntax: "ping DST [count N] [every DURATION]",
+        summary: "the post's closing exercise: echo requests with a timestamp, the round trip of each, statistics at the end",
+        example: "ping 127.0.0.1 count 5 every 200ms",
+        detail: "Builds five echo requests through a raw socket, each with this session's own identifier, a sequence number and a send timestamp in the payload, and prints one line per reply with its round-trip time, then ping(8)'s statistics: transmitted, received, loss, min/avg/max/mdev. Defaults: count 4, every 1s. Ctrl-C stops it and prints the statistics.",
+    },
+    CommandInfo {
+        name: "trigger",
+        aliases: &[],
+        syntax: "trigger ping DST [count N] [every DURATION]",
+        summary: "make traffic \"from another window\": echo requests the kernel builds, sent in the background",
+        example: "trigger ping 127.0.0.1 count 3",
+        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type.",
     },
     CommandInfo {
         name: "listen",
@@ -149,6 +192,47 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "listen icmp | tcp | udp | proto N | off",
         summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
         example: "listen icmp",
+        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen off` closes every listener.",
+    },
+    CommandInfo {
+        name: "captures",
+        aliases: &["list"],
+        syntax: "captures",
+        summary: "list the numbered packets, one line each",
+        example: "captures",
+        detail: "Lists every packet this session has kept: sent and captured, with its number, direction, socket, length, time and a summary. The oldest drop off after 10,000.",
+    },
+    CommandInfo {
+        name: "dump",
+        aliases: &[],
+        syntax: "dump N",
+        summary: "show packet #N annotated again",
+        example: "dump 2",
+        detail: "Draws packet #2 in full, with what rawlab found about it (the kernel's changes, the request it answers).",
+    },
+    CommandInfo {
+        name: "diff",
+        aliases: &[],
+        syntax: "diff A B",
+        summary: "the fields and bytes that differ between two packets, with both values",
+        example: "diff 2 3",
+        detail: "Compares packet #2 with #3 field by field (for the post's ping: ip.id, ip.checksum, icmp.type 8 → 0, icmp.checksum) and lists the byte offsets that differ.",
+    },
+    CommandInfo {
+        name: "clear",
+        aliases: &[],
+        syntax: "clear",
+        summary: "forget the packets kept so far; numbering starts again at #1",
+        example: "clear",
+        detail: "Empties the list of packets. The template, mode and listeners stay. (Ctrl-L clears the screen.)",
+    },
+    CommandInfo {
+        name: "explain",
+        aliases: &["what"],
+        syntax: "explain FIELD",
+        summary: "what a field is, its width and range, how rawlab and the kernel treat it, where it is defined",
+        example: "explain ttl",
+        detail: "Explains ip.ttl: its place in the header, its width and range, its named values, who fills it (you, rawlab or the kernel), what Linux does with it, and its RFC section. Any field of any protocol works, in the template or not.",
     },
     CommandInfo {
         name: "wait",
@@ -156,6 +240,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "wait DURATION",
         summary: "pause, showing whatever the listeners capture meanwhile",
         example: "wait 200ms",
+        detail: "Waits 200 ms, drawing any packet a listener captures meanwhile. Ctrl-C ends it early.",
     },
     CommandInfo {
         name: "say",
@@ -163,6 +248,15 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "say TEXT",
         summary: "print a line of narration (for lessons)",
         example: "say Now watch the TTL.",
+        detail: "Prints the text as it is. In a script, lines starting with # are narration too.",
+    },
+    CommandInfo {
+        name: "reset",
+        aliases: &[],
+        syntax: "reset",
+        summary: "back to the post's packet, mode raw, a 1 s timeout, no listeners",
+        example: "reset",
+        detail: "Starts over without leaving: the template is the post's ping again, the mode raw, the timeout 1 s, and every listener is closed. The packets kept so far stay (`clear` forgets them).",
     },
     CommandInfo {
         name: "help",
@@ -170,6 +264,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "help [COMMAND]",
         summary: "list the commands, or show one with an example",
         example: "help send",
+        detail: "Shows send's syntax, what it does and a worked example. Tab completes commands, fields and values; `explain FIELD` describes a field.",
     },
     CommandInfo {
         name: "quit",
@@ -177,6 +272,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "quit",
         summary: "leave rawlab (Ctrl-D does too)",
         example: "quit",
+        detail: "Closes every socket and leaves; the sandbox, if any, disappears with rawlab.",
     },
 ];
 
@@ -415,7 +511,64 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 }
             }
         }
-        "send" => Command::Send(parse_send(&mut args)?),
+        "send" => Command::Send(parse_send(
+            &mut args,
+            SendArgs {
+                dst: None,
+                count: 1,
+                every: None,
+            },
+            false,
+        )?),
+        "ping" => {
+            let defaults = SendArgs {
+                dst: None,
+                count: 4,
+                every: Some(Duration::from_secs(1)),
+            };
+            Command::Ping(parse_send(&mut args, defaults, true)?)
+        }
+        "trigger" => {
+            let t = args.next("what to trigger: ping")?;
+            match t.text.to_ascii_lowercase().as_str() {
+                "ping" => {
+                    let defaults = SendArgs {
+                        dst: None,
+                        count: 1,
+                        every: Some(Duration::from_secs(1)),
+                    };
+                    Command::Trigger(Trigger::Ping(parse_send(&mut args, defaults, true)?))
+                }
+                _ => {
+                    return Err(ParseError::new(
+                        t.span.clone(),
+                        format!("rawlab cannot trigger `{}`", t.text),
+                    )
+                    .expected("ping (an echo request the kernel builds)")
+                    .suggest(did_you_mean(&t.text, ["ping"])));
+                }
+            }
+        }
+        "captures" => Command::Captures,
+        "dump" => {
+            let t = args.next("a packet number, such as 2 (see `captures`)")?;
+            Command::Dump(parse_packet_no(t)?)
+        }
+        "diff" => {
+            let a = args.next("two packet numbers, such as 2 3")?;
+            let a = parse_packet_no(a)?;
+            let b = args.next("a second packet number")?;
+            Command::Diff(a, parse_packet_no(b)?)
+        }
+        "clear" => Command::Clear,
+        "explain" => {
+            let t = args.next("a field name, such as ttl or icmp.checksum")?;
+            match wire::resolve(&t.text, ctx.stack) {
+                Err(Lookup::NotInStack { field }) => Command::Explain(field),
+                _ => Command::Explain(resolve_field(t, ctx)?),
+            }
+        }
+        "reset" => Command::Reset,
         "listen" => {
             let t = args.next("icmp, tcp, udp, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
@@ -695,6 +848,22 @@ fn integer(i: &str) -> IResult<&str, u128> {
     .parse(i)
 }
 
+/// A packet number as `captures` shows it: `2` or `#2`.
+fn parse_packet_no(t: &Token) -> Result<u64, ParseError> {
+    let bare = Token {
+        text: t.text.trim_start_matches('#').to_string(),
+        ..t.clone()
+    };
+    match parse_int(&bare) {
+        Ok(n) if n >= 1 && n <= u64::MAX as u128 => Ok(n as u64),
+        _ => Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a packet number", t.text),
+        )
+        .expected("a number from `captures`, such as 2")),
+    }
+}
+
 fn parse_int(t: &Token) -> Result<u128, ParseError> {
     match all_consuming(integer).parse(t.text.as_str()) {
         Ok((_, v)) if v != u128::MAX => Ok(v),
@@ -874,12 +1043,14 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     Ok(Value::Raw(raw))
 }
 
-fn parse_send(args: &mut Args) -> Result<SendArgs, ParseError> {
-    let mut s = SendArgs {
-        dst: None,
-        count: 1,
-        every: None,
-    };
+/// `[DST] [count N] [every DURATION]` after send, ping or trigger ping.
+/// `first` is where DST may stand (the first word after the command).
+fn parse_send(
+    args: &mut Args,
+    mut s: SendArgs,
+    dst_required: bool,
+) -> Result<SendArgs, ParseError> {
+    let first = args.pos;
     while let Some(t) = args.pos_next() {
         match t.text.to_ascii_lowercase().as_str() {
             "count" => {
@@ -896,19 +1067,41 @@ fn parse_send(args: &mut Args) -> Result<SendArgs, ParseError> {
             }
             "every" => {
                 let d = args.next("a duration such as 100ms")?;
-                s.every = Some(parse_duration(d)?);
+                let every = parse_duration(d)?;
+                if every > Duration::from_secs(60) {
+                    return Err(ParseError::new(
+                        d.span.clone(),
+                        "rawlab sends at least once a minute",
+                    )
+                    .expected("at most 60s"));
+                }
+                s.every = Some(every);
             }
-            _ if s.dst.is_none() && t.span.start == args.tokens[0].span.start => {
+            _ if s.dst.is_none() && args.pos - 1 == first => {
                 s.dst = Some(parse_ipv4(t)?);
             }
             _ => {
                 return Err(
                     ParseError::new(t.span.clone(), format!("unexpected `{}`", t.text))
-                        .expected("send [DST] [count N] [every DURATION]")
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
                         .suggest(did_you_mean(&t.text, ["count", "every"])),
                 );
             }
         }
+    }
+    if dst_required && s.dst.is_none() {
+        let at = args
+            .tokens
+            .get(first)
+            .map_or(args.end..args.end + 1, |t| t.span.clone());
+        return Err(
+            ParseError::new(at, format!("`{}` needs a destination", args.info.name)).expected(
+                format!("an IPv4 address first, as in: {}", args.info.example),
+            ),
+        );
     }
     Ok(s)
 }

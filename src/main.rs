@@ -3,7 +3,7 @@
 //! threaded process): the host's, when raw sockets are permitted, otherwise
 //! a private sandbox. Then a script runs, or the REPL opens.
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rawlab::net::Net;
 use rawlab::render::Style;
 use rawlab::session::Session;
@@ -23,8 +23,17 @@ enum ColorWhen {
 /// A lab for Linux raw sockets: craft a packet field by field, hand it to the
 /// kernel, and see byte by byte what went on the wire and what came back.
 #[derive(Debug, Parser)]
-#[command(name = "rawlab", version, about, long_about = None)]
+#[command(
+    name = "rawlab",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without FILE, rawlab opens its prompt: type `help` there. Without raw-socket privilege it runs in a private sandbox network; with sudo or CAP_NET_RAW it uses the host's."
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
     /// A script of rawlab commands to run (a lesson); without it, the interactive prompt opens.
     file: Option<PathBuf>,
     /// Use a private sandbox network (user + network namespace, loopback only) even with privilege.
@@ -33,6 +42,17 @@ struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     color: ColorWhen,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `rawlab man | man -l -`.
+    Man,
 }
 
 const WAYS_OUT: &str = "three ways out: run `sudo rawlab`; or give the binary the capability once, `sudo setcap cap_net_raw+ep \"$(command -v rawlab)\"`; or allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` on Debian, `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu)";
@@ -51,7 +71,7 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
             };
             let _ = writeln!(
                 err,
-                "rawlab: sandbox network ({why}): a private namespace, loopback only; nothing sent leaves it"
+                "rawlab: sandbox network ({why}): private, loopback only; nothing sent leaves it"
             );
             Net::Sandbox
         }
@@ -65,9 +85,35 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
     }
 }
 
+/// Writes what the subcommands print; no network, no sandbox.
+fn run_sub(sub: &Sub) -> io::Result<()> {
+    // Rendered into memory first: the generators panic if their writer fails.
+    let mut text = Vec::new();
+    let mut cmd = Cli::command();
+    match sub {
+        Sub::Completions { shell } => {
+            clap_complete::generate(*shell, &mut cmd, "rawlab", &mut text)
+        }
+        Sub::Man => clap_mangen::Man::new(cmd).render(&mut text)?,
+    }
+    let mut out = io::stdout().lock();
+    out.write_all(&text)?;
+    out.flush()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stderr = io::stderr();
+    if let Some(sub) = &cli.command {
+        return match run_sub(sub) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(stderr, "rawlab: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let net = choose_network(cli.sandbox, &mut stderr);
     let color = match cli.color {
         ColorWhen::Always => true,

@@ -58,9 +58,10 @@ pub fn enter_sandbox() -> Result<(), SandboxError> {
     std::fs::write("/proc/self/gid_map", format!("0 {gid} 1"))
         .map_err(step("writing /proc/self/gid_map"))?;
     set_link_up("lo").map_err(step("bringing lo up"))?;
-    // A fresh network namespace refuses ping sockets to everyone ("1 0"); widen it so
-    // `trigger ping` works. Not fatal: only that command needs it.
-    let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
+    // A fresh network namespace refuses ping sockets to everyone ("1 0"). Allow our one
+    // group (0 inside; only mapped groups are accepted) so `trigger ping` works. Not
+    // fatal: only that command needs it.
+    let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 0");
     Ok(())
 }
 
@@ -97,4 +98,40 @@ pub fn set_link_up(name: &str) -> io::Result<()> {
 pub fn uid() -> u32 {
     // SAFETY: getuid cannot fail.
     unsafe { libc::getuid() }
+}
+
+/// The ids of the user who ran `sudo rawlab`, when running as root through sudo.
+pub fn sudo_ids() -> Option<(u32, u32)> {
+    if uid() != 0 {
+        return None;
+    }
+    let uid = std::env::var("SUDO_UID").ok()?.parse().ok()?;
+    let gid = std::env::var("SUDO_GID").ok()?.parse().ok()?;
+    Some((uid, gid))
+}
+
+/// The home directory of the user who ran sudo, from the password database.
+pub fn sudo_user_home() -> Option<std::path::PathBuf> {
+    let (uid, _) = sudo_ids()?;
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 6 && f[2].parse() == Ok(uid)).then(|| std::path::PathBuf::from(f[5]))
+    })
+}
+
+/// Hands a file (and the directories rawlab made for it under the user's home)
+/// to the user who ran sudo, so root does not own their history or captures.
+pub fn give_to_sudo_user(path: &std::path::Path) {
+    let Some((uid, gid)) = sudo_ids() else { return };
+    let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+    let Some(home) = sudo_user_home() else { return };
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == home || !d.starts_with(&home) {
+            break;
+        }
+        let _ = std::os::unix::fs::chown(d, Some(uid), Some(gid));
+        dir = d.parent();
+    }
 }

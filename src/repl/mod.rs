@@ -1,20 +1,29 @@
-//! The interactive front end: rustyline for editing and history, a printer
-//! thread that shows captured packets above the prompt without garbling the
-//! line being typed, and Ctrl-C that stops a running command, not rawlab.
+//! The interactive front end: rustyline for editing, completion and history, a
+//! printer thread that shows captured packets above the prompt without garbling
+//! the line being typed, and Ctrl-C that stops a running command, not rawlab.
 
-use crate::command::{self, Context};
+mod helper;
+
+pub use helper::{LabHelper, complete, hint, stacks};
+
 use crate::render;
 use crate::session::{Flow, Session};
+use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
-use rustyline::{DefaultEditor, ExternalPrinter};
+use rustyline::history::DefaultHistory;
+use rustyline::{CompletionType, Editor, ExternalPrinter};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history.
+/// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history
+/// in the home of the user who ran sudo, when rawlab was started through it.
 pub fn history_path() -> Option<PathBuf> {
+    if let Some(home) = crate::sys::sudo_user_home() {
+        return Some(home.join(".local/state/rawlab/history"));
+    }
     let state = std::env::var_os("XDG_STATE_HOME")
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
@@ -23,7 +32,10 @@ pub fn history_path() -> Option<PathBuf> {
 }
 
 pub fn run(session: &mut Session) -> io::Result<i32> {
-    let mut rl = DefaultEditor::new().map_err(io::Error::other)?;
+    let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
+    rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
+    rl.set_completion_type(CompletionType::List);
+    rl.set_max_history_size(5000).map_err(io::Error::other)?;
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
@@ -58,24 +70,17 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
                 }
-                let parsed = command::parse(
-                    &line,
-                    &Context {
-                        stack: &session.stack(),
-                    },
-                );
-                let mut out = stdout.lock();
                 let shower = session.shower.clone();
                 let _guard = shower.store.print_lock();
-                match parsed {
-                    Ok(cmd) => {
-                        if session.execute(&cmd, &mut out)? == Flow::Quit {
-                            break;
-                        }
-                    }
-                    Err(e) => render::parse_error(&mut out, &line, &e, None, &style)?,
-                }
+                let mut out = stdout.lock();
+                let flow = session.run_line(&line, &mut out)?;
                 out.flush()?;
+                if flow == Flow::Quit {
+                    break;
+                }
+                if let Some(h) = rl.helper_mut() {
+                    h.stack = session.stack();
+                }
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
@@ -90,10 +95,17 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
         let _ = t.join();
     }
     if let Some(h) = &history {
-        if let Some(dir) = h.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = rl.save_history(h);
+        save_history(&mut rl, h);
     }
     Ok(0)
+}
+
+/// Saves history where the user will find it, owned by them even under sudo.
+fn save_history(rl: &mut Editor<LabHelper, DefaultHistory>, path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if rl.save_history(path).is_ok() {
+        crate::sys::give_to_sudo_user(path);
+    }
 }
