@@ -326,6 +326,15 @@ struct Token {
     quoted: bool,
 }
 
+impl Token {
+    /// The word as an error message quotes it: control characters escaped, and cut
+    /// short when long, so a pasted 10 kB line does not come back whole.
+    fn shown(&self) -> String {
+        let escaped: String = self.text.chars().flat_map(char::escape_debug).collect();
+        crate::render::cut(&escaped, 32)
+    }
+}
+
 /// What parsing may read: the layers of the template the line applies to.
 pub struct Context<'a> {
     pub stack: &'a [&'static Protocol],
@@ -397,7 +406,10 @@ fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
                         None => {
                             ParseError::new(start..line.len(), "this string has no closing quote")
                                 .expected("text between double quotes, such as \"GET /\"")
-                                .suggest(Some(format!("{}\"", &line[start..])))
+                                .suggest(Some(format!(
+                                    "close it: {}\"",
+                                    crate::render::cut(&line[start..], 40)
+                                )))
                         }
                     });
                 }
@@ -427,6 +439,14 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
     };
     let rest = &tokens[1..];
     let end = line.len();
+    if first.quoted && command_info(&first.text).is_some() {
+        return Err(ParseError::new(
+            first.span.clone(),
+            "a command is a bare word, not a string in quotes",
+        )
+        .expected("a command: type `help` for the list")
+        .suggest(Some(format!("write it without quotes: {}", first.text))));
+    }
     let Some(info) = command_info(&first.text).filter(|_| !first.quoted) else {
         let names = COMMANDS
             .iter()
@@ -436,7 +456,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             .map(|n| format!("did you mean `{n}`?"));
         return Err(ParseError::new(
             first.span.clone(),
-            format!("unknown command `{}`", first.text),
+            format!("unknown command `{}`", first.shown()),
         )
         .expected("a command: type `help` for the list")
         .suggest(guess));
@@ -459,11 +479,12 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 Command::SetTimeout(parse_duration(d)?)
             } else {
                 let field = resolve_field(t, ctx)?;
-                let v = args.rest_joined(&format!(
-                    "a value for {}: {}",
-                    field.name,
-                    field.range_words()
-                ))?;
+                let what = format!("a value for {}: {}", field.name, field.range_words());
+                let v = if field.kind == Kind::Bytes {
+                    args.rest_joined(&what)?
+                } else {
+                    args.next(&what)?.clone()
+                };
                 Command::Set(field, parse_value(field, &v)?)
             }
         }
@@ -505,7 +526,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             match m {
                 Some(m) => Command::Mode(m),
                 None => {
-                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.text))
+                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.shown()))
                         .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header)")
                         .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
                 }
@@ -542,7 +563,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 _ => {
                     return Err(ParseError::new(
                         t.span.clone(),
-                        format!("rawlab cannot trigger `{}`", t.text),
+                        format!("rawlab cannot trigger `{}`", t.shown()),
                     )
                     .expected("ping (an echo request the kernel builds)")
                     .suggest(did_you_mean(&t.text, ["ping"])));
@@ -590,7 +611,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                     _ => {
                         return Err(ParseError::new(
                             t.span.clone(),
-                            format!("cannot listen for `{}`", t.text),
+                            format!("cannot listen for `{}`", t.shown()),
                         )
                         .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
                         .suggest(did_you_mean(
@@ -625,7 +646,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             {
                 return Err(ParseError::new(
                     t.span.clone(),
-                    format!("no command is called `{}`", t.text),
+                    format!("no command is called `{}`", t.shown()),
                 )
                 .expected("a command name; `help` lists them")
                 .suggest(did_you_mean(&t.text, COMMANDS.iter().map(|c| c.name))));
@@ -680,7 +701,7 @@ impl<'a> Args<'a> {
             if let Some(extra) = rest.first() {
                 return Err(ParseError::new(
                     extra.span.clone(),
-                    format!("unexpected `{}` after the value", extra.text),
+                    format!("unexpected `{}` after the value", extra.shown()),
                 )
                 .expected("one value"));
             }
@@ -702,7 +723,7 @@ impl<'a> Args<'a> {
             None => Ok(()),
             Some(t) => Err(ParseError::new(
                 t.span.start..self.tokens.last().unwrap().span.end,
-                format!("unexpected `{}`", t.text),
+                format!("unexpected `{}`", t.shown()),
             )
             .expected(format!(
                 "{} (for example: {})",
@@ -781,7 +802,7 @@ fn examples(stack: &[&'static Protocol]) -> String {
         .filter_map(|p| {
             p.fields
                 .iter()
-                .find(|f| !f.group && f.fill == wire::Fill::Manual && f.bits >= 8)
+                .find(|f| !f.group && f.fill == wire::Fill::Manual && f.bits > 0 && f.bits % 8 == 0)
                 .map(|f| f.name)
         })
         .collect();
@@ -805,7 +826,7 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
                     format!("did you mean `{s}` ({full})?")
                 }
             });
-            ParseError::new(t.span.clone(), format!("unknown field `{}`", t.text))
+            ParseError::new(t.span.clone(), format!("unknown field `{}`", t.shown()))
                 .expected(format!(
                     "a field of {stack_name}, such as {}",
                     examples(ctx.stack)
@@ -814,7 +835,7 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         }
         Lookup::Ambiguous { candidates } => ParseError::new(
             t.span.clone(),
-            format!("`{}` could be {}", t.text, candidates.join(" or ")),
+            format!("`{}` could be {}", t.shown(), candidates.join(" or ")),
         )
         .expected("the full name")
         .suggest(Some(format!("say which: {}", candidates.join(", ")))),
@@ -858,7 +879,7 @@ fn parse_packet_no(t: &Token) -> Result<u64, ParseError> {
         Ok(n) if n >= 1 && n <= u64::MAX as u128 => Ok(n as u64),
         _ => Err(ParseError::new(
             t.span.clone(),
-            format!("`{}` is not a packet number", t.text),
+            format!("`{}` is not a packet number", t.shown()),
         )
         .expected("a number from `captures`, such as 2")),
     }
@@ -868,11 +889,11 @@ fn parse_int(t: &Token) -> Result<u128, ParseError> {
     match all_consuming(integer).parse(t.text.as_str()) {
         Ok((_, v)) if v != u128::MAX => Ok(v),
         Ok(_) => Err(
-            ParseError::new(t.span.clone(), format!("`{}` is far too large", t.text))
+            ParseError::new(t.span.clone(), format!("`{}` is far too large", t.shown()))
                 .expected("a smaller number"),
         ),
         Err(_) => Err(
-            ParseError::new(t.span.clone(), format!("`{}` is not a number", t.text))
+            ParseError::new(t.span.clone(), format!("`{}` is not a number", t.shown()))
                 .expected("a number: decimal (64), hex (0x40) or binary (0b1000000)"),
         ),
     }
@@ -911,8 +932,8 @@ fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
             .text
             .chars()
             .all(|c| c.is_ascii_digit())
-            .then(|| format!("did you mean `{}ms`?", t.text));
-        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.text))
+            .then(|| format!("did you mean `{}ms`?", t.shown()));
+        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.shown()))
             .expected("a number with a unit: 500ms, 1s, 1.5s, 200us, 2m")
             .suggest(hint)
     })
@@ -921,7 +942,7 @@ fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
 fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     t.text.parse::<Ipv4Addr>().map_err(|_| {
         let looks_like_name = t.text.chars().any(|c| c.is_ascii_alphabetic());
-        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.text))
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.shown()))
             .expected("four numbers 0..=255 separated by dots, such as 127.0.0.1");
         if looks_like_name {
             e.suggest(Some("rawlab takes IPv4 literals only and never looks names up: for this host, try 127.0.0.1".into()))
@@ -956,7 +977,7 @@ fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     if !digits.len().is_multiple_of(2) {
         return Err(ParseError::new(
             t.span.clone(),
-            format!("`{}` has an odd number of hex digits", t.text),
+            format!("`{}` has an odd number of hex digits", t.shown()),
         )
         .expected("two hex digits per byte")
         .suggest(Some(format!("did you mean `0{digits}`?"))));
@@ -1001,7 +1022,7 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
         let mut e = ParseError::new(
             t.span.clone(),
-            format!("`{}` is not a value for {}", t.text, f.name),
+            format!("`{}` is not a value for {}", t.shown(), f.name),
         );
         e = if names.is_empty() {
             e.expected(format!("a number, {}", f.range_words()))
@@ -1012,6 +1033,14 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
                 names.join(", ")
             ))
         };
+        if lower
+            .strip_prefix('-')
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(e.suggest(Some(
+                "header fields hold no negative numbers: the smallest is 0".into(),
+            )));
+        }
         return Err(e.suggest(did_you_mean(&lower, names)));
     };
     let scale = f.scale as u128;
@@ -1031,11 +1060,12 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         return Err(ParseError::new(
             t.span.clone(),
             format!(
-                "{} is {} bits: {}; {} does not fit",
+                "{} is {} bit{}: {}; {} does not fit",
                 f.name,
                 f.bits,
+                if f.bits == 1 { "" } else { "s" },
                 f.range_words(),
-                t.text
+                t.shown()
             ),
         )
         .expected(f.range_words()));
@@ -1078,11 +1108,26 @@ fn parse_send(
                 s.every = Some(every);
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
-                s.dst = Some(parse_ipv4(t)?);
+                // A misspelt keyword in the address's place: say so, not "bad address".
+                match (parse_ipv4(t), did_you_mean(&t.text, ["count", "every"])) {
+                    (Ok(a), _) => s.dst = Some(a),
+                    (Err(_), Some(guess)) => {
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("unexpected `{}`", t.shown()),
+                        )
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(Some(guess)));
+                    }
+                    (Err(e), None) => return Err(e),
+                }
             }
             _ => {
                 return Err(
-                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.text))
+                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
                         .expected(format!(
                             "{} (for example: {})",
                             args.info.syntax, args.info.example
