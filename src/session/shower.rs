@@ -334,3 +334,57 @@ pub fn span_words(r: &std::ops::Range<usize>) -> String {
         format!("bytes {}–{}", r.start, r.end - 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::DEFAULT_CAPACITY;
+    use crate::wire::{icmp, ipv4};
+
+    /// An echo request from 127.0.0.1 to itself with this identifier.
+    fn echo(ident: u16) -> Vec<u8> {
+        let mut t = crate::template::Template::default();
+        t.set(&ipv4::SRC, crate::template::Value::Raw(0x7f00_0001))
+            .unwrap();
+        t.set(&icmp::IDENT, crate::template::Value::Raw(ident as u128))
+            .unwrap();
+        t.build(SystemTime::now()).bytes
+    }
+
+    fn show(shower: &Shower, bytes: Vec<u8>) -> String {
+        let origin = Origin::Captured {
+            socket: "raw socket for icmp".into(),
+        };
+        shower
+            .store
+            .push(SystemTime::now(), bytes, &ipv4::IPV4, origin);
+        let mut out = Vec::new();
+        shower.show_pending(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn on_a_shared_host_other_programs_traffic_is_one_dim_labelled_line() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
+        shower.own_flow("icmp", 4242);
+        let theirs = show(&shower, echo(7));
+        assert_eq!(theirs.lines().count(), 1, "{theirs}");
+        assert!(
+            theirs.contains("#1 ← raw socket for icmp")
+                && theirs.ends_with("not from this session: another program's traffic\n"),
+            "{theirs}"
+        );
+        let ours = show(&shower, echo(4242));
+        assert!(
+            ours.starts_with("#2 ← captured on raw socket for icmp") && ours.contains("icmp.ident"),
+            "{ours}"
+        );
+    }
+
+    #[test]
+    fn in_the_sandbox_everything_is_the_sessions_own() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, false);
+        let out = show(&shower, echo(7));
+        assert!(!out.contains("another program"), "{out}");
+    }
+}
