@@ -95,13 +95,36 @@ impl Term {
             }
             if Instant::now() > deadline {
                 panic!(
-                    "[{:?}] timed out waiting for {what}; the screen:\n{}",
+                    "[{:?}] timed out waiting for {what}; the screen:\n{}\nthreads:\n{}",
                     self.user,
-                    self.screen()
+                    self.screen(),
+                    self.threads()
                 );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Each thread of the process and what it waits in, for a hang's report.
+    fn threads(&self) -> String {
+        let pid = self.pty.get_process().pid();
+        let mut out = String::new();
+        for t in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = t.path();
+            let read = |f: &str| std::fs::read_to_string(p.join(f)).unwrap_or_default();
+            let call = read("syscall");
+            out.push_str(&format!(
+                "  {} {} syscall {}\n",
+                read("comm").trim(),
+                read("wchan"),
+                call.split(' ').next().unwrap_or("")
+            ));
+        }
+        out
     }
 
     fn wait_text(&mut self, text: &str) {

@@ -44,18 +44,33 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
     // rustyline reads it as a key and clears the line.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, session.interrupt.clone());
 
+    // Packets that arrive between commands are drawn by a printer thread and handed
+    // to rustyline's external printer by a second thread. The second may block (the
+    // printer's queue holds one message until the prompt reads it), so it holds no
+    // lock the command loop needs and is never joined.
     let running = Arc::new(AtomicBool::new(true));
     let printer_thread = rl.create_external_printer().ok().map(|mut printer| {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for text in rx {
+                if printer.print(text).is_err() {
+                    break;
+                }
+            }
+        });
         let shower = session.shower.clone();
         let running = running.clone();
         std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
                 shower.store.idle_wait(Duration::from_millis(100));
+                let mut buf = Vec::new();
                 if let Some(_g) = shower.store.try_print_lock() {
-                    let mut buf = Vec::new();
-                    if shower.show_pending(&mut buf).is_ok() && !buf.is_empty() {
-                        let text = String::from_utf8_lossy(&buf);
-                        let _ = printer.print(text.trim_end_matches('\n').to_string());
+                    let _ = shower.show_pending(&mut buf);
+                }
+                if !buf.is_empty() {
+                    let text = String::from_utf8_lossy(&buf);
+                    if tx.send(text.trim_end_matches('\n').to_string()).is_err() {
+                        break;
                     }
                 }
             }
