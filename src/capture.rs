@@ -122,6 +122,11 @@ impl Store {
         self.inner().packets.len()
     }
 
+    /// How many packets the ring keeps.
+    pub fn capacity(&self) -> usize {
+        self.inner().capacity
+    }
+
     /// Every packet kept, oldest first.
     pub fn all(&self) -> Vec<Arc<Packet>> {
         self.inner().packets.iter().cloned().collect()

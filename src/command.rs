@@ -83,6 +83,7 @@ pub enum Command {
     Clear,
     Explain(&'static Field),
     Reset,
+    Status,
     Quit,
 }
 
@@ -257,6 +258,14 @@ pub static COMMANDS: &[CommandInfo] = &[
         summary: "back to the post's packet, mode raw, a 1 s timeout, no listeners",
         example: "reset",
         detail: "Starts over without leaving: the template is the post's ping again, the mode raw, the timeout 1 s, and every listener is closed. The packets kept so far stay (`clear` forgets them).",
+    },
+    CommandInfo {
+        name: "status",
+        aliases: &["whoami"],
+        syntax: "status",
+        summary: "who rawlab runs as, its capabilities, its network, where it may send and how fast",
+        example: "status",
+        detail: "Shows the network (the host's or the sandbox), the user and group rawlab runs as (under sudo it gives up root and keeps only CAP_NET_RAW), the capabilities it holds, where packets may go (loopback, this host, sandbox peers; elsewhere only with --allow-remote), the pace of repeated sends and how many packets the ring keeps.",
     },
     CommandInfo {
         name: "help",
@@ -590,6 +599,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             }
         }
         "reset" => Command::Reset,
+        "status" => Command::Status,
         "listen" => {
             let t = args.next("icmp, tcp, udp, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod command;
 pub mod lab;
 pub mod net;
+pub mod policy;
 pub mod render;
 pub mod repl;
 pub mod script;

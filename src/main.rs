@@ -42,6 +42,26 @@ struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     color: ColorWhen,
+    /// Let packets go beyond loopback, this host's addresses and the sandbox peers (and forge foreign sources on the host's network).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Ceiling on packets per second for repeated sends.
+    #[arg(long, value_name = "N", default_value_t = rawlab::policy::DEFAULT_MAX_RATE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_rate: u32,
+    /// How many packets to keep (the oldest drop off).
+    #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
+    ring: usize,
+}
+
+fn parse_ring(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of packets"))?;
+    if (1..=10_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err("between 1 and 10000000 packets".into())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,7 +134,30 @@ fn main() -> ExitCode {
             }
         };
     }
+    // Started through sudo: become the user now, while single-threaded, keeping only
+    // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
+    if let Some(user) = sys::sudo_user() {
+        let keep: &[caps::Capability] = if cli.sandbox {
+            &[]
+        } else {
+            &[caps::Capability::CAP_NET_RAW]
+        };
+        if let Err(e) = sys::become_user(user, keep) {
+            let _ = writeln!(
+                stderr,
+                "rawlab: could not give up root for uid {} ({e}); stopping rather than running as root",
+                user.uid
+            );
+            return ExitCode::from(1);
+        }
+    }
     let net = choose_network(cli.sandbox, &mut stderr);
+    if cli.allow_remote {
+        let _ = writeln!(
+            stderr,
+            "rawlab: --allow-remote: packets may leave this machine; where they go is up to you"
+        );
+    }
     let color = match cli.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
@@ -123,7 +166,12 @@ fn main() -> ExitCode {
         }
     };
     let fit = io::stdout().is_terminal();
-    let mut session = Session::new(net, Style { color, fit });
+    let opts = rawlab::session::Options {
+        ring: cli.ring,
+        allow_remote: cli.allow_remote,
+        max_rate: cli.max_rate,
+    };
+    let mut session = Session::with_options(net, Style { color, fit }, opts);
     let result = match &cli.file {
         Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
         None => repl::run(&mut session),

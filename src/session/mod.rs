@@ -18,6 +18,7 @@ pub use shower::{Detail, Shower, Shown};
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
 use crate::net::{self, Listener, Net};
+use crate::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::render::{self, Style, Tone};
 use crate::template::Template;
 use crate::wire::{self, DATA, Fill, Protocol, ipv4};
@@ -51,13 +52,39 @@ pub struct Session {
     pub failures: usize,
     /// The ICMP identifier this session's `ping` uses, unique to it.
     ping_ident: u16,
+    /// Where packets may go and how fast.
+    pub policy: Policy,
+}
+
+/// How a session is set up from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many packets the ring keeps.
+    pub ring: usize,
+    pub allow_remote: bool,
+    pub max_rate: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ring: DEFAULT_CAPACITY,
+            allow_remote: false,
+            max_rate: DEFAULT_MAX_RATE,
+        }
+    }
 }
 
 impl Session {
     pub fn new(net: Net, style: Style) -> Session {
+        Session::with_options(net, style, Options::default())
+    }
+
+    pub fn with_options(net: Net, style: Style, opts: Options) -> Session {
         let shared = net == Net::Host;
         let ping_ident = (std::process::id() & 0xffff) as u16;
-        let shower = Arc::new(Shower::new(Store::new(DEFAULT_CAPACITY), style, shared));
+        let policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);
         Session {
             template: Template::default(),
@@ -71,6 +98,7 @@ impl Session {
             interrupt: Arc::new(AtomicBool::new(false)),
             failures: 0,
             ping_ident,
+            policy,
         }
     }
 
@@ -270,6 +298,10 @@ impl Session {
                 self.help(topic.as_deref(), out)?;
                 Flow::Continue
             }
+            Command::Status => {
+                self.status(out)?;
+                Flow::Continue
+            }
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
@@ -386,6 +418,95 @@ impl Session {
             }
         }
         Ok(all)
+    }
+
+    /// Who rawlab runs as, with which capabilities, on which network, under which rules.
+    fn status(&self, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        let network = match &self.net {
+            Net::Host => "the host's (raw sockets permitted)".to_string(),
+            Net::Sandbox => {
+                "a sandbox: a private user + network namespace, loopback only".to_string()
+            }
+            Net::Unavailable(_) => {
+                "none: raw sockets are not permitted and no sandbox could be made".to_string()
+            }
+        };
+        let caps = crate::sys::effective_caps();
+        let mut user = format!("uid {}, gid {}", crate::sys::uid(), crate::sys::gid());
+        if let Some((uid, gid)) = crate::sys::outside_ids() {
+            user.push_str(&format!(
+                " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
+            ));
+        }
+        if let Some(u) = crate::sys::sudo_user() {
+            user.push_str(&format!(
+                " (started through sudo by uid {}; root was given up)",
+                u.uid
+            ));
+        }
+        let mut places = vec!["loopback".to_string()];
+        if self.net == Net::Host {
+            let addrs: Vec<String> = crate::sys::local_ipv4_addrs()
+                .iter()
+                .filter(|a| !a.is_loopback())
+                .map(|a| a.to_string())
+                .collect();
+            if !addrs.is_empty() {
+                places.push(format!("this host's addresses ({})", addrs.join(", ")));
+            }
+        }
+        if !self.policy.peers.is_empty() {
+            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
+            places.push(format!("sandbox peers ({})", peers.join(", ")));
+        }
+        let sends = if self.policy.allow_remote {
+            "anywhere (--allow-remote)".to_string()
+        } else {
+            format!("{}; elsewhere only with --allow-remote", places.join(", "))
+        };
+        let rows = [
+            ("network", network),
+            ("user", user),
+            (
+                "caps",
+                if caps.is_empty() {
+                    "none".to_string()
+                } else {
+                    caps.join(", ")
+                },
+            ),
+            ("sends to", sends),
+            (
+                "forges",
+                if self.policy.sandboxed || self.policy.allow_remote {
+                    "any ip.src".to_string()
+                } else {
+                    "ip.src only from this host's addresses".to_string()
+                },
+            ),
+            (
+                "pace",
+                format!(
+                    "at most {} packets/s for repeated sends (--max-rate)",
+                    self.policy.max_rate
+                ),
+            ),
+            (
+                "ring",
+                format!(
+                    "keeps the last {} packets; {} now",
+                    self.shower.store.capacity(),
+                    self.shower.store.len()
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            for l in style.wrap(&v, &format!("  {k:<9} "), "            ") {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Ok(())
     }
 
     fn interrupted(&self) -> bool {

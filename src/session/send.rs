@@ -178,6 +178,25 @@ impl Session {
         }
         let first = build(0);
         let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
+        let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
+        if let Err(why) = self
+            .policy
+            .destination(dst)
+            .and_then(|()| self.policy.source(src))
+        {
+            self.fail(out, &why)?;
+            return Ok(None);
+        }
+        let (interval, slowed) = self.policy.pace(args.every);
+        if slowed && args.count > 1 {
+            let text = format!(
+                "every {} is faster than the ceiling of {} packets/s: sending every {} instead (--max-rate raises it)",
+                duration_words(args.every.unwrap_or_default()),
+                self.policy.max_rate,
+                duration_words(interval)
+            );
+            self.info(out, &text)?;
+        }
         let proto = ipv4::PROTO.get(&first.bytes) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
         let sock = match self.socket(self.mode, proto) {
@@ -281,8 +300,8 @@ impl Session {
             o.last_built = built.bytes;
             let shown = self.shower.show_pending(out)?;
             settle(&shown, &mut o, &mut uncopied, out)?;
-            if let Some(every) = args.every.filter(|_| i + 1 < args.count) {
-                let deadline = o.last_send + every;
+            if i + 1 < args.count {
+                let deadline = o.last_send + interval;
                 while Instant::now() < deadline && !self.interrupted() {
                     let shown = self.wait_showing(
                         (Instant::now() + Duration::from_millis(20)).min(deadline),
@@ -327,6 +346,9 @@ impl Session {
         match t {
             Trigger::Ping(args) => {
                 let dst = args.dst.expect("the parser requires a destination");
+                if let Err(why) = self.policy.destination(dst) {
+                    return self.fail(out, &why);
+                }
                 let sock = match net::ping_socket() {
                     Ok(s) => s,
                     Err(e) => {
@@ -343,7 +365,7 @@ impl Session {
                 };
                 let ident = net::ping_socket_ident(&sock).unwrap_or(0);
                 self.shower.own_flow("icmp", ident as u64);
-                let every = args.every.unwrap_or(Duration::from_secs(1));
+                let every = self.policy.pace(args.every).0;
                 let text = format!(
                     "trigger: {} echo request{} to {dst} from socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) does without privilege; the kernel writes both headers and uses identifier {ident}{}",
                     args.count,
