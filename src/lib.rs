@@ -12,6 +12,7 @@
 pub mod capture;
 pub mod command;
 pub mod lab;
+pub mod lessons;
 pub mod net;
 pub mod policy;
 pub mod render;

@@ -34,8 +34,18 @@ enum ColorWhen {
 struct Cli {
     #[command(subcommand)]
     command: Option<Sub>,
-    /// A script of rawlab commands to run (a lesson); without it, the interactive prompt opens.
-    file: Option<PathBuf>,
+    /// A script of rawlab commands to run, or a lesson's number or name (`rawlab 4`); without it, the interactive prompt opens. With --check, any number of scripts or directories.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure.
+    #[arg(long)]
+    check: bool,
+    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
+    #[arg(long, conflicts_with_all = ["check", "delay"])]
+    step: bool,
+    /// Pause this long before each command of a script, for unattended demos (e.g. 2s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    delay: Option<std::time::Duration>,
     /// Use a private sandbox network (user + network namespace, loopback only) even with privilege.
     #[arg(long)]
     sandbox: bool,
@@ -51,6 +61,11 @@ struct Cli {
     /// How many packets to keep (the oldest drop off).
     #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
     ring: usize,
+}
+
+fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
+    rawlab::command::parse_duration_str(s)
+        .ok_or_else(|| format!("`{s}` is not a duration: try 500ms or 2s"))
 }
 
 fn parse_ring(s: &str) -> Result<usize, String> {
@@ -171,10 +186,43 @@ fn main() -> ExitCode {
         allow_remote: cli.allow_remote,
         max_rate: cli.max_rate,
     };
-    let mut session = Session::with_options(net, Style { color, fit }, opts);
-    let result = match &cli.file {
-        Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
-        None => repl::run(&mut session),
+    let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+    let pace = match (cli.step, cli.delay) {
+        (true, _) => script::Pace::Step,
+        (_, Some(d)) => script::Pace::Delay(d),
+        _ => script::Pace::Straight,
+    };
+    let result = if cli.check {
+        match script::check_targets(&cli.files) {
+            Ok(targets) => {
+                let make =
+                    || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+                script::check(&targets, make, &mut io::stdout().lock())
+            }
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                Ok(2)
+            }
+        }
+    } else {
+        match cli.files.as_slice() {
+            [] => repl::run(&mut session),
+            [path] => script::run(
+                path,
+                &mut session,
+                &mut io::stdout().lock(),
+                &mut stderr,
+                pace,
+            )
+            .map(|r| r.code()),
+            _ => {
+                let _ = writeln!(
+                    stderr,
+                    "rawlab: give one script to run, or use --check to check several"
+                );
+                Ok(2)
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

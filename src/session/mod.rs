@@ -9,9 +9,12 @@
 //! caller passes; packets are drawn by `render`, related by `lab`, sent and
 //! captured through `net`.
 
+mod expect;
 mod inspect;
 mod send;
 mod shower;
+
+pub use expect::describe as describe_expect;
 
 pub use shower::{Detail, Shower, Shown};
 
@@ -54,6 +57,12 @@ pub struct Session {
     ping_ident: u16,
     /// Where packets may go and how fast.
     pub policy: Policy,
+    /// The first packet number of the last send, ping or trigger: what `expect` looks at.
+    traffic_from: u64,
+    /// (transmitted, received) of the last ping.
+    last_ping: Option<(u64, u64)>,
+    /// How the last `expect` came out: what was seen, or expected vs actual.
+    pub last_expect: Option<Result<String, String>>,
 }
 
 /// How a session is set up from the command line.
@@ -99,6 +108,9 @@ impl Session {
             failures: 0,
             ping_ident,
             policy,
+            traffic_from: 1,
+            last_ping: None,
+            last_expect: None,
         }
     }
 
@@ -251,9 +263,18 @@ impl Session {
                 )?;
                 Flow::Continue
             }
-            Command::Send(args) => self.send(args, out)?,
-            Command::Ping(args) => self.ping(args, out)?,
-            Command::Trigger(t) => self.trigger(t, out)?,
+            Command::Send(args) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.send(args, out)?
+            }
+            Command::Ping(args) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.ping(args, out)?
+            }
+            Command::Trigger(t) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.trigger(t, out)?
+            }
             Command::Listen(proto) => self.listen(*proto, out)?,
             Command::ListenOff => {
                 if self.listeners.is_empty() {
@@ -282,6 +303,7 @@ impl Session {
             Command::Clear => {
                 let n = self.shower.store.len();
                 self.shower.clear();
+                self.traffic_from = 1;
                 self.info(out, &format!("forgot {n} packets; the next is #1"))?;
                 Flow::Continue
             }
@@ -300,6 +322,10 @@ impl Session {
             }
             Command::Status => {
                 self.status(out)?;
+                Flow::Continue
+            }
+            Command::Expect(e) => {
+                self.expect(e, out)?;
                 Flow::Continue
             }
             Command::Quit => Flow::Quit,

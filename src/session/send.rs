@@ -123,6 +123,7 @@ impl Session {
         };
         let sent = outcome.sent.len();
         let received = rtts.len();
+        self.last_ping = Some((sent as u64, received as u64));
         let loss = if sent == 0 {
             0.0
         } else {
