@@ -176,6 +176,9 @@ impl Session {
         let flow = match cmd {
             Command::Nothing => Flow::Continue,
             Command::Comment(text) => {
+                if text.is_empty() {
+                    writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
+                }
                 for l in self.style().wrap(text, "# ", "# ") {
                     writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
                 }
