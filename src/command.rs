@@ -86,7 +86,19 @@ pub enum Command {
     Status,
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
+    Lesson(LessonCmd),
     Quit,
+}
+
+/// What `lesson` was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LessonCmd {
+    List,
+    /// Start the lesson with this number or name, step by step.
+    Start(String),
+    /// The lesson after the current (or last) one.
+    Next,
+    Stop,
 }
 
 /// How an `expect` compares.
@@ -316,6 +328,14 @@ pub static COMMANDS: &[CommandInfo] = &[
         summary: "pause, showing whatever the listeners capture meanwhile",
         example: "wait 200ms",
         detail: "Waits 200 ms, drawing any packet a listener captures meanwhile. Ctrl-C ends it early.",
+    },
+    CommandInfo {
+        name: "lesson",
+        aliases: &["lessons"],
+        syntax: "lesson [N | NAME | next | stop]",
+        summary: "list the lessons, or take one step by step at the prompt",
+        example: "lesson 4",
+        detail: "Starts lesson 4 at the prompt: its narration is printed, and its next command waits on the input line already typed. Enter runs it; or clear the line and try your own commands first, and the lesson's next step waits for you. `lesson next` goes on to the following lesson, `lesson stop` ends it, `lesson` lists them all.",
     },
     CommandInfo {
         name: "expect",
@@ -683,6 +703,24 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         "reset" => Command::Reset,
         "expect" => Command::Expect(parse_expect(&mut args, ctx)?),
         "status" => Command::Status,
+        "lesson" => Command::Lesson(match args.pos_next() {
+            None => LessonCmd::List,
+            Some(t) => match t.text.to_ascii_lowercase().as_str() {
+                "list" => LessonCmd::List,
+                "next" => LessonCmd::Next,
+                "stop" | "off" | "end" => LessonCmd::Stop,
+                key => match crate::lessons::find(key) {
+                    Some(l) => LessonCmd::Start(l.name().to_string()),
+                    None => {
+                        let names: Vec<&str> =
+                            crate::lessons::all().iter().map(|l| l.name()).collect();
+                        return Err(ParseError::new(t.span.clone(), format!("there is no lesson `{}`", t.shown()))
+                            .expected(format!("a lesson's number (1..={}) or name, next, stop, or nothing for the list", crate::lessons::all().last().and_then(|l| l.number()).unwrap_or(1)))
+                            .suggest(did_you_mean(key, names)));
+                    }
+                },
+            },
+        }),
         "listen" => {
             let t = args.next("icmp, tcp, udp, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {

@@ -15,6 +15,7 @@ pub mod lab;
 pub mod lessons;
 pub mod net;
 pub mod policy;
+pub mod record;
 pub mod render;
 pub mod repl;
 pub mod script;

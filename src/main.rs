@@ -43,6 +43,15 @@ struct Cli {
     /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
     #[arg(long, conflicts_with_all = ["check", "delay"])]
     step: bool,
+    /// Record the session as an asciinema v2 file (play it with `asciinema play FILE`).
+    #[arg(long, value_name = "FILE.cast")]
+    record: Option<PathBuf>,
+    /// Write the session to a self-contained HTML page, in its colours, to hand out.
+    #[arg(long, value_name = "FILE.html")]
+    transcript: Option<PathBuf>,
+    /// Replace files that --record or --transcript would otherwise refuse to overwrite.
+    #[arg(long)]
+    force: bool,
     /// Pause this long before each command of a script, for unattended demos (e.g. 2s).
     #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
     delay: Option<std::time::Duration>,
@@ -187,6 +196,28 @@ fn main() -> ExitCode {
         max_rate: cli.max_rate,
     };
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+    // Made after rawlab gave up root, so the files belong to the user.
+    let rec = if cli.record.is_some() || cli.transcript.is_some() {
+        let size = terminal_size::terminal_size().map_or((80, 24), |(w, h)| (w.0, h.0));
+        match rawlab::record::Recorder::new(
+            cli.record.as_deref(),
+            cli.transcript.as_deref(),
+            cli.force,
+            size,
+        ) {
+            Ok(r) => Some(std::sync::Arc::new(std::sync::Mutex::new(r))),
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    let mut stdout = rawlab::record::Tee {
+        inner: io::stdout(),
+        rec: rec.clone(),
+    };
     let pace = match (cli.step, cli.delay) {
         (true, _) => script::Pace::Step,
         (_, Some(d)) => script::Pace::Delay(d),
@@ -197,7 +228,7 @@ fn main() -> ExitCode {
             Ok(targets) => {
                 let make =
                     || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
-                script::check(&targets, make, &mut io::stdout().lock())
+                script::check(&targets, make, &mut stdout)
             }
             Err(why) => {
                 let _ = writeln!(stderr, "rawlab: {why}");
@@ -206,15 +237,10 @@ fn main() -> ExitCode {
         }
     } else {
         match cli.files.as_slice() {
-            [] => repl::run(&mut session),
-            [path] => script::run(
-                path,
-                &mut session,
-                &mut io::stdout().lock(),
-                &mut stderr,
-                pace,
-            )
-            .map(|r| r.code()),
+            [] => repl::run(&mut session, rec.clone()),
+            [path] => {
+                script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
+            }
             _ => {
                 let _ = writeln!(
                     stderr,
@@ -224,6 +250,9 @@ fn main() -> ExitCode {
             }
         }
     };
+    if let Some(r) = &rec {
+        r.lock().unwrap_or_else(|p| p.into_inner()).finish();
+    }
     match result {
         Ok(code) => ExitCode::from(code as u8),
         // Piped into `head`: the reader left; stop quietly.

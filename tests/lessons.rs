@@ -110,3 +110,61 @@ fn a_lesson_runs_by_number_from_the_binary_alone() {
         r.all()
     );
 }
+
+#[test]
+fn record_and_transcript_keep_the_session() {
+    for user in users() {
+        let dir = scratch();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let args: Vec<String> = [
+            "--sandbox",
+            "--color",
+            "always",
+            "--record",
+            "s.cast",
+            "--transcript",
+            "s.html",
+            "1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let r = run(user, &args, &dir);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let cast = std::fs::read_to_string(dir.join("s.cast")).unwrap();
+        let mut lines = cast.lines();
+        let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        assert_eq!(header["version"], 2, "{header}");
+        assert!(header["width"].as_u64().unwrap() > 0 && header["height"].as_u64().unwrap() > 0);
+        let mut last = 0.0;
+        let mut text = String::new();
+        for l in lines {
+            let ev: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = ev[0].as_f64().unwrap();
+            assert!(t >= last, "events go forward in time");
+            last = t;
+            assert_eq!(ev[1], "o");
+            text.push_str(ev[2].as_str().unwrap());
+        }
+        assert!(
+            text.contains("Lesson 1") && text.contains("\r\n") && text.contains("\x1b["),
+            "the output, coloured"
+        );
+        let html = std::fs::read_to_string(dir.join("s.html")).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+        assert!(
+            html.contains("<span style=\"") && html.contains("Lesson 1") && !html.contains('\x1b')
+        );
+        // Made by the user who ran rawlab, and never overwritten without --force.
+        let again = run(user, &args, &dir);
+        assert_eq!(again.code, 2, "{}", again.all());
+        assert!(
+            again
+                .stderr
+                .contains("already exists; rawlab does not overwrite files (add --force"),
+            "{}",
+            again.all()
+        );
+    }
+}

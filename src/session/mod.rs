@@ -11,6 +11,7 @@
 
 mod expect;
 mod inspect;
+mod lesson;
 mod send;
 mod shower;
 
@@ -63,6 +64,10 @@ pub struct Session {
     last_ping: Option<(u64, u64)>,
     /// How the last `expect` came out: what was seen, or expected vs actual.
     pub last_expect: Option<Result<String, String>>,
+    /// The lesson being taken step by step at the prompt.
+    lesson: Option<lesson::LessonRun>,
+    /// The file of the lesson taken last, for `lesson next`.
+    last_lesson: Option<&'static str>,
 }
 
 /// How a session is set up from the command line.
@@ -111,6 +116,8 @@ impl Session {
             traffic_from: 1,
             last_ping: None,
             last_expect: None,
+            lesson: None,
+            last_lesson: None,
         }
     }
 
@@ -178,6 +185,7 @@ impl Session {
             Command::Comment(text) => {
                 if text.is_empty() {
                     writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
+                    return Ok(Flow::Continue);
                 }
                 for l in self.style().wrap(text, "# ", "# ") {
                     writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
@@ -331,6 +339,7 @@ impl Session {
                 self.expect(e, out)?;
                 Flow::Continue
             }
+            Command::Lesson(l) => self.lesson(l, out)?,
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
