@@ -346,3 +346,46 @@ fn a_lesson_at_the_prompt_offers_its_next_command() {
         assert_eq!(t.exit_code(), 0);
     }
 }
+
+#[test]
+fn a_resized_terminal_and_a_pasted_10_kb_line() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        // Narrow the terminal: dumps fit the new width instead of wrapping.
+        t.pty.get_process_mut().set_window_size(64, ROWS).unwrap();
+        t.vt.set_size(ROWS.try_into().unwrap(), 64.try_into().unwrap());
+        t.send("show\r");
+        t.wait_text("data.data");
+        t.wait_prompt();
+        let screen = t.vt.screen();
+        let wrapped: Vec<u16> = (0..ROWS).filter(|r| screen.row_wrapped(*r)).collect();
+        let rows: Vec<String> = screen.rows(0, 64).collect();
+        let in_dump: Vec<&u16> = wrapped
+            .iter()
+            .filter(|r| rows[**r as usize].starts_with("    "))
+            .collect();
+        assert!(
+            in_dump.is_empty(),
+            "field lines wrapped at rows {in_dump:?}:\n{}",
+            t.screen()
+        );
+        // A 10 kB paste: one clear error, cut to a window, and the prompt lives on.
+        t.pty.get_process_mut().set_window_size(COLS, ROWS).unwrap();
+        t.vt.set_size(ROWS.try_into().unwrap(), COLS.try_into().unwrap());
+        let long = format!("set ttl {}\r", "9".repeat(10_000));
+        t.send(&long);
+        t.wait_text("does not fit");
+        t.wait_prompt();
+        assert!(
+            t.screen().contains("99999999…"),
+            "the echo is cut: {}",
+            t.screen()
+        );
+        t.send("set ttl 3\r");
+        t.wait_text("ip.ttl = 3 (was 64)");
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
