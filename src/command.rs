@@ -15,7 +15,7 @@ use nom::character::complete::{char, digit1, hex_digit1, multispace0};
 use nom::combinator::{all_consuming, map, opt, recognize, value};
 use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::time::Duration;
 
@@ -665,6 +665,15 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         )
         .expected("the full name")
         .suggest(Some(format!("say which: {}", candidates.join(", ")))),
+        Lookup::InTail { field, tail } => ParseError::new(
+            t.span.clone(),
+            format!("{} sits inside {}, which is set as bytes", field.name, tail.name),
+        )
+        .expected(format!("set {} HEX", tail.name))
+        .suggest(Some(format!(
+            "set {} to the bytes of every option (for TCP, `set tcp.options 020405b4` is an MSS of 1460); the dump then shows {} inside them",
+            tail.name, field.name
+        ))),
         Lookup::NotInStack { field } => ParseError::new(
             t.span.clone(),
             format!("{} is not in this template ({stack_name})", field.name),
@@ -762,6 +771,26 @@ fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     })
 }
 
+fn parse_ipv6(t: &Token) -> Result<Ipv6Addr, ParseError> {
+    t.text.parse::<Ipv6Addr>().map_err(|_| {
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv6 address", t.text))
+            .expected("up to eight groups of hex digits separated by colons, :: for a run of zeros, such as ::1 or fe80::1");
+        if t.text.parse::<Ipv4Addr>().is_ok() {
+            e.suggest(Some(format!(
+                "an IPv4 address inside IPv6 is written ::ffff:{}",
+                t.text
+            )))
+        } else if t.text.chars().any(|c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()) {
+            e.suggest(Some(
+                "rawlab takes IPv6 literals only and never looks names up: for this host, try ::1"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
+}
+
 /// Hex bytes: `c0de`, `c0:de`, `0xc0de`, an even number of digits.
 fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     let s = t
@@ -817,8 +846,13 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     if f.kind == Kind::Ipv4 {
         return parse_ipv4(t).map(|a| Value::Raw(u32::from(a) as u128));
     }
+    if f.kind == Kind::Ipv6 {
+        return parse_ipv6(t).map(|a| Value::Raw(u128::from(a)));
+    }
     let lower = t.text.to_ascii_lowercase();
-    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+    // A field's own names, and those that hold in some context (every icmp.code name).
+    let names = wire::all_names(f);
+    if let Some((v, _)) = names.iter().find(|(_, n)| *n == lower) {
         return Ok(Value::Raw(*v));
     }
     if f.kind == Kind::Flag {
@@ -829,7 +863,7 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         }
     }
     let Ok((_, shown)) = all_consuming(integer).parse(t.text.as_str()) else {
-        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let names: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
         let mut e = ParseError::new(
             t.span.clone(),
             format!("`{}` is not a value for {}", t.text, f.name),

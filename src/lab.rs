@@ -68,8 +68,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
                     field: f,
                     layer_start: lb.start,
                     span: lb.span(f),
-                    before: f.words(va),
-                    after: f.words(vb),
+                    before: la.words(a, f),
+                    after: lb.words(b, f),
                 });
             }
         }
@@ -122,7 +122,7 @@ struct Sent {
     packet: Arc<Packet>,
     mode: Mode,
     handed_from: usize,
-    dst: u32,
+    dst: u128,
 }
 
 struct Request {
@@ -130,8 +130,8 @@ struct Request {
     sent: Option<u64>,
     proto: &'static str,
     key: u64,
-    src: u32,
-    dst: u32,
+    src: u128,
+    dst: u128,
 }
 
 /// Watches packets go by, in number order, and relates each to earlier ones.
@@ -145,15 +145,17 @@ impl Relater {
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
         let d = dissect(&p.bytes, p.first);
-        let Some(ip) = d
+        // The outermost layer says who talks to whom (IPv4 or IPv6, from its table).
+        let Some((ip, (src_f, dst_f))) = d
             .layers
             .first()
-            .filter(|l| l.proto == &ipv4::IPV4 && l.complete())
+            .filter(|l| l.complete())
+            .and_then(|l| Some((l, l.proto.addresses?)))
         else {
             return rel;
         };
-        let src = ip.get(&p.bytes, &ipv4::SRC) as u32;
-        let dst = ip.get(&p.bytes, &ipv4::DST) as u32;
+        let src = ip.get(&p.bytes, src_f);
+        let dst = ip.get(&p.bytes, dst_f);
         let mut sent_no = None;
         match &p.origin {
             Origin::Sent {
@@ -167,7 +169,7 @@ impl Relater {
                         packet: p.clone(),
                         mode: *mode,
                         handed_from: *handed_from,
-                        dst: u32::from(*dst),
+                        dst: u32::from(*dst) as u128,
                     },
                 );
                 sent_no = Some(p.no);
@@ -176,7 +178,10 @@ impl Relater {
                 let after_ip = &p.bytes[ip.hdr_end..];
                 let found = self.sent.iter().position(|s| {
                     let built = &s.packet.bytes;
-                    let s_ip_end = ipv4::HDR_LEN.get(built) as usize * 4;
+                    let s_ip_end = dissect(built, s.packet.first)
+                        .layers
+                        .first()
+                        .map_or(0, |l| l.hdr_end);
                     s.dst == dst
                         && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
                         && built.get(s_ip_end.max(s.handed_from)..) == Some(after_ip)
@@ -196,13 +201,14 @@ impl Relater {
                 }
             }
         }
-        let Some(inner) = d.layers.get(1).filter(|l| l.complete()) else {
-            return rel;
-        };
-        let Some(pair) = inner
-            .proto
-            .pairing
-            .and_then(|f| f(&p.bytes[inner.start..inner.hdr_end]))
+        // The first layer inside that pairs requests with replies (past IPv6 extension
+        // headers; never inside a quoted packet).
+        let Some((inner, pair)) = d
+            .layers
+            .iter()
+            .skip(1)
+            .filter(|l| l.complete() && !l.quoted)
+            .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))
         else {
             return rel;
         };
@@ -261,16 +267,24 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
     if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
         why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
     }
-    for l in d.layers.iter().skip(1).filter(|l| l.complete()) {
+    // The receiver checks the layers it reads, not a datagram an ICMP error quotes.
+    for (i, l) in d
+        .layers
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| l.complete() && !l.quoted)
+    {
         let proto = get(&ipv4::PROTO);
-        if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
+        if i == 1 && l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
             why.push(format!(
                 "ip.proto says {}, so the receiver does not read the {} header you built",
                 ipv4::PROTO.words(proto),
                 l.proto.title
             ));
         }
-        for (f, want) in (l.proto.expected)(&l.scope(built)) {
+        for e in (l.proto.expected)(&d.scope(i, built)) {
+            let (f, want) = (e.field, e.want);
             let have = l.get(built, f);
             if have != want {
                 why.push(format!(

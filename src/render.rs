@@ -4,8 +4,8 @@
 //! and escape codes are written only where the colour changes.
 
 use crate::command::ParseError;
-use crate::wire::dissect::{Dissection, dissect};
-use crate::wire::{DATA, Field, Protocol};
+use crate::wire::dissect::{Dissection, Layer, Placed, dissect};
+use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -186,23 +186,91 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     fields(out, d, &dis, style)
 }
 
-/// Which field colour each byte gets: the first field that covers it.
+/// One line of a layer's field list: a field where it sits, how deep it is indented,
+/// and whether it is the tail as a whole (whose colour only fills the bytes its
+/// options leave).
+struct Line {
+    placed: Placed,
+    depth: usize,
+    whole_tail: bool,
+}
+
+/// A layer's lines in wire order: fixed fields (group members under their group),
+/// the tail as a whole, then each option or entry with its fields.
+fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
+    let member_of = |f: &Field, groups: &[&Field]| {
+        groups
+            .iter()
+            .any(|g| f.name.starts_with(&format!("{}.", g.name)))
+    };
+    let fixed: Vec<&'static Field> = l.fields(bytes).collect();
+    let groups: Vec<&Field> = fixed.iter().copied().filter(|f| f.group).collect();
+    let mut v: Vec<Line> = fixed
+        .iter()
+        .map(|f| Line {
+            placed: l
+                .placed(bytes)
+                .into_iter()
+                .find(|p| p.field == *f)
+                .expect("a present fixed field is placed"),
+            depth: usize::from(member_of(f, &groups)),
+            whole_tail: false,
+        })
+        .collect();
+    if let Some((f, r)) = l.tail() {
+        v.push(Line {
+            placed: Placed {
+                field: f,
+                base: r.start,
+                span: r,
+            },
+            depth: 0,
+            whole_tail: true,
+        });
+    }
+    for item in &l.items {
+        let groups: Vec<&Field> = item
+            .fields
+            .iter()
+            .map(|p| p.field)
+            .filter(|f| f.group)
+            .collect();
+        for p in &item.fields {
+            v.push(Line {
+                placed: p.clone(),
+                depth: 1 + usize::from(member_of(p.field, &groups)),
+                whole_tail: false,
+            });
+        }
+    }
+    v
+}
+
+/// Which field colour each byte gets: the first field that covers it, the n-th
+/// non-group line of the dump getting colour n.
 fn byte_colors(dis: &Dissection, bytes: &[u8]) -> Vec<Option<usize>> {
     let len = bytes.len();
     let mut colors = vec![None; len];
     let mut n = 0;
+    let mut deferred = Vec::new();
     for l in &dis.layers {
-        for f in l.fields(bytes).filter(|f| !f.group) {
-            for b in l.span(f) {
-                if b < len && colors[b].is_none() {
-                    colors[b] = Some(n);
+        for line in lines(l, bytes)
+            .into_iter()
+            .filter(|x| !x.placed.field.group)
+        {
+            if line.whole_tail {
+                deferred.push((line.placed.span.clone(), n));
+            } else {
+                for b in line.placed.span.clone().filter(|b| *b < len) {
+                    colors[b].get_or_insert(n);
                 }
             }
             n += 1;
         }
-        if let Some((_, r)) = l.tail() {
-            r.for_each(|b| colors[b] = Some(n));
-            n += 1;
+    }
+    for (r, c) in deferred {
+        for b in r.filter(|b| *b < len) {
+            colors[b].get_or_insert(c);
         }
     }
     for b in dis.payload.clone() {
@@ -309,7 +377,6 @@ struct Row {
 }
 
 fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io::Result<()> {
-    let verify = dis.problems.is_empty();
     let mut n = 0;
     let mut sections: Vec<(String, Vec<Row>)> = Vec::new();
     let marks_for = |f: &Field, start: usize| -> Vec<(String, Tone)> {
@@ -319,54 +386,82 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
             .map(|m| (m.text.clone(), m.tone))
             .collect()
     };
-    for l in &dis.layers {
-        let layer = &d.bytes[l.start..l.hdr_end];
-        let expected = if verify && l.complete() {
-            (l.proto.expected)(&l.scope(d.bytes))
+    for (i, l) in dis.layers.iter().enumerate() {
+        let header = l.header(d.bytes);
+        let expected = if dis.verifiable(i) {
+            (l.proto.expected)(&dis.scope(i, d.bytes))
         } else {
             Vec::new()
         };
         let mut rows = Vec::new();
-        for f in l.fields(d.bytes) {
-            let raw = f.get(layer);
-            let mut value = f.words(raw);
-            let mut value_tone = Tone::Plain;
-            let mut marks = marks_for(f, l.start);
-            if let Some((_, want)) = expected
-                .iter()
-                .find(|(g, _)| *g == f && !d.unverified.contains(&f))
-            {
-                if *want == raw {
-                    value.push_str(" ✓ correct");
-                    value_tone = Tone::Good;
+        for line in lines(l, d.bytes) {
+            let p = &line.placed;
+            let f = p.field;
+            let at = &d.bytes[p.base..p.span.end];
+            let fixed = p.base == l.start && !line.whole_tail;
+            let (mut value, bits) = if f.kind == Kind::Bytes {
+                let b = &d.bytes[p.span.clone()];
+                (format!("{} bytes", b.len()), hex_bytes(b, 12))
+            } else {
+                // A fixed field is named in its header's context (icmp.code by type).
+                let value = if fixed {
+                    l.proto.words(f, header)
                 } else {
-                    value.push_str(" ✗ wrong");
-                    value_tone = Tone::Bad;
-                    marks.insert(
-                        0,
-                        (
-                            format!(
-                                "✗ the bytes add up to {}, not {}",
-                                f.words(*want),
-                                f.words(raw)
+                    f.words(f.get(at))
+                };
+                let bits = if f.byte_aligned() {
+                    hex_bytes(&at[f.first_byte()..f.end_byte()], 16)
+                } else {
+                    bit_pattern(f, at)
+                };
+                (value, bits)
+            };
+            let mut value_tone = Tone::Plain;
+            let mut marks = if fixed || line.whole_tail {
+                marks_for(f, l.start)
+            } else {
+                Vec::new()
+            };
+            if let Some(e) = expected
+                .iter()
+                .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
+            {
+                let raw = f.get(at);
+                match e.verdict(raw) {
+                    Verdict::Correct => {
+                        value.push_str(" ✓ correct");
+                        value_tone = Tone::Good;
+                    }
+                    Verdict::Offloaded => {
+                        value.push_str(" ◐ offloaded");
+                        value_tone = Tone::Note;
+                        marks.insert(
+                            0,
+                            (
+                                format!("◐ {OFFLOAD_NOTE}; the whole sum is {}", f.words(e.want)),
+                                Tone::Note,
                             ),
-                            Tone::Bad,
-                        ),
-                    );
+                        );
+                    }
+                    Verdict::Wrong => {
+                        value.push_str(" ✗ wrong");
+                        value_tone = Tone::Bad;
+                        marks.insert(
+                            0,
+                            (
+                                format!(
+                                    "✗ the bytes add up to {}, not {}",
+                                    f.words(e.want),
+                                    f.words(raw)
+                                ),
+                                Tone::Bad,
+                            ),
+                        );
+                    }
                 }
             }
-            let bits = if f.byte_aligned() {
-                hex_bytes(&layer[f.first_byte()..f.end_byte()], 16)
-            } else {
-                bit_pattern(f, layer)
-            };
-            let member = l
-                .proto
-                .fields
-                .iter()
-                .any(|g| g.group && f.name.starts_with(&format!("{}.", g.name)));
             rows.push(Row {
-                name: format!("{}{}", if member { "  " } else { "" }, f.name),
+                name: format!("{}{}", "  ".repeat(line.depth), f.name),
                 value,
                 value_tone,
                 bits,
@@ -378,20 +473,13 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
                 n += 1;
             }
         }
-        if let Some((f, r)) = l.tail() {
-            rows.push(Row {
-                name: f.name.to_string(),
-                value: format!("{} bytes", r.len()),
-                value_tone: Tone::Plain,
-                bits: hex_bytes(&d.bytes[r.clone()], 12),
-                meaning: f.meaning,
-                tone: Tone::Field(n),
-                marks: marks_for(f, l.start),
-            });
-            n += 1;
-        }
+        let how = match (l.quoted, l.cut) {
+            (true, true) => " (quoted, cut short)",
+            (true, false) => " (quoted)",
+            _ => "",
+        };
         let title = format!(
-            "{} · bytes {}–{}",
+            "{}{how} · bytes {}–{}",
             l.proto.title,
             l.start,
             l.hdr_end.saturating_sub(1)

@@ -442,7 +442,7 @@ impl Session {
             return self.template.payload.describe();
         }
         let built = self.template.build(SystemTime::now());
-        let dis = wire::dissect::dissect(&built.bytes, &ipv4::IPV4);
+        let dis = wire::dissect::dissect(&built.bytes, self.template.layers[0].proto);
         if f.kind == wire::Kind::Bytes {
             return dis
                 .layer_of(f)
@@ -472,7 +472,7 @@ impl Session {
             self.mode.name(),
             net::describe_mode(self.mode, ipv4::PROTO.get(&built.bytes) as u8)
         );
-        let mut d = Dump::new(heading, &built.bytes, &ipv4::IPV4);
+        let mut d = Dump::new(heading, &built.bytes, self.template.layers[0].proto);
         for &(p, start, _) in &built.layers {
             for f in p.all_fields() {
                 let text = if self.template.is_set(f) {

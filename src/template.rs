@@ -129,14 +129,23 @@ impl Template {
                 self.stack_name()
             ));
         };
+        let fixed = self.header(i).len();
         let layer = &mut self.layers[i];
         match (f.kind, v) {
             (Kind::Bytes, Value::Bytes(b)) => {
-                if b.len() % 4 != 0 || b.len() > 40 {
+                let Some(spec) = layer.proto.tail else {
+                    return Err(format!("{} cannot be set", f.name));
+                };
+                let total = fixed + b.len();
+                if !total.is_multiple_of(spec.unit) || total > spec.max_header {
                     return Err(format!(
-                        "{} must be a multiple of 4 bytes, at most 40 (the header length counts 32-bit words); you gave {} — pad with 00 (end of options)",
+                        "{} must make the {} header a multiple of {} bytes, at most {}: its {fixed} fixed bytes and the {} you gave make {total} — {}",
                         f.name,
-                        b.len()
+                        layer.proto.title,
+                        spec.unit,
+                        spec.max_header,
+                        b.len(),
+                        spec.pad
                     ));
                 }
                 layer.tail = Some(b);
@@ -193,7 +202,7 @@ impl Template {
                     || (f.group && g.name.starts_with(&format!("{}.", f.name)))
             }) || (f.kind == Kind::Bytes
                 && l.tail.is_some()
-                && l.proto.tail.is_some_and(|t| std::ptr::eq(t, f)))
+                && l.proto.tail.is_some_and(|t| std::ptr::eq(t.field, f)))
         })
     }
 
@@ -207,39 +216,47 @@ impl Template {
             .map(|(_, v)| *v)
     }
 
+    /// Layer `i`'s fixed header: defaults, what the user set, the field naming the next
+    /// layer, and the fields of the variant the bytes pick. No tail.
+    fn header(&self, i: usize) -> Vec<u8> {
+        let l = &self.layers[i];
+        let mut hdr = vec![0u8; l.proto.fixed_len.max(l.proto.common_end())];
+        let write = |hdr: &mut Vec<u8>, fields: &[&'static Field]| {
+            for f in fields.iter().filter(|f| !f.group) {
+                f.set(hdr, f.default);
+            }
+            for (f, raw) in l.set.iter().filter(|(f, _)| fields.contains(f)) {
+                f.set(hdr, *raw);
+            }
+        };
+        write(&mut hdr, l.proto.fields);
+        // The layer names the next one (ip.proto 1 for ICMP) unless the user said otherwise.
+        if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1))
+            && let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto))
+        {
+            nf.set(&mut hdr, code);
+        }
+        // Variant fields follow from the common ones (ICMP's type picks its rest of header).
+        if let Some(variant) = l.proto.variant {
+            let fields = variant(&hdr);
+            let need = fields.iter().map(|f| f.end_byte()).max().unwrap_or(0);
+            if need > hdr.len() {
+                hdr.resize(need, 0);
+            }
+            write(&mut hdr, fields);
+        }
+        hdr
+    }
+
     /// Builds the bytes as they will be handed to the kernel.
     pub fn build(&self, now: SystemTime) -> Built {
         let mut bytes = Vec::new();
         let mut layers = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
             let start = bytes.len();
-            let mut hdr = vec![0u8; l.proto.fixed_len];
-            let write = |hdr: &mut Vec<u8>, fields: &[&'static Field]| {
-                for f in fields.iter().filter(|f| !f.group) {
-                    f.set(hdr, f.default);
-                }
-                for (f, raw) in l.set.iter().filter(|(f, _)| fields.contains(f)) {
-                    f.set(hdr, *raw);
-                }
-            };
-            write(&mut hdr, l.proto.fields);
-            // The layer names the next one (ip.proto 1 for ICMP) unless the user said otherwise.
-            if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1))
-                && let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto))
-            {
-                nf.set(&mut hdr, code);
-            }
-            // Variant fields follow from the common ones (ICMP's type picks its rest of header).
-            if let Some(variant) = l.proto.variant {
-                let fields = variant(&hdr);
-                let need = fields.iter().map(|f| f.end_byte()).max().unwrap_or(0);
-                if need > hdr.len() {
-                    hdr.resize(need, 0);
-                }
-                write(&mut hdr, fields);
-            }
-            if let Some(tail) = &l.tail {
-                hdr.extend(tail);
+            let mut hdr = self.header(i);
+            if let Some(spec) = l.proto.tail {
+                hdr.extend(l.tail.as_deref().unwrap_or(spec.default));
             }
             layers.push((l.proto, start, hdr.len()));
             bytes.extend(hdr);
@@ -248,11 +265,17 @@ impl Template {
         for i in (0..layers.len()).rev() {
             let (p, start, hdr_len) = layers[i];
             let next = layers.get(i + 1).map(|(n, _, _)| *n);
+            let network = layers[..i]
+                .iter()
+                .rev()
+                .find(|(n, _, _)| n.pseudo.is_some())
+                .map(|&(n, s, h)| (n, s..s + h));
             let mut b = Building {
                 packet: &mut bytes,
                 start,
                 hdr_len,
                 next,
+                network,
                 is_set: &|f| self.is_set(f),
             };
             (p.fill)(&mut b);
