@@ -674,14 +674,19 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
             "set {} to the bytes of every option (for TCP, `set tcp.options 020405b4` is an MSS of 1460); the dump then shows {} inside them",
             tail.name, field.name
         ))),
-        Lookup::NotInStack { field } => ParseError::new(
-            t.span.clone(),
-            format!("{} is not in this template ({stack_name})", field.name),
-        )
-        .expected(format!("a field of {stack_name}"))
-        .suggest(Some(
-            "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
-        )),
+        Lookup::NotInStack { field } => {
+            // The same field under another layer of this template (icmp.type in ip6/icmp6).
+            let here = wire::resolve(field.short(), ctx.stack).ok();
+            ParseError::new(
+                t.span.clone(),
+                format!("{} is not in this template ({stack_name})", field.name),
+            )
+            .expected(format!("a field of {stack_name}"))
+            .suggest(Some(match here {
+                Some(f) => format!("did you mean `{}`?", f.name),
+                None => "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
+            }))
+        }
     })
 }
 

@@ -285,6 +285,13 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
         }
         for e in (l.proto.expected)(&d.scope(i, built)) {
             let (f, want) = (e.field, e.want);
+            // A checksum over the pseudo-header covers the source the kernel fills in later.
+            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 {
+                why.push(format!(
+                    "ip.src is 0.0.0.0, left for the kernel to fill, but {} covers the source address: rawlab computed it over 0.0.0.0, the kernel then wrote the real source, and the receiver drops the segment as corrupt. Set ip.src (127.0.0.1 on lo)",
+                    f.name
+                ));
+            }
             let have = l.get(built, f);
             if have != want {
                 why.push(format!(
@@ -445,6 +452,64 @@ mod tests {
         spoofed[12..16].copy_from_slice(&[10, 9, 8, 7]);
         let why = silence_reasons(&spoofed, Ipv4Addr::LOCALHOST, true);
         assert!(why[0].starts_with("ip.src is 10.9.8.7"), "{why:?}");
+    }
+
+    fn captured_as(no: u64, bytes: &[u8], first: &'static crate::wire::Protocol) -> Arc<Packet> {
+        Arc::new(Packet {
+            no,
+            time: SystemTime::now(),
+            bytes: bytes.to_vec(),
+            first,
+            origin: captured(),
+        })
+    }
+
+    /// An ICMPv6 echo and its reply, captured on lo, pair up by identifier and sequence,
+    /// with the addresses read from the IPv6 table.
+    #[test]
+    fn icmpv6_echo_request_and_reply() {
+        use crate::wire::ipv6::{
+            IPV6,
+            tests::{ECHO, ECHO_REPLY},
+        };
+        let mut r = Relater::default();
+        assert!(r.observe(&captured_as(1, &ECHO, &IPV6)).is_empty());
+        let rel = r.observe(&captured_as(2, &ECHO_REPLY, &IPV6));
+        let Relation::Reply {
+            request: 1,
+            changes,
+            ..
+        } = &rel[0]
+        else {
+            panic!("{rel:?}")
+        };
+        let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+        assert_eq!(names, ["ipv6.flow", "icmpv6.type", "icmpv6.checksum"]);
+        assert_eq!(changes[1].after, "129 (echo-reply)");
+    }
+
+    /// A SYN to a closed port and the kernel's RST+ACK, captured on lo.
+    #[test]
+    fn a_syn_and_the_rst_that_answers_it() {
+        use crate::wire::tcp::tests::{RST, SYN};
+        let mut r = Relater::default();
+        assert!(r.observe(&captured_as(1, &SYN, &ipv4::IPV4)).is_empty());
+        let rel = r.observe(&captured_as(2, &RST, &ipv4::IPV4));
+        assert!(
+            matches!(rel[0], Relation::Reply { request: 1, .. }),
+            "{rel:?}"
+        );
+    }
+
+    #[test]
+    fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
+        let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
+        let built = t.build(SystemTime::now()).bytes;
+        let why = silence_reasons(&built, Ipv4Addr::LOCALHOST, true);
+        assert!(
+            why[0].starts_with("ip.src is 0.0.0.0, left for the kernel to fill, but tcp.checksum covers the source address"),
+            "{why:?}"
+        );
     }
 
     #[test]

@@ -489,8 +489,18 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
     if !dis.payload.is_empty() {
         let b = &d.bytes[dis.payload.clone()];
         let start = dis.layers.last().map_or(0, |l| l.hdr_end);
+        // The payload of a quoted datagram is part of the quote.
+        let quoted = if dis.layers.last().is_some_and(|l| l.quoted) {
+            " (quoted)"
+        } else {
+            ""
+        };
         sections.push((
-            format!("data · bytes {}–{}", dis.payload.start, dis.payload.end - 1),
+            format!(
+                "data{quoted} · bytes {}–{}",
+                dis.payload.start,
+                dis.payload.end - 1
+            ),
             vec![Row {
                 name: DATA.name.to_string(),
                 value: text_preview(b).unwrap_or_else(|| format!("{} bytes", b.len())),

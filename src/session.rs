@@ -294,18 +294,17 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `
+    /// `ip/icmp → 127.0.0.1 raw> `; the destination is the outermost layer's (IPv4 or IPv6).
     pub fn prompt(&self) -> String {
-        let dst = self
-            .template
-            .user_value(&ipv4::DST)
-            .unwrap_or(ipv4::DST.default);
-        format!(
-            "{} → {} {}> ",
-            self.template.stack_name(),
-            ipv4::DST.words(dst),
-            self.mode.name()
-        )
+        let dst = self.template.layers[0]
+            .proto
+            .addresses
+            .map(|(_, dst)| {
+                let raw = self.template.user_value(dst).unwrap_or(dst.default);
+                format!(" → {}", dst.words(raw))
+            })
+            .unwrap_or_default();
+        format!("{}{dst} {}> ", self.template.stack_name(), self.mode.name())
     }
 
     fn fail(&mut self, out: &mut dyn Write, text: &str) -> io::Result<Flow> {
@@ -451,8 +450,11 @@ impl Session {
                     crate::lab::hex_words(&built.bytes[r])
                 });
         }
-        dis.value(&built.bytes, f)
-            .map_or("(absent)".into(), |v| f.words(v))
+        // A fixed field is named in its header's context (icmp.code by icmp.type).
+        match dis.layer_of(f) {
+            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
+            _ => "(absent)".into(),
+        }
     }
 
     fn template_proto(&self) -> u8 {
@@ -607,6 +609,16 @@ impl Session {
     fn send(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         if let Some(f) = self.need_network(out) {
             return f;
+        }
+        let first = self.template.layers[0].proto;
+        if first != &ipv4::IPV4 {
+            return self.fail(
+                out,
+                &format!(
+                    "rawlab sends through IPv4 raw sockets only so far, and this template starts with {}: `show` and `hex` work on it, sending it does not yet",
+                    first.title
+                ),
+            );
         }
         let mut template = self.template.clone();
         if let Some(dst) = args.dst {

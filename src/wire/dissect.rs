@@ -198,10 +198,12 @@ impl Dissection {
         }
     }
 
-    /// Whether layer `i` can be verified: whole, and nothing wrong in it or around it.
+    /// Whether layer `i` can be verified: its header whole, and nothing wrong in it or
+    /// around it. (A quote cut short still has a header to check; what needs the whole
+    /// message, the protocol's `expected` leaves out by `Scope::whole`.)
     pub fn verifiable(&self, i: usize) -> bool {
         let l = &self.layers[i];
-        l.complete() && !l.cut && self.problems.iter().all(|p| p.offset >= l.hdr_end)
+        l.complete() && self.problems.iter().all(|p| p.offset >= l.hdr_end)
     }
 
     /// The stack in words: `ip/icmp`.
@@ -434,7 +436,7 @@ fn tail_items(
         Tail::Options(list) => options(packet, range, list, title, problems),
         Tail::Entries(e) => {
             let mut items = Vec::new();
-            entries(range, e, spec.field, title, problems, &mut items);
+            entries(packet, range, e, spec.field, title, problems, &mut items);
             items
         }
     }
@@ -443,6 +445,7 @@ fn tail_items(
 /// Entries of one layout from `range.start + e.from`, one item each; bytes left
 /// over are a problem, shown under `leftover`.
 fn entries(
+    packet: &[u8],
     range: Range<usize>,
     e: &Entries,
     leftover: &'static Field,
@@ -450,11 +453,21 @@ fn entries(
     problems: &mut Vec<Problem>,
     items: &mut Vec<Item>,
 ) {
+    let empty_from = e
+        .empty
+        .map(|(from, fields)| (range.start + from(&packet[range.clone()]), fields));
     let mut at = range.start + e.from;
     while at + e.stride <= range.end {
+        let fields = match empty_from {
+            Some((from, empty)) if at >= from => empty,
+            _ => e.fields,
+        };
         items.push(Item {
             span: at..at + e.stride,
-            fields: e.fields.iter().map(|f| Placed::fixed(f, at)).collect(),
+            fields: fields
+                .iter()
+                .map(|(shift, f)| Placed::fixed(f, at + shift))
+                .collect(),
         });
         at += e.stride;
     }
@@ -533,8 +546,9 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} says {total} bytes for option {name}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
-                    list.len.name, list.min_len
+                    "{} for option {name}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
+                    list.min_len
                 ),
             });
             items.push(rest(at));
@@ -545,8 +559,8 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} says {total} bytes for option {name}, but only {} remain in the options; the rest is shown as bytes",
-                    list.len.name,
+                    "{} for option {name}, but only {} remain in the options; the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
                     end - at
                 ),
             });
@@ -563,8 +577,8 @@ fn options(
                         layer: title,
                         offset: at + 1,
                         what: format!(
-                            "{} says {total} bytes, but option {name} is {want}",
-                            list.len.name
+                            "{}, but option {name} is {want}",
+                            says(list.len, &packet[at..], total)
                         ),
                     });
                 }
@@ -580,7 +594,15 @@ fn options(
                     let e = pick(&packet[opt.clone()]);
                     let mut sub = Vec::new();
                     if at + e.from <= opt.end {
-                        entries(at..opt.end, e, list.unknown, title, problems, &mut sub);
+                        entries(
+                            packet,
+                            at..opt.end,
+                            e,
+                            list.unknown,
+                            title,
+                            problems,
+                            &mut sub,
+                        );
                         done = total;
                     }
                     fields.extend(sub.into_iter().flat_map(|i| i.fields));

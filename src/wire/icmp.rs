@@ -286,8 +286,9 @@ fn variant(b: &[u8]) -> &'static [&'static Field] {
 
 static ROUTER_ENTRY: Entries = Entries {
     from: 0,
-    fields: &[&ROUTER_ADDRESS, &PREF_LEVEL],
+    fields: &[(0, &ROUTER_ADDRESS), (0, &PREF_LEVEL)],
     stride: 8,
+    empty: None,
 };
 
 static ROUTER_TAIL: TailSpec = TailSpec {

@@ -201,6 +201,7 @@ pub static RETRANS_TIMER: Field = Field {
 };
 
 pub static NS_TARGET: Field = Field {
+    aliases: &["target"],
     meaning: "target: the address whose link-layer address is wanted",
     rfc: "RFC 4861 §4.3",
     notes: "IPv6's ARP request: \"who has this address?\", sent to the target's solicited-node multicast group (ff02::1:ffXX:XXXX) with hop limit 255.",
@@ -244,6 +245,7 @@ pub static NA_RSV: Field = Field {
 };
 
 pub static NA_TARGET: Field = Field {
+    aliases: &["target"],
     meaning: "target: the address being advertised",
     rfc: "RFC 4861 §4.4",
     notes: "IPv6's ARP reply: the target link-layer address option carries the answer.",
@@ -251,6 +253,7 @@ pub static NA_TARGET: Field = Field {
 };
 
 pub static RD_TARGET: Field = Field {
+    aliases: &["target"],
     meaning: "target: the better first hop (or the destination itself, on-link)",
     rfc: "RFC 4861 §4.5",
     notes: "A router tells a host to send to this address instead.",
@@ -296,8 +299,7 @@ pub static OPT_TYPE: Field = Field {
 };
 
 pub static OPT_LENGTH: Field = Field {
-    scale: 8,
-    unit: "bytes",
+    unit: "× 8 bytes",
     meaning: "option length in 8-byte units, type and length included",
     rfc: "RFC 4861 §4.6",
     notes: "At least 1 (8 bytes): RFC 4861 has nodes drop a message with an option of length 0.",
@@ -739,7 +741,7 @@ mod tests {
         let d = dissect(&p, &IPV6);
         assert_eq!(
             d.problems[0].what,
-            "icmpv6.opt.length says 0 bytes for option source-lladdr (1): an option is at least 8 bytes (kind and length); the rest is shown as bytes"
+            "icmpv6.opt.length says 0 × 8 bytes for option source-lladdr (1): an option is at least 8 bytes (kind and length); the rest is shown as bytes"
         );
         assert_eq!(d.problems[0].offset, 65);
         let mut p = solicitation();

@@ -240,7 +240,7 @@ pub static OPT_PTR: Field = Field {
 pub static REC_RT: Field = Field {
     meaning: "a recorded route slot: an address filled in on the way",
     rfc: "RFC 791 §3.1 (record route)",
-    notes: "Each router, and Linux on the receiving host, writes its outgoing address into the slot the pointer names. Slots at or past the pointer are still empty (0.0.0.0).",
+    notes: "Each router, and Linux on the receiving host, writes its outgoing address into the slot the pointer names, then moves the pointer on. Slots at or past the pointer are shown as ip.empty_rt.",
     ..Field::new("ip.rec_rt", 0, 32, Kind::Ipv4)
 };
 
@@ -307,25 +307,40 @@ pub static OPT_DATA: Field = Field {
     ..Field::new("ip.opt.data", 0, 0, Kind::Bytes)
 };
 
+pub static EMPTY_RT: Field = Field {
+    meaning: "an empty record route slot, at or past the pointer",
+    rfc: "RFC 791 §3.1 (record route)",
+    notes: "Still 0.0.0.0: no hop has written here yet. The next hop writes the slot the pointer names.",
+    ..Field::new("ip.empty_rt", 0, 32, Kind::Ipv4)
+};
+
+/// Slots from the pointer on (it counts from 1 at the type byte) are still empty.
 static RR_SLOTS: Entries = Entries {
     from: 3,
-    fields: &[&REC_RT],
+    fields: &[(0, &REC_RT)],
     stride: 4,
+    empty: Some((
+        |opt| opt.get(2).map_or(0, |p| (*p as usize).saturating_sub(1)),
+        &[(0, &EMPTY_RT)],
+    )),
 };
 static SRC_RT_HOPS: Entries = Entries {
     from: 3,
-    fields: &[&SRC_RT],
+    fields: &[(0, &SRC_RT)],
     stride: 4,
+    empty: None,
 };
 static TS_ONLY: Entries = Entries {
     from: 4,
-    fields: &[&TIME_STAMP],
+    fields: &[(0, &TIME_STAMP)],
     stride: 4,
+    empty: None,
 };
 static TS_WITH_ADDR: Entries = Entries {
     from: 4,
-    fields: &[&TIME_STAMP_ADDR, &TIME_STAMP],
+    fields: &[(0, &TIME_STAMP_ADDR), (4, &TIME_STAMP)],
     stride: 8,
+    empty: None,
 };
 
 /// The timestamp option's flag decides whether each slot has an address.
@@ -558,8 +573,110 @@ mod tests {
         assert!((IPV4.next)(&b).is_none());
     }
 
+    /// The post's header with these options (a multiple of 4 bytes), carrying nothing.
+    fn with_options(opts: &[u8]) -> Vec<u8> {
+        let mut p = POST.to_vec();
+        p[9] = 255;
+        p.extend(opts);
+        p[0] = 0x40 | (p.len() / 4) as u8;
+        p[3] = p.len() as u8;
+        p
+    }
+
+    fn option_fields(p: &[u8]) -> Vec<(&'static str, u128)> {
+        let d = super::super::dissect::dissect(p, &IPV4);
+        d.layers[0]
+            .items
+            .iter()
+            .flat_map(|i| &i.fields)
+            .filter(|f| !f.field.group && f.field.kind != Kind::Bytes)
+            .map(|f| (f.field.name, f.get(p)))
+            .collect()
+    }
+
+    #[test]
+    fn record_route_slots_filled_and_empty() {
+        // One slot written (127.0.0.1), the pointer at the second, then end of list.
+        let p = with_options(&[7, 11, 8, 127, 0, 0, 1, 0, 0, 0, 0, 0]);
+        let f = option_fields(&p);
+        assert_eq!(
+            f[..7],
+            [
+                ("ip.opt.type.copy", 0),
+                ("ip.opt.type.class", 0),
+                ("ip.opt.type.number", 7),
+                ("ip.opt.len", 11),
+                ("ip.opt.ptr", 8),
+                ("ip.rec_rt", 0x7f00_0001),
+                ("ip.empty_rt", 0),
+            ]
+        );
+        assert_eq!(f[9], ("ip.opt.type.number", 0), "end of options");
+    }
+
+    #[test]
+    fn timestamps_with_and_without_addresses() {
+        let p = with_options(&[68, 12, 5, 0x01, 192, 0, 2, 1, 0, 0, 0, 42]);
+        let f = option_fields(&p);
+        assert_eq!(
+            f[5..],
+            [
+                ("ip.opt.overflow", 0),
+                ("ip.opt.flag", 1),
+                ("ip.opt.time_stamp_addr", 0xc000_0201),
+                ("ip.opt.time_stamp", 42),
+            ]
+        );
+        let p = with_options(&[68, 12, 5, 0x00, 0, 0, 0, 7, 0, 0, 0, 8]);
+        let f = option_fields(&p);
+        assert_eq!(f[7..], [("ip.opt.time_stamp", 7), ("ip.opt.time_stamp", 8)]);
+    }
+
+    #[test]
+    fn router_alert_nop_and_unknown_options() {
+        let p = with_options(&[148, 4, 0, 0, 1, 0x99, 3, 0xab, 0, 0, 0, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let items = &d.layers[0].items;
+        assert_eq!(items.len(), 5, "ra, nop, unknown 0x99, eol, padding");
+        assert_eq!(d.value(&p, &ROUTER_ALERT), Some(0));
+        assert_eq!(items[2].fields.last().unwrap().field, &OPT_DATA);
+        assert_eq!(items[2].fields.last().unwrap().span, 27..28);
+        assert_eq!(items[4].fields[0].field, &OPT_PADDING);
+    }
+
+    #[test]
+    fn option_lengths_that_lie() {
+        let p = with_options(&[7, 40, 4, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 40 bytes for option rr (7), but only 4 remain in the options; the rest is shown as bytes"
+        );
+        assert_eq!(d.problems[0].offset, 21);
+        let p = with_options(&[1, 1, 68, 1]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 1 bytes for option ts (68): an option is at least 2 bytes (kind and length); the rest is shown as bytes"
+        );
+        let p = with_options(&[148, 6, 0, 0, 0, 0, 0, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 6 bytes, but option ra (148) is 4"
+        );
+    }
+
     #[test]
     fn summary_names_addresses_and_protocol() {
         assert_eq!(summary(&POST), "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp");
+        let mut gre = POST;
+        gre[9] = 47;
+        assert_eq!(
+            summary(&gre),
+            "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 gre (Generic Routing Encapsulation)"
+        );
+        assert_eq!(summary(&POST[..12]), "IPv4 (header cut short at 12 bytes)");
     }
 }

@@ -321,12 +321,11 @@ pub static HOP_NXT: Field = Field {
 };
 
 pub static HOP_LEN: Field = Field {
-    scale: 8,
-    unit: "bytes past the first 8",
+    unit: "× 8 bytes after the first 8",
     fill: Fill::Computed,
     meaning: "header length: 8-byte units after the first 8",
     rfc: "RFC 8200 §4.3",
-    notes: "0 means an 8-byte header. rawlab computes it from the options.",
+    notes: "0 means an 8-byte header, 1 a 16-byte one (Wireshark's len_oct shows the bytes). rawlab computes it from the options.",
     ..Field::new("ipv6.hopopts.len", 8, 8, Kind::Dec)
 };
 
@@ -378,12 +377,11 @@ pub static DST_NXT: Field = Field {
 };
 
 pub static DST_LEN: Field = Field {
-    scale: 8,
-    unit: "bytes past the first 8",
+    unit: "× 8 bytes after the first 8",
     fill: Fill::Computed,
     meaning: "header length: 8-byte units after the first 8",
     rfc: "RFC 8200 §4.6",
-    notes: "0 means an 8-byte header. rawlab computes it from the options.",
+    notes: "0 means an 8-byte header, 1 a 16-byte one (Wireshark's len_oct shows the bytes). rawlab computes it from the options.",
     ..Field::new("ipv6.dstopts.len", 8, 8, Kind::Dec)
 };
 
@@ -430,12 +428,11 @@ pub static RT_NXT: Field = Field {
 };
 
 pub static RT_LEN: Field = Field {
-    scale: 8,
-    unit: "bytes past the first 8",
+    unit: "× 8 bytes after the first 8",
     fill: Fill::Computed,
     meaning: "header length: 8-byte units after the first 8",
     rfc: "RFC 8200 §4.4",
-    notes: "rawlab computes it from the addresses (16 bytes each, so 2 units apiece).",
+    notes: "0 means an 8-byte header (Wireshark's len_oct shows the bytes). rawlab computes it from the addresses: 16 bytes each, so 2 units apiece.",
     ..Field::new("ipv6.routing.len", 8, 8, Kind::Dec)
 };
 
@@ -549,18 +546,21 @@ pub static SRH_ADDR: Field = Field {
 
 static RT_SRC_ADDRS: Entries = Entries {
     from: 0,
-    fields: &[&RT_SRC_ADDR],
+    fields: &[(0, &RT_SRC_ADDR)],
     stride: 16,
+    empty: None,
 };
 static RT_HOME: Entries = Entries {
     from: 0,
-    fields: &[&RT_HOME_ADDRESS],
+    fields: &[(0, &RT_HOME_ADDRESS)],
     stride: 16,
+    empty: None,
 };
 static SRH_SEGMENTS: Entries = Entries {
     from: 0,
-    fields: &[&SRH_ADDR],
+    fields: &[(0, &SRH_ADDR)],
     stride: 16,
+    empty: None,
 };
 
 static RT_TYPE0: &[&Field] = &[&RT_SRC_RESERVED];
@@ -861,7 +861,7 @@ pub(crate) mod tests {
         let d = dissect(&p, &IPV6);
         assert_eq!(
             d.problems[0].what,
-            "ipv6.hopopts.len says 24 bytes past the first 8 (32 in all), but only 8 are there; the header is cut short"
+            "ipv6.hopopts.len says 3 × 8 bytes after the first 8 (32 in all), but only 8 are there; the header is cut short"
         );
         let d = dissect(&p[..44], &IPV6);
         assert_eq!(

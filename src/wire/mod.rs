@@ -226,14 +226,24 @@ pub struct NamesWhen {
     pub names: &'static [(u128, &'static str)],
 }
 
+/// A field placed a number of bytes into an entry (a timestamp after its address):
+/// its bit offset counts from there.
+pub type At = (usize, &'static Field);
+
+/// Where a route option's empty slots start (from its bytes), and their fields.
+pub type EmptySlots = (fn(&[u8]) -> usize, &'static [At]);
+
 /// Entries of one layout, one after another (recorded route addresses, SACK blocks,
-/// router advertisement entries). Field offsets count from each entry's start.
+/// router advertisement entries).
 pub struct Entries {
     /// Where the first entry starts, in bytes from the start of the option (0 in a tail).
     pub from: usize,
-    pub fields: &'static [&'static Field],
+    pub fields: &'static [At],
     /// Bytes per entry.
     pub stride: usize,
+    /// Where the empty slots start, in bytes from the option's start (a route option's
+    /// pointer), and the fields they are shown with instead.
+    pub empty: Option<EmptySlots>,
 }
 
 /// One kind of option in a type-length-value list. Field offsets count from the
@@ -302,7 +312,10 @@ impl OptionList {
         v.push(self.len);
         for k in self.kinds {
             v.extend(k.fields.iter().copied());
-            v.extend(k.all_entries.iter().flat_map(|e| e.fields.iter().copied()));
+            for e in k.all_entries {
+                v.extend(e.fields.iter().map(|(_, f)| *f));
+                v.extend(e.empty.iter().flat_map(|(_, f)| f.iter().map(|(_, f)| *f)));
+            }
             v.extend(k.rest);
         }
         v.extend(self.padding);
@@ -353,7 +366,7 @@ impl TailSpec {
             match t {
                 Tail::Bytes => {}
                 Tail::Options(l) => v.extend(l.all_fields()),
-                Tail::Entries(e) => v.extend(e.fields.iter().copied()),
+                Tail::Entries(e) => v.extend(e.fields.iter().map(|(_, f)| *f)),
             }
         }
         let mut seen: Vec<&'static Field> = Vec::new();
@@ -545,7 +558,8 @@ pub struct Expected {
     pub field: &'static Field,
     pub want: u128,
     /// A different value with an innocent explanation: the pseudo-header sum a kernel
-    /// leaves in a checksum for the network card to finish (checksum offload).
+    /// leaves in a checksum for the network card to finish (checksum offload). Some
+    /// exactly for checksums that cover a pseudo-header.
     pub offloaded: Option<u128>,
 }
 
@@ -941,6 +955,141 @@ mod tests {
                         "group {} and its members differ in width",
                         g.name
                     );
+                }
+            }
+        }
+    }
+
+    /// Fields laid out from bit 0 to `end` bytes: every bit named once (groups aside),
+    /// every group as wide as its members.
+    fn covers(what: &str, layout: &[&'static Field], end: usize) {
+        let at: Vec<At> = layout.iter().map(|f| (0, *f)).collect();
+        covers_at(what, &at, end)
+    }
+
+    fn covers_at(what: &str, layout: &[At], end: usize) {
+        let mut covered = vec![false; end * 8];
+        for (shift, f) in layout
+            .iter()
+            .filter(|(_, f)| !f.group && f.kind != Kind::Bytes)
+        {
+            assert!(
+                shift + f.end_byte() <= end,
+                "{what}: {} runs past {end} bytes",
+                f.name
+            );
+            for (bit, c) in covered
+                .iter_mut()
+                .enumerate()
+                .skip(shift * 8 + f.bit_offset)
+                .take(f.bits as usize)
+            {
+                assert!(
+                    !*c,
+                    "{what}: {} overlaps another field at bit {bit}",
+                    f.name
+                );
+                *c = true;
+            }
+        }
+        assert!(covered.iter().all(|c| *c), "{what}: bits left unnamed");
+        for (_, g) in layout.iter().filter(|(_, f)| f.group) {
+            let members: u32 = layout
+                .iter()
+                .filter(|(_, f)| !f.group && f.name.starts_with(&format!("{}.", g.name)))
+                .map(|(_, f)| f.bits)
+                .sum();
+            assert_eq!(members, g.bits, "{what}: group {} and its members", g.name);
+        }
+    }
+
+    /// Walks the fields inside options and entries: one static per name across every
+    /// protocol, documented, under the protocol's family prefix (`ipv6.opt.*` serves
+    /// ipv6.hopopts), and every option and entry layout fully named.
+    #[test]
+    fn option_and_entry_tables_are_sane() {
+        let mut by_name: std::collections::HashMap<&str, *const Field> = Default::default();
+        for p in PROTOCOLS {
+            for f in p.all_fields().chain(p.item_fields()) {
+                let seen = by_name.entry(f.name).or_insert(f as *const Field);
+                assert_eq!(*seen, f as *const Field, "two fields named {}", f.name);
+            }
+            let family = p.name.split('.').next().unwrap();
+            for f in p.item_fields() {
+                assert!(
+                    f.name.starts_with(&format!("{family}.")),
+                    "{} not under {family}",
+                    f.name
+                );
+                assert!(
+                    !f.meaning.is_empty() && !f.rfc.is_empty() && !f.notes.is_empty(),
+                    "{} is undocumented",
+                    f.name
+                );
+                assert!(f.default <= f.max_raw());
+                for (v, _) in f.names {
+                    assert!(*v <= f.max_raw(), "{} names a value too wide", f.name);
+                }
+            }
+            let Some(tail) = p.tail else { continue };
+            assert!(tail.default.len() + p.fixed_len <= tail.max_header);
+            for t in tail.formats {
+                match t {
+                    Tail::Bytes => {}
+                    Tail::Entries(e) => {
+                        covers_at(p.name, e.fields, e.stride);
+                        assert_eq!(e.from, 0, "{}: a tail's entries start at once", p.name);
+                    }
+                    Tail::Options(list) => {
+                        let what = format!("{} options", p.name);
+                        assert_eq!((list.kind[0].bit_offset, list.kind[0].bits), (0, 8));
+                        covers(&what, list.kind, 1);
+                        assert_eq!((list.len.bit_offset, list.len.bits), (8, 8));
+                        assert!(list.min_len >= 2 && list.len_scale >= 1);
+                        for k in list.kinds {
+                            let what = format!("{what}, kind {}", k.code);
+                            assert!(
+                                list.kind[0].value_name(k.code).is_some(),
+                                "{what} has no name"
+                            );
+                            let mut layout: Vec<&Field> = list.kind.to_vec();
+                            layout.push(list.len);
+                            layout.extend(k.fields);
+                            let end = layout.iter().map(|f| f.end_byte()).max().unwrap();
+                            covers(&what, &layout, end);
+                            if let Some(len) = k.len {
+                                assert!(end <= len, "{what}: fields past its length");
+                            }
+                            for e in k.all_entries {
+                                assert_eq!(e.from, end, "{what}: entries start after the fields");
+                                covers_at(&what, e.fields, e.stride);
+                                if let Some((_, empty)) = e.empty {
+                                    covers_at(&what, empty, e.stride);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Context names: values that fit, and every name a user types means one value.
+    #[test]
+    fn context_names_are_sane() {
+        for p in PROTOCOLS {
+            for n in p.names_when {
+                assert!(p.all_fields().any(|f| f == n.field && f != n.when));
+                for (v, name) in n.names {
+                    assert!(*v <= n.field.max_raw(), "{name} too wide");
+                }
+            }
+            for f in p.all_fields() {
+                let names = all_names(f);
+                let mut seen = std::collections::HashSet::new();
+                for (_, name) in &names {
+                    assert!(seen.insert(*name), "{}: `{name}` twice", f.name);
+                    assert!(!name.contains(' '), "{}: `{name}` cannot be typed", f.name);
                 }
             }
         }

@@ -287,8 +287,9 @@ pub static OPT_UNKNOWN: Field = Field {
 
 static SACK_BLOCKS: Entries = Entries {
     from: 2,
-    fields: &[&SACK_LE, &SACK_RE],
+    fields: &[(0, &SACK_LE), (0, &SACK_RE)],
     stride: 8,
+    empty: None,
 };
 
 pub static OPTION_LIST: OptionList = OptionList {
