@@ -140,6 +140,9 @@ pub struct Problem {
     pub layer: &'static str,
     pub offset: usize,
     pub what: String,
+    /// Whether it puts where later bytes lie in doubt (a length, a cut). A bad option
+    /// does not: it spoils only its own layer.
+    pub layout: bool,
 }
 
 /// A packet taken apart.
@@ -198,12 +201,16 @@ impl Dissection {
         }
     }
 
-    /// Whether layer `i` can be verified: its header whole, and nothing wrong in it or
-    /// around it. (A quote cut short still has a header to check; what needs the whole
-    /// message, the protocol's `expected` leaves out by `Scope::whole`.)
+    /// Whether layer `i` can be verified: its header whole, nothing wrong in it, and no
+    /// doubt about where it lies. (A quote cut short still has a header to check; what
+    /// needs the whole message, the protocol's `expected` leaves out by `Scope::whole`.)
     pub fn verifiable(&self, i: usize) -> bool {
         let l = &self.layers[i];
-        l.complete() && self.problems.iter().all(|p| p.offset >= l.hdr_end)
+        l.complete()
+            && self
+                .problems
+                .iter()
+                .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
     /// The stack in words: `ip/icmp`.
@@ -263,6 +270,7 @@ pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
                 layer: p.title,
                 offset,
                 what,
+                layout: true,
             })
         };
         if layers.len() == MAX_LAYERS {
@@ -480,6 +488,7 @@ fn entries(
                 range.end - at,
                 e.stride
             ),
+            layout: false,
         });
         items.push(Item {
             span: at..range.end,
@@ -535,6 +544,7 @@ fn options(
                     "option {name} at the last byte has no room for its length ({})",
                     list.len.name
                 ),
+                layout: false,
             });
             items.push(rest(at));
             break;
@@ -550,6 +560,7 @@ fn options(
                     says(list.len, &packet[at..], total),
                     list.min_len
                 ),
+                layout: false,
             });
             items.push(rest(at));
             break;
@@ -563,6 +574,7 @@ fn options(
                     says(list.len, &packet[at..], total),
                     end - at
                 ),
+                layout: false,
             });
             items.push(rest(at));
             break;
@@ -580,6 +592,7 @@ fn options(
                             "{}, but option {name} is {want}",
                             says(list.len, &packet[at..], total)
                         ),
+                        layout: false,
                     });
                 }
                 let fits: Vec<&'static Field> = k
@@ -705,5 +718,137 @@ mod tests {
             "ip.hdr_len says 60 bytes, but only 30 are there; the header is cut short"
         );
         assert_eq!(d.layers.len(), 1, "nothing is read after a cut header");
+    }
+
+    /// Real packets and built ones, every protocol and option kind among them.
+    fn samples() -> Vec<(&'static Protocol, Vec<u8>)> {
+        use crate::wire::{icmp, icmpv6, ipv6, tcp, udp};
+        let mut v: Vec<(&'static Protocol, Vec<u8>)> = vec![
+            (&ipv4::IPV4, POST.to_vec()),
+            (&ipv4::IPV4, tcp::tests::SYN.to_vec()),
+            (&ipv4::IPV4, tcp::tests::RST.to_vec()),
+            (&ipv4::IPV4, udp::tests::DATAGRAM.to_vec()),
+            (&ipv4::IPV4, icmp::tests::PORT_UNREACHABLE.to_vec()),
+            (&ipv6::IPV6, ipv6::tests::ECHO.to_vec()),
+            (&ipv6::IPV6, udp::tests::DATAGRAM6.to_vec()),
+        ];
+        let t = crate::template::Template::new(&[
+            &ipv6::IPV6,
+            &ipv6::HOPOPTS,
+            &ipv6::ROUTING,
+            &ipv6::FRAGMENT,
+            &ipv6::DSTOPTS,
+            &icmpv6::ICMPV6,
+        ]);
+        v.push((
+            &ipv6::IPV6,
+            t.build(std::time::SystemTime::UNIX_EPOCH).bytes,
+        ));
+        // IPv4 with record route and timestamp options, carrying an ICMP timestamp.
+        let mut p = vec![
+            0x4d, 0, 0, 72, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        p.extend([7, 11, 8, 127, 0, 0, 1, 0, 0, 0, 0, 1]);
+        p.extend([68, 12, 5, 1, 127, 0, 0, 1, 0, 0, 0, 42, 148, 4, 0, 0]);
+        p.extend([1, 1, 1, 0]);
+        p.extend([13, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]);
+        v.push((&ipv4::IPV4, p));
+        v
+    }
+
+    /// What every dissection must be, whatever the bytes: layers in order inside the
+    /// packet, items inside their layer's header, payload and trailer in bounds.
+    fn check(d: &Dissection, len: usize) {
+        let mut at = 0;
+        for l in &d.layers {
+            assert!(
+                l.start >= at && l.start <= l.hdr_end && l.hdr_end <= len,
+                "{l:?}"
+            );
+            assert!(
+                l.fixed_end >= l.start && l.fixed_end <= l.hdr_end.max(l.start),
+                "{l:?}"
+            );
+            assert!(l.end <= len);
+            for i in &l.items {
+                assert!(
+                    i.span.start >= l.start && i.span.end <= l.hdr_end,
+                    "{i:?} in {l:?}"
+                );
+                for p in &i.fields {
+                    assert!(p.span.start >= i.span.start && p.span.end <= i.span.end);
+                }
+            }
+            at = l.hdr_end;
+        }
+        assert!(d.payload.start <= d.payload.end && d.payload.end <= len);
+        assert!(d.trailer.end <= len);
+    }
+
+    fn render(bytes: &[u8], first: &'static Protocol) {
+        let mut out = Vec::new();
+        crate::render::dump(
+            &mut out,
+            &crate::render::Dump::new("#".into(), bytes, first),
+            &crate::render::Style::PLAIN,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn every_sample_cut_at_every_offset() {
+        for (first, p) in samples() {
+            let whole = dissect(&p, first);
+            assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+            for cut in 0..p.len() {
+                let d = dissect(&p[..cut], first);
+                check(&d, cut);
+                assert!(
+                    !d.problems.is_empty(),
+                    "cut at {cut} of {p:02x?} is not reported"
+                );
+                let covered = d.layers.last().map_or(0, |l| l.hdr_end).max(d.payload.end);
+                assert_eq!(covered, cut, "every byte is in a layer or the payload");
+                render(&p[..cut], first);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Samples with random bytes overwritten and cut anywhere: never a panic, never
+        /// a read past the bytes, from any first protocol.
+        #[test]
+        fn mangled_packets_never_panic(
+            which in 0usize..64,
+            first in 0usize..64,
+            edits in proptest::collection::vec((0usize..256, proptest::prelude::any::<u8>()), 0..8),
+            cut in 0usize..256,
+        ) {
+            let all = samples();
+            let (p0, mut p) = all[which % all.len()].clone();
+            for (i, b) in edits {
+                let n = p.len();
+                p[i % n] = b;
+            }
+            p.truncate(cut.max(1));
+            for first in [p0, crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()]] {
+                let d = dissect(&p, first);
+                check(&d, p.len());
+                render(&p, first);
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(
+            first in 0usize..64,
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..160),
+        ) {
+            let first = crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()];
+            let d = dissect(&bytes, first);
+            check(&d, bytes.len());
+            render(&bytes, first);
+        }
     }
 }

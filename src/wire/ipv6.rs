@@ -516,6 +516,13 @@ pub static SRH_TAG: Field = Field {
     ..Field::new("ipv6.routing.srh.tag", 48, 16, Kind::Hex)
 };
 
+pub static RT_TYPE_DATA: Field = Field {
+    meaning: "the first four bytes of data for a routing type rawlab does not know",
+    rfc: "RFC 8200 §4.4",
+    notes: "Every routing header is at least 8 bytes; what these four mean depends on the type (Wireshark shows them in ipv6.routing.unknown_data).",
+    ..Field::new("ipv6.routing.type_data", 32, 32, Kind::Hex)
+};
+
 pub static RT_DATA: Field = Field {
     meaning: "the route: addresses (or type-specific data)",
     rfc: "RFC 8200 §4.4",
@@ -567,6 +574,7 @@ static RT_TYPE0: &[&Field] = &[&RT_SRC_RESERVED];
 static RT_TYPE2: &[&Field] = &[&RT_MIPV6_RESERVED];
 static RT_RPL: &[&Field] = &[&RPL_CMPRI, &RPL_CMPRE, &RPL_PAD, &RPL_RESERVED];
 static RT_SRH: &[&Field] = &[&SRH_LAST_ENTRY, &SRH_FLAGS, &SRH_TAG];
+static RT_OTHER: &[&Field] = &[&RT_TYPE_DATA];
 
 fn routing_variant(b: &[u8]) -> &'static [&'static Field] {
     match RT_TYPE.get(b) {
@@ -574,7 +582,7 @@ fn routing_variant(b: &[u8]) -> &'static [&'static Field] {
         2 => RT_TYPE2,
         3 => RT_RPL,
         4 => RT_SRH,
-        _ => &[],
+        _ => RT_OTHER,
     }
 }
 
@@ -604,9 +612,9 @@ pub static ROUTING: Protocol = Protocol {
     title: "IPv6 routing",
     fields: &[&RT_NXT, &RT_LEN, &RT_TYPE, &RT_SEGLEFT],
     variant: Some(routing_variant),
-    variant_fields: &[RT_TYPE0, RT_TYPE2, RT_RPL, RT_SRH, &[]],
+    variant_fields: &[RT_TYPE0, RT_TYPE2, RT_RPL, RT_SRH, RT_OTHER],
     tail: Some(&RT_TAIL),
-    fixed_len: 4,
+    fixed_len: 8,
     header_len: |b| ext_len(&RT_LEN, b),
     len_field: Some(&RT_LEN),
     next: |b| super::next_by_field(&ROUTING, b),
