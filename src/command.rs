@@ -1128,6 +1128,104 @@ mod tests {
         );
     }
 
+    fn p_in(line: &str, stack: &[&'static Protocol]) -> Result<Command, ParseError> {
+        parse(line, &Context { stack })
+    }
+
+    #[test]
+    fn the_new_protocols_parse() {
+        use crate::wire::{icmpv6, ipv6, tcp, udp};
+        let tcp_stack = [&ipv4::IPV4, &tcp::TCP];
+        assert_eq!(
+            p_in("set syn 0", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_SYN, Value::Raw(0))
+        );
+        assert_eq!(
+            p_in("set ack on", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_ACK, Value::Raw(1))
+        );
+        assert_eq!(
+            p_in("set tcp.flags syn-ack", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAGS, Value::Raw(0x012))
+        );
+        assert_eq!(
+            p_in("set seq 1000", &tcp_stack).unwrap(),
+            Command::Set(&tcp::SEQ, Value::Raw(1000))
+        );
+        assert_eq!(
+            p_in("set tcp.hdr_len 24", &tcp_stack).unwrap(),
+            Command::Set(&tcp::HDR_LEN, Value::Raw(6))
+        );
+        assert_eq!(
+            p_in("set dport 53", &[&ipv4::IPV4, &udp::UDP]).unwrap(),
+            Command::Set(&udp::DSTPORT, Value::Raw(53))
+        );
+        let e = p_in("set mss 1460", &tcp_stack).unwrap_err();
+        assert_eq!(
+            e.message,
+            "tcp.options.mss_val sits inside tcp.options, which is set as bytes"
+        );
+        assert!(e.suggestion.unwrap().contains("set tcp.options 020405b4"));
+
+        let v6 = [&ipv6::IPV6, &icmpv6::ICMPV6];
+        assert_eq!(
+            p_in("set ipv6.dst 2001:DB8::1", &v6).unwrap(),
+            Command::Set(&ipv6::DST, Value::Raw(0x2001_0db8 << 96 | 1))
+        );
+        assert_eq!(
+            p_in("set proto gre", &[&ipv4::IPV4]).unwrap(),
+            Command::Set(&ipv4::PROTO, Value::Raw(47))
+        );
+        assert_eq!(
+            p_in("set nxt ipv6-frag", &v6).unwrap(),
+            Command::Set(&ipv6::NXT, Value::Raw(44))
+        );
+        let e = p_in("set ipv6.src 127.0.0.1", &v6).unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("an IPv4 address inside IPv6 is written ::ffff:127.0.0.1")
+        );
+        let e = p_in("set ipv6.src ::1::2", &v6).unwrap_err();
+        assert_eq!(e.message, "`::1::2` is not an IPv6 address");
+        let e = p_in("set icmp.type 1", &v6).unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmpv6.type`?"));
+        let e = p_in("set target ::1", &v6).unwrap_err();
+        assert!(
+            e.message
+                .contains("could be icmpv6.nd.ns.target_address or"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            p("new ip6/hopopts/frag/icmp6").unwrap(),
+            Command::New(vec![
+                &ipv6::IPV6,
+                &ipv6::HOPOPTS,
+                &ipv6::FRAGMENT,
+                &icmpv6::ICMPV6
+            ])
+        );
+    }
+
+    /// Names that hold for one type only are accepted whatever the type is now: the
+    /// template may change its type later, and a script is parsed before it runs.
+    #[test]
+    fn code_names_from_every_type() {
+        assert_eq!(
+            p("set icmp.code port-unreachable").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(3))
+        );
+        assert_eq!(
+            p("set code ttl-exceeded").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(0))
+        );
+        let e = p("set code port-unreachabel").unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("did you mean `port-unreachable`?")
+        );
+    }
+
     #[test]
     fn columns_count_characters() {
         let line = "say é; sned";

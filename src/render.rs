@@ -708,6 +708,86 @@ mod tests {
         );
     }
 
+    /// A SYN captured on lo: flags bit by bit, each option with its fields, and the
+    /// checksum the kernel left for offload named as such, not as wrong.
+    #[test]
+    fn tcp_flags_options_and_offload() {
+        let syn = crate::wire::tcp::tests::SYN;
+        let s = render(&Dump::new("#1".into(), &syn, &ipv4::IPV4), false);
+        let line = |name: &str| {
+            s.lines()
+                .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no {name}:\n{s}"))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(line("tcp.flags").starts_with("tcp.flags 0x0002 (syn) .... 0000 0000 0010"));
+        assert!(line("tcp.flags.syn").starts_with("tcp.flags.syn 1 (set) .... ..1."));
+        assert!(line("tcp.flags.res").starts_with("tcp.flags.res 0 .... 000."));
+        assert!(line("tcp.options.mss_val").starts_with("tcp.options.mss_val 65495 bytes ff d7"));
+        assert!(line("tcp.options.wscale.shift").starts_with("tcp.options.wscale.shift 10 0a"));
+        assert!(
+            s.contains("      tcp.option_kind"),
+            "options sit under tcp.options:\n{s}"
+        );
+        assert!(line("tcp.checksum").starts_with("tcp.checksum 0xfe30 ◐ offloaded fe 30"));
+        assert!(s.contains("the whole sum is 0xef05"), "{s}");
+        // The MSS value's bytes get a colour of their own, not the options' colour.
+        let dis = dissect(&syn, &ipv4::IPV4);
+        let colors = byte_colors(&dis, &syn);
+        assert_ne!(colors[40], colors[42], "kind and value differ");
+        assert_ne!(colors[42], colors[44], "mss and the next option differ");
+    }
+
+    /// Linux's port unreachable: the code named by its type, the quoted datagram as
+    /// layers of its own, said to be quoted.
+    #[test]
+    fn an_icmp_error_and_its_quote() {
+        let p = crate::wire::icmp::tests::PORT_UNREACHABLE;
+        let s = render(&Dump::new("#1".into(), &p, &ipv4::IPV4), false);
+        assert!(s.contains("3 (port-unreachable)"), "{s}");
+        assert!(s.contains("  IPv4 (quoted) · bytes 28–47"), "{s}");
+        assert!(s.contains("  UDP (quoted) · bytes 48–55"), "{s}");
+        assert!(s.contains("  data (quoted) · bytes 56–57"), "{s}");
+        assert!(
+            s.contains("quoted IPv4 127.0.0.1 → 127.0.0.1 ttl 64 udp"),
+            "{s}"
+        );
+        assert!(!s.contains("malformed"), "{s}");
+        // A quote cut inside its IP header is malformed, and says where.
+        let mut cut = p[..38].to_vec();
+        cut[3] = 38;
+        let s = render(&Dump::new("#1".into(), &cut, &ipv4::IPV4), false);
+        assert!(
+            s.contains("malformed: IPv4 at byte 28: ICMP quotes only 10 bytes of the IPv4 header"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_and_extension_options() {
+        let t = crate::template::Template::new(&[
+            &crate::wire::ipv6::IPV6,
+            &crate::wire::ipv6::HOPOPTS,
+            &crate::wire::icmpv6::ICMPV6,
+        ]);
+        let b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+        let s = render(&Dump::new("#1".into(), &b, &crate::wire::ipv6::IPV6), false);
+        assert!(s.contains("IPv6 ::1 → ::1 hlim 64 hopopt · hop-by-hop options (8 bytes) · ICMPv6 echo-request id 0 seq 0"), "{s}");
+        assert!(
+            s.contains("\n      ipv6.opt.type   "),
+            "options under their header:\n{s}"
+        );
+        assert!(
+            s.contains("\n        ipv6.opt.type.action   "),
+            "members under the type:\n{s}"
+        );
+        assert!(s.contains("0x01 (padn)") && s.contains("0 (skip)"), "{s}");
+        assert!(s.contains("icmpv6.checksum"), "{s}");
+        assert!(s.contains("✓ correct"), "{s}");
+    }
+
     #[test]
     fn caret_under_the_error() {
         let e = ParseError {

@@ -794,15 +794,25 @@ pub fn resolve(name: &str, stack: &[&'static Protocol]) -> Result<&'static Field
         }
         _ => {}
     }
-    for p in PROTOCOLS {
-        if let Some(t) = p.tail
-            && let Some(field) = p.item_fields().into_iter().find(|f| f.name == name)
-        {
-            return Err(Lookup::InTail {
-                field,
-                tail: t.field,
-            });
-        }
+    // A field inside options: by any name in the template's layers, by its full name
+    // in any protocol.
+    let in_tail = |p: &Protocol, exact: bool| {
+        let t = p.tail?;
+        let field = p
+            .item_fields()
+            .into_iter()
+            .find(|f| if exact { f.name == name } else { matches(f) })?;
+        Some(Lookup::InTail {
+            field,
+            tail: t.field,
+        })
+    };
+    if let Some(e) = stack
+        .iter()
+        .find_map(|p| in_tail(p, false))
+        .or_else(|| PROTOCOLS.iter().find_map(|p| in_tail(p, true)))
+    {
+        return Err(e);
     }
     if let Some(field) = PROTOCOLS
         .iter()
