@@ -734,6 +734,40 @@ mod tests {
         );
     }
 
+    /// A router advertisement with prefix information and MTU options.
+    #[test]
+    fn router_advertisement_with_prefix_and_mtu() {
+        use crate::template::{Template, Value};
+        let mut t = Template::new(&[&IPV6, &ICMPV6]);
+        t.set(&TYPE, Value::Raw(134)).unwrap();
+        t.set(&CUR_HOP_LIMIT, Value::Raw(64)).unwrap();
+        t.set(&RA_O, Value::Raw(1)).unwrap();
+        t.set(&ROUTER_LIFETIME, Value::Raw(1800)).unwrap();
+        let mut opts = vec![
+            3, 4, 64, 0xc0, 0, 0, 0x0e, 0x10, 0, 0, 0x07, 0x08, 0, 0, 0, 0,
+        ];
+        opts.extend((0x2001_0db8u128 << 96).to_be_bytes());
+        opts.extend([5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
+        t.set(&OPTIONS, Value::Bytes(opts)).unwrap();
+        let b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+        let d = dissect(&b, &IPV6);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert_eq!(d.value(&b, &RA_FLAG), Some(0x40));
+        assert_eq!(d.value(&b, &OPT_PREFIX_LENGTH), Some(64));
+        assert_eq!(d.value(&b, &OPT_PREFIX_L), Some(1));
+        assert_eq!(d.value(&b, &OPT_PREFIX_A), Some(1));
+        assert_eq!(d.value(&b, &OPT_VALID_LIFETIME), Some(3600));
+        assert_eq!(d.value(&b, &OPT_PREFERRED_LIFETIME), Some(1800));
+        assert_eq!(
+            OPT_PREFIX.words(d.value(&b, &OPT_PREFIX).unwrap()),
+            "2001:db8::"
+        );
+        assert_eq!(d.value(&b, &OPT_MTU), Some(1500));
+        assert_eq!(d.layers[1].items.len(), 2);
+        let e = &expected(&d.scope(1, &b))[0];
+        assert_eq!(e.verdict(CHECKSUM.get(&b[40..])), Verdict::Correct);
+    }
+
     #[test]
     fn an_option_of_length_zero_is_malformed() {
         let mut p = solicitation();

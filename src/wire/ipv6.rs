@@ -112,7 +112,11 @@ pub static IPV6: Protocol = Protocol {
     fields: FIELDS,
     fixed_len: 40,
     header_len: |_| 40,
-    claimed_len: |b| Some((40 + PLEN.get(b) as usize, &PLEN)),
+    // A jumbogram (RFC 2675) says 0 here and gives its length in a hop-by-hop option.
+    claimed_len: |b| match (PLEN.get(b), NXT.get(b)) {
+        (0, 0) => None,
+        (plen, _) => Some((40 + plen as usize, &PLEN)),
+    },
     next: |b| super::next_by_field(&IPV6, b),
     next_field: Some(&NXT),
     numbers: "ip",
@@ -876,6 +880,18 @@ pub(crate) mod tests {
             d.problems[0].what,
             "ipv6.plen says 8 bytes (48 in all), but only 44 are there"
         );
+    }
+
+    #[test]
+    fn a_jumbogram_says_zero_and_is_not_cut_to_its_header() {
+        let mut p = packet(&[(0, &[0, 0, 0xc2, 4, 0, 0, 0, 0x30])], 59, &[0xaa; 40]);
+        p[4] = 0;
+        p[5] = 0;
+        let d = dissect(&p, &IPV6);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert_eq!(d.value(&p, &OPT_JUMBO), Some(0x30));
+        assert_eq!(d.payload, 48..88);
+        assert!(d.trailer.is_empty());
     }
 
     #[test]

@@ -563,6 +563,42 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn sack_blocks_are_entries() {
+        let mut p = SYN[..40].to_vec();
+        p.extend([1, 1, 5, 18]);
+        p.extend([0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40]);
+        p.extend([0, 0]);
+        p[3] = p.len() as u8;
+        p[32] = 0xa0;
+        let d = dissect(&p, &ipv4::IPV4);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let sack = &d.layers[1].items[2];
+        let edges: Vec<(&str, u128)> = sack
+            .fields
+            .iter()
+            .map(|f| (f.field.name, f.get(&p)))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("tcp.option_kind", 5),
+                ("tcp.option_len", 18),
+                ("tcp.options.sack_le", 10),
+                ("tcp.options.sack_re", 20),
+                ("tcp.options.sack_le", 30),
+                ("tcp.options.sack_re", 40),
+            ]
+        );
+        // A block cut short is left over, and said so.
+        p[43] = 14;
+        let d = dissect(&p, &ipv4::IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "4 bytes left over after the last whole 8-byte entry"
+        );
+    }
+
+    #[test]
     fn option_lengths_that_lie() {
         let with = |opts: &[u8]| {
             let mut p = SYN[..40].to_vec();
