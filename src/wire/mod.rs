@@ -3,8 +3,16 @@
 //! JSON all read these tables; nothing outside `wire` knows an offset.
 //!
 //! This module holds the table types and the bit-level accessors. Each
-//! protocol lives in its own file (`ipv4.rs`, `icmp.rs`, …) with its fields,
-//! its named values and its tests. Nothing here touches sockets or terminals.
+//! protocol lives in its own file (`ipv4.rs`, `icmp.rs`, `tcp.rs`, `udp.rs`,
+//! `ipv6.rs` with its extension headers, `icmpv6.rs`) with its fields, its
+//! named values and its tests. Nothing here touches sockets or terminals.
+//!
+//! A table says more than offsets: which fields follow from the bytes (a
+//! `variant`, ICMP's rest of header by type), which value names hold only in
+//! context (`names_when`, icmp.code by icmp.type), how the variable tail reads
+//! (`TailSpec`: TLV options or repeated entries, each field placed for the
+//! dump and JSON), whether the payload is a quoted packet (`quotes`), and for
+//! network layers the pseudo-header upper checksums cover (`pseudo`).
 
 pub mod checksum;
 pub mod dissect;
