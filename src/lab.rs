@@ -40,6 +40,14 @@ pub enum Relation {
         sent: Option<u64>,
         changes: Vec<Change>,
     },
+    /// An error (ICMP, ICMPv6) about packet `about` (a wire copy of `sent`, when rawlab
+    /// sent it), quoting its first `quoted` of `len` bytes.
+    Error {
+        about: u64,
+        sent: Option<u64>,
+        quoted: usize,
+        len: usize,
+    },
 }
 
 /// Every field whose value differs between `a` and `b`, layer by layer while the
@@ -139,6 +147,8 @@ struct Request {
 pub struct Relater {
     sent: VecDeque<Sent>,
     requests: VecDeque<Request>,
+    /// Packets captured lately (and the send each is a copy of), for errors that quote them.
+    captured: VecDeque<(Arc<Packet>, Option<u64>)>,
 }
 
 impl Relater {
@@ -201,6 +211,12 @@ impl Relater {
                 }
             }
         }
+        if let Some(e) = self.quoted_by(p, &d) {
+            rel.push(e);
+        }
+        if !p.is_sent() {
+            push_bounded(&mut self.captured, (p.clone(), sent_no));
+        }
         // The first layer inside that pairs requests with replies (past IPv6 extension
         // headers; never inside a quoted packet).
         let Some((inner, pair)) = d
@@ -239,6 +255,34 @@ impl Relater {
             });
         }
         rel
+    }
+}
+
+impl Relater {
+    /// The captured packet an error quotes: the same addresses (from the quoted
+    /// network layer's table) and the same bytes after that header, so a router that
+    /// lowered the TTL and fixed the checksum on the way still matches.
+    fn quoted_by(&self, p: &Packet, d: &Dissection) -> Option<Relation> {
+        let q = d.layers.iter().find(|l| l.quoted && l.complete())?;
+        let (src_f, dst_f) = q.proto.addresses?;
+        let after = &p.bytes[q.hdr_end..];
+        let (src, dst) = (q.get(&p.bytes, src_f), q.get(&p.bytes, dst_f));
+        let (about, sent) = self.captured.iter().rev().find(|(c, _)| {
+            let dc = dissect(&c.bytes, c.first);
+            dc.layers.first().is_some_and(|l| {
+                l.proto == q.proto
+                    && l.complete()
+                    && l.get(&c.bytes, src_f) == src
+                    && l.get(&c.bytes, dst_f) == dst
+                    && c.bytes[l.hdr_end..].starts_with(after)
+            })
+        })?;
+        Some(Relation::Error {
+            about: about.no,
+            sent: *sent,
+            quoted: p.bytes.len() - q.start,
+            len: about.bytes.len(),
+        })
     }
 }
 
@@ -499,6 +543,42 @@ mod tests {
             matches!(rel[0], Relation::Reply { request: 1, .. }),
             "{rel:?}"
         );
+    }
+
+    /// Linux's port unreachable on lo names the datagram it quotes.
+    #[test]
+    fn an_error_is_related_to_the_datagram_it_quotes() {
+        let mut r = Relater::default();
+        r.observe(&captured_as(
+            1,
+            &crate::wire::udp::tests::DATAGRAM,
+            &ipv4::IPV4,
+        ));
+        let rel = r.observe(&captured_as(
+            2,
+            &crate::wire::icmp::tests::PORT_UNREACHABLE,
+            &ipv4::IPV4,
+        ));
+        assert_eq!(
+            rel,
+            [Relation::Error {
+                about: 1,
+                sent: None,
+                quoted: 30,
+                len: 30
+            }]
+        );
+        // Nothing else quotes it: a different datagram is not the one.
+        let mut r = Relater::default();
+        let mut other = crate::wire::udp::tests::DATAGRAM;
+        other[29] = b'o';
+        r.observe(&captured_as(1, &other, &ipv4::IPV4));
+        let rel = r.observe(&captured_as(
+            2,
+            &crate::wire::icmp::tests::PORT_UNREACHABLE,
+            &ipv4::IPV4,
+        ));
+        assert!(rel.is_empty(), "{rel:?}");
     }
 
     #[test]

@@ -197,6 +197,25 @@ fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
                 .collect();
             (note, marked)
         }
+        Relation::Error {
+            about,
+            sent,
+            quoted,
+            len,
+        } => {
+            let yours = sent
+                .filter(|s| s != about)
+                .map_or(String::new(), |s| format!(" (your #{s})"));
+            let how = if quoted >= len {
+                format!("the whole of it, {len} bytes")
+            } else {
+                format!("its first {quoted} of {len} bytes")
+            };
+            (
+                format!("an error about #{about}{yours}: it quotes {how}"),
+                Vec::new(),
+            )
+        }
     };
     d.notes.push((note, Tone::Note));
     for (c, text) in marked {
@@ -778,7 +797,9 @@ fn settle(shown: &[Shown], waiting_reply: &mut Vec<u64>, waiting_copy: &mut Vec<
     for s in shown {
         for r in &s.relations {
             match r {
-                Relation::Reply { sent: Some(n), .. } => waiting_reply.retain(|w| w != n),
+                Relation::Reply { sent: Some(n), .. } | Relation::Error { sent: Some(n), .. } => {
+                    waiting_reply.retain(|w| w != n)
+                }
                 Relation::WireCopy { sent, .. } => waiting_copy.retain(|w| w != sent),
                 _ => {}
             }
