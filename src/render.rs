@@ -208,11 +208,7 @@ fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
     let mut v: Vec<Line> = fixed
         .iter()
         .map(|f| Line {
-            placed: l
-                .placed(bytes)
-                .into_iter()
-                .find(|p| p.field == *f)
-                .expect("a present fixed field is placed"),
+            placed: Placed::fixed(f, l.start),
             depth: usize::from(member_of(f, &groups)),
             whole_tail: false,
         })

@@ -22,7 +22,8 @@ pub struct Placed {
 }
 
 impl Placed {
-    fn fixed(field: &'static Field, base: usize) -> Placed {
+    /// A fixed-width field whose bit offset counts from `base`.
+    pub fn fixed(field: &'static Field, base: usize) -> Placed {
         Placed {
             field,
             base,
