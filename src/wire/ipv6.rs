@@ -627,6 +627,9 @@ pub static ROUTING: Protocol = Protocol {
     ids: &[("ip", 43)],
     misplaced: |before| chain_rule(&ROUTING, before),
     summary: |b| {
+        if b.len() < RT_SEGLEFT.end_byte() {
+            return format!("routing (cut short at {} bytes)", b.len());
+        }
         let ty = RT_TYPE.get(b);
         let name = RT_TYPE
             .value_name(ty)
@@ -712,6 +715,9 @@ pub static FRAGMENT: Protocol = Protocol {
     ids: &[("ip", 44)],
     misplaced: |before| chain_rule(&FRAGMENT, before),
     summary: |b| {
+        if b.len() < FRAG_IDENT.end_byte() {
+            return format!("fragment (cut short at {} bytes)", b.len());
+        }
         format!(
             "fragment offset {}{} id {}",
             FRAG_OFFSET.shown(FRAG_OFFSET.get(b)),

@@ -1113,6 +1113,19 @@ mod tests {
         }
     }
 
+    /// A quoted packet hands summaries however few bytes were quoted.
+    #[test]
+    fn summaries_take_any_number_of_bytes() {
+        for p in PROTOCOLS {
+            for len in 0..=p.fixed_len + 48 {
+                for fill in [0x00, 0xff, 0x45] {
+                    let s = (p.summary)(&vec![fill; len]);
+                    assert!(!s.is_empty(), "{} says nothing for {len} bytes", p.name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn resolves_short_names_and_reports_ambiguity() {
         let stack = [&ipv4::IPV4, &icmp::ICMP];
