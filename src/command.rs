@@ -15,7 +15,7 @@ use nom::character::complete::{char, digit1, hex_digit1, multispace0};
 use nom::combinator::{all_consuming, map, opt, recognize, value};
 use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::time::Duration;
 
@@ -919,7 +919,7 @@ fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseError> {
                 ),
             )
             .expected(format!("{first}/{}", p.name))
-            .suggest(Some(format!("did you mean `{first}/{}`?", t.text))));
+            .suggest(Some(format!("did you mean `{first}/{}`?", p.name))));
         }
         stack.push(p);
     }
@@ -970,14 +970,31 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         )
         .expected("the full name")
         .suggest(Some(format!("say which: {}", candidates.join(", ")))),
-        Lookup::NotInStack { field } => ParseError::new(
+        Lookup::InTail { field, tail } => ParseError::new(
             t.span.clone(),
-            format!("{} is not in this template ({stack_name})", field.name),
+            format!("{} sits inside {}, which is set as bytes", field.name, tail.name),
         )
-        .expected(format!("a field of {stack_name}"))
-        .suggest(Some(
-            "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
-        )),
+        .expected(format!("set {} HEX", tail.name))
+        .suggest(Some(format!(
+            "set {} to the bytes of every option (for TCP, `set tcp.options 020405b4` is an MSS of 1460); the dump then shows {} inside them",
+            tail.name, field.name
+        ))),
+        Lookup::NotInStack { field } => {
+            // The same field under another layer of this template (icmp.type in ip6/icmp6).
+            let here = wire::resolve(field.short(), ctx.stack).ok();
+            ParseError::new(
+                t.span.clone(),
+                format!("{} is not in this template ({stack_name})", field.name),
+            )
+            .expected(format!("a field of {stack_name}"))
+            .suggest(Some(match here {
+                Some(f) => format!("did you mean `{}`?", f.name),
+                None => match wire::stack_with(field) {
+                    Some(stack) => format!("start a template that has it: `new {stack}`"),
+                    None => "start a template that has it with `new`".into(),
+                },
+            }))
+        }
     })
 }
 
@@ -1083,6 +1100,26 @@ fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     })
 }
 
+fn parse_ipv6(t: &Token) -> Result<Ipv6Addr, ParseError> {
+    t.text.parse::<Ipv6Addr>().map_err(|_| {
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv6 address", t.text))
+            .expected("up to eight groups of hex digits separated by colons, :: for a run of zeros, such as ::1 or fe80::1");
+        if t.text.parse::<Ipv4Addr>().is_ok() {
+            e.suggest(Some(format!(
+                "an IPv4 address inside IPv6 is written ::ffff:{}",
+                t.text
+            )))
+        } else if t.text.chars().any(|c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()) {
+            e.suggest(Some(
+                "rawlab takes IPv6 literals only and never looks names up: for this host, try ::1"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
+}
+
 /// Hex bytes: `c0de`, `c0:de`, `0xc0de`, an even number of digits.
 fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     let s = t
@@ -1138,8 +1175,13 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     if f.kind == Kind::Ipv4 {
         return parse_ipv4(t).map(|a| Value::Raw(u32::from(a) as u128));
     }
+    if f.kind == Kind::Ipv6 {
+        return parse_ipv6(t).map(|a| Value::Raw(u128::from(a)));
+    }
     let lower = t.text.to_ascii_lowercase();
-    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+    // A field's own names, and those that hold in some context (every icmp.code name).
+    let names = wire::all_names(f);
+    if let Some((v, _)) = names.iter().find(|(_, n)| *n == lower) {
         return Ok(Value::Raw(*v));
     }
     if f.kind == Kind::Flag {
@@ -1150,7 +1192,7 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         }
     }
     let Ok((_, shown)) = all_consuming(integer).parse(t.text.as_str()) else {
-        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let names: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
         let mut e = ParseError::new(
             t.span.clone(),
             format!("`{}` is not a value for {}", t.shown(), f.name),
@@ -1611,6 +1653,104 @@ mod tests {
             e.message.contains("does not fit") || e.message.contains("too large"),
             "{}",
             e.message
+        );
+    }
+
+    fn p_in(line: &str, stack: &[&'static Protocol]) -> Result<Command, ParseError> {
+        parse(line, &Context { stack })
+    }
+
+    #[test]
+    fn the_new_protocols_parse() {
+        use crate::wire::{icmpv6, ipv6, tcp, udp};
+        let tcp_stack = [&ipv4::IPV4, &tcp::TCP];
+        assert_eq!(
+            p_in("set syn 0", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_SYN, Value::Raw(0))
+        );
+        assert_eq!(
+            p_in("set ack on", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_ACK, Value::Raw(1))
+        );
+        assert_eq!(
+            p_in("set tcp.flags syn-ack", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAGS, Value::Raw(0x012))
+        );
+        assert_eq!(
+            p_in("set seq 1000", &tcp_stack).unwrap(),
+            Command::Set(&tcp::SEQ, Value::Raw(1000))
+        );
+        assert_eq!(
+            p_in("set tcp.hdr_len 24", &tcp_stack).unwrap(),
+            Command::Set(&tcp::HDR_LEN, Value::Raw(6))
+        );
+        assert_eq!(
+            p_in("set dport 53", &[&ipv4::IPV4, &udp::UDP]).unwrap(),
+            Command::Set(&udp::DSTPORT, Value::Raw(53))
+        );
+        let e = p_in("set mss 1460", &tcp_stack).unwrap_err();
+        assert_eq!(
+            e.message,
+            "tcp.options.mss_val sits inside tcp.options, which is set as bytes"
+        );
+        assert!(e.suggestion.unwrap().contains("set tcp.options 020405b4"));
+
+        let v6 = [&ipv6::IPV6, &icmpv6::ICMPV6];
+        assert_eq!(
+            p_in("set ipv6.dst 2001:DB8::1", &v6).unwrap(),
+            Command::Set(&ipv6::DST, Value::Raw(0x2001_0db8 << 96 | 1))
+        );
+        assert_eq!(
+            p_in("set proto gre", &[&ipv4::IPV4]).unwrap(),
+            Command::Set(&ipv4::PROTO, Value::Raw(47))
+        );
+        assert_eq!(
+            p_in("set nxt ipv6-frag", &v6).unwrap(),
+            Command::Set(&ipv6::NXT, Value::Raw(44))
+        );
+        let e = p_in("set ipv6.src 127.0.0.1", &v6).unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("an IPv4 address inside IPv6 is written ::ffff:127.0.0.1")
+        );
+        let e = p_in("set ipv6.src ::1::2", &v6).unwrap_err();
+        assert_eq!(e.message, "`::1::2` is not an IPv6 address");
+        let e = p_in("set icmp.type 1", &v6).unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmpv6.type`?"));
+        let e = p_in("set target ::1", &v6).unwrap_err();
+        assert!(
+            e.message
+                .contains("could be icmpv6.nd.ns.target_address or"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            p("new ip6/hopopts/frag/icmp6").unwrap(),
+            Command::New(vec![
+                &ipv6::IPV6,
+                &ipv6::HOPOPTS,
+                &ipv6::FRAGMENT,
+                &icmpv6::ICMPV6
+            ])
+        );
+    }
+
+    /// Names that hold for one type only are accepted whatever the type is now: the
+    /// template may change its type later, and a script is parsed before it runs.
+    #[test]
+    fn code_names_from_every_type() {
+        assert_eq!(
+            p("set icmp.code port-unreachable").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(3))
+        );
+        assert_eq!(
+            p("set code ttl-exceeded").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(0))
+        );
+        let e = p("set code port-unreachabel").unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("did you mean `port-unreachable`?")
         );
     }
 

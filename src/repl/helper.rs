@@ -39,26 +39,7 @@ fn words_before(line: &str, pos: usize) -> (Vec<&str>, usize, &str) {
     (done, start, &head[start..])
 }
 
-/// Every layer stack worth offering after `new`: each starting protocol and what it carries.
-pub fn stacks() -> Vec<String> {
-    fn grow(prefix: &str, last: &'static Protocol, depth: usize, out: &mut Vec<String>) {
-        out.push(prefix.to_string());
-        if depth == 0 {
-            return;
-        }
-        for p in wire::PROTOCOLS
-            .iter()
-            .filter(|p| p.id_under(last).is_some())
-        {
-            grow(&format!("{prefix}/{}", p.name), p, depth - 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    for p in wire::PROTOCOLS.iter().filter(|p| p.starts) {
-        grow(p.name, p, 3, &mut out);
-    }
-    out
-}
+pub use crate::wire::stacks;
 
 /// Field names to offer: the template's fields by full name, then short names
 /// that reach exactly one of them; with `everywhere`, every protocol's fields.
@@ -347,7 +328,7 @@ mod tests {
             offers("set icmp.type echo-r"),
             ["echo-reply", "echo-request"]
         );
-        assert_eq!(offers("set proto ud"), ["udp"]);
+        assert_eq!(offers("set proto ud"), ["udp", "udplite"]);
         assert_eq!(offers("set df "), ["0", "1"]);
         assert_eq!(offers("mode h"), ["hdrincl"]);
         assert!(offers("new ").contains(&"ip/icmp".to_string()));

@@ -86,6 +86,7 @@ impl Session {
                 line.push_str(&match r {
                     Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
                     Relation::Reply { request, .. } => format!(" · reply to #{request}"),
+                    Relation::Error { about, .. } => format!(" · an error about #{about}"),
                 });
             }
             let line = width.map_or(line.clone(), |w| render::cut(&line, w));

@@ -129,18 +129,17 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `
+    /// `ip/icmp → 127.0.0.1 raw> `; the destination is the outermost layer's (IPv4 or IPv6).
     pub fn prompt(&self) -> String {
-        let dst = self
-            .template
-            .user_value(&ipv4::DST)
-            .unwrap_or(ipv4::DST.default);
-        format!(
-            "{} → {} {}> ",
-            self.template.stack_name(),
-            ipv4::DST.words(dst),
-            self.mode.name()
-        )
+        let dst = self.template.layers[0]
+            .proto
+            .addresses
+            .map(|(_, dst)| {
+                let raw = self.template.user_value(dst).unwrap_or(dst.default);
+                format!(" → {}", dst.words(raw))
+            })
+            .unwrap_or_default();
+        format!("{}{dst} {}> ", self.template.stack_name(), self.mode.name())
     }
 
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
@@ -361,8 +360,11 @@ impl Session {
                     crate::lab::hex_words(&built.bytes[r])
                 });
         }
-        dis.value(&built.bytes, f)
-            .map_or("(not in this packet)".into(), |v| f.words(v))
+        // A fixed field is named in its header's context (icmp.code by icmp.type).
+        match dis.layer_of(f) {
+            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
+            _ => "(not in this packet)".into(),
+        }
     }
 
     fn template_proto(&self) -> u8 {

@@ -178,6 +178,14 @@ impl Session {
             return Ok(None);
         }
         let first = build(0);
+        if first.layers[0].0 != &ipv4::IPV4 {
+            let text = format!(
+                "rawlab sends through IPv4 raw sockets only so far, and this template starts with {}: `show` and `hex` work on it, sending it does not yet",
+                first.layers[0].0.title
+            );
+            self.fail(out, &text)?;
+            return Ok(None);
+        }
         let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
         let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
         if let Err(why) = self
@@ -238,24 +246,28 @@ impl Session {
         let mut uncopied = Vec::new();
         let mut next = Some(first);
         let store = self.shower.store.clone();
-        let mut settle =
-            |shown: &[Shown], o: &mut Outcome, uncopied: &mut Vec<u64>, out: &mut dyn Write| {
-                for s in shown {
-                    for r in &s.relations {
-                        match r {
-                            Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
-                                o.unanswered.retain(|w| w != n);
-                                if let Some(sent) = store.get(*n) {
-                                    on_reply(out, &sent, &s.packet)?;
-                                }
+        let mut settle = |shown: &[Shown],
+                          o: &mut Outcome,
+                          uncopied: &mut Vec<u64>,
+                          out: &mut dyn Write| {
+            for s in shown {
+                for r in &s.relations {
+                    match r {
+                        Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
+                            o.unanswered.retain(|w| w != n);
+                            if let Some(sent) = store.get(*n) {
+                                on_reply(out, &sent, &s.packet)?;
                             }
-                            Relation::WireCopy { sent, .. } => uncopied.retain(|w| w != sent),
-                            _ => {}
                         }
+                        // An ICMP error about a send answers it too: no use waiting on.
+                        Relation::Error { sent: Some(n), .. } => o.unanswered.retain(|w| w != n),
+                        Relation::WireCopy { sent, .. } => uncopied.retain(|w| w != sent),
+                        _ => {}
                     }
                 }
-                io::Result::Ok(())
-            };
+            }
+            io::Result::Ok(())
+        };
         for i in 0..args.count {
             if self.interrupted() {
                 break;

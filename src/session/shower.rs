@@ -313,6 +313,25 @@ fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
                 .collect();
             (note, marked)
         }
+        Relation::Error {
+            about,
+            sent,
+            quoted,
+            len,
+        } => {
+            let yours = sent
+                .filter(|s| s != about)
+                .map_or(String::new(), |s| format!(" (your #{s})"));
+            let how = if quoted >= len {
+                format!("the whole of it, {len} bytes")
+            } else {
+                format!("its first {quoted} of {len} bytes")
+            };
+            (
+                format!("an error about #{about}{yours}: it quotes {how}"),
+                Vec::new(),
+            )
+        }
     };
     d.notes.push((note, Tone::Note));
     for (c, text) in marked {
