@@ -87,6 +87,8 @@ pub enum Command {
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
     Lesson(LessonCmd),
+    /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve off`.
+    Serve(Option<u16>),
     Quit,
 }
 
@@ -178,6 +180,14 @@ pub enum Expect {
 pub enum Trigger {
     /// Echo requests built by the kernel, through an ICMP datagram ("ping") socket.
     Ping(SendArgs),
+    /// A real HTTP GET to a server on 127.0.0.1 (a one-shot one, unless `serve` runs on the port).
+    Http(Option<u16>),
+    /// One UDP datagram.
+    Udp {
+        dst: Ipv4Addr,
+        port: u16,
+        data: Vec<u8>,
+    },
 }
 
 /// A command's entry in the table: its syntax, what it does, an example.
@@ -268,10 +278,18 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "trigger",
         aliases: &[],
-        syntax: "trigger ping DST [count N] [every DURATION]",
-        summary: "make traffic \"from another window\": echo requests the kernel builds, sent in the background",
+        syntax: "trigger ping DST [count N] [every DURATION] | trigger http [PORT] | trigger udp DST PORT [DATA]",
+        summary: "make traffic \"from another window\": kernel-built pings, a real HTTP GET, a UDP datagram",
         example: "trigger ping 127.0.0.1 count 3",
-        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type.",
+        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type. `trigger http 8080` connects to 127.0.0.1:8080 (starting a one-shot server there unless `serve tcp 8080` runs) and sends a GET, so `listen tcp` sees the handshake, the request, the answer and the close. `trigger udp 127.0.0.1 9999 \"hi\"` sends one datagram; to a closed port it earns an ICMP port unreachable that quotes it.",
+    },
+    CommandInfo {
+        name: "serve",
+        aliases: &[],
+        syntax: "serve tcp PORT | serve off",
+        summary: "a small HTTP server on 127.0.0.1, to send your own TCP segments to",
+        example: "serve tcp 8080",
+        detail: "Listens on 127.0.0.1:8080 and answers every connection with a short HTTP reply, until `serve off`. Send it a SYN you built (new ip/tcp, set dstport 8080) and watch the kernel answer SYN-ACK, then reset the connection it never opened.",
     },
     CommandInfo {
         name: "listen",
@@ -661,8 +679,25 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             Command::Ping(parse_send(&mut args, defaults, true)?)
         }
         "trigger" => {
-            let t = args.next("what to trigger: ping")?;
+            let t = args.next("what to trigger: ping, http or udp")?;
             match t.text.to_ascii_lowercase().as_str() {
+                "http" => {
+                    let port = match args.pos_next() {
+                        Some(p) => Some(parse_port(p)?),
+                        None => None,
+                    };
+                    Command::Trigger(Trigger::Http(port))
+                }
+                "udp" => {
+                    let dst = parse_ipv4(args.next("a destination, such as 127.0.0.1")?)?;
+                    let port = parse_port(args.next("a port, such as 9999")?)?;
+                    let data = match args.pos_next() {
+                        Some(d) if d.quoted => d.text.as_bytes().to_vec(),
+                        Some(d) => parse_hex(d)?,
+                        None => b"hello from rawlab".to_vec(),
+                    };
+                    Command::Trigger(Trigger::Udp { dst, port, data })
+                }
                 "ping" => {
                     let defaults = SendArgs {
                         dst: None,
@@ -676,8 +711,23 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                         t.span.clone(),
                         format!("rawlab cannot trigger `{}`", t.shown()),
                     )
-                    .expected("ping (an echo request the kernel builds)")
-                    .suggest(did_you_mean(&t.text, ["ping"])));
+                    .expected("ping (echo requests the kernel builds), http (a real HTTP GET on loopback) or udp (a datagram)")
+                    .suggest(did_you_mean(&t.text, ["ping", "http", "udp"])));
+                }
+            }
+        }
+        "serve" => {
+            let t = args.next("tcp PORT, or off")?;
+            match t.text.to_ascii_lowercase().as_str() {
+                "off" => Command::Serve(None),
+                "tcp" => Command::Serve(Some(parse_port(args.next("a port, such as 8080")?)?)),
+                _ => {
+                    return Err(ParseError::new(
+                        t.span.clone(),
+                        format!("rawlab cannot serve `{}`", t.shown()),
+                    )
+                    .expected("serve tcp PORT, or serve off")
+                    .suggest(did_you_mean(&t.text, ["tcp", "off"])));
                 }
             }
         }
@@ -1015,6 +1065,17 @@ fn integer(i: &str) -> IResult<&str, u128> {
         map(digit1, |d: &str| d.parse().unwrap_or(u128::MAX)),
     ))
     .parse(i)
+}
+
+/// A TCP or UDP port, 1..=65535.
+fn parse_port(t: &Token) -> Result<u16, ParseError> {
+    match parse_int(t) {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        Ok(n) => {
+            Err(ParseError::new(t.span.clone(), format!("{n} is not a port")).expected("1..=65535"))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A packet number as `captures` shows it: `2` or `#2`.

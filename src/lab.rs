@@ -7,7 +7,7 @@
 use crate::capture::{Origin, Packet};
 use crate::command::Mode;
 use crate::wire::dissect::{Dissection, dissect};
-use crate::wire::{DATA, Field, ipv4};
+use crate::wire::{DATA, Field, ipv4, tcp};
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
@@ -48,6 +48,10 @@ pub enum Relation {
         quoted: usize,
         len: usize,
     },
+    /// This host's kernel resetting a connection started by a SYN (`syn`, a copy of
+    /// `sent`) that no socket of its own sent: it came from a raw socket, so when the
+    /// SYN-ACK arrives, TCP knows nothing of it and refuses it.
+    Reset { syn: u64, sent: u64 },
 }
 
 /// Every field whose value differs between `a` and `b`, layer by layer while the
@@ -217,6 +221,9 @@ impl Relater {
         if !p.is_sent() {
             push_bounded(&mut self.captured, (p.clone(), sent_no));
         }
+        if let Some(r) = self.kernel_reset(p, &d, src, dst) {
+            rel.push(r);
+        }
         // The first layer inside that pairs requests with replies (past IPv6 extension
         // headers; never inside a quoted packet).
         let Some((inner, pair)) = d
@@ -259,6 +266,42 @@ impl Relater {
 }
 
 impl Relater {
+    /// A TCP reset travelling the way one of rawlab's SYNs went (same addresses and
+    /// ports): this host's TCP refusing the connection the raw socket started.
+    fn kernel_reset(&self, p: &Packet, d: &Dissection, src: u128, dst: u128) -> Option<Relation> {
+        if p.is_sent() {
+            return None;
+        }
+        let l = d
+            .layers
+            .iter()
+            .find(|l| l.proto == &tcp::TCP && l.complete() && !l.quoted)?;
+        let h = l.header(&p.bytes);
+        if tcp::FLAG_RESET.get(h) != 1 {
+            return None;
+        }
+        let ports = (tcp::SRCPORT.get(h), tcp::DSTPORT.get(h));
+        let syn = self.requests.iter().rev().find(|r| {
+            let Some(sent) = r.sent else { return false };
+            let rd = dissect(&r.packet.bytes, r.packet.first);
+            let same_way = r.src == src && r.dst == dst;
+            sent != r.packet.no
+                && same_way
+                && rd.layers.iter().any(|rl| {
+                    rl.proto == &tcp::TCP
+                        && rl.complete()
+                        && (
+                            tcp::SRCPORT.get(rl.header(&r.packet.bytes)),
+                            tcp::DSTPORT.get(rl.header(&r.packet.bytes)),
+                        ) == ports
+                })
+        })?;
+        Some(Relation::Reset {
+            syn: syn.packet.no,
+            sent: syn.sent?,
+        })
+    }
+
     /// The captured packet an error quotes: the same addresses (from the quoted
     /// network layer's table) and the same bytes after that header, so a router that
     /// lowered the TTL and fixed the checksum on the way still matches.

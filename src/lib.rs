@@ -23,4 +23,5 @@ pub mod session;
 pub mod suggest;
 pub mod sys;
 pub mod template;
+pub mod traffic;
 pub mod wire;

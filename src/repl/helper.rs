@@ -109,9 +109,13 @@ pub fn complete(
             .map(String::from)
             .to_vec(),
         (1, Some("payload")) => ["time", "zeros", "\""].map(String::from).to_vec(),
-        (1, Some("trigger")) => vec!["ping".into()],
+        (1, Some("trigger")) => ["ping", "http", "udp"].map(String::from).to_vec(),
+        (1, Some("serve")) => ["tcp", "off"].map(String::from).to_vec(),
+        (2, Some("serve")) => vec!["8080".into()],
         (1, Some("help")) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
-        (1, Some("send" | "ping")) | (2, Some("trigger")) => vec!["127.0.0.1".into()],
+        (1, Some("send" | "ping")) => vec!["127.0.0.1".into()],
+        (2, Some("trigger")) if done[1].eq_ignore_ascii_case("http") => vec!["8080".into()],
+        (2, Some("trigger")) => vec!["127.0.0.1".into()],
         (_, Some("send" | "ping" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
         (1, Some("save" | "load")) => return None,
         _ => Vec::new(),
@@ -319,7 +323,7 @@ mod tests {
 
     #[test]
     fn completes_commands_fields_values_and_stacks() {
-        assert_eq!(offers("se"), ["set", "send"]);
+        assert_eq!(offers("se"), ["set", "send", "serve"]);
         assert!(offers("").len() == COMMANDS.len());
         assert_eq!(offers("set ip.tt"), ["ip.ttl"]);
         assert_eq!(offers("set tt"), ["ttl"]);

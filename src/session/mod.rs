@@ -49,6 +49,8 @@ pub struct Session {
     listeners: Vec<Listener>,
     sockets: HashMap<(Mode, u8), Arc<Socket>>,
     triggers: Vec<send::Background>,
+    /// `serve tcp` servers.
+    servers: Vec<crate::traffic::Server>,
     pub net: Net,
     /// Set by Ctrl-C: stops a running send, ping or wait.
     pub interrupt: Arc<AtomicBool>,
@@ -108,6 +110,7 @@ impl Session {
             listeners: Vec::new(),
             sockets: HashMap::new(),
             triggers: Vec::new(),
+            servers: Vec::new(),
             net,
             interrupt: Arc::new(AtomicBool::new(false)),
             failures: 0,
@@ -323,6 +326,7 @@ impl Session {
                 self.timeout = Duration::from_secs(1);
                 self.listeners.clear();
                 self.triggers.clear();
+                self.servers.clear();
                 self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
                 Flow::Continue
             }
@@ -339,6 +343,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Lesson(l) => self.lesson(l, out)?,
+            Command::Serve(port) => self.serve(*port, out)?,
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
@@ -414,6 +419,34 @@ impl Session {
             return Some(self.fail(out, &why));
         }
         None
+    }
+
+    fn serve(&mut self, port: Option<u16>, out: &mut dyn Write) -> io::Result<Flow> {
+        let Some(port) = port else {
+            let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
+            let text = if ports.is_empty() {
+                "no server was running".to_string()
+            } else {
+                format!("stopped serving on port {}", ports.join(", "))
+            };
+            self.info(out, &text)?;
+            return Ok(Flow::Continue);
+        };
+        if self.servers.iter().any(|s| s.port == port) {
+            self.info(out, &format!("already serving on 127.0.0.1:{port}"))?;
+            return Ok(Flow::Continue);
+        }
+        match crate::traffic::Server::start(port) {
+            Ok(s) => {
+                self.servers.push(s);
+                let text = format!(
+                    "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
+                );
+                self.info(out, &text)?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(out, &format!("could not listen on 127.0.0.1:{port}: {e}")),
+        }
     }
 
     fn listen(&mut self, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
