@@ -9,7 +9,7 @@
 use crate::command::Mode;
 use crate::wire::Protocol;
 use std::collections::VecDeque;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,7 +21,7 @@ pub enum Origin {
     Sent {
         mode: Mode,
         handed_from: usize,
-        dst: Ipv4Addr,
+        dst: IpAddr,
     },
     /// Read from one of the session's sockets.
     Captured { socket: String },
@@ -35,6 +35,9 @@ pub struct Packet {
     /// The outermost layer of `bytes` (IPv4 for a raw IPv4 socket).
     pub first: &'static Protocol,
     pub origin: Origin,
+    /// Source and destination, from the socket, for packets that arrive without the IP
+    /// header that would say (an AF_INET6 raw socket hands over only what follows it).
+    pub addrs: Option<(IpAddr, IpAddr)>,
 }
 
 impl Packet {
@@ -90,6 +93,18 @@ impl Store {
         first: &'static Protocol,
         origin: Origin,
     ) -> u64 {
+        self.push_from(time, bytes, first, origin, None)
+    }
+
+    /// Adds a packet whose addresses came from the socket rather than its own header.
+    pub fn push_from(
+        &self,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+        addrs: Option<(IpAddr, IpAddr)>,
+    ) -> u64 {
         let mut g = self.inner();
         let no = g.next_no;
         g.next_no += 1;
@@ -106,6 +121,7 @@ impl Store {
             bytes,
             first,
             origin,
+            addrs,
         }));
         drop(g);
         self.arrived.notify_all();

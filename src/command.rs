@@ -69,6 +69,8 @@ pub enum Command {
     Send(SendArgs),
     /// `listen icmp` / `listen proto N`: an IP protocol number.
     Listen(u8),
+    /// `listen icmp6`: an AF_INET6 raw socket for an IPv6 next-header number.
+    ListenV6(u8),
     ListenOff,
     Wait(Duration),
     Say(String),
@@ -294,7 +296,7 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "listen",
         aliases: &[],
-        syntax: "listen icmp | tcp | udp | proto N | off",
+        syntax: "listen icmp | tcp | udp | icmp6 | proto N | off",
         summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
         example: "listen icmp",
         detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen off` closes every listener.",
@@ -772,9 +774,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             },
         }),
         "listen" => {
-            let t = args.next("icmp, tcp, udp, proto N, or off")?;
+            let t = args.next("icmp, tcp, udp, icmp6, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
                 "off" => Command::ListenOff,
+                "icmp6" | "icmpv6" | "ipv6-icmp" => Command::ListenV6(58),
                 "proto" => {
                     let n = args.next("an IP protocol number, 0..=255")?;
                     let v = parse_int(n)?;
@@ -794,10 +797,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                             t.span.clone(),
                             format!("cannot listen for `{}`", t.shown()),
                         )
-                        .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
+                        .expected("icmp, tcp, udp, icmp6, proto N (an IP protocol number), or off")
                         .suggest(did_you_mean(
                             &t.text,
-                            ["icmp", "tcp", "udp", "proto", "off"],
+                            ["icmp", "tcp", "udp", "icmp6", "proto", "off"],
                         )));
                     }
                 },

@@ -63,8 +63,28 @@ pub fn changes(a: &Packet, b: &Packet) -> Vec<Change> {
 
 pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut same_stack = da.layers.len() == db.layers.len();
-    for (la, lb) in da.layers.iter().zip(&db.layers) {
+    // One packet may lack the other's outer layers (an AF_INET6 raw socket hands over
+    // no IPv6 header): compare from the first layer both have.
+    let (skip_a, skip_b) = match (da.layers.first(), db.layers.first()) {
+        (Some(fa), Some(fb)) if fa.proto != fb.proto => {
+            match (
+                da.layers.iter().position(|l| l.proto == fb.proto),
+                db.layers.iter().position(|l| l.proto == fa.proto),
+            ) {
+                (Some(k), _) => (k, 0),
+                (None, Some(k)) => (0, k),
+                _ => (0, 0),
+            }
+        }
+        _ => (0, 0),
+    };
+    let mut same_stack = da.layers.len() - skip_a == db.layers.len() - skip_b;
+    for (la, lb) in da
+        .layers
+        .iter()
+        .skip(skip_a)
+        .zip(db.layers.iter().skip(skip_b))
+    {
         if la.proto != lb.proto {
             same_stack = false;
             break;
@@ -159,17 +179,11 @@ impl Relater {
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
         let d = dissect(&p.bytes, p.first);
-        // The outermost layer says who talks to whom (IPv4 or IPv6, from its table).
-        let Some((ip, (src_f, dst_f))) = d
-            .layers
-            .first()
-            .filter(|l| l.complete())
-            .and_then(|l| Some((l, l.proto.addresses?)))
-        else {
+        // Who talks to whom: the outermost layer's addresses (IPv4 or IPv6, from its
+        // table), or, for a packet that came without its IP header, the socket's word.
+        let Some((src, dst, after_ip)) = endpoints(p, &d) else {
             return rel;
         };
-        let src = ip.get(&p.bytes, src_f);
-        let dst = ip.get(&p.bytes, dst_f);
         let mut sent_no = None;
         match &p.origin {
             Origin::Sent {
@@ -183,22 +197,22 @@ impl Relater {
                         packet: p.clone(),
                         mode: *mode,
                         handed_from: *handed_from,
-                        dst: u32::from(*dst) as u128,
+                        dst: addr_value(*dst),
                     },
                 );
                 sent_no = Some(p.no);
             }
             Origin::Captured { .. } => {
-                let after_ip = &p.bytes[ip.hdr_end..];
+                // A copy on the wire carries what was handed over, give or take the
+                // checksums the kernel may have written (an ICMPv6 one, always).
+                let mine = without_checksums(&p.bytes, &d, after_ip);
                 let found = self.sent.iter().position(|s| {
-                    let built = &s.packet.bytes;
-                    let s_ip_end = dissect(built, s.packet.first)
-                        .layers
-                        .first()
-                        .map_or(0, |l| l.hdr_end);
+                    let sd = dissect(&s.packet.bytes, s.packet.first);
+                    let s_ip_end = sd.layers.first().map_or(0, |l| l.hdr_end);
                     s.dst == dst
                         && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
-                        && built.get(s_ip_end.max(s.handed_from)..) == Some(after_ip)
+                        && without_checksums(&s.packet.bytes, &sd, s_ip_end.max(s.handed_from))
+                            == mine
                 });
                 if let Some(i) = found {
                     let s = self.sent.remove(i).expect("position is in range");
@@ -229,8 +243,7 @@ impl Relater {
         let Some((inner, pair)) = d
             .layers
             .iter()
-            .skip(1)
-            .filter(|l| l.complete() && !l.quoted)
+            .filter(|l| l.complete() && !l.quoted && l.proto.addresses.is_none())
             .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))
         else {
             return rel;
@@ -331,29 +344,42 @@ impl Relater {
 
 /// Why a request may have earned no reply, from evidence in the bytes rawlab
 /// handed to the kernel and in the system's settings. Most likely first.
-pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -> Vec<String> {
+pub fn silence_reasons(
+    built: &[u8],
+    first: &'static crate::wire::Protocol,
+    dst: std::net::IpAddr,
+    sandboxed: bool,
+) -> Vec<String> {
     let mut why = Vec::new();
-    let d = dissect(built, &ipv4::IPV4);
+    let d = dissect(built, first);
     let Some(ip) = d.layers.first().filter(|l| l.complete()) else {
-        return vec!["the packet is shorter than an IPv4 header".into()];
+        return vec![format!(
+            "the packet is shorter than an {} header",
+            first.title
+        )];
     };
     let get = |f: &Field| ip.get(built, f);
-    if get(&ipv4::VERSION) != 4 {
-        why.push(format!(
-            "ip.version is {}: a receiving kernel drops anything that is not version 4",
-            get(&ipv4::VERSION)
-        ));
+    let v4 = first == &ipv4::IPV4;
+    if v4 {
+        if get(&ipv4::VERSION) != 4 {
+            why.push(format!(
+                "ip.version is {}: a receiving kernel drops anything that is not version 4",
+                get(&ipv4::VERSION)
+            ));
+        }
+        let ihl = get(&ipv4::HDR_LEN);
+        if ihl < 5 {
+            why.push(format!(
+                "ip.hdr_len is {} bytes: below 20, the receiver discards the header",
+                ihl * 4
+            ));
+        }
+        if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
+            why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
+        }
     }
-    let ihl = get(&ipv4::HDR_LEN);
-    if ihl < 5 {
-        why.push(format!(
-            "ip.hdr_len is {} bytes: below 20, the receiver discards the header",
-            ihl * 4
-        ));
-    }
-    if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
-        why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
-    }
+    let src_f = first.addresses.map(|(s, _)| s);
+    let src_unset = src_f.is_some_and(|f| get(f) == 0);
     // The receiver checks the layers it reads, not a datagram an ICMP error quotes.
     for (i, l) in d
         .layers
@@ -362,20 +388,24 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
         .skip(1)
         .filter(|(_, l)| l.complete() && !l.quoted)
     {
-        let proto = get(&ipv4::PROTO);
-        if i == 1 && l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
-            why.push(format!(
-                "ip.proto says {}, so the receiver does not read the {} header you built",
-                ipv4::PROTO.words(proto),
-                l.proto.title
-            ));
+        if let (1, Some(nf)) = (i, first.next_field) {
+            let proto = get(nf);
+            if l.proto.id_under(first).is_some_and(|p| p != proto) {
+                why.push(format!(
+                    "{} says {}, so the receiver does not read the {} header you built",
+                    nf.name,
+                    nf.words(proto),
+                    l.proto.title
+                ));
+            }
         }
         for e in (l.proto.expected)(&d.scope(i, built)) {
             let (f, want) = (e.field, e.want);
             // A checksum over the pseudo-header covers the source the kernel fills in later.
-            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 {
+            if e.offloaded.is_some() && src_unset {
+                let name = src_f.map_or("the source", |f| f.name);
                 why.push(format!(
-                    "ip.src is 0.0.0.0, left for the kernel to fill, but {} covers the source address: rawlab computed it over 0.0.0.0, the kernel then wrote the real source, and the receiver drops the segment as corrupt. Set ip.src (127.0.0.1 on lo)",
+                    "{name} is unset, left for the kernel to fill, but {} covers the source address: rawlab computed it over zeros, the kernel then wrote the real source, and the receiver drops the message as corrupt. Set {name} (the loopback address on lo)",
                     f.name
                 ));
             }
@@ -390,26 +420,32 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
             }
         }
     }
-    let src = std::net::Ipv4Addr::from(get(&ipv4::SRC) as u32);
-    if !src.is_unspecified() && !src.is_loopback() {
-        why.push(format!(
-            "ip.src is {src}: the kernel answers that address, not you{}",
-            if sandboxed {
-                ", and the sandbox has no route to it"
-            } else {
-                ""
-            }
-        ));
+    if let Some(f) = src_f {
+        let src = get(f);
+        let local = if v4 { src >> 24 == 127 } else { src == 1 };
+        if src != 0 && !local {
+            why.push(format!(
+                "{} is {}: the kernel answers that address, not you{}",
+                f.name,
+                f.words(src),
+                if sandboxed {
+                    ", and the sandbox has no route to it"
+                } else {
+                    ""
+                }
+            ));
+        }
     }
     if !dst.is_loopback() {
         why.push(if sandboxed {
-            format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
+            format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8, ::1)")
         } else {
             format!("{dst} may not be answering, or a firewall between may drop the request")
         });
     }
-    if std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
-        .is_ok_and(|s| s.trim() == "1")
+    if v4
+        && std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
+            .is_ok_and(|s| s.trim() == "1")
     {
         why.push(
             "net.ipv4.icmp_echo_ignore_all is 1: this kernel ignores every echo request".into(),
@@ -419,6 +455,49 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
         why.push("nothing in the packet explains it; a firewall rule (nft list ruleset) may drop it, or the timeout may be too short (set timeout 2s)".into());
     }
     why
+}
+
+/// An address as the number its field holds (IPv4 in the low 32 bits).
+pub fn addr_value(a: std::net::IpAddr) -> u128 {
+    match a {
+        std::net::IpAddr::V4(v4) => u32::from(v4) as u128,
+        std::net::IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+/// Source, destination, and where what follows the IP header starts.
+fn endpoints(p: &Packet, d: &Dissection) -> Option<(u128, u128, usize)> {
+    if let Some((l, (src_f, dst_f))) = d
+        .layers
+        .first()
+        .filter(|l| l.complete())
+        .and_then(|l| Some((l, l.proto.addresses?)))
+    {
+        return Some((l.get(&p.bytes, src_f), l.get(&p.bytes, dst_f), l.hdr_end));
+    }
+    let (src, dst) = p.addrs?;
+    Some((addr_value(src), addr_value(dst), 0))
+}
+
+/// The bytes from `from` on, with every checksum field zeroed.
+fn without_checksums(bytes: &[u8], d: &Dissection, from: usize) -> Vec<u8> {
+    let mut b = bytes.get(from..).unwrap_or_default().to_vec();
+    // By name: a layer that arrived without its IP header cannot say what its checksum
+    // should be (no pseudo-header), but its checksum field is still where it is.
+    for l in d
+        .layers
+        .iter()
+        .filter(|l| l.complete() && !l.quoted && l.start >= from)
+    {
+        for f in l.fields(bytes).filter(|f| f.name.ends_with(".checksum")) {
+            for i in l.span(f) {
+                if let Some(x) = b.get_mut(i - from) {
+                    *x = 0;
+                }
+            }
+        }
+    }
+    b
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
@@ -455,6 +534,7 @@ mod tests {
             bytes: bytes.to_vec(),
             first: &ipv4::IPV4,
             origin,
+            addrs: None,
         })
     }
 
@@ -472,7 +552,7 @@ mod tests {
         let sent = Origin::Sent {
             mode: Mode::Raw,
             handed_from: 0,
-            dst: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST.into(),
         };
         assert!(r.observe(&packet(1, &BUILT, sent)).is_empty());
         let wire = r.observe(&packet(2, &WIRE, captured()));
@@ -513,7 +593,7 @@ mod tests {
         let sent = || Origin::Sent {
             mode: Mode::Raw,
             handed_from: 0,
-            dst: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST.into(),
         };
         r.observe(&packet(1, &BUILT, sent()));
         r.observe(&packet(2, &BUILT, sent()));
@@ -530,14 +610,14 @@ mod tests {
         let mut bad = BUILT;
         bad[22] = 0x11;
         bad[23] = 0x11;
-        let why = silence_reasons(&bad, Ipv4Addr::LOCALHOST, true);
+        let why = silence_reasons(&bad, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), true);
         assert!(
             why[0].starts_with("icmp.checksum is 0x1111, but the bytes add up to 0x3721"),
             "{why:?}"
         );
         let mut spoofed = BUILT;
         spoofed[12..16].copy_from_slice(&[10, 9, 8, 7]);
-        let why = silence_reasons(&spoofed, Ipv4Addr::LOCALHOST, true);
+        let why = silence_reasons(&spoofed, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), true);
         assert!(why[0].starts_with("ip.src is 10.9.8.7"), "{why:?}");
     }
 
@@ -548,6 +628,7 @@ mod tests {
             bytes: bytes.to_vec(),
             first,
             origin: captured(),
+            addrs: None,
         })
     }
 
@@ -628,9 +709,9 @@ mod tests {
     fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
         let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
         let built = t.build(SystemTime::now()).bytes;
-        let why = silence_reasons(&built, Ipv4Addr::LOCALHOST, true);
+        let why = silence_reasons(&built, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), true);
         assert!(
-            why[0].starts_with("ip.src is 0.0.0.0, left for the kernel to fill, but tcp.checksum covers the source address"),
+            why[0].starts_with("ip.src is unset, left for the kernel to fill, but tcp.checksum covers the source address"),
             "{why:?}"
         );
     }

@@ -211,6 +211,17 @@ pub fn gid() -> u32 {
 
 /// Every IPv4 address of this host's (or this namespace's) interfaces.
 pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
+    local_addrs()
+        .into_iter()
+        .filter_map(|a| match a {
+            std::net::IpAddr::V4(v4) => Some(v4),
+            std::net::IpAddr::V6(_) => None,
+        })
+        .collect()
+}
+
+/// Every address, IPv4 and IPv6, of this host's (or this namespace's) interfaces.
+pub fn local_addrs() -> Vec<std::net::IpAddr> {
     let mut out = Vec::new();
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once.
@@ -223,7 +234,10 @@ pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
             let a = (*cur).ifa_addr;
             if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET {
                 let sin = &*(a as *const libc::sockaddr_in);
-                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).into());
+            } else if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET6 {
+                let sin6 = &*(a as *const libc::sockaddr_in6);
+                out.push(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr).into());
             }
             cur = (*cur).ifa_next;
         }
@@ -246,4 +260,108 @@ pub fn give_to_sudo_user(path: &std::path::Path) {
         let _ = std::os::unix::fs::chown(d, Some(uid), Some(gid));
         dir = d.parent();
     }
+}
+
+/// Sets an integer socket option socket2 has no method for.
+pub fn set_int_option(
+    fd: std::os::fd::RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: the value pointer and length describe a live c_int for the call's duration.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// What the kernel says about a datagram besides its bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecvMeta {
+    pub len: usize,
+    /// Who sent it (recvfrom's address), for sockets that hand over no IP header.
+    pub src: Option<std::net::IpAddr>,
+    /// Where it was addressed (IPV6_PKTINFO), likewise.
+    pub dst: Option<std::net::IpAddr>,
+    /// When the kernel received it (SO_TIMESTAMPNS), not when rawlab read it.
+    pub stamp: Option<std::time::SystemTime>,
+}
+
+/// recvmsg with the control messages rawlab asks for: the kernel's receive time
+/// and, on IPv6 sockets, the destination address.
+pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // Room for a timespec and an in6_pktinfo with their headers, generously.
+    let mut control = [0u64; 32];
+    // SAFETY: sockaddr_storage and msghdr are plain old data; all-zero is valid.
+    let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
+    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: msg points at buffers that live until the call returns; the kernel writes
+    // at most iov_len bytes into buf and msg_controllen into control.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut meta = RecvMeta {
+        len: n as usize,
+        ..RecvMeta::default()
+    };
+    meta.src = match from.ss_family as libc::c_int {
+        // SAFETY: the family says which sockaddr the kernel wrote.
+        libc::AF_INET => {
+            let a =
+                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            Some(std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)).into())
+        }
+        libc::AF_INET6 => {
+            let a =
+                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            Some(std::net::Ipv6Addr::from(a.sin6_addr.s6_addr).into())
+        }
+        _ => None,
+    };
+    // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel filled, within
+    // msg_controllen; each data pointer is read for the size its header announces.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let data = libc::CMSG_DATA(c);
+            match ((*c).cmsg_level, (*c).cmsg_type) {
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                    let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
+                    meta.stamp = Some(
+                        std::time::UNIX_EPOCH
+                            + std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32),
+                    );
+                }
+                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                    let pi = std::ptr::read_unaligned(data.cast::<libc::in6_pktinfo>());
+                    meta.dst = Some(std::net::Ipv6Addr::from(pi.ipi6_addr.s6_addr).into());
+                }
+                _ => {}
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(meta)
 }

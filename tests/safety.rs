@@ -127,7 +127,7 @@ fn sends_off_loopback_are_refused_before_reaching_sendto() {
         );
         assert!(
             r.stdout
-                .contains("192.0.2.77 is not loopback (127.0.0.0/8) or a sandbox peer"),
+                .contains("192.0.2.77 is not loopback (127.0.0.0/8, ::1) or a sandbox peer"),
             "{}",
             r.all()
         );

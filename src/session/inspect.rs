@@ -7,9 +7,8 @@ use super::{Flow, Session};
 use crate::capture::Packet;
 use crate::command::Mode;
 use crate::lab::{self, Relation};
-use crate::net;
 use crate::render::{self, Dump, Mark, Tone};
-use crate::wire::{self, DATA, Field, Fill, Kind, ipv4};
+use crate::wire::{self, DATA, Field, Fill, Kind};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -22,7 +21,7 @@ impl Session {
             self.template.stack_name(),
             built.bytes.len(),
             self.mode.name(),
-            net::describe_mode(self.mode, ipv4::PROTO.get(&built.bytes) as u8)
+            super::socket_words(self.mode, built.layers[0].0, &built.bytes)
         );
         let mut d = Dump::new(heading, &built.bytes, built.layers[0].0);
         for &(p, start, _) in &built.layers {

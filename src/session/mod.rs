@@ -47,7 +47,7 @@ pub struct Session {
     pub timeout: Duration,
     pub shower: Arc<Shower>,
     listeners: Vec<Listener>,
-    sockets: HashMap<(Mode, u8), Arc<Socket>>,
+    sockets: HashMap<(net::Family, Mode, u8), Arc<Socket>>,
     triggers: Vec<send::Background>,
     /// `serve tcp` servers.
     servers: Vec<crate::traffic::Server>,
@@ -272,7 +272,11 @@ impl Session {
                 let proto = self.template_proto();
                 self.info(
                     out,
-                    &format!("mode {}: {}", m.name(), net::describe_mode(*m, proto)),
+                    &format!("mode {}: {}", m.name(), {
+                        let _ = proto;
+                        let built = self.template.build(SystemTime::now());
+                        socket_words(*m, built.layers[0].0, &built.bytes)
+                    }),
                 )?;
                 Flow::Continue
             }
@@ -288,7 +292,8 @@ impl Session {
                 self.traffic_from = self.shower.store.next_no();
                 self.trigger(t, out)?
             }
-            Command::Listen(proto) => self.listen(*proto, out)?,
+            Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
+            Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
             Command::ListenOff => {
                 if self.listeners.is_empty() {
                     self.info(out, "no listener was open")?;
@@ -449,35 +454,43 @@ impl Session {
         }
     }
 
-    fn listen(&mut self, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
+    fn listen(&mut self, family: net::Family, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        if self.listeners.iter().any(|l| l.proto == proto) {
-            self.info(
-                out,
-                &format!("already listening for {}", proto_words(proto)),
-            )?;
+        let what = match family {
+            net::Family::V4 => proto_words(proto),
+            net::Family::V6 => crate::wire::ipv6::NXT
+                .value_name(proto as u128)
+                .map_or(format!("IPv6 next header {proto}"), str::to_string),
+        };
+        if self
+            .listeners
+            .iter()
+            .any(|l| l.proto == proto && l.family == family)
+        {
+            self.info(out, &format!("already listening for {what}"))?;
             return Ok(Flow::Continue);
         }
-        let label = format!("raw socket for {}", proto_words(proto));
-        match Listener::open(proto, label, self.shower.store.clone()) {
+        let label = match family {
+            net::Family::V4 => format!("raw socket for {what}"),
+            net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
+        };
+        match Listener::open(family, proto, label, self.shower.store.clone()) {
             Ok(l) => {
                 self.listeners.push(l);
-                let text = format!(
-                    "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {} packet this host receives, IP header included",
-                    proto_words(proto)
-                );
+                let text = match family {
+                    net::Family::V4 => format!(
+                        "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {what} packet this host receives, IP header included"
+                    ),
+                    net::Family::V6 => format!(
+                        "listening: socket(AF_INET6, SOCK_RAW, {proto}) gets every {what} message this host receives, but not its IPv6 header: the kernel keeps that to itself and says only who sent it and to whom"
+                    ),
+                };
                 self.info(out, &text)?;
                 Ok(Flow::Continue)
             }
-            Err(e) => self.fail(
-                out,
-                &format!(
-                    "could not open a raw socket for {}: {e}",
-                    proto_words(proto)
-                ),
-            ),
+            Err(e) => self.fail(out, &format!("could not open a raw socket for {what}: {e}")),
         }
     }
 
@@ -585,6 +598,27 @@ impl Session {
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
+}
+
+/// The socket() call a mode uses for a packet, from the packet's own layers (its
+/// family from the first, the protocol from what follows it).
+pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> String {
+    let d = wire::dissect::dissect(bytes, first);
+    let family = if first == &wire::ipv6::IPV6 {
+        net::Family::V6
+    } else {
+        net::Family::V4
+    };
+    let proto = d
+        .layers
+        .get(1)
+        .and_then(|l| l.proto.id_under(first))
+        .or_else(|| {
+            first
+                .next_field
+                .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
+        });
+    net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
 }
 
 /// `icmp`, or `IP protocol 47`.

@@ -10,13 +10,13 @@ use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
 use crate::lab::{Relation, silence_reasons};
-use crate::net::{self, Listener, Net};
+use crate::net::{self, Family, Listener, Net};
 use crate::render::Tone;
 use crate::template::{Built, Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
 use socket2::Socket;
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -29,7 +29,9 @@ struct Outcome {
     /// Sends still without a reply.
     unanswered: Vec<u64>,
     last_built: Vec<u8>,
-    dst: Ipv4Addr,
+    /// The outermost layer of what was sent.
+    first: &'static crate::wire::Protocol,
+    dst: IpAddr,
     first_send: Instant,
     last_send: Instant,
 }
@@ -60,9 +62,12 @@ impl Session {
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
-            for reason in
-                silence_reasons(&outcome.last_built, outcome.dst, self.net == Net::Sandbox)
-            {
+            for reason in silence_reasons(
+                &outcome.last_built,
+                outcome.first,
+                outcome.dst,
+                self.net == Net::Sandbox,
+            ) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -76,32 +81,42 @@ impl Session {
     /// depend on ip.src like that and it is unset, rawlab writes the address the
     /// kernel would choose for this destination, and says so.
     fn fill_source(&self, template: &mut Template, out: &mut dyn Write) -> io::Result<()> {
-        if template.layers[0].proto != &ipv4::IPV4 || template.is_set(&ipv4::SRC) {
+        let Some((src_f, dst_f)) = template.layers[0].proto.addresses else {
+            return Ok(());
+        };
+        // In mode kernel the kernel writes the IP header, and the checksum of what it
+        // carries over its own addresses.
+        if template.is_set(src_f) || self.mode == Mode::Kernel {
             return Ok(());
         }
         let now = SystemTime::now();
-        let probe = |src: u32| {
+        let probe = |src: u128| {
             let mut t = template.clone();
-            t.set(&ipv4::SRC, Value::Raw(src as u128)).expect("ip.src");
+            t.set(src_f, Value::Raw(src)).expect("a source field");
             let mut b = t.build(now).bytes;
-            ipv4::SRC.set(&mut b, 0);
+            src_f.set(&mut b, 0);
             b
         };
-        if probe(0) == probe(0x7f00_0002) {
+        if probe(0) == probe(2) {
             return Ok(());
         }
-        let dst = Ipv4Addr::from(ipv4::DST.get(&template.build(now).bytes) as u32);
+        let built = template.build(now);
+        let Some(dst) = address_of(&built, true) else {
+            return Ok(());
+        };
+        let _ = dst_f;
         let Ok(src) = net::source_for(dst) else {
             return Ok(());
         };
         template
-            .set(&ipv4::SRC, Value::Raw(u32::from(src) as u128))
-            .expect("ip.src");
+            .set(src_f, Value::Raw(crate::lab::addr_value(src)))
+            .expect("a source field");
         let inner = template.layers.get(1).map_or("the", |l| l.proto.title);
         self.info(
             out,
             &format!(
-                "ip.src = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set ip.src yourself to send something else)"
+                "{} = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
+                src_f.name
             ),
         )
     }
@@ -190,7 +205,12 @@ impl Session {
                 "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
             )?;
         } else if !self.interrupted() {
-            for reason in silence_reasons(&outcome.last_built, dst, self.net == Net::Sandbox) {
+            for reason in silence_reasons(
+                &outcome.last_built,
+                outcome.first,
+                dst.into(),
+                self.net == Net::Sandbox,
+            ) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -214,16 +234,23 @@ impl Session {
             return Ok(None);
         }
         let first = build(0);
-        if first.layers[0].0 != &ipv4::IPV4 {
+        let outer = first.layers[0].0;
+        let (family, v4) = if outer == &ipv4::IPV4 {
+            (Family::V4, true)
+        } else if outer == &crate::wire::ipv6::IPV6 {
+            (Family::V6, false)
+        } else {
             let text = format!(
-                "rawlab sends through IPv4 raw sockets only so far, and this template starts with {}: `show` and `hex` work on it, sending it does not yet",
-                first.layers[0].0.title
+                "a template that starts with {} is not sent through an IP raw socket: `show` and `hex` work on it",
+                outer.title
             );
             self.fail(out, &text)?;
             return Ok(None);
-        }
-        let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
-        let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
+        };
+        let (Some(dst), Some(src)) = (address_of(&first, true), address_of(&first, false)) else {
+            self.fail(out, "this template has no addresses to send with")?;
+            return Ok(None);
+        };
         if let Err(why) = self
             .policy
             .destination(dst)
@@ -242,25 +269,48 @@ impl Session {
             );
             self.info(out, &text)?;
         }
-        let proto = ipv4::PROTO.get(&first.bytes) as u8;
+        // The protocol the socket is opened for: what follows the IP header.
+        let proto = first
+            .layers
+            .get(1)
+            .and_then(|(p, _, _)| p.id_under(outer))
+            .unwrap_or(255) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
-        let sock = match self.socket(self.mode, proto) {
+        if !v4
+            && self.mode == Mode::Kernel
+            && first
+                .layers
+                .get(1)
+                .is_some_and(|(p, _, _)| p.name.starts_with("ipv6."))
+        {
+            self.fail(out, "in mode kernel the kernel writes the IPv6 header and takes extension headers only as socket options: use mode raw or hdrincl to send them in the header yourself")?;
+            return Ok(None);
+        }
+        let sock = match self.socket(family, self.mode, proto) {
             Ok(s) => s,
             Err(e) => {
                 let text = format!(
                     "could not open the sending socket ({}): {e}",
-                    net::describe_mode(self.mode, proto)
+                    net::describe_mode_in(family, self.mode, proto)
                 );
                 self.fail(out, &text)?;
                 return Ok(None);
             }
         };
         // Capture what goes out and what comes back: a listener, or one opened for this.
-        let _temp = if self.listeners.iter().any(|l| l.proto == proto) {
+        let _temp = if self
+            .listeners
+            .iter()
+            .any(|l| l.proto == proto && l.family == family)
+        {
             None
         } else {
-            let label = format!("send's raw socket for {}", proto_words(proto));
-            match Listener::open(proto, label, self.shower.store.clone()) {
+            let label = format!(
+                "send's {} raw socket for {}",
+                family.name(),
+                proto_words(proto)
+            );
+            match Listener::open(family, proto, label, self.shower.store.clone()) {
                 Ok(l) => Some(l),
                 Err(e) => {
                     self.fail(
@@ -272,6 +322,7 @@ impl Session {
             }
         };
         let mut o = Outcome {
+            first: outer,
             sent: Vec::new(),
             unanswered: Vec::new(),
             last_built: first.bytes.clone(),
@@ -315,10 +366,22 @@ impl Session {
                 0
             };
             if self.mode == Mode::Kernel {
-                let ttl = ipv4::TTL.get(&built.bytes) as u8;
-                let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
-                if let Err(e) = net::set_kernel_header_options(&sock, ttl, tos) {
-                    self.fail(out, &format!("could not set IP_TTL/IP_TOS: {e}"))?;
+                let set = if v4 {
+                    let ttl = ipv4::TTL.get(&built.bytes) as u8;
+                    let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
+                    net::set_kernel_header_options(&sock, ttl, tos)
+                } else {
+                    let hops = crate::wire::ipv6::HLIM.get(&built.bytes) as u8;
+                    let tclass = crate::wire::ipv6::TCLASS.get(&built.bytes) as u8;
+                    net::set_kernel_header_options_v6(&sock, hops, tclass)
+                };
+                if let Err(e) = set {
+                    let which = if v4 {
+                        "IP_TTL/IP_TOS"
+                    } else {
+                        "IPV6_UNICAST_HOPS/IPV6_TCLASS"
+                    };
+                    self.fail(out, &format!("could not set {which}: {e}"))?;
                     return Ok(None);
                 }
             }
@@ -332,7 +395,7 @@ impl Session {
                     dst,
                 },
             );
-            if let Err(e) = net::send_to(&sock, &built.bytes[handed_from..], dst) {
+            if let Err(e) = net::send_to_addr(&sock, &built.bytes[handed_from..], dst) {
                 self.shower.show_pending(out)?;
                 self.fail(out, &send_error(&e, dst, &built.bytes))?;
                 return Ok(None);
@@ -545,13 +608,25 @@ impl Session {
     }
 
     /// The sending socket for a mode, opened once and kept.
-    fn socket(&mut self, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
-        let key = (mode, if mode == Mode::Raw { 255 } else { proto });
+    fn socket(&mut self, family: Family, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
+        let key = (family, mode, if mode == Mode::Raw { 255 } else { proto });
         if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
-            e.insert(Arc::new(net::send_socket(mode, proto)?));
+            e.insert(Arc::new(net::send_socket(family, mode, proto)?));
         }
         Ok(self.sockets[&key].clone())
     }
+}
+
+/// The destination (or source) address of a built packet, from its first layer's table.
+fn address_of(built: &Built, dst: bool) -> Option<IpAddr> {
+    let (p, start, _) = built.layers[0];
+    let (src_f, dst_f) = p.addresses?;
+    let f = if dst { dst_f } else { src_f };
+    let raw = f.get(&built.bytes[start..]);
+    Some(match f.bits {
+        32 => IpAddr::V4(Ipv4Addr::from(raw as u32)),
+        _ => IpAddr::V6(std::net::Ipv6Addr::from(raw)),
+    })
 }
 
 /// Work on a thread of its own (a trigger), stopped when dropped.
@@ -600,7 +675,7 @@ fn expects_reply(built: &Built) -> bool {
 }
 
 /// A refused sendto, in words: what the kernel said and what in the packet may be why.
-fn send_error(e: &io::Error, dst: Ipv4Addr, bytes: &[u8]) -> String {
+fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
     let hint = match e.raw_os_error() {
         Some(libc::EINVAL) => format!(
             "the kernel refused the header as invalid: with IP_HDRINCL, ip.hdr_len ({} bytes) must be at least 20 and no longer than the packet ({} bytes)",

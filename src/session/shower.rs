@@ -10,9 +10,8 @@
 use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
 use crate::lab::{Change, Relater, Relation};
-use crate::net;
 use crate::render::{self, Dump, Style, Tone};
-use crate::wire::{dissect::dissect, ipv4};
+use crate::wire::dissect::dissect;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -207,7 +206,6 @@ impl Shower {
                 handed_from,
                 dst,
             } => {
-                let proto = ipv4::PROTO.get(&p.bytes) as u8;
                 let handed = p.bytes.len() - handed_from;
                 let what = if *handed_from == 0 {
                     format!("{handed} bytes")
@@ -217,7 +215,7 @@ impl Shower {
                 let text = format!(
                     "#{} → sent {what} to {dst} · {} · {}",
                     p.no,
-                    net::describe_mode(*mode, proto),
+                    super::socket_words(*mode, p.first, &p.bytes),
                     self.since_start(p.time)
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
@@ -244,6 +242,12 @@ impl Shower {
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
+        if let Some((src, dst)) = p.addrs {
+            d.notes.push((
+                format!("{src} → {dst}, as the socket reported it: the IPv6 header stayed with the kernel"),
+                Tone::Dim,
+            ));
+        }
         for r in relations {
             annotate(&mut d, r, p, &self.store);
         }
