@@ -28,6 +28,8 @@ pub enum Mode {
     HdrIncl,
     /// socket(AF_INET, SOCK_RAW, <template protocol>): the kernel writes the IP header.
     Kernel,
+    /// socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): whole frames, Ethernet header included.
+    Link,
 }
 
 impl Mode {
@@ -36,9 +38,10 @@ impl Mode {
             Mode::Raw => "raw",
             Mode::HdrIncl => "hdrincl",
             Mode::Kernel => "kernel",
+            Mode::Link => "link",
         }
     }
-    pub const ALL: [Mode; 3] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
+    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel, Mode::Link];
 }
 
 /// What `send` was asked to do.
@@ -69,6 +72,16 @@ pub enum Command {
     Send(SendArgs),
     /// `listen icmp` / `listen proto N`: an IP protocol number.
     Listen(u8),
+    /// `listen link [IFACE] [once]`: an AF_PACKET socket on one interface or all; `once`
+    /// drops the incoming twin of each frame looped back on lo.
+    ListenLink {
+        iface: Option<String>,
+        once: bool,
+    },
+    /// `mode link [IFACE]`: send whole frames on an interface.
+    ModeLink(Option<String>),
+    /// `ifaces`: the interfaces, read over netlink.
+    Ifaces,
     ListenOff,
     Wait(Duration),
     Say(String),
@@ -158,10 +171,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "mode",
         aliases: &[],
-        syntax: "mode raw | hdrincl | kernel",
-        summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, or the kernel writes the IP header",
+        syntax: "mode raw | hdrincl | kernel | link [IFACE]",
+        summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, the kernel writes the IP header, or whole frames over AF_PACKET",
         example: "mode kernel",
-        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header.",
+        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header. `mode link veth0` sends whole frames (`new eth/arp`, `new eth/ip/icmp`) through socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on an interface: the kernel adds and fixes nothing. In the sandbox the default interface is veth0, the cable to the peer; on the host's network, a real interface other than lo needs --allow-remote.",
     },
     CommandInfo {
         name: "send",
@@ -190,10 +203,18 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "listen",
         aliases: &[],
-        syntax: "listen icmp | tcp | udp | proto N | off",
-        summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
+        syntax: "listen icmp | tcp | udp | proto N | link [IFACE] [once] | off",
+        summary: "open a raw socket for an IP protocol, or a packet socket for every frame; captures are shown as they arrive",
         example: "listen icmp",
-        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen off` closes every listener.",
+        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen link lo` opens socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on lo instead: every frame, any protocol, from the Ethernet header down, each with its direction (outgoing, to us, broadcast, multicast, other host); without IFACE, every interface. On lo each frame shows twice, leaving and arriving; `once` shows it once. `listen off` closes every listener.",
+    },
+    CommandInfo {
+        name: "ifaces",
+        aliases: &["interfaces", "links"],
+        syntax: "ifaces",
+        summary: "the network's interfaces: index, MAC, MTU, state, flags and addresses, read over netlink",
+        example: "ifaces",
+        detail: "Asks the kernel over AF_NETLINK (RTM_GETLINK and RTM_GETADDR dumps, as `ip addr` does) for every interface of this network: its index (what AF_PACKET's sockaddr_ll names), MAC, MTU, operational state, flags and addresses. In the sandbox: lo, and veth0, the cable to the peer at 192.0.2.2.",
     },
     CommandInfo {
         name: "captures",
@@ -528,15 +549,19 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         "show" => Command::Show,
         "hex" => Command::Hex,
         "mode" => {
-            let t = args.next("raw, hdrincl or kernel")?;
+            let t = args.next("raw, hdrincl, kernel or link")?;
             let m = Mode::ALL
                 .into_iter()
                 .find(|m| m.name().eq_ignore_ascii_case(&t.text));
             match m {
+                Some(Mode::Link) => Command::ModeLink(match args.pos_next() {
+                    Some(i) => Some(parse_iface(i)?),
+                    None => None,
+                }),
                 Some(m) => Command::Mode(m),
                 None => {
                     return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.shown()))
-                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header)")
+                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL), kernel (the kernel writes the IP header) or link [IFACE] (whole frames)")
                         .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
                 }
             }
@@ -600,10 +625,32 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         }
         "reset" => Command::Reset,
         "status" => Command::Status,
+        "ifaces" => Command::Ifaces,
         "listen" => {
-            let t = args.next("icmp, tcp, udp, proto N, or off")?;
+            let t = args.next("icmp, tcp, udp, proto N, link, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
                 "off" => Command::ListenOff,
+                "link" => {
+                    let mut iface = None;
+                    let mut once = false;
+                    while let Some(w) = args.pos_next() {
+                        if w.text.eq_ignore_ascii_case("once") && !w.quoted && !once {
+                            once = true;
+                        } else if iface.is_none() && !once {
+                            iface = Some(parse_iface(w)?);
+                        } else {
+                            return Err(ParseError::new(
+                                w.span.clone(),
+                                format!("unexpected `{}`", w.shown()),
+                            )
+                            .expected(
+                                "listen link [IFACE] [once] (for example: listen link lo once)",
+                            )
+                            .suggest(did_you_mean(&w.text, ["once"])));
+                        }
+                    }
+                    Command::ListenLink { iface, once }
+                }
                 "proto" => {
                     let n = args.next("an IP protocol number, 0..=255")?;
                     let v = parse_int(n)?;
@@ -623,10 +670,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                             t.span.clone(),
                             format!("cannot listen for `{}`", t.shown()),
                         )
-                        .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
+                        .expected("icmp, tcp, udp, proto N (an IP protocol number), link [IFACE] (every frame), or off")
                         .suggest(did_you_mean(
                             &t.text,
-                            ["icmp", "tcp", "udp", "proto", "off"],
+                            ["icmp", "tcp", "udp", "proto", "link", "off"],
                         )));
                     }
                 },
@@ -860,6 +907,81 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
     })
 }
 
+/// An interface name as the kernel allows it: 1 to 15 bytes, no `/`, no space.
+/// Whether it exists is for the executor to say.
+fn parse_iface(t: &Token) -> Result<String, ParseError> {
+    let bad = t.text.is_empty()
+        || t.text.len() > 15
+        || t.quoted
+        || t.text
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_control());
+    if bad {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not an interface name", t.shown()),
+        )
+        .expected("a name such as lo or veth0: at most 15 characters, no / or :")
+        .suggest(Some("`ifaces` lists the interfaces there are".into())));
+    }
+    Ok(t.text.clone())
+}
+
+/// A MAC address: six bytes of hex separated by `:` or `-` (`02:72:61:77:00:02`),
+/// or twelve hex digits.
+pub fn parse_mac_str(s: &str) -> Option<u128> {
+    let parts: Vec<&str> = s.split([':', '-']).collect();
+    let bytes: Vec<u8> = if parts.len() == 6 {
+        parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 2)
+                    .then(|| u8::from_str_radix(p, 16).ok())
+                    .flatten()
+            })
+            .collect::<Option<Vec<u8>>>()?
+    } else if parts.len() == 1 && s.len() == 12 {
+        (0..6)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?
+    } else {
+        return None;
+    };
+    Some(bytes.iter().fold(0u128, |acc, b| acc << 8 | *b as u128))
+}
+
+fn parse_mac(f: &Field, t: &Token) -> Result<u128, ParseError> {
+    let lower = t.text.to_ascii_lowercase();
+    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+        return Ok(*v);
+    }
+    parse_mac_str(&t.text).ok_or_else(|| {
+        let groups = t.text.split([':', '-']).count();
+        let hint = if groups != 6 && t.text.contains([':', '-']) {
+            format!("a MAC has six bytes; `{}` has {groups}", t.shown())
+        } else if t.text.parse::<Ipv4Addr>().is_ok() {
+            format!(
+                "{} is a hardware address, not an IP one: ARP finds the MAC behind an IP address (`new eth/arp`)",
+                f.name
+            )
+        } else {
+            "each byte is two hex digits, such as 02:72:61:77:00:02".to_string()
+        };
+        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let expected = if names.is_empty() {
+            f.range_words()
+        } else {
+            format!("{}, or {}", f.range_words(), names.join(", "))
+        };
+        ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a MAC address", t.shown()),
+        )
+        .expected(expected)
+        .suggest(Some(hint))
+    })
+}
+
 /// An integer: decimal, 0x hex or 0b binary.
 fn integer(i: &str) -> IResult<&str, u128> {
     alt((
@@ -1016,6 +1138,9 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     }
     if f.kind == Kind::Ipv4 {
         return parse_ipv4(t).map(|a| Value::Raw(u32::from(a) as u128));
+    }
+    if f.kind == Kind::Mac {
+        return parse_mac(f, t).map(Value::Raw);
     }
     let lower = t.text.to_ascii_lowercase();
     if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {

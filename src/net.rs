@@ -40,6 +40,9 @@ pub fn describe_mode(mode: Mode, proto: u8) -> String {
         Mode::Kernel => {
             format!("socket(AF_INET, SOCK_RAW, {proto}): the kernel writes the IP header")
         }
+        Mode::Link => {
+            "socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): rawlab writes the whole frame, and the kernel adds and fixes nothing".into()
+        }
     }
 }
 
@@ -57,6 +60,7 @@ pub fn send_socket(mode: Mode, proto: u8) -> io::Result<Socket> {
             Ok(s)
         }
         Mode::Kernel => Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto as i32))),
+        Mode::Link => crate::sys::packet_socket(None),
     }
 }
 
@@ -172,6 +176,7 @@ fn read_loop(sock: Socket, label: String, stop: &AtomicBool, store: &Store) {
                     &IPV4,
                     Origin::Captured {
                         socket: label.clone(),
+                        link: None,
                     },
                 );
             }

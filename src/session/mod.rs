@@ -10,6 +10,7 @@
 //! captured through `net`.
 
 mod inspect;
+mod link;
 mod send;
 mod shower;
 
@@ -17,7 +18,9 @@ pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::link::LinkListener;
 use crate::net::{self, Listener, Net};
+use crate::peer::Peer;
 use crate::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::render::{self, Style, Tone};
 use crate::template::Template;
@@ -43,7 +46,12 @@ pub struct Session {
     pub timeout: Duration,
     pub shower: Arc<Shower>,
     listeners: Vec<Listener>,
+    link_listeners: Vec<LinkListener>,
     sockets: HashMap<(Mode, u8), Arc<Socket>>,
+    /// The interface `mode link` sends on.
+    pub link_iface: String,
+    /// The sandbox's second host, when there is one.
+    pub peer: Option<Arc<Peer>>,
     triggers: Vec<send::Background>,
     pub net: Net,
     /// Set by Ctrl-C: stops a running send, ping or wait.
@@ -63,6 +71,8 @@ pub struct Options {
     pub ring: usize,
     pub allow_remote: bool,
     pub max_rate: u32,
+    /// The sandbox's peer, made at start.
+    pub peer: Option<Arc<Peer>>,
 }
 
 impl Default for Options {
@@ -71,6 +81,7 @@ impl Default for Options {
             ring: DEFAULT_CAPACITY,
             allow_remote: false,
             max_rate: DEFAULT_MAX_RATE,
+            peer: None,
         }
     }
 }
@@ -83,7 +94,10 @@ impl Session {
     pub fn with_options(net: Net, style: Style, opts: Options) -> Session {
         let shared = net == Net::Host;
         let ping_ident = (std::process::id() & 0xffff) as u16;
-        let policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        let mut policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        if let Some(p) = &opts.peer {
+            policy.peers.push(p.peer_addr);
+        }
         let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);
         Session {
@@ -92,7 +106,10 @@ impl Session {
             timeout: Duration::from_secs(1),
             shower,
             listeners: Vec::new(),
+            link_listeners: Vec::new(),
             sockets: HashMap::new(),
+            link_iface: default_link_iface(opts.peer.as_deref()),
+            peer: opts.peer,
             triggers: Vec::new(),
             net,
             interrupt: Arc::new(AtomicBool::new(false)),
@@ -110,18 +127,25 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `
+    /// `ip/icmp → 127.0.0.1 raw> `, `eth/arp → 192.0.2.2 link@veth0> `: the stack, where
+    /// it goes (the IPv4 destination, the address ARP asks about, or the MAC), the mode.
     pub fn prompt(&self) -> String {
-        let dst = self
-            .template
-            .user_value(&ipv4::DST)
-            .unwrap_or(ipv4::DST.default);
-        format!(
-            "{} → {} {}> ",
-            self.template.stack_name(),
-            ipv4::DST.words(dst),
-            self.mode.name()
-        )
+        let stack = self.template.stack();
+        let value = |f: &'static wire::Field| self.template.user_value(f).unwrap_or(f.default);
+        let dst = if stack.contains(&&ipv4::IPV4) {
+            ipv4::DST.words(value(&ipv4::DST))
+        } else if stack.contains(&&wire::arp::ARP) {
+            wire::arp::DST_PROTO.words(value(&wire::arp::DST_PROTO))
+        } else if stack.contains(&&wire::eth::ETH) {
+            wire::mac_words(value(&wire::eth::DST))
+        } else {
+            "?".into()
+        };
+        let mode = match self.mode {
+            Mode::Link => format!("link@{}", self.link_iface),
+            m => m.name().to_string(),
+        };
+        format!("{} → {dst} {mode}> ", self.template.stack_name())
     }
 
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
@@ -177,14 +201,23 @@ impl Session {
             }
             Command::New(stack) => {
                 self.template = Template::new(stack);
-                let len = self.template.build(SystemTime::now()).bytes.len();
-                self.info(
-                    out,
-                    &format!(
-                        "new template {}: {len} bytes; `show` to see it",
-                        self.template.stack_name()
+                let len = self.built(SystemTime::now()).bytes.len();
+                let mut text = format!(
+                    "new template {}: {len} bytes; `show` to see it",
+                    self.template.stack_name()
+                );
+                match (self.template.is_frame(), self.mode) {
+                    (true, Mode::Link) => {}
+                    (true, _) => text.push_str(&format!(
+                        "; a frame goes out with `mode link` (on {} unless you name another)",
+                        self.link_iface
+                    )),
+                    (false, Mode::Link) => text.push_str(
+                        "; mode link sends whole frames: `mode raw` (or hdrincl, kernel) sends this packet",
                     ),
-                )?;
+                    (false, _) => {}
+                }
+                self.info(out, &text)?;
                 Flow::Continue
             }
             Command::Set(f, v) => {
@@ -216,6 +249,7 @@ impl Session {
                     Fill::Computed => "computed by rawlab",
                     Fill::Kernel(_) => "left for the kernel",
                     Fill::Manual => "its default",
+                    Fill::Interface(_) => "filled by rawlab from the sending interface",
                 };
                 let text = if had {
                     format!("{} is back to automatic: {now} ({who})", f.name)
@@ -235,11 +269,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Hex => {
-                render::hex(
-                    out,
-                    &self.template.build(SystemTime::now()).bytes,
-                    &self.style(),
-                )?;
+                render::hex(out, &self.built(SystemTime::now()).bytes, &self.style())?;
                 Flow::Continue
             }
             Command::Mode(m) => {
@@ -255,12 +285,22 @@ impl Session {
             Command::Ping(args) => self.ping(args, out)?,
             Command::Trigger(t) => self.trigger(t, out)?,
             Command::Listen(proto) => self.listen(*proto, out)?,
+            Command::ListenLink { iface, once } => {
+                self.listen_link(iface.as_deref(), *once, out)?
+            }
+            Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
+            Command::Ifaces => self.ifaces(out)?,
             Command::ListenOff => {
-                if self.listeners.is_empty() {
+                if self.listeners.is_empty() && self.link_listeners.is_empty() {
                     self.info(out, "no listener was open")?;
                 } else {
-                    let names: Vec<String> =
+                    let mut names: Vec<String> =
                         self.listeners.drain(..).map(|l| l.label.clone()).collect();
+                    names.extend(
+                        self.link_listeners
+                            .drain(..)
+                            .map(|l| link::closing_words(&l)),
+                    );
                     self.info(out, &format!("closed {}", names.join(", ")))?;
                 }
                 Flow::Continue
@@ -288,8 +328,10 @@ impl Session {
             Command::Reset => {
                 self.template = Template::default();
                 self.mode = Mode::Raw;
+                self.link_iface = default_link_iface(self.peer.as_deref());
                 self.timeout = Duration::from_secs(1);
                 self.listeners.clear();
+                self.link_listeners.clear();
                 self.triggers.clear();
                 self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
                 Flow::Continue
@@ -313,7 +355,7 @@ impl Session {
         if f == &DATA {
             return self.template.payload.describe();
         }
-        let built = self.template.build(SystemTime::now());
+        let built = self.built(SystemTime::now());
         let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
         if f.kind == wire::Kind::Bytes {
             return dis
@@ -327,8 +369,9 @@ impl Session {
             .map_or("(not in this packet)".into(), |v| f.words(v))
     }
 
+    /// The template's IP protocol number (ip.proto of its IPv4 layer, wherever it is).
     fn template_proto(&self) -> u8 {
-        ipv4::PROTO.get(&self.template.build(SystemTime::now()).bytes) as u8
+        ip_proto(&self.built(SystemTime::now()))
     }
 
     fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
@@ -425,9 +468,13 @@ impl Session {
         let style = self.style();
         let network = match &self.net {
             Net::Host => "the host's (raw sockets permitted)".to_string(),
-            Net::Sandbox => {
-                "a sandbox: a private user + network namespace, loopback only".to_string()
-            }
+            Net::Sandbox => match &self.peer {
+                Some(p) => format!(
+                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
+                    p.iface, p.addr, p.peer_addr
+                ),
+                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
+            },
             Net::Unavailable(_) => {
                 "none: raw sockets are not permitted and no sandbox could be made".to_string()
             }
@@ -512,6 +559,23 @@ impl Session {
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
+}
+
+/// The interface `mode link` uses until told otherwise: the cable to the sandbox's peer,
+/// or lo.
+fn default_link_iface(peer: Option<&Peer>) -> String {
+    peer.map_or("lo", |p| p.iface).to_string()
+}
+
+/// ip.proto of a built packet's IPv4 layer, wherever it is (0 when it has none).
+fn ip_proto(built: &crate::template::Built) -> u8 {
+    built
+        .layers
+        .iter()
+        .find(|(p, _, _)| *p == &ipv4::IPV4)
+        .map_or(0, |(_, start, _)| {
+            ipv4::PROTO.get(&built.bytes[*start..]) as u8
+        })
 }
 
 /// `icmp`, or `IP protocol 47`.

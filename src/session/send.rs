@@ -10,7 +10,8 @@ use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
 use crate::lab::{Relation, silence_reasons};
-use crate::net::{self, Listener, Net};
+use crate::link::LinkListener;
+use crate::net::{self, Listener};
 use crate::render::Tone;
 use crate::template::{Built, Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
@@ -29,6 +30,7 @@ struct Outcome {
     /// Sends still without a reply.
     unanswered: Vec<u64>,
     last_built: Vec<u8>,
+    first: &'static wire::Protocol,
     dst: Ipv4Addr,
     first_send: Instant,
     last_send: Instant,
@@ -37,15 +39,25 @@ struct Outcome {
 impl Session {
     pub(super) fn send(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let mut template = self.template.clone();
-        if let Some(dst) = args.dst {
-            template
-                .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-                .expect("every template has ip.dst");
+        if let Some(dst) = args.dst
+            && let Err(e) = template.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+        {
+            return self.fail(
+                out,
+                &format!(
+                    "{e}: `send {dst}` sets ip.dst, and this template has no IPv4 layer; `send` alone sends it"
+                ),
+            );
         }
+        let local = if template.is_frame() {
+            self.local()
+        } else {
+            None
+        };
         let Some(outcome) = self.transmit(
             args,
             out,
-            &mut |_| template.build(SystemTime::now()),
+            &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
             &mut |_, _, _| Ok(()),
         )?
         else {
@@ -59,8 +71,8 @@ impl Session {
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
-            for reason in
-                silence_reasons(&outcome.last_built, outcome.dst, self.net == Net::Sandbox)
+            let around = self.surroundings(outcome.first == &wire::eth::ETH);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, outcome.dst, &around)
             {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
@@ -74,6 +86,12 @@ impl Session {
     /// timestamp; one line per reply, then ping(8)'s statistics.
     pub(super) fn ping(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
+        if self.mode == Mode::Link {
+            return self.fail(
+                out,
+                "ping sends through an IP socket, and mode link sends frames: `mode raw` first (or build the frame yourself: `new eth/ip/icmp`, then `send`)",
+            );
+        }
         let ident = self.ping_ident;
         let mut template = Template::default();
         template
@@ -153,7 +171,8 @@ impl Session {
                 "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
             )?;
         } else if !self.interrupted() {
-            for reason in silence_reasons(&outcome.last_built, dst, self.net == Net::Sandbox) {
+            let around = self.surroundings(false);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, dst, &around) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -177,16 +196,64 @@ impl Session {
             return Ok(None);
         }
         let first = build(0);
-        let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
-        let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
-        if let Err(why) = self
-            .policy
-            .destination(dst)
-            .and_then(|()| self.policy.source(src))
-        {
-            self.fail(out, &why)?;
-            return Ok(None);
+        let first_proto = first.layers[0].0;
+        let is_frame = first_proto == &wire::eth::ETH;
+        let ip_at = first
+            .layers
+            .iter()
+            .find(|(p, _, _)| *p == &ipv4::IPV4)
+            .map(|(_, start, len)| (*start, *len));
+        let ip_get = |f: &wire::Field, bytes: &[u8]| {
+            ip_at.map_or(0, |(start, _)| f.get(&bytes[start..]) as u32)
+        };
+        let dst = Ipv4Addr::from(ip_get(&ipv4::DST, &first.bytes));
+        let src = Ipv4Addr::from(ip_get(&ipv4::SRC, &first.bytes));
+        match (self.mode == Mode::Link, is_frame) {
+            (true, false) => {
+                let text = format!(
+                    "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
+                    self.template.stack_name()
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            (false, true) => {
+                let text = format!(
+                    "this template ({}) is a whole frame, and an IP socket takes packets that start at the IP header: `mode link` sends frames (on {})",
+                    self.template.stack_name(),
+                    self.link_iface
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            _ => {}
         }
+        // Where it may go: by interface for a frame, by address for a packet.
+        let iface = if is_frame {
+            match crate::link::interface(&self.link_iface) {
+                Ok((l, _)) => {
+                    if let Err(why) = self.link_allowed(&l) {
+                        self.fail(out, &why)?;
+                        return Ok(None);
+                    }
+                    Some(l)
+                }
+                Err(e) => {
+                    self.fail(out, &e)?;
+                    return Ok(None);
+                }
+            }
+        } else {
+            if let Err(why) = self
+                .policy
+                .destination(dst)
+                .and_then(|()| self.policy.source(src))
+            {
+                self.fail(out, &why)?;
+                return Ok(None);
+            }
+            None
+        };
         let (interval, slowed) = self.policy.pace(args.every);
         if slowed && args.count > 1 {
             let text = format!(
@@ -197,8 +264,8 @@ impl Session {
             );
             self.info(out, &text)?;
         }
-        let proto = ipv4::PROTO.get(&first.bytes) as u8;
-        let hdr_len = first.layers.first().map_or(20, |l| l.2);
+        let proto = ip_get(&ipv4::PROTO, &first.bytes) as u8;
+        let hdr_len = ip_at.map_or(20, |(_, len)| len);
         let sock = match self.socket(self.mode, proto) {
             Ok(s) => s,
             Err(e) => {
@@ -211,18 +278,34 @@ impl Session {
             }
         };
         // Capture what goes out and what comes back: a listener, or one opened for this.
-        let _temp = if self.listeners.iter().any(|l| l.proto == proto) {
-            None
-        } else {
-            let label = format!("send's raw socket for {}", proto_words(proto));
-            match Listener::open(proto, label, self.shower.store.clone()) {
-                Ok(l) => Some(l),
+        let _temp = match &iface {
+            Some(l) if self.link_listeners.iter().any(|k| k.covers(&l.name)) => None,
+            Some(l) => match LinkListener::open(
+                Some((l.index, l.name.clone())),
+                true,
+                self.shower.store.clone(),
+            ) {
+                Ok(k) => Some(Capture::Link(k)),
                 Err(e) => {
                     self.fail(
                         out,
-                        &format!("could not open a socket to capture replies: {e}"),
+                        &format!("could not open a packet socket to capture replies: {e}"),
                     )?;
                     return Ok(None);
+                }
+            },
+            None if self.listeners.iter().any(|l| l.proto == proto) => None,
+            None => {
+                let label = format!("send's raw socket for {}", proto_words(proto));
+                match Listener::open(proto, label, self.shower.store.clone()) {
+                    Ok(l) => Some(Capture::Ip(l)),
+                    Err(e) => {
+                        self.fail(
+                            out,
+                            &format!("could not open a socket to capture replies: {e}"),
+                        )?;
+                        return Ok(None);
+                    }
                 }
             }
         };
@@ -230,6 +313,7 @@ impl Session {
             sent: Vec::new(),
             unanswered: Vec::new(),
             last_built: first.bytes.clone(),
+            first: first_proto,
             dst,
             first_send: Instant::now(),
             last_send: Instant::now(),
@@ -266,8 +350,8 @@ impl Session {
                 0
             };
             if self.mode == Mode::Kernel {
-                let ttl = ipv4::TTL.get(&built.bytes) as u8;
-                let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
+                let ttl = ip_get(&ipv4::TTL, &built.bytes) as u8;
+                let tos = ip_get(&ipv4::DSFIELD, &built.bytes) as u8;
                 if let Err(e) = net::set_kernel_header_options(&sock, ttl, tos) {
                     self.fail(out, &format!("could not set IP_TTL/IP_TOS: {e}"))?;
                     return Ok(None);
@@ -281,11 +365,18 @@ impl Session {
                     mode: self.mode,
                     handed_from,
                     dst,
+                    iface: iface.as_ref().map(|l| l.name.clone()),
                 },
             );
-            if let Err(e) = net::send_to(&sock, &built.bytes[handed_from..], dst) {
+            let sent = match &iface {
+                Some(l) => crate::link::send(&sock, l.index, &built.bytes)
+                    .map_err(|e| frame_error(&e, l, built.bytes.len())),
+                None => net::send_to(&sock, &built.bytes[handed_from..], dst)
+                    .map_err(|e| send_error(&e, dst, &built.bytes)),
+            };
+            if let Err(text) = sent {
                 self.shower.show_pending(out)?;
-                self.fail(out, &send_error(&e, dst, &built.bytes))?;
+                self.fail(out, &text)?;
                 return Ok(None);
             }
             o.last_send = Instant::now();
@@ -400,9 +491,17 @@ impl Session {
 
     /// The sending socket for a mode, opened once and kept.
     fn socket(&mut self, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
-        let key = (mode, if mode == Mode::Raw { 255 } else { proto });
+        let key = match mode {
+            Mode::Raw => (mode, 255),
+            Mode::Link => (mode, 0),
+            _ => (mode, proto),
+        };
         if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
-            e.insert(Arc::new(net::send_socket(mode, proto)?));
+            let sock = match mode {
+                Mode::Link => crate::link::send_socket()?,
+                _ => net::send_socket(mode, proto)?,
+            };
+            e.insert(Arc::new(sock));
         }
         Ok(self.sockets[&key].clone())
     }
@@ -441,7 +540,28 @@ impl Drop for Background {
     }
 }
 
-/// Whether the packet is a request its receiver answers (an ICMP echo request).
+/// A socket opened just for one send, to see what goes out and what comes back.
+enum Capture {
+    Ip(#[allow(dead_code)] Listener),
+    Link(#[allow(dead_code)] LinkListener),
+}
+
+/// A refused frame, in words.
+fn frame_error(e: &io::Error, l: &crate::netlink::Link, len: usize) -> String {
+    let hint = match e.raw_os_error() {
+        Some(libc::EMSGSIZE) => format!(
+            ": {len} bytes is more than {}'s MTU of {} plus the 14-byte Ethernet header",
+            l.name, l.mtu
+        ),
+        Some(libc::ENETDOWN) => format!(": {} is down", l.name),
+        Some(libc::ENXIO) | Some(libc::ENODEV) => format!(": {} has gone", l.name),
+        _ => String::new(),
+    };
+    format!("sendto on {} (AF_PACKET) failed: {e}{hint}", l.name)
+}
+
+/// Whether the packet is a request its receiver answers (an ICMP echo request, an ARP
+/// request).
 fn expects_reply(built: &Built) -> bool {
     let d = wire::dissect::dissect(&built.bytes, built.layers[0].0);
     d.layers.iter().skip(1).any(|l| {

@@ -6,8 +6,10 @@
 //! protocol lives in its own file (`ipv4.rs`, `icmp.rs`, …) with its fields,
 //! its named values and its tests. Nothing here touches sockets or terminals.
 
+pub mod arp;
 pub mod checksum;
 pub mod dissect;
+pub mod eth;
 pub mod icmp;
 pub mod ipv4;
 
@@ -24,6 +26,8 @@ pub enum Kind {
     Flag,
     /// A 32-bit IPv4 address, shown dotted.
     Ipv4,
+    /// A 48-bit MAC (Ethernet hardware) address, shown `02:72:61:77:00:02`.
+    Mac,
     /// Bytes of variable length that follow the fixed header (options, payload).
     Bytes,
 }
@@ -38,6 +42,10 @@ pub enum Fill {
     /// rawlab leaves it 0 and the kernel writes it on a raw send, unless the user set it.
     /// The text says what the kernel does.
     Kernel(&'static str),
+    /// rawlab writes the sending interface's address (its MAC, or its IPv4 address) when
+    /// the user left it 0: AF_PACKET hands a frame over as it is, so no kernel will.
+    /// The text says what is written.
+    Interface(&'static str),
 }
 
 /// One header field: where it sits, how wide it is, and what it means.
@@ -160,6 +168,7 @@ impl Field {
             ),
             Kind::Flag => if raw != 0 { "1 (set)" } else { "0 (not set)" }.to_string(),
             Kind::Ipv4 => std::net::Ipv4Addr::from(raw as u32).to_string(),
+            Kind::Mac => mac_words(raw),
             Kind::Bytes => String::new(),
         };
         if !self.unit.is_empty() {
@@ -178,6 +187,7 @@ impl Field {
     pub fn range_words(&self) -> String {
         match self.kind {
             Kind::Ipv4 => "a dotted IPv4 address such as 127.0.0.1".to_string(),
+            Kind::Mac => "a MAC address such as 02:72:61:77:00:02".to_string(),
             Kind::Bytes => "bytes in hex, or \"text\"".to_string(),
             _ if self.scale != 1 => format!(
                 "0..={} in steps of {}",
@@ -187,6 +197,16 @@ impl Field {
             _ => format!("0..={}", self.max_raw()),
         }
     }
+}
+
+/// A MAC address in words: six bytes in hex, colon separated.
+pub fn mac_words(raw: u128) -> String {
+    let b = (raw as u64).to_be_bytes();
+    b[2..]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Reads a packet's place in a request/reply exchange from its layer bytes.
@@ -279,6 +299,30 @@ impl Scope<'_> {
     }
 }
 
+impl Protocol {
+    /// What a protocol table starts from: no variants, no tail, nothing computed.
+    pub const BASE: Protocol = Protocol {
+        name: "",
+        aliases: &[],
+        title: "",
+        fields: &[],
+        variant: None,
+        variant_fields: &[],
+        tail: None,
+        fixed_len: 0,
+        header_len: |_| 0,
+        claimed_len: |_| None,
+        next: |_| None,
+        next_field: None,
+        ids: &[],
+        starts: false,
+        summary: |_| String::new(),
+        pairing: None,
+        fill: |_| {},
+        expected: |_| Vec::new(),
+    };
+}
+
 impl std::fmt::Debug for Protocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name)
@@ -352,7 +396,7 @@ pub fn next_by_field(outer: &Protocol, header: &[u8]) -> Option<&'static Protoco
 }
 
 /// Every protocol rawlab knows, in the order completion and `help` list them.
-pub static PROTOCOLS: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP];
+pub static PROTOCOLS: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP, &eth::ETH, &arp::ARP];
 
 /// The payload after the last header. Not a protocol, but it has a name users type.
 pub static DATA: Field = Field {
