@@ -901,15 +901,55 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
             format!("{} is not in this template ({stack_name})", field.name),
         )
         .expected(format!("a field of {stack_name}"))
-        .suggest(Some(
-            "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
-        )),
+        .suggest(Some(format!(
+            "start a template that has it with `new`, e.g. `new {}`",
+            stack_with(field)
+        ))),
     })
+}
+
+/// A layer stack that holds `field`'s protocol, for suggestions: the one where that
+/// protocol comes earliest, and the longest of those (`eth/ip/icmp` for eth.dst).
+fn stack_with(field: &Field) -> String {
+    fn grow(stack: Vec<&'static Protocol>, out: &mut Vec<Vec<&'static Protocol>>) {
+        let last = *stack.last().expect("stacks are never empty");
+        out.push(stack.clone());
+        if stack.len() < 4 {
+            for p in wire::PROTOCOLS
+                .iter()
+                .filter(|p| p.id_under(last).is_some())
+            {
+                let mut longer = stack.clone();
+                longer.push(p);
+                grow(longer, out);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    for p in wire::PROTOCOLS.iter().filter(|p| p.starts) {
+        grow(vec![*p], &mut all);
+    }
+    let owns = |p: &&Protocol| p.all_fields().any(|f| f == field);
+    all.iter()
+        .filter_map(|s| s.iter().position(owns).map(|i| (i, s)))
+        .min_by_key(|(i, s)| (*i, std::cmp::Reverse(s.len())))
+        .map_or_else(
+            || "ip/icmp".to_string(),
+            |(_, s)| s.iter().map(|p| p.name).collect::<Vec<_>>().join("/"),
+        )
 }
 
 /// An interface name as the kernel allows it: 1 to 15 bytes, no `/`, no space.
 /// Whether it exists is for the executor to say.
 fn parse_iface(t: &Token) -> Result<String, ParseError> {
+    if t.quoted {
+        return Err(ParseError::new(
+            t.span.clone(),
+            "an interface name is a bare word, not a string in quotes",
+        )
+        .expected("a name such as lo or veth0")
+        .suggest(Some(format!("write it without quotes: {}", t.shown()))));
+    }
     let bad = t.text.is_empty()
         || t.text.len() > 15
         || t.quoted
@@ -1460,6 +1500,117 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn link_layer_commands_and_mac_values() {
+        use crate::wire::{arp, eth};
+        let frame = Context {
+            stack: &[&eth::ETH, &arp::ARP],
+        };
+        let q = |line: &str| parse(line, &frame);
+        assert_eq!(
+            q("set eth.dst 02:72:61:77:00:02").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+        );
+        assert_eq!(
+            q("set eth.dst 02-72-61-77-00-02").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+        );
+        assert_eq!(
+            q("set eth.dst broadcast").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(eth::BROADCAST))
+        );
+        assert_eq!(
+            q("set tpa 192.0.2.2").unwrap(),
+            Command::Set(&arp::DST_PROTO, Value::Raw(0xc000_0202))
+        );
+        assert_eq!(
+            q("set arp.opcode reply").unwrap(),
+            Command::Set(&arp::OPCODE, Value::Raw(2))
+        );
+        assert_eq!(
+            q("new eth/arp").unwrap(),
+            Command::New(vec![&eth::ETH, &arp::ARP])
+        );
+        assert_eq!(
+            p("new eth/ip/icmp").unwrap(),
+            Command::New(vec![&eth::ETH, &ipv4::IPV4, &icmp::ICMP])
+        );
+        assert_eq!(p("mode link").unwrap(), Command::ModeLink(None));
+        assert_eq!(
+            p("mode link veth0").unwrap(),
+            Command::ModeLink(Some("veth0".into()))
+        );
+        assert_eq!(
+            p("listen link").unwrap(),
+            Command::ListenLink {
+                iface: None,
+                once: false
+            }
+        );
+        assert_eq!(
+            p("listen link lo once").unwrap(),
+            Command::ListenLink {
+                iface: Some("lo".into()),
+                once: true
+            }
+        );
+        assert_eq!(
+            p("listen link once").unwrap(),
+            Command::ListenLink {
+                iface: None,
+                once: true
+            }
+        );
+        assert_eq!(p("ifaces").unwrap(), Command::Ifaces);
+
+        let e = q("set eth.dst 02:72:61:77:00").unwrap_err();
+        assert_eq!(e.span, 12..26);
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("a MAC has six bytes; `02:72:61:77:00` has 5")
+        );
+        let e = q("set eth.src 192.0.2.1").unwrap_err();
+        assert!(
+            e.suggestion
+                .unwrap()
+                .contains("hardware address, not an IP one")
+        );
+        let e = q("set eth.dst 02:72:61:77:00:zz").unwrap_err();
+        assert_eq!(e.message, "`02:72:61:77:00:zz` is not a MAC address");
+        let e = p("listen link lo twice").unwrap_err();
+        assert_eq!(e.span, 15..20);
+        let e = p("listen link lo once lo").unwrap_err();
+        assert_eq!(e.message, "unexpected `lo`");
+        let e = p("mode link a/b").unwrap_err();
+        assert!(e.message.contains("not an interface name"), "{}", e.message);
+        let e = p("mode link averyveryverylongname").unwrap_err();
+        assert!(e.expected.unwrap().contains("at most 15"));
+        let e = p("new arp").unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `eth/arp`?"));
+        let e = p("new eth/icmp").unwrap_err();
+        assert_eq!(e.message, "ICMP cannot follow Ethernet");
+        let e = p("set eth.src 02:72:61:77:00:01").unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("start a template that has it with `new`, e.g. `new eth/ip/icmp`")
+        );
+        let e = q("set icmp.type 0").unwrap_err();
+        assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
+        let e = p("set arp.opcode 1").unwrap_err();
+        assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
+    }
+
+    #[test]
+    fn macs_in_every_spelling() {
+        assert_eq!(parse_mac_str("ff:ff:ff:ff:ff:ff"), Some(0xffff_ffff_ffff));
+        assert_eq!(parse_mac_str("2:72:61:77:0:1"), Some(0x0272_6177_0001));
+        assert_eq!(parse_mac_str("027261770001"), Some(0x0272_6177_0001));
+        assert_eq!(parse_mac_str("02:72:61:77:00"), None);
+        assert_eq!(parse_mac_str("02:72:61:77:00:100"), None);
+        assert_eq!(parse_mac_str("02::61:77:00:01"), None);
+        assert_eq!(parse_mac_str(""), None);
     }
 
     #[test]

@@ -308,3 +308,52 @@ fn first_ipv4(addrs: &[Address]) -> Option<Ipv4Addr> {
         IpAddr::V6(_) => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Style;
+
+    fn link(name: &str, flags: u32) -> Link {
+        Link {
+            index: 2,
+            name: name.into(),
+            hw_type: netlink::ARPHRD_ETHER,
+            mac: Some(vec![2, 0, 0, 0, 0, 1]),
+            mtu: 1500,
+            flags,
+            oper_state: 6,
+            peer_index: None,
+            kind: None,
+        }
+    }
+
+    #[test]
+    fn frames_leave_on_a_host_interface_only_with_allow_remote() {
+        let host = Session::new(Net::Host, Style::PLAIN);
+        let e = host
+            .link_allowed(&link("eth0", netlink::IFF_UP))
+            .unwrap_err();
+        assert!(
+            e.starts_with("eth0 is an interface of the host's network"),
+            "{e}"
+        );
+        assert!(e.contains("--allow-remote"), "{e}");
+        assert!(
+            host.link_allowed(&link("lo", netlink::IFF_UP | netlink::IFF_LOOPBACK))
+                .is_ok()
+        );
+        let opts = super::super::Options {
+            allow_remote: true,
+            ..Default::default()
+        };
+        let open = Session::with_options(Net::Host, Style::PLAIN, opts);
+        assert!(open.link_allowed(&link("eth0", netlink::IFF_UP)).is_ok());
+        let sandbox = Session::new(Net::Sandbox, Style::PLAIN);
+        assert!(
+            sandbox
+                .link_allowed(&link("veth0", netlink::IFF_UP))
+                .is_ok()
+        );
+    }
+}
