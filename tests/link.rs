@@ -303,4 +303,10 @@ fn the_peer_is_a_sandbox_destination_for_ip_sockets_too() {
         "{}",
         r.all()
     );
+    assert!(
+        r.stdout
+            .contains("frames    on any interface here, all private; mode link uses veth0"),
+        "{}",
+        r.all()
+    );
 }

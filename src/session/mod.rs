@@ -525,6 +525,25 @@ impl Session {
             ),
             ("sends to", sends),
             (
+                "frames",
+                if self.policy.allow_remote {
+                    format!(
+                        "on any interface (--allow-remote); mode link uses {}",
+                        self.link_iface
+                    )
+                } else if self.net == Net::Sandbox {
+                    format!(
+                        "on any interface here, all private; mode link uses {}",
+                        self.link_iface
+                    )
+                } else {
+                    format!(
+                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
+                        self.link_iface
+                    )
+                },
+            ),
+            (
                 "forges",
                 if self.policy.sandboxed || self.policy.allow_remote {
                     "any ip.src".to_string()
