@@ -125,6 +125,9 @@ pub static ARP: Protocol = Protocol {
     fields: FIELDS,
     fixed_len: 28,
     header_len: |_| 28,
+    // The message ends after the four addresses; what follows in a frame is the
+    // padding a card adds to reach Ethernet's 60-byte minimum, not data.
+    claimed_len: |b| (HW_SIZE.get(b) == 6 && PROTO_SIZE.get(b) == 4).then_some((28, &PROTO_SIZE)),
     ids: &[("eth", 0x0806)],
     summary,
     pairing: Some(pairing),
@@ -249,6 +252,19 @@ mod tests {
         let mut other = REQ;
         DST_PROTO.set(&mut other, 0xc000_0203);
         assert_ne!(pairing(&other).unwrap().key, a.key);
+    }
+
+    #[test]
+    fn a_cards_padding_is_a_trailer_not_data() {
+        let mut frame = vec![0u8; 14];
+        frame[12..14].copy_from_slice(&[0x08, 0x06]);
+        frame.extend(REP);
+        frame.resize(60, 0);
+        let d = crate::wire::dissect::dissect(&frame, &crate::wire::eth::ETH);
+        assert_eq!(d.stack_name(), "eth/arp");
+        assert!(d.payload.is_empty(), "{:?}", d.payload);
+        assert_eq!(d.trailer, 42..60);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
     }
 
     #[test]
