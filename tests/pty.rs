@@ -256,7 +256,12 @@ fn ctrl_c_stops_a_ping_with_statistics_and_a_live_prompt() {
         t.wait_text("ip.ttl — time to live");
         // Ctrl-C at the prompt clears the line and rawlab stays.
         t.send("set ttl 7\x03");
-        t.wait_prompt();
+        // Wait for the fresh prompt under the interrupted line: the old prompt is still
+        // on screen before the echo arrives, and a line typed then would race the Ctrl-C.
+        t.wait("a fresh prompt after Ctrl-C", |s| {
+            s.cursor_line().ends_with("> ")
+                && s.screen().lines().any(|l| l.ends_with("> set ttl 7"))
+        });
         t.send("show\r");
         t.wait_text("template ip/icmp");
         assert!(
