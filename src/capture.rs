@@ -21,10 +21,56 @@ pub enum Origin {
     Sent {
         mode: Mode,
         handed_from: usize,
+        /// Where it was sent (unspecified for a frame without IP, such as ARP).
         dst: IpAddr,
+        /// The interface a frame was handed to (mode link).
+        iface: Option<String>,
     },
-    /// Read from one of the session's sockets.
-    Captured { socket: String },
+    /// Read from one of the session's sockets; `link` is what an AF_PACKET socket
+    /// adds about a frame (which interface, which way).
+    Captured {
+        socket: String,
+        link: Option<LinkSeen>,
+    },
+}
+
+/// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSeen {
+    pub iface: String,
+    pub ifindex: u32,
+    /// sll_pkttype: 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
+    pub pkttype: u8,
+    /// Whether the interface is a loopback (lo), where every frame is seen twice.
+    pub loopback: bool,
+    /// On lo: the number of the outgoing copy this incoming frame is a twin of.
+    pub twin_of: Option<u64>,
+}
+
+/// sll_pkttype values (linux/if_packet.h).
+pub const PACKET_HOST: u8 = 0;
+pub const PACKET_OUTGOING: u8 = 4;
+
+impl LinkSeen {
+    /// Which way the frame was going, in words.
+    pub fn direction(&self) -> &'static str {
+        direction_words(self.pkttype)
+    }
+}
+
+/// sll_pkttype in words: `outgoing`, `to us`, `broadcast`, `multicast`, `other host`.
+pub fn direction_words(pkttype: u8) -> &'static str {
+    match pkttype {
+        0 => "to us",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "other host",
+        4 => "outgoing",
+        5 => "looped back",
+        6 => "to user space",
+        7 => "to the kernel",
+        _ => "unknown direction",
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +271,7 @@ mod tests {
     fn cap() -> Origin {
         Origin::Captured {
             socket: "test".into(),
+            link: None,
         }
     }
 

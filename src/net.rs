@@ -39,7 +39,7 @@ pub fn describe_mode(mode: Mode, proto: u8) -> String {
 
 /// The socket() call behind a mode for an address family, in words.
 pub fn describe_mode_in(family: Family, mode: Mode, proto: u8) -> String {
-    if family == Family::V6 {
+    if family == Family::V6 && mode != Mode::Link {
         return match mode {
             Mode::Raw => {
                 "socket(AF_INET6, SOCK_RAW, IPPROTO_RAW): rawlab writes the IPv6 header".into()
@@ -47,7 +47,7 @@ pub fn describe_mode_in(family: Family, mode: Mode, proto: u8) -> String {
             Mode::HdrIncl => format!(
                 "socket(AF_INET6, SOCK_RAW, {proto}) with IPV6_HDRINCL: rawlab writes the IPv6 header"
             ),
-            Mode::Kernel => format!(
+            _ => format!(
                 "socket(AF_INET6, SOCK_RAW, {proto}): the kernel writes the IPv6 header (and an ICMPv6 checksum)"
             ),
         };
@@ -59,6 +59,9 @@ pub fn describe_mode_in(family: Family, mode: Mode, proto: u8) -> String {
         ),
         Mode::Kernel => {
             format!("socket(AF_INET, SOCK_RAW, {proto}): the kernel writes the IP header")
+        }
+        Mode::Link => {
+            "socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): rawlab writes the whole frame, and the kernel adds and fixes nothing".into()
         }
     }
 }
@@ -101,6 +104,7 @@ pub fn send_socket(family: Family, mode: Mode, proto: u8) -> io::Result<Socket> 
             Ok(s)
         }
         Mode::Kernel => Socket::new(domain, Type::RAW, Some(Protocol::from(proto as i32))),
+        Mode::Link => crate::sys::packet_socket(None),
     }
 }
 
@@ -285,6 +289,7 @@ fn read_loop(
                     first,
                     Origin::Captured {
                         socket: label.clone(),
+                        link: None,
                     },
                     addrs,
                 );

@@ -1,7 +1,8 @@
 //! Every raw syscall and every `unsafe` block in rawlab lives here: probing
 //! for raw-socket permission, entering the sandbox (a user + network
-//! namespace), and bringing an interface up. Nothing here knows packets,
-//! commands or terminals.
+//! namespace) and making its peer's namespace (setns), bringing an interface
+//! up, and AF_PACKET's link-layer addresses (bind, recvfrom, sendto with a
+//! sockaddr_ll). Nothing here knows packets, commands or terminals.
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -364,4 +365,143 @@ pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta>
         }
     }
     Ok(meta)
+}
+
+/// What the kernel says about a frame an AF_PACKET socket read: which interface, which
+/// way it was going (sll_pkttype) and the interface's hardware type (sll_hatype).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameMeta {
+    pub ifindex: u32,
+    /// PACKET_HOST 0, PACKET_BROADCAST 1, PACKET_MULTICAST 2, PACKET_OTHERHOST 3,
+    /// PACKET_OUTGOING 4.
+    pub pkttype: u8,
+    pub hatype: u16,
+}
+
+/// A `sockaddr_ll` for interface `ifindex`, protocol ETH_P_ALL.
+fn sockaddr_ll(ifindex: u32) -> libc::sockaddr_ll {
+    // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+    sll.sll_ifindex = ifindex as i32;
+    sll
+}
+
+/// An AF_PACKET socket of type SOCK_RAW for every protocol (ETH_P_ALL): it reads every
+/// frame the interfaces of this namespace send or receive, Ethernet header included, and
+/// sends whole frames. With `ifindex`, bound to that interface only.
+pub fn packet_socket(ifindex: Option<u32>) -> io::Result<Socket> {
+    let sock = Socket::new(
+        Domain::PACKET,
+        Type::RAW,
+        Some(Protocol::from((libc::ETH_P_ALL as u16).to_be() as i32)),
+    )?;
+    if let Some(i) = ifindex {
+        let sll = sockaddr_ll(i);
+        // SAFETY: the fd is a live socket; sll is a valid sockaddr_ll and the length is its size.
+        let r = unsafe {
+            libc::bind(
+                sock.as_raw_fd(),
+                &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(sock)
+}
+
+/// Reads one frame from an AF_PACKET socket, with what the kernel says about it.
+pub fn recv_frame(sock: &Socket, buf: &mut [u8]) -> io::Result<(usize, FrameMeta)> {
+    let mut sll = sockaddr_ll(0);
+    let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+    // SAFETY: buf is valid for buf.len() bytes; sll and len describe a writable
+    // sockaddr_ll the kernel fills at most `len` bytes of.
+    let n = unsafe {
+        libc::recvfrom(
+            sock.as_raw_fd(),
+            buf.as_mut_ptr() as *mut libc::c_void,
+            buf.len(),
+            0,
+            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+            &mut len,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((
+        n as usize,
+        FrameMeta {
+            ifindex: sll.sll_ifindex as u32,
+            pkttype: sll.sll_pkttype,
+            hatype: sll.sll_hatype,
+        },
+    ))
+}
+
+/// Hands a whole frame to interface `ifindex` through an AF_PACKET socket: the kernel
+/// adds nothing and fixes nothing.
+pub fn send_frame(sock: &Socket, ifindex: u32, frame: &[u8]) -> io::Result<usize> {
+    let sll = sockaddr_ll(ifindex);
+    // SAFETY: frame is valid for frame.len() bytes; sll is a valid sockaddr_ll and the
+    // length is its size.
+    let n = unsafe {
+        libc::sendto(
+            sock.as_raw_fd(),
+            frame.as_ptr() as *const libc::c_void,
+            frame.len(),
+            0,
+            &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// A second network namespace, made beside this process's own: the sandbox's peer.
+/// Holding `peer` keeps it alive; when rawlab exits the kernel tears it down, and with
+/// it every interface inside (the veth's far end, so the near end goes too).
+pub struct Namespaces {
+    /// The network namespace this process lives in.
+    pub home: std::os::fd::OwnedFd,
+    /// The peer's network namespace.
+    pub peer: std::os::fd::OwnedFd,
+}
+
+/// Makes a new network namespace and comes back home, keeping a handle to it. The
+/// process must hold CAP_SYS_ADMIN over its user namespace (it does in the sandbox).
+pub fn new_peer_namespace() -> io::Result<Namespaces> {
+    let home: std::os::fd::OwnedFd = std::fs::File::open("/proc/thread-self/ns/net")?.into();
+    // SAFETY: unshare takes flags only; it moves this thread into a new network namespace.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let peer = std::fs::File::open("/proc/thread-self/ns/net").map(std::os::fd::OwnedFd::from);
+    enter_namespace(&home)?;
+    Ok(Namespaces { home, peer: peer? })
+}
+
+/// Moves this thread into the network namespace open at `ns` (setns(2)).
+pub fn enter_namespace(ns: &std::os::fd::OwnedFd) -> io::Result<()> {
+    // SAFETY: the fd is an open /proc/…/ns/net file; setns reads only the fd and flag.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Runs `f` inside the network namespace `ns`, then returns home. Sockets and files `f`
+/// opens keep the namespace they were opened in.
+pub fn in_namespace<T>(ns: &Namespaces, f: impl FnOnce() -> T) -> io::Result<T> {
+    enter_namespace(&ns.peer)?;
+    let out = f();
+    enter_namespace(&ns.home)?;
+    Ok(out)
 }

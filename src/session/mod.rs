@@ -12,6 +12,7 @@
 mod expect;
 mod inspect;
 mod lesson;
+mod link;
 mod send;
 mod shower;
 
@@ -21,7 +22,9 @@ pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::link::LinkListener;
 use crate::net::{self, Listener, Net};
+use crate::peer::Peer;
 use crate::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::render::{self, Style, Tone};
 use crate::template::Template;
@@ -47,7 +50,12 @@ pub struct Session {
     pub timeout: Duration,
     pub shower: Arc<Shower>,
     listeners: Vec<Listener>,
+    link_listeners: Vec<LinkListener>,
     sockets: HashMap<(net::Family, Mode, u8), Arc<Socket>>,
+    /// The interface `mode link` sends on.
+    pub link_iface: String,
+    /// The sandbox's second host, when there is one.
+    pub peer: Option<Arc<Peer>>,
     triggers: Vec<send::Background>,
     /// `serve tcp` servers.
     servers: Vec<crate::traffic::Server>,
@@ -79,6 +87,8 @@ pub struct Options {
     pub ring: usize,
     pub allow_remote: bool,
     pub max_rate: u32,
+    /// The sandbox's peer, made at start.
+    pub peer: Option<Arc<Peer>>,
 }
 
 impl Default for Options {
@@ -87,6 +97,7 @@ impl Default for Options {
             ring: DEFAULT_CAPACITY,
             allow_remote: false,
             max_rate: DEFAULT_MAX_RATE,
+            peer: None,
         }
     }
 }
@@ -99,7 +110,10 @@ impl Session {
     pub fn with_options(net: Net, style: Style, opts: Options) -> Session {
         let shared = net == Net::Host;
         let ping_ident = (std::process::id() & 0xffff) as u16;
-        let policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        let mut policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        if let Some(p) = &opts.peer {
+            policy.peers.push(p.peer_addr.into());
+        }
         let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);
         Session {
@@ -108,7 +122,10 @@ impl Session {
             timeout: Duration::from_secs(1),
             shower,
             listeners: Vec::new(),
+            link_listeners: Vec::new(),
             sockets: HashMap::new(),
+            link_iface: default_link_iface(opts.peer.as_deref()),
+            peer: opts.peer,
             triggers: Vec::new(),
             servers: Vec::new(),
             net,
@@ -132,17 +149,26 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `; the destination is the outermost layer's (IPv4 or IPv6).
+    /// `ip/icmp → 127.0.0.1 raw> `, `eth/arp → 192.0.2.2 link@veth0> `: the stack, where
+    /// it goes (the first IP layer's destination, the address ARP asks about, or the
+    /// MAC), the mode.
     pub fn prompt(&self) -> String {
-        let dst = self.template.layers[0]
-            .proto
-            .addresses
-            .map(|(_, dst)| {
-                let raw = self.template.user_value(dst).unwrap_or(dst.default);
-                format!(" → {}", dst.words(raw))
-            })
-            .unwrap_or_default();
-        format!("{}{dst} {}> ", self.template.stack_name(), self.mode.name())
+        let value = |f: &'static wire::Field| self.template.user_value(f).unwrap_or(f.default);
+        let stack = self.template.stack();
+        let dst = if let Some((_, dst)) = stack.iter().find_map(|p| p.addresses) {
+            dst.words(value(dst))
+        } else if stack.contains(&&wire::arp::ARP) {
+            wire::arp::DST_PROTO.words(value(&wire::arp::DST_PROTO))
+        } else if stack.contains(&&wire::eth::ETH) {
+            wire::mac_words(value(&wire::eth::DST))
+        } else {
+            "?".into()
+        };
+        let mode = match self.mode {
+            Mode::Link => format!("link@{}", self.link_iface),
+            m => m.name().to_string(),
+        };
+        format!("{} → {dst} {mode}> ", self.template.stack_name())
     }
 
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
@@ -202,14 +228,23 @@ impl Session {
             }
             Command::New(stack) => {
                 self.template = Template::new(stack);
-                let len = self.template.build(SystemTime::now()).bytes.len();
-                self.info(
-                    out,
-                    &format!(
-                        "new template {}: {len} bytes; `show` to see it",
-                        self.template.stack_name()
+                let len = self.built(SystemTime::now()).bytes.len();
+                let mut text = format!(
+                    "new template {}: {len} bytes; `show` to see it",
+                    self.template.stack_name()
+                );
+                match (self.template.is_frame(), self.mode) {
+                    (true, Mode::Link) => {}
+                    (true, _) => text.push_str(&format!(
+                        "; a frame goes out with `mode link` (on {} unless you name another)",
+                        self.link_iface
+                    )),
+                    (false, Mode::Link) => text.push_str(
+                        "; mode link sends whole frames: `mode raw` (or hdrincl, kernel) sends this packet",
                     ),
-                )?;
+                    (false, _) => {}
+                }
+                self.info(out, &text)?;
                 Flow::Continue
             }
             Command::Set(f, v) => {
@@ -241,6 +276,7 @@ impl Session {
                     Fill::Computed => "computed by rawlab",
                     Fill::Kernel(_) => "left for the kernel",
                     Fill::Manual => "its default",
+                    Fill::Interface(_) => "filled by rawlab from the sending interface",
                 };
                 let text = if had {
                     format!("{} is back to automatic: {now} ({who})", f.name)
@@ -260,11 +296,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Hex => {
-                render::hex(
-                    out,
-                    &self.template.build(SystemTime::now()).bytes,
-                    &self.style(),
-                )?;
+                render::hex(out, &self.built(SystemTime::now()).bytes, &self.style())?;
                 Flow::Continue
             }
             Command::Mode(m) => {
@@ -294,12 +326,22 @@ impl Session {
             }
             Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
             Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
+            Command::ListenLink { iface, once } => {
+                self.listen_link(iface.as_deref(), *once, out)?
+            }
+            Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
+            Command::Ifaces => self.ifaces(out)?,
             Command::ListenOff => {
-                if self.listeners.is_empty() {
+                if self.listeners.is_empty() && self.link_listeners.is_empty() {
                     self.info(out, "no listener was open")?;
                 } else {
-                    let names: Vec<String> =
+                    let mut names: Vec<String> =
                         self.listeners.drain(..).map(|l| l.label.clone()).collect();
+                    names.extend(
+                        self.link_listeners
+                            .drain(..)
+                            .map(|l| link::closing_words(&l)),
+                    );
                     self.info(out, &format!("closed {}", names.join(", ")))?;
                 }
                 Flow::Continue
@@ -328,8 +370,10 @@ impl Session {
             Command::Reset => {
                 self.template = Template::default();
                 self.mode = Mode::Raw;
+                self.link_iface = default_link_iface(self.peer.as_deref());
                 self.timeout = Duration::from_secs(1);
                 self.listeners.clear();
+                self.link_listeners.clear();
                 self.triggers.clear();
                 self.servers.clear();
                 self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
@@ -360,7 +404,7 @@ impl Session {
         if f == &DATA {
             return self.template.payload.describe();
         }
-        let built = self.template.build(SystemTime::now());
+        let built = self.built(SystemTime::now());
         let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
         if f.kind == wire::Kind::Bytes {
             return dis
@@ -377,8 +421,9 @@ impl Session {
         }
     }
 
+    /// The template's IP protocol number (ip.proto of its IPv4 layer, wherever it is).
     fn template_proto(&self) -> u8 {
-        ipv4::PROTO.get(&self.template.build(SystemTime::now()).bytes) as u8
+        ip_proto(&self.built(SystemTime::now()))
     }
 
     fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
@@ -511,9 +556,13 @@ impl Session {
         let style = self.style();
         let network = match &self.net {
             Net::Host => "the host's (raw sockets permitted)".to_string(),
-            Net::Sandbox => {
-                "a sandbox: a private user + network namespace, loopback only".to_string()
-            }
+            Net::Sandbox => match &self.peer {
+                Some(p) => format!(
+                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
+                    p.iface, p.addr, p.peer_addr
+                ),
+                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
+            },
             Net::Unavailable(_) => {
                 "none: raw sockets are not permitted and no sandbox could be made".to_string()
             }
@@ -563,6 +612,25 @@ impl Session {
                 },
             ),
             ("sends to", sends),
+            (
+                "frames",
+                if self.policy.allow_remote {
+                    format!(
+                        "on any interface (--allow-remote); mode link uses {}",
+                        self.link_iface
+                    )
+                } else if self.net == Net::Sandbox {
+                    format!(
+                        "on any interface here, all private; mode link uses {}",
+                        self.link_iface
+                    )
+                } else {
+                    format!(
+                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
+                        self.link_iface
+                    )
+                },
+            ),
             (
                 "forges",
                 if self.policy.sandboxed || self.policy.allow_remote {
@@ -619,6 +687,23 @@ pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> Strin
                 .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
         });
     net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
+}
+
+/// The interface `mode link` uses until told otherwise: the cable to the sandbox's peer,
+/// or lo.
+fn default_link_iface(peer: Option<&Peer>) -> String {
+    peer.map_or("lo", |p| p.iface).to_string()
+}
+
+/// ip.proto of a built packet's IPv4 layer, wherever it is (0 when it has none).
+fn ip_proto(built: &crate::template::Built) -> u8 {
+    built
+        .layers
+        .iter()
+        .find(|(p, _, _)| *p == &ipv4::IPV4)
+        .map_or(0, |(_, start, _)| {
+            ipv4::PROTO.get(&built.bytes[*start..]) as u8
+        })
 }
 
 /// `icmp`, or `IP protocol 47`.

@@ -10,7 +10,8 @@ use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
 use crate::lab::{Relation, silence_reasons};
-use crate::net::{self, Family, Listener, Net};
+use crate::link::LinkListener;
+use crate::net::{self, Family, Listener};
 use crate::render::Tone;
 use crate::template::{Built, Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
@@ -39,16 +40,26 @@ struct Outcome {
 impl Session {
     pub(super) fn send(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let mut template = self.template.clone();
-        if let Some(dst) = args.dst {
-            template
-                .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-                .expect("every template has ip.dst");
+        if let Some(dst) = args.dst
+            && let Err(e) = template.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+        {
+            return self.fail(
+                out,
+                &format!(
+                    "{e}: `send {dst}` sets ip.dst, and this template has no IPv4 layer; `send` alone sends it"
+                ),
+            );
         }
-        self.fill_source(&mut template, out)?;
+        let local = if template.is_frame() {
+            self.local()
+        } else {
+            self.fill_source(&mut template, out)?;
+            None
+        };
         let Some(outcome) = self.transmit(
             args,
             out,
-            &mut |_| template.build(SystemTime::now()),
+            &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
             &mut |_, _, _| Ok(()),
         )?
         else {
@@ -62,12 +73,9 @@ impl Session {
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
-            for reason in silence_reasons(
-                &outcome.last_built,
-                outcome.first,
-                outcome.dst,
-                self.net == Net::Sandbox,
-            ) {
+            let around = self.surroundings(outcome.first == &wire::eth::ETH);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, outcome.dst, &around)
+            {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -125,6 +133,12 @@ impl Session {
     /// timestamp; one line per reply, then ping(8)'s statistics.
     pub(super) fn ping(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
+        if self.mode == Mode::Link {
+            return self.fail(
+                out,
+                "ping sends through an IP socket, and mode link sends frames: `mode raw` first (or build the frame yourself: `new eth/ip/icmp`, then `send`)",
+            );
+        }
         let ident = self.ping_ident;
         let mut template = Template::default();
         template
@@ -205,12 +219,8 @@ impl Session {
                 "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
             )?;
         } else if !self.interrupted() {
-            for reason in silence_reasons(
-                &outcome.last_built,
-                outcome.first,
-                dst.into(),
-                self.net == Net::Sandbox,
-            ) {
+            let around = self.surroundings(false);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, dst.into(), &around) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -220,8 +230,9 @@ impl Session {
     }
 
     /// The loop behind send and ping: builds each packet with `build(i)`, records it,
-    /// hands it to the kernel, shows what comes back and calls `on_reply` for each reply
-    /// to one of ours. None when it could not start (the error has been printed).
+    /// hands it to the kernel (a packet through an IP raw socket of its family, a frame
+    /// through AF_PACKET), shows what comes back and calls `on_reply` for each reply to
+    /// one of ours. None when it could not start (the error has been printed).
     fn transmit(
         &mut self,
         args: &SendArgs,
@@ -235,30 +246,74 @@ impl Session {
         }
         let first = build(0);
         let outer = first.layers[0].0;
-        let (family, v4) = if outer == &ipv4::IPV4 {
-            (Family::V4, true)
-        } else if outer == &crate::wire::ipv6::IPV6 {
-            (Family::V6, false)
-        } else {
+        let is_frame = outer == &wire::eth::ETH;
+        match (self.mode == Mode::Link, is_frame) {
+            (true, false) => {
+                let text = format!(
+                    "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
+                    self.template.stack_name()
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            (false, true) => {
+                let text = format!(
+                    "this template ({}) is a whole frame, and an IP socket takes packets that start at the IP header: `mode link` sends frames (on {})",
+                    self.template.stack_name(),
+                    self.link_iface
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            _ => {}
+        }
+        // The network layer (IPv4 or IPv6), wherever it is, and the family that sends it.
+        let net_at = first
+            .layers
+            .iter()
+            .position(|(p, _, _)| p.addresses.is_some());
+        let family = match net_at.map(|i| first.layers[i].0) {
+            Some(p) if p == &wire::ipv6::IPV6 => Family::V6,
+            _ => Family::V4,
+        };
+        let v4 = family == Family::V4;
+        if !is_frame && net_at != Some(0) {
             let text = format!(
                 "a template that starts with {} is not sent through an IP raw socket: `show` and `hex` work on it",
                 outer.title
             );
             self.fail(out, &text)?;
             return Ok(None);
-        };
-        let (Some(dst), Some(src)) = (address_of(&first, true), address_of(&first, false)) else {
-            self.fail(out, "this template has no addresses to send with")?;
-            return Ok(None);
-        };
-        if let Err(why) = self
-            .policy
-            .destination(dst)
-            .and_then(|()| self.policy.source(src))
-        {
-            self.fail(out, &why)?;
-            return Ok(None);
         }
+        // A frame without IP (ARP) has no address to go to: the interface decides.
+        let dst = address_of(&first, true).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let src = address_of(&first, false).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // Where it may go: by interface for a frame, by address for a packet.
+        let iface = if is_frame {
+            match crate::link::interface(&self.link_iface) {
+                Ok((l, _)) => {
+                    if let Err(why) = self.link_allowed(&l) {
+                        self.fail(out, &why)?;
+                        return Ok(None);
+                    }
+                    Some(l)
+                }
+                Err(e) => {
+                    self.fail(out, &e)?;
+                    return Ok(None);
+                }
+            }
+        } else {
+            if let Err(why) = self
+                .policy
+                .destination(dst)
+                .and_then(|()| self.policy.source(src))
+            {
+                self.fail(out, &why)?;
+                return Ok(None);
+            }
+            None
+        };
         let (interval, slowed) = self.policy.pace(args.every);
         if slowed && args.count > 1 {
             let text = format!(
@@ -269,11 +324,15 @@ impl Session {
             );
             self.info(out, &text)?;
         }
-        // The protocol the socket is opened for: what follows the IP header.
-        let proto = first
-            .layers
-            .get(1)
-            .and_then(|(p, _, _)| p.id_under(outer))
+        // The protocol the socket is opened for: what follows the network header.
+        let proto = net_at
+            .and_then(|i| {
+                let (net, _, _) = first.layers[i];
+                first
+                    .layers
+                    .get(i + 1)
+                    .and_then(|(p, _, _)| p.id_under(net))
+            })
             .unwrap_or(255) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
         if !v4
@@ -298,34 +357,52 @@ impl Session {
             }
         };
         // Capture what goes out and what comes back: a listener, or one opened for this.
-        let _temp = if self
-            .listeners
-            .iter()
-            .any(|l| l.proto == proto && l.family == family)
-        {
-            None
-        } else {
-            let label = format!(
-                "send's {} raw socket for {}",
-                family.name(),
-                proto_words(proto)
-            );
-            match Listener::open(family, proto, label, self.shower.store.clone()) {
-                Ok(l) => Some(l),
+        let _temp = match &iface {
+            Some(l) if self.link_listeners.iter().any(|k| k.covers(&l.name)) => None,
+            Some(l) => match LinkListener::open(
+                Some((l.index, l.name.clone())),
+                true,
+                self.shower.store.clone(),
+            ) {
+                Ok(k) => Some(Capture::Link(k)),
                 Err(e) => {
                     self.fail(
                         out,
-                        &format!("could not open a socket to capture replies: {e}"),
+                        &format!("could not open a packet socket to capture replies: {e}"),
                     )?;
                     return Ok(None);
+                }
+            },
+            None if self
+                .listeners
+                .iter()
+                .any(|l| l.proto == proto && l.family == family) =>
+            {
+                None
+            }
+            None => {
+                let label = format!(
+                    "send's {} raw socket for {}",
+                    family.name(),
+                    proto_words(proto)
+                );
+                match Listener::open(family, proto, label, self.shower.store.clone()) {
+                    Ok(l) => Some(Capture::Ip(l)),
+                    Err(e) => {
+                        self.fail(
+                            out,
+                            &format!("could not open a socket to capture replies: {e}"),
+                        )?;
+                        return Ok(None);
+                    }
                 }
             }
         };
         let mut o = Outcome {
-            first: outer,
             sent: Vec::new(),
             unanswered: Vec::new(),
             last_built: first.bytes.clone(),
+            first: outer,
             dst,
             first_send: Instant::now(),
             last_send: Instant::now(),
@@ -371,8 +448,8 @@ impl Session {
                     let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
                     net::set_kernel_header_options(&sock, ttl, tos)
                 } else {
-                    let hops = crate::wire::ipv6::HLIM.get(&built.bytes) as u8;
-                    let tclass = crate::wire::ipv6::TCLASS.get(&built.bytes) as u8;
+                    let hops = wire::ipv6::HLIM.get(&built.bytes) as u8;
+                    let tclass = wire::ipv6::TCLASS.get(&built.bytes) as u8;
                     net::set_kernel_header_options_v6(&sock, hops, tclass)
                 };
                 if let Err(e) = set {
@@ -393,11 +470,18 @@ impl Session {
                     mode: self.mode,
                     handed_from,
                     dst,
+                    iface: iface.as_ref().map(|l| l.name.clone()),
                 },
             );
-            if let Err(e) = net::send_to_addr(&sock, &built.bytes[handed_from..], dst) {
+            let sent = match &iface {
+                Some(l) => crate::link::send(&sock, l.index, &built.bytes)
+                    .map_err(|e| frame_error(&e, l, built.bytes.len())),
+                None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
+                    .map_err(|e| send_error(&e, dst, &built.bytes)),
+            };
+            if let Err(text) = sent {
                 self.shower.show_pending(out)?;
-                self.fail(out, &send_error(&e, dst, &built.bytes))?;
+                self.fail(out, &text)?;
                 return Ok(None);
             }
             o.last_send = Instant::now();
@@ -444,6 +528,26 @@ impl Session {
             if self.shower.store.wait_unshown(step) {
                 let shown = self.shower.show_pending(out)?;
                 settle(&shown, &mut o, &mut uncopied, out)?;
+            }
+        }
+        // What a reply sets off comes at once (a kernel's RST after a SYN-ACK): show
+        // it too, until the wire has been quiet a moment.
+        if asked && o.unanswered.is_empty() {
+            let end = Instant::now() + Duration::from_millis(250);
+            let mut quiet = Instant::now();
+            while Instant::now() < end
+                && quiet.elapsed() < Duration::from_millis(50)
+                && !self.interrupted()
+            {
+                if self
+                    .shower
+                    .store
+                    .wait_unshown((Instant::now() + Duration::from_millis(10)).min(end))
+                {
+                    let shown = self.shower.show_pending(out)?;
+                    settle(&shown, &mut o, &mut uncopied, out)?;
+                    quiet = Instant::now();
+                }
             }
         }
         Ok(Some(o))
@@ -609,9 +713,17 @@ impl Session {
 
     /// The sending socket for a mode, opened once and kept.
     fn socket(&mut self, family: Family, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
-        let key = (family, mode, if mode == Mode::Raw { 255 } else { proto });
+        let key = match mode {
+            Mode::Raw => (family, mode, 255),
+            Mode::Link => (family, mode, 0),
+            _ => (family, mode, proto),
+        };
         if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
-            e.insert(Arc::new(net::send_socket(family, mode, proto)?));
+            let sock = match mode {
+                Mode::Link => crate::link::send_socket()?,
+                _ => net::send_socket(family, mode, proto)?,
+            };
+            e.insert(Arc::new(sock));
         }
         Ok(self.sockets[&key].clone())
     }
@@ -619,7 +731,10 @@ impl Session {
 
 /// The destination (or source) address of a built packet, from its first layer's table.
 fn address_of(built: &Built, dst: bool) -> Option<IpAddr> {
-    let (p, start, _) = built.layers[0];
+    let &(p, start, _) = built
+        .layers
+        .iter()
+        .find(|(p, _, _)| p.addresses.is_some())?;
     let (src_f, dst_f) = p.addresses?;
     let f = if dst { dst_f } else { src_f };
     let raw = f.get(&built.bytes[start..]);
@@ -662,7 +777,28 @@ impl Drop for Background {
     }
 }
 
-/// Whether the packet is a request its receiver answers (an ICMP echo request).
+/// A socket opened just for one send, to see what goes out and what comes back.
+enum Capture {
+    Ip(#[allow(dead_code)] Listener),
+    Link(#[allow(dead_code)] LinkListener),
+}
+
+/// A refused frame, in words.
+fn frame_error(e: &io::Error, l: &crate::netlink::Link, len: usize) -> String {
+    let hint = match e.raw_os_error() {
+        Some(libc::EMSGSIZE) => format!(
+            ": {len} bytes is more than {}'s MTU of {} plus the 14-byte Ethernet header",
+            l.name, l.mtu
+        ),
+        Some(libc::ENETDOWN) => format!(": {} is down", l.name),
+        Some(libc::ENXIO) | Some(libc::ENODEV) => format!(": {} has gone", l.name),
+        _ => String::new(),
+    };
+    format!("sendto on {} (AF_PACKET) failed: {e}{hint}", l.name)
+}
+
+/// Whether the packet is a request its receiver answers (an ICMP echo request, an ARP
+/// request).
 fn expects_reply(built: &Built) -> bool {
     let d = wire::dissect::dissect(&built.bytes, built.layers[0].0);
     d.layers.iter().skip(1).any(|l| {
