@@ -228,8 +228,10 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
+    // not one per line. Commands and waits flush as they go, so output still streams.
     let mut stdout = rawlab::record::Tee {
-        inner: io::stdout(),
+        inner: io::BufWriter::with_capacity(1 << 16, io::stdout()),
         rec: rec.clone(),
     };
     let pace = match (cli.step, cli.delay) {

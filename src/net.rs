@@ -210,8 +210,34 @@ pub struct Listener {
     pub family: Family,
     pub proto: u8,
     pub label: String,
+    /// What the socket has read, and what the kernel dropped before it could.
+    pub stats: Arc<ListenStats>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// A listener's counts, kept while it runs.
+#[derive(Debug, Default)]
+pub struct ListenStats {
+    /// Packets read from the socket.
+    pub captured: std::sync::atomic::AtomicU64,
+    /// Packets the kernel dropped because the socket's receive buffer was full
+    /// (SO_RXQ_OVFL: the count since the socket opened).
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+impl ListenStats {
+    /// `400000 captured, none dropped by the kernel`
+    pub fn words(&self) -> String {
+        let (c, d) = (
+            self.captured.load(Ordering::Relaxed),
+            self.dropped.load(Ordering::Relaxed),
+        );
+        match d {
+            0 => format!("{c} captured, none dropped by the kernel"),
+            d => format!("{c} captured, {d} dropped by the kernel (its receive buffer was full)"),
+        }
+    }
 }
 
 impl Listener {
@@ -243,21 +269,24 @@ impl Listener {
         sock.set_read_timeout(Some(POLL))?;
         let fd = sock.as_raw_fd();
         let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
+        let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
         if family == Family::V6 {
             crate::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
         }
         let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(ListenStats::default());
         let thread = {
-            let stop = stop.clone();
+            let (stop, stats) = (stop.clone(), stats.clone());
             let label = label.clone();
             std::thread::Builder::new()
                 .name(format!("listen-{proto}"))
-                .spawn(move || read_loop(sock, first, family, label, &stop, &store))?
+                .spawn(move || read_loop(sock, first, family, label, &stop, &store, &stats))?
         };
         Ok(Listener {
             family,
             proto,
             label,
+            stats,
             stop,
             thread: Some(thread),
         })
@@ -271,12 +300,18 @@ fn read_loop(
     label: String,
     stop: &AtomicBool,
     store: &Store,
+    stats: &ListenStats,
 ) {
     let mut buf = vec![0u8; 65_536];
     let fd = sock.as_raw_fd();
+    let label: Arc<str> = label.into();
     while !stop.load(Ordering::Relaxed) {
         match crate::sys::recv_meta(fd, &mut buf) {
             Ok(meta) => {
+                stats.captured.fetch_add(1, Ordering::Relaxed);
+                if let Some(d) = meta.dropped {
+                    stats.dropped.store(d as u64, Ordering::Relaxed);
+                }
                 let time = meta.stamp.unwrap_or_else(SystemTime::now);
                 let addrs = match (family, meta.src, meta.dst) {
                     (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
@@ -288,7 +323,7 @@ fn read_loop(
                     buf[..n].to_vec(),
                     first,
                     Origin::Captured {
-                        socket: label.clone(),
+                        socket: label.to_string(),
                         link: None,
                     },
                     addrs,

@@ -297,6 +297,8 @@ pub struct RecvMeta {
     pub dst: Option<std::net::IpAddr>,
     /// When the kernel received it (SO_TIMESTAMPNS), not when rawlab read it.
     pub stamp: Option<std::time::SystemTime>,
+    /// How many packets the kernel dropped on this socket since it opened (SO_RXQ_OVFL).
+    pub dropped: Option<u32>,
 }
 
 /// recvmsg with the control messages rawlab asks for: the kernel's receive time
@@ -354,6 +356,9 @@ pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta>
                         std::time::UNIX_EPOCH
                             + std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32),
                     );
+                }
+                (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
+                    meta.dropped = Some(std::ptr::read_unaligned(data.cast::<u32>()));
                 }
                 (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
                     let pi = std::ptr::read_unaligned(data.cast::<libc::in6_pktinfo>());

@@ -74,6 +74,8 @@ pub struct Session {
     last_ping: Option<(u64, u64)>,
     /// How the last `expect` came out: what was seen, or expected vs actual.
     pub last_expect: Option<Result<String, String>>,
+    /// What the last failed command said, for a script's report.
+    pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
     /// The file of the lesson taken last, for `lesson next`.
@@ -136,6 +138,7 @@ impl Session {
             traffic_from: 1,
             last_ping: None,
             last_expect: None,
+            last_error: None,
             lesson: None,
             last_lesson: None,
         }
@@ -191,6 +194,7 @@ impl Session {
 
     fn fail(&mut self, out: &mut dyn Write, text: &str) -> io::Result<Flow> {
         self.failures += 1;
+        self.last_error = Some(text.to_string());
         render::problem(out, text, &self.style())?;
         Ok(Flow::Continue)
     }
@@ -335,8 +339,11 @@ impl Session {
                 if self.listeners.is_empty() && self.link_listeners.is_empty() {
                     self.info(out, "no listener was open")?;
                 } else {
-                    let mut names: Vec<String> =
-                        self.listeners.drain(..).map(|l| l.label.clone()).collect();
+                    let mut names: Vec<String> = self
+                        .listeners
+                        .drain(..)
+                        .map(|l| format!("{} ({})", l.label, l.stats.words()))
+                        .collect();
                     names.extend(
                         self.link_listeners
                             .drain(..)
@@ -546,6 +553,7 @@ impl Session {
             let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
             if self.shower.store.wait_unshown(step) {
                 all.extend(self.shower.show_pending(out)?);
+                out.flush()?;
             }
         }
         Ok(all)

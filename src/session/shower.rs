@@ -146,11 +146,18 @@ impl Shower {
     }
 
     fn is_own(&self, p: &Packet, relations: &[Relation]) -> bool {
-        // A looped-back twin tells nothing of whose it is: its first copy does.
-        let telling = relations
-            .iter()
-            .any(|r| !matches!(r, Relation::Twin { .. }));
-        if !self.shared || p.is_sent() || telling {
+        // Related to one of this session's sends (a reply to someone else's request is
+        // still someone else's; a looped-back twin tells nothing: its first copy does).
+        let ours = relations.iter().any(|r| {
+            matches!(
+                r,
+                Relation::WireCopy { .. }
+                    | Relation::Reply { sent: Some(_), .. }
+                    | Relation::Error { sent: Some(_), .. }
+                    | Relation::Reset { .. }
+            )
+        });
+        if !self.shared || p.is_sent() || ours {
             return true;
         }
         let d = dissect(&p.bytes, p.first);
