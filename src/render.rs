@@ -7,7 +7,8 @@ use crate::command::ParseError;
 use crate::wire::dissect::{Dissection, Layer, Placed, dissect};
 use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -37,18 +38,7 @@ impl Style {
 
     /// Wraps text to the terminal, first line after `first`, the rest after `rest`.
     pub fn wrap(&self, text: &str, first: &str, rest: &str) -> Vec<String> {
-        match self.width() {
-            Some(w) => {
-                let opts = textwrap::Options::new(w)
-                    .initial_indent(first)
-                    .subsequent_indent(rest);
-                textwrap::wrap(text, opts)
-                    .into_iter()
-                    .map(|l| l.into_owned())
-                    .collect()
-            }
-            None => vec![format!("{first}{text}")],
-        }
+        wrap_to(self.width(), text, first, rest)
     }
 }
 
@@ -107,19 +97,9 @@ impl Style {
 
     /// The text in its tone's colour (or as it is, with colour off).
     pub fn paint(&self, text: &str, tone: Tone) -> String {
-        if self.color && tone != Tone::Plain {
-            text.style(Self::owo(tone)).to_string()
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn paint_emph(&self, text: &str, tone: Tone, emph: bool) -> String {
-        if self.color && emph {
-            text.style(Self::owo(tone).bold().underline()).to_string()
-        } else {
-            self.paint(text, tone)
-        }
+        let mut s = String::with_capacity(text.len() + 16);
+        paint_into(&mut s, self.color, text, 0, tone, false);
+        s
     }
 }
 
@@ -162,28 +142,172 @@ impl<'a> Dump<'a> {
     }
 }
 
+/// Escape codes around one tone's text, and around its emphasised (bold, underlined)
+/// text: taken once from owo-colors, so every painter writes the same bytes.
+struct Codes {
+    on: String,
+    off: String,
+    emph_on: String,
+    emph_off: String,
+}
+
+const TONES: usize = 7 + PALETTE.len();
+
+fn tone_index(tone: Tone) -> usize {
+    match tone {
+        Tone::Plain => 0,
+        Tone::Dim => 1,
+        Tone::Good => 2,
+        Tone::Bad => 3,
+        Tone::Note => 4,
+        Tone::Heading => 5,
+        Tone::Command => 6,
+        Tone::Field(i) => 7 + i % PALETTE.len(),
+    }
+}
+
+fn codes(tone: Tone) -> &'static Codes {
+    static TABLE: std::sync::OnceLock<Vec<Codes>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let split = |s: OwoStyle| {
+            let text = "X".style(s).to_string();
+            let (on, off) = text.split_once('X').unwrap_or_default();
+            (on.to_string(), off.to_string())
+        };
+        let tones = [
+            Tone::Plain,
+            Tone::Dim,
+            Tone::Good,
+            Tone::Bad,
+            Tone::Note,
+            Tone::Heading,
+            Tone::Command,
+        ]
+        .into_iter()
+        .chain((0..PALETTE.len()).map(Tone::Field));
+        tones
+            .map(|t| {
+                let (on, off) = split(Style::owo(t));
+                let (emph_on, emph_off) = split(Style::owo(t).bold().underline());
+                Codes {
+                    on,
+                    off,
+                    emph_on,
+                    emph_off,
+                }
+            })
+            .collect()
+    });
+    debug_assert_eq!(table.len(), TONES);
+    &table[tone_index(tone)]
+}
+
+/// Text in a tone, appended to `buf`, with `pad` spaces after it inside the colour.
+fn paint_into(buf: &mut String, color: bool, text: &str, pad: usize, tone: Tone, emph: bool) {
+    let c = (color && (emph || tone != Tone::Plain)).then(|| codes(tone));
+    if let Some(c) = c {
+        buf.push_str(if emph { &c.emph_on } else { &c.on });
+    }
+    buf.push_str(text);
+    spaces(buf, pad);
+    if let Some(c) = c {
+        buf.push_str(if emph { &c.emph_off } else { &c.off });
+    }
+}
+
+fn spaces(buf: &mut String, n: usize) {
+    const BLANK: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(BLANK.len());
+        buf.push_str(&BLANK[..k]);
+        n -= k;
+    }
+}
+
+/// Lines of wrapped text, each painted in `tone` and ended, appended to `buf`.
+fn wrapped_into(
+    buf: &mut String,
+    style: &Style,
+    width: Option<usize>,
+    text: &str,
+    first: &str,
+    rest: &str,
+    tone: Tone,
+) {
+    match width {
+        None => {
+            let c = (style.color && tone != Tone::Plain).then(|| codes(tone));
+            if let Some(c) = c {
+                buf.push_str(&c.on);
+            }
+            buf.push_str(first);
+            buf.push_str(text);
+            if let Some(c) = c {
+                buf.push_str(&c.off);
+            }
+            buf.push('\n');
+        }
+        Some(_) => {
+            for l in wrap_to(width, text, first, rest) {
+                paint_into(buf, style.color, &l, 0, tone, false);
+                buf.push('\n');
+            }
+        }
+    }
+}
+
+fn wrap_to(width: Option<usize>, text: &str, first: &str, rest: &str) -> Vec<String> {
+    match width {
+        Some(w) => {
+            let opts = textwrap::Options::new(w)
+                .initial_indent(first)
+                .subsequent_indent(rest);
+            textwrap::wrap(text, opts)
+                .into_iter()
+                .map(|l| l.into_owned())
+                .collect()
+        }
+        None => vec![format!("{first}{text}")],
+    }
+}
+
 /// The annotated dump: heading, notes, hex rows in field colours, then one line per field.
+/// It is drawn into one buffer and written at once: a flood of packets draws thousands
+/// a second, so no cell allocates.
 pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     let dis = dissect(d.bytes, d.first);
-    writeln!(out, "{}", style.paint(&d.heading, Tone::Heading))?;
-    for l in style.wrap(&dis.summary(d.bytes), "  ", "    ") {
-        writeln!(out, "{l}")?;
-    }
+    let width = style.width();
+    let mut buf = String::with_capacity(256 + d.bytes.len() * 24);
+    paint_into(&mut buf, style.color, &d.heading, 0, Tone::Heading, false);
+    buf.push('\n');
+    wrapped_into(
+        &mut buf,
+        style,
+        width,
+        &dis.summary(d.bytes),
+        "  ",
+        "    ",
+        Tone::Plain,
+    );
     for (text, tone) in &d.notes {
-        for l in style.wrap(text, "  ", "    ") {
-            writeln!(out, "{}", style.paint(&l, *tone))?;
-        }
+        wrapped_into(&mut buf, style, width, text, "  ", "    ", *tone);
     }
     for p in &dis.problems {
         let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
-        for l in style.wrap(&text, "  ", "    ") {
-            writeln!(out, "{}", style.paint(&l, Tone::Bad))?;
+        wrapped_into(&mut buf, style, width, &text, "  ", "    ", Tone::Bad);
+    }
+    let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, d.bytes)).collect();
+    let colors = byte_colors(&dis, &lines, d.bytes.len());
+    let mut emph = vec![false; d.bytes.len()];
+    for r in &d.emphasize {
+        for e in emph.iter_mut().take(r.end).skip(r.start) {
+            *e = true;
         }
     }
-    let colors = byte_colors(&dis, d.bytes);
-    let emph: HashSet<usize> = d.emphasize.iter().flat_map(|r| r.clone()).collect();
-    hex_rows(out, d.bytes, &colors, &emph, style)?;
-    fields(out, d, &dis, style)
+    hex_rows(&mut buf, d.bytes, &colors, &emph, style.color);
+    fields(&mut buf, d, &dis, &lines, style, width);
+    out.write_all(buf.as_bytes())
 }
 
 /// One line of a layer's field list: a field where it sits, how deep it is indented,
@@ -195,24 +319,32 @@ struct Line {
     whole_tail: bool,
 }
 
+/// Whether `f` is a member of one of `groups` (`ip.dsfield.dscp` of `ip.dsfield`).
+fn member_of<'a>(f: &Field, mut groups: impl Iterator<Item = &'a Field>) -> bool {
+    groups.any(|g| {
+        f.name.len() > g.name.len()
+            && f.name.starts_with(g.name)
+            && f.name.as_bytes()[g.name.len()] == b'.'
+    })
+}
+
 /// A layer's lines in wire order: fixed fields (group members under their group),
 /// the tail as a whole, then each option or entry with its fields.
 fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
-    let member_of = |f: &Field, groups: &[&Field]| {
-        groups
-            .iter()
-            .any(|g| f.name.starts_with(&format!("{}.", g.name)))
-    };
-    let fixed: Vec<&'static Field> = l.fields(bytes).collect();
-    let groups: Vec<&Field> = fixed.iter().copied().filter(|f| f.group).collect();
-    let mut v: Vec<Line> = fixed
-        .iter()
-        .map(|f| Line {
+    let mut v: Vec<Line> = Vec::with_capacity(32);
+    let mut groups: Vec<&Field> = Vec::new();
+    for f in l.fields(bytes) {
+        // A group comes before its members.
+        let depth = usize::from(member_of(f, groups.iter().copied()));
+        if f.group {
+            groups.push(f);
+        }
+        v.push(Line {
             placed: Placed::fixed(f, l.start),
-            depth: usize::from(member_of(f, &groups)),
+            depth,
             whole_tail: false,
-        })
-        .collect();
+        });
+    }
     if let Some((f, r)) = l.tail() {
         v.push(Line {
             placed: Placed {
@@ -225,16 +357,11 @@ fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
         });
     }
     for item in &l.items {
-        let groups: Vec<&Field> = item
-            .fields
-            .iter()
-            .map(|p| p.field)
-            .filter(|f| f.group)
-            .collect();
+        let groups = || item.fields.iter().map(|p| p.field).filter(|f| f.group);
         for p in &item.fields {
             v.push(Line {
                 placed: p.clone(),
-                depth: 1 + usize::from(member_of(p.field, &groups)),
+                depth: 1 + usize::from(member_of(p.field, groups())),
                 whole_tail: false,
             });
         }
@@ -244,29 +371,24 @@ fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
 
 /// Which field colour each byte gets: the first field that covers it, the n-th
 /// non-group line of the dump getting colour n.
-fn byte_colors(dis: &Dissection, bytes: &[u8]) -> Vec<Option<usize>> {
-    let len = bytes.len();
+fn byte_colors(dis: &Dissection, lines: &[Vec<Line>], len: usize) -> Vec<Option<usize>> {
     let mut colors = vec![None; len];
     let mut n = 0;
     let mut deferred = Vec::new();
-    for l in &dis.layers {
-        for line in lines(l, bytes)
-            .into_iter()
-            .filter(|x| !x.placed.field.group)
-        {
-            if line.whole_tail {
-                deferred.push((line.placed.span.clone(), n));
-            } else {
-                for b in line.placed.span.clone().filter(|b| *b < len) {
-                    colors[b].get_or_insert(n);
-                }
+    for line in lines.iter().flatten().filter(|x| !x.placed.field.group) {
+        let span = line.placed.span.start.min(len)..line.placed.span.end.min(len);
+        if line.whole_tail {
+            deferred.push((span, n));
+        } else {
+            for c in &mut colors[span] {
+                c.get_or_insert(n);
             }
-            n += 1;
         }
+        n += 1;
     }
-    for (r, c) in deferred {
-        for b in r.filter(|b| *b < len) {
-            colors[b].get_or_insert(c);
+    for (r, n) in deferred {
+        for c in &mut colors[r] {
+            c.get_or_insert(n);
         }
     }
     for b in dis.payload.clone() {
@@ -275,44 +397,78 @@ fn byte_colors(dis: &Dissection, bytes: &[u8]) -> Vec<Option<usize>> {
     colors
 }
 
-fn hex_rows(
-    out: &mut dyn Write,
-    bytes: &[u8],
-    colors: &[Option<usize>],
-    emph: &HashSet<usize>,
-    style: &Style,
-) -> io::Result<()> {
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn hex2(b: u8) -> [u8; 2] {
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// Every byte's two hex digits, and every byte's ASCII column character, as slices
+/// of one static text each, so a hex cell costs no formatting.
+fn hex_cell(b: u8) -> &'static str {
+    static CELLS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let cells = CELLS.get_or_init(|| (0..=255u8).flat_map(hex2).map(char::from).collect());
+    let i = usize::from(b) * 2;
+    &cells[i..i + 2]
+}
+
+fn ascii_cell(b: u8) -> &'static str {
+    const PRINTABLE: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    match b {
+        b' '..=b'~' => {
+            let i = usize::from(b - b' ');
+            &PRINTABLE[i..i + 1]
+        }
+        _ => ".",
+    }
+}
+
+fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[Option<usize>], emph: &[bool], color: bool) {
     let tone = |i: usize| colors[i].map_or(Tone::Dim, Tone::Field);
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let base = row * 16;
-        let mut line = format!("  {:04x}  ", base);
-        let mut ascii = String::new();
-        for (j, b) in chunk.iter().enumerate() {
-            let i = base + j;
-            if j == 8 {
-                line.push(' ');
+        buf.push_str("  ");
+        if base <= 0xffff {
+            for shift in [12, 8, 4, 0] {
+                buf.push(HEX[(base >> shift) & 15] as char);
             }
-            line.push_str(&style.paint_emph(&format!("{b:02x}"), tone(i), emph.contains(&i)));
-            line.push(' ');
-            let c = if b.is_ascii_graphic() || *b == b' ' {
-                *b as char
-            } else {
-                '.'
-            };
-            ascii.push_str(&style.paint_emph(&c.to_string(), tone(i), emph.contains(&i)));
+        } else {
+            let _ = write!(buf, "{base:04x}");
+        }
+        buf.push_str("  ");
+        for (j, b) in chunk.iter().enumerate() {
+            if j == 8 {
+                buf.push(' ');
+            }
+            paint_into(buf, color, hex_cell(*b), 0, tone(base + j), emph[base + j]);
+            buf.push(' ');
         }
         let missing = 16 - chunk.len();
-        line.push_str(&" ".repeat(missing * 3 + usize::from(chunk.len() <= 8)));
-        writeln!(out, "{line} {ascii}")?;
+        spaces(buf, missing * 3 + usize::from(chunk.len() <= 8) + 1);
+        for (j, b) in chunk.iter().enumerate() {
+            paint_into(
+                buf,
+                color,
+                ascii_cell(*b),
+                0,
+                tone(base + j),
+                emph[base + j],
+            );
+        }
+        buf.push('\n');
     }
-    Ok(())
 }
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
+    let mut s = String::new();
+    bit_pattern_into(&mut s, f, layer);
+    s
+}
+
+fn bit_pattern_into(s: &mut String, f: &Field, layer: &[u8]) {
     let first = f.first_byte();
     let end = f.end_byte();
-    let mut s = String::new();
     for (byte, value) in layer.iter().enumerate().take(end).skip(first) {
         if byte > first {
             s.push(' ');
@@ -329,15 +485,19 @@ pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
             }
         }
     }
-    s
 }
 
-fn hex_bytes(b: &[u8], max: usize) -> String {
-    let mut s: Vec<String> = b.iter().take(max).map(|x| format!("{x:02x}")).collect();
-    if b.len() > max {
-        s.push("…".into());
+/// Up to `max` bytes in hex, spaced, with … when there are more.
+fn hex_bytes_into(s: &mut String, b: &[u8], max: usize) {
+    for (i, x) in b.iter().take(max).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(hex_cell(*x));
     }
-    s.join(" ")
+    if b.len() > max {
+        s.push_str(if max > 0 { " …" } else { "…" });
+    }
 }
 
 /// Bytes as text when they mostly are, for payloads such as "GET /".
@@ -362,24 +522,58 @@ fn text_preview(b: &[u8]) -> Option<String> {
     Some(format!("\"{text}{}\"", if b.len() > 48 { "…" } else { "" }))
 }
 
-struct Row {
-    name: String,
-    value: String,
+/// One field's line, its texts kept in the dump's scratch string.
+struct Row<'a> {
+    depth: usize,
+    name: &'static str,
+    value: Range<usize>,
+    value_chars: usize,
     value_tone: Tone,
-    bits: String,
+    bits: Range<usize>,
+    bits_chars: usize,
     meaning: &'static str,
     tone: Tone,
-    marks: Vec<(String, Tone)>,
+    marks: Vec<(Cow<'a, str>, Tone)>,
 }
 
-fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io::Result<()> {
+impl Row<'_> {
+    fn name_chars(&self) -> usize {
+        // Field names are ASCII (a table test checks).
+        2 * self.depth + self.name.len()
+    }
+}
+
+/// Appends what `fill` writes to `scratch`, returning where it is and how many
+/// characters it has.
+fn keep(scratch: &mut String, fill: impl FnOnce(&mut String)) -> (Range<usize>, usize) {
+    let start = scratch.len();
+    fill(scratch);
+    let text = &scratch[start..];
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    (start..scratch.len(), chars)
+}
+
+fn fields(
+    buf: &mut String,
+    d: &Dump,
+    dis: &Dissection,
+    lines: &[Vec<Line>],
+    style: &Style,
+    width: Option<usize>,
+) {
     let mut n = 0;
-    let mut sections: Vec<(String, Vec<Row>)> = Vec::new();
-    let marks_for = |f: &Field, start: usize| -> Vec<(String, Tone)> {
+    let mut scratch = String::with_capacity(2048);
+    // (title, rows)
+    let mut sections: Vec<(Range<usize>, Vec<Row>)> = Vec::with_capacity(dis.layers.len() + 2);
+    let marks_for = |f: &Field, start: usize| -> Vec<(Cow<str>, Tone)> {
         d.marks
             .iter()
             .filter(|m| m.field == f && m.layer_start == start)
-            .map(|m| (m.text.clone(), m.tone))
+            .map(|m| (Cow::Borrowed(m.text.as_str()), m.tone))
             .collect()
     };
     for (i, l) in dis.layers.iter().enumerate() {
@@ -389,35 +583,19 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
         } else {
             Vec::new()
         };
-        let mut rows = Vec::new();
-        for line in lines(l, d.bytes) {
+        let mut rows = Vec::with_capacity(lines[i].len());
+        for line in &lines[i] {
             let p = &line.placed;
             let f = p.field;
             let at = &d.bytes[p.base..p.span.end];
             let fixed = p.base == l.start && !line.whole_tail;
-            let (mut value, bits) = if f.kind == Kind::Bytes {
-                let b = &d.bytes[p.span.clone()];
-                (format!("{} bytes", b.len()), hex_bytes(b, 12))
-            } else {
-                // A fixed field is named in its header's context (icmp.code by type).
-                let value = if fixed {
-                    l.proto.words(f, header)
-                } else {
-                    f.words(f.get(at))
-                };
-                let bits = if f.byte_aligned() {
-                    hex_bytes(&at[f.first_byte()..f.end_byte()], 16)
-                } else {
-                    bit_pattern(f, at)
-                };
-                (value, bits)
-            };
             let mut value_tone = Tone::Plain;
             let mut marks = if fixed || line.whole_tail {
                 marks_for(f, l.start)
             } else {
                 Vec::new()
             };
+            let mut verdict = "";
             if let Some(e) = expected
                 .iter()
                 .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
@@ -425,42 +603,63 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
                 let raw = f.get(at);
                 match e.verdict(raw) {
                     Verdict::Correct => {
-                        value.push_str(" ✓ correct");
+                        verdict = " ✓ correct";
                         value_tone = Tone::Good;
                     }
                     Verdict::Offloaded => {
-                        value.push_str(" ◐ offloaded");
+                        verdict = " ◐ offloaded";
                         value_tone = Tone::Note;
-                        marks.insert(
-                            0,
-                            (
-                                format!("◐ {OFFLOAD_NOTE}; the whole sum is {}", f.words(e.want)),
-                                Tone::Note,
-                            ),
-                        );
+                        let text =
+                            format!("◐ {OFFLOAD_NOTE}; the whole sum is {}", f.words(e.want));
+                        marks.insert(0, (Cow::Owned(text), Tone::Note));
                     }
                     Verdict::Wrong => {
-                        value.push_str(" ✗ wrong");
+                        verdict = " ✗ wrong";
                         value_tone = Tone::Bad;
-                        marks.insert(
-                            0,
-                            (
-                                format!(
-                                    "✗ the bytes add up to {}, not {}",
-                                    f.words(e.want),
-                                    f.words(raw)
-                                ),
-                                Tone::Bad,
-                            ),
+                        let text = format!(
+                            "✗ the bytes add up to {}, not {}",
+                            f.words(e.want),
+                            f.words(raw)
                         );
+                        marks.insert(0, (Cow::Owned(text), Tone::Bad));
                     }
                 }
             }
+            let (value, value_chars, bits, bits_chars) = if f.kind == Kind::Bytes {
+                let b = &d.bytes[p.span.clone()];
+                let (v, vc) = keep(&mut scratch, |s| {
+                    let _ = write!(s, "{} bytes{verdict}", b.len());
+                });
+                let (bits, bc) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+                (v, vc, bits, bc)
+            } else {
+                // A fixed field is named in its header's context (icmp.code by type).
+                let (v, vc) = keep(&mut scratch, |s| {
+                    if fixed {
+                        l.proto.write_words(s, f, header)
+                    } else {
+                        let raw = f.get(at);
+                        f.write_words(s, raw, f.value_name(raw))
+                    }
+                    s.push_str(verdict);
+                });
+                let (bits, bc) = keep(&mut scratch, |s| {
+                    if f.byte_aligned() {
+                        hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
+                    } else {
+                        bit_pattern_into(s, f, at)
+                    }
+                });
+                (v, vc, bits, bc)
+            };
             rows.push(Row {
-                name: format!("{}{}", "  ".repeat(line.depth), f.name),
+                depth: line.depth,
+                name: f.name,
                 value,
+                value_chars,
                 value_tone,
                 bits,
+                bits_chars,
                 meaning: f.meaning,
                 tone: if f.group { Tone::Plain } else { Tone::Field(n) },
                 marks,
@@ -474,12 +673,15 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
             (true, false) => " (quoted)",
             _ => "",
         };
-        let title = format!(
-            "{}{how} · bytes {}–{}",
-            l.proto.title,
-            l.start,
-            l.hdr_end.saturating_sub(1)
-        );
+        let (title, _) = keep(&mut scratch, |s| {
+            let _ = write!(
+                s,
+                "{}{how} · bytes {}–{}",
+                l.proto.title,
+                l.start,
+                l.hdr_end.saturating_sub(1)
+            );
+        });
         sections.push((title, rows));
     }
     if !dis.payload.is_empty() {
@@ -491,97 +693,130 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
         } else {
             ""
         };
-        sections.push((
-            format!(
+        let (title, _) = keep(&mut scratch, |s| {
+            let _ = write!(
+                s,
                 "data{quoted} · bytes {}–{}",
                 dis.payload.start,
                 dis.payload.end - 1
-            ),
-            vec![Row {
-                name: DATA.name.to_string(),
-                value: text_preview(b).unwrap_or_else(|| format!("{} bytes", b.len())),
-                value_tone: Tone::Plain,
-                bits: hex_bytes(b, 12),
-                meaning: DATA.meaning,
-                tone: Tone::Field(n),
-                marks: marks_for(&DATA, start),
-            }],
-        ));
+            );
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| match text_preview(b) {
+            Some(t) => s.push_str(&t),
+            None => {
+                let _ = write!(s, "{} bytes", b.len());
+            }
+        });
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+        let row = Row {
+            depth: 0,
+            name: DATA.name,
+            value,
+            value_chars,
+            value_tone: Tone::Plain,
+            bits,
+            bits_chars,
+            meaning: DATA.meaning,
+            tone: Tone::Field(n),
+            marks: marks_for(&DATA, start),
+        };
+        sections.push((title, vec![row]));
     }
     if !dis.trailer.is_empty() {
         let b = &d.bytes[dis.trailer.clone()];
-        sections.push((
-            format!(
+        let (title, _) = keep(&mut scratch, |s| {
+            let _ = write!(
+                s,
                 "trailer · bytes {}–{}",
                 dis.trailer.start,
                 dis.trailer.end - 1
-            ),
-            vec![Row {
-                name: "trailer".into(),
-                value: format!("{} bytes", b.len()),
-                value_tone: Tone::Dim,
-                bits: hex_bytes(b, 12),
-                meaning: "bytes past the length the header claims (padding or junk)",
-                tone: Tone::Dim,
-                marks: Vec::new(),
-            }],
-        ));
+            );
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| {
+            let _ = write!(s, "{} bytes", b.len());
+        });
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+        let row = Row {
+            depth: 0,
+            name: "trailer",
+            value,
+            value_chars,
+            value_tone: Tone::Dim,
+            bits,
+            bits_chars,
+            meaning: "bytes past the length the header claims (padding or junk)",
+            tone: Tone::Dim,
+            marks: Vec::new(),
+        };
+        sections.push((title, vec![row]));
     }
-    let name_w = sections
-        .iter()
-        .flat_map(|(_, r)| r)
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let value_w = sections
-        .iter()
-        .flat_map(|(_, r)| r)
-        .map(|r| r.value.chars().count())
+    let rows = || sections.iter().flat_map(|(_, r)| r);
+    let name_w = rows().map(Row::name_chars).max().unwrap_or(0);
+    let value_w = rows()
+        .map(|r| r.value_chars)
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    let bits_w = sections
-        .iter()
-        .flat_map(|(_, r)| r)
-        .map(|r| r.bits.chars().count())
+    let bits_w = rows()
+        .map(|r| r.bits_chars)
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    let width = style.width();
     let mark_indent = " ".repeat(6 + name_w);
     let mark_rest = " ".repeat(8 + name_w);
-    for (title, rows) in sections {
-        writeln!(out, "  {}", style.paint(&title, Tone::Heading))?;
+    let color = style.color;
+    for (title, rows) in &sections {
+        buf.push_str("  ");
+        paint_into(buf, color, &scratch[title.clone()], 0, Tone::Heading, false);
+        buf.push('\n');
         for r in rows {
-            let name = format!("{:<name_w$}", r.name);
-            let value = format!("{:<value_w$}", r.value);
-            let bits = format!("{:<bits_w$}", r.bits);
-            let used = 10
-                + [&name, &value, &bits]
-                    .iter()
-                    .map(|s| s.chars().count())
-                    .sum::<usize>();
+            let name_chars = r.name_chars();
+            let pads = [
+                name_w.saturating_sub(name_chars),
+                value_w.saturating_sub(r.value_chars),
+                bits_w.saturating_sub(r.bits_chars),
+            ];
+            buf.push_str("    ");
+            let c = (color && r.tone != Tone::Plain).then(|| codes(r.tone));
+            if let Some(c) = c {
+                buf.push_str(&c.on);
+            }
+            spaces(buf, 2 * r.depth);
+            buf.push_str(r.name);
+            spaces(buf, pads[0]);
+            if let Some(c) = c {
+                buf.push_str(&c.off);
+            }
+            buf.push_str("  ");
+            paint_into(
+                buf,
+                color,
+                &scratch[r.value.clone()],
+                pads[1],
+                r.value_tone,
+                false,
+            );
+            buf.push_str("  ");
+            paint_into(buf, color, &scratch[r.bits.clone()], pads[2], r.tone, false);
+            buf.push_str("  ");
+            let used =
+                10 + name_chars.max(name_w) + r.value_chars.max(value_w) + r.bits_chars.max(bits_w);
             let meaning = match width {
-                Some(w) if w < used + 10 => String::new(),
-                Some(w) => cut(r.meaning, w - used),
-                None => r.meaning.to_string(),
+                Some(w) if w < used + 10 => Cow::Borrowed(""),
+                Some(w) => Cow::Owned(cut(r.meaning, w - used)),
+                None => Cow::Borrowed(r.meaning),
             };
-            writeln!(
-                out,
-                "    {}  {}  {}  {}",
-                style.paint(&name, r.tone),
-                style.paint(&value, r.value_tone),
-                style.paint(&bits, r.tone),
-                style.paint(&meaning, Tone::Dim)
-            )?;
-            for (text, tone) in r.marks {
-                for l in style.wrap(&format!("↳ {text}"), &mark_indent, &mark_rest) {
-                    writeln!(out, "{}", style.paint(&l, tone))?;
+            paint_into(buf, color, &meaning, 0, Tone::Dim, false);
+            buf.push('\n');
+            for (text, tone) in &r.marks {
+                let text = format!("↳ {text}");
+                for l in wrap_to(width, &text, &mark_indent, &mark_rest) {
+                    paint_into(buf, color, &l, 0, *tone, false);
+                    buf.push('\n');
                 }
             }
         }
     }
-    Ok(())
 }
 
 /// A plain hex dump, as hexyl draws it.
@@ -754,7 +989,8 @@ mod tests {
         assert!(s.contains("the whole sum is 0xef05"), "{s}");
         // The MSS value's bytes get a colour of their own, not the options' colour.
         let dis = dissect(&syn, &ipv4::IPV4);
-        let colors = byte_colors(&dis, &syn);
+        let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, &syn)).collect();
+        let colors = byte_colors(&dis, &lines, syn.len());
         assert_ne!(colors[40], colors[42], "kind and value differ");
         assert_ne!(colors[42], colors[44], "mss and the next option differ");
     }

@@ -179,30 +179,59 @@ impl Field {
 
     /// The value in words with the name given (a name that depends on other fields).
     pub fn words_named(&self, raw: u128, name: Option<&str>) -> String {
-        let mut s = match self.kind {
-            Kind::Dec => self.shown(raw).to_string(),
+        let mut s = String::new();
+        self.write_words(&mut s, raw, name);
+        s
+    }
+
+    /// The value in words, appended to `s` (the dump draws thousands a second).
+    pub fn write_words(&self, s: &mut String, raw: u128, name: Option<&str>) {
+        // Digits by hand: core's formatting machinery costs more than the digits.
+        match self.kind {
+            Kind::Dec => push_dec(s, self.shown(raw)),
             // Whole bytes of digits, as Wireshark prints them: tcp.flags 0x0002, not 0x002.
-            Kind::Hex => format!(
-                "0x{:0width$x}",
-                raw,
-                width = (self.bits as usize).div_ceil(8) * 2
-            ),
-            Kind::Flag => if raw != 0 { "1 (set)" } else { "0 (not set)" }.to_string(),
-            Kind::Ipv4 => std::net::Ipv4Addr::from(raw as u32).to_string(),
-            Kind::Ipv6 => std::net::Ipv6Addr::from(raw).to_string(),
-            Kind::Mac => mac_words(raw),
-            Kind::Bytes => String::new(),
-        };
+            Kind::Hex => {
+                s.push_str("0x");
+                push_hex(s, raw, (self.bits as usize).div_ceil(8) * 2);
+            }
+            Kind::Flag => s.push_str(if raw != 0 { "1 (set)" } else { "0 (not set)" }),
+            Kind::Ipv4 => {
+                for (i, x) in (raw as u32).to_be_bytes().iter().enumerate() {
+                    if i > 0 {
+                        s.push('.');
+                    }
+                    push_dec(s, u128::from(*x));
+                }
+            }
+            Kind::Ipv6 => {
+                let _ = write!(s, "{}", std::net::Ipv6Addr::from(raw));
+            }
+            Kind::Mac => {
+                for (i, x) in (raw as u64).to_be_bytes()[2..].iter().enumerate() {
+                    if i > 0 {
+                        s.push(':');
+                    }
+                    push_hex(s, u128::from(*x), 2);
+                }
+            }
+            Kind::Bytes => {}
+        }
         if !self.unit.is_empty() {
-            let _ = write!(s, " {}", self.unit);
+            s.push(' ');
+            s.push_str(self.unit);
         }
         if self.scale != 1 && raw != 0 {
-            let _ = write!(s, " ({raw} × {})", self.scale);
+            s.push_str(" (");
+            push_dec(s, raw);
+            s.push_str(" × ");
+            push_dec(s, u128::from(self.scale));
+            s.push(')');
         }
         if let Some(n) = name {
-            let _ = write!(s, " ({n})");
+            s.push_str(" (");
+            s.push_str(n);
+            s.push(')');
         }
-        s
     }
 
     /// The range of raw values, in words, for errors and `explain`: `0..=255`.
@@ -222,14 +251,45 @@ impl Field {
     }
 }
 
+/// A number in decimal, appended to `s`.
+pub fn push_dec(s: &mut String, v: u128) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut v = v;
+    loop {
+        at -= 1;
+        // Divide in 64 bits when the value fits: u128 division is slow.
+        let d = match u64::try_from(v) {
+            Ok(small) => {
+                v = u128::from(small / 10);
+                (small % 10) as u8
+            }
+            Err(_) => {
+                let d = (v % 10) as u8;
+                v /= 10;
+                d
+            }
+        };
+        digits[at] = b'0' + d;
+        if v == 0 {
+            break;
+        }
+    }
+    s.extend(digits[at..].iter().map(|d| char::from(*d)));
+}
+
+/// A number in lower-case hex with at least `width` digits, appended to `s`.
+pub fn push_hex(s: &mut String, v: u128, width: usize) {
+    let needed = (128 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    for i in (0..needed.max(width)).rev() {
+        let nibble = if i < 32 { (v >> (4 * i)) & 15 } else { 0 };
+        s.push(char::from(b"0123456789abcdef"[nibble as usize]));
+    }
+}
+
 /// A MAC address in words: six bytes in hex, colon separated.
 pub fn mac_words(raw: u128) -> String {
-    let b = (raw as u64).to_be_bytes();
-    b[2..]
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    Field::new("", 0, 48, Kind::Mac).words_named(raw, None)
 }
 
 /// Reads a packet's place in a request/reply exchange from its layer bytes.
@@ -712,6 +772,11 @@ impl Protocol {
     pub fn words(&self, f: &Field, header: &[u8]) -> String {
         f.words_named(f.get(header), self.value_name(f, header))
     }
+
+    /// A field's value in words, in the context of its header, appended to `s`.
+    pub fn write_words(&self, s: &mut String, f: &Field, header: &[u8]) {
+        f.write_words(s, f.get(header), self.value_name(f, header))
+    }
 }
 
 /// Every name a user may type for a field's values: its own, and those that hold
@@ -937,6 +1002,40 @@ pub fn set_bits(buf: &mut [u8], bit_off: usize, bits: u32, value: u128) {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The hand-written digits agree with core's formatting.
+        #[test]
+        fn digits_by_hand_match_format(v: u128, small: u64, width in 0usize..40) {
+            for v in [v, u128::from(small)] {
+                let mut s = String::new();
+                push_dec(&mut s, v);
+                proptest::prop_assert_eq!(&s, &v.to_string());
+                s.clear();
+                push_hex(&mut s, v, width);
+                proptest::prop_assert_eq!(&s, &format!("{v:0width$x}"));
+            }
+        }
+    }
+
+    #[test]
+    fn digits_at_the_edges() {
+        for v in [
+            0,
+            9,
+            10,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            u128::MAX,
+        ] {
+            let mut s = String::new();
+            push_dec(&mut s, v);
+            assert_eq!(s, v.to_string());
+            s.clear();
+            push_hex(&mut s, v, 4);
+            assert_eq!(s, format!("{v:04x}"));
+        }
+    }
+
     #[test]
     fn bits_round_trip_at_every_offset() {
         for off in 0..24 {
@@ -1091,6 +1190,8 @@ mod tests {
             for f in p.all_fields().chain(p.item_fields()) {
                 let seen = by_name.entry(f.name).or_insert(f as *const Field);
                 assert_eq!(*seen, f as *const Field, "two fields named {}", f.name);
+                // The dump measures names in bytes to line them up.
+                assert!(f.name.is_ascii(), "{} is not ASCII", f.name);
             }
             let family = p.name.split('.').next().unwrap();
             for f in p.item_fields() {
