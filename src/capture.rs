@@ -10,6 +10,7 @@ use crate::command::Mode;
 use crate::wire::Protocol;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,6 +26,22 @@ pub enum Origin {
     },
     /// Read from one of the session's sockets.
     Captured { socket: String },
+    /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped).
+    File { path: PathBuf, index: u64 },
+}
+
+impl Origin {
+    /// Where a packet that arrived came from, for its heading: `captured on raw socket
+    /// for icmp`, `read from lo.pcap (packet 3)`.
+    pub fn source(&self) -> String {
+        match self {
+            Origin::Sent { .. } => "sent".to_string(),
+            Origin::Captured { socket } => format!("captured on {socket}"),
+            Origin::File { path, index } => {
+                format!("read from {} (packet {index})", path.display())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

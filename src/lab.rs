@@ -195,6 +195,9 @@ impl Relater {
                     self.requests.retain(|r| r.sent != Some(s.packet.no));
                 }
             }
+            // A loaded packet is no copy of this session's sends; it may still be a
+            // request or a reply to one loaded with it.
+            Origin::File { .. } => {}
         }
         let Some(inner) = d.layers.get(1).filter(|l| l.complete()) else {
             return rel;

@@ -7,12 +7,14 @@
 //! - `net`      opens and uses the sockets (socket2), `sys` holds every raw syscall;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //! - `render`   draws the annotated dump into any `impl Write`;
-//! - `repl` and `script` are the two front ends over one executor.
+//! - `repl` and `script` are the two front ends over one executor;
+//! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`).
 
 pub mod capture;
 pub mod command;
 pub mod lab;
 pub mod net;
+pub mod pcap;
 pub mod render;
 pub mod repl;
 pub mod script;

@@ -4,7 +4,7 @@
 //! and escape codes are written only where the colour changes.
 
 use crate::command::ParseError;
-use crate::wire::dissect::{Dissection, dissect};
+use crate::wire::dissect::{Dissection, dissect_from};
 use crate::wire::{DATA, Field, Protocol};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::collections::HashSet;
@@ -133,12 +133,28 @@ pub struct Mark {
     pub tone: Tone,
 }
 
+/// A link-layer header in front of the first layer that no protocol table reads yet
+/// (Ethernet or Linux cooked, in a capture file): drawn dim, as one section of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkHeader {
+    /// Bytes it takes at the start of the frame.
+    pub len: usize,
+    /// What it is: `Ethernet`, `Linux cooked v1`.
+    pub title: String,
+    /// What it says: addresses, the protocol it announces.
+    pub words: String,
+}
+
 /// What to draw.
 pub struct Dump<'a> {
     /// The first line: number, direction, socket, length.
     pub heading: String,
     pub bytes: &'a [u8],
-    pub first: &'static Protocol,
+    /// The first layer, after the link header if there is one; None when rawlab has no
+    /// table for it (the bytes are then shown as data).
+    pub first: Option<&'static Protocol>,
+    /// A link-layer header before the first layer, read by no table.
+    pub link: Option<LinkHeader>,
     /// Lines under the heading: what this packet is to others.
     pub notes: Vec<(String, Tone)>,
     pub marks: Vec<Mark>,
@@ -149,11 +165,32 @@ pub struct Dump<'a> {
 }
 
 impl<'a> Dump<'a> {
-    pub fn new(heading: String, bytes: &'a [u8], first: &'static Protocol) -> Self {
+    /// A frame from a capture file: a link header no table reads may come first, and
+    /// rawlab may have no table for the layer after it.
+    pub fn frame(
+        heading: String,
+        bytes: &'a [u8],
+        first: Option<&'static Protocol>,
+        link: Option<LinkHeader>,
+    ) -> Self {
         Dump {
             heading,
             bytes,
             first,
+            link,
+            notes: Vec::new(),
+            marks: Vec::new(),
+            emphasize: Vec::new(),
+            unverified: Vec::new(),
+        }
+    }
+
+    pub fn new(heading: String, bytes: &'a [u8], first: &'static Protocol) -> Self {
+        Dump {
+            heading,
+            bytes,
+            first: Some(first),
+            link: None,
             notes: Vec::new(),
             marks: Vec::new(),
             emphasize: Vec::new(),
@@ -164,9 +201,17 @@ impl<'a> Dump<'a> {
 
 /// The annotated dump: heading, notes, hex rows in field colours, then one line per field.
 pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
-    let dis = dissect(d.bytes, d.first);
+    let dis = dissection(d);
     writeln!(out, "{}", style.paint(&d.heading, Tone::Heading))?;
-    for l in style.wrap(&dis.summary(d.bytes), "  ", "    ") {
+    let mut summary = dis.summary(d.bytes);
+    if let Some(link) = &d.link {
+        summary = if summary.is_empty() {
+            format!("{} {}", link.title, link.words)
+        } else {
+            format!("{} {} · {summary}", link.title, link.words)
+        };
+    }
+    for l in style.wrap(&summary, "  ", "    ") {
         writeln!(out, "{l}")?;
     }
     for (text, tone) in &d.notes {
@@ -184,6 +229,21 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     let emph: HashSet<usize> = d.emphasize.iter().flat_map(|r| r.clone()).collect();
     hex_rows(out, d.bytes, &colors, &emph, style)?;
     fields(out, d, &dis, style)
+}
+
+/// The dump's bytes taken apart: after the link header, from its first layer; all data
+/// when rawlab has no table for the first layer.
+pub fn dissection(d: &Dump) -> Dissection {
+    let start = d.link.as_ref().map_or(0, |l| l.len.min(d.bytes.len()));
+    match d.first {
+        Some(first) => dissect_from(d.bytes, start, first),
+        None => Dissection {
+            layers: Vec::new(),
+            payload: start..d.bytes.len(),
+            trailer: d.bytes.len()..d.bytes.len(),
+            problems: Vec::new(),
+        },
+    }
 }
 
 /// Which field colour each byte gets: the first field that covers it.
@@ -312,6 +372,21 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
     let verify = dis.problems.is_empty();
     let mut n = 0;
     let mut sections: Vec<(String, Vec<Row>)> = Vec::new();
+    if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
+        let end = link.len.min(d.bytes.len());
+        sections.push((
+            format!("link · {} · bytes 0–{}", link.title, end.saturating_sub(1)),
+            vec![Row {
+                name: "link".into(),
+                value: format!("{end} bytes"),
+                value_tone: Tone::Dim,
+                bits: hex_bytes(&d.bytes[..end], 12),
+                meaning: "link-layer header: no table reads it yet, so it is not taken apart",
+                tone: Tone::Dim,
+                marks: vec![(link.words.clone(), Tone::Dim)],
+            }],
+        ));
+    }
     let marks_for = |f: &Field, start: usize| -> Vec<(String, Tone)> {
         d.marks
             .iter()

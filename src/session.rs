@@ -105,10 +105,11 @@ impl Shower {
                     )
                 )
             }
-            Origin::Captured { socket } => {
+            Origin::Captured { .. } | Origin::File { .. } => {
                 let heading = format!(
-                    "#{} ← captured on {socket} · {} bytes · {}",
+                    "#{} ← {} · {} bytes · {}",
                     p.no,
+                    p.origin.source(),
                     p.bytes.len(),
                     self.since_start(p.time)
                 );
