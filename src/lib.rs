@@ -8,13 +8,17 @@
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //! - `render`   draws the annotated dump into any `impl Write`;
 //! - `repl` and `script` are the two front ends over one executor;
-//! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`).
+//! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`);
+//! - `read`     is `rawlab read FILE`: a capture file's packets as dumps or JSON (`json`).
 
 pub mod capture;
+pub mod clock;
 pub mod command;
+pub mod json;
 pub mod lab;
 pub mod net;
 pub mod pcap;
+pub mod read;
 pub mod render;
 pub mod repl;
 pub mod script;
