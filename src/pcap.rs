@@ -168,12 +168,24 @@ impl FileError {
 pub struct Reader<'r> {
     inner: Box<dyn PcapReaderIterator + Send + 'r>,
     format: Format,
-    /// The current section's interfaces (pcap: the one the header describes).
-    interfaces: Vec<Interface>,
-    /// Interfaces described so far, in every section: for saying when a new one appears.
-    described: usize,
+    section: Section,
     next_no: u64,
     done: bool,
+}
+
+/// What the blocks read so far say about the ones to come.
+struct Section {
+    /// The current section's interfaces (pcap: the one the header describes).
+    interfaces: Vec<Interface>,
+    /// How many of them have been handed out by `new_interfaces`.
+    described: usize,
+    /// The current pcapng section's byte order (a pcap file's is in `Format`).
+    big_endian: bool,
+}
+
+/// The byte order a pcapng section header block declares, from its byte-order magic.
+fn shb_big_endian(block: &[u8]) -> bool {
+    block.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d][..])
 }
 
 /// Reads until `buf` is full or the input ends.
@@ -191,6 +203,9 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 const PCAPNG_MAGIC: u32 = 0x0a0d_0d0a;
+/// pcapng block types: enhanced packet block, simple packet block.
+const EPB: u32 = 6;
+const SPB: u32 = 3;
 
 /// What a file that is not a capture probably is, from its first bytes.
 fn what_it_is(head: &[u8]) -> Option<&'static str> {
@@ -283,8 +298,11 @@ impl<'r> Reader<'r> {
         let mut reader = Reader {
             inner,
             format,
-            interfaces: Vec::new(),
-            described: 0,
+            section: Section {
+                interfaces: Vec::new(),
+                described: 0,
+                big_endian: false,
+            },
             next_no: 1,
             done: false,
         };
@@ -293,7 +311,7 @@ impl<'r> Reader<'r> {
             match reader.inner.next() {
                 Ok((len, PcapBlockOwned::LegacyHeader(h))) => {
                     let iface = legacy_interface(&h, nanos);
-                    reader.interfaces.push(iface);
+                    reader.section.interfaces.push(iface);
                     reader.inner.consume(len);
                 }
                 _ => return Err(FileError::at(0, "the pcap file header could not be read")),
@@ -321,19 +339,15 @@ impl<'r> Reader<'r> {
 
     /// The interfaces of the current section (a pcap file's one, from its header).
     pub fn interfaces(&self) -> &[Interface] {
-        &self.interfaces
-    }
-
-    /// How many bytes of the file have been read as whole records so far.
-    pub fn position(&self) -> u64 {
-        self.inner.consumed() as u64
+        &self.section.interfaces
     }
 
     /// Interfaces described since the last call (a pcapng file may describe one at any point).
     pub fn new_interfaces(&mut self) -> impl Iterator<Item = (usize, &Interface)> {
-        let from = self.described.min(self.interfaces.len());
-        self.described = self.interfaces.len();
-        self.interfaces.iter().enumerate().skip(from)
+        let s = &mut self.section;
+        let from = s.described.min(s.interfaces.len());
+        s.described = s.interfaces.len();
+        s.interfaces.iter().enumerate().skip(from)
     }
 
     /// The next packet, an error that ends the file, or None at its end.
@@ -356,10 +370,7 @@ impl<'r> Reader<'r> {
             let at = self.inner.consumed() as u64;
             let no = self.next_no;
             let outcome = match self.inner.next() {
-                Ok((len, block)) => Next::Block(
-                    len,
-                    take_block(&mut self.interfaces, &mut self.described, block, at, no),
-                ),
+                Ok((len, block)) => Next::Block(len, take_block(&mut self.section, block, at, no)),
                 Err(PcapError::Eof) => return None,
                 Err(PcapError::Incomplete(_)) => Next::More,
                 Err(PcapError::BufferTooSmall) => Next::Grow,
@@ -367,7 +378,12 @@ impl<'r> Reader<'r> {
                 Err(PcapError::ReadError) => {
                     return Some(Err(FileError::at(at, "the file could not be read further")));
                 }
-                Err(e) => Next::Malformed(format!("{e:?}")),
+                // The parser's own words name its combinator, not the file's fault; the
+                // block's header says more (see `malformed`).
+                Err(PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind)) => {
+                    Next::Malformed(format!("{kind:?}"))
+                }
+                Err(PcapError::HeaderNotRecognized) => Next::Malformed("not a block".into()),
             };
             match outcome {
                 Next::Block(len, taken) => {
@@ -427,7 +443,7 @@ impl<'r> Reader<'r> {
                 Some((caplen, 16 + caplen as usize))
             }
             Format::PcapNg => {
-                let big = self.ng_big_endian();
+                let big = self.pending_big_endian();
                 let word = |i: usize| -> Option<u32> {
                     let b: [u8; 4] = d.get(i..i + 4)?.try_into().ok()?;
                     Some(if big {
@@ -438,7 +454,7 @@ impl<'r> Reader<'r> {
                 };
                 let ty = word(0)?;
                 let len = word(4)? as usize;
-                let caplen = if ty == 6 { word(20)? } else { 0 };
+                let caplen = if ty == EPB { word(20)? } else { 0 };
                 Some((caplen, len))
             }
         }
@@ -448,20 +464,25 @@ impl<'r> Reader<'r> {
         self.pending().map(|(_, len)| len)
     }
 
-    /// The current pcapng section's byte order, from the data waiting (a section header
-    /// block says it itself) or the last section header block read.
-    fn ng_big_endian(&self) -> bool {
-        // pcap-parser keeps it private; every block after the section header has a
-        // length field whose byte order is the section's, and lengths are small.
+    /// The byte order of the pcapng block waiting: a section header block declares its
+    /// own (its type reads the same both ways); any other is in its section's.
+    fn pending_big_endian(&self) -> bool {
         let d = self.inner.data();
-        match d.get(4..8) {
-            Some(b) => {
-                let le = u32::from_le_bytes(b.try_into().expect("4 bytes"));
-                let be = u32::from_be_bytes(b.try_into().expect("4 bytes"));
-                be < le
-            }
-            None => false,
+        if d.get(0..4) == Some(&PCAPNG_MAGIC.to_le_bytes()[..]) {
+            shb_big_endian(d)
+        } else {
+            self.section.big_endian
         }
+    }
+
+    /// The type of the pcapng block waiting, in its byte order.
+    fn pending_type(&self) -> Option<u32> {
+        let b: [u8; 4] = self.inner.data().get(0..4)?.try_into().ok()?;
+        Some(if self.pending_big_endian() {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     }
 
     /// Before waiting for more of a record: does its header already say it is damaged?
@@ -469,17 +490,12 @@ impl<'r> Reader<'r> {
         let (caplen, len) = self.pending()?;
         match self.format {
             Format::Pcap { .. } => {
-                let iface = self.interfaces.first()?;
+                let iface = self.section.interfaces.first()?;
                 check_caplen(caplen, iface, at, no).err()
             }
             Format::PcapNg => {
-                let ty = {
-                    let d = self.inner.data();
-                    d.get(0..4)
-                        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
-                };
-                if ty == Some(6)
-                    && let Some(iface) = self.interfaces.get(self.pending_if_id()? as usize)
+                if self.pending_type() == Some(EPB)
+                    && let Some(iface) = self.section.interfaces.get(self.pending_if_id()? as usize)
                     && let Err(e) = check_caplen(caplen, iface, at, no)
                 {
                     return Some(e);
@@ -495,7 +511,7 @@ impl<'r> Reader<'r> {
     fn pending_if_id(&self) -> Option<u32> {
         let d = self.inner.data();
         let b: [u8; 4] = d.get(8..12)?.try_into().ok()?;
-        Some(if self.ng_big_endian() {
+        Some(if self.pending_big_endian() {
             u32::from_be_bytes(b)
         } else {
             u32::from_le_bytes(b)
@@ -506,16 +522,8 @@ impl<'r> Reader<'r> {
     fn pending_is_packet(&self) -> bool {
         match self.format {
             Format::Pcap { .. } => true,
-            Format::PcapNg => {
-                let d = self.inner.data();
-                let ty = d
-                    .get(0..4)
-                    .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
-                let ty_be = d
-                    .get(0..4)
-                    .map(|b| u32::from_be_bytes(b.try_into().expect("4 bytes")));
-                matches!(ty, Some(2 | 3 | 6)) || matches!(ty_be, Some(2 | 3 | 6))
-            }
+            // Enhanced, simple, and the obsolete packet block.
+            Format::PcapNg => matches!(self.pending_type(), Some(EPB | SPB | 2)),
         }
     }
 
@@ -568,22 +576,15 @@ impl<'r> Reader<'r> {
     fn malformed(&self, at: u64, no: u64, detail: &str) -> FileError {
         let what = match self.format {
             Format::Pcap { .. } => format!("malformed record ({detail})"),
-            Format::PcapNg => {
-                let d = self.inner.data();
-                let word = |i: usize| {
-                    d.get(i..i + 4)
-                        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
-                };
-                match (word(0), self.pending_len()) {
-                    (Some(ty), Some(len)) if len % 4 != 0 || len < 12 => format!(
-                        "malformed block: type 0x{ty:08x} says it is {len} bytes long, which is not a multiple of 4 of at least 12"
-                    ),
-                    (Some(ty), Some(len)) => format!(
-                        "malformed block of type 0x{ty:08x}, {len} bytes long: its trailing length or its fields disagree with its header"
-                    ),
-                    _ => format!("malformed block ({detail})"),
-                }
-            }
+            Format::PcapNg => match (self.pending_type(), self.pending_len()) {
+                (Some(ty), Some(len)) if len % 4 != 0 || len < 12 => format!(
+                    "malformed block: type 0x{ty:08x} says it is {len} bytes long, which is not a multiple of 4 of at least 12"
+                ),
+                (Some(ty), Some(len)) => format!(
+                    "malformed block of type 0x{ty:08x}, {len} bytes long: its trailing length or its fields disagree with its header"
+                ),
+                _ => format!("malformed block ({detail})"),
+            },
         };
         self.error_here(at, no, what)
             .hint("the bytes from here on do not follow the format; the packets before are intact")
@@ -592,12 +593,12 @@ impl<'r> Reader<'r> {
 
 /// Turns a parsed block into a record (packets) or into reader state (headers).
 fn take_block(
-    interfaces: &mut Vec<Interface>,
-    described: &mut usize,
+    section: &mut Section,
     block: PcapBlockOwned,
     at: u64,
     no: u64,
 ) -> Result<Option<Record>, FileError> {
+    let interfaces = &mut section.interfaces;
     match block {
         PcapBlockOwned::Legacy(b) => {
             let iface = &interfaces[0];
@@ -617,10 +618,11 @@ fn take_block(
             }))
         }
         PcapBlockOwned::LegacyHeader(_) => Ok(None),
-        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-            // A new section starts its own list of interfaces.
+        PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+            // A new section starts its own list of interfaces, in its own byte order.
             interfaces.clear();
-            *described = 0;
+            section.described = 0;
+            section.big_endian = shb.big_endian();
             Ok(None)
         }
         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {

@@ -391,6 +391,17 @@ fn a_truncated_last_record_keeps_the_packets_before() {
     let e = err.unwrap();
     assert_eq!((e.packet, e.offset), (Some(2), 28 + 20 + 64));
     assert!(e.what.contains("64 bytes long, the file has 61"), "{e}");
+    // The same in a big-endian section: lengths are read in the section's byte order.
+    let ng = Ng::default()
+        .shb(true)
+        .idb(101, 0, &[])
+        .epb(0, 1, &IP, 30)
+        .epb(0, 2, &IP, 30);
+    let (recs, err) = read_all(&ng.bytes[..ng.bytes.len() - 3]);
+    assert_eq!(recs.len(), 1);
+    let e = err.unwrap();
+    assert_eq!((e.packet, e.offset), (Some(2), 28 + 20 + 64));
+    assert!(e.what.contains("64 bytes long, the file has 61"), "{e}");
 }
 
 #[test]
@@ -454,16 +465,32 @@ fn a_captured_length_beyond_the_snapshot_length_is_damage() {
         err.unwrap().to_string(),
         "packet 1 at byte 24: captured length 4294967280 exceeds 262144, the most any capture keeps of a packet"
     );
-    // pcapng: against the interface's snapshot length.
-    let ng = Ng::default()
-        .shb(false)
-        .idb(101, 24, &[])
-        .epb(0, 1, &IP, 30);
-    let (_, err) = read_all(&ng.bytes);
-    assert_eq!(
-        err.unwrap().to_string(),
-        "packet 1 at byte 48: captured length 30 exceeds the snapshot length 24"
-    );
+    // pcapng: against the interface's snapshot length, in either byte order, whether
+    // the bytes are there or not.
+    for big in [false, true] {
+        let ng = Ng::default().shb(big).idb(101, 24, &[]).epb(0, 1, &IP, 30);
+        let (_, err) = read_all(&ng.bytes);
+        assert_eq!(
+            err.unwrap().to_string(),
+            "packet 1 at byte 48: captured length 30 exceeds the snapshot length 24"
+        );
+        let mut lying = Ng::default()
+            .shb(big)
+            .idb(101, 65535, &[])
+            .epb(0, 1, &IP, 30)
+            .bytes;
+        let caplen = if big {
+            70_000u32.to_be_bytes()
+        } else {
+            70_000u32.to_le_bytes()
+        };
+        lying[48 + 20..48 + 24].copy_from_slice(&caplen);
+        let (_, err) = read_all(&lying);
+        assert_eq!(
+            err.unwrap().to_string(),
+            "packet 1 at byte 48: captured length 70000 exceeds the snapshot length 65535"
+        );
+    }
 }
 
 #[test]
