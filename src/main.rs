@@ -57,7 +57,7 @@ enum Command {
     /// Show every packet of a pcap or pcapng file (tcpdump, tshark, Wireshark), annotated
     /// as rawlab shows its own; no privilege needed, no socket opened.
     Read {
-        /// The capture file.
+        /// The capture file (`-` reads standard input, as from `tcpdump -w -`).
         file: PathBuf,
         /// text: annotated dumps; json: one JSON object per packet per line.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]

@@ -24,9 +24,20 @@ pub enum Format {
 /// Exit code when the file cannot be read to its end (after the packets before the damage).
 pub const BAD_FILE: u8 = 1;
 
-/// Shows every packet of the file at `path` on `out`; what the file is, and what is wrong
-/// with it, on `err` (in `err_style`). Returns the exit code. An error writing `out`
-/// (a reader that went away) is returned as is.
+/// Opens `path` for reading, or standard input for `-` (`tcpdump -w - | rawlab read -`).
+fn open(path: &Path) -> Result<Reader<'static>, pcap::Error> {
+    if path != Path::new("-") {
+        return Reader::open(path);
+    }
+    Reader::new(io::stdin()).map_err(|error| pcap::Error::Format {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Shows every packet of the file at `path` (`-`: standard input) on `out`; what the file
+/// is, and what is wrong with it, on `err` (in `err_style`). Returns the exit code. An
+/// error writing `out` (a reader that went away) is returned as is.
 pub fn run(
     path: &Path,
     format: Format,
@@ -35,7 +46,7 @@ pub fn run(
     err: &mut dyn Write,
     err_style: &Style,
 ) -> io::Result<u8> {
-    let mut reader = match Reader::open(path) {
+    let mut reader = match open(path) {
         Ok(r) => r,
         Err(e) => {
             let hint = match &e {

@@ -601,6 +601,26 @@ fn bsd_loopback_and_raw_ip_written_by_rawlab() {
 }
 
 #[test]
+fn read_from_standard_input() {
+    let (_dir, f) = fixture("lo.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_rawlab"))
+        .args(["read", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&f).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        json_lines(&String::from_utf8(out.stdout).unwrap()).len(),
+        32
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("reading from -: pcap, microsecond"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn colour_when_asked_and_never_for_json() {
     let (dir, f) = fixture("lo.pcap");
     let r = read(User::Me, &f, &dir, &["--color", "always"]);
