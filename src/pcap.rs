@@ -247,7 +247,7 @@ impl<'r> Reader<'r> {
         let head = buf.data();
         if n < 4 {
             let what = if n == 0 {
-                "the file is empty: a capture starts with a file header".to_string()
+                "empty file: it has no pcap or pcapng header".to_string()
             } else {
                 format!("the file is {n} bytes long, too short for a pcap or pcapng header")
             };

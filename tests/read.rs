@@ -479,7 +479,7 @@ fn a_file_that_is_no_capture_is_named_and_explained() {
         assert_eq!(r.code, 1, "{}", r.all());
         assert!(
             r.stderr.contains(
-                "the file is empty: a capture starts with a file header at byte 0\n  = a pcap file starts with a 24-byte header"
+                "empty file: it has no pcap or pcapng header at byte 0\n  = a pcap file starts with a 24-byte header"
             ),
             "{}",
             r.all()

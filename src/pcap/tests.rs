@@ -337,7 +337,7 @@ fn empty_and_short_files() {
     let e = Reader::new(&[][..]).err().unwrap();
     assert_eq!(
         e.to_string(),
-        "the file is empty: a capture starts with a file header at byte 0"
+        "empty file: it has no pcap or pcapng header at byte 0"
     );
     let e = Reader::new(&[0xd4, 0xc3][..]).err().unwrap();
     assert!(e.to_string().contains("2 bytes long"), "{e}");
