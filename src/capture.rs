@@ -139,6 +139,25 @@ impl Store {
         self.inner().packets.len()
     }
 
+    /// How many packets the ring keeps.
+    pub fn capacity(&self) -> usize {
+        self.inner().capacity
+    }
+
+    /// Every packet kept, oldest first.
+    pub fn all(&self) -> Vec<Arc<Packet>> {
+        self.inner().packets.iter().cloned().collect()
+    }
+
+    /// Forgets every packet; numbering starts again at 1.
+    pub fn clear(&self) {
+        let mut g = self.inner();
+        g.packets.clear();
+        g.next_no = 1;
+        g.shown = 0;
+        g.skipped = 0;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -73,7 +73,25 @@ pub enum Command {
     Wait(Duration),
     Say(String),
     Help(Option<String>),
+    /// `ping DST [count N] [every DUR]`: echo requests with a timestamp, RTT per reply.
+    Ping(SendArgs),
+    /// `trigger ping DST …`: traffic made by the kernel, as if from another window.
+    Trigger(Trigger),
+    Captures,
+    Dump(u64),
+    Diff(u64, u64),
+    Clear,
+    Explain(&'static Field),
+    Reset,
+    Status,
     Quit,
+}
+
+/// Traffic `trigger` makes, through ordinary sockets rather than raw ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// Echo requests built by the kernel, through an ICMP datagram ("ping") socket.
+    Ping(SendArgs),
 }
 
 /// A command's entry in the table: its syntax, what it does, an example.
@@ -83,44 +101,19 @@ pub struct CommandInfo {
     pub syntax: &'static str,
     pub summary: &'static str,
     pub example: &'static str,
+    /// What the example does and what to look for, for `help COMMAND`.
+    pub detail: &'static str,
 }
 
 /// Every command, in the order `help` lists them.
 pub static COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "new",
-        aliases: &[],
-        syntax: "new STACK",
-        summary: "start a new template from a layer stack (fields at their defaults)",
-        example: "new ip/icmp",
-    },
-    CommandInfo {
-        name: "set",
-        aliases: &[],
-        syntax: "set FIELD VALUE | set timeout DURATION",
-        summary: "change one field (full or short name); or how long send waits for replies",
-        example: "set ttl 1",
-    },
-    CommandInfo {
-        name: "unset",
-        aliases: &[],
-        syntax: "unset FIELD",
-        summary: "put a field back to automatic (or its default)",
-        example: "unset icmp.checksum",
-    },
-    CommandInfo {
-        name: "payload",
-        aliases: &[],
-        syntax: "payload HEX | \"TEXT\" | time | zeros N",
-        summary: "the bytes after the last header",
-        example: "payload c0de",
-    },
     CommandInfo {
         name: "show",
         aliases: &[],
         syntax: "show",
         summary: "the template annotated, field by field, as it will be sent",
         example: "show",
+        detail: "Draws the packet rawlab will hand to the kernel: hex rows coloured by field, then one line per field with its value, bytes and meaning. Fields rawlab computes and fields left for the kernel are marked.",
     },
     CommandInfo {
         name: "hex",
@@ -128,20 +121,71 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "hex",
         summary: "a plain hex dump of the template's bytes",
         example: "hex",
+        detail: "The same bytes as `show`, as a plain hexyl dump: offsets, hex and text, nothing else.",
+    },
+    CommandInfo {
+        name: "new",
+        aliases: &[],
+        syntax: "new STACK",
+        summary: "start a new template from a layer stack (fields at their defaults)",
+        example: "new ip/icmp",
+        detail: "Replaces the template with a fresh one over the layers named, outermost first, separated by /. Every field starts at its table default; the payload is empty. `reset` brings back the post's packet instead.",
+    },
+    CommandInfo {
+        name: "set",
+        aliases: &[],
+        syntax: "set FIELD VALUE | set timeout DURATION",
+        summary: "change one field (full or short name); or how long send waits for replies",
+        example: "set ttl 1",
+        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. A field you set is sent exactly as you set it, even a wrong checksum.",
+    },
+    CommandInfo {
+        name: "unset",
+        aliases: &[],
+        syntax: "unset FIELD",
+        summary: "put a field back to automatic (or its default)",
+        example: "unset icmp.checksum",
+        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue.",
+    },
+    CommandInfo {
+        name: "payload",
+        aliases: &[],
+        syntax: "payload HEX | \"TEXT\" | time | zeros N",
+        summary: "the bytes after the last header",
+        example: "payload c0de",
+        detail: "Puts the two bytes c0 de after the ICMP header, as the post does. \"TEXT\" takes the bytes of the text (escapes \\n \\t \\\" work), `time` a 16-byte send timestamp as ping(8) writes it, `zeros 56` fifty-six zero bytes.",
     },
     CommandInfo {
         name: "mode",
         aliases: &[],
         syntax: "mode raw | hdrincl | kernel",
         summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, or the kernel writes the IP header",
-        example: "mode hdrincl",
+        example: "mode kernel",
+        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header.",
     },
     CommandInfo {
         name: "send",
         aliases: &[],
         syntax: "send [DST] [count N] [every DURATION]",
         summary: "send the template and show what the kernel put on the wire and what came back",
-        example: "send 127.0.0.1",
+        example: "send 127.0.0.1 count 3 every 100ms",
+        detail: "Sends the template three times to 127.0.0.1, 100 ms apart. Each send is numbered; its copy on the wire is shown with every field the kernel changed marked, and each reply with what differs from the request. rawlab waits up to the timeout (`set timeout`) for replies, and if none comes says why it thinks so. Ctrl-C stops it.",
+    },
+    CommandInfo {
+        name: "ping",
+        aliases: &[],
+        syntax: "ping DST [count N] [every DURATION]",
+        summary: "the post's closing exercise: echo requests with a timestamp, the round trip of each, statistics at the end",
+        example: "ping 127.0.0.1 count 5 every 200ms",
+        detail: "Builds five echo requests through a raw socket, each with this session's own identifier, a sequence number and a send timestamp in the payload, and prints one line per reply with its round-trip time, then ping(8)'s statistics: transmitted, received, loss, min/avg/max/mdev. Defaults: count 4, every 1s. Ctrl-C stops it and prints the statistics.",
+    },
+    CommandInfo {
+        name: "trigger",
+        aliases: &[],
+        syntax: "trigger ping DST [count N] [every DURATION]",
+        summary: "make traffic \"from another window\": echo requests the kernel builds, sent in the background",
+        example: "trigger ping 127.0.0.1 count 3",
+        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type.",
     },
     CommandInfo {
         name: "listen",
@@ -149,6 +193,47 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "listen icmp | tcp | udp | proto N | off",
         summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
         example: "listen icmp",
+        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen off` closes every listener.",
+    },
+    CommandInfo {
+        name: "captures",
+        aliases: &["list"],
+        syntax: "captures",
+        summary: "list the numbered packets, one line each",
+        example: "captures",
+        detail: "Lists every packet this session has kept: sent and captured, with its number, direction, socket, length, time and a summary. The oldest drop off after 10,000.",
+    },
+    CommandInfo {
+        name: "dump",
+        aliases: &[],
+        syntax: "dump N",
+        summary: "show packet #N annotated again",
+        example: "dump 2",
+        detail: "Draws packet #2 in full, with what rawlab found about it (the kernel's changes, the request it answers).",
+    },
+    CommandInfo {
+        name: "diff",
+        aliases: &[],
+        syntax: "diff A B",
+        summary: "the fields and bytes that differ between two packets, with both values",
+        example: "diff 2 3",
+        detail: "Compares packet #2 with #3 field by field (for the post's ping: ip.id, ip.checksum, icmp.type 8 → 0, icmp.checksum) and lists the byte offsets that differ.",
+    },
+    CommandInfo {
+        name: "clear",
+        aliases: &[],
+        syntax: "clear",
+        summary: "forget the packets kept so far; numbering starts again at #1",
+        example: "clear",
+        detail: "Empties the list of packets. The template, mode and listeners stay. (Ctrl-L clears the screen.)",
+    },
+    CommandInfo {
+        name: "explain",
+        aliases: &["what"],
+        syntax: "explain FIELD",
+        summary: "what a field is, its width and range, how rawlab and the kernel treat it, where it is defined",
+        example: "explain ttl",
+        detail: "Explains ip.ttl: its place in the header, its width and range, its named values, who fills it (you, rawlab or the kernel), what Linux does with it, and its RFC section. Any field of any protocol works, in the template or not.",
     },
     CommandInfo {
         name: "wait",
@@ -156,6 +241,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "wait DURATION",
         summary: "pause, showing whatever the listeners capture meanwhile",
         example: "wait 200ms",
+        detail: "Waits 200 ms, drawing any packet a listener captures meanwhile. Ctrl-C ends it early.",
     },
     CommandInfo {
         name: "say",
@@ -163,6 +249,23 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "say TEXT",
         summary: "print a line of narration (for lessons)",
         example: "say Now watch the TTL.",
+        detail: "Prints the text as it is. In a script, lines starting with # are narration too.",
+    },
+    CommandInfo {
+        name: "reset",
+        aliases: &[],
+        syntax: "reset",
+        summary: "back to the post's packet, mode raw, a 1 s timeout, no listeners",
+        example: "reset",
+        detail: "Starts over without leaving: the template is the post's ping again, the mode raw, the timeout 1 s, and every listener is closed. The packets kept so far stay (`clear` forgets them).",
+    },
+    CommandInfo {
+        name: "status",
+        aliases: &["whoami"],
+        syntax: "status",
+        summary: "who rawlab runs as, its capabilities, its network, where it may send and how fast",
+        example: "status",
+        detail: "Shows the network (the host's or the sandbox), the user and group rawlab runs as (under sudo it gives up root and keeps only CAP_NET_RAW), the capabilities it holds, where packets may go (loopback, this host, sandbox peers; elsewhere only with --allow-remote), the pace of repeated sends and how many packets the ring keeps.",
     },
     CommandInfo {
         name: "help",
@@ -170,6 +273,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "help [COMMAND]",
         summary: "list the commands, or show one with an example",
         example: "help send",
+        detail: "Shows send's syntax, what it does and a worked example. Tab completes commands, fields and values; `explain FIELD` describes a field.",
     },
     CommandInfo {
         name: "quit",
@@ -177,6 +281,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "quit",
         summary: "leave rawlab (Ctrl-D does too)",
         example: "quit",
+        detail: "Closes every socket and leaves; the sandbox, if any, disappears with rawlab.",
     },
 ];
 
@@ -228,6 +333,15 @@ struct Token {
     text: String,
     span: Range<usize>,
     quoted: bool,
+}
+
+impl Token {
+    /// The word as an error message quotes it: control characters escaped, and cut
+    /// short when long, so a pasted 10 kB line does not come back whole.
+    fn shown(&self) -> String {
+        let escaped: String = self.text.chars().flat_map(char::escape_debug).collect();
+        crate::render::cut(&escaped, 32)
+    }
 }
 
 /// What parsing may read: the layers of the template the line applies to.
@@ -301,7 +415,10 @@ fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
                         None => {
                             ParseError::new(start..line.len(), "this string has no closing quote")
                                 .expected("text between double quotes, such as \"GET /\"")
-                                .suggest(Some(format!("{}\"", &line[start..])))
+                                .suggest(Some(format!(
+                                    "close it: {}\"",
+                                    crate::render::cut(&line[start..], 40)
+                                )))
                         }
                     });
                 }
@@ -331,6 +448,14 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
     };
     let rest = &tokens[1..];
     let end = line.len();
+    if first.quoted && command_info(&first.text).is_some() {
+        return Err(ParseError::new(
+            first.span.clone(),
+            "a command is a bare word, not a string in quotes",
+        )
+        .expected("a command: type `help` for the list")
+        .suggest(Some(format!("write it without quotes: {}", first.text))));
+    }
     let Some(info) = command_info(&first.text).filter(|_| !first.quoted) else {
         let names = COMMANDS
             .iter()
@@ -340,7 +465,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             .map(|n| format!("did you mean `{n}`?"));
         return Err(ParseError::new(
             first.span.clone(),
-            format!("unknown command `{}`", first.text),
+            format!("unknown command `{}`", first.shown()),
         )
         .expected("a command: type `help` for the list")
         .suggest(guess));
@@ -363,11 +488,12 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 Command::SetTimeout(parse_duration(d)?)
             } else {
                 let field = resolve_field(t, ctx)?;
-                let v = args.rest_joined(&format!(
-                    "a value for {}: {}",
-                    field.name,
-                    field.range_words()
-                ))?;
+                let what = format!("a value for {}: {}", field.name, field.range_words());
+                let v = if field.kind == Kind::Bytes {
+                    args.rest_joined(&what)?
+                } else {
+                    args.next(&what)?.clone()
+                };
                 Command::Set(field, parse_value(field, &v)?)
             }
         }
@@ -409,13 +535,71 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             match m {
                 Some(m) => Command::Mode(m),
                 None => {
-                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.text))
+                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.shown()))
                         .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header)")
                         .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
                 }
             }
         }
-        "send" => Command::Send(parse_send(&mut args)?),
+        "send" => Command::Send(parse_send(
+            &mut args,
+            SendArgs {
+                dst: None,
+                count: 1,
+                every: None,
+            },
+            false,
+        )?),
+        "ping" => {
+            let defaults = SendArgs {
+                dst: None,
+                count: 4,
+                every: Some(Duration::from_secs(1)),
+            };
+            Command::Ping(parse_send(&mut args, defaults, true)?)
+        }
+        "trigger" => {
+            let t = args.next("what to trigger: ping")?;
+            match t.text.to_ascii_lowercase().as_str() {
+                "ping" => {
+                    let defaults = SendArgs {
+                        dst: None,
+                        count: 1,
+                        every: Some(Duration::from_secs(1)),
+                    };
+                    Command::Trigger(Trigger::Ping(parse_send(&mut args, defaults, true)?))
+                }
+                _ => {
+                    return Err(ParseError::new(
+                        t.span.clone(),
+                        format!("rawlab cannot trigger `{}`", t.shown()),
+                    )
+                    .expected("ping (an echo request the kernel builds)")
+                    .suggest(did_you_mean(&t.text, ["ping"])));
+                }
+            }
+        }
+        "captures" => Command::Captures,
+        "dump" => {
+            let t = args.next("a packet number, such as 2 (see `captures`)")?;
+            Command::Dump(parse_packet_no(t)?)
+        }
+        "diff" => {
+            let a = args.next("two packet numbers, such as 2 3")?;
+            let a = parse_packet_no(a)?;
+            let b = args.next("a second packet number")?;
+            Command::Diff(a, parse_packet_no(b)?)
+        }
+        "clear" => Command::Clear,
+        "explain" => {
+            let t = args.next("a field name, such as ttl or icmp.checksum")?;
+            match wire::resolve(&t.text, ctx.stack) {
+                Err(Lookup::NotInStack { field }) => Command::Explain(field),
+                _ => Command::Explain(resolve_field(t, ctx)?),
+            }
+        }
+        "reset" => Command::Reset,
+        "status" => Command::Status,
         "listen" => {
             let t = args.next("icmp, tcp, udp, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
@@ -437,7 +621,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                     _ => {
                         return Err(ParseError::new(
                             t.span.clone(),
-                            format!("cannot listen for `{}`", t.text),
+                            format!("cannot listen for `{}`", t.shown()),
                         )
                         .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
                         .suggest(did_you_mean(
@@ -472,7 +656,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             {
                 return Err(ParseError::new(
                     t.span.clone(),
-                    format!("no command is called `{}`", t.text),
+                    format!("no command is called `{}`", t.shown()),
                 )
                 .expected("a command name; `help` lists them")
                 .suggest(did_you_mean(&t.text, COMMANDS.iter().map(|c| c.name))));
@@ -527,7 +711,7 @@ impl<'a> Args<'a> {
             if let Some(extra) = rest.first() {
                 return Err(ParseError::new(
                     extra.span.clone(),
-                    format!("unexpected `{}` after the value", extra.text),
+                    format!("unexpected `{}` after the value", extra.shown()),
                 )
                 .expected("one value"));
             }
@@ -549,7 +733,7 @@ impl<'a> Args<'a> {
             None => Ok(()),
             Some(t) => Err(ParseError::new(
                 t.span.start..self.tokens.last().unwrap().span.end,
-                format!("unexpected `{}`", t.text),
+                format!("unexpected `{}`", t.shown()),
             )
             .expected(format!(
                 "{} (for example: {})",
@@ -628,7 +812,7 @@ fn examples(stack: &[&'static Protocol]) -> String {
         .filter_map(|p| {
             p.fields
                 .iter()
-                .find(|f| !f.group && f.fill == wire::Fill::Manual && f.bits >= 8)
+                .find(|f| !f.group && f.fill == wire::Fill::Manual && f.bits > 0 && f.bits % 8 == 0)
                 .map(|f| f.name)
         })
         .collect();
@@ -652,7 +836,7 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
                     format!("did you mean `{s}` ({full})?")
                 }
             });
-            ParseError::new(t.span.clone(), format!("unknown field `{}`", t.text))
+            ParseError::new(t.span.clone(), format!("unknown field `{}`", t.shown()))
                 .expected(format!(
                     "a field of {stack_name}, such as {}",
                     examples(ctx.stack)
@@ -661,7 +845,7 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         }
         Lookup::Ambiguous { candidates } => ParseError::new(
             t.span.clone(),
-            format!("`{}` could be {}", t.text, candidates.join(" or ")),
+            format!("`{}` could be {}", t.shown(), candidates.join(" or ")),
         )
         .expected("the full name")
         .suggest(Some(format!("say which: {}", candidates.join(", ")))),
@@ -695,15 +879,31 @@ fn integer(i: &str) -> IResult<&str, u128> {
     .parse(i)
 }
 
+/// A packet number as `captures` shows it: `2` or `#2`.
+fn parse_packet_no(t: &Token) -> Result<u64, ParseError> {
+    let bare = Token {
+        text: t.text.trim_start_matches('#').to_string(),
+        ..t.clone()
+    };
+    match parse_int(&bare) {
+        Ok(n) if n >= 1 && n <= u64::MAX as u128 => Ok(n as u64),
+        _ => Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a packet number", t.shown()),
+        )
+        .expected("a number from `captures`, such as 2")),
+    }
+}
+
 fn parse_int(t: &Token) -> Result<u128, ParseError> {
     match all_consuming(integer).parse(t.text.as_str()) {
         Ok((_, v)) if v != u128::MAX => Ok(v),
         Ok(_) => Err(
-            ParseError::new(t.span.clone(), format!("`{}` is far too large", t.text))
+            ParseError::new(t.span.clone(), format!("`{}` is far too large", t.shown()))
                 .expected("a smaller number"),
         ),
         Err(_) => Err(
-            ParseError::new(t.span.clone(), format!("`{}` is not a number", t.text))
+            ParseError::new(t.span.clone(), format!("`{}` is not a number", t.shown()))
                 .expected("a number: decimal (64), hex (0x40) or binary (0b1000000)"),
         ),
     }
@@ -742,8 +942,8 @@ fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
             .text
             .chars()
             .all(|c| c.is_ascii_digit())
-            .then(|| format!("did you mean `{}ms`?", t.text));
-        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.text))
+            .then(|| format!("did you mean `{}ms`?", t.shown()));
+        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.shown()))
             .expected("a number with a unit: 500ms, 1s, 1.5s, 200us, 2m")
             .suggest(hint)
     })
@@ -752,7 +952,7 @@ fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
 fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     t.text.parse::<Ipv4Addr>().map_err(|_| {
         let looks_like_name = t.text.chars().any(|c| c.is_ascii_alphabetic());
-        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.text))
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.shown()))
             .expected("four numbers 0..=255 separated by dots, such as 127.0.0.1");
         if looks_like_name {
             e.suggest(Some("rawlab takes IPv4 literals only and never looks names up: for this host, try 127.0.0.1".into()))
@@ -787,7 +987,7 @@ fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     if !digits.len().is_multiple_of(2) {
         return Err(ParseError::new(
             t.span.clone(),
-            format!("`{}` has an odd number of hex digits", t.text),
+            format!("`{}` has an odd number of hex digits", t.shown()),
         )
         .expected("two hex digits per byte")
         .suggest(Some(format!("did you mean `0{digits}`?"))));
@@ -832,7 +1032,7 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
         let mut e = ParseError::new(
             t.span.clone(),
-            format!("`{}` is not a value for {}", t.text, f.name),
+            format!("`{}` is not a value for {}", t.shown(), f.name),
         );
         e = if names.is_empty() {
             e.expected(format!("a number, {}", f.range_words()))
@@ -843,6 +1043,14 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
                 names.join(", ")
             ))
         };
+        if lower
+            .strip_prefix('-')
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(e.suggest(Some(
+                "header fields hold no negative numbers: the smallest is 0".into(),
+            )));
+        }
         return Err(e.suggest(did_you_mean(&lower, names)));
     };
     let scale = f.scale as u128;
@@ -862,11 +1070,12 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         return Err(ParseError::new(
             t.span.clone(),
             format!(
-                "{} is {} bits: {}; {} does not fit",
+                "{} is {} bit{}: {}; {} does not fit",
                 f.name,
                 f.bits,
+                if f.bits == 1 { "" } else { "s" },
                 f.range_words(),
-                t.text
+                t.shown()
             ),
         )
         .expected(f.range_words()));
@@ -874,12 +1083,14 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     Ok(Value::Raw(raw))
 }
 
-fn parse_send(args: &mut Args) -> Result<SendArgs, ParseError> {
-    let mut s = SendArgs {
-        dst: None,
-        count: 1,
-        every: None,
-    };
+/// `[DST] [count N] [every DURATION]` after send, ping or trigger ping.
+/// `first` is where DST may stand (the first word after the command).
+fn parse_send(
+    args: &mut Args,
+    mut s: SendArgs,
+    dst_required: bool,
+) -> Result<SendArgs, ParseError> {
+    let first = args.pos;
     while let Some(t) = args.pos_next() {
         match t.text.to_ascii_lowercase().as_str() {
             "count" => {
@@ -896,19 +1107,56 @@ fn parse_send(args: &mut Args) -> Result<SendArgs, ParseError> {
             }
             "every" => {
                 let d = args.next("a duration such as 100ms")?;
-                s.every = Some(parse_duration(d)?);
+                let every = parse_duration(d)?;
+                if every > Duration::from_secs(60) {
+                    return Err(ParseError::new(
+                        d.span.clone(),
+                        "rawlab sends at least once a minute",
+                    )
+                    .expected("at most 60s"));
+                }
+                s.every = Some(every);
             }
-            _ if s.dst.is_none() && t.span.start == args.tokens[0].span.start => {
-                s.dst = Some(parse_ipv4(t)?);
+            _ if s.dst.is_none() && args.pos - 1 == first => {
+                // A misspelt keyword in the address's place: say so, not "bad address".
+                match (parse_ipv4(t), did_you_mean(&t.text, ["count", "every"])) {
+                    (Ok(a), _) => s.dst = Some(a),
+                    (Err(_), Some(guess)) => {
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("unexpected `{}`", t.shown()),
+                        )
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(Some(guess)));
+                    }
+                    (Err(e), None) => return Err(e),
+                }
             }
             _ => {
                 return Err(
-                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.text))
-                        .expected("send [DST] [count N] [every DURATION]")
+                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
                         .suggest(did_you_mean(&t.text, ["count", "every"])),
                 );
             }
         }
+    }
+    if dst_required && s.dst.is_none() {
+        let at = args
+            .tokens
+            .get(first)
+            .map_or(args.end..args.end + 1, |t| t.span.clone());
+        return Err(
+            ParseError::new(at, format!("`{}` needs a destination", args.info.name)).expected(
+                format!("an IPv4 address first, as in: {}", args.info.example),
+            ),
+        );
     }
     Ok(s)
 }

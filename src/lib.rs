@@ -18,6 +18,7 @@ pub mod json;
 pub mod lab;
 pub mod net;
 pub mod pcap;
+pub mod policy;
 pub mod read;
 pub mod render;
 pub mod repl;

@@ -2,24 +2,17 @@
 //! still single-threaded (the kernel refuses a new user namespace to a
 //! threaded process): the host's, when raw sockets are permitted, otherwise
 //! a private sandbox. Then a script runs, or the REPL opens.
-//! `rawlab read FILE` needs no network: it opens no socket and no sandbox.
+//! The subcommands (`read`, `completions`, `man`) need no network: they open
+//! no socket and no sandbox.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rawlab::net::Net;
 use rawlab::render::Style;
 use rawlab::session::Session;
 use rawlab::{read, repl, script, sys};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorWhen {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
-    Auto,
-    Always,
-    Never,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
@@ -29,6 +22,14 @@ enum OutputFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
 /// A lab for Linux raw sockets: craft a packet field by field, hand it to the
 /// kernel, and see byte by byte what went on the wire and what came back.
 #[derive(Debug, Parser)]
@@ -36,13 +37,14 @@ enum OutputFormat {
     name = "rawlab",
     version,
     about,
-    long_about = None
+    long_about = None,
+    after_help = "Without FILE, rawlab opens its prompt: type `help` there. Without raw-socket privilege it runs in a private sandbox network; with sudo or CAP_NET_RAW it uses the host's."
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<Sub>,
     /// A script of rawlab commands to run (a lesson); without it, the interactive prompt opens.
-    /// (A script named `read` is run as `./read`.)
+    /// (A script named like a subcommand, `read`, runs as `./read`.)
     file: Option<PathBuf>,
     /// Use a private sandbox network (user + network namespace, loopback only) even with privilege.
     #[arg(long)]
@@ -50,10 +52,30 @@ struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN", global = true)]
     color: ColorWhen,
+    /// Let packets go beyond loopback, this host's addresses and the sandbox peers (and forge foreign sources on the host's network).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Ceiling on packets per second for repeated sends.
+    #[arg(long, value_name = "N", default_value_t = rawlab::policy::DEFAULT_MAX_RATE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_rate: u32,
+    /// How many packets to keep (the oldest drop off).
+    #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
+    ring: usize,
+}
+
+fn parse_ring(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of packets"))?;
+    if (1..=10_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err("between 1 and 10000000 packets".into())
+    }
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum Sub {
     /// Show every packet of a pcap or pcapng file (tcpdump, tshark, Wireshark), annotated
     /// as rawlab shows its own; no privilege needed, no socket opened.
     Read {
@@ -63,6 +85,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
         format: OutputFormat,
     },
+    /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `rawlab man | man -l -`.
+    Man,
 }
 
 const WAYS_OUT: &str = "three ways out: run `sudo rawlab`; or give the binary the capability once, `sudo setcap cap_net_raw+ep \"$(command -v rawlab)\"`; or allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` on Debian, `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu)";
@@ -81,7 +110,7 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
             };
             let _ = writeln!(
                 err,
-                "rawlab: sandbox network ({why}): a private namespace, loopback only; nothing sent leaves it"
+                "rawlab: sandbox network ({why}): private, loopback only; nothing sent leaves it"
             );
             Net::Sandbox
         }
@@ -95,14 +124,19 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
     }
 }
 
-/// What `rawlab read` cannot be given with: it runs no script and opens no network.
-fn read_clash(cli: &Cli) -> Option<String> {
+/// What a subcommand cannot be given with: it runs no script and opens no network.
+fn sub_clash(cli: &Cli) -> Option<String> {
     if cli.sandbox {
-        return Some("`read` opens no socket, so it needs no sandbox: drop --sandbox".into());
+        return Some(
+            "this subcommand opens no socket, so it needs no sandbox: drop --sandbox".into(),
+        );
+    }
+    if cli.allow_remote {
+        return Some("this subcommand sends nothing: drop --allow-remote".into());
     }
     cli.file.as_ref().map(|f| {
         format!(
-            "`rawlab {} read …` gives both a script and `read`; run one at a time",
+            "`{}` is a script, and a subcommand follows it; run one at a time",
             f.display()
         )
     })
@@ -117,49 +151,101 @@ fn colour(when: ColorWhen, terminal: bool) -> bool {
     }
 }
 
+/// `rawlab read FILE`: the file's packets on stdout, what it is and what is wrong on stderr.
+fn read_file(file: &Path, format: OutputFormat, when: ColorWhen) -> io::Result<u8> {
+    let format = match format {
+        OutputFormat::Text => read::Format::Text,
+        OutputFormat::Json => read::Format::Json,
+    };
+    let style = Style {
+        color: colour(when, io::stdout().is_terminal()),
+        fit: io::stdout().is_terminal(),
+    };
+    let err_style = Style {
+        color: colour(when, io::stderr().is_terminal()),
+        fit: false,
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    read::run(
+        file,
+        format,
+        &style,
+        &mut out,
+        &mut io::stderr(),
+        &err_style,
+    )
+}
+
+/// Runs a subcommand; no network, no sandbox. Returns the exit code.
+fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
+    // Rendered into memory first: the generators panic if their writer fails.
+    let mut text = Vec::new();
+    match sub {
+        Sub::Read { file, format } => return read_file(file, *format, when),
+        Sub::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "rawlab", &mut text)
+        }
+        Sub::Man => clap_mangen::Man::new(Cli::command()).render(&mut text)?,
+    }
+    let mut out = io::stdout().lock();
+    out.write_all(&text)?;
+    out.flush()?;
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stderr = io::stderr();
+    if let Some(sub) = &cli.command {
+        if let Some(clash) = sub_clash(&cli) {
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, clash)
+                .exit();
+        }
+        return match run_sub(sub, cli.color) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(stderr, "rawlab: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    // Started through sudo: become the user now, while single-threaded, keeping only
+    // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
+    if let Some(user) = sys::sudo_user() {
+        let keep: &[caps::Capability] = if cli.sandbox {
+            &[]
+        } else {
+            &[caps::Capability::CAP_NET_RAW]
+        };
+        if let Err(e) = sys::become_user(user, keep) {
+            let _ = writeln!(
+                stderr,
+                "rawlab: could not give up root for uid {} ({e}); stopping rather than running as root",
+                user.uid
+            );
+            return ExitCode::from(1);
+        }
+    }
+    let net = choose_network(cli.sandbox, &mut stderr);
+    if cli.allow_remote {
+        let _ = writeln!(
+            stderr,
+            "rawlab: --allow-remote: packets may leave this machine; where they go is up to you"
+        );
+    }
     let color = colour(cli.color, io::stdout().is_terminal());
     let fit = io::stdout().is_terminal();
-    let result = match &cli.command {
-        // No network: a file is read and shown, nothing more.
-        Some(Command::Read { file, format }) => {
-            if let Some(clash) = read_clash(&cli) {
-                use clap::CommandFactory;
-                Cli::command()
-                    .error(clap::error::ErrorKind::ArgumentConflict, clash)
-                    .exit();
-            }
-            let format = match format {
-                OutputFormat::Text => read::Format::Text,
-                OutputFormat::Json => read::Format::Json,
-            };
-            let err_style = Style {
-                color: colour(cli.color, io::stderr().is_terminal()),
-                fit: false,
-            };
-            let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-            read::run(
-                file,
-                format,
-                &Style { color, fit },
-                &mut out,
-                &mut stderr,
-                &err_style,
-            )
-            .map(i32::from)
-        }
-        None => {
-            let net = choose_network(cli.sandbox, &mut stderr);
-            let mut session = Session::new(net, Style { color, fit });
-            match &cli.file {
-                Some(path) => {
-                    script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr)
-                }
-                None => repl::run(&mut session),
-            }
-        }
+    let opts = rawlab::session::Options {
+        ring: cli.ring,
+        allow_remote: cli.allow_remote,
+        max_rate: cli.max_rate,
+    };
+    let mut session = Session::with_options(net, Style { color, fit }, opts);
+    let result = match &cli.file {
+        Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
+        None => repl::run(&mut session),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -70,6 +70,66 @@ pub fn send_to(s: &Socket, bytes: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
     s.send_to(bytes, &SockAddr::from(SocketAddrV4::new(dst, 0)))
 }
 
+/// An ICMP datagram ("ping") socket, as ping(8) uses without privilege: the kernel
+/// writes the IP header and the ICMP identifier, and fills the checksum.
+pub fn ping_socket() -> io::Result<Socket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::ICMPV4))?;
+    s.bind(&SockAddr::from(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))?;
+    Ok(s)
+}
+
+/// The identifier the kernel gives a ping socket's echoes: its local "port".
+pub fn ping_socket_ident(s: &Socket) -> io::Result<u16> {
+    Ok(s.local_addr()?.as_socket_ipv4().map_or(0, |a| a.port()))
+}
+
+/// Sends `count` echo requests through a ping socket, `every` apart, and counts the
+/// replies that come back within `timeout` of the last. Stops early when `stop` is set.
+pub fn run_pings(
+    s: &Socket,
+    dst: Ipv4Addr,
+    count: u64,
+    every: Duration,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> (u64, u64) {
+    let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
+    let (mut sent, mut replies) = (0u64, 0u64);
+    let mut buf = [0u8; 2048];
+    let mut read_until = |deadline: std::time::Instant, replies: &mut u64, sent: u64| {
+        while std::time::Instant::now() < deadline
+            && !stop.load(Ordering::Relaxed)
+            && *replies < sent
+        {
+            if let Ok(n) = (&*s).read(&mut buf) {
+                // A ping socket hands over the ICMP message only: type 0 is an echo reply.
+                if n >= 8 && buf[0] == 0 {
+                    *replies += 1;
+                }
+            }
+        }
+    };
+    for seq in 1..=count {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut msg = vec![8, 0, 0, 0, 0, 0, (seq >> 8) as u8, seq as u8];
+        msg.extend_from_slice(b"rawlab trigger\0\0");
+        if send_to(s, &msg, dst).is_ok() {
+            sent += 1;
+        }
+        let next = std::time::Instant::now() + if seq < count { every } else { timeout };
+        read_until(next, &mut replies, sent);
+        if seq < count {
+            // Wait out the interval even when the reply came early.
+            while std::time::Instant::now() < next && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    (sent, replies)
+}
+
 /// A raw socket for one IP protocol, read on its own thread into the store.
 pub struct Listener {
     pub proto: u8,

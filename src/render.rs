@@ -591,19 +591,42 @@ pub fn parse_error(
         None => format!("error: {}", e.message),
     };
     writeln!(out, "{}", style.paint(&head, Tone::Bad))?;
+    // Columns in characters; control characters drawn as one visible mark each so the
+    // caret stays under them; a long line shown as a window around the error.
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '·',
+            c => c,
+        })
+        .collect();
     let start = line
         .get(..e.span.start.min(line.len()))
-        .map_or(0, |s| s.chars().count());
+        .map_or(chars.len(), |s| s.chars().count());
     let width = line
         .get(e.span.start.min(line.len())..e.span.end.min(line.len()))
         .map_or(1, |s| s.chars().count())
         .max(1);
-    let shown: String = line
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    const WINDOW: usize = 72;
+    let from = if chars.len() > WINDOW {
+        start.saturating_sub(16)
+    } else {
+        0
+    };
+    let to = chars.len().min(from + WINDOW);
+    let mut shown: String = chars[from.min(to)..to].iter().collect();
+    let mut lead = start - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        lead += 1;
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    let width = width.min(to.saturating_sub(start).max(1));
     writeln!(out, "  │ {shown}")?;
-    let caret = format!("{}{}", " ".repeat(start), "^".repeat(width));
+    let caret = format!("{}{}", " ".repeat(lead), "^".repeat(width));
     match &e.expected {
         Some(x) => writeln!(out, "  │ {} expected {x}", style.paint(&caret, Tone::Bad))?,
         None => writeln!(out, "  │ {}", style.paint(&caret, Tone::Bad))?,

@@ -653,7 +653,7 @@ fn read_refuses_what_it_cannot_use() {
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
         r.stderr
-            .contains("`read` opens no socket, so it needs no sandbox: drop --sandbox"),
+            .contains("this subcommand opens no socket, so it needs no sandbox: drop --sandbox"),
         "{}",
         r.all()
     );

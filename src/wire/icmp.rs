@@ -106,6 +106,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
         _ => return None,
     };
     Some(Pairing {
+        flow: IDENT.get(b) as u64,
         key: (IDENT.get(b) as u64) << 16 | SEQ.get(b) as u64,
         is_request,
     })

@@ -291,9 +291,12 @@ impl PartialEq for Protocol {
     }
 }
 
-/// A packet's place in a request/reply exchange (ICMP echo id and sequence).
+/// A packet's place in a request/reply exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pairing {
+    /// The conversation (an ICMP echo identifier): whose traffic it is.
+    pub flow: u64,
+    /// The exchange within it (identifier and sequence): which request a reply answers.
     pub key: u64,
     pub is_request: bool,
 }

@@ -56,7 +56,7 @@ pub fn scratch() -> PathBuf {
 }
 
 /// The binary, copied where an ordinary user can run it (the build tree may be private).
-fn binary_for(user: User) -> PathBuf {
+pub fn binary_for(user: User) -> PathBuf {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     let built = PathBuf::from(env!("CARGO_BIN_EXE_rawlab"));
     match user {

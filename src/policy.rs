@@ -1,0 +1,131 @@
+//! Where packets may go and how fast: the safe defaults an administrator can
+//! allow in a classroom. By default rawlab sends only to loopback, this host's
+//! own addresses and the sandbox's peers, forges a foreign source address only
+//! inside the sandbox, and paces repeated sends. `--allow-remote` lifts the
+//! address rules (with a warning); nothing lifts the pace but `--max-rate`.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// Default ceiling on packets per second for repeated sends.
+pub const DEFAULT_MAX_RATE: u32 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub allow_remote: bool,
+    /// Whether the session runs in its own network namespace.
+    pub sandboxed: bool,
+    pub max_rate: u32,
+    /// Addresses of the sandbox's peer namespaces (empty until a peer exists).
+    pub peers: Vec<Ipv4Addr>,
+}
+
+impl Policy {
+    pub fn new(allow_remote: bool, sandboxed: bool, max_rate: u32) -> Policy {
+        Policy {
+            allow_remote,
+            sandboxed,
+            max_rate: max_rate.max(1),
+            peers: Vec::new(),
+        }
+    }
+
+    fn local(&self, a: Ipv4Addr) -> bool {
+        a.is_loopback() || crate::sys::local_ipv4_addrs().contains(&a) || self.peers.contains(&a)
+    }
+
+    /// Whether a packet may be sent to `dst`; the refusal says why and what would allow it.
+    pub fn destination(&self, dst: Ipv4Addr) -> Result<(), String> {
+        if self.allow_remote || self.local(dst) {
+            return Ok(());
+        }
+        let here = if self.sandboxed {
+            "loopback (127.0.0.0/8) or a sandbox peer"
+        } else {
+            "loopback, one of this host's own addresses, or a sandbox peer"
+        };
+        Err(format!(
+            "{dst} is not {here}: rawlab sends elsewhere only when started with --allow-remote, so a lab packet never reaches someone else's machine by accident (try 127.0.0.1)"
+        ))
+    }
+
+    /// Whether a packet may claim `src` as its source.
+    pub fn source(&self, src: Ipv4Addr) -> Result<(), String> {
+        if src.is_unspecified() || self.sandboxed || self.allow_remote || self.local(src) {
+            return Ok(());
+        }
+        Err(format!(
+            "ip.src {src} is not an address of this host: the answer to a forged source goes to whoever owns it, and on the host's network that is a real machine. rawlab forges a foreign source only in the sandbox (`rawlab --sandbox`) or with --allow-remote; to see where the reply goes, try a loopback source such as 127.0.0.9"
+        ))
+    }
+
+    /// The interval repeated sends keep at least, from the rate ceiling.
+    pub fn min_interval(&self) -> Duration {
+        Duration::from_secs(1) / self.max_rate
+    }
+
+    /// The interval to use for `every` (or back-to-back sends), and whether it was slowed.
+    pub fn pace(&self, every: Option<Duration>) -> (Duration, bool) {
+        let want = every.unwrap_or(Duration::ZERO);
+        let floor = self.min_interval();
+        if want < floor {
+            (floor, every.is_some())
+        } else {
+            (want, false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_and_local_addresses_only_by_default() {
+        let p = Policy::new(false, true, DEFAULT_MAX_RATE);
+        assert!(p.destination(Ipv4Addr::new(127, 0, 0, 1)).is_ok());
+        assert!(p.destination(Ipv4Addr::new(127, 9, 9, 9)).is_ok());
+        let e = p.destination(Ipv4Addr::new(192, 0, 2, 77)).unwrap_err();
+        assert!(e.contains("--allow-remote"), "{e}");
+        assert!(p.destination(Ipv4Addr::new(8, 8, 8, 8)).is_err());
+        let open = Policy::new(true, false, DEFAULT_MAX_RATE);
+        assert!(open.destination(Ipv4Addr::new(8, 8, 8, 8)).is_ok());
+    }
+
+    #[test]
+    fn peers_are_allowed_once_they_exist() {
+        let mut p = Policy::new(false, true, DEFAULT_MAX_RATE);
+        let peer = Ipv4Addr::new(198, 51, 100, 2);
+        assert!(p.destination(peer).is_err());
+        p.peers.push(peer);
+        assert!(p.destination(peer).is_ok());
+    }
+
+    #[test]
+    fn a_foreign_source_only_in_the_sandbox() {
+        let host = Policy::new(false, false, DEFAULT_MAX_RATE);
+        assert!(host.source(Ipv4Addr::UNSPECIFIED).is_ok());
+        assert!(host.source(Ipv4Addr::new(127, 0, 0, 9)).is_ok());
+        let e = host.source(Ipv4Addr::new(10, 9, 8, 7)).unwrap_err();
+        assert!(e.contains("--sandbox"), "{e}");
+        assert!(
+            Policy::new(false, true, DEFAULT_MAX_RATE)
+                .source(Ipv4Addr::new(10, 9, 8, 7))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn pace_never_beats_the_ceiling() {
+        let p = Policy::new(false, true, 100);
+        assert_eq!(p.pace(None), (Duration::from_millis(10), false));
+        assert_eq!(
+            p.pace(Some(Duration::from_micros(1))),
+            (Duration::from_millis(10), true)
+        );
+        assert_eq!(
+            p.pace(Some(Duration::from_secs(1))),
+            (Duration::from_secs(1), false)
+        );
+    }
+}

@@ -1,0 +1,347 @@
+//! Looking, not sending: `show` (the template), `captures`, `dump N`, `diff A B`
+//! and `explain FIELD`. Everything here reads the template, the store and the
+//! protocol tables; nothing opens a socket.
+
+use super::shower::span_words;
+use super::{Flow, Session};
+use crate::capture::Packet;
+use crate::command::Mode;
+use crate::lab::{self, Relation};
+use crate::net;
+use crate::render::{self, Dump, Mark, Tone};
+use crate::wire::{self, DATA, Field, Fill, Kind, ipv4};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+impl Session {
+    pub(super) fn show_template(&self, out: &mut dyn Write) -> io::Result<()> {
+        let built = self.template.build(SystemTime::now());
+        let heading = format!(
+            "template {} · {} bytes · mode {}: {}",
+            self.template.stack_name(),
+            built.bytes.len(),
+            self.mode.name(),
+            net::describe_mode(self.mode, ipv4::PROTO.get(&built.bytes) as u8)
+        );
+        let mut d = Dump::new(heading, &built.bytes, built.layers[0].0);
+        for &(p, start, _) in &built.layers {
+            for f in p.all_fields() {
+                let (set, group_set) = (
+                    self.template.is_set(f),
+                    p.fields.iter().any(|g| {
+                        g.group
+                            && g != &f
+                            && self.template.user_value(g).is_some()
+                            && f.name.starts_with(g.name)
+                    }),
+                );
+                let text = match (set, f.fill) {
+                    // A member of a group the user set says nothing: the group line does.
+                    (true, _) if group_set => None,
+                    (true, _) => Some(("set by you".to_string(), Tone::Note)),
+                    (false, Fill::Manual) => None,
+                    (false, Fill::Computed) if f.kind != Kind::Bytes => {
+                        Some(("computed by rawlab".to_string(), Tone::Dim))
+                    }
+                    (false, Fill::Computed) => None,
+                    (false, Fill::Kernel(what)) => {
+                        Some((format!("left 0 for the kernel: {what}"), Tone::Dim))
+                    }
+                };
+                if let Some((text, tone)) = text {
+                    d.marks.push(Mark {
+                        field: f,
+                        layer_start: start,
+                        text,
+                        tone,
+                    });
+                }
+                if matches!(f.fill, Fill::Kernel(_)) && !set {
+                    d.unverified.push(f);
+                }
+            }
+        }
+        if self.mode == Mode::Kernel {
+            d.notes.push((
+                "in mode kernel only the bytes after the IP header are handed over; the kernel writes its own IP header (TTL and TOS from socket options)".into(),
+                Tone::Note,
+            ));
+        }
+        render::dump(out, &d, &self.style())
+    }
+
+    pub(super) fn captures(&self, out: &mut dyn Write) -> io::Result<()> {
+        let all = self.shower.store.all();
+        if all.is_empty() {
+            return self.info(
+                out,
+                "no packets yet: `send`, `ping`, or `listen icmp` and `trigger ping 127.0.0.1`",
+            );
+        }
+        let width = self.style().width();
+        for p in &all {
+            let mut line = self.shower.line(p);
+            for r in self.shower.relations_of(p.no) {
+                line.push_str(&match r {
+                    Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
+                    Relation::Reply { request, .. } => format!(" · reply to #{request}"),
+                });
+            }
+            let line = width.map_or(line.clone(), |w| render::cut(&line, w));
+            writeln!(out, "{line}")?;
+        }
+        self.info(
+            out,
+            &format!(
+                "{} packets; `dump N` shows one, `diff A B` compares two",
+                all.len()
+            ),
+        )
+    }
+
+    /// A packet by number, or the error that says why there is none.
+    fn packet(&mut self, no: u64, out: &mut dyn Write) -> io::Result<Option<Arc<Packet>>> {
+        if let Some(p) = self.shower.store.get(no) {
+            return Ok(Some(p));
+        }
+        let all = self.shower.store.all();
+        let text = match (all.first(), all.last()) {
+            (Some(first), Some(last)) if no < first.no => format!(
+                "#{no} is no longer kept: only the last {} packets are, #{}–#{} now",
+                crate::capture::DEFAULT_CAPACITY,
+                first.no,
+                last.no
+            ),
+            (Some(first), Some(last)) => {
+                format!(
+                    "there is no packet #{no}: the packets kept are #{}–#{} (`captures` lists them)",
+                    first.no, last.no
+                )
+            }
+            _ => format!(
+                "there is no packet #{no}: none are kept yet (`send` or `listen icmp` first)"
+            ),
+        };
+        self.fail(out, &text)?;
+        Ok(None)
+    }
+
+    pub(super) fn dump(&mut self, no: u64, out: &mut dyn Write) -> io::Result<Flow> {
+        if let Some(p) = self.packet(no, out)? {
+            self.shower.dump(out, &p, &self.shower.relations_of(no))?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn diff(&mut self, a: u64, b: u64, out: &mut dyn Write) -> io::Result<Flow> {
+        let (Some(pa), Some(pb)) = (self.packet(a, out)?, self.packet(b, out)?) else {
+            return Ok(Flow::Continue);
+        };
+        let style = self.style();
+        let (da, db) = (
+            wire::dissect::dissect(&pa.bytes, pa.first),
+            wire::dissect::dissect(&pb.bytes, pb.first),
+        );
+        let same_stack = da.stack_name() == db.stack_name();
+        let changes = lab::changes_between(&pa.bytes, &da, &pb.bytes, &db);
+        let differing: Vec<usize> = (0..pa.bytes.len().max(pb.bytes.len()))
+            .filter(|i| pa.bytes.get(*i) != pb.bytes.get(*i))
+            .collect();
+        let head = if differing.is_empty() {
+            format!("#{a} and #{b} are the same {} bytes", pa.bytes.len())
+        } else if !same_stack {
+            format!(
+                "#{a} → #{b}: different layers ({} and {}); fields compared while they match",
+                da.stack_name(),
+                db.stack_name()
+            )
+        } else {
+            format!(
+                "#{a} → #{b}: {} field{} differ{}",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+                if changes.len() == 1 { "s" } else { "" }
+            )
+        };
+        writeln!(out, "{}", style.paint(&head, Tone::Heading))?;
+        let name_w = changes
+            .iter()
+            .map(|c| c.field.name.len())
+            .max()
+            .unwrap_or(0);
+        let span_w = changes
+            .iter()
+            .map(|c| span_words(&c.span).chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &changes {
+            let span = span_words(&c.span);
+            writeln!(
+                out,
+                "  {:<name_w$}  {span:<span_w$}  {} → {}",
+                c.field.name,
+                c.before,
+                style.paint(&c.after, Tone::Note)
+            )?;
+        }
+        if !differing.is_empty() {
+            let ranges = byte_ranges(&differing);
+            writeln!(
+                out,
+                "  bytes that differ: {} ({} of {})",
+                ranges.join(", "),
+                differing.len(),
+                pa.bytes.len().max(pb.bytes.len())
+            )?;
+        }
+        if pa.bytes.len() != pb.bytes.len() {
+            writeln!(
+                out,
+                "  lengths differ: #{a} has {} bytes, #{b} has {}",
+                pa.bytes.len(),
+                pb.bytes.len()
+            )?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn explain(&self, f: &'static Field, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        let owner = wire::PROTOCOLS
+            .iter()
+            .find(|p| p.all_fields().any(|g| g == f));
+        writeln!(
+            out,
+            "{}",
+            style.paint(&format!("{} — {}", f.name, f.meaning), Tone::Heading)
+        )?;
+        let mut row = |label: &str, text: String| -> io::Result<()> {
+            let first = format!("  {label:<10} ");
+            for l in style.wrap(&text, &first, "             ") {
+                writeln!(out, "{l}")?;
+            }
+            Ok(())
+        };
+        let place = match (owner, f.kind) {
+            (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
+            (Some(p), Kind::Bytes) => format!(
+                "{}, after its {}-byte fixed header, variable length",
+                p.title, p.fixed_len
+            ),
+            (Some(p), _) => {
+                let bytes = if f.end_byte() - f.first_byte() == 1 {
+                    format!("byte {}", f.first_byte())
+                } else {
+                    format!("bytes {}–{}", f.first_byte(), f.end_byte() - 1)
+                };
+                let bits = if f.byte_aligned() {
+                    String::new()
+                } else {
+                    format!(
+                        ", bits {}–{} counting from the first byte's top bit",
+                        f.bit_offset,
+                        f.bit_offset + f.bits as usize - 1
+                    )
+                };
+                format!(
+                    "{} header, {bytes}{bits}; {} bit{} wide",
+                    p.title,
+                    f.bits,
+                    if f.bits == 1 { "" } else { "s" }
+                )
+            }
+            (None, _) => "—".to_string(),
+        };
+        row("where", place)?;
+        row("values", f.range_words())?;
+        if !f.names.is_empty() {
+            let names: Vec<String> = f.names.iter().map(|(v, n)| format!("{n} = {v}")).collect();
+            row("names", names.join(", "))?;
+        }
+        // Short names that reach this field in the template (or in its own protocol).
+        let stack = match owner {
+            Some(p) if !self.template.stack().contains(p) => vec![*p],
+            _ => self.template.stack(),
+        };
+        let last = f.name.rsplit('.').next().unwrap_or(f.name);
+        let mut also: Vec<&str> = Vec::new();
+        for name in [f.short(), last]
+            .into_iter()
+            .chain(f.aliases.iter().copied())
+        {
+            if name != f.name
+                && !also.contains(&name)
+                && wire::resolve(name, &stack).is_ok_and(|g| g == f)
+            {
+                also.push(name);
+            }
+        }
+        if !also.is_empty() {
+            row(
+                "also",
+                format!(
+                    "{} (short names that work when they fit one field)",
+                    also.join(", ")
+                ),
+            )?;
+        }
+        let who = match f.fill {
+            Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
+            Fill::Manual => format!("you; a new template starts with {}", f.words(f.default)),
+            Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
+            Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
+        };
+        row("filled by", who)?;
+        row("about", f.notes.to_string())?;
+        row("defined", f.rfc.to_string())?;
+        let now = if self
+            .template
+            .stack()
+            .iter()
+            .any(|p| p.all_fields().any(|g| g == f))
+            || f == &DATA
+        {
+            format!("{} in the template", self.field_words(f))
+        } else {
+            format!("not in this template ({})", self.template.stack_name())
+        };
+        row("now", now)?;
+        Ok(())
+    }
+}
+
+/// `4–5, 10–11, 20`
+fn byte_ranges(offsets: &[usize]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < offsets.len() {
+        let start = offsets[i];
+        let mut end = start;
+        while i + 1 < offsets.len() && offsets[i + 1] == end + 1 {
+            i += 1;
+            end = offsets[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}–{end}")
+        });
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_ranges;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            byte_ranges(&[4, 5, 10, 11, 20, 22, 23]),
+            ["4–5", "10–11", "20", "22–23"]
+        );
+        assert!(byte_ranges(&[]).is_empty());
+    }
+}

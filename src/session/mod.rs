@@ -1,0 +1,553 @@
+//! The executor: one session's state (template, send mode, listeners, the
+//! numbered packets) and what each [`Command`] does to it. The REPL and the
+//! script runner are two front ends over [`Session::run_line`] and
+//! [`Session::execute`].
+//!
+//! This file holds the state and the small commands; `send.rs` sends (send,
+//! ping, trigger), `inspect.rs` looks (show, captures, dump, diff, explain),
+//! `shower.rs` draws packets as they arrive. Output goes to the `Write` the
+//! caller passes; packets are drawn by `render`, related by `lab`, sent and
+//! captured through `net`.
+
+mod inspect;
+mod send;
+mod shower;
+
+pub use shower::{Detail, Shower, Shown};
+
+use crate::capture::{DEFAULT_CAPACITY, Store};
+use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::net::{self, Listener, Net};
+use crate::policy::{DEFAULT_MAX_RATE, Policy};
+use crate::render::{self, Style, Tone};
+use crate::template::Template;
+use crate::wire::{self, DATA, Fill, Protocol, ipv4};
+use socket2::Socket;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Whether the session should go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+pub struct Session {
+    pub template: Template,
+    pub mode: Mode,
+    /// How long `send` and `ping` wait for replies.
+    pub timeout: Duration,
+    pub shower: Arc<Shower>,
+    listeners: Vec<Listener>,
+    sockets: HashMap<(Mode, u8), Arc<Socket>>,
+    triggers: Vec<send::Background>,
+    pub net: Net,
+    /// Set by Ctrl-C: stops a running send, ping or wait.
+    pub interrupt: Arc<AtomicBool>,
+    /// Commands that failed (for a script's exit status).
+    pub failures: usize,
+    /// The ICMP identifier this session's `ping` uses, unique to it.
+    ping_ident: u16,
+    /// Where packets may go and how fast.
+    pub policy: Policy,
+}
+
+/// How a session is set up from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many packets the ring keeps.
+    pub ring: usize,
+    pub allow_remote: bool,
+    pub max_rate: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ring: DEFAULT_CAPACITY,
+            allow_remote: false,
+            max_rate: DEFAULT_MAX_RATE,
+        }
+    }
+}
+
+impl Session {
+    pub fn new(net: Net, style: Style) -> Session {
+        Session::with_options(net, style, Options::default())
+    }
+
+    pub fn with_options(net: Net, style: Style, opts: Options) -> Session {
+        let shared = net == Net::Host;
+        let ping_ident = (std::process::id() & 0xffff) as u16;
+        let policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
+        shower.own_flow("icmp", ping_ident as u64);
+        Session {
+            template: Template::default(),
+            mode: Mode::Raw,
+            timeout: Duration::from_secs(1),
+            shower,
+            listeners: Vec::new(),
+            sockets: HashMap::new(),
+            triggers: Vec::new(),
+            net,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            failures: 0,
+            ping_ident,
+            policy,
+        }
+    }
+
+    pub fn style(&self) -> Style {
+        self.shower.style
+    }
+
+    pub fn stack(&self) -> Vec<&'static Protocol> {
+        self.template.stack()
+    }
+
+    /// `ip/icmp → 127.0.0.1 raw> `
+    pub fn prompt(&self) -> String {
+        let dst = self
+            .template
+            .user_value(&ipv4::DST)
+            .unwrap_or(ipv4::DST.default);
+        format!(
+            "{} → {} {}> ",
+            self.template.stack_name(),
+            ipv4::DST.words(dst),
+            self.mode.name()
+        )
+    }
+
+    /// Parses and runs one line as typed at the prompt: a bad line gets its error
+    /// (with a caret) and changes nothing.
+    pub fn run_line(&mut self, line: &str, out: &mut dyn Write) -> io::Result<Flow> {
+        match command::parse(
+            line,
+            &Context {
+                stack: &self.stack(),
+            },
+        ) {
+            Ok(cmd) => self.execute(&cmd, out),
+            Err(e) => {
+                self.failures += 1;
+                render::parse_error(out, line, &e, None, &self.style())?;
+                Ok(Flow::Continue)
+            }
+        }
+    }
+
+    fn fail(&mut self, out: &mut dyn Write, text: &str) -> io::Result<Flow> {
+        self.failures += 1;
+        render::problem(out, text, &self.style())?;
+        Ok(Flow::Continue)
+    }
+
+    fn info(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        for l in self.style().wrap(text, "", "  ") {
+            writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
+        }
+        Ok(())
+    }
+
+    /// Runs one command. Errors in the command are printed and counted; only a
+    /// failure to write the output is returned.
+    pub fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> io::Result<Flow> {
+        self.interrupt.store(false, Ordering::Relaxed);
+        // Packets that arrived while the user was typing come first.
+        self.shower.show_pending(out)?;
+        let flow = match cmd {
+            Command::Nothing => Flow::Continue,
+            Command::Comment(text) => {
+                for l in self.style().wrap(text, "# ", "# ") {
+                    writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
+                }
+                Flow::Continue
+            }
+            Command::Say(text) => {
+                for l in self.style().wrap(text, "", "") {
+                    writeln!(out, "{l}")?;
+                }
+                Flow::Continue
+            }
+            Command::New(stack) => {
+                self.template = Template::new(stack);
+                let len = self.template.build(SystemTime::now()).bytes.len();
+                self.info(
+                    out,
+                    &format!(
+                        "new template {}: {len} bytes; `show` to see it",
+                        self.template.stack_name()
+                    ),
+                )?;
+                Flow::Continue
+            }
+            Command::Set(f, v) => {
+                let before = self.field_words(f);
+                match self.template.set(f, v.clone()) {
+                    Ok(()) => {
+                        let after = self.field_words(f);
+                        self.info(out, &format!("{} = {after} (was {before})", f.name))?;
+                        Flow::Continue
+                    }
+                    Err(e) => self.fail(out, &e)?,
+                }
+            }
+            Command::SetTimeout(d) => {
+                self.timeout = *d;
+                self.info(
+                    out,
+                    &format!(
+                        "send and ping now wait up to {} for replies",
+                        duration_words(*d)
+                    ),
+                )?;
+                Flow::Continue
+            }
+            Command::Unset(f) => {
+                let had = self.template.unset(f);
+                let now = self.field_words(f);
+                let who = match f.fill {
+                    Fill::Computed => "computed by rawlab",
+                    Fill::Kernel(_) => "left for the kernel",
+                    Fill::Manual => "its default",
+                };
+                let text = if had {
+                    format!("{} is back to automatic: {now} ({who})", f.name)
+                } else {
+                    format!("{} was not set; it stays {now} ({who})", f.name)
+                };
+                self.info(out, &text)?;
+                Flow::Continue
+            }
+            Command::Payload(p) => {
+                self.template.payload = p.clone();
+                self.info(out, &format!("payload: {}", p.describe()))?;
+                Flow::Continue
+            }
+            Command::Show => {
+                self.show_template(out)?;
+                Flow::Continue
+            }
+            Command::Hex => {
+                render::hex(
+                    out,
+                    &self.template.build(SystemTime::now()).bytes,
+                    &self.style(),
+                )?;
+                Flow::Continue
+            }
+            Command::Mode(m) => {
+                self.mode = *m;
+                let proto = self.template_proto();
+                self.info(
+                    out,
+                    &format!("mode {}: {}", m.name(), net::describe_mode(*m, proto)),
+                )?;
+                Flow::Continue
+            }
+            Command::Send(args) => self.send(args, out)?,
+            Command::Ping(args) => self.ping(args, out)?,
+            Command::Trigger(t) => self.trigger(t, out)?,
+            Command::Listen(proto) => self.listen(*proto, out)?,
+            Command::ListenOff => {
+                if self.listeners.is_empty() {
+                    self.info(out, "no listener was open")?;
+                } else {
+                    let names: Vec<String> =
+                        self.listeners.drain(..).map(|l| l.label.clone()).collect();
+                    self.info(out, &format!("closed {}", names.join(", ")))?;
+                }
+                Flow::Continue
+            }
+            Command::Wait(d) => {
+                self.wait_showing(Instant::now() + *d, out)?;
+                Flow::Continue
+            }
+            Command::Captures => {
+                self.captures(out)?;
+                Flow::Continue
+            }
+            Command::Dump(n) => self.dump(*n, out)?,
+            Command::Diff(a, b) => self.diff(*a, *b, out)?,
+            Command::Explain(f) => {
+                self.explain(f, out)?;
+                Flow::Continue
+            }
+            Command::Clear => {
+                let n = self.shower.store.len();
+                self.shower.clear();
+                self.info(out, &format!("forgot {n} packets; the next is #1"))?;
+                Flow::Continue
+            }
+            Command::Reset => {
+                self.template = Template::default();
+                self.mode = Mode::Raw;
+                self.timeout = Duration::from_secs(1);
+                self.listeners.clear();
+                self.triggers.clear();
+                self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
+                Flow::Continue
+            }
+            Command::Help(topic) => {
+                self.help(topic.as_deref(), out)?;
+                Flow::Continue
+            }
+            Command::Status => {
+                self.status(out)?;
+                Flow::Continue
+            }
+            Command::Quit => Flow::Quit,
+        };
+        self.shower.show_pending(out)?;
+        Ok(flow)
+    }
+
+    /// A field's value in the template, in words.
+    fn field_words(&self, f: &'static wire::Field) -> String {
+        if f == &DATA {
+            return self.template.payload.describe();
+        }
+        let built = self.template.build(SystemTime::now());
+        let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        if f.kind == wire::Kind::Bytes {
+            return dis
+                .layer_of(f)
+                .and_then(|l| l.tail())
+                .map_or("(none)".into(), |(_, r)| {
+                    crate::lab::hex_words(&built.bytes[r])
+                });
+        }
+        dis.value(&built.bytes, f)
+            .map_or("(not in this packet)".into(), |v| f.words(v))
+    }
+
+    fn template_proto(&self) -> u8 {
+        ipv4::PROTO.get(&self.template.build(SystemTime::now()).bytes) as u8
+    }
+
+    fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        match topic.and_then(command_info) {
+            Some(c) => {
+                writeln!(out, "{}", style.paint(c.syntax, Tone::Command))?;
+                writeln!(out, "  {}", c.summary)?;
+                if !c.aliases.is_empty() {
+                    writeln!(out, "  also: {}", c.aliases.join(", "))?;
+                }
+                writeln!(out, "  example: {}", style.paint(c.example, Tone::Command))?;
+                for l in style.wrap(c.detail, "  ", "  ") {
+                    writeln!(out, "{l}")?;
+                }
+            }
+            None => {
+                let w = COMMANDS.iter().map(|c| c.syntax.len()).max().unwrap_or(0);
+                for c in COMMANDS {
+                    let syntax = style.paint(&format!("{:<w$}", c.syntax), Tone::Command);
+                    match style.width() {
+                        Some(width) if width > w + 20 => {
+                            writeln!(out, "  {syntax}  {}", render::cut(c.summary, width - w - 4))?
+                        }
+                        _ => writeln!(out, "  {syntax}  {}", c.summary)?,
+                    }
+                }
+                for l in style.wrap(
+                    "Fields use Wireshark's names (ip.ttl, icmp.type); a short name works when it fits one field (ttl, df). `help COMMAND` for an example, `explain FIELD` for a field; Tab completes.",
+                    "",
+                    "",
+                ) {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn need_network(&mut self, out: &mut dyn Write) -> Option<io::Result<Flow>> {
+        if let Net::Unavailable(why) = &self.net {
+            let why = why.clone();
+            return Some(self.fail(out, &why));
+        }
+        None
+    }
+
+    fn listen(&mut self, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
+        if let Some(f) = self.need_network(out) {
+            return f;
+        }
+        if self.listeners.iter().any(|l| l.proto == proto) {
+            self.info(
+                out,
+                &format!("already listening for {}", proto_words(proto)),
+            )?;
+            return Ok(Flow::Continue);
+        }
+        let label = format!("raw socket for {}", proto_words(proto));
+        match Listener::open(proto, label, self.shower.store.clone()) {
+            Ok(l) => {
+                self.listeners.push(l);
+                let text = format!(
+                    "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {} packet this host receives, IP header included",
+                    proto_words(proto)
+                );
+                self.info(out, &text)?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(
+                out,
+                &format!(
+                    "could not open a raw socket for {}: {e}",
+                    proto_words(proto)
+                ),
+            ),
+        }
+    }
+
+    /// Waits until `deadline` (or Ctrl-C), showing packets as they arrive.
+    fn wait_showing(&self, deadline: Instant, out: &mut dyn Write) -> io::Result<Vec<Shown>> {
+        let mut all = Vec::new();
+        while Instant::now() < deadline && !self.interrupted() {
+            let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
+            if self.shower.store.wait_unshown(step) {
+                all.extend(self.shower.show_pending(out)?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Who rawlab runs as, with which capabilities, on which network, under which rules.
+    fn status(&self, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        let network = match &self.net {
+            Net::Host => "the host's (raw sockets permitted)".to_string(),
+            Net::Sandbox => {
+                "a sandbox: a private user + network namespace, loopback only".to_string()
+            }
+            Net::Unavailable(_) => {
+                "none: raw sockets are not permitted and no sandbox could be made".to_string()
+            }
+        };
+        let caps = crate::sys::effective_caps();
+        let mut user = format!("uid {}, gid {}", crate::sys::uid(), crate::sys::gid());
+        if let Some((uid, gid)) = crate::sys::outside_ids() {
+            user.push_str(&format!(
+                " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
+            ));
+        }
+        if let Some(u) = crate::sys::sudo_user() {
+            user.push_str(&format!(
+                " (started through sudo by uid {}; root was given up)",
+                u.uid
+            ));
+        }
+        let mut places = vec!["loopback".to_string()];
+        if self.net == Net::Host {
+            let addrs: Vec<String> = crate::sys::local_ipv4_addrs()
+                .iter()
+                .filter(|a| !a.is_loopback())
+                .map(|a| a.to_string())
+                .collect();
+            if !addrs.is_empty() {
+                places.push(format!("this host's addresses ({})", addrs.join(", ")));
+            }
+        }
+        if !self.policy.peers.is_empty() {
+            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
+            places.push(format!("sandbox peers ({})", peers.join(", ")));
+        }
+        let sends = if self.policy.allow_remote {
+            "anywhere (--allow-remote)".to_string()
+        } else {
+            format!("{}; elsewhere only with --allow-remote", places.join(", "))
+        };
+        let rows = [
+            ("network", network),
+            ("user", user),
+            (
+                "caps",
+                if caps.is_empty() {
+                    "none".to_string()
+                } else {
+                    caps.join(", ")
+                },
+            ),
+            ("sends to", sends),
+            (
+                "forges",
+                if self.policy.sandboxed || self.policy.allow_remote {
+                    "any ip.src".to_string()
+                } else {
+                    "ip.src only from this host's addresses".to_string()
+                },
+            ),
+            (
+                "pace",
+                format!(
+                    "at most {} packets/s for repeated sends (--max-rate)",
+                    self.policy.max_rate
+                ),
+            ),
+            (
+                "ring",
+                format!(
+                    "keeps the last {} packets; {} now",
+                    self.shower.store.capacity(),
+                    self.shower.store.len()
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            for l in style.wrap(&v, &format!("  {k:<9} "), "            ") {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+}
+
+/// `icmp`, or `IP protocol 47`.
+fn proto_words(proto: u8) -> String {
+    match ipv4::PROTO.value_name(proto as u128) {
+        Some(n) => n.to_string(),
+        None => format!("IP protocol {proto}"),
+    }
+}
+
+/// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
+pub fn duration_words(d: Duration) -> String {
+    fn trim(v: f64) -> String {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+    let us = d.as_secs_f64() * 1e6;
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1e6 {
+        format!("{} ms", trim(us / 1000.0))
+    } else {
+        format!("{} s", trim(us / 1e6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_words(Duration::from_micros(84)), "84 µs");
+        assert_eq!(duration_words(Duration::from_millis(300)), "300 ms");
+        assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
+        assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
+        assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
+    }
+}

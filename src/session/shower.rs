@@ -1,0 +1,399 @@
+//! Shows packets as they arrive, in number order, each related to the ones
+//! before it (`lab::Relater`), and remembers what it found so `dump N` can
+//! draw a packet again. Shared by the executor and the REPL's printer thread.
+//!
+//! On a shared host, a captured packet that nothing in this session explains
+//! (not a send's copy, not a reply, not a flow this session started) is
+//! someone else's: it gets one dim, labelled line instead of a full dump, so a
+//! classroom on one machine never reads another learner's replies as theirs.
+
+use crate::capture::{Origin, Packet, Store};
+use crate::command::Mode;
+use crate::lab::{Change, Relater, Relation};
+use crate::net;
+use crate::render::{self, Dump, Style, Tone};
+use crate::wire::{dissect::dissect, ipv4};
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+/// How much of each packet to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The annotated dump (a sent packet gets one line).
+    Full,
+    /// Nothing for this session's own packets (ping prints its own lines), one line for others.
+    Quiet,
+}
+
+/// A packet just shown, and what it was found to be.
+pub struct Shown {
+    pub packet: Arc<Packet>,
+    pub relations: Vec<Relation>,
+}
+
+pub struct Shower {
+    pub store: Arc<Store>,
+    pub style: Style,
+    /// Whether other programs' traffic can reach our sockets (the host's network).
+    shared: bool,
+    start: SystemTime,
+    relater: Mutex<Relater>,
+    found: Mutex<HashMap<u64, Vec<Relation>>>,
+    /// (protocol, flow) pairs this session started: ping's identifier, trigger sockets.
+    own: Mutex<HashSet<(&'static str, u64)>>,
+    /// Lines from background work (a trigger finishing), shown with the next packets.
+    notes: Mutex<Vec<String>>,
+    detail: Mutex<Detail>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shower {
+    pub fn new(store: Arc<Store>, style: Style, shared: bool) -> Shower {
+        Shower {
+            store,
+            style,
+            shared,
+            start: SystemTime::now(),
+            relater: Mutex::new(Relater::default()),
+            found: Mutex::new(HashMap::new()),
+            own: Mutex::new(HashSet::new()),
+            notes: Mutex::new(Vec::new()),
+            detail: Mutex::new(Detail::Full),
+        }
+    }
+
+    /// Marks a flow as this session's (ICMP echo identifier `flow` for proto "icmp").
+    pub fn own_flow(&self, proto: &'static str, flow: u64) {
+        lock(&self.own).insert((proto, flow));
+    }
+
+    /// A line to show with the next packets (from a background thread).
+    pub fn note(&self, text: String) {
+        lock(&self.notes).push(text);
+        self.store.nudge();
+    }
+
+    /// Sets how much to draw; returns what it was.
+    pub fn set_detail(&self, d: Detail) -> Detail {
+        std::mem::replace(&mut *lock(&self.detail), d)
+    }
+
+    /// What was found about packet `no` when it was shown.
+    pub fn relations_of(&self, no: u64) -> Vec<Relation> {
+        lock(&self.found).get(&no).cloned().unwrap_or_default()
+    }
+
+    /// Forgets every packet and what was found about them.
+    pub fn clear(&self) {
+        self.store.clear();
+        lock(&self.found).clear();
+        *lock(&self.relater) = Relater::default();
+    }
+
+    /// Draws every packet not shown yet, and any pending notes. The caller holds the
+    /// store's print lock.
+    pub fn show_pending(&self, out: &mut dyn Write) -> io::Result<Vec<Shown>> {
+        let (packets, skipped) = self.store.take_unshown();
+        if skipped > 0 {
+            let text = format!(
+                "… {skipped} packets arrived faster than they could be shown and left the ring unseen"
+            );
+            writeln!(out, "{}", self.style.paint(&text, Tone::Note))?;
+        }
+        let detail = *lock(&self.detail);
+        let mut shown = Vec::with_capacity(packets.len());
+        for p in packets {
+            let relations = lock(&self.relater).observe(&p);
+            let own = self.is_own(&p, &relations);
+            match (detail, own) {
+                (_, false) => writeln!(
+                    out,
+                    "{}",
+                    self.style.paint(
+                        &format!(
+                            "{} · not from this session: another program's traffic",
+                            self.line(&p)
+                        ),
+                        Tone::Dim
+                    )
+                )?,
+                (Detail::Full, true) => self.draw(out, &p, &relations)?,
+                (Detail::Quiet, true) => {}
+            }
+            if !relations.is_empty() {
+                let mut found = lock(&self.found);
+                found.insert(p.no, relations.clone());
+                // Keep what was found only for packets the ring still holds.
+                if found.len() > 2 * crate::capture::DEFAULT_CAPACITY {
+                    let oldest = p.no.saturating_sub(crate::capture::DEFAULT_CAPACITY as u64);
+                    found.retain(|n, _| *n >= oldest);
+                }
+            }
+            shown.push(Shown {
+                packet: p,
+                relations,
+            });
+        }
+        let notes = std::mem::take(&mut *lock(&self.notes));
+        for n in notes {
+            writeln!(out, "{}", self.style.paint(&n, Tone::Note))?;
+        }
+        Ok(shown)
+    }
+
+    fn is_own(&self, p: &Packet, relations: &[Relation]) -> bool {
+        if !self.shared || p.is_sent() || !relations.is_empty() {
+            return true;
+        }
+        let d = dissect(&p.bytes, p.first);
+        let own = lock(&self.own);
+        d.layers.iter().any(|l| {
+            l.complete()
+                && l.proto
+                    .pairing
+                    .and_then(|f| f(&p.bytes[l.start..l.hdr_end]))
+                    .is_some_and(|pair| own.contains(&(l.proto.name, pair.flow)))
+        })
+    }
+
+    /// `t=1.234567s`, counted from the session's start.
+    pub fn since_start(&self, t: SystemTime) -> String {
+        let d = t.duration_since(self.start).unwrap_or_default();
+        format!("t={}.{:06}s", d.as_secs(), d.subsec_micros())
+    }
+
+    /// One line: number, direction, socket, length, time, the layers in words.
+    pub fn line(&self, p: &Packet) -> String {
+        let d = dissect(&p.bytes, p.first);
+        let (arrow, how) = match &p.origin {
+            Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
+            Origin::Captured { socket } => ("←", socket.clone()),
+            Origin::File { .. } => ("←", p.origin.source()),
+        };
+        format!(
+            "#{} {arrow} {how} · {} bytes · {} · {}",
+            p.no,
+            p.bytes.len(),
+            self.since_start(p.time),
+            d.summary(&p.bytes)
+        )
+    }
+
+    /// The full drawing of one packet: a sent packet as one line (its copy on the wire
+    /// carries the detail), a captured one as the annotated dump.
+    fn draw(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+        match &p.origin {
+            Origin::Sent {
+                mode,
+                handed_from,
+                dst,
+            } => {
+                let proto = ipv4::PROTO.get(&p.bytes) as u8;
+                let handed = p.bytes.len() - handed_from;
+                let what = if *handed_from == 0 {
+                    format!("{handed} bytes")
+                } else {
+                    format!("{handed} bytes after the IP header")
+                };
+                let text = format!(
+                    "#{} → sent {what} to {dst} · {} · {}",
+                    p.no,
+                    net::describe_mode(*mode, proto),
+                    self.since_start(p.time)
+                );
+                writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
+            }
+            Origin::Captured { .. } | Origin::File { .. } => self.dump(out, p, relations),
+        }
+    }
+
+    /// The annotated dump of any packet, sent or captured, with what was found about it.
+    pub fn dump(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+        let heading = match &p.origin {
+            Origin::Sent { mode, dst, .. } => format!(
+                "#{} → sent to {dst} · mode {} · {} bytes as rawlab built them · {}",
+                p.no,
+                mode.name(),
+                p.bytes.len(),
+                self.since_start(p.time)
+            ),
+            Origin::Captured { socket } => format!(
+                "#{} ← captured on {socket} · {} bytes · {}",
+                p.no,
+                p.bytes.len(),
+                self.since_start(p.time)
+            ),
+            // A loaded packet's time is the file's, from before this session: absolute.
+            Origin::File { .. } => format!(
+                "#{} ← {} · {} bytes · {}",
+                p.no,
+                p.origin.source(),
+                p.bytes.len(),
+                crate::clock::utc(p.time, 6)
+            ),
+        };
+        let mut d = Dump::new(heading, &p.bytes, p.first);
+        for r in relations {
+            annotate(&mut d, r, p, &self.store);
+        }
+        render::dump(out, &d, &self.style)
+    }
+}
+
+/// Adds what a relation says to a dump: a note under the heading, a mark on each
+/// changed field, and the changed bytes emphasised.
+fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
+    let (note, marked): (String, Vec<(&Change, String)>) = match r {
+        Relation::WireCopy {
+            sent,
+            mode,
+            changes,
+        } => {
+            let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+            let listed = if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            };
+            let note = match (mode, names.is_empty()) {
+                (Mode::Kernel, _) => format!(
+                    "this is #{sent} as it went on the wire: the kernel wrote the IP header (mode kernel); it differs from the template in {listed}"
+                ),
+                (_, true) => {
+                    format!(
+                        "this is #{sent} as it went on the wire, byte for byte as rawlab handed it"
+                    )
+                }
+                (_, false) => {
+                    format!("this is #{sent} as it went on the wire: the kernel changed {listed}")
+                }
+            };
+            let marked = changes
+                .iter()
+                .map(|c| {
+                    let text = if *mode == Mode::Kernel && c.layer_start == 0 {
+                        format!(
+                            "the kernel wrote {}; the template had {}",
+                            c.after, c.before
+                        )
+                    } else {
+                        format!(
+                            "the kernel changed it: rawlab handed {} in #{sent}",
+                            c.before
+                        )
+                    };
+                    (c, text)
+                })
+                .collect();
+            (note, marked)
+        }
+        Relation::Reply {
+            request,
+            sent,
+            changes,
+        } => {
+            let names: Vec<String> = changes
+                .iter()
+                .map(|c| format!("{} ({})", c.field.name, span_words(&c.span)))
+                .collect();
+            let yours = sent
+                .filter(|s| s != request)
+                .map_or(String::new(), |s| format!(", your #{s}"));
+            let rtt = store
+                .get(sent.unwrap_or(*request))
+                .and_then(|s| p.time.duration_since(s.time).ok())
+                .map_or(String::new(), |d| {
+                    format!(", {} after it was sent", super::duration_words(d))
+                });
+            let listed = if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            };
+            let note = format!("reply to #{request}{yours}{rtt}; what differs: {listed}");
+            let marked = changes
+                .iter()
+                .map(|c| (c, format!("was {} in #{request}", c.before)))
+                .collect();
+            (note, marked)
+        }
+    };
+    d.notes.push((note, Tone::Note));
+    for (c, text) in marked {
+        d.marks.push(render::Mark {
+            field: c.field,
+            layer_start: c.layer_start,
+            text,
+            tone: Tone::Note,
+        });
+        d.emphasize.push(c.span.clone());
+    }
+}
+
+/// `bytes 4–5`, or `byte 20` for one.
+pub fn span_words(r: &std::ops::Range<usize>) -> String {
+    if r.len() <= 1 {
+        format!("byte {}", r.start)
+    } else {
+        format!("bytes {}–{}", r.start, r.end - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::DEFAULT_CAPACITY;
+    use crate::wire::{icmp, ipv4};
+
+    /// An echo request from 127.0.0.1 to itself with this identifier.
+    fn echo(ident: u16) -> Vec<u8> {
+        let mut t = crate::template::Template::default();
+        t.set(&ipv4::SRC, crate::template::Value::Raw(0x7f00_0001))
+            .unwrap();
+        t.set(&icmp::IDENT, crate::template::Value::Raw(ident as u128))
+            .unwrap();
+        t.build(SystemTime::now()).bytes
+    }
+
+    fn show(shower: &Shower, bytes: Vec<u8>) -> String {
+        let origin = Origin::Captured {
+            socket: "raw socket for icmp".into(),
+        };
+        shower
+            .store
+            .push(SystemTime::now(), bytes, &ipv4::IPV4, origin);
+        let mut out = Vec::new();
+        shower.show_pending(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn on_a_shared_host_other_programs_traffic_is_one_dim_labelled_line() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
+        shower.own_flow("icmp", 4242);
+        let theirs = show(&shower, echo(7));
+        assert_eq!(theirs.lines().count(), 1, "{theirs}");
+        assert!(
+            theirs.contains("#1 ← raw socket for icmp")
+                && theirs.ends_with("not from this session: another program's traffic\n"),
+            "{theirs}"
+        );
+        let ours = show(&shower, echo(4242));
+        assert!(
+            ours.starts_with("#2 ← captured on raw socket for icmp") && ours.contains("icmp.ident"),
+            "{ours}"
+        );
+    }
+
+    #[test]
+    fn in_the_sandbox_everything_is_the_sessions_own() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, false);
+        let out = show(&shower, echo(7));
+        assert!(!out.contains("another program"), "{out}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Bad input, typed at the prompt: every line here must get a clear error
+//! (what, where with a caret, what would do, a guess) and leave the session
+//! exactly as it was. The expected messages are in tests/golden/bad_inputs.txt;
+//! run with UPDATE_GOLDEN=1 to rewrite it after a deliberate change, then read
+//! the diff.
+
+use rawlab::net::Net;
+use rawlab::render::Style;
+use rawlab::session::Session;
+use std::time::SystemTime;
+
+const BAD: &[&str] = &[
+    // Commands
+    "sned",
+    "SEND x",
+    "shwo",
+    "lisen icmp",
+    "\"show\"",
+    "ß✓",
+    "\u{1}\u{2}\u{7f}",
+    "show me",
+    "hex 12",
+    "captures 3",
+    "clear all",
+    "reset now",
+    "quit now",
+    "help sendd",
+    "help me now",
+    // set
+    "set",
+    "set ttl",
+    "set tll 64",
+    "set ttl 256",
+    "set ttl -1",
+    "set ttl abc",
+    "set ttl 0x1ff",
+    "set ttl 1.5",
+    "set ttl \"64\"",
+    "set ttl 64 65",
+    "set checksum 1",
+    "set src localhost",
+    "set src 300.1.1.1",
+    "set src 127.0.0",
+    "set dst ::1",
+    "set icmp.type echo-rply",
+    "set df 2",
+    "set ihl 21",
+    "set ihl 64",
+    "set ip.options 010203",
+    "set ip.options zz",
+    "set ip.options 01",
+    "set timeout",
+    "set timeout 5",
+    "set timeout fast",
+    "set ttl 99999999999999999999999999999999999999999",
+    "set tcp.srcport 80",
+    // unset
+    "unset",
+    "unset foo",
+    // payload
+    "payload",
+    "payload xyz",
+    "payload c0d",
+    "payload \"abc",
+    "payload \"a\\qb\"",
+    "payload zeros",
+    "payload zeros many",
+    "payload zeros 70000",
+    "payload time now",
+    "payload \"a\" \"b\"",
+    // new and mode
+    "new",
+    "new ip/icmpp",
+    "new icmp",
+    "new ip/ip",
+    "new ip/icmp/icmp",
+    "mode",
+    "mode rwa",
+    "mode raw extra",
+    // send, ping, trigger
+    "send count",
+    "send count 0",
+    "send count many",
+    "send count 1000000",
+    "send every",
+    "send every 5",
+    "send every 2m",
+    "send 127.0.0.1 127.0.0.2",
+    "send localhost",
+    "send 1.2.3.4.5",
+    "send cuont 3",
+    "ping",
+    "ping localhost",
+    "ping 127.0.0.1 count 0",
+    "ping count 3",
+    "trigger",
+    "trigger pong",
+    "trigger ping",
+    // listen, wait
+    "listen",
+    "listen tcpp",
+    "listen proto",
+    "listen proto 256",
+    "listen proto x",
+    "wait",
+    "wait 200",
+    "wait 11m",
+    // packets that are not there
+    "dump",
+    "dump x",
+    "dump 0",
+    "dump 5",
+    "dump #7",
+    "diff 1",
+    "diff a b",
+    "diff 1 2",
+    // explain
+    "explain",
+    "explain foo",
+    "explain checksum",
+];
+
+/// Everything a bad line must leave alone.
+fn state(s: &Session) -> (Vec<u8>, String, std::time::Duration, usize) {
+    let bytes = s.template.build(SystemTime::UNIX_EPOCH).bytes;
+    (bytes, s.prompt(), s.timeout, s.shower.store.len())
+}
+
+fn transcript() -> String {
+    let mut s = Session::new(
+        Net::Unavailable("no network in this test".into()),
+        Style::PLAIN,
+    );
+    let long = format!("set ttl {}", "9".repeat(10_000));
+    let tab = "set\tttl\t300".to_string();
+    let mut lines: Vec<String> = BAD.iter().map(|l| l.to_string()).collect();
+    lines.push(long);
+    lines.push(tab);
+    let mut all = String::new();
+    for line in &lines {
+        let before = state(&s);
+        let mut out = Vec::new();
+        s.run_line(line, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("error"), "{line:?} got no error:\n{out}");
+        assert_eq!(state(&s), before, "{line:?} changed the session");
+        let shown: String = line.chars().take(80).collect();
+        all.push_str(&format!("» {}\n{out}\n", shown.escape_debug()));
+    }
+    // Still usable: a good line works after all that.
+    let mut out = Vec::new();
+    s.run_line("set ttl 5", &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "ip.ttl = 5 (was 64)\n");
+    all
+}
+
+#[test]
+fn every_bad_line_gets_a_clear_error_and_changes_nothing() {
+    assert!(BAD.len() >= 60, "the corpus keeps at least 60 bad inputs");
+    let got = transcript();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/bad_inputs.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &got).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(path).expect("golden file (run with UPDATE_GOLDEN=1 to create it)");
+    if got != want {
+        let first = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "error messages changed (first difference at line {}):\n got: {:?}\nwant: {:?}\nrun with UPDATE_GOLDEN=1 if the change is meant",
+            first + 1,
+            got.lines().nth(first),
+            want.lines().nth(first)
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! The REPL in a real terminal: the binary runs in a pseudo-terminal, as a new
+//! user would meet it (inside its sandbox, as the current user and as an
+//! ordinary one), and each step checks the screen as a terminal draws it.
+
+mod common;
+use common::*;
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession as Pty;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 300;
+const COLS: u16 = 120;
+
+struct Term {
+    pty: Pty,
+    vt: vt100::Parser,
+    user: User,
+}
+
+impl Term {
+    /// Starts rawlab in a terminal. As root it needs --sandbox to stay off the host's
+    /// network; as an ordinary user the sandbox comes by itself.
+    fn start(user: User, home: &Path, extra: &[&str]) -> Term {
+        let bin = binary_for(user);
+        let mut cmd = match user {
+            User::Me => Command::new(&bin),
+            User::Nobody => {
+                let mut c = Command::new("setpriv");
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                    .arg(&bin);
+                c
+            }
+        };
+        if user == User::Me {
+            cmd.arg("--sandbox");
+        }
+        cmd.args(extra)
+            .env("HOME", home)
+            .env("TERM", "xterm-256color")
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("NO_COLOR")
+            .env_remove("SUDO_UID")
+            .current_dir(home);
+        let mut pty = Pty::spawn(cmd).expect("spawn in a pty");
+        pty.get_process_mut().set_window_size(COLS, ROWS).unwrap();
+        let vt = vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 0);
+        Term { pty, vt, user }
+    }
+
+    fn pump(&mut self) {
+        let mut buf = [0u8; 8192];
+        loop {
+            match self.pty.try_read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => self.vt.process(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.vt.screen().contents()
+    }
+
+    /// The line the cursor is on.
+    fn cursor_line(&self) -> String {
+        let (row, _) = self.vt.screen().cursor_position();
+        self.vt
+            .screen()
+            .rows(0, COLS)
+            .nth(row as usize)
+            .unwrap_or_default()
+    }
+
+    /// The cursor line up to the cursor: what has been typed, without the dim hint after it.
+    fn typed(&self) -> String {
+        let (row, col) = self.vt.screen().cursor_position();
+        self.vt
+            .screen()
+            .rows(0, col)
+            .nth(row as usize)
+            .unwrap_or_default()
+    }
+
+    /// Waits (at most 15 s) until the screen satisfies `pred`.
+    fn wait(&mut self, what: &str, pred: impl Fn(&Term) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            self.pump();
+            if pred(self) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "[{:?}] timed out waiting for {what}; the screen:\n{}\nthreads:\n{}",
+                    self.user,
+                    self.screen(),
+                    self.threads()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Each thread of the process and what it waits in, for a hang's report.
+    fn threads(&self) -> String {
+        let pid = self.pty.get_process().pid();
+        let mut out = String::new();
+        for t in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = t.path();
+            let read = |f: &str| std::fs::read_to_string(p.join(f)).unwrap_or_default();
+            let call = read("syscall");
+            out.push_str(&format!(
+                "  {} {} syscall {}\n",
+                read("comm").trim(),
+                read("wchan"),
+                call.split(' ').next().unwrap_or("")
+            ));
+        }
+        out
+    }
+
+    fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait(text, move |s| s.screen().contains(&t));
+    }
+
+    fn wait_prompt(&mut self) {
+        self.wait("a prompt", |s| s.cursor_line().ends_with("> "));
+    }
+
+    fn send(&mut self, s: &str) {
+        self.pty.write_all(s.as_bytes()).unwrap();
+        self.pty.flush().unwrap();
+    }
+
+    /// Waits for the process to end and returns its exit code.
+    fn exit_code(self) -> i32 {
+        match self.pty.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rawlab did not exit normally: {other:?}"),
+        }
+    }
+}
+
+fn home() -> PathBuf {
+    let dir = scratch();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    dir
+}
+
+#[test]
+fn a_first_session_completion_typo_and_ctrl_d() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_text("rawlab: sandbox network");
+        t.wait_prompt();
+        assert!(
+            t.cursor_line().starts_with("ip/icmp → 127.0.0.1 raw> "),
+            "{}",
+            t.screen()
+        );
+
+        // Tab completes a short field name; the completed line is on the screen.
+        t.send("set tt\t");
+        t.wait("the completed line", |s| {
+            s.typed().ends_with("raw> set ttl ")
+        });
+        assert!(
+            t.cursor_line().contains("0..=255"),
+            "the hint shows the range: {}",
+            t.screen()
+        );
+        t.send("5\r");
+        t.wait_text("ip.ttl = 5 (was 64)");
+
+        // A typo gets a caret and a suggestion, and the session goes on.
+        t.send("sned\r");
+        t.wait_text("did you mean `send`?");
+        t.wait_prompt();
+
+        // The prompt follows the template.
+        t.send("mode kernel\r");
+        t.wait("the new prompt", |s| s.cursor_line().ends_with("kernel> "));
+
+        // Ctrl-D leaves with status 0 and history is written.
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+        let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
+            .expect("history file");
+        assert!(
+            history.contains("set ttl 5") && history.contains("mode kernel"),
+            "{history}"
+        );
+    }
+}
+
+#[test]
+fn a_captured_packet_appears_above_a_half_typed_line() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("listen icmp\r");
+        t.wait_text("listening:");
+        t.wait_prompt();
+        // Two kernel-built echoes, the second 800 ms after the first: it arrives while
+        // the next line is still being typed.
+        t.send("trigger ping 127.0.0.1 count 2 every 800ms\r");
+        t.wait_text("#2 ← captured on raw socket for icmp");
+        t.wait_prompt();
+        t.send("set tt");
+        t.wait_text("trigger ping 127.0.0.1: 2 sent, 2 replies");
+        // The half-typed line is drawn again under the packets, intact.
+        t.wait("the half-typed line", |s| {
+            s.typed().ends_with("raw> set tt")
+        });
+        t.send("l 9\r");
+        t.wait_text("ip.ttl = 9 (was 64)");
+        t.send("quit\r");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+#[test]
+fn ctrl_c_stops_a_ping_with_statistics_and_a_live_prompt() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("ping 127.0.0.1 count 100 every 50ms\r");
+        t.wait_text("icmp_seq=5 ");
+        t.send("\x03");
+        t.wait_text("rawlab ping statistics");
+        t.wait_text("(interrupted)");
+        let screen = t.screen();
+        let stats = screen
+            .lines()
+            .find(|l| l.contains("packets transmitted"))
+            .unwrap()
+            .to_string();
+        let sent: u32 = stats.split_whitespace().next().unwrap().parse().unwrap();
+        assert!((5..100).contains(&sent), "stopped early: {stats}");
+        assert!(screen.contains("rtt min/avg/max/mdev = "), "{screen}");
+        t.wait_prompt();
+        // The prompt is alive: a command after the interruption works.
+        t.send("explain ttl\r");
+        t.wait_text("ip.ttl — time to live");
+        // Ctrl-C at the prompt clears the line and rawlab stays.
+        t.send("set ttl 7\x03");
+        t.wait_prompt();
+        t.send("show\r");
+        t.wait_text("template ip/icmp");
+        assert!(
+            !t.screen().contains("ip.ttl = 7"),
+            "Ctrl-C dropped the line: {}",
+            t.screen()
+        );
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+#[test]
+fn colour_and_highlighting_in_a_terminal() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &[]);
+    t.wait_prompt();
+    t.send("set tll");
+    // The unknown field is drawn red while typed (the command in cyan).
+    t.wait("highlighted input", |s| {
+        let (row, _) = s.vt.screen().cursor_position();
+        let cells: Vec<_> = (0..COLS)
+            .filter_map(|c| s.vt.screen().cell(row, c))
+            .collect();
+        let text: String = cells.iter().map(|c| c.contents()).collect();
+        let at = text.find("tll").map(|i| text[..i].chars().count());
+        at.is_some_and(|i| cells[i].fgcolor() == vt100::Color::Idx(1))
+    });
+    t.send("\x15show\r");
+    t.wait_text("template ip/icmp");
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
+}

@@ -1,0 +1,295 @@
+//! Least privilege and safe defaults, end to end: under sudo rawlab becomes the
+//! user with CAP_NET_RAW only; sends off loopback (or to strangers) are refused
+//! before anything reaches sendto; repeated sends keep the pace; the ring keeps
+//! only the newest packets; without any way to raw sockets the socket-free
+//! commands still work and the message names the ways out.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn is_root() -> bool {
+    users().contains(&User::Nobody)
+}
+
+/// A /proc/PID/status line's fields, e.g. "Uid:" → ["65534", "65534", …].
+fn status_field(pid: u32, key: &str) -> Vec<String> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find(|l| l.starts_with(key))
+        .map(|l| l.split_whitespace().skip(1).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// Starts rawlab as root with sudo's variables set, reads its credentials from
+/// /proc while it waits, and returns (Uid, Gid, CapEff, CapPrm, its output).
+fn sudo_like(args: &[&str]) -> (Vec<String>, Vec<String>, String, String, String) {
+    let dir = scratch();
+    let script = dir.join("s.rawlab");
+    std::fs::write(&script, "status\nwait 3s\n").unwrap();
+    let child = Command::new(binary_for(User::Nobody))
+        .args(args)
+        .args(["--color", "never"])
+        .arg(&script)
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .env("SUDO_USER", "nobody")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Let it start and give up root, then look at it from outside.
+    let mut tries = 0;
+    while status_field(pid, "Uid:").first().map(String::as_str) == Some("0") && tries < 100 {
+        std::thread::sleep(Duration::from_millis(20));
+        tries += 1;
+    }
+    let uid = status_field(pid, "Uid:");
+    let gid = status_field(pid, "Gid:");
+    let eff = status_field(pid, "CapEff:").concat();
+    let prm = status_field(pid, "CapPrm:").concat();
+    let out = child.wait_with_output().unwrap();
+    (
+        uid,
+        gid,
+        eff,
+        prm,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn under_sudo_it_becomes_the_user_with_cap_net_raw_only() {
+    if !is_root() {
+        eprintln!("skipped: needs root to act as sudo does");
+        return;
+    }
+    let (uid, gid, eff, prm, out) = sudo_like(&[]);
+    assert_eq!(uid, ["65534"; 4], "real, effective, saved and fs uid");
+    assert_eq!(gid, ["65534"; 4]);
+    // CAP_NET_RAW is capability 13: the mask 0x2000, and nothing else.
+    assert_eq!(
+        u64::from_str_radix(&eff, 16).unwrap(),
+        1 << 13,
+        "CapEff {eff}"
+    );
+    assert_eq!(
+        u64::from_str_radix(&prm, 16).unwrap(),
+        1 << 13,
+        "CapPrm {prm}"
+    );
+    assert!(
+        out.contains("uid 65534, gid 65534 (started through sudo by uid 65534; root was given up)"),
+        "{out}"
+    );
+    assert!(out.contains("caps      cap_net_raw\n"), "{out}");
+}
+
+#[test]
+fn under_sudo_with_sandbox_it_keeps_no_capability_on_the_host() {
+    if !is_root() {
+        eprintln!("skipped: needs root to act as sudo does");
+        return;
+    }
+    let (uid, _, _, _, out) = sudo_like(&["--sandbox"]);
+    // Seen from the host, the process is the user; its capabilities belong to its own
+    // user namespace only.
+    assert_eq!(uid, ["65534"; 4]);
+    assert!(
+        out.contains("inside the sandbox's user namespace (uid 65534, gid 65534 outside"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sends_off_loopback_are_refused_before_reaching_sendto() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen icmp\nsend 192.0.2.77\nsend 10.9.8.7\nping 8.8.8.8 count 1\ntrigger ping 192.0.2.77\nwait 200ms\ncaptures\n",
+            &[],
+        );
+        assert_eq!(
+            r.code,
+            1,
+            "the refusals count as failed commands: {}",
+            r.all()
+        );
+        assert_eq!(
+            r.stdout
+                .matches("rawlab sends elsewhere only when started with --allow-remote")
+                .count(),
+            4,
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout
+                .contains("192.0.2.77 is not loopback (127.0.0.0/8) or a sandbox peer"),
+            "{}",
+            r.all()
+        );
+        // Nothing was handed to the kernel and the listener saw nothing.
+        assert!(r.stdout.contains("no packets yet"), "{}", r.all());
+        assert!(!r.stdout.contains("→ sent"), "{}", r.all());
+    }
+}
+
+#[test]
+fn allow_remote_lifts_the_rule_with_one_warning() {
+    let r = run_script(
+        User::Me,
+        "set timeout 100ms\nsend 192.0.2.77\n",
+        &["--allow-remote"],
+    );
+    assert_eq!(
+        r.stderr
+            .matches("--allow-remote: packets may leave this machine")
+            .count(),
+        1,
+        "{}",
+        r.all()
+    );
+    // In the sandbox there is still no route: the kernel says so, not the policy.
+    assert!(
+        !r.stdout.contains("only when started with --allow-remote"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("no route to 192.0.2.77") || r.stdout.contains("Network is unreachable"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn a_forged_foreign_source_is_the_sandboxs_privilege() {
+    // In the sandbox a foreign source may be sent (the answer has nowhere to go).
+    let r = run_script(User::Me, "set timeout 100ms\nset src 10.1.2.3\nsend\n", &[]);
+    assert!(r.stdout.contains("#1 → sent"), "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("ip.src is 10.1.2.3: the kernel answers that address"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn repeated_sends_keep_the_pace() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set timeout 100ms\nsend count 20 every 1us\n",
+            &["--max-rate", "50"],
+        );
+        assert!(
+            r.stdout.contains(
+                "every 1 µs is faster than the ceiling of 50 packets/s: sending every 20 ms instead"
+            ),
+            "{}",
+            r.all()
+        );
+        // Read the send times rawlab recorded: 20 sends at most 50 per second span at least 19 × 20 ms.
+        let times: Vec<f64> = r
+            .stdout
+            .lines()
+            .filter(|l| l.contains("→ sent"))
+            .filter_map(|l| l.split("t=").nth(1))
+            .map(|t| t.trim_end_matches('s').parse().unwrap())
+            .collect();
+        assert_eq!(times.len(), 20, "{}", r.all());
+        let span = times[19] - times[0];
+        assert!(
+            span >= 0.38 - 1e-6,
+            "20 sends took {span:.3} s, faster than 50/s"
+        );
+        for w in times.windows(2) {
+            assert!(
+                w[1] - w[0] >= 0.02 - 1e-6,
+                "two sends {:.4} s apart",
+                w[1] - w[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_ring_keeps_the_newest_packets() {
+    let r = run_script(
+        User::Me,
+        "send count 4\ncaptures\ndump 1\ndump 12\n",
+        &["--ring", "5"],
+    );
+    let listed: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('#') && l.contains(" · "))
+        .collect();
+    assert!(
+        r.stdout.contains("5 packets; `dump N` shows one"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("#1 is no longer kept: only the last"),
+        "{}",
+        r.all()
+    );
+    assert!(!listed.is_empty());
+    assert!(
+        r.stdout.contains("#12 ← captured"),
+        "the newest is still there: {}",
+        r.all()
+    );
+}
+
+#[test]
+fn without_raw_sockets_or_namespaces_the_socket_free_commands_still_work() {
+    // A user namespace where no further user namespace may be made: rawlab is root
+    // there but owns no network, and cannot make a sandbox.
+    if Command::new("unshare").arg("--version").output().is_err() {
+        eprintln!("skipped: unshare(1) is missing");
+        return;
+    }
+    let dir = scratch();
+    let script = dir.join("s.rawlab");
+    std::fs::write(&script, "show\nexplain ttl\nsend\nlisten icmp\n").unwrap();
+    let inner = format!(
+        "echo 0 > /proc/sys/user/max_user_namespaces && exec {} --color never {}",
+        binary_for(User::Nobody).display(),
+        script.display()
+    );
+    let out = run_bounded(
+        {
+            let mut c = Command::new("unshare");
+            c.args(["-Ur", "sh", "-c", &inner]);
+            c
+        },
+        30,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("three ways out: run `sudo rawlab`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("setcap cap_net_raw+ep") && stderr.contains("unprivileged_userns_clone"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("template ip/icmp"), "show works: {stdout}");
+    assert!(
+        stdout.contains("ip.ttl — time to live"),
+        "explain works: {stdout}"
+    );
+    assert_eq!(
+        stdout.matches("three ways out").count(),
+        2,
+        "send and listen say why: {stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
