@@ -64,9 +64,12 @@ pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
             let mut checks = Map::new();
             for (f, want) in (l.proto.expected)(&l.scope(bytes)) {
                 let have = f.get(header);
+                // "verdict" leaves room for more than right and wrong (a checksum left
+                // for offload to finish); "correct" is the yes/no a script wants.
+                let verdict = if have == want { "correct" } else { "wrong" };
                 checks.insert(
                     f.name.to_string(),
-                    json!({ "correct": have == want, "expected": value(f, want) }),
+                    json!({ "correct": have == want, "verdict": verdict, "expected": value(f, want) }),
                 );
             }
             if !checks.is_empty() {
@@ -131,7 +134,7 @@ mod tests {
         assert_eq!(icmp["fields"]["icmp.checksum"], 0x3721);
         assert_eq!(
             icmp["checks"]["icmp.checksum"],
-            json!({"correct": true, "expected": 0x3721})
+            json!({"correct": true, "verdict": "correct", "expected": 0x3721})
         );
         assert_eq!(v["data"], "c0de");
         assert_eq!(v["trailer"], Value::Null);
@@ -170,7 +173,7 @@ mod tests {
         let v = Value::Object(dissection(&b, &dissect(&b, &ipv4::IPV4)));
         assert_eq!(
             v["layers"][1]["checks"]["icmp.checksum"],
-            json!({"correct": false, "expected": 0x3721})
+            json!({"correct": false, "verdict": "wrong", "expected": 0x3721})
         );
         let cut = &WIRE[..24];
         let v = Value::Object(dissection(cut, &dissect(cut, &ipv4::IPV4)));
