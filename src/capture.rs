@@ -139,6 +139,11 @@ impl Store {
         self.inner().packets.len()
     }
 
+    /// The number the next packet will get.
+    pub fn next_no(&self) -> u64 {
+        self.inner().next_no
+    }
+
     /// How many packets the ring keeps.
     pub fn capacity(&self) -> usize {
         self.inner().capacity

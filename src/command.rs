@@ -15,7 +15,7 @@ use nom::character::complete::{char, digit1, hex_digit1, multispace0};
 use nom::combinator::{all_consuming, map, opt, recognize, value};
 use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::time::Duration;
 
@@ -84,7 +84,95 @@ pub enum Command {
     Explain(&'static Field),
     Reset,
     Status,
+    /// `expect …`: a check on what actually happened, for lessons.
+    Expect(Expect),
+    Lesson(LessonCmd),
+    /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve off`.
+    Serve(Option<u16>),
     Quit,
+}
+
+/// What `lesson` was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LessonCmd {
+    List,
+    /// Start the lesson with this number or name, step by step.
+    Start(String),
+    /// The lesson after the current (or last) one.
+    Next,
+    Stop,
+}
+
+/// How an `expect` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    pub const ALL: [(&'static str, Cmp); 6] = [
+        ("==", Cmp::Eq),
+        ("!=", Cmp::Ne),
+        ("<=", Cmp::Le),
+        (">=", Cmp::Ge),
+        ("<", Cmp::Lt),
+        (">", Cmp::Gt),
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        Cmp::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("==", |(s, _)| s)
+    }
+
+    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+}
+
+/// A field compared with a value: `icmp.type == echo-reply`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCheck {
+    pub field: &'static Field,
+    pub cmp: Cmp,
+    pub value: Value,
+}
+
+/// What an `expect` line checks. Traffic checks look at the packets since the last
+/// send, ping or trigger began.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// A reply arrived (within the time given, waiting if need be), and the first one passes the check.
+    Reply {
+        check: Option<FieldCheck>,
+        within: Option<Duration>,
+    },
+    /// No reply arrives (waiting the time given).
+    NoReply { within: Option<Duration> },
+    /// The kernel changed (or kept) this field of the last send, on its way out.
+    KernelChanged {
+        field: &'static Field,
+        changed: bool,
+    },
+    /// How many packets were captured.
+    Captured { cmp: Cmp, count: u64 },
+    /// A field of the last packet captured, or of packet N.
+    Packet { no: Option<u64>, check: FieldCheck },
+    /// How many replies the last ping received.
+    PingReceived { cmp: Cmp, count: u64 },
 }
 
 /// Traffic `trigger` makes, through ordinary sockets rather than raw ones.
@@ -92,6 +180,14 @@ pub enum Command {
 pub enum Trigger {
     /// Echo requests built by the kernel, through an ICMP datagram ("ping") socket.
     Ping(SendArgs),
+    /// A real HTTP GET to a server on 127.0.0.1 (a one-shot one, unless `serve` runs on the port).
+    Http(Option<u16>),
+    /// One UDP datagram.
+    Udp {
+        dst: Ipv4Addr,
+        port: u16,
+        data: Vec<u8>,
+    },
 }
 
 /// A command's entry in the table: its syntax, what it does, an example.
@@ -182,10 +278,18 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "trigger",
         aliases: &[],
-        syntax: "trigger ping DST [count N] [every DURATION]",
-        summary: "make traffic \"from another window\": echo requests the kernel builds, sent in the background",
+        syntax: "trigger ping DST [count N] [every DURATION] | trigger http [PORT] | trigger udp DST PORT [DATA]",
+        summary: "make traffic \"from another window\": kernel-built pings, a real HTTP GET, a UDP datagram",
         example: "trigger ping 127.0.0.1 count 3",
-        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type.",
+        detail: "Sends three echo requests through an ICMP datagram socket (SOCK_DGRAM, IPPROTO_ICMP), the way ping(8) does without privilege: the kernel writes both headers and picks the identifier. It runs in the background, so a listener shows the packets while you type. `trigger http 8080` connects to 127.0.0.1:8080 (starting a one-shot server there unless `serve tcp 8080` runs) and sends a GET, so `listen tcp` sees the handshake, the request, the answer and the close. `trigger udp 127.0.0.1 9999 \"hi\"` sends one datagram; to a closed port it earns an ICMP port unreachable that quotes it.",
+    },
+    CommandInfo {
+        name: "serve",
+        aliases: &[],
+        syntax: "serve tcp PORT | serve off",
+        summary: "a small HTTP server on 127.0.0.1, to send your own TCP segments to",
+        example: "serve tcp 8080",
+        detail: "Listens on 127.0.0.1:8080 and answers every connection with a short HTTP reply, until `serve off`. Send it a SYN you built (new ip/tcp, set dstport 8080) and watch the kernel answer SYN-ACK, then reset the connection it never opened.",
     },
     CommandInfo {
         name: "listen",
@@ -242,6 +346,22 @@ pub static COMMANDS: &[CommandInfo] = &[
         summary: "pause, showing whatever the listeners capture meanwhile",
         example: "wait 200ms",
         detail: "Waits 200 ms, drawing any packet a listener captures meanwhile. Ctrl-C ends it early.",
+    },
+    CommandInfo {
+        name: "lesson",
+        aliases: &["lessons"],
+        syntax: "lesson [N | NAME | next | stop]",
+        summary: "list the lessons, or take one step by step at the prompt",
+        example: "lesson 4",
+        detail: "Starts lesson 4 at the prompt: its narration is printed, and its next command waits on the input line already typed. Enter runs it; or clear the line and try your own commands first, and the lesson's next step waits for you. `lesson next` goes on to the following lesson, `lesson stop` ends it, `lesson` lists them all.",
+    },
+    CommandInfo {
+        name: "expect",
+        aliases: &[],
+        syntax: "expect reply [FIELD OP VALUE] [within DUR] | no reply [within DUR] | kernel-changed FIELD | kernel-kept FIELD | captured [OP] N | last FIELD OP VALUE | packet N FIELD OP VALUE | ping received [OP] N",
+        summary: "check what actually happened (lessons use it; --check runs them)",
+        example: "expect reply icmp.type == echo-reply within 1s",
+        detail: "Passes when a reply to the last send, ping or trigger has arrived (waiting up to 1 s for it) and its icmp.type is echo-reply; otherwise says what was expected and what there was. Traffic checks look at the packets since that command began. OP is one of == != < <= > >=. In a script a failed expect makes the run fail; `rawlab --check lessons/` runs every lesson and names each failure.",
     },
     CommandInfo {
         name: "say",
@@ -559,8 +679,25 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             Command::Ping(parse_send(&mut args, defaults, true)?)
         }
         "trigger" => {
-            let t = args.next("what to trigger: ping")?;
+            let t = args.next("what to trigger: ping, http or udp")?;
             match t.text.to_ascii_lowercase().as_str() {
+                "http" => {
+                    let port = match args.pos_next() {
+                        Some(p) => Some(parse_port(p)?),
+                        None => None,
+                    };
+                    Command::Trigger(Trigger::Http(port))
+                }
+                "udp" => {
+                    let dst = parse_ipv4(args.next("a destination, such as 127.0.0.1")?)?;
+                    let port = parse_port(args.next("a port, such as 9999")?)?;
+                    let data = match args.pos_next() {
+                        Some(d) if d.quoted => d.text.as_bytes().to_vec(),
+                        Some(d) => parse_hex(d)?,
+                        None => b"hello from rawlab".to_vec(),
+                    };
+                    Command::Trigger(Trigger::Udp { dst, port, data })
+                }
                 "ping" => {
                     let defaults = SendArgs {
                         dst: None,
@@ -574,8 +711,23 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                         t.span.clone(),
                         format!("rawlab cannot trigger `{}`", t.shown()),
                     )
-                    .expected("ping (an echo request the kernel builds)")
-                    .suggest(did_you_mean(&t.text, ["ping"])));
+                    .expected("ping (echo requests the kernel builds), http (a real HTTP GET on loopback) or udp (a datagram)")
+                    .suggest(did_you_mean(&t.text, ["ping", "http", "udp"])));
+                }
+            }
+        }
+        "serve" => {
+            let t = args.next("tcp PORT, or off")?;
+            match t.text.to_ascii_lowercase().as_str() {
+                "off" => Command::Serve(None),
+                "tcp" => Command::Serve(Some(parse_port(args.next("a port, such as 8080")?)?)),
+                _ => {
+                    return Err(ParseError::new(
+                        t.span.clone(),
+                        format!("rawlab cannot serve `{}`", t.shown()),
+                    )
+                    .expected("serve tcp PORT, or serve off")
+                    .suggest(did_you_mean(&t.text, ["tcp", "off"])));
                 }
             }
         }
@@ -599,7 +751,26 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             }
         }
         "reset" => Command::Reset,
+        "expect" => Command::Expect(parse_expect(&mut args, ctx)?),
         "status" => Command::Status,
+        "lesson" => Command::Lesson(match args.pos_next() {
+            None => LessonCmd::List,
+            Some(t) => match t.text.to_ascii_lowercase().as_str() {
+                "list" => LessonCmd::List,
+                "next" => LessonCmd::Next,
+                "stop" | "off" | "end" => LessonCmd::Stop,
+                key => match crate::lessons::find(key) {
+                    Some(l) => LessonCmd::Start(l.name().to_string()),
+                    None => {
+                        let names: Vec<&str> =
+                            crate::lessons::all().iter().map(|l| l.name()).collect();
+                        return Err(ParseError::new(t.span.clone(), format!("there is no lesson `{}`", t.shown()))
+                            .expected(format!("a lesson's number (1..={}) or name, next, stop, or nothing for the list", crate::lessons::all().last().and_then(|l| l.number()).unwrap_or(1)))
+                            .suggest(did_you_mean(key, names)));
+                    }
+                },
+            },
+        }),
         "listen" => {
             let t = args.next("icmp, tcp, udp, proto N, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
@@ -798,7 +969,7 @@ fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseError> {
                 ),
             )
             .expected(format!("{first}/{}", p.name))
-            .suggest(Some(format!("did you mean `{first}/{}`?", t.text))));
+            .suggest(Some(format!("did you mean `{first}/{}`?", p.name))));
         }
         stack.push(p);
     }
@@ -849,14 +1020,31 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         )
         .expected("the full name")
         .suggest(Some(format!("say which: {}", candidates.join(", ")))),
-        Lookup::NotInStack { field } => ParseError::new(
+        Lookup::InTail { field, tail } => ParseError::new(
             t.span.clone(),
-            format!("{} is not in this template ({stack_name})", field.name),
+            format!("{} sits inside {}, which is set as bytes", field.name, tail.name),
         )
-        .expected(format!("a field of {stack_name}"))
-        .suggest(Some(
-            "start a template that has it with `new`, e.g. `new ip/icmp`".into(),
-        )),
+        .expected(format!("set {} HEX", tail.name))
+        .suggest(Some(format!(
+            "set {} to the bytes of every option (for TCP, `set tcp.options 020405b4` is an MSS of 1460); the dump then shows {} inside them",
+            tail.name, field.name
+        ))),
+        Lookup::NotInStack { field } => {
+            // The same field under another layer of this template (icmp.type in ip6/icmp6).
+            let here = wire::resolve(field.short(), ctx.stack).ok();
+            ParseError::new(
+                t.span.clone(),
+                format!("{} is not in this template ({stack_name})", field.name),
+            )
+            .expected(format!("a field of {stack_name}"))
+            .suggest(Some(match here {
+                Some(f) => format!("did you mean `{}`?", f.name),
+                None => match wire::stack_with(field) {
+                    Some(stack) => format!("start a template that has it: `new {stack}`"),
+                    None => "start a template that has it with `new`".into(),
+                },
+            }))
+        }
     })
 }
 
@@ -877,6 +1065,17 @@ fn integer(i: &str) -> IResult<&str, u128> {
         map(digit1, |d: &str| d.parse().unwrap_or(u128::MAX)),
     ))
     .parse(i)
+}
+
+/// A TCP or UDP port, 1..=65535.
+fn parse_port(t: &Token) -> Result<u16, ParseError> {
+    match parse_int(t) {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        Ok(n) => {
+            Err(ParseError::new(t.span.clone(), format!("{n} is not a port")).expected("1..=65535"))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A packet number as `captures` shows it: `2` or `#2`.
@@ -962,6 +1161,26 @@ fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     })
 }
 
+fn parse_ipv6(t: &Token) -> Result<Ipv6Addr, ParseError> {
+    t.text.parse::<Ipv6Addr>().map_err(|_| {
+        let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv6 address", t.text))
+            .expected("up to eight groups of hex digits separated by colons, :: for a run of zeros, such as ::1 or fe80::1");
+        if t.text.parse::<Ipv4Addr>().is_ok() {
+            e.suggest(Some(format!(
+                "an IPv4 address inside IPv6 is written ::ffff:{}",
+                t.text
+            )))
+        } else if t.text.chars().any(|c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()) {
+            e.suggest(Some(
+                "rawlab takes IPv6 literals only and never looks names up: for this host, try ::1"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
+}
+
 /// Hex bytes: `c0de`, `c0:de`, `0xc0de`, an even number of digits.
 fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     let s = t
@@ -1017,8 +1236,13 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     if f.kind == Kind::Ipv4 {
         return parse_ipv4(t).map(|a| Value::Raw(u32::from(a) as u128));
     }
+    if f.kind == Kind::Ipv6 {
+        return parse_ipv6(t).map(|a| Value::Raw(u128::from(a)));
+    }
     let lower = t.text.to_ascii_lowercase();
-    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+    // A field's own names, and those that hold in some context (every icmp.code name).
+    let names = wire::all_names(f);
+    if let Some((v, _)) = names.iter().find(|(_, n)| *n == lower) {
         return Ok(Value::Raw(*v));
     }
     if f.kind == Kind::Flag {
@@ -1029,7 +1253,7 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         }
     }
     let Ok((_, shown)) = all_consuming(integer).parse(t.text.as_str()) else {
-        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let names: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
         let mut e = ParseError::new(
             t.span.clone(),
             format!("`{}` is not a value for {}", t.shown(), f.name),
@@ -1081,6 +1305,162 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
         .expected(f.range_words()));
     }
     Ok(Value::Raw(raw))
+}
+
+/// `OP` in an expect line.
+fn parse_cmp(t: &Token) -> Result<Cmp, ParseError> {
+    Cmp::ALL
+        .iter()
+        .find(|(s, _)| *s == t.text)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| {
+            ParseError::new(
+                t.span.clone(),
+                format!("`{}` is not a comparison", t.shown()),
+            )
+            .expected("one of == != < <= > >=")
+            .suggest((t.text == "=").then(|| "did you mean `==`?".to_string()))
+        })
+}
+
+/// `FIELD OP VALUE`: any protocol's field (a reply may not look like the template).
+fn parse_field_check(args: &mut Args, ctx: &Context) -> Result<FieldCheck, ParseError> {
+    let t = args.next("a field, such as icmp.type")?;
+    let field = match wire::resolve(&t.text, ctx.stack) {
+        Err(Lookup::NotInStack { field }) => field,
+        _ => resolve_field(t, ctx)?,
+    };
+    let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
+    let v = args.next(&format!(
+        "a value for {}: {}",
+        field.name,
+        field.range_words()
+    ))?;
+    let value = parse_value(field, v)?;
+    if matches!(value, Value::Bytes(_)) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+        return Err(
+            ParseError::new(v.span.clone(), "bytes compare only with == or !=")
+                .expected("== or !="),
+        );
+    }
+    Ok(FieldCheck { field, cmp, value })
+}
+
+/// `[within DUR]` at the end of an expect line.
+fn parse_within(args: &mut Args) -> Result<Option<Duration>, ParseError> {
+    match args.pos_next() {
+        None => Ok(None),
+        Some(t) if t.text.eq_ignore_ascii_case("within") => {
+            let d = parse_duration(args.next("a duration such as 1s")?)?;
+            if d > Duration::from_secs(60) {
+                return Err(ParseError::new(
+                    args.tokens[args.pos - 1].span.clone(),
+                    "an expect waits at most a minute",
+                )
+                .expected("at most 60s"));
+            }
+            Ok(Some(d))
+        }
+        Some(t) => Err(
+            ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                .expected("within DURATION, or nothing")
+                .suggest(did_you_mean(&t.text, ["within"])),
+        ),
+    }
+}
+
+/// `[OP] N`, `==` when no comparison is given.
+fn parse_count(args: &mut Args) -> Result<(Cmp, u64), ParseError> {
+    let t = args.next("a number of packets, such as 2")?;
+    let (cmp, n) = match parse_cmp(t) {
+        Ok(c) => (c, args.next("a number of packets, such as 2")?),
+        Err(_) => (Cmp::Eq, t),
+    };
+    let v = parse_int(n)?;
+    Ok((cmp, v.min(u64::MAX as u128) as u64))
+}
+
+fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
+    let t = args.next("what to check: reply, no reply, kernel-changed, kernel-kept, captured, last, packet or ping")?;
+    let kinds = [
+        "reply",
+        "no",
+        "kernel-changed",
+        "kernel-kept",
+        "captured",
+        "last",
+        "packet",
+        "ping",
+    ];
+    match t.text.to_ascii_lowercase().as_str() {
+        "reply" => {
+            let check = match args.tokens.get(args.pos) {
+                Some(n) if !n.text.eq_ignore_ascii_case("within") => {
+                    Some(parse_field_check(args, ctx)?)
+                }
+                _ => None,
+            };
+            Ok(Expect::Reply {
+                check,
+                within: parse_within(args)?,
+            })
+        }
+        "no" => {
+            let r = args.next("`reply`, as in: expect no reply within 500ms")?;
+            if !r.text.eq_ignore_ascii_case("reply") {
+                return Err(
+                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                        .expected("expect no reply [within DURATION]"),
+                );
+            }
+            Ok(Expect::NoReply {
+                within: parse_within(args)?,
+            })
+        }
+        kind @ ("kernel-changed" | "kernel-kept") => {
+            let f = args.next("a field, such as ip.id")?;
+            let field = match wire::resolve(&f.text, ctx.stack) {
+                Err(Lookup::NotInStack { field }) => field,
+                _ => resolve_field(f, ctx)?,
+            };
+            Ok(Expect::KernelChanged {
+                field,
+                changed: kind == "kernel-changed",
+            })
+        }
+        "captured" => {
+            let (cmp, count) = parse_count(args)?;
+            Ok(Expect::Captured { cmp, count })
+        }
+        "last" => Ok(Expect::Packet {
+            no: None,
+            check: parse_field_check(args, ctx)?,
+        }),
+        "packet" => {
+            let no = parse_packet_no(args.next("a packet number, such as 3")?)?;
+            Ok(Expect::Packet {
+                no: Some(no),
+                check: parse_field_check(args, ctx)?,
+            })
+        }
+        "ping" => {
+            let r = args.next("`received`, as in: expect ping received 5")?;
+            if !r.text.eq_ignore_ascii_case("received") {
+                return Err(
+                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                        .expected("expect ping received [OP] N")
+                        .suggest(did_you_mean(&r.text, ["received"])),
+                );
+            }
+            let (cmp, count) = parse_count(args)?;
+            Ok(Expect::PingReceived { cmp, count })
+        }
+        _ => Err(
+            ParseError::new(t.span.clone(), format!("cannot expect `{}`", t.shown()))
+                .expected(format!("one of: {}", kinds.join(", ")))
+                .suggest(did_you_mean(&t.text, kinds)),
+        ),
+    }
 }
 
 /// `[DST] [count N] [every DURATION]` after send, ping or trigger ping.
@@ -1334,6 +1714,104 @@ mod tests {
             e.message.contains("does not fit") || e.message.contains("too large"),
             "{}",
             e.message
+        );
+    }
+
+    fn p_in(line: &str, stack: &[&'static Protocol]) -> Result<Command, ParseError> {
+        parse(line, &Context { stack })
+    }
+
+    #[test]
+    fn the_new_protocols_parse() {
+        use crate::wire::{icmpv6, ipv6, tcp, udp};
+        let tcp_stack = [&ipv4::IPV4, &tcp::TCP];
+        assert_eq!(
+            p_in("set syn 0", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_SYN, Value::Raw(0))
+        );
+        assert_eq!(
+            p_in("set ack on", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAG_ACK, Value::Raw(1))
+        );
+        assert_eq!(
+            p_in("set tcp.flags syn-ack", &tcp_stack).unwrap(),
+            Command::Set(&tcp::FLAGS, Value::Raw(0x012))
+        );
+        assert_eq!(
+            p_in("set seq 1000", &tcp_stack).unwrap(),
+            Command::Set(&tcp::SEQ, Value::Raw(1000))
+        );
+        assert_eq!(
+            p_in("set tcp.hdr_len 24", &tcp_stack).unwrap(),
+            Command::Set(&tcp::HDR_LEN, Value::Raw(6))
+        );
+        assert_eq!(
+            p_in("set dport 53", &[&ipv4::IPV4, &udp::UDP]).unwrap(),
+            Command::Set(&udp::DSTPORT, Value::Raw(53))
+        );
+        let e = p_in("set mss 1460", &tcp_stack).unwrap_err();
+        assert_eq!(
+            e.message,
+            "tcp.options.mss_val sits inside tcp.options, which is set as bytes"
+        );
+        assert!(e.suggestion.unwrap().contains("set tcp.options 020405b4"));
+
+        let v6 = [&ipv6::IPV6, &icmpv6::ICMPV6];
+        assert_eq!(
+            p_in("set ipv6.dst 2001:DB8::1", &v6).unwrap(),
+            Command::Set(&ipv6::DST, Value::Raw(0x2001_0db8 << 96 | 1))
+        );
+        assert_eq!(
+            p_in("set proto gre", &[&ipv4::IPV4]).unwrap(),
+            Command::Set(&ipv4::PROTO, Value::Raw(47))
+        );
+        assert_eq!(
+            p_in("set nxt ipv6-frag", &v6).unwrap(),
+            Command::Set(&ipv6::NXT, Value::Raw(44))
+        );
+        let e = p_in("set ipv6.src 127.0.0.1", &v6).unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("an IPv4 address inside IPv6 is written ::ffff:127.0.0.1")
+        );
+        let e = p_in("set ipv6.src ::1::2", &v6).unwrap_err();
+        assert_eq!(e.message, "`::1::2` is not an IPv6 address");
+        let e = p_in("set icmp.type 1", &v6).unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmpv6.type`?"));
+        let e = p_in("set target ::1", &v6).unwrap_err();
+        assert!(
+            e.message
+                .contains("could be icmpv6.nd.ns.target_address or"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            p("new ip6/hopopts/frag/icmp6").unwrap(),
+            Command::New(vec![
+                &ipv6::IPV6,
+                &ipv6::HOPOPTS,
+                &ipv6::FRAGMENT,
+                &icmpv6::ICMPV6
+            ])
+        );
+    }
+
+    /// Names that hold for one type only are accepted whatever the type is now: the
+    /// template may change its type later, and a script is parsed before it runs.
+    #[test]
+    fn code_names_from_every_type() {
+        assert_eq!(
+            p("set icmp.code port-unreachable").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(3))
+        );
+        assert_eq!(
+            p("set code ttl-exceeded").unwrap(),
+            Command::Set(&icmp::CODE, Value::Raw(0))
+        );
+        let e = p("set code port-unreachabel").unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("did you mean `port-unreachable`?")
         );
     }
 

@@ -1,12 +1,12 @@
 //! JSON for scripts: a packet's layers with every field under its Wireshark name
 //! and the value Wireshark shows (numbers as numbers, addresses as strings, bytes
 //! as hex strings), then its data, trailer and problems. Everything comes from
-//! the field tables, so a protocol added to `wire` appears here unchanged.
+//! the field tables (options and entries included), so a protocol added to
+//! `wire` appears here unchanged.
 //! Knows nothing of terminals, sockets or files.
 
-use crate::wire::Field;
-use crate::wire::Kind;
 use crate::wire::dissect::Dissection;
+use crate::wire::{Field, Kind, Verdict};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 
@@ -42,16 +42,19 @@ pub fn value(f: &Field, raw: u128) -> Value {
 /// The members a packet's JSON object gets from its dissection: `layers`, `data`,
 /// `trailer`, `problems`.
 pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
-    let verify = dis.problems.is_empty();
     let mut layers = Vec::with_capacity(dis.layers.len());
-    for l in &dis.layers {
-        let header = &bytes[l.start..l.hdr_end];
+    for (i, l) in dis.layers.iter().enumerate() {
         let mut fields = Map::new();
-        for f in l.fields(bytes) {
-            fields.insert(f.name.to_string(), value(f, f.get(header)));
-        }
-        if let Some((f, r)) = l.tail() {
-            fields.insert(f.name.to_string(), Value::from(hex(&bytes[r])));
+        // Every field present, in wire order: fixed fields, the tail as a whole, then
+        // each option's or entry's fields. An option may repeat a field (two SACK
+        // blocks); the first is kept, as tshark's `-E occurrence=f` does.
+        for p in l.placed(bytes) {
+            let v = if p.field.kind == Kind::Bytes {
+                Value::from(hex(&bytes[p.span.clone()]))
+            } else {
+                value(p.field, p.get(bytes))
+            };
+            fields.entry(p.field.name.to_string()).or_insert(v);
         }
         let mut layer = Map::new();
         layer.insert("protocol".into(), Value::from(l.proto.name));
@@ -59,17 +62,27 @@ pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
         layer.insert("offset".into(), Value::from(l.start));
         layer.insert("header_length".into(), Value::from(l.hdr_end - l.start));
         layer.insert("length".into(), Value::from(l.end - l.start));
+        if l.quoted {
+            // Part of the datagram an ICMP error quotes.
+            layer.insert("quoted".into(), Value::from(true));
+        }
         layer.insert("fields".into(), Value::Object(fields));
-        if verify && l.complete() {
+        if dis.verifiable(i) {
             let mut checks = Map::new();
-            for (f, want) in (l.proto.expected)(&l.scope(bytes)) {
-                let have = f.get(header);
-                // "verdict" leaves room for more than right and wrong (a checksum left
-                // for offload to finish); "correct" is the yes/no a script wants.
-                let verdict = if have == want { "correct" } else { "wrong" };
+            for e in (l.proto.expected)(&dis.scope(i, bytes)) {
+                let verdict = match e.verdict(l.get(bytes, e.field)) {
+                    Verdict::Correct => "correct",
+                    // Only the pseudo-header sum, left for checksum offload to finish.
+                    Verdict::Offloaded => "offloaded",
+                    Verdict::Wrong => "wrong",
+                };
                 checks.insert(
-                    f.name.to_string(),
-                    json!({ "correct": have == want, "verdict": verdict, "expected": value(f, want) }),
+                    e.field.name.to_string(),
+                    json!({
+                        "correct": verdict == "correct",
+                        "verdict": verdict,
+                        "expected": value(e.field, e.want),
+                    }),
                 );
             }
             if !checks.is_empty() {

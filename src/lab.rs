@@ -7,7 +7,7 @@
 use crate::capture::{Origin, Packet};
 use crate::command::Mode;
 use crate::wire::dissect::{Dissection, dissect};
-use crate::wire::{DATA, Field, ipv4};
+use crate::wire::{DATA, Field, ipv4, tcp};
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
@@ -40,6 +40,18 @@ pub enum Relation {
         sent: Option<u64>,
         changes: Vec<Change>,
     },
+    /// An error (ICMP, ICMPv6) about packet `about` (a wire copy of `sent`, when rawlab
+    /// sent it), quoting its first `quoted` of `len` bytes.
+    Error {
+        about: u64,
+        sent: Option<u64>,
+        quoted: usize,
+        len: usize,
+    },
+    /// This host's kernel resetting a connection started by a SYN (`syn`, a copy of
+    /// `sent`) that no socket of its own sent: it came from a raw socket, so when the
+    /// SYN-ACK arrives, TCP knows nothing of it and refuses it.
+    Reset { syn: u64, sent: u64 },
 }
 
 /// Every field whose value differs between `a` and `b`, layer by layer while the
@@ -68,8 +80,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
                     field: f,
                     layer_start: lb.start,
                     span: lb.span(f),
-                    before: f.words(va),
-                    after: f.words(vb),
+                    before: la.words(a, f),
+                    after: lb.words(b, f),
                 });
             }
         }
@@ -122,7 +134,7 @@ struct Sent {
     packet: Arc<Packet>,
     mode: Mode,
     handed_from: usize,
-    dst: u32,
+    dst: u128,
 }
 
 struct Request {
@@ -130,8 +142,8 @@ struct Request {
     sent: Option<u64>,
     proto: &'static str,
     key: u64,
-    src: u32,
-    dst: u32,
+    src: u128,
+    dst: u128,
 }
 
 /// Watches packets go by, in number order, and relates each to earlier ones.
@@ -139,21 +151,25 @@ struct Request {
 pub struct Relater {
     sent: VecDeque<Sent>,
     requests: VecDeque<Request>,
+    /// Packets captured lately (and the send each is a copy of), for errors that quote them.
+    captured: VecDeque<(Arc<Packet>, Option<u64>)>,
 }
 
 impl Relater {
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
         let d = dissect(&p.bytes, p.first);
-        let Some(ip) = d
+        // The outermost layer says who talks to whom (IPv4 or IPv6, from its table).
+        let Some((ip, (src_f, dst_f))) = d
             .layers
             .first()
-            .filter(|l| l.proto == &ipv4::IPV4 && l.complete())
+            .filter(|l| l.complete())
+            .and_then(|l| Some((l, l.proto.addresses?)))
         else {
             return rel;
         };
-        let src = ip.get(&p.bytes, &ipv4::SRC) as u32;
-        let dst = ip.get(&p.bytes, &ipv4::DST) as u32;
+        let src = ip.get(&p.bytes, src_f);
+        let dst = ip.get(&p.bytes, dst_f);
         let mut sent_no = None;
         match &p.origin {
             Origin::Sent {
@@ -167,7 +183,7 @@ impl Relater {
                         packet: p.clone(),
                         mode: *mode,
                         handed_from: *handed_from,
-                        dst: u32::from(*dst),
+                        dst: u32::from(*dst) as u128,
                     },
                 );
                 sent_no = Some(p.no);
@@ -176,7 +192,10 @@ impl Relater {
                 let after_ip = &p.bytes[ip.hdr_end..];
                 let found = self.sent.iter().position(|s| {
                     let built = &s.packet.bytes;
-                    let s_ip_end = ipv4::HDR_LEN.get(built) as usize * 4;
+                    let s_ip_end = dissect(built, s.packet.first)
+                        .layers
+                        .first()
+                        .map_or(0, |l| l.hdr_end);
                     s.dst == dst
                         && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
                         && built.get(s_ip_end.max(s.handed_from)..) == Some(after_ip)
@@ -199,13 +218,23 @@ impl Relater {
             // request or a reply to one loaded with it.
             Origin::File { .. } => {}
         }
-        let Some(inner) = d.layers.get(1).filter(|l| l.complete()) else {
-            return rel;
-        };
-        let Some(pair) = inner
-            .proto
-            .pairing
-            .and_then(|f| f(&p.bytes[inner.start..inner.hdr_end]))
+        if let Some(e) = self.quoted_by(p, &d) {
+            rel.push(e);
+        }
+        if !p.is_sent() {
+            push_bounded(&mut self.captured, (p.clone(), sent_no));
+        }
+        if let Some(r) = self.kernel_reset(p, &d, src, dst) {
+            rel.push(r);
+        }
+        // The first layer inside that pairs requests with replies (past IPv6 extension
+        // headers; never inside a quoted packet).
+        let Some((inner, pair)) = d
+            .layers
+            .iter()
+            .skip(1)
+            .filter(|l| l.complete() && !l.quoted)
+            .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))
         else {
             return rel;
         };
@@ -239,6 +268,70 @@ impl Relater {
     }
 }
 
+impl Relater {
+    /// A TCP reset travelling the way one of rawlab's SYNs went (same addresses and
+    /// ports): this host's TCP refusing the connection the raw socket started.
+    fn kernel_reset(&self, p: &Packet, d: &Dissection, src: u128, dst: u128) -> Option<Relation> {
+        if p.is_sent() {
+            return None;
+        }
+        let l = d
+            .layers
+            .iter()
+            .find(|l| l.proto == &tcp::TCP && l.complete() && !l.quoted)?;
+        let h = l.header(&p.bytes);
+        if tcp::FLAG_RESET.get(h) != 1 {
+            return None;
+        }
+        let ports = (tcp::SRCPORT.get(h), tcp::DSTPORT.get(h));
+        let syn = self.requests.iter().rev().find(|r| {
+            let Some(sent) = r.sent else { return false };
+            let rd = dissect(&r.packet.bytes, r.packet.first);
+            let same_way = r.src == src && r.dst == dst;
+            sent != r.packet.no
+                && same_way
+                && rd.layers.iter().any(|rl| {
+                    rl.proto == &tcp::TCP
+                        && rl.complete()
+                        && (
+                            tcp::SRCPORT.get(rl.header(&r.packet.bytes)),
+                            tcp::DSTPORT.get(rl.header(&r.packet.bytes)),
+                        ) == ports
+                })
+        })?;
+        Some(Relation::Reset {
+            syn: syn.packet.no,
+            sent: syn.sent?,
+        })
+    }
+
+    /// The captured packet an error quotes: the same addresses (from the quoted
+    /// network layer's table) and the same bytes after that header, so a router that
+    /// lowered the TTL and fixed the checksum on the way still matches.
+    fn quoted_by(&self, p: &Packet, d: &Dissection) -> Option<Relation> {
+        let q = d.layers.iter().find(|l| l.quoted && l.complete())?;
+        let (src_f, dst_f) = q.proto.addresses?;
+        let after = &p.bytes[q.hdr_end..];
+        let (src, dst) = (q.get(&p.bytes, src_f), q.get(&p.bytes, dst_f));
+        let (about, sent) = self.captured.iter().rev().find(|(c, _)| {
+            let dc = dissect(&c.bytes, c.first);
+            dc.layers.first().is_some_and(|l| {
+                l.proto == q.proto
+                    && l.complete()
+                    && l.get(&c.bytes, src_f) == src
+                    && l.get(&c.bytes, dst_f) == dst
+                    && c.bytes[l.hdr_end..].starts_with(after)
+            })
+        })?;
+        Some(Relation::Error {
+            about: about.no,
+            sent: *sent,
+            quoted: p.bytes.len() - q.start,
+            len: about.bytes.len(),
+        })
+    }
+}
+
 /// Why a request may have earned no reply, from evidence in the bytes rawlab
 /// handed to the kernel and in the system's settings. Most likely first.
 pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -> Vec<String> {
@@ -264,16 +357,31 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
     if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
         why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
     }
-    for l in d.layers.iter().skip(1).filter(|l| l.complete()) {
+    // The receiver checks the layers it reads, not a datagram an ICMP error quotes.
+    for (i, l) in d
+        .layers
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| l.complete() && !l.quoted)
+    {
         let proto = get(&ipv4::PROTO);
-        if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
+        if i == 1 && l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
             why.push(format!(
                 "ip.proto says {}, so the receiver does not read the {} header you built",
                 ipv4::PROTO.words(proto),
                 l.proto.title
             ));
         }
-        for (f, want) in (l.proto.expected)(&l.scope(built)) {
+        for e in (l.proto.expected)(&d.scope(i, built)) {
+            let (f, want) = (e.field, e.want);
+            // A checksum over the pseudo-header covers the source the kernel fills in later.
+            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 {
+                why.push(format!(
+                    "ip.src is 0.0.0.0, left for the kernel to fill, but {} covers the source address: rawlab computed it over 0.0.0.0, the kernel then wrote the real source, and the receiver drops the segment as corrupt. Set ip.src (127.0.0.1 on lo)",
+                    f.name
+                ));
+            }
             let have = l.get(built, f);
             if have != want {
                 why.push(format!(
@@ -434,6 +542,100 @@ mod tests {
         spoofed[12..16].copy_from_slice(&[10, 9, 8, 7]);
         let why = silence_reasons(&spoofed, Ipv4Addr::LOCALHOST, true);
         assert!(why[0].starts_with("ip.src is 10.9.8.7"), "{why:?}");
+    }
+
+    fn captured_as(no: u64, bytes: &[u8], first: &'static crate::wire::Protocol) -> Arc<Packet> {
+        Arc::new(Packet {
+            no,
+            time: SystemTime::now(),
+            bytes: bytes.to_vec(),
+            first,
+            origin: captured(),
+        })
+    }
+
+    /// An ICMPv6 echo and its reply, captured on lo, pair up by identifier and sequence,
+    /// with the addresses read from the IPv6 table.
+    #[test]
+    fn icmpv6_echo_request_and_reply() {
+        use crate::wire::ipv6::{
+            IPV6,
+            tests::{ECHO, ECHO_REPLY},
+        };
+        let mut r = Relater::default();
+        assert!(r.observe(&captured_as(1, &ECHO, &IPV6)).is_empty());
+        let rel = r.observe(&captured_as(2, &ECHO_REPLY, &IPV6));
+        let Relation::Reply {
+            request: 1,
+            changes,
+            ..
+        } = &rel[0]
+        else {
+            panic!("{rel:?}")
+        };
+        let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+        assert_eq!(names, ["ipv6.flow", "icmpv6.type", "icmpv6.checksum"]);
+        assert_eq!(changes[1].after, "129 (echo-reply)");
+    }
+
+    /// A SYN to a closed port and the kernel's RST+ACK, captured on lo.
+    #[test]
+    fn a_syn_and_the_rst_that_answers_it() {
+        use crate::wire::tcp::tests::{RST, SYN};
+        let mut r = Relater::default();
+        assert!(r.observe(&captured_as(1, &SYN, &ipv4::IPV4)).is_empty());
+        let rel = r.observe(&captured_as(2, &RST, &ipv4::IPV4));
+        assert!(
+            matches!(rel[0], Relation::Reply { request: 1, .. }),
+            "{rel:?}"
+        );
+    }
+
+    /// Linux's port unreachable on lo names the datagram it quotes.
+    #[test]
+    fn an_error_is_related_to_the_datagram_it_quotes() {
+        let mut r = Relater::default();
+        r.observe(&captured_as(
+            1,
+            &crate::wire::udp::tests::DATAGRAM,
+            &ipv4::IPV4,
+        ));
+        let rel = r.observe(&captured_as(
+            2,
+            &crate::wire::icmp::tests::PORT_UNREACHABLE,
+            &ipv4::IPV4,
+        ));
+        assert_eq!(
+            rel,
+            [Relation::Error {
+                about: 1,
+                sent: None,
+                quoted: 30,
+                len: 30
+            }]
+        );
+        // Nothing else quotes it: a different datagram is not the one.
+        let mut r = Relater::default();
+        let mut other = crate::wire::udp::tests::DATAGRAM;
+        other[29] = b'o';
+        r.observe(&captured_as(1, &other, &ipv4::IPV4));
+        let rel = r.observe(&captured_as(
+            2,
+            &crate::wire::icmp::tests::PORT_UNREACHABLE,
+            &ipv4::IPV4,
+        ));
+        assert!(rel.is_empty(), "{rel:?}");
+    }
+
+    #[test]
+    fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
+        let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
+        let built = t.build(SystemTime::now()).bytes;
+        let why = silence_reasons(&built, Ipv4Addr::LOCALHOST, true);
+        assert!(
+            why[0].starts_with("ip.src is 0.0.0.0, left for the kernel to fill, but tcp.checksum covers the source address"),
+            "{why:?}"
+        );
     }
 
     #[test]

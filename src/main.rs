@@ -43,9 +43,27 @@ enum ColorWhen {
 struct Cli {
     #[command(subcommand)]
     command: Option<Sub>,
-    /// A script of rawlab commands to run (a lesson); without it, the interactive prompt opens.
-    /// (A script named like a subcommand, `read`, runs as `./read`.)
-    file: Option<PathBuf>,
+    /// A script of rawlab commands to run, or a lesson's number or name (`rawlab 4`); without it, the interactive prompt opens. With --check, any number of scripts or directories.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure.
+    #[arg(long)]
+    check: bool,
+    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
+    #[arg(long, conflicts_with_all = ["check", "delay"])]
+    step: bool,
+    /// Record the session as an asciinema v2 file (play it with `asciinema play FILE`).
+    #[arg(long, value_name = "FILE.cast")]
+    record: Option<PathBuf>,
+    /// Write the session to a self-contained HTML page, in its colours, to hand out.
+    #[arg(long, value_name = "FILE.html")]
+    transcript: Option<PathBuf>,
+    /// Replace files that --record or --transcript would otherwise refuse to overwrite.
+    #[arg(long)]
+    force: bool,
+    /// Pause this long before each command of a script, for unattended demos (e.g. 2s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_delay)]
+    delay: Option<std::time::Duration>,
     /// Use a private sandbox network (user + network namespace, loopback only) even with privilege.
     #[arg(long)]
     sandbox: bool,
@@ -61,6 +79,11 @@ struct Cli {
     /// How many packets to keep (the oldest drop off).
     #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
     ring: usize,
+}
+
+fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
+    rawlab::command::parse_duration_str(s)
+        .ok_or_else(|| format!("`{s}` is not a duration: try 500ms or 2s"))
 }
 
 fn parse_ring(s: &str) -> Result<usize, String> {
@@ -125,18 +148,27 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
 }
 
 /// What a subcommand cannot be given with: it runs no script and opens no network.
+/// (clap's args_conflicts_with_subcommands would also refuse `--color never read f`,
+/// taking `read` for a script's name.)
 fn sub_clash(cli: &Cli) -> Option<String> {
-    if cli.sandbox {
-        return Some(
-            "this subcommand opens no socket, so it needs no sandbox: drop --sandbox".into(),
-        );
+    let given = [
+        ("--sandbox", cli.sandbox),
+        ("--allow-remote", cli.allow_remote),
+        ("--check", cli.check),
+        ("--step", cli.step),
+        ("--record", cli.record.is_some()),
+        ("--transcript", cli.transcript.is_some()),
+        ("--delay", cli.delay.is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Some(format!(
+            "{flag} is for sessions and scripts; a subcommand opens no socket and runs no script: drop it"
+        ));
     }
-    if cli.allow_remote {
-        return Some("this subcommand sends nothing: drop --allow-remote".into());
-    }
-    cli.file.as_ref().map(|f| {
+    cli.files.first().map(|f| {
         format!(
-            "`{}` is a script, and a subcommand follows it; run one at a time",
+            "`{}` is a script, and a subcommand follows it; run one at a time (a script named like a subcommand runs as ./{})",
+            f.display(),
             f.display()
         )
     })
@@ -242,11 +274,64 @@ fn main() -> ExitCode {
         allow_remote: cli.allow_remote,
         max_rate: cli.max_rate,
     };
-    let mut session = Session::with_options(net, Style { color, fit }, opts);
-    let result = match &cli.file {
-        Some(path) => script::run(path, &mut session, &mut io::stdout().lock(), &mut stderr),
-        None => repl::run(&mut session),
+    let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+    // Made after rawlab gave up root, so the files belong to the user.
+    let rec = if cli.record.is_some() || cli.transcript.is_some() {
+        let size = terminal_size::terminal_size().map_or((80, 24), |(w, h)| (w.0, h.0));
+        match rawlab::record::Recorder::new(
+            cli.record.as_deref(),
+            cli.transcript.as_deref(),
+            cli.force,
+            size,
+        ) {
+            Ok(r) => Some(std::sync::Arc::new(std::sync::Mutex::new(r))),
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
     };
+    let mut stdout = rawlab::record::Tee {
+        inner: io::stdout(),
+        rec: rec.clone(),
+    };
+    let pace = match (cli.step, cli.delay) {
+        (true, _) => script::Pace::Step,
+        (_, Some(d)) => script::Pace::Delay(d),
+        _ => script::Pace::Straight,
+    };
+    let result = if cli.check {
+        match script::check_targets(&cli.files) {
+            Ok(targets) => {
+                let make =
+                    || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+                script::check(&targets, make, &mut stdout)
+            }
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                Ok(2)
+            }
+        }
+    } else {
+        match cli.files.as_slice() {
+            [] => repl::run(&mut session, rec.clone()),
+            [path] => {
+                script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
+            }
+            _ => {
+                let _ = writeln!(
+                    stderr,
+                    "rawlab: give one script to run, or use --check to check several"
+                );
+                Ok(2)
+            }
+        }
+    };
+    if let Some(r) = &rec {
+        r.lock().unwrap_or_else(|p| p.into_inner()).finish();
+    }
     match result {
         Ok(code) => ExitCode::from(code as u8),
         // Piped into `head`: the reader left; stop quietly.

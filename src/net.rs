@@ -70,6 +70,19 @@ pub fn send_to(s: &Socket, bytes: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
     s.send_to(bytes, &SockAddr::from(SocketAddrV4::new(dst, 0)))
 }
 
+/// The source address the kernel picks for packets to `dst`: what a connected UDP
+/// socket is bound to (no packet is sent).
+pub fn source_for(dst: Ipv4Addr) -> io::Result<Ipv4Addr> {
+    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    s.connect((dst, 9))?;
+    match s.local_addr()? {
+        std::net::SocketAddr::V4(a) => Ok(*a.ip()),
+        std::net::SocketAddr::V6(_) => {
+            Err(io::Error::other("an IPv6 source for an IPv4 destination"))
+        }
+    }
+}
+
 /// An ICMP datagram ("ping") socket, as ping(8) uses without privilege: the kernel
 /// writes the IP header and the ICMP identifier, and fills the checksum.
 pub fn ping_socket() -> io::Result<Socket> {

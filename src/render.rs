@@ -4,8 +4,8 @@
 //! and escape codes are written only where the colour changes.
 
 use crate::command::ParseError;
-use crate::wire::dissect::{Dissection, dissect_from};
-use crate::wire::{DATA, Field, Protocol};
+use crate::wire::dissect::{Dissection, Layer, Placed, dissect_from};
+use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -246,23 +246,87 @@ pub fn dissection(d: &Dump) -> Dissection {
     }
 }
 
-/// Which field colour each byte gets: the first field that covers it.
+/// One line of a layer's field list: a field where it sits, how deep it is indented,
+/// and whether it is the tail as a whole (whose colour only fills the bytes its
+/// options leave).
+struct Line {
+    placed: Placed,
+    depth: usize,
+    whole_tail: bool,
+}
+
+/// A layer's lines in wire order: fixed fields (group members under their group),
+/// the tail as a whole, then each option or entry with its fields.
+fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
+    let member_of = |f: &Field, groups: &[&Field]| {
+        groups
+            .iter()
+            .any(|g| f.name.starts_with(&format!("{}.", g.name)))
+    };
+    let fixed: Vec<&'static Field> = l.fields(bytes).collect();
+    let groups: Vec<&Field> = fixed.iter().copied().filter(|f| f.group).collect();
+    let mut v: Vec<Line> = fixed
+        .iter()
+        .map(|f| Line {
+            placed: Placed::fixed(f, l.start),
+            depth: usize::from(member_of(f, &groups)),
+            whole_tail: false,
+        })
+        .collect();
+    if let Some((f, r)) = l.tail() {
+        v.push(Line {
+            placed: Placed {
+                field: f,
+                base: r.start,
+                span: r,
+            },
+            depth: 0,
+            whole_tail: true,
+        });
+    }
+    for item in &l.items {
+        let groups: Vec<&Field> = item
+            .fields
+            .iter()
+            .map(|p| p.field)
+            .filter(|f| f.group)
+            .collect();
+        for p in &item.fields {
+            v.push(Line {
+                placed: p.clone(),
+                depth: 1 + usize::from(member_of(p.field, &groups)),
+                whole_tail: false,
+            });
+        }
+    }
+    v
+}
+
+/// Which field colour each byte gets: the first field that covers it, the n-th
+/// non-group line of the dump getting colour n.
 fn byte_colors(dis: &Dissection, bytes: &[u8]) -> Vec<Option<usize>> {
     let len = bytes.len();
     let mut colors = vec![None; len];
     let mut n = 0;
+    let mut deferred = Vec::new();
     for l in &dis.layers {
-        for f in l.fields(bytes).filter(|f| !f.group) {
-            for b in l.span(f) {
-                if b < len && colors[b].is_none() {
-                    colors[b] = Some(n);
+        for line in lines(l, bytes)
+            .into_iter()
+            .filter(|x| !x.placed.field.group)
+        {
+            if line.whole_tail {
+                deferred.push((line.placed.span.clone(), n));
+            } else {
+                for b in line.placed.span.clone().filter(|b| *b < len) {
+                    colors[b].get_or_insert(n);
                 }
             }
             n += 1;
         }
-        if let Some((_, r)) = l.tail() {
-            r.for_each(|b| colors[b] = Some(n));
-            n += 1;
+    }
+    for (r, c) in deferred {
+        for b in r.filter(|b| *b < len) {
+            colors[b].get_or_insert(c);
         }
     }
     for b in dis.payload.clone() {
@@ -369,7 +433,6 @@ struct Row {
 }
 
 fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io::Result<()> {
-    let verify = dis.problems.is_empty();
     let mut n = 0;
     let mut sections: Vec<(String, Vec<Row>)> = Vec::new();
     if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
@@ -394,54 +457,82 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
             .map(|m| (m.text.clone(), m.tone))
             .collect()
     };
-    for l in &dis.layers {
-        let layer = &d.bytes[l.start..l.hdr_end];
-        let expected = if verify && l.complete() {
-            (l.proto.expected)(&l.scope(d.bytes))
+    for (i, l) in dis.layers.iter().enumerate() {
+        let header = l.header(d.bytes);
+        let expected = if dis.verifiable(i) {
+            (l.proto.expected)(&dis.scope(i, d.bytes))
         } else {
             Vec::new()
         };
         let mut rows = Vec::new();
-        for f in l.fields(d.bytes) {
-            let raw = f.get(layer);
-            let mut value = f.words(raw);
-            let mut value_tone = Tone::Plain;
-            let mut marks = marks_for(f, l.start);
-            if let Some((_, want)) = expected
-                .iter()
-                .find(|(g, _)| *g == f && !d.unverified.contains(&f))
-            {
-                if *want == raw {
-                    value.push_str(" ✓ correct");
-                    value_tone = Tone::Good;
+        for line in lines(l, d.bytes) {
+            let p = &line.placed;
+            let f = p.field;
+            let at = &d.bytes[p.base..p.span.end];
+            let fixed = p.base == l.start && !line.whole_tail;
+            let (mut value, bits) = if f.kind == Kind::Bytes {
+                let b = &d.bytes[p.span.clone()];
+                (format!("{} bytes", b.len()), hex_bytes(b, 12))
+            } else {
+                // A fixed field is named in its header's context (icmp.code by type).
+                let value = if fixed {
+                    l.proto.words(f, header)
                 } else {
-                    value.push_str(" ✗ wrong");
-                    value_tone = Tone::Bad;
-                    marks.insert(
-                        0,
-                        (
-                            format!(
-                                "✗ the bytes add up to {}, not {}",
-                                f.words(*want),
-                                f.words(raw)
+                    f.words(f.get(at))
+                };
+                let bits = if f.byte_aligned() {
+                    hex_bytes(&at[f.first_byte()..f.end_byte()], 16)
+                } else {
+                    bit_pattern(f, at)
+                };
+                (value, bits)
+            };
+            let mut value_tone = Tone::Plain;
+            let mut marks = if fixed || line.whole_tail {
+                marks_for(f, l.start)
+            } else {
+                Vec::new()
+            };
+            if let Some(e) = expected
+                .iter()
+                .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
+            {
+                let raw = f.get(at);
+                match e.verdict(raw) {
+                    Verdict::Correct => {
+                        value.push_str(" ✓ correct");
+                        value_tone = Tone::Good;
+                    }
+                    Verdict::Offloaded => {
+                        value.push_str(" ◐ offloaded");
+                        value_tone = Tone::Note;
+                        marks.insert(
+                            0,
+                            (
+                                format!("◐ {OFFLOAD_NOTE}; the whole sum is {}", f.words(e.want)),
+                                Tone::Note,
                             ),
-                            Tone::Bad,
-                        ),
-                    );
+                        );
+                    }
+                    Verdict::Wrong => {
+                        value.push_str(" ✗ wrong");
+                        value_tone = Tone::Bad;
+                        marks.insert(
+                            0,
+                            (
+                                format!(
+                                    "✗ the bytes add up to {}, not {}",
+                                    f.words(e.want),
+                                    f.words(raw)
+                                ),
+                                Tone::Bad,
+                            ),
+                        );
+                    }
                 }
             }
-            let bits = if f.byte_aligned() {
-                hex_bytes(&layer[f.first_byte()..f.end_byte()], 16)
-            } else {
-                bit_pattern(f, layer)
-            };
-            let member = l
-                .proto
-                .fields
-                .iter()
-                .any(|g| g.group && f.name.starts_with(&format!("{}.", g.name)));
             rows.push(Row {
-                name: format!("{}{}", if member { "  " } else { "" }, f.name),
+                name: format!("{}{}", "  ".repeat(line.depth), f.name),
                 value,
                 value_tone,
                 bits,
@@ -453,20 +544,13 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
                 n += 1;
             }
         }
-        if let Some((f, r)) = l.tail() {
-            rows.push(Row {
-                name: f.name.to_string(),
-                value: format!("{} bytes", r.len()),
-                value_tone: Tone::Plain,
-                bits: hex_bytes(&d.bytes[r.clone()], 12),
-                meaning: f.meaning,
-                tone: Tone::Field(n),
-                marks: marks_for(f, l.start),
-            });
-            n += 1;
-        }
+        let how = match (l.quoted, l.cut) {
+            (true, true) => " (quoted, cut short)",
+            (true, false) => " (quoted)",
+            _ => "",
+        };
         let title = format!(
-            "{} · bytes {}–{}",
+            "{}{how} · bytes {}–{}",
             l.proto.title,
             l.start,
             l.hdr_end.saturating_sub(1)
@@ -476,8 +560,18 @@ fn fields(out: &mut dyn Write, d: &Dump, dis: &Dissection, style: &Style) -> io:
     if !dis.payload.is_empty() {
         let b = &d.bytes[dis.payload.clone()];
         let start = dis.layers.last().map_or(0, |l| l.hdr_end);
+        // The payload of a quoted datagram is part of the quote.
+        let quoted = if dis.layers.last().is_some_and(|l| l.quoted) {
+            " (quoted)"
+        } else {
+            ""
+        };
         sections.push((
-            format!("data · bytes {}–{}", dis.payload.start, dis.payload.end - 1),
+            format!(
+                "data{quoted} · bytes {}–{}",
+                dis.payload.start,
+                dis.payload.end - 1
+            ),
             vec![Row {
                 name: DATA.name.to_string(),
                 value: text_preview(b).unwrap_or_else(|| format!("{} bytes", b.len())),
@@ -645,6 +739,7 @@ pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::dissect::dissect;
     use crate::wire::{icmp, ipv4};
 
     const WIRE: [u8; 30] = [
@@ -706,6 +801,86 @@ mod tests {
             s.contains("malformed: IPv4 at byte 0: IPv4 header truncated: needs 20 bytes, has 12"),
             "{s}"
         );
+    }
+
+    /// A SYN captured on lo: flags bit by bit, each option with its fields, and the
+    /// checksum the kernel left for offload named as such, not as wrong.
+    #[test]
+    fn tcp_flags_options_and_offload() {
+        let syn = crate::wire::tcp::tests::SYN;
+        let s = render(&Dump::new("#1".into(), &syn, &ipv4::IPV4), false);
+        let line = |name: &str| {
+            s.lines()
+                .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no {name}:\n{s}"))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(line("tcp.flags").starts_with("tcp.flags 0x0002 (syn) .... 0000 0000 0010"));
+        assert!(line("tcp.flags.syn").starts_with("tcp.flags.syn 1 (set) .... ..1."));
+        assert!(line("tcp.flags.res").starts_with("tcp.flags.res 0 .... 000."));
+        assert!(line("tcp.options.mss_val").starts_with("tcp.options.mss_val 65495 bytes ff d7"));
+        assert!(line("tcp.options.wscale.shift").starts_with("tcp.options.wscale.shift 10 0a"));
+        assert!(
+            s.contains("      tcp.option_kind"),
+            "options sit under tcp.options:\n{s}"
+        );
+        assert!(line("tcp.checksum").starts_with("tcp.checksum 0xfe30 ◐ offloaded fe 30"));
+        assert!(s.contains("the whole sum is 0xef05"), "{s}");
+        // The MSS value's bytes get a colour of their own, not the options' colour.
+        let dis = dissect(&syn, &ipv4::IPV4);
+        let colors = byte_colors(&dis, &syn);
+        assert_ne!(colors[40], colors[42], "kind and value differ");
+        assert_ne!(colors[42], colors[44], "mss and the next option differ");
+    }
+
+    /// Linux's port unreachable: the code named by its type, the quoted datagram as
+    /// layers of its own, said to be quoted.
+    #[test]
+    fn an_icmp_error_and_its_quote() {
+        let p = crate::wire::icmp::tests::PORT_UNREACHABLE;
+        let s = render(&Dump::new("#1".into(), &p, &ipv4::IPV4), false);
+        assert!(s.contains("3 (port-unreachable)"), "{s}");
+        assert!(s.contains("  IPv4 (quoted) · bytes 28–47"), "{s}");
+        assert!(s.contains("  UDP (quoted) · bytes 48–55"), "{s}");
+        assert!(s.contains("  data (quoted) · bytes 56–57"), "{s}");
+        assert!(
+            s.contains("quoted IPv4 127.0.0.1 → 127.0.0.1 ttl 64 udp"),
+            "{s}"
+        );
+        assert!(!s.contains("malformed"), "{s}");
+        // A quote cut inside its IP header is malformed, and says where.
+        let mut cut = p[..38].to_vec();
+        cut[3] = 38;
+        let s = render(&Dump::new("#1".into(), &cut, &ipv4::IPV4), false);
+        assert!(
+            s.contains("malformed: IPv4 at byte 28: ICMP quotes only 10 bytes of the IPv4 header"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_and_extension_options() {
+        let t = crate::template::Template::new(&[
+            &crate::wire::ipv6::IPV6,
+            &crate::wire::ipv6::HOPOPTS,
+            &crate::wire::icmpv6::ICMPV6,
+        ]);
+        let b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+        let s = render(&Dump::new("#1".into(), &b, &crate::wire::ipv6::IPV6), false);
+        assert!(s.contains("IPv6 ::1 → ::1 hlim 64 hopopt · hop-by-hop options (8 bytes) · ICMPv6 echo-request id 0 seq 0"), "{s}");
+        assert!(
+            s.contains("\n      ipv6.opt.type   "),
+            "options under their header:\n{s}"
+        );
+        assert!(
+            s.contains("\n        ipv6.opt.type.action   "),
+            "members under the type:\n{s}"
+        );
+        assert!(s.contains("0x01 (padn)") && s.contains("0 (skip)"), "{s}");
+        assert!(s.contains("icmpv6.checksum"), "{s}");
+        assert!(s.contains("✓ correct"), "{s}");
     }
 
     #[test]

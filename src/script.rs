@@ -59,80 +59,316 @@ pub fn parse(text: &str, stack: &[&'static Protocol]) -> Result<Vec<Line>, Vec<L
     }
 }
 
-/// How a script run ended, as an exit status: 0 all well, 1 a command failed, 2 the
-/// script could not be read or parsed (and nothing ran).
+/// A failure in a run: the line, what it said, and why it failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub line: usize,
+    pub text: String,
+    pub why: String,
+}
+
+/// How a run went.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `expect` lines run.
+    pub expects: usize,
+    pub failures: Vec<Failure>,
+    /// The script could not be read or parsed, so nothing ran.
+    pub unreadable: bool,
+}
+
+impl Report {
+    /// As an exit status: 0 all well, 1 a command or expect failed, 2 nothing ran.
+    pub fn code(&self) -> i32 {
+        if self.unreadable {
+            2
+        } else if self.failures.is_empty() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// How a run is paced: at once, a pause between commands (`--delay`), or one command
+/// per Enter (`--step`, for a projector).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    Straight,
+    Delay(std::time::Duration),
+    Step,
+}
+
+/// Reads a script (a file, or an embedded lesson when no such file exists).
+pub fn load(path: &Path) -> Result<(String, String), String> {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => Ok((path.display().to_string(), t)),
+            Err(e) => Err(format!(
+                "{}: byte {} is not UTF-8 text; is this a rawlab script?",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            match crate::lessons::find(&path.to_string_lossy()) {
+                Some(l) => Ok((format!("lesson {}", l.name()), l.text.to_string())),
+                None => Err(format!(
+                    "cannot read {}: {e} (and no embedded lesson is called that: `rawlab --check` lists them)",
+                    path.display()
+                )),
+            }
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Runs a script file; see [`run_text`].
 pub fn run(
     path: &Path,
     session: &mut Session,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<i32> {
-    let style = session.style();
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                render::problem(
-                    err,
-                    &format!(
-                        "{}: byte {at} is not UTF-8 text; is this a rawlab script?",
-                        path.display()
-                    ),
-                    &style,
-                )?;
-                return Ok(2);
-            }
-        },
-        Err(e) => {
-            render::problem(err, &format!("cannot read {}: {e}", path.display()), &style)?;
-            return Ok(2);
+    pace: Pace,
+) -> io::Result<Report> {
+    match load(path) {
+        Ok((name, text)) => run_text(&name, &text, session, out, err, pace),
+        Err(why) => {
+            render::problem(err, &why, &session.style())?;
+            Ok(Report {
+                unreadable: true,
+                ..Report::default()
+            })
         }
-    };
-    let lines = match parse(&text, &session.stack()) {
+    }
+}
+
+/// Parses the whole script (errors name `name:line:col` and nothing runs), then runs it,
+/// echoing each command as if typed at the prompt.
+pub fn run_text(
+    name: &str,
+    text: &str,
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    pace: Pace,
+) -> io::Result<Report> {
+    let style = session.style();
+    let mut report = Report::default();
+    let lines = match parse(text, &session.stack()) {
         Ok(l) => l,
         Err(errors) => {
             for e in &errors {
-                let place = format!(
-                    "{}:{}:{}",
-                    path.display(),
-                    e.number,
-                    e.error.column(&e.text)
-                );
+                let place = format!("{name}:{}:{}", e.number, e.error.column(&e.text));
                 render::parse_error(err, &e.text, &e.error, Some(&place), &style)?;
             }
+            let s = if errors.len() == 1 { "" } else { "s" };
             render::problem(
                 err,
-                &format!(
-                    "{} has {} error{}; nothing was run",
-                    path.display(),
-                    errors.len(),
-                    if errors.len() == 1 { "" } else { "s" }
-                ),
+                &format!("{name} has {} error{s}; nothing was run", errors.len()),
                 &style,
             )?;
-            return Ok(2);
+            report.unreadable = true;
+            return Ok(report);
         }
     };
-    for line in &lines {
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        i += 1;
+        let narration = matches!(line.command, Command::Comment(_) | Command::Say(_));
         match &line.command {
             Command::Nothing => continue,
-            Command::Comment(_) | Command::Say(_) => {}
-            _ => writeln!(
-                out,
-                "{}",
-                style.paint(
-                    &format!("{}{}", session.prompt(), line.text.trim()),
-                    Tone::Command
-                )
-            )?,
+            Command::Comment(text) if pace == Pace::Step => {
+                // On a projector narration is plain text, not a dim comment.
+                for l in style.wrap(text, "  ", "  ") {
+                    writeln!(out, "{}", style.paint(&l, Tone::Heading))?;
+                }
+                continue;
+            }
+            _ if narration => {}
+            _ => {
+                let echo = format!("{}{}", session.prompt(), line.text.trim());
+                match pace {
+                    Pace::Step => match step_prompt(&echo, &style, out)? {
+                        Step::Run => {}
+                        Step::Back => {
+                            // Run the previous command again, then this one on the next Enter.
+                            let prev = lines[..i - 1].iter().rposition(|l| {
+                                !matches!(
+                                    l.command,
+                                    Command::Nothing | Command::Comment(_) | Command::Say(_)
+                                )
+                            });
+                            i = prev.unwrap_or(i - 1);
+                            continue;
+                        }
+                        Step::Quit => break,
+                    },
+                    Pace::Delay(d) => {
+                        std::thread::sleep(d);
+                        writeln!(out, "{}", style.paint(&echo, Tone::Command))?;
+                    }
+                    Pace::Straight => writeln!(out, "{}", style.paint(&echo, Tone::Command))?,
+                }
+            }
         }
-        if session.execute(&line.command, out)? == Flow::Quit {
+        let before = session.failures;
+        let mut chunk = Vec::new();
+        let flow = session.execute(&line.command, &mut chunk)?;
+        out.write_all(&chunk)?;
+        out.flush()?;
+        if let Command::Expect(_) = line.command {
+            report.expects += 1;
+        }
+        if session.failures > before {
+            let why = match (&line.command, session.last_expect.take()) {
+                (Command::Expect(_), Some(Err(why))) => why,
+                _ => String::from_utf8_lossy(&chunk)
+                    .lines()
+                    .filter(|l| l.starts_with("error: ") || l.starts_with('✗'))
+                    .map(|l| l.trim_start_matches("error: ").to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            report.failures.push(Failure {
+                line: line.number,
+                text: line.text.trim().to_string(),
+                why,
+            });
+        }
+        if flow == Flow::Quit {
             break;
         }
-        out.flush()?;
     }
-    Ok(if session.failures > 0 { 1 } else { 0 })
+    Ok(report)
+}
+
+enum Step {
+    Run,
+    Back,
+    Quit,
+}
+
+/// Shows the next command and waits for Enter (run it), `b` (back) or `q` (quit),
+/// read from the terminal even when the script came on standard input.
+fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) -> io::Result<Step> {
+    use std::io::BufRead;
+    write!(
+        out,
+        "{}  {}",
+        style.paint(echo, Tone::Command),
+        style.paint("[Enter runs · b back · q quit]", Tone::Dim)
+    )?;
+    out.flush()?;
+    let mut answer = String::new();
+    let read = match std::fs::File::open("/dev/tty") {
+        Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
+        Err(_) => io::stdin().lock().read_line(&mut answer),
+    }?;
+    writeln!(out)?;
+    Ok(match answer.trim() {
+        _ if read == 0 => Step::Quit,
+        "q" | "quit" => Step::Quit,
+        "b" | "back" => Step::Back,
+        _ => Step::Run,
+    })
+}
+
+/// `--check`: runs each lesson in a fresh session, its output kept aside, and prints
+/// one line per lesson and one per failed expect (expected vs actual).
+pub fn check(
+    targets: &[(String, String)],
+    mut new_session: impl FnMut() -> Session,
+    out: &mut dyn Write,
+) -> io::Result<i32> {
+    let mut worst = 0;
+    let (mut passed, mut expects) = (0, 0);
+    for (name, text) in targets {
+        let mut session = new_session();
+        let style = session.style();
+        let (mut sink, mut errs) = (Vec::new(), Vec::new());
+        let report = run_text(
+            name,
+            text,
+            &mut session,
+            &mut sink,
+            &mut errs,
+            Pace::Straight,
+        )?;
+        expects += report.expects;
+        worst = worst.max(report.code());
+        if report.code() == 0 {
+            passed += 1;
+            let line = format!(
+                "✓ {name}: {} expect{} passed",
+                report.expects,
+                if report.expects == 1 { "" } else { "s" }
+            );
+            writeln!(out, "{}", style.paint(&line, Tone::Good))?;
+        } else if report.unreadable {
+            writeln!(
+                out,
+                "{}",
+                style.paint(&format!("✗ {name}: could not be run"), Tone::Bad)
+            )?;
+            out.write_all(&errs)?;
+        } else {
+            let line = format!(
+                "✗ {name}: {} of {} failed",
+                report.failures.len(),
+                report.expects.max(report.failures.len())
+            );
+            writeln!(out, "{}", style.paint(&line, Tone::Bad))?;
+            for f in &report.failures {
+                for l in style.wrap(
+                    &format!("{name}:{}: {} — {}", f.line, f.text, f.why),
+                    "  ",
+                    "      ",
+                ) {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{passed} of {} scripts passed, {expects} expects checked",
+        targets.len()
+    )?;
+    Ok(worst)
+}
+
+/// The scripts a `--check` path names: a file, every .rawlab in a directory (sorted),
+/// or with no path at all, every embedded lesson.
+pub fn check_targets(paths: &[std::path::PathBuf]) -> Result<Vec<(String, String)>, String> {
+    if paths.is_empty() {
+        return Ok(crate::lessons::all()
+            .iter()
+            .map(|l| (format!("lesson {}", l.name()), l.text.to_string()))
+            .collect());
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("cannot read the directory {}: {e}", p.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.extension().is_some_and(|x| x == "rawlab"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("{} holds no .rawlab files", p.display()));
+            }
+            for f in files {
+                out.push(load(&f)?);
+            }
+        } else {
+            out.push(load(p)?);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

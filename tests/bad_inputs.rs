@@ -72,7 +72,7 @@ const BAD: &[&str] = &[
     "new",
     "new ip/icmpp",
     "new icmp",
-    "new ip/ip",
+    "new udp/ip",
     "new ip/icmp/icmp",
     "mode",
     "mode rwa",

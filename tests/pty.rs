@@ -290,3 +290,102 @@ fn colour_and_highlighting_in_a_terminal() {
     t.send("\x04");
     assert_eq!(t.exit_code(), 0);
 }
+
+#[test]
+fn step_mode_runs_a_lesson_one_enter_at_a_time() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never", "--step", "4"]);
+        // Narration is printed plain, without the comment marks.
+        t.wait_text("  The post builds a 30-byte packet by hand");
+        t.wait("the first step", |s| {
+            s.cursor_line()
+                .contains("raw> show  [Enter runs · b back · q quit]")
+        });
+        t.send("\r");
+        t.wait_text("template ip/icmp · 30 bytes");
+        t.wait("the second step", |s| {
+            s.cursor_line().contains("raw> send  [Enter runs")
+        });
+        // b goes back: the previous command is offered again.
+        t.send("b\r");
+        t.wait("show again", |s| {
+            s.cursor_line().contains("raw> show  [Enter runs")
+        });
+        t.send("q\r");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+#[test]
+fn a_lesson_at_the_prompt_offers_its_next_command() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("lesson 1\r");
+        t.wait_text("lesson 1 — a raw socket that receives every ping");
+        // The lesson's first command waits on the input line, typed already.
+        t.wait("the offered command", |s| {
+            s.typed().ends_with("raw> listen icmp")
+        });
+        t.send("\r");
+        t.wait_text("listening: socket(AF_INET, SOCK_RAW, 1)");
+        t.wait("the next command", |s| {
+            s.typed().ends_with("raw> trigger ping 127.0.0.1")
+        });
+        // The learner may type something else first: the lesson waits.
+        t.send("\x15help ping\r");
+        t.wait_text("example: ping 127.0.0.1 count 5 every 200ms");
+        t.wait("the same command again", |s| {
+            s.typed().ends_with("raw> trigger ping 127.0.0.1")
+        });
+        t.send("\x15lesson stop\r");
+        t.wait_text("left lesson 01-receive-icmp");
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+#[test]
+fn a_resized_terminal_and_a_pasted_10_kb_line() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        // Narrow the terminal: dumps fit the new width instead of wrapping.
+        t.pty.get_process_mut().set_window_size(64, ROWS).unwrap();
+        t.vt.set_size(ROWS.try_into().unwrap(), 64.try_into().unwrap());
+        t.send("show\r");
+        t.wait_text("data.data");
+        t.wait_prompt();
+        let screen = t.vt.screen();
+        let wrapped: Vec<u16> = (0..ROWS).filter(|r| screen.row_wrapped(*r)).collect();
+        let rows: Vec<String> = screen.rows(0, 64).collect();
+        let in_dump: Vec<&u16> = wrapped
+            .iter()
+            .filter(|r| rows[**r as usize].starts_with("    "))
+            .collect();
+        assert!(
+            in_dump.is_empty(),
+            "field lines wrapped at rows {in_dump:?}:\n{}",
+            t.screen()
+        );
+        // A 10 kB paste: one clear error, cut to a window, and the prompt lives on.
+        t.pty.get_process_mut().set_window_size(COLS, ROWS).unwrap();
+        t.vt.set_size(ROWS.try_into().unwrap(), COLS.try_into().unwrap());
+        let long = format!("set ttl {}\r", "9".repeat(10_000));
+        t.send(&long);
+        t.wait_text("does not fit");
+        t.wait_prompt();
+        assert!(
+            t.screen().contains("99999999…"),
+            "the echo is cut: {}",
+            t.screen()
+        );
+        t.send("set ttl 3\r");
+        t.wait_text("ip.ttl = 3 (was 64)");
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}

@@ -666,7 +666,7 @@ fn read_refuses_what_it_cannot_use() {
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
         r.stderr
-            .contains("this subcommand opens no socket, so it needs no sandbox: drop --sandbox"),
+            .contains("--sandbox is for sessions and scripts; a subcommand opens no socket and runs no script: drop it"),
         "{}",
         r.all()
     );

@@ -191,21 +191,6 @@ fn listening_sees_the_exchange_and_scripts_echo_their_commands() {
 }
 
 #[test]
-fn the_first_lesson_runs_clean() {
-    let lesson = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/lessons/01-first-ping.rawlab"
-    ))
-    .unwrap();
-    for user in users() {
-        let r = run_script(user, &lesson, &[]);
-        assert_eq!(r.code, 0, "{}", r.all());
-        assert!(!r.stdout.contains("no reply"), "{}", r.all());
-        assert!(r.stdout.contains("Next: lesson 2"), "{}", r.all());
-    }
-}
-
-#[test]
 fn colour_only_when_asked() {
     let dir = scratch();
     let file = dir.join("c.rawlab");

@@ -39,26 +39,7 @@ fn words_before(line: &str, pos: usize) -> (Vec<&str>, usize, &str) {
     (done, start, &head[start..])
 }
 
-/// Every layer stack worth offering after `new`: each starting protocol and what it carries.
-pub fn stacks() -> Vec<String> {
-    fn grow(prefix: &str, last: &'static Protocol, depth: usize, out: &mut Vec<String>) {
-        out.push(prefix.to_string());
-        if depth == 0 {
-            return;
-        }
-        for p in wire::PROTOCOLS
-            .iter()
-            .filter(|p| p.id_under(last).is_some())
-        {
-            grow(&format!("{prefix}/{}", p.name), p, depth - 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    for p in wire::PROTOCOLS.iter().filter(|p| p.starts) {
-        grow(p.name, p, 3, &mut out);
-    }
-    out
-}
+pub use crate::wire::stacks;
 
 /// Field names to offer: the template's fields by full name, then short names
 /// that reach exactly one of them; with `everywhere`, every protocol's fields.
@@ -128,9 +109,13 @@ pub fn complete(
             .map(String::from)
             .to_vec(),
         (1, Some("payload")) => ["time", "zeros", "\""].map(String::from).to_vec(),
-        (1, Some("trigger")) => vec!["ping".into()],
+        (1, Some("trigger")) => ["ping", "http", "udp"].map(String::from).to_vec(),
+        (1, Some("serve")) => ["tcp", "off"].map(String::from).to_vec(),
+        (2, Some("serve")) => vec!["8080".into()],
         (1, Some("help")) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
-        (1, Some("send" | "ping")) | (2, Some("trigger")) => vec!["127.0.0.1".into()],
+        (1, Some("send" | "ping")) => vec!["127.0.0.1".into()],
+        (2, Some("trigger")) if done[1].eq_ignore_ascii_case("http") => vec!["8080".into()],
+        (2, Some("trigger")) => vec!["127.0.0.1".into()],
         (_, Some("send" | "ping" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
         (1, Some("save" | "load")) => return None,
         _ => Vec::new(),
@@ -338,7 +323,7 @@ mod tests {
 
     #[test]
     fn completes_commands_fields_values_and_stacks() {
-        assert_eq!(offers("se"), ["set", "send"]);
+        assert_eq!(offers("se"), ["set", "send", "serve"]);
         assert!(offers("").len() == COMMANDS.len());
         assert_eq!(offers("set ip.tt"), ["ip.ttl"]);
         assert_eq!(offers("set tt"), ["ttl"]);
@@ -347,7 +332,7 @@ mod tests {
             offers("set icmp.type echo-r"),
             ["echo-reply", "echo-request"]
         );
-        assert_eq!(offers("set proto ud"), ["udp"]);
+        assert_eq!(offers("set proto ud"), ["udp", "udplite"]);
         assert_eq!(offers("set df "), ["0", "1"]);
         assert_eq!(offers("mode h"), ["hdrincl"]);
         assert!(offers("new ").contains(&"ip/icmp".to_string()));

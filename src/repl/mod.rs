@@ -6,6 +6,7 @@ mod helper;
 
 pub use helper::{LabHelper, complete, hint, stacks};
 
+use crate::record::{Recorder, Tee};
 use crate::render;
 use crate::session::{Flow, Session};
 use rustyline::config::Configurer;
@@ -14,8 +15,8 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Editor, ExternalPrinter};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history
@@ -31,7 +32,7 @@ pub fn history_path() -> Option<PathBuf> {
     Some(state.join("rawlab").join("history"))
 }
 
-pub fn run(session: &mut Session) -> io::Result<i32> {
+pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Result<i32> {
     let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
     rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
     rl.set_completion_type(CompletionType::List);
@@ -60,6 +61,7 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
         });
         let shower = session.shower.clone();
         let running = running.clone();
+        let rec = rec.clone();
         std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
                 shower.store.idle_wait(Duration::from_millis(100));
@@ -69,6 +71,9 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
                 }
                 if !buf.is_empty() {
                     let text = String::from_utf8_lossy(&buf);
+                    if let Some(r) = &rec {
+                        r.lock().unwrap_or_else(|p| p.into_inner()).output(&text);
+                    }
                     if tx.send(text.trim_end_matches('\n').to_string()).is_err() {
                         break;
                     }
@@ -79,16 +84,27 @@ pub fn run(session: &mut Session) -> io::Result<i32> {
 
     let stdout = io::stdout();
     let style = session.style();
+    let keep = |text: &str| {
+        if let Some(r) = &rec {
+            r.lock().unwrap_or_else(|p| p.into_inner()).output(text);
+        }
+    };
     loop {
-        match rl.readline(&session.prompt()) {
+        let offered = session.lesson_pending().unwrap_or_default();
+        match rl.readline_with_initial(&session.prompt(), (&offered, "")) {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
                 }
+                keep(&format!("{}{line}\n", session.prompt()));
                 let shower = session.shower.clone();
                 let _guard = shower.store.print_lock();
-                let mut out = stdout.lock();
+                let mut out = Tee {
+                    inner: stdout.lock(),
+                    rec: rec.clone(),
+                };
                 let flow = session.run_line(&line, &mut out)?;
+                session.lesson_after(&line, &mut out)?;
                 out.flush()?;
                 if flow == Flow::Quit {
                     break;

@@ -86,6 +86,10 @@ impl Session {
                 line.push_str(&match r {
                     Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
                     Relation::Reply { request, .. } => format!(" · reply to #{request}"),
+                    Relation::Error { about, .. } => format!(" · an error about #{about}"),
+                    Relation::Reset { syn, .. } => {
+                        format!(" · the kernel resets #{syn}'s connection")
+                    }
                 });
             }
             let line = width.map_or(line.clone(), |w| render::cut(&line, w));

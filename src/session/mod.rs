@@ -9,9 +9,13 @@
 //! caller passes; packets are drawn by `render`, related by `lab`, sent and
 //! captured through `net`.
 
+mod expect;
 mod inspect;
+mod lesson;
 mod send;
 mod shower;
+
+pub use expect::describe as describe_expect;
 
 pub use shower::{Detail, Shower, Shown};
 
@@ -45,6 +49,8 @@ pub struct Session {
     listeners: Vec<Listener>,
     sockets: HashMap<(Mode, u8), Arc<Socket>>,
     triggers: Vec<send::Background>,
+    /// `serve tcp` servers.
+    servers: Vec<crate::traffic::Server>,
     pub net: Net,
     /// Set by Ctrl-C: stops a running send, ping or wait.
     pub interrupt: Arc<AtomicBool>,
@@ -54,6 +60,16 @@ pub struct Session {
     ping_ident: u16,
     /// Where packets may go and how fast.
     pub policy: Policy,
+    /// The first packet number of the last send, ping or trigger: what `expect` looks at.
+    traffic_from: u64,
+    /// (transmitted, received) of the last ping.
+    last_ping: Option<(u64, u64)>,
+    /// How the last `expect` came out: what was seen, or expected vs actual.
+    pub last_expect: Option<Result<String, String>>,
+    /// The lesson being taken step by step at the prompt.
+    lesson: Option<lesson::LessonRun>,
+    /// The file of the lesson taken last, for `lesson next`.
+    last_lesson: Option<&'static str>,
 }
 
 /// How a session is set up from the command line.
@@ -94,11 +110,17 @@ impl Session {
             listeners: Vec::new(),
             sockets: HashMap::new(),
             triggers: Vec::new(),
+            servers: Vec::new(),
             net,
             interrupt: Arc::new(AtomicBool::new(false)),
             failures: 0,
             ping_ident,
             policy,
+            traffic_from: 1,
+            last_ping: None,
+            last_expect: None,
+            lesson: None,
+            last_lesson: None,
         }
     }
 
@@ -110,18 +132,17 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `
+    /// `ip/icmp → 127.0.0.1 raw> `; the destination is the outermost layer's (IPv4 or IPv6).
     pub fn prompt(&self) -> String {
-        let dst = self
-            .template
-            .user_value(&ipv4::DST)
-            .unwrap_or(ipv4::DST.default);
-        format!(
-            "{} → {} {}> ",
-            self.template.stack_name(),
-            ipv4::DST.words(dst),
-            self.mode.name()
-        )
+        let dst = self.template.layers[0]
+            .proto
+            .addresses
+            .map(|(_, dst)| {
+                let raw = self.template.user_value(dst).unwrap_or(dst.default);
+                format!(" → {}", dst.words(raw))
+            })
+            .unwrap_or_default();
+        format!("{}{dst} {}> ", self.template.stack_name(), self.mode.name())
     }
 
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
@@ -164,6 +185,10 @@ impl Session {
         let flow = match cmd {
             Command::Nothing => Flow::Continue,
             Command::Comment(text) => {
+                if text.is_empty() {
+                    writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
+                    return Ok(Flow::Continue);
+                }
                 for l in self.style().wrap(text, "# ", "# ") {
                     writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
                 }
@@ -251,9 +276,18 @@ impl Session {
                 )?;
                 Flow::Continue
             }
-            Command::Send(args) => self.send(args, out)?,
-            Command::Ping(args) => self.ping(args, out)?,
-            Command::Trigger(t) => self.trigger(t, out)?,
+            Command::Send(args) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.send(args, out)?
+            }
+            Command::Ping(args) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.ping(args, out)?
+            }
+            Command::Trigger(t) => {
+                self.traffic_from = self.shower.store.next_no();
+                self.trigger(t, out)?
+            }
             Command::Listen(proto) => self.listen(*proto, out)?,
             Command::ListenOff => {
                 if self.listeners.is_empty() {
@@ -282,6 +316,7 @@ impl Session {
             Command::Clear => {
                 let n = self.shower.store.len();
                 self.shower.clear();
+                self.traffic_from = 1;
                 self.info(out, &format!("forgot {n} packets; the next is #1"))?;
                 Flow::Continue
             }
@@ -291,6 +326,7 @@ impl Session {
                 self.timeout = Duration::from_secs(1);
                 self.listeners.clear();
                 self.triggers.clear();
+                self.servers.clear();
                 self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
                 Flow::Continue
             }
@@ -302,6 +338,12 @@ impl Session {
                 self.status(out)?;
                 Flow::Continue
             }
+            Command::Expect(e) => {
+                self.expect(e, out)?;
+                Flow::Continue
+            }
+            Command::Lesson(l) => self.lesson(l, out)?,
+            Command::Serve(port) => self.serve(*port, out)?,
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
@@ -323,8 +365,11 @@ impl Session {
                     crate::lab::hex_words(&built.bytes[r])
                 });
         }
-        dis.value(&built.bytes, f)
-            .map_or("(not in this packet)".into(), |v| f.words(v))
+        // A fixed field is named in its header's context (icmp.code by icmp.type).
+        match dis.layer_of(f) {
+            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
+            _ => "(not in this packet)".into(),
+        }
     }
 
     fn template_proto(&self) -> u8 {
@@ -374,6 +419,34 @@ impl Session {
             return Some(self.fail(out, &why));
         }
         None
+    }
+
+    fn serve(&mut self, port: Option<u16>, out: &mut dyn Write) -> io::Result<Flow> {
+        let Some(port) = port else {
+            let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
+            let text = if ports.is_empty() {
+                "no server was running".to_string()
+            } else {
+                format!("stopped serving on port {}", ports.join(", "))
+            };
+            self.info(out, &text)?;
+            return Ok(Flow::Continue);
+        };
+        if self.servers.iter().any(|s| s.port == port) {
+            self.info(out, &format!("already serving on 127.0.0.1:{port}"))?;
+            return Ok(Flow::Continue);
+        }
+        match crate::traffic::Server::start(port) {
+            Ok(s) => {
+                self.servers.push(s);
+                let text = format!(
+                    "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
+                );
+                self.info(out, &text)?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(out, &format!("could not listen on 127.0.0.1:{port}: {e}")),
+        }
     }
 
     fn listen(&mut self, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {

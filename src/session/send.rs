@@ -42,6 +42,7 @@ impl Session {
                 .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
                 .expect("every template has ip.dst");
         }
+        self.fill_source(&mut template, out)?;
         let Some(outcome) = self.transmit(
             args,
             out,
@@ -68,6 +69,41 @@ impl Session {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// A TCP or UDP checksum covers the IP source address (the pseudo-header), so a
+    /// source left 0 for the kernel would make it wrong on the wire. When the bytes
+    /// depend on ip.src like that and it is unset, rawlab writes the address the
+    /// kernel would choose for this destination, and says so.
+    fn fill_source(&self, template: &mut Template, out: &mut dyn Write) -> io::Result<()> {
+        if template.layers[0].proto != &ipv4::IPV4 || template.is_set(&ipv4::SRC) {
+            return Ok(());
+        }
+        let now = SystemTime::now();
+        let probe = |src: u32| {
+            let mut t = template.clone();
+            t.set(&ipv4::SRC, Value::Raw(src as u128)).expect("ip.src");
+            let mut b = t.build(now).bytes;
+            ipv4::SRC.set(&mut b, 0);
+            b
+        };
+        if probe(0) == probe(0x7f00_0002) {
+            return Ok(());
+        }
+        let dst = Ipv4Addr::from(ipv4::DST.get(&template.build(now).bytes) as u32);
+        let Ok(src) = net::source_for(dst) else {
+            return Ok(());
+        };
+        template
+            .set(&ipv4::SRC, Value::Raw(u32::from(src) as u128))
+            .expect("ip.src");
+        let inner = template.layers.get(1).map_or("the", |l| l.proto.title);
+        self.info(
+            out,
+            &format!(
+                "ip.src = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set ip.src yourself to send something else)"
+            ),
+        )
     }
 
     /// Echo requests with this session's identifier, a sequence number and a send
@@ -123,6 +159,7 @@ impl Session {
         };
         let sent = outcome.sent.len();
         let received = rtts.len();
+        self.last_ping = Some((sent as u64, received as u64));
         let loss = if sent == 0 {
             0.0
         } else {
@@ -177,6 +214,14 @@ impl Session {
             return Ok(None);
         }
         let first = build(0);
+        if first.layers[0].0 != &ipv4::IPV4 {
+            let text = format!(
+                "rawlab sends through IPv4 raw sockets only so far, and this template starts with {}: `show` and `hex` work on it, sending it does not yet",
+                first.layers[0].0.title
+            );
+            self.fail(out, &text)?;
+            return Ok(None);
+        }
         let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
         let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
         if let Err(why) = self
@@ -237,24 +282,28 @@ impl Session {
         let mut uncopied = Vec::new();
         let mut next = Some(first);
         let store = self.shower.store.clone();
-        let mut settle =
-            |shown: &[Shown], o: &mut Outcome, uncopied: &mut Vec<u64>, out: &mut dyn Write| {
-                for s in shown {
-                    for r in &s.relations {
-                        match r {
-                            Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
-                                o.unanswered.retain(|w| w != n);
-                                if let Some(sent) = store.get(*n) {
-                                    on_reply(out, &sent, &s.packet)?;
-                                }
+        let mut settle = |shown: &[Shown],
+                          o: &mut Outcome,
+                          uncopied: &mut Vec<u64>,
+                          out: &mut dyn Write| {
+            for s in shown {
+                for r in &s.relations {
+                    match r {
+                        Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
+                            o.unanswered.retain(|w| w != n);
+                            if let Some(sent) = store.get(*n) {
+                                on_reply(out, &sent, &s.packet)?;
                             }
-                            Relation::WireCopy { sent, .. } => uncopied.retain(|w| w != sent),
-                            _ => {}
                         }
+                        // An ICMP error about a send answers it too: no use waiting on.
+                        Relation::Error { sent: Some(n), .. } => o.unanswered.retain(|w| w != n),
+                        Relation::WireCopy { sent, .. } => uncopied.retain(|w| w != sent),
+                        _ => {}
                     }
                 }
-                io::Result::Ok(())
-            };
+            }
+            io::Result::Ok(())
+        };
         for i in 0..args.count {
             if self.interrupted() {
                 break;
@@ -344,6 +393,78 @@ impl Session {
         }
         self.triggers.retain(|b| !b.finished());
         match t {
+            Trigger::Http(port) => {
+                let server = match port.filter(|p| self.servers.iter().any(|s| s.port == *p)) {
+                    Some(_) => None,
+                    None => match crate::traffic::Server::start(port.unwrap_or(0)) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            let at =
+                                port.map_or("a free port".to_string(), |p| format!("port {p}"));
+                            return self
+                                .fail(out, &format!("could not listen on 127.0.0.1 {at}: {e}"));
+                        }
+                    },
+                };
+                let port = server.as_ref().map_or(port.unwrap_or(0), |s| s.port);
+                match crate::traffic::http_get(port, self.timeout.max(Duration::from_millis(500))) {
+                    Ok(x) => {
+                        self.shower
+                            .own_flow("tcp", (x.client_port as u64) << 16 | x.server_port as u64);
+                        let text = format!(
+                            "trigger http: a TCP connection from 127.0.0.1:{} to 127.0.0.1:{}{}, GET / ({} bytes), answered \"{}\" ({} bytes), then closed",
+                            x.client_port,
+                            x.server_port,
+                            if server.is_some() {
+                                " (a one-shot server)"
+                            } else {
+                                " (your `serve`)"
+                            },
+                            x.sent,
+                            x.status_line,
+                            x.received
+                        );
+                        self.info(out, &text)?;
+                    }
+                    Err(e) => {
+                        return self.fail(
+                            out,
+                            &format!("the HTTP exchange with 127.0.0.1:{port} failed: {e}"),
+                        );
+                    }
+                }
+                drop(server);
+                self.settle_captures(6, out)?;
+                if self.listeners.iter().all(|l| l.proto != 6) {
+                    self.info(out, "nothing is listening for tcp: `listen tcp` first to see the handshake, the GET and the answer")?;
+                }
+                Ok(Flow::Continue)
+            }
+            Trigger::Udp { dst, port, data } => {
+                if let Err(why) = self.policy.destination(*dst) {
+                    return self.fail(out, &why);
+                }
+                match crate::traffic::udp_datagram(*dst, *port, data, self.timeout) {
+                    Ok((src_port, got)) => {
+                        self.shower
+                            .own_flow("udp", (src_port as u64) << 16 | *port as u64);
+                        let what = match got {
+                            crate::traffic::Datagram::Answered(n) => format!("an answer of {n} bytes came back"),
+                            crate::traffic::Datagram::Refused => "refused: nothing listens there, and the kernel sent back an ICMP port unreachable quoting the datagram (`listen icmp` shows it)".into(),
+                            crate::traffic::Datagram::Silence => format!("no answer within {}", duration_words(self.timeout)),
+                        };
+                        self.info(out, &format!("trigger udp: {} bytes from port {src_port} to {dst}:{port}; {what}", data.len()))?;
+                    }
+                    Err(e) => {
+                        return self.fail(
+                            out,
+                            &format!("sending a datagram to {dst}:{port} failed: {e}"),
+                        );
+                    }
+                }
+                self.settle_captures(1, out)?;
+                Ok(Flow::Continue)
+            }
             Trigger::Ping(args) => {
                 let dst = args.dst.expect("the parser requires a destination");
                 if let Err(why) = self.policy.destination(dst) {
@@ -396,6 +517,31 @@ impl Session {
                 Ok(Flow::Continue)
             }
         }
+    }
+
+    /// After traffic made through ordinary sockets: when a listener for `proto` (or any)
+    /// is open, show what it caught, waiting until things go quiet (at most 500 ms).
+    fn settle_captures(&self, proto: u8, out: &mut dyn Write) -> io::Result<()> {
+        if !self
+            .listeners
+            .iter()
+            .any(|l| l.proto == proto || l.proto == 1)
+        {
+            return Ok(());
+        }
+        let end = Instant::now() + Duration::from_millis(500);
+        let mut quiet_since = Instant::now();
+        while Instant::now() < end && quiet_since.elapsed() < Duration::from_millis(60) {
+            if self
+                .shower
+                .store
+                .wait_unshown((Instant::now() + Duration::from_millis(20)).min(end))
+            {
+                self.shower.show_pending(out)?;
+                quiet_since = Instant::now();
+            }
+        }
+        Ok(())
     }
 
     /// The sending socket for a mode, opened once and kept.

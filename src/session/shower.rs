@@ -152,12 +152,27 @@ impl Shower {
         }
         let d = dissect(&p.bytes, p.first);
         let own = lock(&self.own);
-        d.layers.iter().any(|l| {
-            l.complete()
-                && l.proto
-                    .pairing
-                    .and_then(|f| f(&p.bytes[l.start..l.hdr_end]))
-                    .is_some_and(|pair| own.contains(&(l.proto.name, pair.flow)))
+        d.layers.iter().filter(|l| l.complete()).any(|l| {
+            let header = &p.bytes[l.start..l.hdr_end];
+            let paired = l
+                .proto
+                .pairing
+                .and_then(|f| f(header))
+                .is_some_and(|pair| own.contains(&(l.proto.name, pair.flow)));
+            // Segments and datagrams without a pairing belong to a flow by their ports.
+            let ports = || {
+                let port = |dir: &str| {
+                    l.proto
+                        .field(&format!("{}.{dir}", l.proto.name))
+                        .map(|f| f.get(header) as u64)
+                };
+                Some((port("srcport")?, port("dstport")?))
+            };
+            paired
+                || ports().is_some_and(|(a, b)| {
+                    own.contains(&(l.proto.name, a << 16 | b))
+                        || own.contains(&(l.proto.name, b << 16 | a))
+                })
         })
     }
 
@@ -321,6 +336,31 @@ fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
                 .map(|c| (c, format!("was {} in #{request}", c.before)))
                 .collect();
             (note, marked)
+        }
+        Relation::Reset { syn, sent } => (
+            format!(
+                "this host's kernel resets the connection #{syn} (your #{sent}) began: that SYN came from a raw socket, so no socket here owns its port, and when the SYN-ACK arrived TCP refused a connection it never opened"
+            ),
+            Vec::new(),
+        ),
+        Relation::Error {
+            about,
+            sent,
+            quoted,
+            len,
+        } => {
+            let yours = sent
+                .filter(|s| s != about)
+                .map_or(String::new(), |s| format!(" (your #{s})"));
+            let how = if quoted >= len {
+                format!("the whole of it, {len} bytes")
+            } else {
+                format!("its first {quoted} of {len} bytes")
+            };
+            (
+                format!("an error about #{about}{yours}: it quotes {how}"),
+                Vec::new(),
+            )
         }
     };
     d.notes.push((note, Tone::Note));

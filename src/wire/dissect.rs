@@ -1,10 +1,60 @@
-//! Dissecting: bytes into layers, each with its table, its byte span and any
-//! problem found. Like smoltcp's views it makes no judgement as to content:
-//! a header that lies about its length is shown as far as the bytes go, with
-//! a note saying where and why, and never a panic.
+//! Dissecting: bytes into layers, each with its table, its byte span, its
+//! options and any problem found. Like smoltcp's views it makes no judgement
+//! as to content: a header that lies about its length is shown as far as the
+//! bytes go, with a note saying where and why, and never a panic. Every read
+//! is bounded by the bytes present; every loop consumes bytes or stops.
 
-use super::{Field, Protocol, Scope};
+use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec};
 use std::ops::Range;
+
+/// More layers than this is a chain that loops (nested quotes, repeated extension
+/// headers); the rest is shown as data.
+pub const MAX_LAYERS: usize = 32;
+
+/// One field found in the bytes, where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub field: &'static Field,
+    /// The byte the field's bit offset counts from (its layer's, option's or entry's start).
+    pub base: usize,
+    /// The bytes it covers (for a `Bytes` field, all of them).
+    pub span: Range<usize>,
+}
+
+impl Placed {
+    /// A fixed-width field whose bit offset counts from `base`.
+    pub fn fixed(field: &'static Field, base: usize) -> Placed {
+        Placed {
+            field,
+            base,
+            span: base + field.first_byte()..base + field.end_byte(),
+        }
+    }
+
+    fn bytes(field: &'static Field, span: Range<usize>) -> Placed {
+        Placed {
+            field,
+            base: span.start,
+            span,
+        }
+    }
+
+    /// Raw value (0 for a `Bytes` field).
+    pub fn get(&self, packet: &[u8]) -> u128 {
+        if self.field.kind == Kind::Bytes {
+            0
+        } else {
+            self.field.get(&packet[self.base..self.span.end])
+        }
+    }
+}
+
+/// One option or entry of a layer's tail, with its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub span: Range<usize>,
+    pub fields: Vec<Placed>,
+}
 
 /// One layer found in the bytes.
 #[derive(Debug, Clone)]
@@ -16,6 +66,14 @@ pub struct Layer {
     pub hdr_end: usize,
     /// One past the last byte this layer covers, its payload included.
     pub end: usize,
+    /// Where the fixed fields end and the tail (options) starts.
+    pub fixed_end: usize,
+    /// Part of a quoted packet: the copy of the datagram an ICMP error carries.
+    pub quoted: bool,
+    /// The bytes stop before where the layer claims to end (a quote is cut short).
+    pub cut: bool,
+    /// The options or entries of its tail.
+    pub items: Vec<Item>,
 }
 
 impl Layer {
@@ -27,13 +85,28 @@ impl Layer {
             .filter(move |f| f.end_byte() <= header.len())
     }
 
-    /// The variable part after the fixed header (options), if any bytes are there.
+    /// The variable part after the fixed fields (options), if any bytes are there.
     pub fn tail(&self) -> Option<(&'static Field, Range<usize>)> {
-        let from = self.start + self.proto.fixed_len;
         match self.proto.tail {
-            Some(f) if self.hdr_end > from => Some((f, from..self.hdr_end)),
+            Some(t) if self.hdr_end > self.fixed_end => {
+                Some((t.field, self.fixed_end..self.hdr_end))
+            }
             _ => None,
         }
+    }
+
+    /// Every field present, in wire order: the fixed ones, the tail as a whole, then
+    /// the fields of each option or entry.
+    pub fn placed(&self, packet: &[u8]) -> Vec<Placed> {
+        let mut v: Vec<Placed> = self
+            .fields(packet)
+            .map(|f| Placed::fixed(f, self.start))
+            .collect();
+        if let Some((f, r)) = self.tail() {
+            v.push(Placed::bytes(f, r));
+        }
+        v.extend(self.items.iter().flat_map(|i| i.fields.iter().cloned()));
+        v
     }
 
     /// Bytes of a fixed field inside the packet.
@@ -46,18 +119,19 @@ impl Layer {
         f.get(&packet[self.start..self.hdr_end])
     }
 
+    /// The header bytes present.
+    pub fn header<'a>(&self, packet: &'a [u8]) -> &'a [u8] {
+        &packet[self.start..self.hdr_end]
+    }
+
+    /// A field's value in words, named in the context of this header.
+    pub fn words(&self, packet: &[u8], f: &Field) -> String {
+        self.proto.words(f, self.header(packet))
+    }
+
     /// Whether the whole fixed header is present.
     pub fn complete(&self) -> bool {
         self.hdr_end - self.start >= self.proto.fixed_len
-    }
-
-    pub fn scope<'a>(&self, packet: &'a [u8]) -> Scope<'a> {
-        Scope {
-            packet,
-            start: self.start,
-            hdr_end: self.hdr_end,
-            end: self.end,
-        }
     }
 }
 
@@ -67,6 +141,9 @@ pub struct Problem {
     pub layer: &'static str,
     pub offset: usize,
     pub what: String,
+    /// Whether it puts where later bytes lie in doubt (a length, a cut). A bad option
+    /// does not: it spoils only its own layer.
+    pub layout: bool,
 }
 
 /// A packet taken apart.
@@ -75,7 +152,7 @@ pub struct Dissection {
     pub layers: Vec<Layer>,
     /// The bytes after the last header.
     pub payload: Range<usize>,
-    /// Bytes past the length the outermost layer claims (padding, trailers).
+    /// Bytes past the length the layers claim (padding, trailers).
     pub trailer: Range<usize>,
     pub problems: Vec<Problem>,
 }
@@ -85,13 +162,56 @@ impl Dissection {
     pub fn layer_of(&self, f: &Field) -> Option<&Layer> {
         self.layers
             .iter()
-            .find(|l| l.proto.all_fields().any(|g| std::ptr::eq(g, f)))
+            .find(|l| l.proto.all_fields().any(|g| g == f) || l.proto.item_fields().contains(&f))
     }
 
-    /// Raw value of a fixed field, if the packet has the whole of it.
+    /// Raw value of a field, if the packet has the whole of it: a fixed field of the
+    /// first layer that has it, or the first option or entry that holds it.
     pub fn value(&self, packet: &[u8], f: &Field) -> Option<u128> {
-        let l = self.layer_of(f)?;
-        l.fields(packet).any(|g| g == f).then(|| l.get(packet, f))
+        for l in &self.layers {
+            if l.proto.all_fields().any(|g| g == f) && f.kind != Kind::Bytes {
+                return l.fields(packet).any(|g| g == f).then(|| l.get(packet, f));
+            }
+            if let Some(p) = l
+                .items
+                .iter()
+                .flat_map(|i| &i.fields)
+                .find(|p| p.field == f)
+            {
+                return Some(p.get(packet));
+            }
+        }
+        None
+    }
+
+    /// What verifying layer `i` needs: its bytes, and the network layer around it.
+    pub fn scope<'a>(&self, i: usize, packet: &'a [u8]) -> Scope<'a> {
+        let l = &self.layers[i];
+        let network: Network = self.layers[..i]
+            .iter()
+            .rev()
+            .find(|n| n.proto.pseudo.is_some() && n.complete())
+            .map(|n| (n.proto, n.start..n.hdr_end));
+        Scope {
+            packet,
+            start: l.start,
+            hdr_end: l.hdr_end,
+            end: l.end,
+            whole: !l.cut,
+            network,
+        }
+    }
+
+    /// Whether layer `i` can be verified: its header whole, nothing wrong in it, and no
+    /// doubt about where it lies. (A quote cut short still has a header to check; what
+    /// needs the whole message, the protocol's `expected` leaves out by `Scope::whole`.)
+    pub fn verifiable(&self, i: usize) -> bool {
+        let l = &self.layers[i];
+        l.complete()
+            && self
+                .problems
+                .iter()
+                .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
     /// The stack in words: `ip/icmp`.
@@ -105,8 +225,11 @@ impl Dissection {
         let mut parts: Vec<String> = self
             .layers
             .iter()
-            .filter(|l| l.complete())
-            .map(|l| (l.proto.summary)(&packet[l.start..l.hdr_end]))
+            .filter(|l| l.complete() || l.quoted)
+            .map(|l| {
+                let s = (l.proto.summary)(l.header(packet));
+                if l.quoted { format!("quoted {s}") } else { s }
+            })
             .collect();
         if !self.payload.is_empty() {
             parts.push(format!("{} bytes of data", self.payload.len()));
@@ -115,6 +238,21 @@ impl Dissection {
             parts.push("malformed".to_string());
         }
         parts.join(" · ")
+    }
+}
+
+/// "ip.len says 40 bytes", or "ipv6.plen says 100 bytes (140 in all)".
+fn says(field: &Field, header: &[u8], total: usize) -> String {
+    let shown = field.shown(field.get(header));
+    let unit = if field.unit.is_empty() {
+        "bytes"
+    } else {
+        field.unit
+    };
+    if shown == total as u128 {
+        format!("{} says {total} {unit}", field.name)
+    } else {
+        format!("{} says {shown} {unit} ({total} in all)", field.name)
     }
 }
 
@@ -127,96 +265,381 @@ pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
 /// are a link-layer header no table reads yet (Ethernet in a capture file). Spans and
 /// problem offsets count from the packet's first byte.
 pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Dissection {
-    let mut layers = Vec::new();
+    let mut layers: Vec<Layer> = Vec::new();
     let mut problems = Vec::new();
     let mut at = start.min(packet.len());
     let mut end = packet.len();
     let mut trailer = end..end;
     let mut next = Some(first);
+    let mut quoted = false;
     while let Some(p) = next {
-        let avail = end - at;
-        if avail < p.fixed_len {
+        let mut problem = |offset: usize, what: String| {
             problems.push(Problem {
                 layer: p.title,
-                offset: at,
-                what: format!(
-                    "{} header truncated: needs {} bytes, has {avail}",
-                    p.title, p.fixed_len
+                offset,
+                what,
+                layout: true,
+            })
+        };
+        if layers.len() == MAX_LAYERS {
+            problem(
+                at,
+                format!(
+                    "more than {MAX_LAYERS} layers, a chain that loops; the rest is shown as data"
                 ),
-            });
+            );
+            break;
+        }
+        // The layers of the same packet so far (a quoted packet starts a chain of its own).
+        let before: Vec<&'static Protocol> = layers
+            .iter()
+            .rev()
+            .take_while(|l| l.quoted == quoted)
+            .map(|l| l.proto)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if let Some(why) = (p.misplaced)(&before) {
+            problem(at, format!("{why}; the rest is shown as data"));
+            break;
+        }
+        // The first layer of a quote must be whole: it is what says what was quoted.
+        let quote_head = quoted && layers.last().is_some_and(|l| !l.quoted);
+        let lenient = quoted && !quote_head;
+        let avail = end - at;
+        if avail < p.fixed_len {
+            if quote_head {
+                let outer = layers.last().map_or("the error", |l| l.proto.title);
+                problem(
+                    at,
+                    format!(
+                        "{outer} quotes only {avail} bytes of the {} header that caused it; a {} header needs {}",
+                        p.title, p.title, p.fixed_len
+                    ),
+                );
+            } else if !lenient {
+                problem(
+                    at,
+                    format!(
+                        "{} header truncated: needs {} bytes, has {avail}",
+                        p.title, p.fixed_len
+                    ),
+                );
+            }
             layers.push(Layer {
                 proto: p,
                 start: at,
                 hdr_end: end,
                 end,
+                fixed_end: end,
+                quoted,
+                cut: true,
+                items: Vec::new(),
             });
             at = end;
             break;
         }
-        let claimed = (p.header_len)(&packet[at..end]);
+        let head = &packet[at..end];
+        let claimed = (p.header_len)(head);
         let mut hdr = claimed;
         if claimed < p.fixed_len {
-            problems.push(Problem {
-                layer: p.title,
-                offset: at,
-                what: format!(
-                    "header length says {claimed} bytes, less than the {} a {} header needs; read as {}",
+            let from = p.len_field.map_or_else(
+                || format!("the {} header says", p.title),
+                |f| format!("{} says", f.name),
+            );
+            problem(
+                at + p.len_field.map_or(0, |f| f.first_byte()),
+                format!(
+                    "{from} {claimed} bytes, less than the {} a {} header needs; read as {}",
                     p.fixed_len, p.title, p.fixed_len
                 ),
-            });
+            );
             hdr = p.fixed_len;
         }
+        // Fields that depend on the bytes (ICMP's timestamps) may reach past fixed_len.
+        let fixed_end = p.tail_start(head);
+        hdr = hdr.max(fixed_end);
+        let mut hdr_cut = false;
         if hdr > avail {
-            problems.push(Problem {
-                layer: p.title,
-                offset: at,
-                what: format!(
-                    "header length says {hdr} bytes, but only {avail} are there; options cut short"
-                ),
-            });
+            if !lenient {
+                let what = match p.len_field {
+                    Some(f) if claimed == hdr => format!(
+                        "{}, but only {avail} are there; the header is cut short",
+                        says(f, head, hdr)
+                    ),
+                    _ => format!(
+                        "{} header needs {hdr} bytes, but only {avail} are there",
+                        (p.summary)(&head[..p.fixed_len])
+                    ),
+                };
+                problem(at, what);
+            }
             hdr = avail;
+            hdr_cut = true;
         }
+        let mut cut = hdr_cut;
         let mut layer_end = end;
-        if let Some((claim, field)) = (p.claimed_len)(&packet[at..end]) {
+        if let Some((claim, field)) = (p.claimed_len)(head) {
             if claim < hdr {
-                problems.push(Problem {
-                    layer: p.title,
-                    offset: at + field.first_byte(),
-                    what: format!(
-                        "{} says {claim} bytes, shorter than its own {hdr}-byte header",
-                        field.name
+                problem(
+                    at + field.first_byte(),
+                    format!(
+                        "{}, shorter than its own {hdr}-byte header",
+                        says(field, head, claim)
                     ),
-                });
+                );
             } else if claim > avail {
-                problems.push(Problem {
-                    layer: p.title,
-                    offset: at + field.first_byte(),
-                    what: format!(
-                        "{} says {claim} bytes, but only {avail} are there",
-                        field.name
-                    ),
-                });
+                if quoted {
+                    cut = true;
+                } else {
+                    problem(
+                        at + field.first_byte(),
+                        format!("{}, but only {avail} are there", says(field, head, claim)),
+                    );
+                }
             } else if claim < avail {
                 layer_end = at + claim;
-                trailer = layer_end..end;
+                trailer = layer_end..packet.len();
                 end = layer_end;
             }
         }
+        let fixed_end = at + fixed_end.min(hdr);
+        let items = match p.tail {
+            Some(t) if at + hdr > fixed_end => {
+                tail_items(packet, at, fixed_end..at + hdr, t, p.title, &mut problems)
+            }
+            _ => Vec::new(),
+        };
         layers.push(Layer {
             proto: p,
             start: at,
             hdr_end: at + hdr,
             end: layer_end,
+            fixed_end,
+            quoted,
+            cut,
+            items,
         });
-        next = (p.next)(&packet[at..at + hdr]);
+        let header = &packet[at..at + hdr];
+        if hdr_cut {
+            at += hdr;
+            break;
+        }
+        next = (p.next)(header);
+        quoted |= (p.quotes)(header);
         at += hdr;
     }
     Dissection {
         layers,
-        payload: at..end,
+        payload: at.min(end)..end,
         trailer,
         problems,
     }
+}
+
+/// The items of a tail: options or entries, as the protocol reads its bytes.
+fn tail_items(
+    packet: &[u8],
+    start: usize,
+    range: Range<usize>,
+    spec: &TailSpec,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Item> {
+    match (spec.format)(&packet[start..range.end]) {
+        Tail::Bytes => Vec::new(),
+        Tail::Options(list) => options(packet, range, list, title, problems),
+        Tail::Entries(e) => {
+            let mut items = Vec::new();
+            entries(packet, range, e, spec.field, title, problems, &mut items);
+            items
+        }
+    }
+}
+
+/// Entries of one layout from `range.start + e.from`, one item each; bytes left
+/// over are a problem, shown under `leftover`.
+fn entries(
+    packet: &[u8],
+    range: Range<usize>,
+    e: &Entries,
+    leftover: &'static Field,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+    items: &mut Vec<Item>,
+) {
+    let empty_from = e
+        .empty
+        .map(|(from, fields)| (range.start + from(&packet[range.clone()]), fields));
+    let mut at = range.start + e.from;
+    while at + e.stride <= range.end {
+        let fields = match empty_from {
+            Some((from, empty)) if at >= from => empty,
+            _ => e.fields,
+        };
+        items.push(Item {
+            span: at..at + e.stride,
+            fields: fields
+                .iter()
+                .map(|(shift, f)| Placed::fixed(f, at + shift))
+                .collect(),
+        });
+        at += e.stride;
+    }
+    if at < range.end {
+        problems.push(Problem {
+            layer: title,
+            offset: at,
+            what: format!(
+                "{} bytes left over after the last whole {}-byte entry",
+                range.end - at,
+                e.stride
+            ),
+            layout: false,
+        });
+        items.push(Item {
+            span: at..range.end,
+            fields: vec![Placed::bytes(leftover, at..range.end)],
+        });
+    }
+}
+
+/// A type-length-value option list. A length that cannot be right stops the walk,
+/// and the rest is shown as bytes.
+fn options(
+    packet: &[u8],
+    range: Range<usize>,
+    list: &OptionList,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    let end = range.end;
+    let mut at = range.start;
+    let kind_fields = |at: usize| list.kind.iter().map(move |f| Placed::fixed(f, at));
+    let rest = |at: usize| Item {
+        span: at..end,
+        fields: vec![Placed::bytes(list.unknown, at..end)],
+    };
+    while at < end {
+        let kind = packet[at] as u128;
+        let name = list.kind[0]
+            .value_name(kind)
+            .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"));
+        if list.single.contains(&kind) {
+            items.push(Item {
+                span: at..at + 1,
+                fields: kind_fields(at).collect(),
+            });
+            at += 1;
+            if list.end == Some(kind) && at < end {
+                if let Some(pad) = list.padding {
+                    items.push(Item {
+                        span: at..end,
+                        fields: vec![Placed::bytes(pad, at..end)],
+                    });
+                }
+                break;
+            }
+            continue;
+        }
+        if at + 2 > end {
+            problems.push(Problem {
+                layer: title,
+                offset: at,
+                what: format!(
+                    "option {name} at the last byte has no room for its length ({})",
+                    list.len.name
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        let len_raw = packet[at + 1] as usize;
+        let total = len_raw * list.len_scale + list.len_add;
+        if total < list.min_len {
+            problems.push(Problem {
+                layer: title,
+                offset: at + 1,
+                what: format!(
+                    "{} for option {name}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
+                    list.min_len
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        if at + total > end {
+            problems.push(Problem {
+                layer: title,
+                offset: at + 1,
+                what: format!(
+                    "{} for option {name}, but only {} remain in the options; the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
+                    end - at
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        let mut fields: Vec<Placed> = kind_fields(at).collect();
+        fields.push(Placed::fixed(list.len, at));
+        let opt = at..at + total;
+        match list.kind_of(kind) {
+            Some(k) => {
+                if let Some(want) = k.len.filter(|w| *w != total) {
+                    problems.push(Problem {
+                        layer: title,
+                        offset: at + 1,
+                        what: format!(
+                            "{}, but option {name} is {want}",
+                            says(list.len, &packet[at..], total)
+                        ),
+                        layout: false,
+                    });
+                }
+                let fits: Vec<&'static Field> = k
+                    .fields
+                    .iter()
+                    .copied()
+                    .filter(|f| f.end_byte() <= total)
+                    .collect();
+                fields.extend(fits.iter().map(|f| Placed::fixed(f, at)));
+                let mut done = fits.iter().map(|f| f.end_byte()).max().unwrap_or(2).max(2);
+                if let Some(pick) = k.entries {
+                    let e = pick(&packet[opt.clone()]);
+                    let mut sub = Vec::new();
+                    if at + e.from <= opt.end {
+                        entries(
+                            packet,
+                            at..opt.end,
+                            e,
+                            list.unknown,
+                            title,
+                            problems,
+                            &mut sub,
+                        );
+                        done = total;
+                    }
+                    fields.extend(sub.into_iter().flat_map(|i| i.fields));
+                }
+                if done < total {
+                    let f = k.rest.unwrap_or(list.unknown);
+                    fields.push(Placed::bytes(f, at + done..opt.end));
+                }
+            }
+            None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
+            None => {}
+        }
+        items.push(Item { span: opt, fields });
+        at += total;
+    }
+    items
 }
 
 #[cfg(test)]
@@ -258,11 +681,11 @@ mod tests {
         let mut p = POST;
         p[0] = 0x43;
         let d = dissect(&p, &ipv4::IPV4);
-        assert!(
-            d.problems[0].what.contains("less than the 20"),
-            "{:?}",
-            d.problems
+        assert_eq!(
+            d.problems[0].what,
+            "ip.hdr_len says 12 bytes, less than the 20 a IPv4 header needs; read as 20"
         );
+        assert_eq!(d.problems[0].offset, 0);
         assert_eq!(d.layers[0].hdr_end, 20);
     }
 
@@ -289,6 +712,7 @@ mod tests {
             d.problems[0].what,
             "ip.len says 40 bytes, but only 30 are there"
         );
+        assert_eq!(d.problems[0].offset, 2);
 
         let mut short = POST.to_vec();
         short.extend([0xaa, 0xbb]);
@@ -296,5 +720,157 @@ mod tests {
         assert!(d.problems.is_empty());
         assert_eq!(d.trailer, 30..32);
         assert_eq!(d.payload, 28..30);
+
+        let mut tiny = POST;
+        tiny[3] = 12;
+        let d = dissect(&tiny, &ipv4::IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.len says 12 bytes, shorter than its own 20-byte header"
+        );
+    }
+
+    #[test]
+    fn ihl_past_the_end_says_which_field() {
+        let mut p = POST;
+        p[0] = 0x4f;
+        let d = dissect(&p, &ipv4::IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.hdr_len says 60 bytes, but only 30 are there; the header is cut short"
+        );
+        assert_eq!(d.layers.len(), 1, "nothing is read after a cut header");
+    }
+
+    /// Real packets and built ones, every protocol and option kind among them.
+    fn samples() -> Vec<(&'static Protocol, Vec<u8>)> {
+        use crate::wire::{icmp, icmpv6, ipv6, tcp, udp};
+        let mut v: Vec<(&'static Protocol, Vec<u8>)> = vec![
+            (&ipv4::IPV4, POST.to_vec()),
+            (&ipv4::IPV4, tcp::tests::SYN.to_vec()),
+            (&ipv4::IPV4, tcp::tests::RST.to_vec()),
+            (&ipv4::IPV4, udp::tests::DATAGRAM.to_vec()),
+            (&ipv4::IPV4, icmp::tests::PORT_UNREACHABLE.to_vec()),
+            (&ipv6::IPV6, ipv6::tests::ECHO.to_vec()),
+            (&ipv6::IPV6, udp::tests::DATAGRAM6.to_vec()),
+        ];
+        let t = crate::template::Template::new(&[
+            &ipv6::IPV6,
+            &ipv6::HOPOPTS,
+            &ipv6::ROUTING,
+            &ipv6::FRAGMENT,
+            &ipv6::DSTOPTS,
+            &icmpv6::ICMPV6,
+        ]);
+        v.push((
+            &ipv6::IPV6,
+            t.build(std::time::SystemTime::UNIX_EPOCH).bytes,
+        ));
+        // IPv4 with record route and timestamp options, carrying an ICMP timestamp.
+        let mut p = vec![
+            0x4d, 0, 0, 72, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        p.extend([7, 11, 8, 127, 0, 0, 1, 0, 0, 0, 0, 1]);
+        p.extend([68, 12, 5, 1, 127, 0, 0, 1, 0, 0, 0, 42, 148, 4, 0, 0]);
+        p.extend([1, 1, 1, 0]);
+        p.extend([13, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]);
+        v.push((&ipv4::IPV4, p));
+        v
+    }
+
+    /// What every dissection must be, whatever the bytes: layers in order inside the
+    /// packet, items inside their layer's header, payload and trailer in bounds.
+    fn check(d: &Dissection, len: usize) {
+        let mut at = 0;
+        for l in &d.layers {
+            assert!(
+                l.start >= at && l.start <= l.hdr_end && l.hdr_end <= len,
+                "{l:?}"
+            );
+            assert!(
+                l.fixed_end >= l.start && l.fixed_end <= l.hdr_end.max(l.start),
+                "{l:?}"
+            );
+            assert!(l.end <= len);
+            for i in &l.items {
+                assert!(
+                    i.span.start >= l.start && i.span.end <= l.hdr_end,
+                    "{i:?} in {l:?}"
+                );
+                for p in &i.fields {
+                    assert!(p.span.start >= i.span.start && p.span.end <= i.span.end);
+                }
+            }
+            at = l.hdr_end;
+        }
+        assert!(d.payload.start <= d.payload.end && d.payload.end <= len);
+        assert!(d.trailer.end <= len);
+    }
+
+    fn render(bytes: &[u8], first: &'static Protocol) {
+        let mut out = Vec::new();
+        crate::render::dump(
+            &mut out,
+            &crate::render::Dump::new("#".into(), bytes, first),
+            &crate::render::Style::PLAIN,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn every_sample_cut_at_every_offset() {
+        for (first, p) in samples() {
+            let whole = dissect(&p, first);
+            assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+            for cut in 0..p.len() {
+                let d = dissect(&p[..cut], first);
+                check(&d, cut);
+                assert!(
+                    !d.problems.is_empty(),
+                    "cut at {cut} of {p:02x?} is not reported"
+                );
+                let covered = d.layers.last().map_or(0, |l| l.hdr_end).max(d.payload.end);
+                assert_eq!(covered, cut, "every byte is in a layer or the payload");
+                render(&p[..cut], first);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Samples with random bytes overwritten and cut anywhere: never a panic, never
+        /// a read past the bytes, from any first protocol.
+        #[test]
+        fn mangled_packets_never_panic(
+            which in 0usize..64,
+            first in 0usize..64,
+            edits in proptest::collection::vec((0usize..256, proptest::prelude::any::<u8>()), 0..8),
+            cut in 0usize..256,
+        ) {
+            let all = samples();
+            let (p0, mut p) = all[which % all.len()].clone();
+            for (i, b) in edits {
+                let n = p.len();
+                p[i % n] = b;
+            }
+            p.truncate(cut.max(1));
+            for first in [p0, crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()]] {
+                let d = dissect(&p, first);
+                check(&d, p.len());
+                render(&p, first);
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(
+            first in 0usize..64,
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..160),
+        ) {
+            let first = crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()];
+            let d = dissect(&bytes, first);
+            check(&d, bytes.len());
+            render(&bytes, first);
+        }
     }
 }

@@ -1,28 +1,16 @@
 //! IPv4 (RFC 791): the header every raw-socket lesson starts from.
 //!
-//! The table below is the only place an IPv4 field's position is written.
-//! Options are kept as bytes (`ip.options`).
+//! The tables below are the only place an IPv4 field's position is written:
+//! the fixed header, then the options (RFC 791 §3.1, RFC 2113), which users
+//! set as bytes (`ip.options`) and the dump shows option by option.
 
-use super::{Building, Field, Fill, Kind, Protocol, checksum};
+use super::{
+    Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail,
+    TailSpec, checksum, ipproto,
+};
 
-/// IP protocol numbers a learner meets, by the names they type (`set proto tcp`).
-pub const PROTO_NAMES: &[(u128, &str)] = &[
-    (1, "icmp"),
-    (2, "igmp"),
-    (4, "ipip"),
-    (6, "tcp"),
-    (17, "udp"),
-    (41, "ipv6"),
-    (47, "gre"),
-    (50, "esp"),
-    (51, "ah"),
-    (58, "icmpv6"),
-    (89, "ospf"),
-    (103, "pim"),
-    (112, "vrrp"),
-    (132, "sctp"),
-    (255, "raw"),
-];
+/// IP protocol numbers by the names users type (`set proto tcp`): IANA's full list.
+pub const PROTO_NAMES: &[(u128, &str)] = ipproto::NAMES;
 
 pub static VERSION: Field = Field {
     default: 4,
@@ -181,8 +169,231 @@ pub static DST: Field = Field {
 pub static OPTIONS: Field = Field {
     meaning: "options: record route, timestamps and others, in 32-bit words",
     rfc: "RFC 791 §3.1",
-    notes: "Up to 40 bytes after the fixed header, a multiple of 4 (pad with 00, end of options). rawlab grows ip.hdr_len to cover them.",
+    notes: "Up to 40 bytes after the fixed header, a multiple of 4 (pad with 00, end of options). rawlab grows ip.hdr_len to cover them, and the dump shows each option with its fields. Try `set ip.options 07 07 04 00 00 00 00 00`: an empty record-route slot that each router (and the receiving host) fills with its address.",
     ..Field::new("ip.options", 160, 0, Kind::Bytes)
+};
+
+// Options: offsets count from the option's first byte, its type.
+
+/// IPv4 option types, by the names users meet in the dump.
+pub const OPTION_NAMES: &[(u128, &str)] = &[
+    (0, "eol"),
+    (1, "nop"),
+    (7, "rr"),
+    (68, "ts"),
+    (82, "traceroute"),
+    (130, "sec"),
+    (131, "lsrr"),
+    (133, "esec"),
+    (134, "cipso"),
+    (136, "sid"),
+    (137, "ssrr"),
+    (148, "ra"),
+];
+
+pub static OPT_TYPE: Field = Field {
+    group: true,
+    names: OPTION_NAMES,
+    meaning: "option type: copy flag, class and number",
+    rfc: "RFC 791 §3.1",
+    notes: "0 ends the option list and 1 is a no-operation used for padding; both are a single byte. Every other option has a length byte next. The type packs three things: whether fragments copy it, its class, and its number.",
+    ..Field::new("ip.opt.type", 0, 8, Kind::Dec)
+};
+
+pub static OPT_COPY: Field = Field {
+    meaning: "copy flag: every fragment carries this option",
+    rfc: "RFC 791 §3.1",
+    notes: "Set for options that must be in every fragment (source routes, security); clear for those only the first fragment keeps (record route, timestamps).",
+    ..Field::new("ip.opt.type.copy", 0, 1, Kind::Flag)
+};
+
+pub static OPT_CLASS: Field = Field {
+    names: &[(0, "control"), (2, "debugging-measurement")],
+    meaning: "option class: 0 control, 2 debugging and measurement",
+    rfc: "RFC 791 §3.1",
+    notes: "Classes 1 and 3 are reserved. Timestamps are class 2; everything else a learner meets is class 0.",
+    ..Field::new("ip.opt.type.class", 1, 2, Kind::Dec)
+};
+
+pub static OPT_NUMBER: Field = Field {
+    meaning: "option number within its class",
+    rfc: "RFC 791 §3.1",
+    notes: "The low five bits: 7 with copy 0 and class 0 makes type 7, record route.",
+    ..Field::new("ip.opt.type.number", 3, 5, Kind::Dec)
+};
+
+pub static OPT_LEN: Field = Field {
+    unit: "bytes",
+    meaning: "option length in bytes, type and length bytes included",
+    rfc: "RFC 791 §3.1",
+    notes: "At least 2. A length that runs past the header, or below 2, makes the receiver drop the packet with an ICMP parameter problem pointing at it.",
+    ..Field::new("ip.opt.len", 8, 8, Kind::Dec)
+};
+
+pub static OPT_PTR: Field = Field {
+    meaning: "pointer: the byte, counting the type as 1, where the next entry goes",
+    rfc: "RFC 791 §3.1",
+    notes: "Starts at 4 (5 for timestamps), the first slot. Each router that fills a slot moves it on by the slot's size; when it passes the length, the option is full.",
+    ..Field::new("ip.opt.ptr", 16, 8, Kind::Dec)
+};
+
+pub static REC_RT: Field = Field {
+    meaning: "a recorded route slot: an address filled in on the way",
+    rfc: "RFC 791 §3.1 (record route)",
+    notes: "Each router, and Linux on the receiving host, writes its outgoing address into the slot the pointer names, then moves the pointer on. Slots at or past the pointer are shown as ip.empty_rt.",
+    ..Field::new("ip.rec_rt", 0, 32, Kind::Ipv4)
+};
+
+pub static SRC_RT: Field = Field {
+    meaning: "a source route address: a hop the sender asks the packet to take",
+    rfc: "RFC 791 §3.1 (loose and strict source route)",
+    notes: "Linux drops source-routed packets unless net.ipv4.conf.*.accept_source_route is 1; most of the Internet does too.",
+    ..Field::new("ip.src_rt", 0, 32, Kind::Ipv4)
+};
+
+pub static TS_OVERFLOW: Field = Field {
+    meaning: "overflow: hops that found no free timestamp slot",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "A router that cannot write a timestamp because the slots are full adds one here instead.",
+    ..Field::new("ip.opt.overflow", 24, 4, Kind::Dec)
+};
+
+pub static TS_FLAG: Field = Field {
+    names: &[
+        (0, "timestamps-only"),
+        (1, "address-and-timestamp"),
+        (3, "prespecified-addresses"),
+    ],
+    meaning: "what each hop records: timestamps, or address and timestamp",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "0: 4-byte timestamps only. 1: each hop writes its address and a timestamp. 3: only the hops whose addresses the sender wrote fill in their timestamps.",
+    ..Field::new("ip.opt.flag", 28, 4, Kind::Dec)
+};
+
+pub static TIME_STAMP: Field = Field {
+    unit: "ms since midnight UT",
+    meaning: "a timestamp: milliseconds since midnight, universal time",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "A hop that cannot give milliseconds since midnight UT sets the top bit and writes any time it likes. Empty slots are 0.",
+    ..Field::new("ip.opt.time_stamp", 0, 32, Kind::Dec)
+};
+
+pub static TIME_STAMP_ADDR: Field = Field {
+    meaning: "the address of the hop that wrote the timestamp after it",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "With flag 1 each hop writes its address; with flag 3 the sender wrote the addresses, and only those hops add a time.",
+    ..Field::new("ip.opt.time_stamp_addr", 0, 32, Kind::Ipv4)
+};
+
+pub static ROUTER_ALERT: Field = Field {
+    names: &[(0, "examine")],
+    meaning: "router alert: routers should look inside this packet",
+    rfc: "RFC 2113",
+    notes: "0 means every router on the path should examine the packet (IGMP and RSVP use it); other values are reserved.",
+    ..Field::new("ip.opt.ra", 16, 16, Kind::Dec)
+};
+
+pub static OPT_PADDING: Field = Field {
+    meaning: "padding after the end of the option list",
+    rfc: "RFC 791 §3.1",
+    notes: "Fills the header to a multiple of 4 bytes; should be zeros.",
+    ..Field::new("ip.opt.padding", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_DATA: Field = Field {
+    meaning: "option data rawlab does not take apart",
+    rfc: "RFC 791 §3.1, IANA IP option numbers",
+    notes: "The bytes of an option rawlab has no table for, or of a list that could not be read on; shown as they are.",
+    ..Field::new("ip.opt.data", 0, 0, Kind::Bytes)
+};
+
+pub static EMPTY_RT: Field = Field {
+    meaning: "an empty record route slot, at or past the pointer",
+    rfc: "RFC 791 §3.1 (record route)",
+    notes: "Still 0.0.0.0: no hop has written here yet. The next hop writes the slot the pointer names.",
+    ..Field::new("ip.empty_rt", 0, 32, Kind::Ipv4)
+};
+
+/// Slots from the pointer on (it counts from 1 at the type byte) are still empty.
+static RR_SLOTS: Entries = Entries {
+    from: 3,
+    fields: &[(0, &REC_RT)],
+    stride: 4,
+    empty: Some((
+        |opt| opt.get(2).map_or(0, |p| (*p as usize).saturating_sub(1)),
+        &[(0, &EMPTY_RT)],
+    )),
+};
+static SRC_RT_HOPS: Entries = Entries {
+    from: 3,
+    fields: &[(0, &SRC_RT)],
+    stride: 4,
+    empty: None,
+};
+static TS_ONLY: Entries = Entries {
+    from: 4,
+    fields: &[(0, &TIME_STAMP)],
+    stride: 4,
+    empty: None,
+};
+static TS_WITH_ADDR: Entries = Entries {
+    from: 4,
+    fields: &[(0, &TIME_STAMP_ADDR), (4, &TIME_STAMP)],
+    stride: 8,
+    empty: None,
+};
+
+/// The timestamp option's flag decides whether each slot has an address.
+fn ts_slots(opt: &[u8]) -> &'static Entries {
+    match opt.get(3).map(|b| b & 0x0f) {
+        Some(1 | 3) => &TS_WITH_ADDR,
+        _ => &TS_ONLY,
+    }
+}
+
+pub static OPTION_LIST: OptionList = OptionList {
+    kind: &[&OPT_TYPE, &OPT_COPY, &OPT_CLASS, &OPT_NUMBER],
+    len: &OPT_LEN,
+    len_scale: 1,
+    len_add: 0,
+    min_len: 2,
+    single: &[0, 1],
+    end: Some(0),
+    padding: Some(&OPT_PADDING),
+    kinds: &[
+        OptionKind {
+            entries: Some(|_| &RR_SLOTS),
+            all_entries: &[&RR_SLOTS],
+            ..OptionKind::new(7, &[&OPT_PTR], None)
+        },
+        OptionKind {
+            entries: Some(|_| &SRC_RT_HOPS),
+            all_entries: &[&SRC_RT_HOPS],
+            ..OptionKind::new(131, &[&OPT_PTR], None)
+        },
+        OptionKind {
+            entries: Some(|_| &SRC_RT_HOPS),
+            all_entries: &[&SRC_RT_HOPS],
+            ..OptionKind::new(137, &[&OPT_PTR], None)
+        },
+        OptionKind {
+            entries: Some(ts_slots),
+            all_entries: &[&TS_ONLY, &TS_WITH_ADDR],
+            ..OptionKind::new(68, &[&OPT_PTR, &TS_OVERFLOW, &TS_FLAG], None)
+        },
+        OptionKind::new(148, &[&ROUTER_ALERT], Some(4)),
+    ],
+    unknown: &OPT_DATA,
+};
+
+static OPTIONS_TAIL: TailSpec = TailSpec {
+    field: &OPTIONS,
+    unit: 4,
+    max_header: 60,
+    default: &[],
+    pad: "pad with 00 (end of options)",
+    format: |_| Tail::Options(&OPTION_LIST),
+    formats: &[Tail::Options(&OPTION_LIST)],
 };
 
 pub static FIELDS: &[&Field] = &[
@@ -210,20 +421,27 @@ pub static IPV4: Protocol = Protocol {
     aliases: &["ipv4", "ip4"],
     title: "IPv4",
     fields: FIELDS,
-    tail: Some(&OPTIONS),
+    tail: Some(&OPTIONS_TAIL),
     fixed_len: 20,
     header_len: |b| HDR_LEN.get(b) as usize * 4,
+    len_field: Some(&HDR_LEN),
     claimed_len: |b| Some((LEN.get(b) as usize, &LEN)),
     next,
     summary,
     next_field: Some(&PROTO),
-    ids: &[],
+    numbers: "ip",
+    ids: &[("ip", 4)],
     starts: true,
-    variant: None,
-    variant_fields: &[],
-    pairing: None,
+    addresses: Some((&SRC, &DST)),
+    pseudo: Some(pseudo),
     fill,
-    expected: |s| vec![(&CHECKSUM, header_checksum(s.header()) as u128)],
+    expected: |s| {
+        vec![Expected::sum(
+            &CHECKSUM,
+            header_checksum(s.header()) as u128,
+        )]
+    },
+    ..Protocol::BASE
 };
 
 /// What the payload is: a later fragment carries the middle of a message, so no header.
@@ -235,9 +453,19 @@ fn next(b: &[u8]) -> Option<&'static Protocol> {
 }
 
 fn summary(b: &[u8]) -> String {
-    let name = PROTO
-        .value_name(PROTO.get(b))
-        .map_or_else(|| format!("proto {}", PROTO.get(b)), str::to_string);
+    if b.len() < 20 {
+        return format!("IPv4 (header cut short at {} bytes)", b.len());
+    }
+    let proto = PROTO.get(b);
+    let mut name = PROTO
+        .value_name(proto)
+        .map_or_else(|| format!("proto {proto}"), str::to_string);
+    // A protocol rawlab does not take apart is named in full: its payload shows as data.
+    if super::carried(&IPV4, proto).is_none()
+        && let Some(what) = ipproto::describe(proto)
+    {
+        name = format!("{name} ({what})");
+    }
     format!(
         "IPv4 {} → {} ttl {} {}",
         SRC.words(SRC.get(b)),
@@ -258,6 +486,17 @@ fn fill(b: &mut Building) {
     if !is_set(&LEN) {
         LEN.set(pkt, pkt.len().min(0xffff) as u128);
     }
+}
+
+/// The pseudo-header (RFC 793 §3.1, RFC 768): source, destination, zero, protocol and
+/// the upper layer's length, which TCP and UDP checksums cover.
+fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
+    let mut p = Vec::with_capacity(12);
+    p.extend((SRC.get(header) as u32).to_be_bytes());
+    p.extend((DST.get(header) as u32).to_be_bytes());
+    p.extend([0, proto]);
+    p.extend((len.min(0xffff) as u16).to_be_bytes());
+    checksum::sum(&p, 0) as u32
 }
 
 /// The header checksum a header of these bytes should carry.
@@ -334,8 +573,110 @@ mod tests {
         assert!((IPV4.next)(&b).is_none());
     }
 
+    /// The post's header with these options (a multiple of 4 bytes), carrying nothing.
+    fn with_options(opts: &[u8]) -> Vec<u8> {
+        let mut p = POST.to_vec();
+        p[9] = 255;
+        p.extend(opts);
+        p[0] = 0x40 | (p.len() / 4) as u8;
+        p[3] = p.len() as u8;
+        p
+    }
+
+    fn option_fields(p: &[u8]) -> Vec<(&'static str, u128)> {
+        let d = super::super::dissect::dissect(p, &IPV4);
+        d.layers[0]
+            .items
+            .iter()
+            .flat_map(|i| &i.fields)
+            .filter(|f| !f.field.group && f.field.kind != Kind::Bytes)
+            .map(|f| (f.field.name, f.get(p)))
+            .collect()
+    }
+
+    #[test]
+    fn record_route_slots_filled_and_empty() {
+        // One slot written (127.0.0.1), the pointer at the second, then end of list.
+        let p = with_options(&[7, 11, 8, 127, 0, 0, 1, 0, 0, 0, 0, 0]);
+        let f = option_fields(&p);
+        assert_eq!(
+            f[..7],
+            [
+                ("ip.opt.type.copy", 0),
+                ("ip.opt.type.class", 0),
+                ("ip.opt.type.number", 7),
+                ("ip.opt.len", 11),
+                ("ip.opt.ptr", 8),
+                ("ip.rec_rt", 0x7f00_0001),
+                ("ip.empty_rt", 0),
+            ]
+        );
+        assert_eq!(f[9], ("ip.opt.type.number", 0), "end of options");
+    }
+
+    #[test]
+    fn timestamps_with_and_without_addresses() {
+        let p = with_options(&[68, 12, 5, 0x01, 192, 0, 2, 1, 0, 0, 0, 42]);
+        let f = option_fields(&p);
+        assert_eq!(
+            f[5..],
+            [
+                ("ip.opt.overflow", 0),
+                ("ip.opt.flag", 1),
+                ("ip.opt.time_stamp_addr", 0xc000_0201),
+                ("ip.opt.time_stamp", 42),
+            ]
+        );
+        let p = with_options(&[68, 12, 5, 0x00, 0, 0, 0, 7, 0, 0, 0, 8]);
+        let f = option_fields(&p);
+        assert_eq!(f[7..], [("ip.opt.time_stamp", 7), ("ip.opt.time_stamp", 8)]);
+    }
+
+    #[test]
+    fn router_alert_nop_and_unknown_options() {
+        let p = with_options(&[148, 4, 0, 0, 1, 0x99, 3, 0xab, 0, 0, 0, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let items = &d.layers[0].items;
+        assert_eq!(items.len(), 5, "ra, nop, unknown 0x99, eol, padding");
+        assert_eq!(d.value(&p, &ROUTER_ALERT), Some(0));
+        assert_eq!(items[2].fields.last().unwrap().field, &OPT_DATA);
+        assert_eq!(items[2].fields.last().unwrap().span, 27..28);
+        assert_eq!(items[4].fields[0].field, &OPT_PADDING);
+    }
+
+    #[test]
+    fn option_lengths_that_lie() {
+        let p = with_options(&[7, 40, 4, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 40 bytes for option rr (7), but only 4 remain in the options; the rest is shown as bytes"
+        );
+        assert_eq!(d.problems[0].offset, 21);
+        let p = with_options(&[1, 1, 68, 1]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 1 bytes for option ts (68): an option is at least 2 bytes (kind and length); the rest is shown as bytes"
+        );
+        let p = with_options(&[148, 6, 0, 0, 0, 0, 0, 0]);
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        assert_eq!(
+            d.problems[0].what,
+            "ip.opt.len says 6 bytes, but option ra (148) is 4"
+        );
+    }
+
     #[test]
     fn summary_names_addresses_and_protocol() {
         assert_eq!(summary(&POST), "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp");
+        let mut gre = POST;
+        gre[9] = 47;
+        assert_eq!(
+            summary(&gre),
+            "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 gre (Generic Routing Encapsulation)"
+        );
+        assert_eq!(summary(&POST[..12]), "IPv4 (header cut short at 12 bytes)");
     }
 }

@@ -3,13 +3,26 @@
 //! JSON all read these tables; nothing outside `wire` knows an offset.
 //!
 //! This module holds the table types and the bit-level accessors. Each
-//! protocol lives in its own file (`ipv4.rs`, `icmp.rs`, …) with its fields,
-//! its named values and its tests. Nothing here touches sockets or terminals.
+//! protocol lives in its own file (`ipv4.rs`, `icmp.rs`, `tcp.rs`, `udp.rs`,
+//! `ipv6.rs` with its extension headers, `icmpv6.rs`) with its fields, its
+//! named values and its tests. Nothing here touches sockets or terminals.
+//!
+//! A table says more than offsets: which fields follow from the bytes (a
+//! `variant`, ICMP's rest of header by type), which value names hold only in
+//! context (`names_when`, icmp.code by icmp.type), how the variable tail reads
+//! (`TailSpec`: TLV options or repeated entries, each field placed for the
+//! dump and JSON), whether the payload is a quoted packet (`quotes`), and for
+//! network layers the pseudo-header upper checksums cover (`pseudo`).
 
 pub mod checksum;
 pub mod dissect;
 pub mod icmp;
+pub mod icmpv6;
+pub mod ipproto;
 pub mod ipv4;
+pub mod ipv6;
+pub mod tcp;
+pub mod udp;
 
 use std::fmt::Write as _;
 
@@ -24,6 +37,8 @@ pub enum Kind {
     Flag,
     /// A 32-bit IPv4 address, shown dotted.
     Ipv4,
+    /// A 128-bit IPv6 address, shown in RFC 5952 form (`2001:db8::1`).
+    Ipv6,
     /// Bytes of variable length that follow the fixed header (options, payload).
     Bytes,
 }
@@ -151,15 +166,22 @@ impl Field {
 
     /// The value in words: `64`, `0x3721`, `127.0.0.1`, `8 (echo-request)`, `20 bytes (5 words)`.
     pub fn words(&self, raw: u128) -> String {
+        self.words_named(raw, self.value_name(raw))
+    }
+
+    /// The value in words with the name given (a name that depends on other fields).
+    pub fn words_named(&self, raw: u128, name: Option<&str>) -> String {
         let mut s = match self.kind {
             Kind::Dec => self.shown(raw).to_string(),
+            // Whole bytes of digits, as Wireshark prints them: tcp.flags 0x0002, not 0x002.
             Kind::Hex => format!(
                 "0x{:0width$x}",
                 raw,
-                width = (self.bits as usize).div_ceil(4)
+                width = (self.bits as usize).div_ceil(8) * 2
             ),
             Kind::Flag => if raw != 0 { "1 (set)" } else { "0 (not set)" }.to_string(),
             Kind::Ipv4 => std::net::Ipv4Addr::from(raw as u32).to_string(),
+            Kind::Ipv6 => std::net::Ipv6Addr::from(raw).to_string(),
             Kind::Bytes => String::new(),
         };
         if !self.unit.is_empty() {
@@ -168,7 +190,7 @@ impl Field {
         if self.scale != 1 && raw != 0 {
             let _ = write!(s, " ({raw} × {})", self.scale);
         }
-        if let Some(n) = self.value_name(raw) {
+        if let Some(n) = name {
             let _ = write!(s, " ({n})");
         }
         s
@@ -178,6 +200,7 @@ impl Field {
     pub fn range_words(&self) -> String {
         match self.kind {
             Kind::Ipv4 => "a dotted IPv4 address such as 127.0.0.1".to_string(),
+            Kind::Ipv6 => "an IPv6 address such as ::1 or fe80::1".to_string(),
             Kind::Bytes => "bytes in hex, or \"text\"".to_string(),
             _ if self.scale != 1 => format!(
                 "0..={} in steps of {}",
@@ -198,6 +221,172 @@ pub type VariantFn = fn(&[u8]) -> &'static [&'static Field];
 /// How a layer's payload is interpreted: by another protocol, or as plain data.
 pub type NextFn = fn(&[u8]) -> Option<&'static Protocol>;
 
+/// The ones' complement sum of the pseudo-header an upper layer's checksum covers,
+/// given the network header, the upper protocol's number and the upper layer's length.
+pub type PseudoFn = fn(&[u8], u8, u32) -> u32;
+
+/// Names for a field's values that hold only when another field has a given value:
+/// icmp.code 3 is `port-unreachable` when icmp.type is 3.
+pub struct NamesWhen {
+    pub field: &'static Field,
+    pub when: &'static Field,
+    pub is: &'static [u128],
+    pub names: &'static [(u128, &'static str)],
+}
+
+/// A field placed a number of bytes into an entry (a timestamp after its address):
+/// its bit offset counts from there.
+pub type At = (usize, &'static Field);
+
+/// Where a route option's empty slots start (from its bytes), and their fields.
+pub type EmptySlots = (fn(&[u8]) -> usize, &'static [At]);
+
+/// Entries of one layout, one after another (recorded route addresses, SACK blocks,
+/// router advertisement entries).
+pub struct Entries {
+    /// Where the first entry starts, in bytes from the start of the option (0 in a tail).
+    pub from: usize,
+    pub fields: &'static [At],
+    /// Bytes per entry.
+    pub stride: usize,
+    /// Where the empty slots start, in bytes from the option's start (a route option's
+    /// pointer), and the fields they are shown with instead.
+    pub empty: Option<EmptySlots>,
+}
+
+/// One kind of option in a type-length-value list. Field offsets count from the
+/// option's first byte, the kind.
+pub struct OptionKind {
+    pub code: u128,
+    /// Fields after the kind and length bytes.
+    pub fields: &'static [&'static Field],
+    /// The option's total length in bytes, when the kind has only one.
+    pub len: Option<usize>,
+    /// Which entries repeat to the option's end, given the option's bytes, if any.
+    pub entries: Option<fn(&[u8]) -> &'static Entries>,
+    /// Every layout `entries` may return, for the table test.
+    pub all_entries: &'static [&'static Entries],
+    /// Bytes from the end of `fields` to the option's end (a link-layer address), if any.
+    pub rest: Option<&'static Field>,
+}
+
+impl OptionKind {
+    /// A kind with fixed fields only; the tables tweak the rest.
+    pub const fn new(code: u128, fields: &'static [&'static Field], len: Option<usize>) -> Self {
+        OptionKind {
+            code,
+            fields,
+            len,
+            entries: None,
+            all_entries: &[],
+            rest: None,
+        }
+    }
+}
+
+/// A type-length-value option list: TCP and IPv4 options, IPv6 hop-by-hop and
+/// destination options, ICMPv6 neighbour discovery options.
+pub struct OptionList {
+    /// The kind byte every option starts with: its field, then any fields over its bits
+    /// (ip.opt.type's copy, class and number).
+    pub kind: &'static [&'static Field],
+    /// The length byte after the kind.
+    pub len: &'static Field,
+    /// How the length counts: the option's total bytes are `value × len_scale + len_add`.
+    pub len_scale: usize,
+    pub len_add: usize,
+    /// The fewest bytes an option with a length may have.
+    pub min_len: usize,
+    /// Kinds that are one byte with no length (end of list, no-operation, Pad1).
+    pub single: &'static [u128],
+    /// The kind that ends the list; what follows is padding.
+    pub end: Option<u128>,
+    /// The bytes after the end of the list.
+    pub padding: Option<&'static Field>,
+    pub kinds: &'static [OptionKind],
+    /// The data of an option whose kind has no entry in `kinds`, and of bytes that
+    /// cannot be read as options.
+    pub unknown: &'static Field,
+}
+
+impl OptionList {
+    pub fn kind_of(&self, code: u128) -> Option<&'static OptionKind> {
+        self.kinds.iter().find(|k| k.code == code)
+    }
+
+    /// Every field an option of this list may hold.
+    pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        let mut v: Vec<&'static Field> = self.kind.to_vec();
+        v.push(self.len);
+        for k in self.kinds {
+            v.extend(k.fields.iter().copied());
+            for e in k.all_entries {
+                v.extend(e.fields.iter().map(|(_, f)| *f));
+                v.extend(e.empty.iter().flat_map(|(_, f)| f.iter().map(|(_, f)| *f)));
+            }
+            v.extend(k.rest);
+        }
+        v.extend(self.padding);
+        v.push(self.unknown);
+        let mut seen: Vec<&'static Field> = Vec::new();
+        v.retain(|f| {
+            let new = !seen.contains(f);
+            seen.push(f);
+            new
+        });
+        v.into_iter()
+    }
+}
+
+/// How the bytes of a tail read.
+#[derive(Clone, Copy)]
+pub enum Tail {
+    /// Plain bytes.
+    Bytes,
+    Options(&'static OptionList),
+    Entries(&'static Entries),
+}
+
+/// The variable part of a header after its fixed fields: settable as bytes, shown
+/// item by item.
+pub struct TailSpec {
+    /// The bytes as users set them (`ip.options`).
+    pub field: &'static Field,
+    /// The whole header, fixed part and tail, is a multiple of this many bytes.
+    pub unit: usize,
+    /// The longest header the length field can express.
+    pub max_header: usize,
+    /// What a new template carries (an IPv6 option header needs padding to 8 bytes).
+    pub default: &'static [u8],
+    /// How to pad, for errors: "pad with 00 (end of options)".
+    pub pad: &'static str,
+    /// How the bytes read, given the header.
+    pub format: fn(&[u8]) -> Tail,
+    /// Every format `format` may return, for the table test.
+    pub formats: &'static [Tail],
+}
+
+impl TailSpec {
+    /// Every field the tail's items may hold, the tail itself first.
+    pub fn all_fields(&self) -> Vec<&'static Field> {
+        let mut v = vec![self.field];
+        for t in self.formats {
+            match t {
+                Tail::Bytes => {}
+                Tail::Options(l) => v.extend(l.all_fields()),
+                Tail::Entries(e) => v.extend(e.fields.iter().map(|(_, f)| *f)),
+            }
+        }
+        let mut seen: Vec<&'static Field> = Vec::new();
+        v.retain(|f| {
+            let new = !seen.contains(f);
+            seen.push(f);
+            new
+        });
+        v
+    }
+}
+
 /// A protocol: its field table and the few behaviours a table cannot say.
 pub struct Protocol {
     /// Prefix of its field names and its name in a layer stack (`ip` in `ip/icmp`).
@@ -214,12 +403,17 @@ pub struct Protocol {
     pub variant: Option<VariantFn>,
     /// Every variant's fields, for lookup, completion, explain and the table test.
     pub variant_fields: &'static [&'static [&'static Field]],
-    /// Variable-length bytes after the fixed header (IPv4 options), if any.
-    pub tail: Option<&'static Field>,
-    /// Bytes of fixed header.
+    /// Names of values that depend on another field (ICMP's code names, by type).
+    pub names_when: &'static [NamesWhen],
+    /// Variable-length bytes after the fixed fields (IPv4 options), if any.
+    pub tail: Option<&'static TailSpec>,
+    /// Bytes of fixed header every message has.
     pub fixed_len: usize,
-    /// The header length the bytes claim (IPv4: IHL × 4), which may be wrong.
+    /// The header length the bytes claim (IPv4: IHL × 4), which may be wrong. It reads
+    /// only the first `fixed_len` bytes.
     pub header_len: fn(&[u8]) -> usize,
+    /// The field the header length comes from (ip.hdr_len), for messages.
+    pub len_field: Option<&'static Field>,
     /// How far the layer claims to extend from its start (IPv4: total length), if it says.
     pub claimed_len: fn(&[u8]) -> Option<(usize, &'static Field)>,
     /// The protocol carried after the header, or None for plain data.
@@ -227,19 +421,67 @@ pub struct Protocol {
     /// The field that names the next layer (ip.proto); rawlab fills it from the template's
     /// next layer unless the user set it.
     pub next_field: Option<&'static Field>,
-    /// How outer layers name this one: (outer protocol's name, code), as ("ip", 1) for ICMP.
+    /// The registry `next_field` draws its codes from: "ip" for IANA protocol numbers,
+    /// which IPv4 and IPv6 share.
+    pub numbers: &'static str,
+    /// How outer layers name this one: (registry, code), as ("ip", 1) for ICMP.
     pub ids: &'static [(&'static str, u128)],
     /// Whether a stack may start with it (what a socket or a capture file hands over).
     pub starts: bool,
-    /// A few words for the summary line.
+    /// Whether the payload is a quoted packet: an ICMP error's copy of the datagram
+    /// that caused it, naturally cut short.
+    pub quotes: fn(&[u8]) -> bool,
+    /// Why this header may not come after the layers before it in the same packet
+    /// (RFC 8200's order of extension headers), or None when it may.
+    pub misplaced: fn(&[&'static Protocol]) -> Option<String>,
+    /// For a network layer: its source and destination address fields.
+    pub addresses: Option<(&'static Field, &'static Field)>,
+    /// For a network layer: the pseudo-header sum that upper-layer checksums start from.
+    pub pseudo: Option<PseudoFn>,
+    /// A few words for the summary line, from the header bytes present (in a quoted
+    /// packet, possibly fewer than `fixed_len`).
     pub summary: fn(&[u8]) -> String,
     /// Which request/reply pair a packet belongs to, for matching replies.
     pub pairing: Option<PairingFn>,
     /// Writes the fields rawlab computes (lengths, checksums) that the user did not set.
     pub fill: fn(&mut Building),
-    /// The value each checked field (checksums) should hold, for verifying.
-    pub expected: fn(&Scope) -> Vec<(&'static Field, u128)>,
+    /// What each checked field (checksums) should hold, for verifying.
+    pub expected: fn(&Scope) -> Vec<Expected>,
 }
+
+impl Protocol {
+    /// What a protocol table starts from: no variants, no tail, nothing computed.
+    pub const BASE: Protocol = Protocol {
+        name: "",
+        aliases: &[],
+        title: "",
+        fields: &[],
+        variant: None,
+        variant_fields: &[],
+        names_when: &[],
+        tail: None,
+        fixed_len: 0,
+        header_len: |_| 0,
+        len_field: None,
+        claimed_len: |_| None,
+        next: |_| None,
+        next_field: None,
+        numbers: "",
+        ids: &[],
+        starts: false,
+        quotes: |_| false,
+        misplaced: |_| None,
+        addresses: None,
+        pseudo: None,
+        summary: |_| String::new(),
+        pairing: None,
+        fill: |_| {},
+        expected: |_| Vec::new(),
+    };
+}
+
+/// The nearest network layer around an upper one: its protocol and header bytes' range.
+pub type Network = Option<(&'static Protocol, std::ops::Range<usize>)>;
 
 /// A layer being built: the whole packet, and where this layer sits in it.
 pub struct Building<'a> {
@@ -250,6 +492,8 @@ pub struct Building<'a> {
     pub hdr_len: usize,
     /// The protocol after this one in the template, if any.
     pub next: Option<&'static Protocol>,
+    /// The nearest network layer (IPv4, IPv6) before this one, for pseudo-headers.
+    pub network: Network,
     /// Whether the user set a field (then it is written as given, never fixed).
     pub is_set: &'a dyn Fn(&Field) -> bool,
 }
@@ -259,6 +503,16 @@ impl Building<'_> {
     pub fn layer(&mut self) -> &mut [u8] {
         &mut self.packet[self.start..]
     }
+
+    /// The pseudo-header sum for `upper` (this layer) over everything after `start`.
+    pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
+        pseudo_sum(
+            self.packet,
+            &self.network,
+            upper,
+            self.packet.len() - self.start,
+        )
+    }
 }
 
 /// A layer of a dissected packet, for verifying: where it starts, where its header and scope end.
@@ -267,6 +521,10 @@ pub struct Scope<'a> {
     pub start: usize,
     pub hdr_end: usize,
     pub end: usize,
+    /// Whether the bytes hold all the layer claims (a quoted packet is cut short).
+    pub whole: bool,
+    /// The nearest network layer before this one, for pseudo-headers.
+    pub network: Network,
 }
 
 impl Scope<'_> {
@@ -277,6 +535,17 @@ impl Scope<'_> {
     pub fn message(&self) -> &[u8] {
         &self.packet[self.start..self.end]
     }
+    /// The pseudo-header sum for `upper` (this layer) over its message.
+    pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
+        pseudo_sum(self.packet, &self.network, upper, self.end - self.start)
+    }
+}
+
+fn pseudo_sum(packet: &[u8], network: &Network, upper: &Protocol, len: usize) -> Option<u32> {
+    let (p, r) = network.as_ref()?;
+    let code = upper.id_under(p)?;
+    let hdr = packet.get(r.clone())?;
+    Some((p.pseudo?)(hdr, code as u8, len as u32))
 }
 
 impl std::fmt::Debug for Protocol {
@@ -288,6 +557,50 @@ impl std::fmt::Debug for Protocol {
 impl PartialEq for Protocol {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
+    }
+}
+
+/// What a checked field (a checksum) should hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    pub field: &'static Field,
+    pub want: u128,
+    /// A different value with an innocent explanation: the pseudo-header sum a kernel
+    /// leaves in a checksum for the network card to finish (checksum offload). Some
+    /// exactly for checksums that cover a pseudo-header.
+    pub offloaded: Option<u128>,
+}
+
+/// How a checked field's value compares with what it should hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Correct,
+    /// The pseudo-header sum only, left for checksum offload to finish.
+    Offloaded,
+    Wrong,
+}
+
+/// Why a checksum can hold just the pseudo-header sum, for the dump.
+pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
+
+impl Expected {
+    /// A checksum with nothing else to accept.
+    pub fn sum(field: &'static Field, want: u128) -> Expected {
+        Expected {
+            field,
+            want,
+            offloaded: None,
+        }
+    }
+
+    pub fn verdict(&self, raw: u128) -> Verdict {
+        if raw == self.want {
+            Verdict::Correct
+        } else if self.offloaded == Some(raw) {
+            Verdict::Offloaded
+        } else {
+            Verdict::Wrong
+        }
     }
 }
 
@@ -307,7 +620,7 @@ impl Protocol {
         self.all_fields().find(|f| f.name == name)
     }
 
-    /// Every field of the table, variants included, the tail last.
+    /// Every field a template can set: the common ones, every variant's, the tail last.
     pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
         let mut variants: Vec<&'static Field> = Vec::new();
         for f in self.variant_fields.iter().flat_map(|v| v.iter().copied()) {
@@ -315,26 +628,88 @@ impl Protocol {
                 variants.push(f);
             }
         }
-        self.fields.iter().copied().chain(variants).chain(self.tail)
+        self.fields
+            .iter()
+            .copied()
+            .chain(variants)
+            .chain(self.tail.map(|t| t.field))
+    }
+
+    /// The fields inside the tail's items (options and their values): shown, explained
+    /// and compared, but set only through the tail's bytes.
+    pub fn item_fields(&self) -> Vec<&'static Field> {
+        self.tail
+            .map(|t| t.all_fields().into_iter().skip(1).collect())
+            .unwrap_or_default()
     }
 
     /// The fixed fields a header of these bytes has: the common ones, then the variant's.
     pub fn fields_of(&self, header: &[u8]) -> impl Iterator<Item = &'static Field> + '_ {
-        let common_end = self.fields.iter().map(|f| f.end_byte()).max().unwrap_or(0);
         let variant: &'static [&'static Field] = match self.variant {
-            Some(v) if header.len() >= common_end => v(header),
+            Some(v) if header.len() >= self.common_end() => v(header),
             _ => &[],
         };
         self.fields.iter().copied().chain(variant.iter().copied())
+    }
+
+    /// One past the last byte of the common fields.
+    pub fn common_end(&self) -> usize {
+        self.fields.iter().map(|f| f.end_byte()).max().unwrap_or(0)
+    }
+
+    /// Where the tail starts in a header of these bytes: after the fixed fields.
+    pub fn tail_start(&self, header: &[u8]) -> usize {
+        self.fields_of(header)
+            .map(|f| f.end_byte())
+            .max()
+            .unwrap_or(0)
+            .max(self.fixed_len)
     }
 
     /// The code an outer protocol uses for this one (1 for ICMP under "ip").
     pub fn id_under(&self, outer: &Protocol) -> Option<u128> {
         self.ids
             .iter()
-            .find(|(o, _)| *o == outer.name)
+            .find(|(o, _)| *o == outer.numbers)
             .map(|(_, c)| *c)
     }
+
+    /// The name of a field's value in a header of these bytes: a name that depends on
+    /// another field (icmp.code by icmp.type) or the field's own.
+    pub fn value_name(&self, f: &Field, header: &[u8]) -> Option<&'static str> {
+        let raw = f.get(header);
+        let mut context = self.names_when.iter().filter(|n| n.field == f).peekable();
+        if context.peek().is_none() {
+            return f.value_name(raw);
+        }
+        context
+            .find(|n| header.len() >= n.when.end_byte() && n.is.contains(&n.when.get(header)))
+            .and_then(|n| n.names.iter().find(|(v, _)| *v == raw).map(|(_, s)| *s))
+            .or_else(|| f.value_name(raw))
+    }
+
+    /// A field's value in words, in the context of the header it sits in.
+    pub fn words(&self, f: &Field, header: &[u8]) -> String {
+        f.words_named(f.get(header), self.value_name(f, header))
+    }
+}
+
+/// Every name a user may type for a field's values: its own, and those that hold
+/// in some context (every icmp.code name, whatever the type). First name wins.
+pub fn all_names(f: &Field) -> Vec<(u128, &'static str)> {
+    let mut v: Vec<(u128, &'static str)> = f.names.to_vec();
+    for n in PROTOCOLS
+        .iter()
+        .flat_map(|p| p.names_when)
+        .filter(|n| n.field == f)
+    {
+        for &(raw, name) in n.names {
+            if !v.iter().any(|(_, m)| *m == name) {
+                v.push((raw, name));
+            }
+        }
+    }
+    v
 }
 
 /// The protocol an outer one carries under a code (ICMP for ip.proto 1), if rawlab knows it.
@@ -342,7 +717,7 @@ pub fn carried(outer: &Protocol, code: u128) -> Option<&'static Protocol> {
     PROTOCOLS
         .iter()
         .copied()
-        .find(|p| p.ids.contains(&(outer.name, code)))
+        .find(|p| p.ids.contains(&(outer.numbers, code)))
 }
 
 /// The next layer named by an outer protocol's `next_field`.
@@ -352,7 +727,18 @@ pub fn next_by_field(outer: &Protocol, header: &[u8]) -> Option<&'static Protoco
 }
 
 /// Every protocol rawlab knows, in the order completion and `help` list them.
-pub static PROTOCOLS: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP];
+pub static PROTOCOLS: &[&Protocol] = &[
+    &ipv4::IPV4,
+    &icmp::ICMP,
+    &tcp::TCP,
+    &udp::UDP,
+    &ipv6::IPV6,
+    &ipv6::HOPOPTS,
+    &ipv6::ROUTING,
+    &ipv6::FRAGMENT,
+    &ipv6::DSTOPTS,
+    &icmpv6::ICMPV6,
+];
 
 /// The payload after the last header. Not a protocol, but it has a name users type.
 pub static DATA: Field = Field {
@@ -360,6 +746,34 @@ pub static DATA: Field = Field {
     notes: "Set it with `payload`: hex bytes, \"text\", `time` (a send timestamp, as ping uses) or `zeros N`.",
     ..Field::new("data.data", 0, 0, Kind::Bytes)
 };
+
+/// Every layer stack worth offering (after `new`, in completion): each protocol that
+/// starts a stack and what it can carry, up to four layers.
+pub fn stacks() -> Vec<String> {
+    fn grow(prefix: &str, last: &'static Protocol, depth: usize, out: &mut Vec<String>) {
+        out.push(prefix.to_string());
+        if depth == 0 {
+            return;
+        }
+        for p in PROTOCOLS.iter().filter(|p| p.id_under(last).is_some()) {
+            grow(&format!("{prefix}/{}", p.name), p, depth - 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    for p in PROTOCOLS.iter().filter(|p| p.starts) {
+        grow(p.name, p, 3, &mut out);
+    }
+    out
+}
+
+/// The shortest stack that holds a field (`ip/tcp` for tcp.srcport).
+pub fn stack_with(f: &Field) -> Option<String> {
+    let owner = PROTOCOLS.iter().find(|p| p.all_fields().any(|g| g == f))?;
+    stacks()
+        .into_iter()
+        .filter(|s| s.rsplit('/').next() == Some(owner.name))
+        .min_by_key(|s| s.len())
+}
 
 /// Finds a protocol by a stack name (`ip`, `ipv4`, `icmp`).
 pub fn protocol_named(name: &str) -> Option<&'static Protocol> {
@@ -378,6 +792,11 @@ pub enum Lookup {
     Ambiguous { candidates: Vec<&'static str> },
     /// The field exists, but in a protocol that is not in the template.
     NotInStack { field: &'static Field },
+    /// The field lives inside an option or entry, set through the bytes of `tail`.
+    InTail {
+        field: &'static Field,
+        tail: &'static Field,
+    },
 }
 
 /// Resolves a field name against the layers of a template: a full Wireshark name,
@@ -387,17 +806,22 @@ pub fn resolve(name: &str, stack: &[&'static Protocol]) -> Result<&'static Field
     if name == DATA.name || name == "data" || name == "payload" {
         return Ok(&DATA);
     }
+    // Names compare without case: Wireshark has a few capitals (ipv6.routing.rpl.cmprI).
     let matches = |f: &Field| {
-        f.name == name
-            || f.name.ends_with(&format!(".{name}"))
-            || f.aliases.contains(&name.as_str())
+        let full = f.name.to_ascii_lowercase();
+        full == name || full.ends_with(&format!(".{name}")) || f.aliases.contains(&name.as_str())
     };
-    let in_stack: Vec<&'static Field> = stack
+    let mut in_stack: Vec<&'static Field> = Vec::new();
+    for f in stack
         .iter()
         .flat_map(|p| p.all_fields())
         .filter(|f| matches(f))
-        .collect();
-    if let Some(exact) = in_stack.iter().find(|f| f.name == name) {
+    {
+        if !in_stack.contains(&f) {
+            in_stack.push(f);
+        }
+    }
+    if let Some(exact) = in_stack.iter().find(|f| f.name.eq_ignore_ascii_case(&name)) {
         return Ok(exact);
     }
     match in_stack.len() {
@@ -408,6 +832,26 @@ pub fn resolve(name: &str, stack: &[&'static Protocol]) -> Result<&'static Field
             });
         }
         _ => {}
+    }
+    // A field inside options: by any name in the template's layers, by its full name
+    // in any protocol.
+    let in_tail = |p: &Protocol, exact: bool| {
+        let t = p.tail?;
+        let field = p
+            .item_fields()
+            .into_iter()
+            .find(|f| if exact { f.name == name } else { matches(f) })?;
+        Some(Lookup::InTail {
+            field,
+            tail: t.field,
+        })
+    };
+    if let Some(e) = stack
+        .iter()
+        .find_map(|p| in_tail(p, false))
+        .or_else(|| PROTOCOLS.iter().find_map(|p| in_tail(p, true)))
+    {
+        return Err(e);
     }
     if let Some(field) = PROTOCOLS
         .iter()
@@ -560,6 +1004,154 @@ mod tests {
                         "group {} and its members differ in width",
                         g.name
                     );
+                }
+            }
+        }
+    }
+
+    /// Fields laid out from bit 0 to `end` bytes: every bit named once (groups aside),
+    /// every group as wide as its members.
+    fn covers(what: &str, layout: &[&'static Field], end: usize) {
+        let at: Vec<At> = layout.iter().map(|f| (0, *f)).collect();
+        covers_at(what, &at, end)
+    }
+
+    fn covers_at(what: &str, layout: &[At], end: usize) {
+        let mut covered = vec![false; end * 8];
+        for (shift, f) in layout
+            .iter()
+            .filter(|(_, f)| !f.group && f.kind != Kind::Bytes)
+        {
+            assert!(
+                shift + f.end_byte() <= end,
+                "{what}: {} runs past {end} bytes",
+                f.name
+            );
+            for (bit, c) in covered
+                .iter_mut()
+                .enumerate()
+                .skip(shift * 8 + f.bit_offset)
+                .take(f.bits as usize)
+            {
+                assert!(
+                    !*c,
+                    "{what}: {} overlaps another field at bit {bit}",
+                    f.name
+                );
+                *c = true;
+            }
+        }
+        assert!(covered.iter().all(|c| *c), "{what}: bits left unnamed");
+        for (_, g) in layout.iter().filter(|(_, f)| f.group) {
+            let members: u32 = layout
+                .iter()
+                .filter(|(_, f)| !f.group && f.name.starts_with(&format!("{}.", g.name)))
+                .map(|(_, f)| f.bits)
+                .sum();
+            assert_eq!(members, g.bits, "{what}: group {} and its members", g.name);
+        }
+    }
+
+    /// Walks the fields inside options and entries: one static per name across every
+    /// protocol, documented, under the protocol's family prefix (`ipv6.opt.*` serves
+    /// ipv6.hopopts), and every option and entry layout fully named.
+    #[test]
+    fn option_and_entry_tables_are_sane() {
+        let mut by_name: std::collections::HashMap<&str, *const Field> = Default::default();
+        for p in PROTOCOLS {
+            for f in p.all_fields().chain(p.item_fields()) {
+                let seen = by_name.entry(f.name).or_insert(f as *const Field);
+                assert_eq!(*seen, f as *const Field, "two fields named {}", f.name);
+            }
+            let family = p.name.split('.').next().unwrap();
+            for f in p.item_fields() {
+                assert!(
+                    f.name.starts_with(&format!("{family}.")),
+                    "{} not under {family}",
+                    f.name
+                );
+                assert!(
+                    !f.meaning.is_empty() && !f.rfc.is_empty() && !f.notes.is_empty(),
+                    "{} is undocumented",
+                    f.name
+                );
+                assert!(f.default <= f.max_raw());
+                for (v, _) in f.names {
+                    assert!(*v <= f.max_raw(), "{} names a value too wide", f.name);
+                }
+            }
+            let Some(tail) = p.tail else { continue };
+            assert!(tail.default.len() + p.fixed_len <= tail.max_header);
+            for t in tail.formats {
+                match t {
+                    Tail::Bytes => {}
+                    Tail::Entries(e) => {
+                        covers_at(p.name, e.fields, e.stride);
+                        assert_eq!(e.from, 0, "{}: a tail's entries start at once", p.name);
+                    }
+                    Tail::Options(list) => {
+                        let what = format!("{} options", p.name);
+                        assert_eq!((list.kind[0].bit_offset, list.kind[0].bits), (0, 8));
+                        covers(&what, list.kind, 1);
+                        assert_eq!((list.len.bit_offset, list.len.bits), (8, 8));
+                        assert!(list.min_len >= 2 && list.len_scale >= 1);
+                        for k in list.kinds {
+                            let what = format!("{what}, kind {}", k.code);
+                            assert!(
+                                list.kind[0].value_name(k.code).is_some(),
+                                "{what} has no name"
+                            );
+                            let mut layout: Vec<&Field> = list.kind.to_vec();
+                            layout.push(list.len);
+                            layout.extend(k.fields);
+                            let end = layout.iter().map(|f| f.end_byte()).max().unwrap();
+                            covers(&what, &layout, end);
+                            if let Some(len) = k.len {
+                                assert!(end <= len, "{what}: fields past its length");
+                            }
+                            for e in k.all_entries {
+                                assert_eq!(e.from, end, "{what}: entries start after the fields");
+                                covers_at(&what, e.fields, e.stride);
+                                if let Some((_, empty)) = e.empty {
+                                    covers_at(&what, empty, e.stride);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Context names: values that fit, and every name a user types means one value.
+    #[test]
+    fn context_names_are_sane() {
+        for p in PROTOCOLS {
+            for n in p.names_when {
+                assert!(p.all_fields().any(|f| f == n.field && f != n.when));
+                for (v, name) in n.names {
+                    assert!(*v <= n.field.max_raw(), "{name} too wide");
+                }
+            }
+            for f in p.all_fields() {
+                let names = all_names(f);
+                let mut seen = std::collections::HashSet::new();
+                for (_, name) in &names {
+                    assert!(seen.insert(*name), "{}: `{name}` twice", f.name);
+                    assert!(!name.contains(' '), "{}: `{name}` cannot be typed", f.name);
+                }
+            }
+        }
+    }
+
+    /// A quoted packet hands summaries however few bytes were quoted.
+    #[test]
+    fn summaries_take_any_number_of_bytes() {
+        for p in PROTOCOLS {
+            for len in 0..=p.fixed_len + 48 {
+                for fill in [0x00, 0xff, 0x45] {
+                    let s = (p.summary)(&vec![fill; len]);
+                    assert!(!s.is_empty(), "{} says nothing for {len} bytes", p.name);
                 }
             }
         }

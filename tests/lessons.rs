@@ -1,0 +1,170 @@
+//! Every lesson, run and checked the way a learner or CI would: `rawlab --check`
+//! in the sandbox, as the current user and as an ordinary one. Where the lesson
+//! text and the kernel disagree, this fails.
+
+mod common;
+use common::*;
+
+#[test]
+fn every_lesson_passes_its_expects() {
+    let lessons = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
+    let n = std::fs::read_dir(lessons)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rawlab"))
+        .count();
+    for user in users() {
+        let dir = scratch();
+        // Copy the lessons where an ordinary user may read them.
+        let copy = dir.join("lessons");
+        std::fs::create_dir(&copy).unwrap();
+        for e in std::fs::read_dir(lessons).unwrap().flatten() {
+            std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+        }
+        let r = run(
+            user,
+            &["--sandbox".into(), "--check".into(), "lessons".into()],
+            &dir,
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains(&format!("{n} of {n} scripts passed")),
+            "{}",
+            r.all()
+        );
+        assert!(!r.stdout.contains("✗"), "{}", r.all());
+    }
+}
+
+#[test]
+fn the_embedded_lessons_are_the_ones_in_the_tree() {
+    let dir = scratch();
+    let r = run(User::Me, &["--sandbox".into(), "--check".into()], &dir);
+    let n = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
+        .unwrap()
+        .count();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!("{n} of {n} scripts passed")),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("✓ lesson 01-receive-icmp:"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn a_failed_expect_is_named_with_expected_and_actual() {
+    let r = run_script(
+        User::Me,
+        "send\nexpect reply icmp.type == echo-request\n",
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    let dir = scratch();
+    let file = dir.join("bad.rawlab");
+    std::fs::write(
+        &file,
+        "send\nexpect reply icmp.type == echo-request\nexpect captured 2\n",
+    )
+    .unwrap();
+    let r = run(
+        User::Me,
+        &[
+            "--sandbox".into(),
+            "--check".into(),
+            file.display().to_string(),
+        ],
+        &dir,
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("1 of 2 failed"), "{}", r.all());
+    assert!(
+        r.stdout.contains(":2: expect reply icmp.type == echo-request — expected icmp.type == 8 (echo-request), but #3 has 0 (echo-reply)"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn a_lesson_runs_by_number_from_the_binary_alone() {
+    let dir = scratch();
+    let r = run(
+        User::Me,
+        &[
+            "--sandbox".into(),
+            "--color".into(),
+            "never".into(),
+            "1".into(),
+        ],
+        &dir,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("# Lesson 1 — a raw socket that receives every ping"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn record_and_transcript_keep_the_session() {
+    for user in users() {
+        let dir = scratch();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let args: Vec<String> = [
+            "--sandbox",
+            "--color",
+            "always",
+            "--record",
+            "s.cast",
+            "--transcript",
+            "s.html",
+            "1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let r = run(user, &args, &dir);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let cast = std::fs::read_to_string(dir.join("s.cast")).unwrap();
+        let mut lines = cast.lines();
+        let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        assert_eq!(header["version"], 2, "{header}");
+        assert!(header["width"].as_u64().unwrap() > 0 && header["height"].as_u64().unwrap() > 0);
+        let mut last = 0.0;
+        let mut text = String::new();
+        for l in lines {
+            let ev: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = ev[0].as_f64().unwrap();
+            assert!(t >= last, "events go forward in time");
+            last = t;
+            assert_eq!(ev[1], "o");
+            text.push_str(ev[2].as_str().unwrap());
+        }
+        assert!(
+            text.contains("Lesson 1") && text.contains("\r\n") && text.contains("\x1b["),
+            "the output, coloured"
+        );
+        let html = std::fs::read_to_string(dir.join("s.html")).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+        assert!(
+            html.contains("<span style=\"") && html.contains("Lesson 1") && !html.contains('\x1b')
+        );
+        // Made by the user who ran rawlab, and never overwritten without --force.
+        let again = run(user, &args, &dir);
+        assert_eq!(again.code, 2, "{}", again.all());
+        assert!(
+            again
+                .stderr
+                .contains("already exists; rawlab does not overwrite files (add --force"),
+            "{}",
+            again.all()
+        );
+    }
+}
