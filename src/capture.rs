@@ -9,7 +9,7 @@
 use crate::command::Mode;
 use crate::wire::Protocol;
 use std::collections::VecDeque;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -22,11 +22,19 @@ pub enum Origin {
     Sent {
         mode: Mode,
         handed_from: usize,
-        dst: Ipv4Addr,
+        /// Where it was sent (unspecified for a frame without IP, such as ARP).
+        dst: IpAddr,
+        /// The interface a frame was handed to (mode link).
+        iface: Option<String>,
     },
-    /// Read from one of the session's sockets.
-    Captured { socket: String },
-    /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped).
+    /// Read from one of the session's sockets; `link` is what an AF_PACKET socket
+    /// adds about a frame (which interface, which way).
+    Captured {
+        socket: String,
+        link: Option<LinkSeen>,
+    },
+    /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped
+    /// when no table reads it).
     File { path: PathBuf, index: u64 },
 }
 
@@ -36,11 +44,50 @@ impl Origin {
     pub fn source(&self) -> String {
         match self {
             Origin::Sent { .. } => "sent".to_string(),
-            Origin::Captured { socket } => format!("captured on {socket}"),
+            Origin::Captured { socket, .. } => format!("captured on {socket}"),
             Origin::File { path, index } => {
                 format!("read from {} (packet {index})", path.display())
             }
         }
+    }
+}
+
+/// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSeen {
+    pub iface: String,
+    pub ifindex: u32,
+    /// sll_pkttype: 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
+    pub pkttype: u8,
+    /// Whether the interface is a loopback (lo), where every frame is seen twice.
+    pub loopback: bool,
+    /// On lo: the number of the outgoing copy this incoming frame is a twin of.
+    pub twin_of: Option<u64>,
+}
+
+/// sll_pkttype values (linux/if_packet.h).
+pub const PACKET_HOST: u8 = 0;
+pub const PACKET_OUTGOING: u8 = 4;
+
+impl LinkSeen {
+    /// Which way the frame was going, in words.
+    pub fn direction(&self) -> &'static str {
+        direction_words(self.pkttype)
+    }
+}
+
+/// sll_pkttype in words: `outgoing`, `to us`, `broadcast`, `multicast`, `other host`.
+pub fn direction_words(pkttype: u8) -> &'static str {
+    match pkttype {
+        0 => "to us",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "other host",
+        4 => "outgoing",
+        5 => "looped back",
+        6 => "to user space",
+        7 => "to the kernel",
+        _ => "unknown direction",
     }
 }
 
@@ -52,6 +99,9 @@ pub struct Packet {
     /// The outermost layer of `bytes` (IPv4 for a raw IPv4 socket).
     pub first: &'static Protocol,
     pub origin: Origin,
+    /// Source and destination, from the socket, for packets that arrive without the IP
+    /// header that would say (an AF_INET6 raw socket hands over only what follows it).
+    pub addrs: Option<(IpAddr, IpAddr)>,
 }
 
 impl Packet {
@@ -107,6 +157,18 @@ impl Store {
         first: &'static Protocol,
         origin: Origin,
     ) -> u64 {
+        self.push_from(time, bytes, first, origin, None)
+    }
+
+    /// Adds a packet whose addresses came from the socket rather than its own header.
+    pub fn push_from(
+        &self,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+        addrs: Option<(IpAddr, IpAddr)>,
+    ) -> u64 {
         let mut g = self.inner();
         let no = g.next_no;
         g.next_no += 1;
@@ -123,6 +185,7 @@ impl Store {
             bytes,
             first,
             origin,
+            addrs,
         }));
         drop(g);
         self.arrived.notify_all();
@@ -226,6 +289,7 @@ mod tests {
     fn cap() -> Origin {
         Origin::Captured {
             socket: "test".into(),
+            link: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub enum Mode {
     HdrIncl,
     /// socket(AF_INET, SOCK_RAW, <template protocol>): the kernel writes the IP header.
     Kernel,
+    /// socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): whole frames, Ethernet header included.
+    Link,
 }
 
 impl Mode {
@@ -36,9 +38,10 @@ impl Mode {
             Mode::Raw => "raw",
             Mode::HdrIncl => "hdrincl",
             Mode::Kernel => "kernel",
+            Mode::Link => "link",
         }
     }
-    pub const ALL: [Mode; 3] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
+    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel, Mode::Link];
 }
 
 /// What `send` was asked to do.
@@ -69,6 +72,18 @@ pub enum Command {
     Send(SendArgs),
     /// `listen icmp` / `listen proto N`: an IP protocol number.
     Listen(u8),
+    /// `listen icmp6`: an AF_INET6 raw socket for an IPv6 next-header number.
+    ListenV6(u8),
+    /// `listen link [IFACE] [once]`: an AF_PACKET socket on one interface or all; `once`
+    /// drops the incoming twin of each frame looped back on lo.
+    ListenLink {
+        iface: Option<String>,
+        once: bool,
+    },
+    /// `mode link [IFACE]`: send whole frames on an interface.
+    ModeLink(Option<String>),
+    /// `ifaces`: the interfaces, read over netlink.
+    Ifaces,
     ListenOff,
     Wait(Duration),
     Say(String),
@@ -254,10 +269,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "mode",
         aliases: &[],
-        syntax: "mode raw | hdrincl | kernel",
-        summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, or the kernel writes the IP header",
+        syntax: "mode raw | hdrincl | kernel | link [IFACE]",
+        summary: "how packets reach the kernel: IPPROTO_RAW, IP_HDRINCL, the kernel writes the IP header, or whole frames over AF_PACKET",
         example: "mode kernel",
-        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header.",
+        detail: "From now on send uses socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) without IP_HDRINCL: rawlab hands over only the ICMP message and the kernel writes the IP header itself (TTL and TOS from socket options). Compare its header with yours. `mode raw` (IPPROTO_RAW) and `mode hdrincl` (IP_HDRINCL on the template's protocol) send your header. `mode link veth0` sends whole frames (`new eth/arp`, `new eth/ip/icmp`) through socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on an interface: the kernel adds and fixes nothing. In the sandbox the default interface is veth0, the cable to the peer; on the host's network, a real interface other than lo needs --allow-remote.",
     },
     CommandInfo {
         name: "send",
@@ -294,10 +309,18 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "listen",
         aliases: &[],
-        syntax: "listen icmp | tcp | udp | proto N | off",
-        summary: "open a raw socket for an IP protocol; what it captures is shown as it arrives",
+        syntax: "listen icmp | tcp | udp | icmp6 | proto N | link [IFACE] [once] | off",
+        summary: "open a raw socket for an IP protocol, or a packet socket for every frame; captures are shown as they arrive",
         example: "listen icmp",
-        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen off` closes every listener.",
+        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen link lo` opens socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on lo instead: every frame, any protocol, from the Ethernet header down, each with its direction (outgoing, to us, broadcast, multicast, other host); without IFACE, every interface. On lo each frame shows twice, leaving and arriving; `once` shows it once. `listen off` closes every listener.",
+    },
+    CommandInfo {
+        name: "ifaces",
+        aliases: &["interfaces", "links"],
+        syntax: "ifaces",
+        summary: "the network's interfaces: index, MAC, MTU, state, flags and addresses, read over netlink",
+        example: "ifaces",
+        detail: "Asks the kernel over AF_NETLINK (RTM_GETLINK and RTM_GETADDR dumps, as `ip addr` does) for every interface of this network: its index (what AF_PACKET's sockaddr_ll names), MAC, MTU, operational state, flags and addresses. In the sandbox: lo, and veth0, the cable to the peer at 192.0.2.2.",
     },
     CommandInfo {
         name: "captures",
@@ -648,15 +671,19 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         "show" => Command::Show,
         "hex" => Command::Hex,
         "mode" => {
-            let t = args.next("raw, hdrincl or kernel")?;
+            let t = args.next("raw, hdrincl, kernel or link")?;
             let m = Mode::ALL
                 .into_iter()
                 .find(|m| m.name().eq_ignore_ascii_case(&t.text));
             match m {
+                Some(Mode::Link) => Command::ModeLink(match args.pos_next() {
+                    Some(i) => Some(parse_iface(i)?),
+                    None => None,
+                }),
                 Some(m) => Command::Mode(m),
                 None => {
                     return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.shown()))
-                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header)")
+                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL), kernel (the kernel writes the IP header) or link [IFACE] (whole frames)")
                         .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
                 }
             }
@@ -771,10 +798,33 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 },
             },
         }),
+        "ifaces" => Command::Ifaces,
         "listen" => {
-            let t = args.next("icmp, tcp, udp, proto N, or off")?;
+            let t = args.next("icmp, tcp, udp, icmp6, proto N, link, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
                 "off" => Command::ListenOff,
+                "icmp6" | "icmpv6" | "ipv6-icmp" => Command::ListenV6(58),
+                "link" => {
+                    let mut iface = None;
+                    let mut once = false;
+                    while let Some(w) = args.pos_next() {
+                        if w.text.eq_ignore_ascii_case("once") && !w.quoted && !once {
+                            once = true;
+                        } else if iface.is_none() && !once {
+                            iface = Some(parse_iface(w)?);
+                        } else {
+                            return Err(ParseError::new(
+                                w.span.clone(),
+                                format!("unexpected `{}`", w.shown()),
+                            )
+                            .expected(
+                                "listen link [IFACE] [once] (for example: listen link lo once)",
+                            )
+                            .suggest(did_you_mean(&w.text, ["once"])));
+                        }
+                    }
+                    Command::ListenLink { iface, once }
+                }
                 "proto" => {
                     let n = args.next("an IP protocol number, 0..=255")?;
                     let v = parse_int(n)?;
@@ -794,10 +844,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                             t.span.clone(),
                             format!("cannot listen for `{}`", t.shown()),
                         )
-                        .expected("icmp, tcp, udp, proto N (an IP protocol number), or off")
+                        .expected("icmp, tcp, udp, icmp6, proto N (an IP protocol number), link [IFACE] (every frame), or off")
                         .suggest(did_you_mean(
                             &t.text,
-                            ["icmp", "tcp", "udp", "proto", "off"],
+                            ["icmp", "tcp", "udp", "icmp6", "proto", "link", "off"],
                         )));
                     }
                 },
@@ -1031,7 +1081,10 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
         ))),
         Lookup::NotInStack { field } => {
             // The same field under another layer of this template (icmp.type in ip6/icmp6).
-            let here = wire::resolve(field.short(), ctx.stack).ok();
+            // Only a sibling protocol's field (icmp ↔ icmpv6, ip ↔ ipv6), not any with the
+            // same short name (eth.src is no ip.src).
+            let family = |n: &str| n.split('.').next().unwrap_or("").trim_end_matches("v6").trim_end_matches('6').to_string();
+            let here = wire::resolve(field.short(), ctx.stack).ok().filter(|f| family(f.name) == family(field.name));
             ParseError::new(
                 t.span.clone(),
                 format!("{} is not in this template ({stack_name})", field.name),
@@ -1045,6 +1098,89 @@ fn resolve_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError>
                 },
             }))
         }
+    })
+}
+
+/// An interface name as the kernel allows it: 1 to 15 bytes, no `/`, no space.
+/// Whether it exists is for the executor to say.
+fn parse_iface(t: &Token) -> Result<String, ParseError> {
+    if t.quoted {
+        return Err(ParseError::new(
+            t.span.clone(),
+            "an interface name is a bare word, not a string in quotes",
+        )
+        .expected("a name such as lo or veth0")
+        .suggest(Some(format!("write it without quotes: {}", t.shown()))));
+    }
+    let bad = t.text.is_empty()
+        || t.text.len() > 15
+        || t.quoted
+        || t.text
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_control());
+    if bad {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not an interface name", t.shown()),
+        )
+        .expected("a name such as lo or veth0: at most 15 characters, no / or :")
+        .suggest(Some("`ifaces` lists the interfaces there are".into())));
+    }
+    Ok(t.text.clone())
+}
+
+/// A MAC address: six bytes of hex separated by `:` or `-` (`02:72:61:77:00:02`),
+/// or twelve hex digits.
+pub fn parse_mac_str(s: &str) -> Option<u128> {
+    let parts: Vec<&str> = s.split([':', '-']).collect();
+    let bytes: Vec<u8> = if parts.len() == 6 {
+        parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 2)
+                    .then(|| u8::from_str_radix(p, 16).ok())
+                    .flatten()
+            })
+            .collect::<Option<Vec<u8>>>()?
+    } else if parts.len() == 1 && s.len() == 12 {
+        (0..6)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?
+    } else {
+        return None;
+    };
+    Some(bytes.iter().fold(0u128, |acc, b| acc << 8 | *b as u128))
+}
+
+fn parse_mac(f: &Field, t: &Token) -> Result<u128, ParseError> {
+    let lower = t.text.to_ascii_lowercase();
+    if let Some((v, _)) = f.names.iter().find(|(_, n)| *n == lower) {
+        return Ok(*v);
+    }
+    parse_mac_str(&t.text).ok_or_else(|| {
+        let groups = t.text.split([':', '-']).count();
+        let hint = if groups != 6 && t.text.contains([':', '-']) {
+            format!("a MAC has six bytes; `{}` has {groups}", t.shown())
+        } else if t.text.parse::<Ipv4Addr>().is_ok() {
+            format!(
+                "{} is a hardware address, not an IP one: ARP finds the MAC behind an IP address (`new eth/arp`)",
+                f.name
+            )
+        } else {
+            "each byte is two hex digits, such as 02:72:61:77:00:02".to_string()
+        };
+        let names: Vec<&str> = f.names.iter().map(|(_, n)| *n).collect();
+        let expected = if names.is_empty() {
+            f.range_words()
+        } else {
+            format!("{}, or {}", f.range_words(), names.join(", "))
+        };
+        ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a MAC address", t.shown()),
+        )
+        .expected(expected)
+        .suggest(Some(hint))
     })
 }
 
@@ -1238,6 +1374,9 @@ fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     }
     if f.kind == Kind::Ipv6 {
         return parse_ipv6(t).map(|a| Value::Raw(u128::from(a)));
+    }
+    if f.kind == Kind::Mac {
+        return parse_mac(f, t).map(Value::Raw);
     }
     let lower = t.text.to_ascii_lowercase();
     // A field's own names, and those that hold in some context (every icmp.code name).
@@ -1813,6 +1952,117 @@ mod tests {
             e.suggestion.as_deref(),
             Some("did you mean `port-unreachable`?")
         );
+    }
+
+    #[test]
+    fn link_layer_commands_and_mac_values() {
+        use crate::wire::{arp, eth};
+        let frame = Context {
+            stack: &[&eth::ETH, &arp::ARP],
+        };
+        let q = |line: &str| parse(line, &frame);
+        assert_eq!(
+            q("set eth.dst 02:72:61:77:00:02").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+        );
+        assert_eq!(
+            q("set eth.dst 02-72-61-77-00-02").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+        );
+        assert_eq!(
+            q("set eth.dst broadcast").unwrap(),
+            Command::Set(&eth::DST, Value::Raw(eth::BROADCAST))
+        );
+        assert_eq!(
+            q("set tpa 192.0.2.2").unwrap(),
+            Command::Set(&arp::DST_PROTO, Value::Raw(0xc000_0202))
+        );
+        assert_eq!(
+            q("set arp.opcode reply").unwrap(),
+            Command::Set(&arp::OPCODE, Value::Raw(2))
+        );
+        assert_eq!(
+            q("new eth/arp").unwrap(),
+            Command::New(vec![&eth::ETH, &arp::ARP])
+        );
+        assert_eq!(
+            p("new eth/ip/icmp").unwrap(),
+            Command::New(vec![&eth::ETH, &ipv4::IPV4, &icmp::ICMP])
+        );
+        assert_eq!(p("mode link").unwrap(), Command::ModeLink(None));
+        assert_eq!(
+            p("mode link veth0").unwrap(),
+            Command::ModeLink(Some("veth0".into()))
+        );
+        assert_eq!(
+            p("listen link").unwrap(),
+            Command::ListenLink {
+                iface: None,
+                once: false
+            }
+        );
+        assert_eq!(
+            p("listen link lo once").unwrap(),
+            Command::ListenLink {
+                iface: Some("lo".into()),
+                once: true
+            }
+        );
+        assert_eq!(
+            p("listen link once").unwrap(),
+            Command::ListenLink {
+                iface: None,
+                once: true
+            }
+        );
+        assert_eq!(p("ifaces").unwrap(), Command::Ifaces);
+
+        let e = q("set eth.dst 02:72:61:77:00").unwrap_err();
+        assert_eq!(e.span, 12..26);
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("a MAC has six bytes; `02:72:61:77:00` has 5")
+        );
+        let e = q("set eth.src 192.0.2.1").unwrap_err();
+        assert!(
+            e.suggestion
+                .unwrap()
+                .contains("hardware address, not an IP one")
+        );
+        let e = q("set eth.dst 02:72:61:77:00:zz").unwrap_err();
+        assert_eq!(e.message, "`02:72:61:77:00:zz` is not a MAC address");
+        let e = p("listen link lo twice").unwrap_err();
+        assert_eq!(e.span, 15..20);
+        let e = p("listen link lo once lo").unwrap_err();
+        assert_eq!(e.message, "unexpected `lo`");
+        let e = p("mode link a/b").unwrap_err();
+        assert!(e.message.contains("not an interface name"), "{}", e.message);
+        let e = p("mode link averyveryverylongname").unwrap_err();
+        assert!(e.expected.unwrap().contains("at most 15"));
+        let e = p("new arp").unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `eth/arp`?"));
+        let e = p("new eth/icmp").unwrap_err();
+        assert_eq!(e.message, "ICMP cannot follow Ethernet");
+        let e = p("set eth.src 02:72:61:77:00:01").unwrap_err();
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some("start a template that has it: `new eth/ip/icmp`")
+        );
+        let e = q("set icmp.type 0").unwrap_err();
+        assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
+        let e = p("set arp.opcode 1").unwrap_err();
+        assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
+    }
+
+    #[test]
+    fn macs_in_every_spelling() {
+        assert_eq!(parse_mac_str("ff:ff:ff:ff:ff:ff"), Some(0xffff_ffff_ffff));
+        assert_eq!(parse_mac_str("2:72:61:77:0:1"), Some(0x0272_6177_0001));
+        assert_eq!(parse_mac_str("027261770001"), Some(0x0272_6177_0001));
+        assert_eq!(parse_mac_str("02:72:61:77:00"), None);
+        assert_eq!(parse_mac_str("02:72:61:77:00:100"), None);
+        assert_eq!(parse_mac_str("02::61:77:00:01"), None);
+        assert_eq!(parse_mac_str(""), None);
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! is every field that differs). Everything comes from comparing bytes
 //! through the protocol tables; nothing is a hard-coded list of fields.
 
-use crate::capture::{Origin, Packet};
+use crate::capture::{LinkSeen, Origin, Packet};
 use crate::command::Mode;
-use crate::wire::dissect::{Dissection, dissect};
-use crate::wire::{DATA, Field, ipv4, tcp};
+use crate::wire::dissect::{Dissection, Layer, dissect};
+use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, tcp};
 use std::collections::VecDeque;
+use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +53,9 @@ pub enum Relation {
     /// `sent`) that no socket of its own sent: it came from a raw socket, so when the
     /// SYN-ACK arrives, TCP knows nothing of it and refuses it.
     Reset { syn: u64, sent: u64 },
+    /// On a loopback interface, the incoming copy of frame `first`, seen leaving just
+    /// before: lo hands every frame straight back.
+    Twin { first: u64 },
 }
 
 /// Every field whose value differs between `a` and `b`, layer by layer while the
@@ -63,8 +67,12 @@ pub fn changes(a: &Packet, b: &Packet) -> Vec<Change> {
 
 pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut same_stack = da.layers.len() == db.layers.len();
-    for (la, lb) in da.layers.iter().zip(&db.layers) {
+    // A frame and the packet it carries (a link-layer capture and a raw IP socket's copy)
+    // are compared from the first layer they share.
+    let (skip_a, skip_b) = alignment(da, db);
+    let (la_all, lb_all) = (&da.layers[skip_a..], &db.layers[skip_b..]);
+    let mut same_stack = la_all.len() == lb_all.len();
+    for (la, lb) in la_all.iter().zip(lb_all) {
         if la.proto != lb.proto {
             same_stack = false;
             break;
@@ -80,8 +88,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
                     field: f,
                     layer_start: lb.start,
                     span: lb.span(f),
-                    before: la.words(a, f),
-                    after: lb.words(b, f),
+                    before: f.words(va),
+                    after: f.words(vb),
                 });
             }
         }
@@ -112,6 +120,85 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
     out
 }
 
+/// How many leading layers to skip in each dissection so both start with the same
+/// protocol: (0, 0) when they already do or share none.
+fn alignment(da: &Dissection, db: &Dissection) -> (usize, usize) {
+    let (Some(fa), Some(fb)) = (da.layers.first(), db.layers.first()) else {
+        return (0, 0);
+    };
+    if fa.proto == fb.proto {
+        return (0, 0);
+    }
+    if let Some(i) = da.layers.iter().position(|l| l.proto == fb.proto) {
+        return (i, 0);
+    }
+    if let Some(j) = db.layers.iter().position(|l| l.proto == fa.proto) {
+        return (0, j);
+    }
+    (0, 0)
+}
+
+/// The first complete IPv4 layer of a dissection, wherever it is (first in a packet
+/// from an IP socket, after Ethernet in a frame).
+pub fn ip_layer(d: &Dissection) -> Option<&Layer> {
+    d.layers
+        .iter()
+        .find(|l| l.proto == &ipv4::IPV4 && l.complete())
+}
+
+/// The first complete network layer with addresses (IPv4 or IPv6), wherever it is.
+pub fn net_layer(d: &Dissection) -> Option<&Layer> {
+    d.layers
+        .iter()
+        .find(|l| l.proto.addresses.is_some() && l.complete() && !l.quoted)
+}
+
+/// An address as the number its field holds (IPv4 in the low 32 bits).
+pub fn addr_value(a: std::net::IpAddr) -> u128 {
+    match a {
+        std::net::IpAddr::V4(v4) => u32::from(v4) as u128,
+        std::net::IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+/// Source, destination, and the bytes that follow the network header: from the packet's
+/// own network layer, or, for one that came without it (an AF_INET6 raw socket hands
+/// over none), from what the socket said.
+fn endpoints(p: &Packet, d: &Dissection) -> Option<(u128, u128, Range<usize>)> {
+    if let Some(l) = net_layer(d) {
+        let (src_f, dst_f) = l.proto.addresses?;
+        return Some((
+            l.get(&p.bytes, src_f),
+            l.get(&p.bytes, dst_f),
+            l.hdr_end..l.end,
+        ));
+    }
+    let (src, dst) = p.addrs?;
+    Some((addr_value(src), addr_value(dst), 0..p.bytes.len()))
+}
+
+/// The bytes in `range`, with every checksum field inside zeroed: the kernel may write
+/// a checksum on the way (an ICMPv6 one, always), and a layer that came without its IP
+/// header cannot say what its checksum should be, but its field is still where it is.
+fn without_checksums(bytes: &[u8], d: &Dissection, range: Range<usize>) -> Vec<u8> {
+    let from = range.start;
+    let mut b = bytes.get(range).unwrap_or_default().to_vec();
+    for l in d
+        .layers
+        .iter()
+        .filter(|l| l.complete() && !l.quoted && l.start >= from)
+    {
+        for f in l.fields(bytes).filter(|f| f.name.ends_with(".checksum")) {
+            for i in l.span(f) {
+                if let Some(x) = b.get_mut(i - from) {
+                    *x = 0;
+                }
+            }
+        }
+    }
+    b
+}
+
 /// Bytes in words, shortened: `c0 de`, `00 01 02 … (40 bytes)`.
 pub fn hex_words(b: &[u8]) -> String {
     if b.is_empty() {
@@ -133,8 +220,11 @@ const REMEMBER: usize = 512;
 struct Sent {
     packet: Arc<Packet>,
     mode: Mode,
+    /// The destination, and the bytes after the network header rawlab handed over
+    /// (None for a frame without IP, compared whole).
+    dst: Option<u128>,
+    after_ip: Option<Range<usize>>,
     handed_from: usize,
-    dst: u128,
 }
 
 struct Request {
@@ -142,8 +232,8 @@ struct Request {
     sent: Option<u64>,
     proto: &'static str,
     key: u64,
-    src: u128,
-    dst: u128,
+    /// The source and destination, when the request travels in IP.
+    addrs: Option<(u128, u128)>,
 }
 
 /// Watches packets go by, in number order, and relates each to earlier ones.
@@ -158,47 +248,47 @@ pub struct Relater {
 impl Relater {
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
+        if let Origin::Captured {
+            link:
+                Some(LinkSeen {
+                    twin_of: Some(first),
+                    ..
+                }),
+            ..
+        } = &p.origin
+        {
+            // Already related as its outgoing copy; the twin adds nothing new.
+            return vec![Relation::Twin { first: *first }];
+        }
         let d = dissect(&p.bytes, p.first);
-        // The outermost layer says who talks to whom (IPv4 or IPv6, from its table).
-        let Some((ip, (src_f, dst_f))) = d
-            .layers
-            .first()
-            .filter(|l| l.complete())
-            .and_then(|l| Some((l, l.proto.addresses?)))
-        else {
-            return rel;
-        };
-        let src = ip.get(&p.bytes, src_f);
-        let dst = ip.get(&p.bytes, dst_f);
+        let ends = endpoints(p, &d);
+        let addrs = ends.as_ref().map(|(src, dst, _)| (*src, *dst));
         let mut sent_no = None;
         match &p.origin {
             Origin::Sent {
                 mode,
                 handed_from,
                 dst,
+                ..
             } => {
                 push_bounded(
                     &mut self.sent,
                     Sent {
                         packet: p.clone(),
                         mode: *mode,
+                        dst: ends.as_ref().map(|_| addr_value(*dst)),
+                        after_ip: ends
+                            .as_ref()
+                            .map(|(_, _, r)| r.start.max(*handed_from)..r.end),
                         handed_from: *handed_from,
-                        dst: u32::from(*dst) as u128,
                     },
                 );
                 sent_no = Some(p.no);
             }
             Origin::Captured { .. } => {
-                let after_ip = &p.bytes[ip.hdr_end..];
                 let found = self.sent.iter().position(|s| {
-                    let built = &s.packet.bytes;
-                    let s_ip_end = dissect(built, s.packet.first)
-                        .layers
-                        .first()
-                        .map_or(0, |l| l.hdr_end);
-                    s.dst == dst
-                        && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
-                        && built.get(s_ip_end.max(s.handed_from)..) == Some(after_ip)
+                    p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
+                        && is_copy(s, p, &d, ends.as_ref())
                 });
                 if let Some(i) = found {
                     let s = self.sent.remove(i).expect("position is in range");
@@ -224,40 +314,58 @@ impl Relater {
         if !p.is_sent() {
             push_bounded(&mut self.captured, (p.clone(), sent_no));
         }
-        if let Some(r) = self.kernel_reset(p, &d, src, dst) {
+        if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, &d, src, dst)) {
             rel.push(r);
         }
-        // The first layer inside that pairs requests with replies (past IPv6 extension
-        // headers; never inside a quoted packet).
+        // The layer that pairs requests with replies: ICMP after IP, ARP after Ethernet,
+        // past IPv6 extension headers, never inside a quoted packet.
         let Some((inner, pair)) = d
             .layers
             .iter()
-            .skip(1)
-            .filter(|l| l.complete() && !l.quoted)
+            .filter(|l| l.complete() && !l.quoted && l.proto.addresses.is_none())
             .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))
         else {
             return rel;
         };
+        // The reply comes from where the request went, back to where it claimed to
+        // come from (anywhere, if the kernel was left to fill the source). Without IP
+        // (ARP) the key names both addresses already.
+        let answers = |r: &Request| match (r.addrs, addrs) {
+            (Some((rs, rd)), Some((src, dst))) => rd == src && (rs == 0 || rs == dst),
+            (None, None) => true,
+            _ => false,
+        };
         if pair.is_request {
+            // The same request seen by a second socket belongs to the same send.
+            let sent = sent_no.or_else(|| {
+                self.requests
+                    .iter()
+                    .rev()
+                    .find(|r| {
+                        r.proto == inner.proto.name
+                            && r.key == pair.key
+                            && r.addrs == addrs
+                            && p.time.duration_since(r.packet.time).unwrap_or_default()
+                                < WIRE_WINDOW
+                    })
+                    .and_then(|r| r.sent)
+            });
             push_bounded(
                 &mut self.requests,
                 Request {
                     packet: p.clone(),
-                    sent: sent_no,
+                    sent,
                     proto: inner.proto.name,
                     key: pair.key,
-                    src,
-                    dst,
+                    addrs,
                 },
             );
-        } else if let Some(req) = self.requests.iter().rev().find(|r| {
-            // The reply comes from where the request went, back to where it claimed
-            // to come from (anywhere, if the kernel was left to fill the source).
-            r.proto == inner.proto.name
-                && r.key == pair.key
-                && r.dst == src
-                && (r.src == 0 || r.src == dst)
-        }) {
+        } else if let Some(req) = self
+            .requests
+            .iter()
+            .rev()
+            .find(|r| r.proto == inner.proto.name && r.key == pair.key && answers(r))
+        {
             rel.push(Relation::Reply {
                 request: req.packet.no,
                 sent: req.sent,
@@ -265,6 +373,35 @@ impl Relater {
             });
         }
         rel
+    }
+}
+
+/// Whether captured packet `p` is send `s` as it went on the wire: the same bytes
+/// after the network header to the same destination, give or take the checksums the
+/// kernel may write (the kernel may rewrite the header, and a raw IP socket sees no
+/// link layer); or, for a frame without IP, the same frame (a card may pad it with zeros).
+fn is_copy(
+    s: &Sent,
+    p: &Packet,
+    d: &Dissection,
+    ends: Option<&(u128, u128, Range<usize>)>,
+) -> bool {
+    let built = &s.packet.bytes;
+    match (&s.after_ip, s.dst, ends) {
+        (Some(r), Some(sdst), Some((_, dst, range))) => {
+            let sd = dissect(built, s.packet.first);
+            sdst == *dst
+                && without_checksums(built, &sd, r.clone())
+                    == without_checksums(&p.bytes, d, range.clone())
+        }
+        (None, _, None) => {
+            let handed = &built[s.handed_from.min(built.len())..];
+            s.packet.first == p.first
+                && p.bytes.len() >= handed.len()
+                && p.bytes[..handed.len()] == *handed
+                && p.bytes[handed.len()..].iter().all(|b| *b == 0)
+        }
+        _ => false,
     }
 }
 
@@ -287,9 +424,8 @@ impl Relater {
         let syn = self.requests.iter().rev().find(|r| {
             let Some(sent) = r.sent else { return false };
             let rd = dissect(&r.packet.bytes, r.packet.first);
-            let same_way = r.src == src && r.dst == dst;
             sent != r.packet.no
-                && same_way
+                && r.addrs == Some((src, dst))
                 && rd.layers.iter().any(|rl| {
                     rl.proto == &tcp::TCP
                         && rl.complete()
@@ -332,14 +468,165 @@ impl Relater {
     }
 }
 
+/// What silence is judged against: where the packet went and who could answer.
+#[derive(Debug, Clone, Default)]
+pub struct Surroundings {
+    pub sandboxed: bool,
+    /// The addresses of this network's own interfaces.
+    pub local: Vec<Ipv4Addr>,
+    /// Hosts on the sandbox's links: (IPv4 address, MAC, interface it is reached on).
+    pub peers: Vec<(Ipv4Addr, [u8; 6], String)>,
+    /// For a frame: the interface it was handed to.
+    pub link: Option<LinkPlace>,
+}
+
+/// The interface a frame went out on, and the hosts known to be on its link.
+#[derive(Debug, Clone, Default)]
+pub struct LinkPlace {
+    pub iface: String,
+    pub loopback: bool,
+    /// (IPv4 address, MAC): the sandbox's peer, the kernel's neighbour table.
+    pub neighbours: Vec<(Ipv4Addr, [u8; 6])>,
+}
+
 /// Why a request may have earned no reply, from evidence in the bytes rawlab
 /// handed to the kernel and in the system's settings. Most likely first.
-pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -> Vec<String> {
+pub fn silence_reasons(
+    built: &[u8],
+    first: &'static crate::wire::Protocol,
+    dst: std::net::IpAddr,
+    around: &Surroundings,
+) -> Vec<String> {
     let mut why = Vec::new();
-    let d = dissect(built, &ipv4::IPV4);
-    let Some(ip) = d.layers.first().filter(|l| l.complete()) else {
-        return vec!["the packet is shorter than an IPv4 header".into()];
+    let d = dissect(built, first);
+    let dst4 = match dst {
+        std::net::IpAddr::V4(a) => a,
+        std::net::IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
     };
+    if first == &eth::ETH {
+        why.extend(frame_reasons(built, &d, around));
+    }
+    if let Some(l) = d
+        .layers
+        .iter()
+        .find(|l| l.proto == &arp::ARP && l.complete())
+    {
+        why.extend(arp_reasons(&built[l.start..l.hdr_end], around));
+    }
+    match (ip_layer(&d), net_layer(&d)) {
+        (Some(ip), _) => why.extend(ip_reasons(built, &d, ip, dst4, around)),
+        (None, Some(net)) => why.extend(net_reasons(built, &d, net, dst, around)),
+        (None, None) if first.addresses.is_some() => {
+            return vec![format!(
+                "the packet is shorter than an {} header",
+                first.title
+            )];
+        }
+        (None, None) => {}
+    }
+    if why.is_empty() {
+        why.push("nothing in the packet explains it; a firewall rule (nft list ruleset) may drop it, or the timeout may be too short (set timeout 2s)".into());
+    }
+    why
+}
+
+/// What in an Ethernet header keeps a frame from its receiver.
+fn frame_reasons(built: &[u8], d: &Dissection, around: &Surroundings) -> Vec<String> {
+    let mut why = Vec::new();
+    let Some(e) = d.layers.first().filter(|l| l.complete()) else {
+        return vec!["the frame is shorter than an Ethernet header (14 bytes)".into()];
+    };
+    let ty = e.get(built, &eth::TYPE);
+    if d.layers.len() == 1 {
+        why.push(format!(
+            "eth.type is {}: the receiving kernel has no protocol for it, so the payload goes to nobody",
+            eth::TYPE.words(ty)
+        ));
+    }
+    let Some(link) = &around.link else {
+        return why;
+    };
+    let mac = e.get(built, &eth::DST);
+    if eth::is_group(mac) {
+        return why;
+    }
+    // Who should get it: the owner of the IPv4 destination, or of the address ARP asks about.
+    let target = ip_layer(d)
+        .map(|l| l.get(built, &ipv4::DST))
+        .or_else(|| {
+            d.layers
+                .iter()
+                .find(|l| l.proto == &arp::ARP && l.complete())
+                .map(|l| l.get(built, &arp::DST_PROTO))
+        })
+        .map(|a| Ipv4Addr::from(a as u32));
+    let words = eth::DST.words(mac);
+    if link.loopback {
+        if mac != 0 {
+            why.push(format!(
+                "eth.dst is {words}, but lo's address is 00:00:00:00:00:00: the kernel marks a frame to any other MAC PACKET_OTHERHOST (for another host) and drops it before IP sees it; use 00:00:00:00:00:00 or broadcast"
+            ));
+        }
+        return why;
+    }
+    let owner = target.and_then(|t| {
+        link.neighbours
+            .iter()
+            .find(|(a, _)| *a == t)
+            .map(|(a, m)| (*a, *m))
+    });
+    match owner {
+        Some((addr, m)) if crate::template::mac_raw(m) != mac => why.push(format!(
+            "eth.dst is {words}, but {addr} is at {}: a network card keeps only frames addressed to its own MAC (or broadcast), so {addr}'s card drops this one — its kernel marks it PACKET_OTHERHOST — before IP sees it. The MAC comes from an ARP reply: `new eth/arp` asks for it",
+            crate::wire::mac_words(crate::template::mac_raw(m))
+        )),
+        Some(_) => {}
+        None if !link.neighbours.iter().any(|(_, m)| crate::template::mac_raw(*m) == mac) => {
+            why.push(format!(
+                "eth.dst is {words}, and no host rawlab knows of on {} has that MAC: a card drops a frame addressed to another MAC before IP sees it",
+                link.iface
+            ))
+        }
+        None => {}
+    }
+    why
+}
+
+/// What in an ARP message keeps it unanswered.
+fn arp_reasons(msg: &[u8], around: &Surroundings) -> Vec<String> {
+    let mut why = arp::unanswerable(msg);
+    if let Some(link) = &around.link {
+        if link.loopback {
+            why.push("lo is NOARP: it has no neighbours to ask, and Linux drops every ARP message that arrives on it".into());
+            return why;
+        }
+        let asked = Ipv4Addr::from(arp::DST_PROTO.get(msg) as u32);
+        if !link.neighbours.iter().any(|(a, _)| *a == asked) && !around.local.contains(&asked) {
+            let known: Vec<String> = link.neighbours.iter().map(|(a, _)| a.to_string()).collect();
+            why.push(if known.is_empty() {
+                format!("arp.dst.proto_ipv4 is {asked}: no host rawlab knows of on {} has it, and only the owner answers", link.iface)
+            } else {
+                format!(
+                    "arp.dst.proto_ipv4 is {asked}: nobody on {}'s link has that address (it holds {}), and only the owner answers",
+                    link.iface,
+                    known.join(", ")
+                )
+            });
+        }
+    }
+    why
+}
+
+/// What in an IPv4 header (and the layers it carries) keeps a packet unanswered.
+fn ip_reasons(
+    built: &[u8],
+    d: &Dissection,
+    ip: &Layer,
+    dst: Ipv4Addr,
+    around: &Surroundings,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    let in_frame = ip.start > 0;
     let get = |f: &Field| ip.get(built, f);
     if get(&ipv4::VERSION) != 4 {
         why.push(format!(
@@ -357,33 +644,38 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
     if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
         why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
     }
-    // The receiver checks the layers it reads, not a datagram an ICMP error quotes.
-    for (i, l) in d
+    let layers = d
         .layers
         .iter()
         .enumerate()
-        .skip(1)
-        .filter(|(_, l)| l.complete() && !l.quoted)
+        .skip_while(|(_, l)| l.start != ip.start);
+    for (k, (i, l)) in layers
+        .enumerate()
+        .filter(|(_, (_, l))| l.complete() && !l.quoted)
     {
-        let proto = get(&ipv4::PROTO);
-        if i == 1 && l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
-            why.push(format!(
-                "ip.proto says {}, so the receiver does not read the {} header you built",
-                ipv4::PROTO.words(proto),
-                l.proto.title
-            ));
+        if k > 0 {
+            let proto = get(&ipv4::PROTO);
+            if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
+                why.push(format!(
+                    "ip.proto says {}, so the receiver does not read the {} header you built",
+                    ipv4::PROTO.words(proto),
+                    l.proto.title
+                ));
+            }
         }
         for e in (l.proto.expected)(&d.scope(i, built)) {
             let (f, want) = (e.field, e.want);
             // A checksum over the pseudo-header covers the source the kernel fills in later.
-            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 {
+            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 && !in_frame {
                 why.push(format!(
-                    "ip.src is 0.0.0.0, left for the kernel to fill, but {} covers the source address: rawlab computed it over 0.0.0.0, the kernel then wrote the real source, and the receiver drops the segment as corrupt. Set ip.src (127.0.0.1 on lo)",
+                    "ip.src is unset, left for the kernel to fill, but {} covers the source address: rawlab computed it over zeros, the kernel then wrote the real source, and the receiver drops the message as corrupt. Set ip.src (the loopback address on lo)",
                     f.name
                 ));
             }
             let have = l.get(built, f);
-            if have != want {
+            // On a raw IP socket the kernel rewrites the IP checksum, so only in a frame
+            // does a wrong one reach the receiver.
+            if have != want && (in_frame || l.start != ip.start) {
                 why.push(format!(
                     "{} is {}, but the bytes add up to {}: the receiving kernel drops a message with a wrong checksum without a word",
                     f.name,
@@ -393,11 +685,138 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
             }
         }
     }
-    let src = std::net::Ipv4Addr::from(get(&ipv4::SRC) as u32);
-    if !src.is_unspecified() && !src.is_loopback() {
+    let src = Ipv4Addr::from(get(&ipv4::SRC) as u32);
+    if src.is_unspecified() && in_frame {
+        why.push("ip.src is 0.0.0.0: inside a frame no kernel fills it, and a receiver drops a packet from 0.0.0.0 (a martian source)".into());
+    } else if !src.is_unspecified() && !src.is_loopback() && !around.local.contains(&src) {
         why.push(format!(
             "ip.src is {src}: the kernel answers that address, not you{}",
-            if sandboxed {
+            if around.sandboxed {
+                ", and the sandbox has no route to it"
+            } else {
+                ""
+            }
+        ));
+    }
+    let dst = if in_frame {
+        Ipv4Addr::from(get(&ipv4::DST) as u32)
+    } else {
+        dst
+    };
+    let peer_addrs: Vec<String> = around.peers.iter().map(|(a, _, _)| a.to_string()).collect();
+    let at_peer = around.peers.iter().any(|(a, _, _)| *a == dst);
+    // A frame injected on lo arrives without the route a locally sent packet carries,
+    // so the kernel routes it as if it came from outside the host.
+    let sysctl = |name: &str| {
+        ["all", "lo"].iter().any(|dev| {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{dev}/{name}"))
+                .is_ok_and(|v| v.trim() == "1")
+        })
+    };
+    if around.link.as_ref().is_some_and(|l| l.loopback) {
+        if dst.is_loopback() && !sysctl("route_localnet") {
+            why.push(format!(
+                "ip.dst is {dst}: a frame handed to lo through AF_PACKET arrives without the route a packet the host sends itself carries, so the kernel routes it as if from outside, and 127.0.0.0/8 from outside is martian (net.ipv4.conf.lo.route_localnet is 0): dropped. The sandbox's peer answers frames: `mode link veth0`"
+            ));
+        }
+        if around.local.contains(&src) && !sysctl("accept_local") {
+            why.push(format!(
+                "ip.src is {src}, this host's own address: arriving from outside, the kernel takes it for a forgery and drops it (net.ipv4.conf.lo.accept_local is 0)"
+            ));
+        }
+    }
+    match &around.link {
+        Some(link) if link.loopback && !dst.is_loopback() && !around.local.contains(&dst) => {
+            why.push(format!(
+                "ip.dst is {dst}, not an address of this host: a frame on lo reaches only this kernel, which drops a packet for someone else"
+            ))
+        }
+        Some(link) if !link.loopback && around.local.contains(&dst) => why.push(format!(
+            "ip.dst is {dst}, this host's own address: a frame handed to {} leaves on the cable and only the host at its far end sees it",
+            link.iface
+        )),
+        Some(link)
+            if !link.loopback && !link.neighbours.iter().any(|(a, _)| *a == dst) && around.sandboxed =>
+        {
+            why.push(format!(
+                "ip.dst is {dst}: the host on {}'s far end is {} and does not forward, so it drops a packet for anyone else",
+                link.iface,
+                peer_addrs.join(", ")
+            ))
+        }
+        Some(_) => {}
+        None if dst.is_loopback() || at_peer => {}
+        None => why.push(if around.sandboxed {
+            if peer_addrs.is_empty() {
+                format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
+            } else {
+                format!(
+                    "{dst} is not in the sandbox: it holds loopback (127.0.0.0/8) and the peer {}",
+                    peer_addrs.join(", ")
+                )
+            }
+        } else {
+            format!("{dst} may not be answering, or a firewall between may drop the request")
+        }),
+    }
+    let asks_echo = d
+        .layers
+        .iter()
+        .any(|l| l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == 8);
+    if asks_echo
+        && std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
+            .is_ok_and(|s| s.trim() == "1")
+    {
+        why.push(
+            "net.ipv4.icmp_echo_ignore_all is 1: this kernel ignores every echo request".into(),
+        );
+    }
+    why
+}
+
+/// What in a network layer other than IPv4 (IPv6), and the layers it carries, keeps a
+/// packet unanswered: checksums, a source that is not this host, a destination outside.
+fn net_reasons(
+    built: &[u8],
+    d: &Dissection,
+    net: &Layer,
+    dst: std::net::IpAddr,
+    around: &Surroundings,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    let Some((src_f, _)) = net.proto.addresses else {
+        return why;
+    };
+    let src = net.get(built, src_f);
+    for (i, l) in d
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.start > net.start && l.complete() && !l.quoted)
+    {
+        for e in (l.proto.expected)(&d.scope(i, built)) {
+            let have = l.get(built, e.field);
+            if e.offloaded.is_some() && src == 0 {
+                why.push(format!(
+                    "{} is unset, but {} covers the source address: rawlab computed it over zeros, and the receiver drops the message as corrupt. Set {} (::1 on lo)",
+                    src_f.name, e.field.name, src_f.name
+                ));
+            } else if have != e.want {
+                why.push(format!(
+                    "{} is {}, but the bytes add up to {}: the receiving kernel drops a message with a wrong checksum without a word",
+                    e.field.name,
+                    e.field.words(have),
+                    e.field.words(e.want)
+                ));
+            }
+        }
+    }
+    if src != 0 && src != 1 {
+        why.push(format!(
+            "{} is {}: the kernel answers that address, not you{}",
+            src_f.name,
+            src_f.words(src),
+            if around.sandboxed {
                 ", and the sandbox has no route to it"
             } else {
                 ""
@@ -405,21 +824,11 @@ pub fn silence_reasons(built: &[u8], dst: std::net::Ipv4Addr, sandboxed: bool) -
         ));
     }
     if !dst.is_loopback() {
-        why.push(if sandboxed {
-            format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
+        why.push(if around.sandboxed {
+            format!("{dst} is not in the sandbox, which holds loopback (::1) and its peer's IPv4 addresses")
         } else {
             format!("{dst} may not be answering, or a firewall between may drop the request")
         });
-    }
-    if std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
-        .is_ok_and(|s| s.trim() == "1")
-    {
-        why.push(
-            "net.ipv4.icmp_echo_ignore_all is 1: this kernel ignores every echo request".into(),
-        );
-    }
-    if why.is_empty() {
-        why.push("nothing in the packet explains it; a firewall rule (nft list ruleset) may drop it, or the timeout may be too short (set timeout 2s)".into());
     }
     why
 }
@@ -434,8 +843,6 @@ fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::icmp;
-    use std::net::Ipv4Addr;
     use std::time::SystemTime;
 
     const BUILT: [u8; 30] = [
@@ -458,12 +865,14 @@ mod tests {
             bytes: bytes.to_vec(),
             first: &ipv4::IPV4,
             origin,
+            addrs: None,
         })
     }
 
     fn captured() -> Origin {
         Origin::Captured {
             socket: "raw icmp".into(),
+            link: None,
         }
     }
 
@@ -475,7 +884,8 @@ mod tests {
         let sent = Origin::Sent {
             mode: Mode::Raw,
             handed_from: 0,
-            dst: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST.into(),
+            iface: None,
         };
         assert!(r.observe(&packet(1, &BUILT, sent)).is_empty());
         let wire = r.observe(&packet(2, &WIRE, captured()));
@@ -516,7 +926,8 @@ mod tests {
         let sent = || Origin::Sent {
             mode: Mode::Raw,
             handed_from: 0,
-            dst: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST.into(),
+            iface: None,
         };
         r.observe(&packet(1, &BUILT, sent()));
         r.observe(&packet(2, &BUILT, sent()));
@@ -533,14 +944,18 @@ mod tests {
         let mut bad = BUILT;
         bad[22] = 0x11;
         bad[23] = 0x11;
-        let why = silence_reasons(&bad, Ipv4Addr::LOCALHOST, true);
+        let sandbox = Surroundings {
+            sandboxed: true,
+            ..Surroundings::default()
+        };
+        let why = silence_reasons(&bad, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &sandbox);
         assert!(
             why[0].starts_with("icmp.checksum is 0x1111, but the bytes add up to 0x3721"),
             "{why:?}"
         );
         let mut spoofed = BUILT;
         spoofed[12..16].copy_from_slice(&[10, 9, 8, 7]);
-        let why = silence_reasons(&spoofed, Ipv4Addr::LOCALHOST, true);
+        let why = silence_reasons(&spoofed, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &sandbox);
         assert!(why[0].starts_with("ip.src is 10.9.8.7"), "{why:?}");
     }
 
@@ -551,6 +966,7 @@ mod tests {
             bytes: bytes.to_vec(),
             first,
             origin: captured(),
+            addrs: None,
         })
     }
 
@@ -631,9 +1047,17 @@ mod tests {
     fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
         let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
         let built = t.build(SystemTime::now()).bytes;
-        let why = silence_reasons(&built, Ipv4Addr::LOCALHOST, true);
+        let why = silence_reasons(
+            &built,
+            &ipv4::IPV4,
+            Ipv4Addr::LOCALHOST.into(),
+            &Surroundings {
+                sandboxed: true,
+                ..Surroundings::default()
+            },
+        );
         assert!(
-            why[0].starts_with("ip.src is 0.0.0.0, left for the kernel to fill, but tcp.checksum covers the source address"),
+            why[0].starts_with("ip.src is unset, left for the kernel to fill, but tcp.checksum covers the source address"),
             "{why:?}"
         );
     }

@@ -4,7 +4,9 @@
 //! - `command`  parses a line into a [`command::Command`] (no side effects);
 //! - `session`  executes it: the template, the send modes, listeners, captures;
 //! - `template` builds the packet bytes from the protocol tables in `wire`;
-//! - `net`      opens and uses the sockets (socket2), `sys` holds every raw syscall;
+//! - `net`      opens and uses the IP sockets (socket2), `link` the AF_PACKET ones,
+//!   `netlink`  talks to the kernel about interfaces, `peer` makes the sandbox's
+//!   second host, and `sys` holds every raw syscall;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //! - `render`   draws the annotated dump into any `impl Write`;
 //! - `repl` and `script` are the two front ends over one executor;
@@ -17,8 +19,11 @@ pub mod command;
 pub mod json;
 pub mod lab;
 pub mod lessons;
+pub mod link;
 pub mod net;
+pub mod netlink;
 pub mod pcap;
+pub mod peer;
 pub mod policy;
 pub mod read;
 pub mod record;

@@ -7,12 +7,14 @@
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rawlab::net::Net;
+use rawlab::peer::{self, Peer};
 use rawlab::render::Style;
 use rawlab::session::Session;
 use rawlab::{read, repl, script, sys};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
@@ -119,10 +121,11 @@ enum Sub {
 
 const WAYS_OUT: &str = "three ways out: run `sudo rawlab`; or give the binary the capability once, `sudo setcap cap_net_raw+ep \"$(command -v rawlab)\"`; or allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` on Debian, `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu)";
 
-/// Picks the network, printing one line about it when it is not the host's.
-fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
+/// Picks the network, printing one line about it when it is not the host's. In the
+/// sandbox, makes its peer too, while the process is still single-threaded.
+fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> (Net, Option<Arc<Peer>>) {
     if !force_sandbox && sys::raw_sockets_permitted().is_ok() {
-        return Net::Host;
+        return (Net::Host, None);
     }
     match sys::enter_sandbox() {
         Ok(()) => {
@@ -131,18 +134,28 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> Net {
             } else {
                 "no raw-socket privilege here"
             };
+            let (peer, holds) = match peer::make() {
+                Ok(p) => {
+                    let holds = format!(
+                        "loopback, and {} ({}) cabled to a peer at {}",
+                        p.iface, p.addr, p.peer_addr
+                    );
+                    (Some(Arc::new(p)), holds)
+                }
+                Err(e) => (None, format!("loopback only (no peer: {e})")),
+            };
             let _ = writeln!(
                 err,
-                "rawlab: sandbox network ({why}): private, loopback only; nothing sent leaves it"
+                "rawlab: sandbox network ({why}): private, {holds}; nothing sent leaves it"
             );
-            Net::Sandbox
+            (Net::Sandbox, peer)
         }
         Err(e) => {
             let msg = format!(
                 "raw sockets need privilege here, and rawlab could not make a sandbox ({e}); {WAYS_OUT}. Commands that need no socket (show, hex, set, help) still work."
             );
             let _ = writeln!(err, "rawlab: {msg}");
-            Net::Unavailable(msg)
+            (Net::Unavailable(msg), None)
         }
     }
 }
@@ -260,7 +273,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let net = choose_network(cli.sandbox, &mut stderr);
+    let (net, peer) = choose_network(cli.sandbox, &mut stderr);
     if cli.allow_remote {
         let _ = writeln!(
             stderr,
@@ -273,6 +286,7 @@ fn main() -> ExitCode {
         ring: cli.ring,
         allow_remote: cli.allow_remote,
         max_rate: cli.max_rate,
+        peer,
     };
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
     // Made after rawlab gave up root, so the files belong to the user.
@@ -293,8 +307,10 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
+    // not one per line. Commands and waits flush as they go, so output still streams.
     let mut stdout = rawlab::record::Tee {
-        inner: io::stdout(),
+        inner: io::BufWriter::with_capacity(1 << 16, io::stdout()),
         rec: rec.clone(),
     };
     let pace = match (cli.step, cli.delay) {

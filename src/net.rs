@@ -7,7 +7,9 @@ use crate::command::Mode;
 use crate::wire::ipv4::IPV4;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{self, Read};
+use std::net::IpAddr;
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -32,6 +34,24 @@ pub enum Net {
 
 /// The socket() call behind a mode, in words for the dump.
 pub fn describe_mode(mode: Mode, proto: u8) -> String {
+    describe_mode_in(Family::V4, mode, proto)
+}
+
+/// The socket() call behind a mode for an address family, in words.
+pub fn describe_mode_in(family: Family, mode: Mode, proto: u8) -> String {
+    if family == Family::V6 && mode != Mode::Link {
+        return match mode {
+            Mode::Raw => {
+                "socket(AF_INET6, SOCK_RAW, IPPROTO_RAW): rawlab writes the IPv6 header".into()
+            }
+            Mode::HdrIncl => format!(
+                "socket(AF_INET6, SOCK_RAW, {proto}) with IPV6_HDRINCL: rawlab writes the IPv6 header"
+            ),
+            _ => format!(
+                "socket(AF_INET6, SOCK_RAW, {proto}): the kernel writes the IPv6 header (and an ICMPv6 checksum)"
+            ),
+        };
+    }
     match mode {
         Mode::Raw => "socket(AF_INET, SOCK_RAW, IPPROTO_RAW): rawlab writes the IP header".into(),
         Mode::HdrIncl => format!(
@@ -40,23 +60,51 @@ pub fn describe_mode(mode: Mode, proto: u8) -> String {
         Mode::Kernel => {
             format!("socket(AF_INET, SOCK_RAW, {proto}): the kernel writes the IP header")
         }
+        Mode::Link => {
+            "socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): rawlab writes the whole frame, and the kernel adds and fixes nothing".into()
+        }
     }
 }
 
-/// Opens the socket a mode sends through. `proto` is the template's IP protocol.
-pub fn send_socket(mode: Mode, proto: u8) -> io::Result<Socket> {
+/// The address family of a socket: IPv4 or IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    fn domain(self) -> Domain {
+        match self {
+            Family::V4 => Domain::IPV4,
+            Family::V6 => Domain::IPV6,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "AF_INET",
+            Family::V6 => "AF_INET6",
+        }
+    }
+}
+
+/// Opens the socket a mode sends through. `proto` is the template's IP protocol (for
+/// IPv6, the next header after the IPv6 header).
+pub fn send_socket(family: Family, mode: Mode, proto: u8) -> io::Result<Socket> {
+    let domain = family.domain();
     match mode {
-        Mode::Raw => Socket::new(
-            Domain::IPV4,
-            Type::RAW,
-            Some(Protocol::from(libc::IPPROTO_RAW)),
-        ),
+        Mode::Raw => Socket::new(domain, Type::RAW, Some(Protocol::from(libc::IPPROTO_RAW))),
         Mode::HdrIncl => {
-            let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto as i32)))?;
-            s.set_header_included_v4(true)?;
+            let s = Socket::new(domain, Type::RAW, Some(Protocol::from(proto as i32)))?;
+            match family {
+                Family::V4 => s.set_header_included_v4(true)?,
+                Family::V6 => s.set_header_included_v6(true)?,
+            }
             Ok(s)
         }
-        Mode::Kernel => Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto as i32))),
+        Mode::Kernel => Socket::new(domain, Type::RAW, Some(Protocol::from(proto as i32))),
+        Mode::Link => crate::sys::packet_socket(None),
     }
 }
 
@@ -72,15 +120,14 @@ pub fn send_to(s: &Socket, bytes: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
 
 /// The source address the kernel picks for packets to `dst`: what a connected UDP
 /// socket is bound to (no packet is sent).
-pub fn source_for(dst: Ipv4Addr) -> io::Result<Ipv4Addr> {
-    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+pub fn source_for(dst: IpAddr) -> io::Result<IpAddr> {
+    let any: IpAddr = match dst {
+        IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+        IpAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+    };
+    let s = std::net::UdpSocket::bind((any, 0))?;
     s.connect((dst, 9))?;
-    match s.local_addr()? {
-        std::net::SocketAddr::V4(a) => Ok(*a.ip()),
-        std::net::SocketAddr::V6(_) => {
-            Err(io::Error::other("an IPv6 source for an IPv4 destination"))
-        }
-    }
+    Ok(s.local_addr()?.ip())
 }
 
 /// An ICMP datagram ("ping") socket, as ping(8) uses without privilege: the kernel
@@ -143,49 +190,143 @@ pub fn run_pings(
     (sent, replies)
 }
 
+/// In kernel mode on IPv6, the fields the kernel takes from socket options.
+pub fn set_kernel_header_options_v6(s: &Socket, hops: u8, tclass: u8) -> io::Result<()> {
+    s.set_unicast_hops_v6(hops as u32)?;
+    crate::sys::set_int_option(
+        s.as_raw_fd(),
+        libc::IPPROTO_IPV6,
+        libc::IPV6_TCLASS,
+        tclass as i32,
+    )
+}
+
+pub fn send_to_addr(s: &Socket, bytes: &[u8], dst: IpAddr) -> io::Result<usize> {
+    s.send_to(bytes, &SockAddr::from(std::net::SocketAddr::new(dst, 0)))
+}
+
 /// A raw socket for one IP protocol, read on its own thread into the store.
 pub struct Listener {
+    pub family: Family,
     pub proto: u8,
     pub label: String,
+    /// What the socket has read, and what the kernel dropped before it could.
+    pub stats: Arc<ListenStats>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// A listener's counts, kept while it runs.
+#[derive(Debug, Default)]
+pub struct ListenStats {
+    /// Packets read from the socket.
+    pub captured: std::sync::atomic::AtomicU64,
+    /// Packets the kernel dropped because the socket's receive buffer was full
+    /// (SO_RXQ_OVFL: the count since the socket opened).
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+impl ListenStats {
+    /// `400000 captured, none dropped by the kernel`
+    pub fn words(&self) -> String {
+        let (c, d) = (
+            self.captured.load(Ordering::Relaxed),
+            self.dropped.load(Ordering::Relaxed),
+        );
+        match d {
+            0 => format!("{c} captured, none dropped by the kernel"),
+            d => format!("{c} captured, {d} dropped by the kernel (its receive buffer was full)"),
+        }
+    }
+}
+
 impl Listener {
-    pub fn open(proto: u8, label: String, store: Arc<Store>) -> io::Result<Listener> {
-        let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto as i32)))?;
+    /// Opens socket(family, SOCK_RAW, proto). The kernel stamps each packet's arrival
+    /// (SO_TIMESTAMPNS); on IPv6 it also says where each was addressed (IPV6_PKTINFO),
+    /// since the packet comes without its IPv6 header.
+    pub fn open(
+        family: Family,
+        proto: u8,
+        label: String,
+        store: Arc<Store>,
+    ) -> io::Result<Listener> {
+        let first = match family {
+            Family::V4 => &IPV4,
+            Family::V6 => crate::wire::carried(&crate::wire::ipv6::IPV6, proto as u128)
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "rawlab has no table for what that IPv6 socket hands over",
+                    )
+                })?,
+        };
+        let sock = Socket::new(
+            family.domain(),
+            Type::RAW,
+            Some(Protocol::from(proto as i32)),
+        )?;
         let _ = sock.set_recv_buffer_size(RCVBUF);
         sock.set_read_timeout(Some(POLL))?;
+        let fd = sock.as_raw_fd();
+        let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
+        let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
+        if family == Family::V6 {
+            crate::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(ListenStats::default());
         let thread = {
-            let stop = stop.clone();
+            let (stop, stats) = (stop.clone(), stats.clone());
             let label = label.clone();
             std::thread::Builder::new()
                 .name(format!("listen-{proto}"))
-                .spawn(move || read_loop(sock, label, &stop, &store))?
+                .spawn(move || read_loop(sock, first, family, label, &stop, &store, &stats))?
         };
         Ok(Listener {
+            family,
             proto,
             label,
+            stats,
             stop,
             thread: Some(thread),
         })
     }
 }
 
-fn read_loop(sock: Socket, label: String, stop: &AtomicBool, store: &Store) {
+fn read_loop(
+    sock: Socket,
+    first: &'static crate::wire::Protocol,
+    family: Family,
+    label: String,
+    stop: &AtomicBool,
+    store: &Store,
+    stats: &ListenStats,
+) {
     let mut buf = vec![0u8; 65_536];
+    let fd = sock.as_raw_fd();
+    let label: Arc<str> = label.into();
     while !stop.load(Ordering::Relaxed) {
-        match (&sock).read(&mut buf) {
-            Ok(n) => {
-                let time = SystemTime::now();
-                store.push(
+        match crate::sys::recv_meta(fd, &mut buf) {
+            Ok(meta) => {
+                stats.captured.fetch_add(1, Ordering::Relaxed);
+                if let Some(d) = meta.dropped {
+                    stats.dropped.store(d as u64, Ordering::Relaxed);
+                }
+                let time = meta.stamp.unwrap_or_else(SystemTime::now);
+                let addrs = match (family, meta.src, meta.dst) {
+                    (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
+                    _ => None,
+                };
+                let n = meta.len.min(buf.len());
+                store.push_from(
                     time,
                     buf[..n].to_vec(),
-                    &IPV4,
+                    first,
                     Origin::Captured {
-                        socket: label.clone(),
+                        socket: label.to_string(),
+                        link: None,
                     },
+                    addrs,
                 );
             }
             Err(e)

@@ -953,10 +953,18 @@ pub fn save_with(
     let mut link = None;
     for p in packets {
         let Some(l) = link_type_for(p.first) else {
-            return Err(unsavable(format!(
-                "#{} starts with {}, which no pcap link type carries",
-                p.no, p.first.title
-            )));
+            let why = if p.addrs.is_some() {
+                format!(
+                    "#{} is {} without the IP header the socket kept (an AF_INET6 raw socket hands over only what follows it), and a pcap of raw IP needs that header; leave it out, or capture whole frames with `listen link`",
+                    p.no, p.first.title
+                )
+            } else {
+                format!(
+                    "#{} starts with {}, which no pcap link type carries",
+                    p.no, p.first.title
+                )
+            };
+            return Err(unsavable(why));
         };
         match link {
             Some((l0, no0, title0)) if l0 != l => {
@@ -1075,6 +1083,7 @@ pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
                 path: path.to_path_buf(),
                 index: rec.no,
             },
+            addrs: None,
         });
     }
     Ok(loaded)

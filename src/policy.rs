@@ -4,7 +4,7 @@
 //! inside the sandbox, and paces repeated sends. `--allow-remote` lifts the
 //! address rules (with a warning); nothing lifts the pace but `--max-rate`.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// Default ceiling on packets per second for repeated sends.
@@ -17,7 +17,7 @@ pub struct Policy {
     pub sandboxed: bool,
     pub max_rate: u32,
     /// Addresses of the sandbox's peer namespaces (empty until a peer exists).
-    pub peers: Vec<Ipv4Addr>,
+    pub peers: Vec<IpAddr>,
 }
 
 impl Policy {
@@ -30,17 +30,18 @@ impl Policy {
         }
     }
 
-    fn local(&self, a: Ipv4Addr) -> bool {
-        a.is_loopback() || crate::sys::local_ipv4_addrs().contains(&a) || self.peers.contains(&a)
+    fn local(&self, a: IpAddr) -> bool {
+        a.is_loopback() || crate::sys::local_addrs().contains(&a) || self.peers.contains(&a)
     }
 
     /// Whether a packet may be sent to `dst`; the refusal says why and what would allow it.
-    pub fn destination(&self, dst: Ipv4Addr) -> Result<(), String> {
+    pub fn destination(&self, dst: impl Into<IpAddr>) -> Result<(), String> {
+        let dst = dst.into();
         if self.allow_remote || self.local(dst) {
             return Ok(());
         }
         let here = if self.sandboxed {
-            "loopback (127.0.0.0/8) or a sandbox peer"
+            "loopback (127.0.0.0/8, ::1) or a sandbox peer"
         } else {
             "loopback, one of this host's own addresses, or a sandbox peer"
         };
@@ -50,7 +51,8 @@ impl Policy {
     }
 
     /// Whether a packet may claim `src` as its source.
-    pub fn source(&self, src: Ipv4Addr) -> Result<(), String> {
+    pub fn source(&self, src: impl Into<IpAddr>) -> Result<(), String> {
+        let src = src.into();
         if src.is_unspecified() || self.sandboxed || self.allow_remote || self.local(src) {
             return Ok(());
         }
@@ -79,6 +81,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn loopback_and_local_addresses_only_by_default() {
@@ -97,7 +100,7 @@ mod tests {
         let mut p = Policy::new(false, true, DEFAULT_MAX_RATE);
         let peer = Ipv4Addr::new(198, 51, 100, 2);
         assert!(p.destination(peer).is_err());
-        p.peers.push(peer);
+        p.peers.push(peer.into());
         assert!(p.destination(peer).is_ok());
     }
 

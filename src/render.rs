@@ -134,7 +134,7 @@ pub struct Mark {
 }
 
 /// A link-layer header in front of the first layer that no protocol table reads yet
-/// (Ethernet or Linux cooked, in a capture file): drawn dim, as one section of its own.
+/// (Linux cooked or BSD loopback, in a capture file): drawn dim, as a section of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkHeader {
     /// Bytes it takes at the start of the frame.

@@ -214,9 +214,8 @@ pub fn run_text(
             }
         }
         let before = session.failures;
-        let mut chunk = Vec::new();
-        let flow = session.execute(&line.command, &mut chunk)?;
-        out.write_all(&chunk)?;
+        session.last_error = None;
+        let flow = session.execute(&line.command, out)?;
         out.flush()?;
         if let Command::Expect(_) = line.command {
             report.expects += 1;
@@ -224,12 +223,7 @@ pub fn run_text(
         if session.failures > before {
             let why = match (&line.command, session.last_expect.take()) {
                 (Command::Expect(_), Some(Err(why))) => why,
-                _ => String::from_utf8_lossy(&chunk)
-                    .lines()
-                    .filter(|l| l.starts_with("error: ") || l.starts_with('✗'))
-                    .map(|l| l.trim_start_matches("error: ").to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                _ => session.last_error.take().unwrap_or_default(),
             };
             report.failures.push(Failure {
                 line: line.number,

@@ -1,7 +1,8 @@
 //! Every raw syscall and every `unsafe` block in rawlab lives here: probing
 //! for raw-socket permission, entering the sandbox (a user + network
-//! namespace), and bringing an interface up. Nothing here knows packets,
-//! commands or terminals.
+//! namespace) and making its peer's namespace (setns), bringing an interface
+//! up, and AF_PACKET's link-layer addresses (bind, recvfrom, sendto with a
+//! sockaddr_ll). Nothing here knows packets, commands or terminals.
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -211,6 +212,17 @@ pub fn gid() -> u32 {
 
 /// Every IPv4 address of this host's (or this namespace's) interfaces.
 pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
+    local_addrs()
+        .into_iter()
+        .filter_map(|a| match a {
+            std::net::IpAddr::V4(v4) => Some(v4),
+            std::net::IpAddr::V6(_) => None,
+        })
+        .collect()
+}
+
+/// Every address, IPv4 and IPv6, of this host's (or this namespace's) interfaces.
+pub fn local_addrs() -> Vec<std::net::IpAddr> {
     let mut out = Vec::new();
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once.
@@ -223,7 +235,10 @@ pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
             let a = (*cur).ifa_addr;
             if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET {
                 let sin = &*(a as *const libc::sockaddr_in);
-                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).into());
+            } else if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET6 {
+                let sin6 = &*(a as *const libc::sockaddr_in6);
+                out.push(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr).into());
             }
             cur = (*cur).ifa_next;
         }
@@ -246,4 +261,252 @@ pub fn give_to_sudo_user(path: &std::path::Path) {
         let _ = std::os::unix::fs::chown(d, Some(uid), Some(gid));
         dir = d.parent();
     }
+}
+
+/// Sets an integer socket option socket2 has no method for.
+pub fn set_int_option(
+    fd: std::os::fd::RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: the value pointer and length describe a live c_int for the call's duration.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// What the kernel says about a datagram besides its bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecvMeta {
+    pub len: usize,
+    /// Who sent it (recvfrom's address), for sockets that hand over no IP header.
+    pub src: Option<std::net::IpAddr>,
+    /// Where it was addressed (IPV6_PKTINFO), likewise.
+    pub dst: Option<std::net::IpAddr>,
+    /// When the kernel received it (SO_TIMESTAMPNS), not when rawlab read it.
+    pub stamp: Option<std::time::SystemTime>,
+    /// How many packets the kernel dropped on this socket since it opened (SO_RXQ_OVFL).
+    pub dropped: Option<u32>,
+}
+
+/// recvmsg with the control messages rawlab asks for: the kernel's receive time
+/// and, on IPv6 sockets, the destination address.
+pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // Room for a timespec and an in6_pktinfo with their headers, generously.
+    let mut control = [0u64; 32];
+    // SAFETY: sockaddr_storage and msghdr are plain old data; all-zero is valid.
+    let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
+    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: msg points at buffers that live until the call returns; the kernel writes
+    // at most iov_len bytes into buf and msg_controllen into control.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut meta = RecvMeta {
+        len: n as usize,
+        ..RecvMeta::default()
+    };
+    meta.src = match from.ss_family as libc::c_int {
+        // SAFETY: the family says which sockaddr the kernel wrote.
+        libc::AF_INET => {
+            let a =
+                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            Some(std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)).into())
+        }
+        libc::AF_INET6 => {
+            let a =
+                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            Some(std::net::Ipv6Addr::from(a.sin6_addr.s6_addr).into())
+        }
+        _ => None,
+    };
+    // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel filled, within
+    // msg_controllen; each data pointer is read for the size its header announces.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let data = libc::CMSG_DATA(c);
+            match ((*c).cmsg_level, (*c).cmsg_type) {
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                    let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
+                    meta.stamp = Some(
+                        std::time::UNIX_EPOCH
+                            + std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32),
+                    );
+                }
+                (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
+                    meta.dropped = Some(std::ptr::read_unaligned(data.cast::<u32>()));
+                }
+                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                    let pi = std::ptr::read_unaligned(data.cast::<libc::in6_pktinfo>());
+                    meta.dst = Some(std::net::Ipv6Addr::from(pi.ipi6_addr.s6_addr).into());
+                }
+                _ => {}
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(meta)
+}
+
+/// What the kernel says about a frame an AF_PACKET socket read: which interface, which
+/// way it was going (sll_pkttype) and the interface's hardware type (sll_hatype).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameMeta {
+    pub ifindex: u32,
+    /// PACKET_HOST 0, PACKET_BROADCAST 1, PACKET_MULTICAST 2, PACKET_OTHERHOST 3,
+    /// PACKET_OUTGOING 4.
+    pub pkttype: u8,
+    pub hatype: u16,
+}
+
+/// A `sockaddr_ll` for interface `ifindex`, protocol ETH_P_ALL.
+fn sockaddr_ll(ifindex: u32) -> libc::sockaddr_ll {
+    // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+    sll.sll_ifindex = ifindex as i32;
+    sll
+}
+
+/// An AF_PACKET socket of type SOCK_RAW for every protocol (ETH_P_ALL): it reads every
+/// frame the interfaces of this namespace send or receive, Ethernet header included, and
+/// sends whole frames. With `ifindex`, bound to that interface only.
+pub fn packet_socket(ifindex: Option<u32>) -> io::Result<Socket> {
+    let sock = Socket::new(
+        Domain::PACKET,
+        Type::RAW,
+        Some(Protocol::from((libc::ETH_P_ALL as u16).to_be() as i32)),
+    )?;
+    if let Some(i) = ifindex {
+        let sll = sockaddr_ll(i);
+        // SAFETY: the fd is a live socket; sll is a valid sockaddr_ll and the length is its size.
+        let r = unsafe {
+            libc::bind(
+                sock.as_raw_fd(),
+                &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(sock)
+}
+
+/// Reads one frame from an AF_PACKET socket, with what the kernel says about it.
+pub fn recv_frame(sock: &Socket, buf: &mut [u8]) -> io::Result<(usize, FrameMeta)> {
+    let mut sll = sockaddr_ll(0);
+    let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+    // SAFETY: buf is valid for buf.len() bytes; sll and len describe a writable
+    // sockaddr_ll the kernel fills at most `len` bytes of.
+    let n = unsafe {
+        libc::recvfrom(
+            sock.as_raw_fd(),
+            buf.as_mut_ptr() as *mut libc::c_void,
+            buf.len(),
+            0,
+            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+            &mut len,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((
+        n as usize,
+        FrameMeta {
+            ifindex: sll.sll_ifindex as u32,
+            pkttype: sll.sll_pkttype,
+            hatype: sll.sll_hatype,
+        },
+    ))
+}
+
+/// Hands a whole frame to interface `ifindex` through an AF_PACKET socket: the kernel
+/// adds nothing and fixes nothing.
+pub fn send_frame(sock: &Socket, ifindex: u32, frame: &[u8]) -> io::Result<usize> {
+    let sll = sockaddr_ll(ifindex);
+    // SAFETY: frame is valid for frame.len() bytes; sll is a valid sockaddr_ll and the
+    // length is its size.
+    let n = unsafe {
+        libc::sendto(
+            sock.as_raw_fd(),
+            frame.as_ptr() as *const libc::c_void,
+            frame.len(),
+            0,
+            &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// A second network namespace, made beside this process's own: the sandbox's peer.
+/// Holding `peer` keeps it alive; when rawlab exits the kernel tears it down, and with
+/// it every interface inside (the veth's far end, so the near end goes too).
+pub struct Namespaces {
+    /// The network namespace this process lives in.
+    pub home: std::os::fd::OwnedFd,
+    /// The peer's network namespace.
+    pub peer: std::os::fd::OwnedFd,
+}
+
+/// Makes a new network namespace and comes back home, keeping a handle to it. The
+/// process must hold CAP_SYS_ADMIN over its user namespace (it does in the sandbox).
+pub fn new_peer_namespace() -> io::Result<Namespaces> {
+    let home: std::os::fd::OwnedFd = std::fs::File::open("/proc/thread-self/ns/net")?.into();
+    // SAFETY: unshare takes flags only; it moves this thread into a new network namespace.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let peer = std::fs::File::open("/proc/thread-self/ns/net").map(std::os::fd::OwnedFd::from);
+    enter_namespace(&home)?;
+    Ok(Namespaces { home, peer: peer? })
+}
+
+/// Moves this thread into the network namespace open at `ns` (setns(2)).
+pub fn enter_namespace(ns: &std::os::fd::OwnedFd) -> io::Result<()> {
+    // SAFETY: the fd is an open /proc/…/ns/net file; setns reads only the fd and flag.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Runs `f` inside the network namespace `ns`, then returns home. Sockets and files `f`
+/// opens keep the namespace they were opened in.
+pub fn in_namespace<T>(ns: &Namespaces, f: impl FnOnce() -> T) -> io::Result<T> {
+    enter_namespace(&ns.peer)?;
+    let out = f();
+    enter_namespace(&ns.home)?;
+    Ok(out)
 }

@@ -3,7 +3,7 @@
 //! the user set exactly as given, and lets each protocol fill what it computes
 //! (innermost first, so an outer length covers the finished inner layers).
 
-use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, icmp, ipv4};
+use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, eth, icmp, ipv4};
 use std::time::SystemTime;
 
 /// The bytes after the last header.
@@ -60,6 +60,14 @@ pub struct TemplateLayer {
 pub struct Template {
     pub layers: Vec<TemplateLayer>,
     pub payload: Payload,
+}
+
+/// The addresses of the interface a frame goes out on, for the fields rawlab fills
+/// from it (eth.src, arp.src.*, and ip.src inside a frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    pub mac: [u8; 6],
+    pub ipv4: Option<std::net::Ipv4Addr>,
 }
 
 /// A built packet and where each layer sits in it.
@@ -129,7 +137,7 @@ impl Template {
                 self.stack_name()
             ));
         };
-        let fixed = self.header(i).len();
+        let fixed = self.header(i, None).len();
         let layer = &mut self.layers[i];
         match (f.kind, v) {
             (Kind::Bytes, Value::Bytes(b)) => {
@@ -218,12 +226,23 @@ impl Template {
 
     /// Layer `i`'s fixed header: defaults, what the user set, the field naming the next
     /// layer, and the fields of the variant the bytes pick. No tail.
-    fn header(&self, i: usize) -> Vec<u8> {
+    fn header(&self, i: usize, local: Option<&Local>) -> Vec<u8> {
         let l = &self.layers[i];
         let mut hdr = vec![0u8; l.proto.fixed_len.max(l.proto.common_end())];
         let write = |hdr: &mut Vec<u8>, fields: &[&'static Field]| {
             for f in fields.iter().filter(|f| !f.group) {
                 f.set(hdr, f.default);
+                // Inside a frame no kernel fills the sender's addresses: rawlab does,
+                // from the interface the frame goes out on.
+                let from_interface = matches!(f.fill, Fill::Interface(_))
+                    || (i > 0 && matches!(f.fill, Fill::Kernel(_)) && f.kind == Kind::Ipv4);
+                if let (true, Some(local), 0) = (from_interface, local, f.default) {
+                    match f.kind {
+                        Kind::Mac => f.set(hdr, mac_raw(local.mac)),
+                        Kind::Ipv4 => f.set(hdr, local.ipv4.map_or(0, |a| u32::from(a) as u128)),
+                        _ => {}
+                    }
+                }
             }
             for (f, raw) in l.set.iter().filter(|(f, _)| fields.contains(f)) {
                 f.set(hdr, *raw);
@@ -250,11 +269,18 @@ impl Template {
 
     /// Builds the bytes as they will be handed to the kernel.
     pub fn build(&self, now: SystemTime) -> Built {
+        self.build_on(now, None)
+    }
+
+    /// Builds the bytes, filling what comes from the sending interface when it is known:
+    /// fields marked `Fill::Interface`, and the addresses a kernel would fill on an IP
+    /// socket (ip.src) in a layer no kernel will see, inside a frame.
+    pub fn build_on(&self, now: SystemTime, local: Option<&Local>) -> Built {
         let mut bytes = Vec::new();
         let mut layers = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
             let start = bytes.len();
-            let mut hdr = self.header(i);
+            let mut hdr = self.header(i, local);
             if let Some(spec) = l.proto.tail {
                 hdr.extend(l.tail.as_deref().unwrap_or(spec.default));
             }
@@ -292,8 +318,20 @@ impl Template {
             Fill::Manual => None,
             Fill::Computed => Some("computed by rawlab".into()),
             Fill::Kernel(_) => Some("left 0 for the kernel".into()),
+            Fill::Interface(_) => Some("filled by rawlab from the sending interface".into()),
         }
     }
+
+    /// Whether the template is a whole frame (it starts with a link layer such as Ethernet),
+    /// sent with `mode link`, rather than a packet for an IP socket.
+    pub fn is_frame(&self) -> bool {
+        self.layers.first().is_some_and(|l| l.proto == &eth::ETH)
+    }
+}
+
+/// A MAC address as a field's raw value.
+pub fn mac_raw(mac: [u8; 6]) -> u128 {
+    mac.iter().fold(0u128, |acc, b| acc << 8 | *b as u128)
 }
 
 #[cfg(test)]

@@ -96,6 +96,18 @@ const BAD: &[&str] = &[
     "trigger",
     "trigger pong",
     "trigger ping",
+    // the link layer
+    "new arp",
+    "new eth/icmp",
+    "new eth/arp/ip",
+    "set eth.dst 02:72:61:77:00:02",
+    "mode link a/b",
+    "mode link averyveryverylongname",
+    "mode link veth0 lo",
+    "listen link lo twice",
+    "listen link lo once lo",
+    "listen link \"lo\"",
+    "ifaces now",
     // listen, wait
     "listen",
     "listen tcpp",

@@ -254,9 +254,15 @@ fn ctrl_c_stops_a_ping_with_statistics_and_a_live_prompt() {
         // The prompt is alive: a command after the interruption works.
         t.send("explain ttl\r");
         t.wait_text("ip.ttl — time to live");
-        // Ctrl-C at the prompt clears the line and rawlab stays.
-        t.send("set ttl 7\x03");
+        // Ctrl-C at the prompt clears the line and rawlab stays. (What is typed after
+        // Ctrl-C but before the new prompt is dropped with the line, as in a shell, so
+        // wait for the new prompt before typing on.)
         t.wait_prompt();
+        let row = t.vt.screen().cursor_position().0;
+        t.send("set ttl 7\x03");
+        t.wait("a new prompt", move |s| {
+            s.vt.screen().cursor_position().0 > row && s.cursor_line().ends_with("> ")
+        });
         t.send("show\r");
         t.wait_text("template ip/icmp");
         assert!(

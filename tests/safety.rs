@@ -127,7 +127,7 @@ fn sends_off_loopback_are_refused_before_reaching_sendto() {
         );
         assert!(
             r.stdout
-                .contains("192.0.2.77 is not loopback (127.0.0.0/8) or a sandbox peer"),
+                .contains("192.0.2.77 is not loopback (127.0.0.0/8, ::1) or a sandbox peer"),
             "{}",
             r.all()
         );
@@ -141,7 +141,7 @@ fn sends_off_loopback_are_refused_before_reaching_sendto() {
 fn allow_remote_lifts_the_rule_with_one_warning() {
     let r = run_script(
         User::Me,
-        "set timeout 100ms\nsend 192.0.2.77\n",
+        "set timeout 100ms\nsend 198.51.100.77\n",
         &["--allow-remote"],
     );
     assert_eq!(
@@ -152,14 +152,16 @@ fn allow_remote_lifts_the_rule_with_one_warning() {
         "{}",
         r.all()
     );
-    // In the sandbox there is still no route: the kernel says so, not the policy.
+    // In the sandbox there is still no route (only 192.0.2.0/24, the peer's link, has
+    // one): the kernel says so, not the policy.
     assert!(
         !r.stdout.contains("only when started with --allow-remote"),
         "{}",
         r.all()
     );
     assert!(
-        r.stdout.contains("no route to 192.0.2.77") || r.stdout.contains("Network is unreachable"),
+        r.stdout.contains("no route to 198.51.100.77")
+            || r.stdout.contains("Network is unreachable"),
         "{}",
         r.all()
     );

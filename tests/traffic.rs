@@ -127,3 +127,34 @@ fn a_syn_to_a_closed_port_is_refused_with_rst_ack() {
         r.all()
     );
 }
+
+#[test]
+fn ipv6_echo_to_loopback_without_the_header_and_with_the_kernels_checksum() {
+    for user in users() {
+        let script = "new ip6/icmp6\nlisten icmp6\nsend\nexpect reply icmpv6.type == echo-reply\nmode kernel\nset icmpv6.checksum 0\nsend\nexpect kernel-changed icmpv6.checksum\nexpect reply\n";
+        let r = run_script(user, script, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        // What the AF_INET6 socket hands over starts with ICMPv6: 8 bytes, no header.
+        assert!(
+            r.stdout
+                .contains("#2 ← captured on AF_INET6 raw socket for icmpv6 · 8 bytes"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains(
+                "::1 → ::1, as the socket reported it: the IPv6 header stayed with the kernel"
+            ),
+            "{}",
+            r.all()
+        );
+        assert!(r.stdout.contains("reply to #2, your #1"), "{}", r.all());
+        assert!(
+            r.stdout
+                .contains("socket(AF_INET6, SOCK_RAW, 58): the kernel writes the IPv6 header"),
+            "{}",
+            r.all()
+        );
+        assert!(!r.stdout.contains("✗"), "{}", r.all());
+    }
+}

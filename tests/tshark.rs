@@ -18,8 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-/// The fields compared, by their Wireshark names.
+/// The fields compared, by their Wireshark names: issue 4's list, and Ethernet's.
 const FIELDS: &[&str] = &[
+    "eth.dst",
+    "eth.src",
+    "eth.type",
     "ip.version",
     "ip.hdr_len",
     "ip.len",

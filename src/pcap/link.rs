@@ -1,10 +1,11 @@
 //! Link types: what comes before the IP header in a capture file's frames, and
 //! where the first layer rawlab has a table for begins.
 //!
-//! rawlab has no Ethernet table yet, so for now the link-layer header (Ethernet,
-//! Linux cooked, BSD loopback) is read here just far enough to find the
-//! protocol it carries, and is shown as one dim "link" section. [`decap`] is the
-//! one place that decides; a link layer that gets a table plugs in there.
+//! Ethernet frames go to the Ethernet table whole. The link headers that have no
+//! table (Linux cooked v1 and v2, BSD and OpenBSD loopback) are read here just far
+//! enough to find the protocol they carry, and shown as one dim "link" section.
+//! [`decap`] is the one place that decides; a link layer that gets a table plugs
+//! in there, as Ethernet did.
 
 use crate::render::LinkHeader;
 use crate::wire::{self, Protocol};
@@ -245,19 +246,15 @@ pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
             }
         }
         LinkType::ETHERNET => {
-            // Ethernet plugs in here: once `wire` has a table named "eth" that may start
-            // a stack (`starts: true`, IPv4 and the others reachable through its `next`),
-            // it reads the header itself: addresses and type as fields, coloured and in
-            // JSON. This function then hands over the whole frame, and the stripping
-            // below is left for link types that still have no table.
-            if let Some(eth) = wire::protocol_named("eth").filter(|p| p.starts) {
-                return Decap {
-                    first: Some(eth),
-                    header: None,
-                    note: None,
-                };
+            // The Ethernet table reads the header itself (addresses and type as fields,
+            // coloured and in JSON), so the whole frame is handed over. Another link
+            // layer that gets a table plugs in the same way.
+            let (first, note) = found(wire::protocol_named("eth").filter(|p| p.starts), "Ethernet");
+            Decap {
+                first,
+                header: None,
+                note,
             }
-            ethernet(frame)
         }
         LinkType::LINUX_SLL => {
             let Some(proto) = be16(frame, 14) else {
@@ -343,44 +340,6 @@ pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
     }
 }
 
-/// Ethernet II, with up to two VLAN tags, stripped to find the EtherType.
-fn ethernet(frame: &[u8]) -> Decap {
-    let Some(mut t) = be16(frame, 12) else {
-        return short("Ethernet", 14, frame);
-    };
-    let mut len = 14;
-    let mut tags = Vec::new();
-    while matches!(t, 0x8100 | 0x88a8 | 0x9100) && tags.len() < 2 {
-        let (Some(tci), Some(inner)) = (be16(frame, len), be16(frame, len + 2)) else {
-            break;
-        };
-        tags.push(tci & 0x0fff);
-        t = inner;
-        len += 4;
-    }
-    let mut words = format!("{} → {}", mac(&frame[6..12]), mac(&frame[0..6]));
-    for vlan in &tags {
-        let _ = write!(words, ", VLAN {vlan}");
-    }
-    if t <= 1500 {
-        let _ = write!(words, ", length {t} (IEEE 802.3)");
-        return Decap {
-            first: None,
-            header: Some(LinkHeader {
-                len,
-                title: "Ethernet".into(),
-                words,
-            }),
-            note: Some(
-                "an IEEE 802.3 frame (a length, not an EtherType, after the addresses) carries LLC, which rawlab does not read; shown as data"
-                    .into(),
-            ),
-        };
-    }
-    let _ = write!(words, ", type {}", ethertype_words(t));
-    carried("Ethernet", len, words, t)
-}
-
 /// The link type for a file of packets that start with `first`: raw IP for IPv4 and
 /// IPv6, Ethernet once rawlab has a table for it.
 pub fn link_type_for(first: &Protocol) -> Option<LinkType> {
@@ -442,60 +401,27 @@ mod tests {
     }
 
     #[test]
-    fn ethernet_header_is_stripped_and_described() {
-        if wire::protocol_named("eth").is_some() {
-            // The Ethernet table reads the header itself now.
-            assert_eq!(decap(LinkType::ETHERNET, &framed(&[0; 14])).start(), 0);
-            return;
-        }
+    fn ethernet_frames_go_whole_to_the_ethernet_table() {
         let mut h = vec![0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01];
         h.extend([0x08, 0x00]);
         let d = decap(LinkType::ETHERNET, &framed(&h));
-        assert_ip_at(&d, 14);
-        let head = d.header.unwrap();
-        assert_eq!(head.title, "Ethernet");
-        assert_eq!(
-            head.words,
-            "02:00:00:00:00:01 → 02:00:00:00:00:02, type 0x0800 (IPv4)"
-        );
+        assert_eq!(d.first.map(|p| p.name), Some("eth"));
+        assert_eq!(d.start(), 0);
+        assert!(d.header.is_none() && d.note.is_none());
     }
 
     #[test]
-    fn vlan_tags_are_skipped() {
-        if wire::protocol_named("eth").is_some() {
-            return;
-        }
-        let mut h = vec![0u8; 12];
-        h.extend([0x81, 0x00, 0x00, 0x2a, 0x08, 0x00]);
-        let d = decap(LinkType::ETHERNET, &framed(&h));
-        assert_ip_at(&d, 18);
-        assert!(d.header.unwrap().words.contains("VLAN 42"));
-    }
-
-    #[test]
-    fn ethernet_carrying_what_rawlab_cannot_read_says_so() {
-        if wire::protocol_named("eth").is_some() {
-            return;
-        }
-        let mut arp = vec![0xffu8; 6];
-        arp.extend([0u8; 6]);
-        arp.extend([0x08, 0x06]);
-        arp.extend([0u8; 28]);
-        let d = decap(LinkType::ETHERNET, &arp);
-        if wire::protocol_named("arp").is_none() {
-            assert!(d.first.is_none());
-            assert_eq!(
-                d.note.clone().unwrap(),
-                "it carries EtherType 0x0806 (ARP), which rawlab has no table for yet; shown as data"
-            );
-        }
-        assert_eq!(d.start(), 14);
-        let mut llc = vec![0u8; 12];
-        llc.extend([0x00, 0x26]);
-        llc.extend([0u8; 38]);
-        let d = decap(LinkType::ETHERNET, &llc);
+    fn cooked_frames_carrying_what_no_table_reads_say_so() {
+        // LLDP (0x88cc) under Linux cooked v1: rawlab has no LLDP table.
+        let mut f = vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0xcc];
+        f.extend([0u8; 20]);
+        let d = decap(LinkType::LINUX_SLL, &f);
         assert!(d.first.is_none());
-        assert!(d.note.unwrap().contains("IEEE 802.3"));
+        assert_eq!(d.start(), 16);
+        assert_eq!(
+            d.note.unwrap(),
+            "it carries EtherType 0x88cc (LLDP), which rawlab has no table for yet; shown as data"
+        );
     }
 
     #[test]

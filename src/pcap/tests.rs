@@ -232,13 +232,22 @@ fn every_link_type_reaches_the_ip_header() {
         assert!(err.is_none(), "link {link}: {err:?}");
         assert_eq!(recs[0].link, LinkType(*link));
         let d = link::decap(recs[0].link, &recs[0].bytes);
-        if *link == 1 && d.start() == 0 {
-            // An Ethernet table reads the header itself.
-            continue;
-        }
-        assert_eq!(d.first, Some(&IPV4), "link {link}: {d:?}");
-        assert_eq!(d.start(), *start, "link {link}");
-        assert_eq!(&recs[0].bytes[d.start()..], &IP, "link {link}");
+        // Ethernet's table reads its header: the frame starts with it. The others are
+        // stripped to the IP header.
+        let (first, from) = if *link == 1 {
+            ("eth", 0)
+        } else {
+            ("ip", *start)
+        };
+        assert_eq!(d.first.map(|p| p.name), Some(first), "link {link}: {d:?}");
+        assert_eq!(d.start(), from, "link {link}");
+        let dis = crate::wire::dissect::dissect_from(&recs[0].bytes, from, d.first.unwrap());
+        let ip = dis.layers.iter().find(|l| l.proto == &IPV4).expect("IPv4");
+        assert_eq!(
+            (ip.start, &recs[0].bytes[ip.start..]),
+            (*start, &IP[..]),
+            "link {link}"
+        );
     }
 }
 
@@ -285,10 +294,13 @@ fn pcapng_with_interfaces_of_different_link_types_and_clocks() {
     // The section header is 28 bytes, each interface block 20 and its options (an
     // option: 4 bytes and its value padded to 4; then 4 to end them).
     assert_eq!(recs[0].offset, 28 + (20 + 8 + 4) + (20 + 8 + 4));
+    // Every frame reaches the IP header, through a link table or past a stripped header.
     for rec in &recs {
         let d = link::decap(rec.link, &rec.bytes);
-        assert!(d.first.is_some(), "{rec:?}");
-        assert_eq!(&rec.bytes[d.start()..], &IP);
+        let first = d.first.unwrap_or_else(|| panic!("{rec:?}"));
+        let dis = crate::wire::dissect::dissect_from(&rec.bytes, d.start(), first);
+        let ip = dis.layers.iter().find(|l| l.proto == &IPV4).expect("IPv4");
+        assert_eq!(&rec.bytes[ip.start..], &IP);
     }
 }
 
@@ -563,8 +575,10 @@ fn sent(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
         origin: Origin::Sent {
             mode: Mode::Raw,
             handed_from: 0,
-            dst: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST.into(),
+            iface: None,
         },
+        addrs: None,
     })
 }
 
@@ -576,7 +590,9 @@ fn captured(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
         first: &IPV4,
         origin: Origin::Captured {
             socket: "raw socket for icmp".into(),
+            link: None,
         },
+        addrs: None,
     })
 }
 
@@ -680,34 +696,51 @@ fn file_errors_name_the_path_and_the_os_reason() {
 }
 
 #[test]
-fn load_keeps_packets_before_damage_and_skips_what_it_cannot_read() {
+fn load_keeps_packets_before_damage() {
     let mut arp = vec![0xffu8; 6];
     arp.extend([0u8; 6]);
     arp.extend([0x08, 0x06]);
     arp.extend([0u8; 28]);
+    let eth_ip = framed(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
     let f = Pcap::new(false, false, 65535, 1)
-        .record(1, 0, &framed(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0]))
+        .record(1, 0, &eth_ip)
         .record(2, 0, &arp)
         .record_claiming(3, 0, 100, 100, &IP);
     let path = scratch("mixed.pcap");
     std::fs::write(&path, &f.bytes).unwrap();
     let loaded = load(&path, 10).unwrap();
-    let eth_table = crate::wire::protocol_named("eth").is_some();
-    if !eth_table {
-        assert_eq!(loaded.packets.len(), 1);
-        assert_eq!(
-            loaded.packets[0].bytes, IP,
-            "the Ethernet header is dropped"
-        );
-        if crate::wire::protocol_named("arp").is_none() {
-            assert_eq!(loaded.skipped.len(), 1);
-            assert_eq!(loaded.skipped[0].no, 2);
-            assert!(loaded.skipped[0].why.contains("ARP"));
-        }
-    }
+    // Whole frames: the Ethernet table reads their headers.
+    assert_eq!(loaded.packets.len(), 2);
+    assert_eq!(loaded.packets[0].bytes, eth_ip);
+    assert_eq!(loaded.packets[1].bytes, arp);
+    assert!(loaded.packets.iter().all(|p| p.first.name == "eth"));
     let e = loaded.error.unwrap();
     assert_eq!(e.packet, Some(3));
     assert!(e.what.starts_with("truncated record"), "{e}");
+}
+
+#[test]
+fn load_strips_headers_no_table_reads_and_skips_what_it_cannot_read() {
+    let sll_ip = framed(&[0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00]);
+    let mut lldp = vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0xcc];
+    lldp.extend([0u8; 20]);
+    let f = Pcap::new(false, false, 65535, 113)
+        .record(1, 0, &sll_ip)
+        .record(2, 0, &lldp);
+    let path = scratch("cooked.pcap");
+    std::fs::write(&path, &f.bytes).unwrap();
+    let loaded = load(&path, 10).unwrap();
+    assert!(loaded.error.is_none());
+    assert_eq!(loaded.packets.len(), 1);
+    assert_eq!(loaded.packets[0].bytes, IP, "the cooked header is dropped");
+    assert_eq!(loaded.packets[0].first, &IPV4);
+    assert_eq!(loaded.skipped.len(), 1);
+    assert_eq!(loaded.skipped[0].no, 2);
+    assert!(
+        loaded.skipped[0].why.contains("LLDP"),
+        "{:?}",
+        loaded.skipped
+    );
 }
 
 #[test]

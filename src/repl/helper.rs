@@ -71,10 +71,24 @@ fn value_names(f: &Field) -> Vec<String> {
     let mut v: Vec<String> = f.names.iter().map(|(_, n)| n.to_string()).collect();
     match f.kind {
         Kind::Flag => v.extend(["0", "1"].map(String::from)),
-        Kind::Ipv4 => v.extend(["127.0.0.1", "0.0.0.0"].map(String::from)),
+        Kind::Ipv4 => v.extend(["127.0.0.1", "0.0.0.0", "192.0.2.2"].map(String::from)),
+        Kind::Mac => v.extend(
+            [
+                "00:00:00:00:00:00",
+                &crate::netlink::mac_words(&crate::peer::PEER_MAC),
+            ]
+            .map(String::from),
+        ),
         _ => {}
     }
     v
+}
+
+/// The names of this network's interfaces, asked of the kernel (read-only).
+fn interface_names() -> Vec<String> {
+    crate::link::interfaces()
+        .map(|(links, _, _)| links.into_iter().map(|l| l.name).collect())
+        .unwrap_or_default()
 }
 
 /// What Tab offers at `pos`: where the replaced word starts, and the candidates.
@@ -105,9 +119,16 @@ pub fn complete(
         (1, Some("explain")) => field_names(stack, true),
         (1, Some("new")) => stacks(),
         (1, Some("mode")) => Mode::ALL.iter().map(|m| m.name().to_string()).collect(),
-        (1, Some("listen")) => ["icmp", "tcp", "udp", "proto", "off"]
+        (2, Some("mode")) if done[1].eq_ignore_ascii_case("link") => interface_names(),
+        (1, Some("listen")) => ["icmp", "tcp", "udp", "proto", "link", "off"]
             .map(String::from)
             .to_vec(),
+        (2, Some("listen")) if done[1].eq_ignore_ascii_case("link") => {
+            let mut v = interface_names();
+            v.push("once".into());
+            v
+        }
+        (3, Some("listen")) if done[1].eq_ignore_ascii_case("link") => vec!["once".into()],
         (1, Some("payload")) => ["time", "zeros", "\""].map(String::from).to_vec(),
         (1, Some("trigger")) => ["ping", "http", "udp"].map(String::from).to_vec(),
         (1, Some("serve")) => ["tcp", "off"].map(String::from).to_vec(),
@@ -337,6 +358,19 @@ mod tests {
         assert_eq!(offers("mode h"), ["hdrincl"]);
         assert!(offers("new ").contains(&"ip/icmp".to_string()));
         assert_eq!(offers("listen o"), ["off"]);
+        assert_eq!(offers("listen l"), ["link"]);
+        assert!(offers("listen link ").contains(&"lo".to_string()));
+        assert!(offers("listen link ").contains(&"once".to_string()));
+        assert_eq!(offers("listen link lo o"), ["once"]);
+        assert!(offers("mode link ").contains(&"lo".to_string()));
+        assert_eq!(offers("mode l"), ["link"]);
+        assert!(stacks().contains(&"eth/arp".to_string()));
+        assert!(stacks().contains(&"eth/ip/icmp".to_string()));
+        let frame: &[&Protocol] = &[&wire::eth::ETH, &wire::arp::ARP];
+        let frame_offers = complete("set eth.dst b", 13, frame).unwrap().1;
+        assert_eq!(frame_offers, ["broadcast"]);
+        let frame_offers = complete("set opcode r", 12, frame).unwrap().1;
+        assert!(frame_offers.contains(&"reply".to_string()));
         assert_eq!(offers("send 127.0.0.1 c"), ["count"]);
         assert_eq!(offers("sned x"), Vec::<String>::new());
         assert!(offers("set ").contains(&"timeout".to_string()));

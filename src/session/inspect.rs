@@ -7,22 +7,30 @@ use super::{Flow, Session};
 use crate::capture::Packet;
 use crate::command::Mode;
 use crate::lab::{self, Relation};
-use crate::net;
 use crate::render::{self, Dump, Mark, Tone};
-use crate::wire::{self, DATA, Field, Fill, Kind, ipv4};
+use crate::wire::{self, DATA, Field, Fill, Kind};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 impl Session {
     pub(super) fn show_template(&self, out: &mut dyn Write) -> io::Result<()> {
-        let built = self.template.build(SystemTime::now());
+        let built = self.built(SystemTime::now());
+        let proto = super::ip_proto(&built);
+        let socket = if self.template.is_frame() {
+            format!(
+                "socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on {}: rawlab writes the whole frame",
+                self.link_iface
+            )
+        } else {
+            let _ = proto;
+            super::socket_words(self.mode, built.layers[0].0, &built.bytes)
+        };
         let heading = format!(
-            "template {} · {} bytes · mode {}: {}",
+            "template {} · {} bytes · mode {}: {socket}",
             self.template.stack_name(),
             built.bytes.len(),
             self.mode.name(),
-            net::describe_mode(self.mode, ipv4::PROTO.get(&built.bytes) as u8)
         );
         let mut d = Dump::new(heading, &built.bytes, built.layers[0].0);
         for &(p, start, _) in &built.layers {
@@ -36,6 +44,9 @@ impl Session {
                             && f.name.starts_with(g.name)
                     }),
                 );
+                let filled = f.kind != Kind::Bytes
+                    && f.end_byte() <= built.bytes.len() - start
+                    && f.get(&built.bytes[start..]) != 0;
                 let text = match (set, f.fill) {
                     // A member of a group the user set says nothing: the group line does.
                     (true, _) if group_set => None,
@@ -45,9 +56,26 @@ impl Session {
                         Some(("computed by rawlab".to_string(), Tone::Dim))
                     }
                     (false, Fill::Computed) => None,
+                    // Inside a frame no kernel fills the IP header: rawlab did, or left 0.
+                    (false, Fill::Kernel(_)) if start > 0 => Some((
+                        if filled {
+                            "inside a frame no kernel fills it: rawlab did".to_string()
+                        } else {
+                            "inside a frame no kernel fills it: it goes out as 0".to_string()
+                        },
+                        Tone::Dim,
+                    )),
                     (false, Fill::Kernel(what)) => {
                         Some((format!("left 0 for the kernel: {what}"), Tone::Dim))
                     }
+                    (false, Fill::Interface(_)) => Some((
+                        if filled {
+                            format!("filled by rawlab from {}", self.link_iface)
+                        } else {
+                            format!("left 0: {} has no such address", self.link_iface)
+                        },
+                        Tone::Dim,
+                    )),
                 };
                 if let Some((text, tone)) = text {
                     d.marks.push(Mark {
@@ -57,7 +85,7 @@ impl Session {
                         tone,
                     });
                 }
-                if matches!(f.fill, Fill::Kernel(_)) && !set {
+                if matches!(f.fill, Fill::Kernel(_)) && !set && start == 0 {
                     d.unverified.push(f);
                 }
             }
@@ -65,6 +93,15 @@ impl Session {
         if self.mode == Mode::Kernel {
             d.notes.push((
                 "in mode kernel only the bytes after the IP header are handed over; the kernel writes its own IP header (TTL and TOS from socket options)".into(),
+                Tone::Note,
+            ));
+        }
+        if self.template.is_frame() && self.mode != Mode::Link {
+            d.notes.push((
+                format!(
+                    "a whole frame: it goes out with `mode link` (now mode {})",
+                    self.mode.name()
+                ),
                 Tone::Note,
             ));
         }
@@ -90,6 +127,7 @@ impl Session {
                     Relation::Reset { syn, .. } => {
                         format!(" · the kernel resets #{syn}'s connection")
                     }
+                    Relation::Twin { first } => format!(" · #{first} again, looped back"),
                 });
             }
             let line = width.map_or(line.clone(), |w| render::cut(&line, w));
@@ -295,6 +333,7 @@ impl Session {
             Fill::Manual => format!("you; a new template starts with {}", f.words(f.default)),
             Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
             Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
+            Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
         };
         row("filled by", who)?;
         row("about", f.notes.to_string())?;

@@ -12,6 +12,7 @@
 mod expect;
 mod inspect;
 mod lesson;
+mod link;
 mod send;
 mod shower;
 
@@ -21,7 +22,9 @@ pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::link::LinkListener;
 use crate::net::{self, Listener, Net};
+use crate::peer::Peer;
 use crate::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::render::{self, Style, Tone};
 use crate::template::Template;
@@ -47,7 +50,12 @@ pub struct Session {
     pub timeout: Duration,
     pub shower: Arc<Shower>,
     listeners: Vec<Listener>,
-    sockets: HashMap<(Mode, u8), Arc<Socket>>,
+    link_listeners: Vec<LinkListener>,
+    sockets: HashMap<(net::Family, Mode, u8), Arc<Socket>>,
+    /// The interface `mode link` sends on.
+    pub link_iface: String,
+    /// The sandbox's second host, when there is one.
+    pub peer: Option<Arc<Peer>>,
     triggers: Vec<send::Background>,
     /// `serve tcp` servers.
     servers: Vec<crate::traffic::Server>,
@@ -66,6 +74,8 @@ pub struct Session {
     last_ping: Option<(u64, u64)>,
     /// How the last `expect` came out: what was seen, or expected vs actual.
     pub last_expect: Option<Result<String, String>>,
+    /// What the last failed command said, for a script's report.
+    pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
     /// The file of the lesson taken last, for `lesson next`.
@@ -79,6 +89,8 @@ pub struct Options {
     pub ring: usize,
     pub allow_remote: bool,
     pub max_rate: u32,
+    /// The sandbox's peer, made at start.
+    pub peer: Option<Arc<Peer>>,
 }
 
 impl Default for Options {
@@ -87,6 +99,7 @@ impl Default for Options {
             ring: DEFAULT_CAPACITY,
             allow_remote: false,
             max_rate: DEFAULT_MAX_RATE,
+            peer: None,
         }
     }
 }
@@ -99,7 +112,10 @@ impl Session {
     pub fn with_options(net: Net, style: Style, opts: Options) -> Session {
         let shared = net == Net::Host;
         let ping_ident = (std::process::id() & 0xffff) as u16;
-        let policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        let mut policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
+        if let Some(p) = &opts.peer {
+            policy.peers.push(p.peer_addr.into());
+        }
         let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);
         Session {
@@ -108,7 +124,10 @@ impl Session {
             timeout: Duration::from_secs(1),
             shower,
             listeners: Vec::new(),
+            link_listeners: Vec::new(),
             sockets: HashMap::new(),
+            link_iface: default_link_iface(opts.peer.as_deref()),
+            peer: opts.peer,
             triggers: Vec::new(),
             servers: Vec::new(),
             net,
@@ -119,6 +138,7 @@ impl Session {
             traffic_from: 1,
             last_ping: None,
             last_expect: None,
+            last_error: None,
             lesson: None,
             last_lesson: None,
         }
@@ -132,17 +152,26 @@ impl Session {
         self.template.stack()
     }
 
-    /// `ip/icmp → 127.0.0.1 raw> `; the destination is the outermost layer's (IPv4 or IPv6).
+    /// `ip/icmp → 127.0.0.1 raw> `, `eth/arp → 192.0.2.2 link@veth0> `: the stack, where
+    /// it goes (the first IP layer's destination, the address ARP asks about, or the
+    /// MAC), the mode.
     pub fn prompt(&self) -> String {
-        let dst = self.template.layers[0]
-            .proto
-            .addresses
-            .map(|(_, dst)| {
-                let raw = self.template.user_value(dst).unwrap_or(dst.default);
-                format!(" → {}", dst.words(raw))
-            })
-            .unwrap_or_default();
-        format!("{}{dst} {}> ", self.template.stack_name(), self.mode.name())
+        let value = |f: &'static wire::Field| self.template.user_value(f).unwrap_or(f.default);
+        let stack = self.template.stack();
+        let dst = if let Some((_, dst)) = stack.iter().find_map(|p| p.addresses) {
+            dst.words(value(dst))
+        } else if stack.contains(&&wire::arp::ARP) {
+            wire::arp::DST_PROTO.words(value(&wire::arp::DST_PROTO))
+        } else if stack.contains(&&wire::eth::ETH) {
+            wire::mac_words(value(&wire::eth::DST))
+        } else {
+            "?".into()
+        };
+        let mode = match self.mode {
+            Mode::Link => format!("link@{}", self.link_iface),
+            m => m.name().to_string(),
+        };
+        format!("{} → {dst} {mode}> ", self.template.stack_name())
     }
 
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
@@ -165,6 +194,7 @@ impl Session {
 
     fn fail(&mut self, out: &mut dyn Write, text: &str) -> io::Result<Flow> {
         self.failures += 1;
+        self.last_error = Some(text.to_string());
         render::problem(out, text, &self.style())?;
         Ok(Flow::Continue)
     }
@@ -202,14 +232,23 @@ impl Session {
             }
             Command::New(stack) => {
                 self.template = Template::new(stack);
-                let len = self.template.build(SystemTime::now()).bytes.len();
-                self.info(
-                    out,
-                    &format!(
-                        "new template {}: {len} bytes; `show` to see it",
-                        self.template.stack_name()
+                let len = self.built(SystemTime::now()).bytes.len();
+                let mut text = format!(
+                    "new template {}: {len} bytes; `show` to see it",
+                    self.template.stack_name()
+                );
+                match (self.template.is_frame(), self.mode) {
+                    (true, Mode::Link) => {}
+                    (true, _) => text.push_str(&format!(
+                        "; a frame goes out with `mode link` (on {} unless you name another)",
+                        self.link_iface
+                    )),
+                    (false, Mode::Link) => text.push_str(
+                        "; mode link sends whole frames: `mode raw` (or hdrincl, kernel) sends this packet",
                     ),
-                )?;
+                    (false, _) => {}
+                }
+                self.info(out, &text)?;
                 Flow::Continue
             }
             Command::Set(f, v) => {
@@ -241,6 +280,7 @@ impl Session {
                     Fill::Computed => "computed by rawlab",
                     Fill::Kernel(_) => "left for the kernel",
                     Fill::Manual => "its default",
+                    Fill::Interface(_) => "filled by rawlab from the sending interface",
                 };
                 let text = if had {
                     format!("{} is back to automatic: {now} ({who})", f.name)
@@ -260,11 +300,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Hex => {
-                render::hex(
-                    out,
-                    &self.template.build(SystemTime::now()).bytes,
-                    &self.style(),
-                )?;
+                render::hex(out, &self.built(SystemTime::now()).bytes, &self.style())?;
                 Flow::Continue
             }
             Command::Mode(m) => {
@@ -272,7 +308,11 @@ impl Session {
                 let proto = self.template_proto();
                 self.info(
                     out,
-                    &format!("mode {}: {}", m.name(), net::describe_mode(*m, proto)),
+                    &format!("mode {}: {}", m.name(), {
+                        let _ = proto;
+                        let built = self.template.build(SystemTime::now());
+                        socket_words(*m, built.layers[0].0, &built.bytes)
+                    }),
                 )?;
                 Flow::Continue
             }
@@ -288,13 +328,27 @@ impl Session {
                 self.traffic_from = self.shower.store.next_no();
                 self.trigger(t, out)?
             }
-            Command::Listen(proto) => self.listen(*proto, out)?,
+            Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
+            Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
+            Command::ListenLink { iface, once } => {
+                self.listen_link(iface.as_deref(), *once, out)?
+            }
+            Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
+            Command::Ifaces => self.ifaces(out)?,
             Command::ListenOff => {
-                if self.listeners.is_empty() {
+                if self.listeners.is_empty() && self.link_listeners.is_empty() {
                     self.info(out, "no listener was open")?;
                 } else {
-                    let names: Vec<String> =
-                        self.listeners.drain(..).map(|l| l.label.clone()).collect();
+                    let mut names: Vec<String> = self
+                        .listeners
+                        .drain(..)
+                        .map(|l| format!("{} ({})", l.label, l.stats.words()))
+                        .collect();
+                    names.extend(
+                        self.link_listeners
+                            .drain(..)
+                            .map(|l| link::closing_words(&l)),
+                    );
                     self.info(out, &format!("closed {}", names.join(", ")))?;
                 }
                 Flow::Continue
@@ -323,8 +377,10 @@ impl Session {
             Command::Reset => {
                 self.template = Template::default();
                 self.mode = Mode::Raw;
+                self.link_iface = default_link_iface(self.peer.as_deref());
                 self.timeout = Duration::from_secs(1);
                 self.listeners.clear();
+                self.link_listeners.clear();
                 self.triggers.clear();
                 self.servers.clear();
                 self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
@@ -355,7 +411,7 @@ impl Session {
         if f == &DATA {
             return self.template.payload.describe();
         }
-        let built = self.template.build(SystemTime::now());
+        let built = self.built(SystemTime::now());
         let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
         if f.kind == wire::Kind::Bytes {
             return dis
@@ -372,8 +428,9 @@ impl Session {
         }
     }
 
+    /// The template's IP protocol number (ip.proto of its IPv4 layer, wherever it is).
     fn template_proto(&self) -> u8 {
-        ipv4::PROTO.get(&self.template.build(SystemTime::now()).bytes) as u8
+        ip_proto(&self.built(SystemTime::now()))
     }
 
     fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
@@ -449,35 +506,43 @@ impl Session {
         }
     }
 
-    fn listen(&mut self, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
+    fn listen(&mut self, family: net::Family, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        if self.listeners.iter().any(|l| l.proto == proto) {
-            self.info(
-                out,
-                &format!("already listening for {}", proto_words(proto)),
-            )?;
+        let what = match family {
+            net::Family::V4 => proto_words(proto),
+            net::Family::V6 => crate::wire::ipv6::NXT
+                .value_name(proto as u128)
+                .map_or(format!("IPv6 next header {proto}"), str::to_string),
+        };
+        if self
+            .listeners
+            .iter()
+            .any(|l| l.proto == proto && l.family == family)
+        {
+            self.info(out, &format!("already listening for {what}"))?;
             return Ok(Flow::Continue);
         }
-        let label = format!("raw socket for {}", proto_words(proto));
-        match Listener::open(proto, label, self.shower.store.clone()) {
+        let label = match family {
+            net::Family::V4 => format!("raw socket for {what}"),
+            net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
+        };
+        match Listener::open(family, proto, label, self.shower.store.clone()) {
             Ok(l) => {
                 self.listeners.push(l);
-                let text = format!(
-                    "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {} packet this host receives, IP header included",
-                    proto_words(proto)
-                );
+                let text = match family {
+                    net::Family::V4 => format!(
+                        "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {what} packet this host receives, IP header included"
+                    ),
+                    net::Family::V6 => format!(
+                        "listening: socket(AF_INET6, SOCK_RAW, {proto}) gets every {what} message this host receives, but not its IPv6 header: the kernel keeps that to itself and says only who sent it and to whom"
+                    ),
+                };
                 self.info(out, &text)?;
                 Ok(Flow::Continue)
             }
-            Err(e) => self.fail(
-                out,
-                &format!(
-                    "could not open a raw socket for {}: {e}",
-                    proto_words(proto)
-                ),
-            ),
+            Err(e) => self.fail(out, &format!("could not open a raw socket for {what}: {e}")),
         }
     }
 
@@ -488,6 +553,7 @@ impl Session {
             let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
             if self.shower.store.wait_unshown(step) {
                 all.extend(self.shower.show_pending(out)?);
+                out.flush()?;
             }
         }
         Ok(all)
@@ -498,9 +564,13 @@ impl Session {
         let style = self.style();
         let network = match &self.net {
             Net::Host => "the host's (raw sockets permitted)".to_string(),
-            Net::Sandbox => {
-                "a sandbox: a private user + network namespace, loopback only".to_string()
-            }
+            Net::Sandbox => match &self.peer {
+                Some(p) => format!(
+                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
+                    p.iface, p.addr, p.peer_addr
+                ),
+                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
+            },
             Net::Unavailable(_) => {
                 "none: raw sockets are not permitted and no sandbox could be made".to_string()
             }
@@ -551,6 +621,25 @@ impl Session {
             ),
             ("sends to", sends),
             (
+                "frames",
+                if self.policy.allow_remote {
+                    format!(
+                        "on any interface (--allow-remote); mode link uses {}",
+                        self.link_iface
+                    )
+                } else if self.net == Net::Sandbox {
+                    format!(
+                        "on any interface here, all private; mode link uses {}",
+                        self.link_iface
+                    )
+                } else {
+                    format!(
+                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
+                        self.link_iface
+                    )
+                },
+            ),
+            (
                 "forges",
                 if self.policy.sandboxed || self.policy.allow_remote {
                     "any ip.src".to_string()
@@ -585,6 +674,44 @@ impl Session {
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
+}
+
+/// The socket() call a mode uses for a packet, from the packet's own layers (its
+/// family from the first, the protocol from what follows it).
+pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> String {
+    let d = wire::dissect::dissect(bytes, first);
+    let family = if first == &wire::ipv6::IPV6 {
+        net::Family::V6
+    } else {
+        net::Family::V4
+    };
+    let proto = d
+        .layers
+        .get(1)
+        .and_then(|l| l.proto.id_under(first))
+        .or_else(|| {
+            first
+                .next_field
+                .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
+        });
+    net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
+}
+
+/// The interface `mode link` uses until told otherwise: the cable to the sandbox's peer,
+/// or lo.
+fn default_link_iface(peer: Option<&Peer>) -> String {
+    peer.map_or("lo", |p| p.iface).to_string()
+}
+
+/// ip.proto of a built packet's IPv4 layer, wherever it is (0 when it has none).
+fn ip_proto(built: &crate::template::Built) -> u8 {
+    built
+        .layers
+        .iter()
+        .find(|(p, _, _)| *p == &ipv4::IPV4)
+        .map_or(0, |(_, start, _)| {
+            ipv4::PROTO.get(&built.bytes[*start..]) as u8
+        })
 }
 
 /// `icmp`, or `IP protocol 47`.

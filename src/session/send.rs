@@ -10,13 +10,14 @@ use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
 use crate::lab::{Relation, silence_reasons};
-use crate::net::{self, Listener, Net};
+use crate::link::LinkListener;
+use crate::net::{self, Family, Listener};
 use crate::render::Tone;
 use crate::template::{Built, Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
 use socket2::Socket;
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -29,7 +30,9 @@ struct Outcome {
     /// Sends still without a reply.
     unanswered: Vec<u64>,
     last_built: Vec<u8>,
-    dst: Ipv4Addr,
+    /// The outermost layer of what was sent.
+    first: &'static crate::wire::Protocol,
+    dst: IpAddr,
     first_send: Instant,
     last_send: Instant,
 }
@@ -37,16 +40,26 @@ struct Outcome {
 impl Session {
     pub(super) fn send(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let mut template = self.template.clone();
-        if let Some(dst) = args.dst {
-            template
-                .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-                .expect("every template has ip.dst");
+        if let Some(dst) = args.dst
+            && let Err(e) = template.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+        {
+            return self.fail(
+                out,
+                &format!(
+                    "{e}: `send {dst}` sets ip.dst, and this template has no IPv4 layer; `send` alone sends it"
+                ),
+            );
         }
-        self.fill_source(&mut template, out)?;
+        let local = if template.is_frame() {
+            self.local()
+        } else {
+            self.fill_source(&mut template, out)?;
+            None
+        };
         let Some(outcome) = self.transmit(
             args,
             out,
-            &mut |_| template.build(SystemTime::now()),
+            &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
             &mut |_, _, _| Ok(()),
         )?
         else {
@@ -60,8 +73,8 @@ impl Session {
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
-            for reason in
-                silence_reasons(&outcome.last_built, outcome.dst, self.net == Net::Sandbox)
+            let around = self.surroundings(outcome.first == &wire::eth::ETH);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, outcome.dst, &around)
             {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
@@ -76,32 +89,42 @@ impl Session {
     /// depend on ip.src like that and it is unset, rawlab writes the address the
     /// kernel would choose for this destination, and says so.
     fn fill_source(&self, template: &mut Template, out: &mut dyn Write) -> io::Result<()> {
-        if template.layers[0].proto != &ipv4::IPV4 || template.is_set(&ipv4::SRC) {
+        let Some((src_f, dst_f)) = template.layers[0].proto.addresses else {
+            return Ok(());
+        };
+        // In mode kernel the kernel writes the IP header, and the checksum of what it
+        // carries over its own addresses.
+        if template.is_set(src_f) || self.mode == Mode::Kernel {
             return Ok(());
         }
         let now = SystemTime::now();
-        let probe = |src: u32| {
+        let probe = |src: u128| {
             let mut t = template.clone();
-            t.set(&ipv4::SRC, Value::Raw(src as u128)).expect("ip.src");
+            t.set(src_f, Value::Raw(src)).expect("a source field");
             let mut b = t.build(now).bytes;
-            ipv4::SRC.set(&mut b, 0);
+            src_f.set(&mut b, 0);
             b
         };
-        if probe(0) == probe(0x7f00_0002) {
+        if probe(0) == probe(2) {
             return Ok(());
         }
-        let dst = Ipv4Addr::from(ipv4::DST.get(&template.build(now).bytes) as u32);
+        let built = template.build(now);
+        let Some(dst) = address_of(&built, true) else {
+            return Ok(());
+        };
+        let _ = dst_f;
         let Ok(src) = net::source_for(dst) else {
             return Ok(());
         };
         template
-            .set(&ipv4::SRC, Value::Raw(u32::from(src) as u128))
-            .expect("ip.src");
+            .set(src_f, Value::Raw(crate::lab::addr_value(src)))
+            .expect("a source field");
         let inner = template.layers.get(1).map_or("the", |l| l.proto.title);
         self.info(
             out,
             &format!(
-                "ip.src = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set ip.src yourself to send something else)"
+                "{} = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
+                src_f.name
             ),
         )
     }
@@ -110,6 +133,12 @@ impl Session {
     /// timestamp; one line per reply, then ping(8)'s statistics.
     pub(super) fn ping(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
+        if self.mode == Mode::Link {
+            return self.fail(
+                out,
+                "ping sends through an IP socket, and mode link sends frames: `mode raw` first (or build the frame yourself: `new eth/ip/icmp`, then `send`)",
+            );
+        }
         let ident = self.ping_ident;
         let mut template = Template::default();
         template
@@ -190,7 +219,8 @@ impl Session {
                 "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
             )?;
         } else if !self.interrupted() {
-            for reason in silence_reasons(&outcome.last_built, dst, self.net == Net::Sandbox) {
+            let around = self.surroundings(false);
+            for reason in silence_reasons(&outcome.last_built, outcome.first, dst.into(), &around) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
                     writeln!(out, "{l}")?;
                 }
@@ -200,8 +230,9 @@ impl Session {
     }
 
     /// The loop behind send and ping: builds each packet with `build(i)`, records it,
-    /// hands it to the kernel, shows what comes back and calls `on_reply` for each reply
-    /// to one of ours. None when it could not start (the error has been printed).
+    /// hands it to the kernel (a packet through an IP raw socket of its family, a frame
+    /// through AF_PACKET), shows what comes back and calls `on_reply` for each reply to
+    /// one of ours. None when it could not start (the error has been printed).
     fn transmit(
         &mut self,
         args: &SendArgs,
@@ -214,24 +245,75 @@ impl Session {
             return Ok(None);
         }
         let first = build(0);
-        if first.layers[0].0 != &ipv4::IPV4 {
+        let outer = first.layers[0].0;
+        let is_frame = outer == &wire::eth::ETH;
+        match (self.mode == Mode::Link, is_frame) {
+            (true, false) => {
+                let text = format!(
+                    "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
+                    self.template.stack_name()
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            (false, true) => {
+                let text = format!(
+                    "this template ({}) is a whole frame, and an IP socket takes packets that start at the IP header: `mode link` sends frames (on {})",
+                    self.template.stack_name(),
+                    self.link_iface
+                );
+                self.fail(out, &text)?;
+                return Ok(None);
+            }
+            _ => {}
+        }
+        // The network layer (IPv4 or IPv6), wherever it is, and the family that sends it.
+        let net_at = first
+            .layers
+            .iter()
+            .position(|(p, _, _)| p.addresses.is_some());
+        let family = match net_at.map(|i| first.layers[i].0) {
+            Some(p) if p == &wire::ipv6::IPV6 => Family::V6,
+            _ => Family::V4,
+        };
+        let v4 = family == Family::V4;
+        if !is_frame && net_at != Some(0) {
             let text = format!(
-                "rawlab sends through IPv4 raw sockets only so far, and this template starts with {}: `show` and `hex` work on it, sending it does not yet",
-                first.layers[0].0.title
+                "a template that starts with {} is not sent through an IP raw socket: `show` and `hex` work on it",
+                outer.title
             );
             self.fail(out, &text)?;
             return Ok(None);
         }
-        let dst = Ipv4Addr::from(ipv4::DST.get(&first.bytes) as u32);
-        let src = Ipv4Addr::from(ipv4::SRC.get(&first.bytes) as u32);
-        if let Err(why) = self
-            .policy
-            .destination(dst)
-            .and_then(|()| self.policy.source(src))
-        {
-            self.fail(out, &why)?;
-            return Ok(None);
-        }
+        // A frame without IP (ARP) has no address to go to: the interface decides.
+        let dst = address_of(&first, true).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let src = address_of(&first, false).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // Where it may go: by interface for a frame, by address for a packet.
+        let iface = if is_frame {
+            match crate::link::interface(&self.link_iface) {
+                Ok((l, _)) => {
+                    if let Err(why) = self.link_allowed(&l) {
+                        self.fail(out, &why)?;
+                        return Ok(None);
+                    }
+                    Some(l)
+                }
+                Err(e) => {
+                    self.fail(out, &e)?;
+                    return Ok(None);
+                }
+            }
+        } else {
+            if let Err(why) = self
+                .policy
+                .destination(dst)
+                .and_then(|()| self.policy.source(src))
+            {
+                self.fail(out, &why)?;
+                return Ok(None);
+            }
+            None
+        };
         let (interval, slowed) = self.policy.pace(args.every);
         if slowed && args.count > 1 {
             let text = format!(
@@ -242,32 +324,77 @@ impl Session {
             );
             self.info(out, &text)?;
         }
-        let proto = ipv4::PROTO.get(&first.bytes) as u8;
+        // The protocol the socket is opened for: what follows the network header.
+        let proto = net_at
+            .and_then(|i| {
+                let (net, _, _) = first.layers[i];
+                first
+                    .layers
+                    .get(i + 1)
+                    .and_then(|(p, _, _)| p.id_under(net))
+            })
+            .unwrap_or(255) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
-        let sock = match self.socket(self.mode, proto) {
+        if !v4
+            && self.mode == Mode::Kernel
+            && first
+                .layers
+                .get(1)
+                .is_some_and(|(p, _, _)| p.name.starts_with("ipv6."))
+        {
+            self.fail(out, "in mode kernel the kernel writes the IPv6 header and takes extension headers only as socket options: use mode raw or hdrincl to send them in the header yourself")?;
+            return Ok(None);
+        }
+        let sock = match self.socket(family, self.mode, proto) {
             Ok(s) => s,
             Err(e) => {
                 let text = format!(
                     "could not open the sending socket ({}): {e}",
-                    net::describe_mode(self.mode, proto)
+                    net::describe_mode_in(family, self.mode, proto)
                 );
                 self.fail(out, &text)?;
                 return Ok(None);
             }
         };
         // Capture what goes out and what comes back: a listener, or one opened for this.
-        let _temp = if self.listeners.iter().any(|l| l.proto == proto) {
-            None
-        } else {
-            let label = format!("send's raw socket for {}", proto_words(proto));
-            match Listener::open(proto, label, self.shower.store.clone()) {
-                Ok(l) => Some(l),
+        let _temp = match &iface {
+            Some(l) if self.link_listeners.iter().any(|k| k.covers(&l.name)) => None,
+            Some(l) => match LinkListener::open(
+                Some((l.index, l.name.clone())),
+                true,
+                self.shower.store.clone(),
+            ) {
+                Ok(k) => Some(Capture::Link(k)),
                 Err(e) => {
                     self.fail(
                         out,
-                        &format!("could not open a socket to capture replies: {e}"),
+                        &format!("could not open a packet socket to capture replies: {e}"),
                     )?;
                     return Ok(None);
+                }
+            },
+            None if self
+                .listeners
+                .iter()
+                .any(|l| l.proto == proto && l.family == family) =>
+            {
+                None
+            }
+            None => {
+                let label = format!(
+                    "send's {} raw socket for {}",
+                    family.name(),
+                    proto_words(proto)
+                );
+                match Listener::open(family, proto, label, self.shower.store.clone()) {
+                    Ok(l) => Some(Capture::Ip(l)),
+                    Err(e) => {
+                        self.fail(
+                            out,
+                            &format!("could not open a socket to capture replies: {e}"),
+                        )?;
+                        return Ok(None);
+                    }
                 }
             }
         };
@@ -275,6 +402,7 @@ impl Session {
             sent: Vec::new(),
             unanswered: Vec::new(),
             last_built: first.bytes.clone(),
+            first: outer,
             dst,
             first_send: Instant::now(),
             last_send: Instant::now(),
@@ -315,10 +443,22 @@ impl Session {
                 0
             };
             if self.mode == Mode::Kernel {
-                let ttl = ipv4::TTL.get(&built.bytes) as u8;
-                let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
-                if let Err(e) = net::set_kernel_header_options(&sock, ttl, tos) {
-                    self.fail(out, &format!("could not set IP_TTL/IP_TOS: {e}"))?;
+                let set = if v4 {
+                    let ttl = ipv4::TTL.get(&built.bytes) as u8;
+                    let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
+                    net::set_kernel_header_options(&sock, ttl, tos)
+                } else {
+                    let hops = wire::ipv6::HLIM.get(&built.bytes) as u8;
+                    let tclass = wire::ipv6::TCLASS.get(&built.bytes) as u8;
+                    net::set_kernel_header_options_v6(&sock, hops, tclass)
+                };
+                if let Err(e) = set {
+                    let which = if v4 {
+                        "IP_TTL/IP_TOS"
+                    } else {
+                        "IPV6_UNICAST_HOPS/IPV6_TCLASS"
+                    };
+                    self.fail(out, &format!("could not set {which}: {e}"))?;
                     return Ok(None);
                 }
             }
@@ -330,11 +470,18 @@ impl Session {
                     mode: self.mode,
                     handed_from,
                     dst,
+                    iface: iface.as_ref().map(|l| l.name.clone()),
                 },
             );
-            if let Err(e) = net::send_to(&sock, &built.bytes[handed_from..], dst) {
+            let sent = match &iface {
+                Some(l) => crate::link::send(&sock, l.index, &built.bytes)
+                    .map_err(|e| frame_error(&e, l, built.bytes.len())),
+                None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
+                    .map_err(|e| send_error(&e, dst, &built.bytes)),
+            };
+            if let Err(text) = sent {
                 self.shower.show_pending(out)?;
-                self.fail(out, &send_error(&e, dst, &built.bytes))?;
+                self.fail(out, &text)?;
                 return Ok(None);
             }
             o.last_send = Instant::now();
@@ -381,6 +528,26 @@ impl Session {
             if self.shower.store.wait_unshown(step) {
                 let shown = self.shower.show_pending(out)?;
                 settle(&shown, &mut o, &mut uncopied, out)?;
+            }
+        }
+        // What a reply sets off comes at once (a kernel's RST after a SYN-ACK): show
+        // it too, until the wire has been quiet a moment.
+        if asked && o.unanswered.is_empty() {
+            let end = Instant::now() + Duration::from_millis(250);
+            let mut quiet = Instant::now();
+            while Instant::now() < end
+                && quiet.elapsed() < Duration::from_millis(50)
+                && !self.interrupted()
+            {
+                if self
+                    .shower
+                    .store
+                    .wait_unshown((Instant::now() + Duration::from_millis(10)).min(end))
+                {
+                    let shown = self.shower.show_pending(out)?;
+                    settle(&shown, &mut o, &mut uncopied, out)?;
+                    quiet = Instant::now();
+                }
             }
         }
         Ok(Some(o))
@@ -545,13 +712,36 @@ impl Session {
     }
 
     /// The sending socket for a mode, opened once and kept.
-    fn socket(&mut self, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
-        let key = (mode, if mode == Mode::Raw { 255 } else { proto });
+    fn socket(&mut self, family: Family, mode: Mode, proto: u8) -> io::Result<Arc<Socket>> {
+        let key = match mode {
+            Mode::Raw => (family, mode, 255),
+            Mode::Link => (family, mode, 0),
+            _ => (family, mode, proto),
+        };
         if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
-            e.insert(Arc::new(net::send_socket(mode, proto)?));
+            let sock = match mode {
+                Mode::Link => crate::link::send_socket()?,
+                _ => net::send_socket(family, mode, proto)?,
+            };
+            e.insert(Arc::new(sock));
         }
         Ok(self.sockets[&key].clone())
     }
+}
+
+/// The destination (or source) address of a built packet, from its first layer's table.
+fn address_of(built: &Built, dst: bool) -> Option<IpAddr> {
+    let &(p, start, _) = built
+        .layers
+        .iter()
+        .find(|(p, _, _)| p.addresses.is_some())?;
+    let (src_f, dst_f) = p.addresses?;
+    let f = if dst { dst_f } else { src_f };
+    let raw = f.get(&built.bytes[start..]);
+    Some(match f.bits {
+        32 => IpAddr::V4(Ipv4Addr::from(raw as u32)),
+        _ => IpAddr::V6(std::net::Ipv6Addr::from(raw)),
+    })
 }
 
 /// Work on a thread of its own (a trigger), stopped when dropped.
@@ -587,7 +777,28 @@ impl Drop for Background {
     }
 }
 
-/// Whether the packet is a request its receiver answers (an ICMP echo request).
+/// A socket opened just for one send, to see what goes out and what comes back.
+enum Capture {
+    Ip(#[allow(dead_code)] Listener),
+    Link(#[allow(dead_code)] LinkListener),
+}
+
+/// A refused frame, in words.
+fn frame_error(e: &io::Error, l: &crate::netlink::Link, len: usize) -> String {
+    let hint = match e.raw_os_error() {
+        Some(libc::EMSGSIZE) => format!(
+            ": {len} bytes is more than {}'s MTU of {} plus the 14-byte Ethernet header",
+            l.name, l.mtu
+        ),
+        Some(libc::ENETDOWN) => format!(": {} is down", l.name),
+        Some(libc::ENXIO) | Some(libc::ENODEV) => format!(": {} has gone", l.name),
+        _ => String::new(),
+    };
+    format!("sendto on {} (AF_PACKET) failed: {e}{hint}", l.name)
+}
+
+/// Whether the packet is a request its receiver answers (an ICMP echo request, an ARP
+/// request).
 fn expects_reply(built: &Built) -> bool {
     let d = wire::dissect::dissect(&built.bytes, built.layers[0].0);
     d.layers.iter().skip(1).any(|l| {
@@ -600,7 +811,7 @@ fn expects_reply(built: &Built) -> bool {
 }
 
 /// A refused sendto, in words: what the kernel said and what in the packet may be why.
-fn send_error(e: &io::Error, dst: Ipv4Addr, bytes: &[u8]) -> String {
+fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
     let hint = match e.raw_os_error() {
         Some(libc::EINVAL) => format!(
             "the kernel refused the header as invalid: with IP_HDRINCL, ip.hdr_len ({} bytes) must be at least 20 and no longer than the packet ({} bytes)",

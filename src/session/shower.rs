@@ -10,9 +10,8 @@
 use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
 use crate::lab::{Change, Relater, Relation};
-use crate::net;
 use crate::render::{self, Dump, Style, Tone};
-use crate::wire::{dissect::dissect, ipv4};
+use crate::wire::dissect::dissect;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -147,7 +146,18 @@ impl Shower {
     }
 
     fn is_own(&self, p: &Packet, relations: &[Relation]) -> bool {
-        if !self.shared || p.is_sent() || !relations.is_empty() {
+        // Related to one of this session's sends (a reply to someone else's request is
+        // still someone else's; a looped-back twin tells nothing: its first copy does).
+        let ours = relations.iter().any(|r| {
+            matches!(
+                r,
+                Relation::WireCopy { .. }
+                    | Relation::Reply { sent: Some(_), .. }
+                    | Relation::Error { sent: Some(_), .. }
+                    | Relation::Reset { .. }
+            )
+        });
+        if !self.shared || p.is_sent() || ours {
             return true;
         }
         let d = dissect(&p.bytes, p.first);
@@ -186,8 +196,13 @@ impl Shower {
     pub fn line(&self, p: &Packet) -> String {
         let d = dissect(&p.bytes, p.first);
         let (arrow, how) = match &p.origin {
+            Origin::Sent {
+                mode,
+                iface: Some(i),
+                ..
+            } => ("→", format!("sent, mode {} on {i}", mode.name())),
             Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
-            Origin::Captured { socket } => ("←", socket.clone()),
+            Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
             Origin::File { .. } => ("←", p.origin.source()),
         };
         format!(
@@ -204,11 +219,26 @@ impl Shower {
     fn draw(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
         match &p.origin {
             Origin::Sent {
+                mode: Mode::Link,
+                iface,
+                ..
+            } => {
+                let text = format!(
+                    "#{} → sent a {}-byte frame on {} · {} · {}",
+                    p.no,
+                    p.bytes.len(),
+                    iface.as_deref().unwrap_or("?"),
+                    crate::net::describe_mode(Mode::Link, 0),
+                    self.since_start(p.time)
+                );
+                writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
+            }
+            Origin::Sent {
                 mode,
                 handed_from,
                 dst,
+                ..
             } => {
-                let proto = ipv4::PROTO.get(&p.bytes) as u8;
                 let handed = p.bytes.len() - handed_from;
                 let what = if *handed_from == 0 {
                     format!("{handed} bytes")
@@ -218,7 +248,7 @@ impl Shower {
                 let text = format!(
                     "#{} → sent {what} to {dst} · {} · {}",
                     p.no,
-                    net::describe_mode(*mode, proto),
+                    super::socket_words(*mode, p.first, &p.bytes),
                     self.since_start(p.time)
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
@@ -230,6 +260,17 @@ impl Shower {
     /// The annotated dump of any packet, sent or captured, with what was found about it.
     pub fn dump(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
         let heading = match &p.origin {
+            Origin::Sent {
+                mode,
+                iface: Some(i),
+                ..
+            } => format!(
+                "#{} → sent on {i} · mode {} · {} bytes as rawlab built them · {}",
+                p.no,
+                mode.name(),
+                p.bytes.len(),
+                self.since_start(p.time)
+            ),
             Origin::Sent { mode, dst, .. } => format!(
                 "#{} → sent to {dst} · mode {} · {} bytes as rawlab built them · {}",
                 p.no,
@@ -237,9 +278,10 @@ impl Shower {
                 p.bytes.len(),
                 self.since_start(p.time)
             ),
-            Origin::Captured { socket } => format!(
-                "#{} ← captured on {socket} · {} bytes · {}",
+            Origin::Captured { socket, link } => format!(
+                "#{} ← captured on {} · {} bytes · {}",
                 p.no,
+                with_link(socket, link.as_ref()),
                 p.bytes.len(),
                 self.since_start(p.time)
             ),
@@ -253,6 +295,28 @@ impl Shower {
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
+        if let Some((src, dst)) = p.addrs {
+            d.notes.push((
+                format!("{src} → {dst}, as the socket reported it: the IPv6 header stayed with the kernel"),
+                Tone::Dim,
+            ));
+        }
+        if let Origin::Captured {
+            link: Some(seen), ..
+        } = &p.origin
+            && seen.loopback
+            && seen.twin_of.is_none()
+        {
+            d.notes.push((
+                format!(
+                    "{} has no hardware: its MAC addresses are all zeros, and it needs no ARP. Every frame on it is seen twice by a packet socket: leaving ({}) and arriving again ({})",
+                    seen.iface,
+                    crate::capture::direction_words(crate::capture::PACKET_OUTGOING),
+                    crate::capture::direction_words(crate::capture::PACKET_HOST)
+                ),
+                Tone::Dim,
+            ));
+        }
         for r in relations {
             annotate(&mut d, r, p, &self.store);
         }
@@ -264,6 +328,12 @@ impl Shower {
 /// changed field, and the changed bytes emphasised.
 fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
     let (note, marked): (String, Vec<(&Change, String)>) = match r {
+        Relation::Twin { first } => (
+            format!(
+                "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive (to us). `listen link lo once` shows each frame once"
+            ),
+            Vec::new(),
+        ),
         Relation::WireCopy {
             sent,
             mode,
@@ -375,6 +445,18 @@ fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
     }
 }
 
+/// `packet socket on every interface · veth0 · to us`: the socket, and for a frame the
+/// interface and the direction the kernel gave it.
+fn with_link(socket: &str, link: Option<&crate::capture::LinkSeen>) -> String {
+    match link {
+        Some(l) if socket.ends_with(&format!(" on {}", l.iface)) => {
+            format!("{socket} · {}", l.direction())
+        }
+        Some(l) => format!("{socket} · {} · {}", l.iface, l.direction()),
+        None => socket.to_string(),
+    }
+}
+
 /// `bytes 4–5`, or `byte 20` for one.
 pub fn span_words(r: &std::ops::Range<usize>) -> String {
     if r.len() <= 1 {
@@ -403,6 +485,7 @@ mod tests {
     fn show(shower: &Shower, bytes: Vec<u8>) -> String {
         let origin = Origin::Captured {
             socket: "raw socket for icmp".into(),
+            link: None,
         };
         shower
             .store

@@ -144,7 +144,7 @@ pub static CHECKSUM: Field = Field {
     fill: Fill::Kernel("Linux always computes it on a raw send, whatever you put here"),
     meaning: "header checksum: covers the IP header only",
     rfc: "RFC 791 §3.1, RFC 1071",
-    notes: "The Internet checksum of the header's 16-bit words. rawlab leaves it 0 as the post does; on a raw send Linux computes it every time, even over a value you set, so a wrong IP checksum cannot be sent this way.",
+    notes: "The Internet checksum of the header's 16-bit words. rawlab leaves it 0 as the post does; on a raw send Linux computes it every time, even over a value you set, so a wrong IP checksum cannot be sent this way. Inside a frame (`mode link`) no kernel touches it: rawlab computes it, and a wrong one you set goes out wrong and is dropped by the receiver.",
     ..Field::new("ip.checksum", 80, 16, Kind::Hex)
 };
 
@@ -153,7 +153,7 @@ pub static SRC: Field = Field {
     fill: Fill::Kernel("Linux writes the outgoing interface's address when it is 0.0.0.0"),
     meaning: "source address",
     rfc: "RFC 791 §3.1",
-    notes: "Left 0.0.0.0, the kernel writes the address of the interface it sends from. Any other value is kept, so you can spoof it, and the reply goes to the address you wrote, not to you.",
+    notes: "Left 0.0.0.0, the kernel writes the address of the interface it sends from. Any other value is kept, so you can spoof it, and the reply goes to the address you wrote, not to you. Inside a frame (`mode link`) no kernel fills it: rawlab writes the sending interface's address instead.",
     ..Field::new("ip.src", 96, 32, Kind::Ipv4)
 };
 
@@ -430,7 +430,7 @@ pub static IPV4: Protocol = Protocol {
     summary,
     next_field: Some(&PROTO),
     numbers: "ip",
-    ids: &[("ip", 4)],
+    ids: &[("ip", 4), ("eth", 0x0800)],
     starts: true,
     addresses: Some((&SRC, &DST)),
     pseudo: Some(pseudo),
@@ -476,15 +476,21 @@ fn summary(b: &[u8]) -> String {
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder
-/// fills ip.proto from the next layer). The checksum and id are left for the kernel.
+/// fills ip.proto from the next layer). The checksum and id are left for the kernel
+/// of an IP socket; but a header inside a frame (or a tunnel) reaches no kernel that
+/// fills it, so there rawlab computes the checksum too.
 fn fill(b: &mut Building) {
-    let (is_set, hdr_len) = (b.is_set, b.hdr_len);
+    let (is_set, hdr_len, inner) = (b.is_set, b.hdr_len, b.start > 0);
     let pkt = b.layer();
     if !is_set(&HDR_LEN) {
         HDR_LEN.set(pkt, (hdr_len / 4).min(15) as u128);
     }
     if !is_set(&LEN) {
         LEN.set(pkt, pkt.len().min(0xffff) as u128);
+    }
+    if inner && !is_set(&CHECKSUM) && pkt.len() >= hdr_len {
+        let sum = header_checksum(&pkt[..hdr_len]);
+        CHECKSUM.set(pkt, sum as u128);
     }
 }
 

@@ -120,7 +120,7 @@ pub static IPV6: Protocol = Protocol {
     next: |b| super::next_by_field(&IPV6, b),
     next_field: Some(&NXT),
     numbers: "ip",
-    ids: &[("ip", 41)],
+    ids: &[("ip", 41), ("eth", 0x86dd)],
     starts: true,
     addresses: Some((&SRC, &DST)),
     pseudo: Some(pseudo),

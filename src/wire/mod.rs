@@ -14,8 +14,10 @@
 //! dump and JSON), whether the payload is a quoted packet (`quotes`), and for
 //! network layers the pseudo-header upper checksums cover (`pseudo`).
 
+pub mod arp;
 pub mod checksum;
 pub mod dissect;
+pub mod eth;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipproto;
@@ -39,6 +41,8 @@ pub enum Kind {
     Ipv4,
     /// A 128-bit IPv6 address, shown in RFC 5952 form (`2001:db8::1`).
     Ipv6,
+    /// A 48-bit MAC (Ethernet hardware) address, shown `02:72:61:77:00:02`.
+    Mac,
     /// Bytes of variable length that follow the fixed header (options, payload).
     Bytes,
 }
@@ -53,6 +57,10 @@ pub enum Fill {
     /// rawlab leaves it 0 and the kernel writes it on a raw send, unless the user set it.
     /// The text says what the kernel does.
     Kernel(&'static str),
+    /// rawlab writes the sending interface's address (its MAC, or its IPv4 address) when
+    /// the user left it 0: AF_PACKET hands a frame over as it is, so no kernel will.
+    /// The text says what is written.
+    Interface(&'static str),
 }
 
 /// One header field: where it sits, how wide it is, and what it means.
@@ -182,6 +190,7 @@ impl Field {
             Kind::Flag => if raw != 0 { "1 (set)" } else { "0 (not set)" }.to_string(),
             Kind::Ipv4 => std::net::Ipv4Addr::from(raw as u32).to_string(),
             Kind::Ipv6 => std::net::Ipv6Addr::from(raw).to_string(),
+            Kind::Mac => mac_words(raw),
             Kind::Bytes => String::new(),
         };
         if !self.unit.is_empty() {
@@ -201,6 +210,7 @@ impl Field {
         match self.kind {
             Kind::Ipv4 => "a dotted IPv4 address such as 127.0.0.1".to_string(),
             Kind::Ipv6 => "an IPv6 address such as ::1 or fe80::1".to_string(),
+            Kind::Mac => "a MAC address such as 02:72:61:77:00:02".to_string(),
             Kind::Bytes => "bytes in hex, or \"text\"".to_string(),
             _ if self.scale != 1 => format!(
                 "0..={} in steps of {}",
@@ -210,6 +220,16 @@ impl Field {
             _ => format!("0..={}", self.max_raw()),
         }
     }
+}
+
+/// A MAC address in words: six bytes in hex, colon separated.
+pub fn mac_words(raw: u128) -> String {
+    let b = (raw as u64).to_be_bytes();
+    b[2..]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Reads a packet's place in a request/reply exchange from its layer bytes.
@@ -738,6 +758,8 @@ pub static PROTOCOLS: &[&Protocol] = &[
     &ipv6::FRAGMENT,
     &ipv6::DSTOPTS,
     &icmpv6::ICMPV6,
+    &eth::ETH,
+    &arp::ARP,
 ];
 
 /// The payload after the last header. Not a protocol, but it has a name users type.
@@ -766,13 +788,20 @@ pub fn stacks() -> Vec<String> {
     out
 }
 
-/// The shortest stack that holds a field (`ip/tcp` for tcp.srcport).
+/// A stack that holds a field, to suggest: the one where its protocol comes earliest,
+/// and the shortest of three layers or more (`ip/tcp` for tcp.srcport, `eth/ip/icmp` for eth.dst).
 pub fn stack_with(f: &Field) -> Option<String> {
     let owner = PROTOCOLS.iter().find(|p| p.all_fields().any(|g| g == f))?;
     stacks()
         .into_iter()
-        .filter(|s| s.rsplit('/').next() == Some(owner.name))
-        .min_by_key(|s| s.len())
+        .filter_map(|s| {
+            let at = s.split('/').position(|n| n == owner.name)?;
+            let layers = s.split('/').count();
+            // Three layers make a packet a learner can send (eth/ip/icmp); more is noise.
+            Some((at, layers < 3, layers, s))
+        })
+        .min()
+        .map(|(_, _, _, s)| s)
 }
 
 /// Finds a protocol by a stack name (`ip`, `ipv4`, `icmp`).

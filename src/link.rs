@@ -1,0 +1,266 @@
+//! The link layer's sockets: AF_PACKET listeners that read every frame of an
+//! interface (or of all of them) on a thread of their own, and the socket that
+//! hands whole frames to an interface (`mode link`). Interfaces are looked up
+//! over netlink. No `unsafe` here: the sockaddr_ll calls are in `sys`.
+//!
+//! On a loopback interface the kernel shows an AF_PACKET socket every frame
+//! twice: once leaving (PACKET_OUTGOING), once arriving (PACKET_HOST), because
+//! lo's "wire" hands each frame straight back. The listener pairs the two, so
+//! the second can be labelled a twin, or dropped when asked (`once`).
+
+use crate::capture::{LinkSeen, Origin, PACKET_HOST, PACKET_OUTGOING, Store};
+use crate::netlink::{self, Link, Netlink};
+use crate::sys;
+use crate::wire::{Protocol, eth::ETH, ipv4::IPV4};
+use socket2::Socket;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+const POLL: Duration = Duration::from_millis(50);
+const RCVBUF: usize = 4 << 20;
+/// How long an outgoing frame on lo waits for its incoming twin.
+const TWIN_WINDOW: Duration = Duration::from_secs(2);
+
+/// Every interface of this namespace, with its addresses, in index order.
+pub fn interfaces() -> io::Result<(Vec<Link>, Vec<netlink::Address>, netlink::Tally)> {
+    let mut nl = Netlink::open()?;
+    let links = nl.links()?;
+    let addrs = nl.addresses()?;
+    Ok((links, addrs, nl.tally))
+}
+
+/// The interface called `name`, or an error that lists the ones there are.
+pub fn interface(name: &str) -> Result<(Link, Vec<netlink::Address>), String> {
+    let (links, addrs, _) =
+        interfaces().map_err(|e| format!("could not list interfaces over netlink: {e}"))?;
+    match links.iter().find(|l| l.name == name) {
+        Some(l) => {
+            let mine = addrs.into_iter().filter(|a| a.index == l.index).collect();
+            Ok((l.clone(), mine))
+        }
+        None => {
+            let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+            let guess = crate::suggest::closest(name, names.iter().copied())
+                .first()
+                .map_or(String::new(), |g| format!("; did you mean `{g}`?"));
+            Err(format!(
+                "there is no interface `{name}` here: this network has {} (`ifaces` lists them){guess}",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Which table reads the frames of an interface of this hardware type: Ethernet for
+/// Ethernet-like ones (lo too), none for those that carry bare IP (tun, wireguard).
+pub fn first_layer(hatype: u16, frame: &[u8]) -> Option<&'static Protocol> {
+    match hatype {
+        netlink::ARPHRD_ETHER | netlink::ARPHRD_LOOPBACK | 6 => Some(&ETH),
+        _ if frame.first().is_some_and(|b| b >> 4 == 4) => Some(&IPV4),
+        _ => None,
+    }
+}
+
+/// An AF_PACKET socket read on its own thread into the store.
+pub struct LinkListener {
+    /// The interface it is bound to, or None for every interface.
+    pub iface: Option<String>,
+    pub label: String,
+    pub once: bool,
+    /// Incoming twins on lo not shown because of `once`.
+    pub collapsed: Arc<AtomicU64>,
+    /// Frames of a hardware type rawlab cannot read, not shown.
+    pub unreadable: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LinkListener {
+    /// Opens a listener on `iface` (index and name) or on every interface.
+    pub fn open(
+        iface: Option<(u32, String)>,
+        once: bool,
+        store: Arc<Store>,
+    ) -> io::Result<LinkListener> {
+        let sock = sys::packet_socket(iface.as_ref().map(|(i, _)| *i))?;
+        let _ = sock.set_recv_buffer_size(RCVBUF);
+        sock.set_read_timeout(Some(POLL))?;
+        let label = match &iface {
+            Some((_, name)) => format!("packet socket on {name}"),
+            None => "packet socket on every interface".to_string(),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let collapsed = Arc::new(AtomicU64::new(0));
+        let unreadable = Arc::new(AtomicU64::new(0));
+        let reader = Reader {
+            sock,
+            label: label.clone(),
+            once,
+            names: HashMap::new(),
+            looked_up: None,
+            outgoing: VecDeque::new(),
+            collapsed: collapsed.clone(),
+            unreadable: unreadable.clone(),
+        };
+        let thread = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("listen-link".into())
+                .spawn(move || reader.run(&stop, &store))?
+        };
+        Ok(LinkListener {
+            iface: iface.map(|(_, n)| n),
+            label,
+            once,
+            collapsed,
+            unreadable,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether it sees the frames of interface `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.iface.as_deref().is_none_or(|i| i == name)
+    }
+}
+
+impl Drop for LinkListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Reader {
+    sock: Socket,
+    label: String,
+    once: bool,
+    /// Interface index → (name, is loopback), looked up over netlink.
+    names: HashMap<u32, (String, bool)>,
+    looked_up: Option<Instant>,
+    /// Recent outgoing frames on loopback interfaces: (ifindex, bytes, number, when).
+    outgoing: VecDeque<(u32, Vec<u8>, u64, Instant)>,
+    collapsed: Arc<AtomicU64>,
+    unreadable: Arc<AtomicU64>,
+}
+
+impl Reader {
+    fn name_of(&mut self, ifindex: u32) -> (String, bool) {
+        let stale = self
+            .looked_up
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(1));
+        if !self.names.contains_key(&ifindex)
+            && stale
+            && let Ok((links, _, _)) = interfaces()
+        {
+            self.looked_up = Some(Instant::now());
+            self.names = links
+                .into_iter()
+                .map(|l| (l.index, (l.name.clone(), l.is_loopback())))
+                .collect();
+        }
+        self.names
+            .get(&ifindex)
+            .cloned()
+            .unwrap_or_else(|| (format!("interface {ifindex}"), false))
+    }
+
+    fn run(mut self, stop: &AtomicBool, store: &Store) {
+        let mut buf = vec![0u8; 65_536];
+        while !stop.load(Ordering::Relaxed) {
+            let (n, meta) = match sys::recv_frame(&self.sock, &mut buf) {
+                Ok(got) => got,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue;
+                }
+                Err(_) => break,
+            };
+            let time = SystemTime::now();
+            let frame = buf[..n].to_vec();
+            let Some(first) = first_layer(meta.hatype, &frame) else {
+                self.unreadable.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            let (iface, loopback) = self.name_of(meta.ifindex);
+            let now = Instant::now();
+            self.outgoing.retain(|(_, _, _, t)| now - *t < TWIN_WINDOW);
+            let mut twin_of = None;
+            if loopback && meta.pkttype == PACKET_HOST {
+                if let Some(i) = self
+                    .outgoing
+                    .iter()
+                    .position(|(ix, b, _, _)| *ix == meta.ifindex && *b == frame)
+                {
+                    let (_, _, no, _) = self.outgoing.remove(i).expect("position is in range");
+                    twin_of = Some(no);
+                }
+                if twin_of.is_some() && self.once {
+                    self.collapsed.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            let keep_for_twin = loopback && meta.pkttype == PACKET_OUTGOING;
+            let seen = LinkSeen {
+                iface,
+                ifindex: meta.ifindex,
+                pkttype: meta.pkttype,
+                loopback,
+                twin_of,
+            };
+            let no = store.push(
+                time,
+                frame.clone(),
+                first,
+                Origin::Captured {
+                    socket: self.label.clone(),
+                    link: Some(seen),
+                },
+            );
+            if keep_for_twin {
+                if self.outgoing.len() >= 256 {
+                    self.outgoing.pop_front();
+                }
+                self.outgoing.push_back((meta.ifindex, frame, no, now));
+            }
+        }
+    }
+}
+
+/// The socket `mode link` sends through: AF_PACKET, SOCK_RAW, not bound, so each
+/// frame names its interface.
+pub fn send_socket() -> io::Result<Socket> {
+    sys::packet_socket(None)
+}
+
+/// Hands a frame to an interface; the kernel adds nothing.
+pub fn send(sock: &Socket, ifindex: u32, frame: &[u8]) -> io::Result<usize> {
+    sys::send_frame(sock, ifindex, frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_read_by_their_hardware_type() {
+        assert_eq!(first_layer(netlink::ARPHRD_ETHER, &[0; 14]), Some(&ETH));
+        assert_eq!(first_layer(netlink::ARPHRD_LOOPBACK, &[0; 14]), Some(&ETH));
+        assert_eq!(first_layer(65534, &[0x45, 0]), Some(&IPV4));
+        assert_eq!(first_layer(65534, &[0x60, 0]), None);
+        assert_eq!(first_layer(65534, &[]), None);
+    }
+}
