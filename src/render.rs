@@ -139,7 +139,7 @@ pub struct Mark {
 pub struct LinkHeader {
     /// Bytes it takes at the start of the frame.
     pub len: usize,
-    /// What it is: `Ethernet`, `Linux cooked v1`.
+    /// What it is: `Linux cooked v1`, `BSD loopback`.
     pub title: String,
     /// What it says: addresses, the protocol it announces.
     pub words: String,

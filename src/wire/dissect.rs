@@ -262,7 +262,7 @@ pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
 }
 
 /// Takes `packet` apart from byte `start` on, starting with `first`: the bytes before
-/// are a link-layer header no table reads yet (Ethernet in a capture file). Spans and
+/// are a link-layer header no table reads (Linux cooked, BSD loopback). Spans and
 /// problem offsets count from the packet's first byte.
 pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Dissection {
     let mut layers: Vec<Layer> = Vec::new();
