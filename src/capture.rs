@@ -10,6 +10,7 @@ use crate::command::Mode;
 use crate::wire::Protocol;
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -32,6 +33,23 @@ pub enum Origin {
         socket: String,
         link: Option<LinkSeen>,
     },
+    /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped
+    /// when no table reads it).
+    File { path: PathBuf, index: u64 },
+}
+
+impl Origin {
+    /// Where a packet that arrived came from, for its heading: `captured on raw socket
+    /// for icmp`, `read from lo.pcap (packet 3)`.
+    pub fn source(&self) -> String {
+        match self {
+            Origin::Sent { .. } => "sent".to_string(),
+            Origin::Captured { socket, .. } => format!("captured on {socket}"),
+            Origin::File { path, index } => {
+                format!("read from {} (packet {index})", path.display())
+            }
+        }
+    }
 }
 
 /// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).

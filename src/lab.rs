@@ -304,6 +304,9 @@ impl Relater {
                     self.requests.retain(|r| r.sent != Some(s.packet.no));
                 }
             }
+            // A loaded packet is no copy of this session's sends; it may still be a
+            // request or a reply to one loaded with it.
+            Origin::File { .. } => {}
         }
         if let Some(e) = self.quoted_by(p, &d) {
             rel.push(e);

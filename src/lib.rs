@@ -9,17 +9,23 @@
 //!   second host, and `sys` holds every raw syscall;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //! - `render`   draws the annotated dump into any `impl Write`;
-//! - `repl` and `script` are the two front ends over one executor.
+//! - `repl` and `script` are the two front ends over one executor;
+//! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`);
+//! - `read`     is `rawlab read FILE`: a capture file's packets as dumps or JSON (`json`).
 
 pub mod capture;
+pub mod clock;
 pub mod command;
+pub mod json;
 pub mod lab;
 pub mod lessons;
 pub mod link;
 pub mod net;
 pub mod netlink;
+pub mod pcap;
 pub mod peer;
 pub mod policy;
+pub mod read;
 pub mod record;
 pub mod render;
 pub mod repl;

@@ -2,17 +2,27 @@
 //! still single-threaded (the kernel refuses a new user namespace to a
 //! threaded process): the host's, when raw sockets are permitted, otherwise
 //! a private sandbox. Then a script runs, or the REPL opens.
+//! The subcommands (`read`, `completions`, `man`) need no network: they open
+//! no socket and no sandbox.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rawlab::net::Net;
 use rawlab::peer::{self, Peer};
 use rawlab::render::Style;
 use rawlab::session::Session;
-use rawlab::{repl, script, sys};
+use rawlab::{read, repl, script, sys};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// The annotated dump of each packet.
+    Text,
+    /// One JSON object per packet per line (JSON Lines).
+    Json,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ColorWhen {
@@ -30,7 +40,6 @@ enum ColorWhen {
     version,
     about,
     long_about = None,
-    args_conflicts_with_subcommands = true,
     after_help = "Without FILE, rawlab opens its prompt: type `help` there. Without raw-socket privilege it runs in a private sandbox network; with sudo or CAP_NET_RAW it uses the host's."
 )]
 struct Cli {
@@ -61,7 +70,7 @@ struct Cli {
     #[arg(long)]
     sandbox: bool,
     /// When to colour the output.
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN", global = true)]
     color: ColorWhen,
     /// Let packets go beyond loopback, this host's addresses and the sandbox peers (and forge foreign sources on the host's network).
     #[arg(long)]
@@ -92,6 +101,15 @@ fn parse_ring(s: &str) -> Result<usize, String> {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
+    /// Show every packet of a pcap or pcapng file (tcpdump, tshark, Wireshark), annotated
+    /// as rawlab shows its own; no privilege needed, no socket opened.
+    Read {
+        /// The capture file (`-` reads standard input, as from `tcpdump -w -`).
+        file: PathBuf,
+        /// text: annotated dumps; json: one JSON object per packet per line.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
+        format: OutputFormat,
+    },
     /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
     Completions {
         #[arg(value_enum)]
@@ -142,28 +160,95 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> (Net, Option<Arc<
     }
 }
 
-/// Writes what the subcommands print; no network, no sandbox.
-fn run_sub(sub: &Sub) -> io::Result<()> {
+/// What a subcommand cannot be given with: it runs no script and opens no network.
+/// (clap's args_conflicts_with_subcommands would also refuse `--color never read f`,
+/// taking `read` for a script's name.)
+fn sub_clash(cli: &Cli) -> Option<String> {
+    let given = [
+        ("--sandbox", cli.sandbox),
+        ("--allow-remote", cli.allow_remote),
+        ("--check", cli.check),
+        ("--step", cli.step),
+        ("--record", cli.record.is_some()),
+        ("--transcript", cli.transcript.is_some()),
+        ("--delay", cli.delay.is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Some(format!(
+            "{flag} is for sessions and scripts; a subcommand opens no socket and runs no script: drop it"
+        ));
+    }
+    cli.files.first().map(|f| {
+        format!(
+            "`{}` is a script, and a subcommand follows it; run one at a time (a script named like a subcommand runs as ./{})",
+            f.display(),
+            f.display()
+        )
+    })
+}
+
+/// Whether to colour a stream that is (or is not) a terminal.
+fn colour(when: ColorWhen, terminal: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// `rawlab read FILE`: the file's packets on stdout, what it is and what is wrong on stderr.
+fn read_file(file: &Path, format: OutputFormat, when: ColorWhen) -> io::Result<u8> {
+    let format = match format {
+        OutputFormat::Text => read::Format::Text,
+        OutputFormat::Json => read::Format::Json,
+    };
+    let style = Style {
+        color: colour(when, io::stdout().is_terminal()),
+        fit: io::stdout().is_terminal(),
+    };
+    let err_style = Style {
+        color: colour(when, io::stderr().is_terminal()),
+        fit: false,
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    read::run(
+        file,
+        format,
+        &style,
+        &mut out,
+        &mut io::stderr(),
+        &err_style,
+    )
+}
+
+/// Runs a subcommand; no network, no sandbox. Returns the exit code.
+fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
     // Rendered into memory first: the generators panic if their writer fails.
     let mut text = Vec::new();
-    let mut cmd = Cli::command();
     match sub {
+        Sub::Read { file, format } => return read_file(file, *format, when),
         Sub::Completions { shell } => {
-            clap_complete::generate(*shell, &mut cmd, "rawlab", &mut text)
+            clap_complete::generate(*shell, &mut Cli::command(), "rawlab", &mut text)
         }
-        Sub::Man => clap_mangen::Man::new(cmd).render(&mut text)?,
+        Sub::Man => clap_mangen::Man::new(Cli::command()).render(&mut text)?,
     }
     let mut out = io::stdout().lock();
     out.write_all(&text)?;
-    out.flush()
+    out.flush()?;
+    Ok(0)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stderr = io::stderr();
     if let Some(sub) = &cli.command {
-        return match run_sub(sub) {
-            Ok(()) => ExitCode::SUCCESS,
+        if let Some(clash) = sub_clash(&cli) {
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, clash)
+                .exit();
+        }
+        return match run_sub(sub, cli.color) {
+            Ok(code) => ExitCode::from(code),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(e) => {
                 let _ = writeln!(stderr, "rawlab: {e}");
@@ -195,13 +280,7 @@ fn main() -> ExitCode {
             "rawlab: --allow-remote: packets may leave this machine; where they go is up to you"
         );
     }
-    let color = match cli.color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = colour(cli.color, io::stdout().is_terminal());
     let fit = io::stdout().is_terminal();
     let opts = rawlab::session::Options {
         ring: cli.ring,

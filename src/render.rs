@@ -4,7 +4,7 @@
 //! and escape codes are written only where the colour changes.
 
 use crate::command::ParseError;
-use crate::wire::dissect::{Dissection, Layer, Placed, dissect};
+use crate::wire::dissect::{Dissection, Layer, Placed, dissect_from};
 use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::borrow::Cow;
@@ -113,12 +113,28 @@ pub struct Mark {
     pub tone: Tone,
 }
 
+/// A link-layer header in front of the first layer that no protocol table reads yet
+/// (Linux cooked or BSD loopback, in a capture file): drawn dim, as a section of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkHeader {
+    /// Bytes it takes at the start of the frame.
+    pub len: usize,
+    /// What it is: `Linux cooked v1`, `BSD loopback`.
+    pub title: String,
+    /// What it says: addresses, the protocol it announces.
+    pub words: String,
+}
+
 /// What to draw.
 pub struct Dump<'a> {
     /// The first line: number, direction, socket, length.
     pub heading: String,
     pub bytes: &'a [u8],
-    pub first: &'static Protocol,
+    /// The first layer, after the link header if there is one; None when rawlab has no
+    /// table for it (the bytes are then shown as data).
+    pub first: Option<&'static Protocol>,
+    /// A link-layer header before the first layer, read by no table.
+    pub link: Option<LinkHeader>,
     /// Lines under the heading: what this packet is to others.
     pub notes: Vec<(String, Tone)>,
     pub marks: Vec<Mark>,
@@ -129,11 +145,32 @@ pub struct Dump<'a> {
 }
 
 impl<'a> Dump<'a> {
-    pub fn new(heading: String, bytes: &'a [u8], first: &'static Protocol) -> Self {
+    /// A frame from a capture file: a link header no table reads may come first, and
+    /// rawlab may have no table for the layer after it.
+    pub fn frame(
+        heading: String,
+        bytes: &'a [u8],
+        first: Option<&'static Protocol>,
+        link: Option<LinkHeader>,
+    ) -> Self {
         Dump {
             heading,
             bytes,
             first,
+            link,
+            notes: Vec::new(),
+            marks: Vec::new(),
+            emphasize: Vec::new(),
+            unverified: Vec::new(),
+        }
+    }
+
+    pub fn new(heading: String, bytes: &'a [u8], first: &'static Protocol) -> Self {
+        Dump {
+            heading,
+            bytes,
+            first: Some(first),
+            link: None,
             notes: Vec::new(),
             marks: Vec::new(),
             emphasize: Vec::new(),
@@ -276,20 +313,20 @@ fn wrap_to(width: Option<usize>, text: &str, first: &str, rest: &str) -> Vec<Str
 /// It is drawn into one buffer and written at once: a flood of packets draws thousands
 /// a second, so no cell allocates.
 pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
-    let dis = dissect(d.bytes, d.first);
+    let dis = dissection(d);
     let width = style.width();
     let mut buf = String::with_capacity(256 + d.bytes.len() * 24);
     paint_into(&mut buf, style.color, &d.heading, 0, Tone::Heading, false);
     buf.push('\n');
-    wrapped_into(
-        &mut buf,
-        style,
-        width,
-        &dis.summary(d.bytes),
-        "  ",
-        "    ",
-        Tone::Plain,
-    );
+    let mut summary = dis.summary(d.bytes);
+    if let Some(link) = &d.link {
+        summary = if summary.is_empty() {
+            format!("{} {}", link.title, link.words)
+        } else {
+            format!("{} {} · {summary}", link.title, link.words)
+        };
+    }
+    wrapped_into(&mut buf, style, width, &summary, "  ", "    ", Tone::Plain);
     for (text, tone) in &d.notes {
         wrapped_into(&mut buf, style, width, text, "  ", "    ", *tone);
     }
@@ -308,6 +345,21 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     hex_rows(&mut buf, d.bytes, &colors, &emph, style.color);
     fields(&mut buf, d, &dis, &lines, style, width);
     out.write_all(buf.as_bytes())
+}
+
+/// The dump's bytes taken apart: after the link header, from its first layer; all data
+/// when rawlab has no table for the first layer.
+pub fn dissection(d: &Dump) -> Dissection {
+    let start = d.link.as_ref().map_or(0, |l| l.len.min(d.bytes.len()));
+    match d.first {
+        Some(first) => dissect_from(d.bytes, start, first),
+        None => Dissection {
+            layers: Vec::new(),
+            payload: start..d.bytes.len(),
+            trailer: d.bytes.len()..d.bytes.len(),
+            problems: Vec::new(),
+        },
+    }
 }
 
 /// One line of a layer's field list: a field where it sits, how deep it is indented,
@@ -568,7 +620,35 @@ fn fields(
     let mut n = 0;
     let mut scratch = String::with_capacity(2048);
     // (title, rows)
-    let mut sections: Vec<(Range<usize>, Vec<Row>)> = Vec::with_capacity(dis.layers.len() + 2);
+    let mut sections: Vec<(Range<usize>, Vec<Row>)> = Vec::with_capacity(dis.layers.len() + 3);
+    if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
+        let end = link.len.min(d.bytes.len());
+        let (title, _) = keep(&mut scratch, |s| {
+            let _ = write!(
+                s,
+                "link · {} · bytes 0–{}",
+                link.title,
+                end.saturating_sub(1)
+            );
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| {
+            let _ = write!(s, "{end} bytes");
+        });
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, &d.bytes[..end], 12));
+        let row = Row {
+            depth: 0,
+            name: "link",
+            value,
+            value_chars,
+            value_tone: Tone::Dim,
+            bits,
+            bits_chars,
+            meaning: "link-layer header: no table reads it yet, so it is not taken apart",
+            tone: Tone::Dim,
+            marks: vec![(Cow::Borrowed(link.words.as_str()), Tone::Dim)],
+        };
+        sections.push((title, vec![row]));
+    }
     let marks_for = |f: &Field, start: usize| -> Vec<(Cow<str>, Tone)> {
         d.marks
             .iter()
@@ -899,6 +979,7 @@ pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::dissect::dissect;
     use crate::wire::{icmp, ipv4};
 
     const WIRE: [u8; 30] = [

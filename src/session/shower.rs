@@ -203,6 +203,7 @@ impl Shower {
             } => ("→", format!("sent, mode {} on {i}", mode.name())),
             Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
             Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
+            Origin::File { .. } => ("←", p.origin.source()),
         };
         format!(
             "#{} {arrow} {how} · {} bytes · {} · {}",
@@ -252,7 +253,7 @@ impl Shower {
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
             }
-            Origin::Captured { .. } => self.dump(out, p, relations),
+            Origin::Captured { .. } | Origin::File { .. } => self.dump(out, p, relations),
         }
     }
 
@@ -283,6 +284,14 @@ impl Shower {
                 with_link(socket, link.as_ref()),
                 p.bytes.len(),
                 self.since_start(p.time)
+            ),
+            // A loaded packet's time is the file's, from before this session: absolute.
+            Origin::File { .. } => format!(
+                "#{} ← {} · {} bytes · {}",
+                p.no,
+                p.origin.source(),
+                p.bytes.len(),
+                crate::clock::utc(p.time, 6)
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);

@@ -258,9 +258,16 @@ fn says(field: &Field, header: &[u8], total: usize) -> String {
 
 /// Takes `packet` apart, starting with `first`.
 pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
+    dissect_from(packet, 0, first)
+}
+
+/// Takes `packet` apart from byte `start` on, starting with `first`: the bytes before
+/// are a link-layer header no table reads (Linux cooked, BSD loopback). Spans and
+/// problem offsets count from the packet's first byte.
+pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Dissection {
     let mut layers: Vec<Layer> = Vec::new();
     let mut problems = Vec::new();
-    let mut at = 0;
+    let mut at = start.min(packet.len());
     let mut end = packet.len();
     let mut trailer = end..end;
     let mut next = Some(first);
@@ -680,6 +687,20 @@ mod tests {
         );
         assert_eq!(d.problems[0].offset, 0);
         assert_eq!(d.layers[0].hdr_end, 20);
+    }
+
+    #[test]
+    fn dissecting_after_a_link_header_counts_from_the_frame_start() {
+        let mut frame = vec![0xeeu8; 14];
+        frame.extend(POST);
+        let d = dissect_from(&frame, 14, &ipv4::IPV4);
+        assert_eq!(d.stack_name(), "ip/icmp");
+        assert_eq!((d.layers[0].start, d.layers[1].start), (14, 34));
+        assert_eq!(d.payload, 42..44);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert_eq!(d.value(&frame, &icmp::TYPE), Some(8));
+        let cut = dissect_from(&frame[..20], 14, &ipv4::IPV4);
+        assert_eq!(cut.problems[0].offset, 14);
     }
 
     #[test]

@@ -1,0 +1,232 @@
+//! `rawlab read FILE`: every packet of a capture file, batch, like `tcpdump -r`:
+//! annotated as a session shows its own packets (text), or one JSON object per
+//! line (json). It opens no socket and needs no privilege. The file is read one
+//! record at a time, so a file of any size is shown in constant memory; a bad
+//! record ends the file with a message saying where, after the packets before it.
+
+use crate::clock;
+use crate::json;
+use crate::pcap::{self, FileError, Format as FileFormat, Reader, Record, link};
+use crate::render::{self, Dump, Style, Tone};
+use serde_json::{Map, Value};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// What `read` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The annotated dump of each packet.
+    Text,
+    /// JSON Lines: one object per packet.
+    Json,
+}
+
+/// Exit code when the file cannot be read to its end (after the packets before the damage).
+pub const BAD_FILE: u8 = 1;
+
+/// Opens `path` for reading, or standard input for `-` (`tcpdump -w - | rawlab read -`).
+fn open(path: &Path) -> Result<Reader<'static>, pcap::Error> {
+    if path != Path::new("-") {
+        return Reader::open(path);
+    }
+    Reader::new(io::stdin()).map_err(|error| pcap::Error::Format {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Shows every packet of the file at `path` (`-`: standard input) on `out`; what the file
+/// is, and what is wrong with it, on `err` (in `err_style`). Returns the exit code. An
+/// error writing `out` (a reader that went away) is returned as is.
+pub fn run(
+    path: &Path,
+    format: Format,
+    style: &Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    err_style: &Style,
+) -> io::Result<u8> {
+    let mut reader = match open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            let hint = match &e {
+                pcap::Error::Format { error, .. } => error.hint.clone(),
+                _ => None,
+            };
+            let what = match &e {
+                pcap::Error::Format { path, error } => format!("{}: {error}", path.display()),
+                other => other.to_string(),
+            };
+            failure(err, &what, hint.as_deref(), err_style)?;
+            return Ok(BAD_FILE);
+        }
+    };
+    writeln!(err, "reading from {}: {}", path.display(), reader.format())?;
+    let mut shown = 0u64;
+    loop {
+        let next = reader.next_record();
+        describe_interfaces(&mut reader, err)?;
+        match next {
+            None => break,
+            Some(Ok(rec)) => {
+                shown += 1;
+                match format {
+                    Format::Text => text(out, &rec, reader.interfaces().len(), style)?,
+                    Format::Json => json_line(out, &rec)?,
+                }
+            }
+            Some(Err(e)) => {
+                out.flush()?;
+                bad_record(err, path, &e, shown, err_style)?;
+                return Ok(BAD_FILE);
+            }
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// One line per interface the file has described since the last call.
+fn describe_interfaces(reader: &mut Reader, err: &mut dyn Write) -> io::Result<()> {
+    let ng = reader.format() == FileFormat::PcapNg;
+    let lines: Vec<String> = reader
+        .new_interfaces()
+        .map(|(i, iface)| {
+            if ng {
+                let name = iface
+                    .name
+                    .as_deref()
+                    .map_or(String::new(), |n| format!(" ({n})"));
+                format!("  interface {i}{name}: {}", iface.words())
+            } else {
+                format!("  link type {}", iface.words())
+            }
+        })
+        .collect();
+    for l in lines {
+        writeln!(err, "{l}")?;
+    }
+    Ok(())
+}
+
+fn failure(err: &mut dyn Write, what: &str, hint: Option<&str>, style: &Style) -> io::Result<()> {
+    writeln!(
+        err,
+        "{}",
+        style.paint(&format!("rawlab: {what}"), Tone::Bad)
+    )?;
+    if let Some(h) = hint {
+        writeln!(err, "  = {}", style.paint(h, Tone::Note))?;
+    }
+    Ok(())
+}
+
+fn bad_record(
+    err: &mut dyn Write,
+    path: &Path,
+    e: &FileError,
+    shown: u64,
+    style: &Style,
+) -> io::Result<()> {
+    failure(
+        err,
+        &format!("{}: {e}", path.display()),
+        e.hint.as_deref(),
+        style,
+    )?;
+    let before = match shown {
+        0 => "no packet came before it".to_string(),
+        1 => "the 1 packet before it is shown".to_string(),
+        n => format!("the {n} packets before it are shown"),
+    };
+    writeln!(err, "  {before}")
+}
+
+/// The heading of a packet read from a file: number, absolute time, length, link type.
+pub fn heading(rec: &Record, interfaces: usize) -> String {
+    let len = if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
+        format!("{} bytes", rec.bytes.len())
+    } else {
+        format!("{} of {} bytes captured", rec.bytes.len(), rec.orig_len)
+    };
+    let mut h = format!(
+        "#{} · {} · {len} · {}",
+        rec.no,
+        clock::utc(rec.time, rec.digits),
+        rec.link.title()
+    );
+    if let Some(i) = rec.interface.filter(|_| interfaces > 1) {
+        h.push_str(&format!(" on interface {i}"));
+    }
+    h
+}
+
+/// The annotated dump of one packet read from a file.
+pub fn text(out: &mut dyn Write, rec: &Record, interfaces: usize, style: &Style) -> io::Result<()> {
+    let decap = link::decap(rec.link, &rec.bytes);
+    let mut d = Dump::frame(
+        heading(rec, interfaces),
+        &rec.bytes,
+        decap.first,
+        decap.header,
+    );
+    if (rec.bytes.len() as u64) < u64::from(rec.orig_len) {
+        d.notes.push((
+            format!(
+                "the capture kept the first {} of the packet's {} bytes (its snapshot length); a length that reaches past them is reported as malformed",
+                rec.bytes.len(),
+                rec.orig_len
+            ),
+            Tone::Dim,
+        ));
+    }
+    if let Some(note) = decap.note {
+        d.notes.push((note, Tone::Dim));
+    }
+    render::dump(out, &d, style)
+}
+
+/// One packet as one line of JSON.
+pub fn json_line(out: &mut dyn Write, rec: &Record) -> io::Result<()> {
+    let decap = link::decap(rec.link, &rec.bytes);
+    let mut m = Map::new();
+    m.insert("number".into(), Value::from(rec.no));
+    m.insert(
+        "timestamp".into(),
+        Value::from(clock::rfc3339(rec.time, rec.digits)),
+    );
+    m.insert(
+        "time_epoch".into(),
+        Value::from(clock::epoch(rec.time, rec.digits)),
+    );
+    m.insert("captured_length".into(), Value::from(rec.bytes.len()));
+    m.insert("original_length".into(), Value::from(rec.orig_len));
+    m.insert("linktype".into(), Value::from(rec.link.0));
+    m.insert(
+        "linktype_name".into(),
+        rec.link.name().map_or(Value::Null, Value::from),
+    );
+    if let Some(i) = rec.interface {
+        m.insert("interface".into(), Value::from(i));
+    }
+    let link = match &decap.header {
+        Some(h) => {
+            let end = h.len.min(rec.bytes.len());
+            let mut l = Map::new();
+            l.insert("title".into(), Value::from(h.title.as_str()));
+            l.insert("length".into(), Value::from(end));
+            l.insert("header".into(), Value::from(json::hex(&rec.bytes[..end])));
+            l.insert("summary".into(), Value::from(h.words.as_str()));
+            Value::Object(l)
+        }
+        None => Value::Null,
+    };
+    m.insert("link".into(), link);
+    let d = Dump::frame(String::new(), &rec.bytes, decap.first, decap.header);
+    m.extend(json::dissection(&rec.bytes, &render::dissection(&d)));
+    if let Some(note) = decap.note {
+        m.insert("note".into(), Value::from(note));
+    }
+    serde_json::to_writer(&mut *out, &Value::Object(m)).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
