@@ -4,7 +4,7 @@
 //! bytes go, with a note saying where and why, and never a panic. Every read
 //! is bounded by the bytes present; every loop consumes bytes or stops.
 
-use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec};
+use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec, UNPARSED};
 use std::ops::Range;
 
 /// More layers than this is a chain that loops (nested quotes, repeated extension
@@ -241,6 +241,86 @@ impl Dissection {
     }
 }
 
+impl Dissection {
+    /// Checks what must hold of any dissection, whatever the bytes: layers in order
+    /// inside the packet, items and their fields inside their layer's header, payload
+    /// and trailer in bounds, every problem at a byte that is there (or just past the
+    /// end, where something was missing), and every byte from `start` (after a link
+    /// header) shown by some field, the data, the trailer, or an unparsed span. For the
+    /// tests and the fuzz targets; says what is wrong rather than panicking.
+    pub fn audit(&self, packet: &[u8], start: usize) -> Result<(), String> {
+        let len = packet.len();
+        let mut covered = vec![false; len];
+        let mut cover = |r: &Range<usize>, what: &dyn std::fmt::Debug| {
+            if r.start > r.end || r.end > len {
+                return Err(format!("{what:?}: span {r:?} outside {len} bytes"));
+            }
+            for c in &mut covered[r.clone()] {
+                *c = true;
+            }
+            Ok(())
+        };
+        let mut at = start.min(len);
+        for l in &self.layers {
+            let ok = l.start >= at
+                && l.start <= l.hdr_end
+                && l.hdr_end <= len
+                && l.fixed_end >= l.start
+                && l.fixed_end <= l.hdr_end
+                && l.end <= len
+                && l.end >= l.hdr_end.min(l.end);
+            if !ok {
+                return Err(format!(
+                    "{} layer out of order or bounds: start {} fixed_end {} hdr_end {} end {} after {at} in {len} bytes",
+                    l.proto.name, l.start, l.fixed_end, l.hdr_end, l.end
+                ));
+            }
+            for i in &l.items {
+                if i.span.start < l.start || i.span.end > l.hdr_end || i.span.start > i.span.end {
+                    return Err(format!(
+                        "{} item {:?} outside its header",
+                        l.proto.name, i.span
+                    ));
+                }
+                for p in &i.fields {
+                    if p.span.start < i.span.start
+                        || p.span.end > i.span.end
+                        || p.base > p.span.start
+                    {
+                        return Err(format!("{} outside its item {:?}", p.field.name, i.span));
+                    }
+                }
+            }
+            for p in l.placed(packet) {
+                cover(&p.span, &p.field.name)?;
+                // Reading the value must stay inside the bytes.
+                let _ = p.get(packet);
+            }
+            at = l.hdr_end;
+        }
+        if self.payload.start < at.min(self.payload.end) && !self.layers.is_empty() {
+            return Err(format!(
+                "payload {:?} starts inside a header ending at {at}",
+                self.payload
+            ));
+        }
+        cover(&self.payload, &"payload")?;
+        cover(&self.trailer, &"trailer")?;
+        for p in &self.problems {
+            if p.offset > len {
+                return Err(format!("problem past the end: {p:?}"));
+            }
+        }
+        match covered.iter().skip(start).position(|c| !c) {
+            Some(i) => Err(format!(
+                "byte {} is shown by no field, data, trailer or unparsed span",
+                start + i
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// "ip.len says 40 bytes", or "ipv6.plen says 100 bytes (140 in all)".
 fn says(field: &Field, header: &[u8], total: usize) -> String {
     let shown = field.shown(field.get(header));
@@ -327,7 +407,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                     ),
                 );
             }
-            layers.push(Layer {
+            let mut layer = Layer {
                 proto: p,
                 start: at,
                 hdr_end: end,
@@ -336,7 +416,9 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 quoted,
                 cut: true,
                 items: Vec::new(),
-            });
+            };
+            place_unparsed(&mut layer, packet);
+            layers.push(layer);
             at = end;
             break;
         }
@@ -411,7 +493,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             }
             _ => Vec::new(),
         };
-        layers.push(Layer {
+        let mut layer = Layer {
             proto: p,
             start: at,
             hdr_end: at + hdr,
@@ -420,7 +502,9 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             quoted,
             cut,
             items,
-        });
+        };
+        place_unparsed(&mut layer, packet);
+        layers.push(layer);
         let header = &packet[at..at + hdr];
         if hdr_cut {
             at += hdr;
@@ -435,6 +519,45 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         payload: at.min(end)..end,
         trailer,
         problems,
+    }
+}
+
+/// Header bytes that no whole field, tail or item covers (the packet ends inside a
+/// field) become an item of their own, so the dump accounts for every byte.
+fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
+    let (start, end) = (layer.start, layer.hdr_end);
+    if start >= end {
+        return;
+    }
+    let mut covered = vec![false; end - start];
+    let mut cover = |r: Range<usize>| {
+        let lo = r.start.clamp(start, end);
+        for c in &mut covered[lo - start..r.end.clamp(lo, end) - start] {
+            *c = true;
+        }
+    };
+    for p in layer.placed(packet) {
+        cover(p.span);
+    }
+    for i in &layer.items {
+        cover(i.span.clone());
+    }
+    let mut i = 0;
+    while i < covered.len() {
+        if covered[i] {
+            i += 1;
+            continue;
+        }
+        let run = i..covered[i..]
+            .iter()
+            .position(|c| *c)
+            .map_or(covered.len(), |n| i + n);
+        i = run.end;
+        let span = start + run.start..start + run.end;
+        layer.items.push(Item {
+            span: span.clone(),
+            fields: vec![Placed::bytes(&UNPARSED, span)],
+        });
     }
 }
 
@@ -677,6 +800,24 @@ mod tests {
     }
 
     #[test]
+    fn a_field_cut_short_is_shown_as_unparsed() {
+        let d = dissect(&POST[..18], &ipv4::IPV4);
+        let l = &d.layers[0];
+        assert_eq!(l.items.len(), 1);
+        assert_eq!(l.items[0].span, 16..18, "the first two bytes of ip.dst");
+        assert_eq!(l.items[0].fields[0].field, &crate::wire::UNPARSED);
+        assert!(!l.fields(&POST[..18]).any(|f| f == &ipv4::DST));
+        d.audit(&POST[..18], 0).unwrap();
+        // A whole header has nothing unparsed.
+        assert!(
+            dissect(&POST, &ipv4::IPV4)
+                .layers
+                .iter()
+                .all(|l| l.items.is_empty())
+        );
+    }
+
+    #[test]
     fn small_ihl_is_reported_and_read_as_twenty() {
         let mut p = POST;
         p[0] = 0x43;
@@ -778,33 +919,11 @@ mod tests {
         v
     }
 
-    /// What every dissection must be, whatever the bytes: layers in order inside the
-    /// packet, items inside their layer's header, payload and trailer in bounds.
-    fn check(d: &Dissection, len: usize) {
-        let mut at = 0;
-        for l in &d.layers {
-            assert!(
-                l.start >= at && l.start <= l.hdr_end && l.hdr_end <= len,
-                "{l:?}"
-            );
-            assert!(
-                l.fixed_end >= l.start && l.fixed_end <= l.hdr_end.max(l.start),
-                "{l:?}"
-            );
-            assert!(l.end <= len);
-            for i in &l.items {
-                assert!(
-                    i.span.start >= l.start && i.span.end <= l.hdr_end,
-                    "{i:?} in {l:?}"
-                );
-                for p in &i.fields {
-                    assert!(p.span.start >= i.span.start && p.span.end <= i.span.end);
-                }
-            }
-            at = l.hdr_end;
+    /// What every dissection must be, whatever the bytes (see `Dissection::audit`).
+    fn check(d: &Dissection, bytes: &[u8]) {
+        if let Err(e) = d.audit(bytes, 0) {
+            panic!("{e}: {bytes:02x?}");
         }
-        assert!(d.payload.start <= d.payload.end && d.payload.end <= len);
-        assert!(d.trailer.end <= len);
     }
 
     fn render(bytes: &[u8], first: &'static Protocol) {
@@ -824,7 +943,7 @@ mod tests {
             assert!(whole.problems.is_empty(), "{:?}", whole.problems);
             for cut in 0..p.len() {
                 let d = dissect(&p[..cut], first);
-                check(&d, cut);
+                check(&d, &p[..cut]);
                 assert!(
                     !d.problems.is_empty(),
                     "cut at {cut} of {p:02x?} is not reported"
@@ -857,7 +976,7 @@ mod tests {
             p.truncate(cut.max(1));
             for first in [p0, crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()]] {
                 let d = dissect(&p, first);
-                check(&d, p.len());
+                check(&d, &p);
                 render(&p, first);
             }
         }
@@ -869,7 +988,7 @@ mod tests {
         ) {
             let first = crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()];
             let d = dissect(&bytes, first);
-            check(&d, bytes.len());
+            check(&d, &bytes);
             render(&bytes, first);
         }
     }

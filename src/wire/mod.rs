@@ -834,6 +834,15 @@ pub static DATA: Field = Field {
     ..Field::new("data.data", 0, 0, Kind::Bytes)
 };
 
+/// Bytes of a header that no field of the dump can show: the packet ends inside a field
+/// (a cut header), so what is there is too little to read. Not a protocol's field: the
+/// dissector places it wherever such bytes are, so every byte of a dump is accounted for.
+pub static UNPARSED: Field = Field {
+    meaning: "the packet ends inside a field here: too few bytes to read it",
+    notes: "rawlab shows a cut header as far as whole fields go; the bytes of the field the packet ends inside are listed here, so none is left out.",
+    ..Field::new("unparsed", 0, 0, Kind::Bytes)
+};
+
 /// Every layer stack worth offering (after `new`, in completion): each protocol that
 /// starts a stack and what it can carry, up to four layers.
 pub fn stacks() -> Vec<String> {
