@@ -11,7 +11,7 @@ use crate::template::{Payload, Value};
 use crate::wire::{self, DATA, Field, Kind, Lookup, Protocol};
 use nom::branch::alt;
 use nom::bytes::complete::{escaped_transform, is_not, tag, take_while1};
-use nom::character::complete::{char, digit1, hex_digit1, multispace0};
+use nom::character::complete::{char, digit1, hex_digit1};
 use nom::combinator::{all_consuming, map, opt, recognize, value};
 use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
@@ -523,8 +523,9 @@ fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
     let mut tokens = Vec::new();
     let mut rest = line;
     loop {
-        let (r, _) = multispace0::<_, nom::error::Error<&str>>(rest).unwrap_or((rest, ""));
-        rest = r;
+        // Words end at any Unicode whitespace (a pasted non-breaking space, a form
+        // feed), so the blanks between them are the same set.
+        rest = rest.trim_start_matches(char::is_whitespace);
         if rest.is_empty() {
             break;
         }
