@@ -321,6 +321,14 @@ impl Dissection {
     }
 }
 
+/// "a" or "an" before a layer's title, as it is read aloud: an IPv4, an ARP, a TCP.
+fn article(title: &str) -> &'static str {
+    match title.as_bytes().first() {
+        Some(b'A' | b'E' | b'I' | b'O') => "an",
+        _ => "a",
+    }
+}
+
 /// "ip.len says 40 bytes", or "ipv6.plen says 100 bytes (140 in all)".
 fn says(field: &Field, header: &[u8], total: usize) -> String {
     let shown = field.shown(field.get(header));
@@ -352,6 +360,9 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
     let mut trailer = end..end;
     let mut next = Some(first);
     let mut quoted = false;
+    // The length field that last moved `end` before the packet's last byte, and its
+    // layer: a header cut there is cut by that claim, not by the bytes.
+    let mut bound: Option<(&'static Field, &'static str)> = None;
     while let Some(p) = next {
         let mut problem = |offset: usize, what: String| {
             problems.push(Problem {
@@ -388,21 +399,31 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         let quote_head = quoted && layers.last().is_some_and(|l| !l.quoted);
         let lenient = quoted && !quote_head;
         let avail = end - at;
+        // Why the bytes stop where they do, when it is not the packet's end.
+        let ends = match bound {
+            Some((f, title)) if end < packet.len() => {
+                format!(" ({} ends the {title} packet at byte {end})", f.name)
+            }
+            _ => String::new(),
+        };
         if avail < p.fixed_len {
             if quote_head {
                 let outer = layers.last().map_or("the error", |l| l.proto.title);
                 problem(
                     at,
                     format!(
-                        "{outer} quotes only {avail} bytes of the {} header that caused it; a {} header needs {}",
-                        p.title, p.title, p.fixed_len
+                        "{outer} quotes only {avail} bytes of the {} header that caused it; {} {} header needs {}{ends}",
+                        p.title,
+                        article(p.title),
+                        p.title,
+                        p.fixed_len
                     ),
                 );
             } else if !lenient {
                 problem(
                     at,
                     format!(
-                        "{} header truncated: needs {} bytes, has {avail}",
+                        "{} header truncated: needs {} bytes, has {avail}{ends}",
                         p.title, p.fixed_len
                     ),
                 );
@@ -433,8 +454,11 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             problem(
                 at + p.len_field.map_or(0, |f| f.first_byte()),
                 format!(
-                    "{from} {claimed} bytes, less than the {} a {} header needs; read as {}",
-                    p.fixed_len, p.title, p.fixed_len
+                    "{from} {claimed} bytes, less than the {} {} {} header needs; read as {}",
+                    p.fixed_len,
+                    article(p.title),
+                    p.title,
+                    p.fixed_len
                 ),
             );
             hdr = p.fixed_len;
@@ -445,17 +469,22 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         let mut hdr_cut = false;
         if hdr > avail {
             if !lenient {
-                let what = match p.len_field {
-                    Some(f) if claimed == hdr => format!(
-                        "{}, but only {avail} are there; the header is cut short",
-                        says(f, head, hdr)
+                match p.len_field {
+                    Some(f) if claimed == hdr => problem(
+                        at + f.first_byte(),
+                        format!(
+                            "{}, but only {avail} are there{ends}; the header is cut short",
+                            says(f, head, hdr)
+                        ),
                     ),
-                    _ => format!(
-                        "{} header needs {hdr} bytes, but only {avail} are there",
-                        (p.summary)(&head[..p.fixed_len])
+                    _ => problem(
+                        at,
+                        format!(
+                            "{} header needs {hdr} bytes, but only {avail} are there{ends}",
+                            (p.summary)(&head[..p.fixed_len])
+                        ),
                     ),
-                };
-                problem(at, what);
+                }
             }
             hdr = avail;
             hdr_cut = true;
@@ -484,6 +513,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 layer_end = at + claim;
                 trailer = layer_end..packet.len();
                 end = layer_end;
+                bound = Some((field, p.title));
             }
         }
         let fixed_end = at + fixed_end.min(hdr);
@@ -615,9 +645,9 @@ fn entries(
             layer: title,
             offset: at,
             what: format!(
-                "{} bytes left over after the last whole {}-byte entry",
-                range.end - at,
-                e.stride
+                "the last entry needs {} bytes, but only {} remain",
+                e.stride,
+                range.end - at
             ),
             layout: false,
         });
@@ -672,8 +702,8 @@ fn options(
                 layer: title,
                 offset: at,
                 what: format!(
-                    "option {name} at the last byte has no room for its length ({})",
-                    list.len.name
+                    "option {name} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
+                    list.min_len, list.len.name
                 ),
                 layout: false,
             });
@@ -720,7 +750,7 @@ fn options(
                         layer: title,
                         offset: at + 1,
                         what: format!(
-                            "{}, but option {name} is {want}",
+                            "{}, but option {name} is always {want} bytes",
                             says(list.len, &packet[at..], total)
                         ),
                         layout: false,
@@ -824,7 +854,7 @@ mod tests {
         let d = dissect(&p, &ipv4::IPV4);
         assert_eq!(
             d.problems[0].what,
-            "ip.hdr_len says 12 bytes, less than the 20 a IPv4 header needs; read as 20"
+            "ip.hdr_len says 12 bytes, less than the 20 an IPv4 header needs; read as 20"
         );
         assert_eq!(d.problems[0].offset, 0);
         assert_eq!(d.layers[0].hdr_end, 20);

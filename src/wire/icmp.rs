@@ -651,7 +651,7 @@ pub(crate) mod tests {
         let d = dissect(&p, &ipv4::IPV4);
         assert_eq!(
             d.problems[0].what,
-            "ICMP quotes only 10 bytes of the IPv4 header that caused it; a IPv4 header needs 20"
+            "ICMP quotes only 10 bytes of the IPv4 header that caused it; an IPv4 header needs 20"
         );
         assert_eq!(d.problems[0].offset, 28);
     }

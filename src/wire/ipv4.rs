@@ -670,7 +670,7 @@ mod tests {
         let d = super::super::dissect::dissect(&p, &IPV4);
         assert_eq!(
             d.problems[0].what,
-            "ip.opt.len says 6 bytes, but option ra (148) is 4"
+            "ip.opt.len says 6 bytes, but option ra (148) is always 4 bytes"
         );
     }
 

@@ -595,7 +595,7 @@ pub(crate) mod tests {
         let d = dissect(&p, &ipv4::IPV4);
         assert_eq!(
             d.problems[0].what,
-            "4 bytes left over after the last whole 8-byte entry"
+            "the last entry needs 8 bytes, but only 4 remain"
         );
     }
 
@@ -624,13 +624,13 @@ pub(crate) mod tests {
         let (problems, d) = with(&[0x02, 0x06, 0x05, 0xb4, 0x00, 0x00, 0x00, 0x00]);
         assert_eq!(
             problems[0].what,
-            "tcp.option_len says 6 bytes, but option mss (2) is 4"
+            "tcp.option_len says 6 bytes, but option mss (2) is always 4 bytes"
         );
         assert_eq!(d.layers[1].items.len(), 3, "mss, then eol and padding");
         let (problems, _) = with(&[0x01, 0x01, 0x01, 0x13]);
         assert_eq!(
             problems[0].what,
-            "option md5 (19) at the last byte has no room for its length (tcp.option_len)"
+            "option md5 (19) needs at least 2 bytes (its kind and tcp.option_len), but only 1 remains in the options"
         );
     }
 
@@ -643,7 +643,8 @@ pub(crate) mod tests {
             d.problems[0].what,
             "tcp.hdr_len says 60 bytes, but only 40 are there; the header is cut short"
         );
-        assert_eq!(d.problems[0].offset, 20);
+        // At the field that says so, as for a length below five words.
+        assert_eq!(d.problems[0].offset, 32);
         let mut p = SYN;
         p[32] = 0x20;
         let d = dissect(&p, &ipv4::IPV4);
