@@ -17,14 +17,21 @@ fn stacks() -> Vec<Vec<&'static Protocol>> {
         .collect()
 }
 
-/// Parses a line under every stack and draws any error with its caret, as the
-/// prompt does; a panic is the failure.
-fn parse_everywhere(line: &str) {
-    for stack in stacks() {
-        if let Err(e) = command::parse(line, &Context { stack: &stack }) {
-            let mut out = Vec::new();
-            render::parse_error(&mut out, line, &e, None, &Style::PLAIN).unwrap();
-        }
+/// Runs a `command` target input as the target does: its first byte picks the stack,
+/// the rest is the line, parsed and any error drawn with its caret, as the prompt
+/// does; a panic is the failure. Returns the line.
+fn command_input(input: &[u8]) -> String {
+    let stacks = stacks();
+    let stack = &stacks[usize::from(input[0]) % stacks.len()];
+    let line = String::from_utf8_lossy(&input[1..]).into_owned();
+    parse_drawn(&line, stack);
+    line
+}
+
+fn parse_drawn(line: &str, stack: &[&'static Protocol]) {
+    if let Err(e) = command::parse(line, &Context { stack }) {
+        let mut out = Vec::new();
+        render::parse_error(&mut out, line, &e, None, &Style::PLAIN).unwrap();
     }
 }
 
@@ -34,7 +41,7 @@ fn parse_everywhere(line: &str) {
 #[test]
 fn form_feed_between_words() {
     let input = b"Hset \x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0cdstport 08dstpo0";
-    parse_everywhere(std::str::from_utf8(&input[1..]).unwrap());
+    command_input(input);
 }
 
 /// The same crash as a learner meets it: a non-breaking space, which pasting from a
@@ -43,9 +50,36 @@ fn form_feed_between_words() {
 fn unicode_spaces_between_words() {
     for space in ['\u{a0}', '\u{b}', '\u{c}', '\u{85}', '\u{2003}', '\u{3000}'] {
         let line = format!("set{space}ttl{space}9");
-        parse_everywhere(&line);
         let stack = [&wire::ipv4::IPV4, &wire::icmp::ICMP];
+        parse_drawn(&line, &stack);
         let got = command::parse(&line, &Context { stack: &stack });
         assert!(got.is_ok(), "{space:?}: {got:?}");
+    }
+}
+
+/// fuzz target `command`, timeout-56e0160f3a2a22b9c4155d8e51763f66c3224d0f: `explain`
+/// with a long mistyped name. "Did you mean" measured the edit distance from the word
+/// to every field name, each in time proportional to the product of their lengths, so
+/// a word of thousands of characters (a paste) took tens of milliseconds per parse in
+/// a release build, and the prompt parses at every key to colour the line.
+#[test]
+fn a_long_mistyped_name_is_answered_at_once() {
+    let input = b"Hexplain ip.h\x05\x05\x05\x05\x05\x05\xef\xbf\xbd\xff\xff\xff\x7f\xef\xbf\xd6hdrincl\xd6\xd6\xd6\xd6LLL\xd6\xd6\xd6\xd6\xd6\xd6\xd6\xd6\xd6\xc6\xd6\xd6\xd6\xd6\xd6\xd6\xd6\xd6\xbdplyen ic\x05\x05m\x05\x05\x05dr_lenp";
+    command_input(input);
+    let stack = [&wire::ipv4::IPV4, &wire::icmp::ICMP];
+    for line in [
+        format!("set {}", "x".repeat(10_000)),
+        format!("explain {}", "ttl".repeat(3_000)),
+        format!("{} 1", "sned".repeat(2_500)),
+    ] {
+        let t = std::time::Instant::now();
+        parse_drawn(&line, &stack);
+        let took = t.elapsed();
+        // Microseconds once fixed; a debug build on a busy machine has room to spare.
+        assert!(
+            took < std::time::Duration::from_millis(100),
+            "{}… took {took:?}",
+            &line[..12]
+        );
     }
 }
