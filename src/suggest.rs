@@ -4,11 +4,20 @@
 /// most a third of the word (at least 1), or a candidate that starts with it.
 pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let typed = typed.to_ascii_lowercase();
-    let limit = (typed.chars().count() / 3).max(1);
+    let len = typed.chars().count();
+    let limit = (len / 3).max(1);
     let mut scored: Vec<(usize, &'a str)> = candidates
         .into_iter()
         .filter_map(|c| {
-            let d = strsim::damerau_levenshtein(&typed, c);
+            // The distance is at least the difference in length: a candidate that far
+            // off is not measured, so a pasted word of thousands of characters costs
+            // nothing (measuring takes time in the product of the two lengths).
+            let close = c.chars().count().abs_diff(len) <= limit;
+            let d = if close {
+                strsim::damerau_levenshtein(&typed, c)
+            } else {
+                usize::MAX
+            };
             if d <= limit {
                 Some((d, c))
             } else if typed.len() >= 2 && c.starts_with(&typed) {
@@ -33,5 +42,7 @@ mod tests {
         assert_eq!(closest("tll", ["ttl", "ip.ttl", "tos"]), vec!["ttl"]);
         assert_eq!(closest("lis", ["listen", "load"]), vec!["listen"]);
         assert!(closest("zzzz", ["send", "set"]).is_empty());
+        assert!(closest(&"x".repeat(10_000), ["send", "set"]).is_empty());
+        assert_eq!(closest("se", ["send", "set"]), vec!["set", "send"]);
     }
 }
