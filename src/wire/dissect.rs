@@ -1021,5 +1021,19 @@ mod tests {
             check(&d, &bytes);
             render(&bytes, first);
         }
+
+        /// After a link header no table reads (a capture file's), from any byte.
+        #[test]
+        fn after_any_link_header(
+            first in 0usize..64,
+            start in 0usize..200,
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..160),
+        ) {
+            let first = crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()];
+            let d = dissect_from(&bytes, start, first);
+            if let Err(e) = d.audit(&bytes, start.min(bytes.len())) {
+                panic!("{e}: {bytes:02x?} from {start}");
+            }
+        }
     }
 }
