@@ -4,6 +4,7 @@
 
 use rawlab::command::{self, Context};
 use rawlab::render::{self, Style};
+use rawlab::repl;
 use rawlab::wire::{self, Protocol};
 
 fn stacks() -> Vec<Vec<&'static Protocol>> {
@@ -81,5 +82,48 @@ fn a_long_mistyped_name_is_answered_at_once() {
             "{}… took {took:?}",
             &line[..12]
         );
+    }
+}
+
+/// What the `command` target does at the prompt with its input's first line: hint at
+/// the end, then complete and hint at the character boundary its first byte picks.
+fn prompt_input(input: &[u8]) {
+    let stacks = stacks();
+    let pick = usize::from(input[0]);
+    let stack = &stacks[pick % stacks.len()];
+    let text = String::from_utf8_lossy(&input[1..]).into_owned();
+    let line = text.split('\n').next().unwrap();
+    let _ = repl::hint(line, line.len(), stack);
+    let bounds: Vec<usize> = line
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([line.len()])
+        .collect();
+    let pos = bounds[pick % bounds.len()];
+    let _ = repl::complete(line, pos, stack);
+    let _ = repl::hint(line, pos, stack);
+}
+
+/// fuzz target `command`, crash-32a942819a369b018711ace77045a40d0deb31ec: Tab after a
+/// word that ends in a Unicode space (U+2008 here, three bytes). Completion took the
+/// word being typed to start one byte after the space, inside it.
+#[test]
+fn completion_after_a_wide_space() {
+    let input = b"H\x22 Le\xd1s\xe3son 3 \xe2\x80\x88\x00\x00\x00zzz\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00zzuzzzzzzzzzznzzzzzzzzzzzzzz\x00\x00 \x00\x00a raw \x10ocket";
+    assert_eq!(input.len(), 94);
+    prompt_input(input);
+}
+
+/// The same as a learner meets it: `set`, a pasted non-breaking space, Tab.
+#[test]
+fn tab_after_a_non_breaking_space() {
+    let stack = [&wire::ipv4::IPV4, &wire::icmp::ICMP];
+    for line in ["set\u{a0}", "set\u{a0}tt", "set ttl\u{3000}"] {
+        let (start, words) = repl::complete(line, line.len(), &stack).unwrap();
+        assert!(line.is_char_boundary(start), "{line:?}: {start}");
+        if line == "set\u{a0}tt" {
+            assert!(words.contains(&"ttl".to_string()), "{words:?}");
+        }
+        let _ = repl::hint(line, line.len(), &stack);
     }
 }
