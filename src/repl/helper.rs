@@ -34,7 +34,12 @@ impl LabHelper {
 /// The words of `line` before `pos`, and where the word being typed starts.
 fn words_before(line: &str, pos: usize) -> (Vec<&str>, usize, &str) {
     let head = &line[..pos];
-    let start = head.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    // After the last blank, however many bytes it takes (a pasted non-breaking space).
+    let start = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let done: Vec<&str> = head[..start].split_whitespace().collect();
     (done, start, &head[start..])
 }
