@@ -4,14 +4,4 @@
 //! come from the IP layers' bytes. The first byte picks the first layer.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rawlab::render::Dump;
-use rawlab::wire::PROTOCOLS;
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&pick, bytes)) = data.split_first() else {
-        return;
-    };
-    let first = PROTOCOLS[usize::from(pick) % PROTOCOLS.len()];
-    rawlab_fuzz::show(&Dump::new("#1".into(), bytes, first));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rawlab_fuzz::dissect::run(data));

@@ -1,6 +1,15 @@
 //! What the fuzz targets share: drawing a packet every way rawlab draws one (the
 //! dump plain and in colour, JSON) and checking the dissection underneath, so a
 //! broken invariant is a crash the fuzzer keeps. No sockets, no files.
+//!
+//! Each target's body lives here (`command::run`, …) and the files in
+//! fuzz_targets/ only hand libFuzzer's input to it, so `examples/replay.rs` runs
+//! the same code on saved inputs in an ordinary build, to time them.
+
+pub mod command;
+pub mod dissect;
+pub mod pcap;
+pub mod roundtrip;
 
 use rawlab::render::{self, Dump, Style};
 use rawlab::wire::{self, Protocol};

@@ -1,0 +1,59 @@
+//! The capture-file reader (pcap and pcapng, as `rawlab read -` takes them from a
+//! pipe): every packet it hands over is taken apart after its link header and the
+//! dissection audited, and the first few drawn as `rawlab read` draws them, as text
+//! and as a JSON line.
+use rawlab::pcap::{Reader, link};
+use rawlab::read;
+use rawlab::render::{Dump, Style};
+use std::io::Cursor;
+
+/// More records than any input this size can hold; a bound all the same.
+const MAX_RECORDS: usize = 100_000;
+/// Records drawn in full (text in colour, JSON); those after are read and dissected
+/// only, so a file of many packets fuzzes the reader rather than the renderer again.
+const DRAWN: usize = 8;
+
+/// One input of the `pcap` target.
+pub fn run(data: &[u8]) {
+    let mut reader = match Reader::new(Cursor::new(data)) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = (e.to_string(), e.hint);
+            return;
+        }
+    };
+    let _ = reader.format().to_string();
+    for i in 0..MAX_RECORDS {
+        let next = reader.next_record();
+        for (_, iface) in reader.new_interfaces() {
+            let _ = iface.words();
+        }
+        let rec = match next {
+            None => break,
+            Some(Err(e)) => {
+                let _ = (e.to_string(), e.hint);
+                break;
+            }
+            Some(Ok(rec)) => rec,
+        };
+        let _ = read::heading(&rec, reader.interfaces().len());
+        let decap = link::decap(rec.link, &rec.bytes);
+        let dump = Dump::frame(String::new(), &rec.bytes, decap.first, decap.header);
+        crate::audit(&dump);
+        if i < DRAWN {
+            let mut out = Vec::new();
+            let n = reader.interfaces().len();
+            read::text(
+                &mut out,
+                &rec,
+                n,
+                &Style {
+                    color: true,
+                    fit: false,
+                },
+            )
+            .unwrap();
+            read::json_line(&mut out, &rec).unwrap();
+        }
+    }
+}
