@@ -165,6 +165,15 @@ fn corpus() -> Vec<(String, Vec<u8>, &'static Protocol)> {
     let n = dst_loop.len() as u16 - 40;
     put16(&mut dst_loop, 4, n);
     v.push(("ipv6-destination-options-loop".into(), dst_loop, v6));
+    // IPv6 in IPv6 in IPv6 … 40 deep, each length right: past 32 layers rawlab stops.
+    let one = build(&[&ipv6::IPV6], &[(&ipv6::NXT, Value::Raw(41))], &[]);
+    let mut nested = Vec::new();
+    for depth in 0..40u16 {
+        let mut h = one[..40].to_vec();
+        put16(&mut h, 4, (39 - depth) * 40);
+        nested.extend(h);
+    }
+    v.push(("ipv6-in-ipv6-40-deep".into(), nested, v6));
     let mut rt = build(&[&ipv6::IPV6, &ipv6::ROUTING, &udp::UDP], &[], b"data");
     rt[41] = 30; // 248 bytes of routing header
     v.push(("ipv6-routing-length-past-the-end".into(), rt, v6));

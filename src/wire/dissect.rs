@@ -376,7 +376,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             problem(
                 at,
                 format!(
-                    "more than {MAX_LAYERS} layers, a chain that loops; the rest is shown as data"
+                    "layer {}: rawlab reads at most {MAX_LAYERS} layers (a chain this deep is almost surely a loop); the rest is shown as data",
+                    MAX_LAYERS + 1
                 ),
             );
             break;
