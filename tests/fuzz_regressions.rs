@@ -127,3 +127,34 @@ fn tab_after_a_non_breaking_space() {
         let _ = repl::hint(line, line.len(), &stack);
     }
 }
+
+/// fuzz target `command`, crash-1b2c5285f67afe04b953a4b954dfa4eda8d4ed1e: colouring a
+/// `payload` line with a bad byte after a blank. Bytes given in several words are
+/// joined without their blanks, but the error's place was counted in the joined text
+/// from where the line's words start, so it fell short by one byte per blank: inside a
+/// multi-byte character, the highlighter sliced the line there and panicked.
+#[test]
+fn payload_error_after_a_blank_while_colouring() {
+    use rustyline::highlight::Highlighter;
+    let input = b"Hpayload _ __\x8f\x8f\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xffl __\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xa3\xa3\xa3\xff6.r\xff\xff\x8f\x8f\x8f\xff\xff\xff0df\xff";
+    assert_eq!(input.len(), 90);
+    let line = command_input(input);
+    let stacks = stacks();
+    let stack = stacks[usize::from(input[0]) % stacks.len()].clone();
+    let helper = repl::LabHelper::new(stack, true);
+    let _ = helper.highlight(&line, line.len());
+}
+
+/// The same mistake in plain ASCII put the caret under the wrong character.
+#[test]
+fn the_caret_is_under_the_bad_byte_of_a_payload_in_words() {
+    let stack = [&wire::ipv4::IPV4, &wire::icmp::ICMP];
+    for (line, at) in [
+        ("payload c0 de zz", 14),
+        ("payload c0  de\u{a0}zz", 16),
+        ("set ip.options 01 01 01 0g", 25),
+    ] {
+        let e = command::parse(line, &Context { stack: &stack }).unwrap_err();
+        assert_eq!(e.span, at..at + 1, "{line:?}: {}", e.message);
+    }
+}
