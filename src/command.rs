@@ -939,10 +939,16 @@ impl<'a> Args<'a> {
             }
             return Ok(first);
         }
-        let text: String = std::iter::once(&first)
-            .chain(rest)
-            .map(|t| t.text.as_str())
-            .collect();
+        // The blanks between the words become as many spaces as they took bytes, so a
+        // place in the text is the same distance from the first word's start as on the
+        // line, and an error's caret lands under the right character.
+        let mut text = first.text.clone();
+        let mut end = first.span.end;
+        for t in rest {
+            text.extend(std::iter::repeat_n(' ', t.span.start.saturating_sub(end)));
+            text.push_str(&t.text);
+            end = t.span.end;
+        }
         Ok(Token {
             text,
             span: first.span.start..rest.last().map_or(first.span.end, |t| t.span.end),
@@ -1318,20 +1324,18 @@ fn parse_ipv6(t: &Token) -> Result<Ipv6Addr, ParseError> {
     })
 }
 
-/// Hex bytes: `c0de`, `c0:de`, `0xc0de`, an even number of digits.
+/// Hex bytes: `c0de`, `c0:de`, `0xc0de`, `c0 de` (words joined), an even number of digits.
 fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
     let s = t
         .text
         .strip_prefix("0x")
         .or_else(|| t.text.strip_prefix("0X"))
         .unwrap_or(&t.text);
-    let digits: String = s
-        .chars()
-        .filter(|c| !matches!(c, ':' | '-' | '_'))
-        .collect();
+    let separator = |c: char| matches!(c, ':' | '-' | '_' | ' ');
+    let digits: String = s.chars().filter(|c| !separator(*c)).collect();
     if let Some((i, c)) = s
         .char_indices()
-        .find(|(_, c)| !c.is_ascii_hexdigit() && !matches!(c, ':' | '-' | '_'))
+        .find(|(_, c)| !c.is_ascii_hexdigit() && !separator(*c))
     {
         let at = t.span.start + (t.text.len() - s.len()) + i;
         return Err(

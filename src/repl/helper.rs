@@ -301,7 +301,8 @@ impl Highlighter for LabHelper {
         let mut s = String::with_capacity(line.len() + 32);
         let mut at = 0;
         for (r, role) in roles {
-            if r.start < at || r.end > line.len() {
+            // A range off the line's characters would panic the slice: skip it.
+            if r.start < at || !line.is_char_boundary(r.start) || !line.is_char_boundary(r.end) {
                 continue;
             }
             s.push_str(&line[at..r.start]);
