@@ -54,7 +54,7 @@ fn main() {
         total += took;
         times.push((took, f));
     }
-    times.sort_by(|a, b| b.0.cmp(&a.0));
+    times.sort_by_key(|t| std::cmp::Reverse(t.0));
     println!("{target}: {} inputs in {total:?}", times.len());
     for (t, f) in times.iter().take(10) {
         println!("  {t:>12?}  {}", f.display());
