@@ -524,9 +524,12 @@ fn options(
     };
     while at < end {
         let kind = packet[at] as u128;
-        let name = list.kind[0]
-            .value_name(kind)
-            .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"));
+        // Named only when a problem needs it: most options have none.
+        let name = || {
+            list.kind[0]
+                .value_name(kind)
+                .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"))
+        };
         if list.single.contains(&kind) {
             items.push(Item {
                 span: at..at + 1,
@@ -549,7 +552,8 @@ fn options(
                 layer: title,
                 offset: at,
                 what: format!(
-                    "option {name} at the last byte has no room for its length ({})",
+                    "option {} at the last byte has no room for its length ({})",
+                    name(),
                     list.len.name
                 ),
                 layout: false,
@@ -564,8 +568,9 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} for option {name}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                    "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
+                    name(),
                     list.min_len
                 ),
                 layout: false,
@@ -578,8 +583,9 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} for option {name}, but only {} remain in the options; the rest is shown as bytes",
+                    "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
+                    name(),
                     end - at
                 ),
                 layout: false,
@@ -597,8 +603,9 @@ fn options(
                         layer: title,
                         offset: at + 1,
                         what: format!(
-                            "{}, but option {name} is {want}",
-                            says(list.len, &packet[at..], total)
+                            "{}, but option {} is {want}",
+                            says(list.len, &packet[at..], total),
+                            name()
                         ),
                         layout: false,
                     });
