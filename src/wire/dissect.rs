@@ -5,6 +5,7 @@
 //! is bounded by the bytes present; every loop consumes bytes or stops.
 
 use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// More layers than this is a chain that loops (nested quotes, repeated extension
@@ -222,22 +223,28 @@ impl Dissection {
 
     /// One line: each layer's summary.
     pub fn summary(&self, packet: &[u8]) -> String {
-        let mut parts: Vec<String> = self
-            .layers
-            .iter()
-            .filter(|l| l.complete() || l.quoted)
-            .map(|l| {
-                let s = (l.proto.summary)(l.header(packet));
-                if l.quoted { format!("quoted {s}") } else { s }
-            })
-            .collect();
+        let mut s = String::with_capacity(160);
+        let part = |s: &mut String| {
+            if !s.is_empty() {
+                s.push_str(" · ");
+            }
+        };
+        for l in self.layers.iter().filter(|l| l.complete() || l.quoted) {
+            part(&mut s);
+            if l.quoted {
+                s.push_str("quoted ");
+            }
+            s.push_str(&(l.proto.summary)(l.header(packet)));
+        }
         if !self.payload.is_empty() {
-            parts.push(format!("{} bytes of data", self.payload.len()));
+            part(&mut s);
+            let _ = write!(s, "{} bytes of data", self.payload.len());
         }
         if !self.problems.is_empty() {
-            parts.push("malformed".to_string());
+            part(&mut s);
+            s.push_str("malformed");
         }
-        parts.join(" · ")
+        s
     }
 }
 
