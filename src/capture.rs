@@ -235,7 +235,13 @@ impl Store {
     pub fn take_unshown(&self) -> (Vec<Arc<Packet>>, u64) {
         let mut g = self.inner();
         let shown = g.shown;
-        let new: Vec<Arc<Packet>> = g.packets.iter().filter(|p| p.no > shown).cloned().collect();
+        // The unshown are at the back of the ring, in number order.
+        let unshown = g.packets.iter().rev().take_while(|p| p.no > shown).count();
+        let new: Vec<Arc<Packet>> = g
+            .packets
+            .range(g.packets.len() - unshown..)
+            .cloned()
+            .collect();
         if let Some(last) = new.last() {
             g.shown = last.no;
         }

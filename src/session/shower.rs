@@ -171,9 +171,12 @@ impl Shower {
                 .is_some_and(|pair| own.contains(&(l.proto.name, pair.flow)));
             // Segments and datagrams without a pairing belong to a flow by their ports.
             let ports = || {
+                // TCP's and UDP's ports are common fields, named `<proto>.srcport`.
                 let port = |dir: &str| {
                     l.proto
-                        .field(&format!("{}.{dir}", l.proto.name))
+                        .fields
+                        .iter()
+                        .find(|f| f.short() == dir && f.end_byte() <= header.len())
                         .map(|f| f.get(header) as u64)
                 };
                 Some((port("srcport")?, port("dstport")?))
