@@ -192,6 +192,21 @@ impl Store {
         no
     }
 
+    /// Sets when packet `no` happened: a send is stamped just before sendto, after it
+    /// was numbered, as ping(8) stamps its echoes.
+    pub fn restamp(&self, no: u64, time: SystemTime) {
+        let mut g = self.inner();
+        let Some(first) = g.packets.front().map(|p| p.no) else {
+            return;
+        };
+        if let Some(p) = no
+            .checked_sub(first)
+            .and_then(|i| g.packets.get_mut(i as usize))
+        {
+            Arc::make_mut(p).time = time;
+        }
+    }
+
     pub fn get(&self, no: u64) -> Option<Arc<Packet>> {
         let g = self.inner();
         let first = g.packets.front()?.no;
