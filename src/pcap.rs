@@ -1292,6 +1292,11 @@ pub struct Skipped {
 #[derive(Debug)]
 pub struct Loaded {
     pub path: PathBuf,
+    pub format: Format,
+    /// The link types of the packets read, in order of first appearance.
+    pub links: Vec<LinkType>,
+    /// The link types whose headers were dropped (no table reads them: Linux cooked, BSD loopback).
+    pub dropped: Vec<LinkType>,
     /// In file order; each `no` is its number in the file (the store numbers them anew).
     pub packets: Vec<Packet>,
     /// Packets with no layer rawlab has a table for yet.
@@ -1300,28 +1305,49 @@ pub struct Loaded {
     pub left_out: u64,
     /// The damage that ended the file early; the packets before it are in `packets`.
     pub error: Option<FileError>,
+    /// Reading was stopped (Ctrl-C) before the file's end.
+    pub stopped: bool,
 }
 
 /// Loads at most `max` packets of a pcap or pcapng file (the rest are counted), each with
 /// its time and origin "read from FILE". The link-layer header is dropped: a packet starts
 /// at the first layer rawlab has a table for.
 pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
+    load_until(path, max, || false)
+}
+
+/// [`load`], stopping early (with [`Loaded::stopped`] set) once `stop` says so; it is
+/// asked before each record.
+pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Loaded, Error> {
     let mut reader = Reader::open(path)?;
     let mut loaded = Loaded {
         path: path.to_path_buf(),
+        format: reader.format(),
+        links: Vec::new(),
+        dropped: Vec::new(),
         packets: Vec::new(),
         skipped: Vec::new(),
         left_out: 0,
         error: None,
+        stopped: false,
     };
-    for r in reader.by_ref() {
-        let rec = match r {
-            Ok(rec) => rec,
-            Err(e) => {
+    // Bounded by the file: each turn reads one record or ends.
+    loop {
+        if stop() {
+            loaded.stopped = true;
+            break;
+        }
+        let rec = match reader.next_record() {
+            None => break,
+            Some(Ok(rec)) => rec,
+            Some(Err(e)) => {
                 loaded.error = Some(e);
                 break;
             }
         };
+        if !loaded.links.contains(&rec.link) {
+            loaded.links.push(rec.link);
+        }
         if loaded.packets.len() >= max {
             loaded.left_out += 1;
             continue;
@@ -1337,6 +1363,9 @@ pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
             continue;
         };
         let start = decap.header.as_ref().map_or(0, |h| h.len);
+        if start > 0 && !loaded.dropped.contains(&rec.link) {
+            loaded.dropped.push(rec.link);
+        }
         loaded.packets.push(Packet {
             no: rec.no,
             time: rec.time,

@@ -5,11 +5,12 @@
 //!
 //! This file holds the state and the small commands; `send.rs` sends (send,
 //! ping, trigger), `inspect.rs` looks (show, captures, dump, diff, explain),
-//! `shower.rs` draws packets as they arrive. Output goes to the `Write` the
-//! caller passes; packets are drawn by `render`, related by `lab`, sent and
-//! captured through `net`.
+//! `shower.rs` draws packets as they arrive, `file.rs` saves and loads them
+//! (capture files). Output goes to the `Write` the caller passes; packets are
+//! drawn by `render`, related by `lab`, sent and captured through `net`.
 
 mod expect;
+mod file;
 mod inspect;
 mod lesson;
 mod link;
@@ -361,6 +362,12 @@ impl Session {
                 self.captures(out)?;
                 Flow::Continue
             }
+            Command::Save {
+                path,
+                force,
+                packets,
+            } => self.save(path, *force, packets, out)?,
+            Command::Load(path) => self.load(path, out)?,
             Command::Dump(n) => self.dump(*n, out)?,
             Command::Diff(a, b) => self.diff(*a, *b, out)?,
             Command::Explain(f) => {

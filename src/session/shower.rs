@@ -24,6 +24,8 @@ pub enum Detail {
     Full,
     /// Nothing for this session's own packets (ping prints its own lines), one line for others.
     Quiet,
+    /// One line for every packet (`load`: `dump N` draws one in full).
+    Lines,
 }
 
 /// A packet just shown, and what it was found to be.
@@ -123,6 +125,7 @@ impl Shower {
                 )?,
                 (Detail::Full, true) => self.draw(out, &p, &relations)?,
                 (Detail::Quiet, true) => {}
+                (Detail::Lines, true) => writeln!(out, "{}", self.line(&p))?,
             }
             if !relations.is_empty() {
                 let mut found = lock(&self.found);
@@ -157,7 +160,9 @@ impl Shower {
                     | Relation::Reset { .. }
             )
         });
-        if !self.shared || p.is_sent() || ours {
+        // A loaded file is the user's own, whoever's traffic it once held.
+        let loaded = matches!(p.origin, Origin::File { .. });
+        if !self.shared || p.is_sent() || loaded || ours {
             return true;
         }
         let d = dissect(&p.bytes, p.first);
@@ -205,11 +210,15 @@ impl Shower {
             Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
             Origin::File { .. } => ("←", p.origin.source()),
         };
+        // A loaded packet's time is the file's, from before this session: absolute.
+        let time = match &p.origin {
+            Origin::File { .. } => crate::clock::utc(p.time, 6),
+            _ => self.since_start(p.time),
+        };
         format!(
-            "#{} {arrow} {how} · {} bytes · {} · {}",
+            "#{} {arrow} {how} · {} bytes · {time} · {}",
             p.no,
             p.bytes.len(),
-            self.since_start(p.time),
             d.summary(&p.bytes)
         )
     }
