@@ -18,6 +18,7 @@ mod send;
 mod shower;
 
 pub use expect::describe as describe_expect;
+pub use file::{capture_files, expand as expand_path, is_capture_name};
 
 pub use shower::{Detail, Shower, Shown};
 
