@@ -796,6 +796,14 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             Command::Diff(a, parse_packet_no(b)?)
         }
         "save" => {
+            if rest.is_empty() {
+                // Named as typed: `save!` or `save`.
+                return Err(ParseError::new(
+                    end..end + 1,
+                    format!("`{}` needs a file name, such as ping.pcap", first.text),
+                )
+                .expected(format!("{} (for example: {})", info.syntax, info.example)));
+            }
             let path = parse_path(args.next("a file name, such as ping.pcap")?)?;
             let mut packets = Vec::new();
             while let Some(t) = args.pos_next() {

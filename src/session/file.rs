@@ -325,8 +325,10 @@ impl Session {
                 return self.fail_with(out, &e.to_string(), hint.as_deref());
             }
         };
-        // What `expect` looks at from now on: the packets of this file.
-        self.traffic_from = store.next_no();
+        // What `expect` looks at from now on: the packets of this file (if it has any).
+        if !loaded.packets.is_empty() {
+            self.traffic_from = store.next_no();
+        }
         let kept_before = store.len();
         let oldest_before = store.all().first().map(|p| p.no);
         let n = loaded.packets.len();
@@ -371,6 +373,8 @@ impl Session {
             }
         );
         let mut text = match n {
+            // The damage says it all.
+            0 if loaded.error.is_some() => String::new(),
             0 => format!(
                 "{} holds no packet rawlab can show ({what})",
                 path.display()
@@ -396,7 +400,9 @@ impl Session {
                 plural(loaded.skipped.len() as u64, "packet", "packets")
             ));
         }
-        self.info(out, &text)?;
+        if !text.is_empty() {
+            self.info(out, &text)?;
+        }
         if loaded.left_out > 0 {
             let text = format!(
                 "the ring keeps {capacity} packets, so the file's other {} were not loaded: `rawlab read {}` shows every one, and `rawlab --ring N` keeps more",
@@ -417,13 +423,15 @@ impl Session {
         }
         if let Some(e) = &loaded.error {
             let before = match n {
-                0 => "no packet came before it".to_string(),
-                1 => "the 1 packet before it is loaded".to_string(),
-                n => format!("the {n} packets before it are loaded"),
+                0 => None,
+                1 => Some("the 1 packet before it is loaded".to_string()),
+                n => Some(format!("the {n} packets before it are loaded")),
             };
-            let hint = match &e.hint {
-                Some(h) => format!("{h}; {before}"),
-                None => before,
+            let hint = match (&e.hint, before) {
+                (Some(h), Some(b)) => format!("{h}: {b}"),
+                (Some(h), None) => h.clone(),
+                (None, Some(b)) => b,
+                (None, None) => "no packet came before it".to_string(),
             };
             return self.fail_with(out, &format!("{}: {e}", path.display()), Some(&hint));
         }
