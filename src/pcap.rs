@@ -989,12 +989,12 @@ pub fn save(path: &Path, packets: &[Arc<Packet>], force: bool) -> Result<Saved, 
 fn saveable(p: &Packet) -> Result<LinkType, String> {
     match link_type_for(p.first) {
         _ if p.addrs.is_some() => Err(format!(
-            "{} without its IP header: an AF_INET6 raw socket hands over only what follows that header, and a capture file of IP packets needs it (`listen link` captures whole frames, header and all)",
+            "{} without its IPv6 header: an AF_INET6 raw socket hands over only what follows that header, and a capture file of IP packets needs it (`listen link` captures whole frames, header and all)",
             p.first.title
         )),
         Some(l) => Ok(l),
         None => Err(format!(
-            "it starts with {}, and no capture file's link type starts there",
+            "packets that start with {}, where no capture file's link type starts",
             p.first.title
         )),
     }
@@ -1037,7 +1037,7 @@ pub fn save_with(
             skipped.push(Skipped {
                 no: p.no,
                 why: format!(
-                    "it is {} and this pcap file holds {} (a pcap file has one link type; a .pcapng file holds both)",
+                    "{}, and this pcap file holds {} (a pcap file has one link type; a .pcapng file holds both)",
                     link_words(*l),
                     link_words(main)
                 ),
@@ -1121,9 +1121,9 @@ pub fn save_with(
 /// `raw IP packets`, `Ethernet frames`: what a file of this link type holds.
 fn link_words(l: LinkType) -> String {
     match l {
-        LinkType::ETHERNET => "an Ethernet frame".to_string(),
-        LinkType::RAW => "a raw IP packet".to_string(),
-        other => format!("{} ({})", other.title(), other.0),
+        LinkType::ETHERNET => "Ethernet frames".to_string(),
+        LinkType::RAW => "raw IP packets".to_string(),
+        other => format!("{} packets ({})", other.title(), other.0),
     }
 }
 
@@ -1280,10 +1280,11 @@ impl<W: Write> NgWriter<W> {
     }
 }
 
-/// A packet of a loaded file that rawlab could not make a packet of.
+/// A packet left out: of a file loaded (no layer rawlab reads), or of a save (no
+/// capture file can hold it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
-    /// Its number in the file.
+    /// Its number: in the file loaded, or in the session saved.
     pub no: u64,
     pub why: String,
 }

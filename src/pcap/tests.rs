@@ -807,7 +807,7 @@ fn what_a_capture_file_cannot_hold_is_left_out_and_said_why() {
     assert_eq!(why[0].0, 2);
     assert_eq!(
         why[0].1,
-        "it starts with ZZ, and no capture file's link type starts there"
+        "packets that start with ZZ, where no capture file's link type starts"
     );
     assert_eq!(why[1].0, 3);
     assert!(
@@ -851,7 +851,7 @@ fn a_pcap_file_keeps_the_link_type_most_packets_have() {
     );
     assert_eq!(
         saved.skipped[0].why,
-        "it is a raw IP packet and this pcap file holds an Ethernet frame (a pcap file has one link type; a .pcapng file holds both)"
+        "raw IP packets, and this pcap file holds Ethernet frames (a pcap file has one link type; a .pcapng file holds both)"
     );
 }
 

@@ -287,10 +287,18 @@ impl Session {
         }
     }
 
+    /// One line per reason: `#4–#5, #7 left out: Ethernet frames, and …`.
     fn left_out_lines(&self, skipped: &[pcap::Skipped], out: &mut dyn Write) -> io::Result<()> {
         let style = self.style();
+        let mut reasons: Vec<(&str, Vec<u64>)> = Vec::new();
         for s in skipped {
-            let text = format!("#{} left out: {}", s.no, s.why);
+            match reasons.iter_mut().find(|(why, _)| *why == s.why) {
+                Some((_, nos)) => nos.push(s.no),
+                None => reasons.push((&s.why, vec![s.no])),
+            }
+        }
+        for (why, nos) in reasons {
+            let text = format!("{} left out: {why}", numbers_words(&nos));
             for l in style.wrap(&text, "", "  ") {
                 writeln!(out, "{}", style.paint(&l, Tone::Note))?;
             }
