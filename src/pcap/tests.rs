@@ -813,7 +813,7 @@ fn what_a_capture_file_cannot_hold_is_left_out_and_said_why() {
     assert!(
         why[1]
             .1
-            .starts_with("ICMPv6 without its IP header: an AF_INET6 raw socket"),
+            .starts_with("ICMPv6 without its IPv6 header: an AF_INET6 raw socket"),
         "{}",
         why[1].1
     );
