@@ -259,7 +259,20 @@ fn without_raw_sockets_or_namespaces_the_socket_free_commands_still_work() {
     }
     let dir = scratch();
     let script = dir.join("s.rawlab");
-    std::fs::write(&script, "show\nexplain ttl\nsend\nlisten icmp\n").unwrap();
+    let capture = dir.join("lo.pcap");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lo.pcap"),
+        &capture,
+    )
+    .unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "show\nexplain ttl\nsend\nlisten icmp\nload {}\ndump 2\n",
+            capture.display()
+        ),
+    )
+    .unwrap();
     let inner = format!(
         "echo 0 > /proc/sys/user/max_user_namespaces && exec {} --color never {}",
         binary_for(User::Nobody).display(),
@@ -292,6 +305,10 @@ fn without_raw_sockets_or_namespaces_the_socket_free_commands_still_work() {
         stdout.matches("three ways out").count(),
         2,
         "send and listen say why: {stdout}"
+    );
+    assert!(
+        stdout.contains("loaded 32 packets from") && stdout.contains("reply to #1"),
+        "load and dump work: {stdout}"
     );
     assert_eq!(out.status.code(), Some(1));
 }
