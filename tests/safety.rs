@@ -46,6 +46,9 @@ fn sudo_like(args: &[&str]) -> (Vec<String>, Vec<String>, String, String, String
         std::thread::sleep(Duration::from_millis(20));
         tries += 1;
     }
+    // The uid changes a moment before the capabilities kept are raised again: let it
+    // settle (the script waits 3 s) before reading them.
+    std::thread::sleep(Duration::from_millis(300));
     let uid = status_field(pid, "Uid:");
     let gid = status_field(pid, "Gid:");
     let eff = status_field(pid, "CapEff:").concat();

@@ -82,8 +82,7 @@ fn a_saved_ping_loads_back_in_a_new_session_and_rawlab_read_reads_it() {
         );
         // One line per packet as it is loaded, then the dump of the reply, matched again.
         assert!(
-            b.stdout
-                .contains("#1 ← read from ping.pcap (packet 1) · 30 bytes · "),
+            b.stdout.contains("#1 ← ping.pcap packet 1 · 30 bytes · "),
             "{}",
             b.all()
         );

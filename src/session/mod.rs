@@ -456,9 +456,23 @@ impl Session {
                 }
             }
             None => {
-                let w = COMMANDS.iter().map(|c| c.syntax.len()).max().unwrap_or(0);
+                // One column for the syntax, as wide as the longer ones need; a syntax
+                // wider than that (expect's) gets a line of its own, the summary under it.
+                const WIDEST: usize = 44;
+                let w = COMMANDS
+                    .iter()
+                    .map(|c| c.syntax.chars().count())
+                    .filter(|n| *n <= WIDEST)
+                    .max()
+                    .unwrap_or(0);
                 for c in COMMANDS {
-                    let syntax = style.paint(&format!("{:<w$}", c.syntax), Tone::Command);
+                    let long = c.syntax.chars().count() > w;
+                    let syntax = if long {
+                        writeln!(out, "  {}", style.paint(c.syntax, Tone::Command))?;
+                        " ".repeat(w)
+                    } else {
+                        style.paint(&format!("{:<w$}", c.syntax), Tone::Command)
+                    };
                     match style.width() {
                         Some(width) if width > w + 20 => {
                             writeln!(out, "  {syntax}  {}", render::cut(c.summary, width - w - 4))?

@@ -125,7 +125,11 @@ impl Shower {
                 )?,
                 (Detail::Full, true) => self.draw(out, &p, &relations)?,
                 (Detail::Quiet, true) => {}
-                (Detail::Lines, true) => writeln!(out, "{}", self.line(&p))?,
+                (Detail::Lines, true) => {
+                    for l in self.style.wrap(&self.line(&p), "", "    ") {
+                        writeln!(out, "{l}")?;
+                    }
+                }
             }
             if !relations.is_empty() {
                 let mut found = lock(&self.found);
@@ -208,11 +212,26 @@ impl Shower {
             } => ("→", format!("sent, mode {} on {i}", mode.name())),
             Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
             Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
-            Origin::File { .. } => ("←", p.origin.source()),
+            // Short: the file's name and the packet's place in it (`dump` says the rest).
+            Origin::File { path, index } => (
+                "←",
+                format!(
+                    "{} packet {index}",
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into()
+                    )
+                ),
+            ),
         };
-        // A loaded packet's time is the file's, from before this session: absolute.
+        // A loaded packet's time is the file's, from before this session: its time of day
+        // (`dump` and `load` give the date).
         let time = match &p.origin {
-            Origin::File { .. } => crate::clock::utc(p.time, 6),
+            Origin::File { .. } => {
+                let utc = crate::clock::utc(p.time, 6);
+                utc.split_once(' ')
+                    .map_or(utc.clone(), |(_, t)| t.to_string())
+            }
             _ => self.since_start(p.time),
         };
         format!(
