@@ -542,6 +542,25 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_file_is_the_users_own_one_line_a_packet() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
+        let origin = Origin::File {
+            path: "/tmp/old/lo.pcap".into(),
+            index: 7,
+        };
+        let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_714_566_896, 123_456_789);
+        shower.store.push(at, echo(7), &ipv4::IPV4, origin);
+        shower.set_detail(Detail::Lines);
+        let mut out = Vec::new();
+        shower.show_pending(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(
+            out,
+            "#1 ← lo.pcap packet 7 · 30 bytes · 12:34:56.123456 UTC · IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp · ICMP echo-request id 7 seq 0 · 2 bytes of data\n"
+        );
+    }
+
+    #[test]
     fn in_the_sandbox_everything_is_the_sessions_own() {
         let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, false);
         let out = show(&shower, echo(7));
