@@ -204,12 +204,12 @@ fn transcript() -> String {
 
 fn run_bad(s: &mut Session, lines: &[String], all: &mut String) {
     for line in lines {
-        let before = state(&s);
+        let before = state(s);
         let mut out = Vec::new();
         s.run_line(line, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("error"), "{line:?} got no error:\n{out}");
-        assert_eq!(state(&s), before, "{line:?} changed the session");
+        assert_eq!(state(s), before, "{line:?} changed the session");
         let shown: String = line.chars().take(80).collect();
         all.push_str(&format!("» {}\n{out}\n", shown.escape_debug()));
     }
