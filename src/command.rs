@@ -1292,6 +1292,17 @@ fn parse_path(t: &Token) -> Result<String, ParseError> {
                 .expected("a file name, such as ping.pcap"),
         );
     }
+    if t.text == "-" {
+        return Err(ParseError::new(
+            t.span.clone(),
+            "`-` stands for standard input or output, which save and load do not use",
+        )
+        .expected("a file name, such as ping.pcap")
+        .suggest(Some(
+            "`rawlab read -` reads a capture from standard input; a file really called - is ./-"
+                .into(),
+        )));
+    }
     if !t.quoted && parse_packet_range(t).is_ok() {
         return Err(ParseError::new(
             t.span.clone(),
@@ -2164,6 +2175,48 @@ mod tests {
         assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
         let e = p("set arp.opcode 1").unwrap_err();
         assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
+    }
+
+    #[test]
+    fn save_and_load_take_a_file_and_packets() {
+        assert_eq!(
+            p("save ping.pcap").unwrap(),
+            Command::Save {
+                path: "ping.pcap".into(),
+                force: false,
+                packets: vec![]
+            }
+        );
+        assert_eq!(
+            p("SAVE! \"my ping.pcap\" 2-3 #5 #7-#9 10–11 12..12").unwrap(),
+            Command::Save {
+                path: "my ping.pcap".into(),
+                force: true,
+                packets: vec![2..=3, 5..=5, 7..=9, 10..=11, 12..=12]
+            }
+        );
+        assert_eq!(
+            p("load ~/caps/lo.pcapng").unwrap(),
+            Command::Load("~/caps/lo.pcapng".into())
+        );
+        assert_eq!(
+            p("save 2024-05-01.pcap").unwrap(),
+            Command::Save {
+                path: "2024-05-01.pcap".into(),
+                force: false,
+                packets: vec![]
+            },
+            "a date is a name, not a range"
+        );
+        let e = err("save 3");
+        assert_eq!(e.span, 5..6);
+        let e = err("save x.pcap 5-2");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `2-5`?"));
+        let e = err("save! ");
+        assert_eq!(e.message, "`save!` needs a file name, such as ping.pcap");
+        let e = err("save x.pcap 0");
+        assert_eq!(e.span, 12..13);
+        assert!(err("load -").message.contains("standard input"));
     }
 
     #[test]

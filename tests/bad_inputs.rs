@@ -139,6 +139,7 @@ const BAD: &[&str] = &[
     "save x.pcap 5-2",
     "save x.pcap abc",
     "save x.pcap \"3\"",
+    "load -",
     "load a.pcap b.pcap",
     "save x.pcap",
 ];
