@@ -26,8 +26,6 @@ pub mod ipv6;
 pub mod tcp;
 pub mod udp;
 
-use std::fmt::Write as _;
-
 /// How a field's value is written in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -172,6 +170,16 @@ impl Field {
         self.names.iter().find(|(v, _)| *v == raw).map(|(_, n)| *n)
     }
 
+    /// The value in a layer's bytes, in words, to format where it is written.
+    pub fn text(&self, layer: &[u8]) -> Words<'_> {
+        let raw = self.get(layer);
+        Words {
+            field: self,
+            raw,
+            name: self.value_name(raw),
+        }
+    }
+
     /// The value in words: `64`, `0x3721`, `127.0.0.1`, `8 (echo-request)`, `20 bytes (5 words)`.
     pub fn words(&self, raw: u128) -> String {
         self.words_named(raw, self.value_name(raw))
@@ -185,20 +193,27 @@ impl Field {
     }
 
     /// The value in words, appended to `s` (the dump draws thousands a second).
-    pub fn write_words(&self, s: &mut String, raw: u128, name: Option<&str>) {
+    pub fn write_words<W: std::fmt::Write + ?Sized>(
+        &self,
+        s: &mut W,
+        raw: u128,
+        name: Option<&str>,
+    ) {
         // Digits by hand: core's formatting machinery costs more than the digits.
         match self.kind {
             Kind::Dec => push_dec(s, self.shown(raw)),
             // Whole bytes of digits, as Wireshark prints them: tcp.flags 0x0002, not 0x002.
             Kind::Hex => {
-                s.push_str("0x");
+                let _ = s.write_str("0x");
                 push_hex(s, raw, (self.bits as usize).div_ceil(8) * 2);
             }
-            Kind::Flag => s.push_str(if raw != 0 { "1 (set)" } else { "0 (not set)" }),
+            Kind::Flag => {
+                let _ = s.write_str(if raw != 0 { "1 (set)" } else { "0 (not set)" });
+            }
             Kind::Ipv4 => {
                 for (i, x) in (raw as u32).to_be_bytes().iter().enumerate() {
                     if i > 0 {
-                        s.push('.');
+                        let _ = s.write_char('.');
                     }
                     push_dec(s, u128::from(*x));
                 }
@@ -209,7 +224,7 @@ impl Field {
             Kind::Mac => {
                 for (i, x) in (raw as u64).to_be_bytes()[2..].iter().enumerate() {
                     if i > 0 {
-                        s.push(':');
+                        let _ = s.write_char(':');
                     }
                     push_hex(s, u128::from(*x), 2);
                 }
@@ -217,20 +232,20 @@ impl Field {
             Kind::Bytes => {}
         }
         if !self.unit.is_empty() {
-            s.push(' ');
-            s.push_str(self.unit);
+            let _ = s.write_char(' ');
+            let _ = s.write_str(self.unit);
         }
         if self.scale != 1 && raw != 0 {
-            s.push_str(" (");
+            let _ = s.write_str(" (");
             push_dec(s, raw);
-            s.push_str(" × ");
+            let _ = s.write_str(" × ");
             push_dec(s, u128::from(self.scale));
-            s.push(')');
+            let _ = s.write_char(')');
         }
         if let Some(n) = name {
-            s.push_str(" (");
-            s.push_str(n);
-            s.push(')');
+            let _ = s.write_str(" (");
+            let _ = s.write_str(n);
+            let _ = s.write_char(')');
         }
     }
 
@@ -252,38 +267,50 @@ impl Field {
 }
 
 /// A number in decimal, appended to `s`.
-pub fn push_dec(s: &mut String, v: u128) {
-    let mut digits = [0u8; 40];
+pub fn push_dec<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128) {
+    // 64-bit division when the value fits: u128 division is slow.
+    let Ok(mut v) = u64::try_from(v) else {
+        let _ = write!(s, "{v}");
+        return;
+    };
+    let mut digits = [0u8; 20];
     let mut at = digits.len();
-    let mut v = v;
     loop {
         at -= 1;
-        // Divide in 64 bits when the value fits: u128 division is slow.
-        let d = match u64::try_from(v) {
-            Ok(small) => {
-                v = u128::from(small / 10);
-                (small % 10) as u8
-            }
-            Err(_) => {
-                let d = (v % 10) as u8;
-                v /= 10;
-                d
-            }
-        };
-        digits[at] = b'0' + d;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
         if v == 0 {
             break;
         }
     }
-    s.extend(digits[at..].iter().map(|d| char::from(*d)));
+    let _ = s.write_str(std::str::from_utf8(&digits[at..]).unwrap_or("?"));
 }
 
 /// A number in lower-case hex with at least `width` digits, appended to `s`.
-pub fn push_hex(s: &mut String, v: u128, width: usize) {
+pub fn push_hex<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128, width: usize) {
     let needed = (128 - v.leading_zeros() as usize).div_ceil(4).max(1);
     for i in (0..needed.max(width)).rev() {
-        let nibble = if i < 32 { (v >> (4 * i)) & 15 } else { 0 };
-        s.push(char::from(b"0123456789abcdef"[nibble as usize]));
+        let nibble = if i < 32 {
+            (v >> (4 * i)) as usize & 15
+        } else {
+            0
+        };
+        let _ = s.write_char(char::from(b"0123456789abcdef"[nibble]));
+    }
+}
+
+/// A field's value in words, written where it is formatted (no String of its own):
+/// `format!("{}", ipv4::SRC.text(header))`.
+pub struct Words<'a> {
+    field: &'a Field,
+    raw: u128,
+    name: Option<&'a str>,
+}
+
+impl std::fmt::Display for Words<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.field.write_words(f, self.raw, self.name);
+        Ok(())
     }
 }
 
