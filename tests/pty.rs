@@ -395,3 +395,40 @@ fn a_resized_terminal_and_a_pasted_10_kb_line() {
         assert_eq!(t.exit_code(), 0);
     }
 }
+
+#[test]
+fn tab_completes_capture_files_and_directories_for_save_and_load() {
+    for user in users() {
+        let home = home();
+        let caps = home.join("captures");
+        std::fs::create_dir(&caps).unwrap();
+        std::fs::set_permissions(&caps, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("send\r");
+        t.wait_text("reply to #2");
+        t.wait_prompt();
+        // A directory completes with its slash, so Tab goes on inside it.
+        t.send("save ca\t");
+        t.wait("the completed directory", |s| {
+            s.typed().ends_with("raw> save captures/")
+        });
+        t.send("ping.pcap\r");
+        t.wait_text("saved 3 packets (#1–#3) to captures/ping.pcap");
+        t.wait_prompt();
+        // ~/ is the home directory; the capture file completes whole, and loads.
+        t.send("load ~/captures/p\t");
+        t.wait("the completed file", |s| {
+            s.typed().ends_with("raw> load ~/captures/ping.pcap ")
+        });
+        t.send("\r");
+        t.wait_text("loaded 3 packets from");
+        t.wait_text("as #4–#6");
+        t.wait_prompt();
+        t.send("diff 5 6\r");
+        t.wait_text("#5 → #6: 4 fields differ");
+        t.send("quit\r");
+        assert_eq!(t.exit_code(), 0);
+    }
+}

@@ -151,7 +151,7 @@ impl Session {
         let text = match (all.first(), all.last()) {
             (Some(first), Some(last)) if no < first.no => format!(
                 "#{no} is no longer kept: only the last {} packets are, #{}–#{} now",
-                crate::capture::DEFAULT_CAPACITY,
+                self.shower.store.capacity(),
                 first.no,
                 last.no
             ),
