@@ -334,6 +334,12 @@ fn main() -> ExitCode {
         match cli.files.as_slice() {
             [] => repl::run(&mut session, rec.clone()),
             [path] => {
+                // Ctrl-C stops the command running (a ping still prints its statistics)
+                // and the script after it; a second Ctrl-C ends rawlab at once.
+                let flag = session.interrupt.clone();
+                let sigint = signal_hook::consts::SIGINT;
+                let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
+                let _ = signal_hook::flag::register(sigint, flag);
                 script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
             }
             _ => {

@@ -297,6 +297,33 @@ fn colour_and_highlighting_in_a_terminal() {
     assert_eq!(t.exit_code(), 0);
 }
 
+/// Ctrl-C in a script stops the command running (a ping still prints its statistics),
+/// skips the rest of the script, reports what the listener caught, and exits 130.
+#[test]
+fn ctrl_c_stops_a_script_with_statistics() {
+    for user in users() {
+        let home = home();
+        let script = home.join("long.rawlab");
+        std::fs::write(
+            &script,
+            "listen icmp\nping 127.0.0.1 count 100 every 50ms\nexplain ttl\n",
+        )
+        .unwrap();
+        let mut t = Term::start(user, &home, &["--color", "never", "long.rawlab"]);
+        t.wait_text("icmp_seq=3 ");
+        t.send("\x03");
+        t.wait_text("(interrupted)");
+        t.wait_text("stopped by Ctrl-C at long.rawlab:2; the lines after it were not run");
+        t.wait_text("closed raw socket for icmp (");
+        let screen = t.screen();
+        assert_eq!(t.exit_code(), 130, "{screen}");
+        assert!(
+            !screen.contains("ip.ttl — time to live"),
+            "the line after ran: {screen}"
+        );
+    }
+}
+
 #[test]
 fn step_mode_runs_a_lesson_one_enter_at_a_time() {
     for user in users() {

@@ -693,6 +693,11 @@ impl Session {
         Ok(())
     }
 
+    /// Whether a listener (IP or link) is open.
+    pub fn listening(&self) -> bool {
+        !self.listeners.is_empty() || !self.link_listeners.is_empty()
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
