@@ -267,12 +267,7 @@ impl Session {
         args: &SendArgs,
         out: &mut dyn Write,
         build: &mut dyn FnMut(u64) -> Built,
-        on_reply: &mut dyn FnMut(
-            &mut dyn Write,
-            &Packet,
-            Option<&Packet>,
-            &Packet,
-        ) -> io::Result<()>,
+        on_reply: &mut OnReply,
     ) -> io::Result<Option<Outcome>> {
         if let Some(f) = self.need_network(out) {
             f?;
@@ -877,6 +872,11 @@ fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
         format!("sendto {dst} failed: {e}: {hint}")
     }
 }
+
+/// Called for each reply to one of a send's packets: (output, the packet sent, its copy
+/// on the wire if one was seen, the reply).
+type OnReply<'a> =
+    dyn FnMut(&mut dyn Write, &Packet, Option<&Packet>, &Packet) -> io::Result<()> + 'a;
 
 /// The middle value, in milliseconds (the mean of the two middle ones for an even count).
 fn median_ms(v: &mut [Duration]) -> f64 {
