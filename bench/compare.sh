@@ -78,6 +78,8 @@ if [ -s "$corpus" ] && have tcpdump; then
       grep -E "Benchmark|Time \(mean"
   fi
 fi
+echo -n "first prompt of /bin/sh (what starting any program on a terminal costs here): "
+python3 "$bench/prompt.py" 20 /bin/sh -c 'printf "> "; read -r x' || true
 echo -n "REPL's first prompt, host network or sandbox as this user: "
 python3 "$bench/prompt.py" 20 "$rawlab" --color never || true
 echo -n "REPL's first prompt, --sandbox (private namespaces and a peer): "
