@@ -215,6 +215,20 @@ impl Dissection {
                 .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
+    /// The checksum field `f` of the first layer that has it and can be verified: what
+    /// it should hold and the bytes it covers. None when no layer has it.
+    pub fn checksum(&self, packet: &[u8], f: &Field) -> Option<(usize, super::Expected)> {
+        (0..self.layers.len())
+            .filter(|i| self.verifiable(*i))
+            .find_map(|i| {
+                let l = &self.layers[i];
+                let e = (l.proto.expected)(&self.scope(i, packet))
+                    .into_iter()
+                    .find(|e| e.field == f)?;
+                Some((i, e))
+            })
+    }
+
     /// The stack in words: `ip/icmp`.
     pub fn stack_name(&self) -> String {
         let names: Vec<&str> = self.layers.iter().map(|l| l.proto.name).collect();

@@ -370,6 +370,7 @@ pub static ICMP: Protocol = Protocol {
             vec![Expected::sum(
                 &CHECKSUM,
                 message_checksum(s.message()) as u128,
+                s.message_range(),
             )]
         } else {
             Vec::new()

@@ -440,6 +440,7 @@ pub static IPV4: Protocol = Protocol {
         vec![Expected::sum(
             &CHECKSUM,
             header_checksum(s.header()) as u128,
+            s.header_range(),
         )]
     },
     ..Protocol::BASE

@@ -26,6 +26,8 @@ pub mod ipv6;
 pub mod tcp;
 pub mod udp;
 
+use std::ops::Range;
+
 /// How a field's value is written in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -642,6 +644,14 @@ impl Scope<'_> {
     pub fn message(&self) -> &[u8] {
         &self.packet[self.start..self.end]
     }
+    /// Where the header is in the packet.
+    pub fn header_range(&self) -> Range<usize> {
+        self.start..self.hdr_end
+    }
+    /// Where the message is in the packet.
+    pub fn message_range(&self) -> Range<usize> {
+        self.start..self.end
+    }
     /// The pseudo-header sum for `upper` (this layer) over its message.
     pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
         pseudo_sum(self.packet, &self.network, upper, self.end - self.start)
@@ -672,6 +682,11 @@ impl PartialEq for Protocol {
 pub struct Expected {
     pub field: &'static Field,
     pub want: u128,
+    /// The bytes the checksum covers (offsets in the packet), the field among them
+    /// counted as zero, and the pseudo-header sum added to them (0 when none): what
+    /// `explain` works through by hand.
+    pub covers: Range<usize>,
+    pub pseudo: u32,
     /// A different value with an innocent explanation: the pseudo-header sum a kernel
     /// leaves in a checksum for the network card to finish (checksum offload). Some
     /// exactly for checksums that cover a pseudo-header.
@@ -691,11 +706,13 @@ pub enum Verdict {
 pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
 
 impl Expected {
-    /// A checksum with nothing else to accept.
-    pub fn sum(field: &'static Field, want: u128) -> Expected {
+    /// A checksum over `covers` alone, with nothing else to accept.
+    pub fn sum(field: &'static Field, want: u128, covers: Range<usize>) -> Expected {
         Expected {
             field,
             want,
+            covers,
+            pseudo: 0,
             offloaded: None,
         }
     }
