@@ -276,19 +276,18 @@ fn bad_record(
 
 /// The heading of a packet read from a file: number, absolute time, length, link type.
 pub fn heading(rec: &Record, interfaces: usize) -> String {
-    let len = if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
-        format!("{} bytes", rec.bytes.len())
+    use std::fmt::Write as _;
+    let mut h = String::with_capacity(80);
+    let _ = write!(h, "#{} · ", rec.no);
+    clock::write_utc(&mut h, rec.time, rec.digits);
+    if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
+        let _ = write!(h, " · {} bytes · ", rec.bytes.len());
     } else {
-        format!("{} of {} bytes captured", rec.bytes.len(), rec.orig_len)
-    };
-    let mut h = format!(
-        "#{} · {} · {len} · {}",
-        rec.no,
-        clock::utc(rec.time, rec.digits),
-        rec.link.title()
-    );
+        let _ = write!(h, " · {} of {} bytes captured · ", rec.bytes.len(), rec.orig_len);
+    }
+    h.push_str(rec.link.title());
     if let Some(i) = rec.interface.filter(|_| interfaces > 1) {
-        h.push_str(&format!(" on interface {i}"));
+        let _ = write!(h, " on interface {i}");
     }
     h
 }

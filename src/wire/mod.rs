@@ -275,6 +275,22 @@ pub fn push_dec<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128) {
         let _ = write!(s, "{v}");
         return;
     };
+    // Most values are small (ports aside): their digits come ready-made.
+    if v < 1000 {
+        static SMALL: std::sync::OnceLock<(String, Vec<u16>)> = std::sync::OnceLock::new();
+        let (text, ends) = SMALL.get_or_init(|| {
+            let mut text = String::new();
+            let mut ends = vec![0u16];
+            for n in 0..1000 {
+                text.push_str(&n.to_string());
+                ends.push(text.len() as u16);
+            }
+            (text, ends)
+        });
+        let n = v as usize;
+        let _ = s.write_str(&text[usize::from(ends[n])..usize::from(ends[n + 1])]);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
