@@ -283,7 +283,12 @@ pub fn heading(rec: &Record, interfaces: usize) -> String {
     if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
         let _ = write!(h, " · {} bytes · ", rec.bytes.len());
     } else {
-        let _ = write!(h, " · {} of {} bytes captured · ", rec.bytes.len(), rec.orig_len);
+        let _ = write!(
+            h,
+            " · {} of {} bytes captured · ",
+            rec.bytes.len(),
+            rec.orig_len
+        );
     }
     h.push_str(rec.link.title());
     if let Some(i) = rec.interface.filter(|_| interfaces > 1) {

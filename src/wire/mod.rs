@@ -169,6 +169,11 @@ impl Field {
 
     /// The name of a value, if the table has one.
     pub fn value_name(&self, raw: u128) -> Option<&'static str> {
+        // A long list (IANA's protocol numbers) is kept in order: search it by halves.
+        if self.names.len() > LONG_NAMES {
+            let i = self.names.binary_search_by_key(&raw, |(v, _)| *v).ok()?;
+            return Some(self.names[i].1);
+        }
         self.names.iter().find(|(v, _)| *v == raw).map(|(_, n)| *n)
     }
 
@@ -331,6 +336,10 @@ impl std::fmt::Display for Words<'_> {
         Ok(())
     }
 }
+
+/// Name lists longer than this are in strictly increasing order of value (a table
+/// test checks), so a value's name is found by binary search.
+const LONG_NAMES: usize = 32;
 
 /// A MAC address in words: six bytes in hex, colon separated.
 pub fn mac_words(raw: u128) -> String {
@@ -818,6 +827,9 @@ impl Protocol {
     /// another field (icmp.code by icmp.type) or the field's own.
     pub fn value_name(&self, f: &Field, header: &[u8]) -> Option<&'static str> {
         let raw = f.get(header);
+        if self.names_when.is_empty() {
+            return f.value_name(raw);
+        }
         let mut context = self.names_when.iter().filter(|n| n.field == f).peekable();
         if context.peek().is_none() {
             return f.value_name(raw);
@@ -1252,6 +1264,13 @@ mod tests {
                 assert_eq!(*seen, f as *const Field, "two fields named {}", f.name);
                 // The dump measures names in bytes to line them up.
                 assert!(f.name.is_ascii(), "{} is not ASCII", f.name);
+                if f.names.len() > LONG_NAMES {
+                    assert!(
+                        f.names.windows(2).all(|w| w[0].0 < w[1].0),
+                        "{}'s long list of names is not in order of value",
+                        f.name
+                    );
+                }
             }
             let family = p.name.split('.').next().unwrap();
             for f in p.item_fields() {
