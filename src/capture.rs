@@ -192,6 +192,21 @@ impl Store {
         no
     }
 
+    /// Sets when packet `no` happened: a send is stamped just before sendto, after it
+    /// was numbered, as ping(8) stamps its echoes.
+    pub fn restamp(&self, no: u64, time: SystemTime) {
+        let mut g = self.inner();
+        let Some(first) = g.packets.front().map(|p| p.no) else {
+            return;
+        };
+        if let Some(p) = no
+            .checked_sub(first)
+            .and_then(|i| g.packets.get_mut(i as usize))
+        {
+            Arc::make_mut(p).time = time;
+        }
+    }
+
     pub fn get(&self, no: u64) -> Option<Arc<Packet>> {
         let g = self.inner();
         let first = g.packets.front()?.no;
@@ -235,7 +250,13 @@ impl Store {
     pub fn take_unshown(&self) -> (Vec<Arc<Packet>>, u64) {
         let mut g = self.inner();
         let shown = g.shown;
-        let new: Vec<Arc<Packet>> = g.packets.iter().filter(|p| p.no > shown).cloned().collect();
+        // The unshown are at the back of the ring, in number order.
+        let unshown = g.packets.iter().rev().take_while(|p| p.no > shown).count();
+        let new: Vec<Arc<Packet>> = g
+            .packets
+            .range(g.packets.len() - unshown..)
+            .cloned()
+            .collect();
         if let Some(last) = new.last() {
             g.shown = last.no;
         }

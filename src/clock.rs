@@ -20,31 +20,72 @@ fn civil(days: i64) -> (i64, u32, u32) {
 /// Seconds since the epoch and the fraction cut to `digits` digits (at most 9).
 fn parts(t: SystemTime, digits: u8) -> (u64, String) {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let mut frac = String::with_capacity(9);
+    push_fraction(&mut frac, since.subsec_nanos(), digits);
+    (since.as_secs(), frac)
+}
+
+/// `n` as exactly `width` decimal digits (zero-padded; the lowest kept if wider).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut n = n;
+    for d in digits[..width].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(digits[..width].iter().map(|d| char::from(*d)));
+}
+
+/// The first `digits` (at most 9) digits of a second's nanoseconds.
+fn push_fraction(out: &mut String, nanos: u32, digits: u8) {
     let digits = usize::from(digits.min(9));
-    let frac = format!("{:09}", since.subsec_nanos());
-    (since.as_secs(), frac[..digits].to_string())
+    push_padded(out, u64::from(nanos) / 10u64.pow(9 - digits as u32), digits);
+}
+
+/// Writes `2024-05-01 12:34:56.123456` (with `date_time_sep` between date and time).
+fn write_stamp(out: &mut String, t: SystemTime, digits: u8, date_time_sep: char) {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (y, mo, d) = civil((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    if (0..10_000).contains(&y) {
+        push_padded(out, y as u64, 4);
+    } else {
+        out.push_str(&y.to_string());
+    }
+    out.push('-');
+    push_padded(out, u64::from(mo), 2);
+    out.push('-');
+    push_padded(out, u64::from(d), 2);
+    out.push(date_time_sep);
+    push_padded(out, s / 3600, 2);
+    out.push(':');
+    push_padded(out, s / 60 % 60, 2);
+    out.push(':');
+    push_padded(out, s % 60, 2);
+    if digits > 0 {
+        out.push('.');
+        push_fraction(out, since.subsec_nanos(), digits);
+    }
 }
 
 fn stamp(t: SystemTime, digits: u8, date_time_sep: char) -> String {
-    let (secs, frac) = parts(t, digits);
-    let (y, mo, d) = civil((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    let mut out = format!(
-        "{y:04}-{mo:02}-{d:02}{date_time_sep}{:02}:{:02}:{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    );
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(&frac);
-    }
+    let mut out = String::with_capacity(32);
+    write_stamp(&mut out, t, digits, date_time_sep);
     out
+}
+
+/// Appends `2024-05-01 12:34:56.123456 UTC` to `out`.
+pub fn write_utc(out: &mut String, t: SystemTime, digits: u8) {
+    write_stamp(out, t, digits, ' ');
+    out.push_str(" UTC");
 }
 
 /// `2024-05-01 12:34:56.123456 UTC`, with `digits` digits after the second.
 pub fn utc(t: SystemTime, digits: u8) -> String {
-    format!("{} UTC", stamp(t, digits, ' '))
+    let mut out = String::with_capacity(40);
+    write_utc(&mut out, t, digits);
+    out
 }
 
 /// RFC 3339: `2024-05-01T12:34:56.123456Z`.
@@ -89,6 +130,10 @@ mod tests {
         assert_eq!(utc(at(u32::MAX as u64, 0), 0), "2106-02-07 06:28:15 UTC");
         assert_eq!(epoch(at(1_714_566_896, 5_000), 6), "1714566896.000005");
         assert_eq!(epoch(at(7, 0), 0), "7");
+        assert_eq!(
+            utc(at(1_714_566_896, 123_456_789), 3),
+            "2024-05-01 12:34:56.123 UTC"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use nom::combinator::{all_consuming, map, opt, recognize, value};
 use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 
 /// How packets are handed to the kernel.
@@ -93,6 +93,16 @@ pub enum Command {
     /// `trigger ping DST …`: traffic made by the kernel, as if from another window.
     Trigger(Trigger),
     Captures,
+    /// `save FILE [N | A-B …]`, `save! FILE …`: packets kept (all when none are named) to
+    /// a capture file; `force` (save!) overwrites an existing one. The path is as typed
+    /// (`~/` is the executor's to expand).
+    Save {
+        path: String,
+        force: bool,
+        packets: Vec<RangeInclusive<u64>>,
+    },
+    /// `load FILE`: a capture file's packets into the session's numbered list.
+    Load(String),
     Dump(u64),
     Diff(u64, u64),
     Clear,
@@ -345,6 +355,22 @@ pub static COMMANDS: &[CommandInfo] = &[
         summary: "the fields and bytes that differ between two packets, with both values",
         example: "diff 2 3",
         detail: "Compares packet #2 with #3 field by field (for the post's ping: ip.id, ip.checksum, icmp.type 8 → 0, icmp.checksum) and lists the byte offsets that differ.",
+    },
+    CommandInfo {
+        name: "save",
+        aliases: &["save!"],
+        syntax: "save FILE [N | A-B …] | save! FILE …",
+        summary: "write the packets kept (or those named) to a capture file, as Wireshark and tcpdump read them",
+        example: "save ping.pcap",
+        detail: "Writes every packet `captures` lists to ping.pcap with its time, to the nanosecond: what rawlab sent (as rawlab built it) and what its sockets captured. `save ping.pcap 2-3 5` writes #2, #3 and #5 only. A pcap file holds one link type, so when IP packets and Ethernet frames are mixed the fewer are left out, each named; a name ending in .pcapng writes pcapng, which holds both and notes where each packet came from. A packet no capture file can hold (ICMPv6 from an AF_INET6 socket, which never saw its IPv6 header) is left out with a line saying so. An existing file is kept: `save! ping.pcap` overwrites it. The file is yours: under sudo rawlab already runs as you. `load ping.pcap`, `rawlab read ping.pcap` and Wireshark read it back.",
+    },
+    CommandInfo {
+        name: "load",
+        aliases: &[],
+        syntax: "load FILE",
+        summary: "read a pcap or pcapng file's packets into the session, numbered like captures",
+        example: "load ping.pcap",
+        detail: "Reads ping.pcap (pcap or pcapng, as tcpdump, tshark, Wireshark or `save` wrote it) and adds each packet to the session's list under the next number, one line each, so `dump N`, `diff A B`, `captures` and `expect` work on them as on packets just captured, and replies in the file are matched to their requests. A link-layer header rawlab has no table for (Linux cooked, BSD loopback) is dropped; a packet with no layer rawlab reads is left out, and named. A damaged file is loaded up to the damage, and rawlab says which packet, at which byte, and what is wrong. At most as many packets as the ring keeps are loaded (`status` says how many; --ring changes it).",
     },
     CommandInfo {
         name: "clear",
@@ -770,6 +796,29 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             let b = args.next("a second packet number")?;
             Command::Diff(a, parse_packet_no(b)?)
         }
+        "save" => {
+            if rest.is_empty() {
+                // Named as typed: `save!` or `save`.
+                return Err(ParseError::new(
+                    end..end + 1,
+                    format!("`{}` needs a file name, such as ping.pcap", first.text),
+                )
+                .expected(format!("{} (for example: {})", info.syntax, info.example)));
+            }
+            let path = parse_path(args.next("a file name, such as ping.pcap")?)?;
+            let mut packets = Vec::new();
+            while let Some(t) = args.pos_next() {
+                packets.push(parse_packet_range(t)?);
+            }
+            Command::Save {
+                path,
+                force: first.text.ends_with('!'),
+                packets,
+            }
+        }
+        "load" => Command::Load(parse_path(
+            args.next("the name of a pcap or pcapng file, such as ping.pcap")?,
+        )?),
         "clear" => Command::Clear,
         "explain" => {
             let t = args.next("a field name, such as ttl or icmp.checksum")?;
@@ -1235,6 +1284,80 @@ fn parse_packet_no(t: &Token) -> Result<u64, ParseError> {
         )
         .expected("a number from `captures`, such as 2")),
     }
+}
+
+/// A file name for save or load: any word or quoted string but an empty one, or one
+/// that looks like the packet numbers that follow it.
+fn parse_path(t: &Token) -> Result<String, ParseError> {
+    if t.text.is_empty() {
+        return Err(ParseError::new(t.span.clone(), "the file name is empty")
+            .expected("a file name, such as ping.pcap"));
+    }
+    if t.text.contains('\0') {
+        return Err(
+            ParseError::new(t.span.clone(), "a file name cannot hold a NUL byte")
+                .expected("a file name, such as ping.pcap"),
+        );
+    }
+    if t.text == "-" {
+        return Err(ParseError::new(
+            t.span.clone(),
+            "`-` stands for standard input or output, which save and load do not use",
+        )
+        .expected("a file name, such as ping.pcap")
+        .suggest(Some(
+            "`rawlab read -` reads a capture from standard input; a file really called - is ./-"
+                .into(),
+        )));
+    }
+    if !t.quoted && parse_packet_range(t).is_ok() {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` looks like packet numbers, not a file name", t.shown()),
+        )
+        .expected("the file name first, then the packets: save FILE [N | A-B …]")
+        .suggest(Some(format!(
+            "for example `save capture.pcap {}`; a file really called {} is ./{}",
+            t.shown(),
+            t.shown(),
+            t.shown()
+        ))));
+    }
+    Ok(t.text.clone())
+}
+
+/// Packets to save: `3`, `#3`, `2-5`, `#2-#5` (or `2–5`, `2..5`).
+fn parse_packet_range(t: &Token) -> Result<RangeInclusive<u64>, ParseError> {
+    let bad = || {
+        ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a packet number or range", t.shown()),
+        )
+        .expected("packet numbers from `captures`: 3, #3, or a range such as 2-5")
+    };
+    if t.quoted {
+        return Err(bad());
+    }
+    let (a, b) = ["-", "–", ".."]
+        .iter()
+        .find_map(|sep| t.text.split_once(sep))
+        .unwrap_or((&t.text, &t.text));
+    let no = |s: &str| {
+        parse_packet_no(&Token {
+            text: s.to_string(),
+            ..t.clone()
+        })
+        .map_err(|_| bad())
+    };
+    let (a, b) = (no(a)?, no(b)?);
+    if a > b {
+        return Err(
+            ParseError::new(t.span.clone(), format!("the range {a}-{b} runs backwards"))
+                .expected("the lower number first")
+                .suggest(Some(format!("did you mean `{b}-{a}`?"))),
+        );
+    }
+    Ok(a..=b)
 }
 
 fn parse_int(t: &Token) -> Result<u128, ParseError> {
@@ -2057,6 +2180,48 @@ mod tests {
         assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
         let e = p("set arp.opcode 1").unwrap_err();
         assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
+    }
+
+    #[test]
+    fn save_and_load_take_a_file_and_packets() {
+        assert_eq!(
+            p("save ping.pcap").unwrap(),
+            Command::Save {
+                path: "ping.pcap".into(),
+                force: false,
+                packets: vec![]
+            }
+        );
+        assert_eq!(
+            p("SAVE! \"my ping.pcap\" 2-3 #5 #7-#9 10–11 12..12").unwrap(),
+            Command::Save {
+                path: "my ping.pcap".into(),
+                force: true,
+                packets: vec![2..=3, 5..=5, 7..=9, 10..=11, 12..=12]
+            }
+        );
+        assert_eq!(
+            p("load ~/caps/lo.pcapng").unwrap(),
+            Command::Load("~/caps/lo.pcapng".into())
+        );
+        assert_eq!(
+            p("save 2024-05-01.pcap").unwrap(),
+            Command::Save {
+                path: "2024-05-01.pcap".into(),
+                force: false,
+                packets: vec![]
+            },
+            "a date is a name, not a range"
+        );
+        let e = err("save 3");
+        assert_eq!(e.span, 5..6);
+        let e = err("save x.pcap 5-2");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `2-5`?"));
+        let e = err("save! ");
+        assert_eq!(e.message, "`save!` needs a file name, such as ping.pcap");
+        let e = err("save x.pcap 0");
+        assert_eq!(e.span, 12..13);
+        assert!(err("load -").message.contains("standard input"));
     }
 
     #[test]

@@ -342,8 +342,10 @@ impl Relater {
                     .iter()
                     .rev()
                     .find(|r| {
-                        r.proto == inner.proto.name
-                            && r.key == pair.key
+                        // The key first: it rules out nearly every request at once (a
+                        // flood of someone else's pings has 512 to look through).
+                        r.key == pair.key
+                            && r.proto == inner.proto.name
                             && r.addrs == addrs
                             && p.time.duration_since(r.packet.time).unwrap_or_default()
                                 < WIRE_WINDOW
@@ -364,7 +366,7 @@ impl Relater {
             .requests
             .iter()
             .rev()
-            .find(|r| r.proto == inner.proto.name && r.key == pair.key && answers(r))
+            .find(|r| r.key == pair.key && r.proto == inner.proto.name && answers(r))
         {
             rel.push(Relation::Reply {
                 request: req.packet.no,

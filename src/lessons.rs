@@ -55,9 +55,30 @@ pub fn find(key: &str) -> Option<Lesson> {
         .find(|l| l.name() == key || (n.is_some() && l.number() == n))
 }
 
+/// Whether `path` names a lesson: one of the lesson files (by its file name, wherever it
+/// is copied), or an embedded lesson's number or name when no such file exists.
+pub fn is_lesson(path: &std::path::Path) -> bool {
+    let by_file = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| all().iter().any(|l| l.file == n));
+    by_file || (!path.exists() && find(&path.to_string_lossy()).is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lessons_are_known_by_file_number_and_name() {
+        use std::path::Path;
+        assert!(is_lesson(Path::new("lessons/11-ethernet-and-arp.rawlab")));
+        assert!(is_lesson(Path::new("/tmp/copy/05-icmp-checksum.rawlab")));
+        assert!(is_lesson(Path::new("4")));
+        assert!(is_lesson(Path::new("04-craft-ip-header")));
+        assert!(!is_lesson(Path::new("my-script.rawlab")));
+        assert!(!is_lesson(Path::new("99")));
+    }
 
     #[test]
     fn every_file_in_lessons_is_embedded_and_numbered() {

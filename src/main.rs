@@ -48,7 +48,7 @@ struct Cli {
     /// A script of rawlab commands to run, or a lesson's number or name (`rawlab 4`); without it, the interactive prompt opens. With --check, any number of scripts or directories.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure.
+    /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure. Always in the sandbox, so a check comes out the same on every machine (the lessons' peer host lives there).
     #[arg(long)]
     check: bool,
     /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
@@ -123,17 +123,15 @@ const WAYS_OUT: &str = "three ways out: run `sudo rawlab`; or give the binary th
 
 /// Picks the network, printing one line about it when it is not the host's. In the
 /// sandbox, makes its peer too, while the process is still single-threaded.
-fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> (Net, Option<Arc<Peer>>) {
-    if !force_sandbox && sys::raw_sockets_permitted().is_ok() {
+/// The network to use: the host's when raw sockets are permitted, else the sandbox;
+/// the sandbox always when `forced` says why (`--sandbox`, or a lesson).
+fn choose_network(forced: Option<&str>, err: &mut dyn Write) -> (Net, Option<Arc<Peer>>) {
+    if forced.is_none() && sys::raw_sockets_permitted().is_ok() {
         return (Net::Host, None);
     }
     match sys::enter_sandbox() {
         Ok(()) => {
-            let why = if force_sandbox {
-                "--sandbox"
-            } else {
-                "no raw-socket privilege here"
-            };
+            let why = forced.unwrap_or("no raw-socket privilege here");
             let (peer, holds) = match peer::make() {
                 Ok(p) => {
                     let holds = format!(
@@ -151,6 +149,14 @@ fn choose_network(force_sandbox: bool, err: &mut dyn Write) -> (Net, Option<Arc<
             (Net::Sandbox, peer)
         }
         Err(e) => {
+            // A lesson can still run on the host's network when rawlab may use it.
+            if forced.is_some_and(|f| f != "--sandbox") && sys::raw_sockets_permitted().is_ok() {
+                let _ = writeln!(
+                    err,
+                    "rawlab: could not make the sandbox ({e}); using the host's network, where lessons that need the sandbox's peer will find no one"
+                );
+                return (Net::Host, None);
+            }
             let msg = format!(
                 "raw sockets need privilege here, and rawlab could not make a sandbox ({e}); {WAYS_OUT}. Commands that need no socket (show, hex, set, help) still work."
             );
@@ -258,8 +264,12 @@ fn main() -> ExitCode {
     }
     // Started through sudo: become the user now, while single-threaded, keeping only
     // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
+    // A check, and a lesson, run in the sandbox whatever the privilege: lessons expect
+    // its loopback and its peer, not whatever the host's network holds.
+    let lesson = matches!(cli.files.as_slice(), [one] if rawlab::lessons::is_lesson(one));
+    let sandbox = cli.sandbox || cli.check || lesson;
     if let Some(user) = sys::sudo_user() {
-        let keep: &[caps::Capability] = if cli.sandbox {
+        let keep: &[caps::Capability] = if sandbox {
             &[]
         } else {
             &[caps::Capability::CAP_NET_RAW]
@@ -273,7 +283,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let (net, peer) = choose_network(cli.sandbox, &mut stderr);
+    let forced = if cli.sandbox {
+        Some("--sandbox")
+    } else if cli.check || lesson {
+        Some("lessons run here, the same on every machine")
+    } else {
+        None
+    };
+    let (net, peer) = choose_network(forced, &mut stderr);
     if cli.allow_remote {
         let _ = writeln!(
             stderr,
@@ -334,6 +351,12 @@ fn main() -> ExitCode {
         match cli.files.as_slice() {
             [] => repl::run(&mut session, rec.clone()),
             [path] => {
+                // Ctrl-C stops the command running (a ping still prints its statistics)
+                // and the script after it; a second Ctrl-C ends rawlab at once.
+                let flag = session.interrupt.clone();
+                let sigint = signal_hook::consts::SIGINT;
+                let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
+                let _ = signal_hook::flag::register(sigint, flag);
                 script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
             }
             _ => {

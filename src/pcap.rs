@@ -322,11 +322,16 @@ impl<'r> Reader<'r> {
 
     /// Opens a file for reading; errors name the OS's reason.
     pub fn open(path: &Path) -> Result<Reader<'static>, Error> {
-        let file = File::open(path).map_err(|e| Error::Io {
+        let io_err = |reason: String| Error::Io {
             path: path.to_path_buf(),
             action: "read",
-            reason: os_reason(&e),
-        })?;
+            reason,
+        };
+        let file = File::open(path).map_err(|e| io_err(os_reason(&e)))?;
+        // Linux opens a directory for reading; it is the first read that fails.
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(io_err("it is a directory".into()));
+        }
         Reader::new(file).map_err(|error| Error::Format {
             path: path.to_path_buf(),
             error,
@@ -805,8 +810,11 @@ pub enum Error {
     Exists { path: PathBuf },
     /// The bytes are not a capture file (or its header is damaged).
     Format { path: PathBuf, error: FileError },
-    /// Packets that cannot share one pcap file.
-    Unsavable { path: PathBuf, why: String },
+    /// None of the packets given can be written to a capture file.
+    NothingToSave {
+        path: PathBuf,
+        skipped: Vec<Skipped>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -829,9 +837,13 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Unsavable { path, why } => {
-                write!(f, "cannot save {}: {why}", path.display())
-            }
+            Error::NothingToSave { path, skipped } => write!(
+                f,
+                "nothing was written to {}: none of the {} packet{} fits in a capture file",
+                path.display(),
+                skipped.len(),
+                if skipped.len() == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -924,65 +936,135 @@ pub fn link_type_for(first: &Protocol) -> Option<LinkType> {
     link::link_type_for(first)
 }
 
+/// The format `save` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveFormat {
+    /// The classic format: one link type for the whole file.
+    Pcap,
+    /// pcapng: an interface per link type, so IP packets and Ethernet frames share a file.
+    PcapNg,
+}
+
+impl SaveFormat {
+    /// From the file's name: `.pcapng` (any case) is pcapng, anything else pcap.
+    pub fn for_path(path: &Path) -> SaveFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("pcapng") => SaveFormat::PcapNg,
+            _ => SaveFormat::Pcap,
+        }
+    }
+}
+
+impl fmt::Display for SaveFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SaveFormat::Pcap => "pcap",
+            SaveFormat::PcapNg => "pcapng",
+        })
+    }
+}
+
 /// What `save` wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Saved {
     pub path: PathBuf,
-    pub packets: usize,
-    pub link: LinkType,
+    pub format: SaveFormat,
+    /// The session's numbers of the packets written, in order.
+    pub numbers: Vec<u64>,
+    /// The file's link types: one for pcap; for pcapng, one interface each, in order.
+    pub links: Vec<LinkType>,
+    /// The file's length.
     pub bytes: u64,
+    /// Packets left out, by their session number, and why.
+    pub skipped: Vec<Skipped>,
 }
 
-/// Saves packets (sent and captured, with their times) to a pcap file with nanosecond
-/// timestamps. An existing file is kept unless `force`.
+/// Saves packets (sent and captured, with their times) with nanosecond timestamps: pcapng
+/// when the name ends in `.pcapng`, pcap otherwise. An existing file is kept unless `force`.
 pub fn save(path: &Path, packets: &[Arc<Packet>], force: bool) -> Result<Saved, Error> {
     save_with(path, packets, force, Resolution::Nano)
 }
 
-/// [`save`] with a chosen timestamp resolution.
+/// The link type a packet is written with, or why no capture file can hold it.
+fn saveable(p: &Packet) -> Result<LinkType, String> {
+    match link_type_for(p.first) {
+        _ if p.addrs.is_some() => Err(format!(
+            "{} without its IPv6 header: an AF_INET6 raw socket hands over only what follows that header, and a capture file of IP packets needs it (`listen link` captures whole frames, header and all)",
+            p.first.title
+        )),
+        Some(l) => Ok(l),
+        None => Err(format!(
+            "packets that start with {}, where no capture file's link type starts",
+            p.first.title
+        )),
+    }
+}
+
+/// [`save`] with a chosen timestamp resolution. Packets a capture file cannot hold are
+/// left out and listed in [`Saved::skipped`]; when none is left the file is not made.
 pub fn save_with(
     path: &Path,
     packets: &[Arc<Packet>],
     force: bool,
     resolution: Resolution,
 ) -> Result<Saved, Error> {
-    let unsavable = |why: String| Error::Unsavable {
-        path: path.to_path_buf(),
-        why,
-    };
-    let mut link = None;
+    let format = SaveFormat::for_path(path);
+    let mut skipped = Vec::new();
+    let mut kept: Vec<(&Arc<Packet>, LinkType)> = Vec::with_capacity(packets.len());
     for p in packets {
-        let Some(l) = link_type_for(p.first) else {
-            let why = if p.addrs.is_some() {
-                format!(
-                    "#{} is {} without the IP header the socket kept (an AF_INET6 raw socket hands over only what follows it), and a pcap of raw IP needs that header; leave it out, or capture whole frames with `listen link`",
-                    p.no, p.first.title
-                )
-            } else {
-                format!(
-                    "#{} starts with {}, which no pcap link type carries",
-                    p.no, p.first.title
-                )
-            };
-            return Err(unsavable(why));
-        };
-        match link {
-            Some((l0, no0, title0)) if l0 != l => {
-                return Err(unsavable(format!(
-                    "#{no0} starts with {title0} and #{} with {}: a pcap file holds one link type; save them in two files",
-                    p.no, p.first.title
-                )));
-            }
-            None => link = Some((l, p.no, p.first.title)),
-            _ => {}
+        match saveable(p) {
+            Ok(l) => kept.push((p, l)),
+            Err(why) => skipped.push(Skipped { no: p.no, why }),
         }
     }
-    let link = link.map_or(LinkType::RAW, |(l, _, _)| l);
+    // The link types in order of first appearance, with how many packets have each.
+    let mut links: Vec<(LinkType, usize)> = Vec::new();
+    for (_, l) in &kept {
+        match links.iter_mut().find(|(k, _)| k == l) {
+            Some((_, n)) => *n += 1,
+            None => links.push((*l, 1)),
+        }
+    }
+    if format == SaveFormat::Pcap && links.len() > 1 {
+        // One link type per pcap file: the one most packets have (the first on a tie).
+        let (main, _) = links
+            .iter()
+            .fold(links[0], |best, l| if l.1 > best.1 { *l } else { best });
+        kept.retain(|(p, l)| {
+            if *l == main {
+                return true;
+            }
+            skipped.push(Skipped {
+                no: p.no,
+                why: format!(
+                    "{}, and this pcap file holds {} (a pcap file has one link type; a .pcapng file holds both)",
+                    link_words(*l),
+                    link_words(main)
+                ),
+            });
+            false
+        });
+        links = vec![(main, kept.len())];
+        skipped.sort_by_key(|s| s.no);
+    }
+    if kept.is_empty() {
+        return Err(Error::NothingToSave {
+            path: path.to_path_buf(),
+            skipped,
+        });
+    }
     let io_err = |e: io::Error| Error::Io {
         path: path.to_path_buf(),
         action: "write",
         reason: os_reason(&e),
     };
+    if path.is_dir() {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            action: "write",
+            reason: "it is a directory".into(),
+        });
+    }
     let mut opts = OpenOptions::new();
     opts.write(true);
     if force {
@@ -999,28 +1081,210 @@ pub fn save_with(
             io_err(e)
         }
     })?;
-    let mut w = Writer::new(BufWriter::new(file), link, resolution).map_err(io_err)?;
-    let mut bytes = 24u64;
-    for p in packets {
-        w.write(p.time, &p.bytes).map_err(io_err)?;
-        bytes += 16 + p.bytes.len() as u64;
-    }
-    w.finish()
-        .and_then(|b| b.into_inner().map_err(|e| e.into_error()))
+    let links: Vec<LinkType> = links.into_iter().map(|(l, _)| l).collect();
+    let out = Counted {
+        inner: BufWriter::new(file),
+        n: 0,
+    };
+    let out = match format {
+        SaveFormat::Pcap => {
+            let mut w = Writer::new(out, links[0], resolution).map_err(io_err)?;
+            for (p, _) in &kept {
+                w.write(p.time, &p.bytes).map_err(io_err)?;
+            }
+            w.finish().map_err(io_err)?
+        }
+        SaveFormat::PcapNg => {
+            let mut w = NgWriter::new(out, &links, resolution).map_err(io_err)?;
+            for (p, l) in &kept {
+                w.write(*l, p.time, &p.bytes, &comment(p)).map_err(io_err)?;
+            }
+            w.finish().map_err(io_err)?
+        }
+    };
+    let bytes = out.n;
+    out.inner
+        .into_inner()
+        .map_err(|e| e.into_error())
         .and_then(|f| f.sync_all())
         .map_err(io_err)?;
     Ok(Saved {
         path: path.to_path_buf(),
-        packets: packets.len(),
-        link,
+        format,
+        numbers: kept.iter().map(|(p, _)| p.no).collect(),
+        links,
         bytes,
+        skipped,
     })
 }
 
-/// A packet of a loaded file that rawlab could not make a packet of.
+/// `raw IP packets`, `Ethernet frames`: what a file of this link type holds.
+fn link_words(l: LinkType) -> String {
+    match l {
+        LinkType::ETHERNET => "Ethernet frames".to_string(),
+        LinkType::RAW => "raw IP packets".to_string(),
+        other => format!("{} packets ({})", other.title(), other.0),
+    }
+}
+
+/// A pcapng packet comment saying where the packet came from in the session.
+fn comment(p: &Packet) -> String {
+    match &p.origin {
+        Origin::Sent {
+            mode, handed_from, ..
+        } if *handed_from > 0 => format!(
+            "rawlab #{}: sent in mode {}, as rawlab built it; the kernel got the bytes after the IP header and wrote its own",
+            p.no,
+            mode.name()
+        ),
+        Origin::Sent { mode, .. } => format!(
+            "rawlab #{}: sent in mode {}, as rawlab handed it to the kernel",
+            p.no,
+            mode.name()
+        ),
+        other => format!("rawlab #{}: {}", p.no, other.source()),
+    }
+}
+
+/// Counts the bytes written through it.
+struct Counted<W: Write> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a pcapng file: a section header, an interface description per link type, then
+/// an enhanced packet block per packet (with a comment saying where it came from).
+pub struct NgWriter<W: Write> {
+    out: W,
+    links: Vec<LinkType>,
+    resolution: Resolution,
+}
+
+fn gen_err(e: impl fmt::Debug) -> io::Error {
+    io::Error::other(format!("{e:?}"))
+}
+
+impl<W: Write> NgWriter<W> {
+    /// Writes the section header and one interface per link type, named after it.
+    pub fn new(mut out: W, links: &[LinkType], resolution: Resolution) -> io::Result<Self> {
+        use pcap_parser::{
+            InterfaceDescriptionBlock, OptionCode, PcapNGOption, SectionHeaderBlock,
+        };
+        use std::borrow::Cow;
+        let app = concat!("rawlab ", env!("CARGO_PKG_VERSION"));
+        let mut shb = SectionHeaderBlock {
+            block_type: 0,
+            block_len1: 0,
+            bom: 0,
+            major_version: 1,
+            minor_version: 0,
+            section_len: -1,
+            options: vec![PcapNGOption {
+                code: OptionCode::ShbUserAppl,
+                len: app.len() as u16,
+                value: Cow::Borrowed(app.as_bytes()),
+            }],
+            block_len2: 0,
+        };
+        out.write_all(&shb.to_vec().map_err(gen_err)?)?;
+        for l in links {
+            let name = format!("rawlab: {}", l.title());
+            let mut idb = InterfaceDescriptionBlock {
+                block_type: 0,
+                block_len1: 0,
+                linktype: Linktype(l.0 as i32),
+                reserved: 0,
+                snaplen: MAX_SNAPLEN,
+                options: vec![PcapNGOption {
+                    code: OptionCode::IfName,
+                    len: name.len() as u16,
+                    value: Cow::Owned(name.into_bytes()),
+                }],
+                block_len2: 0,
+                if_tsresol: match resolution {
+                    Resolution::Micro => 6,
+                    Resolution::Nano => 9,
+                },
+                if_tsoffset: 0,
+            };
+            out.write_all(&idb.to_vec().map_err(gen_err)?)?;
+        }
+        Ok(NgWriter {
+            out,
+            links: links.to_vec(),
+            resolution,
+        })
+    }
+
+    /// Writes one packet, captured whole at `time`, on the interface of link type `link`.
+    pub fn write(
+        &mut self,
+        link: LinkType,
+        time: SystemTime,
+        bytes: &[u8],
+        comment: &str,
+    ) -> io::Result<()> {
+        use pcap_parser::{EnhancedPacketBlock, OptionCode, PcapNGOption};
+        use std::borrow::Cow;
+        let if_id = self.links.iter().position(|l| *l == link).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no interface for that link type",
+            )
+        })? as u32;
+        let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let ts = match self.resolution {
+            Resolution::Micro => since.as_micros(),
+            Resolution::Nano => since.as_nanos(),
+        } as u64;
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
+        let mut options = Vec::new();
+        if !comment.is_empty() && comment.len() <= u16::MAX as usize {
+            options.push(PcapNGOption {
+                code: OptionCode::Comment,
+                len: comment.len() as u16,
+                value: Cow::Borrowed(comment.as_bytes()),
+            });
+        }
+        let mut epb = EnhancedPacketBlock {
+            block_type: 0,
+            block_len1: 0,
+            if_id,
+            ts_high: (ts >> 32) as u32,
+            ts_low: ts as u32,
+            caplen: len,
+            origlen: len,
+            data: bytes,
+            options,
+            block_len2: 0,
+        };
+        self.out.write_all(&epb.to_vec().map_err(gen_err)?)
+    }
+
+    /// Flushes and hands back the output.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// A packet left out: of a file loaded (no layer rawlab reads), or of a save (no
+/// capture file can hold it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
-    /// Its number in the file.
+    /// Its number: in the file loaded, or in the session saved.
     pub no: u64,
     pub why: String,
 }
@@ -1029,6 +1293,11 @@ pub struct Skipped {
 #[derive(Debug)]
 pub struct Loaded {
     pub path: PathBuf,
+    pub format: Format,
+    /// The link types of the packets read, in order of first appearance.
+    pub links: Vec<LinkType>,
+    /// The link types whose headers were dropped (no table reads them: Linux cooked, BSD loopback).
+    pub dropped: Vec<LinkType>,
     /// In file order; each `no` is its number in the file (the store numbers them anew).
     pub packets: Vec<Packet>,
     /// Packets with no layer rawlab has a table for yet.
@@ -1037,28 +1306,49 @@ pub struct Loaded {
     pub left_out: u64,
     /// The damage that ended the file early; the packets before it are in `packets`.
     pub error: Option<FileError>,
+    /// Reading was stopped (Ctrl-C) before the file's end.
+    pub stopped: bool,
 }
 
 /// Loads at most `max` packets of a pcap or pcapng file (the rest are counted), each with
 /// its time and origin "read from FILE". The link-layer header is dropped: a packet starts
 /// at the first layer rawlab has a table for.
 pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
+    load_until(path, max, || false)
+}
+
+/// [`load`], stopping early (with [`Loaded::stopped`] set) once `stop` says so; it is
+/// asked before each record.
+pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Loaded, Error> {
     let mut reader = Reader::open(path)?;
     let mut loaded = Loaded {
         path: path.to_path_buf(),
+        format: reader.format(),
+        links: Vec::new(),
+        dropped: Vec::new(),
         packets: Vec::new(),
         skipped: Vec::new(),
         left_out: 0,
         error: None,
+        stopped: false,
     };
-    for r in reader.by_ref() {
-        let rec = match r {
-            Ok(rec) => rec,
-            Err(e) => {
+    // Bounded by the file: each turn reads one record or ends.
+    loop {
+        if stop() {
+            loaded.stopped = true;
+            break;
+        }
+        let rec = match reader.next_record() {
+            None => break,
+            Some(Ok(rec)) => rec,
+            Some(Err(e)) => {
                 loaded.error = Some(e);
                 break;
             }
         };
+        if !loaded.links.contains(&rec.link) {
+            loaded.links.push(rec.link);
+        }
         if loaded.packets.len() >= max {
             loaded.left_out += 1;
             continue;
@@ -1074,6 +1364,9 @@ pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
             continue;
         };
         let start = decap.header.as_ref().map_or(0, |h| h.len);
+        if start > 0 && !loaded.dropped.contains(&rec.link) {
+            loaded.dropped.push(rec.link);
+        }
         loaded.packets.push(Packet {
             no: rec.no,
             time: rec.time,

@@ -11,6 +11,7 @@ use crate::render::{self, Dump, Style, Tone};
 use serde_json::{Map, Value};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::{Mutex, mpsc};
 
 /// What `read` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,32 +63,166 @@ pub fn run(
         }
     };
     writeln!(err, "reading from {}: {}", path.display(), reader.format())?;
-    let mut shown = 0u64;
-    loop {
-        let next = reader.next_record();
-        describe_interfaces(&mut reader, err)?;
-        match next {
-            None => break,
-            Some(Ok(rec)) => {
-                shown += 1;
-                match format {
-                    Format::Text => text(out, &rec, reader.interfaces().len(), style)?,
-                    Format::Json => json_line(out, &rec)?,
-                }
-            }
-            Some(Err(e)) => {
-                out.flush()?;
-                bad_record(err, path, &e, shown, err_style)?;
-                return Ok(BAD_FILE);
+    let draw = |batch: &Batch, buf: &mut Vec<u8>| -> io::Result<()> {
+        for (rec, interfaces) in &batch.records {
+            match format {
+                Format::Text => text(buf, rec, *interfaces, style)?,
+                Format::Json => json_line(buf, rec)?,
             }
         }
+        Ok(())
+    };
+    let mut pipe = Pipeline::new(out, err);
+    let (jobs, job_rx) = mpsc::channel::<(u64, Batch)>();
+    let (done_tx, done) = mpsc::channel::<(u64, Batch, io::Result<Vec<u8>>)>();
+    let job_rx = Mutex::new(job_rx);
+    let ended = std::thread::scope(|scope| -> io::Result<Option<(FileError, u64)>> {
+        // Moved in, so the workers see the jobs end when this returns.
+        let (jobs, done) = (jobs, done);
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                // A worker stops when the jobs end (or the reader went away).
+                while let Ok((seq, batch)) = job_rx
+                    .lock()
+                    .map_err(|_| ())
+                    .and_then(|r| r.recv().map_err(|_| ()))
+                {
+                    let mut buf = Vec::with_capacity(batch.records.len() * 8192);
+                    let drawn = draw(&batch, &mut buf).map(|()| buf);
+                    if done_tx.send((seq, batch, drawn)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Read ahead by at most a few batches a worker: memory stays bounded.
+        let ahead = 2 * workers as u64 + 2;
+        let mut batch = Batch::default();
+        let mut shown = 0u64;
+        let result = loop {
+            let next = reader.next_record();
+            let described = describe_interfaces(&mut reader);
+            batch.notes.extend(described);
+            match next {
+                Some(Ok(rec)) => {
+                    shown += 1;
+                    batch.bytes += rec.bytes.len();
+                    batch.records.push((rec, reader.interfaces().len()));
+                    if batch.records.len() < BATCH && batch.bytes < BATCH_BYTES {
+                        continue;
+                    }
+                }
+                Some(Err(e)) => break Ok(Some((e, shown))),
+                None => break Ok(None),
+            }
+            if let Err(e) = pipe.send(&jobs, &done, std::mem::take(&mut batch), ahead) {
+                break Err(e);
+            }
+        };
+        result.and_then(|ended| {
+            pipe.send(&jobs, &done, batch, ahead)?;
+            drop(jobs);
+            pipe.finish(&done)?;
+            Ok(ended)
+        })
+    })?;
+    pipe.out.flush()?;
+    match ended {
+        None => Ok(0),
+        Some((e, shown)) => {
+            bad_record(pipe.err, path, &e, shown, err_style)?;
+            Ok(BAD_FILE)
+        }
     }
-    out.flush()?;
-    Ok(0)
+}
+
+/// Packets a worker draws at a time, and how many bytes of them at most (jumbo packets
+/// make small batches, so the read-ahead stays a few MiB).
+const BATCH: usize = 64;
+const BATCH_BYTES: usize = 256 << 10;
+
+/// Records to draw, each with how many interfaces the file had described by then, and
+/// the lines about new interfaces that come before them.
+#[derive(Default)]
+struct Batch {
+    notes: Vec<String>,
+    records: Vec<(Record, usize)>,
+    bytes: usize,
+}
+
+/// Hands batches to the workers and writes what they drew in file order.
+struct Pipeline<'w> {
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
+    sent: u64,
+    written: u64,
+    early: std::collections::BTreeMap<u64, (Batch, Vec<u8>)>,
+}
+
+impl<'w> Pipeline<'w> {
+    fn new(out: &'w mut dyn Write, err: &'w mut dyn Write) -> Self {
+        Pipeline {
+            out,
+            err,
+            sent: 0,
+            written: 0,
+            early: Default::default(),
+        }
+    }
+
+    /// Queues a batch, first waiting while `ahead` batches are still unwritten.
+    fn send(
+        &mut self,
+        jobs: &mpsc::Sender<(u64, Batch)>,
+        done: &mpsc::Receiver<(u64, Batch, io::Result<Vec<u8>>)>,
+        batch: Batch,
+        ahead: u64,
+    ) -> io::Result<()> {
+        if batch.records.is_empty() && batch.notes.is_empty() {
+            return Ok(());
+        }
+        while self.sent - self.written >= ahead {
+            self.take(done)?;
+        }
+        jobs.send((self.sent, batch))
+            .map_err(|_| io::Error::other("the drawing threads stopped"))?;
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// Waits for every batch sent and writes them.
+    fn finish(
+        &mut self,
+        done: &mpsc::Receiver<(u64, Batch, io::Result<Vec<u8>>)>,
+    ) -> io::Result<()> {
+        while self.written < self.sent {
+            self.take(done)?;
+        }
+        Ok(())
+    }
+
+    /// Takes one drawn batch and writes every batch now in order.
+    fn take(&mut self, done: &mpsc::Receiver<(u64, Batch, io::Result<Vec<u8>>)>) -> io::Result<()> {
+        let (seq, batch, drawn) = done
+            .recv()
+            .map_err(|_| io::Error::other("the drawing threads stopped"))?;
+        self.early.insert(seq, (batch, drawn?));
+        while let Some((batch, text)) = self.early.remove(&self.written) {
+            for l in &batch.notes {
+                writeln!(self.err, "{l}")?;
+            }
+            self.out.write_all(&text)?;
+            self.written += 1;
+        }
+        Ok(())
+    }
 }
 
 /// One line per interface the file has described since the last call.
-fn describe_interfaces(reader: &mut Reader, err: &mut dyn Write) -> io::Result<()> {
+fn describe_interfaces(reader: &mut Reader) -> Vec<String> {
     let ng = reader.format() == FileFormat::PcapNg;
     let lines: Vec<String> = reader
         .new_interfaces()
@@ -103,10 +238,7 @@ fn describe_interfaces(reader: &mut Reader, err: &mut dyn Write) -> io::Result<(
             }
         })
         .collect();
-    for l in lines {
-        writeln!(err, "{l}")?;
-    }
-    Ok(())
+    lines
 }
 
 fn failure(err: &mut dyn Write, what: &str, hint: Option<&str>, style: &Style) -> io::Result<()> {
@@ -144,19 +276,23 @@ fn bad_record(
 
 /// The heading of a packet read from a file: number, absolute time, length, link type.
 pub fn heading(rec: &Record, interfaces: usize) -> String {
-    let len = if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
-        format!("{} bytes", rec.bytes.len())
+    use std::fmt::Write as _;
+    let mut h = String::with_capacity(80);
+    let _ = write!(h, "#{} · ", rec.no);
+    clock::write_utc(&mut h, rec.time, rec.digits);
+    if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
+        let _ = write!(h, " · {} bytes · ", rec.bytes.len());
     } else {
-        format!("{} of {} bytes captured", rec.bytes.len(), rec.orig_len)
-    };
-    let mut h = format!(
-        "#{} · {} · {len} · {}",
-        rec.no,
-        clock::utc(rec.time, rec.digits),
-        rec.link.title()
-    );
+        let _ = write!(
+            h,
+            " · {} of {} bytes captured · ",
+            rec.bytes.len(),
+            rec.orig_len
+        );
+    }
+    h.push_str(rec.link.title());
     if let Some(i) = rec.interface.filter(|_| interfaces > 1) {
-        h.push_str(&format!(" on interface {i}"));
+        let _ = write!(h, " on interface {i}");
     }
     h
 }

@@ -313,10 +313,32 @@ fn wrap_to(width: Option<usize>, text: &str, first: &str, rest: &str) -> Vec<Str
 /// It is drawn into one buffer and written at once: a flood of packets draws thousands
 /// a second, so no cell allocates.
 pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            let result = draw(&mut buf, d, style).and_then(|()| out.write_all(buf.as_bytes()));
+            // A jumbo packet's buffer is not kept.
+            if buf.capacity() > 1 << 20 {
+                *buf = String::new();
+            }
+            result
+        }
+        Err(_) => {
+            let mut buf = String::new();
+            draw(&mut buf, d, style)?;
+            out.write_all(buf.as_bytes())
+        }
+    })
+}
+
+fn draw(buf: &mut String, d: &Dump, style: &Style) -> io::Result<()> {
     let dis = dissection(d);
     let width = style.width();
-    let mut buf = String::with_capacity(256 + d.bytes.len() * 24);
-    paint_into(&mut buf, style.color, &d.heading, 0, Tone::Heading, false);
+    buf.reserve(256 + d.bytes.len() * 24);
+    paint_into(buf, style.color, &d.heading, 0, Tone::Heading, false);
     buf.push('\n');
     let mut summary = dis.summary(d.bytes);
     if let Some(link) = &d.link {
@@ -326,13 +348,13 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
             format!("{} {} · {summary}", link.title, link.words)
         };
     }
-    wrapped_into(&mut buf, style, width, &summary, "  ", "    ", Tone::Plain);
+    wrapped_into(buf, style, width, &summary, "  ", "    ", Tone::Plain);
     for (text, tone) in &d.notes {
-        wrapped_into(&mut buf, style, width, text, "  ", "    ", *tone);
+        wrapped_into(buf, style, width, text, "  ", "    ", *tone);
     }
     for p in &dis.problems {
         let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
-        wrapped_into(&mut buf, style, width, &text, "  ", "    ", Tone::Bad);
+        wrapped_into(buf, style, width, &text, "  ", "    ", Tone::Bad);
     }
     let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, d.bytes)).collect();
     let colors = byte_colors(&dis, &lines, d.bytes.len());
@@ -342,9 +364,9 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
             *e = true;
         }
     }
-    hex_rows(&mut buf, d.bytes, &colors, &emph, style.color);
-    fields(&mut buf, d, &dis, &lines, style, width);
-    out.write_all(buf.as_bytes())
+    hex_rows(buf, d.bytes, &colors, &emph, style.color);
+    fields(buf, d, &dis, &lines, style, width);
+    Ok(())
 }
 
 /// The dump's bytes taken apart: after the link header, from its first layer; all data
@@ -475,8 +497,11 @@ fn ascii_cell(b: u8) -> &'static str {
     }
 }
 
+/// The hex rows: offset, sixteen bytes in hex, their characters. In colour, a run of
+/// bytes of one field shares one escape code (the spaces between them too), so a
+/// payload of a thousand bytes is one colour change, not a thousand.
 fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[Option<usize>], emph: &[bool], color: bool) {
-    let tone = |i: usize| colors[i].map_or(Tone::Dim, Tone::Field);
+    let look = |i: usize| (colors[i].map_or(Tone::Dim, Tone::Field), emph[i]);
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let base = row * 16;
         buf.push_str("  ");
@@ -488,26 +513,73 @@ fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[Option<usize>], emph: &[bo
             let _ = write!(buf, "{base:04x}");
         }
         buf.push_str("  ");
+        if !color {
+            for (j, b) in chunk.iter().enumerate() {
+                if j == 8 {
+                    buf.push(' ');
+                }
+                buf.push_str(hex_cell(*b));
+                buf.push(' ');
+            }
+            spaces(
+                buf,
+                (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8) + 1,
+            );
+            for b in chunk {
+                buf.push_str(ascii_cell(*b));
+            }
+            buf.push('\n');
+            continue;
+        }
+        let mut run = Run::default();
         for (j, b) in chunk.iter().enumerate() {
             if j == 8 {
                 buf.push(' ');
             }
-            paint_into(buf, color, hex_cell(*b), 0, tone(base + j), emph[base + j]);
+            run.enter(buf, look(base + j));
+            buf.push_str(hex_cell(*b));
+            // The space after a byte takes its colour only when the next byte shares it.
+            if j + 1 == chunk.len() || j == 7 || run.now != Some(look(base + j + 1)) {
+                run.close(buf);
+            }
             buf.push(' ');
         }
-        let missing = 16 - chunk.len();
-        spaces(buf, missing * 3 + usize::from(chunk.len() <= 8) + 1);
+        run.close(buf);
+        spaces(
+            buf,
+            (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8) + 1,
+        );
         for (j, b) in chunk.iter().enumerate() {
-            paint_into(
-                buf,
-                color,
-                ascii_cell(*b),
-                0,
-                tone(base + j),
-                emph[base + j],
-            );
+            run.enter(buf, look(base + j));
+            buf.push_str(ascii_cell(*b));
         }
+        run.close(buf);
         buf.push('\n');
+    }
+}
+
+/// The colour a stretch of hex cells is in, so its code is written once.
+#[derive(Default)]
+struct Run {
+    now: Option<(Tone, bool)>,
+}
+
+impl Run {
+    fn enter(&mut self, buf: &mut String, want: (Tone, bool)) {
+        if self.now == Some(want) {
+            return;
+        }
+        self.close(buf);
+        let c = codes(want.0);
+        buf.push_str(if want.1 { &c.emph_on } else { &c.on });
+        self.now = Some(want);
+    }
+
+    fn close(&mut self, buf: &mut String) {
+        if let Some((tone, emph)) = self.now.take() {
+            let c = codes(tone);
+            buf.push_str(if emph { &c.emph_off } else { &c.off });
+        }
     }
 }
 

@@ -75,12 +75,17 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// The script could not be read or parsed, so nothing ran.
     pub unreadable: bool,
+    /// Ctrl-C stopped it: the command running then, and the lines after it.
+    pub interrupted: bool,
 }
 
 impl Report {
-    /// As an exit status: 0 all well, 1 a command or expect failed, 2 nothing ran.
+    /// As an exit status: 0 all well, 1 a command or expect failed, 2 nothing ran,
+    /// 130 stopped by Ctrl-C (as a shell reports SIGINT).
     pub fn code(&self) -> i32 {
-        if self.unreadable {
+        if self.interrupted {
+            130
+        } else if self.unreadable {
             2
         } else if self.failures.is_empty() {
             0
@@ -217,6 +222,19 @@ pub fn run_text(
         session.last_error = None;
         let flow = session.execute(&line.command, out)?;
         out.flush()?;
+        if session.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            let text = format!(
+                "stopped by Ctrl-C at {name}:{}; the lines after it were not run",
+                line.number
+            );
+            writeln!(out, "{}", style.paint(&text, Tone::Note))?;
+            report.interrupted = true;
+            // What the listeners caught, and what the kernel dropped, is worth a line.
+            if session.listening() {
+                session.execute(&Command::ListenOff, out)?;
+            }
+            break;
+        }
         if let Command::Expect(_) = line.command {
             report.expects += 1;
         }

@@ -130,6 +130,35 @@ const BAD: &[&str] = &[
     "explain",
     "explain foo",
     "explain checksum",
+    // save and load, before any packet is kept
+    "save",
+    "save!",
+    "load",
+    "save 3",
+    "save \"\"",
+    "save x.pcap 5-2",
+    "save x.pcap abc",
+    "save x.pcap \"3\"",
+    "load -",
+    "load a.pcap b.pcap",
+    "save x.pcap",
+];
+
+/// Files that save and load refuse, run once the session keeps packets (those of
+/// tests/fixtures/lo.pcap); paths are relative to the crate, where cargo runs tests.
+const BAD_FILES: &[&str] = &[
+    "save /nonexistent-dir/x.pcap",
+    "load /nonexistent-dir/x.pcap",
+    "save tests/fixtures/lo.pcap",
+    "save tests/fixtures/lo.pcap 1-3",
+    "load Cargo.toml",
+    "load tests/fixtures/cut-short.pcap",
+    "load tests/fixtures/lo.pcapp",
+    "save tests/fixtures",
+    "save! tests/fixtures",
+    "load tests/fixtures",
+    "save x.pcap 40",
+    "save x.pcap 30-40",
 ];
 
 /// Everything a bad line must leave alone.
@@ -149,21 +178,42 @@ fn transcript() -> String {
     lines.push(long);
     lines.push(tab);
     let mut all = String::new();
-    for line in &lines {
-        let before = state(&s);
-        let mut out = Vec::new();
-        s.run_line(line, &mut out).unwrap();
-        let out = String::from_utf8(out).unwrap();
-        assert!(out.contains("error"), "{line:?} got no error:\n{out}");
-        assert_eq!(state(&s), before, "{line:?} changed the session");
-        let shown: String = line.chars().take(80).collect();
-        all.push_str(&format!("» {}\n{out}\n", shown.escape_debug()));
+    let fixture = std::fs::read("tests/fixtures/lo.pcap").unwrap();
+    let mut phases = vec![lines];
+    phases.push(BAD_FILES.iter().map(|l| l.to_string()).collect());
+    for (phase, lines) in phases.iter().enumerate() {
+        if phase == 1 {
+            let mut out = Vec::new();
+            s.run_line("load tests/fixtures/lo.pcap", &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains("loaded 32 packets"), "{out}");
+        }
+        run_bad(&mut s, lines, &mut all);
     }
+    assert_eq!(
+        std::fs::read("tests/fixtures/lo.pcap").unwrap(),
+        fixture,
+        "save without ! left the existing file alone"
+    );
+    assert!(!std::path::Path::new("x.pcap").exists(), "nothing saved");
     // Still usable: a good line works after all that.
     let mut out = Vec::new();
     s.run_line("set ttl 5", &mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), "ip.ttl = 5 (was 64)\n");
     all
+}
+
+fn run_bad(s: &mut Session, lines: &[String], all: &mut String) {
+    for line in lines {
+        let before = state(s);
+        let mut out = Vec::new();
+        s.run_line(line, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("error"), "{line:?} got no error:\n{out}");
+        assert_eq!(state(s), before, "{line:?} changed the session");
+        let shown: String = line.chars().take(80).collect();
+        all.push_str(&format!("» {}\n{out}\n", shown.escape_debug()));
+    }
 }
 
 #[test]

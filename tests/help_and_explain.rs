@@ -72,3 +72,55 @@ fn explain_covers_every_field_of_every_table() {
     }
     assert!(n >= 20, "only {n} fields walked");
 }
+
+/// `explain` on a checksum works it by hand over the template's bytes: each word and
+/// the sum so far, the carries, the complement, and whether the template's value is it.
+#[test]
+fn explain_works_a_checksum_by_hand() {
+    let mut s = Session::new(
+        Net::Unavailable("no network in this test".into()),
+        Style::PLAIN,
+    );
+    let out = run(&mut s, "explain icmp.checksum");
+    for line in [
+        "over the template's bytes 20–29 (the ICMP header and what it carries), its own bytes 22–23 counted as 0000",
+        "20–21     + 0800   sum 0x0800",
+        "22–23     + 0000   sum 0x0800  ← icmp.checksum, counted as 0",
+        "28–29     + c0de   sum 0xc8de",
+        "carries: none, 0xc8de fits in 16 bits",
+        "complement: every bit flipped, ~0xc8de = 0x3721",
+        "the template holds 0x3721: it adds up ✓",
+    ] {
+        assert!(out.contains(line), "{line:?} missing:\n{out}");
+    }
+    run(&mut s, "set icmp.checksum 0x1111");
+    let out = run(&mut s, "explain icmp.checksum");
+    assert!(
+        out.contains("the template holds 0x1111, not 0x3721"),
+        "{out}"
+    );
+    // The IP header's sum carries, and the kernel fills the field.
+    let out = run(&mut s, "explain ip.checksum");
+    assert!(
+        out.contains(
+            "0x10420 is wider than 16 bits; add what overflowed back in: 0x0420 + 0x1 = 0x0421"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("left 0 for the kernel") || out.contains("leaves it 0 for the kernel"),
+        "{out}"
+    );
+    // UDP's covers a pseudo-header first, and an odd last byte is padded.
+    run(&mut s, "new ip/udp");
+    run(&mut s, "payload \"hello\"");
+    let out = run(&mut s, "explain udp.checksum");
+    assert!(
+        out.contains("pseudo-header (both addresses, the protocol, the length) sums to 0x"),
+        "{out}"
+    );
+    assert!(out.contains("32+pad    + 6f00"), "{out}");
+    assert!(out.contains("it adds up ✓"), "{out}");
+    // A field that is no checksum gets no workbench.
+    assert!(!run(&mut s, "explain udp.length").contains("worked"));
+}

@@ -168,3 +168,23 @@ fn record_and_transcript_keep_the_session() {
         );
     }
 }
+
+/// A lesson runs in the sandbox even with privilege (root in CI), and so does a check:
+/// lessons expect the sandbox's loopback and peer, not the host's network.
+#[test]
+fn lessons_and_checks_run_in_the_sandbox_whatever_the_privilege() {
+    for user in users() {
+        let dir = scratch();
+        for args in [vec!["--color", "never", "1"], vec!["--check", "1"]] {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let r = run(user, &args, &dir);
+            assert_eq!(r.code, 0, "{}", r.all());
+            assert!(
+                r.stderr
+                    .contains("sandbox network (lessons run here, the same on every machine)"),
+                "{}",
+                r.all()
+            );
+        }
+    }
+}

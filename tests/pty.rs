@@ -297,6 +297,33 @@ fn colour_and_highlighting_in_a_terminal() {
     assert_eq!(t.exit_code(), 0);
 }
 
+/// Ctrl-C in a script stops the command running (a ping still prints its statistics),
+/// skips the rest of the script, reports what the listener caught, and exits 130.
+#[test]
+fn ctrl_c_stops_a_script_with_statistics() {
+    for user in users() {
+        let home = home();
+        let script = home.join("long.rawlab");
+        std::fs::write(
+            &script,
+            "listen icmp\nping 127.0.0.1 count 100 every 50ms\nexplain ttl\n",
+        )
+        .unwrap();
+        let mut t = Term::start(user, &home, &["--color", "never", "long.rawlab"]);
+        t.wait_text("icmp_seq=3 ");
+        t.send("\x03");
+        t.wait_text("(interrupted)");
+        t.wait_text("stopped by Ctrl-C at long.rawlab:2; the lines after it were not run");
+        t.wait_text("closed raw socket for icmp (");
+        let screen = t.screen();
+        assert_eq!(t.exit_code(), 130, "{screen}");
+        assert!(
+            !screen.contains("ip.ttl — time to live"),
+            "the line after ran: {screen}"
+        );
+    }
+}
+
 #[test]
 fn step_mode_runs_a_lesson_one_enter_at_a_time() {
     for user in users() {
@@ -392,6 +419,43 @@ fn a_resized_terminal_and_a_pasted_10_kb_line() {
         t.send("set ttl 3\r");
         t.wait_text("ip.ttl = 3 (was 64)");
         t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+#[test]
+fn tab_completes_capture_files_and_directories_for_save_and_load() {
+    for user in users() {
+        let home = home();
+        let caps = home.join("captures");
+        std::fs::create_dir(&caps).unwrap();
+        std::fs::set_permissions(&caps, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("send\r");
+        t.wait_text("reply to #2");
+        t.wait_prompt();
+        // A directory completes with its slash, so Tab goes on inside it.
+        t.send("save ca\t");
+        t.wait("the completed directory", |s| {
+            s.typed().ends_with("raw> save captures/")
+        });
+        t.send("ping.pcap\r");
+        t.wait_text("saved 3 packets (#1–#3) to captures/ping.pcap");
+        t.wait_prompt();
+        // ~/ is the home directory; the capture file completes whole, and loads.
+        t.send("load ~/captures/p\t");
+        t.wait("the completed file", |s| {
+            s.typed().ends_with("raw> load ~/captures/ping.pcap ")
+        });
+        t.send("\r");
+        t.wait_text("loaded 3 packets from");
+        t.wait_text("as #4–#6");
+        t.wait_prompt();
+        t.send("diff 5 6\r");
+        t.wait_text("#5 → #6: 4 fields differ");
+        t.send("quit\r");
         assert_eq!(t.exit_code(), 0);
     }
 }

@@ -692,3 +692,55 @@ fn read_refuses_what_it_cannot_use() {
         r.all()
     );
 }
+
+/// A file of many batches (rawlab draws them on several threads) comes out whole and in
+/// file order, as text and as JSON, and damage after them still shows what came before.
+#[test]
+fn many_packets_come_out_in_order() {
+    let bytes = many(2000, 6);
+    let (dir, f) = file_with("many.pcap", &bytes);
+    // Cut inside the last record: 1999 whole packets, then the damage.
+    let (_cut_dir, cut) = file_with("cut.pcap", &bytes[..bytes.len() - 3]);
+    for user in users() {
+        let r = read(user, &f, &dir, &["--color", "never"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let numbers: Vec<u64> = r
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix('#'))
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(numbers, (1..=2000).collect::<Vec<u64>>(), "{user:?}");
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        let numbers: Vec<u64> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["number"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(numbers, (1..=2000).collect::<Vec<u64>>(), "{user:?}");
+        let r = read(user, &cut, &dir, &["--color", "never"]);
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert_eq!(
+            r.stdout.lines().filter(|l| l.starts_with('#')).count(),
+            1999
+        );
+        assert!(
+            r.stdout
+                .lines()
+                .rev()
+                .find(|l| l.starts_with('#'))
+                .unwrap()
+                .starts_with("#1999 ")
+        );
+        assert!(r.stderr.contains("packet 2000 at byte"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("the 1999 packets before it are shown"),
+            "{}",
+            r.stderr
+        );
+    }
+}

@@ -183,3 +183,33 @@ fn no_escape_codes_without_colour() {
         );
     }
 }
+
+/// Colour adds escape codes and nothing else: with them taken out, the coloured dump
+/// is the plain one, character for character.
+#[test]
+fn colour_changes_only_the_colour() {
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                assert_eq!(chars.next(), Some('['), "only SGR codes");
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                    assert!(c.is_ascii_digit() || c == ';', "SGR parameters only");
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    for (name, bytes, first, annotated) in corpus() {
+        let plain = render(&bytes, first, annotated, false);
+        let colour = render(&bytes, first, annotated, true);
+        assert_eq!(strip(&colour), plain, "{name}");
+        assert!(colour.len() > plain.len(), "{name} has colour");
+    }
+}

@@ -616,7 +616,12 @@ fn save_then_load_keeps_bytes_and_times() {
     ];
     let path = scratch("round.pcap");
     let saved = save(&path, &packets, false).unwrap();
-    assert_eq!((saved.packets, saved.link), (3, LinkType::RAW));
+    assert_eq!(saved.numbers, [1, 2, 3]);
+    assert_eq!(
+        (saved.format, saved.links.as_slice()),
+        (SaveFormat::Pcap, &[LinkType::RAW][..])
+    );
+    assert!(saved.skipped.is_empty());
     assert_eq!(saved.bytes, std::fs::metadata(&path).unwrap().len());
     let loaded = load(&path, 100).unwrap();
     assert!(loaded.error.is_none() && loaded.skipped.is_empty());
@@ -743,8 +748,41 @@ fn load_strips_headers_no_table_reads_and_skips_what_it_cannot_read() {
     );
 }
 
+/// An Ethernet frame around the post's request, captured on lo.
+fn frame(no: u64, time: SystemTime) -> Arc<Packet> {
+    let mut bytes = vec![0u8; 12];
+    bytes.extend([0x08, 0x00]);
+    bytes.extend(IP);
+    Arc::new(Packet {
+        no,
+        time,
+        bytes,
+        first: &crate::wire::eth::ETH,
+        origin: Origin::Captured {
+            socket: "packet socket on lo".into(),
+            link: None,
+        },
+        addrs: None,
+    })
+}
+
+/// ICMPv6 as an AF_INET6 raw socket hands it over: no IPv6 header, addresses on the side.
+fn icmp6_without_header(no: u64) -> Arc<Packet> {
+    Arc::new(Packet {
+        no,
+        time: at(1, 0),
+        bytes: vec![0x81, 0, 0, 0, 0, 1, 0, 1],
+        first: &crate::wire::icmpv6::ICMPV6,
+        origin: Origin::Captured {
+            socket: "AF_INET6 raw socket for icmp6".into(),
+            link: None,
+        },
+        addrs: Some((Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into())),
+    })
+}
+
 #[test]
-fn one_pcap_file_holds_one_link_type() {
+fn what_a_capture_file_cannot_hold_is_left_out_and_said_why() {
     use crate::wire::Protocol;
     static OTHER: Protocol = Protocol {
         name: "zz",
@@ -754,15 +792,121 @@ fn one_pcap_file_holds_one_link_type() {
     let mut odd = (*sent(2, at(1, 0), &IP)).clone();
     odd.first = &OTHER;
     let path = scratch("odd.pcap");
-    let e = save(&path, &[sent(1, at(1, 0), &IP), Arc::new(odd)], false).unwrap_err();
+    let packets = [
+        sent(1, at(1, 0), &IP),
+        Arc::new(odd),
+        icmp6_without_header(3),
+    ];
+    let saved = save(&path, &packets, false).unwrap();
+    assert_eq!(saved.numbers, [1]);
+    let why: Vec<(u64, &str)> = saved
+        .skipped
+        .iter()
+        .map(|s| (s.no, s.why.as_str()))
+        .collect();
+    assert_eq!(why[0].0, 2);
+    assert_eq!(
+        why[0].1,
+        "packets that start with ZZ, where no capture file's link type starts"
+    );
+    assert_eq!(why[1].0, 3);
+    assert!(
+        why[1]
+            .1
+            .starts_with("ICMPv6 without its IPv6 header: an AF_INET6 raw socket"),
+        "{}",
+        why[1].1
+    );
+    assert_eq!(load(&path, 10).unwrap().packets.len(), 1);
+
+    // Nothing left: no file at all.
+    let path = scratch("none.pcap");
+    let e = save(&path, &[icmp6_without_header(7)], false).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!(
-            "cannot save {}: #2 starts with ZZ, which no pcap link type carries",
+            "nothing was written to {}: none of the 1 packet fits in a capture file",
             path.display()
         )
     );
     assert!(!path.exists(), "nothing written");
+}
+
+#[test]
+fn a_pcap_file_keeps_the_link_type_most_packets_have() {
+    let packets = [
+        sent(1, at(1, 0), &IP),
+        frame(2, at(1, 1)),
+        frame(3, at(1, 2)),
+        captured(4, at(1, 3), &IP),
+        frame(5, at(1, 4)),
+    ];
+    let path = scratch("frames.pcap");
+    let saved = save(&path, &packets, false).unwrap();
+    assert_eq!(saved.links, [LinkType::ETHERNET]);
+    assert_eq!(saved.numbers, [2, 3, 5]);
+    assert_eq!(
+        saved.skipped.iter().map(|s| s.no).collect::<Vec<_>>(),
+        [1, 4]
+    );
+    assert_eq!(
+        saved.skipped[0].why,
+        "raw IP packets, and this pcap file holds Ethernet frames (a pcap file has one link type; a .pcapng file holds both)"
+    );
+}
+
+#[test]
+fn a_pcapng_file_holds_every_link_type_with_comments() {
+    let packets = [
+        sent(1, at(1_714_566_896, 123_456_789), &IP),
+        frame(2, at(1_714_566_896, 200_000_001)),
+        captured(3, at(1_714_566_897, 0), &IP),
+    ];
+    let path = scratch("mixed.PcapNG");
+    let saved = save(&path, &packets, false).unwrap();
+    assert_eq!(saved.format, SaveFormat::PcapNg);
+    assert_eq!(saved.links, [LinkType::RAW, LinkType::ETHERNET]);
+    assert_eq!(saved.numbers, [1, 2, 3]);
+    assert_eq!(saved.bytes, std::fs::metadata(&path).unwrap().len());
+
+    let mut reader = Reader::open(&path).unwrap();
+    assert_eq!(reader.format(), Format::PcapNg);
+    let records: Vec<Record> = reader.by_ref().map(Result::unwrap).collect();
+    let names: Vec<Option<&str>> = reader
+        .interfaces()
+        .iter()
+        .map(|i| i.name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("rawlab: raw IP"), Some("rawlab: Ethernet")]);
+    assert_eq!(records.len(), 3);
+    assert_eq!(
+        records.iter().map(|r| r.interface).collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(0)]
+    );
+    for (p, r) in packets.iter().zip(&records) {
+        assert_eq!(p.bytes, r.bytes);
+        assert_eq!(p.time, r.time, "nanoseconds survive");
+        assert_eq!(r.digits, 9);
+    }
+    let loaded = load(&path, 10).unwrap();
+    assert!(loaded.error.is_none() && loaded.skipped.is_empty());
+    assert_eq!(loaded.packets[1].first.name, "eth");
+}
+
+#[test]
+fn a_directory_is_neither_read_nor_written() {
+    let dir = scratch("a-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = load(&dir, 10).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("cannot read {}: it is a directory", dir.display())
+    );
+    let e = save(&dir, &[sent(1, at(1, 0), &IP)], true).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("cannot write {}: it is a directory", dir.display())
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use crate::command::{self, COMMANDS, Context, Mode, command_info};
 use crate::wire::{self, DATA, Field, Kind, Protocol};
 use owo_colors::OwoColorize;
-use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
@@ -18,16 +18,11 @@ pub struct LabHelper {
     /// The template's layers, for short field names; the REPL updates it after each command.
     pub stack: Vec<&'static Protocol>,
     pub color: bool,
-    files: FilenameCompleter,
 }
 
 impl LabHelper {
     pub fn new(stack: Vec<&'static Protocol>, color: bool) -> LabHelper {
-        LabHelper {
-            stack,
-            color,
-            files: FilenameCompleter::new(),
-        }
+        LabHelper { stack, color }
     }
 }
 
@@ -96,13 +91,121 @@ fn interface_names() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Where the file name after `save`, `save!` or `load` starts, and what of it is typed
+/// before `pos`, when the cursor is in it (a quoted name may hold spaces).
+pub fn path_argument(line: &str, pos: usize) -> Option<(usize, &str)> {
+    let head = line.get(..pos)?;
+    let cmd_start = head.find(|c: char| !c.is_whitespace())?;
+    let cmd_end = head[cmd_start..]
+        .find(char::is_whitespace)
+        .map(|e| cmd_start + e)?;
+    let cmd = command_info(&head[cmd_start..cmd_end])?;
+    if !matches!(cmd.name, "save" | "load") {
+        return None;
+    }
+    let arg_start = head[cmd_end..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(pos, |o| cmd_end + o);
+    let arg = &head[arg_start..];
+    let inside = match arg.strip_prefix('"') {
+        // In a quoted name until its closing quote.
+        Some(rest) => !rest.contains('"'),
+        None => !arg.contains(char::is_whitespace),
+    };
+    inside.then_some((arg_start, arg))
+}
+
+/// A file-name candidate: what the list shows, and what replaces the typed part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathCandidate {
+    pub display: String,
+    pub replacement: String,
+}
+
+/// What Tab offers for a file name being typed (`partial`, as typed: maybe quoted,
+/// maybe starting with `~/`): directories (ending in /, to go on into them) and
+/// capture files (.pcap, .pcapng). Hidden entries only when the name typed starts
+/// with a dot. At most 2000 entries of a directory are looked at.
+pub fn complete_path(partial: &str) -> Vec<PathCandidate> {
+    let quoted = partial.starts_with('"');
+    let raw = partial.strip_prefix('"').unwrap_or(partial);
+    if raw == "~" {
+        return vec![PathCandidate {
+            display: "~/".into(),
+            replacement: format!("{}~/", if quoted { "\"" } else { "" }),
+        }];
+    }
+    let (dir_part, prefix) = match raw.rfind('/') {
+        Some(i) => raw.split_at(i + 1),
+        None => ("", raw),
+    };
+    let dir = if dir_part.is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        crate::session::expand_path(dir_part)
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, bool)> = entries
+        .take(2000)
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            // Follows links: a link to a directory is a directory.
+            let is_dir = std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir());
+            (is_dir || crate::session::is_capture_name(&name)).then_some((name, is_dir))
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(name, is_dir)| {
+            let text = format!("{dir_part}{name}");
+            let needs_quotes =
+                quoted || text.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\');
+            let replacement = match (needs_quotes, is_dir) {
+                (false, true) => format!("{text}/"),
+                (false, false) => format!("{text} "),
+                // A directory keeps its quote open, so Tab can go on inside it.
+                // Inside quotes a backslash and a quote are escaped; what was typed
+                // inside quotes already is.
+                (true, _) => {
+                    let esc = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
+                    let dir = if quoted {
+                        dir_part.to_string()
+                    } else {
+                        esc(dir_part)
+                    };
+                    let name = esc(&name);
+                    if is_dir {
+                        format!("\"{dir}{name}/")
+                    } else {
+                        format!("\"{dir}{name}\" ")
+                    }
+                }
+            };
+            PathCandidate {
+                display: if is_dir { format!("{name}/") } else { name },
+                replacement,
+            }
+        })
+        .collect()
+}
+
 /// What Tab offers at `pos`: where the replaced word starts, and the candidates.
-/// None means "complete a file path" (save, load, and script paths).
+/// None means "complete a file path" (after save, save! and load: [`complete_path`]).
 pub fn complete(
     line: &str,
     pos: usize,
     stack: &[&'static Protocol],
 ) -> Option<(usize, Vec<String>)> {
+    if path_argument(line, pos).is_some() {
+        return None;
+    }
     let (done, start, partial) = words_before(line, pos);
     let lower = partial.to_ascii_lowercase();
     let cmd = done.first().and_then(|w| command_info(w)).map(|c| c.name);
@@ -143,7 +246,6 @@ pub fn complete(
         (2, Some("trigger")) if done[1].eq_ignore_ascii_case("http") => vec!["8080".into()],
         (2, Some("trigger")) => vec!["127.0.0.1".into()],
         (_, Some("send" | "ping" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
-        (1, Some("save" | "load")) => return None,
         _ => Vec::new(),
     };
     let mut hits: Vec<String> = words
@@ -176,6 +278,22 @@ pub fn hint(line: &str, pos: usize, stack: &[&'static Protocol]) -> Option<Strin
                 _ => None,
             }
         }
+        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("save!") => {
+            Some("FILE [N | A-B …] (overwrites FILE if it is there)".into())
+        }
+        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("save") => Some(
+            "FILE [N | A-B …] (.pcap or .pcapng; an existing FILE is kept: save! overwrites)"
+                .into(),
+        ),
+        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("load") => {
+            Some("FILE (a .pcap or .pcapng file; Tab completes names)".into())
+        }
+        2.. if partial.is_empty()
+            && command_info(done[0]).is_some_and(|c| c.name == "save")
+            && path_argument(line, pos).is_none() =>
+        {
+            Some("[N | A-B …] (packets from `captures`; all when none are named)".into())
+        }
         1 if partial.is_empty() => {
             let c = command_info(done[0])?;
             let args = c.syntax.strip_prefix(c.name)?.trim_start();
@@ -200,7 +318,35 @@ pub fn hint(line: &str, pos: usize, stack: &[&'static Protocol]) -> Option<Strin
 pub enum Role {
     Command,
     Field,
+    /// A file name that names what it should: an existing capture for `load`, a file
+    /// `save!` will overwrite.
+    Path,
     Error,
+}
+
+/// How a file name after save or load looks before Enter: Path when it names what the
+/// command needs, Error when the command would refuse it (a directory, a file `save`
+/// keeps, a directory that is not there), None while it is still being typed.
+fn path_role(cmd: &str, force: bool, typed: &str) -> Option<Role> {
+    let raw = typed
+        .strip_prefix('"')
+        .map_or(typed, |r| r.strip_suffix('"').unwrap_or(r));
+    if raw.is_empty() {
+        return None;
+    }
+    let path = crate::session::expand_path(raw);
+    let meta = std::fs::metadata(&path).ok();
+    match (cmd, meta) {
+        (_, Some(m)) if m.is_dir() => Some(Role::Error),
+        ("load", Some(_)) => Some(Role::Path),
+        ("load", None) => None,
+        (_, Some(_)) if force => Some(Role::Path),
+        (_, Some(_)) => Some(Role::Error),
+        (_, None) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(p) if !p.is_dir() => Some(Role::Error),
+            _ => None,
+        },
+    }
 }
 
 pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<usize>, Role)> {
@@ -245,6 +391,22 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
             out.push((fs..fe, if ok { Role::Field } else { Role::Error }));
         }
     }
+    if let Some(c) = info.filter(|c| matches!(c.name, "save" | "load")) {
+        let rest = &line[end..];
+        if let Some(off) = rest.find(|ch: char| !ch.is_whitespace()) {
+            let fs = end + off;
+            let fe = if line[fs..].starts_with('"') {
+                line[fs + 1..].find('"').map_or(line.len(), |q| fs + q + 2)
+            } else {
+                line[fs..]
+                    .find(char::is_whitespace)
+                    .map_or(line.len(), |e| fs + e)
+            };
+            if let Some(role) = path_role(c.name, word.ends_with('!'), &line[fs..fe]) {
+                out.push((fs..fe, role));
+            }
+        }
+    }
     // Anything else the parser rejects, once the line is complete enough to judge.
     if let Err(e) = command::parse(line, &Context { stack })
         && e.span.start < line.len()
@@ -262,7 +424,7 @@ impl Completer for LabHelper {
         &self,
         line: &str,
         pos: usize,
-        ctx: &RlContext<'_>,
+        _ctx: &RlContext<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         match complete(line, pos, &self.stack) {
             Some((start, words)) => Ok((
@@ -275,7 +437,19 @@ impl Completer for LabHelper {
                     })
                     .collect(),
             )),
-            None => self.files.complete(line, pos, ctx),
+            None => {
+                let (start, partial) = path_argument(line, pos).unwrap_or((pos, ""));
+                Ok((
+                    start,
+                    complete_path(partial)
+                        .into_iter()
+                        .map(|c| Pair {
+                            display: c.display,
+                            replacement: c.replacement,
+                        })
+                        .collect(),
+                ))
+            }
         }
     }
 }
@@ -310,6 +484,7 @@ impl Highlighter for LabHelper {
             s.push_str(&match role {
                 Role::Command => text.bold().cyan().to_string(),
                 Role::Field => text.yellow().to_string(),
+                Role::Path => text.underline().to_string(),
                 Role::Error => text.red().underline().to_string(),
             });
             at = r.end;
@@ -430,6 +605,145 @@ mod tests {
             [(0..7, Role::Command), (8..11, Role::Field)]
         );
         assert!(roles("# a note", STACK).is_empty());
+    }
+
+    #[test]
+    fn file_names_are_completed_after_save_and_load() {
+        assert_eq!(path_argument("load ", 5), Some((5, "")));
+        assert_eq!(path_argument("load ca", 7), Some((5, "ca")));
+        assert_eq!(path_argument("  save! ~/c", 11), Some((8, "~/c")));
+        assert_eq!(path_argument("save \"my d", 10), Some((5, "\"my d")));
+        assert_eq!(path_argument("save x.pcap 2", 13), None, "packet numbers");
+        assert_eq!(
+            path_argument("save \"a b\" ", 11),
+            None,
+            "the quote is closed"
+        );
+        assert_eq!(path_argument("show x", 6), None);
+        assert_eq!(
+            path_argument("load", 4),
+            None,
+            "the command is still being typed"
+        );
+        assert_eq!(complete("load ", 5, STACK), None);
+        assert_eq!(complete("save x.pcap ", 12, STACK), Some((12, vec![])));
+
+        let dir = std::env::temp_dir().join(format!("rawlab-complete-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for d in ["caps", "my dir", ".hidden"] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        for f in [
+            "cap.pcap",
+            "cap2.PCAPNG",
+            "capture.txt",
+            "my cap.pcap",
+            ".old.pcap",
+        ] {
+            std::fs::write(dir.join(f), b"").unwrap();
+        }
+        let d = dir.display();
+        let got = |typed: &str| -> Vec<(String, String)> {
+            complete_path(typed)
+                .into_iter()
+                .map(|c| (c.display, c.replacement))
+                .collect()
+        };
+        assert_eq!(
+            got(&format!("{d}/ca")),
+            [
+                ("cap.pcap".into(), format!("{d}/cap.pcap ")),
+                ("cap2.PCAPNG".into(), format!("{d}/cap2.PCAPNG ")),
+                ("caps/".into(), format!("{d}/caps/")),
+            ],
+            "directories and capture files, not capture.txt"
+        );
+        assert_eq!(
+            got(&format!("{d}/my")),
+            [
+                ("my cap.pcap".into(), format!("\"{d}/my cap.pcap\" ")),
+                ("my dir/".into(), format!("\"{d}/my dir/")),
+            ],
+            "a name with a space is quoted; a directory's quote stays open"
+        );
+        assert_eq!(
+            got(&format!("\"{d}/my dir/")),
+            Vec::<(String, String)>::new()
+        );
+        assert_eq!(
+            got(&format!("{d}/.")),
+            [
+                (".hidden/".into(), format!("{d}/.hidden/")),
+                (".old.pcap".into(), format!("{d}/.old.pcap ")),
+            ],
+            "hidden names only when a dot is typed"
+        );
+        assert!(
+            !got(&format!("{d}/"))
+                .iter()
+                .any(|(n, _)| n.starts_with('.'))
+        );
+        assert_eq!(got("~"), [("~/".into(), "~/".into())]);
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            let home = std::path::PathBuf::from(home);
+            if home.is_dir() {
+                let listed = got("~/");
+                assert!(
+                    listed.iter().all(|(_, r)| r.starts_with("~/")),
+                    "~/ is kept as typed: {listed:?}"
+                );
+            }
+        }
+
+        // Highlighting: what save and load would refuse is marked before Enter.
+        let load_ok = format!("load {d}/cap.pcap");
+        assert_eq!(roles(&load_ok, STACK)[1], (5..load_ok.len(), Role::Path));
+        let load_dir = format!("load {d}/caps");
+        assert_eq!(roles(&load_dir, STACK)[1], (5..load_dir.len(), Role::Error));
+        let save_there = format!("save {d}/cap.pcap");
+        assert_eq!(
+            roles(&save_there, STACK)[1],
+            (5..save_there.len(), Role::Error)
+        );
+        let save_forced = format!("save! {d}/cap.pcap");
+        assert_eq!(
+            roles(&save_forced, STACK)[1],
+            (6..save_forced.len(), Role::Path)
+        );
+        let save_new = format!("save {d}/new.pcap");
+        assert_eq!(roles(&save_new, STACK).len(), 1, "a new name is fine");
+        let save_nowhere = format!("save {d}/nowhere/new.pcap");
+        assert_eq!(roles(&save_nowhere, STACK)[1].1, Role::Error);
+        let quoted = format!("load \"{d}/my cap.pcap\"");
+        assert_eq!(roles(&quoted, STACK)[1], (5..quoted.len(), Role::Path));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn save_and_load_hint_their_file_and_packets() {
+        assert_eq!(
+            hint("load ", 5, STACK).as_deref(),
+            Some("FILE (a .pcap or .pcapng file; Tab completes names)")
+        );
+        assert!(
+            hint("save ", 5, STACK)
+                .unwrap()
+                .contains("save! overwrites")
+        );
+        assert!(
+            hint("save! ", 6, STACK)
+                .unwrap()
+                .contains("overwrites FILE")
+        );
+        assert_eq!(
+            hint("save x.pcap ", 12, STACK).as_deref(),
+            Some("[N | A-B …] (packets from `captures`; all when none are named)")
+        );
+        assert_eq!(
+            hint("save \"a ", 8, STACK),
+            None,
+            "still in the quoted name"
+        );
     }
 
     #[test]

@@ -151,7 +151,7 @@ impl Session {
         let text = match (all.first(), all.last()) {
             (Some(first), Some(last)) if no < first.no => format!(
                 "#{no} is no longer kept: only the last {} packets are, #{}–#{} now",
-                crate::capture::DEFAULT_CAPACITY,
+                self.shower.store.capacity(),
                 first.no,
                 last.no
             ),
@@ -350,6 +350,134 @@ impl Session {
             format!("not in this template ({})", self.template.stack_name())
         };
         row("now", now)?;
+        self.checksum_workbench(f, out)
+    }
+
+    /// For a checksum field in the template: the sum worked by hand over the template's
+    /// bytes, word by word, the carries folded, the complement taken, and compared
+    /// with what the template holds.
+    fn checksum_workbench(&self, f: &'static Field, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        let built = self.built(SystemTime::now());
+        let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        let Some((i, e)) = dis.checksum(&built.bytes, f) else {
+            return Ok(());
+        };
+        let l = &dis.layers[i];
+        let at = l.start + f.first_byte()..l.start + f.end_byte();
+        let w = wire::checksum::work(&built.bytes, e.covers.clone(), at.clone(), e.pseudo);
+        let what = if e.covers.end == l.hdr_end {
+            format!("the {} header", l.proto.title)
+        } else {
+            format!("the {} header and what it carries", l.proto.title)
+        };
+        let head = format!(
+            "the checksum worked by hand over the template's bytes {}–{} ({what}), its own bytes {}–{} counted as 0000:",
+            e.covers.start,
+            e.covers.end.saturating_sub(1),
+            at.start,
+            at.end - 1
+        );
+        for l in style.wrap(&head, "  worked     ", "             ") {
+            writeln!(out, "{l}")?;
+        }
+        let line = |text: String| format!("             {text}");
+        if e.pseudo != 0 {
+            writeln!(
+                out,
+                "{}",
+                line(format!(
+                    "pseudo-header (both addresses, the protocol, the length) sums to 0x{:04x}; the words add to it",
+                    e.pseudo
+                ))
+            )?;
+        }
+        // A long message: the first words and the last, the middle counted.
+        let n = w.words.len();
+        let shown: Vec<usize> = if n <= 20 {
+            (0..n).collect()
+        } else {
+            (0..12).chain(n - 4..n).collect()
+        };
+        for (k, &j) in shown.iter().enumerate() {
+            if k > 0 && shown[k - 1] + 1 != j {
+                writeln!(
+                    out,
+                    "{}",
+                    line(format!("  … {} more words …", j - shown[k - 1] - 1))
+                )?;
+            }
+            let (off, word, sum) = w.words[j];
+            let end = (off + 1).min(e.covers.end - 1);
+            let bytes = if end > off {
+                format!("{off}–{end}")
+            } else {
+                format!("{off}+pad")
+            };
+            let own = if at.contains(&off) {
+                format!("  ← {}, counted as 0", f.name)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "{}",
+                line(format!("  {bytes:<9} + {word:04x}   sum 0x{sum:04x}{own}"))
+            )?;
+        }
+        let carries = if w.total > 0xffff {
+            format!(
+                "carries: 0x{:x} is wider than 16 bits; add what overflowed back in: 0x{:04x} + 0x{:x} = 0x{:04x}",
+                w.total,
+                w.total & 0xffff,
+                w.total >> 16,
+                w.folded
+            )
+        } else {
+            format!("carries: none, 0x{:04x} fits in 16 bits", w.folded)
+        };
+        writeln!(out, "{}", line(carries))?;
+        writeln!(
+            out,
+            "{}",
+            line(format!(
+                "complement: every bit flipped, ~0x{:04x} = 0x{:04x}",
+                w.folded, w.complement
+            ))
+        )?;
+        if e.want != u128::from(w.complement) {
+            writeln!(
+                out,
+                "{}",
+                line(format!(
+                    "a result of 0 is sent as 0x{:04x}: 0 in this field means no checksum at all",
+                    e.want
+                ))
+            )?;
+        }
+        let holds = f.get(&built.bytes[l.start..]);
+        let verdict = match (e.verdict(holds), f.fill) {
+            (wire::Verdict::Correct, _) => (
+                format!(
+                    "the template holds 0x{holds:04x}: it adds up ✓ (a receiver sums every word, this one too, and gets ffff)"
+                ),
+                Tone::Good,
+            ),
+            (_, Fill::Kernel(_)) if holds == 0 => (
+                "the template leaves it 0 for the kernel to fill as the packet goes out (with the other fields it fills, so the kernel's value will differ)".to_string(),
+                Tone::Note,
+            ),
+            _ => (
+                format!(
+                    "the template holds 0x{holds:04x}, not 0x{:04x}: a receiver would find the sum wrong and drop the packet without a word",
+                    e.want
+                ),
+                Tone::Bad,
+            ),
+        };
+        for l in style.wrap(&verdict.0, "             ", "             ") {
+            writeln!(out, "{}", style.paint(&l, verdict.1))?;
+        }
         Ok(())
     }
 }

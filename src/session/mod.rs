@@ -5,11 +5,12 @@
 //!
 //! This file holds the state and the small commands; `send.rs` sends (send,
 //! ping, trigger), `inspect.rs` looks (show, captures, dump, diff, explain),
-//! `shower.rs` draws packets as they arrive. Output goes to the `Write` the
-//! caller passes; packets are drawn by `render`, related by `lab`, sent and
-//! captured through `net`.
+//! `shower.rs` draws packets as they arrive, `file.rs` saves and loads them
+//! (capture files). Output goes to the `Write` the caller passes; packets are
+//! drawn by `render`, related by `lab`, sent and captured through `net`.
 
 mod expect;
+mod file;
 mod inspect;
 mod lesson;
 mod link;
@@ -17,6 +18,7 @@ mod send;
 mod shower;
 
 pub use expect::describe as describe_expect;
+pub use file::{capture_files, expand as expand_path, is_capture_name};
 
 pub use shower::{Detail, Shower, Shown};
 
@@ -361,6 +363,12 @@ impl Session {
                 self.captures(out)?;
                 Flow::Continue
             }
+            Command::Save {
+                path,
+                force,
+                packets,
+            } => self.save(path, *force, packets, out)?,
+            Command::Load(path) => self.load(path, out)?,
             Command::Dump(n) => self.dump(*n, out)?,
             Command::Diff(a, b) => self.diff(*a, *b, out)?,
             Command::Explain(f) => {
@@ -448,9 +456,23 @@ impl Session {
                 }
             }
             None => {
-                let w = COMMANDS.iter().map(|c| c.syntax.len()).max().unwrap_or(0);
+                // One column for the syntax, as wide as the longer ones need; a syntax
+                // wider than that (expect's) gets a line of its own, the summary under it.
+                const WIDEST: usize = 44;
+                let w = COMMANDS
+                    .iter()
+                    .map(|c| c.syntax.chars().count())
+                    .filter(|n| *n <= WIDEST)
+                    .max()
+                    .unwrap_or(0);
                 for c in COMMANDS {
-                    let syntax = style.paint(&format!("{:<w$}", c.syntax), Tone::Command);
+                    let long = c.syntax.chars().count() > w;
+                    let syntax = if long {
+                        writeln!(out, "  {}", style.paint(c.syntax, Tone::Command))?;
+                        " ".repeat(w)
+                    } else {
+                        style.paint(&format!("{:<w$}", c.syntax), Tone::Command)
+                    };
                     match style.width() {
                         Some(width) if width > w + 20 => {
                             writeln!(out, "  {syntax}  {}", render::cut(c.summary, width - w - 4))?
@@ -669,6 +691,11 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Whether a listener (IP or link) is open.
+    pub fn listening(&self) -> bool {
+        !self.listeners.is_empty() || !self.link_listeners.is_empty()
     }
 
     fn interrupted(&self) -> bool {

@@ -60,7 +60,7 @@ impl Session {
             args,
             out,
             &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
-            &mut |_, _, _| Ok(()),
+            &mut |_, _, _, _| Ok(()),
         )?
         else {
             return Ok(Flow::Continue);
@@ -153,6 +153,8 @@ impl Session {
         );
         writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
         let mut rtts: Vec<Duration> = Vec::new();
+        // From the request's copy on the wire to the reply, both stamped by the kernel.
+        let mut wire_rtts: Vec<Duration> = Vec::new();
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
         let mut build = |i: u64| {
@@ -165,16 +167,29 @@ impl Session {
             template.payload = Payload::Bytes(data);
             template.build(now)
         };
-        let mut on_reply = |out: &mut dyn Write, sent: &Packet, reply: &Packet| -> io::Result<()> {
+        let mut on_reply = |out: &mut dyn Write,
+                            sent: &Packet,
+                            copy: Option<&Packet>,
+                            reply: &Packet|
+         -> io::Result<()> {
             let rtt = reply.time.duration_since(sent.time).unwrap_or_default();
             rtts.push(rtt);
+            let wire = copy.and_then(|c| reply.time.duration_since(c.time).ok());
+            wire_rtts.extend(wire);
+            // The kernel's own figure, when it differs by a microsecond or more.
+            let kernel = match wire {
+                Some(w) if rtt.abs_diff(w) >= Duration::from_micros(1) => {
+                    format!(" (on the wire {:.3} ms)", w.as_secs_f64() * 1e3)
+                }
+                _ => String::new(),
+            };
             let d = wire::dissect::dissect(&reply.bytes, reply.first);
             let icmp_len = d.layers.get(1).map_or(0, |l| l.end - l.start);
             let seq = d.value(&reply.bytes, &icmp::SEQ).unwrap_or(0);
             let ttl = d.value(&reply.bytes, &ipv4::TTL).unwrap_or(0);
             let src = ipv4::SRC.words(d.value(&reply.bytes, &ipv4::SRC).unwrap_or(0));
             let line = format!(
-                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms  (#{} → #{})",
+                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{kernel}  (#{} → #{})",
                 rtt.as_secs_f64() * 1e3,
                 sent.no,
                 reply.no
@@ -218,6 +233,20 @@ impl Session {
                 out,
                 "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
             )?;
+            // ping(8) counts from just before sendto to the kernel's stamp on the reply,
+            // as rawlab does; the wire figure leaves out the trip through sendto.
+            let mut line = format!("rtt median {:.3} ms", median_ms(&mut rtts));
+            if !wire_rtts.is_empty() {
+                let mut w = wire_rtts.clone();
+                w.sort();
+                line.push_str(&format!(
+                    "; on the wire (request's copy to reply, kernel timestamps) min/median/max = {:.3}/{:.3}/{:.3} ms",
+                    w[0].as_secs_f64() * 1e3,
+                    median_ms(&mut w),
+                    w[w.len() - 1].as_secs_f64() * 1e3
+                ));
+            }
+            writeln!(out, "{}", self.style().paint(&line, Tone::Dim))?;
         } else if !self.interrupted() {
             let around = self.surroundings(false);
             for reason in silence_reasons(&outcome.last_built, outcome.first, dst.into(), &around) {
@@ -238,7 +267,7 @@ impl Session {
         args: &SendArgs,
         out: &mut dyn Write,
         build: &mut dyn FnMut(u64) -> Built,
-        on_reply: &mut dyn FnMut(&mut dyn Write, &Packet, &Packet) -> io::Result<()>,
+        on_reply: &mut OnReply,
     ) -> io::Result<Option<Outcome>> {
         if let Some(f) = self.need_network(out) {
             f?;
@@ -410,6 +439,8 @@ impl Session {
         let mut uncopied = Vec::new();
         let mut next = Some(first);
         let store = self.shower.store.clone();
+        // Each send's copy on the wire, until its reply comes (or the send ends).
+        let mut copies: std::collections::HashMap<u64, Arc<Packet>> = Default::default();
         let mut settle = |shown: &[Shown],
                           o: &mut Outcome,
                           uncopied: &mut Vec<u64>,
@@ -420,12 +451,16 @@ impl Session {
                         Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
                             o.unanswered.retain(|w| w != n);
                             if let Some(sent) = store.get(*n) {
-                                on_reply(out, &sent, &s.packet)?;
+                                let copy = copies.remove(n);
+                                on_reply(out, &sent, copy.as_deref(), &s.packet)?;
                             }
                         }
                         // An ICMP error about a send answers it too: no use waiting on.
                         Relation::Error { sent: Some(n), .. } => o.unanswered.retain(|w| w != n),
-                        Relation::WireCopy { sent, .. } => uncopied.retain(|w| w != sent),
+                        Relation::WireCopy { sent, .. } => {
+                            uncopied.retain(|w| w != sent);
+                            copies.insert(*sent, s.packet.clone());
+                        }
                         _ => {}
                     }
                 }
@@ -473,12 +508,15 @@ impl Session {
                     iface: iface.as_ref().map(|l| l.name.clone()),
                 },
             );
+            // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
+            let stamp = SystemTime::now();
             let sent = match &iface {
                 Some(l) => crate::link::send(&sock, l.index, &built.bytes)
                     .map_err(|e| frame_error(&e, l, built.bytes.len())),
                 None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
                     .map_err(|e| send_error(&e, dst, &built.bytes)),
             };
+            self.shower.store.restamp(no, stamp);
             if let Err(text) = sent {
                 self.shower.show_pending(out)?;
                 self.fail(out, &text)?;
@@ -833,4 +871,21 @@ fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
     } else {
         format!("sendto {dst} failed: {e}: {hint}")
     }
+}
+
+/// Called for each reply to one of a send's packets: (output, the packet sent, its copy
+/// on the wire if one was seen, the reply).
+type OnReply<'a> =
+    dyn FnMut(&mut dyn Write, &Packet, Option<&Packet>, &Packet) -> io::Result<()> + 'a;
+
+/// The middle value, in milliseconds (the mean of the two middle ones for an even count).
+fn median_ms(v: &mut [Duration]) -> f64 {
+    v.sort();
+    let n = v.len();
+    let mid = match n {
+        0 => Duration::ZERO,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2,
+    };
+    mid.as_secs_f64() * 1e3
 }

@@ -24,6 +24,8 @@ pub enum Detail {
     Full,
     /// Nothing for this session's own packets (ping prints its own lines), one line for others.
     Quiet,
+    /// One line for every packet (`load`: `dump N` draws one in full).
+    Lines,
 }
 
 /// A packet just shown, and what it was found to be.
@@ -123,6 +125,11 @@ impl Shower {
                 )?,
                 (Detail::Full, true) => self.draw(out, &p, &relations)?,
                 (Detail::Quiet, true) => {}
+                (Detail::Lines, true) => {
+                    for l in self.style.wrap(&self.line(&p), "", "    ") {
+                        writeln!(out, "{l}")?;
+                    }
+                }
             }
             if !relations.is_empty() {
                 let mut found = lock(&self.found);
@@ -157,7 +164,9 @@ impl Shower {
                     | Relation::Reset { .. }
             )
         });
-        if !self.shared || p.is_sent() || ours {
+        // A loaded file is the user's own, whoever's traffic it once held.
+        let loaded = matches!(p.origin, Origin::File { .. });
+        if !self.shared || p.is_sent() || loaded || ours {
             return true;
         }
         let d = dissect(&p.bytes, p.first);
@@ -171,9 +180,12 @@ impl Shower {
                 .is_some_and(|pair| own.contains(&(l.proto.name, pair.flow)));
             // Segments and datagrams without a pairing belong to a flow by their ports.
             let ports = || {
+                // TCP's and UDP's ports are common fields, named `<proto>.srcport`.
                 let port = |dir: &str| {
                     l.proto
-                        .field(&format!("{}.{dir}", l.proto.name))
+                        .fields
+                        .iter()
+                        .find(|f| f.short() == dir && f.end_byte() <= header.len())
                         .map(|f| f.get(header) as u64)
                 };
                 Some((port("srcport")?, port("dstport")?))
@@ -203,13 +215,32 @@ impl Shower {
             } => ("→", format!("sent, mode {} on {i}", mode.name())),
             Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
             Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
-            Origin::File { .. } => ("←", p.origin.source()),
+            // Short: the file's name and the packet's place in it (`dump` says the rest).
+            Origin::File { path, index } => (
+                "←",
+                format!(
+                    "{} packet {index}",
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into()
+                    )
+                ),
+            ),
+        };
+        // A loaded packet's time is the file's, from before this session: its time of day
+        // (`dump` and `load` give the date).
+        let time = match &p.origin {
+            Origin::File { .. } => {
+                let utc = crate::clock::utc(p.time, 6);
+                utc.split_once(' ')
+                    .map_or(utc.clone(), |(_, t)| t.to_string())
+            }
+            _ => self.since_start(p.time),
         };
         format!(
-            "#{} {arrow} {how} · {} bytes · {} · {}",
+            "#{} {arrow} {how} · {} bytes · {time} · {}",
             p.no,
             p.bytes.len(),
-            self.since_start(p.time),
             d.summary(&p.bytes)
         )
     }
@@ -510,6 +541,25 @@ mod tests {
         assert!(
             ours.starts_with("#2 ← captured on raw socket for icmp") && ours.contains("icmp.ident"),
             "{ours}"
+        );
+    }
+
+    #[test]
+    fn a_loaded_file_is_the_users_own_one_line_a_packet() {
+        let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
+        let origin = Origin::File {
+            path: "/tmp/old/lo.pcap".into(),
+            index: 7,
+        };
+        let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_714_566_896, 123_456_789);
+        shower.store.push(at, echo(7), &ipv4::IPV4, origin);
+        shower.set_detail(Detail::Lines);
+        let mut out = Vec::new();
+        shower.show_pending(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(
+            out,
+            "#1 ← lo.pcap packet 7 · 30 bytes · 12:34:56.123456 UTC · IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp · ICMP echo-request id 7 seq 0 · 2 bytes of data\n"
         );
     }
 

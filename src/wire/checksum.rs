@@ -1,6 +1,8 @@
 //! The Internet checksum (RFC 1071): the ones' complement of the ones'
 //! complement sum of 16-bit big-endian words. IPv4, ICMP, TCP and UDP all use it.
 
+use std::ops::Range;
+
 /// The ones' complement sum of `data` as 16-bit big-endian words, an odd last
 /// byte padded with zero, added to `initial` (a pseudo-header sum), carries folded.
 pub fn sum(data: &[u8], initial: u32) -> u16 {
@@ -28,6 +30,50 @@ pub fn internet(data: &[u8]) -> u16 {
     !sum(data, 0)
 }
 
+/// A checksum worked through by hand, for `explain`: each 16-bit word added in turn,
+/// the carries folded back in, the complement taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Worked {
+    /// The pseudo-header's sum, added before the words (0 when there is none).
+    pub pseudo: u32,
+    /// Each word: where it starts in the packet, its value (the checksum's own bytes
+    /// counted as 0, an odd last byte padded with a zero), and the sum so far.
+    pub words: Vec<(usize, u16, u64)>,
+    /// The sum before folding.
+    pub total: u64,
+    /// The sum with its carries added back in, 16 bits.
+    pub folded: u16,
+    /// Its complement: what the checksum should be.
+    pub complement: u16,
+}
+
+/// Works the checksum over `covers` (offsets in `packet`), the bytes of `field` taken
+/// as zero, starting from the pseudo-header sum `pseudo`.
+pub fn work(packet: &[u8], covers: Range<usize>, field: Range<usize>, pseudo: u32) -> Worked {
+    let byte = |i: usize| {
+        if field.contains(&i) || i >= covers.end {
+            0
+        } else {
+            packet.get(i).copied().unwrap_or(0)
+        }
+    };
+    let mut acc = u64::from(pseudo);
+    let mut words = Vec::new();
+    for at in covers.clone().step_by(2) {
+        let w = u16::from_be_bytes([byte(at), byte(at + 1)]);
+        acc += u64::from(w);
+        words.push((at, w, acc));
+    }
+    let folded = fold(acc);
+    Worked {
+        pseudo,
+        words,
+        total: acc,
+        folded,
+        complement: !folded,
+    }
+}
+
 /// Whether bytes that include their own checksum field add up correctly.
 pub fn verifies(data: &[u8]) -> bool {
     sum(data, 0) == 0xffff
@@ -43,6 +89,23 @@ mod tests {
         let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(sum(&data, 0), 0xddf2);
         assert_eq!(internet(&data), !0xddf2);
+    }
+
+    /// Worked by hand, the post's echo request comes to 0x3721 too, its checksum's
+    /// word counted as zero.
+    #[test]
+    fn worked_by_hand() {
+        let icmp = [0x08, 0x00, 0x37, 0x21, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xde];
+        let w = work(&icmp, 0..10, 2..4, 0);
+        let words: Vec<u16> = w.words.iter().map(|(_, w, _)| *w).collect();
+        assert_eq!(words, [0x0800, 0, 0, 0, 0xc0de]);
+        assert_eq!((w.total, w.folded, w.complement), (0xc8de, 0xc8de, 0x3721));
+        // A carry: ffff + 0002 = 1_0001, folded to 0002.
+        let w = work(&[0xff, 0xff, 0x00, 0x02], 0..4, 4..4, 0);
+        assert_eq!((w.total, w.folded), (0x1_0001, 0x0002));
+        // An odd last byte is padded, and a pseudo-header sum comes first.
+        let w = work(&[0x01, 0x02, 0x03], 0..3, 3..3, 0x10);
+        assert_eq!(w.words, [(0, 0x0102, 0x0112), (2, 0x0300, 0x0412)]);
     }
 
     /// The post's echo request: 08 00 [37 21] 00 00 00 00 c0 de.

@@ -5,6 +5,7 @@
 //! is bounded by the bytes present; every loop consumes bytes or stops.
 
 use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec, UNPARSED};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// More layers than this is a chain that loops (nested quotes, repeated extension
@@ -214,6 +215,20 @@ impl Dissection {
                 .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
+    /// The checksum field `f` of the first layer that has it and can be verified: what
+    /// it should hold and the bytes it covers. None when no layer has it.
+    pub fn checksum(&self, packet: &[u8], f: &Field) -> Option<(usize, super::Expected)> {
+        (0..self.layers.len())
+            .filter(|i| self.verifiable(*i))
+            .find_map(|i| {
+                let l = &self.layers[i];
+                let e = (l.proto.expected)(&self.scope(i, packet))
+                    .into_iter()
+                    .find(|e| e.field == f)?;
+                Some((i, e))
+            })
+    }
+
     /// The stack in words: `ip/icmp`.
     pub fn stack_name(&self) -> String {
         let names: Vec<&str> = self.layers.iter().map(|l| l.proto.name).collect();
@@ -222,22 +237,28 @@ impl Dissection {
 
     /// One line: each layer's summary.
     pub fn summary(&self, packet: &[u8]) -> String {
-        let mut parts: Vec<String> = self
-            .layers
-            .iter()
-            .filter(|l| l.complete() || l.quoted)
-            .map(|l| {
-                let s = (l.proto.summary)(l.header(packet));
-                if l.quoted { format!("quoted {s}") } else { s }
-            })
-            .collect();
+        let mut s = String::with_capacity(160);
+        let part = |s: &mut String| {
+            if !s.is_empty() {
+                s.push_str(" · ");
+            }
+        };
+        for l in self.layers.iter().filter(|l| l.complete() || l.quoted) {
+            part(&mut s);
+            if l.quoted {
+                s.push_str("quoted ");
+            }
+            s.push_str(&(l.proto.summary)(l.header(packet)));
+        }
         if !self.payload.is_empty() {
-            parts.push(format!("{} bytes of data", self.payload.len()));
+            part(&mut s);
+            let _ = write!(s, "{} bytes of data", self.payload.len());
         }
         if !self.problems.is_empty() {
-            parts.push("malformed".to_string());
+            part(&mut s);
+            s.push_str("malformed");
         }
-        parts.join(" · ")
+        s
     }
 }
 
@@ -678,9 +699,12 @@ fn options(
     };
     while at < end {
         let kind = packet[at] as u128;
-        let name = list.kind[0]
-            .value_name(kind)
-            .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"));
+        // Named only when a problem needs it: most options have none.
+        let name = || {
+            list.kind[0]
+                .value_name(kind)
+                .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"))
+        };
         if list.single.contains(&kind) {
             items.push(Item {
                 span: at..at + 1,
@@ -703,8 +727,10 @@ fn options(
                 layer: title,
                 offset: at,
                 what: format!(
-                    "option {name} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
-                    list.min_len, list.len.name
+                    "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
+                    name(),
+                    list.min_len,
+                    list.len.name
                 ),
                 layout: false,
             });
@@ -718,8 +744,9 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} for option {name}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                    "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
+                    name(),
                     list.min_len
                 ),
                 layout: false,
@@ -732,8 +759,9 @@ fn options(
                 layer: title,
                 offset: at + 1,
                 what: format!(
-                    "{} for option {name}, but only {} remain in the options; the rest is shown as bytes",
+                    "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
+                    name(),
                     end - at
                 ),
                 layout: false,
@@ -751,8 +779,9 @@ fn options(
                         layer: title,
                         offset: at + 1,
                         what: format!(
-                            "{}, but option {name} is always {want} bytes",
-                            says(list.len, &packet[at..], total)
+                            "{}, but option {} is always {want} bytes",
+                            says(list.len, &packet[at..], total),
+                            name()
                         ),
                         layout: false,
                     });

@@ -7,6 +7,7 @@
 //! no socket ever sees it.
 
 use super::{Field, Fill, Kind, Protocol};
+use std::fmt::Write as _;
 
 /// EtherTypes a learner meets, by the names they type (`set eth.type arp`).
 pub const TYPE_NAMES: &[(u128, &str)] = &[
@@ -74,14 +75,15 @@ fn summary(b: &[u8]) -> String {
         return format!("Ethernet (cut short at {} bytes)", b.len());
     }
     let ty = TYPE.get(b);
-    let name = TYPE
-        .value_name(ty)
-        .map_or_else(|| format!("type 0x{ty:04x}"), str::to_string);
-    format!(
-        "Ethernet {} → {} {name}",
-        SRC.words(SRC.get(b)),
-        DST.words(DST.get(b))
-    )
+    let mut s = String::with_capacity(64);
+    let _ = write!(s, "Ethernet {} → {} ", SRC.text(b), DST.text(b));
+    match TYPE.value_name(ty) {
+        Some(name) => s.push_str(name),
+        None => {
+            let _ = write!(s, "type 0x{:04x}", ty as u64);
+        }
+    }
+    s
 }
 
 /// Whether a destination MAC reaches more than one card: broadcast, or a multicast

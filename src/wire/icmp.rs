@@ -370,6 +370,7 @@ pub static ICMP: Protocol = Protocol {
             vec![Expected::sum(
                 &CHECKSUM,
                 message_checksum(s.message()) as u128,
+                s.message_range(),
             )]
         } else {
             Vec::new()
@@ -403,7 +404,8 @@ fn summary(b: &[u8]) -> String {
         .map_or_else(|| format!("type {ty}"), str::to_string);
     let fields = variant(b);
     if fields.contains(&&IDENT) && b.len() >= SEQ.end_byte() {
-        return format!("ICMP {name} id {} seq {}", IDENT.get(b), SEQ.get(b));
+        let (id, seq) = (IDENT.get(b) as u64, SEQ.get(b) as u64);
+        return format!("ICMP {name} id {id} seq {seq}");
     }
     let mut s = match ICMP.value_name(&CODE, b) {
         Some(code) => format!("ICMP {name} {code}"),

@@ -626,6 +626,8 @@ fn expected(s: &Scope) -> Vec<Expected> {
         Some(p) if s.whole => vec![Expected {
             field: &CHECKSUM,
             want: message_checksum(s.message(), p) as u128,
+            covers: s.message_range(),
+            pseudo: p,
             offloaded: Some(checksum::fold(p as u64) as u128),
         }],
         _ => Vec::new(),

@@ -8,6 +8,7 @@ use super::{
     Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail,
     TailSpec, checksum, ipproto,
 };
+use std::fmt::Write as _;
 
 /// IP protocol numbers by the names users type (`set proto tcp`): IANA's full list.
 pub const PROTO_NAMES: &[(u128, &str)] = ipproto::NAMES;
@@ -439,6 +440,7 @@ pub static IPV4: Protocol = Protocol {
         vec![Expected::sum(
             &CHECKSUM,
             header_checksum(s.header()) as u128,
+            s.header_range(),
         )]
     },
     ..Protocol::BASE
@@ -457,22 +459,27 @@ fn summary(b: &[u8]) -> String {
         return format!("IPv4 (header cut short at {} bytes)", b.len());
     }
     let proto = PROTO.get(b);
-    let mut name = PROTO
-        .value_name(proto)
-        .map_or_else(|| format!("proto {proto}"), str::to_string);
+    let mut s = String::with_capacity(64);
+    let _ = write!(
+        s,
+        "IPv4 {} → {} ttl {} ",
+        SRC.text(b),
+        DST.text(b),
+        TTL.get(b) as u64
+    );
+    match PROTO.value_name(proto) {
+        Some(name) => s.push_str(name),
+        None => {
+            let _ = write!(s, "proto {}", proto as u64);
+        }
+    }
     // A protocol rawlab does not take apart is named in full: its payload shows as data.
     if super::carried(&IPV4, proto).is_none()
         && let Some(what) = ipproto::describe(proto)
     {
-        name = format!("{name} ({what})");
+        let _ = write!(s, " ({what})");
     }
-    format!(
-        "IPv4 {} → {} ttl {} {}",
-        SRC.words(SRC.get(b)),
-        DST.words(DST.get(b)),
-        TTL.get(b),
-        name
-    )
+    s
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder

@@ -12,6 +12,7 @@ use super::{
     Building, Entries, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail, TailSpec,
     checksum, ipproto,
 };
+use std::fmt::Write as _;
 
 pub static VERSION: Field = Field {
     default: 6,
@@ -139,21 +140,27 @@ fn summary(b: &[u8]) -> String {
         return format!("IPv6 (header cut short at {} bytes)", b.len());
     }
     let nxt = NXT.get(b);
-    let mut name = NXT
-        .value_name(nxt)
-        .map_or_else(|| format!("next {nxt}"), str::to_string);
+    let mut s = String::with_capacity(80);
+    let _ = write!(
+        s,
+        "IPv6 {} → {} hlim {} ",
+        SRC.text(b),
+        DST.text(b),
+        HLIM.get(b) as u64
+    );
+    match NXT.value_name(nxt) {
+        Some(name) => s.push_str(name),
+        None => {
+            let _ = write!(s, "next {}", nxt as u64);
+        }
+    }
     if super::carried(&IPV6, nxt).is_none()
         && nxt != 59
         && let Some(what) = ipproto::describe(nxt)
     {
-        name = format!("{name} ({what})");
+        let _ = write!(s, " ({what})");
     }
-    format!(
-        "IPv6 {} → {} hlim {} {name}",
-        SRC.words(SRC.get(b)),
-        DST.words(DST.get(b)),
-        HLIM.get(b)
-    )
+    s
 }
 
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length

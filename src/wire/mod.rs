@@ -26,7 +26,7 @@ pub mod ipv6;
 pub mod tcp;
 pub mod udp;
 
-use std::fmt::Write as _;
+use std::ops::Range;
 
 /// How a field's value is written in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,22 @@ impl Field {
 
     /// The name of a value, if the table has one.
     pub fn value_name(&self, raw: u128) -> Option<&'static str> {
+        // A long list (IANA's protocol numbers) is kept in order: search it by halves.
+        if self.names.len() > LONG_NAMES {
+            let i = self.names.binary_search_by_key(&raw, |(v, _)| *v).ok()?;
+            return Some(self.names[i].1);
+        }
         self.names.iter().find(|(v, _)| *v == raw).map(|(_, n)| *n)
+    }
+
+    /// The value in a layer's bytes, in words, to format where it is written.
+    pub fn text(&self, layer: &[u8]) -> Words<'_> {
+        let raw = self.get(layer);
+        Words {
+            field: self,
+            raw,
+            name: self.value_name(raw),
+        }
     }
 
     /// The value in words: `64`, `0x3721`, `127.0.0.1`, `8 (echo-request)`, `20 bytes (5 words)`.
@@ -185,20 +200,27 @@ impl Field {
     }
 
     /// The value in words, appended to `s` (the dump draws thousands a second).
-    pub fn write_words(&self, s: &mut String, raw: u128, name: Option<&str>) {
+    pub fn write_words<W: std::fmt::Write + ?Sized>(
+        &self,
+        s: &mut W,
+        raw: u128,
+        name: Option<&str>,
+    ) {
         // Digits by hand: core's formatting machinery costs more than the digits.
         match self.kind {
             Kind::Dec => push_dec(s, self.shown(raw)),
             // Whole bytes of digits, as Wireshark prints them: tcp.flags 0x0002, not 0x002.
             Kind::Hex => {
-                s.push_str("0x");
+                let _ = s.write_str("0x");
                 push_hex(s, raw, (self.bits as usize).div_ceil(8) * 2);
             }
-            Kind::Flag => s.push_str(if raw != 0 { "1 (set)" } else { "0 (not set)" }),
+            Kind::Flag => {
+                let _ = s.write_str(if raw != 0 { "1 (set)" } else { "0 (not set)" });
+            }
             Kind::Ipv4 => {
                 for (i, x) in (raw as u32).to_be_bytes().iter().enumerate() {
                     if i > 0 {
-                        s.push('.');
+                        let _ = s.write_char('.');
                     }
                     push_dec(s, u128::from(*x));
                 }
@@ -209,7 +231,7 @@ impl Field {
             Kind::Mac => {
                 for (i, x) in (raw as u64).to_be_bytes()[2..].iter().enumerate() {
                     if i > 0 {
-                        s.push(':');
+                        let _ = s.write_char(':');
                     }
                     push_hex(s, u128::from(*x), 2);
                 }
@@ -217,20 +239,20 @@ impl Field {
             Kind::Bytes => {}
         }
         if !self.unit.is_empty() {
-            s.push(' ');
-            s.push_str(self.unit);
+            let _ = s.write_char(' ');
+            let _ = s.write_str(self.unit);
         }
         if self.scale != 1 && raw != 0 {
-            s.push_str(" (");
+            let _ = s.write_str(" (");
             push_dec(s, raw);
-            s.push_str(" × ");
+            let _ = s.write_str(" × ");
             push_dec(s, u128::from(self.scale));
-            s.push(')');
+            let _ = s.write_char(')');
         }
         if let Some(n) = name {
-            s.push_str(" (");
-            s.push_str(n);
-            s.push(')');
+            let _ = s.write_str(" (");
+            let _ = s.write_str(n);
+            let _ = s.write_char(')');
         }
     }
 
@@ -252,40 +274,72 @@ impl Field {
 }
 
 /// A number in decimal, appended to `s`.
-pub fn push_dec(s: &mut String, v: u128) {
-    let mut digits = [0u8; 40];
+pub fn push_dec<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128) {
+    // 64-bit division when the value fits: u128 division is slow.
+    let Ok(mut v) = u64::try_from(v) else {
+        let _ = write!(s, "{v}");
+        return;
+    };
+    // Most values are small (ports aside): their digits come ready-made.
+    if v < 1000 {
+        static SMALL: std::sync::OnceLock<(String, Vec<u16>)> = std::sync::OnceLock::new();
+        let (text, ends) = SMALL.get_or_init(|| {
+            let mut text = String::new();
+            let mut ends = vec![0u16];
+            for n in 0..1000 {
+                text.push_str(&n.to_string());
+                ends.push(text.len() as u16);
+            }
+            (text, ends)
+        });
+        let n = v as usize;
+        let _ = s.write_str(&text[usize::from(ends[n])..usize::from(ends[n + 1])]);
+        return;
+    }
+    let mut digits = [0u8; 20];
     let mut at = digits.len();
-    let mut v = v;
     loop {
         at -= 1;
-        // Divide in 64 bits when the value fits: u128 division is slow.
-        let d = match u64::try_from(v) {
-            Ok(small) => {
-                v = u128::from(small / 10);
-                (small % 10) as u8
-            }
-            Err(_) => {
-                let d = (v % 10) as u8;
-                v /= 10;
-                d
-            }
-        };
-        digits[at] = b'0' + d;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
         if v == 0 {
             break;
         }
     }
-    s.extend(digits[at..].iter().map(|d| char::from(*d)));
+    let _ = s.write_str(std::str::from_utf8(&digits[at..]).unwrap_or("?"));
 }
 
 /// A number in lower-case hex with at least `width` digits, appended to `s`.
-pub fn push_hex(s: &mut String, v: u128, width: usize) {
+pub fn push_hex<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128, width: usize) {
     let needed = (128 - v.leading_zeros() as usize).div_ceil(4).max(1);
     for i in (0..needed.max(width)).rev() {
-        let nibble = if i < 32 { (v >> (4 * i)) & 15 } else { 0 };
-        s.push(char::from(b"0123456789abcdef"[nibble as usize]));
+        let nibble = if i < 32 {
+            (v >> (4 * i)) as usize & 15
+        } else {
+            0
+        };
+        let _ = s.write_char(char::from(b"0123456789abcdef"[nibble]));
     }
 }
+
+/// A field's value in words, written where it is formatted (no String of its own):
+/// `format!("{}", ipv4::SRC.text(header))`.
+pub struct Words<'a> {
+    field: &'a Field,
+    raw: u128,
+    name: Option<&'a str>,
+}
+
+impl std::fmt::Display for Words<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.field.write_words(f, self.raw, self.name);
+        Ok(())
+    }
+}
+
+/// Name lists longer than this are in strictly increasing order of value (a table
+/// test checks), so a value's name is found by binary search.
+const LONG_NAMES: usize = 32;
 
 /// A MAC address in words: six bytes in hex, colon separated.
 pub fn mac_words(raw: u128) -> String {
@@ -615,6 +669,14 @@ impl Scope<'_> {
     pub fn message(&self) -> &[u8] {
         &self.packet[self.start..self.end]
     }
+    /// Where the header is in the packet.
+    pub fn header_range(&self) -> Range<usize> {
+        self.start..self.hdr_end
+    }
+    /// Where the message is in the packet.
+    pub fn message_range(&self) -> Range<usize> {
+        self.start..self.end
+    }
     /// The pseudo-header sum for `upper` (this layer) over its message.
     pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
         pseudo_sum(self.packet, &self.network, upper, self.end - self.start)
@@ -645,6 +707,11 @@ impl PartialEq for Protocol {
 pub struct Expected {
     pub field: &'static Field,
     pub want: u128,
+    /// The bytes the checksum covers (offsets in the packet), the field among them
+    /// counted as zero, and the pseudo-header sum added to them (0 when none): what
+    /// `explain` works through by hand.
+    pub covers: Range<usize>,
+    pub pseudo: u32,
     /// A different value with an innocent explanation: the pseudo-header sum a kernel
     /// leaves in a checksum for the network card to finish (checksum offload). Some
     /// exactly for checksums that cover a pseudo-header.
@@ -664,11 +731,13 @@ pub enum Verdict {
 pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
 
 impl Expected {
-    /// A checksum with nothing else to accept.
-    pub fn sum(field: &'static Field, want: u128) -> Expected {
+    /// A checksum over `covers` alone, with nothing else to accept.
+    pub fn sum(field: &'static Field, want: u128, covers: Range<usize>) -> Expected {
         Expected {
             field,
             want,
+            covers,
+            pseudo: 0,
             offloaded: None,
         }
     }
@@ -758,6 +827,9 @@ impl Protocol {
     /// another field (icmp.code by icmp.type) or the field's own.
     pub fn value_name(&self, f: &Field, header: &[u8]) -> Option<&'static str> {
         let raw = f.get(header);
+        if self.names_when.is_empty() {
+            return f.value_name(raw);
+        }
         let mut context = self.names_when.iter().filter(|n| n.field == f).peekable();
         if context.peek().is_none() {
             return f.value_name(raw);
@@ -1201,6 +1273,13 @@ mod tests {
                 assert_eq!(*seen, f as *const Field, "two fields named {}", f.name);
                 // The dump measures names in bytes to line them up.
                 assert!(f.name.is_ascii(), "{} is not ASCII", f.name);
+                if f.names.len() > LONG_NAMES {
+                    assert!(
+                        f.names.windows(2).all(|w| w[0].0 < w[1].0),
+                        "{}'s long list of names is not in order of value",
+                        f.name
+                    );
+                }
             }
             let family = p.name.split('.').next().unwrap();
             for f in p.item_fields() {

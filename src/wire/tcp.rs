@@ -10,6 +10,7 @@ use super::{
     Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Pairing, Protocol,
     Scope, Tail, TailSpec, checksum,
 };
+use std::fmt::Write as _;
 
 pub static SRCPORT: Field = Field {
     aliases: &["sport", "source_port"],
@@ -381,23 +382,27 @@ fn summary(b: &[u8]) -> String {
     if b.len() < 4 {
         return format!("TCP (cut short at {} bytes)", b.len());
     }
-    let mut s = format!("TCP {} → {}", SRCPORT.get(b), DSTPORT.get(b));
+    let mut s = String::with_capacity(64);
+    let (src, dst) = (SRCPORT.get(b) as u64, DSTPORT.get(b) as u64);
+    let _ = write!(s, "TCP {src} → {dst}");
     if b.len() >= FLAGS.end_byte() {
-        let letters: String = FLAG_LETTERS
-            .iter()
-            .filter(|(f, _)| f.get(b) == 1)
-            .map(|(_, l)| *l)
-            .collect();
-        s.push_str(&format!(" [{letters}]"));
+        s.push_str(" [");
+        s.extend(
+            FLAG_LETTERS
+                .iter()
+                .filter(|(f, _)| f.get(b) == 1)
+                .map(|(_, l)| *l),
+        );
+        s.push(']');
     }
     if b.len() >= SEQ.end_byte() {
-        s.push_str(&format!(" seq {}", SEQ.get(b)));
+        let _ = write!(s, " seq {}", SEQ.get(b) as u64);
     }
     if b.len() >= WINDOW.end_byte() {
         if FLAG_ACK.get(b) == 1 {
-            s.push_str(&format!(" ack {}", ACK.get(b)));
+            let _ = write!(s, " ack {}", ACK.get(b) as u64);
         }
-        s.push_str(&format!(" win {}", WINDOW.get(b)));
+        let _ = write!(s, " win {}", WINDOW.get(b) as u64);
     }
     s
 }
@@ -446,6 +451,8 @@ fn expected(s: &Scope) -> Vec<Expected> {
         Some(p) if s.whole => vec![Expected {
             field: &CHECKSUM,
             want: segment_checksum(s.message(), p) as u128,
+            covers: s.message_range(),
+            pseudo: p,
             offloaded: Some(checksum::fold(p as u64) as u128),
         }],
         _ => Vec::new(),

@@ -5,6 +5,7 @@
 //! shown as "none", not as wrong; over IPv6 it is mandatory (RFC 8200 §8.1).
 
 use super::{Building, Expected, Field, Fill, Kind, Protocol, Scope, checksum, ipv4};
+use std::fmt::Write as _;
 
 pub static SRCPORT: Field = Field {
     aliases: &["sport", "source_port"],
@@ -64,9 +65,11 @@ fn summary(b: &[u8]) -> String {
     if b.len() < 4 {
         return format!("UDP (cut short at {} bytes)", b.len());
     }
-    let mut s = format!("UDP {} → {}", SRCPORT.get(b), DSTPORT.get(b));
+    let mut s = String::with_capacity(32);
+    let (src, dst) = (SRCPORT.get(b) as u64, DSTPORT.get(b) as u64);
+    let _ = write!(s, "UDP {src} → {dst}");
     if b.len() >= LENGTH.end_byte() {
-        s.push_str(&format!(" len {}", LENGTH.get(b)));
+        let _ = write!(s, " len {}", LENGTH.get(b) as u64);
     }
     s
 }
@@ -106,6 +109,8 @@ fn expected(s: &Scope) -> Vec<Expected> {
         Some(p) if s.whole => vec![Expected {
             field: &CHECKSUM,
             want: datagram_checksum(s.message(), p) as u128,
+            covers: s.message_range(),
+            pseudo: p,
             offloaded: Some(checksum::fold(p as u64) as u128),
         }],
         _ => Vec::new(),

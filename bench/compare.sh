@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# rawlab beside tcpdump and tshark: how fast each draws a capture, how much a
+# listener loses during a loopback flood, how fast rawlab starts, and how its
+# ping's round trips compare with ping(8)'s. Prints figures; asserts nothing.
+#
+#   bench/compare.sh            # 100,000-packet corpus, 1,000,000-echo flood
+#   PACKETS=20000 FLOOD=100000 RUNS=1 bench/compare.sh   # quicker
+#
+# Traffic is made only inside network namespaces this script creates (loopback
+# there, and rawlab's own sandbox); every loop and wait is bounded. Tools that are
+# not installed (tcpdump, tshark, ping, hyperfine) are named and skipped. Needs
+# python3, unshare and nsenter (util-linux), and iproute2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PACKETS=${PACKETS:-100000}
+FLOOD=${FLOOD:-1000000}
+RUNS=${RUNS:-3}
+bench=$PWD/bench
+
+cargo build --release --quiet
+rawlab=$PWD/target/release/rawlab
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+have() { command -v "$1" >/dev/null 2>&1 || { echo "  ($1 is not installed: skipped)"; return 1; }; }
+# A network namespace of our own, with the capabilities to use it.
+netns() {
+  if [ "$(id -u)" = 0 ]; then
+    unshare --net "$@"
+  else
+    unshare --user --net --map-user="$(id -u)" --map-group="$(id -g)" --keep-caps "$@"
+  fi
+}
+ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}×' if b else '-')" "$1" "$2"; }
+
+echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+echo "## A capture drawn in full ($PACKETS loopback packets: ICMP echoes, HTTP over TCP, UDP)"
+corpus=$work/corpus.pcap
+if have tcpdump; then
+  http=$((PACKETS / 40)) udp=$((PACKETS / 4)) echoes=$((PACKETS / 4 + PACKETS / 50))
+  netns timeout 300 bash -c '
+    ip link set lo up
+    tcpdump -i lo -nn -U -B 16384 -c '"$PACKETS"' -w - 2>/dev/null >"'"$corpus"'" & t=$!
+    sleep 1
+    python3 "'"$bench"'/traffic.py" '"$http $udp $echoes"'
+    # tcpdump stops at the count; if the traffic fell short, stop it.
+    for _ in $(seq 50); do kill -0 $t 2>/dev/null || break; sleep 0.1; done
+    kill $t 2>/dev/null || true
+    wait $t || true
+  '
+  n=$("$rawlab" read "$corpus" --format json 2>/dev/null | wc -l)
+  echo "corpus: $n packets, $(du -h "$corpus" | cut -f1)"
+  printf '%-34s %9s %12s %10s %10s\n' tool seconds packets/s "vs tcpdump" "peak RSS"
+  declare -A secs
+  run() {
+    local name=$1; shift
+    read -r s kib < <(python3 "$bench/measure.py" "$RUNS" "$@")
+    secs[$name]=$s
+    local base=${secs[tcpdump]:-$s}
+    printf '%-34s %9.3f %12.0f %10s %7d MiB\n' "$name" "$s" "$(python3 -c "print($n / $s)")" \
+      "$(ratio "$base" "$s")" $((kib / 1024))
+  }
+  run tcpdump tcpdump -r "$corpus" -nn -X -vv
+  run "rawlab read --color never" "$rawlab" read "$corpus" --color never
+  run "rawlab read --color always" "$rawlab" read "$corpus" --color always
+  run "rawlab read --format json" "$rawlab" read "$corpus" --format json
+  if have tshark; then run "tshark -x -V" tshark -r "$corpus" -x -V; fi
+fi
+echo
+
+echo "## Start-up"
+if [ -s "$corpus" ] && have tcpdump; then
+  tcpdump -r "$corpus" -c 1 -w "$work/one.pcap" 2>/dev/null
+  if have hyperfine; then
+    hyperfine -N --warmup 5 --runs 50 --style basic \
+      "$rawlab read $work/one.pcap" "tcpdump -r $work/one.pcap -nn -X -vv" 2>&1 |
+      grep -E "Benchmark|Time \(mean"
+  fi
+fi
+echo -n "first prompt of /bin/sh (what starting any program on a terminal costs here): "
+python3 "$bench/prompt.py" 20 /bin/sh -c 'printf "> "; read -r x' || true
+echo -n "REPL's first prompt, host network or sandbox as this user: "
+python3 "$bench/prompt.py" 20 "$rawlab" --color never || true
+echo -n "REPL's first prompt, --sandbox (private namespaces and a peer): "
+python3 "$bench/prompt.py" 20 "$rawlab" --sandbox --color never || true
+echo
+
+echo "## A loopback flood of $FLOOD echoes while rawlab listens (annotated dumps to a file)"
+if have ping && have nsenter; then
+  printf 'listen icmp\nwait 600s\n' >"$work/flood.rawlab"
+  "$rawlab" --sandbox --color never "$work/flood.rawlab" >"$work/flood.out" 2>&1 &
+  r=$!
+  for _ in $(seq 100); do grep -q "^listening" "$work/flood.out" && break; sleep 0.05; done
+  start=$(date +%s.%N)
+  nsenter -t "$r" -U -n --preserve-credentials timeout 300 ping -q -f -c "$FLOOD" 127.0.0.1 | tail -2
+  flood_s=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
+  # Let the drawing catch up (bounded), then Ctrl-C: rawlab closes the listener with its counts.
+  last=-1
+  for _ in $(seq 600); do
+    size=$(stat -c %s "$work/flood.out")
+    [ "$size" = "$last" ] && break
+    last=$size; sleep 0.5
+  done
+  kill -INT "$r"; wait "$r" || true
+  shown=$(grep -c '^#' "$work/flood.out" || true)
+  skipped=$(grep -o '^… [0-9]* packets arrived faster' "$work/flood.out" | awk '{s += $2} END {print s + 0}')
+  echo "flood took ${flood_s}s; $(grep -o 'closed raw socket for icmp (.*)' "$work/flood.out")"
+  echo "drawn in full: $shown; left the ring unseen (counted, and said so): $skipped; sum $((shown + skipped)) of $((2 * FLOOD)) echoes and replies"
+fi
+echo
+
+echo "## Round trips: rawlab's ping beside ping(8), 1000 echoes 1 ms apart, same run"
+if have ping; then
+  median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+  netns bash -c '
+    ip link set lo up
+    ping -c 1000 -i 0.001 127.0.0.1 | grep -o "time=[0-9.]*" | cut -d= -f2 >"'"$work/ping8"'"
+    printf "ping 127.0.0.1 count 1000 every 1ms\n" >"'"$work/ping.rawlab"'"
+    "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work/ping.out"'" 2>&1
+  ' || true
+  echo "ping(8) median: $(median <"$work/ping8") ms"
+  grep -E "^rtt median" "$work/ping.out" | sed 's/^/rawlab /' || echo "rawlab's ping gave no figures: $(tail -3 "$work/ping.out")"
+fi

@@ -1,0 +1,24 @@
+"""Runs a command several times with its output thrown away and prints one line:
+the median wall time in seconds and the largest peak resident memory in KiB.
+Usage: measure.py RUNS COMMAND [ARGS...]. Each run is bounded by 600 s."""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, peak = [], 0
+for _ in range(runs):
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _, status, usage = os.wait4(p.pid, 0)
+    except KeyboardInterrupt:
+        p.kill()
+        raise
+    walls.append(time.perf_counter() - start)
+    peak = max(peak, usage.ru_maxrss)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{cmd[0]} failed")
+print(f"{statistics.median(walls):.4f} {peak}")
