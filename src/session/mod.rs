@@ -45,6 +45,9 @@ pub enum Flow {
     Quit,
 }
 
+/// What a long wait does with each batch of packets it has just shown.
+type OnShown<'a> = dyn FnMut(&[Shown], &mut dyn Write) -> io::Result<()> + 'a;
+
 pub struct Session {
     pub template: Template,
     pub mode: Mode,
@@ -568,7 +571,6 @@ impl Session {
         }
     }
 
-    /// Waits until `deadline` (or Ctrl-C), showing packets as they arrive.
     /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
     /// shown to `each`. Nothing is kept here: a long `wait` during a flood stays in
     /// constant memory.
@@ -576,7 +578,7 @@ impl Session {
         &self,
         deadline: Instant,
         out: &mut dyn Write,
-        each: &mut dyn FnMut(&[Shown], &mut dyn Write) -> io::Result<()>,
+        each: &mut OnShown<'_>,
     ) -> io::Result<()> {
         while Instant::now() < deadline && !self.interrupted() {
             let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
