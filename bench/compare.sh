@@ -93,6 +93,13 @@ if have ping && have nsenter; then
   r=$!
   for _ in $(seq 100); do grep -q "^listening" "$work/flood.out" && break; sleep 0.05; done
   start=$(date +%s.%N)
+  # rawlab's resident memory every half second while the flood runs (bounded).
+  ( for _ in $(seq 1200); do
+      kill -0 "$r" 2>/dev/null || break
+      awk '/^VmRSS/ {print $2}' "/proc/$r/status" 2>/dev/null
+      sleep 0.5
+    done >"$work/rss" ) &
+  sampler=$!
   nsenter -t "$r" -U -n --preserve-credentials timeout 300 ping -q -f -c "$FLOOD" 127.0.0.1 | tail -2
   flood_s=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
   # Let the drawing catch up (bounded), then Ctrl-C: rawlab closes the listener with its counts.
@@ -103,10 +110,19 @@ if have ping && have nsenter; then
     last=$size; sleep 0.5
   done
   kill -INT "$r"; wait "$r" || true
+  wait "$sampler" 2>/dev/null || true
   shown=$(grep -c '^#' "$work/flood.out" || true)
   skipped=$(grep -o '^… [0-9]* packets arrived faster' "$work/flood.out" | awk '{s += $2} END {print s + 0}')
   echo "flood took ${flood_s}s; $(grep -o 'closed raw socket for icmp (.*)' "$work/flood.out")"
   echo "drawn in full: $shown; left the ring unseen (counted, and said so): $skipped; sum $((shown + skipped)) of $((2 * FLOOD)) echoes and replies"
+  python3 - "$work/rss" <<'PY'
+import sys
+kib = [int(x) for x in open(sys.argv[1]).read().split()]
+if kib:
+    q = lambda f: kib[min(len(kib) - 1, int(f * len(kib)))] // 1024
+    print(f"rawlab's resident memory over the flood ({len(kib)} samples): "
+          f"{q(0)} MiB at the start, {q(0.25)}, {q(0.5)}, {q(0.75)} MiB, {kib[-1] // 1024} MiB at the end, peak {max(kib) // 1024} MiB")
+PY
 fi
 echo
 

@@ -302,32 +302,36 @@ fn read_loop(
     store: &Store,
     stats: &ListenStats,
 ) {
-    let mut buf = vec![0u8; 65_536];
+    // Batches of up to 32 datagrams a system call: a flood is drained with a fraction of
+    // the calls, so the socket's buffer keeps up with the loopback's rate.
+    let mut batch = crate::sys::RecvBatch::new(32, 65_536);
     let fd = sock.as_raw_fd();
     let label: Arc<str> = label.into();
     while !stop.load(Ordering::Relaxed) {
-        match crate::sys::recv_meta(fd, &mut buf) {
-            Ok(meta) => {
-                stats.captured.fetch_add(1, Ordering::Relaxed);
-                if let Some(d) = meta.dropped {
-                    stats.dropped.store(d as u64, Ordering::Relaxed);
+        match batch.recv(fd) {
+            Ok(n) => {
+                stats.captured.fetch_add(n as u64, Ordering::Relaxed);
+                for i in 0..n {
+                    let meta = batch.meta(i);
+                    if let Some(d) = meta.dropped {
+                        stats.dropped.store(d as u64, Ordering::Relaxed);
+                    }
+                    let time = meta.stamp.unwrap_or_else(SystemTime::now);
+                    let addrs = match (family, meta.src, meta.dst) {
+                        (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
+                        _ => None,
+                    };
+                    store.push_from(
+                        time,
+                        batch.bytes(i).to_vec(),
+                        first,
+                        Origin::Captured {
+                            socket: label.to_string(),
+                            link: None,
+                        },
+                        addrs,
+                    );
                 }
-                let time = meta.stamp.unwrap_or_else(SystemTime::now);
-                let addrs = match (family, meta.src, meta.dst) {
-                    (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
-                    _ => None,
-                };
-                let n = meta.len.min(buf.len());
-                store.push_from(
-                    time,
-                    buf[..n].to_vec(),
-                    first,
-                    Origin::Captured {
-                        socket: label.to_string(),
-                        link: None,
-                    },
-                    addrs,
-                );
             }
             Err(e)
                 if matches!(

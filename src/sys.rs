@@ -329,16 +329,22 @@ pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta>
         len: n as usize,
         ..RecvMeta::default()
     };
+    read_meta(&mut meta, &from, &msg);
+    Ok(meta)
+}
+
+/// Fills `meta` from recvmsg's sender address and control messages.
+fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msghdr) {
     meta.src = match from.ss_family as libc::c_int {
         // SAFETY: the family says which sockaddr the kernel wrote.
         libc::AF_INET => {
             let a =
-                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+                unsafe { &*(from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
             Some(std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)).into())
         }
         libc::AF_INET6 => {
             let a =
-                unsafe { &*(&from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+                unsafe { &*(from as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
             Some(std::net::Ipv6Addr::from(a.sin6_addr.s6_addr).into())
         }
         _ => None,
@@ -346,7 +352,7 @@ pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta>
     // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel filled, within
     // msg_controllen; each data pointer is read for the size its header announces.
     unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        let mut c = libc::CMSG_FIRSTHDR(msg);
         while !c.is_null() {
             let data = libc::CMSG_DATA(c);
             match ((*c).cmsg_level, (*c).cmsg_type) {
@@ -366,10 +372,95 @@ pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta>
                 }
                 _ => {}
             }
-            c = libc::CMSG_NXTHDR(&msg, c);
+            c = libc::CMSG_NXTHDR(msg, c);
         }
     }
-    Ok(meta)
+}
+
+/// Receives up to a batch of datagrams with one recvmmsg call: blocks (within the
+/// socket's receive timeout) for the first, then takes what else is already queued.
+/// A flood costs one system call per batch rather than one per packet.
+pub struct RecvBatch {
+    buf: Vec<u8>,
+    slot: usize,
+    metas: Vec<RecvMeta>,
+    controls: Vec<[u64; 32]>,
+    froms: Vec<libc::sockaddr_storage>,
+}
+
+impl RecvBatch {
+    /// Room for `count` datagrams of up to `slot` bytes each.
+    pub fn new(count: usize, slot: usize) -> RecvBatch {
+        let count = count.max(1);
+        RecvBatch {
+            buf: vec![0; count * slot],
+            slot,
+            metas: Vec::with_capacity(count),
+            controls: vec![[0u64; 32]; count],
+            // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+            froms: vec![unsafe { std::mem::zeroed() }; count],
+        }
+    }
+
+    /// Receives; returns how many datagrams arrived (each with `meta(i)`, `bytes(i)`).
+    pub fn recv(&mut self, fd: std::os::fd::RawFd) -> io::Result<usize> {
+        let count = self.controls.len();
+        let mut iovs: [libc::iovec; 64] = [libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        }; 64];
+        let count = count.min(iovs.len());
+        // SAFETY: mmsghdr is plain old data; all-zero is valid.
+        let mut hdrs: [libc::mmsghdr; 64] = unsafe { std::mem::zeroed() };
+        for (i, chunk) in self.buf.chunks_mut(self.slot).take(count).enumerate() {
+            iovs[i] = libc::iovec {
+                iov_base: chunk.as_mut_ptr().cast(),
+                iov_len: chunk.len(),
+            };
+            let h = &mut hdrs[i].msg_hdr;
+            h.msg_name = (&mut self.froms[i] as *mut libc::sockaddr_storage).cast();
+            h.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            h.msg_iov = &mut iovs[i];
+            h.msg_iovlen = 1;
+            h.msg_control = self.controls[i].as_mut_ptr().cast();
+            h.msg_controllen = std::mem::size_of_val(&self.controls[i]);
+        }
+        // SAFETY: each of the first `count` headers points at an iovec, a name and a
+        // control buffer that live until the call returns; the kernel writes within the
+        // lengths given.
+        let n = unsafe {
+            libc::recvmmsg(
+                fd,
+                hdrs.as_mut_ptr(),
+                count as libc::c_uint,
+                libc::MSG_WAITFORONE,
+                std::ptr::null_mut(),
+            )
+        };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.metas.clear();
+        for (h, from) in hdrs.iter().zip(&self.froms).take(n as usize) {
+            let mut meta = RecvMeta {
+                len: h.msg_len as usize,
+                ..RecvMeta::default()
+            };
+            read_meta(&mut meta, from, &h.msg_hdr);
+            self.metas.push(meta);
+        }
+        Ok(n as usize)
+    }
+
+    pub fn meta(&self, i: usize) -> RecvMeta {
+        self.metas[i]
+    }
+
+    /// The bytes of datagram `i` (cut to its slot).
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let start = i * self.slot;
+        &self.buf[start..start + self.metas[i].len.min(self.slot)]
+    }
 }
 
 /// What the kernel says about a frame an AF_PACKET socket read: which interface, which

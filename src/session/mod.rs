@@ -45,6 +45,9 @@ pub enum Flow {
     Quit,
 }
 
+/// What a long wait does with each batch of packets it has just shown.
+type OnShown<'a> = dyn FnMut(&[Shown], &mut dyn Write) -> io::Result<()> + 'a;
+
 pub struct Session {
     pub template: Template,
     pub mode: Mode,
@@ -356,7 +359,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Wait(d) => {
-                self.wait_showing(Instant::now() + *d, out)?;
+                self.wait_showing(Instant::now() + *d, out, &mut |_, _| Ok(()))?;
                 Flow::Continue
             }
             Command::Captures => {
@@ -568,17 +571,24 @@ impl Session {
         }
     }
 
-    /// Waits until `deadline` (or Ctrl-C), showing packets as they arrive.
-    fn wait_showing(&self, deadline: Instant, out: &mut dyn Write) -> io::Result<Vec<Shown>> {
-        let mut all = Vec::new();
+    /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
+    /// shown to `each`. Nothing is kept here: a long `wait` during a flood stays in
+    /// constant memory.
+    fn wait_showing(
+        &self,
+        deadline: Instant,
+        out: &mut dyn Write,
+        each: &mut OnShown<'_>,
+    ) -> io::Result<()> {
         while Instant::now() < deadline && !self.interrupted() {
             let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
             if self.shower.store.wait_unshown(step) {
-                all.extend(self.shower.show_pending(out)?);
+                let shown = self.shower.show_pending(out)?;
+                each(&shown, out)?;
                 out.flush()?;
             }
         }
-        Ok(all)
+        Ok(())
     }
 
     /// Who rawlab runs as, with which capabilities, on which network, under which rules.

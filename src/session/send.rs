@@ -536,13 +536,9 @@ impl Session {
             settle(&shown, &mut o, &mut uncopied, out)?;
             if i + 1 < args.count {
                 let deadline = o.last_send + interval;
-                while Instant::now() < deadline && !self.interrupted() {
-                    let shown = self.wait_showing(
-                        (Instant::now() + Duration::from_millis(20)).min(deadline),
-                        out,
-                    )?;
-                    settle(&shown, &mut o, &mut uncopied, out)?;
-                }
+                self.wait_showing(deadline, out, &mut |shown, out| {
+                    settle(shown, &mut o, &mut uncopied, out)
+                })?;
             }
         }
         // Replies come within the timeout; a packet that asks for none is done once its
