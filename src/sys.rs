@@ -378,8 +378,9 @@ fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msg
 }
 
 /// Receives up to a batch of datagrams with one recvmmsg call: blocks (within the
-/// socket's receive timeout) for the first, then takes what else is already queued.
-/// A flood costs one system call per batch rather than one per packet.
+/// socket's receive timeout) for the first, then takes what else is already queued,
+/// or (not `block`) only takes what is queued. A flood costs one system call per
+/// batch rather than one per packet.
 pub struct RecvBatch {
     buf: Vec<u8>,
     slot: usize,
@@ -403,7 +404,7 @@ impl RecvBatch {
     }
 
     /// Receives; returns how many datagrams arrived (each with `meta(i)`, `bytes(i)`).
-    pub fn recv(&mut self, fd: std::os::fd::RawFd) -> io::Result<usize> {
+    pub fn recv(&mut self, fd: std::os::fd::RawFd, block: bool) -> io::Result<usize> {
         let count = self.controls.len();
         let mut iovs: [libc::iovec; 64] = [libc::iovec {
             iov_base: std::ptr::null_mut(),
@@ -433,7 +434,11 @@ impl RecvBatch {
                 fd,
                 hdrs.as_mut_ptr(),
                 count as libc::c_uint,
-                libc::MSG_WAITFORONE,
+                if block {
+                    libc::MSG_WAITFORONE
+                } else {
+                    libc::MSG_DONTWAIT
+                },
                 std::ptr::null_mut(),
             )
         };
