@@ -581,31 +581,47 @@ fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
     if start >= end {
         return;
     }
-    let mut covered = vec![false; end - start];
+    // One bit a byte, on the stack for any header up to 4096 bytes (every one rawlab
+    // reads, bar a giant IPv6 extension header): this runs for every layer of every
+    // packet drawn, so it allocates nothing when all is covered.
+    let n = end - start;
+    let mut stack = [0u64; 64];
+    let mut heap = Vec::new();
+    let bits: &mut [u64] = if n <= 64 * stack.len() {
+        &mut stack[..n.div_ceil(64)]
+    } else {
+        heap.resize(n.div_ceil(64), 0);
+        &mut heap
+    };
     let mut cover = |r: Range<usize>| {
-        let lo = r.start.clamp(start, end);
-        for c in &mut covered[lo - start..r.end.clamp(lo, end) - start] {
-            *c = true;
+        let lo = r.start.clamp(start, end) - start;
+        for b in lo..r.end.clamp(start, end).saturating_sub(start).max(lo) {
+            bits[b / 64] |= 1 << (b % 64);
         }
     };
-    for p in layer.placed(packet) {
-        cover(p.span);
+    for f in layer.fields(packet) {
+        cover(layer.span(f));
+    }
+    // The tail, as a whole, covers the options; each item lies inside it (or, for an
+    // item placed here, is where nothing else was).
+    if let Some((_, r)) = layer.tail() {
+        cover(r);
     }
     for i in &layer.items {
         cover(i.span.clone());
     }
+    let is_set = |b: usize| bits[b / 64] & (1 << (b % 64)) != 0;
     let mut i = 0;
-    while i < covered.len() {
-        if covered[i] {
+    while i < n {
+        if is_set(i) {
             i += 1;
             continue;
         }
-        let run = i..covered[i..]
-            .iter()
-            .position(|c| *c)
-            .map_or(covered.len(), |n| i + n);
-        i = run.end;
-        let span = start + run.start..start + run.end;
+        let from = i;
+        while i < n && !is_set(i) {
+            i += 1;
+        }
+        let span = start + from..start + i;
         layer.items.push(Item {
             span: span.clone(),
             fields: vec![Placed::bytes(&UNPARSED, span)],
