@@ -177,7 +177,11 @@ impl Session {
     }
 
     pub(super) fn diff(&mut self, a: u64, b: u64, out: &mut dyn Write) -> io::Result<Flow> {
-        let (Some(pa), Some(pb)) = (self.packet(a, out)?, self.packet(b, out)?) else {
+        // One error is enough: with no packets kept, both numbers fail for one reason.
+        let Some(pa) = self.packet(a, out)? else {
+            return Ok(Flow::Continue);
+        };
+        let Some(pb) = self.packet(b, out)? else {
             return Ok(Flow::Continue);
         };
         let style = self.style();
