@@ -118,9 +118,9 @@ impl Session {
         }
         let width = self.style().width();
         for p in &all {
-            let mut line = self.shower.line(p);
+            let mut relations = String::new();
             for r in self.shower.relations_of(p.no) {
-                line.push_str(&match r {
+                relations.push_str(&match r {
                     Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
                     Relation::Reply { request, .. } => format!(" · reply to #{request}"),
                     Relation::Error { about, .. } => format!(" · an error about #{about}"),
@@ -130,7 +130,20 @@ impl Session {
                     Relation::Twin { first } => format!(" · #{first} again, looped back"),
                 });
             }
-            let line = width.map_or(line.clone(), |w| render::cut(&line, w));
+            // Too wide for the terminal: outer layers (an Ethernet header's MACs, then
+            // the IP addresses) give way to their names first, so the line ends with
+            // what the packet is rather than a cut.
+            let mut brief = 0;
+            let line = loop {
+                let line = self.shower.line_brief(p, brief) + &relations;
+                match width {
+                    Some(w) if line.chars().count() > w && brief + 1 < self.shower.depth(p) => {
+                        brief += 1;
+                    }
+                    Some(w) => break render::cut(&line, w),
+                    None => break line,
+                }
+            };
             writeln!(out, "{line}")?;
         }
         self.info(

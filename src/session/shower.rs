@@ -206,6 +206,16 @@ impl Shower {
 
     /// One line: number, direction, socket, length, time, the layers in words.
     pub fn line(&self, p: &Packet) -> String {
+        self.line_brief(p, 0)
+    }
+
+    /// How many layers the packet has (for `line_brief`).
+    pub fn depth(&self, p: &Packet) -> usize {
+        dissect(&p.bytes, p.first).layers.len()
+    }
+
+    /// The packet's line with its first `brief` layers named by title alone.
+    pub fn line_brief(&self, p: &Packet, brief: usize) -> String {
         let d = dissect(&p.bytes, p.first);
         let (arrow, how) = match &p.origin {
             Origin::Sent {
@@ -241,7 +251,7 @@ impl Shower {
             "#{} {arrow} {how} · {} bytes · {time} · {}",
             p.no,
             p.bytes.len(),
-            d.summary(&p.bytes)
+            d.summary_brief(&p.bytes, brief)
         )
     }
 

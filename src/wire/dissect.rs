@@ -237,18 +237,31 @@ impl Dissection {
 
     /// One line: each layer's summary.
     pub fn summary(&self, packet: &[u8]) -> String {
+        self.summary_brief(packet, 0)
+    }
+
+    /// The summary with the first `brief` layers named by their titles alone, for a
+    /// line that must fit a width: the inner layers say the most about a packet.
+    pub fn summary_brief(&self, packet: &[u8], brief: usize) -> String {
         let mut s = String::with_capacity(160);
         let part = |s: &mut String| {
             if !s.is_empty() {
                 s.push_str(" · ");
             }
         };
-        for l in self.layers.iter().filter(|l| l.complete() || l.quoted) {
+        for (i, l) in self.layers.iter().enumerate() {
+            if !(l.complete() || l.quoted) {
+                continue;
+            }
             part(&mut s);
             if l.quoted {
                 s.push_str("quoted ");
             }
-            s.push_str(&(l.proto.summary)(l.header(packet)));
+            if i < brief {
+                s.push_str(l.proto.title);
+            } else {
+                s.push_str(&(l.proto.summary)(l.header(packet)));
+            }
         }
         if !self.payload.is_empty() {
             part(&mut s);
@@ -873,6 +886,17 @@ mod tests {
             let covered = d.layers.last().map_or(0, |l| l.hdr_end).max(d.payload.end);
             assert_eq!(covered, cut, "every byte is in a layer or the payload");
         }
+    }
+
+    #[test]
+    fn a_brief_summary_names_outer_layers_by_title() {
+        let d = dissect(&POST, &ipv4::IPV4);
+        let full = d.summary(&POST);
+        assert!(full.starts_with("IPv4 127.0.0.1 → 127.0.0.1"), "{full}");
+        let brief = d.summary_brief(&POST, 1);
+        assert!(brief.starts_with("IPv4 · ICMP echo-request"), "{brief}");
+        assert!(brief.len() < full.len());
+        assert_eq!(d.summary_brief(&POST, 0), full);
     }
 
     #[test]
