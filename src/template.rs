@@ -577,9 +577,14 @@ mod properties {
         }
     }
 
-    /// Sets random values (each fitting its field) and a random payload; every field the
-    /// dissector finds again holds what was set, and computed checksums verify.
-    fn round_trip(stack: &[&'static Protocol], picks: &[(usize, u128)], payload: &[u8]) {
+    /// A template of `stack` with the picked fields set (each value cut to its field's
+    /// width; a later pick of a field replaces an earlier one) and `payload`, and what
+    /// each set field should read back as.
+    fn template_with(
+        stack: &[&'static Protocol],
+        picks: &[(usize, u128)],
+        payload: &[u8],
+    ) -> (Template, Vec<(&'static Field, u128)>) {
         let fields = settable(stack);
         let mut t = Template::new(stack);
         t.payload = Payload::Bytes(payload.to_vec());
@@ -591,6 +596,13 @@ mod properties {
             want.retain(|(g, _)| g != &f);
             want.push((f, v));
         }
+        (t, want)
+    }
+
+    /// Sets random values (each fitting its field) and a random payload; every field the
+    /// dissector finds again holds what was set, and computed checksums verify.
+    fn round_trip(stack: &[&'static Protocol], picks: &[(usize, u128)], payload: &[u8]) {
+        let (t, want) = template_with(stack, picks, payload);
         let b = t.build(now()).bytes;
         let d = dissect(&b, stack[0]);
         for (f, v) in &want {
@@ -641,17 +653,7 @@ mod properties {
         tails: &[(usize, Vec<u8>)],
         payload: &[u8],
     ) {
-        let fields = settable(stack);
-        let mut t = Template::new(stack);
-        t.payload = Payload::Bytes(payload.to_vec());
-        let mut want: Vec<(&'static Field, u128)> = Vec::new();
-        for &(i, v) in picks {
-            let f = fields[i % fields.len()];
-            let v = v & f.max_raw();
-            t.set(f, Value::Raw(v)).unwrap();
-            want.retain(|(g, _)| g != &f);
-            want.push((f, v));
-        }
+        let (mut t, want) = template_with(stack, picks, payload);
         // `set` writes into the first layer of a protocol (a second destination options
         // header keeps its default).
         let with_tail: Vec<usize> = (0..stack.len())
