@@ -9,12 +9,14 @@
 //! the second can be labelled a twin, or dropped when asked (`once`).
 
 use crate::capture::{LinkSeen, Origin, PACKET_HOST, PACKET_OUTGOING, Store};
+use crate::net::ListenStats;
 use crate::netlink::{self, Link, Netlink};
 use crate::sys;
 use crate::wire::{Protocol, eth::ETH, ipv4::IPV4};
 use socket2::Socket;
 use std::collections::{HashMap, VecDeque};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -75,6 +77,8 @@ pub struct LinkListener {
     pub collapsed: Arc<AtomicU64>,
     /// Frames of a hardware type rawlab cannot read, not shown.
     pub unreadable: Arc<AtomicU64>,
+    /// Frames read from the socket, and what the kernel dropped before they could be.
+    pub stats: Arc<ListenStats>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -89,6 +93,12 @@ impl LinkListener {
         let sock = sys::packet_socket(iface.as_ref().map(|(i, _)| *i))?;
         let _ = sock.set_recv_buffer_size(RCVBUF);
         sock.set_read_timeout(Some(POLL))?;
+        // The kernel's receive time, and a count of what it dropped when the buffer
+        // was full, as the IP listeners have.
+        let fd = sock.as_raw_fd();
+        let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
+        let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
+        let stats = Arc::new(ListenStats::default());
         let label = match &iface {
             Some((_, name)) => format!("packet socket on {name}"),
             None => "packet socket on every interface".to_string(),
@@ -108,9 +118,10 @@ impl LinkListener {
         };
         let thread = {
             let stop = stop.clone();
+            let stats = stats.clone();
             std::thread::Builder::new()
                 .name("listen-link".into())
-                .spawn(move || reader.run(&stop, &store))?
+                .spawn(move || reader.run(&stop, &store, &stats))?
         };
         Ok(LinkListener {
             iface: iface.map(|(_, n)| n),
@@ -118,6 +129,7 @@ impl LinkListener {
             once,
             collapsed,
             unreadable,
+            stats,
             stop,
             thread: Some(thread),
         })
@@ -172,11 +184,14 @@ impl Reader {
             .unwrap_or_else(|| (format!("interface {ifindex}"), false))
     }
 
-    fn run(mut self, stop: &AtomicBool, store: &Store) {
-        let mut buf = vec![0u8; 65_536];
+    fn run(mut self, stop: &AtomicBool, store: &Store, stats: &ListenStats) {
+        // Batches of up to 32 frames a system call, as the IP listeners read: a flood on
+        // lo is four frames an echo (each seen leaving and arriving).
+        let mut batch = sys::RecvBatch::new(32, 65_536);
+        let fd = self.sock.as_raw_fd();
         while !stop.load(Ordering::Relaxed) {
-            let (n, meta) = match sys::recv_frame(&self.sock, &mut buf) {
-                Ok(got) => got,
+            let n = match batch.recv(fd, true) {
+                Ok(n) => n,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -189,53 +204,76 @@ impl Reader {
                 }
                 Err(_) => break,
             };
-            let time = SystemTime::now();
-            let frame = buf[..n].to_vec();
-            let Some(first) = first_layer(meta.hatype, &frame) else {
-                self.unreadable.fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            let (iface, loopback) = self.name_of(meta.ifindex);
-            let now = Instant::now();
-            self.outgoing.retain(|(_, _, _, t)| now - *t < TWIN_WINDOW);
-            let mut twin_of = None;
-            if loopback && meta.pkttype == PACKET_HOST {
-                if let Some(i) = self
-                    .outgoing
-                    .iter()
-                    .position(|(ix, b, _, _)| *ix == meta.ifindex && *b == frame)
-                {
-                    let (_, _, no, _) = self.outgoing.remove(i).expect("position is in range");
-                    twin_of = Some(no);
+            stats.captured.fetch_add(n as u64, Ordering::Relaxed);
+            for i in 0..n {
+                let meta = batch.meta(i);
+                if let Some(d) = meta.dropped {
+                    stats.dropped.store(d as u64, Ordering::Relaxed);
                 }
-                if twin_of.is_some() && self.once {
-                    self.collapsed.fetch_add(1, Ordering::Relaxed);
+                let Some(frame_meta) = meta.frame else {
                     continue;
-                }
+                };
+                let time = meta.stamp.unwrap_or_else(SystemTime::now);
+                self.take(time, batch.bytes(i).to_vec(), frame_meta, store);
             }
-            let keep_for_twin = loopback && meta.pkttype == PACKET_OUTGOING;
-            let seen = LinkSeen {
-                iface,
-                ifindex: meta.ifindex,
-                pkttype: meta.pkttype,
-                loopback,
-                twin_of,
-            };
-            let no = store.push(
-                time,
-                frame.clone(),
-                first,
-                Origin::Captured {
-                    socket: self.label.clone(),
-                    link: Some(seen),
-                },
-            );
-            if keep_for_twin {
-                if self.outgoing.len() >= 256 {
-                    self.outgoing.pop_front();
-                }
-                self.outgoing.push_back((meta.ifindex, frame, no, now));
+        }
+    }
+
+    /// One frame read: looped-back twins matched, then into the store.
+    fn take(&mut self, time: SystemTime, frame: Vec<u8>, meta: sys::FrameMeta, store: &Store) {
+        let Some(first) = first_layer(meta.hatype, &frame) else {
+            self.unreadable.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let (iface, loopback) = self.name_of(meta.ifindex);
+        let now = Instant::now();
+        // Kept in the order they left: the expired ones are at the front.
+        while self
+            .outgoing
+            .front()
+            .is_some_and(|(_, _, _, t)| now - *t >= TWIN_WINDOW)
+        {
+            self.outgoing.pop_front();
+        }
+        let mut twin_of = None;
+        if loopback && meta.pkttype == PACKET_HOST {
+            // A frame comes back in right after it leaves: look from the newest.
+            if let Some(i) = self
+                .outgoing
+                .iter()
+                .rposition(|(ix, b, _, _)| *ix == meta.ifindex && *b == frame)
+            {
+                let (_, _, no, _) = self.outgoing.remove(i).expect("position is in range");
+                twin_of = Some(no);
             }
+            if twin_of.is_some() && self.once {
+                self.collapsed.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        let keep_for_twin = loopback && meta.pkttype == PACKET_OUTGOING;
+        let seen = LinkSeen {
+            iface,
+            ifindex: meta.ifindex,
+            pkttype: meta.pkttype,
+            loopback,
+            twin_of,
+        };
+        let kept = keep_for_twin.then(|| frame.clone());
+        let no = store.push(
+            time,
+            frame,
+            first,
+            Origin::Captured {
+                socket: self.label.clone(),
+                link: Some(seen),
+            },
+        );
+        if let Some(frame) = kept {
+            if self.outgoing.len() >= 256 {
+                self.outgoing.pop_front();
+            }
+            self.outgoing.push_back((meta.ifindex, frame, no, now));
         }
     }
 }

@@ -299,6 +299,8 @@ pub struct RecvMeta {
     pub stamp: Option<std::time::SystemTime>,
     /// How many packets the kernel dropped on this socket since it opened (SO_RXQ_OVFL).
     pub dropped: Option<u32>,
+    /// On an AF_PACKET socket, what the kernel says about the frame.
+    pub frame: Option<FrameMeta>,
 }
 
 /// recvmsg with the control messages rawlab asks for: the kernel's receive time
@@ -349,6 +351,15 @@ fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msg
         }
         _ => None,
     };
+    if from.ss_family as libc::c_int == libc::AF_PACKET {
+        // SAFETY: the family says the kernel wrote a sockaddr_ll, which fits in storage.
+        let a = unsafe { &*(from as *const libc::sockaddr_storage).cast::<libc::sockaddr_ll>() };
+        meta.frame = Some(FrameMeta {
+            ifindex: a.sll_ifindex as u32,
+            pkttype: a.sll_pkttype,
+            hatype: a.sll_hatype,
+        });
+    }
     // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel filled, within
     // msg_controllen; each data pointer is read for the size its header announces.
     unsafe {
@@ -513,35 +524,6 @@ pub fn packet_socket(ifindex: Option<u32>) -> io::Result<Socket> {
         }
     }
     Ok(sock)
-}
-
-/// Reads one frame from an AF_PACKET socket, with what the kernel says about it.
-pub fn recv_frame(sock: &Socket, buf: &mut [u8]) -> io::Result<(usize, FrameMeta)> {
-    let mut sll = sockaddr_ll(0);
-    let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-    // SAFETY: buf is valid for buf.len() bytes; sll and len describe a writable
-    // sockaddr_ll the kernel fills at most `len` bytes of.
-    let n = unsafe {
-        libc::recvfrom(
-            sock.as_raw_fd(),
-            buf.as_mut_ptr() as *mut libc::c_void,
-            buf.len(),
-            0,
-            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
-            &mut len,
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((
-        n as usize,
-        FrameMeta {
-            ifindex: sll.sll_ifindex as u32,
-            pkttype: sll.sll_pkttype,
-            hatype: sll.sll_hatype,
-        },
-    ))
 }
 
 /// Hands a whole frame to interface `ifindex` through an AF_PACKET socket: the kernel

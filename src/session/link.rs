@@ -284,22 +284,24 @@ impl Session {
 /// `packet socket on lo (3 looped-back twins not shown)`
 pub(super) fn closing_words(l: &LinkListener) -> String {
     use std::sync::atomic::Ordering;
-    let mut s = l.label.clone();
+    // `packet socket on lo (6 captured, none dropped by the kernel; 2 looped-back twins
+    // not shown)`
+    let mut parts = vec![l.stats.words()];
     let twins = l.collapsed.load(Ordering::Relaxed);
     let unreadable = l.unreadable.load(Ordering::Relaxed);
     if twins > 0 {
-        s.push_str(&format!(
-            " ({twins} looped-back twin{} not shown)",
+        parts.push(format!(
+            "{twins} looped-back twin{} not shown",
             if twins == 1 { "" } else { "s" }
         ));
     }
     if unreadable > 0 {
-        s.push_str(&format!(
-            " ({unreadable} frame{} of a link type rawlab cannot read)",
+        parts.push(format!(
+            "{unreadable} frame{} of a link type rawlab cannot read",
             if unreadable == 1 { "" } else { "s" }
         ));
     }
-    s
+    format!("{} ({})", l.label, parts.join("; "))
 }
 
 fn first_ipv4(addrs: &[Address]) -> Option<Ipv4Addr> {
