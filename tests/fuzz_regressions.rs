@@ -158,3 +158,78 @@ fn the_caret_is_under_the_bad_byte_of_a_payload_in_words() {
         assert_eq!(e.span, at..at + 1, "{line:?}: {}", e.message);
     }
 }
+
+/// fuzz target `command`, crash-3c833091adbb81b904f840d3bf6cfd57e0beaf25: a MAC address
+/// of twelve bytes that are not all ASCII (`expect reply eth.src == ±±src!=`). Twelve
+/// bytes were read as twelve hex digits by slicing two bytes at a time, which cut a
+/// two-byte character in half.
+#[test]
+fn a_twelve_byte_mac_with_wide_characters() {
+    let input = b"Hexpect reply eth.src == \xb1\xb1src!== \xb1\xb1\xb1\xb1.dstopjts0:02";
+    command_input(input);
+    // The same as a learner would type it, and its neighbours.
+    let stack = [&wire::eth::ETH, &wire::ipv4::IPV4, &wire::icmp::ICMP];
+    for value in [
+        "±±src!==",
+        "ééééé!",
+        "+f+f+f+f+f+f",
+        "+f:+f:+f:+f:+f:+f",
+        "0011223344zz",
+    ] {
+        let line = format!("set eth.src {value}");
+        parse_drawn(&line, &stack);
+        let got = command::parse(&line, &Context { stack: &stack });
+        assert!(got.is_err(), "{value} is not a MAC address: {got:?}");
+    }
+    for value in ["02:72:61:77:00:02", "02-72-61-77-00-02", "027261770002"] {
+        let line = format!("set eth.src {value}");
+        assert!(
+            command::parse(&line, &Context { stack: &stack }).is_ok(),
+            "{value}"
+        );
+    }
+}
+
+/// fuzz target `pcap`, crash-2a746c13db4064118e4aca568910835a9d883766: a pcapng
+/// packet whose timestamp, in its interface's units, is further from 1970 than a
+/// system time can hold (here whole seconds, if_tsresol 0, and the largest 64-bit
+/// count). Adding it to the epoch overflowed and panicked.
+#[test]
+fn a_pcapng_timestamp_past_any_clock() {
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend(len.to_le_bytes());
+        b.extend(body);
+        b.extend(len.to_le_bytes());
+        b
+    }
+    // Section header: byte-order magic, version 1.0, section length unknown.
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend([1, 0, 0, 0]);
+    shb.extend(u64::MAX.to_le_bytes());
+    // Interface: Ethernet, no snapshot limit, if_tsresol 0 (whole seconds).
+    let mut idb = vec![1, 0, 0, 0, 0, 0, 0, 0];
+    idb.extend([9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // A 14-byte frame stamped u64::MAX seconds after 1970.
+    let mut epb = vec![0, 0, 0, 0];
+    epb.extend(u32::MAX.to_le_bytes());
+    epb.extend(u32::MAX.to_le_bytes());
+    epb.extend(14u32.to_le_bytes());
+    epb.extend(14u32.to_le_bytes());
+    epb.extend([0u8; 14]);
+    epb.extend([0, 0]);
+    let mut file = block(0x0a0d_0d0a, &shb);
+    file.extend(block(1, &idb));
+    file.extend(block(6, &epb));
+    let mut reader = rawlab::pcap::Reader::new(&file[..]).unwrap();
+    let record = reader.next_record().unwrap().unwrap();
+    assert_eq!(record.bytes.len(), 14);
+    assert!(record.time > std::time::UNIX_EPOCH);
+    assert!(reader.next_record().is_none());
+
+    // And the artifact itself, read as `rawlab read` reads it.
+    let artifact = include_bytes!("fixtures/fuzz/pcap-crash-2a746c13.pcapng");
+    let mut reader = rawlab::pcap::Reader::new(&artifact[..]).unwrap();
+    while let Some(Ok(_)) = reader.next_record() {}
+}
