@@ -1188,17 +1188,20 @@ fn parse_iface(t: &Token) -> Result<String, ParseError> {
 /// A MAC address: six bytes of hex separated by `:` or `-` (`02:72:61:77:00:02`),
 /// or twelve hex digits.
 pub fn parse_mac_str(s: &str) -> Option<u128> {
+    // Hex digits only (from_str_radix would take a sign, `+f`), so every slice below
+    // falls between ASCII characters.
+    let hex = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_hexdigit());
     let parts: Vec<&str> = s.split([':', '-']).collect();
     let bytes: Vec<u8> = if parts.len() == 6 {
         parts
             .iter()
             .map(|p| {
-                (!p.is_empty() && p.len() <= 2)
+                (hex(p) && p.len() <= 2)
                     .then(|| u8::from_str_radix(p, 16).ok())
                     .flatten()
             })
             .collect::<Option<Vec<u8>>>()?
-    } else if parts.len() == 1 && s.len() == 12 {
+    } else if parts.len() == 1 && s.len() == 12 && hex(s) {
         (0..6)
             .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
             .collect::<Option<Vec<u8>>>()?

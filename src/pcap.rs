@@ -765,17 +765,21 @@ fn digits_of(tsresol: u8) -> u8 {
     }
 }
 
+/// The last second of the year 9999: a damaged file's timestamp past it (a 64-bit count
+/// of seconds reaches 584 billion years) is shown as this, rather than overflowing.
+const LATEST: Duration = Duration::from_secs(253_402_300_799);
+
 fn ng_time(ts: u64, iface: &Interface) -> SystemTime {
     let secs = ts / iface.resolution;
     let frac = ts % iface.resolution;
-    let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(iface.resolution)) as u64;
-    let base = UNIX_EPOCH + Duration::new(secs, 0) + Duration::from_nanos(nanos);
-    if iface.offset >= 0 {
-        base + Duration::from_secs(iface.offset as u64)
+    let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(iface.resolution)) as u32;
+    let since = Duration::new(secs, nanos);
+    let since = if iface.offset >= 0 {
+        since.saturating_add(Duration::from_secs(iface.offset as u64))
     } else {
-        base.checked_sub(Duration::from_secs(iface.offset.unsigned_abs()))
-            .unwrap_or(UNIX_EPOCH)
-    }
+        since.saturating_sub(Duration::from_secs(iface.offset.unsigned_abs()))
+    };
+    UNIX_EPOCH + since.min(LATEST)
 }
 
 fn check_caplen(caplen: u32, iface: &Interface, at: u64, no: u64) -> Result<(), FileError> {
