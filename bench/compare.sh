@@ -4,7 +4,7 @@
 # ping's round trips compare with ping(8)'s. Prints figures; asserts nothing.
 #
 #   bench/compare.sh            # 100,000-packet corpus, 1,000,000-echo flood
-#   PACKETS=20000 FLOOD=100000 RUNS=1 bench/compare.sh   # quicker
+#   PACKETS=20000 FLOOD=100000 FLOOD_LINK=50000 RUNS=1 bench/compare.sh   # quicker
 #
 # Traffic is made only inside network namespaces this script creates (loopback
 # there, and rawlab's own sandbox); every loop and wait is bounded. Tools that are
@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${PACKETS:-100000}
 FLOOD=${FLOOD:-1000000}
+FLOOD_LINK=${FLOOD_LINK:-200000}
 RUNS=${RUNS:-3}
 bench=$PWD/bench
 
@@ -86,12 +87,16 @@ echo -n "REPL's first prompt, --sandbox (private namespaces and a peer): "
 python3 "$bench/prompt.py" 20 "$rawlab" --sandbox --color never || true
 echo
 
-echo "## A loopback flood of $FLOOD echoes while rawlab listens (annotated dumps to a file)"
-if have ping && have nsenter; then
-  printf 'listen icmp\nwait 600s\n' >"$work/flood.rawlab"
+# flood LISTEN N: rawlab runs `listen LISTEN` in its sandbox while ping -f sends N
+# echoes there; prints what the kernel dropped, what was drawn and what was counted
+# as passed over, and rawlab's resident memory over the run.
+flood() {
+  local listen=$1 n=$2
+  printf 'listen %s\nwait 600s\n' "$listen" >"$work/flood.rawlab"
   "$rawlab" --sandbox --color never "$work/flood.rawlab" >"$work/flood.out" 2>&1 &
-  r=$!
-  for _ in $(seq 100); do grep -q "^listening" "$work/flood.out" && break; sleep 0.05; done
+  local r=$!
+  for _ in $(seq 200); do grep -q "^listening" "$work/flood.out" && break; sleep 0.05; done
+  local start
   start=$(date +%s.%N)
   # rawlab's resident memory every half second while the flood runs (bounded).
   ( for _ in $(seq 1200); do
@@ -99,11 +104,12 @@ if have ping && have nsenter; then
       awk '/^VmRSS/ {print $2}' "/proc/$r/status" 2>/dev/null
       sleep 0.5
     done >"$work/rss" ) &
-  sampler=$!
-  nsenter -t "$r" -U -n --preserve-credentials timeout 300 ping -q -f -c "$FLOOD" 127.0.0.1 | tail -2
+  local sampler=$!
+  nsenter -t "$r" -U -n --preserve-credentials timeout 300 ping -q -f -c "$n" 127.0.0.1 | tail -2
+  local flood_s
   flood_s=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
   # Let the drawing catch up (bounded), then Ctrl-C: rawlab closes the listener with its counts.
-  last=-1
+  local last=-1 size
   for _ in $(seq 600); do
     size=$(stat -c %s "$work/flood.out")
     [ "$size" = "$last" ] && break
@@ -111,10 +117,11 @@ if have ping && have nsenter; then
   done
   kill -INT "$r"; wait "$r" || true
   wait "$sampler" 2>/dev/null || true
+  local shown skipped
   shown=$(grep -c '^#' "$work/flood.out" || true)
   skipped=$(grep -o '^… [0-9]* packets arrived faster' "$work/flood.out" | awk '{s += $2} END {print s + 0}')
-  echo "flood took ${flood_s}s; $(grep -o 'closed raw socket for icmp (.*)' "$work/flood.out")"
-  echo "drawn in full: $shown; left the ring unseen (counted, and said so): $skipped; sum $((shown + skipped)) of $((2 * FLOOD)) echoes and replies"
+  echo "flood took ${flood_s}s; $(grep -o '^closed .*' "$work/flood.out")"
+  echo "drawn in full: $shown; left the ring unseen (counted, and said so): $skipped; sum $((shown + skipped))"
   python3 - "$work/rss" <<'PY'
 import sys
 kib = [int(x) for x in open(sys.argv[1]).read().split()]
@@ -123,6 +130,16 @@ if kib:
     print(f"rawlab's resident memory over the flood ({len(kib)} samples): "
           f"{q(0)} MiB at the start, {q(0.25)}, {q(0.5)}, {q(0.75)} MiB, {kib[-1] // 1024} MiB at the end, peak {max(kib) // 1024} MiB")
 PY
+}
+
+if have ping && have nsenter; then
+  echo "## A loopback flood of $FLOOD echoes while rawlab listens (annotated dumps to a file)"
+  echo "(a raw ICMP socket sees each echo request and reply once: $((2 * FLOOD)) packets)"
+  flood icmp "$FLOOD"
+  echo
+  echo "## The same with a packet socket on lo, $FLOOD_LINK echoes"
+  echo "(lo shows each frame leaving and arriving: $((4 * FLOOD_LINK)) frames)"
+  flood "link lo" "$FLOOD_LINK"
 fi
 echo
 
