@@ -30,7 +30,7 @@ pub enum Origin {
     /// Read from one of the session's sockets; `link` is what an AF_PACKET socket
     /// adds about a frame (which interface, which way).
     Captured {
-        socket: String,
+        socket: Arc<str>,
         link: Option<LinkSeen>,
     },
     /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped
@@ -55,7 +55,7 @@ impl Origin {
 /// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkSeen {
-    pub iface: String,
+    pub iface: Arc<str>,
     pub ifindex: u32,
     /// sll_pkttype: 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
     pub pkttype: u8,
@@ -123,6 +123,57 @@ struct Inner {
     skipped: u64,
 }
 
+/// The store held for several pushes (see [`Store::batch`]); those waiting for packets
+/// are woken once, when it is dropped.
+pub struct Batch<'a> {
+    store: &'a Store,
+    /// Some until dropped: released before the wake-up, so those woken find it free.
+    inner: Option<MutexGuard<'a, Inner>>,
+    pushed: bool,
+}
+
+impl Batch<'_> {
+    /// Adds a packet and returns its number.
+    pub fn push_from(
+        &mut self,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+        addrs: Option<(IpAddr, IpAddr)>,
+    ) -> u64 {
+        let g = self.inner.as_mut().expect("held until dropped");
+        let no = g.next_no;
+        g.next_no += 1;
+        if g.packets.len() == g.capacity
+            && let Some(old) = g.packets.pop_front()
+            && old.no > g.shown
+        {
+            g.skipped += 1;
+            g.shown = old.no;
+        }
+        g.packets.push_back(Arc::new(Packet {
+            no,
+            time,
+            bytes,
+            first,
+            origin,
+            addrs,
+        }));
+        self.pushed = true;
+        no
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        drop(self.inner.take());
+        if self.pushed {
+            self.store.arrived.notify_all();
+        }
+    }
+}
+
 pub struct Store {
     inner: Mutex<Inner>,
     arrived: Condvar,
@@ -169,27 +220,17 @@ impl Store {
         origin: Origin,
         addrs: Option<(IpAddr, IpAddr)>,
     ) -> u64 {
-        let mut g = self.inner();
-        let no = g.next_no;
-        g.next_no += 1;
-        if g.packets.len() == g.capacity
-            && let Some(old) = g.packets.pop_front()
-            && old.no > g.shown
-        {
-            g.skipped += 1;
-            g.shown = old.no;
+        self.batch().push_from(time, bytes, first, origin, addrs)
+    }
+
+    /// Holds the store for a run of pushes: one lock and one wake-up for a batch a
+    /// listener read with one system call, rather than one a packet.
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            store: self,
+            inner: Some(self.inner()),
+            pushed: false,
         }
-        g.packets.push_back(Arc::new(Packet {
-            no,
-            time,
-            bytes,
-            first,
-            origin,
-            addrs,
-        }));
-        drop(g);
-        self.arrived.notify_all();
-        no
     }
 
     /// Sets when packet `no` happened: a send is stamped just before sendto, after it

@@ -8,7 +8,7 @@
 //! lo's "wire" hands each frame straight back. The listener pairs the two, so
 //! the second can be labelled a twin, or dropped when asked (`once`).
 
-use crate::capture::{LinkSeen, Origin, PACKET_HOST, PACKET_OUTGOING, Store};
+use crate::capture::{Batch, LinkSeen, Origin, PACKET_HOST, PACKET_OUTGOING, Store};
 use crate::net::ListenStats;
 use crate::netlink::{self, Link, Netlink};
 use crate::sys;
@@ -108,7 +108,7 @@ impl LinkListener {
         let unreadable = Arc::new(AtomicU64::new(0));
         let reader = Reader {
             sock,
-            label: label.clone(),
+            label: label.as_str().into(),
             once,
             names: HashMap::new(),
             looked_up: None,
@@ -152,10 +152,10 @@ impl Drop for LinkListener {
 
 struct Reader {
     sock: Socket,
-    label: String,
+    label: Arc<str>,
     once: bool,
     /// Interface index → (name, is loopback), looked up over netlink.
-    names: HashMap<u32, (String, bool)>,
+    names: HashMap<u32, (Arc<str>, bool)>,
     looked_up: Option<Instant>,
     /// Recent outgoing frames on loopback interfaces: (ifindex, bytes, number, when).
     outgoing: VecDeque<(u32, Vec<u8>, u64, Instant)>,
@@ -164,7 +164,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn name_of(&mut self, ifindex: u32) -> (String, bool) {
+    fn name_of(&mut self, ifindex: u32) -> (Arc<str>, bool) {
         let stale = self
             .looked_up
             .is_none_or(|t| t.elapsed() > Duration::from_secs(1));
@@ -175,13 +175,13 @@ impl Reader {
             self.looked_up = Some(Instant::now());
             self.names = links
                 .into_iter()
-                .map(|l| (l.index, (l.name.clone(), l.is_loopback())))
+                .map(|l| (l.index, (l.name.as_str().into(), l.is_loopback())))
                 .collect();
         }
         self.names
             .get(&ifindex)
             .cloned()
-            .unwrap_or_else(|| (format!("interface {ifindex}"), false))
+            .unwrap_or_else(|| (format!("interface {ifindex}").into(), false))
     }
 
     fn run(mut self, stop: &AtomicBool, store: &Store, stats: &ListenStats) {
@@ -205,6 +205,14 @@ impl Reader {
                 Err(_) => break,
             };
             stats.captured.fetch_add(n as u64, Ordering::Relaxed);
+            // Interface names first: a new one is asked of netlink, which is not done
+            // while the store is held.
+            for i in 0..n {
+                if let Some(m) = batch.meta(i).frame {
+                    self.name_of(m.ifindex);
+                }
+            }
+            let mut pushing = store.batch();
             for i in 0..n {
                 let meta = batch.meta(i);
                 if let Some(d) = meta.dropped {
@@ -214,13 +222,13 @@ impl Reader {
                     continue;
                 };
                 let time = meta.stamp.unwrap_or_else(SystemTime::now);
-                self.take(time, batch.bytes(i).to_vec(), frame_meta, store);
+                self.take(time, batch.bytes(i).to_vec(), frame_meta, &mut pushing);
             }
         }
     }
 
     /// One frame read: looped-back twins matched, then into the store.
-    fn take(&mut self, time: SystemTime, frame: Vec<u8>, meta: sys::FrameMeta, store: &Store) {
+    fn take(&mut self, time: SystemTime, frame: Vec<u8>, meta: sys::FrameMeta, store: &mut Batch) {
         let Some(first) = first_layer(meta.hatype, &frame) else {
             self.unreadable.fetch_add(1, Ordering::Relaxed);
             return;
@@ -260,7 +268,7 @@ impl Reader {
             twin_of,
         };
         let kept = keep_for_twin.then(|| frame.clone());
-        let no = store.push(
+        let no = store.push_from(
             time,
             frame,
             first,
@@ -268,6 +276,7 @@ impl Reader {
                 socket: self.label.clone(),
                 link: Some(seen),
             },
+            None,
         );
         if let Some(frame) = kept {
             if self.outgoing.len() >= 256 {

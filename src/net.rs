@@ -334,6 +334,7 @@ fn read_loop(
         match batch.recv(fd, !timed) {
             Ok(n) => {
                 stats.captured.fetch_add(n as u64, Ordering::Relaxed);
+                let mut pushing = store.batch();
                 for i in 0..n {
                     let meta = batch.meta(i);
                     if let Some(d) = meta.dropped {
@@ -344,12 +345,12 @@ fn read_loop(
                         (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
                         _ => None,
                     };
-                    store.push_from(
+                    pushing.push_from(
                         time,
                         batch.bytes(i).to_vec(),
                         first,
                         Origin::Captured {
-                            socket: label.to_string(),
+                            socket: label.clone(),
                             link: None,
                         },
                         addrs,
