@@ -406,7 +406,7 @@ fn member_of<'a>(f: &Field, mut groups: impl Iterator<Item = &'a Field>) -> bool
 /// the tail as a whole, then each option or entry with its fields.
 fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
     let mut v: Vec<Line> = Vec::with_capacity(32);
-    let mut groups: Vec<&Field> = Vec::new();
+    let mut groups: Vec<&Field> = Vec::with_capacity(4);
     for f in l.fields(bytes) {
         // A group comes before its members.
         let depth = usize::from(member_of(f, groups.iter().copied()));
@@ -914,8 +914,13 @@ fn fields(
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    let mark_indent = " ".repeat(6 + name_w);
-    let mark_rest = " ".repeat(8 + name_w);
+    // Only rows with marks (kernel changes, verdicts) need these.
+    let any_marks = rows().any(|r| !r.marks.is_empty());
+    let (mark_indent, mark_rest) = if any_marks {
+        (" ".repeat(6 + name_w), " ".repeat(8 + name_w))
+    } else {
+        (String::new(), String::new())
+    };
     let color = style.color;
     for (title, rows) in &sections {
         buf.push_str("  ");

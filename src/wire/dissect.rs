@@ -387,7 +387,7 @@ pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
 /// are a link-layer header no table reads (Linux cooked, BSD loopback). Spans and
 /// problem offsets count from the packet's first byte.
 pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Dissection {
-    let mut layers: Vec<Layer> = Vec::new();
+    let mut layers: Vec<Layer> = Vec::with_capacity(4);
     let mut problems = Vec::new();
     let mut at = start.min(packet.len());
     let mut end = packet.len();
