@@ -303,39 +303,8 @@ pub struct RecvMeta {
     pub frame: Option<FrameMeta>,
 }
 
-/// recvmsg with the control messages rawlab asks for: the kernel's receive time
-/// and, on IPv6 sockets, the destination address.
-pub fn recv_meta(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<RecvMeta> {
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    // Room for a timespec and an in6_pktinfo with their headers, generously.
-    let mut control = [0u64; 32];
-    // SAFETY: sockaddr_storage and msghdr are plain old data; all-zero is valid.
-    let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
-    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&control);
-    // SAFETY: msg points at buffers that live until the call returns; the kernel writes
-    // at most iov_len bytes into buf and msg_controllen into control.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut meta = RecvMeta {
-        len: n as usize,
-        ..RecvMeta::default()
-    };
-    read_meta(&mut meta, &from, &msg);
-    Ok(meta)
-}
-
-/// Fills `meta` from recvmsg's sender address and control messages.
+/// Fills `meta` from a received message's sender address and control messages: the
+/// kernel's receive time, its drop count, and on IPv6 sockets the destination address.
 fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msghdr) {
     meta.src = match from.ss_family as libc::c_int {
         // SAFETY: the family says which sockaddr the kernel wrote.

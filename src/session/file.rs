@@ -96,6 +96,18 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// What to try when the OS refused a file: from the reason and the path.
+/// What to try after a failed save or load, when the OS reason suggests something.
+fn error_hint(e: &pcap::Error) -> Option<String> {
+    match e {
+        pcap::Error::Io {
+            path,
+            action,
+            reason,
+        } => io_hint(path, action, reason),
+        _ => None,
+    }
+}
+
 fn io_hint(path: &Path, action: &str, reason: &str) -> Option<String> {
     if reason == "it is a directory" {
         if action == "write" {
@@ -273,15 +285,7 @@ impl Session {
                 )
             }
             Err(e @ pcap::Error::Io { .. }) => {
-                let hint = match &e {
-                    pcap::Error::Io {
-                        path,
-                        action,
-                        reason,
-                    } => io_hint(path, action, reason),
-                    _ => None,
-                };
-                self.fail_with(out, &e.to_string(), hint.as_deref())
+                self.fail_with(out, &e.to_string(), error_hint(&e).as_deref())
             }
             Err(e) => self.fail(out, &e.to_string()),
         }
@@ -321,17 +325,7 @@ impl Session {
                     error.hint.as_deref(),
                 );
             }
-            Err(e) => {
-                let hint = match &e {
-                    pcap::Error::Io {
-                        path,
-                        action,
-                        reason,
-                    } => io_hint(path, action, reason),
-                    _ => None,
-                };
-                return self.fail_with(out, &e.to_string(), hint.as_deref());
-            }
+            Err(e) => return self.fail_with(out, &e.to_string(), error_hint(&e).as_deref()),
         };
         // What `expect` looks at from now on: the packets of this file (if it has any).
         if !loaded.packets.is_empty() {
