@@ -63,14 +63,27 @@ pub fn run(
         }
     };
     writeln!(err, "reading from {}: {}", path.display(), reader.format())?;
-    let draw = |batch: &Batch, buf: &mut Vec<u8>| -> io::Result<()> {
-        for (rec, interfaces) in &batch.records {
-            match format {
-                Format::Text => text(buf, rec, *interfaces, style)?,
-                Format::Json => json_line(buf, rec)?,
+    // Dumps are drawn straight into the batch's text, which is written as it is.
+    let draw = |batch: &Batch| -> io::Result<Vec<u8>> {
+        // Room enough that the text is not copied as it grows: a dump takes about
+        // a header's worth of lines plus five characters a byte (ten in colour).
+        let size = batch.records.len() * 8192 + batch.bytes * 12;
+        match format {
+            Format::Text => {
+                let mut buf = String::with_capacity(size);
+                for (rec, interfaces) in &batch.records {
+                    text(&mut buf, rec, *interfaces, style);
+                }
+                Ok(buf.into_bytes())
+            }
+            Format::Json => {
+                let mut buf = Vec::with_capacity(size);
+                for (rec, _) in &batch.records {
+                    json_line(&mut buf, rec)?;
+                }
+                Ok(buf)
             }
         }
-        Ok(())
     };
     let mut pipe = Pipeline::new(out, err);
     let (jobs, job_rx) = mpsc::channel::<(u64, Batch)>();
@@ -89,8 +102,7 @@ pub fn run(
                     .map_err(|_| ())
                     .and_then(|r| r.recv().map_err(|_| ()))
                 {
-                    let mut buf = Vec::with_capacity(batch.records.len() * 8192);
-                    let drawn = draw(&batch, &mut buf).map(|()| buf);
+                    let drawn = draw(&batch);
                     if done_tx.send((seq, batch, drawn)).is_err() {
                         break;
                     }
@@ -297,8 +309,8 @@ pub fn heading(rec: &Record, interfaces: usize) -> String {
     h
 }
 
-/// The annotated dump of one packet read from a file.
-pub fn text(out: &mut dyn Write, rec: &Record, interfaces: usize, style: &Style) -> io::Result<()> {
+/// The annotated dump of one packet read from a file, appended to `out`.
+pub fn text(out: &mut String, rec: &Record, interfaces: usize, style: &Style) {
     let decap = link::decap(rec.link, &rec.bytes);
     let mut d = Dump::frame(
         heading(rec, interfaces),
@@ -319,7 +331,7 @@ pub fn text(out: &mut dyn Write, rec: &Record, interfaces: usize, style: &Style)
     if let Some(note) = decap.note {
         d.notes.push((note, Tone::Dim));
     }
-    render::dump(out, &d, style)
+    render::draw(out, &d, style)
 }
 
 /// One packet as one line of JSON.

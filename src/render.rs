@@ -319,7 +319,8 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
     BUF.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            let result = draw(&mut buf, d, style).and_then(|()| out.write_all(buf.as_bytes()));
+            draw(&mut buf, d, style);
+            let result = out.write_all(buf.as_bytes());
             // A jumbo packet's buffer is not kept.
             if buf.capacity() > 1 << 20 {
                 *buf = String::new();
@@ -328,16 +329,17 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
         }
         Err(_) => {
             let mut buf = String::new();
-            draw(&mut buf, d, style)?;
+            draw(&mut buf, d, style);
             out.write_all(buf.as_bytes())
         }
     })
 }
 
-fn draw(buf: &mut String, d: &Dump, style: &Style) -> io::Result<()> {
+/// The annotated dump appended to `buf` (what `dump` writes).
+pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
     let dis = dissection(d);
     let width = style.width();
-    buf.reserve(256 + d.bytes.len() * 24);
+    buf.reserve(2048 + d.bytes.len() * 5);
     paint_into(buf, style.color, &d.heading, 0, Tone::Heading, false);
     buf.push('\n');
     let mut summary = dis.summary(d.bytes);
@@ -358,15 +360,18 @@ fn draw(buf: &mut String, d: &Dump, style: &Style) -> io::Result<()> {
     }
     let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, d.bytes)).collect();
     let colors = byte_colors(&dis, &lines, d.bytes.len());
-    let mut emph = vec![false; d.bytes.len()];
-    for r in &d.emphasize {
-        for e in emph.iter_mut().take(r.end).skip(r.start) {
-            *e = true;
+    // Only colour shows emphasis.
+    let mut emph = Vec::new();
+    if style.color && !d.emphasize.is_empty() {
+        emph = vec![false; d.bytes.len()];
+        for r in &d.emphasize {
+            for e in emph.iter_mut().take(r.end).skip(r.start) {
+                *e = true;
+            }
         }
     }
     hex_rows(buf, d.bytes, &colors, &emph, style.color);
     fields(buf, d, &dis, &lines, style, width);
-    Ok(())
 }
 
 /// The dump's bytes taken apart: after the link header, from its first layer; all data
@@ -443,10 +448,13 @@ fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
     v
 }
 
+/// A byte no field covers, in `byte_colors`.
+const NO_FIELD: u32 = u32::MAX;
+
 /// Which field colour each byte gets: the first field that covers it, the n-th
-/// non-group line of the dump getting colour n.
-fn byte_colors(dis: &Dissection, lines: &[Vec<Line>], len: usize) -> Vec<Option<usize>> {
-    let mut colors = vec![None; len];
+/// non-group line of the dump getting colour n (`NO_FIELD` for none).
+fn byte_colors(dis: &Dissection, lines: &[Vec<Line>], len: usize) -> Vec<u32> {
+    let mut colors = vec![NO_FIELD; len];
     let mut n = 0;
     let mut deferred = Vec::new();
     for line in lines.iter().flatten().filter(|x| !x.placed.field.group) {
@@ -455,18 +463,22 @@ fn byte_colors(dis: &Dissection, lines: &[Vec<Line>], len: usize) -> Vec<Option<
             deferred.push((span, n));
         } else {
             for c in &mut colors[span] {
-                c.get_or_insert(n);
+                if *c == NO_FIELD {
+                    *c = n;
+                }
             }
         }
         n += 1;
     }
     for (r, n) in deferred {
         for c in &mut colors[r] {
-            c.get_or_insert(n);
+            if *c == NO_FIELD {
+                *c = n;
+            }
         }
     }
     for b in dis.payload.clone() {
-        colors[b] = Some(n);
+        colors[b] = n;
     }
     colors
 }
@@ -477,67 +489,46 @@ fn hex2(b: u8) -> [u8; 2] {
     [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
 
-/// Every byte's two hex digits, and every byte's ASCII column character, as slices
-/// of one static text each, so a hex cell costs no formatting.
-fn hex_cell(b: u8) -> &'static str {
-    static CELLS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let cells = CELLS.get_or_init(|| (0..=255u8).flat_map(hex2).map(char::from).collect());
-    let i = usize::from(b) * 2;
-    &cells[i..i + 2]
-}
-
-fn ascii_cell(b: u8) -> &'static str {
-    const PRINTABLE: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
-    match b {
-        b' '..=b'~' => {
-            let i = usize::from(b - b' ');
-            &PRINTABLE[i..i + 1]
-        }
-        _ => ".",
+/// The character for a byte in the hex rows' text column.
+fn ascii_char(b: u8) -> char {
+    if (b' '..=b'~').contains(&b) {
+        char::from(b)
+    } else {
+        '.'
     }
 }
 
 /// The hex rows: offset, sixteen bytes in hex, their characters. In colour, a run of
 /// bytes of one field shares one escape code (the spaces between them too), so a
-/// payload of a thousand bytes is one colour change, not a thousand.
-fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[Option<usize>], emph: &[bool], color: bool) {
-    let look = |i: usize| (colors[i].map_or(Tone::Dim, Tone::Field), emph[i]);
+/// payload of a thousand bytes is one colour change, not a thousand. `colors` holds
+/// each byte's field number (`NO_FIELD` for none); `emph`, when not empty, which
+/// bytes to emphasise.
+fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[u32], emph: &[bool], color: bool) {
+    let look = |i: usize| {
+        let tone = match colors[i] {
+            NO_FIELD => Tone::Dim,
+            n => Tone::Field(n as usize),
+        };
+        (tone, emph.get(i).copied().unwrap_or(false))
+    };
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let base = row * 16;
-        buf.push_str("  ");
-        if base <= 0xffff {
-            for shift in [12, 8, 4, 0] {
-                buf.push(HEX[(base >> shift) & 15] as char);
-            }
-        } else {
-            let _ = write!(buf, "{base:04x}");
-        }
-        buf.push_str("  ");
         if !color {
-            for (j, b) in chunk.iter().enumerate() {
-                if j == 8 {
-                    buf.push(' ');
-                }
-                buf.push_str(hex_cell(*b));
-                buf.push(' ');
-            }
-            spaces(
-                buf,
-                (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8) + 1,
-            );
-            for b in chunk {
-                buf.push_str(ascii_cell(*b));
-            }
-            buf.push('\n');
+            plain_row(buf, base, chunk);
             continue;
         }
+        buf.push_str("  ");
+        offset_into(buf, base);
+        buf.push_str("  ");
         let mut run = Run::default();
         for (j, b) in chunk.iter().enumerate() {
             if j == 8 {
                 buf.push(' ');
             }
             run.enter(buf, look(base + j));
-            buf.push_str(hex_cell(*b));
+            let [hi, lo] = hex2(*b);
+            buf.push(char::from(hi));
+            buf.push(char::from(lo));
             // The space after a byte takes its colour only when the next byte shares it.
             if j + 1 == chunk.len() || j == 7 || run.now != Some(look(base + j + 1)) {
                 run.close(buf);
@@ -551,11 +542,50 @@ fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[Option<usize>], emph: &[bo
         );
         for (j, b) in chunk.iter().enumerate() {
             run.enter(buf, look(base + j));
-            buf.push_str(ascii_cell(*b));
+            buf.push(ascii_char(*b));
         }
         run.close(buf);
         buf.push('\n');
     }
+}
+
+/// A row's offset: four hex digits, more past 0xffff.
+fn offset_into(buf: &mut String, base: usize) {
+    let digits = (usize::BITS - base.leading_zeros()).div_ceil(4).max(4);
+    for k in (0..digits).rev() {
+        buf.push(char::from(HEX[(base >> (4 * k)) & 15]));
+    }
+}
+
+/// One uncoloured hex row, laid out in a fixed array and appended at once: the
+/// characters start at column 58 (more past offset 0xffff) whatever the row's length.
+fn plain_row(buf: &mut String, base: usize, chunk: &[u8]) {
+    let mut prefix = String::with_capacity(0);
+    let digits = if base <= 0xffff {
+        4
+    } else {
+        offset_into(&mut prefix, base);
+        prefix.len()
+    };
+    let mut row = [b' '; 96];
+    if base <= 0xffff {
+        for (k, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+            row[2 + k] = HEX[(base >> shift) & 15];
+        }
+    } else {
+        row[2..2 + digits].copy_from_slice(prefix.as_bytes());
+    }
+    let hex_at = 4 + digits;
+    let text_at = hex_at + 50;
+    for (j, b) in chunk.iter().enumerate() {
+        let at = hex_at + 3 * j + usize::from(j >= 8);
+        row[at..at + 2].copy_from_slice(&hex2(*b));
+        row[text_at + j] = ascii_char(*b) as u8;
+    }
+    let end = text_at + chunk.len();
+    row[end] = b'\n';
+    // Only ASCII was written.
+    buf.push_str(std::str::from_utf8(&row[..=end]).unwrap_or_default());
 }
 
 /// The colour a stretch of hex cells is in, so its code is written once.
@@ -617,7 +647,9 @@ fn hex_bytes_into(s: &mut String, b: &[u8], max: usize) {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(hex_cell(*x));
+        let [hi, lo] = hex2(*x);
+        s.push(char::from(hi));
+        s.push(char::from(lo));
     }
     if b.len() > max {
         s.push_str(if max > 0 { " …" } else { "…" });
@@ -1109,6 +1141,49 @@ mod tests {
     fn colour_only_when_asked() {
         let s = render(&Dump::new("#1".into(), &WIRE, &ipv4::IPV4), true);
         assert!(s.contains("\x1b["));
+    }
+
+    /// Colour is drawn on a path of its own; without its escape codes it must say
+    /// what the plain dump says, to the character, short rows and long offsets too.
+    #[test]
+    fn colour_and_plain_say_the_same() {
+        fn strip(s: &str) -> String {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(i) = rest.find('\x1b') {
+                out.push_str(&rest[..i]);
+                let end = rest[i..].find('m').expect("an escape code ends with m");
+                rest = &rest[i + end + 1..];
+            }
+            out.push_str(rest);
+            out
+        }
+        let mut big = WIRE.to_vec();
+        big.extend((0..70_000u32).map(|i| (i % 251) as u8));
+        for bytes in [&WIRE[..], &WIRE[..25], &big[..]] {
+            let mut d = Dump::new("#1".into(), bytes, &ipv4::IPV4);
+            d.emphasize.push(2..4);
+            let plain = render(&d, false);
+            assert!(!plain.contains('\x1b'));
+            assert_eq!(strip(&render(&d, true)), plain);
+        }
+        // Past 0xffff the offset takes five digits and the columns move over by one.
+        let plain = render(&Dump::new("#1".into(), &big, &ipv4::IPV4), false);
+        let row = |at: usize| {
+            let cells: Vec<String> = big[at..at + 16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let text: String = big[at..at + 16].iter().map(|b| ascii_char(*b)).collect();
+            format!(
+                "  {at:04x}  {}  {}  {text}",
+                cells[..8].join(" "),
+                cells[8..].join(" ")
+            )
+        };
+        for at in [0xfff0, 0x10000, 0x10010] {
+            assert!(plain.lines().any(|l| l == row(at)), "no row {}", row(at));
+        }
     }
 
     #[test]

@@ -41,18 +41,18 @@ pub fn run(data: &[u8]) {
         let dump = Dump::frame(String::new(), &rec.bytes, decap.first, decap.header);
         crate::audit(&dump);
         if i < DRAWN {
-            let mut out = Vec::new();
+            let mut text = String::new();
             let n = reader.interfaces().len();
             read::text(
-                &mut out,
+                &mut text,
                 &rec,
                 n,
                 &Style {
                     color: true,
                     fit: false,
                 },
-            )
-            .unwrap();
+            );
+            let mut out = Vec::new();
             read::json_line(&mut out, &rec).unwrap();
         }
     }
