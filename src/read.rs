@@ -8,6 +8,7 @@ use crate::clock;
 use crate::json;
 use crate::pcap::{self, FileError, Format as FileFormat, Reader, Record, link};
 use crate::render::{self, Dump, Style, Tone};
+use crate::wire::push_dec;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
 use std::path::Path;
@@ -288,23 +289,24 @@ fn bad_record(
 
 /// The heading of a packet read from a file: number, absolute time, length, link type.
 pub fn heading(rec: &Record, interfaces: usize) -> String {
-    use std::fmt::Write as _;
     let mut h = String::with_capacity(80);
-    let _ = write!(h, "#{} · ", rec.no);
+    h.push('#');
+    push_dec(&mut h, u128::from(rec.no));
+    h.push_str(" · ");
     clock::write_utc(&mut h, rec.time, rec.digits);
-    if rec.bytes.len() as u64 == u64::from(rec.orig_len) {
-        let _ = write!(h, " · {} bytes · ", rec.bytes.len());
+    h.push_str(" · ");
+    push_dec(&mut h, rec.bytes.len() as u128);
+    if rec.bytes.len() as u64 != u64::from(rec.orig_len) {
+        h.push_str(" of ");
+        push_dec(&mut h, u128::from(rec.orig_len));
+        h.push_str(" bytes captured · ");
     } else {
-        let _ = write!(
-            h,
-            " · {} of {} bytes captured · ",
-            rec.bytes.len(),
-            rec.orig_len
-        );
+        h.push_str(" bytes · ");
     }
     h.push_str(rec.link.title());
     if let Some(i) = rec.interface.filter(|_| interfaces > 1) {
-        let _ = write!(h, " on interface {i}");
+        h.push_str(" on interface ");
+        push_dec(&mut h, u128::from(i));
     }
     h
 }

@@ -5,10 +5,9 @@
 
 use crate::command::ParseError;
 use crate::wire::dissect::{Dissection, Layer, Placed, dissect_from};
-use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict};
+use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict, push_dec};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -342,15 +341,27 @@ pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
     buf.reserve(2048 + d.bytes.len() * 5);
     paint_into(buf, style.color, &d.heading, 0, Tone::Heading, false);
     buf.push('\n');
-    let mut summary = dis.summary(d.bytes);
-    if let Some(link) = &d.link {
-        summary = if summary.is_empty() {
-            format!("{} {}", link.title, link.words)
-        } else {
-            format!("{} {} · {summary}", link.title, link.words)
-        };
+    // The summary line: written where it goes, unless it must be wrapped.
+    let mut wrapped = String::new();
+    let line = if width.is_some() {
+        &mut wrapped
+    } else {
+        &mut *buf
+    };
+    if width.is_none() {
+        line.push_str("  ");
     }
-    wrapped_into(buf, style, width, &summary, "  ", "    ", Tone::Plain);
+    if let Some(link) = &d.link {
+        line.push_str(&link.title);
+        line.push(' ');
+        line.push_str(&link.words);
+    }
+    dis.write_summary(line, d.bytes, 0, d.link.is_some());
+    if width.is_some() {
+        wrapped_into(buf, style, width, &wrapped, "  ", "    ", Tone::Plain);
+    } else {
+        buf.push('\n');
+    }
     for (text, tone) in &d.notes {
         wrapped_into(buf, style, width, text, "  ", "    ", *tone);
     }
@@ -358,8 +369,8 @@ pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
         let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
         wrapped_into(buf, style, width, &text, "  ", "    ", Tone::Bad);
     }
-    let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, d.bytes)).collect();
-    let colors = byte_colors(&dis, &lines, d.bytes.len());
+    let lines = Lines::of(&dis, d.bytes);
+    let colors = byte_colors(&dis, &lines.all, d.bytes.len());
     // Only colour shows emphasis.
     let mut emph = Vec::new();
     if style.color && !d.emphasize.is_empty() {
@@ -407,17 +418,36 @@ fn member_of<'a>(f: &Field, mut groups: impl Iterator<Item = &'a Field>) -> bool
     })
 }
 
-/// A layer's lines in wire order: fixed fields (group members under their group),
-/// the tail as a whole, then each option or entry with its fields.
-fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
-    let mut v: Vec<Line> = Vec::with_capacity(32);
-    let mut groups: Vec<&Field> = Vec::with_capacity(4);
+/// Every layer's lines, in one list: layer `i`'s are `all[layers[i].clone()]`.
+struct Lines {
+    all: Vec<Line>,
+    layers: Vec<Range<usize>>,
+}
+
+impl Lines {
+    fn of(dis: &Dissection, bytes: &[u8]) -> Lines {
+        let mut all = Vec::with_capacity(16 * dis.layers.len());
+        let mut layers = Vec::with_capacity(dis.layers.len());
+        for l in &dis.layers {
+            let start = all.len();
+            layer_lines(&mut all, l, bytes);
+            layers.push(start..all.len());
+        }
+        Lines { all, layers }
+    }
+}
+
+/// A layer's lines in wire order, appended to `v`: fixed fields (group members under
+/// their group), the tail as a whole, then each option or entry with its fields.
+fn layer_lines(v: &mut Vec<Line>, l: &Layer, bytes: &[u8]) {
+    let first = v.len();
     for f in l.fields(bytes) {
         // A group comes before its members.
-        let depth = usize::from(member_of(f, groups.iter().copied()));
-        if f.group {
-            groups.push(f);
-        }
+        let groups = v[first..]
+            .iter()
+            .map(|x| x.placed.field)
+            .filter(|g| g.group);
+        let depth = usize::from(member_of(f, groups));
         v.push(Line {
             placed: Placed::fixed(f, l.start),
             depth,
@@ -445,7 +475,6 @@ fn lines(l: &Layer, bytes: &[u8]) -> Vec<Line> {
             });
         }
     }
-    v
 }
 
 /// A byte no field covers, in `byte_colors`.
@@ -453,11 +482,11 @@ const NO_FIELD: u32 = u32::MAX;
 
 /// Which field colour each byte gets: the first field that covers it, the n-th
 /// non-group line of the dump getting colour n (`NO_FIELD` for none).
-fn byte_colors(dis: &Dissection, lines: &[Vec<Line>], len: usize) -> Vec<u32> {
+fn byte_colors(dis: &Dissection, lines: &[Line], len: usize) -> Vec<u32> {
     let mut colors = vec![NO_FIELD; len];
     let mut n = 0;
     let mut deferred = Vec::new();
-    for line in lines.iter().flatten().filter(|x| !x.placed.field.group) {
+    for line in lines.iter().filter(|x| !x.placed.field.group) {
         let span = line.placed.span.start.min(len)..line.placed.span.end.min(len);
         if line.whole_tail {
             deferred.push((span, n));
@@ -585,6 +614,7 @@ fn plain_row(buf: &mut String, base: usize, chunk: &[u8]) {
     let end = text_at + chunk.len();
     row[end] = b'\n';
     // Only ASCII was written.
+    // Only ASCII was written.
     buf.push_str(std::str::from_utf8(&row[..=end]).unwrap_or_default());
 }
 
@@ -679,7 +709,7 @@ fn text_preview(b: &[u8]) -> Option<String> {
 }
 
 /// One field's line, its texts kept in the dump's scratch string.
-struct Row<'a> {
+struct Row {
     depth: usize,
     name: &'static str,
     value: Range<usize>,
@@ -689,14 +719,31 @@ struct Row<'a> {
     bits_chars: usize,
     meaning: &'static str,
     tone: Tone,
-    marks: Vec<(Cow<'a, str>, Tone)>,
+    /// Its notes (kernel changes, verdicts), in `Said`s list.
+    marks: Range<usize>,
 }
 
-impl Row<'_> {
+impl Row {
     fn name_chars(&self) -> usize {
         // Field names are ASCII (a table test checks).
         2 * self.depth + self.name.len()
     }
+}
+
+/// Where a note under a field line keeps its text.
+enum Said {
+    /// The dump's n-th mark.
+    Mark(usize),
+    /// The scratch string's bytes.
+    Scratch(Range<usize>),
+    /// What the link header says.
+    Link,
+}
+
+/// A layer's part of the field list: its title and its rows.
+struct Section {
+    title: Range<usize>,
+    rows: Range<usize>,
 }
 
 /// Appends what `fill` writes to `scratch`, returning where it is and how many
@@ -713,33 +760,51 @@ fn keep(scratch: &mut String, fill: impl FnOnce(&mut String)) -> (Range<usize>, 
     (start..scratch.len(), chars)
 }
 
+/// A section title: `IPv4 · bytes 14–33`.
+fn title_into(s: &mut String, title: &str, how: &str, bytes: Range<usize>) {
+    s.push_str(title);
+    s.push_str(how);
+    s.push_str(" · bytes ");
+    push_dec(s, bytes.start as u128);
+    s.push('–');
+    push_dec(s, bytes.end.saturating_sub(1) as u128);
+}
+
+/// `N bytes`, then `after`.
+fn byte_count_into(s: &mut String, n: usize, after: &str) {
+    push_dec(s, n as u128);
+    s.push_str(" bytes");
+    s.push_str(after);
+}
+
 fn fields(
     buf: &mut String,
     d: &Dump,
     dis: &Dissection,
-    lines: &[Vec<Line>],
+    lines: &Lines,
     style: &Style,
     width: Option<usize>,
 ) {
     let mut n = 0;
     let mut scratch = String::with_capacity(2048);
-    // (title, rows)
-    let mut sections: Vec<(Range<usize>, Vec<Row>)> = Vec::with_capacity(dis.layers.len() + 3);
+    let mut rows: Vec<Row> = Vec::with_capacity(lines.all.len() + 3);
+    let mut sections: Vec<Section> = Vec::with_capacity(dis.layers.len() + 3);
+    let mut said: Vec<(Said, Tone)> = Vec::new();
+    let mut section = |title: Range<usize>, rows: &Vec<Row>, first: usize| {
+        sections.push(Section {
+            title,
+            rows: first..rows.len(),
+        });
+    };
     if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
         let end = link.len.min(d.bytes.len());
         let (title, _) = keep(&mut scratch, |s| {
-            let _ = write!(
-                s,
-                "link · {} · bytes 0–{}",
-                link.title,
-                end.saturating_sub(1)
-            );
+            title_into(s, "link · ", &link.title, 0..end);
         });
-        let (value, value_chars) = keep(&mut scratch, |s| {
-            let _ = write!(s, "{end} bytes");
-        });
+        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, end, ""));
         let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, &d.bytes[..end], 12));
-        let row = Row {
+        said.push((Said::Link, Tone::Dim));
+        rows.push(Row {
             depth: 0,
             name: "link",
             value,
@@ -749,17 +814,10 @@ fn fields(
             bits_chars,
             meaning: "link-layer header: no table reads it yet, so it is not taken apart",
             tone: Tone::Dim,
-            marks: vec![(Cow::Borrowed(link.words.as_str()), Tone::Dim)],
-        };
-        sections.push((title, vec![row]));
+            marks: 0..1,
+        });
+        section(title, &rows, 0);
     }
-    let marks_for = |f: &Field, start: usize| -> Vec<(Cow<str>, Tone)> {
-        d.marks
-            .iter()
-            .filter(|m| m.field == f && m.layer_start == start)
-            .map(|m| (Cow::Borrowed(m.text.as_str()), m.tone))
-            .collect()
-    };
     for (i, l) in dis.layers.iter().enumerate() {
         let header = l.header(d.bytes);
         let expected = if dis.verifiable(i) {
@@ -767,24 +825,21 @@ fn fields(
         } else {
             Vec::new()
         };
-        let mut rows = Vec::with_capacity(lines[i].len());
-        for line in &lines[i] {
+        let first = rows.len();
+        for line in &lines.all[lines.layers[i].clone()] {
             let p = &line.placed;
             let f = p.field;
             let at = &d.bytes[p.base..p.span.end];
             let fixed = p.base == l.start && !line.whole_tail;
             let mut value_tone = Tone::Plain;
-            let mut marks = if fixed || line.whole_tail {
-                marks_for(f, l.start)
-            } else {
-                Vec::new()
-            };
+            let marks_start = said.len();
             let mut verdict = "";
             if let Some(e) = expected
                 .iter()
                 .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
             {
                 let raw = f.get(at);
+                let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
                 match e.verdict(raw) {
                     Verdict::Correct => {
                         verdict = " ✓ correct";
@@ -793,27 +848,36 @@ fn fields(
                     Verdict::Offloaded => {
                         verdict = " ◐ offloaded";
                         value_tone = Tone::Note;
-                        let text =
-                            format!("◐ {OFFLOAD_NOTE}; the whole sum is {}", f.words(e.want));
-                        marks.insert(0, (Cow::Owned(text), Tone::Note));
+                        let (text, _) = keep(&mut scratch, |s| {
+                            s.push_str("◐ ");
+                            s.push_str(OFFLOAD_NOTE);
+                            s.push_str("; the whole sum is ");
+                            words(s, e.want);
+                        });
+                        said.push((Said::Scratch(text), Tone::Note));
                     }
                     Verdict::Wrong => {
                         verdict = " ✗ wrong";
                         value_tone = Tone::Bad;
-                        let text = format!(
-                            "✗ the bytes add up to {}, not {}",
-                            f.words(e.want),
-                            f.words(raw)
-                        );
-                        marks.insert(0, (Cow::Owned(text), Tone::Bad));
+                        let (text, _) = keep(&mut scratch, |s| {
+                            s.push_str("✗ the bytes add up to ");
+                            words(s, e.want);
+                            s.push_str(", not ");
+                            words(s, raw);
+                        });
+                        said.push((Said::Scratch(text), Tone::Bad));
                     }
+                }
+            }
+            if fixed || line.whole_tail {
+                let mine = |m: &&Mark| m.field == f && m.layer_start == l.start;
+                for (k, m) in d.marks.iter().enumerate().filter(|(_, m)| mine(m)) {
+                    said.push((Said::Mark(k), m.tone));
                 }
             }
             let (value, value_chars, bits, bits_chars) = if f.kind == Kind::Bytes {
                 let b = &d.bytes[p.span.clone()];
-                let (v, vc) = keep(&mut scratch, |s| {
-                    let _ = write!(s, "{} bytes{verdict}", b.len());
-                });
+                let (v, vc) = keep(&mut scratch, |s| byte_count_into(s, b.len(), verdict));
                 let (bits, bc) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
                 (v, vc, bits, bc)
             } else {
@@ -846,7 +910,7 @@ fn fields(
                 bits_chars,
                 meaning: f.meaning,
                 tone: if f.group { Tone::Plain } else { Tone::Field(n) },
-                marks,
+                marks: marks_start..said.len(),
             });
             if !f.group {
                 n += 1;
@@ -858,15 +922,9 @@ fn fields(
             _ => "",
         };
         let (title, _) = keep(&mut scratch, |s| {
-            let _ = write!(
-                s,
-                "{}{how} · bytes {}–{}",
-                l.proto.title,
-                l.start,
-                l.hdr_end.saturating_sub(1)
-            );
+            title_into(s, l.proto.title, how, l.start..l.hdr_end);
         });
-        sections.push((title, rows));
+        section(title, &rows, first);
     }
     if !dis.payload.is_empty() {
         let b = &d.bytes[dis.payload.clone()];
@@ -878,21 +936,21 @@ fn fields(
             ""
         };
         let (title, _) = keep(&mut scratch, |s| {
-            let _ = write!(
-                s,
-                "data{quoted} · bytes {}–{}",
-                dis.payload.start,
-                dis.payload.end - 1
-            );
+            title_into(s, "data", quoted, dis.payload.clone());
         });
         let (value, value_chars) = keep(&mut scratch, |s| match text_preview(b) {
             Some(t) => s.push_str(&t),
-            None => {
-                let _ = write!(s, "{} bytes", b.len());
-            }
+            None => byte_count_into(s, b.len(), ""),
         });
         let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
-        let row = Row {
+        let marks_start = said.len();
+        for (k, m) in d.marks.iter().enumerate() {
+            if m.field == &DATA && m.layer_start == start {
+                said.push((Said::Mark(k), m.tone));
+            }
+        }
+        let first = rows.len();
+        rows.push(Row {
             depth: 0,
             name: DATA.name,
             value,
@@ -902,25 +960,19 @@ fn fields(
             bits_chars,
             meaning: DATA.meaning,
             tone: Tone::Field(n),
-            marks: marks_for(&DATA, start),
-        };
-        sections.push((title, vec![row]));
+            marks: marks_start..said.len(),
+        });
+        section(title, &rows, first);
     }
     if !dis.trailer.is_empty() {
         let b = &d.bytes[dis.trailer.clone()];
         let (title, _) = keep(&mut scratch, |s| {
-            let _ = write!(
-                s,
-                "trailer · bytes {}–{}",
-                dis.trailer.start,
-                dis.trailer.end - 1
-            );
+            title_into(s, "trailer", "", dis.trailer.clone());
         });
-        let (value, value_chars) = keep(&mut scratch, |s| {
-            let _ = write!(s, "{} bytes", b.len());
-        });
+        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, b.len(), ""));
         let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
-        let row = Row {
+        let first = rows.len();
+        rows.push(Row {
             depth: 0,
             name: "trailer",
             value,
@@ -930,35 +982,36 @@ fn fields(
             bits_chars,
             meaning: "bytes past the length the header claims (padding or junk)",
             tone: Tone::Dim,
-            marks: Vec::new(),
-        };
-        sections.push((title, vec![row]));
+            marks: 0..0,
+        });
+        section(title, &rows, first);
     }
-    let rows = || sections.iter().flat_map(|(_, r)| r);
-    let name_w = rows().map(Row::name_chars).max().unwrap_or(0);
-    let value_w = rows()
+    let name_w = rows.iter().map(Row::name_chars).max().unwrap_or(0);
+    let value_w = rows
+        .iter()
         .map(|r| r.value_chars)
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    let bits_w = rows()
+    let bits_w = rows
+        .iter()
         .map(|r| r.bits_chars)
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    // Only rows with marks (kernel changes, verdicts) need these.
-    let any_marks = rows().any(|r| !r.marks.is_empty());
-    let (mark_indent, mark_rest) = if any_marks {
-        (" ".repeat(6 + name_w), " ".repeat(8 + name_w))
-    } else {
-        (String::new(), String::new())
-    };
     let color = style.color;
-    for (title, rows) in &sections {
+    for sec in &sections {
         buf.push_str("  ");
-        paint_into(buf, color, &scratch[title.clone()], 0, Tone::Heading, false);
+        paint_into(
+            buf,
+            color,
+            &scratch[sec.title.clone()],
+            0,
+            Tone::Heading,
+            false,
+        );
         buf.push('\n');
-        for r in rows {
+        for r in &rows[sec.rows.clone()] {
             let name_chars = r.name_chars();
             let pads = [
                 name_w.saturating_sub(name_chars),
@@ -997,12 +1050,47 @@ fn fields(
             };
             paint_into(buf, color, &meaning, 0, Tone::Dim, false);
             buf.push('\n');
-            for (text, tone) in &r.marks {
-                let text = format!("↳ {text}");
-                for l in wrap_to(width, &text, &mark_indent, &mark_rest) {
-                    paint_into(buf, color, &l, 0, *tone, false);
-                    buf.push('\n');
-                }
+            for (what, tone) in &said[r.marks.clone()] {
+                let text = match what {
+                    Said::Mark(k) => d.marks[*k].text.as_str(),
+                    Said::Scratch(at) => &scratch[at.clone()],
+                    Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
+                };
+                mark_into(buf, color, width, name_w, text, *tone);
+            }
+        }
+    }
+}
+
+/// A note under a field line: `↳ ` and its text, indented past the field's name;
+/// wrapped to the terminal, when fitting it, with the lines after the first further in.
+fn mark_into(
+    buf: &mut String,
+    color: bool,
+    width: Option<usize>,
+    name_w: usize,
+    text: &str,
+    tone: Tone,
+) {
+    match width {
+        None => {
+            let c = (color && tone != Tone::Plain).then(|| codes(tone));
+            if let Some(c) = c {
+                buf.push_str(&c.on);
+            }
+            spaces(buf, 6 + name_w);
+            buf.push_str("↳ ");
+            buf.push_str(text);
+            if let Some(c) = c {
+                buf.push_str(&c.off);
+            }
+            buf.push('\n');
+        }
+        Some(_) => {
+            let (first, rest) = (" ".repeat(6 + name_w), " ".repeat(8 + name_w));
+            for l in wrap_to(width, &format!("↳ {text}"), &first, &rest) {
+                paint_into(buf, color, &l, 0, tone, false);
+                buf.push('\n');
             }
         }
     }
@@ -1222,8 +1310,8 @@ mod tests {
         assert!(s.contains("the whole sum is 0xef05"), "{s}");
         // The MSS value's bytes get a colour of their own, not the options' colour.
         let dis = dissect(&syn, &ipv4::IPV4);
-        let lines: Vec<Vec<Line>> = dis.layers.iter().map(|l| lines(l, &syn)).collect();
-        let colors = byte_colors(&dis, &lines, syn.len());
+        let lines = Lines::of(&dis, &syn);
+        let colors = byte_colors(&dis, &lines.all, syn.len());
         assert_ne!(colors[40], colors[42], "kind and value differ");
         assert_ne!(colors[42], colors[44], "mss and the next option differ");
     }

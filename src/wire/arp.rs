@@ -8,7 +8,9 @@
 //! only pair Linux resolves on Ethernet; other sizes are shown as these fields
 //! say and flagged when the message is checked.
 
+use super::push_dec;
 use super::{Field, Fill, Kind, Pairing, Protocol};
+use std::fmt::Write as _;
 
 pub const REQUEST: u128 = 1;
 pub const REPLY: u128 = 2;
@@ -134,24 +136,31 @@ pub static ARP: Protocol = Protocol {
     ..Protocol::BASE
 };
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < DST_PROTO.end_byte() {
-        return format!("ARP (cut short at {} bytes)", b.len());
+        let _ = write!(s, "ARP (cut short at {} bytes)", b.len());
+        return;
     }
-    let (sha, spa, tpa) = (
-        SRC_HW.words(SRC_HW.get(b)),
-        SRC_PROTO.words(SRC_PROTO.get(b)),
-        DST_PROTO.words(DST_PROTO.get(b)),
-    );
+    s.push_str("ARP ");
     match OPCODE.get(b) {
-        REQUEST => format!("ARP who has {tpa}? tell {spa}"),
-        REPLY => format!("ARP {spa} is at {sha}"),
-        op => format!(
-            "ARP {}",
-            OPCODE
-                .value_name(op)
-                .map_or_else(|| format!("opcode {op}"), str::to_string)
-        ),
+        REQUEST => {
+            s.push_str("who has ");
+            DST_PROTO.write_text(s, b);
+            s.push_str("? tell ");
+            SRC_PROTO.write_text(s, b);
+        }
+        REPLY => {
+            SRC_PROTO.write_text(s, b);
+            s.push_str(" is at ");
+            SRC_HW.write_text(s, b);
+        }
+        op => match OPCODE.value_name(op) {
+            Some(name) => s.push_str(name),
+            None => {
+                s.push_str("opcode ");
+                push_dec(s, op);
+            }
+        },
     }
 }
 
@@ -243,8 +252,14 @@ mod tests {
 
     #[test]
     fn summaries_read_like_tcpdump() {
-        assert_eq!(summary(&REQ), "ARP who has 192.0.2.2? tell 192.0.2.1");
-        assert_eq!(summary(&REP), "ARP 192.0.2.2 is at 02:72:61:77:00:02");
+        assert_eq!(
+            ARP.summary_text(&REQ),
+            "ARP who has 192.0.2.2? tell 192.0.2.1"
+        );
+        assert_eq!(
+            ARP.summary_text(&REP),
+            "ARP 192.0.2.2 is at 02:72:61:77:00:02"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! bytes go, with a note saying where and why, and never a panic. Every read
 //! is bounded by the bytes present; every loop consumes bytes or stops.
 
-use super::{Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec, UNPARSED};
-use std::fmt::Write as _;
+use super::{
+    Entries, Field, Kind, Network, OptionList, Protocol, Scope, Tail, TailSpec, UNPARSED, push_dec,
+};
 use std::ops::Range;
 
 /// More layers than this is a chain that loops (nested quotes, repeated extension
@@ -244,34 +245,43 @@ impl Dissection {
     /// line that must fit a width: the inner layers say the most about a packet.
     pub fn summary_brief(&self, packet: &[u8], brief: usize) -> String {
         let mut s = String::with_capacity(160);
-        let part = |s: &mut String| {
-            if !s.is_empty() {
+        self.write_summary(&mut s, packet, brief, false);
+        s
+    }
+
+    /// `summary_brief`, appended to `s`; with `lead`, after words already on the line
+    /// (" · " then comes before its first part too).
+    pub fn write_summary(&self, s: &mut String, packet: &[u8], brief: usize, lead: bool) {
+        let mut empty = !lead;
+        let mut part = |s: &mut String| {
+            if !empty {
                 s.push_str(" · ");
             }
+            empty = false;
         };
         for (i, l) in self.layers.iter().enumerate() {
             if !(l.complete() || l.quoted) {
                 continue;
             }
-            part(&mut s);
+            part(s);
             if l.quoted {
                 s.push_str("quoted ");
             }
             if i < brief {
                 s.push_str(l.proto.title);
             } else {
-                s.push_str(&(l.proto.summary)(l.header(packet)));
+                (l.proto.summary)(l.header(packet), s);
             }
         }
         if !self.payload.is_empty() {
-            part(&mut s);
-            let _ = write!(s, "{} bytes of data", self.payload.len());
+            part(s);
+            push_dec(s, self.payload.len() as u128);
+            s.push_str(" bytes of data");
         }
         if !self.problems.is_empty() {
-            part(&mut s);
+            part(s);
             s.push_str("malformed");
         }
-        s
     }
 }
 
@@ -516,7 +526,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                         at,
                         format!(
                             "{} header needs {hdr} bytes, but only {avail} are there{ends}",
-                            (p.summary)(&head[..p.fixed_len])
+                            p.summary_text(&head[..p.fixed_len])
                         ),
                     ),
                 }

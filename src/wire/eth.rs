@@ -70,20 +70,23 @@ pub static ETH: Protocol = Protocol {
     ..Protocol::BASE
 };
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < TYPE.end_byte() {
-        return format!("Ethernet (cut short at {} bytes)", b.len());
+        let _ = write!(s, "Ethernet (cut short at {} bytes)", b.len());
+        return;
     }
     let ty = TYPE.get(b);
-    let mut s = String::with_capacity(64);
-    let _ = write!(s, "Ethernet {} → {} ", SRC.text(b), DST.text(b));
+    s.push_str("Ethernet ");
+    SRC.write_text(s, b);
+    s.push_str(" → ");
+    DST.write_text(s, b);
+    s.push(' ');
     match TYPE.value_name(ty) {
         Some(name) => s.push_str(name),
         None => {
             let _ = write!(s, "type 0x{:04x}", ty as u64);
         }
     }
-    s
 }
 
 /// Whether a destination MAC reaches more than one card: broadcast, or a multicast
@@ -124,12 +127,12 @@ mod tests {
     #[test]
     fn summary_names_both_ends_and_the_payload() {
         assert_eq!(
-            summary(&FRAME),
+            ETH.summary_text(&FRAME),
             "Ethernet 02:72:61:77:00:01 → ff:ff:ff:ff:ff:ff (broadcast) arp"
         );
         let mut other = FRAME;
         TYPE.set(&mut other, 0x1234);
-        assert!(summary(&other).ends_with("type 0x1234"));
+        assert!(ETH.summary_text(&other).ends_with("type 0x1234"));
     }
 
     #[test]

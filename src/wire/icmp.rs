@@ -8,10 +8,12 @@
 //! header and first 8 bytes of the datagram that caused it: ICMP's `next` is
 //! then IPv4, dissected as a quoted packet.
 
+use super::push_dec;
 use super::{
     Building, Entries, Expected, Field, Fill, Kind, NamesWhen, Pairing, Protocol, Tail, TailSpec,
     checksum, ipv4,
 };
+use std::fmt::Write as _;
 
 /// ICMP message types, by the names users type (`set icmp.type echo-reply`).
 pub const TYPE_NAMES: &[(u128, &str)] = &[
@@ -394,30 +396,46 @@ fn header_len(b: &[u8]) -> usize {
     }
 }
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
-        return format!("ICMP (cut short at {} bytes)", b.len());
+        let _ = write!(s, "ICMP (cut short at {} bytes)", b.len());
+        return;
     }
     let ty = TYPE.get(b);
-    let name = TYPE
-        .value_name(ty)
-        .map_or_else(|| format!("type {ty}"), str::to_string);
+    s.push_str("ICMP ");
+    match TYPE.value_name(ty) {
+        Some(name) => s.push_str(name),
+        None => {
+            s.push_str("type ");
+            push_dec(s, ty);
+        }
+    }
     let fields = variant(b);
     if fields.contains(&&IDENT) && b.len() >= SEQ.end_byte() {
-        let (id, seq) = (IDENT.get(b) as u64, SEQ.get(b) as u64);
-        return format!("ICMP {name} id {id} seq {seq}");
+        s.push_str(" id ");
+        push_dec(s, IDENT.get(b));
+        s.push_str(" seq ");
+        push_dec(s, SEQ.get(b));
+        return;
     }
-    let mut s = match ICMP.value_name(&CODE, b) {
-        Some(code) => format!("ICMP {name} {code}"),
-        None => format!("ICMP {name} code {}", CODE.get(b)),
-    };
+    match ICMP.value_name(&CODE, b) {
+        Some(code) => {
+            s.push(' ');
+            s.push_str(code);
+        }
+        None => {
+            s.push_str(" code ");
+            push_dec(s, CODE.get(b));
+        }
+    }
     if fields.contains(&&MTU) && b.len() >= MTU.end_byte() {
-        s.push_str(&format!(" mtu {}", MTU.get(b)));
+        s.push_str(" mtu ");
+        push_dec(s, MTU.get(b));
     }
     if fields.contains(&&GATEWAY) && b.len() >= GATEWAY.end_byte() {
-        s.push_str(&format!(" via {}", GATEWAY.words(GATEWAY.get(b))));
+        s.push_str(" via ");
+        GATEWAY.write_text(s, b);
     }
-    s
 }
 
 /// Echo, timestamp, information and address mask messages pair up by identifier and
@@ -588,9 +606,12 @@ pub(crate) mod tests {
             Some("ttl-exceeded")
         );
         assert_eq!(ICMP.value_name(&CODE, &[8, 3, 0, 0, 0, 0, 0, 0]), None);
-        assert_eq!(summary(&b), "ICMP dest-unreachable port-unreachable");
         assert_eq!(
-            summary(&[3, 4, 0, 0, 0, 0, 0x05, 0xdc]),
+            ICMP.summary_text(&b),
+            "ICMP dest-unreachable port-unreachable"
+        );
+        assert_eq!(
+            ICMP.summary_text(&[3, 4, 0, 0, 0, 0, 0x05, 0xdc]),
             "ICMP dest-unreachable fragmentation-needed mtu 1500"
         );
         let all = super::super::all_names(&CODE);

@@ -8,10 +8,12 @@
 //! checksum covers the IPv6 pseudo-header, which is why a raw AF_INET6 socket
 //! leaves computing it to the kernel.
 
+use super::push_dec;
 use super::{
     Building, Expected, Field, Fill, Kind, NamesWhen, OptionKind, OptionList, Pairing, Protocol,
     Scope, Tail, TailSpec, checksum, ipv6,
 };
+use std::fmt::Write as _;
 
 /// ICMPv6 message types, by the names users type (`set icmpv6.type echo-reply`).
 pub const TYPE_NAMES: &[(u128, &str)] = &[
@@ -560,34 +562,50 @@ pub static ICMPV6: Protocol = Protocol {
     ..Protocol::BASE
 };
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
-        return format!("ICMPv6 (cut short at {} bytes)", b.len());
+        let _ = write!(s, "ICMPv6 (cut short at {} bytes)", b.len());
+        return;
     }
     let ty = TYPE.get(b);
-    let name = TYPE
-        .value_name(ty)
-        .map_or_else(|| format!("type {ty}"), str::to_string);
+    s.push_str("ICMPv6 ");
+    match TYPE.value_name(ty) {
+        Some(name) => s.push_str(name),
+        None => {
+            s.push_str("type ");
+            push_dec(s, ty);
+        }
+    }
     let has = |f: &Field| variant(b).contains(&f) && b.len() >= f.end_byte();
     if has(&SEQ) {
-        return format!("ICMPv6 {name} id {} seq {}", IDENT.get(b), SEQ.get(b));
+        s.push_str(" id ");
+        push_dec(s, IDENT.get(b));
+        s.push_str(" seq ");
+        push_dec(s, SEQ.get(b));
+        return;
     }
-    let mut s = format!("ICMPv6 {name}");
     if is_error(b) {
         match ICMPV6.value_name(&CODE, b) {
-            Some(code) => s.push_str(&format!(" {code}")),
-            None => s.push_str(&format!(" code {}", CODE.get(b))),
+            Some(code) => {
+                s.push(' ');
+                s.push_str(code);
+            }
+            None => {
+                s.push_str(" code ");
+                push_dec(s, CODE.get(b));
+            }
         }
     }
     if has(&MTU) {
-        s.push_str(&format!(" mtu {}", MTU.get(b)));
+        s.push_str(" mtu ");
+        push_dec(s, MTU.get(b));
     }
     for target in [&NS_TARGET, &NA_TARGET, &RD_TARGET] {
         if has(target) {
-            s.push_str(&format!(" {}", target.words(target.get(b))));
+            s.push(' ');
+            target.write_text(s, b);
         }
     }
-    s
 }
 
 /// Echo requests and replies pair up by identifier and sequence number.
@@ -650,7 +668,7 @@ mod tests {
         assert_eq!(CHECKSUM.get(b), 0xaca5);
         assert_eq!(IDENT.get(b), 0x1234);
         assert_eq!(SEQ.get(b), 1);
-        assert_eq!(summary(b), "ICMPv6 echo-request id 4660 seq 1");
+        assert_eq!(ICMPV6.summary_text(b), "ICMPv6 echo-request id 4660 seq 1");
         let d = dissect(p, &IPV6);
         assert!(d.problems.is_empty(), "{:?}", d.problems);
         assert_eq!(d.stack_name(), "ipv6/icmpv6");
@@ -729,7 +747,10 @@ mod tests {
             ]
         );
         assert_eq!(icmp.items[0].fields[2].span, 66..72);
-        assert_eq!(summary(&p[40..64]), "ICMPv6 neighbor-solicitation fe80::1");
+        assert_eq!(
+            ICMPV6.summary_text(&p[40..64]),
+            "ICMPv6 neighbor-solicitation fe80::1"
+        );
         assert_eq!(
             OPT_TYPE.words(1),
             "1 (source-lladdr)",
@@ -822,7 +843,7 @@ mod tests {
         assert!(d.layers[2].quoted && d.layers[3].quoted);
         assert_eq!(ICMPV6.words(&CODE, &p[40..48]), "4 (port-unreachable)");
         assert_eq!(
-            summary(&p[40..48]),
+            ICMPV6.summary_text(&p[40..48]),
             "ICMPv6 dest-unreachable port-unreachable"
         );
         // Every checksum is checked, the quoted datagram's too: the quote is whole here.

@@ -4,6 +4,7 @@
 //! the fixed header, then the options (RFC 791 §3.1, RFC 2113), which users
 //! set as bytes (`ip.options`) and the dump shows option by option.
 
+use super::push_dec;
 use super::{
     Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail,
     TailSpec, checksum, ipproto,
@@ -454,23 +455,24 @@ fn next(b: &[u8]) -> Option<&'static Protocol> {
     super::next_by_field(&IPV4, b)
 }
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 20 {
-        return format!("IPv4 (header cut short at {} bytes)", b.len());
+        let _ = write!(s, "IPv4 (header cut short at {} bytes)", b.len());
+        return;
     }
     let proto = PROTO.get(b);
-    let mut s = String::with_capacity(64);
-    let _ = write!(
-        s,
-        "IPv4 {} → {} ttl {} ",
-        SRC.text(b),
-        DST.text(b),
-        TTL.get(b) as u64
-    );
+    s.push_str("IPv4 ");
+    SRC.write_text(s, b);
+    s.push_str(" → ");
+    DST.write_text(s, b);
+    s.push_str(" ttl ");
+    push_dec(s, TTL.get(b));
+    s.push(' ');
     match PROTO.value_name(proto) {
         Some(name) => s.push_str(name),
         None => {
-            let _ = write!(s, "proto {}", proto as u64);
+            s.push_str("proto ");
+            push_dec(s, proto);
         }
     }
     // A protocol rawlab does not take apart is named in full: its payload shows as data.
@@ -479,7 +481,6 @@ fn summary(b: &[u8]) -> String {
     {
         let _ = write!(s, " ({what})");
     }
-    s
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder
@@ -683,13 +684,19 @@ mod tests {
 
     #[test]
     fn summary_names_addresses_and_protocol() {
-        assert_eq!(summary(&POST), "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp");
+        assert_eq!(
+            IPV4.summary_text(&POST),
+            "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 icmp"
+        );
         let mut gre = POST;
         gre[9] = 47;
         assert_eq!(
-            summary(&gre),
+            IPV4.summary_text(&gre),
             "IPv4 127.0.0.1 → 127.0.0.1 ttl 64 gre (Generic Routing Encapsulation)"
         );
-        assert_eq!(summary(&POST[..12]), "IPv4 (header cut short at 12 bytes)");
+        assert_eq!(
+            IPV4.summary_text(&POST[..12]),
+            "IPv4 (header cut short at 12 bytes)"
+        );
     }
 }

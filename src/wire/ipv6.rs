@@ -8,6 +8,7 @@
 //! problem, not a hang. Hop-by-hop and destination options share one option
 //! list (`ipv6.opt.*`).
 
+use super::push_dec;
 use super::{
     Building, Entries, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail, TailSpec,
     checksum, ipproto,
@@ -135,23 +136,24 @@ pub static IPV6: Protocol = Protocol {
     ..Protocol::BASE
 };
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 40 {
-        return format!("IPv6 (header cut short at {} bytes)", b.len());
+        let _ = write!(s, "IPv6 (header cut short at {} bytes)", b.len());
+        return;
     }
     let nxt = NXT.get(b);
-    let mut s = String::with_capacity(80);
-    let _ = write!(
-        s,
-        "IPv6 {} → {} hlim {} ",
-        SRC.text(b),
-        DST.text(b),
-        HLIM.get(b) as u64
-    );
+    s.push_str("IPv6 ");
+    SRC.write_text(s, b);
+    s.push_str(" → ");
+    DST.write_text(s, b);
+    s.push_str(" hlim ");
+    push_dec(s, HLIM.get(b));
+    s.push(' ');
     match NXT.value_name(nxt) {
         Some(name) => s.push_str(name),
         None => {
-            let _ = write!(s, "next {}", nxt as u64);
+            s.push_str("next ");
+            push_dec(s, nxt);
         }
     }
     if super::carried(&IPV6, nxt).is_none()
@@ -160,7 +162,6 @@ fn summary(b: &[u8]) -> String {
     {
         let _ = write!(s, " ({what})");
     }
-    s
 }
 
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length
@@ -371,7 +372,9 @@ pub static HOPOPTS: Protocol = Protocol {
     numbers: "ip",
     ids: &[("ip", 0)],
     misplaced: |before| chain_rule(&HOPOPTS, before),
-    summary: |b| format!("hop-by-hop options ({} bytes)", b.len()),
+    summary: |b, s| {
+        let _ = write!(s, "hop-by-hop options ({} bytes)", b.len());
+    },
     fill: |b| fill_ext_len(&HOP_LEN, b),
     ..Protocol::BASE
 };
@@ -422,7 +425,9 @@ pub static DSTOPTS: Protocol = Protocol {
     numbers: "ip",
     ids: &[("ip", 60)],
     misplaced: |before| chain_rule(&DSTOPTS, before),
-    summary: |b| format!("destination options ({} bytes)", b.len()),
+    summary: |b, s| {
+        let _ = write!(s, "destination options ({} bytes)", b.len());
+    },
     fill: |b| fill_ext_len(&DST_LEN, b),
     ..Protocol::BASE
 };
@@ -633,15 +638,22 @@ pub static ROUTING: Protocol = Protocol {
     numbers: "ip",
     ids: &[("ip", 43)],
     misplaced: |before| chain_rule(&ROUTING, before),
-    summary: |b| {
+    summary: |b, s| {
         if b.len() < RT_SEGLEFT.end_byte() {
-            return format!("routing (cut short at {} bytes)", b.len());
+            let _ = write!(s, "routing (cut short at {} bytes)", b.len());
+            return;
         }
         let ty = RT_TYPE.get(b);
-        let name = RT_TYPE
-            .value_name(ty)
-            .map_or_else(|| format!("type {ty}"), str::to_string);
-        format!("routing {name} segleft {}", RT_SEGLEFT.get(b))
+        s.push_str("routing ");
+        match RT_TYPE.value_name(ty) {
+            Some(name) => s.push_str(name),
+            None => {
+                s.push_str("type ");
+                push_dec(s, ty);
+            }
+        }
+        s.push_str(" segleft ");
+        push_dec(s, RT_SEGLEFT.get(b));
     },
     fill: |b| fill_ext_len(&RT_LEN, b),
     ..Protocol::BASE
@@ -721,16 +733,18 @@ pub static FRAGMENT: Protocol = Protocol {
     numbers: "ip",
     ids: &[("ip", 44)],
     misplaced: |before| chain_rule(&FRAGMENT, before),
-    summary: |b| {
+    summary: |b, s| {
         if b.len() < FRAG_IDENT.end_byte() {
-            return format!("fragment (cut short at {} bytes)", b.len());
+            let _ = write!(s, "fragment (cut short at {} bytes)", b.len());
+            return;
         }
-        format!(
-            "fragment offset {}{} id {}",
-            FRAG_OFFSET.shown(FRAG_OFFSET.get(b)),
-            if FRAG_MORE.get(b) == 1 { " more" } else { "" },
-            FRAG_IDENT.words(FRAG_IDENT.get(b))
-        )
+        s.push_str("fragment offset ");
+        push_dec(s, FRAG_OFFSET.shown(FRAG_OFFSET.get(b)));
+        if FRAG_MORE.get(b) == 1 {
+            s.push_str(" more");
+        }
+        s.push_str(" id ");
+        FRAG_IDENT.write_text(s, b);
     },
     ..Protocol::BASE
 };
@@ -770,7 +784,7 @@ pub(crate) mod tests {
         assert_eq!(SRC.get(b), 1);
         assert_eq!(SRC.words(1), "::1");
         assert_eq!(DST.words(0x2001_0db8 << 96 | 1), "2001:db8::1");
-        assert_eq!(summary(b), "IPv6 ::1 → ::1 hlim 64 icmpv6");
+        assert_eq!(IPV6.summary_text(b), "IPv6 ::1 → ::1 hlim 64 icmpv6");
     }
 
     #[test]

@@ -177,6 +177,12 @@ impl Field {
         self.names.iter().find(|(v, _)| *v == raw).map(|(_, n)| *n)
     }
 
+    /// The value in a layer's bytes, in words, appended to `s`.
+    pub fn write_text(&self, s: &mut String, layer: &[u8]) {
+        let raw = self.get(layer);
+        self.write_words(s, raw, self.value_name(raw));
+    }
+
     /// The value in a layer's bytes, in words, to format where it is written.
     pub fn text(&self, layer: &[u8]) -> Words<'_> {
         let raw = self.get(layer);
@@ -572,9 +578,9 @@ pub struct Protocol {
     pub addresses: Option<(&'static Field, &'static Field)>,
     /// For a network layer: the pseudo-header sum that upper-layer checksums start from.
     pub pseudo: Option<PseudoFn>,
-    /// A few words for the summary line, from the header bytes present (in a quoted
-    /// packet, possibly fewer than `fixed_len`).
-    pub summary: fn(&[u8]) -> String,
+    /// Appends a few words for the summary line, from the header bytes present (in a
+    /// quoted packet, possibly fewer than `fixed_len`).
+    pub summary: fn(&[u8], &mut String),
     /// Which request/reply pair a packet belongs to, for matching replies.
     pub pairing: Option<PairingFn>,
     /// Writes the fields rawlab computes (lengths, checksums) that the user did not set.
@@ -607,7 +613,7 @@ impl Protocol {
         misplaced: |_| None,
         addresses: None,
         pseudo: None,
-        summary: |_| String::new(),
+        summary: |_, _| {},
         pairing: None,
         fill: |_| {},
         expected: |_| Vec::new(),
@@ -843,6 +849,13 @@ impl Protocol {
     /// A field's value in words, in the context of the header it sits in.
     pub fn words(&self, f: &Field, header: &[u8]) -> String {
         f.words_named(f.get(header), self.value_name(f, header))
+    }
+
+    /// The summary line's words for a header of these bytes.
+    pub fn summary_text(&self, header: &[u8]) -> String {
+        let mut s = String::new();
+        (self.summary)(header, &mut s);
+        s
     }
 
     /// A field's value in words, in the context of its header, appended to `s`.
@@ -1368,7 +1381,7 @@ mod tests {
         for p in PROTOCOLS {
             for len in 0..=p.fixed_len + 48 {
                 for fill in [0x00, 0xff, 0x45] {
-                    let s = (p.summary)(&vec![fill; len]);
+                    let s = p.summary_text(&vec![fill; len]);
                     assert!(!s.is_empty(), "{} says nothing for {len} bytes", p.name);
                 }
             }

@@ -6,6 +6,7 @@
 //! (0x0002 for a SYN). Options are set as bytes (`tcp.options`) and shown one
 //! by one. The checksum covers a pseudo-header from the IP layer around it.
 
+use super::push_dec;
 use super::{
     Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Pairing, Protocol,
     Scope, Tail, TailSpec, checksum,
@@ -378,13 +379,15 @@ const FLAG_LETTERS: [(&Field, &str); 8] = [
 ];
 
 /// `TCP 40000 → 80 [S] seq 0 win 64240`; a quote of 8 bytes has ports and seq only.
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
-        return format!("TCP (cut short at {} bytes)", b.len());
+        let _ = write!(s, "TCP (cut short at {} bytes)", b.len());
+        return;
     }
-    let mut s = String::with_capacity(64);
-    let (src, dst) = (SRCPORT.get(b) as u64, DSTPORT.get(b) as u64);
-    let _ = write!(s, "TCP {src} → {dst}");
+    s.push_str("TCP ");
+    push_dec(s, SRCPORT.get(b));
+    s.push_str(" → ");
+    push_dec(s, DSTPORT.get(b));
     if b.len() >= FLAGS.end_byte() {
         s.push_str(" [");
         s.extend(
@@ -396,15 +399,17 @@ fn summary(b: &[u8]) -> String {
         s.push(']');
     }
     if b.len() >= SEQ.end_byte() {
-        let _ = write!(s, " seq {}", SEQ.get(b) as u64);
+        s.push_str(" seq ");
+        push_dec(s, SEQ.get(b));
     }
     if b.len() >= WINDOW.end_byte() {
         if FLAG_ACK.get(b) == 1 {
-            let _ = write!(s, " ack {}", ACK.get(b) as u64);
+            s.push_str(" ack ");
+            push_dec(s, ACK.get(b));
         }
-        let _ = write!(s, " win {}", WINDOW.get(b) as u64);
+        s.push_str(" win ");
+        push_dec(s, WINDOW.get(b));
     }
-    s
 }
 
 /// A SYN pairs with the SYN-ACK or RST that answers it: the answer swaps the ports and
@@ -499,7 +504,10 @@ pub(crate) mod tests {
         assert_eq!(WINDOW.get(b), 65495);
         assert_eq!(CHECKSUM.get(b), 0xfe30);
         assert_eq!(URGENT_POINTER.get(b), 0);
-        assert_eq!(summary(b), "TCP 40000 → 80 [S] seq 3206925390 win 65495");
+        assert_eq!(
+            TCP.summary_text(b),
+            "TCP 40000 → 80 [S] seq 3206925390 win 65495"
+        );
     }
 
     #[test]
@@ -562,7 +570,7 @@ pub(crate) mod tests {
         let e = &expected(&d.scope(1, &RST))[0];
         assert_eq!((e.want, e.verdict(0x89c8)), (0x89c8, Verdict::Correct));
         assert_eq!(
-            summary(&RST[20..]),
+            TCP.summary_text(&RST[20..]),
             "TCP 80 → 40000 [R.] seq 0 ack 3206925391 win 0"
         );
         let mut rst = RST[20..].to_vec();

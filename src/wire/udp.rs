@@ -4,6 +4,7 @@
 //! IPv4 a checksum of 0 means the sender computed none (RFC 768), which is
 //! shown as "none", not as wrong; over IPv6 it is mandatory (RFC 8200 §8.1).
 
+use super::push_dec;
 use super::{Building, Expected, Field, Fill, Kind, Protocol, Scope, checksum, ipv4};
 use std::fmt::Write as _;
 
@@ -61,17 +62,19 @@ pub static UDP: Protocol = Protocol {
     ..Protocol::BASE
 };
 
-fn summary(b: &[u8]) -> String {
+fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
-        return format!("UDP (cut short at {} bytes)", b.len());
+        let _ = write!(s, "UDP (cut short at {} bytes)", b.len());
+        return;
     }
-    let mut s = String::with_capacity(32);
-    let (src, dst) = (SRCPORT.get(b) as u64, DSTPORT.get(b) as u64);
-    let _ = write!(s, "UDP {src} → {dst}");
+    s.push_str("UDP ");
+    push_dec(s, SRCPORT.get(b));
+    s.push_str(" → ");
+    push_dec(s, DSTPORT.get(b));
     if b.len() >= LENGTH.end_byte() {
-        let _ = write!(s, " len {}", LENGTH.get(b) as u64);
+        s.push_str(" len ");
+        push_dec(s, LENGTH.get(b));
     }
-    s
 }
 
 /// The checksum a datagram should carry, given its pseudo-header sum: never 0,
@@ -144,7 +147,7 @@ pub(crate) mod tests {
         assert_eq!(DSTPORT.get(b), 9);
         assert_eq!(LENGTH.get(b), 10);
         assert_eq!(CHECKSUM.get(b), 0xfe1d);
-        assert_eq!(summary(b), "UDP 40000 → 9 len 10");
+        assert_eq!(UDP.summary_text(b), "UDP 40000 → 9 len 10");
         let d = dissect(&DATAGRAM, &ipv4::IPV4);
         assert!(d.problems.is_empty(), "{:?}", d.problems);
         // Captured on lo: the pseudo-header sum only, left for checksum offload.
