@@ -185,6 +185,8 @@ struct Codes {
     off: String,
     emph_on: String,
     emph_off: String,
+    /// The four, padded to 16 bytes each for `put`, with their lengths.
+    fixed: [([u8; 16], usize); 4],
 }
 
 const TONES: usize = 7 + PALETTE.len();
@@ -225,11 +227,20 @@ fn codes(tone: Tone) -> &'static Codes {
             .map(|t| {
                 let (on, off) = split(Style::owo(t));
                 let (emph_on, emph_off) = split(Style::owo(t).bold().underline());
+                let pad = |s: &str| {
+                    let mut b = [0u8; 16];
+                    // Every code owo-colors writes is far shorter (a test checks).
+                    let n = s.len().min(16);
+                    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+                    (b, n)
+                };
+                let fixed = [pad(&on), pad(&off), pad(&emph_on), pad(&emph_off)];
                 Codes {
                     on,
                     off,
                     emph_on,
                     emph_off,
+                    fixed,
                 }
             })
             .collect()
@@ -533,114 +544,109 @@ fn ascii_char(b: u8) -> char {
 /// each byte's field number (`NO_FIELD` for none); `emph`, when not empty, which
 /// bytes to emphasise.
 fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[u32], emph: &[bool], color: bool) {
-    let look = |i: usize| {
-        let tone = match colors[i] {
-            NO_FIELD => Tone::Dim,
-            n => Tone::Field(n as usize),
-        };
-        (tone, emph.get(i).copied().unwrap_or(false))
-    };
+    // A byte's colour: its field's number (or NO_FIELD), and whether it is emphasised.
+    let look = |i: usize| (colors[i], !emph.is_empty() && emph[i]);
+    // The rows are laid out as bytes and checked as text once: a cell or escape code
+    // at a time would cost a copy call each.
+    let rows = bytes.len().div_ceil(16);
+    let mut out: Vec<u8> = Vec::with_capacity(rows * if color { 400 } else { 80 });
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let base = row * 16;
+        let (cells, at) = row_cells(base, chunk);
         if !color {
-            plain_row(buf, base, chunk);
+            out.extend_from_slice(&cells[..=at.end]);
             continue;
         }
-        buf.push_str("  ");
-        offset_into(buf, base);
-        buf.push_str("  ");
-        let mut run = Run::default();
-        for (j, b) in chunk.iter().enumerate() {
-            if j == 8 {
-                buf.push(' ');
-            }
-            run.enter(buf, look(base + j));
-            let [hi, lo] = hex2(*b);
-            buf.push(char::from(hi));
-            buf.push(char::from(lo));
-            // The space after a byte takes its colour only when the next byte shares it.
-            if j + 1 == chunk.len() || j == 7 || run.now != Some(look(base + j + 1)) {
-                run.close(buf);
-            }
-            buf.push(' ');
+        // The plain row with a code before and after each run of bytes of one colour.
+        // The space after a byte takes its colour only when the next byte shares it;
+        // the gap between the halves never does.
+        let mut done = 0;
+        let mut paint = |out: &mut Vec<u8>, span: Range<usize>, key: (u32, bool)| {
+            put(out, &cells, done..span.start);
+            let tone = match key.0 {
+                NO_FIELD => Tone::Dim,
+                n => Tone::Field(n as usize),
+            };
+            let c = &codes(tone).fixed;
+            let (on, off) = if key.1 {
+                (&c[2], &c[3])
+            } else {
+                (&c[0], &c[1])
+            };
+            put(out, &on.0, 0..on.1);
+            put(out, &cells, span.clone());
+            put(out, &off.0, 0..off.1);
+            done = span.end;
+        };
+        let runs = |split: bool| {
+            let mut j = 0;
+            std::iter::from_fn(move || {
+                if j >= chunk.len() {
+                    return None;
+                }
+                let (first, key) = (j, look(base + j));
+                j += 1;
+                while j < chunk.len() && !(split && j == 8) && look(base + j) == key {
+                    j += 1;
+                }
+                Some((first..j, key))
+            })
+        };
+        for (r, key) in runs(true) {
+            let cell = |j: usize| at.hex + 3 * j + usize::from(j >= 8);
+            paint(&mut out, cell(r.start)..cell(r.end - 1) + 2, key);
         }
-        run.close(buf);
-        spaces(
-            buf,
-            (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8) + 1,
-        );
-        for (j, b) in chunk.iter().enumerate() {
-            run.enter(buf, look(base + j));
-            buf.push(ascii_char(*b));
+        for (r, key) in runs(false) {
+            paint(&mut out, at.text + r.start..at.text + r.end, key);
         }
-        run.close(buf);
-        buf.push('\n');
+        put(&mut out, &cells, done..at.end + 1);
+    }
+    // Only ASCII was written.
+    buf.push_str(std::str::from_utf8(&out).unwrap_or_default());
+}
+
+/// Appends `from[span]`, sixteen bytes at a time: a block of known size is copied
+/// in place, where a short copy of any size would be a call. `from` must hold 16
+/// bytes past the span's start.
+fn put(out: &mut Vec<u8>, from: &[u8], span: Range<usize>) {
+    let mut at = span.start;
+    while at < span.end {
+        let n = (span.end - at).min(16);
+        let len = out.len();
+        out.extend_from_slice(&from[at..at + 16]);
+        out.truncate(len + n);
+        at += n;
     }
 }
 
-/// A row's offset: four hex digits, more past 0xffff.
-fn offset_into(buf: &mut String, base: usize) {
-    let digits = (usize::BITS - base.leading_zeros()).div_ceil(4).max(4);
-    for k in (0..digits).rev() {
-        buf.push(char::from(HEX[(base >> (4 * k)) & 15]));
-    }
+/// A hex row's array: room for a row past offset 0xffff, and 16 bytes to spare for `put`.
+const ROW_CELLS: usize = 128;
+
+/// Where a hex row's parts start in `row_cells`' array, and where its newline is.
+struct RowAt {
+    hex: usize,
+    text: usize,
+    end: usize,
 }
 
-/// One uncoloured hex row, laid out in a fixed array and appended at once: the
-/// characters start at column 58 (more past offset 0xffff) whatever the row's length.
-fn plain_row(buf: &mut String, base: usize, chunk: &[u8]) {
-    let mut prefix = String::with_capacity(0);
-    let digits = if base <= 0xffff {
-        4
-    } else {
-        offset_into(&mut prefix, base);
-        prefix.len()
-    };
-    let mut row = [b' '; 96];
-    if base <= 0xffff {
-        for (k, shift) in [12, 8, 4, 0].into_iter().enumerate() {
-            row[2 + k] = HEX[(base >> shift) & 15];
-        }
-    } else {
-        row[2..2 + digits].copy_from_slice(prefix.as_bytes());
+/// One hex row as plain text, laid out in a fixed array: offset, the cells, the
+/// characters from column 58 (more past offset 0xffff) whatever the row's length.
+fn row_cells(base: usize, chunk: &[u8]) -> ([u8; ROW_CELLS], RowAt) {
+    let mut row = [b' '; ROW_CELLS];
+    let digits = (usize::BITS - base.leading_zeros()).div_ceil(4).max(4) as usize;
+    for k in 0..digits {
+        row[2 + k] = HEX[(base >> (4 * (digits - 1 - k))) & 15];
     }
-    let hex_at = 4 + digits;
-    let text_at = hex_at + 50;
+    let hex = 4 + digits;
+    let text = hex + 50;
     for (j, b) in chunk.iter().enumerate() {
-        let at = hex_at + 3 * j + usize::from(j >= 8);
+        let at = hex + 3 * j + usize::from(j >= 8);
         row[at..at + 2].copy_from_slice(&hex2(*b));
-        row[text_at + j] = ascii_char(*b) as u8;
+        row[text + j] = ascii_char(*b) as u8;
     }
-    let end = text_at + chunk.len();
+    let end = text + chunk.len();
     row[end] = b'\n';
-    // Only ASCII was written.
-    // Only ASCII was written.
-    buf.push_str(std::str::from_utf8(&row[..=end]).unwrap_or_default());
-}
-
-/// The colour a stretch of hex cells is in, so its code is written once.
-#[derive(Default)]
-struct Run {
-    now: Option<(Tone, bool)>,
-}
-
-impl Run {
-    fn enter(&mut self, buf: &mut String, want: (Tone, bool)) {
-        if self.now == Some(want) {
-            return;
-        }
-        self.close(buf);
-        let c = codes(want.0);
-        buf.push_str(if want.1 { &c.emph_on } else { &c.on });
-        self.now = Some(want);
-    }
-
-    fn close(&mut self, buf: &mut String) {
-        if let Some((tone, emph)) = self.now.take() {
-            let c = codes(tone);
-            buf.push_str(if emph { &c.emph_off } else { &c.off });
-        }
-    }
+    (row, RowAt { hex, text, end })
 }
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
