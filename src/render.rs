@@ -1237,6 +1237,31 @@ mod tests {
         assert!(s.contains("\x1b["));
     }
 
+    /// Hex rows copy escape codes in 16-byte blocks: each must fit one, and say
+    /// what owo-colors says.
+    #[test]
+    fn every_escape_code_fits_a_block() {
+        let tones = [
+            Tone::Plain,
+            Tone::Dim,
+            Tone::Good,
+            Tone::Bad,
+            Tone::Note,
+            Tone::Heading,
+            Tone::Command,
+        ];
+        for tone in tones.into_iter().chain((0..PALETTE.len()).map(Tone::Field)) {
+            let c = codes(tone);
+            for (text, (block, len)) in [&c.on, &c.off, &c.emph_on, &c.emph_off]
+                .into_iter()
+                .zip(c.fixed)
+            {
+                assert!(text.len() <= 16, "{tone:?}: {text:?}");
+                assert_eq!(&block[..len], text.as_bytes(), "{tone:?}");
+            }
+        }
+    }
+
     /// Colour is drawn on a path of its own; without its escape codes it must say
     /// what the plain dump says, to the character, short rows and long offsets too.
     #[test]
