@@ -461,9 +461,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
 
 /// The checksum a message of these bytes (header and data) should carry.
 pub fn message_checksum(message: &[u8]) -> u16 {
-    let mut copy = message.to_vec();
-    CHECKSUM.set(&mut copy, 0);
-    checksum::internet(&copy)
+    !checksum::sum_zeroed(message, 0, CHECKSUM.first_byte()..CHECKSUM.end_byte())
 }
 
 /// Counts a router advertisement's entries, then the checksum over the message,

@@ -624,9 +624,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
 
 /// The checksum a message should carry, given its pseudo-header sum.
 pub fn message_checksum(message: &[u8], pseudo: u32) -> u16 {
-    let mut copy = message.to_vec();
-    CHECKSUM.set(&mut copy, 0);
-    !checksum::sum(&copy, pseudo)
+    !checksum::sum_zeroed(message, pseudo, CHECKSUM.first_byte()..CHECKSUM.end_byte())
 }
 
 fn fill(b: &mut Building) {

@@ -505,19 +505,17 @@ fn fill(b: &mut Building) {
 /// The pseudo-header (RFC 793 §3.1, RFC 768): source, destination, zero, protocol and
 /// the upper layer's length, which TCP and UDP checksums cover.
 fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
-    let mut p = Vec::with_capacity(12);
-    p.extend((SRC.get(header) as u32).to_be_bytes());
-    p.extend((DST.get(header) as u32).to_be_bytes());
-    p.extend([0, proto]);
-    p.extend((len.min(0xffff) as u16).to_be_bytes());
+    let mut p = [0u8; 12];
+    p[..4].copy_from_slice(&(SRC.get(header) as u32).to_be_bytes());
+    p[4..8].copy_from_slice(&(DST.get(header) as u32).to_be_bytes());
+    p[9] = proto;
+    p[10..].copy_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
     checksum::sum(&p, 0) as u32
 }
 
 /// The header checksum a header of these bytes should carry.
 pub fn header_checksum(header: &[u8]) -> u16 {
-    let mut copy = header.to_vec();
-    CHECKSUM.set(&mut copy, 0);
-    checksum::internet(&copy)
+    !checksum::sum_zeroed(header, 0, CHECKSUM.first_byte()..CHECKSUM.end_byte())
 }
 
 #[cfg(test)]

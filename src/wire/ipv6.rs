@@ -167,11 +167,11 @@ fn summary(b: &[u8], s: &mut String) {
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length
 /// in 32 bits, three zero bytes and its protocol number.
 fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
-    let mut p = Vec::with_capacity(40);
-    p.extend(SRC.get(header).to_be_bytes());
-    p.extend(DST.get(header).to_be_bytes());
-    p.extend(len.to_be_bytes());
-    p.extend([0, 0, 0, proto]);
+    let mut p = [0u8; 40];
+    p[..16].copy_from_slice(&SRC.get(header).to_be_bytes());
+    p[16..32].copy_from_slice(&DST.get(header).to_be_bytes());
+    p[32..36].copy_from_slice(&len.to_be_bytes());
+    p[39] = proto;
     checksum::sum(&p, 0) as u32
 }
 

@@ -431,9 +431,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
 
 /// The checksum a segment should carry, given its pseudo-header sum.
 pub fn segment_checksum(segment: &[u8], pseudo: u32) -> u16 {
-    let mut copy = segment.to_vec();
-    CHECKSUM.set(&mut copy, 0);
-    !checksum::sum(&copy, pseudo)
+    !checksum::sum_zeroed(segment, pseudo, CHECKSUM.first_byte()..CHECKSUM.end_byte())
 }
 
 /// The header length from the options, then the checksum over the finished segment,

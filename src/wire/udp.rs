@@ -80,9 +80,8 @@ fn summary(b: &[u8], s: &mut String) {
 /// The checksum a datagram should carry, given its pseudo-header sum: never 0,
 /// which would say "none".
 pub fn datagram_checksum(datagram: &[u8], pseudo: u32) -> u16 {
-    let mut copy = datagram.to_vec();
-    CHECKSUM.set(&mut copy, 0);
-    match !checksum::sum(&copy, pseudo) {
+    let zero = CHECKSUM.first_byte()..CHECKSUM.end_byte();
+    match !checksum::sum_zeroed(datagram, pseudo, zero) {
         0 => 0xffff,
         sum => sum,
     }
