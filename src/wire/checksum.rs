@@ -29,9 +29,9 @@ pub fn sum_zeroed(data: &[u8], initial: u32, zero: Range<usize>) -> u16 {
         acc += (*last as u64) << 8;
     }
     // The sum is exact until folded: take the zeroed bytes' part back out.
-    for i in zero.start..zero.end.min(data.len()) {
-        let b = data[i] as u64;
-        acc -= if i % 2 == 0 { b << 8 } else { b };
+    let end = zero.end.min(data.len());
+    for (i, b) in data.iter().enumerate().take(end).skip(zero.start) {
+        acc -= if i % 2 == 0 { (*b as u64) << 8 } else { *b as u64 };
     }
     fold(acc)
 }
