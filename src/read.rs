@@ -64,21 +64,29 @@ pub fn run(
         }
     };
     writeln!(err, "reading from {}: {}", path.display(), reader.format())?;
+    // Texts written out come back here to be drawn into again: fresh memory for each
+    // batch would cost the kernel a page fault every few kilobytes.
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     // Dumps are drawn straight into the batch's text, which is written as it is.
     let draw = |batch: &Batch| -> io::Result<Vec<u8>> {
+        let mut buf = spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        buf.clear();
         // Room enough that the text is not copied as it grows: a dump takes about
         // a header's worth of lines plus five characters a byte (ten in colour).
-        let size = batch.records.len() * 8192 + batch.bytes * 12;
+        buf.reserve(batch.records.len() * 8192 + batch.bytes * 12);
         match format {
             Format::Text => {
-                let mut buf = String::with_capacity(size);
+                let mut buf = String::from_utf8(buf).unwrap_or_default();
                 for (rec, interfaces) in &batch.records {
                     text(&mut buf, rec, *interfaces, style);
                 }
                 Ok(buf.into_bytes())
             }
             Format::Json => {
-                let mut buf = Vec::with_capacity(size);
                 for (rec, _) in &batch.records {
                     json_line(&mut buf, rec)?;
                 }
@@ -86,7 +94,7 @@ pub fn run(
             }
         }
     };
-    let mut pipe = Pipeline::new(out, err);
+    let mut pipe = Pipeline::new(out, err, &spare);
     let (jobs, job_rx) = mpsc::channel::<(u64, Batch)>();
     let (done_tx, done) = mpsc::channel::<(u64, Batch, io::Result<Vec<u8>>)>();
     let job_rx = Mutex::new(job_rx);
@@ -154,7 +162,7 @@ pub fn run(
 
 /// Packets a worker draws at a time, and how many bytes of them at most (jumbo packets
 /// make small batches, so the read-ahead stays a few MiB).
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 const BATCH_BYTES: usize = 256 << 10;
 
 /// Records to draw, each with how many interfaces the file had described by then, and
@@ -170,16 +178,19 @@ struct Batch {
 struct Pipeline<'w> {
     out: &'w mut dyn Write,
     err: &'w mut dyn Write,
+    /// Where written texts go back for reuse.
+    spare: &'w Mutex<Vec<Vec<u8>>>,
     sent: u64,
     written: u64,
     early: std::collections::BTreeMap<u64, (Batch, Vec<u8>)>,
 }
 
 impl<'w> Pipeline<'w> {
-    fn new(out: &'w mut dyn Write, err: &'w mut dyn Write) -> Self {
+    fn new(out: &'w mut dyn Write, err: &'w mut dyn Write, spare: &'w Mutex<Vec<Vec<u8>>>) -> Self {
         Pipeline {
             out,
             err,
+            spare,
             sent: 0,
             written: 0,
             early: Default::default(),
@@ -229,6 +240,14 @@ impl<'w> Pipeline<'w> {
             }
             self.out.write_all(&text)?;
             self.written += 1;
+            // At most a few are kept (as many as can be in flight), and none from a
+            // batch of jumbo packets.
+            if let Ok(mut spare) = self.spare.lock()
+                && spare.len() < 16
+                && text.capacity() <= 8 << 20
+            {
+                spare.push(text);
+            }
         }
         Ok(())
     }

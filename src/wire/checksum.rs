@@ -31,7 +31,11 @@ pub fn sum_zeroed(data: &[u8], initial: u32, zero: Range<usize>) -> u16 {
     // The sum is exact until folded: take the zeroed bytes' part back out.
     let end = zero.end.min(data.len());
     for (i, b) in data.iter().enumerate().take(end).skip(zero.start) {
-        acc -= if i % 2 == 0 { (*b as u64) << 8 } else { *b as u64 };
+        acc -= if i % 2 == 0 {
+            (*b as u64) << 8
+        } else {
+            *b as u64
+        };
     }
     fold(acc)
 }
