@@ -766,6 +766,94 @@ fn keep(scratch: &mut String, fill: impl FnOnce(&mut String)) -> (Range<usize>, 
     (start..scratch.len(), chars)
 }
 
+/// Appends text whose character count is known.
+fn keep_known(scratch: &mut String, text: &str, chars: usize) -> (Range<usize>, usize) {
+    let start = scratch.len();
+    scratch.push_str(text);
+    (start..scratch.len(), chars)
+}
+
+/// A field's value in words and its bits, as drawn before for the same raw value and
+/// value name. A stream of packets repeats most of its values (addresses, ports,
+/// flags, lengths), and looking them up costs less than writing them again.
+#[derive(Default)]
+struct Seen {
+    field: usize,
+    raw: u128,
+    name: Option<(usize, usize)>,
+    /// The words, then the bits.
+    text: String,
+    words: usize,
+    words_chars: usize,
+    bits_chars: usize,
+}
+
+impl Seen {
+    fn key(f: &Field, name: Option<&str>) -> (usize, Option<(usize, usize)>) {
+        (
+            std::ptr::from_ref(f) as usize,
+            name.map(|n| (n.as_ptr() as usize, n.len())),
+        )
+    }
+
+    fn holds(&self, f: &Field, raw: u128, name: Option<&str>) -> bool {
+        let (field, name) = Seen::key(f, name);
+        self.field == field && self.raw == raw && self.name == name
+    }
+
+    fn remember(
+        &mut self,
+        f: &Field,
+        raw: u128,
+        name: Option<&str>,
+        words: (&str, usize),
+        bits: (&str, usize),
+    ) {
+        (self.field, self.name) = Seen::key(f, name);
+        self.raw = raw;
+        self.text.clear();
+        self.text.push_str(words.0);
+        self.text.push_str(bits.0);
+        self.words = words.0.len();
+        self.words_chars = words.1;
+        self.bits_chars = bits.1;
+    }
+}
+
+/// A thread's texts seen, in a table of `SEEN` slots, one per hash of the key.
+struct Texts(Vec<Seen>);
+
+const SEEN: usize = 1024;
+
+thread_local! {
+    static TEXTS: std::cell::Cell<Vec<Seen>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Texts {
+    /// This thread's table, handed back by `Drop`.
+    fn take() -> Texts {
+        let mut v = TEXTS.with(|t| t.take());
+        if v.is_empty() {
+            v.resize_with(SEEN, Seen::default);
+        }
+        Texts(v)
+    }
+
+    fn slot(&mut self, f: &Field, raw: u128, name: Option<&str>) -> &mut Seen {
+        let (field, name) = Seen::key(f, name);
+        let mix = field as u64 ^ raw as u64 ^ (raw >> 64) as u64 ^ name.map_or(0, |n| n.0 as u64);
+        let i = (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SEEN;
+        &mut self.0[i]
+    }
+}
+
+impl Drop for Texts {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        TEXTS.with(|t| t.set(v));
+    }
+}
+
 /// A section title: `IPv4 · bytes 14–33`.
 fn title_into(s: &mut String, title: &str, how: &str, bytes: Range<usize>) {
     s.push_str(title);
@@ -796,6 +884,7 @@ fn fields(
     let mut rows: Vec<Row> = Vec::with_capacity(lines.all.len() + 3);
     let mut sections: Vec<Section> = Vec::with_capacity(dis.layers.len() + 3);
     let mut said: Vec<(Said, Tone)> = Vec::new();
+    let mut texts = Texts::take();
     let mut section = |title: Range<usize>, rows: &Vec<Row>, first: usize| {
         sections.push(Section {
             title,
@@ -888,22 +977,40 @@ fn fields(
                 (v, vc, bits, bc)
             } else {
                 // A fixed field is named in its header's context (icmp.code by type).
-                let (v, vc) = keep(&mut scratch, |s| {
-                    if fixed {
-                        l.proto.write_words(s, f, header)
-                    } else {
-                        let raw = f.get(at);
-                        f.write_words(s, raw, f.value_name(raw))
-                    }
-                    s.push_str(verdict);
-                });
-                let (bits, bc) = keep(&mut scratch, |s| {
-                    if f.byte_aligned() {
-                        hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
-                    } else {
-                        bit_pattern_into(s, f, at)
-                    }
-                });
+                let raw = f.get(at);
+                let name = if fixed {
+                    l.proto.value_name(f, header)
+                } else {
+                    f.value_name(raw)
+                };
+                let seen = texts.slot(f, raw, name);
+                let (words, words_chars) = if seen.holds(f, raw, name) {
+                    keep_known(&mut scratch, &seen.text[..seen.words], seen.words_chars)
+                } else {
+                    keep(&mut scratch, |s| f.write_words(s, raw, name))
+                };
+                scratch.push_str(verdict);
+                let v = words.start..scratch.len();
+                let vc = words_chars + verdict.chars().count();
+                let (bits, bc) = if seen.holds(f, raw, name) {
+                    keep_known(&mut scratch, &seen.text[seen.words..], seen.bits_chars)
+                } else {
+                    let (bits, bc) = keep(&mut scratch, |s| {
+                        if f.byte_aligned() {
+                            hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
+                        } else {
+                            bit_pattern_into(s, f, at)
+                        }
+                    });
+                    seen.remember(
+                        f,
+                        raw,
+                        name,
+                        (&scratch[words], words_chars),
+                        (&scratch[bits.clone()], bc),
+                    );
+                    (bits, bc)
+                };
                 (v, vc, bits, bc)
             };
             rows.push(Row {
@@ -1235,6 +1342,50 @@ mod tests {
     fn colour_only_when_asked() {
         let s = render(&Dump::new("#1".into(), &WIRE, &ipv4::IPV4), true);
         assert!(s.contains("\x1b["));
+    }
+
+    /// Texts a thread has drawn before are reused only for the same field, value and
+    /// value name: a code named by another type is written afresh.
+    #[test]
+    fn texts_seen_before_are_the_texts_drawn_afresh() {
+        let unreachable = crate::wire::icmp::tests::PORT_UNREACHABLE;
+        let mut redirect = unreachable;
+        redirect[20] = 5; // the same code 3 under type 5 is another name
+        let packets: Vec<&[u8]> = vec![&WIRE, &unreachable, &redirect, &WIRE, &redirect];
+        let cold = |p: &[u8]| {
+            let p = p.to_vec();
+            std::thread::spawn(move || render(&Dump::new("#1".into(), &p, &ipv4::IPV4), true))
+                .join()
+                .unwrap()
+        };
+        let warm: Vec<String> = packets
+            .iter()
+            .map(|p| render(&Dump::new("#1".into(), p, &ipv4::IPV4), true))
+            .collect();
+        for (p, drawn) in packets.iter().zip(&warm) {
+            assert_eq!(drawn, &cold(p));
+        }
+        assert_ne!(warm[1], warm[2]);
+    }
+
+    /// A slot holds one field's texts for one raw value and one value name; two keys
+    /// may hash to the same slot, so each part of the key is checked.
+    #[test]
+    fn a_seen_text_answers_only_its_own_key() {
+        use crate::wire::icmp::{CODE, TYPE};
+        let mut seen = Seen::default();
+        assert!(!seen.holds(&CODE, 0, None), "an empty slot holds nothing");
+        seen.remember(&CODE, 3, Some("port-unreachable"), ("3", 1), ("03", 2));
+        assert!(seen.holds(&CODE, 3, Some("port-unreachable")));
+        assert!(!seen.holds(&CODE, 3, Some("tos-host-redirect")));
+        assert!(!seen.holds(&CODE, 3, Some("port")));
+        assert!(!seen.holds(&CODE, 3, None));
+        assert!(!seen.holds(&CODE, 4, Some("port-unreachable")));
+        assert!(!seen.holds(&TYPE, 3, Some("port-unreachable")));
+        assert_eq!(
+            (&seen.text[..seen.words], &seen.text[seen.words..]),
+            ("3", "03")
+        );
     }
 
     /// Hex rows copy escape codes in 16-byte blocks: each must fit one, and say
