@@ -112,6 +112,7 @@ impl LinkListener {
             once,
             names: HashMap::new(),
             looked_up: None,
+            last: None,
             outgoing: VecDeque::new(),
             collapsed: collapsed.clone(),
             unreadable: unreadable.clone(),
@@ -157,6 +158,8 @@ struct Reader {
     /// Interface index → (name, is loopback), looked up over netlink.
     names: HashMap<u32, (Arc<str>, bool)>,
     looked_up: Option<Instant>,
+    /// The last interface asked about: a flood comes through one.
+    last: Option<(u32, Arc<str>, bool)>,
     /// Recent outgoing frames on loopback interfaces: (ifindex, bytes, number, when).
     outgoing: VecDeque<(u32, Vec<u8>, u64, Instant)>,
     collapsed: Arc<AtomicU64>,
@@ -165,6 +168,17 @@ struct Reader {
 
 impl Reader {
     fn name_of(&mut self, ifindex: u32) -> (Arc<str>, bool) {
+        if let Some((ix, name, lo)) = &self.last
+            && *ix == ifindex
+        {
+            return (name.clone(), *lo);
+        }
+        let found = self.look_up(ifindex);
+        self.last = Some((ifindex, found.0.clone(), found.1));
+        found
+    }
+
+    fn look_up(&mut self, ifindex: u32) -> (Arc<str>, bool) {
         let stale = self
             .looked_up
             .is_none_or(|t| t.elapsed() > Duration::from_secs(1));
@@ -213,6 +227,7 @@ impl Reader {
                 }
             }
             let mut pushing = store.batch();
+            let now = Instant::now();
             for i in 0..n {
                 let meta = batch.meta(i);
                 if let Some(d) = meta.dropped {
@@ -222,19 +237,25 @@ impl Reader {
                     continue;
                 };
                 let time = meta.stamp.unwrap_or_else(SystemTime::now);
-                self.take(time, batch.bytes(i).to_vec(), frame_meta, &mut pushing);
+                self.take(time, now, batch.bytes(i).to_vec(), frame_meta, &mut pushing);
             }
         }
     }
 
     /// One frame read: looped-back twins matched, then into the store.
-    fn take(&mut self, time: SystemTime, frame: Vec<u8>, meta: sys::FrameMeta, store: &mut Batch) {
+    fn take(
+        &mut self,
+        time: SystemTime,
+        now: Instant,
+        frame: Vec<u8>,
+        meta: sys::FrameMeta,
+        store: &mut Batch,
+    ) {
         let Some(first) = first_layer(meta.hatype, &frame) else {
             self.unreadable.fetch_add(1, Ordering::Relaxed);
             return;
         };
         let (iface, loopback) = self.name_of(meta.ifindex);
-        let now = Instant::now();
         // Kept in the order they left: the expired ones are at the front.
         while self
             .outgoing
