@@ -780,7 +780,7 @@ fn keep_known(scratch: &mut String, text: &str, chars: usize) -> (Range<usize>, 
 struct Seen {
     field: usize,
     raw: u128,
-    name: Option<(usize, usize)>,
+    naming: Naming,
     /// The words, then the bits.
     text: String,
     words: usize,
@@ -788,28 +788,42 @@ struct Seen {
     bits_chars: usize,
 }
 
-impl Seen {
-    fn key(f: &Field, name: Option<&str>) -> (usize, Option<(usize, usize)>) {
-        (
-            std::ptr::from_ref(f) as usize,
-            name.map(|n| (n.as_ptr() as usize, n.len())),
-        )
-    }
+/// How a value got its name: from its field's own list (the value decides), or
+/// found in its header's context (icmp.code by type), named or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Naming {
+    #[default]
+    ByValue,
+    /// The name's address and length: table names are static.
+    Named(usize, usize),
+    Unnamed,
+}
 
-    fn holds(&self, f: &Field, raw: u128, name: Option<&str>) -> bool {
-        let (field, name) = Seen::key(f, name);
-        self.field == field && self.raw == raw && self.name == name
+impl Naming {
+    fn of(in_context: Option<Option<&str>>) -> Naming {
+        match in_context {
+            None => Naming::ByValue,
+            Some(Some(n)) => Naming::Named(n.as_ptr() as usize, n.len()),
+            Some(None) => Naming::Unnamed,
+        }
+    }
+}
+
+impl Seen {
+    fn holds(&self, f: &Field, raw: u128, naming: Naming) -> bool {
+        self.field == std::ptr::from_ref(f) as usize && self.raw == raw && self.naming == naming
     }
 
     fn remember(
         &mut self,
         f: &Field,
         raw: u128,
-        name: Option<&str>,
+        naming: Naming,
         words: (&str, usize),
         bits: (&str, usize),
     ) {
-        (self.field, self.name) = Seen::key(f, name);
+        self.field = std::ptr::from_ref(f) as usize;
+        self.naming = naming;
         self.raw = raw;
         self.text.clear();
         self.text.push_str(words.0);
@@ -839,9 +853,13 @@ impl Texts {
         Texts(v)
     }
 
-    fn slot(&mut self, f: &Field, raw: u128, name: Option<&str>) -> &mut Seen {
-        let (field, name) = Seen::key(f, name);
-        let mix = field as u64 ^ raw as u64 ^ (raw >> 64) as u64 ^ name.map_or(0, |n| n.0 as u64);
+    fn slot(&mut self, f: &Field, raw: u128, naming: Naming) -> &mut Seen {
+        let field = std::ptr::from_ref(f) as usize;
+        let name = match naming {
+            Naming::Named(at, _) => at,
+            Naming::ByValue | Naming::Unnamed => 0,
+        };
+        let mix = field as u64 ^ raw as u64 ^ (raw >> 64) as u64 ^ name as u64;
         let i = (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SEEN;
         &mut self.0[i]
     }
@@ -977,22 +995,24 @@ fn fields(
                 (v, vc, bits, bc)
             } else {
                 // A fixed field is named in its header's context (icmp.code by type).
+                // Most fields name a value by themselves; those named in context
+                // are looked up by the name found.
                 let raw = f.get(at);
-                let name = if fixed {
-                    l.proto.value_name(f, header)
-                } else {
-                    f.value_name(raw)
-                };
-                let seen = texts.slot(f, raw, name);
-                let (words, words_chars) = if seen.holds(f, raw, name) {
+                let in_context = (fixed && l.proto.names_when.iter().any(|n| n.field == f))
+                    .then(|| l.proto.value_name(f, header));
+                let naming = Naming::of(in_context);
+                let seen = texts.slot(f, raw, naming);
+                let known = seen.holds(f, raw, naming);
+                let (words, words_chars) = if known {
                     keep_known(&mut scratch, &seen.text[..seen.words], seen.words_chars)
                 } else {
+                    let name = in_context.unwrap_or_else(|| f.value_name(raw));
                     keep(&mut scratch, |s| f.write_words(s, raw, name))
                 };
                 scratch.push_str(verdict);
                 let v = words.start..scratch.len();
                 let vc = words_chars + verdict.chars().count();
-                let (bits, bc) = if seen.holds(f, raw, name) {
+                let (bits, bc) = if known {
                     keep_known(&mut scratch, &seen.text[seen.words..], seen.bits_chars)
                 } else {
                     let (bits, bc) = keep(&mut scratch, |s| {
@@ -1005,7 +1025,7 @@ fn fields(
                     seen.remember(
                         f,
                         raw,
-                        name,
+                        naming,
                         (&scratch[words], words_chars),
                         (&scratch[bits.clone()], bc),
                     );
@@ -1373,15 +1393,21 @@ mod tests {
     #[test]
     fn a_seen_text_answers_only_its_own_key() {
         use crate::wire::icmp::{CODE, TYPE};
+        let named = |n: &'static str| Naming::of(Some(Some(n)));
+        let port = named("port-unreachable");
         let mut seen = Seen::default();
-        assert!(!seen.holds(&CODE, 0, None), "an empty slot holds nothing");
-        seen.remember(&CODE, 3, Some("port-unreachable"), ("3", 1), ("03", 2));
-        assert!(seen.holds(&CODE, 3, Some("port-unreachable")));
-        assert!(!seen.holds(&CODE, 3, Some("tos-host-redirect")));
-        assert!(!seen.holds(&CODE, 3, Some("port")));
-        assert!(!seen.holds(&CODE, 3, None));
-        assert!(!seen.holds(&CODE, 4, Some("port-unreachable")));
-        assert!(!seen.holds(&TYPE, 3, Some("port-unreachable")));
+        assert!(
+            !seen.holds(&CODE, 0, Naming::ByValue),
+            "an empty slot holds nothing"
+        );
+        seen.remember(&CODE, 3, port, ("3", 1), ("03", 2));
+        assert!(seen.holds(&CODE, 3, port));
+        assert!(!seen.holds(&CODE, 3, named("tos-host-redirect")));
+        assert!(!seen.holds(&CODE, 3, named(&"port-unreachable"[..4])));
+        assert!(!seen.holds(&CODE, 3, Naming::of(Some(None))));
+        assert!(!seen.holds(&CODE, 3, Naming::ByValue));
+        assert!(!seen.holds(&CODE, 4, port));
+        assert!(!seen.holds(&TYPE, 3, port));
         assert_eq!(
             (&seen.text[..seen.words], &seen.text[seen.words..]),
             ("3", "03")
