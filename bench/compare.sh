@@ -8,7 +8,7 @@
 #
 # Traffic is made only inside network namespaces this script creates (loopback
 # there, and rawlab's own sandbox); every loop and wait is bounded. Tools that are
-# not installed (tcpdump, tshark, ping, hyperfine) are named and skipped. Needs
+# not installed (tcpdump, tshark, ping, hyperfine, a C compiler) are named and skipped. Needs
 # python3, unshare and nsenter (util-linux), and iproute2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -146,12 +146,22 @@ echo
 echo "## Round trips: rawlab's ping beside ping(8), 1000 echoes 1 ms apart, same run"
 if have ping; then
   median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+  # bench/rawping.c times echoes the same way with two arrangements of raw sockets:
+  # rawlab's (the requests watched too) and ping(8)'s (only replies let in).
+  probe=""
+  if command -v cc >/dev/null 2>&1 && cc -O2 -o "$work/rawping" "$bench/rawping.c" 2>/dev/null; then
+    probe=$work/rawping
+  else
+    echo "  (no C compiler: bench/rawping.c skipped)"
+  fi
   netns bash -c '
     ip link set lo up
     ping -c 1000 -i 0.001 127.0.0.1 | grep -o "time=[0-9.]*" | cut -d= -f2 >"'"$work/ping8"'"
     printf "ping 127.0.0.1 count 1000 every 1ms\n" >"'"$work/ping.rawlab"'"
     "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work/ping.out"'" 2>&1
+    if [ -n "'"$probe"'" ]; then "'"$probe"'" rawlab; "'"$probe"'" ping; fi >"'"$work/probe.out"'" 2>&1
   ' || true
   echo "ping(8) median: $(median <"$work/ping8") ms"
   grep -E "^rtt median" "$work/ping.out" | sed 's/^/rawlab /' || echo "rawlab's ping gave no figures: $(tail -3 "$work/ping.out")"
+  if [ -s "$work/probe.out" ]; then sed 's/^/bench\/rawping.c, /' "$work/probe.out"; fi
 fi
