@@ -24,6 +24,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 const POLL: Duration = Duration::from_millis(50);
 const RCVBUF: usize = 4 << 20;
+/// The receive ring: 16 blocks of 512 KiB, about 50,000 small frames (a third of a
+/// second of a loopback flood) waiting while the reader is away. A block with any
+/// frame in it is handed over after 5 ms, so a lone frame waits no longer.
+const RING_BLOCK: usize = 512 << 10;
+const RING_BLOCKS: usize = 16;
+const RING_RETIRE_MS: u32 = 5;
 /// How long an outgoing frame on lo waits for its incoming twin.
 const TWIN_WINDOW: Duration = Duration::from_secs(2);
 
@@ -91,11 +97,14 @@ impl LinkListener {
         store: Arc<Store>,
     ) -> io::Result<LinkListener> {
         let sock = sys::packet_socket(iface.as_ref().map(|(i, _)| *i))?;
+        let fd = sock.as_raw_fd();
+        // Frames come through a ring shared with the kernel; where one cannot be set
+        // up, through the socket's buffer in batches.
+        let ring = sys::RxRing::new(fd, RING_BLOCK, RING_BLOCKS, RING_RETIRE_MS).ok();
         let _ = sock.set_recv_buffer_size(RCVBUF);
         sock.set_read_timeout(Some(POLL))?;
         // The kernel's receive time, and a count of what it dropped when the buffer
         // was full, as the IP listeners have.
-        let fd = sock.as_raw_fd();
         let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
         let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
         let stats = Arc::new(ListenStats::default());
@@ -108,6 +117,7 @@ impl LinkListener {
         let unreadable = Arc::new(AtomicU64::new(0));
         let reader = Reader {
             sock,
+            ring,
             label: label.as_str().into(),
             once,
             names: HashMap::new(),
@@ -153,6 +163,7 @@ impl Drop for LinkListener {
 
 struct Reader {
     sock: Socket,
+    ring: Option<sys::RxRing>,
     label: Arc<str>,
     once: bool,
     /// Interface index → (name, is loopback), looked up over netlink.
@@ -199,46 +210,82 @@ impl Reader {
     }
 
     fn run(mut self, stop: &AtomicBool, store: &Store, stats: &ListenStats) {
-        // Batches of up to 32 frames a system call, as the IP listeners read: a flood on
-        // lo is four frames an echo (each seen leaving and arriving).
-        let mut batch = sys::RecvBatch::new(32, 65_536);
-        let fd = self.sock.as_raw_fd();
-        while !stop.load(Ordering::Relaxed) {
-            let n = match batch.recv(fd, true) {
-                Ok(n) => n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    continue;
-                }
-                Err(_) => break,
-            };
-            stats.captured.fetch_add(n as u64, Ordering::Relaxed);
-            // Interface names first: a new one is asked of netlink, which is not done
-            // while the store is held.
-            for i in 0..n {
-                if let Some(m) = batch.meta(i).frame {
-                    self.name_of(m.ifindex);
+        let mut frames: Vec<(Vec<u8>, sys::FrameMeta, SystemTime)> = Vec::new();
+        match self.ring.take() {
+            Some(mut ring) => {
+                while !stop.load(Ordering::Relaxed) {
+                    frames.clear();
+                    let mut each = |f: sys::RingFrame| {
+                        frames.push((f.bytes.to_vec(), f.meta, f.stamp));
+                    };
+                    if ring.next_block(POLL, &mut each).is_err() {
+                        break;
+                    }
+                    if let Ok(d) = ring.drops() {
+                        stats.dropped.fetch_add(d, Ordering::Relaxed);
+                    }
+                    self.push(&mut frames, store, stats);
                 }
             }
-            let mut pushing = store.batch();
-            let now = Instant::now();
-            for i in 0..n {
-                let meta = batch.meta(i);
-                if let Some(d) = meta.dropped {
-                    stats.dropped.store(d as u64, Ordering::Relaxed);
+            None => {
+                // Batches of up to 32 frames a system call, as the IP listeners read: a
+                // flood on lo is four frames an echo (each seen leaving and arriving).
+                let mut batch = sys::RecvBatch::new(32, 65_536);
+                let fd = self.sock.as_raw_fd();
+                while !stop.load(Ordering::Relaxed) {
+                    let n = match batch.recv(fd, true) {
+                        Ok(n) => n,
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                io::ErrorKind::WouldBlock
+                                    | io::ErrorKind::TimedOut
+                                    | io::ErrorKind::Interrupted
+                            ) =>
+                        {
+                            continue;
+                        }
+                        Err(_) => break,
+                    };
+                    frames.clear();
+                    for i in 0..n {
+                        let meta = batch.meta(i);
+                        if let Some(d) = meta.dropped {
+                            stats.dropped.store(d as u64, Ordering::Relaxed);
+                        }
+                        if let Some(m) = meta.frame {
+                            let time = meta.stamp.unwrap_or_else(SystemTime::now);
+                            frames.push((batch.bytes(i).to_vec(), m, time));
+                        }
+                    }
+                    self.push(&mut frames, store, stats);
                 }
-                let Some(frame_meta) = meta.frame else {
-                    continue;
-                };
-                let time = meta.stamp.unwrap_or_else(SystemTime::now);
-                self.take(time, now, batch.bytes(i).to_vec(), frame_meta, &mut pushing);
             }
+        }
+    }
+
+    /// Frames read, into the store under one lock.
+    fn push(
+        &mut self,
+        frames: &mut Vec<(Vec<u8>, sys::FrameMeta, SystemTime)>,
+        store: &Store,
+        stats: &ListenStats,
+    ) {
+        if frames.is_empty() {
+            return;
+        }
+        stats
+            .captured
+            .fetch_add(frames.len() as u64, Ordering::Relaxed);
+        // Interface names first: a new one is asked of netlink, which is not done
+        // while the store is held.
+        for (_, m, _) in frames.iter() {
+            self.name_of(m.ifindex);
+        }
+        let mut pushing = store.batch();
+        let now = Instant::now();
+        for (frame, meta, time) in frames.drain(..) {
+            self.take(time, now, frame, meta, &mut pushing);
         }
     }
 
