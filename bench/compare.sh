@@ -159,7 +159,9 @@ if have ping; then
     ping -c 1000 -i 0.001 127.0.0.1 | grep -o "time=[0-9.]*" | cut -d= -f2 >"'"$work/ping8"'"
     printf "ping 127.0.0.1 count 1000 every 1ms\n" >"'"$work/ping.rawlab"'"
     "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work/ping.out"'" 2>&1
-    if [ -n "'"$probe"'" ]; then "'"$probe"'" rawlab; "'"$probe"'" ping; fi >"'"$work/probe.out"'" 2>&1
+    if [ -n "'"$probe"'" ]; then
+      "'"$probe"'" rawlab; "'"$probe"'" ping; "'"$probe"'" rawlab busy; "'"$probe"'" ping busy
+    fi >"'"$work/probe.out"'" 2>&1
   ' || true
   echo "ping(8) median: $(median <"$work/ping8") ms"
   grep -E "^rtt median" "$work/ping.out" | sed 's/^/rawlab /' || echo "rawlab's ping gave no figures: $(tail -3 "$work/ping.out")"

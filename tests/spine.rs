@@ -222,3 +222,32 @@ fn a_missing_script_names_the_path_and_the_reason() {
         r.all()
     );
 }
+
+/// Echoes close together are waited for awake, the store looked at every few
+/// microseconds instead of slept on: every reply must still be shown, paired and
+/// counted, and the statistics give both round trips.
+#[test]
+fn close_echoes_are_each_answered_and_timed() {
+    for user in users() {
+        let r = run_script(user, "ping 127.0.0.1 count 30 every 1ms\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let replies = r
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("64 bytes from 127.0.0.1: icmp_seq="))
+            .count();
+        assert_eq!(replies, 30, "{}", r.all());
+        assert!(
+            r.stdout
+                .contains("30 packets transmitted, 30 received, 0% packet loss"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with("rtt median ")
+                && l.contains("on the wire (request's copy to reply, kernel timestamps)")),
+            "{}",
+            r.all()
+        );
+    }
+}

@@ -23,6 +23,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+/// Sends this close together are waited for awake (`Session::wait_awake`), so each one
+/// starts on a CPU that has not gone idle.
+const AWAKE_BELOW: Duration = Duration::from_millis(10);
+
 /// What one run of the send loop saw.
 struct Outcome {
     /// Numbers of the packets handed to sendto.
@@ -538,9 +542,14 @@ impl Session {
             settle(&shown, &mut o, &mut uncopied, out)?;
             if i + 1 < args.count {
                 let deadline = o.last_send + interval;
-                self.wait_showing(deadline, out, &mut |shown, out| {
+                let mut each = |shown: &[Shown], out: &mut dyn Write| {
                     settle(shown, &mut o, &mut uncopied, out)
-                })?;
+                };
+                if interval <= AWAKE_BELOW {
+                    self.wait_awake(deadline, out, &mut each)?;
+                } else {
+                    self.wait_showing(deadline, out, &mut each)?;
+                }
             }
         }
         // Replies come within the timeout; a packet that asks for none is done once its
