@@ -208,19 +208,7 @@ impl Store {
         first: &'static Protocol,
         origin: Origin,
     ) -> u64 {
-        self.push_from(time, bytes, first, origin, None)
-    }
-
-    /// Adds a packet whose addresses came from the socket rather than its own header.
-    pub fn push_from(
-        &self,
-        time: SystemTime,
-        bytes: Vec<u8>,
-        first: &'static Protocol,
-        origin: Origin,
-        addrs: Option<(IpAddr, IpAddr)>,
-    ) -> u64 {
-        self.batch().push_from(time, bytes, first, origin, addrs)
+        self.batch().push_from(time, bytes, first, origin, None)
     }
 
     /// Holds the store for a run of pushes: one lock and one wake-up for a batch a

@@ -235,16 +235,7 @@ impl Reader {
                 while !stop.load(Ordering::Relaxed) {
                     let n = match batch.recv(fd, true) {
                         Ok(n) => n,
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                io::ErrorKind::WouldBlock
-                                    | io::ErrorKind::TimedOut
-                                    | io::ErrorKind::Interrupted
-                            ) =>
-                        {
-                            continue;
-                        }
+                        Err(e) if sys::nothing_came(&e) => continue,
                         Err(_) => break,
                     };
                     frames.clear();

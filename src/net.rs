@@ -357,14 +357,7 @@ fn read_loop(
                     );
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if crate::sys::nothing_came(&e) => {
                 if timed {
                     std::thread::sleep(TIMED_POLL);
                 }

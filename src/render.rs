@@ -204,6 +204,21 @@ fn tone_index(tone: Tone) -> usize {
     }
 }
 
+/// Every tone, the fields' palette last.
+fn tones() -> impl Iterator<Item = Tone> {
+    [
+        Tone::Plain,
+        Tone::Dim,
+        Tone::Good,
+        Tone::Bad,
+        Tone::Note,
+        Tone::Heading,
+        Tone::Command,
+    ]
+    .into_iter()
+    .chain((0..PALETTE.len()).map(Tone::Field))
+}
+
 fn codes(tone: Tone) -> &'static Codes {
     static TABLE: std::sync::OnceLock<Vec<Codes>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
@@ -212,18 +227,7 @@ fn codes(tone: Tone) -> &'static Codes {
             let (on, off) = text.split_once('X').unwrap_or_default();
             (on.to_string(), off.to_string())
         };
-        let tones = [
-            Tone::Plain,
-            Tone::Dim,
-            Tone::Good,
-            Tone::Bad,
-            Tone::Note,
-            Tone::Heading,
-            Tone::Command,
-        ]
-        .into_iter()
-        .chain((0..PALETTE.len()).map(Tone::Field));
-        tones
+        tones()
             .map(|t| {
                 let (on, off) = split(Style::owo(t));
                 let (emph_on, emph_off) = split(Style::owo(t).bold().underline());
@@ -1418,16 +1422,7 @@ mod tests {
     /// what owo-colors says.
     #[test]
     fn every_escape_code_fits_a_block() {
-        let tones = [
-            Tone::Plain,
-            Tone::Dim,
-            Tone::Good,
-            Tone::Bad,
-            Tone::Note,
-            Tone::Heading,
-            Tone::Command,
-        ];
-        for tone in tones.into_iter().chain((0..PALETTE.len()).map(Tone::Field)) {
+        for tone in tones() {
             let c = codes(tone);
             for (text, (block, len)) in [&c.on, &c.off, &c.emph_on, &c.emph_off]
                 .into_iter()

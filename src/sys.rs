@@ -357,6 +357,15 @@ fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msg
     }
 }
 
+/// Whether a receive's error says only that nothing came (its timeout passed, nothing
+/// was queued, or a signal came first): the reader looks again.
+pub fn nothing_came(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
 /// Receives up to a batch of datagrams with one recvmmsg call: blocks (within the
 /// socket's receive timeout) for the first, then takes what else is already queued,
 /// or (not `block`) only takes what is queued. A flood costs one system call per

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-/// Sends this close together are waited for awake (`Session::wait_awake`), so each one
+/// Sends this close together are waited for awake (`Session::wait_showing`), so each one
 /// starts on a CPU that has not gone idle.
 const AWAKE_BELOW: Duration = Duration::from_millis(10);
 
@@ -545,11 +545,7 @@ impl Session {
                 let mut each = |shown: &[Shown], out: &mut dyn Write| {
                     settle(shown, &mut o, &mut uncopied, out)
                 };
-                if interval <= AWAKE_BELOW {
-                    self.wait_awake(deadline, out, &mut each)?;
-                } else {
-                    self.wait_showing(deadline, out, &mut each)?;
-                }
+                self.wait_showing(deadline, interval <= AWAKE_BELOW, out, &mut each)?;
             }
         }
         // Replies come within the timeout; a packet that asks for none is done once its

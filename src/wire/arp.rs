@@ -8,7 +8,6 @@
 //! only pair Linux resolves on Ethernet; other sizes are shown as these fields
 //! say and flagged when the message is checked.
 
-use super::push_dec;
 use super::{Field, Fill, Kind, Pairing, Protocol};
 use std::fmt::Write as _;
 
@@ -154,13 +153,7 @@ fn summary(b: &[u8], s: &mut String) {
             s.push_str(" is at ");
             SRC_HW.write_text(s, b);
         }
-        op => match OPCODE.value_name(op) {
-            Some(name) => s.push_str(name),
-            None => {
-                s.push_str("opcode ");
-                push_dec(s, op);
-            }
-        },
+        op => super::push_name_or(s, OPCODE.value_name(op), "opcode ", op),
     }
 }
 

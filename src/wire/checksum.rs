@@ -6,6 +6,11 @@ use std::ops::Range;
 /// The ones' complement sum of `data` as 16-bit big-endian words, an odd last
 /// byte padded with zero, added to `initial` (a pseudo-header sum), carries folded.
 pub fn sum(data: &[u8], initial: u32) -> u16 {
+    fold(wide_sum(data, initial))
+}
+
+/// The sum before its carries are folded: exact, so parts can be taken back out.
+fn wide_sum(data: &[u8], initial: u32) -> u64 {
     let mut acc = initial as u64;
     let mut chunks = data.chunks_exact(2);
     for w in &mut chunks {
@@ -14,20 +19,13 @@ pub fn sum(data: &[u8], initial: u32) -> u16 {
     if let [last] = chunks.remainder() {
         acc += (*last as u64) << 8;
     }
-    fold(acc)
+    acc
 }
 
 /// `sum` with the bytes at `zero` taken as 0: the sum a checksum field is computed
 /// from while the field holds something else (no copy of the data is made).
 pub fn sum_zeroed(data: &[u8], initial: u32, zero: Range<usize>) -> u16 {
-    let mut acc = initial as u64;
-    let mut chunks = data.chunks_exact(2);
-    for w in &mut chunks {
-        acc += u16::from_be_bytes([w[0], w[1]]) as u64;
-    }
-    if let [last] = chunks.remainder() {
-        acc += (*last as u64) << 8;
-    }
+    let mut acc = wide_sum(data, initial);
     // The sum is exact until folded: take the zeroed bytes' part back out.
     let end = zero.end.min(data.len());
     for (i, b) in data.iter().enumerate().take(end).skip(zero.start) {

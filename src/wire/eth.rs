@@ -76,10 +76,7 @@ fn summary(b: &[u8], s: &mut String) {
         return;
     }
     let ty = TYPE.get(b);
-    s.push_str("Ethernet ");
-    SRC.write_text(s, b);
-    s.push_str(" → ");
-    DST.write_text(s, b);
+    super::push_ends(s, "Ethernet", &SRC, &DST, b);
     s.push(' ');
     match TYPE.value_name(ty) {
         Some(name) => s.push_str(name),

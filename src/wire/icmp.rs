@@ -396,6 +396,14 @@ fn header_len(b: &[u8]) -> usize {
     }
 }
 
+/// An echo's ` id N seq M`, as both ICMPs' summaries say it.
+pub(crate) fn push_echo(s: &mut String, ident: u128, seq: u128) {
+    s.push_str(" id ");
+    push_dec(s, ident);
+    s.push_str(" seq ");
+    push_dec(s, seq);
+}
+
 fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
         let _ = write!(s, "ICMP (cut short at {} bytes)", b.len());
@@ -403,31 +411,14 @@ fn summary(b: &[u8], s: &mut String) {
     }
     let ty = TYPE.get(b);
     s.push_str("ICMP ");
-    match TYPE.value_name(ty) {
-        Some(name) => s.push_str(name),
-        None => {
-            s.push_str("type ");
-            push_dec(s, ty);
-        }
-    }
+    super::push_name_or(s, TYPE.value_name(ty), "type ", ty);
     let fields = variant(b);
     if fields.contains(&&IDENT) && b.len() >= SEQ.end_byte() {
-        s.push_str(" id ");
-        push_dec(s, IDENT.get(b));
-        s.push_str(" seq ");
-        push_dec(s, SEQ.get(b));
+        push_echo(s, IDENT.get(b), SEQ.get(b));
         return;
     }
-    match ICMP.value_name(&CODE, b) {
-        Some(code) => {
-            s.push(' ');
-            s.push_str(code);
-        }
-        None => {
-            s.push_str(" code ");
-            push_dec(s, CODE.get(b));
-        }
-    }
+    s.push(' ');
+    super::push_name_or(s, ICMP.value_name(&CODE, b), "code ", CODE.get(b));
     if fields.contains(&&MTU) && b.len() >= MTU.end_byte() {
         s.push_str(" mtu ");
         push_dec(s, MTU.get(b));

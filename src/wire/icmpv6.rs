@@ -569,32 +569,15 @@ fn summary(b: &[u8], s: &mut String) {
     }
     let ty = TYPE.get(b);
     s.push_str("ICMPv6 ");
-    match TYPE.value_name(ty) {
-        Some(name) => s.push_str(name),
-        None => {
-            s.push_str("type ");
-            push_dec(s, ty);
-        }
-    }
+    super::push_name_or(s, TYPE.value_name(ty), "type ", ty);
     let has = |f: &Field| variant(b).contains(&f) && b.len() >= f.end_byte();
     if has(&SEQ) {
-        s.push_str(" id ");
-        push_dec(s, IDENT.get(b));
-        s.push_str(" seq ");
-        push_dec(s, SEQ.get(b));
+        super::icmp::push_echo(s, IDENT.get(b), SEQ.get(b));
         return;
     }
     if is_error(b) {
-        match ICMPV6.value_name(&CODE, b) {
-            Some(code) => {
-                s.push(' ');
-                s.push_str(code);
-            }
-            None => {
-                s.push_str(" code ");
-                push_dec(s, CODE.get(b));
-            }
-        }
+        s.push(' ');
+        super::push_name_or(s, ICMPV6.value_name(&CODE, b), "code ", CODE.get(b));
     }
     if has(&MTU) {
         s.push_str(" mtu ");

@@ -460,27 +460,11 @@ fn summary(b: &[u8], s: &mut String) {
         let _ = write!(s, "IPv4 (header cut short at {} bytes)", b.len());
         return;
     }
-    let proto = PROTO.get(b);
-    s.push_str("IPv4 ");
-    SRC.write_text(s, b);
-    s.push_str(" → ");
-    DST.write_text(s, b);
+    super::push_ends(s, "IPv4", &SRC, &DST, b);
     s.push_str(" ttl ");
     push_dec(s, TTL.get(b));
     s.push(' ');
-    match PROTO.value_name(proto) {
-        Some(name) => s.push_str(name),
-        None => {
-            s.push_str("proto ");
-            push_dec(s, proto);
-        }
-    }
-    // A protocol rawlab does not take apart is named in full: its payload shows as data.
-    if super::carried(&IPV4, proto).is_none()
-        && let Some(what) = ipproto::describe(proto)
-    {
-        let _ = write!(s, " ({what})");
-    }
+    super::push_next(s, &IPV4, (&PROTO, PROTO.get(b)), "proto ", true);
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder

@@ -142,26 +142,12 @@ fn summary(b: &[u8], s: &mut String) {
         return;
     }
     let nxt = NXT.get(b);
-    s.push_str("IPv6 ");
-    SRC.write_text(s, b);
-    s.push_str(" → ");
-    DST.write_text(s, b);
+    super::push_ends(s, "IPv6", &SRC, &DST, b);
     s.push_str(" hlim ");
     push_dec(s, HLIM.get(b));
     s.push(' ');
-    match NXT.value_name(nxt) {
-        Some(name) => s.push_str(name),
-        None => {
-            s.push_str("next ");
-            push_dec(s, nxt);
-        }
-    }
-    if super::carried(&IPV6, nxt).is_none()
-        && nxt != 59
-        && let Some(what) = ipproto::describe(nxt)
-    {
-        let _ = write!(s, " ({what})");
-    }
+    // 59: no next header, which says so by its name.
+    super::push_next(s, &IPV6, (&NXT, nxt), "next ", nxt != 59);
 }
 
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length
@@ -645,13 +631,7 @@ pub static ROUTING: Protocol = Protocol {
         }
         let ty = RT_TYPE.get(b);
         s.push_str("routing ");
-        match RT_TYPE.value_name(ty) {
-            Some(name) => s.push_str(name),
-            None => {
-                s.push_str("type ");
-                push_dec(s, ty);
-            }
-        }
+        super::push_name_or(s, RT_TYPE.value_name(ty), "type ", ty);
         s.push_str(" segleft ");
         push_dec(s, RT_SEGLEFT.get(b));
     },

@@ -183,16 +183,6 @@ impl Field {
         self.write_words(s, raw, self.value_name(raw));
     }
 
-    /// The value in a layer's bytes, in words, to format where it is written.
-    pub fn text(&self, layer: &[u8]) -> Words<'_> {
-        let raw = self.get(layer);
-        Words {
-            field: self,
-            raw,
-            name: self.value_name(raw),
-        }
-    }
-
     /// The value in words: `64`, `0x3721`, `127.0.0.1`, `8 (echo-request)`, `20 bytes (5 words)`.
     pub fn words(&self, raw: u128) -> String {
         self.words_named(raw, self.value_name(raw))
@@ -325,21 +315,6 @@ pub fn push_hex<W: std::fmt::Write + ?Sized>(s: &mut W, v: u128, width: usize) {
             0
         };
         let _ = s.write_char(char::from(b"0123456789abcdef"[nibble]));
-    }
-}
-
-/// A field's value in words, written where it is formatted (no String of its own):
-/// `format!("{}", ipv4::SRC.text(header))`.
-pub struct Words<'a> {
-    field: &'a Field,
-    raw: u128,
-    name: Option<&'a str>,
-}
-
-impl std::fmt::Display for Words<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.field.write_words(f, self.raw, self.name);
-        Ok(())
     }
 }
 
@@ -888,6 +863,47 @@ pub fn carried(outer: &Protocol, code: u128) -> Option<&'static Protocol> {
         .iter()
         .copied()
         .find(|p| p.ids.contains(&(outer.numbers, code)))
+}
+
+/// `TITLE SRC → DST`: how a summary names both ends of a frame or datagram.
+pub fn push_ends(s: &mut String, title: &str, src: &Field, dst: &Field, header: &[u8]) {
+    s.push_str(title);
+    s.push(' ');
+    src.write_text(s, header);
+    s.push_str(" → ");
+    dst.write_text(s, header);
+}
+
+/// A value's name, or `word` and its number where the table has none (`proto 253`).
+pub fn push_name_or(s: &mut String, name: Option<&str>, word: &str, raw: u128) {
+    match name {
+        Some(n) => s.push_str(n),
+        None => {
+            s.push_str(word);
+            push_dec(s, raw);
+        }
+    }
+}
+
+/// What an IP header says comes next (`f`, holding `raw`): its name or `word` and
+/// number, and in full (when `describe`) if rawlab does not take it apart, since its
+/// payload then shows as data.
+pub fn push_next(
+    s: &mut String,
+    outer: &Protocol,
+    (f, raw): (&Field, u128),
+    word: &str,
+    describe: bool,
+) {
+    push_name_or(s, f.value_name(raw), word, raw);
+    if describe
+        && carried(outer, raw).is_none()
+        && let Some(what) = ipproto::describe(raw)
+    {
+        s.push_str(" (");
+        s.push_str(what);
+        s.push(')');
+    }
 }
 
 /// The next layer named by an outer protocol's `next_field`.

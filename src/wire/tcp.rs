@@ -384,10 +384,7 @@ fn summary(b: &[u8], s: &mut String) {
         let _ = write!(s, "TCP (cut short at {} bytes)", b.len());
         return;
     }
-    s.push_str("TCP ");
-    push_dec(s, SRCPORT.get(b));
-    s.push_str(" → ");
-    push_dec(s, DSTPORT.get(b));
+    super::push_ends(s, "TCP", &SRCPORT, &DSTPORT, b);
     if b.len() >= FLAGS.end_byte() {
         s.push_str(" [");
         s.extend(

@@ -67,10 +67,7 @@ fn summary(b: &[u8], s: &mut String) {
         let _ = write!(s, "UDP (cut short at {} bytes)", b.len());
         return;
     }
-    s.push_str("UDP ");
-    push_dec(s, SRCPORT.get(b));
-    s.push_str(" → ");
-    push_dec(s, DSTPORT.get(b));
+    super::push_ends(s, "UDP", &SRCPORT, &DSTPORT, b);
     if b.len() >= LENGTH.end_byte() {
         s.push_str(" len ");
         push_dec(s, LENGTH.get(b));
