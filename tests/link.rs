@@ -314,3 +314,27 @@ fn the_peer_is_a_sandbox_destination_for_ip_sockets_too() {
         r.all()
     );
 }
+
+/// A reply may be matched through the packet socket's frame rather than the IP
+/// listener's copy; ping's line still gives the ICMP message's length, as ping(8)
+/// does, not the IP datagram's.
+#[test]
+fn ping_beside_a_packet_socket_counts_the_icmp_message() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen link lo\nping 127.0.0.1 count 8 every 5ms\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines: Vec<&str> = r
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" bytes from 127.0.0.1: icmp_seq="))
+            .collect();
+        assert_eq!(lines.len(), 8, "{}", r.all());
+        for l in lines {
+            assert!(l.starts_with("64 bytes from"), "{l}\n{}", r.all());
+        }
+    }
+}

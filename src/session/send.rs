@@ -27,6 +27,18 @@ use std::time::{Duration, Instant, SystemTime};
 /// starts on a CPU that has not gone idle.
 const AWAKE_BELOW: Duration = Duration::from_millis(10);
 
+/// What ping(8) says of a reply: the ICMP message's length, its sequence number, the
+/// TTL and the source, whatever the reply was captured with (a packet socket's frame
+/// has Ethernet before the IP header).
+fn reply_words(bytes: &[u8], first: &'static wire::Protocol) -> (usize, u128, u128, String) {
+    let d = wire::dissect::dissect(bytes, first);
+    let icmp_len = d.layer_of(&icmp::TYPE).map_or(0, |l| l.end - l.start);
+    let seq = d.value(bytes, &icmp::SEQ).unwrap_or(0);
+    let ttl = d.value(bytes, &ipv4::TTL).unwrap_or(0);
+    let src = ipv4::SRC.words(d.value(bytes, &ipv4::SRC).unwrap_or(0));
+    (icmp_len, seq, ttl, src)
+}
+
 /// What one run of the send loop saw.
 struct Outcome {
     /// Numbers of the packets handed to sendto.
@@ -187,11 +199,7 @@ impl Session {
                 }
                 _ => String::new(),
             };
-            let d = wire::dissect::dissect(&reply.bytes, reply.first);
-            let icmp_len = d.layers.get(1).map_or(0, |l| l.end - l.start);
-            let seq = d.value(&reply.bytes, &icmp::SEQ).unwrap_or(0);
-            let ttl = d.value(&reply.bytes, &ipv4::TTL).unwrap_or(0);
-            let src = ipv4::SRC.words(d.value(&reply.bytes, &ipv4::SRC).unwrap_or(0));
+            let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
             let line = format!(
                 "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{kernel}  (#{} → #{})",
                 rtt.as_secs_f64() * 1e3,
@@ -891,4 +899,26 @@ fn median_ms(v: &mut [Duration]) -> f64 {
         _ => (v[n / 2 - 1] + v[n / 2]) / 2,
     };
     mid.as_secs_f64() * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An echo request to 127.0.0.1 (seq 0, two bytes of data), as an IP listener
+    /// captures it and, behind lo's all-zero Ethernet header, as a packet socket does.
+    const ECHO: [u8; 30] = [
+        0x45, 0x00, 0x00, 0x1e, 0x1c, 0xd4, 0x00, 0x00, 0x40, 0x01, 0x60, 0x09, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x08, 0x00, 0x37, 0x21, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xde,
+    ];
+
+    #[test]
+    fn a_reply_is_counted_by_its_icmp_message_whatever_captured_it() {
+        let want = (10, 0, 64, "127.0.0.1".to_string());
+        assert_eq!(reply_words(&ECHO, &ipv4::IPV4), want);
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(ECHO);
+        assert_eq!(reply_words(&frame, &wire::eth::ETH), want);
+    }
 }
