@@ -262,6 +262,20 @@ fn main() -> ExitCode {
             }
         };
     }
+    // A mistyped subcommand reads as a script that is not there (`rawlab raed x.pcap`):
+    // say so before any network is made.
+    if let Some(first) = cli.files.first().filter(|f| !f.exists() && !cli.check) {
+        let typed = first.to_string_lossy();
+        let subs = Cli::command();
+        let names = subs.get_subcommands().map(|c| c.get_name());
+        if let Some(name) = rawlab::suggest::closest(&typed, names).first() {
+            let _ = writeln!(
+                stderr,
+                "rawlab: there is no script `{typed}` here, and `{typed}` is not a subcommand: did you mean `rawlab {name} …`? (`rawlab --help` lists them)"
+            );
+            return ExitCode::from(2);
+        }
+    }
     // Started through sudo: become the user now, while single-threaded, keeping only
     // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
     // A check, and a lesson, run in the sandbox whatever the privilege: lessons expect

@@ -508,6 +508,21 @@ fn a_file_that_is_no_capture_is_named_and_explained() {
     }
 }
 
+/// `rawlab raed FILE` would be taken for a script that is not there; rawlab names the
+/// subcommand meant instead, before making any network.
+#[test]
+fn a_mistyped_subcommand_is_named() {
+    for user in users() {
+        let r = run(user, &["raed".into(), "x.pcap".into()], &scratch());
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert_eq!(r.stdout, "");
+        assert_eq!(
+            r.stderr,
+            "rawlab: there is no script `raed` here, and `raed` is not a subcommand: did you mean `rawlab read …`? (`rawlab --help` lists them)\n"
+        );
+    }
+}
+
 #[test]
 fn a_truncated_capture_shows_what_came_before() {
     let orig = std::fs::read(fixture("lo.pcap").1).unwrap();
