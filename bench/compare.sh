@@ -16,6 +16,7 @@ PACKETS=${PACKETS:-100000}
 FLOOD=${FLOOD:-1000000}
 FLOOD_LINK=${FLOOD_LINK:-200000}
 RUNS=${RUNS:-3}
+RTT_ROUNDS=${RTT_ROUNDS:-8}
 bench=$PWD/bench
 
 cargo build --release --quiet
@@ -119,7 +120,7 @@ flood() {
   wait "$sampler" 2>/dev/null || true
   local shown skipped
   shown=$(grep -c '^#' "$work/flood.out" || true)
-  skipped=$(grep -o '^… [0-9]* packets arrived faster' "$work/flood.out" | awk '{s += $2} END {print s + 0}')
+  skipped=$({ grep -o '^… [0-9]* packets arrived faster' "$work/flood.out" || true; } | awk '{s += $2} END {print s + 0}')
   echo "flood took ${flood_s}s; $(grep -o '^closed .*' "$work/flood.out")"
   echo "drawn in full: $shown; left the ring unseen (counted, and said so): $skipped; sum $((shown + skipped))"
   python3 - "$work/rss" <<'PY'
@@ -143,9 +144,9 @@ if have ping && have nsenter; then
 fi
 echo
 
-echo "## Round trips: rawlab's ping beside ping(8), 1000 echoes 1 ms apart, same run"
+echo "## Round trips: rawlab's ping beside ping(8), $RTT_ROUNDS rounds of 1000 echoes 1 ms apart"
+echo "(the two take turns, so both meet the machine in the same state; each prints µs)"
 if have ping; then
-  median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
   # bench/rawping.c times echoes the same way with two arrangements of raw sockets:
   # rawlab's (the requests watched too) and ping(8)'s (only replies let in).
   probe=""
@@ -154,16 +155,18 @@ if have ping; then
   else
     echo "  (no C compiler: bench/rawping.c skipped)"
   fi
+  printf "ping 127.0.0.1 count 1000 every 1ms\n" >"$work/ping.rawlab"
   netns bash -c '
     ip link set lo up
-    ping -c 1000 -i 0.001 127.0.0.1 | grep -o "time=[0-9.]*" | cut -d= -f2 >"'"$work/ping8"'"
-    printf "ping 127.0.0.1 count 1000 every 1ms\n" >"'"$work/ping.rawlab"'"
-    "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work/ping.out"'" 2>&1
+    for r in $(seq '"$RTT_ROUNDS"'); do
+      ping -c 1000 -i 0.001 127.0.0.1 >"'"$work"'/ping8.$r"
+      "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work"'/rawlab.$r" 2>&1
+    done
     if [ -n "'"$probe"'" ]; then
       "'"$probe"'" rawlab; "'"$probe"'" ping; "'"$probe"'" rawlab busy; "'"$probe"'" ping busy
     fi >"'"$work/probe.out"'" 2>&1
   ' || true
-  echo "ping(8) median: $(median <"$work/ping8") ms"
-  grep -E "^rtt median" "$work/ping.out" | sed 's/^/rawlab /' || echo "rawlab's ping gave no figures: $(tail -3 "$work/ping.out")"
+  python3 "$bench/rtt.py" "$work" "$RTT_ROUNDS" || true
+  grep -E "^rtt median" "$work/rawlab.1" | sed 's/^/rawlab, round 1: /' || true
   if [ -s "$work/probe.out" ]; then sed 's/^/bench\/rawping.c, /' "$work/probe.out"; fi
 fi

@@ -316,10 +316,6 @@ impl Store {
         self.print.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn try_print_lock(&self) -> Option<MutexGuard<'_, ()>> {
-        self.print.try_lock().ok()
-    }
-
     /// Wakes anyone waiting (used when a listener stops).
     pub fn nudge(&self) {
         self.arrived.notify_all();

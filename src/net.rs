@@ -1,6 +1,7 @@
 //! Sockets, through socket2: the three ways to send an IPv4 packet by hand, and
-//! listeners that read a raw socket on a thread of their own and push what
-//! they read into the store. No `unsafe` here; raw syscalls are in `sys`.
+//! listeners that read a raw socket on a thread of their own (or, while a close
+//! ping holds them, on the sending thread) and push what they read into the store.
+//! No `unsafe` here; raw syscalls are in `sys`.
 
 use crate::capture::{Origin, Store};
 use crate::command::Mode;
@@ -10,8 +11,8 @@ use std::io::{self, Read};
 use std::net::IpAddr;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
@@ -212,6 +213,10 @@ pub struct Listener {
     pub label: String,
     /// What the socket has read, and what the kernel dropped before it could.
     pub stats: Arc<ListenStats>,
+    /// The socket and what it was last read with: the listener's thread reads
+    /// through it, or, while the listener is held, the thread that sends.
+    reader: Arc<Mutex<Reader>>,
+    held: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -274,27 +279,132 @@ impl Listener {
             crate::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
         }
         let stop = Arc::new(AtomicBool::new(false));
+        let held = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(ListenStats::default());
+        let reader = Arc::new(Mutex::new(Reader {
+            sock,
+            batch: crate::sys::RecvBatch::new(32, 65_536),
+            first,
+            family,
+            label: label.as_str().into(),
+            store,
+            stats: stats.clone(),
+        }));
         let thread = {
-            let (stop, stats) = (stop.clone(), stats.clone());
-            let label = label.clone();
+            let (reader, stop, held) = (reader.clone(), stop.clone(), held.clone());
             std::thread::Builder::new()
                 .name(format!("listen-{proto}"))
-                .spawn(move || read_loop(sock, first, family, label, &stop, &store, &stats))?
+                .spawn(move || read_loop(&reader, &stop, &held))?
         };
         Ok(Listener {
             family,
             proto,
             label,
             stats,
+            reader,
+            held,
             stop,
             thread: Some(thread),
         })
     }
+
+    /// Hands the reading to the caller until the hold is dropped: the listener's
+    /// thread stops reading and the caller reads with [`Held::read`], on its own CPU,
+    /// right after each send. For echoes close together: read on a second thread, the
+    /// copies added 1–2 µs to each loopback round trip in bench/compare.sh's rounds
+    /// (the cause is not pinned down; a thread that spun instead of sleeping did no
+    /// better).
+    pub fn hold(&self) -> Held {
+        self.held.store(true, Ordering::Release);
+        Held {
+            reader: self.reader.clone(),
+            held: self.held.clone(),
+            thread: self.thread.as_ref().map(|t| t.thread().clone()),
+        }
+    }
+}
+
+/// A listener's socket, read by whoever holds the lock; pushes happen under it
+/// too, so packets reach the store in the order the socket gave them.
+struct Reader {
+    sock: Socket,
+    batch: crate::sys::RecvBatch,
+    first: &'static crate::wire::Protocol,
+    family: Family,
+    label: Arc<str>,
+    store: Arc<Store>,
+    stats: Arc<ListenStats>,
+}
+
+impl Reader {
+    /// One batch from the socket into the store; how many came.
+    fn read(&mut self, block: bool) -> io::Result<usize> {
+        let n = self.batch.recv(self.sock.as_raw_fd(), block)?;
+        self.stats.captured.fetch_add(n as u64, Ordering::Relaxed);
+        let mut pushing = self.store.batch();
+        for i in 0..n {
+            let meta = self.batch.meta(i);
+            if let Some(d) = meta.dropped {
+                self.stats.dropped.store(d as u64, Ordering::Relaxed);
+            }
+            let time = meta.stamp.unwrap_or_else(SystemTime::now);
+            let addrs = match (self.family, meta.src, meta.dst) {
+                (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
+                _ => None,
+            };
+            pushing.push_from(
+                time,
+                self.batch.bytes(i).to_vec(),
+                self.first,
+                Origin::Captured {
+                    socket: self.label.clone(),
+                    link: None,
+                },
+                addrs,
+            );
+        }
+        Ok(n)
+    }
+}
+
+/// A listener whose reading the holder does (see [`Listener::hold`]).
+pub struct Held {
+    reader: Arc<Mutex<Reader>>,
+    held: Arc<AtomicBool>,
+    thread: Option<std::thread::Thread>,
+}
+
+impl Held {
+    /// Reads whatever the socket has queued into the store, without waiting. If the
+    /// listener's thread is still in the read it began before the hold, it is left to
+    /// finish it, and what is queued waits for the next call.
+    pub fn read(&self) {
+        let mut r = match self.reader.try_lock() {
+            Ok(r) => r,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        while let Ok(n) = r.read(false) {
+            if n < r.batch.capacity() {
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for Held {
+    /// The listener's thread reads again, from now.
+    fn drop(&mut self) {
+        self.held.store(false, Ordering::Release);
+        if let Some(t) = &self.thread {
+            t.unpark();
+        }
+    }
 }
 
 /// How many round trips are being timed (a `ping` or `send` under way). While any
-/// is, listeners do not sleep on their sockets but look every [`TIMED_POLL`]: a
+/// is, listeners not held (see [`Listener::hold`]) do not sleep on their sockets but
+/// look every [`TIMED_POLL`]: a
 /// thread asleep on a raw socket is woken by the request's copy in the middle of
 /// the kernel's request-to-reply path, which adds the wake-up (about 20 µs on this
 /// machine, measured on ping(8) beside a blocked listener) to every round trip.
@@ -315,48 +425,22 @@ impl Drop for Timing {
     }
 }
 
-fn read_loop(
-    sock: Socket,
-    first: &'static crate::wire::Protocol,
-    family: Family,
-    label: String,
-    stop: &AtomicBool,
-    store: &Store,
-    stats: &ListenStats,
-) {
-    // Batches of up to 32 datagrams a system call: a flood is drained with a fraction of
-    // the calls, so the socket's buffer keeps up with the loopback's rate.
-    let mut batch = crate::sys::RecvBatch::new(32, 65_536);
-    let fd = sock.as_raw_fd();
-    let label: Arc<str> = label.into();
+fn read_loop(reader: &Mutex<Reader>, stop: &AtomicBool, held: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
+        if held.load(Ordering::Acquire) {
+            // The holder reads; woken when the hold ends or the listener stops.
+            std::thread::park_timeout(POLL);
+            continue;
+        }
+        // Batches of up to 32 datagrams a system call: a flood is drained with a
+        // fraction of the calls, so the socket's buffer keeps up with the loopback.
         let timed = TIMING.load(Ordering::Relaxed) > 0;
-        match batch.recv(fd, !timed) {
-            Ok(n) => {
-                stats.captured.fetch_add(n as u64, Ordering::Relaxed);
-                let mut pushing = store.batch();
-                for i in 0..n {
-                    let meta = batch.meta(i);
-                    if let Some(d) = meta.dropped {
-                        stats.dropped.store(d as u64, Ordering::Relaxed);
-                    }
-                    let time = meta.stamp.unwrap_or_else(SystemTime::now);
-                    let addrs = match (family, meta.src, meta.dst) {
-                        (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
-                        _ => None,
-                    };
-                    pushing.push_from(
-                        time,
-                        batch.bytes(i).to_vec(),
-                        first,
-                        Origin::Captured {
-                            socket: label.clone(),
-                            link: None,
-                        },
-                        addrs,
-                    );
-                }
-            }
+        let read = reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .read(!timed);
+        match read {
+            Ok(_) => {}
             Err(e) if crate::sys::nothing_came(&e) => {
                 if timed {
                     std::thread::sleep(TIMED_POLL);
@@ -372,6 +456,7 @@ impl Drop for Listener {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }

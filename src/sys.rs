@@ -392,6 +392,11 @@ impl RecvBatch {
         }
     }
 
+    /// How many datagrams one call can take.
+    pub fn capacity(&self) -> usize {
+        self.controls.len().min(64)
+    }
+
     /// Receives; returns how many datagrams arrived (each with `meta(i)`, `bytes(i)`).
     pub fn recv(&mut self, fd: std::os::fd::RawFd, block: bool) -> io::Result<usize> {
         let count = self.controls.len();

@@ -223,8 +223,8 @@ fn a_missing_script_names_the_path_and_the_reason() {
     );
 }
 
-/// Echoes close together are waited for awake, the store looked at every few
-/// microseconds instead of slept on: every reply must still be shown, paired and
+/// Echoes close together are waited for awake, the listener read by the sending
+/// thread and lines shown every 50 ms: every reply must still be shown, paired and
 /// counted, and the statistics give both round trips.
 #[test]
 fn close_echoes_are_each_answered_and_timed() {
@@ -246,6 +246,52 @@ fn close_echoes_are_each_answered_and_timed() {
         assert!(
             r.stdout.lines().any(|l| l.starts_with("rtt median ")
                 && l.contains("on the wire (request's copy to reply, kernel timestamps)")),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+/// A listener that sees a close ping's packets is read by the sending thread while
+/// the ping runs, then by its own thread again: it must lose nothing and count
+/// nothing twice (20 echoes and 2 more: 44 ICMP packets), the pings must show
+/// every reply, and each reply line must pair a send with a later packet.
+#[test]
+fn a_listener_read_by_the_sender_loses_nothing_and_reads_again_after() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen icmp\nping 127.0.0.1 count 20 every 1ms\nping 127.0.0.1 count 2 every 50ms\nlisten off\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let pairs: Vec<(u64, u64)> = r
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("64 bytes from 127.0.0.1: icmp_seq="))
+            .filter_map(|l| {
+                let (_, tail) = l.rsplit_once("(#")?;
+                let (a, b) = tail.trim_end_matches(')').split_once(" → #")?;
+                Some((a.parse().ok()?, b.parse().ok()?))
+            })
+            .collect();
+        assert_eq!(pairs.len(), 22, "{}", r.all());
+        assert!(pairs.iter().all(|(a, b)| a < b), "{pairs:?}");
+        assert!(
+            r.stdout
+                .contains("20 packets transmitted, 20 received, 0% packet loss"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout
+                .contains("2 packets transmitted, 2 received, 0% packet loss"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout
+                .contains("closed raw socket for icmp (44 captured, none dropped by the kernel)"),
             "{}",
             r.all()
         );

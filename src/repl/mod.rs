@@ -66,7 +66,10 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
             while running.load(Ordering::Relaxed) {
                 shower.store.idle_wait(Duration::from_millis(100));
                 let mut buf = Vec::new();
-                if let Some(_g) = shower.store.try_print_lock() {
+                // While a command runs it holds the lock and shows what comes itself:
+                // wait for it rather than look again (packets stay unshown meanwhile).
+                {
+                    let _g = shower.store.print_lock();
                     let _ = shower.show_pending(&mut buf);
                 }
                 if !buf.is_empty() {

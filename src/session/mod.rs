@@ -359,7 +359,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Wait(d) => {
-                self.wait_showing(Instant::now() + *d, false, out, &mut |_, _| Ok(()))?;
+                self.wait_showing(Instant::now() + *d, out, &mut |_, _| Ok(()))?;
                 Flow::Continue
             }
             Command::Captures => {
@@ -573,32 +573,19 @@ impl Session {
 
     /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
     /// shown to `each`. Nothing is kept here: a long `wait` during a flood stays in
-    /// constant memory. `awake`, it does not sleep but looks every 20 µs: for short
-    /// gaps between timed sends, since a CPU that idles between echoes starts each
-    /// send cold, which adds 4–5 µs to a loopback round trip (`bench/rawping.c`
-    /// shows it); ping(8) stays awake between close echoes too.
+    /// constant memory.
     fn wait_showing(
         &self,
         deadline: Instant,
-        awake: bool,
         out: &mut dyn Write,
         each: &mut OnShown<'_>,
     ) -> io::Result<()> {
         while Instant::now() < deadline && !self.interrupted() {
-            let step = if awake {
-                Instant::now()
-            } else {
-                (Instant::now() + Duration::from_millis(50)).min(deadline)
-            };
+            let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
             if self.shower.store.wait_unshown(step) {
                 let shown = self.shower.show_pending(out)?;
                 each(&shown, out)?;
                 out.flush()?;
-            } else if awake {
-                let look = (Instant::now() + Duration::from_micros(20)).min(deadline);
-                while Instant::now() < look {
-                    std::hint::spin_loop();
-                }
             }
         }
         Ok(())
