@@ -102,10 +102,38 @@ pub fn send_socket(family: Family, mode: Mode, proto: u8) -> io::Result<Socket> 
                 Family::V4 => s.set_header_included_v4(true)?,
                 Family::V6 => s.set_header_included_v6(true)?,
             }
+            refuse_icmp(&s, family, proto)?;
             Ok(s)
         }
-        Mode::Kernel => Socket::new(domain, Type::RAW, Some(Protocol::from(proto as i32))),
+        Mode::Kernel => {
+            let s = Socket::new(domain, Type::RAW, Some(Protocol::from(proto as i32)))?;
+            refuse_icmp(&s, family, proto)?;
+            Ok(s)
+        }
         Mode::Link => crate::sys::packet_socket(None),
+    }
+}
+
+/// ICMP_FILTER (linux/icmp.h) and ICMP6_FILTER (linux/icmpv6.h): a bit set for a
+/// message type keeps that type off the socket.
+const ICMP_FILTER: libc::c_int = 1;
+const ICMP6_FILTER: libc::c_int = 1;
+
+/// A raw ICMP socket gets a copy of every ICMP message the host receives, and the
+/// one rawlab sends with is never read: filtering every type keeps those copies
+/// off it. The kernel filters before it copies, so a round trip does not pay for a
+/// copy nobody reads, and the socket's buffer does not sit full. (Other protocols
+/// have no such filter; a listener reads what rawlab shows.)
+fn refuse_icmp(s: &Socket, family: Family, proto: u8) -> io::Result<()> {
+    let fd = s.as_raw_fd();
+    match (family, proto as i32) {
+        (Family::V4, libc::IPPROTO_ICMP) => {
+            crate::sys::set_option(fd, libc::SOL_RAW, ICMP_FILTER, &u32::MAX.to_ne_bytes())
+        }
+        (Family::V6, libc::IPPROTO_ICMPV6) => {
+            crate::sys::set_option(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &[0xff; 32])
+        }
+        _ => Ok(()),
     }
 }
 

@@ -270,14 +270,24 @@ pub fn set_int_option(
     name: libc::c_int,
     value: libc::c_int,
 ) -> io::Result<()> {
-    // SAFETY: the value pointer and length describe a live c_int for the call's duration.
+    set_option(fd, level, name, &value.to_ne_bytes())
+}
+
+/// Sets a socket option from its bytes, as the kernel's struct lays them out.
+pub fn set_option(
+    fd: std::os::fd::RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &[u8],
+) -> io::Result<()> {
+    // SAFETY: the pointer and length describe a live byte slice for the call's duration.
     let r = unsafe {
         libc::setsockopt(
             fd,
             level,
             name,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            value.as_ptr().cast(),
+            value.len() as libc::socklen_t,
         )
     };
     if r == 0 {

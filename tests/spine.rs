@@ -297,3 +297,93 @@ fn a_listener_read_by_the_sender_loses_nothing_and_reads_again_after() {
         );
     }
 }
+
+/// In modes hdrincl and kernel, rawlab sends ICMP through a raw ICMP socket, which
+/// the kernel would also hand a copy of every ICMP message it receives; nothing
+/// reads that socket, so its filter refuses them all. Read from the process's own
+/// /proc/PID/net/raw (its sandbox's sockets) once both pings are done: each ICMP
+/// socket left open has nothing queued.
+#[test]
+fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    for user in users() {
+        let dir = scratch();
+        let file = dir.join("test.rawlab");
+        std::fs::write(
+            &file,
+            "mode kernel\nping 127.0.0.1 count 3 every 10ms\nmode hdrincl\nping 127.0.0.1 count 3 every 10ms\nwait 20s\n",
+        )
+        .unwrap();
+        let bin = binary_for(user);
+        let mut cmd = match user {
+            User::Me => Command::new(&bin),
+            User::Nobody => {
+                let mut c = Command::new("setpriv");
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                    .arg(&bin);
+                c
+            }
+        };
+        let mut child = cmd
+            .args(["--sandbox", "--color", "never"])
+            .arg(&file)
+            .current_dir(&dir)
+            .env("HOME", &dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut seen = Vec::new();
+        let mut done = 0;
+        while done < 2 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if line.contains("3 packets transmitted, 3 received") {
+                        done += 1;
+                    }
+                    seen.push(line);
+                }
+                Err(_) => break,
+            }
+        }
+        let table =
+            std::fs::read_to_string(format!("/proc/{}/net/raw", child.id())).unwrap_or_default();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            done,
+            2,
+            "[{user:?}] both pings answered:\n{}",
+            seen.join("\n")
+        );
+        // "sl local rem st tx_queue:rx_queue …", ICMP sockets bound to protocol 1.
+        let icmp: Vec<(&str, &str)> = table
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let queues = f.get(4)?.split_once(':')?;
+                f.get(1)?.ends_with(":0001").then_some(queues)
+            })
+            .collect();
+        assert_eq!(icmp.len(), 2, "[{user:?}] the two send sockets:\n{table}");
+        assert!(
+            icmp.iter().all(|(_, rx)| *rx == "00000000"),
+            "[{user:?}] nothing queued:\n{table}"
+        );
+    }
+}
