@@ -52,7 +52,15 @@ pub struct Record {
     pub orig_len: u32,
     /// The pcapng interface it was captured on; None in a pcap file.
     pub interface: Option<u32>,
+    /// Why `time` is not the file's own: the record has none, or one no clock can show.
+    pub time_note: Option<&'static str>,
 }
+
+/// A simple packet block has no time field.
+pub const NO_TIME: &str =
+    "a simple packet block carries no timestamp: the time shown is the epoch, 1970-01-01";
+/// A pcapng timestamp past what a date can show.
+pub const PAST_9999: &str = "the file's timestamp lies past the year 9999 (the record is damaged, or its interface's if_tsresol is wrong): the time shown is the last second of 9999";
 
 /// Which of the two formats a file is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -620,6 +628,7 @@ fn take_block(
                 bytes: b.data.to_vec(),
                 orig_len: b.origlen,
                 interface: None,
+                time_note: None,
             }))
         }
         PcapBlockOwned::LegacyHeader(_) => Ok(None),
@@ -671,15 +680,17 @@ fn take_block(
             };
             check_caplen(epb.caplen, iface, at, no)?;
             let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+            let (time, clamped) = ng_time(ts, iface);
             Ok(Some(Record {
                 no,
                 offset: at,
-                time: ng_time(ts, iface),
+                time,
                 digits: iface.digits,
                 link: iface.link,
                 bytes: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
                 orig_len: epb.origlen,
                 interface: Some(epb.if_id),
+                time_note: clamped.then_some(PAST_9999),
             }))
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
@@ -704,6 +715,7 @@ fn take_block(
                 bytes: spb.data[..len].to_vec(),
                 orig_len: spb.origlen,
                 interface: Some(0),
+                time_note: Some(NO_TIME),
             }))
         }
         // Statistics, name resolution, secrets, comments: nothing to show as a packet.
@@ -769,7 +781,9 @@ fn digits_of(tsresol: u8) -> u8 {
 /// of seconds reaches 584 billion years) is shown as this, rather than overflowing.
 const LATEST: Duration = Duration::from_secs(253_402_300_799);
 
-fn ng_time(ts: u64, iface: &Interface) -> SystemTime {
+/// A pcapng timestamp in its interface's units and offset, as a time; true when it
+/// lay past [`LATEST`] and is shown as that.
+fn ng_time(ts: u64, iface: &Interface) -> (SystemTime, bool) {
     let secs = ts / iface.resolution;
     let frac = ts % iface.resolution;
     let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(iface.resolution)) as u32;
@@ -779,7 +793,7 @@ fn ng_time(ts: u64, iface: &Interface) -> SystemTime {
     } else {
         since.saturating_sub(Duration::from_secs(iface.offset.unsigned_abs()))
     };
-    UNIX_EPOCH + since.min(LATEST)
+    (UNIX_EPOCH + since.min(LATEST), since > LATEST)
 }
 
 fn check_caplen(caplen: u32, iface: &Interface, at: u64, no: u64) -> Result<(), FileError> {
@@ -1308,6 +1322,8 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
     /// Packets past `max`, counted but not kept.
     pub left_out: u64,
+    /// Packets kept whose time is not the file's own (their numbers in the file, and why).
+    pub time_notes: Vec<(u64, &'static str)>,
     /// The damage that ended the file early; the packets before it are in `packets`.
     pub error: Option<FileError>,
     /// Reading was stopped (Ctrl-C) before the file's end.
@@ -1333,6 +1349,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
         packets: Vec::new(),
         skipped: Vec::new(),
         left_out: 0,
+        time_notes: Vec::new(),
         error: None,
         stopped: false,
     };
@@ -1370,6 +1387,9 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
         let start = decap.header.as_ref().map_or(0, |h| h.len);
         if start > 0 && !loaded.dropped.contains(&rec.link) {
             loaded.dropped.push(rec.link);
+        }
+        if let Some(note) = rec.time_note {
+            loaded.time_notes.push((rec.no, note));
         }
         loaded.packets.push(Packet {
             no: rec.no,

@@ -352,6 +352,9 @@ pub fn text(out: &mut String, rec: &Record, interfaces: usize, style: &Style) {
     if let Some(note) = decap.note {
         d.notes.push((note, Tone::Dim));
     }
+    if let Some(note) = rec.time_note {
+        d.notes.push((note.to_string(), Tone::Note));
+    }
     render::draw(out, &d, style)
 }
 
@@ -395,6 +398,9 @@ pub fn json_line(out: &mut dyn Write, rec: &Record) -> io::Result<()> {
     m.extend(json::dissection(&rec.bytes, &render::dissection(&d)));
     if let Some(note) = decap.note {
         m.insert("note".into(), Value::from(note));
+    }
+    if let Some(note) = rec.time_note {
+        m.insert("time_note".into(), Value::from(note));
     }
     serde_json::to_writer(&mut *out, &Value::Object(m)).map_err(io::Error::from)?;
     out.write_all(b"\n")

@@ -226,6 +226,8 @@ fn a_pcapng_timestamp_past_any_clock() {
     let record = reader.next_record().unwrap().unwrap();
     assert_eq!(record.bytes.len(), 14);
     assert!(record.time > std::time::UNIX_EPOCH);
+    // Shown as the last second of 9999, and said so.
+    assert_eq!(record.time_note, Some(rawlab::pcap::PAST_9999));
     assert!(reader.next_record().is_none());
 
     // And the artifact itself, read as `rawlab read` reads it.

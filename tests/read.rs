@@ -76,6 +76,11 @@ fn squeeze(s: &str) -> String {
     out
 }
 
+/// Every run of white space as one space: a note reads the same however it was wrapped.
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn json_lines(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -756,6 +761,78 @@ fn many_packets_come_out_in_order() {
             r.stderr.contains("the 1999 packets before it are shown"),
             "{}",
             r.stderr
+        );
+    }
+}
+
+/// A pcapng whose packets' times are not the file's own: one stamped past any date
+/// (u64::MAX seconds), one in a simple packet block, which has no time. `read` says
+/// so under each dump and in its JSON; `load` says so once, naming the packets.
+#[test]
+fn times_a_file_cannot_give_are_said_so() {
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend(len.to_le_bytes());
+        b.extend(body);
+        b.extend(len.to_le_bytes());
+        b
+    }
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend([1, 0, 0, 0]);
+    shb.extend(u64::MAX.to_le_bytes());
+    // Raw IP, no snapshot limit, if_tsresol 0 (whole seconds).
+    let mut idb = vec![101, 0, 0, 0, 0, 0, 0, 0];
+    idb.extend([9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let packet: Vec<u8> = pattern(POST).iter().map(|b| b.unwrap_or(0)).collect();
+    let mut epb = vec![0, 0, 0, 0];
+    epb.extend(u32::MAX.to_le_bytes());
+    epb.extend(u32::MAX.to_le_bytes());
+    epb.extend((packet.len() as u32).to_le_bytes());
+    epb.extend((packet.len() as u32).to_le_bytes());
+    epb.extend(&packet);
+    epb.extend([0, 0]);
+    let mut spb = (packet.len() as u32).to_le_bytes().to_vec();
+    spb.extend(&packet);
+    spb.extend([0, 0]);
+    let mut file = block(0x0a0d_0d0a, &shb);
+    file.extend(block(1, &idb));
+    file.extend(block(6, &epb));
+    file.extend(block(3, &spb));
+    let (dir, path) = file_with("times.pcapng", &file);
+    for user in users() {
+        let r = read(user, &path, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let text = words(&r.stdout);
+        assert!(text.contains("9999-12-31"), "{}", r.all());
+        assert!(text.contains(rawlab::pcap::PAST_9999), "{}", r.all());
+        assert!(text.contains(rawlab::pcap::NO_TIME), "{}", r.all());
+        let r = read(user, &path, &dir, &["--format", "json"]);
+        let notes: Vec<Option<String>> = json_lines(&r.stdout)
+            .iter()
+            .map(|v| v["time_note"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                Some(rawlab::pcap::PAST_9999.to_string()),
+                Some(rawlab::pcap::NO_TIME.to_string())
+            ],
+            "{}",
+            r.all()
+        );
+        let r = run_script(user, &format!("load {}\n", path.display()), &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = words(&r.stdout);
+        assert!(
+            out.contains(&format!("#1: {}", rawlab::pcap::PAST_9999)),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains(&format!("#2: {}", rawlab::pcap::NO_TIME)),
+            "{}",
+            r.all()
         );
     }
 }

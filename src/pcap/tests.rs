@@ -291,6 +291,11 @@ fn pcapng_with_interfaces_of_different_link_types_and_clocks() {
         [Some(0), Some(1), Some(2), Some(0)]
     );
     assert_eq!(recs[3].bytes, framed(&eth), "a simple packet block");
+    // Only the simple packet block's time is not the file's own: it has none.
+    assert_eq!(
+        recs.iter().map(|r| r.time_note).collect::<Vec<_>>(),
+        [None, None, None, Some(NO_TIME)]
+    );
     // The section header is 28 bytes, each interface block 20 and its options (an
     // option: 4 bytes and its value padded to 4; then 4 to end them).
     assert_eq!(recs[0].offset, 28 + (20 + 8 + 4) + (20 + 8 + 4));

@@ -335,8 +335,16 @@ impl Session {
         let oldest_before = store.all().first().map(|p| p.no);
         let n = loaded.packets.len();
         let mut numbers = Vec::with_capacity(n);
+        // What each packet's time note is about, by the number it gets here.
+        let mut noted: Vec<(u64, &str)> = Vec::new();
+        let mut notes = loaded.time_notes.iter().peekable();
         for p in loaded.packets {
-            numbers.push(store.push(p.time, p.bytes, p.first, p.origin));
+            let file_no = p.no;
+            let no = store.push(p.time, p.bytes, p.first, p.origin);
+            numbers.push(no);
+            while let Some((_, why)) = notes.next_if(|(at, _)| *at == file_no) {
+                noted.push((no, why));
+            }
         }
         let previous = self.shower.set_detail(Detail::Lines);
         let shown = self.shower.show_pending(out);
@@ -345,6 +353,24 @@ impl Session {
         let style = self.style();
         for s in &loaded.skipped {
             let text = format!("packet {} of the file left out: {}", s.no, s.why);
+            for l in style.wrap(&text, "", "  ") {
+                writeln!(out, "{}", style.paint(&l, Tone::Note))?;
+            }
+        }
+        // Each reason once, in the order first met, with the packets it is about.
+        let mut reasons: Vec<&str> = Vec::new();
+        for (_, why) in &noted {
+            if !reasons.contains(why) {
+                reasons.push(why);
+            }
+        }
+        for reason in reasons {
+            let nos: Vec<u64> = noted
+                .iter()
+                .filter(|(_, why)| *why == reason)
+                .map(|(no, _)| *no)
+                .collect();
+            let text = format!("{}: {reason}", numbers_words(&nos));
             for l in style.wrap(&text, "", "  ") {
                 writeln!(out, "{}", style.paint(&l, Tone::Note))?;
             }
