@@ -2,6 +2,8 @@
 //! and run through the same code the target ran, so the crash cannot come back.
 //! Each test names the target and the artifact it came from.
 
+mod common;
+use common::pcapng_block;
 use rawlab::command::{self, Context};
 use rawlab::render::{self, Style};
 use rawlab::repl;
@@ -196,14 +198,6 @@ fn a_twelve_byte_mac_with_wide_characters() {
 /// count). Adding it to the epoch overflowed and panicked.
 #[test]
 fn a_pcapng_timestamp_past_any_clock() {
-    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
-        let len = (12 + body.len()) as u32;
-        let mut b = kind.to_le_bytes().to_vec();
-        b.extend(len.to_le_bytes());
-        b.extend(body);
-        b.extend(len.to_le_bytes());
-        b
-    }
     // Section header: byte-order magic, version 1.0, section length unknown.
     let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
     shb.extend([1, 0, 0, 0]);
@@ -219,9 +213,9 @@ fn a_pcapng_timestamp_past_any_clock() {
     epb.extend(14u32.to_le_bytes());
     epb.extend([0u8; 14]);
     epb.extend([0, 0]);
-    let mut file = block(0x0a0d_0d0a, &shb);
-    file.extend(block(1, &idb));
-    file.extend(block(6, &epb));
+    let mut file = pcapng_block(0x0a0d_0d0a, &shb);
+    file.extend(pcapng_block(1, &idb));
+    file.extend(pcapng_block(6, &epb));
     let mut reader = rawlab::pcap::Reader::new(&file[..]).unwrap();
     let record = reader.next_record().unwrap().unwrap();
     assert_eq!(record.bytes.len(), 14);

@@ -770,14 +770,6 @@ fn many_packets_come_out_in_order() {
 /// so under each dump and in its JSON; `load` says so once, naming the packets.
 #[test]
 fn times_a_file_cannot_give_are_said_so() {
-    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
-        let len = (12 + body.len()) as u32;
-        let mut b = kind.to_le_bytes().to_vec();
-        b.extend(len.to_le_bytes());
-        b.extend(body);
-        b.extend(len.to_le_bytes());
-        b
-    }
     let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
     shb.extend([1, 0, 0, 0]);
     shb.extend(u64::MAX.to_le_bytes());
@@ -795,10 +787,10 @@ fn times_a_file_cannot_give_are_said_so() {
     let mut spb = (packet.len() as u32).to_le_bytes().to_vec();
     spb.extend(&packet);
     spb.extend([0, 0]);
-    let mut file = block(0x0a0d_0d0a, &shb);
-    file.extend(block(1, &idb));
-    file.extend(block(6, &epb));
-    file.extend(block(3, &spb));
+    let mut file = pcapng_block(0x0a0d_0d0a, &shb);
+    file.extend(pcapng_block(1, &idb));
+    file.extend(pcapng_block(6, &epb));
+    file.extend(pcapng_block(3, &spb));
     let (dir, path) = file_with("times.pcapng", &file);
     for user in users() {
         let r = read(user, &path, &dir, &[]);

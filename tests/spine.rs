@@ -306,7 +306,7 @@ fn a_listener_read_by_the_sender_loses_nothing_and_reads_again_after() {
 #[test]
 fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
     for user in users() {
         let dir = scratch();
@@ -316,17 +316,7 @@ fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
             "mode kernel\nping 127.0.0.1 count 3 every 10ms\nmode hdrincl\nping 127.0.0.1 count 3 every 10ms\nwait 20s\n",
         )
         .unwrap();
-        let bin = binary_for(user);
-        let mut cmd = match user {
-            User::Me => Command::new(&bin),
-            User::Nobody => {
-                let mut c = Command::new("setpriv");
-                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                    .arg(&bin);
-                c
-            }
-        };
-        let mut child = cmd
+        let mut child = command_for(user)
             .args(["--sandbox", "--color", "never"])
             .arg(&file)
             .current_dir(&dir)

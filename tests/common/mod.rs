@@ -101,10 +101,10 @@ pub fn run_script(user: User, script: &str, args: &[&str]) -> Run {
     run(user, &all, &dir)
 }
 
-/// Runs the binary with arguments, from `dir`, with a bounded time.
-pub fn run(user: User, args: &[String], dir: &Path) -> Run {
+/// The binary as `user` runs it (through setpriv for nobody), before its arguments.
+pub fn command_for(user: User) -> Command {
     let bin = binary_for(user);
-    let mut cmd = match user {
+    match user {
         User::Me => Command::new(&bin),
         User::Nobody => {
             let mut c = Command::new("setpriv");
@@ -112,7 +112,22 @@ pub fn run(user: User, args: &[String], dir: &Path) -> Run {
                 .arg(&bin);
             c
         }
-    };
+    }
+}
+
+/// One pcapng block, little-endian: type, length, body (a multiple of 4 bytes), length.
+pub fn pcapng_block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let len = (12 + body.len()) as u32;
+    let mut b = kind.to_le_bytes().to_vec();
+    b.extend(len.to_le_bytes());
+    b.extend(body);
+    b.extend(len.to_le_bytes());
+    b
+}
+
+/// Runs the binary with arguments, from `dir`, with a bounded time.
+pub fn run(user: User, args: &[String], dir: &Path) -> Run {
+    let mut cmd = command_for(user);
     cmd.args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
