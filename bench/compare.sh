@@ -17,6 +17,7 @@ FLOOD=${FLOOD:-1000000}
 FLOOD_LINK=${FLOOD_LINK:-200000}
 RUNS=${RUNS:-3}
 RTT_ROUNDS=${RTT_ROUNDS:-8}
+RTT_IDLE_ROUNDS=${RTT_IDLE_ROUNDS:-4}
 bench=$PWD/bench
 
 cargo build --release --quiet
@@ -169,4 +170,21 @@ if have ping; then
   python3 "$bench/rtt.py" "$work" "$RTT_ROUNDS" || true
   grep -E "^rtt median" "$work/rawlab.1" | sed 's/^/rawlab, round 1: /' || true
   if [ -s "$work/probe.out" ]; then sed 's/^/bench\/rawping.c, /' "$work/probe.out"; fi
+  echo
+  echo "## Round trips with the CPU idle between echoes: $RTT_IDLE_ROUNDS rounds of 100 echoes 50 ms apart"
+  echo "(rawlab in mode raw, where it writes the IP header as the post does, and in mode kernel, as ping(8) sends)"
+  idle=$work/idle
+  mkdir -p "$idle"
+  printf "ping 127.0.0.1 count 100 every 50ms\n" >"$idle/raw.rawlab"
+  printf "mode kernel\nping 127.0.0.1 count 100 every 50ms\n" >"$idle/kernel.rawlab"
+  netns bash -c '
+    ip link set lo up
+    for r in $(seq '"$RTT_IDLE_ROUNDS"'); do
+      ping -c 100 -i 0.05 127.0.0.1 >"'"$idle"'/ping8.$r"
+      for m in raw kernel; do
+        "'"$rawlab"'" --color never "'"$idle"'/$m.rawlab" >"'"$idle"'/$m.$r" 2>&1
+      done
+    done
+  ' || true
+  python3 "$bench/rtt.py" "$idle" "$RTT_IDLE_ROUNDS" ping8 raw kernel || true
 fi

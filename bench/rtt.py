@@ -1,12 +1,12 @@
 """Round trips of rawlab's ping beside ping(8)'s, from rounds run in turn.
 
-    python3 bench/rtt.py DIR ROUNDS
+    python3 bench/rtt.py DIR ROUNDS [NAME ...]
 
-Reads DIR/ping8.N (ping(8)'s output) and DIR/rawlab.N (rawlab's) for N = 1..ROUNDS.
-Both print each echo's time in ms with three decimals, so both are compared at the
-same 1 µs resolution. Prints each round's medians, then the median of the
-per-round differences, the rounds within 2 µs, and the medians of all echoes.
-Asserts nothing."""
+Reads DIR/NAME.N for N = 1..ROUNDS and each NAME (default: ping8 rawlab), the first
+being ping(8)'s output. Both print each echo's time in ms with three decimals, so
+all are compared at the same 1 µs resolution. Prints each round's medians, then for
+each of the others the median of its per-round differences from ping(8), the rounds
+within 2 µs, and the median of all its echoes. Asserts nothing."""
 
 import re
 import statistics
@@ -26,25 +26,34 @@ def times(path):
 
 def main():
     where, rounds = sys.argv[1], int(sys.argv[2])
-    diffs, every = [], {"ping(8)": [], "rawlab": []}
-    print(f"{'round':>5} {'ping(8) median':>15} {'rawlab median':>14} {'difference':>11} {'replies':>9}")
+    names = sys.argv[3:] or ["ping8", "rawlab"]
+    label = {"ping8": "ping(8)"}
+    every = {n: [] for n in names}
+    diffs = {n: [] for n in names[1:]}
+    print("round " + "".join(f"{label.get(n, n) + ' median':>22}" for n in names))
     for r in range(1, rounds + 1):
-        p, w = times(f"{where}/ping8.{r}"), times(f"{where}/rawlab.{r}")
-        if not p or not w:
-            print(f"{r:>5}   no figures (ping(8): {len(p)} echoes, rawlab: {len(w)})")
+        got = {n: times(f"{where}/{n}.{r}") for n in names}
+        if not all(got.values()):
+            counts = ", ".join(f"{label.get(n, n)}: {len(t)} echoes" for n, t in got.items())
+            print(f"{r:>5}   no figures ({counts})")
             continue
-        mp, mw = statistics.median(p), statistics.median(w)
-        diffs.append(mw - mp)
-        every["ping(8)"] += p
-        every["rawlab"] += w
-        print(f"{r:>5} {mp:>12.1f} µs {mw:>11.1f} µs {mw - mp:>+8.1f} µs {len(p):>4}/{len(w):<4}")
-    if not diffs:
-        return
-    within = sum(1 for d in diffs if abs(d) <= 2)
-    print(f"median of the differences: {statistics.median(diffs):+.1f} µs; "
-          f"within 2 µs in {within} of {len(diffs)} rounds")
-    print(f"median of every echo: ping(8) {statistics.median(every['ping(8)']):.1f} µs, "
-          f"rawlab {statistics.median(every['rawlab']):.1f} µs")
+        medians = {n: statistics.median(t) for n, t in got.items()}
+        base = medians[names[0]]
+        cells = [f"{base:>19.1f} µs"]
+        for n in names[1:]:
+            diffs[n].append(medians[n] - base)
+            cells.append(f"{medians[n]:>10.1f} µs ({medians[n] - base:+5.1f})")
+        for n, t in got.items():
+            every[n] += t
+        print(f"{r:>5} " + "".join(cells))
+    for n in names[1:]:
+        if not diffs[n]:
+            continue
+        within = sum(1 for d in diffs[n] if abs(d) <= 2)
+        print(f"{label.get(n, n)}: median of the differences from ping(8) "
+              f"{statistics.median(diffs[n]):+.1f} µs, within 2 µs in {within} of "
+              f"{len(diffs[n])} rounds; median of every echo {statistics.median(every[n]):.1f} µs "
+              f"(ping(8) {statistics.median(every[names[0]]):.1f} µs)")
 
 
 main()
