@@ -337,11 +337,12 @@ impl Listener {
     }
 
     /// Hands the reading to the caller until the hold is dropped: the listener's
-    /// thread stops reading and the caller reads with [`Held::read`], on its own CPU,
-    /// right after each send. For echoes close together: read on a second thread, the
-    /// copies added 1–2 µs to each loopback round trip in bench/compare.sh's rounds
-    /// (the cause is not pinned down; a thread that spun instead of sleeping did no
-    /// better).
+    /// thread parks and the caller reads with [`Held::read`], on its own CPU, right
+    /// after each send and while it waits. For echoes close together, copies read on a
+    /// second thread added 1–2 µs to each loopback round trip in bench/compare.sh's
+    /// rounds (the cause is not pinned down; a thread that spun instead of sleeping
+    /// did no better); for echoes far apart, the thread would otherwise look every
+    /// `TIMED_POLL` for the whole send (1,940 wake-ups in a second of ping).
     pub fn hold(&self) -> Held {
         self.held.store(true, Ordering::Release);
         Held {

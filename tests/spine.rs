@@ -305,60 +305,19 @@ fn a_listener_read_by_the_sender_loses_nothing_and_reads_again_after() {
 /// socket left open has nothing queued.
 #[test]
 fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
     for user in users() {
-        let dir = scratch();
-        let file = dir.join("test.rawlab");
-        std::fs::write(
-            &file,
+        let mut live = Live::start(
+            user,
             "mode kernel\nping 127.0.0.1 count 3 every 10ms\nmode hdrincl\nping 127.0.0.1 count 3 every 10ms\nwait 20s\n",
-        )
-        .unwrap();
-        let mut child = command_for(user)
-            .args(["--sandbox", "--color", "never"])
-            .arg(&file)
-            .current_dir(&dir)
-            .env("HOME", &dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let mut seen = Vec::new();
-        let mut done = 0;
-        while done < 2 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if line.contains("3 packets transmitted, 3 received") {
-                        done += 1;
-                    }
-                    seen.push(line);
-                }
-                Err(_) => break,
-            }
-        }
-        let table =
-            std::fs::read_to_string(format!("/proc/{}/net/raw", child.id())).unwrap_or_default();
-        let _ = child.kill();
-        let _ = child.wait();
-        assert_eq!(
+            15,
+        );
+        let done = live.wait_for("3 packets transmitted, 3 received")
+            && live.wait_for("3 packets transmitted, 3 received");
+        let table = std::fs::read_to_string(live.proc().join("net/raw")).unwrap_or_default();
+        assert!(
             done,
-            2,
             "[{user:?}] both pings answered:\n{}",
-            seen.join("\n")
+            live.seen.join("\n")
         );
         // "sl local rem st tx_queue:rx_queue …", ICMP sockets bound to protocol 1.
         let icmp: Vec<(&str, &str)> = table
@@ -374,6 +333,51 @@ fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
         assert!(
             icmp.iter().all(|(_, rx)| *rx == "00000000"),
             "[{user:?}] nothing queued:\n{table}"
+        );
+    }
+}
+
+/// While a ping with echoes far apart runs, the listener that sees its packets is
+/// read by the sending thread, and its own thread parks instead of looking every
+/// 200 µs (about 1,900 wake-ups over the second this takes, before): counted from
+/// the thread's voluntary context switches in /proc, with every echo still answered.
+#[test]
+fn a_listener_sleeps_through_a_slow_ping() {
+    fn switches(task: &std::path::Path) -> Option<u64> {
+        std::fs::read_to_string(task.join("status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+            .trim()
+            .parse()
+            .ok()
+    }
+    for user in users() {
+        let mut live = Live::start(
+            user,
+            "listen icmp\nping 127.0.0.1 count 6 every 200ms\nwait 20s\n",
+            15,
+        );
+        let started = live.wait_for("PING 127.0.0.1");
+        let task = std::fs::read_dir(live.proc().join("task"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|t| {
+                std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim() == "listen-1")
+            });
+        let before = task.as_deref().and_then(switches);
+        let done = live.wait_for("6 packets transmitted, 6 received");
+        let after = task.as_deref().and_then(switches);
+        assert!(started && done, "[{user:?}]\n{}", live.seen.join("\n"));
+        let (Some(before), Some(after)) = (before, after) else {
+            panic!("[{user:?}] no listen-1 thread in /proc: {task:?}");
+        };
+        assert!(
+            after - before < 200,
+            "[{user:?}] the listener woke {} times during the ping",
+            after - before
         );
     }
 }

@@ -359,7 +359,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Wait(d) => {
-                self.wait_showing(Instant::now() + *d, out, &mut |_, _| Ok(()))?;
+                self.wait_showing(Instant::now() + *d, &[], out, &mut |_, _| Ok(()))?;
                 Flow::Continue
             }
             Command::Captures => {
@@ -572,16 +572,20 @@ impl Session {
     }
 
     /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
-    /// shown to `each`. Nothing is kept here: a long `wait` during a flood stays in
-    /// constant memory.
+    /// shown to `each`, and reads the `held` listeners every 10 ms (nobody else
+    /// does). Nothing is kept here: a long `wait` during a flood stays in constant
+    /// memory.
     fn wait_showing(
         &self,
         deadline: Instant,
+        held: &[net::Held],
         out: &mut dyn Write,
         each: &mut OnShown<'_>,
     ) -> io::Result<()> {
+        let every = if held.is_empty() { 50 } else { 10 };
         while Instant::now() < deadline && !self.interrupted() {
-            let step = (Instant::now() + Duration::from_millis(50)).min(deadline);
+            held.iter().for_each(net::Held::read);
+            let step = (Instant::now() + Duration::from_millis(every)).min(deadline);
             if self.shower.store.wait_unshown(step) {
                 let shown = self.shower.show_pending(out)?;
                 each(&shown, out)?;

@@ -25,10 +25,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Sends this close together are waited for awake, so each one starts on a CPU that has
 /// not gone idle (which adds 4–5 µs to a loopback round trip: `bench/rawping.c` shows
-/// it; ping(8) stays awake between close echoes too). Between them the sending thread
-/// does as little as it can: it reads the listeners that see its packets right after
-/// each send, and shows what came every [`SHOW_EVERY`] rather than after each send,
-/// since drawing between two sends leaves the next one's kernel path out of cache.
+/// it). Between them the sending thread does as little as it can: it reads the
+/// listeners that see its packets right after each send (as it does for every timed
+/// send), and shows what came every [`SHOW_EVERY`] rather than after each send, since
+/// drawing between two sends cost the next round trip about a microsecond.
 const AWAKE_BELOW: Duration = Duration::from_millis(10);
 
 /// How often lines are shown while sends close together are under way: 20 times a
@@ -491,21 +491,19 @@ impl Session {
             io::Result::Ok(())
         };
         let awake = interval <= AWAKE_BELOW && args.count > 1;
-        // Listeners that see these packets, read by this thread while it sends awake.
-        let held: Vec<net::Held> = if awake {
-            let temp = match &opened {
-                Some(Capture::Ip(l)) => Some(l),
-                _ => None,
-            };
-            self.listeners
-                .iter()
-                .chain(temp)
-                .filter(|l| l.proto == proto && l.family == family)
-                .map(Listener::hold)
-                .collect()
-        } else {
-            Vec::new()
+        // Listeners that see these packets are read by this thread until the last send:
+        // right after each send, and while it waits for the next.
+        let temp = match &opened {
+            Some(Capture::Ip(l)) => Some(l),
+            _ => None,
         };
+        let held: Vec<net::Held> = self
+            .listeners
+            .iter()
+            .chain(temp)
+            .filter(|l| l.proto == proto && l.family == family)
+            .map(Listener::hold)
+            .collect();
         let mut shown_at = Instant::now();
         for i in 0..args.count {
             if self.interrupted() {
@@ -590,7 +588,7 @@ impl Session {
                     let mut each = |shown: &[Shown], out: &mut dyn Write| {
                         settle(shown, &mut o, &mut uncopied, out)
                     };
-                    self.wait_showing(deadline, out, &mut each)?;
+                    self.wait_showing(deadline, &held, out, &mut each)?;
                 }
             }
         }

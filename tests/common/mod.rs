@@ -125,6 +125,85 @@ pub fn pcapng_block(kind: u32, body: &[u8]) -> Vec<u8> {
     b
 }
 
+/// A script running in the sandbox in the background, its output read line by line,
+/// for tests that look at the process while it runs. Killed when dropped.
+pub struct Live {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every line read so far, for assertion messages.
+    pub seen: Vec<String>,
+    deadline: std::time::Instant,
+}
+
+impl Live {
+    /// Starts `rawlab --sandbox --color never FILE` on `script`; every wait ends
+    /// within `secs` of now.
+    pub fn start(user: User, script: &str, secs: u64) -> Live {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let dir = scratch();
+        let file = dir.join("test.rawlab");
+        std::fs::write(&file, script).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut child = command_for(user)
+            .args(["--sandbox", "--color", "never"])
+            .arg(&file)
+            .current_dir(&dir)
+            .env("HOME", &dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Live {
+            child,
+            lines,
+            seen: Vec::new(),
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(secs),
+        }
+    }
+
+    /// Reads lines until one contains `what` (true) or the time is up (false).
+    pub fn wait_for(&mut self, what: &str) -> bool {
+        loop {
+            let left = self
+                .deadline
+                .saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(what);
+                    self.seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// The process's /proc directory (setpriv executes rawlab in its own place).
+    pub fn proc(&self) -> PathBuf {
+        PathBuf::from(format!("/proc/{}", self.child.id()))
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs the binary with arguments, from `dir`, with a bounded time.
 pub fn run(user: User, args: &[String], dir: &Path) -> Run {
     let mut cmd = command_for(user);
