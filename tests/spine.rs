@@ -352,28 +352,38 @@ fn a_listener_sleeps_through_a_slow_ping() {
             .parse()
             .ok()
     }
+    // The listener's thread, once it has named itself (it does so when it first runs).
+    fn listen_thread(live: &Live) -> Option<std::path::PathBuf> {
+        std::fs::read_dir(live.proc().join("task"))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|t| std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim() == "listen-1"))
+    }
     for user in users() {
         let mut live = Live::start(
             user,
-            "listen icmp\nping 127.0.0.1 count 6 every 200ms\nwait 20s\n",
+            "listen icmp\nwait 500ms\nping 127.0.0.1 count 6 every 200ms\nwait 20s\n",
             15,
         );
-        let started = live.wait_for("PING 127.0.0.1");
-        let task = std::fs::read_dir(live.proc().join("task"))
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|t| {
-                std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim() == "listen-1")
-            });
+        let listening = live.wait_for("listening:");
+        let mut task = None;
+        for _ in 0..100 {
+            task = listen_thread(&live);
+            if task.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let before = task.as_deref().and_then(switches);
         let done = live.wait_for("6 packets transmitted, 6 received");
         let after = task.as_deref().and_then(switches);
-        assert!(started && done, "[{user:?}]\n{}", live.seen.join("\n"));
+        assert!(listening && done, "[{user:?}]\n{}", live.seen.join("\n"));
         let (Some(before), Some(after)) = (before, after) else {
-            panic!("[{user:?}] no listen-1 thread in /proc: {task:?}");
+            panic!("[{user:?}] no listen-1 thread in /proc within 2 s: {task:?}");
         };
+        // Half a second of plain listening (a read that waits up to 50 ms at a time),
+        // then the ping: tens of wake-ups, where looking every 200 µs makes thousands.
         assert!(
             after - before < 200,
             "[{user:?}] the listener woke {} times during the ping",
