@@ -25,6 +25,9 @@ def times(path):
 
 
 def main():
+    if len(sys.argv) < 3 or not sys.argv[2].isdigit():
+        sys.exit("usage: python3 bench/rtt.py DIR ROUNDS [NAME ...]  (ROUNDS a whole number; "
+                 "DIR holds ping8.N and rawlab.N, or NAME.N, for N = 1..ROUNDS)")
     where, rounds = sys.argv[1], int(sys.argv[2])
     names = sys.argv[3:] or ["ping8", "rawlab"]
     label = {"ping8": "ping(8)"}

@@ -236,7 +236,8 @@ impl Dissection {
         names.join("/")
     }
 
-    /// One line: each layer's summary.
+    /// One line: each layer's summary (drawing appends it in place: `write_summary`).
+    #[cfg(test)]
     pub fn summary(&self, packet: &[u8]) -> String {
         self.summary_brief(packet, 0)
     }
@@ -869,10 +870,7 @@ mod tests {
     use super::*;
     use crate::wire::{icmp, ipv4};
 
-    const POST: [u8; 30] = [
-        0x45, 0x00, 0x00, 0x1e, 0x1c, 0xd4, 0x00, 0x00, 0x40, 0x01, 0x60, 0x09, 0x7f, 0x00, 0x00,
-        0x01, 0x7f, 0x00, 0x00, 0x01, 0x08, 0x00, 0x37, 0x21, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xde,
-    ];
+    const POST: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
 
     #[test]
     fn the_posts_packet() {
