@@ -236,8 +236,8 @@ impl Dissection {
         names.join("/")
     }
 
-    /// One line: each layer's summary (drawing appends it in place: `write_summary`).
-    #[cfg(test)]
+    /// One line: each layer's summary (drawing appends it in place: `write_summary`;
+    /// the fuzz targets and tests call this).
     pub fn summary(&self, packet: &[u8]) -> String {
         self.summary_brief(packet, 0)
     }
