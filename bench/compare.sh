@@ -18,6 +18,8 @@ FLOOD_LINK=${FLOOD_LINK:-200000}
 RUNS=${RUNS:-3}
 RTT_ROUNDS=${RTT_ROUNDS:-8}
 RTT_IDLE_ROUNDS=${RTT_IDLE_ROUNDS:-4}
+RTT_SLOW_ROUNDS=${RTT_SLOW_ROUNDS:-2}
+RTT_SLOW_ECHOES=${RTT_SLOW_ECHOES:-20}
 bench=$PWD/bench
 
 cargo build --release --quiet
@@ -145,46 +147,47 @@ if have ping && have nsenter; then
 fi
 echo
 
-echo "## Round trips: rawlab's ping beside ping(8), $RTT_ROUNDS rounds of 1000 echoes 1 ms apart"
-echo "(the two take turns, so both meet the machine in the same state; each prints µs)"
-if have ping; then
-  # bench/rawping.c times echoes the same way with two arrangements of raw sockets:
-  # rawlab's (the requests watched too) and ping(8)'s (only replies let in).
-  probe=""
-  if command -v cc >/dev/null 2>&1 && cc -O2 -o "$work/rawping" "$bench/rawping.c" 2>/dev/null; then
-    probe=$work/rawping
-  else
-    echo "  (no C compiler: bench/rawping.c skipped)"
-  fi
-  printf "ping 127.0.0.1 count 1000 every 1ms\n" >"$work/ping.rawlab"
+# ROUNDS rounds in DIR, taken in turn: ping(8), rawlab's ping (sent as ping(8) sends
+# it, the kernel writing the IP header) and rawlab's ping `mode raw` (through
+# IPPROTO_RAW, as the post sends); COUNT echoes INTERVAL seconds apart (EVERY in
+# rawlab's words). Then bench/rtt.py compares each with ping(8), round by round.
+rtt_rounds() {
+  local dir=$1 rounds=$2 count=$3 interval=$4 every=$5
+  mkdir -p "$dir"
+  printf "ping 127.0.0.1 count %s every %s\n" "$count" "$every" >"$dir/rawlab.rawlab"
+  printf "ping 127.0.0.1 count %s every %s mode raw\n" "$count" "$every" >"$dir/raw.rawlab"
   netns bash -c '
     ip link set lo up
-    for r in $(seq '"$RTT_ROUNDS"'); do
-      ping -c 1000 -i 0.001 127.0.0.1 >"'"$work"'/ping8.$r"
-      "'"$rawlab"'" --max-rate 1000 --color never "'"$work/ping.rawlab"'" >"'"$work"'/rawlab.$r" 2>&1
-    done
-    if [ -n "'"$probe"'" ]; then
-      "'"$probe"'" rawlab; "'"$probe"'" ping; "'"$probe"'" rawlab busy; "'"$probe"'" ping busy
-    fi >"'"$work/probe.out"'" 2>&1
-  ' || true
-  python3 "$bench/rtt.py" "$work" "$RTT_ROUNDS" || true
-  grep -E "^rtt median" "$work/rawlab.1" | sed 's/^/rawlab, round 1: /' || true
-  if [ -s "$work/probe.out" ]; then sed 's/^/bench\/rawping.c, /' "$work/probe.out"; fi
-  echo
-  echo "## Round trips with the CPU idle between echoes: $RTT_IDLE_ROUNDS rounds of 100 echoes 50 ms apart"
-  echo "(rawlab in mode raw, where it writes the IP header as the post does, and in mode kernel, as ping(8) sends)"
-  idle=$work/idle
-  mkdir -p "$idle"
-  printf "ping 127.0.0.1 count 100 every 50ms\n" >"$idle/raw.rawlab"
-  printf "mode kernel\nping 127.0.0.1 count 100 every 50ms\n" >"$idle/kernel.rawlab"
-  netns bash -c '
-    ip link set lo up
-    for r in $(seq '"$RTT_IDLE_ROUNDS"'); do
-      ping -c 100 -i 0.05 127.0.0.1 >"'"$idle"'/ping8.$r"
-      for m in raw kernel; do
-        "'"$rawlab"'" --color never "'"$idle"'/$m.rawlab" >"'"$idle"'/$m.$r" 2>&1
+    for r in $(seq '"$rounds"'); do
+      ping -c '"$count"' -i '"$interval"' 127.0.0.1 >"'"$dir"'/ping8.$r"
+      for m in rawlab raw; do
+        "'"$rawlab"'" --max-rate 1000 --color never "'"$dir"'/$m.rawlab" >"'"$dir"'/$m.$r" 2>&1
       done
     done
   ' || true
-  python3 "$bench/rtt.py" "$idle" "$RTT_IDLE_ROUNDS" ping8 raw kernel || true
+  python3 "$bench/rtt.py" "$dir" "$rounds" ping8 rawlab raw || true
+}
+
+echo "## Round trips: rawlab's ping beside ping(8), $RTT_ROUNDS rounds of 1000 echoes 1 ms apart"
+echo "(taken in turn, so each meets the machine in the same state; rawlab's ping sends as"
+echo "ping(8) does, and \`mode raw\` as the post does, through IPPROTO_RAW; each prints µs)"
+if have ping; then
+  rtt_rounds "$work/close" "$RTT_ROUNDS" 1000 0.001 1ms
+  grep -E "^rtt median" "$work/close/rawlab.1" | sed 's/^/rawlab, round 1: /' || true
+  # bench/rawping.c times echoes the same way with two arrangements of raw sockets:
+  # IPPROTO_RAW with the requests watched too, and ping(8)'s (only replies let in).
+  if command -v cc >/dev/null 2>&1 && cc -O2 -o "$work/rawping" "$bench/rawping.c" 2>/dev/null; then
+    netns bash -c '
+      ip link set lo up
+      for a in "rawlab" "ping" "rawlab busy" "ping busy"; do "'"$work/rawping"'" $a; done
+    ' 2>&1 | sed 's/^/bench\/rawping.c, /' || true
+  else
+    echo "  (no C compiler: bench/rawping.c skipped)"
+  fi
+  echo
+  echo "## Round trips with the CPU idle between echoes: $RTT_IDLE_ROUNDS rounds of 100 echoes 50 ms apart"
+  rtt_rounds "$work/idle" "$RTT_IDLE_ROUNDS" 100 0.05 50ms
+  echo
+  echo "## Round trips at ping's default, one echo a second: $RTT_SLOW_ROUNDS rounds of $RTT_SLOW_ECHOES echoes"
+  rtt_rounds "$work/slow" "$RTT_SLOW_ROUNDS" "$RTT_SLOW_ECHOES" 1 1s
 fi

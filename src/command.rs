@@ -88,8 +88,10 @@ pub enum Command {
     Wait(Duration),
     Say(String),
     Help(Option<String>),
-    /// `ping DST [count N] [every DUR]`: echo requests with a timestamp, RTT per reply.
-    Ping(SendArgs),
+    /// `ping DST [count N] [every DUR] [mode M]`: echo requests with a timestamp, RTT per
+    /// reply, sent as the mode says (by default as ping(8) sends: the kernel writes the IP
+    /// header).
+    Ping(SendArgs, Mode),
     /// `trigger ping DST …`: traffic made by the kernel, as if from another window.
     Trigger(Trigger),
     Captures,
@@ -295,10 +297,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "ping",
         aliases: &[],
-        syntax: "ping DST [count N] [every DURATION]",
+        syntax: "ping DST [count N] [every DURATION] [mode raw|hdrincl|kernel]",
         summary: "the post's closing exercise: echo requests with a timestamp, the round trip of each, statistics at the end",
         example: "ping 127.0.0.1 count 5 every 200ms",
-        detail: "Builds five echo requests through a raw socket, each with this session's own identifier, a sequence number and a send timestamp in the payload, and prints one line per reply with its round-trip time, then ping(8)'s statistics: transmitted, received, loss, min/avg/max/mdev. Defaults: count 4, every 1s. Ctrl-C stops it and prints the statistics.",
+        detail: "Builds five echo requests, each with this session's own identifier, a sequence number and a send timestamp in the payload, and prints one line per reply with its round-trip time, then ping(8)'s statistics: transmitted, received, loss, min/avg/max/mdev. They go out as ping(8) sends them, through a raw ICMP socket that lets the kernel write the IP header, so the times compare with ping(8)'s; the session's mode is for `send`. `mode raw` at the end sends them through IPPROTO_RAW with rawlab's IP header, as the post does (`mode hdrincl`: IP_HDRINCL); that costs some microseconds a packet, because the kernel makes a route for each packet whose header it did not write. Defaults: count 4, every 1s. Ctrl-C stops it and prints the statistics.",
     },
     CommandInfo {
         name: "trigger",
@@ -697,24 +699,17 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         }
         "show" => Command::Show,
         "hex" => Command::Hex,
-        "mode" => {
-            let t = args.next("raw, hdrincl, kernel or link")?;
-            let m = Mode::ALL
-                .into_iter()
-                .find(|m| m.name().eq_ignore_ascii_case(&t.text));
-            match m {
-                Some(Mode::Link) => Command::ModeLink(match args.pos_next() {
-                    Some(i) => Some(parse_iface(i)?),
-                    None => None,
-                }),
-                Some(m) => Command::Mode(m),
-                None => {
-                    return Err(ParseError::new(t.span.clone(), format!("unknown mode `{}`", t.shown()))
-                        .expected("raw (IPPROTO_RAW), hdrincl (IP_HDRINCL), kernel (the kernel writes the IP header) or link [IFACE] (whole frames)")
-                        .suggest(did_you_mean(&t.text, Mode::ALL.iter().map(|m| m.name()))));
-                }
-            }
-        }
+        "mode" => match parse_mode(
+            args.next("raw, hdrincl, kernel or link")?,
+            &Mode::ALL,
+            "raw (IPPROTO_RAW), hdrincl (IP_HDRINCL), kernel (the kernel writes the IP header) or link [IFACE] (whole frames)",
+        )? {
+            Mode::Link => Command::ModeLink(match args.pos_next() {
+                Some(i) => Some(parse_iface(i)?),
+                None => None,
+            }),
+            m => Command::Mode(m),
+        },
         "send" => Command::Send(parse_send(
             &mut args,
             SendArgs {
@@ -723,6 +718,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 every: None,
             },
             false,
+            None,
         )?),
         "ping" => {
             let defaults = SendArgs {
@@ -730,7 +726,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 count: 4,
                 every: Some(Duration::from_secs(1)),
             };
-            Command::Ping(parse_send(&mut args, defaults, true)?)
+            // As ping(8) sends unless asked otherwise: its round trips compare with ping(8)'s.
+            let mut mode = Mode::Kernel;
+            let args = parse_send(&mut args, defaults, true, Some(&mut mode))?;
+            Command::Ping(args, mode)
         }
         "trigger" => {
             let t = args.next("what to trigger: ping, http or udp")?;
@@ -758,7 +757,7 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                         count: 1,
                         every: Some(Duration::from_secs(1)),
                     };
-                    Command::Trigger(Trigger::Ping(parse_send(&mut args, defaults, true)?))
+                    Command::Trigger(Trigger::Ping(parse_send(&mut args, defaults, true, None)?))
                 }
                 _ => {
                     return Err(ParseError::new(
@@ -1735,14 +1734,51 @@ fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
 
 /// `[DST] [count N] [every DURATION]` after send, ping or trigger ping.
 /// `first` is where DST may stand (the first word after the command).
+/// The modes `ping … mode` takes: IP sockets only.
+const PING_MODES: &str = "raw (IPPROTO_RAW, as the post sends), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header, as ping(8) has it)";
+
+/// One of `modes` by name, as `mode` and `ping … mode` take them; `expected` lists them.
+fn parse_mode(t: &Token, modes: &[Mode], expected: &str) -> Result<Mode, ParseError> {
+    modes
+        .iter()
+        .copied()
+        .find(|m| m.name().eq_ignore_ascii_case(&t.text))
+        .ok_or_else(|| {
+            let error = if Mode::ALL
+                .iter()
+                .any(|m| m.name().eq_ignore_ascii_case(&t.text))
+            {
+                // Only `link` is left out anywhere.
+                "ping sends packets through an IP socket, and mode link sends frames".to_string()
+            } else {
+                format!("unknown mode `{}`", t.shown())
+            };
+            ParseError::new(t.span.clone(), error)
+                .expected(expected)
+                .suggest(did_you_mean(&t.text, modes.iter().map(|m| m.name())))
+        })
+}
+
+/// `[DST] [count N] [every DURATION]`, and `[mode M]` where `mode` is given (ping).
 fn parse_send(
     args: &mut Args,
     mut s: SendArgs,
     dst_required: bool,
+    mut mode: Option<&mut Mode>,
 ) -> Result<SendArgs, ParseError> {
     let first = args.pos;
+    let keywords: &[&str] = if mode.is_some() {
+        &["count", "every", "mode"]
+    } else {
+        &["count", "every"]
+    };
     while let Some(t) = args.pos_next() {
         match t.text.to_ascii_lowercase().as_str() {
+            "mode" if mode.is_some() => {
+                let m = args.next("raw, hdrincl or kernel")?;
+                let ip = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
+                **mode.as_mut().expect("checked") = parse_mode(m, &ip, PING_MODES)?;
+            }
             "count" => {
                 let n = args.next("how many packets, such as 3")?;
                 let v = parse_int(n)?;
@@ -1769,7 +1805,10 @@ fn parse_send(
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
                 // A misspelt keyword in the address's place: say so, not "bad address".
-                match (parse_ipv4(t), did_you_mean(&t.text, ["count", "every"])) {
+                match (
+                    parse_ipv4(t),
+                    did_you_mean(&t.text, keywords.iter().copied()),
+                ) {
                     (Ok(a), _) => s.dst = Some(a),
                     (Err(_), Some(guess)) => {
                         return Err(ParseError::new(
@@ -1792,7 +1831,7 @@ fn parse_send(
                             "{} (for example: {})",
                             args.info.syntax, args.info.example
                         ))
-                        .suggest(did_you_mean(&t.text, ["count", "every"])),
+                        .suggest(did_you_mean(&t.text, keywords.iter().copied())),
                 );
             }
         }
@@ -1904,6 +1943,52 @@ mod tests {
                 count: 1,
                 every: None
             })
+        );
+        let ping = |count, every, mode| {
+            Command::Ping(
+                SendArgs {
+                    dst: Some(Ipv4Addr::LOCALHOST),
+                    count,
+                    every: Some(every),
+                },
+                mode,
+            )
+        };
+        let second = Duration::from_secs(1);
+        // As ping(8) sends unless told: the session's mode is for `send`.
+        assert_eq!(p("ping 127.0.0.1").unwrap(), ping(4, second, Mode::Kernel));
+        assert_eq!(
+            p("ping 127.0.0.1 mode raw count 2").unwrap(),
+            ping(2, second, Mode::Raw)
+        );
+        assert_eq!(
+            p("PING 127.0.0.1 every 10ms MODE HdrIncl").unwrap(),
+            ping(4, Duration::from_millis(10), Mode::HdrIncl)
+        );
+        let e = err("ping 127.0.0.1 mode link");
+        assert_eq!(
+            (e.span.clone(), e.message.as_str()),
+            (
+                20..24,
+                "ping sends packets through an IP socket, and mode link sends frames"
+            )
+        );
+        assert!(e.expected.as_deref().unwrap().contains("as ping(8) has it"));
+        let e = err("ping 127.0.0.1 mode kernal");
+        assert_eq!(e.message, "unknown mode `kernal`");
+        assert_eq!(e.suggestion.as_deref(), Some("did you mean `kernel`?"));
+        let e = err("ping 127.0.0.1 mode");
+        assert_eq!(e.span, 19..20);
+        assert_eq!(
+            err("ping 127.0.0.1 mod raw").suggestion.as_deref(),
+            Some("did you mean `mode`?")
+        );
+        // Only ping takes a mode.
+        let e = err("send 127.0.0.1 mode raw");
+        assert_eq!(e.message, "unexpected `mode`");
+        assert_eq!(
+            err("trigger ping 127.0.0.1 mode raw").message,
+            "unexpected `mode`"
         );
         assert_eq!(p("listen icmp").unwrap(), Command::Listen(1));
         assert_eq!(p("listen proto 47").unwrap(), Command::Listen(47));

@@ -298,6 +298,68 @@ fn a_listener_read_by_the_sender_loses_nothing_and_reads_again_after() {
     }
 }
 
+/// The raw sockets a sandboxed rawlab holds, from its own /proc/PID/net/raw: each
+/// one's protocol (the local port column) and receive queue.
+fn raw_sockets(live: &Live) -> Vec<(u16, String)> {
+    let table = std::fs::read_to_string(live.proc().join("net/raw")).unwrap_or_default();
+    // "sl local_address rem_address st tx_queue:rx_queue …", local as ADDR:PROTO.
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let proto = u16::from_str_radix(f.get(1)?.split_once(':')?.1, 16).ok()?;
+            Some((proto, f.get(4)?.split_once(':')?.1.to_string()))
+        })
+        .collect()
+}
+
+/// `ping` sends as ping(8) does, through a raw ICMP socket with the kernel writing
+/// the IP header, whatever the session's mode: its round trips compare with
+/// ping(8)'s. `ping … mode raw` sends through IPPROTO_RAW as the post does, and the
+/// session's mode stays what it was for `send`.
+#[test]
+fn ping_sends_as_ping8_does_unless_told() {
+    for user in users() {
+        let mut live = Live::start(user, "ping 127.0.0.1 count 2 every 10ms\nwait 20s\n", 15);
+        let done = live.wait_for("2 packets transmitted, 2 received");
+        let sockets = raw_sockets(&live);
+        assert!(done, "[{user:?}] answered:\n{}", live.seen.join("\n"));
+        assert!(
+            live.seen.iter().any(|l| l.contains("identifier")
+                && l.ends_with("the kernel writes the IP header, as for ping(8)")),
+            "[{user:?}] the heading says how it sends:\n{}",
+            live.seen.join("\n")
+        );
+        assert_eq!(
+            sockets.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [1],
+            "[{user:?}] one raw ICMP socket, none for IPPROTO_RAW"
+        );
+        drop(live);
+
+        let mut live = Live::start(
+            user,
+            "ping 127.0.0.1 count 2 every 10ms mode raw\nsend\nsay all done\nwait 20s\n",
+            15,
+        );
+        let done = live.wait_for("2 packets transmitted, 2 received") && live.wait_for("all done");
+        let sockets = raw_sockets(&live);
+        assert!(done, "[{user:?}] answered:\n{}", live.seen.join("\n"));
+        assert!(
+            live.seen.iter().any(|l| l
+                .ends_with("rawlab writes the IP header, through IPPROTO_RAW as the post sends")),
+            "[{user:?}] the heading says how it sends:\n{}",
+            live.seen.join("\n")
+        );
+        assert_eq!(
+            sockets.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [255],
+            "[{user:?}] ping and send both went through IPPROTO_RAW"
+        );
+    }
+}
+
 /// In modes hdrincl and kernel, rawlab sends ICMP through a raw ICMP socket, which
 /// the kernel would also hand a copy of every ICMP message it receives; nothing
 /// reads that socket, so its filter refuses them all. Read from the process's own
@@ -308,7 +370,7 @@ fn the_icmp_socket_rawlab_sends_with_queues_nothing() {
     for user in users() {
         let mut live = Live::start(
             user,
-            "mode kernel\nping 127.0.0.1 count 3 every 10ms\nmode hdrincl\nping 127.0.0.1 count 3 every 10ms\nwait 20s\n",
+            "ping 127.0.0.1 count 3 every 10ms mode kernel\nping 127.0.0.1 count 3 every 10ms mode hdrincl\nwait 20s\n",
             15,
         );
         let done = live.wait_for("3 packets transmitted, 3 received")

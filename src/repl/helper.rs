@@ -245,7 +245,11 @@ pub fn complete(
         (1, Some("send" | "ping")) => vec!["127.0.0.1".into()],
         (2, Some("trigger")) if done[1].eq_ignore_ascii_case("http") => vec!["8080".into()],
         (2, Some("trigger")) => vec!["127.0.0.1".into()],
-        (_, Some("send" | "ping" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
+        (n, Some("ping")) if done[n - 1].eq_ignore_ascii_case("mode") => {
+            ["raw", "hdrincl", "kernel"].map(String::from).to_vec()
+        }
+        (_, Some("ping")) => ["count", "every", "mode"].map(String::from).to_vec(),
+        (_, Some("send" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
         _ => Vec::new(),
     };
     let mut hits: Vec<String> = words
@@ -553,6 +557,10 @@ mod tests {
         let frame_offers = complete("set opcode r", 12, frame).unwrap().1;
         assert!(frame_offers.contains(&"reply".to_string()));
         assert_eq!(offers("send 127.0.0.1 c"), ["count"]);
+        assert_eq!(offers("send 127.0.0.1 m"), Vec::<String>::new());
+        assert_eq!(offers("ping 127.0.0.1 count 3 m"), ["mode"]);
+        assert_eq!(offers("ping 127.0.0.1 mode "), ["raw", "hdrincl", "kernel"]);
+        assert_eq!(offers("ping 127.0.0.1 MODE r"), ["raw"]);
         assert_eq!(offers("sned x"), Vec::<String>::new());
         assert!(offers("set ").contains(&"timeout".to_string()));
         assert_eq!(offers("SET TT"), ["ttl"]);
@@ -567,7 +575,7 @@ mod tests {
     fn hints_show_the_rest_of_the_syntax() {
         assert_eq!(
             hint("pin", 3, STACK).as_deref(),
-            Some("g DST [count N] [every DURATION]")
+            Some("g DST [count N] [every DURATION] [mode raw|hdrincl|kernel]")
         );
         assert_eq!(
             hint("send ", 5, STACK).as_deref(),

@@ -325,9 +325,9 @@ impl Session {
                 self.traffic_from = self.shower.store.next_no();
                 self.send(args, out)?
             }
-            Command::Ping(args) => {
+            Command::Ping(args, mode) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.ping(args, out)?
+                self.ping(args, *mode, out)?
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();

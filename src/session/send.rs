@@ -82,6 +82,7 @@ impl Session {
         };
         let Some(outcome) = self.transmit(
             args,
+            self.mode,
             out,
             &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
             &mut |_, _, _, _| Ok(()),
@@ -154,15 +155,15 @@ impl Session {
     }
 
     /// Echo requests with this session's identifier, a sequence number and a send
-    /// timestamp; one line per reply, then ping(8)'s statistics.
-    pub(super) fn ping(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
+    /// timestamp, sent as `mode` says (not the session's: the parser's default is how
+    /// ping(8) sends); one line per reply, then ping(8)'s statistics.
+    pub(super) fn ping(
+        &mut self,
+        args: &SendArgs,
+        mode: Mode,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
-        if self.mode == Mode::Link {
-            return self.fail(
-                out,
-                "ping sends through an IP socket, and mode link sends frames: `mode raw` first (or build the frame yourself: `new eth/ip/icmp`, then `send`)",
-            );
-        }
         let ident = self.ping_ident;
         let mut template = Template::default();
         template
@@ -171,10 +172,18 @@ impl Session {
         template
             .set(&icmp::IDENT, Value::Raw(ident as u128))
             .expect("icmp.ident");
-        let header = format!(
-            "PING {dst}: 56 data bytes, identifier {ident} (this session's), mode {}",
-            self.mode.name()
-        );
+        let how = match mode {
+            Mode::Kernel => "the kernel writes the IP header, as for ping(8)".to_string(),
+            Mode::Raw => {
+                "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into()
+            }
+            m => format!(
+                "rawlab writes the IP header, through IP_HDRINCL (mode {})",
+                m.name()
+            ),
+        };
+        let header =
+            format!("PING {dst}: 56 data bytes, identifier {ident} (this session's); {how}");
         writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
         let mut rtts: Vec<Duration> = Vec::new();
         // From the request's copy on the wire to the reply, both stamped by the kernel.
@@ -216,7 +225,7 @@ impl Session {
             );
             writeln!(out, "{}", style.paint(&line, Tone::Plain))
         };
-        let outcome = self.transmit(args, out, &mut build, &mut on_reply);
+        let outcome = self.transmit(args, mode, out, &mut build, &mut on_reply);
         self.shower.set_detail(previous);
         let Some(outcome) = outcome? else {
             return Ok(Flow::Continue);
@@ -279,12 +288,14 @@ impl Session {
     }
 
     /// The loop behind send and ping: builds each packet with `build(i)`, records it,
-    /// hands it to the kernel (a packet through an IP raw socket of its family, a frame
-    /// through AF_PACKET), shows what comes back and calls `on_reply` for each reply to
-    /// one of ours. None when it could not start (the error has been printed).
+    /// hands it to the kernel as `mode` says (a packet through an IP raw socket of its
+    /// family, a frame through AF_PACKET), shows what comes back and calls `on_reply`
+    /// for each reply to one of ours. None when it could not start (the error has been
+    /// printed).
     fn transmit(
         &mut self,
         args: &SendArgs,
+        mode: Mode,
         out: &mut dyn Write,
         build: &mut dyn FnMut(u64) -> Built,
         on_reply: &mut OnReply,
@@ -298,7 +309,7 @@ impl Session {
         let first = build(0);
         let outer = first.layers[0].0;
         let is_frame = outer == &wire::eth::ETH;
-        match (self.mode == Mode::Link, is_frame) {
+        match (mode == Mode::Link, is_frame) {
             (true, false) => {
                 let text = format!(
                     "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
@@ -387,7 +398,7 @@ impl Session {
             .unwrap_or(255) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
         if !v4
-            && self.mode == Mode::Kernel
+            && mode == Mode::Kernel
             && first
                 .layers
                 .get(1)
@@ -396,12 +407,12 @@ impl Session {
             self.fail(out, "in mode kernel the kernel writes the IPv6 header and takes extension headers only as socket options: use mode raw or hdrincl to send them in the header yourself")?;
             return Ok(None);
         }
-        let sock = match self.socket(family, self.mode, proto) {
+        let sock = match self.socket(family, mode, proto) {
             Ok(s) => s,
             Err(e) => {
                 let text = format!(
                     "could not open the sending socket ({}): {e}",
-                    net::describe_mode_in(family, self.mode, proto)
+                    net::describe_mode_in(family, mode, proto)
                 );
                 self.fail(out, &text)?;
                 return Ok(None);
@@ -510,12 +521,8 @@ impl Session {
                 break;
             }
             let built = next.take().unwrap_or_else(|| build(i));
-            let handed_from = if self.mode == Mode::Kernel {
-                hdr_len
-            } else {
-                0
-            };
-            if self.mode == Mode::Kernel {
+            let handed_from = if mode == Mode::Kernel { hdr_len } else { 0 };
+            if mode == Mode::Kernel {
                 let set = if v4 {
                     let ttl = ipv4::TTL.get(&built.bytes) as u8;
                     let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
@@ -540,7 +547,7 @@ impl Session {
                 built.bytes.clone(),
                 built.layers[0].0,
                 Origin::Sent {
-                    mode: self.mode,
+                    mode,
                     handed_from,
                     dst,
                     iface: iface.as_ref().map(|l| l.name.clone()),
