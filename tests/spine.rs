@@ -223,9 +223,10 @@ fn a_missing_script_names_the_path_and_the_reason() {
     );
 }
 
-/// Echoes close together are waited for awake, the listener read by the sending
+/// Echoes close together are waited for awake, the socket read by the sending
 /// thread and lines shown every 50 ms: every reply must still be shown, paired and
-/// counted, and the statistics give both round trips.
+/// counted. ping's socket lets in only answers, so no request is copied to it, and
+/// the statistics say how to see them.
 #[test]
 fn close_echoes_are_each_answered_and_timed() {
     for user in users() {
@@ -243,9 +244,22 @@ fn close_echoes_are_each_answered_and_timed() {
             "{}",
             r.all()
         );
+        // ping's own socket lets in only answers, as ping(8)'s does: each request is
+        // followed by its reply, with no copy of the request between them.
+        for seq in 1..=30u64 {
+            let pair = format!("icmp_seq={seq} ttl=64 time=");
+            let numbers = format!("(#{} → #{})", 2 * seq - 1, 2 * seq);
+            assert!(
+                r.stdout
+                    .lines()
+                    .any(|l| l.contains(&pair) && l.ends_with(&numbers)),
+                "[{user:?}] {numbers} for icmp_seq={seq}:\n{}",
+                r.all()
+            );
+        }
         assert!(
             r.stdout.lines().any(|l| l.starts_with("rtt median ")
-                && l.contains("on the wire (request's copy to reply, kernel timestamps)")),
+                && l.ends_with("(`listen icmp` first to see each request on the wire, and the kernel's share of the trip)")),
             "{}",
             r.all()
         );

@@ -553,7 +553,13 @@ impl Session {
             net::Family::V4 => format!("raw socket for {what}"),
             net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
         };
-        match Listener::open(family, proto, label, self.shower.store.clone()) {
+        match Listener::open(
+            family,
+            proto,
+            net::Letting::Everything,
+            label,
+            self.shower.store.clone(),
+        ) {
             Ok(l) => {
                 self.listeners.push(l);
                 let text = match family {

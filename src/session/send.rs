@@ -83,6 +83,7 @@ impl Session {
         let Some(outcome) = self.transmit(
             args,
             self.mode,
+            net::Letting::Everything,
             out,
             &mut |_| template.build_on(SystemTime::now(), local.as_ref()),
             &mut |_, _, _, _| Ok(()),
@@ -225,7 +226,17 @@ impl Session {
             );
             writeln!(out, "{}", style.paint(&line, Tone::Plain))
         };
-        let outcome = self.transmit(args, mode, out, &mut build, &mut on_reply);
+        // ping(8) lets only answers into its socket: the copy of each request a
+        // listener gets is made in the middle of the round trip, so ping's own socket
+        // leaves the requests out. An open listener still sees them.
+        let outcome = self.transmit(
+            args,
+            mode,
+            net::Letting::Answers,
+            out,
+            &mut build,
+            &mut on_reply,
+        );
         self.shower.set_detail(previous);
         let Some(outcome) = outcome? else {
             return Ok(Flow::Continue);
@@ -265,7 +276,12 @@ impl Session {
             // ping(8) counts from just before sendto to the kernel's stamp on the reply,
             // as rawlab does; the wire figure leaves out the trip through sendto.
             let mut line = format!("rtt median {:.3} ms", median_ms(&mut rtts));
-            if !wire_rtts.is_empty() {
+            if wire_rtts.is_empty() {
+                // ping's own socket let only answers in.
+                line.push_str(
+                    " (`listen icmp` first to see each request on the wire, and the kernel's share of the trip)",
+                );
+            } else {
                 let mut w = wire_rtts.clone();
                 w.sort();
                 line.push_str(&format!(
@@ -290,12 +306,14 @@ impl Session {
     /// The loop behind send and ping: builds each packet with `build(i)`, records it,
     /// hands it to the kernel as `mode` says (a packet through an IP raw socket of its
     /// family, a frame through AF_PACKET), shows what comes back and calls `on_reply`
-    /// for each reply to one of ours. None when it could not start (the error has been
-    /// printed).
+    /// for each reply to one of ours. Where no listener sees the packets, a socket is
+    /// opened for the send, letting in what `letting` says. None when it could not
+    /// start (the error has been printed).
     fn transmit(
         &mut self,
         args: &SendArgs,
         mode: Mode,
+        letting: net::Letting,
         out: &mut dyn Write,
         build: &mut dyn FnMut(u64) -> Built,
         on_reply: &mut OnReply,
@@ -449,7 +467,7 @@ impl Session {
                     family.name(),
                     proto_words(proto)
                 );
-                match Listener::open(family, proto, label, self.shower.store.clone()) {
+                match Listener::open(family, proto, letting, label, self.shower.store.clone()) {
                     Ok(l) => Some(Capture::Ip(l)),
                     Err(e) => {
                         self.fail(

@@ -336,6 +336,18 @@ impl Shower {
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
+        if let Origin::Sent { handed_from, .. } = &p.origin
+            && *handed_from > 0
+        {
+            d.notes.push((
+                format!(
+                    "the kernel got bytes {handed_from}–{} and wrote the IP header itself: bytes 0–{} are rawlab's template, not what went on the wire (a listener, such as `listen icmp`, shows that)",
+                    p.bytes.len() - 1,
+                    handed_from - 1
+                ),
+                Tone::Dim,
+            ));
+        }
         if let Some((src, dst)) = p.addrs {
             d.notes.push((
                 format!("{src} → {dst}, as the socket reported it: the IPv6 header stayed with the kernel"),
