@@ -5,6 +5,7 @@
 #
 #   bench/compare.sh            # 100,000-packet corpus, 1,000,000-echo flood
 #   PACKETS=20000 FLOOD=100000 FLOOD_LINK=50000 RUNS=1 bench/compare.sh   # quicker
+#   ONLY=rtt bench/compare.sh   # one section (read, startup, flood or rtt), or several
 #
 # Traffic is made only inside network namespaces this script creates (loopback
 # there, and rawlab's own sandbox); every loop and wait is bounded. Tools that are
@@ -35,13 +36,16 @@ netns() {
     unshare --user --net --map-user="$(id -u)" --map-group="$(id -g)" --keep-caps "$@"
   fi
 }
+# ONLY="rtt flood" runs those sections alone (read, startup, flood, rtt); all by default.
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}×' if b else '-')" "$1" "$2"; }
 
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-echo "## A capture drawn in full ($PACKETS loopback packets: ICMP echoes, HTTP over TCP, UDP)"
 corpus=$work/corpus.pcap
+if want read; then
+echo "## A capture drawn in full ($PACKETS loopback packets: ICMP echoes, HTTP over TCP, UDP)"
 if have tcpdump; then
   http=$((PACKETS / 40)) udp=$((PACKETS / 4)) echoes=$((PACKETS / 4 + PACKETS / 50))
   netns timeout 300 bash -c '
@@ -73,7 +77,9 @@ if have tcpdump; then
   if have tshark; then run "tshark -x -V" tshark -r "$corpus" -x -V; fi
 fi
 echo
+fi
 
+if want startup; then
 echo "## Start-up"
 if [ -s "$corpus" ] && have tcpdump; then
   tcpdump -r "$corpus" -c 1 -w "$work/one.pcap" 2>/dev/null
@@ -90,6 +96,7 @@ python3 "$bench/prompt.py" 20 "$rawlab" --color never || true
 echo -n "REPL's first prompt, --sandbox (private namespaces and a peer): "
 python3 "$bench/prompt.py" 20 "$rawlab" --sandbox --color never || true
 echo
+fi
 
 # flood LISTEN N: rawlab runs `listen LISTEN` in its sandbox while ping -f sends N
 # echoes there; prints what the kernel dropped, what was drawn and what was counted
@@ -136,6 +143,7 @@ if kib:
 PY
 }
 
+if want flood; then
 if have ping && have nsenter; then
   echo "## A loopback flood of $FLOOD echoes while rawlab listens (annotated dumps to a file)"
   echo "(a raw ICMP socket sees each echo request and reply once: $((2 * FLOOD)) packets)"
@@ -146,6 +154,7 @@ if have ping && have nsenter; then
   flood "link lo" "$FLOOD_LINK"
 fi
 echo
+fi
 
 # ROUNDS rounds in DIR, taken in turn: ping(8), rawlab's ping (sent as ping(8) sends
 # it, the kernel writing the IP header) and rawlab's ping `mode raw` (through
@@ -168,6 +177,7 @@ rtt_rounds() {
   python3 "$bench/rtt.py" "$dir" "$rounds" ping8 rawlab raw || true
 }
 
+if want rtt; then
 echo "## Round trips: rawlab's ping beside ping(8), $RTT_ROUNDS rounds of 1000 echoes 1 ms apart"
 echo "(taken in turn, so each meets the machine in the same state; rawlab's ping sends as"
 echo "ping(8) does, and \`mode raw\` as the post does, through IPPROTO_RAW; each prints µs)"
@@ -175,11 +185,11 @@ if have ping; then
   rtt_rounds "$work/close" "$RTT_ROUNDS" 1000 0.001 1ms
   grep -E "^rtt median" "$work/close/rawlab.1" | sed 's/^/rawlab, round 1: /' || true
   # bench/rawping.c times echoes the same way with two arrangements of raw sockets:
-  # IPPROTO_RAW with the requests watched too, and ping(8)'s (only replies let in).
+  # the post's (IPPROTO_RAW, the requests watched too) and ping(8)'s (only replies let in).
   if command -v cc >/dev/null 2>&1 && cc -O2 -o "$work/rawping" "$bench/rawping.c" 2>/dev/null; then
     netns bash -c '
       ip link set lo up
-      for a in "rawlab" "ping" "rawlab busy" "ping busy"; do "'"$work/rawping"'" $a; done
+      for a in "post" "ping" "post busy" "ping busy"; do "'"$work/rawping"'" $a; done
     ' 2>&1 | sed 's/^/bench\/rawping.c, /' || true
   else
     echo "  (no C compiler: bench/rawping.c skipped)"
@@ -190,4 +200,5 @@ if have ping; then
   echo
   echo "## Round trips at ping's default, one echo a second: $RTT_SLOW_ROUNDS rounds of $RTT_SLOW_ECHOES echoes"
   rtt_rounds "$work/slow" "$RTT_SLOW_ROUNDS" "$RTT_SLOW_ECHOES" 1 1s
+fi
 fi

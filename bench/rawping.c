@@ -2,11 +2,11 @@
  * 127.0.0.1, 1 ms apart, each timed as ping(8) times it (the clock read just before
  * sendto, the reply's receive time stamped by the kernel). Prints the median.
  *
- *   rawping rawlab    sends through IPPROTO_RAW, header included, and reads replies
- *                     from a raw ICMP socket that sees the requests too (as rawlab's
- *                     listener does, to show what went on the wire)
+ *   rawping post      sends through IPPROTO_RAW, header included, and reads replies
+ *                     from a raw ICMP socket that sees the requests too (as the post
+ *                     does, and rawlab's `ping … mode raw` with a listener open)
  *   rawping ping      one raw ICMP socket whose ICMP_FILTER lets only echo replies
- *                     in (as ping(8) does)
+ *                     in (as ping(8) does, and rawlab's `ping` without a listener)
  *   ... busy          between echoes, keeps the CPU busy (reading the clock) instead
  *                     of sleeping, so each send starts on a CPU that never idled
  *
@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
   if (!n) { puts("no replies"); return 1; }
   qsort(rtt, n, sizeof rtt[0], order);
   printf("%s%s: median %.1f us over %d echoes\n",
-         like_ping ? "one filtered raw ICMP socket (as ping(8))" : "IPPROTO_RAW, requests watched (as rawlab)",
+         like_ping ? "one filtered raw ICMP socket (as ping(8))" : "IPPROTO_RAW, requests watched (as the post)",
          busy ? ", CPU kept busy between echoes" : "", rtt[n / 2] / 1000.0, n);
   return 0;
 }
