@@ -102,6 +102,9 @@ pub struct Packet {
     /// Source and destination, from the socket, for packets that arrive without the IP
     /// header that would say (an AF_INET6 raw socket hands over only what follows it).
     pub addrs: Option<(IpAddr, IpAddr)>,
+    /// When rawlab's user space had it, for a packet read from a socket: the arrival
+    /// a program without the kernel's stamp (`time`) would measure.
+    pub read: Option<SystemTime>,
 }
 
 impl Packet {
@@ -130,9 +133,16 @@ pub struct Batch<'a> {
     /// Some until dropped: released before the wake-up, so those woken find it free.
     inner: Option<MutexGuard<'a, Inner>>,
     pushed: bool,
+    /// When the packets pushed were read from their socket, if they were.
+    read: Option<SystemTime>,
 }
 
 impl Batch<'_> {
+    /// The packets pushed from now on were read from a socket at `time`.
+    pub fn read_at(&mut self, time: SystemTime) {
+        self.read = Some(time);
+    }
+
     /// Adds a packet and returns its number.
     pub fn push_from(
         &mut self,
@@ -159,6 +169,7 @@ impl Batch<'_> {
             first,
             origin,
             addrs,
+            read: self.read,
         }));
         self.pushed = true;
         no
@@ -218,6 +229,7 @@ impl Store {
             store: self,
             inner: Some(self.inner()),
             pushed: false,
+            read: None,
         }
     }
 

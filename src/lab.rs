@@ -865,6 +865,7 @@ mod tests {
             first: &ipv4::IPV4,
             origin,
             addrs: None,
+            read: None,
         })
     }
 
@@ -966,6 +967,7 @@ mod tests {
             first,
             origin: captured(),
             addrs: None,
+            read: None,
         })
     }
 

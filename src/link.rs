@@ -274,6 +274,7 @@ impl Reader {
             self.name_of(m.ifindex);
         }
         let mut pushing = store.batch();
+        pushing.read_at(SystemTime::now());
         let now = Instant::now();
         for (frame, meta, time) in frames.drain(..) {
             self.take(time, now, frame, meta, &mut pushing);

@@ -409,8 +409,10 @@ impl Reader {
     /// One batch from the socket into the store; how many came.
     fn read(&mut self, block: bool) -> io::Result<usize> {
         let n = self.batch.recv(self.sock.as_raw_fd(), block)?;
+        let read = SystemTime::now();
         self.stats.captured.fetch_add(n as u64, Ordering::Relaxed);
         let mut pushing = self.store.batch();
+        pushing.read_at(read);
         for i in 0..n {
             let meta = self.batch.meta(i);
             if let Some(d) = meta.dropped {

@@ -1401,6 +1401,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
                 index: rec.no,
             },
             addrs: None,
+            read: None,
         });
     }
     Ok(loaded)

@@ -244,6 +244,18 @@ fn close_echoes_are_each_answered_and_timed() {
             "{}",
             r.all()
         );
+        // Each line gives the kernel's stamp and, later, when rawlab had the reply in
+        // hand (user space, as ping -U counts).
+        for l in r.stdout.lines().filter(|l| l.starts_with("64 bytes from")) {
+            let ms = |after: &str| -> Option<f64> {
+                l.split_once(after)?.1.split(' ').next()?.parse().ok()
+            };
+            let (time, in_hand) = (ms("time="), ms("(user space "));
+            assert!(
+                matches!((time, in_hand), (Some(t), Some(u)) if u > t),
+                "[{user:?}] user space after the kernel's stamp: {l}"
+            );
+        }
         // ping's own socket lets in only answers, as ping(8)'s does: each request is
         // followed by its reply, with no copy of the request between them.
         for seq in 1..=30u64 {
@@ -259,7 +271,7 @@ fn close_echoes_are_each_answered_and_timed() {
         }
         assert!(
             r.stdout.lines().any(|l| l.starts_with("rtt median ")
-                && l.ends_with("(`listen icmp` first to see each request on the wire, and the kernel's share of the trip)")),
+                && l.contains(" ms in user space (as ping -U counts); `listen icmp` first to see each request on the wire, and the kernel's share of the trip")),
             "{}",
             r.all()
         );

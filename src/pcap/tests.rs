@@ -581,6 +581,7 @@ fn sent(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
             iface: None,
         },
         addrs: None,
+        read: None,
     })
 }
 
@@ -595,6 +596,7 @@ fn captured(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
             link: None,
         },
         addrs: None,
+        read: None,
     })
 }
 
@@ -765,6 +767,7 @@ fn frame(no: u64, time: SystemTime) -> Arc<Packet> {
             link: None,
         },
         addrs: None,
+        read: None,
     })
 }
 
@@ -780,6 +783,7 @@ fn icmp6_without_header(no: u64) -> Arc<Packet> {
             link: None,
         },
         addrs: Some((Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into())),
+        read: None,
     })
 }
 

@@ -189,6 +189,8 @@ impl Session {
         let mut rtts: Vec<Duration> = Vec::new();
         // From the request's copy on the wire to the reply, both stamped by the kernel.
         let mut wire_rtts: Vec<Duration> = Vec::new();
+        // Until rawlab's user space had the reply in hand, as `ping -U` counts.
+        let mut user_rtts: Vec<Duration> = Vec::new();
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
         let mut build = |i: u64| {
@@ -210,12 +212,22 @@ impl Session {
             rtts.push(rtt);
             let wire = copy.and_then(|c| reply.time.duration_since(c.time).ok());
             wire_rtts.extend(wire);
-            // The kernel's own figure, when it differs by a microsecond or more.
-            let kernel = match wire {
-                Some(w) if rtt.abs_diff(w) >= Duration::from_micros(1) => {
-                    format!(" (on the wire {:.3} ms)", w.as_secs_f64() * 1e3)
-                }
-                _ => String::new(),
+            let user = reply.read.and_then(|r| r.duration_since(sent.time).ok());
+            user_rtts.extend(user);
+            // The kernel's side alone, and the trip to rawlab's hands, each when it
+            // differs from the round trip by a microsecond or more.
+            let differs = |d: &Duration| rtt.abs_diff(*d) >= Duration::from_micros(1);
+            let others: Vec<String> = [("on the wire", wire), ("user space", user)]
+                .into_iter()
+                .filter_map(|(name, d)| {
+                    d.filter(differs)
+                        .map(|d| format!("{name} {:.3} ms", d.as_secs_f64() * 1e3))
+                })
+                .collect();
+            let kernel = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", others.join(", "))
             };
             let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
             let line = format!(
@@ -276,10 +288,16 @@ impl Session {
             // ping(8) counts from just before sendto to the kernel's stamp on the reply,
             // as rawlab does; the wire figure leaves out the trip through sendto.
             let mut line = format!("rtt median {:.3} ms", median_ms(&mut rtts));
+            if !user_rtts.is_empty() {
+                line.push_str(&format!(
+                    ", {:.3} ms in user space (as ping -U counts)",
+                    median_ms(&mut user_rtts)
+                ));
+            }
             if wire_rtts.is_empty() {
                 // ping's own socket let only answers in.
                 line.push_str(
-                    " (`listen icmp` first to see each request on the wire, and the kernel's share of the trip)",
+                    "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
                 );
             } else {
                 let mut w = wire_rtts.clone();
