@@ -224,14 +224,14 @@ impl Session {
                         .map(|d| format!("{name} {:.3} ms", d.as_secs_f64() * 1e3))
                 })
                 .collect();
-            let kernel = if others.is_empty() {
+            let besides = if others.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", others.join(", "))
             };
             let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
             let line = format!(
-                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{kernel}  (#{} → #{})",
+                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
                 rtt.as_secs_f64() * 1e3,
                 sent.no,
                 reply.no
