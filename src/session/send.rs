@@ -165,6 +165,13 @@ impl Session {
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
+        // Refused before the PING line, so a refusal is all that is printed.
+        if let Some(f) = self.need_network(out) {
+            return f;
+        }
+        if let Err(why) = self.policy.destination(IpAddr::V4(dst)) {
+            return self.fail(out, &why);
+        }
         let ident = self.ping_ident;
         let mut template = Template::default();
         template
