@@ -254,6 +254,59 @@ fn the_ring_keeps_the_newest_packets() {
     );
 }
 
+/// Packets that come faster than a small ring lets them be shown are not lost
+/// silently: each one is either drawn or counted as having left the ring unseen. A
+/// reply among those was never matched, so a send or ping does not call its
+/// request unanswered (nor blame a firewall) but says why it cannot tell.
+#[test]
+fn packets_that_leave_the_ring_unseen_are_counted_and_not_called_unanswered() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen icmp\nsend count 200 every 1ms\nlisten off\nping 127.0.0.1 count 200 every 1ms\n",
+            &["--ring", "16"],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let (send, ping) = r
+            .stdout
+            .split_once("raw> listen off")
+            .expect("listen off ran");
+        // 200 sends, each seen three times: as sent, its copy on the wire, the reply.
+        let drawn = send
+            .lines()
+            .filter(|l| {
+                l.starts_with('#') && (l.contains(" → sent ") || l.contains(" ← captured "))
+            })
+            .count() as u64;
+        let left: u64 = send
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("… ")?
+                    .strip_suffix(
+                        " packets arrived faster than they could be shown and left the ring unseen",
+                    )?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum();
+        assert!(left > 0, "[{user:?}] the ring overflowed:\n{}", r.all());
+        assert_eq!(drawn + left, 600, "[{user:?}] drawn {drawn}, left {left}");
+        assert!(
+            send.contains(
+                "packets left the ring unseen while this ran, and replies may be among them (--ring keeps more than 16"
+            ),
+            "[{user:?}] {send}"
+        );
+        assert!(!send.contains("no reply to #"), "[{user:?}] {send}");
+        assert!(
+            ping.contains(
+                "packets left the ring unseen while this ran: replies among them are not counted as received (--ring keeps more than 16)"
+            ),
+            "[{user:?}] {ping}"
+        );
+    }
+}
+
 #[test]
 fn without_raw_sockets_or_namespaces_the_socket_free_commands_still_work() {
     // A user namespace where no further user namespace may be made: rawlab is root

@@ -59,6 +59,9 @@ struct Outcome {
     dst: IpAddr,
     first_send: Instant,
     last_send: Instant,
+    /// Packets that left the ring unseen while this ran: replies among them were
+    /// never matched, so a send without one is not known to be unanswered.
+    unseen: u64,
 }
 
 impl Session {
@@ -92,10 +95,19 @@ impl Session {
             return Ok(Flow::Continue);
         };
         if !outcome.unanswered.is_empty() && !self.interrupted() {
-            let which: Vec<String> = outcome.unanswered.iter().map(|n| format!("#{n}")).collect();
+            let which = numbers_words(&outcome.unanswered);
+            if outcome.unseen > 0 {
+                // The replies may have come: they cannot be told from the evidence.
+                let text = format!(
+                    "no reply seen to {which}: {} packets left the ring unseen while this ran, and replies may be among them (--ring keeps more than {}; `status` shows it)",
+                    outcome.unseen,
+                    self.shower.store.capacity()
+                );
+                writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
+                return Ok(Flow::Continue);
+            }
             let text = format!(
-                "no reply to {} within {} (set timeout DURATION to wait longer). Why, from the evidence:",
-                which.join(", "),
+                "no reply to {which} within {} (set timeout DURATION to wait longer). Why, from the evidence:",
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
@@ -280,6 +292,14 @@ impl Session {
                 ""
             }
         )?;
+        if outcome.unseen > 0 {
+            let text = format!(
+                "{} packets left the ring unseen while this ran: replies among them are not counted as received (--ring keeps more than {})",
+                outcome.unseen,
+                self.shower.store.capacity()
+            );
+            writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
+        }
         if !rtts.is_empty() {
             let ms: Vec<f64> = rtts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
             let min = ms.iter().copied().fold(f64::INFINITY, f64::min);
@@ -317,7 +337,7 @@ impl Session {
                 ));
             }
             writeln!(out, "{}", self.style().paint(&line, Tone::Dim))?;
-        } else if !self.interrupted() {
+        } else if !self.interrupted() && outcome.unseen == 0 {
             let around = self.surroundings(false);
             for reason in silence_reasons(&outcome.last_built, outcome.first, dst.into(), &around) {
                 for l in self.style().wrap(&reason, "  • ", "    ") {
@@ -512,7 +532,9 @@ impl Session {
             dst,
             first_send: Instant::now(),
             last_send: Instant::now(),
+            unseen: 0,
         };
+        let unseen_before = self.shower.unseen();
         let mut uncopied = Vec::new();
         let mut next = Some(first);
         let store = self.shower.store.clone();
@@ -687,6 +709,7 @@ impl Session {
                 }
             }
         }
+        o.unseen = self.shower.unseen() - unseen_before;
         Ok(Some(o))
     }
 
@@ -978,6 +1001,17 @@ type OnReply<'a> =
     dyn FnMut(&mut dyn Write, &Packet, Option<&Packet>, &Packet) -> io::Result<()> + 'a;
 
 /// The middle value, in milliseconds (the mean of the two middle ones for an even count).
+/// Packet numbers as a reader takes them in: `#1, #4, #7`, the first eight of a
+/// longer list and how many more.
+fn numbers_words(nos: &[u64]) -> String {
+    const SHOWN: usize = 8;
+    let mut words: Vec<String> = nos.iter().take(SHOWN).map(|n| format!("#{n}")).collect();
+    if nos.len() > SHOWN {
+        words.push(format!("… and {} more", nos.len() - SHOWN));
+    }
+    words.join(", ")
+}
+
 fn median_ms(v: &mut [Duration]) -> f64 {
     v.sort();
     let n = v.len();

@@ -14,6 +14,7 @@ use crate::render::{self, Dump, Style, Tone};
 use crate::wire::dissect::dissect;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -47,6 +48,9 @@ pub struct Shower {
     /// Lines from background work (a trigger finishing), shown with the next packets.
     notes: Mutex<Vec<String>>,
     detail: Mutex<Detail>,
+    /// Packets that left the ring before they were shown, all told: what was never
+    /// matched to a request (see [`Shower::unseen`]).
+    unseen: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,7 +69,14 @@ impl Shower {
             own: Mutex::new(HashSet::new()),
             notes: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
+            unseen: AtomicU64::new(0),
         }
+    }
+
+    /// How many packets have left the ring unseen since the session began: a send
+    /// compares it before and after, since a reply among them was never matched.
+    pub fn unseen(&self) -> u64 {
+        self.unseen.load(Ordering::Relaxed)
     }
 
     /// Marks a flow as this session's (ICMP echo identifier `flow` for proto "icmp").
@@ -100,6 +111,7 @@ impl Shower {
     /// store's print lock.
     pub fn show_pending(&self, out: &mut dyn Write) -> io::Result<Vec<Shown>> {
         let (packets, skipped) = self.store.take_unshown();
+        self.unseen.fetch_add(skipped, Ordering::Relaxed);
         if skipped > 0 {
             let text = format!(
                 "… {skipped} packets arrived faster than they could be shown and left the ring unseen"
