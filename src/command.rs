@@ -1421,7 +1421,12 @@ fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
         let looks_like_name = t.text.chars().any(|c| c.is_ascii_alphabetic());
         let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.shown()))
             .expected("four numbers 0..=255 separated by dots, such as 127.0.0.1");
-        if looks_like_name {
+        if let Ok(v6) = t.text.parse::<Ipv6Addr>() {
+            // An IPv6 packet is built, not addressed here (lesson 9).
+            e.suggest(Some(format!(
+                "{v6} is IPv6, and this takes IPv4: build an IPv6 packet with `new ip6/icmp6`, `set ipv6.dst {v6}`, then `send` (as lesson 9 does)"
+            )))
+        } else if looks_like_name {
             e.suggest(Some("rawlab takes IPv4 literals only and never looks names up: for this host, try 127.0.0.1".into()))
         } else {
             e
@@ -1974,6 +1979,18 @@ mod tests {
             )
         );
         assert!(e.expected.as_deref().unwrap().contains("as ping(8) has it"));
+        // An IPv6 address where IPv4 is taken says how IPv6 is sent.
+        let e = err("ping ::1");
+        assert_eq!(
+            (e.span.clone(), e.message.as_str()),
+            (5..8, "`::1` is not an IPv4 address")
+        );
+        assert_eq!(
+            e.suggestion.as_deref(),
+            Some(
+                "::1 is IPv6, and this takes IPv4: build an IPv6 packet with `new ip6/icmp6`, `set ipv6.dst ::1`, then `send` (as lesson 9 does)"
+            )
+        );
         let e = err("ping 127.0.0.1 mode kernal");
         assert_eq!(e.message, "unknown mode `kernal`");
         assert_eq!(e.suggestion.as_deref(), Some("did you mean `kernel`?"));
