@@ -58,6 +58,39 @@ fn the_posts_request_and_reply() {
     }
 }
 
+/// A sent packet is shown as rawlab handed it, and the fields the kernel writes on
+/// the way out are not judged there: a checksum left 0 says so rather than "wrong",
+/// and one the user set is shown as set (the kernel rewrites it anyway).
+#[test]
+fn a_sent_packet_leaves_the_kernels_fields_unjudged() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "send\ndump 1\nset ip.checksum 0x1111\nsend\ndump 4\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let (_, later) = r.stdout.split_once("raw> dump 1").expect("dump 1 ran");
+        let first = dump_of(later, 1);
+        assert!(
+            first.contains("↳ left 0 for the kernel: Linux always computes it on a raw send"),
+            "[{user:?}] {first}"
+        );
+        assert!(!first.contains('✗'), "[{user:?}] {first}");
+        let (_, later) = r.stdout.split_once("raw> dump 4").expect("dump 4 ran");
+        let set = dump_of(later, 4);
+        assert!(
+            set.contains("ip.checksum        0x1111 "),
+            "[{user:?}] {set}"
+        );
+        assert!(!set.contains('✗'), "[{user:?}] {set}");
+        assert!(
+            !set.contains("left 0 for the kernel: Linux always"),
+            "[{user:?}] {set}"
+        );
+    }
+}
+
 #[test]
 fn fields_the_user_set_are_not_marked_as_kernel_changes() {
     for user in users() {

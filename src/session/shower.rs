@@ -11,6 +11,7 @@ use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
 use crate::lab::{Change, Relater, Relation};
 use crate::render::{self, Dump, Style, Tone};
+use crate::wire::Fill;
 use crate::wire::dissect::dissect;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -348,6 +349,24 @@ impl Shower {
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
+        // What rawlab handed over, where the kernel writes some fields on the way out
+        // (not in mode link): those are not judged here, and a 0 left for it says so.
+        if let Origin::Sent { mode, .. } = &p.origin
+            && *mode != Mode::Link
+        {
+            for f in p.first.fields {
+                let Fill::Kernel(what) = f.fill else { continue };
+                d.unverified.push(f);
+                if f.end_byte() <= p.bytes.len() && f.get(&p.bytes) == 0 {
+                    d.marks.push(render::Mark {
+                        field: f,
+                        layer_start: 0,
+                        text: format!("left 0 for the kernel: {what}"),
+                        tone: Tone::Dim,
+                    });
+                }
+            }
+        }
         if let Origin::Sent { handed_from, .. } = &p.origin
             && *handed_from > 0
         {
