@@ -1737,8 +1737,6 @@ fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
     }
 }
 
-/// `[DST] [count N] [every DURATION]` after send, ping or trigger ping.
-/// `first` is where DST may stand (the first word after the command).
 /// The modes `ping … mode` takes: IP sockets only.
 const PING_MODES: &str = "raw (IPPROTO_RAW, as the post sends), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header, as ping(8) has it)";
 
@@ -1764,7 +1762,9 @@ fn parse_mode(t: &Token, modes: &[Mode], expected: &str) -> Result<Mode, ParseEr
         })
 }
 
-/// `[DST] [count N] [every DURATION]`, and `[mode M]` where `mode` is given (ping).
+/// `[DST] [count N] [every DURATION]` after send, ping or trigger ping, and
+/// `[mode M]` where `mode` is given (ping). DST may stand only first, as the first
+/// word after the command.
 fn parse_send(
     args: &mut Args,
     mut s: SendArgs,
@@ -1782,7 +1782,9 @@ fn parse_send(
             "mode" if mode.is_some() => {
                 let m = args.next("raw, hdrincl or kernel")?;
                 let ip = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
-                **mode.as_mut().expect("checked") = parse_mode(m, &ip, PING_MODES)?;
+                if let Some(slot) = mode.as_deref_mut() {
+                    *slot = parse_mode(m, &ip, PING_MODES)?;
+                }
             }
             "count" => {
                 let n = args.next("how many packets, such as 3")?;

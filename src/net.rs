@@ -1,6 +1,6 @@
 //! Sockets, through socket2: the three ways to send an IPv4 packet by hand, and
-//! listeners that read a raw socket on a thread of their own (or, while a close
-//! ping holds them, on the sending thread) and push what they read into the store.
+//! listeners that read a raw socket on a thread of their own (or, while a timed
+//! send holds them, on the sending thread) and push what they read into the store.
 //! No `unsafe` here; raw syscalls are in `sys`.
 
 use crate::capture::{Origin, Store};
@@ -135,12 +135,21 @@ pub enum Letting {
     Nothing,
 }
 
-/// The ICMP types `letting` lets in, for each family.
-fn let_in(letting: Letting, family: Family) -> &'static [u8] {
+/// The ICMP types `letting` lets in, for each family, from the protocols' tables.
+fn let_in(letting: Letting, family: Family) -> Vec<u128> {
+    use crate::wire::{icmp, icmpv6};
     match (letting, family) {
-        (Letting::Answers, Family::V4) => &[0, 3, 4, 5, 11, 12],
-        (Letting::Answers, Family::V6) => &[129, 1, 2, 3, 4],
-        _ => &[],
+        (Letting::Answers, Family::V4) => [icmp::ECHO_REPLY]
+            .iter()
+            .chain(&icmp::ERRORS)
+            .copied()
+            .collect(),
+        (Letting::Answers, Family::V6) => [icmpv6::ECHO_REPLY]
+            .iter()
+            .chain(&icmpv6::ERRORS)
+            .copied()
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -148,7 +157,7 @@ fn let_in(letting: Letting, family: Family) -> &'static [u8] {
 /// type / 32) keeping that type out; ICMP_FILTER is the first word alone.
 fn blocked_words(letting: Letting, family: Family) -> [u32; 8] {
     let mut words = [u32::MAX; 8];
-    for &t in let_in(letting, family) {
+    for t in let_in(letting, family) {
         words[t as usize / 32] &= !(1 << (t % 32));
     }
     words

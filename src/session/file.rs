@@ -48,11 +48,16 @@ pub fn typed(path: &str) -> String {
     }
 }
 
-/// `#1–#3, #5`: packet numbers, runs joined.
+/// `#1–#3, #5`: packet numbers, runs joined; past eight parts, how many more.
 pub fn numbers_words(nos: &[u64]) -> String {
+    const PARTS: usize = 8;
     let mut parts = Vec::new();
     let mut i = 0;
     while i < nos.len() {
+        if parts.len() == PARTS {
+            parts.push(format!("… and {} more", nos.len() - i));
+            break;
+        }
         let start = nos[i];
         let mut end = start;
         while i + 1 < nos.len() && nos[i + 1] == end + 1 {
@@ -476,6 +481,12 @@ mod tests {
         assert_eq!(numbers_words(&[1, 2, 3, 5, 7, 8]), "#1–#3, #5, #7–#8");
         assert_eq!(numbers_words(&[4]), "#4");
         assert_eq!(numbers_words(&[]), "");
+        // Sends three packets apart (each with its copy and reply) join no runs.
+        let sends: Vec<u64> = (0..170).map(|i| 1 + 3 * i).collect();
+        assert_eq!(
+            numbers_words(&sends),
+            "#1, #4, #7, #10, #13, #16, #19, #22, … and 162 more"
+        );
     }
 
     #[test]

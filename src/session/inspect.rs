@@ -65,9 +65,7 @@ impl Session {
                         },
                         Tone::Dim,
                     )),
-                    (false, Fill::Kernel(what)) => {
-                        Some((format!("left 0 for the kernel: {what}"), Tone::Dim))
-                    }
+                    (false, Fill::Kernel(what)) => Some((super::left_for_kernel(what), Tone::Dim)),
                     (false, Fill::Interface(_)) => Some((
                         if filled {
                             format!("filled by rawlab from {}", self.link_iface)

@@ -770,6 +770,12 @@ fn proto_words(proto: u8) -> String {
 }
 
 /// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
+/// The mark on a field rawlab left 0 for the kernel to write (`Fill::Kernel`), in
+/// the template (`show`) and in what was sent.
+fn left_for_kernel(what: &str) -> String {
+    format!("left 0 for the kernel: {what}")
+}
+
 pub fn duration_words(d: Duration) -> String {
     fn trim(v: f64) -> String {
         let s = format!("{v:.3}");

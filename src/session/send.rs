@@ -95,13 +95,12 @@ impl Session {
             return Ok(Flow::Continue);
         };
         if !outcome.unanswered.is_empty() && !self.interrupted() {
-            let which = numbers_words(&outcome.unanswered);
+            let which = super::file::numbers_words(&outcome.unanswered);
             if outcome.unseen > 0 {
                 // The replies may have come: they cannot be told from the evidence.
                 let text = format!(
-                    "no reply seen to {which}: {} packets left the ring unseen while this ran, and replies may be among them (--ring keeps more than {}; `status` shows it)",
-                    outcome.unseen,
-                    self.shower.store.capacity()
+                    "no reply seen to {which}: {}",
+                    self.unseen_words(outcome.unseen, ", and replies may be among them")
                 );
                 writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
                 return Ok(Flow::Continue);
@@ -120,6 +119,15 @@ impl Session {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// What a send says when packets left the ring before they were shown (their
+    /// replies were never matched), and what follows from it.
+    fn unseen_words(&self, unseen: u64, so: &str) -> String {
+        format!(
+            "{unseen} packets left the ring unseen while this ran{so} (--ring keeps more than {})",
+            self.shower.store.capacity()
+        )
     }
 
     /// A TCP or UDP checksum covers the IP source address (the pseudo-header), so a
@@ -293,10 +301,9 @@ impl Session {
             }
         )?;
         if outcome.unseen > 0 {
-            let text = format!(
-                "{} packets left the ring unseen while this ran: replies among them are not counted as received (--ring keeps more than {})",
+            let text = self.unseen_words(
                 outcome.unseen,
-                self.shower.store.capacity()
+                ": replies among them are not counted as received",
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
         }
@@ -1001,17 +1008,6 @@ type OnReply<'a> =
     dyn FnMut(&mut dyn Write, &Packet, Option<&Packet>, &Packet) -> io::Result<()> + 'a;
 
 /// The middle value, in milliseconds (the mean of the two middle ones for an even count).
-/// Packet numbers as a reader takes them in: `#1, #4, #7`, the first eight of a
-/// longer list and how many more.
-fn numbers_words(nos: &[u64]) -> String {
-    const SHOWN: usize = 8;
-    let mut words: Vec<String> = nos.iter().take(SHOWN).map(|n| format!("#{n}")).collect();
-    if nos.len() > SHOWN {
-        words.push(format!("… and {} more", nos.len() - SHOWN));
-    }
-    words.join(", ")
-}
-
 fn median_ms(v: &mut [Duration]) -> f64 {
     v.sort();
     let n = v.len();

@@ -361,7 +361,7 @@ impl Shower {
                     d.marks.push(render::Mark {
                         field: f,
                         layer_start: 0,
-                        text: format!("left 0 for the kernel: {what}"),
+                        text: super::left_for_kernel(what),
                         tone: Tone::Dim,
                     });
                 }

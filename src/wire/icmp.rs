@@ -83,7 +83,7 @@ pub const ROUTER_ADVERTISEMENT_CODES: &[(u128, &str)] =
     &[(0, "normal"), (16, "does-not-route-common-traffic")];
 
 /// The types that report an error about a datagram, quoting its start.
-const ERRORS: [u128; 5] = [3, 4, 5, 11, 12];
+pub const ERRORS: [u128; 5] = [3, 4, 5, 11, 12];
 
 pub const ECHO_REPLY: u128 = 0;
 pub const ECHO_REQUEST: u128 = 8;

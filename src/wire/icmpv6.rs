@@ -34,6 +34,12 @@ pub const TYPE_NAMES: &[(u128, &str)] = &[
     (143, "mldv2-report"),
 ];
 
+pub const ECHO_REQUEST: u128 = 128;
+pub const ECHO_REPLY: u128 = 129;
+
+/// The error types RFC 4443 defines, each quoting the packet that caused it.
+pub const ERRORS: [u128; 4] = [1, 2, 3, 4];
+
 /// Codes of destination unreachable (type 1).
 pub const UNREACHABLE_CODES: &[(u128, &str)] = &[
     (0, "no-route"),
@@ -59,7 +65,7 @@ pub const PARAMETER_CODES: &[(u128, &str)] = &[
 ];
 
 pub static TYPE: Field = Field {
-    default: 128,
+    default: ECHO_REQUEST,
     names: TYPE_NAMES,
     meaning: "message type: 128 echo request, 129 echo reply, 1–4 errors, 133–137 neighbour discovery",
     rfc: "RFC 4443 §2.1, RFC 4861",
