@@ -480,6 +480,8 @@ pub struct Surroundings {
     pub peers: Vec<(Ipv4Addr, [u8; 6], String)>,
     /// For a frame: the interface it was handed to.
     pub link: Option<LinkPlace>,
+    /// Whether this network's kernel forwards IPv4 (net.ipv4.ip_forward is 1).
+    pub forwarding: bool,
 }
 
 /// The interface a frame went out on, and the hosts known to be on its link.
@@ -729,9 +731,15 @@ fn ip_reasons(
     }
     match &around.link {
         Some(link) if link.loopback && !dst.is_loopback() && !around.local.contains(&dst) => {
-            why.push(format!(
-                "ip.dst is {dst}, not an address of this host: a frame on lo reaches only this kernel, which drops a packet for someone else"
-            ))
+            why.push(if around.forwarding {
+                format!(
+                    "ip.dst is {dst}, not an address of this host, and this host forwards (net.ipv4.ip_forward is 1): the kernel takes a frame on lo in as if it had arrived from outside and routes it on towards {dst}, so any answer comes from there, not from this kernel"
+                )
+            } else {
+                format!(
+                    "ip.dst is {dst}, not an address of this host: a frame on lo reaches only this kernel, which does not forward (net.ipv4.ip_forward is 0) and drops a packet for someone else"
+                )
+            })
         }
         Some(link) if !link.loopback && around.local.contains(&dst) => why.push(format!(
             "ip.dst is {dst}, this host's own address: a frame handed to {} leaves on the cable and only the host at its far end sees it",

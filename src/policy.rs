@@ -4,6 +4,10 @@
 //! inside the sandbox, and paces repeated sends. `--allow-remote` lifts the
 //! address rules (with a warning); nothing lifts the pace but `--max-rate`.
 
+use crate::wire::Host;
+use crate::wire::Protocol;
+use crate::wire::dissect::dissect;
+use crate::wire::hosts::Named;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -37,7 +41,14 @@ impl Policy {
     /// Whether a packet may be sent to `dst`; the refusal says why and what would allow it.
     pub fn destination(&self, dst: impl Into<IpAddr>) -> Result<(), String> {
         let dst = dst.into();
-        if self.allow_remote || self.local(dst) {
+        self.destination_named(&dst.to_string(), dst)
+    }
+
+    /// The destination rule for an address named by `what` (the address alone, or a
+    /// field and where it sits). 0.0.0.0 and :: name no host: Linux takes them for
+    /// itself, and a receiver drops them.
+    fn destination_named(&self, what: &str, dst: IpAddr) -> Result<(), String> {
+        if self.allow_remote || dst.is_unspecified() || self.local(dst) {
             return Ok(());
         }
         let here = if self.sandboxed {
@@ -46,19 +57,64 @@ impl Policy {
             "loopback, one of this host's own addresses, or a sandbox peer"
         };
         Err(format!(
-            "{dst} is not {here}: rawlab sends elsewhere only when started with --allow-remote, so a lab packet never reaches someone else's machine by accident (try 127.0.0.1)"
+            "{what} is not {here}: rawlab sends elsewhere only when started with --allow-remote, so a lab packet never reaches someone else's machine by accident (try 127.0.0.1)"
         ))
     }
 
     /// Whether a packet may claim `src` as its source.
     pub fn source(&self, src: impl Into<IpAddr>) -> Result<(), String> {
         let src = src.into();
+        self.source_named(&format!("ip.src {src}"), src)
+    }
+
+    fn source_named(&self, what: &str, src: IpAddr) -> Result<(), String> {
         if src.is_unspecified() || self.sandboxed || self.allow_remote || self.local(src) {
             return Ok(());
         }
         Err(format!(
-            "ip.src {src} is not an address of this host: the answer to a forged source goes to whoever owns it, and on the host's network that is a real machine. rawlab forges a foreign source only in the sandbox (`rawlab --sandbox`) or with --allow-remote; to see where the reply goes, try a loopback source such as 127.0.0.9"
+            "{what} is not an address of this host: the answer to a forged source goes to whoever owns it, and on the host's network that is a real machine. rawlab forges a foreign source only in the sandbox (`rawlab --sandbox`) or with --allow-remote; to see where the reply goes, try a loopback source such as 127.0.0.9"
         ))
+    }
+
+    /// Whether these bytes may be handed over, as a packet or a whole frame: every
+    /// address they name, in every layer (a frame's IP header, an inner header, a
+    /// route's hops, a quoted datagram, ARP's addresses), passes the rule for its role;
+    /// and outside the sandbox no layer carries a packet whose addresses rawlab cannot
+    /// read. A frame on lo is no exception: the kernel takes it in as if it had arrived
+    /// from outside, answers its source and, on a host that forwards, sends it on.
+    pub fn packet(&self, bytes: &[u8], first: &'static Protocol) -> Result<(), String> {
+        let d = dissect(bytes, first);
+        for n in d.hosts(bytes) {
+            let what = |n: &Named| {
+                if n.inner || n.quoted {
+                    format!("{} {}{}", n.field.name, n.addr, n.place())
+                } else if n.role == Host::Destination
+                    && d.layers
+                        .iter()
+                        .any(|l| l.proto.addresses.is_some_and(|(_, f)| f == n.field))
+                {
+                    // The packet's own destination, as `send 192.0.2.77` names it.
+                    n.addr.to_string()
+                } else {
+                    format!("{} {}", n.field.name, n.addr)
+                }
+            };
+            match n.role {
+                Host::Source => self.source_named(&what(&n), n.addr)?,
+                // A question reaches no one outside the sandbox; on a host it may.
+                Host::Asked if self.sandboxed => {}
+                _ => self.destination_named(&what(&n), n.addr)?,
+            }
+        }
+        if !self.sandboxed
+            && !self.allow_remote
+            && let Some(why) = d.sealed(bytes)
+        {
+            return Err(format!(
+                "{why}: a host that unwraps it sends that packet on, beyond what rawlab can check, so rawlab sends it only in the sandbox (`rawlab --sandbox`) or with --allow-remote"
+            ));
+        }
+        Ok(())
     }
 
     /// The interval repeated sends keep at least, from the rate ceiling.

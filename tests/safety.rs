@@ -370,3 +370,146 @@ fn without_raw_sockets_or_namespaces_the_socket_free_commands_still_work() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// On a host's network (here one of the test's own, with only lo) a frame on lo is held
+/// to the rules a packet is: the kernel takes it in as if from outside, answers its
+/// source, and on a host that forwards sends it on. Every layer that names a host is
+/// checked, in frames and packets alike: the IPv4 or IPv6 header, ARP's addresses, an
+/// inner IP-in-IP header, a source route's hop, a quoted datagram; and a tunnel rawlab
+/// cannot open is refused. With --allow-remote the same script sends them all, so the
+/// refusals are the policy's, not a frame that could not be sent.
+#[test]
+fn frames_on_lo_pass_the_off_host_rules_in_every_layer() {
+    // An IPv4 header from 127.0.0.1 to 198.51.100.9 (ICMP, 28 bytes), then an echo request.
+    let inner = "4500001c00000000400100007f000001c6336409 0800f7ff00000000";
+    // The same datagram as UDP, quoted by a port unreachable.
+    let quoted = "4500001c00000000401100007f000001c6336409 0035003500080000";
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "mode link lo\nnew eth/ip/icmp\nset ip.src 198.51.100.7\n".into(),
+            "ip.src 198.51.100.7 is not an address of this host",
+        ),
+        (
+            "mode link lo\nnew eth/ip/icmp\nset ip.dst 198.51.100.9\n".into(),
+            "198.51.100.9 is not loopback, one of this host's own addresses, or a sandbox peer",
+        ),
+        (
+            "mode link lo\nnew eth/arp\nset arp.src.proto_ipv4 198.51.100.7\n".into(),
+            "arp.src.proto_ipv4 198.51.100.7 is not an address of this host",
+        ),
+        (
+            "mode link lo\nnew eth/arp\nset arp.dst.proto_ipv4 198.51.100.9\n".into(),
+            "arp.dst.proto_ipv4 198.51.100.9 is not loopback",
+        ),
+        (
+            "mode link lo\nnew eth/ip6/icmp6\nset ipv6.src 2001:db8::7\n".into(),
+            "ipv6.src 2001:db8::7 is not an address of this host",
+        ),
+        (
+            "mode link lo\nnew eth/ip6/icmp6\nset ipv6.dst 2001:db8::9\n".into(),
+            "2001:db8::9 is not loopback",
+        ),
+        (
+            format!("mode link lo\nnew eth/ip\nset ip.proto 4\npayload {inner}\n"),
+            "ip.dst 198.51.100.9 inside the packet is not loopback",
+        ),
+        (
+            format!("mode raw\nnew ip\nset ip.proto 4\npayload {inner}\n"),
+            "ip.dst 198.51.100.9 inside the packet is not loopback",
+        ),
+        (
+            "mode link lo\nnew eth/ip/icmp\nset ip.options 830704cb00710900\n".into(),
+            "ip.src_rt 203.0.113.9 inside the packet is not loopback",
+        ),
+        (
+            format!("mode raw\nnew ip/icmp\nset icmp.type 3\nset icmp.code 3\npayload {quoted}\n"),
+            "ip.dst 198.51.100.9 in the quoted datagram is not loopback",
+        ),
+        (
+            "mode link lo\nnew eth/ip/udp\nset udp.dstport 4789\n".into(),
+            "udp.dstport 4789 is VXLAN's",
+        ),
+        (
+            "mode raw\nnew ip\nset ip.proto 47\npayload 00000800\n".into(),
+            "ip.proto 47 (GRE) carries another packet",
+        ),
+    ];
+    let script: String = cases
+        .iter()
+        .map(|(setup, _)| format!("{setup}set timeout 50ms\nsend\n"))
+        .collect();
+    for user in users() {
+        let Some(r) = run_on_own_host(
+            user,
+            &format!("listen link lo\n{script}captures\n"),
+            &[],
+            "",
+        ) else {
+            return;
+        };
+        assert!(
+            r.stdout.contains("the host's (raw sockets permitted)")
+                || r.stdout.contains("mode link"),
+            "{}",
+            r.all()
+        );
+        for (setup, refusal) in &cases {
+            assert!(
+                r.stdout.contains(refusal),
+                "[{user:?}] {setup:?} should be refused with {refusal:?}:\n{}",
+                r.all()
+            );
+        }
+        assert!(
+            !r.stdout.contains("→ sent"),
+            "nothing was handed over: {}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("no packets yet"),
+            "the listener saw nothing: {}",
+            r.all()
+        );
+        // The control: allowed, each one is handed over.
+        let open = run_on_own_host(user, &script, &["--allow-remote"], "").unwrap();
+        for (setup, refusal) in &cases {
+            assert!(
+                !open.stdout.contains(refusal),
+                "[{user:?}] {setup:?}:\n{}",
+                open.all()
+            );
+        }
+        assert_eq!(
+            open.stdout.matches("→ sent").count(),
+            cases.len(),
+            "[{user:?}] each is sent with --allow-remote:\n{}",
+            open.all()
+        );
+    }
+}
+
+/// Where the host forwards, the hint for a frame on lo to someone else says the kernel
+/// sends it on, not that it "reaches only this kernel".
+#[test]
+fn a_frame_on_lo_is_not_said_to_stay_when_the_host_forwards() {
+    let script =
+        "mode link lo\nnew eth/ip/icmp\nset ip.dst 198.51.100.9\nset timeout 100ms\nsend\n";
+    for (forward, said, unsaid) in [
+        (
+            "echo 1 > /proc/sys/net/ipv4/ip_forward &&",
+            "this host forwards (net.ipv4.ip_forward is 1)",
+            "reaches only this kernel",
+        ),
+        (
+            "",
+            "reaches only this kernel, which does not forward",
+            "this host forwards",
+        ),
+    ] {
+        let Some(r) = run_on_own_host(User::Me, script, &["--allow-remote"], forward) else {
+            return;
+        };
+        assert!(r.stdout.contains(said), "{}", r.all());
+        assert!(!r.stdout.contains(unsaid), "{}", r.all());
+    }
+}

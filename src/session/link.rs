@@ -60,6 +60,8 @@ impl Session {
                 .map(|p| (p.peer_addr, p.peer_mac, p.iface.to_string()))
                 .collect(),
             link: None,
+            forwarding: std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward")
+                .is_ok_and(|v| v.trim() == "1"),
         };
         if frame {
             let loopback = link::interface(&self.link_iface).is_ok_and(|(l, _)| l.is_loopback());

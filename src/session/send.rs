@@ -419,7 +419,6 @@ impl Session {
         }
         // A frame without IP (ARP) has no address to go to: the interface decides.
         let dst = address_of(&first, true).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let src = address_of(&first, false).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         // Where it may go: by interface for a frame, by address for a packet.
         let iface = if is_frame {
             match crate::link::interface(&self.link_iface) {
@@ -436,16 +435,14 @@ impl Session {
                 }
             }
         } else {
-            if let Err(why) = self
-                .policy
-                .destination(dst)
-                .and_then(|()| self.policy.source(src))
-            {
-                self.fail(out, &why)?;
-                return Ok(None);
-            }
             None
         };
+        // Every address in every layer, the frame's too: checked again on each packet
+        // built below, since a later one may differ.
+        if let Err(why) = self.policy.packet(&first.bytes, outer) {
+            self.fail(out, &why)?;
+            return Ok(None);
+        }
         let (interval, slowed) = self.policy.pace(args.every);
         if slowed && args.count > 1 {
             let text = format!(
@@ -592,7 +589,18 @@ impl Session {
             if self.interrupted() {
                 break;
             }
-            let built = next.take().unwrap_or_else(|| build(i));
+            let built = match next.take() {
+                Some(b) => b,
+                None => {
+                    let b = build(i);
+                    if let Err(why) = self.policy.packet(&b.bytes, outer) {
+                        self.shower.show_pending(out)?;
+                        self.fail(out, &why)?;
+                        return Ok(None);
+                    }
+                    b
+                }
+            };
             let handed_from = if mode == Mode::Kernel { hdr_len } else { 0 };
             if mode == Mode::Kernel {
                 let set = if v4 {

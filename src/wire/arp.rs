@@ -8,7 +8,7 @@
 //! only pair Linux resolves on Ethernet; other sizes are shown as these fields
 //! say and flagged when the message is checked.
 
-use super::{Field, Fill, Kind, Pairing, Protocol};
+use super::{Field, Fill, Host, Kind, Pairing, Protocol};
 use std::fmt::Write as _;
 
 pub const REQUEST: u128 = 1;
@@ -88,6 +88,7 @@ pub static SRC_PROTO: Field = Field {
     meaning: "sender protocol address: the asker's IPv4 address",
     rfc: "RFC 826 (ar$spa)",
     notes: "Who is asking. Left 0.0.0.0, rawlab writes the IPv4 address of the interface it sends on. A request with sender 0.0.0.0 sent on purpose is an ARP probe (RFC 5227): it asks without claiming an address.",
+    host: Host::Source,
     ..Field::new("arp.src.proto_ipv4", 112, 32, Kind::Ipv4)
 };
 
@@ -104,6 +105,7 @@ pub static DST_PROTO: Field = Field {
     meaning: "target protocol address: the IPv4 address asked about",
     rfc: "RFC 826 (ar$tpa)",
     notes: "The address whose MAC the asker wants. Only the host that owns it answers; in the sandbox the peer owns 192.0.2.2.",
+    host: Host::Asked,
     ..Field::new("arp.dst.proto_ipv4", 192, 32, Kind::Ipv4)
 };
 

@@ -10,8 +10,8 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Expected, Field, Fill, Kind, NamesWhen, Pairing, Protocol, Tail, TailSpec,
-    checksum, ipv4,
+    Building, Entries, Expected, Field, Fill, Host, Kind, NamesWhen, Pairing, Protocol, Tail,
+    TailSpec, checksum, ipv4,
 };
 use std::fmt::Write as _;
 
@@ -156,6 +156,7 @@ pub static GATEWAY: Field = Field {
     meaning: "the better first hop for the destination",
     rfc: "RFC 792 (redirect)",
     notes: "A router tells a host on its own network to send to this gateway instead. Linux accepts redirects only if net.ipv4.conf.*.accept_redirects allows it, and only from its current gateway.",
+    host: Host::Destination,
     ..Field::new("icmp.redir_gw", 32, 32, Kind::Ipv4)
 };
 
@@ -201,6 +202,7 @@ pub static ADDRESS_MASK: Field = Field {
     meaning: "address mask: the subnet mask of the network",
     rfc: "RFC 950 (address mask)",
     notes: "Obsolete: hosts learn their mask from DHCP now. Linux does not answer address mask requests.",
+    host: Host::NotAHost,
     ..Field::new("icmp.address_mask", 64, 32, Kind::Ipv4)
 };
 
@@ -248,6 +250,7 @@ pub static ROUTER_ADDRESS: Field = Field {
     meaning: "an address of the advertising router",
     rfc: "RFC 1256 §3",
     notes: "One of the router's addresses on the link the advertisement went out on.",
+    host: Host::Destination,
     ..Field::new("icmp.router_address", 0, 32, Kind::Ipv4)
 };
 

@@ -10,8 +10,8 @@
 
 use super::push_dec;
 use super::{
-    Building, Expected, Field, Fill, Kind, NamesWhen, OptionKind, OptionList, Pairing, Protocol,
-    Scope, Tail, TailSpec, checksum, ipv6,
+    Building, Expected, Field, Fill, Host, Kind, NamesWhen, OptionKind, OptionList, Pairing,
+    Protocol, Scope, Tail, TailSpec, checksum, ipv6,
 };
 use std::fmt::Write as _;
 
@@ -213,6 +213,7 @@ pub static NS_TARGET: Field = Field {
     meaning: "target: the address whose link-layer address is wanted",
     rfc: "RFC 4861 §4.3",
     notes: "IPv6's ARP request: \"who has this address?\", sent to the target's solicited-node multicast group (ff02::1:ffXX:XXXX) with hop limit 255.",
+    host: Host::Destination,
     ..Field::new("icmpv6.nd.ns.target_address", 64, 128, Kind::Ipv6)
 };
 
@@ -257,6 +258,7 @@ pub static NA_TARGET: Field = Field {
     meaning: "target: the address being advertised",
     rfc: "RFC 4861 §4.4",
     notes: "IPv6's ARP reply: the target link-layer address option carries the answer.",
+    host: Host::Destination,
     ..Field::new("icmpv6.nd.na.target_address", 64, 128, Kind::Ipv6)
 };
 
@@ -265,6 +267,7 @@ pub static RD_TARGET: Field = Field {
     meaning: "target: the better first hop (or the destination itself, on-link)",
     rfc: "RFC 4861 §4.5",
     notes: "A router tells a host to send to this address instead.",
+    host: Host::Destination,
     ..Field::new("icmpv6.nd.rd.target_address", 64, 128, Kind::Ipv6)
 };
 
@@ -272,6 +275,7 @@ pub static RD_DESTINATION: Field = Field {
     meaning: "destination: the address being redirected",
     rfc: "RFC 4861 §4.5",
     notes: "Packets for this destination should go to the target.",
+    host: Host::Destination,
     ..Field::new("icmpv6.rd.na.destination_address", 192, 128, Kind::Ipv6)
 };
 
@@ -392,6 +396,7 @@ pub static OPT_PREFIX: Field = Field {
     meaning: "the prefix",
     rfc: "RFC 4861 §4.6.2",
     notes: "Bits past the prefix length are zero.",
+    host: Host::NotAHost,
     ..Field::new("icmpv6.opt.prefix", 128, 128, Kind::Ipv6)
 };
 

@@ -6,7 +6,7 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Expected, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail,
+    Building, Entries, Expected, Field, Fill, Host, Kind, OptionKind, OptionList, Protocol, Tail,
     TailSpec, checksum, ipproto,
 };
 use std::fmt::Write as _;
@@ -156,6 +156,7 @@ pub static SRC: Field = Field {
     meaning: "source address",
     rfc: "RFC 791 §3.1",
     notes: "Left 0.0.0.0, the kernel writes the address of the interface it sends from. Any other value is kept, so you can spoof it, and the reply goes to the address you wrote, not to you. Inside a frame (`mode link`) no kernel fills it: rawlab writes the sending interface's address instead.",
+    host: Host::Source,
     ..Field::new("ip.src", 96, 32, Kind::Ipv4)
 };
 
@@ -165,6 +166,7 @@ pub static DST: Field = Field {
     meaning: "destination address",
     rfc: "RFC 791 §3.1",
     notes: "Where the packet goes. On a raw send the kernel routes by the address given to sendto; rawlab passes this one (or the one after `send`).",
+    host: Host::Destination,
     ..Field::new("ip.dst", 128, 32, Kind::Ipv4)
 };
 
@@ -243,6 +245,7 @@ pub static REC_RT: Field = Field {
     meaning: "a recorded route slot: an address filled in on the way",
     rfc: "RFC 791 §3.1 (record route)",
     notes: "Each router, and Linux on the receiving host, writes its outgoing address into the slot the pointer names, then moves the pointer on. Slots at or past the pointer are shown as ip.empty_rt.",
+    host: Host::Destination,
     ..Field::new("ip.rec_rt", 0, 32, Kind::Ipv4)
 };
 
@@ -250,6 +253,7 @@ pub static SRC_RT: Field = Field {
     meaning: "a source route address: a hop the sender asks the packet to take",
     rfc: "RFC 791 §3.1 (loose and strict source route)",
     notes: "Linux drops source-routed packets unless net.ipv4.conf.*.accept_source_route is 1; most of the Internet does too.",
+    host: Host::Destination,
     ..Field::new("ip.src_rt", 0, 32, Kind::Ipv4)
 };
 
@@ -284,6 +288,7 @@ pub static TIME_STAMP_ADDR: Field = Field {
     meaning: "the address of the hop that wrote the timestamp after it",
     rfc: "RFC 791 §3.1 (internet timestamp)",
     notes: "With flag 1 each hop writes its address; with flag 3 the sender wrote the addresses, and only those hops add a time.",
+    host: Host::Destination,
     ..Field::new("ip.opt.time_stamp_addr", 0, 32, Kind::Ipv4)
 };
 
@@ -313,6 +318,7 @@ pub static EMPTY_RT: Field = Field {
     meaning: "an empty record route slot, at or past the pointer",
     rfc: "RFC 791 §3.1 (record route)",
     notes: "Still 0.0.0.0: no hop has written here yet. The next hop writes the slot the pointer names.",
+    host: Host::Destination,
     ..Field::new("ip.empty_rt", 0, 32, Kind::Ipv4)
 };
 

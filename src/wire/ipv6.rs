@@ -10,7 +10,7 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Field, Fill, Kind, OptionKind, OptionList, Protocol, Tail, TailSpec,
+    Building, Entries, Field, Fill, Host, Kind, OptionKind, OptionList, Protocol, Tail, TailSpec,
     checksum, ipproto,
 };
 use std::fmt::Write as _;
@@ -91,6 +91,7 @@ pub static SRC: Field = Field {
     meaning: "source address",
     rfc: "RFC 8200 §3, RFC 4291",
     notes: "128 bits, written in RFC 5952 form (::1 is loopback). The checksums of TCP, UDP and ICMPv6 cover it through the pseudo-header.",
+    host: Host::Source,
     ..Field::new("ipv6.src", 64, 128, Kind::Ipv6)
 };
 
@@ -100,6 +101,7 @@ pub static DST: Field = Field {
     meaning: "destination address",
     rfc: "RFC 8200 §3, RFC 4291",
     notes: "Where the packet goes. With a routing header it is the next hop on the route, and the final destination is the last address in that header.",
+    host: Host::Destination,
     ..Field::new("ipv6.dst", 192, 128, Kind::Ipv6)
 };
 
@@ -536,6 +538,7 @@ pub static RT_SRC_ADDR: Field = Field {
     meaning: "an address on the source route",
     rfc: "RFC 2460 §4.4 (type 0)",
     notes: "Each node on the route swaps the next one into ipv6.dst.",
+    host: Host::Destination,
     ..Field::new("ipv6.routing.src.addr", 0, 128, Kind::Ipv6)
 };
 
@@ -543,6 +546,7 @@ pub static RT_HOME_ADDRESS: Field = Field {
     meaning: "the mobile node's home address",
     rfc: "RFC 6275 §6.4",
     notes: "A correspondent sends to the care-of address with this header, so the packet is delivered to the home address.",
+    host: Host::Destination,
     ..Field::new("ipv6.routing.mipv6.home_address", 0, 128, Kind::Ipv6)
 };
 
@@ -550,6 +554,7 @@ pub static SRH_ADDR: Field = Field {
     meaning: "a segment: an address the packet visits",
     rfc: "RFC 8754 §2",
     notes: "Listed last first: the segment ipv6.routing.segleft indexes is the active one.",
+    host: Host::Destination,
     ..Field::new("ipv6.routing.srh.addr", 0, 128, Kind::Ipv6)
 };
 

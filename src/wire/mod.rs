@@ -26,6 +26,7 @@ pub mod arp;
 pub mod checksum;
 pub mod dissect;
 pub mod eth;
+pub mod hosts;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipproto;
@@ -71,6 +72,24 @@ pub enum Fill {
     Interface(&'static str),
 }
 
+/// Whether a field names a host, and in which role: what the off-host policy checks
+/// in every layer of a packet before it is handed over (a frame's IP header, a quoted
+/// datagram, an inner IP-in-IP header, a source route's hops, ARP's addresses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// Not an address (most fields).
+    No,
+    /// Who the packet claims to come from: an answer goes there.
+    Source,
+    /// A host the packet is for, is routed through or tells its receiver to use.
+    Destination,
+    /// An address asked about (ARP's target): nothing is sent there, but whoever has it
+    /// answers.
+    Asked,
+    /// Address-shaped but names no host (a netmask, a prefix).
+    NotAHost,
+}
+
 /// One header field: where it sits, how wide it is, and what it means.
 #[derive(Debug)]
 pub struct Field {
@@ -101,6 +120,8 @@ pub struct Field {
     pub rfc: &'static str,
     /// A few sentences for `explain`: how rawlab and the kernel treat it.
     pub notes: &'static str,
+    /// Whether it names a host, for the off-host policy.
+    pub host: Host,
 }
 
 /// Fields are statics: two are the same field when they are the same table entry.
@@ -128,6 +149,7 @@ impl Field {
             meaning: "",
             rfc: "",
             notes: "",
+            host: Host::No,
         }
     }
 
@@ -1200,6 +1222,13 @@ mod tests {
                 assert!(!f.rfc.is_empty(), "{} names no RFC", f.name);
                 assert!(!f.notes.is_empty(), "{} has no notes for explain", f.name);
                 assert!(f.default <= f.max_raw(), "{} default too wide", f.name);
+                // The policy checks every address; one without a role would slip by.
+                assert_eq!(
+                    matches!(f.kind, Kind::Ipv4 | Kind::Ipv6),
+                    f.host != Host::No,
+                    "{}: an address field says whether it names a host, and only those do",
+                    f.name
+                );
                 for (v, n) in f.names {
                     assert!(*v <= f.max_raw(), "{} value {n} too wide", f.name);
                 }

@@ -101,6 +101,53 @@ pub fn run_script(user: User, script: &str, args: &[&str]) -> Run {
     run(user, &all, &dir)
 }
 
+/// Runs `rawlab --color never ARGS… FILE` on `script` as if on a host's network with
+/// CAP_NET_RAW (as `sudo rawlab` runs), but in a user and network namespace of the
+/// test's own (`unshare -Urn`) that holds only lo: rawlab's policy acts as on a host,
+/// and nothing it sends can leave. None when unshare(1) or ip(8) is missing.
+pub fn run_on_own_host(user: User, script: &str, args: &[&str], setup: &str) -> Option<Run> {
+    for tool in ["unshare", "ip"] {
+        if Command::new(tool).arg("-V").output().is_err() {
+            eprintln!("skipped: {tool} is missing");
+            return None;
+        }
+    }
+    let dir = scratch();
+    let file = dir.join("test.rawlab");
+    std::fs::write(&file, script).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let inner = format!(
+        "ip link set lo up && {setup} exec {} --color never {} {}",
+        binary_for(user).display(),
+        args.join(" "),
+        file.display()
+    );
+    let mut cmd = match user {
+        User::Me => Command::new("unshare"),
+        User::Nobody => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "unshare",
+            ]);
+            c
+        }
+    };
+    cmd.args(["-Urn", "sh", "-c", &inner])
+        .current_dir(&dir)
+        .env_remove("NO_COLOR")
+        .env("HOME", &dir);
+    let out = run_bounded(cmd, 60);
+    Some(Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+        user,
+    })
+}
+
 /// The binary as `user` runs it (through setpriv for nobody), before its arguments.
 pub fn command_for(user: User) -> Command {
     let bin = binary_for(user);
