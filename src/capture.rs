@@ -7,11 +7,12 @@
 //! holding the print lock so two printers never interleave.
 
 use crate::command::Mode;
+use crate::lab::{Relater, Relation};
 use crate::wire::Protocol;
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Where a packet came from.
@@ -105,11 +106,39 @@ pub struct Packet {
     /// When rawlab's user space had it, for a packet read from a socket: the arrival
     /// a program without the kernel's stamp (`time`) would measure.
     pub read: Option<SystemTime>,
+    /// What it was found to be, by the packets before it (`lab::Relater`): set once,
+    /// when the store numbers it, before anything draws it.
+    pub related: OnceLock<Vec<Relation>>,
 }
 
 impl Packet {
+    /// A packet not yet related to any other.
+    pub fn new(
+        no: u64,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+    ) -> Packet {
+        Packet {
+            no,
+            time,
+            bytes,
+            first,
+            origin,
+            addrs: None,
+            read: None,
+            related: OnceLock::new(),
+        }
+    }
+
     pub fn is_sent(&self) -> bool {
         matches!(self.origin, Origin::Sent { .. })
+    }
+
+    /// What the packets before it say it is (none until the store has related it).
+    pub fn relations(&self) -> &[Relation] {
+        self.related.get().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -124,6 +153,9 @@ struct Inner {
     shown: u64,
     /// Packets that fell off the ring before anyone showed them.
     skipped: u64,
+    /// Relates each packet to those before it as it is numbered, so every packet is
+    /// related once, in number order, whether or not it is ever drawn.
+    relater: Relater,
 }
 
 /// The store held for several pushes (see [`Store::batch`]); those waiting for packets
@@ -162,15 +194,14 @@ impl Batch<'_> {
             g.skipped += 1;
             g.shown = old.no;
         }
-        g.packets.push_back(Arc::new(Packet {
-            no,
-            time,
-            bytes,
-            first,
-            origin,
+        let p = Arc::new(Packet {
             addrs,
             read: self.read,
-        }));
+            ..Packet::new(no, time, bytes, first, origin)
+        });
+        let relations = g.relater.observe(&p);
+        let _ = p.related.set(relations);
+        g.packets.push_back(p);
         self.pushed = true;
         no
     }
@@ -200,6 +231,7 @@ impl Store {
                 capacity: capacity.max(1),
                 shown: 0,
                 skipped: 0,
+                relater: Relater::default(),
             }),
             arrived: Condvar::new(),
             print: Mutex::new(()),
@@ -230,21 +262,6 @@ impl Store {
             inner: Some(self.inner()),
             pushed: false,
             read: None,
-        }
-    }
-
-    /// Sets when packet `no` happened: a send is stamped just before sendto, after it
-    /// was numbered, as ping(8) stamps its echoes.
-    pub fn restamp(&self, no: u64, time: SystemTime) {
-        let mut g = self.inner();
-        let Some(first) = g.packets.front().map(|p| p.no) else {
-            return;
-        };
-        if let Some(p) = no
-            .checked_sub(first)
-            .and_then(|i| g.packets.get_mut(i as usize))
-        {
-            Arc::make_mut(p).time = time;
         }
     }
 
@@ -280,6 +297,25 @@ impl Store {
         g.next_no = 1;
         g.shown = 0;
         g.skipped = 0;
+        g.relater = Relater::default();
+    }
+
+    /// Sends whose copy on the wire is no longer looked for.
+    pub fn forget_sends(&self, nos: &[u64]) {
+        if !nos.is_empty() {
+            self.inner().relater.forget_sends(nos);
+        }
+    }
+
+    /// The packets numbered after `no` that the ring still holds, oldest first, whether
+    /// or not they have been shown: how a send learns what became of its packets.
+    pub fn after(&self, no: u64) -> Vec<Arc<Packet>> {
+        let g = self.inner();
+        let newer = g.packets.iter().rev().take_while(|p| p.no > no).count();
+        g.packets
+            .range(g.packets.len() - newer..)
+            .cloned()
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -214,6 +214,8 @@ pub fn hex_words(b: &[u8]) -> String {
 
 /// How long after a send its copy on the wire may still be recognised.
 const WIRE_WINDOW: Duration = Duration::from_secs(10);
+/// How close together two sockets see one packet: on one host, microseconds apart.
+const SAME_MOMENT: Duration = Duration::from_secs(1);
 /// How many recent sends and requests are remembered for matching.
 const REMEMBER: usize = 512;
 
@@ -223,8 +225,29 @@ struct Sent {
     /// The destination, and the bytes after the network header rawlab handed over
     /// (None for a frame without IP, compared whole).
     dst: Option<u128>,
-    after_ip: Option<Range<usize>>,
+    /// What its copy's bytes after the network header will be, checksums zeroed (None
+    /// for a frame without IP, compared whole).
+    after_ip: Option<Vec<u8>>,
     handed_from: usize,
+}
+
+/// The bytes a send puts on the wire after its network header, checksums zeroed, as a
+/// copy is compared with them: read as the kernel will have rewritten the header, since
+/// Linux writes an IPv4 raw send's ip.len from the bytes it was handed (a pinned one
+/// shorter than the buffer would otherwise cut the layers short).
+fn after_ip_of(p: &Packet, d: &Dissection, handed_from: usize) -> Option<Vec<u8>> {
+    let net = net_layer(d)?;
+    let from = net.hdr_end.max(handed_from);
+    if net.proto == &ipv4::IPV4
+        && net.get(&p.bytes, &ipv4::LEN) as usize != p.bytes.len() - net.start
+    {
+        let mut b = p.bytes.clone();
+        let len = (p.bytes.len() - net.start).min(0xffff);
+        ipv4::LEN.set(&mut b[net.start..], len as u128);
+        let d = dissect(&b, p.first);
+        return Some(without_checksums(&b, &d, from..b.len()));
+    }
+    Some(without_checksums(&p.bytes, d, from..p.bytes.len()))
 }
 
 struct Request {
@@ -246,6 +269,11 @@ pub struct Relater {
 }
 
 impl Relater {
+    /// Sends whose copy on the wire is no longer looked for (their send has ended).
+    pub fn forget_sends(&mut self, nos: &[u64]) {
+        self.sent.retain(|s| !nos.contains(&s.packet.no));
+    }
+
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
         if let Origin::Captured {
@@ -277,9 +305,7 @@ impl Relater {
                         packet: p.clone(),
                         mode: *mode,
                         dst: ends.as_ref().map(|_| addr_value(*dst)),
-                        after_ip: ends
-                            .as_ref()
-                            .map(|(_, _, r)| r.start.max(*handed_from)..r.end),
+                        after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
                         handed_from: *handed_from,
                     },
                 );
@@ -336,7 +362,9 @@ impl Relater {
             _ => false,
         };
         if pair.is_request {
-            // The same request seen by a second socket belongs to the same send.
+            // The same request seen a moment before by another socket (a packet socket
+            // beside an IP one) belongs to the same send; one seen again by the same
+            // socket is a new request.
             let sent = sent_no.or_else(|| {
                 self.requests
                     .iter()
@@ -347,8 +375,9 @@ impl Relater {
                         r.key == pair.key
                             && r.proto == inner.proto.name
                             && r.addrs == addrs
+                            && socket_of(&r.packet) != socket_of(p)
                             && p.time.duration_since(r.packet.time).unwrap_or_default()
-                                < WIRE_WINDOW
+                                < SAME_MOMENT
                     })
                     .and_then(|r| r.sent)
             });
@@ -378,6 +407,14 @@ impl Relater {
     }
 }
 
+/// The socket a packet was captured on (None for one sent or loaded).
+fn socket_of(p: &Packet) -> Option<&str> {
+    match &p.origin {
+        Origin::Captured { socket, .. } => Some(socket),
+        _ => None,
+    }
+}
+
 /// Whether captured packet `p` is send `s` as it went on the wire: the same bytes
 /// after the network header to the same destination, give or take the checksums the
 /// kernel may write (the kernel may rewrite the header, and a raw IP socket sees no
@@ -390,11 +427,8 @@ fn is_copy(
 ) -> bool {
     let built = &s.packet.bytes;
     match (&s.after_ip, s.dst, ends) {
-        (Some(r), Some(sdst), Some((_, dst, range))) => {
-            let sd = dissect(built, s.packet.first);
-            sdst == *dst
-                && without_checksums(built, &sd, r.clone())
-                    == without_checksums(&p.bytes, d, range.clone())
+        (Some(after), Some(sdst), Some((_, dst, range))) => {
+            sdst == *dst && *after == without_checksums(&p.bytes, d, range.clone())
         }
         (None, _, None) => {
             let handed = &built[s.handed_from.min(built.len())..];
@@ -874,6 +908,7 @@ mod tests {
             origin,
             addrs: None,
             read: None,
+            related: Default::default(),
         })
     }
 
@@ -947,6 +982,114 @@ mod tests {
         assert!(c.is_empty(), "a third copy is someone else's: {c:?}");
     }
 
+    fn sent_raw() -> Origin {
+        Origin::Sent {
+            mode: Mode::Raw,
+            handed_from: 0,
+            dst: Ipv4Addr::LOCALHOST.into(),
+            iface: None,
+        }
+    }
+
+    #[test]
+    fn a_pinned_length_still_yields_the_copy() {
+        let mut r = Relater::default();
+        let mut short = BUILT;
+        short[3] = 20;
+        r.observe(&packet(1, &short, sent_raw()));
+        let wire = r.observe(&packet(2, &WIRE, captured()));
+        let Relation::WireCopy {
+            sent: 1, changes, ..
+        } = &wire[0]
+        else {
+            panic!("{wire:?}")
+        };
+        assert_eq!(changes[0].field.name, "ip.len");
+        let reply = r.observe(&packet(3, &REPLY, captured()));
+        assert!(
+            matches!(
+                reply[0],
+                Relation::Reply {
+                    request: 2,
+                    sent: Some(1),
+                    ..
+                }
+            ),
+            "{reply:?}"
+        );
+    }
+
+    #[test]
+    fn two_sends_in_flight_with_foreign_traffic_between() {
+        let mut r = Relater::default();
+        let mut second = BUILT;
+        second[26] = 0; // icmp.seq 1: another exchange
+        second[27] = 1;
+        let mut second_wire = WIRE;
+        second_wire[26..28].copy_from_slice(&[0, 1]);
+        let mut second_reply = REPLY;
+        second_reply[26..28].copy_from_slice(&[0, 1]);
+        let mut theirs = WIRE;
+        theirs[24..26].copy_from_slice(&[0x77, 0x77]); // another identifier
+        r.observe(&packet(1, &BUILT, sent_raw()));
+        r.observe(&packet(2, &second, sent_raw()));
+        assert!(r.observe(&packet(3, &theirs, captured())).is_empty());
+        // The second's copy comes first: each copy still finds its own send.
+        let b = r.observe(&packet(4, &second_wire, captured()));
+        let a = r.observe(&packet(5, &WIRE, captured()));
+        assert!(matches!(b[0], Relation::WireCopy { sent: 2, .. }), "{b:?}");
+        assert!(matches!(a[0], Relation::WireCopy { sent: 1, .. }), "{a:?}");
+        let ra = r.observe(&packet(6, &REPLY, captured()));
+        let rb = r.observe(&packet(7, &second_reply, captured()));
+        assert!(
+            matches!(
+                ra[0],
+                Relation::Reply {
+                    request: 5,
+                    sent: Some(1),
+                    ..
+                }
+            ),
+            "{ra:?}"
+        );
+        assert!(
+            matches!(
+                rb[0],
+                Relation::Reply {
+                    request: 4,
+                    sent: Some(2),
+                    ..
+                }
+            ),
+            "{rb:?}"
+        );
+    }
+
+    #[test]
+    fn a_send_whose_copy_never_came_does_not_claim_the_next_ones() {
+        let mut r = Relater::default();
+        r.observe(&packet(1, &BUILT, sent_raw()));
+        r.forget_sends(&[1]);
+        r.observe(&packet(2, &BUILT, sent_raw()));
+        let w = r.observe(&packet(3, &WIRE, captured()));
+        assert!(matches!(w[0], Relation::WireCopy { sent: 2, .. }), "{w:?}");
+        // Seen again by the same socket, a request is a new one, not the old send's.
+        let again = r.observe(&packet(4, &WIRE, captured()));
+        assert!(again.is_empty(), "{again:?}");
+        let reply = r.observe(&packet(5, &REPLY, captured()));
+        assert!(
+            matches!(
+                reply[0],
+                Relation::Reply {
+                    request: 4,
+                    sent: None,
+                    ..
+                }
+            ),
+            "{reply:?}"
+        );
+    }
+
     #[test]
     fn silence_is_explained_from_the_bytes() {
         let mut bad = BUILT;
@@ -976,6 +1119,7 @@ mod tests {
             origin: captured(),
             addrs: None,
             read: None,
+            related: Default::default(),
         })
     }
 

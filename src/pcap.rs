@@ -1402,6 +1402,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
             },
             addrs: None,
             read: None,
+            related: Default::default(),
         });
     }
     Ok(loaded)

@@ -105,7 +105,7 @@ fn a_hand_made_syn_earns_a_syn_ack_and_then_the_kernels_reset() {
             "the kernel's checksum holds: {syn_ack}"
         );
         let rst = dump_of(&r.stdout, 4);
-        assert!(rst.contains("[R]"), "{rst}");
+        assert!(rst.contains("[R]"), "{rst}\nALL {}", r.all());
         assert!(
             rst.contains("this host's kernel resets the connection #2 (your #1) began"),
             "{rst}"

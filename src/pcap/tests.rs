@@ -582,6 +582,7 @@ fn sent(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
         },
         addrs: None,
         read: None,
+        related: Default::default(),
     })
 }
 
@@ -597,6 +598,7 @@ fn captured(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
         },
         addrs: None,
         read: None,
+        related: Default::default(),
     })
 }
 
@@ -768,6 +770,7 @@ fn frame(no: u64, time: SystemTime) -> Arc<Packet> {
         },
         addrs: None,
         read: None,
+        related: Default::default(),
     })
 }
 
@@ -784,6 +787,7 @@ fn icmp6_without_header(no: u64) -> Arc<Packet> {
         },
         addrs: Some((Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into())),
         read: None,
+        related: Default::default(),
     })
 }
 

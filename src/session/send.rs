@@ -544,25 +544,26 @@ impl Session {
         let store = self.shower.store.clone();
         // Each send's copy on the wire, until its reply comes (or the send ends).
         let mut copies: std::collections::HashMap<u64, Arc<Packet>> = Default::default();
-        let mut settle = |shown: &[Shown],
-                          o: &mut Outcome,
-                          uncopied: &mut Vec<u64>,
-                          out: &mut dyn Write| {
-            for s in shown {
-                for r in &s.relations {
+        // What became of the packets sent, learnt from the relations the store found as
+        // each packet came in, whether or not anything has drawn it yet.
+        let mut cursor = store.next_no().saturating_sub(1);
+        let mut settle = |o: &mut Outcome, uncopied: &mut Vec<u64>, out: &mut dyn Write| {
+            for p in store.after(cursor) {
+                cursor = p.no;
+                for r in p.relations() {
                     match r {
                         Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
                             o.unanswered.retain(|w| w != n);
                             if let Some(sent) = store.get(*n) {
                                 let copy = copies.remove(n);
-                                on_reply(out, &sent, copy.as_deref(), &s.packet)?;
+                                on_reply(out, &sent, copy.as_deref(), &p)?;
                             }
                         }
                         // An ICMP error about a send answers it too: no use waiting on.
                         Relation::Error { sent: Some(n), .. } => o.unanswered.retain(|w| w != n),
                         Relation::WireCopy { sent, .. } => {
                             uncopied.retain(|w| w != sent);
-                            copies.insert(*sent, s.packet.clone());
+                            copies.insert(*sent, p.clone());
                         }
                         _ => {}
                     }
@@ -622,32 +623,46 @@ impl Session {
                     return Ok(None);
                 }
             }
-            let no = self.shower.store.push(
-                SystemTime::now(),
-                built.bytes.clone(),
-                built.layers[0].0,
-                Origin::Sent {
-                    mode,
-                    handed_from,
-                    dst,
-                    iface: iface.as_ref().map(|l| l.name.clone()),
-                },
-            );
-            // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
-            let stamp = SystemTime::now();
-            let sent = match &iface {
-                Some(l) => crate::link::send(&sock, l.index, &built.bytes)
-                    .map_err(|e| frame_error(&e, l, built.bytes.len())),
-                None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
-                    .map_err(|e| send_error(&e, dst, &built.bytes)),
+            let origin = Origin::Sent {
+                mode,
+                handed_from,
+                dst,
+                iface: iface.as_ref().map(|l| l.name.clone()),
+            };
+            // Numbered only once the kernel has taken it: a refused send is no packet.
+            // The store stays held across sendto, so the send is numbered before any
+            // listener can push its copy on the wire.
+            let (sent, no) = {
+                let mut numbering = self.shower.store.batch();
+                // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
+                let stamp = SystemTime::now();
+                let sent = match &iface {
+                    Some(l) => crate::link::send(&sock, l.index, &built.bytes)
+                        .map_err(|e| frame_error(&e, l, built.bytes.len())),
+                    None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
+                        .map_err(|e| send_error(&e, dst, &built.bytes)),
+                };
+                let no = sent.is_ok().then(|| {
+                    numbering.push_from(stamp, built.bytes.clone(), built.layers[0].0, origin, None)
+                });
+                (sent, no)
             };
             held.iter().for_each(net::Held::read);
-            self.shower.store.restamp(no, stamp);
-            if let Err(text) = sent {
+            let (Ok(_), Some(no)) = (&sent, no) else {
                 self.shower.show_pending(out)?;
-                self.fail(out, &text)?;
-                return Ok(None);
-            }
+                settle(&mut o, &mut uncopied, out)?;
+                let text = sent.err().unwrap_or_default();
+                if o.sent.is_empty() {
+                    self.fail(out, &text)?;
+                    return Ok(None);
+                }
+                // The ones before it were sent: their answers are still waited for.
+                self.fail(
+                    out,
+                    &format!("{text}; the {} sent before it stand", o.sent.len()),
+                )?;
+                break;
+            };
             o.last_send = Instant::now();
             if i == 0 {
                 o.first_send = o.last_send;
@@ -660,8 +675,8 @@ impl Session {
             o.last_built = built.bytes;
             let last = i + 1 == args.count;
             if !awake || last || shown_at.elapsed() >= SHOW_EVERY {
-                let shown = self.shower.show_pending(out)?;
-                settle(&shown, &mut o, &mut uncopied, out)?;
+                self.shower.show_pending(out)?;
+                settle(&mut o, &mut uncopied, out)?;
                 out.flush()?;
                 shown_at = Instant::now();
             }
@@ -672,9 +687,8 @@ impl Session {
                         std::hint::spin_loop();
                     }
                 } else {
-                    let mut each = |shown: &[Shown], out: &mut dyn Write| {
-                        settle(shown, &mut o, &mut uncopied, out)
-                    };
+                    let mut each =
+                        |_: &[Shown], out: &mut dyn Write| settle(&mut o, &mut uncopied, out);
                     self.wait_showing(deadline, &held, out, &mut each)?;
                 }
             }
@@ -700,8 +714,8 @@ impl Session {
         {
             let step = (Instant::now() + Duration::from_millis(20)).min(deadline);
             if self.shower.store.wait_unshown(step) {
-                let shown = self.shower.show_pending(out)?;
-                settle(&shown, &mut o, &mut uncopied, out)?;
+                self.shower.show_pending(out)?;
+                settle(&mut o, &mut uncopied, out)?;
             }
         }
         // What a reply sets off comes at once (a kernel's RST after a SYN-ACK): show
@@ -718,12 +732,16 @@ impl Session {
                     .store
                     .wait_unshown((Instant::now() + Duration::from_millis(10)).min(end))
                 {
-                    let shown = self.shower.show_pending(out)?;
-                    settle(&shown, &mut o, &mut uncopied, out)?;
+                    self.shower.show_pending(out)?;
+                    settle(&mut o, &mut uncopied, out)?;
                     quiet = Instant::now();
                 }
             }
         }
+        settle(&mut o, &mut uncopied, out)?;
+        // A send whose copy never came will not be seen now: forgotten, so a later send
+        // of the same bytes gets its own copy, not this one's.
+        self.shower.store.forget_sends(&uncopied);
         o.unseen = self.shower.unseen() - unseen_before;
         Ok(Some(o))
     }

@@ -9,11 +9,11 @@
 
 use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
-use crate::lab::{Change, Relater, Relation};
+use crate::lab::{Change, Relation};
 use crate::render::{self, Dump, Style, Tone};
 use crate::wire::Fill;
 use crate::wire::dissect::dissect;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,8 +42,6 @@ pub struct Shower {
     /// Whether other programs' traffic can reach our sockets (the host's network).
     shared: bool,
     start: SystemTime,
-    relater: Mutex<Relater>,
-    found: Mutex<HashMap<u64, Vec<Relation>>>,
     /// (protocol, flow) pairs this session started: ping's identifier, trigger sockets.
     own: Mutex<HashSet<(&'static str, u64)>>,
     /// Lines from background work (a trigger finishing), shown with the next packets.
@@ -65,8 +63,6 @@ impl Shower {
             style,
             shared,
             start: SystemTime::now(),
-            relater: Mutex::new(Relater::default()),
-            found: Mutex::new(HashMap::new()),
             own: Mutex::new(HashSet::new()),
             notes: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
@@ -96,16 +92,17 @@ impl Shower {
         std::mem::replace(&mut *lock(&self.detail), d)
     }
 
-    /// What was found about packet `no` when it was shown.
+    /// What was found about packet `no` when it came in.
     pub fn relations_of(&self, no: u64) -> Vec<Relation> {
-        lock(&self.found).get(&no).cloned().unwrap_or_default()
+        self.store
+            .get(no)
+            .map(|p| p.relations().to_vec())
+            .unwrap_or_default()
     }
 
     /// Forgets every packet and what was found about them.
     pub fn clear(&self) {
         self.store.clear();
-        lock(&self.found).clear();
-        *lock(&self.relater) = Relater::default();
     }
 
     /// Draws every packet not shown yet, and any pending notes. The caller holds the
@@ -122,7 +119,7 @@ impl Shower {
         let detail = *lock(&self.detail);
         let mut shown = Vec::with_capacity(packets.len());
         for p in packets {
-            let relations = lock(&self.relater).observe(&p);
+            let relations = p.relations().to_vec();
             let own = self.is_own(&p, &relations);
             match (detail, own) {
                 (_, false) => writeln!(
@@ -142,15 +139,6 @@ impl Shower {
                     for l in self.style.wrap(&self.line(&p), "", "    ") {
                         writeln!(out, "{l}")?;
                     }
-                }
-            }
-            if !relations.is_empty() {
-                let mut found = lock(&self.found);
-                found.insert(p.no, relations.clone());
-                // Keep what was found only for packets the ring still holds.
-                if found.len() > 2 * crate::capture::DEFAULT_CAPACITY {
-                    let oldest = p.no.saturating_sub(crate::capture::DEFAULT_CAPACITY as u64);
-                    found.retain(|n, _| *n >= oldest);
                 }
             }
             shown.push(Shown {
