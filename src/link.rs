@@ -8,7 +8,7 @@
 //! lo's "wire" hands each frame straight back. The listener pairs the two, so
 //! the second can be labelled a twin, or dropped when asked (`once`).
 
-use crate::capture::{Batch, LinkSeen, Origin, PACKET_HOST, PACKET_OUTGOING, Store};
+use crate::capture::{Batch, LinkSeen, Origin, PACKET_OUTGOING, Store};
 use crate::net::ListenStats;
 use crate::netlink::{self, Link, Netlink};
 use crate::sys;
@@ -304,7 +304,8 @@ impl Reader {
             self.outgoing.pop_front();
         }
         let mut twin_of = None;
-        if loopback && meta.pkttype == PACKET_HOST {
+        // Back in as it went out: to us, or broadcast or multicast when it was sent so.
+        if loopback && meta.pkttype != PACKET_OUTGOING {
             // A frame comes back in right after it leaves: look from the newest.
             if let Some(i) = self
                 .outgoing

@@ -79,3 +79,45 @@ fn a_copy_is_recognised_whatever_the_kernel_rewrote() {
         assert!(!o.contains("no reply"), "{o}");
     }
 }
+
+#[test]
+fn a_save_right_after_a_send_holds_every_frame_the_listeners_saw() {
+    for user in users() {
+        let dir = scratch();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let file = dir.join("x.pcapng");
+        let r = run_script(
+            user,
+            &format!("listen link lo\nsend\nsave {}\n", file.display()),
+            &[],
+        );
+        // The send, its copy and reply on the IP socket, and the four frames lo showed
+        // the packet socket (each of two packets leaving and arriving).
+        assert!(
+            r.stdout.contains("saved 7 packets (#1–#7)"),
+            "[{user:?}] {}",
+            outline(&r.stdout)
+        );
+    }
+}
+
+/// On a host's network (a namespace of the test's own) a frame rawlab broadcasts on lo
+/// comes back in as multicast, lo having no broadcast address: it is rawlab's own
+/// frame again, not another program's traffic.
+#[test]
+fn a_frame_broadcast_on_lo_comes_back_as_rawlabs_own() {
+    for user in users() {
+        let Some(r) = run_on_own_host(
+            user,
+            "listen link lo\nmode link lo\nnew eth/ip/icmp\nset timeout 100ms\nsend\n",
+            &[],
+            "",
+        ) else {
+            return;
+        };
+        let o = outline(&r.stdout);
+        assert!(o.contains("this is #2 again, arriving"), "[{user:?}] {o}");
+        assert!(!o.contains("another program's traffic"), "[{user:?}] {o}");
+    }
+}

@@ -375,7 +375,7 @@ impl Session {
             return Ok(None);
         }
         // Listeners look rather than sleep while round trips are timed (see net::timing).
-        let _timing = net::timing();
+        let timing = net::timing();
         let first = build(0);
         let outer = first.layers[0].0;
         let is_frame = outer == &wire::eth::ETH;
@@ -718,9 +718,13 @@ impl Session {
                 settle(&mut o, &mut uncopied, out)?;
             }
         }
-        // What a reply sets off comes at once (a kernel's RST after a SYN-ACK): show
-        // it too, until the wire has been quiet a moment.
-        if asked && o.unanswered.is_empty() {
+        // Every round trip is in: listeners need not look every 200 µs any longer.
+        drop(timing);
+        // What a reply sets off comes at once (a kernel's RST after a SYN-ACK), and a
+        // packet socket hands over its frames a few milliseconds late (a block of its
+        // ring at a time): show them too, until the wire has been quiet a moment, so
+        // what the command saw is all shown (and numbered) before the next one runs.
+        if o.unanswered.is_empty() {
             let end = Instant::now() + Duration::from_millis(250);
             let mut quiet = Instant::now();
             while Instant::now() < end

@@ -165,6 +165,17 @@ impl Shower {
                     | Relation::Reset { .. }
             )
         });
+        // A twin is as much ours as the frame it repeats.
+        let twin_of_ours = relations.iter().any(|r| match r {
+            Relation::Twin { first } => self
+                .store
+                .get(*first)
+                .is_some_and(|f| f.is_sent() || self.is_own(&f, f.relations())),
+            _ => false,
+        });
+        if twin_of_ours {
+            return true;
+        }
         // A loaded file is the user's own, whoever's traffic it once held.
         let loaded = matches!(p.origin, Origin::File { .. });
         if !self.shared || p.is_sent() || loaded || ours {
@@ -400,12 +411,20 @@ impl Shower {
 /// changed field, and the changed bytes emphasised.
 fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
     let (note, marked): (String, Vec<(&Change, String)>) = match r {
-        Relation::Twin { first } => (
-            format!(
-                "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive (to us). `listen link lo once` shows each frame once"
-            ),
-            Vec::new(),
-        ),
+        Relation::Twin { first } => {
+            let arriving = match &p.origin {
+                Origin::Captured {
+                    link: Some(seen), ..
+                } => seen.direction(),
+                _ => crate::capture::direction_words(crate::capture::PACKET_HOST),
+            };
+            (
+                format!(
+                    "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive ({arriving}). `listen link lo once` shows each frame once"
+                ),
+                Vec::new(),
+            )
+        }
         Relation::WireCopy {
             sent,
             mode,
