@@ -62,8 +62,6 @@ pub struct LinkSeen {
     pub pkttype: u8,
     /// Whether the interface is a loopback (lo), where every frame is seen twice.
     pub loopback: bool,
-    /// On lo: the number of the outgoing copy this incoming frame is a twin of.
-    pub twin_of: Option<u64>,
 }
 
 /// sll_pkttype values (linux/if_packet.h).
@@ -145,8 +143,17 @@ impl Packet {
 /// Default number of packets kept.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 
+/// How long a captured packet waits before it is numbered, so packets from different
+/// sockets are numbered in the order the kernel stamped them: a packet socket hands its
+/// frames over a ring block at a time, up to 10 ms late, while a raw IP socket's copy of
+/// the same packet comes at once.
+pub const HOLD: Duration = Duration::from_millis(15);
+
 struct Inner {
     packets: VecDeque<Arc<Packet>>,
+    /// Captured packets not yet numbered, oldest first once sorted: each is numbered
+    /// when it is `HOLD` old, or when something later (a send) is numbered.
+    pending: Vec<Packet>,
     next_no: u64,
     capacity: usize,
     /// Every packet numbered up to this one has been shown.
@@ -156,6 +163,57 @@ struct Inner {
     /// Relates each packet to those before it as it is numbered, so every packet is
     /// related once, in number order, whether or not it is ever drawn.
     relater: Relater,
+}
+
+impl Inner {
+    /// Numbers a packet, relates it to those before it and rings it in.
+    fn number(&mut self, mut p: Packet) -> u64 {
+        let no = self.next_no;
+        self.next_no += 1;
+        if self.packets.len() == self.capacity
+            && let Some(old) = self.packets.pop_front()
+            && old.no > self.shown
+        {
+            self.skipped += 1;
+            self.shown = old.no;
+        }
+        p.no = no;
+        let p = Arc::new(p);
+        let relations = self.relater.observe(&p);
+        let _ = p.related.set(relations);
+        self.packets.push_back(p);
+        no
+    }
+
+    /// Numbers the pending packets stamped at or before `upto`, in time order.
+    fn settle(&mut self, upto: SystemTime) {
+        if self.pending.is_empty() {
+            return;
+        }
+        // Nearly in order already (each socket's own are): a stable sort is cheap.
+        self.pending.sort_by_key(|p| p.time);
+        let ready = self.pending.partition_point(|p| p.time <= upto);
+        let later = self.pending.split_off(ready);
+        for p in std::mem::replace(&mut self.pending, later) {
+            self.number(p);
+        }
+    }
+
+    /// Numbers what has waited long enough.
+    fn settle_old(&mut self) {
+        if let Some(upto) = SystemTime::now().checked_sub(HOLD) {
+            self.settle(upto);
+        }
+    }
+
+    /// When the oldest pending packet may be numbered, if one waits.
+    fn next_ready(&self) -> Option<Instant> {
+        let oldest = self.pending.iter().map(|p| p.time).min()?;
+        let wait = (oldest + HOLD)
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        Some(Instant::now() + wait)
+    }
 }
 
 /// The store held for several pushes (see [`Store::batch`]); those waiting for packets
@@ -175,7 +233,29 @@ impl Batch<'_> {
         self.read = Some(time);
     }
 
-    /// Adds a packet and returns its number.
+    /// Adds a packet read from a socket: it is numbered in the order of its stamp,
+    /// once packets stamped before it from other sockets have had time to come.
+    pub fn capture(
+        &mut self,
+        time: SystemTime,
+        bytes: Vec<u8>,
+        first: &'static Protocol,
+        origin: Origin,
+        addrs: Option<(IpAddr, IpAddr)>,
+    ) {
+        let read = self.read;
+        let g = self.inner.as_mut().expect("held until dropped");
+        g.pending.push(Packet {
+            addrs,
+            read,
+            ..Packet::new(0, time, bytes, first, origin)
+        });
+        self.pushed = true;
+    }
+
+    /// Adds a packet that happens now (a send, stamped just before sendto) or comes in
+    /// an order of its own (a file's), and returns its number: what was captured before
+    /// its time is numbered first.
     pub fn push_from(
         &mut self,
         time: SystemTime,
@@ -184,31 +264,27 @@ impl Batch<'_> {
         origin: Origin,
         addrs: Option<(IpAddr, IpAddr)>,
     ) -> u64 {
+        let read = self.read;
         let g = self.inner.as_mut().expect("held until dropped");
-        let no = g.next_no;
-        g.next_no += 1;
-        if g.packets.len() == g.capacity
-            && let Some(old) = g.packets.pop_front()
-            && old.no > g.shown
-        {
-            g.skipped += 1;
-            g.shown = old.no;
+        if !matches!(origin, Origin::File { .. }) {
+            g.settle(time);
         }
-        let p = Arc::new(Packet {
-            addrs,
-            read: self.read,
-            ..Packet::new(no, time, bytes, first, origin)
-        });
-        let relations = g.relater.observe(&p);
-        let _ = p.related.set(relations);
-        g.packets.push_back(p);
         self.pushed = true;
-        no
+        g.number(Packet {
+            addrs,
+            read,
+            ..Packet::new(0, time, bytes, first, origin)
+        })
     }
 }
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
+        // What has waited long enough is numbered, so the pending stay few even when
+        // nobody reads (a flood while the prompt waits for a key).
+        if let Some(g) = self.inner.as_mut() {
+            g.settle_old();
+        }
         drop(self.inner.take());
         if self.pushed {
             self.store.arrived.notify_all();
@@ -227,6 +303,7 @@ impl Store {
         Arc::new(Store {
             inner: Mutex::new(Inner {
                 packets: VecDeque::new(),
+                pending: Vec::new(),
                 next_no: 1,
                 capacity: capacity.max(1),
                 shown: 0,
@@ -240,7 +317,16 @@ impl Store {
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // A printer that panicked mid-render leaves the data intact; keep going.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.settle_old();
+        g
+    }
+
+    /// Numbers every packet captured so far, however recent: for a command that is
+    /// about to look at them all (`save`, `captures`), once its traffic is quiet.
+    pub fn settle_all(&self) {
+        let mut g = self.inner();
+        g.settle(SystemTime::now() + Duration::from_secs(1));
     }
 
     /// Adds a packet and returns its number.
@@ -294,6 +380,7 @@ impl Store {
     pub fn clear(&self) {
         let mut g = self.inner();
         g.packets.clear();
+        g.pending.clear();
         g.next_no = 1;
         g.shown = 0;
         g.skipped = 0;
@@ -344,6 +431,7 @@ impl Store {
     pub fn wait_unshown(&self, deadline: Instant) -> bool {
         let mut g = self.inner();
         loop {
+            g.settle_old();
             if g.packets.back().is_some_and(|p| p.no > g.shown) {
                 return true;
             }
@@ -351,9 +439,11 @@ impl Store {
             if now >= deadline {
                 return false;
             }
+            // Woken by a push, or when a pending packet comes of age.
+            let wake = g.next_ready().map_or(deadline, |r| r.min(deadline));
             g = self
                 .arrived
-                .wait_timeout(g, deadline - now)
+                .wait_timeout(g, wake.saturating_duration_since(now))
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }

@@ -55,6 +55,15 @@ pub struct SendArgs {
 /// Largest `count` a single send accepts.
 pub const MAX_COUNT: u64 = 100_000;
 
+/// What `serve` runs on 127.0.0.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// A TCP server answering each connection with a short HTTP reply.
+    Http,
+    /// A UDP socket that sends every datagram back (RFC 862).
+    UdpEcho,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A blank line.
@@ -114,8 +123,9 @@ pub enum Command {
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
     Lesson(LessonCmd),
-    /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve off`.
-    Serve(Option<u16>),
+    /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve udp PORT`: a UDP echo
+    /// server there; `serve off`.
+    Serve(Option<(Served, u16)>),
     Quit,
 }
 
@@ -313,10 +323,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "serve",
         aliases: &[],
-        syntax: "serve tcp PORT | serve off",
-        summary: "a small HTTP server on 127.0.0.1, to send your own TCP segments to",
+        syntax: "serve tcp PORT | serve udp PORT | serve off",
+        summary: "a small HTTP or UDP echo server on 127.0.0.1, to send your own segments and datagrams to",
         example: "serve tcp 8080",
-        detail: "Listens on 127.0.0.1:8080 and answers every connection with a short HTTP reply, until `serve off`. Send it a SYN you built (new ip/tcp, set dstport 8080) and watch the kernel answer SYN-ACK, then reset the connection it never opened.",
+        detail: "`serve tcp 8080` listens on 127.0.0.1:8080 and answers every connection with a short HTTP reply, until `serve off`. Send it a SYN you built (new ip/tcp, set dstport 8080) and watch the kernel answer SYN-ACK, then reset the connection it never opened. `serve udp 7` sends every datagram that reaches 127.0.0.1:7 back to where it came from (the echo service, RFC 862): a datagram you built (new ip/udp, set dstport 7) earns an answer with the ports swapped.",
     },
     CommandInfo {
         name: "listen",
@@ -770,17 +780,24 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
             }
         }
         "serve" => {
-            let t = args.next("tcp PORT, or off")?;
+            let t = args.next("tcp PORT, udp PORT, or off")?;
             match t.text.to_ascii_lowercase().as_str() {
                 "off" => Command::Serve(None),
-                "tcp" => Command::Serve(Some(parse_port(args.next("a port, such as 8080")?)?)),
+                "tcp" => Command::Serve(Some((
+                    Served::Http,
+                    parse_port(args.next("a port, such as 8080")?)?,
+                ))),
+                "udp" => Command::Serve(Some((
+                    Served::UdpEcho,
+                    parse_port(args.next("a port, such as 7")?)?,
+                ))),
                 _ => {
                     return Err(ParseError::new(
                         t.span.clone(),
                         format!("rawlab cannot serve `{}`", t.shown()),
                     )
-                    .expected("serve tcp PORT, or serve off")
-                    .suggest(did_you_mean(&t.text, ["tcp", "off"])));
+                    .expected("serve tcp PORT, serve udp PORT, or serve off")
+                    .suggest(did_you_mean(&t.text, ["tcp", "udp", "off"])));
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! is every field that differs). Everything comes from comparing bytes
 //! through the protocol tables; nothing is a hard-coded list of fields.
 
-use crate::capture::{LinkSeen, Origin, Packet};
+use crate::capture::{LinkSeen, Origin, PACKET_OUTGOING, Packet};
 use crate::command::Mode;
 use crate::wire::dissect::{Dissection, Layer, dissect};
 use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, tcp};
@@ -229,6 +229,8 @@ struct Sent {
     /// for a frame without IP, compared whole).
     after_ip: Option<Vec<u8>>,
     handed_from: usize,
+    /// The sockets that have shown its copy on the wire.
+    copied_on: Vec<Arc<str>>,
 }
 
 /// The bytes a send puts on the wire after its network header, checksums zeroed, as a
@@ -266,27 +268,39 @@ pub struct Relater {
     requests: VecDeque<Request>,
     /// Packets captured lately (and the send each is a copy of), for errors that quote them.
     captured: VecDeque<(Arc<Packet>, Option<u64>)>,
+    /// Frames seen leaving on a loopback interface lately, by interface index, for the
+    /// copy that comes back in.
+    outgoing: VecDeque<(u32, Arc<Packet>)>,
 }
 
 impl Relater {
-    /// Sends whose copy on the wire is no longer looked for (their send has ended).
+    /// Sends whose copies on the wire are no longer looked for (their send has ended).
     pub fn forget_sends(&mut self, nos: &[u64]) {
         self.sent.retain(|s| !nos.contains(&s.packet.no));
     }
 
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
         let mut rel = Vec::new();
+        // On lo every frame is seen leaving, then arriving: the second is a twin, related
+        // as its first copy is and adding nothing new.
         if let Origin::Captured {
-            link:
-                Some(LinkSeen {
-                    twin_of: Some(first),
-                    ..
-                }),
+            link: Some(seen @ LinkSeen { loopback: true, .. }),
             ..
         } = &p.origin
         {
-            // Already related as its outgoing copy; the twin adds nothing new.
-            return vec![Relation::Twin { first: *first }];
+            let recent =
+                |q: &Packet| p.time.duration_since(q.time).unwrap_or_default() < SAME_MOMENT;
+            self.outgoing.retain(|(_, q)| recent(q));
+            if seen.pkttype == PACKET_OUTGOING {
+                push_bounded(&mut self.outgoing, (seen.ifindex, p.clone()));
+            } else if let Some(i) = self
+                .outgoing
+                .iter()
+                .rposition(|(ix, q)| *ix == seen.ifindex && q.bytes == p.bytes)
+            {
+                let (_, first) = self.outgoing.remove(i).expect("position is in range");
+                return vec![Relation::Twin { first: first.no }];
+            }
         }
         let d = dissect(&p.bytes, p.first);
         let ends = endpoints(p, &d);
@@ -307,27 +321,33 @@ impl Relater {
                         dst: ends.as_ref().map(|_| addr_value(*dst)),
                         after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
                         handed_from: *handed_from,
+                        copied_on: Vec::new(),
                     },
                 );
                 sent_no = Some(p.no);
             }
-            Origin::Captured { .. } => {
+            Origin::Captured { socket, .. } => {
+                // Each socket that sees the wire sees each send once (a packet socket
+                // and an IP one both do): the oldest send this socket has not yet shown
+                // is the one, so the next identical send gets the next copy.
                 let found = self.sent.iter().position(|s| {
-                    p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
+                    !s.copied_on.contains(socket)
+                        && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
                         && is_copy(s, p, &d, ends.as_ref())
                 });
                 if let Some(i) = found {
-                    let s = self.sent.remove(i).expect("position is in range");
-                    // A send is matched once: the next identical send gets the next copy.
+                    let s = &mut self.sent[i];
+                    s.copied_on.push(socket.clone());
+                    let (no, mode) = (s.packet.no, s.mode);
                     let changes = changes(&s.packet, p);
                     rel.push(Relation::WireCopy {
-                        sent: s.packet.no,
-                        mode: s.mode,
+                        sent: no,
+                        mode,
                         changes,
                     });
-                    sent_no = Some(s.packet.no);
+                    sent_no = Some(no);
                     // From now on replies are compared with the copy on the wire.
-                    self.requests.retain(|r| r.sent != Some(s.packet.no));
+                    self.requests.retain(|r| r.sent != Some(no));
                 }
             }
             // A loaded packet is no copy of this session's sends; it may still be a
@@ -361,7 +381,21 @@ impl Relater {
             (None, None) => true,
             _ => false,
         };
-        if pair.is_request {
+        // A datagram that answers one gone the other way (UDP's swapped ports), unless
+        // it is a copy of this session's own send.
+        let answered = pair.reverse.filter(|_| sent_no.is_none()).and_then(|rk| {
+            self.requests
+                .iter()
+                .rev()
+                .find(|r| r.key == rk && r.proto == inner.proto.name && answers(r))
+        });
+        if let Some(req) = answered {
+            rel.push(Relation::Reply {
+                request: req.packet.no,
+                sent: req.sent,
+                changes: changes(&req.packet, p),
+            });
+        } else if pair.is_request {
             // The same request seen a moment before by another socket (a packet socket
             // beside an IP one) belongs to the same send; one seen again by the same
             // socket is a new request.
@@ -477,15 +511,22 @@ impl Relater {
         })
     }
 
-    /// The captured packet an error quotes: the same addresses (from the quoted
-    /// network layer's table) and the same bytes after that header, so a router that
-    /// lowered the TTL and fixed the checksum on the way still matches.
+    /// The packet an error quotes: a captured one with the same addresses (from the
+    /// quoted network layer's table, or from the socket for one that came without its
+    /// header) and the same bytes after that header, so a router that lowered the TTL
+    /// and fixed the checksum on the way still matches; or else a send of this session
+    /// whose copy no socket saw (one that left on a cable, not on lo).
     fn quoted_by(&self, p: &Packet, d: &Dissection) -> Option<Relation> {
         let q = d.layers.iter().find(|l| l.quoted && l.complete())?;
         let (src_f, dst_f) = q.proto.addresses?;
         let after = &p.bytes[q.hdr_end..];
         let (src, dst) = (q.get(&p.bytes, src_f), q.get(&p.bytes, dst_f));
-        let (about, sent) = self.captured.iter().rev().find(|(c, _)| {
+        let quoted = p.bytes.len() - q.start;
+        let captured = self.captured.iter().rev().find(|(c, _)| {
+            if let Some((cs, cd)) = c.addrs {
+                return (addr_value(cs), addr_value(cd)) == (src, dst)
+                    && c.bytes.starts_with(after);
+            }
             let dc = dissect(&c.bytes, c.first);
             dc.layers.first().is_some_and(|l| {
                 l.proto == q.proto
@@ -494,12 +535,30 @@ impl Relater {
                     && l.get(&c.bytes, dst_f) == dst
                     && c.bytes[l.hdr_end..].starts_with(after)
             })
+        });
+        if let Some((about, sent)) = captured {
+            return Some(Relation::Error {
+                about: about.no,
+                sent: *sent,
+                quoted,
+                len: about.bytes.len(),
+            });
+        }
+        let s = self.sent.iter().rev().find(|s| {
+            let ds = dissect(&s.packet.bytes, s.packet.first);
+            net_layer(&ds).is_some_and(|l| {
+                let their_src = l.get(&s.packet.bytes, src_f);
+                l.proto == q.proto
+                    && l.get(&s.packet.bytes, dst_f) == dst
+                    && (their_src == 0 || their_src == src)
+                    && s.packet.bytes[l.hdr_end..].starts_with(after)
+            })
         })?;
         Some(Relation::Error {
-            about: about.no,
-            sent: *sent,
-            quoted: p.bytes.len() - q.start,
-            len: about.bytes.len(),
+            about: s.packet.no,
+            sent: Some(s.packet.no),
+            quoted,
+            len: s.packet.bytes.len(),
         })
     }
 }
@@ -1088,6 +1147,71 @@ mod tests {
             ),
             "{reply:?}"
         );
+    }
+
+    /// An IPv4 UDP datagram from port `from` to port `to` on 127.0.0.1.
+    fn datagram(from: u16, to: u16) -> Vec<u8> {
+        let mut b = BUILT[..20].to_vec();
+        b[3] = 28;
+        b[9] = 17;
+        b[12..16].copy_from_slice(&[127, 0, 0, 1]);
+        b.extend(from.to_be_bytes());
+        b.extend(to.to_be_bytes());
+        b.extend([0, 8, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn a_udp_answer_swaps_the_ports_of_the_datagram_before_it() {
+        let mut r = Relater::default();
+        assert!(
+            r.observe(&packet(1, &datagram(40000, 7), captured()))
+                .is_empty()
+        );
+        let other = r.observe(&packet(2, &datagram(5353, 7), captured()));
+        assert!(other.is_empty(), "another flow: {other:?}");
+        let answer = r.observe(&packet(3, &datagram(7, 40000), captured()));
+        assert!(
+            matches!(
+                answer[0],
+                Relation::Reply {
+                    request: 1,
+                    sent: None,
+                    ..
+                }
+            ),
+            "{answer:?}"
+        );
+    }
+
+    #[test]
+    fn a_frame_back_in_on_lo_is_the_twin_of_its_way_out() {
+        let mut r = Relater::default();
+        let on_lo = |pkttype| Origin::Captured {
+            socket: "packet socket on lo".into(),
+            link: Some(LinkSeen {
+                iface: "lo".into(),
+                ifindex: 1,
+                pkttype,
+                loopback: true,
+            }),
+        };
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(WIRE);
+        let frame_of = |no, pkttype| {
+            Arc::new(Packet {
+                first: &eth::ETH,
+                ..(*packet(no, &frame, on_lo(pkttype))).clone()
+            })
+        };
+        r.observe(&frame_of(1, PACKET_OUTGOING));
+        // Back in as multicast (lo has no broadcast address) or to us: the same frame.
+        let twin = r.observe(&frame_of(2, 2));
+        assert_eq!(twin, [Relation::Twin { first: 1 }]);
+        // Seen a third time it is a new frame, not a twin again.
+        let third = r.observe(&frame_of(3, 0));
+        assert!(!third.contains(&Relation::Twin { first: 1 }), "{third:?}");
     }
 
     #[test]

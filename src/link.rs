@@ -171,8 +171,8 @@ struct Reader {
     looked_up: Option<Instant>,
     /// The last interface asked about: a flood comes through one.
     last: Option<(u32, Arc<str>, bool)>,
-    /// Recent outgoing frames on loopback interfaces: (ifindex, bytes, number, when).
-    outgoing: VecDeque<(u32, Vec<u8>, u64, Instant)>,
+    /// Recent outgoing frames on loopback interfaces, for `once`: (ifindex, bytes, when).
+    outgoing: VecDeque<(u32, Vec<u8>, Instant)>,
     collapsed: Arc<AtomicU64>,
     unreadable: Arc<AtomicU64>,
 }
@@ -295,41 +295,40 @@ impl Reader {
             return;
         };
         let (iface, loopback) = self.name_of(meta.ifindex);
-        // Kept in the order they left: the expired ones are at the front.
-        while self
-            .outgoing
-            .front()
-            .is_some_and(|(_, _, _, t)| now - *t >= TWIN_WINDOW)
-        {
-            self.outgoing.pop_front();
-        }
-        let mut twin_of = None;
-        // Back in as it went out: to us, or broadcast or multicast when it was sent so.
-        if loopback && meta.pkttype != PACKET_OUTGOING {
-            // A frame comes back in right after it leaves: look from the newest.
-            if let Some(i) = self
+        // The incoming copy of a frame lo sent is related to it as it is numbered
+        // (lab::Relater); with `once` it is not kept at all.
+        if self.once && loopback {
+            // Kept in the order they left: the expired ones are at the front.
+            while self
+                .outgoing
+                .front()
+                .is_some_and(|(_, _, t)| now - *t >= TWIN_WINDOW)
+            {
+                self.outgoing.pop_front();
+            }
+            if meta.pkttype == PACKET_OUTGOING {
+                if self.outgoing.len() >= 256 {
+                    self.outgoing.pop_front();
+                }
+                self.outgoing.push_back((meta.ifindex, frame.clone(), now));
+            } else if let Some(i) = self
                 .outgoing
                 .iter()
-                .rposition(|(ix, b, _, _)| *ix == meta.ifindex && *b == frame)
+                .rposition(|(ix, b, _)| *ix == meta.ifindex && *b == frame)
             {
-                let (_, _, no, _) = self.outgoing.remove(i).expect("position is in range");
-                twin_of = Some(no);
-            }
-            if twin_of.is_some() && self.once {
+                // Back in as it went out: to us, or broadcast or multicast when sent so.
+                self.outgoing.remove(i);
                 self.collapsed.fetch_add(1, Ordering::Relaxed);
                 return;
             }
         }
-        let keep_for_twin = loopback && meta.pkttype == PACKET_OUTGOING;
         let seen = LinkSeen {
             iface,
             ifindex: meta.ifindex,
             pkttype: meta.pkttype,
             loopback,
-            twin_of,
         };
-        let kept = keep_for_twin.then(|| frame.clone());
-        let no = store.push_from(
+        store.capture(
             time,
             frame,
             first,
@@ -339,12 +338,6 @@ impl Reader {
             },
             None,
         );
-        if let Some(frame) = kept {
-            if self.outgoing.len() >= 256 {
-                self.outgoing.pop_front();
-            }
-            self.outgoing.push_back((meta.ifindex, frame, no, now));
-        }
     }
 }
 

@@ -131,6 +131,9 @@ pub enum Letting {
     /// quench, redirect, time exceeded, parameter problem; ICMPv6: unreachable,
     /// too big, time exceeded, parameter problem), as ping(8) lets in.
     Answers,
+    /// Only the errors that can answer a packet: what a send of another protocol
+    /// (UDP, TCP) listens for while it waits, whatever listeners are open.
+    Errors,
     /// Nothing: the socket rawlab sends with is never read.
     Nothing,
 }
@@ -149,6 +152,8 @@ fn let_in(letting: Letting, family: Family) -> Vec<u128> {
             .chain(&icmpv6::ERRORS)
             .copied()
             .collect(),
+        (Letting::Errors, Family::V4) => icmp::ERRORS.to_vec(),
+        (Letting::Errors, Family::V6) => icmpv6::ERRORS.to_vec(),
         _ => Vec::new(),
     }
 }
@@ -432,7 +437,7 @@ impl Reader {
                 (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
                 _ => None,
             };
-            pushing.push_from(
+            pushing.capture(
                 time,
                 self.batch.bytes(i).to_vec(),
                 self.first,

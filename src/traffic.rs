@@ -39,6 +39,8 @@ fn answer(mut c: TcpStream) -> io::Result<()> {
 /// until dropped.
 pub struct Server {
     pub port: u16,
+    /// `tcp` (HTTP) or `udp` (echo).
+    pub proto: &'static str,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -68,6 +70,35 @@ impl Server {
             })?;
         Ok(Server {
             port,
+            proto: "tcp",
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Server {
+    /// A UDP echo server on 127.0.0.1:port (RFC 862): every datagram goes back to its
+    /// sender, as the kernel hands it up, until the server is dropped.
+    pub fn echo_udp(port: u16) -> io::Result<Server> {
+        let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, port))?;
+        s.set_read_timeout(Some(Duration::from_millis(50)))?;
+        let port = s.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("echo-{port}"))
+            .spawn(move || {
+                let mut buf = vec![0u8; 65_536];
+                while !flag.load(Ordering::Relaxed) {
+                    if let Ok((n, from)) = s.recv_from(&mut buf) {
+                        let _ = s.send_to(&buf[..n], from);
+                    }
+                }
+            })?;
+        Ok(Server {
+            port,
+            proto: "udp",
             stop,
             thread: Some(thread),
         })

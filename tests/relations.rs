@@ -121,3 +121,52 @@ fn a_frame_broadcast_on_lo_comes_back_as_rawlabs_own() {
         assert!(!o.contains("another program's traffic"), "[{user:?}] {o}");
     }
 }
+
+#[test]
+fn udp_answers_and_port_unreachables_are_matched_to_their_send() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "new ip/udp\nset src 127.0.0.1\nsend\nserve udp 7\nset dstport 7\npayload \"hi\"\nsend\n",
+            &[],
+        );
+        let o = outline(&r.stdout);
+        // To the closed port 9: the kernel's port unreachable, quoting the datagram,
+        // is the answer to the send (nothing waited a second for more).
+        assert!(
+            o.contains("an error about #2 (your #1): it quotes the whole of it, 28 bytes"),
+            "[{user:?}] {o}"
+        );
+        // To the echo server on 7: its answer, ports swapped, is the reply to #4.
+        assert!(
+            o.contains("#5 ← captured on send's AF_INET raw socket for udp"),
+            "{o}"
+        );
+        assert!(o.contains("reply to #5, your #4"), "[{user:?}] {o}");
+        assert!(!o.contains("another program"), "{o}");
+        assert!(!o.contains("no reply"), "{o}");
+    }
+}
+
+#[test]
+fn packets_from_every_socket_are_numbered_in_the_order_the_kernel_stamped_them() {
+    for user in users() {
+        let r = run_script(user, "listen link lo\nsend\ncaptures\n", &[]);
+        let times: Vec<f64> = r
+            .stdout
+            .lines()
+            .skip_while(|l| !l.contains("raw> captures"))
+            .filter(|l| l.starts_with('#'))
+            .filter_map(|l| l.split("t=").nth(1)?.split('s').next()?.parse().ok())
+            .collect();
+        assert_eq!(times.len(), 7, "[{user:?}] {}", outline(&r.stdout));
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "[{user:?}] numbers out of time order: {times:?}\n{}",
+            outline(&r.stdout)
+        );
+        let o = outline(&r.stdout);
+        // Both sockets that saw the request on the wire say it is #1.
+        assert_eq!(o.matches("· #1 on the wire").count(), 2, "{o}");
+    }
+}

@@ -239,7 +239,7 @@ pub fn complete(
         (3, Some("listen")) if done[1].eq_ignore_ascii_case("link") => vec!["once".into()],
         (1, Some("payload")) => ["time", "zeros", "\""].map(String::from).to_vec(),
         (1, Some("trigger")) => ["ping", "http", "udp"].map(String::from).to_vec(),
-        (1, Some("serve")) => ["tcp", "off"].map(String::from).to_vec(),
+        (1, Some("serve")) => ["tcp", "udp", "off"].map(String::from).to_vec(),
         (2, Some("serve")) => vec!["8080".into()],
         (1, Some("help")) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
         (1, Some("send" | "ping")) => vec!["127.0.0.1".into()],

@@ -215,7 +215,9 @@ impl Session {
     /// failure to write the output is returned.
     pub fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> io::Result<Flow> {
         self.interrupt.store(false, Ordering::Relaxed);
-        // Packets that arrived while the user was typing come first.
+        // Packets that arrived while the user was typing come first, every one of them
+        // numbered, so `captures`, `save` and `expect` see all there is.
+        self.shower.store.settle_all();
         self.shower.show_pending(out)?;
         let flow = match cmd {
             Command::Nothing => Flow::Continue,
@@ -410,7 +412,7 @@ impl Session {
                 Flow::Continue
             }
             Command::Lesson(l) => self.lesson(l, out)?,
-            Command::Serve(port) => self.serve(*port, out)?,
+            Command::Serve(what) => self.serve(*what, out)?,
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
@@ -503,8 +505,12 @@ impl Session {
         None
     }
 
-    fn serve(&mut self, port: Option<u16>, out: &mut dyn Write) -> io::Result<Flow> {
-        let Some(port) = port else {
+    fn serve(
+        &mut self,
+        what: Option<(command::Served, u16)>,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let Some((served, port)) = what else {
             let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
             let text = if ports.is_empty() {
                 "no server was running".to_string()
@@ -514,20 +520,40 @@ impl Session {
             self.info(out, &text)?;
             return Ok(Flow::Continue);
         };
-        if self.servers.iter().any(|s| s.port == port) {
-            self.info(out, &format!("already serving on 127.0.0.1:{port}"))?;
+        let proto = match served {
+            command::Served::Http => "tcp",
+            command::Served::UdpEcho => "udp",
+        };
+        if self
+            .servers
+            .iter()
+            .any(|s| s.port == port && s.proto == proto)
+        {
+            self.info(out, &format!("already serving {proto} on 127.0.0.1:{port}"))?;
             return Ok(Flow::Continue);
         }
-        match crate::traffic::Server::start(port) {
+        let started = match served {
+            command::Served::Http => crate::traffic::Server::start(port),
+            command::Served::UdpEcho => crate::traffic::Server::echo_udp(port),
+        };
+        match started {
             Ok(s) => {
+                let text = match served {
+                    command::Served::Http => format!(
+                        "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
+                    ),
+                    command::Served::UdpEcho => format!(
+                        "echoing UDP on 127.0.0.1:{port}: every datagram to it goes back with the ports swapped; `serve off` stops it"
+                    ),
+                };
                 self.servers.push(s);
-                let text = format!(
-                    "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
-                );
                 self.info(out, &text)?;
                 Ok(Flow::Continue)
             }
-            Err(e) => self.fail(out, &format!("could not listen on 127.0.0.1:{port}: {e}")),
+            Err(e) => self.fail(
+                out,
+                &format!("could not listen on {proto} 127.0.0.1:{port}: {e}"),
+            ),
         }
     }
 

@@ -528,6 +528,39 @@ impl Session {
                 }
             }
         };
+        // An ICMP error answers a packet of any protocol (a port unreachable for a UDP
+        // datagram): listened for while the send waits, whatever listeners are open.
+        let icmp_proto = match family {
+            Family::V4 => 1,
+            Family::V6 => 58,
+        };
+        let errors = if is_frame
+            || proto == icmp_proto
+            || self
+                .listeners
+                .iter()
+                .any(|l| l.proto == icmp_proto && l.family == family)
+        {
+            None
+        } else {
+            let label = format!("send's {} raw socket for ICMP errors", family.name());
+            match Listener::open(
+                family,
+                icmp_proto,
+                net::Letting::Errors,
+                label,
+                self.shower.store.clone(),
+            ) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    self.fail(
+                        out,
+                        &format!("could not open a socket to capture ICMP errors: {e}"),
+                    )?;
+                    return Ok(None);
+                }
+            }
+        };
         let mut o = Outcome {
             sent: Vec::new(),
             unanswered: Vec::new(),
@@ -720,6 +753,7 @@ impl Session {
         }
         // Every round trip is in: listeners need not look every 200 µs any longer.
         drop(timing);
+        let _ = &errors;
         // What a reply sets off comes at once (a kernel's RST after a SYN-ACK), and a
         // packet socket hands over its frames a few milliseconds late (a block of its
         // ring at a time): show them too, until the wire has been quiet a moment, so
@@ -743,9 +777,9 @@ impl Session {
             }
         }
         settle(&mut o, &mut uncopied, out)?;
-        // A send whose copy never came will not be seen now: forgotten, so a later send
-        // of the same bytes gets its own copy, not this one's.
-        self.shower.store.forget_sends(&uncopied);
+        // The send is over: a copy that comes now is not looked for, so a later send of
+        // the same bytes gets its own copies, not this one's.
+        self.shower.store.forget_sends(&o.sent);
         o.unseen = self.shower.unseen() - unseen_before;
         Ok(Some(o))
     }
@@ -758,7 +792,11 @@ impl Session {
         self.triggers.retain(|b| !b.finished());
         match t {
             Trigger::Http(port) => {
-                let server = match port.filter(|p| self.servers.iter().any(|s| s.port == *p)) {
+                let server = match port.filter(|p| {
+                    self.servers
+                        .iter()
+                        .any(|s| s.port == *p && s.proto == "tcp")
+                }) {
                     Some(_) => None,
                     None => match crate::traffic::Server::start(port.unwrap_or(0)) {
                         Ok(s) => Some(s),

@@ -388,7 +388,7 @@ impl Shower {
             link: Some(seen), ..
         } = &p.origin
             && seen.loopback
-            && seen.twin_of.is_none()
+            && !relations.iter().any(|r| matches!(r, Relation::Twin { .. }))
         {
             d.notes.push((
                 format!(

@@ -173,6 +173,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
         flow: key,
         key,
         is_request,
+        reverse: None,
     })
 }
 

@@ -450,6 +450,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
         flow: IDENT.get(b) as u64,
         key: family << 32 | (IDENT.get(b) as u64) << 16 | SEQ.get(b) as u64,
         is_request,
+        reverse: None,
     })
 }
 

@@ -772,6 +772,10 @@ pub struct Pairing {
     /// The exchange within it (identifier and sequence): which request a reply answers.
     pub key: u64,
     pub is_request: bool,
+    /// For a protocol whose bytes do not say which way a message goes (UDP): the key a
+    /// message going the other way would have. The message answers one with that key
+    /// seen before it, and is a request otherwise.
+    pub reverse: Option<u64>,
 }
 
 impl Protocol {

@@ -423,6 +423,7 @@ fn pairing(b: &[u8]) -> Option<Pairing> {
         flow: client << 16 | server,
         key: client << 48 | server << 32 | next as u64,
         is_request,
+        reverse: None,
     })
 }
 

@@ -5,7 +5,7 @@
 //! shown as "none", not as wrong; over IPv6 it is mandatory (RFC 8200 §8.1).
 
 use super::push_dec;
-use super::{Building, Expected, Field, Fill, Kind, Protocol, Scope, checksum, ipv4};
+use super::{Building, Expected, Field, Fill, Kind, Pairing, Protocol, Scope, checksum, ipv4};
 use std::fmt::Write as _;
 
 pub static SRCPORT: Field = Field {
@@ -57,10 +57,26 @@ pub static UDP: Protocol = Protocol {
     claimed_len: |b| Some((LENGTH.get(b) as usize, &LENGTH)),
     ids: &[("ip", 17)],
     summary,
+    pairing: Some(pairing),
     fill,
     expected,
     ..Protocol::BASE
 };
+
+/// A datagram and its answer swap ports; nothing in either says which asked, so the
+/// first of the two seen is the request.
+fn pairing(b: &[u8]) -> Option<Pairing> {
+    if b.len() < DSTPORT.end_byte() {
+        return None;
+    }
+    let (sport, dport) = (SRCPORT.get(b) as u64, DSTPORT.get(b) as u64);
+    Some(Pairing {
+        flow: sport << 16 | dport,
+        key: sport << 16 | dport,
+        is_request: true,
+        reverse: Some(dport << 16 | sport),
+    })
+}
 
 fn summary(b: &[u8], s: &mut String) {
     if b.len() < 4 {
