@@ -167,11 +167,14 @@ pub fn addr_value(a: std::net::IpAddr) -> u128 {
 fn endpoints(p: &Packet, d: &Dissection) -> Option<(u128, u128, Range<usize>)> {
     if let Some(l) = net_layer(d) {
         let (src_f, dst_f) = l.proto.addresses?;
-        return Some((
-            l.get(&p.bytes, src_f),
-            l.get(&p.bytes, dst_f),
-            l.hdr_end..l.end,
-        ));
+        // From the upper layer on: IPv6's extension headers stay with the kernel, and a
+        // raw socket hands over what follows them.
+        let upper = d
+            .layers
+            .iter()
+            .find(|u| u.start >= l.hdr_end && !crate::wire::ipv6::is_extension(u.proto))
+            .map_or(l.hdr_end, |u| u.start);
+        return Some((l.get(&p.bytes, src_f), l.get(&p.bytes, dst_f), upper..l.end));
     }
     let (src, dst) = p.addrs?;
     Some((addr_value(src), addr_value(dst), 0..p.bytes.len()))
@@ -239,7 +242,8 @@ struct Sent {
 /// shorter than the buffer would otherwise cut the layers short).
 fn after_ip_of(p: &Packet, d: &Dissection, handed_from: usize) -> Option<Vec<u8>> {
     let net = net_layer(d)?;
-    let from = net.hdr_end.max(handed_from);
+    let (_, _, upper) = endpoints(p, d)?;
+    let from = upper.start.max(handed_from);
     if net.proto == &ipv4::IPV4
         && net.get(&p.bytes, &ipv4::LEN) as usize != p.bytes.len() - net.start
     {

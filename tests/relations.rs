@@ -170,3 +170,38 @@ fn packets_from_every_socket_are_numbered_in_the_order_the_kernel_stamped_them()
         assert_eq!(o.matches("· #1 on the wire").count(), 2, "{o}");
     }
 }
+
+/// The ICMPv6 echo reply to a request carrying each extension header Linux processes
+/// (routing: type 0 with segments left 0, the new template's) is seen and matched, in
+/// both modes that write the IPv6 header.
+#[test]
+fn ipv6_echoes_with_extension_headers_are_answered_and_matched() {
+    for user in users() {
+        let mut script = String::new();
+        for stack in ["hopopts", "frag", "routing", "dstopts"] {
+            for mode in ["raw", "hdrincl"] {
+                script.push_str(&format!("new ip6/{stack}/icmp6\nmode {mode}\nsend\n"));
+            }
+        }
+        let r = run_script(user, &script, &[]);
+        let o = outline(&r.stdout);
+        assert!(!o.contains("error:"), "[{user:?}] {o}");
+        assert!(!o.contains("no reply"), "[{user:?}] {o}");
+        for sent in (1..=24).step_by(3) {
+            assert!(
+                o.contains(&format!("this is #{sent} as it went on the wire")),
+                "[{user:?}] #{sent}: {o}"
+            );
+            assert!(
+                o.contains(&format!("reply to #{}, your #{sent}", sent + 1)),
+                "[{user:?}] #{sent}: {o}"
+            );
+        }
+        assert_eq!(
+            o.matches("mode hdrincl: socket(AF_INET6, SOCK_RAW, 58) with IPV6_HDRINCL")
+                .count(),
+            4,
+            "{o}"
+        );
+    }
+}

@@ -758,16 +758,22 @@ pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> Strin
     } else {
         net::Family::V4
     };
-    let proto = d
-        .layers
-        .get(1)
-        .and_then(|l| l.proto.id_under(first))
-        .or_else(|| {
-            first
-                .next_field
-                .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
-        });
+    let proto = upper_proto(first, d.layers.iter().skip(1).map(|l| l.proto)).or_else(|| {
+        first
+            .next_field
+            .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
+    });
     net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
+}
+
+/// The protocol a raw socket is opened for to send or see a packet whose network layer
+/// is `net`, given the layers after it: the first past IPv6's extension headers, which
+/// the kernel takes in before it hands the packet to its sockets.
+fn upper_proto<'a>(net: &Protocol, after: impl IntoIterator<Item = &'a Protocol>) -> Option<u128> {
+    after
+        .into_iter()
+        .find(|p| !wire::ipv6::is_extension(p))
+        .and_then(|p| p.id_under(net))
 }
 
 /// The interface `mode link` uses until told otherwise: the cable to the sandbox's peer,

@@ -453,14 +453,13 @@ impl Session {
             );
             self.info(out, &text)?;
         }
-        // The protocol the socket is opened for: what follows the network header.
+        // The protocol the sockets are opened for: what follows the network header and
+        // any IPv6 extension headers, the layer the kernel hands its sockets (a raw
+        // socket for the first extension header would miss the reply, which has none).
         let proto = net_at
             .and_then(|i| {
                 let (net, _, _) = first.layers[i];
-                first
-                    .layers
-                    .get(i + 1)
-                    .and_then(|(p, _, _)| p.id_under(net))
+                super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
             })
             .unwrap_or(255) as u8;
         let hdr_len = first.layers.first().map_or(20, |l| l.2);
@@ -469,7 +468,7 @@ impl Session {
             && first
                 .layers
                 .get(1)
-                .is_some_and(|(p, _, _)| p.name.starts_with("ipv6."))
+                .is_some_and(|(p, _, _)| wire::ipv6::is_extension(p))
         {
             self.fail(out, "in mode kernel the kernel writes the IPv6 header and takes extension headers only as socket options: use mode raw or hdrincl to send them in the header yourself")?;
             return Ok(None);

@@ -441,11 +441,11 @@ pub static RT_LEN: Field = Field {
 };
 
 pub static RT_TYPE: Field = Field {
-    default: 4,
+    default: 0,
     names: &[(0, "source-route"), (2, "type-2"), (3, "rpl"), (4, "srh")],
     meaning: "routing type: 4 segment routing, 2 mobile IPv6, 0 deprecated source route",
     rfc: "RFC 8200 §4.4, RFC 8754, RFC 6275, RFC 5095",
-    notes: "Type 0 was deprecated (RFC 5095) because it let one packet bounce between two hosts many times; Linux drops it. A node that does not know the type ignores the header if segments left is 0, and otherwise sends parameter problem.",
+    notes: "Type 0 was deprecated (RFC 5095) because it let one packet bounce between two hosts many times, so Linux treats it as a type it does not know: with segments left 0 it ignores the header and goes on, otherwise it answers parameter problem. A new template is type 0 with segments left 0, a header Linux processes. Type 4 (SRH) is dropped unless net.ipv6.conf.*.seg6_enabled is 1 on the receiving interface.",
     ..Field::new("ipv6.routing.type", 16, 8, Kind::Dec)
 };
 
@@ -733,6 +733,15 @@ pub static FRAGMENT: Protocol = Protocol {
     },
     ..Protocol::BASE
 };
+
+/// The extension headers: what may come between the IPv6 header and the upper layer.
+pub static EXTENSIONS: &[&Protocol] = &[&HOPOPTS, &DSTOPTS, &ROUTING, &FRAGMENT];
+
+/// Whether a layer is an IPv6 extension header, which the kernel takes in (or drops)
+/// before it hands the packet to the upper layer's sockets.
+pub fn is_extension(p: &Protocol) -> bool {
+    EXTENSIONS.iter().any(|e| std::ptr::eq(*e, p))
+}
 
 #[cfg(test)]
 pub(crate) mod tests {
