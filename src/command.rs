@@ -270,7 +270,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "set FIELD VALUE | set timeout DURATION",
         summary: "change one field (full or short name); or how long send waits for replies",
         example: "set ttl 1",
-        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. A field you set is sent exactly as you set it, even a wrong checksum.",
+        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. rawlab hands over a field you set exactly as you set it, even a wrong checksum; what the kernel does with it depends on the mode: in modes raw and hdrincl Linux still rewrites ip.len and ip.checksum (and fills ip.id and ip.src when they are 0), in mode kernel it writes the whole IP header, and in mode link nothing is touched. A listener shows what went on the wire, with each field the kernel changed marked.",
     },
     CommandInfo {
         name: "unset",

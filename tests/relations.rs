@@ -205,3 +205,18 @@ fn ipv6_echoes_with_extension_headers_are_answered_and_matched() {
         );
     }
 }
+
+#[test]
+fn trigger_ping_does_not_say_nothing_listens_while_a_packet_socket_does() {
+    let r = run_script(
+        User::Me,
+        "trigger ping 127.0.0.1 count 1\nwait 200ms\nlisten link lo\ntrigger ping 127.0.0.1 count 1\nwait 300ms\n",
+        &[],
+    );
+    let o = outline(&r.stdout);
+    assert_eq!(o.matches("nothing is listening for icmp").count(), 1, "{o}");
+    assert!(
+        o.contains("packet socket on lo"),
+        "the frames were seen: {o}"
+    );
+}

@@ -836,7 +836,7 @@ impl Session {
                 }
                 drop(server);
                 self.settle_captures(6, out)?;
-                if self.listeners.iter().all(|l| l.proto != 6) {
+                if self.listeners.iter().all(|l| l.proto != 6) && !self.link_sees("lo") {
                     self.info(out, "nothing is listening for tcp: `listen tcp` first to see the handshake, the GET and the answer")?;
                 }
                 Ok(Flow::Continue)
@@ -899,7 +899,13 @@ impl Session {
                     }
                 );
                 self.info(out, &text)?;
-                if self.listeners.iter().all(|l| l.proto != 1) {
+                let via =
+                    if dst.is_loopback() || crate::sys::local_addrs().contains(&IpAddr::V4(dst)) {
+                        "lo".to_string()
+                    } else {
+                        self.link_iface.clone()
+                    };
+                if self.listeners.iter().all(|l| l.proto != 1) && !self.link_sees(&via) {
                     self.info(
                         out,
                         "nothing is listening for icmp: `listen icmp` to watch them",
@@ -943,6 +949,11 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Whether a link listener sees the frames of interface `name`.
+    fn link_sees(&self, name: &str) -> bool {
+        self.link_listeners.iter().any(|k| k.covers(name))
     }
 
     /// The sending socket for a mode, opened once and kept.
