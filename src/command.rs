@@ -115,6 +115,8 @@ pub enum Command {
     /// `load FILE`: a capture file's packets into the session's numbered list.
     Load(String),
     Dump(u64),
+    /// `why N`: what became of packet #N, or what it is, with the evidence.
+    Why(u64),
     Diff(u64, u64),
     Clear,
     Explain(&'static Field),
@@ -359,6 +361,14 @@ pub static COMMANDS: &[CommandInfo] = &[
         summary: "show packet #N annotated again",
         example: "dump 2",
         detail: "Draws packet #2 in full, with what rawlab found about it (the kernel's changes, the request it answers).",
+    },
+    CommandInfo {
+        name: "why",
+        aliases: &[],
+        syntax: "why N",
+        summary: "what became of packet #N (or what it is), with the kernel's evidence",
+        example: "why 1",
+        detail: "For a packet you sent: whether the kernel took it, its copy on the wire and what the kernel changed, the answer and how long it took, or, when none came, what the kernel counted and why that means silence. For a captured packet: what it is to the packets before it (a copy, a reply, an ICMP message quoting one, a frame seen again on lo) or that nothing this session sent explains it.",
     },
     CommandInfo {
         name: "diff",
@@ -805,6 +815,10 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
         "dump" => {
             let t = args.next("a packet number, such as 2 (see `captures`)")?;
             Command::Dump(parse_packet_no(t)?)
+        }
+        "why" => {
+            let t = args.next("a packet number, such as 1 (see `captures`)")?;
+            Command::Why(parse_packet_no(t)?)
         }
         "diff" => {
             let a = args.next("two packet numbers, such as 2 3")?;

@@ -220,3 +220,33 @@ fn trigger_ping_does_not_say_nothing_listens_while_a_packet_socket_does() {
         "the frames were seen: {o}"
     );
 }
+
+#[test]
+fn why_tells_a_packets_fate_after_the_fact() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "send\nset icmp.checksum 0x1111\nsend\nwhy 1\nwhy 3\nwhy 5\nwhy 99\n",
+            &[],
+        );
+        let o = outline(&r.stdout);
+        assert!(
+            o.contains("#1 was handed to the kernel (to 127.0.0.1, mode raw)"),
+            "[{user:?}] {o}"
+        );
+        assert!(
+            o.contains("on the wire it is #2: the kernel changed ip.id, ip.checksum, ip.src"),
+            "{o}"
+        );
+        assert!(o.contains("#3 answers it (to its copy #2)"), "{o}");
+        assert!(o.contains("it answers #2, your #1"), "{o}");
+        // The silent one: seen on the wire, never answered, and why.
+        let five = o.split("raw> why 5").nth(1).unwrap_or_default();
+        assert!(five.contains("it is #4 as it went on the wire"), "{o}");
+        assert!(
+            five.contains("its icmp.checksum is 0x1111, but the bytes add up to 0x3721"),
+            "{o}"
+        );
+        assert!(o.contains("there is no packet #99"), "{o}");
+    }
+}

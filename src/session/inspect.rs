@@ -154,7 +154,11 @@ impl Session {
     }
 
     /// A packet by number, or the error that says why there is none.
-    fn packet(&mut self, no: u64, out: &mut dyn Write) -> io::Result<Option<Arc<Packet>>> {
+    pub(super) fn packet(
+        &mut self,
+        no: u64,
+        out: &mut dyn Write,
+    ) -> io::Result<Option<Arc<Packet>>> {
         if let Some(p) = self.shower.store.get(no) {
             return Ok(Some(p));
         }

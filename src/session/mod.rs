@@ -16,6 +16,7 @@ mod lesson;
 mod link;
 mod send;
 mod shower;
+mod why;
 
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
@@ -375,6 +376,7 @@ impl Session {
             } => self.save(path, *force, packets, out)?,
             Command::Load(path) => self.load(path, out)?,
             Command::Dump(n) => self.dump(*n, out)?,
+            Command::Why(n) => self.why(*n, out)?,
             Command::Diff(a, b) => self.diff(*a, *b, out)?,
             Command::Explain(f) => {
                 self.explain(f, out)?;

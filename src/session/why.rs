@@ -1,0 +1,216 @@
+//! `why N`: a packet's fate after the fact, from the relations the store found and
+//! the evidence kept: for a send, whether the kernel took it, its copies on the wire
+//! and what the kernel changed, its answer, or, when none came, what was counted;
+//! for a captured packet, what it is to the packets before it, or that nothing this
+//! session sent explains it.
+
+use super::{Flow, Session, duration_words};
+use crate::capture::{Origin, Packet};
+use crate::lab::{Relation, silence_reasons};
+use crate::render::Tone;
+use crate::wire::{Verdict, dissect::dissect};
+use std::io::{self, Write};
+
+impl Session {
+    pub(super) fn why(&mut self, no: u64, out: &mut dyn Write) -> io::Result<Flow> {
+        let Some(p) = self.packet(no, out)? else {
+            return Ok(Flow::Continue);
+        };
+        let style = self.style();
+        let mut lines: Vec<String> = Vec::new();
+        // What came after it and names it: its copies, answers, errors, twins.
+        let later: Vec<(u64, Relation)> = self
+            .shower
+            .store
+            .after(no)
+            .iter()
+            .flat_map(|q| q.relations().iter().map(|r| (q.no, r.clone())))
+            .filter(|(_, r)| names(r, no))
+            .collect();
+        let heading = match &p.origin {
+            Origin::Sent {
+                mode, dst, iface, ..
+            } => {
+                let to = match iface {
+                    Some(i) => format!("a frame on {i}"),
+                    None => format!("to {dst}"),
+                };
+                format!(
+                    "#{no} was handed to the kernel ({to}, mode {}) at {}, and the kernel took it",
+                    mode.name(),
+                    self.shower.since_start(p.time)
+                )
+            }
+            Origin::Captured { socket, .. } => {
+                format!(
+                    "#{no} was captured on {socket} at {}",
+                    self.shower.since_start(p.time)
+                )
+            }
+            Origin::File { path, index } => {
+                format!("#{no} is packet {index} of {}", path.display())
+            }
+        };
+        writeln!(out, "{}", style.paint(&heading, Tone::Heading))?;
+        for r in p.relations() {
+            lines.push(self.what_it_is(&p, r));
+        }
+        let mut answered = false;
+        for (n, r) in &later {
+            match r {
+                Relation::WireCopy { changes, .. } => {
+                    let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+                    lines.push(if names.is_empty() {
+                        format!("on the wire it is #{n}, byte for byte as handed over")
+                    } else {
+                        format!(
+                            "on the wire it is #{n}: the kernel changed {}",
+                            names.join(", ")
+                        )
+                    });
+                }
+                Relation::Reply { request, .. } => {
+                    answered = true;
+                    let after = self
+                        .shower
+                        .store
+                        .get(*n)
+                        .and_then(|q| q.time.duration_since(p.time).ok())
+                        .map_or(String::new(), |d| format!(", {} after", duration_words(d)));
+                    let via = if *request == no {
+                        String::new()
+                    } else {
+                        format!(" (to its copy #{request})")
+                    };
+                    lines.push(format!("#{n} answers it{via}{after}"));
+                }
+                Relation::Error { about, .. } => {
+                    answered = true;
+                    let what = self
+                        .shower
+                        .store
+                        .get(*n)
+                        .map(|q| dissect(&q.bytes, q.first).summary(&q.bytes))
+                        .unwrap_or_default();
+                    let via = if *about == no {
+                        String::new()
+                    } else {
+                        format!(" (quoting its copy #{about})")
+                    };
+                    lines.push(format!("#{n} is an error about it{via}: {what}"));
+                }
+                Relation::Reset { .. } => lines.push(format!(
+                    "#{n} is this host's kernel resetting the connection it began"
+                )),
+                Relation::Twin { .. } => {
+                    lines.push(format!("#{n} is the same frame arriving again on lo"))
+                }
+            }
+        }
+        if p.is_sent() && !answered {
+            lines.push("no answer to it was seen".into());
+            let frame = p.first == &crate::wire::eth::ETH;
+            let around = self.surroundings(frame);
+            let dst = match &p.origin {
+                Origin::Sent { dst, .. } => *dst,
+                _ => unreachable!("a sent packet"),
+            };
+            lines.extend(silence_reasons(&p.bytes, p.first, dst, &around));
+        }
+        if !p.is_sent() {
+            lines.extend(wrong_checksums(&p));
+            if p.relations().is_empty() && later.is_empty() {
+                lines.push(match &p.origin {
+                    Origin::File { .. } => {
+                        "nothing else in what was loaded answers it or is answered by it".into()
+                    }
+                    _ if self.net == crate::net::Net::Host => "nothing this session sent explains it: another program's traffic on this host".into(),
+                    _ => "nothing this session sent explains it: in the sandbox, traffic the kernel made itself (a trigger, a server) or the peer's".into(),
+                });
+            }
+        }
+        for l in lines {
+            for w in style.wrap(&l, "  • ", "    ") {
+                writeln!(out, "{w}")?;
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// A relation of the packet itself, in words.
+    fn what_it_is(&self, p: &Packet, r: &Relation) -> String {
+        match r {
+            Relation::WireCopy { sent, changes, .. } => {
+                let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+                if names.is_empty() {
+                    format!("it is #{sent} as it went on the wire, byte for byte as handed over")
+                } else {
+                    format!(
+                        "it is #{sent} as it went on the wire: the kernel changed {}",
+                        names.join(", ")
+                    )
+                }
+            }
+            Relation::Reply { request, sent, .. } => {
+                let yours = sent
+                    .filter(|s| s != request)
+                    .map_or(String::new(), |s| format!(", your #{s}"));
+                let after = self
+                    .shower
+                    .store
+                    .get(sent.unwrap_or(*request))
+                    .and_then(|q| p.time.duration_since(q.time).ok())
+                    .map_or(String::new(), |d| {
+                        format!(", {} after it was sent", duration_words(d))
+                    });
+                format!("it answers #{request}{yours}{after}")
+            }
+            Relation::Error { about, sent, .. } => {
+                let yours = sent
+                    .filter(|s| s != about)
+                    .map_or(String::new(), |s| format!(" (your #{s})"));
+                format!("it is an error about #{about}{yours}, quoting it")
+            }
+            Relation::Reset { syn, sent } => format!(
+                "it is this host's kernel resetting the connection #{syn} (your #{sent}) began: no socket here owns that port"
+            ),
+            Relation::Twin { first } => {
+                format!(
+                    "it is #{first} again, arriving: lo hands every frame it sends straight back"
+                )
+            }
+        }
+    }
+}
+
+/// Whether relation `r` (of a later packet) is about packet `no`.
+fn names(r: &Relation, no: u64) -> bool {
+    match r {
+        Relation::WireCopy { sent, .. } => *sent == no,
+        Relation::Reply { request, sent, .. } => *request == no || *sent == Some(no),
+        Relation::Error { about, sent, .. } => *about == no || *sent == Some(no),
+        Relation::Reset { syn, sent } => *syn == no || *sent == no,
+        Relation::Twin { first } => *first == no,
+    }
+}
+
+/// The checksums of a captured packet that do not hold: a receiver drops it for them.
+fn wrong_checksums(p: &Packet) -> Vec<String> {
+    let d = dissect(&p.bytes, p.first);
+    let mut out = Vec::new();
+    for i in (0..d.layers.len()).filter(|i| d.verifiable(*i)) {
+        let l = &d.layers[i];
+        for e in (l.proto.expected)(&d.scope(i, &p.bytes)) {
+            let have = l.get(&p.bytes, e.field);
+            if e.verdict(have) == Verdict::Wrong {
+                out.push(format!(
+                    "its {} is {}, but the bytes add up to {}: a receiver drops it",
+                    e.field.name,
+                    e.field.words(have),
+                    e.field.words(e.want)
+                ));
+            }
+        }
+    }
+    out
+}
