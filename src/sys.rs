@@ -789,3 +789,23 @@ impl Drop for RxRing {
         }
     }
 }
+
+/// A terminal's settings, kept to be put back on a way out that skips the line
+/// editor's own restoring (SIGTERM, SIGHUP at the prompt).
+pub struct TermSettings(libc::termios);
+
+/// The settings of the terminal on `fd`, if it is one.
+pub fn terminal_settings(fd: std::os::fd::RawFd) -> Option<TermSettings> {
+    // SAFETY: termios is plain data; tcgetattr fills it or fails.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: t is a live termios; fd is an open descriptor or the call fails.
+    (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(TermSettings(t))
+}
+
+/// Puts back settings taken by [`terminal_settings`].
+pub fn restore_terminal(fd: std::os::fd::RawFd, s: &TermSettings) {
+    // SAFETY: s.0 came from tcgetattr; a failure leaves the terminal as it was.
+    unsafe {
+        libc::tcsetattr(fd, libc::TCSANOW, &s.0);
+    }
+}

@@ -459,3 +459,39 @@ fn tab_completes_capture_files_and_directories_for_save_and_load() {
         assert_eq!(t.exit_code(), 0);
     }
 }
+
+/// A byte that is not UTF-8 (a Latin-1 terminal's é) drops that line with a message;
+/// the session goes on with its template, and SIGTERM at the prompt still saves the
+/// history and ends as a signal would (128 + 15).
+#[test]
+fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("set ttl 9\r");
+        t.wait_text("ip.ttl = 9 (was 64)");
+        t.send("say caf\u{e9}\r");
+        t.wait_text("café");
+        t.pty.write_all(b"say caf\xe9\r").unwrap();
+        t.pty.flush().unwrap();
+        t.wait_text("that line held a byte that is not UTF-8");
+        t.wait_prompt();
+        t.send("show\r");
+        t.wait_text("ip.ttl             9");
+        t.wait_prompt();
+        t.send("sho");
+        let pid = t.pty.get_process().pid();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        assert_eq!(t.exit_code(), 143);
+        let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
+            .expect("history saved on SIGTERM");
+        assert!(
+            history.contains("set ttl 9") && history.contains("say café"),
+            "{history}"
+        );
+    }
+}

@@ -11,9 +11,9 @@ use crate::render;
 use crate::session::{Flow, Session};
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
-use rustyline::history::DefaultHistory;
+use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Editor, ExternalPrinter};
-use std::io::{self, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,7 +32,77 @@ pub fn history_path() -> Option<PathBuf> {
     Some(state.join("rawlab").join("history"))
 }
 
+/// Longest line read from a pipe; the rest of a longer one is dropped, with a message.
+const MAX_PIPED_LINE: usize = 1 << 20;
+
+/// Lines from a pipe, not a terminal: read as they come, with no line editing applied
+/// (a tab or an escape in a piped file is a character, not a key), each run as typed.
+/// A line that is not UTF-8 or too long is dropped with a message saying which line
+/// and why, and the rest still run; any error makes the exit status 1.
+fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> {
+    let stdout = io::stdout();
+    let style = session.style();
+    let mut dropped = 0;
+    let mut raw = Vec::new();
+    for no in 1.. {
+        raw.clear();
+        let n =
+            io::Read::take(&mut input, MAX_PIPED_LINE as u64 + 1).read_until(b'\n', &mut raw)?;
+        if n == 0 {
+            break;
+        }
+        let mut out = stdout.lock();
+        if raw.len() > MAX_PIPED_LINE && raw.last() != Some(&b'\n') {
+            // Skip to the end of the line without keeping it.
+            let mut rest = Vec::new();
+            let mut skipped = raw.len();
+            loop {
+                rest.clear();
+                let m = io::Read::take(&mut input, 1 << 16).read_until(b'\n', &mut rest)?;
+                skipped += m;
+                if m == 0 || rest.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            dropped += 1;
+            let text = format!(
+                "line {no} of standard input is {skipped} bytes, more than the {} a line may have: dropped; the lines after it still run",
+                MAX_PIPED_LINE
+            );
+            render::problem(&mut out, &text, &style)?;
+            continue;
+        }
+        while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            raw.pop();
+        }
+        let line = match std::str::from_utf8(&raw) {
+            Ok(l) => l,
+            Err(e) => {
+                dropped += 1;
+                let at = e.valid_up_to();
+                let text = format!(
+                    "line {no} of standard input is not UTF-8 (byte {} is 0x{:02x}): dropped; rawlab reads UTF-8 text, so save the file as UTF-8 (iconv -f latin1 -t utf-8 converts Latin-1)",
+                    at + 1,
+                    raw[at]
+                );
+                render::problem(&mut out, &text, &style)?;
+                continue;
+            }
+        };
+        let flow = session.run_line(line, &mut out)?;
+        session.lesson_after(line, &mut out)?;
+        out.flush()?;
+        if flow == Flow::Quit {
+            break;
+        }
+    }
+    Ok(i32::from(dropped + session.failures > 0))
+}
+
 pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Result<i32> {
+    if !io::stdin().is_terminal() {
+        return run_piped(session, io::stdin().lock());
+    }
     let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
     rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
     rl.set_completion_type(CompletionType::List);
@@ -41,6 +111,14 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
+    // SIGTERM and SIGHUP at the prompt would end rawlab inside the line editor, with the
+    // terminal left raw and this session's history lost: a thread of its own puts the
+    // terminal back, saves a copy of the history kept beside the editor's, and exits.
+    let kept: Arc<Mutex<DefaultHistory>> = Arc::new(Mutex::new(DefaultHistory::new()));
+    if let Some(h) = &history {
+        let _ = lock(&kept).load(h);
+    }
+    watch_for_the_end(kept.clone(), history.clone());
     // Ctrl-C while a command runs sets the flag the command checks; at the prompt
     // rustyline reads it as a key and clears the line.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, session.interrupt.clone());
@@ -98,6 +176,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
+                    let _ = lock(&kept).add(line.as_str());
                 }
                 keep(&format!("{}{line}\n", session.prompt()));
                 let shower = session.shower.clone();
@@ -118,6 +197,17 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
+            // A key that sent a byte which is not UTF-8 (a terminal set to Latin-1): the
+            // line is dropped, and the session goes on with nothing else lost.
+            Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                render::problem(
+                    &mut stdout.lock(),
+                    "that line held a byte that is not UTF-8 (is the terminal set to Latin-1?): dropped; the template, listeners and packets are as they were. Set the terminal to UTF-8 to type such characters",
+                    &style,
+                )?;
+                session.failures += 1;
+                continue;
+            }
             Err(e) => {
                 render::problem(&mut stdout.lock(), &format!("reading input: {e}"), &style)?;
                 break;
@@ -132,6 +222,40 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
         save_history(&mut rl, h);
     }
     Ok(0)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// On SIGTERM or SIGHUP: the terminal as it was before the line editor took it, the
+/// history saved, and exit as a process the signal ended would (128 + its number).
+fn watch_for_the_end(kept: Arc<Mutex<DefaultHistory>>, history: Option<PathBuf>) {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    use std::os::fd::AsRawFd;
+    let settings = crate::sys::terminal_settings(io::stdin().as_raw_fd());
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                if let Some(s) = &settings {
+                    crate::sys::restore_terminal(io::stdin().as_raw_fd(), s);
+                }
+                if let Some(h) = &history {
+                    if let Some(dir) = h.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    if lock(&kept).save(h).is_ok() {
+                        crate::sys::give_to_sudo_user(h);
+                    }
+                }
+                let _ = writeln!(io::stdout());
+                std::process::exit(128 + sig);
+            }
+        });
 }
 
 /// Saves history where the user will find it, owned by them even under sudo.
