@@ -495,3 +495,28 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
         );
     }
 }
+
+/// A 1 MB line pasted as terminals paste (bracketed): highlighting and hints stop at a
+/// few kilobytes, so it is taken in one piece and answered with one clear error, and
+/// the prompt lives on. (Bytes typed one at a time past the first row make rustyline
+/// repaint the whole line per key: that cost is the line editor's, not measured here.)
+#[test]
+fn a_pasted_megabyte_is_answered_at_once() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "always"]);
+    t.wait_prompt();
+    let mut paste = b"\x1b[200~set ttl ".to_vec();
+    paste.extend(std::iter::repeat_n(b'9', 1 << 20));
+    paste.extend(b"\x1b[201~\r");
+    for chunk in paste.chunks(1 << 14) {
+        t.pty.write_all(chunk).unwrap();
+        t.pump();
+    }
+    t.pty.flush().unwrap();
+    t.wait_text("does not fit");
+    t.wait_prompt();
+    t.send("set ttl 3\r");
+    t.wait_text("ip.ttl = 3 (was 64)");
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
+}

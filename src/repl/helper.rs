@@ -263,7 +263,7 @@ pub fn complete(
 /// The dim rest of the line: the rest of a command's name and its syntax, or a
 /// field's range after `set FIELD `.
 pub fn hint(line: &str, pos: usize, stack: &[&'static Protocol]) -> Option<String> {
-    if pos < line.len() || line.trim().is_empty() {
+    if pos < line.len() || line.len() > LIVELY || line.trim().is_empty() {
         return None;
     }
     let (done, _, partial) = words_before(line, pos);
@@ -466,9 +466,14 @@ impl Hinter for LabHelper {
     }
 }
 
+/// Past this many bytes a line is pasted, not typed: it is neither coloured nor hinted
+/// as it grows, since each key would redo the work over the whole line (a 100 kB paste
+/// took minutes). Enter still parses it once and says what is wrong.
+pub const LIVELY: usize = 4096;
+
 impl Highlighter for LabHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if !self.color {
+        if !self.color || line.len() > LIVELY {
             return Cow::Borrowed(line);
         }
         let mut roles = roles(line, &self.stack);
@@ -505,8 +510,8 @@ impl Highlighter for LabHelper {
         }
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
-        self.color
+    fn highlight_char(&self, line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.color && line.len() <= LIVELY
     }
 }
 
@@ -751,6 +756,20 @@ mod tests {
             hint("save \"a ", 8, STACK),
             None,
             "still in the quoted name"
+        );
+    }
+
+    #[test]
+    fn a_pasted_line_is_neither_coloured_nor_hinted() {
+        let h = LabHelper::new(vec![&ipv4::IPV4, &icmp::ICMP], true);
+        let short = "set ttl 9";
+        assert!(matches!(h.highlight(short, short.len()), Cow::Owned(_)));
+        let long = format!("set ttl {}", "9".repeat(LIVELY));
+        assert!(matches!(h.highlight(&long, long.len()), Cow::Borrowed(_)));
+        assert!(!h.highlight_char(&long, long.len(), CmdKind::Other));
+        assert_eq!(
+            hint(&format!("sa{}", " ".repeat(LIVELY)), LIVELY + 2, &[]),
+            None
         );
     }
 
