@@ -273,6 +273,26 @@ fn a_segment_routing_header_is_explained_by_seg6_enabled() {
     }
 }
 
+/// No extension header has a checksum: the one that covers the source is ICMPv6's.
+#[test]
+fn the_source_a_checksum_covers_is_the_upper_layers_not_an_extension_headers() {
+    for user in users() {
+        let r = run_script(user, "new ip6/hopopts/icmp6\nsend\n", &[]);
+        assert!(
+            r.stdout.contains(
+                "ipv6.src = ::1 for this send: the ICMPv6 checksum covers the source address"
+            ),
+            "{}",
+            r.all()
+        );
+        assert!(
+            !r.stdout.contains("hop-by-hop options checksum"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
 /// On a host's network the counters are the whole namespace's: rawlab says so (here
 /// in a namespace of the test's own, where rawlab acts as on a host).
 #[test]

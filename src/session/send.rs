@@ -296,11 +296,22 @@ impl Session {
         template
             .set(src_f, Value::Raw(crate::lab::addr_value(src)))
             .expect("a source field");
-        let inner = template.layers.get(1).map_or("the", |l| l.proto.title);
+        // Name the checksum that covers the source (through its pseudo-header): the
+        // upper layer's, never an extension header's, which have none.
+        let d = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        let covering = (1..d.layers.len()).find_map(|i| {
+            (d.layers[i].proto.expected)(&d.scope(i, &built.bytes))
+                .into_iter()
+                .find(|e| e.offloaded.is_some())
+                .map(|_| d.layers[i].proto.title)
+        });
+        let Some(covering) = covering else {
+            return Ok(());
+        };
         self.info(
             out,
             &format!(
-                "{} = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
+                "{} = {src} for this send: the {covering} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
                 src_f.name
             ),
         )
