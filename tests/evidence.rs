@@ -293,6 +293,22 @@ fn the_source_a_checksum_covers_is_the_upper_layers_not_an_extension_headers() {
     }
 }
 
+/// A packet whose header rawlab writes is never fragmented by the kernel, whatever DF
+/// says: too big for veth0 is refused, and DF (0 here) is not blamed.
+#[test]
+fn too_big_for_the_link_is_not_blamed_on_df() {
+    for user in users() {
+        let r = run_script(user, "payload zeros 1600\nsend 192.0.2.2\n", &[]);
+        assert!(
+            r.stderr.contains("1628 bytes is more than veth0's MTU of 1500 bytes: the kernel never fragments a packet whose IP header rawlab writes, whatever ip.flags.df says (here it is 0)")
+                || r.stdout.contains("1628 bytes is more than veth0's MTU of 1500 bytes: the kernel never fragments a packet whose IP header rawlab writes, whatever ip.flags.df says (here it is 0)"),
+            "{}",
+            r.all()
+        );
+        assert!(!r.all().contains("with DF set"), "{}", r.all());
+    }
+}
+
 /// On a host's network the counters are the whole namespace's: rawlab says so (here
 /// in a namespace of the test's own, where rawlab acts as on a host).
 #[test]

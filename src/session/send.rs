@@ -791,7 +791,7 @@ impl Session {
                     Some(l) => crate::link::send(&sock, l.index, &built.bytes)
                         .map_err(|e| frame_error(&e, l, built.bytes.len())),
                     None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
-                        .map_err(|e| send_error(&e, dst, &built.bytes)),
+                        .map_err(|e| send_error(&e, dst, mode, &built.bytes)),
                 };
                 let no = sent.is_ok().then(|| {
                     numbering.push_from(stamp, built.bytes.clone(), built.layers[0].0, origin, None)
@@ -1218,17 +1218,14 @@ fn expects_reply(built: &Built) -> bool {
 }
 
 /// A refused sendto, in words: what the kernel said and what in the packet may be why.
-fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
+fn send_error(e: &io::Error, dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
     let hint = match e.raw_os_error() {
         Some(libc::EINVAL) => format!(
             "the kernel refused the header as invalid: with IP_HDRINCL, ip.hdr_len ({} bytes) must be at least 20 and no longer than the packet ({} bytes)",
             ipv4::HDR_LEN.get(bytes) * 4,
             bytes.len()
         ),
-        Some(libc::EMSGSIZE) => format!(
-            "{} bytes is more than the route's MTU allows with DF set, or more than an IP packet holds",
-            bytes.len()
-        ),
+        Some(libc::EMSGSIZE) => size_words(dst, mode, bytes),
         Some(libc::ENETUNREACH) | Some(libc::EHOSTUNREACH) => format!("there is no route to {dst} from here"),
         Some(libc::EPERM) | Some(libc::EACCES) => {
             "the kernel did not permit it (a broadcast address needs SO_BROADCAST; a firewall may refuse it)".into()
@@ -1239,6 +1236,53 @@ fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
         format!("sendto {dst} failed: {e}")
     } else {
         format!("sendto {dst} failed: {e}: {hint}")
+    }
+}
+
+/// Why a packet was too big to send (EMSGSIZE): more than an IP packet holds, or more
+/// than the MTU of the interface the kernel routes it to. A packet whose IP header
+/// rawlab writes (IPPROTO_RAW, IP_HDRINCL) is never fragmented by the kernel, so DF
+/// plays no part there; only in mode kernel does the kernel decide.
+fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
+    let len = bytes.len();
+    if len > 65_535 {
+        return format!("{len} bytes is more than an IP packet holds (65,535 bytes)");
+    }
+    // The interface the route leaves by: the one holding the source the kernel picks.
+    let route = net::route_from(
+        match dst {
+            IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+            IpAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        },
+        dst,
+    )
+    .ok()
+    .and_then(|src| {
+        let (links, addrs, _) = crate::link::interfaces().ok()?;
+        let a = addrs.iter().find(|a| a.addr == src)?;
+        // To one of this host's own addresses the packet goes through lo.
+        let via = if dst == src || dst.is_loopback() {
+            links.iter().find(|l| l.is_loopback())
+        } else {
+            links.iter().find(|l| l.index == a.index)
+        }?;
+        Some(format!("{}'s MTU of {} bytes", via.name, via.mtu))
+    })
+    .unwrap_or_else(|| "the route's MTU".into());
+    match mode {
+        Mode::Kernel => format!(
+            "{len} bytes is more than {route}, and the kernel would not fragment it (IP_MTU_DISCOVER)"
+        ),
+        _ => {
+            let df = if ipv4::VERSION.get(bytes) == 4 {
+                format!(" (here it is {})", ipv4::FLAG_DF.get(bytes))
+            } else {
+                String::new()
+            };
+            format!(
+                "{len} bytes is more than {route}: the kernel never fragments a packet whose IP header rawlab writes, whatever ip.flags.df says{df}. A smaller payload fits, or `mode kernel` lets the kernel write the header and split it"
+            )
+        }
     }
 }
 
