@@ -556,7 +556,7 @@ impl Evidence {
         }
     }
 
-    /// Whether the counters could be read (the sandbox's and the host's always can).
+    /// Whether this namespace's counters could be read at all.
     pub fn known(&self) -> bool {
         self.here.is_some()
     }
