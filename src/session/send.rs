@@ -137,7 +137,7 @@ impl Session {
                     && self.listeners.iter().all(|l| l.proto != 1)
                 {
                     lines.push(
-                        "the kernel's destination unreachable went to a socket nobody here reads: `listen icmp` first to see it, quoting the datagram".into(),
+                        "the kernel's destination unreachable is seen only by a raw ICMP socket: `listen icmp` first to see it, quoting the datagram".into(),
                     );
                 }
                 for line in lines {
