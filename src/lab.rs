@@ -6,10 +6,11 @@
 
 use crate::capture::{LinkSeen, Origin, PACKET_OUTGOING, Packet};
 use crate::command::Mode;
+use crate::evidence::Counted;
 use crate::wire::dissect::{Dissection, Layer, dissect};
-use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, tcp};
+use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, ipv6, tcp};
 use std::collections::VecDeque;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -579,6 +580,104 @@ pub struct Surroundings {
     pub link: Option<LinkPlace>,
     /// Whether this network's kernel forwards IPv4 (net.ipv4.ip_forward is 1).
     pub forwarding: bool,
+    /// What the kernels counted while the send ran.
+    pub counted: Evidence,
+    /// Asks the kernel for its route from one address to another: the source it would
+    /// send from, or why it will not (net::route_from). None in tests, where no kernel
+    /// is asked.
+    pub route: Option<fn(IpAddr, IpAddr) -> std::io::Result<IpAddr>>,
+}
+
+/// What the kernel counted while a send ran (see [`crate::evidence`]): in this
+/// network namespace and in the sandbox peer's, the two kernels a packet can reach.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub here: Option<Counted>,
+    pub peer: Option<Counted>,
+}
+
+impl Evidence {
+    /// How much `table name` moved in either kernel.
+    pub fn by(&self, table: &str, name: &str) -> i64 {
+        [&self.here, &self.peer]
+            .iter()
+            .filter_map(|c| c.as_ref())
+            .map(|c| c.by(table, name))
+            .sum()
+    }
+
+    /// `Icmp InCsumErrors +1` (`the peer's Icmp InEchoReps +1` when it was the peer's
+    /// kernel), when the counter moved.
+    pub fn cite(&self, table: &str, name: &str) -> Option<String> {
+        let here = self.here.as_ref().map_or(0, |c| c.by(table, name));
+        let peer = self.peer.as_ref().map_or(0, |c| c.by(table, name));
+        match (here, peer) {
+            (0, 0) => None,
+            (h, 0) => Some(format!("{table} {name} {h:+}")),
+            (0, p) => Some(format!("the peer's {table} {name} {p:+}")),
+            (h, p) => Some(format!("{table} {name} {h:+}, the peer's {p:+}")),
+        }
+    }
+
+    /// Whether this namespace's counters could be read at all.
+    pub fn known(&self) -> bool {
+        self.here.is_some()
+    }
+
+    /// Whether either kernel counted something coming in for `table`.
+    fn counted_in(&self, table: &str) -> bool {
+        [&self.here, &self.peer]
+            .iter()
+            .filter_map(|c| c.as_ref())
+            .any(|c| c.counted_in(table))
+    }
+
+    /// What the counters say of "this layer's checksum is wrong".
+    fn checksum(&self, proto: &crate::wire::Protocol, v6: bool) -> Verdict {
+        let (table, good) = match proto.name {
+            "icmp" => (
+                "Icmp",
+                self.by("Icmp", "InMsgs") - self.by("Icmp", "InErrors"),
+            ),
+            "icmpv6" => (
+                "Icmp6",
+                self.by("Icmp6", "InMsgs") - self.by("Icmp6", "InErrors"),
+            ),
+            "tcp" => ("Tcp", self.by("Tcp", "InSegs") - self.by("Tcp", "InErrs")),
+            "udp" => {
+                let t = if v6 { "Udp6" } else { "Udp" };
+                (t, self.by(t, "InDatagrams") + self.by(t, "NoPorts"))
+            }
+            // An IPv4 header's checksum: IP counts it in IpExt.
+            "ip" => ("IpExt", self.by("Ip", "InDelivers")),
+            _ => return Verdict::Unknown,
+        };
+        if let Some(c) = self.cite(table, "InCsumErrors") {
+            Verdict::Counted(c)
+        } else if !self.known() {
+            Verdict::Unknown
+        } else if good > 0 {
+            // It arrived and its checksum passed: whatever rawlab computed, it is not why.
+            Verdict::Contradicted
+        } else if !self.counted_in(if table == "IpExt" { "Ip" } else { table }) {
+            Verdict::NotReached(table)
+        } else {
+            Verdict::Unknown
+        }
+    }
+}
+
+/// How the counters bear on one explanation.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// The counter that says so moved: here it is, cited.
+    Counted(String),
+    /// The kernel counted the opposite: the explanation is not printed.
+    Contradicted,
+    /// Nothing of that table counted anything coming in: the packet never got there.
+    NotReached(&'static str),
+    /// The counters do not say (or could not be read).
+    Unknown,
 }
 
 /// The interface a frame went out on, and the hosts known to be on its link.
@@ -729,21 +828,31 @@ fn ip_reasons(
     let mut why = Vec::new();
     let in_frame = ip.start > 0;
     let get = |f: &Field| ip.get(built, f);
+    let hdr_errors = around
+        .counted
+        .cite("Ip", "InHdrErrors")
+        .map_or(String::new(), |c| format!(" (it counted {c})"));
     if get(&ipv4::VERSION) != 4 {
         why.push(format!(
-            "ip.version is {}: a receiving kernel drops anything that is not version 4",
+            "ip.version is {}: a receiving kernel drops anything that is not version 4{hdr_errors}",
             get(&ipv4::VERSION)
         ));
     }
     let ihl = get(&ipv4::HDR_LEN);
     if ihl < 5 {
         why.push(format!(
-            "ip.hdr_len is {} bytes: below 20, the receiver discards the header",
+            "ip.hdr_len is {} bytes: below 20, the receiver discards the header{hdr_errors}",
             ihl * 4
         ));
     }
-    if get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0 {
-        why.push("this is a fragment (MF set or a non-zero offset): the receiver holds it waiting for the rest of the datagram, which never comes, and drops it after 30 s".into());
+    let fragment = get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0;
+    if fragment {
+        why.push(fragment_words(
+            get(&ipv4::FLAG_MF) == 1,
+            get(&ipv4::FRAG_OFFSET) * 8,
+            false,
+            &around.counted,
+        ));
     }
     let layers = d
         .layers
@@ -754,6 +863,11 @@ fn ip_reasons(
         .enumerate()
         .filter(|(_, (_, l))| l.complete() && !l.quoted)
     {
+        // A fragment's checksums cover the whole datagram, which never arrives: the
+        // kernel judges none of them (and rawlab's sum over one piece means nothing).
+        if fragment && k > 0 {
+            break;
+        }
         if k > 0 {
             let proto = get(&ipv4::PROTO);
             if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
@@ -766,22 +880,33 @@ fn ip_reasons(
         }
         for e in (l.proto.expected)(&d.scope(i, built)) {
             let (f, want) = (e.field, e.want);
+            let verdict = around.counted.checksum(l.proto, false);
             // A checksum over the pseudo-header covers the source the kernel fills in later.
             if e.offloaded.is_some() && get(&ipv4::SRC) == 0 && !in_frame {
-                why.push(format!(
-                    "ip.src is unset, left for the kernel to fill, but {} covers the source address: rawlab computed it over zeros, the kernel then wrote the real source, and the receiver drops the message as corrupt. Set ip.src (the loopback address on lo)",
-                    f.name
+                why.extend(checksum_words(
+                    &format!(
+                        "ip.src is unset, left for the kernel to fill, but {} covers the source address: rawlab computed it over zeros, the kernel then wrote the real source",
+                        f.name
+                    ),
+                    ". Set ip.src (the loopback address on lo)",
+                    l.proto,
+                    &verdict,
                 ));
             }
             let have = l.get(built, f);
             // On a raw IP socket the kernel rewrites the IP checksum, so only in a frame
             // does a wrong one reach the receiver.
             if have != want && (in_frame || l.start != ip.start) {
-                why.push(format!(
-                    "{} is {}, but the bytes add up to {}: the receiving kernel drops a message with a wrong checksum without a word",
-                    f.name,
-                    f.words(have),
-                    f.words(want)
+                why.extend(checksum_words(
+                    &format!(
+                        "{} is {}, but the bytes add up to {}",
+                        f.name,
+                        f.words(have),
+                        f.words(want)
+                    ),
+                    "",
+                    l.proto,
+                    &verdict,
                 ));
             }
         }
@@ -790,13 +915,22 @@ fn ip_reasons(
     if src.is_unspecified() && in_frame {
         why.push("ip.src is 0.0.0.0: inside a frame no kernel fills it, and a receiver drops a packet from 0.0.0.0 (a martian source)".into());
     } else if !src.is_unspecified() && !src.is_loopback() && !around.local.contains(&src) {
-        why.push(format!(
-            "ip.src is {src}: the kernel answers that address, not you{}",
-            if around.sandboxed {
-                ", and the sandbox has no route to it"
-            } else {
-                ""
-            }
+        let echo = d
+            .layers
+            .iter()
+            .any(|l| l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == 8);
+        // The kernel answers from the address the packet was sent to.
+        let to = if in_frame {
+            Ipv4Addr::from(get(&ipv4::DST) as u32)
+        } else {
+            dst
+        };
+        why.push(elsewhere_words(
+            "ip.src",
+            src.into(),
+            to.into(),
+            echo.then_some(("Icmp", "InEchos", "OutEchoReps", "InEchoReps")),
+            around,
         ));
     }
     let dst = if in_frame {
@@ -852,7 +986,7 @@ fn ip_reasons(
             ))
         }
         Some(_) => {}
-        None if dst.is_loopback() || at_peer => {}
+        None if dst.is_loopback() || at_peer || around.local.contains(&dst) => {}
         None => why.push(if around.sandboxed {
             if peer_addrs.is_empty() {
                 format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
@@ -895,39 +1029,69 @@ fn net_reasons(
         return why;
     };
     let src = net.get(built, src_f);
-    for (i, l) in d
-        .layers
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.start > net.start && l.complete() && !l.quoted)
-    {
+    let v6 = net.proto == &ipv6::IPV6;
+    let inner = || {
+        d.layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.start > net.start && l.complete() && !l.quoted)
+    };
+    // A fragment header that is not a whole datagram: held for the rest, and nothing it
+    // carries is judged before then (its checksums cover the whole datagram).
+    let fragment = inner().find_map(|(_, l)| {
+        let (more, offset) = (
+            l.get(built, &ipv6::FRAG_MORE),
+            l.get(built, &ipv6::FRAG_OFFSET),
+        );
+        (l.proto == &ipv6::FRAGMENT && (more == 1 || offset != 0)).then_some((more, offset))
+    });
+    if let Some((more, offset)) = fragment {
+        why.push(fragment_words(more == 1, offset * 8, true, &around.counted));
+    }
+    for (i, l) in inner().take_while(|(_, l)| fragment.is_none() || l.proto != &ipv6::FRAGMENT) {
+        if l.proto == &ipv6::ROUTING && l.get(built, &ipv6::RT_TYPE) == 4 {
+            why.extend(segment_routing_words(dst, &around.counted));
+        }
+        let verdict = around.counted.checksum(l.proto, v6);
         for e in (l.proto.expected)(&d.scope(i, built)) {
             let have = l.get(built, e.field);
             if e.offloaded.is_some() && src == 0 {
-                why.push(format!(
-                    "{} is unset, but {} covers the source address: rawlab computed it over zeros, and the receiver drops the message as corrupt. Set {} (::1 on lo)",
-                    src_f.name, e.field.name, src_f.name
+                why.extend(checksum_words(
+                    &format!(
+                        "{} is unset, but {} covers the source address: rawlab computed it over zeros",
+                        src_f.name, e.field.name
+                    ),
+                    &format!(". Set {} (::1 on lo)", src_f.name),
+                    l.proto,
+                    &verdict,
                 ));
             } else if have != e.want {
-                why.push(format!(
-                    "{} is {}, but the bytes add up to {}: the receiving kernel drops a message with a wrong checksum without a word",
-                    e.field.name,
-                    e.field.words(have),
-                    e.field.words(e.want)
+                why.extend(checksum_words(
+                    &format!(
+                        "{} is {}, but the bytes add up to {}",
+                        e.field.name,
+                        e.field.words(have),
+                        e.field.words(e.want)
+                    ),
+                    "",
+                    l.proto,
+                    &verdict,
                 ));
             }
         }
     }
     if src != 0 && src != 1 {
-        why.push(format!(
-            "{} is {}: the kernel answers that address, not you{}",
+        let echo = inner().any(|(_, l)| {
+            l.proto == &crate::wire::icmpv6::ICMPV6
+                && l.get(built, &crate::wire::icmpv6::TYPE) == 128
+        });
+        let addr = std::net::IpAddr::V6(std::net::Ipv6Addr::from(src));
+        why.push(elsewhere_words(
             src_f.name,
-            src_f.words(src),
-            if around.sandboxed {
-                ", and the sandbox has no route to it"
-            } else {
-                ""
-            }
+            addr,
+            dst,
+            echo.then_some(("Icmp6", "InEchos", "OutEchoReplies", "InEchoReplies")),
+            around,
         ));
     }
     if !dst.is_loopback() {
@@ -938,6 +1102,162 @@ fn net_reasons(
         });
     }
     why
+}
+
+/// A wrong checksum, judged by the counters: `what` is wrong (and `fix` says what to
+/// do); the kernel counted it dropped, or counted the message good (then it is not why,
+/// and nothing is said), or never saw it get that far.
+fn checksum_words(
+    what: &str,
+    fix: &str,
+    proto: &crate::wire::Protocol,
+    verdict: &Verdict,
+) -> Option<String> {
+    Some(match verdict {
+        Verdict::Counted(c) => format!(
+            "{what}: the receiving kernel dropped it as corrupt without a word, and counted it ({c}){fix}"
+        ),
+        Verdict::Contradicted => return None,
+        Verdict::NotReached(table) => format!(
+            "{what}, though that is not what stopped this one: no {table} counter moved on the way in, so it was dropped before {} looked{fix}",
+            proto.title
+        ),
+        Verdict::Unknown => format!(
+            "{what}: the receiving kernel drops a message with a wrong checksum without a word{fix}"
+        ),
+    })
+}
+
+/// A sysctl's value, trimmed (None when it cannot be read).
+fn sysctl(path: &str) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/sys/{path}"))
+        .ok()
+        .map(|v| v.trim().to_string())
+}
+
+/// A fragment that is not a whole datagram: what the kernel does with it, and what it
+/// counted. Its checksums cover the reassembled datagram, so none is judged.
+fn fragment_words(more: bool, offset: u128, v6: bool, ev: &Evidence) -> String {
+    let (table, knob, default) = if v6 {
+        ("Ip6", "net.ipv6.ip6frag_time", 60)
+    } else {
+        ("Ip", "net.ipv4.ipfrag_time", 30)
+    };
+    let secs = sysctl(&knob.replace('.', "/"))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(default);
+    let what = match (more, offset) {
+        (true, 0) => "the first fragment of a datagram (more fragments set, offset 0)".to_string(),
+        (true, o) => format!("a fragment from byte {o}, with more to follow"),
+        (false, o) => format!("the last fragment of a datagram (from byte {o})"),
+    };
+    let counted = match ev.cite(table, "ReasmReqds") {
+        Some(c) => format!(" (it counted {c})"),
+        None if ev.known() => {
+            format!(", though it counted no fragment arriving ({table} ReasmReqds did not move)")
+        }
+        None => String::new(),
+    };
+    let ended = match (ev.cite(table, "ReasmTimeout"), ev.cite(table, "ReasmFails")) {
+        (Some(t), Some(f)) => format!(": it did, counting {t} and {f}"),
+        _ => format!(
+            ", counting {table} ReasmTimeout and ReasmFails then (set timeout {}s to see them)",
+            secs + 1
+        ),
+    };
+    format!(
+        "this is {what}: the receiving kernel holds it until the rest of the datagram arrives{counted}, and looks at nothing it carries before then, since the checksums inside cover the whole datagram. The rest never comes, so after {knob} ({secs} s) the kernel drops the incomplete datagram{ended}"
+    )
+}
+
+/// A segment routing header (type 4): Linux processes one only when seg6_enabled is
+/// 1 both for all interfaces and for the one it arrives on (seen on 6.18: with either
+/// at 0 the echo inside goes unanswered), and drops it otherwise, counting no drop.
+fn segment_routing_words(dst: std::net::IpAddr, ev: &Evidence) -> Option<String> {
+    let dev = if dst.is_loopback() { "lo" } else { "default" };
+    let read = |d: &str| sysctl(&format!("net/ipv6/conf/{d}/seg6_enabled"));
+    let (all, on) = (read("all")?, read(dev)?);
+    if all != "0" && on != "0" {
+        return None;
+    }
+    let counted = ["InDiscards", "InHdrErrors"]
+        .iter()
+        .find_map(|n| ev.cite("Ip6", n))
+        .map_or(String::new(), |c| format!(" (it counted {c})"));
+    Some(format!(
+        "ipv6.routing.type is 4, a segment routing header (RFC 8754): Linux processes one only when net.ipv6.conf.all.seg6_enabled and the receiving interface's are both 1, and here all is {all} and {dev} is {on}, so the kernel drops the packet at that header{counted}. `set ipv6.routing.type 0` (segments left 0) is processed and answered"
+    ))
+}
+
+/// A source address that is not this host's: whoever answers, answers there. What
+/// the kernel counted says whether it answered, and its route says where that went.
+/// `echo` names the counters of an echo request for the family: (table, request in,
+/// reply out, reply in).
+fn elsewhere_words(
+    field: &str,
+    src: IpAddr,
+    from: IpAddr,
+    echo: Option<(&str, &str, &str, &str)>,
+    around: &Surroundings,
+) -> String {
+    let ev = &around.counted;
+    let peer = around
+        .peers
+        .iter()
+        .find(|(a, _, _)| std::net::IpAddr::V4(*a) == src);
+    let route = around.route.map(|r| r(from, src));
+    // A loopback address may not leave lo (the kernel refuses such a route with
+    // EINVAL): say so when that is what it refused.
+    let refused = |e: &std::io::Error| {
+        if from.is_loopback() && e.raw_os_error() == Some(libc::EINVAL) {
+            format!(
+                "asked for a route from {from} to {src}, the kernel refuses it, saying \"{e}\": a packet from a loopback address may not leave lo"
+            )
+        } else {
+            format!("asked for a route from {from} to {src}, the kernel says \"{e}\"")
+        }
+    };
+    let whither = match (peer, &route) {
+        (_, Some(Err(e))) => format!("{}, so it goes nowhere", refused(e)),
+        (Some((a, _, iface)), _) => {
+            // The peer's own count of the answer it was sent.
+            let got = echo
+                .zip(ev.peer.as_ref())
+                .map(|((t, _, _, reply_in), p)| (t, reply_in, p.by(t, reply_in)))
+                .filter(|(_, _, by)| *by != 0)
+                .map_or(String::new(), |(t, n, by)| {
+                    format!(" (the peer's {t} {n} {by:+})")
+                });
+            format!(
+                "the answer goes out on {iface} to the sandbox's peer {a}{got}, which asked for nothing"
+            )
+        }
+        (None, Some(Ok(via))) => format!("the kernel routes it to {src} from {via}, away from you"),
+        (None, None) => String::new(),
+    };
+    let sep = if whither.is_empty() { "" } else { ": " };
+    if let Some((t, req_in, reply_out, _)) = echo
+        && ev.known()
+    {
+        match (ev.cite(t, req_in), ev.cite(t, reply_out)) {
+            (Some(i), Some(o)) => {
+                return format!(
+                    "{field} is {src}: the kernel took the echo request in and answered it ({i}, {o}), but to {src}, not to you{sep}{whither}"
+                );
+            }
+            (Some(i), None) => {
+                let why = match &route {
+                    Some(Err(e)) => format!(": {}", refused(e)),
+                    _ => String::new(),
+                };
+                return format!(
+                    "{field} is {src}: the kernel took the echo request in ({i}) but sent no reply{why}"
+                );
+            }
+            _ => {}
+        }
+    }
+    format!("{field} is {src}: the kernel answers that address, not you{sep}{whither}")
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
@@ -1236,6 +1556,138 @@ mod tests {
         spoofed[12..16].copy_from_slice(&[10, 9, 8, 7]);
         let why = silence_reasons(&spoofed, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &sandbox);
         assert!(why[0].starts_with("ip.src is 10.9.8.7"), "{why:?}");
+    }
+
+    /// Counts as the kernel reports them, for judging reasons without a kernel.
+    fn counted(moved: &[(&str, &str, i64)]) -> Option<Counted> {
+        Some(Counted {
+            deltas: moved
+                .iter()
+                .map(|&(table, name, by)| crate::evidence::Delta {
+                    table: table.into(),
+                    name: name.into(),
+                    by,
+                })
+                .collect(),
+        })
+    }
+
+    fn sandbox_with(here: &[(&str, &str, i64)], peer: &[(&str, &str, i64)]) -> Surroundings {
+        Surroundings {
+            sandboxed: true,
+            local: vec![Ipv4Addr::new(192, 0, 2, 1)],
+            peers: vec![(
+                Ipv4Addr::new(192, 0, 2, 2),
+                [2, 0x72, 0x61, 0x77, 0, 2],
+                "veth0".into(),
+            )],
+            counted: Evidence {
+                here: counted(here),
+                peer: counted(peer),
+            },
+            ..Surroundings::default()
+        }
+    }
+
+    /// A wrong checksum is blamed with the counter that shows it, not blamed when the
+    /// kernel counted the message good, and set aside when it never reached ICMP.
+    #[test]
+    fn a_checksum_is_judged_by_what_the_kernel_counted() {
+        let mut bad = BUILT;
+        bad[22..24].copy_from_slice(&[0x11, 0x11]);
+        let to = Ipv4Addr::LOCALHOST.into();
+        let dropped = sandbox_with(
+            &[
+                ("Icmp", "InMsgs", 1),
+                ("Icmp", "InErrors", 1),
+                ("Icmp", "InCsumErrors", 1),
+            ],
+            &[],
+        );
+        let why = silence_reasons(&bad, &ipv4::IPV4, to, &dropped);
+        assert!(
+            why[0].ends_with("the receiving kernel dropped it as corrupt without a word, and counted it (Icmp InCsumErrors +1)"),
+            "{why:?}"
+        );
+        let answered = sandbox_with(&[("Icmp", "InMsgs", 1), ("Icmp", "InEchos", 1)], &[]);
+        let why = silence_reasons(&bad, &ipv4::IPV4, to, &answered);
+        assert!(why.iter().all(|w| !w.contains("icmp.checksum")), "{why:?}");
+        let held = sandbox_with(&[("Ip", "InReceives", 1), ("Ip", "InDiscards", 1)], &[]);
+        let why = silence_reasons(&bad, &ipv4::IPV4, to, &held);
+        assert!(
+            why[0]
+                .contains("that is not what stopped this one: no Icmp counter moved on the way in"),
+            "{why:?}"
+        );
+        // Without counters, the bytes alone speak, as before.
+        let blind = Surroundings::default();
+        let why = silence_reasons(&bad, &ipv4::IPV4, to, &blind);
+        assert!(
+            why[0].ends_with("drops a message with a wrong checksum without a word"),
+            "{why:?}"
+        );
+    }
+
+    /// A first fragment's checksum covers the whole datagram: not judged, and the
+    /// reassembly counters are cited.
+    #[test]
+    fn a_fragment_is_held_not_blamed_on_its_checksum() {
+        let mut frag = BUILT;
+        frag[6] = 0x20; // MF
+        frag[22..24].copy_from_slice(&[0x11, 0x11]);
+        let around = sandbox_with(&[("Ip", "InReceives", 1), ("Ip", "ReasmReqds", 1)], &[]);
+        let why = silence_reasons(&frag, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &around);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(
+            why[0].starts_with(
+                "this is the first fragment of a datagram (more fragments set, offset 0)"
+            ),
+            "{why:?}"
+        );
+        assert!(why[0].contains("(it counted Ip ReasmReqds +1)"), "{why:?}");
+        let done = sandbox_with(
+            &[
+                ("Ip", "ReasmReqds", 1),
+                ("Ip", "ReasmTimeout", 1),
+                ("Ip", "ReasmFails", 1),
+            ],
+            &[],
+        );
+        let why = silence_reasons(&frag, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &done);
+        assert!(
+            why[0].ends_with("it did, counting Ip ReasmTimeout +1 and Ip ReasmFails +1"),
+            "{why:?}"
+        );
+    }
+
+    /// The peer as a forged source: answered and counted by the peer, or refused a
+    /// route by the kernel; never "no route" by guess.
+    #[test]
+    fn a_forged_source_is_judged_by_the_counters_and_the_route() {
+        let mut spoofed = BUILT;
+        spoofed[12..16].copy_from_slice(&[192, 0, 2, 2]);
+        let mut around = sandbox_with(
+            &[("Icmp", "InEchos", 1), ("Icmp", "OutEchoReps", 1)],
+            &[("Icmp", "InEchoReps", 1)],
+        );
+        around.route = Some(|_, _| Ok(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))));
+        let why = silence_reasons(
+            &spoofed,
+            &ipv4::IPV4,
+            Ipv4Addr::new(192, 0, 2, 1).into(),
+            &around,
+        );
+        assert_eq!(
+            why,
+            [
+                "ip.src is 192.0.2.2: the kernel took the echo request in and answered it (Icmp InEchos +1, Icmp OutEchoReps +1), but to 192.0.2.2, not to you: the answer goes out on veth0 to the sandbox's peer 192.0.2.2 (the peer's Icmp InEchoReps +1), which asked for nothing"
+            ]
+        );
+        let mut around = sandbox_with(&[("Icmp", "InEchos", 1)], &[]);
+        around.route = Some(|_, _| Err(std::io::Error::from_raw_os_error(libc::EINVAL)));
+        let why = silence_reasons(&spoofed, &ipv4::IPV4, Ipv4Addr::LOCALHOST.into(), &around);
+        assert!(why[0].starts_with("ip.src is 192.0.2.2: the kernel took the echo request in (Icmp InEchos +1) but sent no reply: asked for a route from 127.0.0.1 to 192.0.2.2, the kernel refuses it"), "{why:?}");
+        assert!(why.iter().all(|w| !w.contains("no route to it")), "{why:?}");
     }
 
     fn captured_as(no: u64, bytes: &[u8], first: &'static crate::wire::Protocol) -> Arc<Packet> {

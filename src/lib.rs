@@ -8,6 +8,7 @@
 //!   `netlink`  talks to the kernel about interfaces, `peer` makes the sandbox's
 //!   second host, and `sys` holds every raw syscall;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
+//!   `evidence` reads what the kernel counted (SNMP counters) around a send;
 //! - `render`   draws the annotated dump into any `impl Write`;
 //! - `repl` and `script` are the two front ends over one executor;
 //! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`);
@@ -16,6 +17,7 @@
 pub mod capture;
 pub mod clock;
 pub mod command;
+pub mod evidence;
 pub mod json;
 pub mod lab;
 pub mod lessons;

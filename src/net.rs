@@ -210,6 +210,15 @@ pub fn source_for(dst: IpAddr) -> io::Result<IpAddr> {
     Ok(s.local_addr()?.ip())
 }
 
+/// Whether the kernel would route a packet from `from` (an address of this host, or
+/// unspecified) to `to`: the source it would use, or the error it gives, asked the way
+/// a UDP socket asks (bind, then connect) and with nothing sent.
+pub fn route_from(from: IpAddr, to: IpAddr) -> io::Result<IpAddr> {
+    let s = std::net::UdpSocket::bind((from, 0))?;
+    s.connect((to, 9))?;
+    Ok(s.local_addr()?.ip())
+}
+
 /// An ICMP datagram ("ping") socket, as ping(8) uses without privilege: the kernel
 /// writes the IP header and the ICMP identifier, and fills the checksum.
 pub fn ping_socket() -> io::Result<Socket> {

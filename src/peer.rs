@@ -37,6 +37,10 @@ pub struct Peer {
     pub peer_iface: &'static str,
     pub peer_addr: Ipv4Addr,
     pub peer_mac: [u8; 6],
+    /// The peer's counters (its /proc/net/snmp and the rest), opened inside its
+    /// namespace so they go on reading the peer's: what its kernel counted of a
+    /// packet sent to it is the evidence of what became of it there.
+    pub counters: Option<crate::evidence::Source>,
     /// Keeps the peer's namespace alive.
     _ns: Namespaces,
 }
@@ -67,9 +71,9 @@ pub fn make() -> Result<Peer, PeerError> {
     // New interfaces here start without IPv6, so the cable stays quiet.
     let _ = std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
     let ns = sys::new_peer_namespace().map_err(step("making the peer's network namespace"))?;
-    let inside = sys::in_namespace(&ns, || {
+    let (inside, counters) = sys::in_namespace(&ns, || {
         let _ = std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-        Netlink::open()
+        (Netlink::open(), crate::evidence::Source::open())
     })
     .map_err(step("entering the peer's network namespace"))?;
     let mut there = inside.map_err(step("opening netlink in the peer's namespace"))?;
@@ -109,6 +113,7 @@ pub fn make() -> Result<Peer, PeerError> {
         peer_iface: PEER_IFACE,
         peer_addr: PEER_ADDR,
         peer_mac: PEER_MAC,
+        counters,
         _ns: ns,
     })
 }

@@ -62,6 +62,8 @@ impl Session {
             link: None,
             forwarding: std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward")
                 .is_ok_and(|v| v.trim() == "1"),
+            counted: Default::default(),
+            route: Some(crate::net::route_from),
         };
         if frame {
             let loopback = link::interface(&self.link_iface).is_ok_and(|(l, _)| l.is_loopback());

@@ -86,6 +86,8 @@ pub struct Session {
     lesson: Option<lesson::LessonRun>,
     /// The file of the lesson taken last, for `lesson next`.
     last_lesson: Option<&'static str>,
+    /// This network namespace's counters, read around each send and ping.
+    counters: Option<crate::evidence::Source>,
 }
 
 /// How a session is set up from the command line.
@@ -147,6 +149,7 @@ impl Session {
             last_error: None,
             lesson: None,
             last_lesson: None,
+            counters: crate::evidence::Source::open(),
         }
     }
 

@@ -9,6 +9,7 @@
 use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
+use crate::evidence::{self, Counted, Snapshot};
 use crate::lab::{Relation, silence_reasons};
 use crate::link::LinkListener;
 use crate::net::{self, Family, Listener};
@@ -62,6 +63,13 @@ struct Outcome {
     /// Packets that left the ring unseen while this ran: replies among them were
     /// never matched, so a send without one is not known to be unanswered.
     unseen: u64,
+    /// Whether anything answered one of the sends (a reply, an ICMP error about it, a
+    /// kernel's reset), asked for or not.
+    answered: bool,
+    /// What the kernel counted from just before the first send to the end of the
+    /// wait: in this network namespace, and in the sandbox peer's.
+    counted: Option<Counted>,
+    peer_counted: Option<Counted>,
 }
 
 impl Session {
@@ -110,15 +118,138 @@ impl Session {
                 duration_words(self.timeout)
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
-            let around = self.surroundings(outcome.first == &wire::eth::ETH);
-            for reason in silence_reasons(&outcome.last_built, outcome.first, outcome.dst, &around)
-            {
-                for l in self.style().wrap(&reason, "  • ", "    ") {
-                    writeln!(out, "{l}")?;
+            self.why_silent(&outcome, outcome.dst, out)?;
+        } else if !outcome.answered && !outcome.sent.is_empty() && !self.interrupted() {
+            // A packet that asks for nothing (a UDP datagram, an echo reply) has no reply
+            // to wait for, but what the kernel made of it is still evidence.
+            if let Some(counted) = &outcome.counted {
+                let which = super::file::numbers_words(&outcome.sent);
+                let text = format!(
+                    "nothing answered {which}, which asks for no reply; the kernel counted, {}:",
+                    self.counters_scope()
+                );
+                writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
+                let mut lines = self.counted_lines(counted);
+                if let Some(p) = self.peer_counted_lines(&outcome) {
+                    lines.extend(p);
+                }
+                if counted.moved("Icmp", "OutDestUnreachs")
+                    && self.listeners.iter().all(|l| l.proto != 1)
+                {
+                    lines.push(
+                        "the kernel's destination unreachable is seen only by a raw ICMP socket: `listen icmp` first to see it, quoting the datagram".into(),
+                    );
+                }
+                for line in lines {
+                    for l in self.style().wrap(&line, "  • ", "    ") {
+                        writeln!(out, "{l}")?;
+                    }
                 }
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// Where the counters come from, in a clause: the sandbox's are rawlab's alone, the
+    /// host's count every program's traffic.
+    fn counters_scope(&self) -> &'static str {
+        if self.net == crate::net::Net::Sandbox {
+            "in the sandbox's network namespace, where only rawlab's traffic moves the counters"
+        } else {
+            "in the host's network namespace, whose counters are the whole host's, other programs' traffic included"
+        }
+    }
+
+    /// One line per counter that moved, the telling ones first with their meanings,
+    /// then the routine tallies together.
+    fn counted_lines(&self, counted: &Counted) -> Vec<String> {
+        let (telling, routine) = counted.ranked();
+        let mut lines: Vec<String> = telling.iter().map(|d| Counted::words(d)).collect();
+        if !routine.is_empty() {
+            let names: Vec<String> = routine
+                .iter()
+                .map(|d| format!("{} {} {:+}", d.table, d.name, d.by))
+                .collect();
+            lines.push(format!("and the routine tallies: {}", names.join(", ")));
+        }
+        lines
+    }
+
+    /// What the sandbox peer's kernel counted, when it counted something or the packet
+    /// was for it (then that it counted nothing is evidence too).
+    fn peer_counted_lines(&self, o: &Outcome) -> Option<Vec<String>> {
+        let peer = self.peer.as_ref()?;
+        let counted = o.peer_counted.as_ref()?;
+        let mine = o.dst == IpAddr::V4(peer.peer_addr)
+            || (o.first == &wire::eth::ETH && self.link_iface == peer.iface)
+            || has_address(&o.last_built, o.first, IpAddr::V4(peer.peer_addr));
+        if counted.is_empty() {
+            return mine.then(|| {
+                vec![format!(
+                    "the peer's kernel ({}, a namespace of its own) counted nothing: no IP layer there took anything in",
+                    peer.peer_addr
+                )]
+            });
+        }
+        let mut lines = vec![format!(
+            "the peer's kernel ({}, a namespace of its own) counted:",
+            peer.peer_addr
+        )];
+        lines.extend(
+            self.counted_lines(counted)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+        Some(lines)
+    }
+
+    /// After requests that got no reply: what the kernel counted first, then the
+    /// explanations the bytes suggest that the counts do not contradict.
+    fn why_silent(&self, o: &Outcome, dst: IpAddr, out: &mut dyn Write) -> io::Result<()> {
+        let mut lines = Vec::new();
+        match &o.counted {
+            None => lines.push(
+                "the kernel's counters (/proc/net/snmp) could not be read, so what follows comes from the bytes alone".to_string(),
+            ),
+            Some(c) if c.is_empty() => lines.push(format!(
+                "the kernel counted nothing, {}: no IP layer here took the packet in",
+                self.counters_scope()
+            )),
+            Some(c) => {
+                lines.push(format!("the kernel counted, {}:", self.counters_scope()));
+                lines.extend(self.counted_lines(c).into_iter().map(|l| format!("  {l}")));
+                if let Some(nothing) = nothing_counted_for(&o.last_built, o.first, c) {
+                    lines.push(nothing);
+                }
+            }
+        }
+        lines.extend(self.peer_counted_lines(o).unwrap_or_default());
+        let mut around = self.surroundings(o.first == &wire::eth::ETH);
+        around.counted = crate::lab::Evidence {
+            here: o.counted.clone(),
+            peer: o.peer_counted.clone(),
+        };
+        lines.extend(silence_reasons(&o.last_built, o.first, dst, &around));
+        for line in lines {
+            // Counter lines are indented under their heading.
+            let (first, rest) = match line.strip_prefix("  ") {
+                Some(_) => ("    ", "      "),
+                None => ("  • ", "    "),
+            };
+            for l in self.style().wrap(line.trim_start(), first, rest) {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// This namespace's counters and the sandbox peer's, now (None where unreadable).
+    fn counters_now(&self) -> (Option<Snapshot>, Option<Snapshot>) {
+        let read = |s: Option<&evidence::Source>| s.and_then(|s| s.snapshot().ok());
+        (
+            read(self.counters.as_ref()),
+            read(self.peer.as_ref().and_then(|p| p.counters.as_ref())),
+        )
     }
 
     /// What a send says when packets left the ring before they were shown (their
@@ -165,11 +296,22 @@ impl Session {
         template
             .set(src_f, Value::Raw(crate::lab::addr_value(src)))
             .expect("a source field");
-        let inner = template.layers.get(1).map_or("the", |l| l.proto.title);
+        // Name the checksum that covers the source (through its pseudo-header): the
+        // upper layer's, never an extension header's, which have none.
+        let d = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        let covering = (1..d.layers.len()).find_map(|i| {
+            (d.layers[i].proto.expected)(&d.scope(i, &built.bytes))
+                .into_iter()
+                .find(|e| e.offloaded.is_some())
+                .map(|_| d.layers[i].proto.title)
+        });
+        let Some(covering) = covering else {
+            return Ok(());
+        };
         self.info(
             out,
             &format!(
-                "{} = {src} for this send: the {inner} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
+                "{} = {src} for this send: the {covering} checksum covers the source address, so rawlab writes the one the kernel would choose (set it yourself to send something else)",
                 src_f.name
             ),
         )
@@ -345,12 +487,7 @@ impl Session {
             }
             writeln!(out, "{}", self.style().paint(&line, Tone::Dim))?;
         } else if !self.interrupted() && outcome.unseen == 0 {
-            let around = self.surroundings(false);
-            for reason in silence_reasons(&outcome.last_built, outcome.first, dst.into(), &around) {
-                for l in self.style().wrap(&reason, "  • ", "    ") {
-                    writeln!(out, "{l}")?;
-                }
-            }
+            self.why_silent(&outcome, dst.into(), out)?;
         }
         Ok(Flow::Continue)
     }
@@ -569,6 +706,9 @@ impl Session {
             first_send: Instant::now(),
             last_send: Instant::now(),
             unseen: 0,
+            answered: false,
+            counted: None,
+            peer_counted: None,
         };
         let unseen_before = self.shower.unseen();
         let mut uncopied = Vec::new();
@@ -585,6 +725,7 @@ impl Session {
                 for r in p.relations() {
                     match r {
                         Relation::Reply { sent: Some(n), .. } if o.unanswered.contains(n) => {
+                            o.answered = true;
                             o.unanswered.retain(|w| w != n);
                             if let Some(sent) = store.get(*n) {
                                 let copy = copies.remove(n);
@@ -592,7 +733,15 @@ impl Session {
                             }
                         }
                         // An ICMP error about a send answers it too: no use waiting on.
-                        Relation::Error { sent: Some(n), .. } => o.unanswered.retain(|w| w != n),
+                        Relation::Error { sent: Some(n), .. } => {
+                            o.answered |= o.sent.contains(n);
+                            o.unanswered.retain(|w| w != n)
+                        }
+                        Relation::Reply { sent: Some(n), .. } | Relation::Reset { sent: n, .. }
+                            if o.sent.contains(n) =>
+                        {
+                            o.answered = true
+                        }
                         Relation::WireCopy { sent, .. } => {
                             uncopied.retain(|w| w != sent);
                             copies.insert(*sent, p.clone());
@@ -618,6 +767,8 @@ impl Session {
             .map(Listener::hold)
             .collect();
         let mut shown_at = Instant::now();
+        // The counters just before the first send, to compare with after the wait.
+        let before = self.counters_now();
         for i in 0..args.count {
             if self.interrupted() {
                 break;
@@ -672,7 +823,7 @@ impl Session {
                     Some(l) => crate::link::send(&sock, l.index, &built.bytes)
                         .map_err(|e| frame_error(&e, l, built.bytes.len())),
                     None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
-                        .map_err(|e| send_error(&e, dst, &built.bytes)),
+                        .map_err(|e| send_error(&e, dst, mode, &built.bytes)),
                 };
                 let no = sent.is_ok().then(|| {
                     numbering.push_from(stamp, built.bytes.clone(), built.layers[0].0, origin, None)
@@ -780,6 +931,13 @@ impl Session {
         // the same bytes gets its own copies, not this one's.
         self.shower.store.forget_sends(&o.sent);
         o.unseen = self.shower.unseen() - unseen_before;
+        let after = self.counters_now();
+        let moved = |b: &Option<Snapshot>, a: &Option<Snapshot>| match (b, a) {
+            (Some(b), Some(a)) => Some(evidence::deltas(b, a)),
+            _ => None,
+        };
+        o.counted = moved(&before.0, &after.0);
+        o.peer_counted = moved(&before.1, &after.1);
         Ok(Some(o))
     }
 
@@ -989,6 +1147,62 @@ fn address_of(built: &Built, dst: bool) -> Option<IpAddr> {
     })
 }
 
+/// Whether `addr` is the source or destination of the packet's network layer.
+fn has_address(bytes: &[u8], first: &'static wire::Protocol, addr: IpAddr) -> bool {
+    let d = wire::dissect::dissect(bytes, first);
+    let Some(net) = crate::lab::net_layer(&d) else {
+        return false;
+    };
+    let Some((src, dst)) = net.proto.addresses else {
+        return false;
+    };
+    let want = crate::lab::addr_value(addr);
+    [src, dst].iter().any(|f| net.get(bytes, f) == want)
+}
+
+/// When the kernel counted something but nothing coming in for the packet's own
+/// protocols, that says how far it got: not into IP, or into IP but not the protocol
+/// it carries.
+fn nothing_counted_for(
+    bytes: &[u8],
+    first: &'static wire::Protocol,
+    counted: &Counted,
+) -> Option<String> {
+    let d = wire::dissect::dissect(bytes, first);
+    let net = crate::lab::net_layer(&d)?;
+    let v6 = net.proto == &wire::ipv6::IPV6;
+    let table = |name: &str| -> Option<&'static str> {
+        Some(match name {
+            "ip" => "Ip",
+            "ipv6" => "Ip6",
+            "icmp" => "Icmp",
+            "icmpv6" => "Icmp6",
+            "tcp" => "Tcp",
+            "udp" if v6 => "Udp6",
+            "udp" => "Udp",
+            _ => return None,
+        })
+    };
+    let ip = table(net.proto.name)?;
+    if !counted.counted_in(ip) {
+        return Some(format!(
+            "nothing was counted coming in at {} ({ip}): no IP layer here took the packet in",
+            net.proto.title
+        ));
+    }
+    let inner = d
+        .layers
+        .iter()
+        .filter(|l| l.start > net.start && l.complete() && !l.quoted)
+        .find_map(|l| table(l.proto.name).map(|t| (l.proto.title, t)))?;
+    (!counted.counted_in(inner.1)).then(|| {
+        format!(
+            "nothing was counted coming in for {} (no {} counter moved on the way in): {} took the packet in, and it went no further",
+            inner.0, inner.1, net.proto.title
+        )
+    })
+}
+
 /// Work on a thread of its own (a trigger), stopped when dropped.
 pub(super) struct Background {
     stop: Arc<AtomicBool>,
@@ -1056,17 +1270,14 @@ fn expects_reply(built: &Built) -> bool {
 }
 
 /// A refused sendto, in words: what the kernel said and what in the packet may be why.
-fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
+fn send_error(e: &io::Error, dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
     let hint = match e.raw_os_error() {
         Some(libc::EINVAL) => format!(
             "the kernel refused the header as invalid: with IP_HDRINCL, ip.hdr_len ({} bytes) must be at least 20 and no longer than the packet ({} bytes)",
             ipv4::HDR_LEN.get(bytes) * 4,
             bytes.len()
         ),
-        Some(libc::EMSGSIZE) => format!(
-            "{} bytes is more than the route's MTU allows with DF set, or more than an IP packet holds",
-            bytes.len()
-        ),
+        Some(libc::EMSGSIZE) => size_words(dst, mode, bytes),
         Some(libc::ENETUNREACH) | Some(libc::EHOSTUNREACH) => format!("there is no route to {dst} from here"),
         Some(libc::EPERM) | Some(libc::EACCES) => {
             "the kernel did not permit it (a broadcast address needs SO_BROADCAST; a firewall may refuse it)".into()
@@ -1077,6 +1288,53 @@ fn send_error(e: &io::Error, dst: IpAddr, bytes: &[u8]) -> String {
         format!("sendto {dst} failed: {e}")
     } else {
         format!("sendto {dst} failed: {e}: {hint}")
+    }
+}
+
+/// Why a packet was too big to send (EMSGSIZE): more than an IP packet holds, or more
+/// than the MTU of the interface the kernel routes it to. A packet whose IP header
+/// rawlab writes (IPPROTO_RAW, IP_HDRINCL) is never fragmented by the kernel, so DF
+/// plays no part there; only in mode kernel does the kernel decide.
+fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
+    let len = bytes.len();
+    if len > 65_535 {
+        return format!("{len} bytes is more than an IP packet holds (65,535 bytes)");
+    }
+    // The interface the route leaves by: the one holding the source the kernel picks.
+    let route = net::route_from(
+        match dst {
+            IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+            IpAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        },
+        dst,
+    )
+    .ok()
+    .and_then(|src| {
+        let (links, addrs, _) = crate::link::interfaces().ok()?;
+        let a = addrs.iter().find(|a| a.addr == src)?;
+        // To one of this host's own addresses the packet goes through lo.
+        let via = if dst == src || dst.is_loopback() {
+            links.iter().find(|l| l.is_loopback())
+        } else {
+            links.iter().find(|l| l.index == a.index)
+        }?;
+        Some(format!("{}'s MTU of {} bytes", via.name, via.mtu))
+    })
+    .unwrap_or_else(|| "the route's MTU".into());
+    match mode {
+        // The kernel fragments what it writes the header for (seen: 1628 bytes to the
+        // peer over veth0 was answered), so this is rarer; say only what is known.
+        Mode::Kernel => format!("{len} bytes is more than {route}, and the kernel refused it"),
+        _ => {
+            let df = if ipv4::VERSION.get(bytes) == 4 {
+                format!(" (here it is {})", ipv4::FLAG_DF.get(bytes))
+            } else {
+                String::new()
+            };
+            format!(
+                "{len} bytes is more than {route}: the kernel never fragments a packet whose IP header rawlab writes, whatever ip.flags.df says{df}. A smaller payload fits, or `mode kernel` lets the kernel write the header and split it"
+            )
+        }
     }
 }
 
