@@ -39,6 +39,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+/// How many sends' outcomes `why` can look back on.
+const KEPT_OUTCOMES: usize = 64;
+
 /// Whether the session should go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -88,6 +91,8 @@ pub struct Session {
     last_lesson: Option<&'static str>,
     /// This network namespace's counters, read around each send and ping.
     counters: Option<crate::evidence::Source>,
+    /// What the last sends saw, with their evidence, for `why N`.
+    outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
 }
 
 /// How a session is set up from the command line.
@@ -150,6 +155,7 @@ impl Session {
             lesson: None,
             last_lesson: None,
             counters: crate::evidence::Source::open(),
+            outcomes: Default::default(),
         }
     }
 

@@ -48,16 +48,17 @@ fn reply_words(bytes: &[u8], first: &'static wire::Protocol) -> (usize, u128, u1
     (icmp_len, seq, ttl, src)
 }
 
-/// What one run of the send loop saw.
-struct Outcome {
+/// What one run of the send loop saw, kept for `why N` afterwards.
+#[derive(Clone)]
+pub(super) struct Outcome {
     /// Numbers of the packets handed to sendto.
-    sent: Vec<u64>,
+    pub(super) sent: Vec<u64>,
     /// Sends still without a reply.
     unanswered: Vec<u64>,
     last_built: Vec<u8>,
     /// The outermost layer of what was sent.
     first: &'static crate::wire::Protocol,
-    dst: IpAddr,
+    pub(super) dst: IpAddr,
     first_send: Instant,
     last_send: Instant,
     /// Packets that left the ring unseen while this ran: replies among them were
@@ -68,7 +69,7 @@ struct Outcome {
     answered: bool,
     /// What the kernel counted from just before the first send to the end of the
     /// wait: in this network namespace, and in the sandbox peer's.
-    counted: Option<Counted>,
+    pub(super) counted: Option<Counted>,
     peer_counted: Option<Counted>,
 }
 
@@ -152,7 +153,7 @@ impl Session {
 
     /// Where the counters come from, in a clause: the sandbox's are rawlab's alone, the
     /// host's count every program's traffic.
-    fn counters_scope(&self) -> &'static str {
+    pub(super) fn counters_scope(&self) -> &'static str {
         if self.net == crate::net::Net::Sandbox {
             "in the sandbox's network namespace, where only rawlab's traffic moves the counters"
         } else {
@@ -162,7 +163,7 @@ impl Session {
 
     /// One line per counter that moved, the telling ones first with their meanings,
     /// then the routine tallies together.
-    fn counted_lines(&self, counted: &Counted) -> Vec<String> {
+    pub(super) fn counted_lines(&self, counted: &Counted) -> Vec<String> {
         let (telling, routine) = counted.ranked();
         let mut lines: Vec<String> = telling.iter().map(|d| Counted::words(d)).collect();
         if !routine.is_empty() {
@@ -177,7 +178,7 @@ impl Session {
 
     /// What the sandbox peer's kernel counted, when it counted something or the packet
     /// was for it (then that it counted nothing is evidence too).
-    fn peer_counted_lines(&self, o: &Outcome) -> Option<Vec<String>> {
+    pub(super) fn peer_counted_lines(&self, o: &Outcome) -> Option<Vec<String>> {
         let peer = self.peer.as_ref()?;
         let counted = o.peer_counted.as_ref()?;
         let mine = o.dst == IpAddr::V4(peer.peer_addr)
@@ -205,7 +206,12 @@ impl Session {
 
     /// After requests that got no reply: what the kernel counted first, then the
     /// explanations the bytes suggest that the counts do not contradict.
-    fn why_silent(&self, o: &Outcome, dst: IpAddr, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn why_silent(
+        &self,
+        o: &Outcome,
+        dst: IpAddr,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let mut lines = Vec::new();
         match &o.counted {
             None => lines.push(
@@ -938,6 +944,11 @@ impl Session {
         };
         o.counted = moved(&before.0, &after.0);
         o.peer_counted = moved(&before.1, &after.1);
+        // Kept for `why N`: the evidence of each of the last sends.
+        if self.outcomes.len() >= super::KEPT_OUTCOMES {
+            self.outcomes.pop_front();
+        }
+        self.outcomes.push_back(Arc::new(o.clone()));
         Ok(Some(o))
     }
 

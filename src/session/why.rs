@@ -107,15 +107,40 @@ impl Session {
                 }
             }
         }
+        // The send's evidence: what the kernel counted while it ran.
+        let outcome = self
+            .outcomes
+            .iter()
+            .rev()
+            .find(|o| o.sent.contains(&no))
+            .cloned();
+        let mut silent = false;
         if p.is_sent() && !answered {
             lines.push("no answer to it was seen".into());
-            let frame = p.first == &crate::wire::eth::ETH;
-            let around = self.surroundings(frame);
-            let dst = match &p.origin {
-                Origin::Sent { dst, .. } => *dst,
-                _ => unreachable!("a sent packet"),
-            };
-            lines.extend(silence_reasons(&p.bytes, p.first, dst, &around));
+            match &outcome {
+                Some(_) => silent = true,
+                None => {
+                    // A send too far back to have its evidence kept: the bytes alone.
+                    let frame = p.first == &crate::wire::eth::ETH;
+                    let around = self.surroundings(frame);
+                    let dst = match &p.origin {
+                        Origin::Sent { dst, .. } => *dst,
+                        _ => unreachable!("a sent packet"),
+                    };
+                    lines.push("its send is too far back for what the kernel counted to be kept: from the bytes alone".into());
+                    lines.extend(silence_reasons(&p.bytes, p.first, dst, &around));
+                }
+            }
+        } else if p.is_sent()
+            && let Some(o) = &outcome
+            && let Some(c) = &o.counted
+        {
+            lines.push(format!(
+                "while its send ran the kernel counted, {}:",
+                self.counters_scope()
+            ));
+            lines.extend(self.counted_lines(c).into_iter().map(|l| format!("  {l}")));
+            lines.extend(self.peer_counted_lines(o).unwrap_or_default());
         }
         if !p.is_sent() {
             lines.extend(wrong_checksums(&p));
@@ -130,9 +155,17 @@ impl Session {
             }
         }
         for l in lines {
-            for w in style.wrap(&l, "  • ", "    ") {
+            // Counter lines sit under their heading.
+            let (first, rest) = match l.strip_prefix("  ") {
+                Some(_) => ("    ", "      "),
+                None => ("  • ", "    "),
+            };
+            for w in style.wrap(l.trim_start(), first, rest) {
                 writeln!(out, "{w}")?;
             }
+        }
+        if silent && let Some(o) = &outcome {
+            self.why_silent(o, o.dst, out)?;
         }
         Ok(Flow::Continue)
     }
