@@ -1246,6 +1246,25 @@ pub fn hex(out: &mut dyn Write, bytes: &[u8], style: &Style) -> io::Result<()> {
 }
 
 /// An error in a command line: what, where (a caret under the input), what would do, a guess.
+/// Text from a file or a user made safe to write to a terminal: control characters
+/// (an escape that clears the screen or sets the window title, a carriage return that
+/// overwrites a line) shown as escapes (`\u{1b}`), everything else as it is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// `place` is `file:line:col` for scripts.
 pub fn parse_error(
     out: &mut dyn Write,

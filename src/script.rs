@@ -193,7 +193,11 @@ pub fn run_text(
             }
             _ if narration => {}
             _ => {
-                let echo = format!("{}{}", session.prompt(), line.text.trim());
+                let echo = format!(
+                    "{}{}",
+                    session.prompt(),
+                    crate::render::printable(line.text.trim())
+                );
                 match pace {
                     Pace::Step => match step_prompt(&echo, &style, out)? {
                         Step::Run => {}

@@ -33,3 +33,30 @@ fn piped_input_drops_a_bad_byte_line_and_goes_on() {
         assert_eq!(out.status.code(), Some(1), "{stdout}");
     }
 }
+
+/// A script from someone else cannot drive the terminal: escape sequences in `say`,
+/// a comment or a command line come out as visible escapes, never raw.
+#[test]
+fn escape_sequences_in_a_script_are_shown_not_obeyed() {
+    let r = run_script(
+        User::Me,
+        "say hi \u{1b}]0;pwned\u{7} \u{1b}[2J there\n# note \u{1b}[31mred\n",
+        &[],
+    );
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+        "raw control characters reached the terminal: {:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("hi \\u{1b}]0;pwned\\u{7} \\u{1b}[2J there"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("# note \\u{1b}[31mred"), "{}", r.stdout);
+    // A bad line is reported with its caret, the escape drawn as a mark.
+    let bad = run_script(User::Me, "set ttl 5 \u{1b}[1A\n", &[]);
+    assert!(!bad.all().contains('\u{1b}'), "{:?}", bad.all());
+    assert!(bad.stderr.contains("error"), "{}", bad.all());
+}

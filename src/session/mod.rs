@@ -236,13 +236,13 @@ impl Session {
                     writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
                     return Ok(Flow::Continue);
                 }
-                for l in self.style().wrap(text, "# ", "# ") {
+                for l in self.style().wrap(&render::printable(text), "# ", "# ") {
                     writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
                 }
                 Flow::Continue
             }
             Command::Say(text) => {
-                for l in self.style().wrap(text, "", "") {
+                for l in self.style().wrap(&render::printable(text), "", "") {
                     writeln!(out, "{l}")?;
                 }
                 Flow::Continue
