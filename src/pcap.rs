@@ -1083,6 +1083,14 @@ pub fn save_with(
             reason: "it is a directory".into(),
         });
     }
+    // Opening a named pipe for writing waits for a reader, where Ctrl-C cannot reach.
+    if let Some(what) = not_a_file(path) {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            action: "write",
+            reason: format!("it is {what}, not a file"),
+        });
+    }
     let mut opts = OpenOptions::new();
     opts.write(true);
     if force {
@@ -1332,6 +1340,25 @@ pub struct Loaded {
 
 /// Loads at most `max` packets of a pcap or pcapng file (the rest are counted), each with
 /// its time and origin "read from FILE". The link-layer header is dropped: a packet starts
+/// What a path that exists is when it is neither a regular file nor a directory: a
+/// named pipe, a device or a socket, which opening may block on. None otherwise (stat
+/// opens nothing, so asking never blocks).
+pub fn not_a_file(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path).ok()?.file_type();
+    if t.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if t.is_char_device() {
+        Some("a character device (a terminal or the like)")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        None
+    }
+}
+
 /// at the first layer rawlab has a table for.
 pub fn load(path: &Path, max: usize) -> Result<Loaded, Error> {
     load_until(path, max, || false)

@@ -60,3 +60,45 @@ fn escape_sequences_in_a_script_are_shown_not_obeyed() {
     assert!(!bad.all().contains('\u{1b}'), "{:?}", bad.all());
     assert!(bad.stderr.contains("error"), "{}", bad.all());
 }
+
+/// `load` and `save!` of a named pipe or a terminal are refused at once instead of
+/// blocking in open, where Ctrl-C cannot reach; the session goes on.
+#[test]
+fn load_and_save_refuse_pipes_and_devices_instead_of_blocking() {
+    let dir = scratch();
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is missing");
+        return;
+    }
+    let r = run_script(
+        User::Me,
+        &format!(
+            "load {f}\nload /dev/tty\nsend\nsave! {f}\nset ttl 3\nshow\n",
+            f = fifo.display()
+        ),
+        &[],
+    );
+    assert!(
+        r.stdout
+            .contains("is a named pipe (FIFO), not a capture file"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("/dev/tty is a character device"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("it is a named pipe (FIFO), not a file"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("ip.ttl = 3 (was 64)"),
+        "the session went on: {}",
+        r.all()
+    );
+}

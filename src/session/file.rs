@@ -318,6 +318,15 @@ impl Session {
     /// `load FILE`.
     pub(super) fn load(&mut self, typed_path: &str, out: &mut dyn Write) -> io::Result<Flow> {
         let path = expand(typed_path);
+        // A named pipe or a device blocks in open until someone writes to it, where
+        // Ctrl-C cannot reach: only a file is loaded (stat opens nothing).
+        if let Some(what) = pcap::not_a_file(&path) {
+            let text = format!(
+                "{} is {what}, not a capture file: `load` reads files, so that it never waits on a writer (to read a pipe, `rawlab read -` takes it on standard input)",
+                path.display()
+            );
+            return self.fail(out, &text);
+        }
         let store = self.shower.store.clone();
         let capacity = store.capacity();
         let interrupt = self.interrupt.clone();
