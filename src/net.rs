@@ -5,6 +5,7 @@
 
 use crate::capture::{Origin, Store};
 use crate::command::Mode;
+use crate::wire::icmp;
 use crate::wire::ipv4::IPV4;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{self, Read};
@@ -233,15 +234,101 @@ pub fn ping_socket_ident(s: &Socket) -> io::Result<u16> {
 }
 
 /// Sends `count` echo requests through a ping socket, `every` apart, and counts the
-/// replies that come back within `timeout` of the last. Stops early when `stop` is set.
+/// The socket a `trigger ping` sends its echoes through.
+pub enum Pinger {
+    /// socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) sends without privilege:
+    /// the kernel writes the identifier and the checksum.
+    Datagram(Socket),
+    /// socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), where ping sockets are not permitted but
+    /// raw ones are (sudo): rawlab writes the ICMP message, the kernel the IP header.
+    Raw(Socket, u16),
+}
+
+impl Pinger {
+    /// A ping socket, or a raw ICMP one where this user's group may not open ping
+    /// sockets but may open raw ones; and the identifier its echoes carry.
+    pub fn open(raw_ident: u16) -> io::Result<(Pinger, u16)> {
+        match ping_socket() {
+            Ok(s) => {
+                let ident = ping_socket_ident(&s).unwrap_or(0);
+                Ok((Pinger::Datagram(s), ident))
+            }
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                match Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)) {
+                    Ok(s) => Ok((Pinger::Raw(s, raw_ident), raw_ident)),
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) does without privilege`.
+    pub fn words(&self) -> &'static str {
+        match self {
+            Pinger::Datagram(_) => {
+                "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) does without privilege; the kernel writes both headers"
+            }
+            Pinger::Raw(..) => {
+                "socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), since this user's group may not open ping sockets (net.ipv4.ping_group_range) but may open raw ones; rawlab writes the echo request, the kernel the IP header"
+            }
+        }
+    }
+
+    /// Echo request `seq` as this socket takes it.
+    fn echo(&self, seq: u64) -> Vec<u8> {
+        let mut msg = vec![0u8; icmp::ICMP.fixed_len];
+        icmp::TYPE.set(&mut msg, icmp::ECHO_REQUEST);
+        icmp::SEQ.set(&mut msg, u128::from(seq as u16));
+        msg.extend_from_slice(b"rawlab trigger\0\0");
+        if let Pinger::Raw(_, ident) = self {
+            icmp::IDENT.set(&mut msg, u128::from(*ident));
+            let sum = icmp::message_checksum(&msg);
+            icmp::CHECKSUM.set(&mut msg, u128::from(sum));
+        }
+        msg
+    }
+
+    /// Whether what was read is an echo reply to these echoes.
+    fn is_reply(&self, read: &[u8]) -> bool {
+        match self {
+            // A ping socket hands over the ICMP message alone, its own replies only.
+            Pinger::Datagram(_) => {
+                read.len() >= icmp::ICMP.fixed_len && icmp::TYPE.get(read) == icmp::ECHO_REPLY
+            }
+            // A raw socket hands over every ICMP message, IP header first.
+            Pinger::Raw(_, ident) => {
+                let d = crate::wire::dissect::dissect(read, &IPV4);
+                d.layers.iter().any(|l| {
+                    l.proto == &icmp::ICMP
+                        && l.complete()
+                        && !l.quoted
+                        && l.get(read, &icmp::TYPE) == icmp::ECHO_REPLY
+                        && l.get(read, &icmp::IDENT) == u128::from(*ident)
+                })
+            }
+        }
+    }
+
+    fn socket(&self) -> &Socket {
+        match self {
+            Pinger::Datagram(s) | Pinger::Raw(s, _) => s,
+        }
+    }
+}
+
+/// Sends `count` echo requests to `dst`, `every` apart and each in its turn of the
+/// session's budget, and counts the echo replies. Returns (sent, replies).
 pub fn run_pings(
-    s: &Socket,
+    p: &Pinger,
     dst: Ipv4Addr,
     count: u64,
     every: Duration,
     timeout: Duration,
     stop: &AtomicBool,
+    pacer: &crate::policy::Pacer,
 ) -> (u64, u64) {
+    let s = p.socket();
     let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
     let (mut sent, mut replies) = (0u64, 0u64);
     let mut buf = [0u8; 2048];
@@ -250,21 +337,19 @@ pub fn run_pings(
             && !stop.load(Ordering::Relaxed)
             && *replies < sent
         {
-            if let Ok(n) = (&*s).read(&mut buf) {
-                // A ping socket hands over the ICMP message only: type 0 is an echo reply.
-                if n >= 8 && buf[0] == 0 {
-                    *replies += 1;
-                }
+            if let Ok(n) = (&*s).read(&mut buf)
+                && p.is_reply(&buf[..n])
+            {
+                *replies += 1;
             }
         }
     };
     for seq in 1..=count {
+        pacer.wait_turn(&|| stop.load(Ordering::Relaxed));
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut msg = vec![8, 0, 0, 0, 0, 0, (seq >> 8) as u8, seq as u8];
-        msg.extend_from_slice(b"rawlab trigger\0\0");
-        if send_to(s, &msg, dst).is_ok() {
+        if send_to(s, &p.echo(seq), dst).is_ok() {
             sent += 1;
         }
         let next = std::time::Instant::now() + if seq < count { every } else { timeout };

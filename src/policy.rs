@@ -9,10 +9,48 @@ use crate::wire::Protocol;
 use crate::wire::dissect::dissect;
 use crate::wire::hosts::Named;
 use std::net::IpAddr;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Default ceiling on packets per second for repeated sends.
 pub const DEFAULT_MAX_RATE: u32 = 1000;
+
+/// How many triggers may run side by side.
+pub const MAX_TRIGGERS: usize = 4;
+
+/// One budget of packets a second for the whole session: every packet rawlab makes
+/// (a send, a ping's echo, a trigger's) takes a turn, so commands side by side share
+/// the ceiling instead of each having it.
+#[derive(Debug)]
+pub struct Pacer {
+    next: Mutex<Instant>,
+    interval: Duration,
+}
+
+impl Pacer {
+    pub fn new(max_rate: u32) -> Pacer {
+        Pacer {
+            next: Mutex::new(Instant::now()),
+            interval: Duration::from_secs(1) / max_rate.max(1),
+        }
+    }
+
+    /// The earliest moment the next packet may go, taking that turn.
+    pub fn turn(&self) -> Instant {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let at = (*next).max(Instant::now());
+        *next = at + self.interval;
+        at
+    }
+
+    /// Takes a turn and sleeps until it comes (or `stop` says to give up).
+    pub fn wait_turn(&self, stop: &dyn Fn() -> bool) {
+        let at = self.turn();
+        while Instant::now() < at && !stop() {
+            std::thread::sleep((at - Instant::now()).min(Duration::from_millis(10)));
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -22,6 +60,8 @@ pub struct Policy {
     pub max_rate: u32,
     /// Addresses of the sandbox's peer namespaces (empty until a peer exists).
     pub peers: Vec<IpAddr>,
+    /// The session's one budget of packets a second.
+    pub pacer: Arc<Pacer>,
 }
 
 impl Policy {
@@ -31,6 +71,7 @@ impl Policy {
             sandboxed,
             max_rate: max_rate.max(1),
             peers: Vec::new(),
+            pacer: Arc::new(Pacer::new(max_rate)),
         }
     }
 
@@ -172,6 +213,16 @@ mod tests {
                 .source(Ipv4Addr::new(10, 9, 8, 7))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn turns_are_shared_by_everyone_who_sends() {
+        let p = Pacer::new(100);
+        let first = p.turn();
+        // Two takers one after another get turns 10 ms apart, whoever they are.
+        let (a, b) = (p.turn(), p.turn());
+        assert_eq!(a - first, Duration::from_millis(10));
+        assert_eq!(b - a, Duration::from_millis(10));
     }
 
     #[test]

@@ -515,3 +515,73 @@ fn a_frame_on_lo_is_not_said_to_stay_when_the_host_forwards() {
         assert!(!r.stdout.contains(unsaid), "{}", r.all());
     }
 }
+
+/// `--max-rate` is one budget for the session: four triggers and the fifth refused,
+/// their echoes together never beat the ceiling (counted from the kernel's stamps on
+/// what a listener saw: slowness only spreads them further).
+#[test]
+fn triggers_side_by_side_share_one_rate_ceiling() {
+    let mut script = String::from("listen icmp\n");
+    for _ in 0..5 {
+        script.push_str("trigger ping 127.0.0.1 count 30 every 1ms\n");
+    }
+    script.push_str("wait 2s\ncaptures\n");
+    for user in users() {
+        let r = run_script(user, &script, &["--max-rate", "50"]);
+        assert!(
+            r.stdout
+                .contains("4 triggers are still running, as many as run side by side"),
+            "[{user:?}] {}",
+            r.all()
+        );
+        let times: Vec<f64> = r
+            .stdout
+            .lines()
+            .skip_while(|l| !l.contains("raw> captures"))
+            .filter(|l| l.starts_with('#') && l.contains("echo-request"))
+            .filter_map(|l| l.split("t=").nth(1)?.split('s').next()?.parse().ok())
+            .collect();
+        assert!(
+            times.len() >= 50,
+            "[{user:?}] {} requests: {}",
+            times.len(),
+            r.all()
+        );
+        let most = times
+            .iter()
+            .map(|x| times.iter().filter(|y| **y >= *x && **y < x + 1.0).count())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            most <= 51,
+            "[{user:?}] {most} echo requests in one second at --max-rate 50"
+        );
+    }
+}
+
+/// Where ping sockets are not permitted (a new network namespace's ping_group_range is
+/// `1 0`) but raw sockets are (as under sudo), `trigger ping` sends through a raw ICMP
+/// socket and still counts its replies.
+#[test]
+fn trigger_ping_falls_back_to_a_raw_socket_where_ping_sockets_are_refused() {
+    for user in users() {
+        let Some(r) = run_on_own_host(
+            user,
+            "trigger ping 127.0.0.1 count 2\nwait 1500ms\n",
+            &[],
+            "",
+        ) else {
+            return;
+        };
+        assert!(
+            r.stdout.contains("from socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), since this user's group may not open ping sockets"),
+            "[{user:?}] {}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains(": 2 sent, 2 replies"),
+            "[{user:?}] {}",
+            r.all()
+        );
+    }
+}

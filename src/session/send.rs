@@ -812,6 +812,15 @@ impl Session {
                     return Ok(None);
                 }
             }
+            // The session's one budget: triggers running beside this take turns too.
+            let turn = self.policy.pacer.turn();
+            while Instant::now() < turn && !self.interrupted() {
+                if awake {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::sleep((turn - Instant::now()).min(Duration::from_millis(10)));
+                }
+            }
             let origin = Origin::Sent {
                 mode,
                 handed_from,
@@ -1037,14 +1046,21 @@ impl Session {
             }
             Trigger::Ping(args) => {
                 let dst = args.dst.expect("the parser requires a destination");
+                if self.triggers.len() >= crate::policy::MAX_TRIGGERS {
+                    let text = format!(
+                        "{} triggers are still running, as many as run side by side: wait for one to end (its line says so), or `reset` stops them",
+                        self.triggers.len()
+                    );
+                    return self.fail(out, &text);
+                }
                 if let Err(why) = self.policy.destination(dst) {
                     return self.fail(out, &why);
                 }
-                let sock = match net::ping_socket() {
-                    Ok(s) => s,
+                let (pinger, ident) = match net::Pinger::open(self.ping_ident ^ 0x7472) {
+                    Ok(found) => found,
                     Err(e) => {
                         let why = if e.kind() == io::ErrorKind::PermissionDenied {
-                            ": this user's group may not open ICMP datagram sockets (net.ipv4.ping_group_range); `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` allows every group"
+                            ": this user's group may not open ICMP datagram sockets (net.ipv4.ping_group_range), nor raw ones; `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` allows every group"
                         } else {
                             ""
                         };
@@ -1054,13 +1070,13 @@ impl Session {
                         );
                     }
                 };
-                let ident = net::ping_socket_ident(&sock).unwrap_or(0);
                 self.shower.own_flow("icmp", ident as u64);
                 let every = self.policy.pace(args.every).0;
                 let text = format!(
-                    "trigger: {} echo request{} to {dst} from socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) does without privilege; the kernel writes both headers and uses identifier {ident}{}",
+                    "trigger: {} echo request{} to {dst} from {}, identifier {ident}{}",
                     args.count,
                     if args.count == 1 { "" } else { "s" },
+                    pinger.words(),
                     if args.count > 1 {
                         format!(", one every {}", duration_words(every))
                     } else {
@@ -1083,8 +1099,10 @@ impl Session {
                 let shower = self.shower.clone();
                 let timeout = self.timeout;
                 let count = args.count;
+                let pacer = self.policy.pacer.clone();
                 self.triggers.push(Background::spawn(move |stop| {
-                    let (sent, replies) = net::run_pings(&sock, dst, count, every, timeout, stop);
+                    let (sent, replies) =
+                        net::run_pings(&pinger, dst, count, every, timeout, stop, &pacer);
                     shower.note(format!(
                         "trigger ping {dst}: {sent} sent, {replies} repl{} (identifier {ident})",
                         if replies == 1 { "y" } else { "ies" }
