@@ -373,6 +373,32 @@ struct Seen {
     reason: u32,
 }
 
+/// A sample's body as [`SAMPLE`] asks for it (time, then CPU and a reserved word,
+/// then the raw record's length and the record), unless its reason is `noise`.
+fn sample(format: &Format, noise: &[u32], body: &[u8], offset: i128) -> Option<Seen> {
+    let time = u64::from_ne_bytes(body.get(0..8)?.try_into().ok()?);
+    let raw_len = u32::from_ne_bytes(body.get(16..20)?.try_into().ok()?) as usize;
+    let record = body.get(20..20 + raw_len)?;
+    let (location, protocol, reason) = format.read(record)?;
+    if noise.contains(&reason) {
+        return None;
+    }
+    Some(Seen {
+        when: Clock::wall(time, offset),
+        location,
+        protocol,
+        reason,
+    })
+}
+
+/// The samples a PERF_RECORD_LOST says the kernel could not write (after the
+/// event's id).
+fn lost(body: &[u8]) -> u64 {
+    body.get(8..16)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_ne_bytes)
+}
+
 /// The clock that stamps the samples, and how its readings go on the wall clock.
 /// perf takes only clocks it can read from any context for a tracepoint (Linux 6.18
 /// refuses CLOCK_REALTIME and CLOCK_BOOTTIME with EINVAL), so samples are stamped
@@ -656,26 +682,22 @@ impl Tracer {
     fn drain(&self, st: &mut State) {
         let offset = Clock::offset();
         let mut fresh = Vec::new();
-        let mut lost = 0;
+        let mut lost_now = 0;
         for ring in &mut st.rings {
             ring.drain(&mut |kind, body| match kind {
                 sys::PERF_RECORD_SAMPLE => {
-                    if let Some(s) = self.sample(body, offset) {
+                    if let Some(s) = sample(&self.format, &self.noise, body, offset) {
                         fresh.push(s);
                     }
                 }
-                sys::PERF_RECORD_LOST => {
-                    lost += body
-                        .get(8..16)
-                        .map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or_default()));
-                }
+                sys::PERF_RECORD_LOST => lost_now += lost(body),
                 _ => {}
             });
         }
         // Each CPU's ring is in order; together they are not.
         fresh.sort_by_key(|s| s.when);
         st.seen += fresh.len() as u64;
-        st.lost += lost;
+        st.lost += lost_now;
         st.history.extend(fresh);
         let too_old = SystemTime::now()
             .checked_sub(HISTORY_AGE)
@@ -687,23 +709,6 @@ impl Tracer {
         {
             st.history.pop_front();
         }
-    }
-
-    /// A sample's record (PERF_SAMPLE_TIME, _CPU, _RAW, in that order), unless noise.
-    fn sample(&self, body: &[u8], offset: i128) -> Option<Seen> {
-        let time = u64::from_ne_bytes(body.get(0..8)?.try_into().ok()?);
-        let raw_len = u32::from_ne_bytes(body.get(16..20)?.try_into().ok()?) as usize;
-        let record = body.get(20..20 + raw_len)?;
-        let (location, protocol, reason) = self.format.read(record)?;
-        if self.noise.contains(&reason) {
-            return None;
-        }
-        Some(Seen {
-            when: Clock::wall(time, offset),
-            location,
-            protocol,
-            reason,
-        })
     }
 
     /// The drops between `from` and `to` (inclusive), of one protocol (an EtherType)
@@ -1039,6 +1044,36 @@ ffffffffc0a01000 t vxlan_rcv\t[vxlan]
                 "a drop of an IPv4 packet, reason NO_SOCKET, in ping_rcv, 40 µs after #4 left (the first of 2 like it)",
             ]
         );
+    }
+
+    #[test]
+    fn a_sample_is_read_as_perf_lays_it_out() {
+        let f = Format::parse(FORMAT_6_18).unwrap();
+        let mut record = vec![0u8; 40];
+        record[16..24].copy_from_slice(&0xffff_ffff_81a2_b3c4u64.to_ne_bytes());
+        record[32..34].copy_from_slice(&0x86ddu16.to_ne_bytes());
+        record[36..40].copy_from_slice(&3u32.to_ne_bytes());
+        let mut body = 5_000_000_123u64.to_ne_bytes().to_vec();
+        body.extend(1u32.to_ne_bytes()); // CPU 1
+        body.extend(0u32.to_ne_bytes());
+        body.extend(44u32.to_ne_bytes()); // the record, padded to 8 with the length
+        body.extend(&record);
+        body.extend([0u8; 4]);
+        let s = sample(&f, &[2], &body, 1_700_000_000_000_000_000).unwrap();
+        assert_eq!(s.when, UNIX_EPOCH + Duration::new(1_700_000_005, 123));
+        assert_eq!(
+            (s.location, s.protocol, s.reason),
+            (0xffff_ffff_81a2_b3c4, 0x86dd, 3)
+        );
+        assert!(sample(&f, &[3], &body, 0).is_none(), "noise");
+        assert!(
+            sample(&f, &[2], &body[..body.len() - 8], 0).is_none(),
+            "cut short"
+        );
+        let mut lost_body = 7u64.to_ne_bytes().to_vec();
+        lost_body.extend(12u64.to_ne_bytes());
+        assert_eq!(lost(&lost_body), 12);
+        assert_eq!(lost(&lost_body[..12]), 0);
     }
 
     #[test]
