@@ -456,7 +456,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "status",
         summary: "who rawlab runs as, its capabilities, its network, where it may send and how fast",
         example: "status",
-        detail: "Shows the network (the host's or the sandbox), the user and group rawlab runs as (under sudo it gives up root and keeps only CAP_NET_RAW), the capabilities it holds, where packets may go (loopback, this host, sandbox peers; elsewhere only with --allow-remote), the pace of repeated sends and how many packets the ring keeps.",
+        detail: "Shows the network (the host's or the sandbox), the user and group rawlab runs as (under sudo it gives up root and keeps only CAP_NET_RAW), the capabilities it holds, where packets may go (loopback, this host, sandbox peers; elsewhere only with --allow-remote), the pace of repeated sends, how many packets the ring keeps, and the kernel's own drop reasons: under sudo, the last few drops its skb:kfree_skb tracepoint reported, each placed against the send before it (the tracepoint is host-wide and names no addresses, so a drop is never said to be yours).",
     },
     CommandInfo {
         name: "help",

@@ -7,6 +7,8 @@
 //! - `net`      opens and uses the IP sockets (socket2), `link` the AF_PACKET ones,
 //!   `netlink`  talks to the kernel about interfaces, `peer` makes the sandbox's
 //!   second host, and `sys` holds every raw syscall;
+//! - `drops`    the kernel's own drop reasons (the skb:kfree_skb tracepoint), opened
+//!   as root at start and read as drops are asked about;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //!   `evidence` reads what the kernel counted (SNMP counters) around a send;
 //! - `render`   draws the annotated dump into any `impl Write`;
@@ -17,6 +19,7 @@
 pub mod capture;
 pub mod clock;
 pub mod command;
+pub mod drops;
 pub mod evidence;
 pub mod json;
 pub mod lab;

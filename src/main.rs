@@ -282,6 +282,13 @@ fn main() -> ExitCode {
     // its loopback and its peer, not whatever the host's network holds.
     let lesson = matches!(cli.files.as_slice(), [one] if rawlab::lessons::is_lesson(one));
     let sandbox = cli.sandbox || cli.check || lesson;
+    // The kernel's drop reasons need root to open, and none of it to read: open them
+    // now, before root is given up (and before the sandbox, whose root is not the
+    // host's). Without root this costs nothing and says why.
+    let (tracer, no_tracer) = match rawlab::drops::Tracer::open() {
+        Ok(t) => (Some(Arc::new(t)), String::new()),
+        Err(why) => (None, why),
+    };
     if let Some(user) = sys::sudo_user() {
         let keep: &[caps::Capability] = if sandbox {
             &[]
@@ -318,6 +325,8 @@ fn main() -> ExitCode {
         allow_remote: cli.allow_remote,
         max_rate: cli.max_rate,
         peer,
+        tracer,
+        no_tracer,
     };
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
     // Made after rawlab gave up root, so the files belong to the user.

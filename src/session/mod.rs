@@ -25,6 +25,7 @@ pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::drops::Tracer;
 use crate::link::LinkListener;
 use crate::net::{self, Listener, Net};
 use crate::peer::Peer;
@@ -93,6 +94,10 @@ pub struct Session {
     counters: Option<crate::evidence::Source>,
     /// What the last sends saw, with their evidence, for `why N`.
     outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
+    /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
+    pub tracer: Option<Arc<Tracer>>,
+    /// Why there is no tracer, in one line saying how to get one.
+    pub no_tracer: String,
 }
 
 /// How a session is set up from the command line.
@@ -104,6 +109,10 @@ pub struct Options {
     pub max_rate: u32,
     /// The sandbox's peer, made at start.
     pub peer: Option<Arc<Peer>>,
+    /// The kernel's drop reasons, opened at start while rawlab was still root.
+    pub tracer: Option<Arc<Tracer>>,
+    /// Why there is no tracer (`drop reasons need root: run `sudo rawlab``).
+    pub no_tracer: String,
 }
 
 impl Default for Options {
@@ -113,6 +122,8 @@ impl Default for Options {
             allow_remote: false,
             max_rate: DEFAULT_MAX_RATE,
             peer: None,
+            tracer: None,
+            no_tracer: "drop reasons are opened only when rawlab starts".to_string(),
         }
     }
 }
@@ -156,6 +167,8 @@ impl Session {
             last_lesson: None,
             counters: crate::evidence::Source::open(),
             outcomes: Default::default(),
+            tracer: opts.tracer,
+            no_tracer: opts.no_tracer,
         }
     }
 
@@ -744,6 +757,65 @@ impl Session {
         ];
         for (k, v) in rows {
             for l in style.wrap(&v, &format!("  {k:<9} "), "            ") {
+                writeln!(out, "{l}")?;
+            }
+        }
+        self.status_drops(out)
+    }
+
+    /// The status line on the kernel's drop reasons, then the last minute's drops by
+    /// kind, each kind placed against the send it followed.
+    fn status_drops(&self, out: &mut dyn Write) -> io::Result<()> {
+        const KINDS: usize = 8;
+        let style = self.style();
+        let Some(tracer) = &self.tracer else {
+            for l in style.wrap(&self.no_tracer, "  drops     ", "            ") {
+                writeln!(out, "{l}")?;
+            }
+            return Ok(());
+        };
+        let how = if crate::sys::sudo_user().is_some() {
+            "opened as root before giving it up"
+        } else {
+            "opened as root at start"
+        };
+        let now = SystemTime::now();
+        let recent = tracer.drops(now - crate::drops::HISTORY_AGE, now, None);
+        let (seen, lost) = tracer.counts();
+        let mut head = format!(
+            "reasons from the kernel's skb:kfree_skb tracepoint ({how}); {seen} seen since start"
+        );
+        if !tracer.keeps_unspecified() {
+            head.push_str(" (NOT_SPECIFIED ones left out)");
+        }
+        if lost > 0 {
+            head.push_str(&format!(
+                ", and {lost} more the kernel could not report: its buffer was full"
+            ));
+        }
+        let sends: Vec<(SystemTime, u64)> = self
+            .shower
+            .store
+            .all()
+            .iter()
+            .filter(|p| p.is_sent())
+            .map(|p| (p.time, p.no))
+            .collect();
+        let kinds = crate::drops::by_kind(&recent, &sends);
+        match kinds.len() {
+            0 => {}
+            n if n > KINDS => head.push_str(&format!(
+                "; the last {KINDS} of {n} kinds in the last minute (the tracepoint is host-wide: not all are yours):"
+            )),
+            _ => head.push_str(
+                "; the last minute's, by kind (the tracepoint is host-wide: not all are yours):",
+            ),
+        }
+        for l in style.wrap(&head, "  drops     ", "            ") {
+            writeln!(out, "{l}")?;
+        }
+        for k in kinds.iter().skip(kinds.len().saturating_sub(KINDS)) {
+            for l in style.wrap(&k.words(), "            ", "              ") {
                 writeln!(out, "{l}")?;
             }
         }
