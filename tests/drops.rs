@@ -106,6 +106,15 @@ fn under_sudo_a_wrong_icmp_checksum_is_followed_by_the_kernels_icmp_csum_drop() 
         drop.contains(" µs after") || delay < 300.0,
         "{drop}: later than the send waited"
     );
+    // "Why no reply" names it too, among what the kernel reported while the send ran.
+    let silence = rest.split("no reply to #4").nth(1).unwrap_or_default();
+    assert!(
+        silence.contains("the kernel reported these drops of an IPv4 packet while this ran")
+            && silence.contains("reason ICMP_CSUM, in icmp_rcv")
+            && silence.contains("after #4 left"),
+        "{}",
+        r.all()
+    );
     eprintln!("{drop}");
 }
 

@@ -339,3 +339,24 @@ fn on_a_hosts_network_the_counters_are_said_to_be_the_whole_hosts() {
         at(&v, "    Icmp InCsumErrors +1", &r.all());
     }
 }
+
+/// Without the kernel's drop reasons (no root), "why no reply" says the counters are
+/// the evidence and how to get the reasons.
+#[test]
+fn without_drop_reasons_the_silence_says_how_to_get_them() {
+    if !users().contains(&common::User::Nobody) {
+        eprintln!("skipped: needs root to run as an ordinary user");
+        return;
+    }
+    let r = run_script(
+        common::User::Nobody,
+        "set timeout 300ms\nset icmp.checksum 0x1111\nsend\n",
+        &[],
+    );
+    let v = verdict(&r.stdout);
+    at(
+        &v,
+        "the counters are the evidence here: drop reasons need root: run `sudo rawlab`",
+        &r.all(),
+    );
+}

@@ -230,6 +230,7 @@ impl Session {
             }
         }
         lines.extend(self.peer_counted_lines(o).unwrap_or_default());
+        lines.extend(self.drop_lines(o));
         let mut around = self.surroundings(o.first == &wire::eth::ETH);
         around.counted = crate::lab::Evidence {
             here: o.counted.clone(),
@@ -247,6 +248,44 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The drops the kernel reported (skb:kfree_skb) while a send ran, of the send's
+    /// family, each placed after the send before it; or, with no tracer, how to get
+    /// them. The tracepoint is host-wide and names no addresses: it says what was seen.
+    pub(super) fn drop_lines(&self, o: &Outcome) -> Vec<String> {
+        let Some(tracer) = &self.tracer else {
+            return vec![format!(
+                "the counters are the evidence here: {}",
+                self.no_tracer
+            )];
+        };
+        let sends: Vec<(SystemTime, u64)> = o
+            .sent
+            .iter()
+            .filter_map(|n| self.shower.store.get(*n))
+            .map(|p| (p.time, p.no))
+            .collect();
+        let Some(&(from, _)) = sends.first() else {
+            return Vec::new();
+        };
+        let family = has_family(&o.last_built, o.first);
+        let drops = tracer.drops(from, SystemTime::now(), Some(family));
+        let what = crate::drops::protocol_words(family);
+        if drops.is_empty() {
+            return vec![format!(
+                "the kernel reported no drop of {what} while this ran (skb:kfree_skb)"
+            )];
+        }
+        let mut lines = vec![format!(
+            "the kernel reported these drops of {what} while this ran (skb:kfree_skb, host-wide and naming no addresses, so not every one need be this send's):"
+        )];
+        lines.extend(
+            crate::drops::by_kind(&drops, &sends)
+                .iter()
+                .map(|k| format!("  {}", k.words())),
+        );
+        lines
     }
 
     /// This namespace's counters and the sandbox peer's, now (None where unreadable).
@@ -1382,6 +1421,18 @@ fn median_ms(v: &mut [Duration]) -> f64 {
         _ => (v[n / 2 - 1] + v[n / 2]) / 2,
     };
     mid.as_secs_f64() * 1e3
+}
+
+/// The EtherType of the network layer a built packet carries (IPv4 unless it is IPv6),
+/// as the kernel's buffers name it.
+fn has_family(built: &[u8], first: &'static wire::Protocol) -> u16 {
+    let d = wire::dissect::dissect(built, first);
+    match d.layers.iter().find(|l| l.proto.addresses.is_some()) {
+        Some(l) if l.proto == &wire::ipv6::IPV6 => 0x86dd,
+        Some(_) => 0x0800,
+        None if d.layers.iter().any(|l| l.proto == &wire::arp::ARP) => 0x0806,
+        None => 0x0800,
+    }
 }
 
 #[cfg(test)]

@@ -141,6 +141,7 @@ impl Session {
             ));
             lines.extend(self.counted_lines(c).into_iter().map(|l| format!("  {l}")));
             lines.extend(self.peer_counted_lines(o).unwrap_or_default());
+            lines.extend(self.drop_lines(o));
         }
         if !p.is_sent() {
             lines.extend(wrong_checksums(&p));
