@@ -581,14 +581,6 @@ fn unreadable(path: &Path, e: &io::Error) -> String {
     }
 }
 
-/// Whether this process's uid 0 is the host's: its user namespace maps every uid to
-/// itself (`0 0 4294967295`), as only the first one does.
-fn in_first_user_namespace() -> bool {
-    std::fs::read_to_string("/proc/self/uid_map")
-        .map(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
-        .unwrap_or(true)
-}
-
 impl Tracer {
     /// Opens the tracepoint, leaving NOT_SPECIFIED drops out (see [`noise`]). Must run
     /// as root; the error is one line saying why not and how to get drop reasons.
@@ -601,7 +593,7 @@ impl Tracer {
         if sys::euid() != 0 {
             return Err(NEED_ROOT.into());
         }
-        if !in_first_user_namespace() {
+        if !crate::sys::in_first_user_namespace() {
             return Err(NEED_HOST_ROOT.into());
         }
         let tracefs = TRACEFS

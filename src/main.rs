@@ -311,7 +311,18 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    if sys::sudo_user().is_none() && sys::uid() == 0 && sys::in_first_user_namespace() {
+        let _ = writeln!(
+            stderr,
+            "rawlab: running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root (start it through sudo, or give the binary cap_net_raw, to run as your user)"
+        );
+    }
     let (net, peer) = choose_network(forced, &mut stderr);
+    // The sandbox is made (its uid_map written through /proc/self, which needed the
+    // process dumpable): what was opened as root is kept from others again.
+    if tracer.is_some() {
+        sys::set_dumpable(false);
+    }
     if cli.allow_remote {
         let _ = writeln!(
             stderr,

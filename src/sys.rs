@@ -121,16 +121,28 @@ pub struct SudoUser {
 
 static SUDO_USER: std::sync::OnceLock<Option<SudoUser>> = std::sync::OnceLock::new();
 
-/// The user who ran sudo, when rawlab was started as root through it (SUDO_UID and
-/// SUDO_GID set). Read once, at the first call, while still root.
+/// The user who started rawlab as root through sudo (SUDO_UID and SUDO_GID), doas
+/// (DOAS_USER, a name) or pkexec (PKEXEC_UID). Read once, at the first call, while
+/// still root.
 pub fn sudo_user() -> Option<&'static SudoUser> {
     SUDO_USER
         .get_or_init(|| {
             if uid() != 0 {
                 return None;
             }
-            let uid: u32 = std::env::var("SUDO_UID").ok()?.parse().ok()?;
-            let gid: u32 = std::env::var("SUDO_GID").ok()?.parse().ok()?;
+            let var = |name| std::env::var(name).ok();
+            let (uid, gid) = if let Some(u) = var("SUDO_UID") {
+                (u.parse().ok()?, var("SUDO_GID")?.parse().ok()?)
+            } else if let Some(name) = var("DOAS_USER") {
+                let (uid, gid, _) = passwd_entry(|f| f[0] == name)?;
+                (uid, gid)
+            } else if let Some(u) = var("PKEXEC_UID") {
+                let uid: u32 = u.parse().ok()?;
+                let (_, gid, _) = passwd_entry(|f| f[2].parse() == Ok(uid))?;
+                (uid, gid)
+            } else {
+                return None;
+            };
             (uid != 0).then(|| SudoUser {
                 uid,
                 gid,
@@ -140,13 +152,52 @@ pub fn sudo_user() -> Option<&'static SudoUser> {
         .as_ref()
 }
 
-/// A user's home directory, from the password database.
-fn home_of(uid: u32) -> Option<std::path::PathBuf> {
+/// Who started rawlab as root, for the line that says so: `sudo`, `doas`, `pkexec`.
+pub fn started_through() -> &'static str {
+    if std::env::var_os("SUDO_UID").is_some() {
+        "sudo"
+    } else if std::env::var_os("DOAS_USER").is_some() {
+        "doas"
+    } else {
+        "pkexec"
+    }
+}
+
+/// (uid, gid, home) of the first /etc/passwd line whose fields `pick` takes.
+fn passwd_entry(pick: impl Fn(&[&str]) -> bool) -> Option<(u32, u32, std::path::PathBuf)> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        (f.len() >= 6 && f[2].parse() == Ok(uid)).then(|| std::path::PathBuf::from(f[5]))
+        (f.len() >= 6 && pick(&f)).then(|| {
+            Some((
+                f[2].parse().ok()?,
+                f[3].parse().ok()?,
+                std::path::PathBuf::from(f[5]),
+            ))
+        })?
     })
+}
+
+/// A user's home directory, from the password database.
+fn home_of(uid: u32) -> Option<std::path::PathBuf> {
+    passwd_entry(|f| f[2].parse() == Ok(uid)).map(|(_, _, home)| home)
+}
+
+/// Whether this process's uid 0 is the host's: its user namespace maps every uid to
+/// itself (`0 0 4294967295`), as only the first one does.
+pub fn in_first_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
+        .unwrap_or(true)
+}
+
+/// Whether another process of the same user may look into this one (ptrace, its
+/// /proc files): off while rawlab holds what it opened as root.
+pub fn set_dumpable(on: bool) {
+    // SAFETY: prctl with PR_SET_DUMPABLE takes an integer and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0);
+    }
 }
 
 fn sudo_ids() -> Option<(u32, u32)> {
@@ -164,6 +215,10 @@ pub fn sudo_user_home() -> Option<std::path::PathBuf> {
 /// syscall level, and glibc can only change them for all threads when it knows them.
 pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()> {
     let keep: caps::CapsHashSet = keep.iter().copied().collect();
+    let err = |e: caps::errors::CapsError| io::Error::other(e.to_string());
+    // While root still may (CAP_SETPCAP): an empty bounding set, so no program rawlab
+    // could be made to run would gain a capability, whatever its file says.
+    caps::clear(None, caps::CapSet::Bounding).map_err(err)?;
     // SAFETY: prctl, setgroups, setresgid and setresuid take plain integers (and a null
     // list for setgroups with size 0) and touch no memory of ours.
     unsafe {
@@ -184,11 +239,16 @@ pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()>
     }
     // Kept across the uid change were the permitted capabilities; narrow them to `keep`
     // and make those effective. Nothing is inheritable: programs rawlab runs get none.
-    let err = |e: caps::errors::CapsError| io::Error::other(e.to_string());
     caps::set(None, caps::CapSet::Inheritable, &caps::CapsHashSet::new()).map_err(err)?;
     caps::set(None, caps::CapSet::Effective, &caps::CapsHashSet::new()).map_err(err)?;
     caps::set(None, caps::CapSet::Permitted, &keep).map_err(err)?;
     caps::set(None, caps::CapSet::Effective, &keep).map_err(err)?;
+    // No way back to more privilege: setuid programs and file capabilities are inert
+    // for rawlab and anything it starts.
+    // SAFETY: prctl with PR_SET_NO_NEW_PRIVS takes integers and touches no memory.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
     Ok(())
 }
 

@@ -90,6 +90,59 @@ fn under_sudo_it_becomes_the_user_with_cap_net_raw_only() {
     assert!(out.contains("caps      cap_net_raw\n"), "{out}");
 }
 
+/// Giving up root also leaves nothing to gain back: an empty bounding set and
+/// no_new_privs, so no program rawlab could be made to run gains a capability.
+#[test]
+fn under_sudo_the_bounding_set_is_empty_and_no_new_privs_is_set() {
+    if !is_root() {
+        eprintln!("skipped: needs root to act as sudo does");
+        return;
+    }
+    let dir = scratch();
+    let script = dir.join("s.rawlab");
+    std::fs::write(&script, "wait 2s\n").unwrap();
+    let child = Command::new(binary_for(User::Nobody))
+        .args(["--color", "never"])
+        .arg(&script)
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut tries = 0;
+    while status_field(pid, "NoNewPrivs:").first().map(String::as_str) != Some("1") && tries < 100 {
+        std::thread::sleep(Duration::from_millis(20));
+        tries += 1;
+    }
+    let bounding = status_field(pid, "CapBnd:").concat();
+    let nnp = status_field(pid, "NoNewPrivs:").concat();
+    let _ = child.wait_with_output();
+    assert_eq!(
+        u64::from_str_radix(&bounding, 16).unwrap(),
+        0,
+        "CapBnd {bounding}"
+    );
+    assert_eq!(nnp, "1");
+}
+
+/// Started as plain root (a root shell, no sudo's variables), rawlab says in one line
+/// that it keeps root and how not to.
+#[test]
+fn plain_root_is_told_it_keeps_root() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let r = run_script(User::Me, "show\n", &[]);
+    assert!(
+        r.stderr.contains("running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root"),
+        "{}",
+        r.all()
+    );
+}
+
 #[test]
 fn under_sudo_with_sandbox_it_keeps_no_capability_on_the_host() {
     if !is_root() {

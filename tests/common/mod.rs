@@ -257,6 +257,12 @@ pub fn run(user: User, args: &[String], dir: &Path) -> Run {
     cmd.args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        // Run the same whether the suite itself runs under sudo or not: tests that act
+        // as sudo does set these themselves.
+        .env_remove("SUDO_UID")
+        .env_remove("SUDO_GID")
+        .env_remove("DOAS_USER")
+        .env_remove("PKEXEC_UID")
         .env("HOME", dir);
     let out = run_bounded(cmd, 60);
     Run {
