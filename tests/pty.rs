@@ -18,6 +18,8 @@ struct Term {
     pty: Pty,
     vt: vt100::Parser,
     user: User,
+    /// Everything the terminal was sent, for what scrolled off the screen.
+    log: Vec<u8>,
 }
 
 impl Term {
@@ -47,7 +49,12 @@ impl Term {
         let mut pty = Pty::spawn(cmd).expect("spawn in a pty");
         pty.get_process_mut().set_window_size(COLS, ROWS).unwrap();
         let vt = vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 0);
-        Term { pty, vt, user }
+        Term {
+            pty,
+            vt,
+            user,
+            log: Vec::new(),
+        }
     }
 
     fn pump(&mut self) {
@@ -55,7 +62,10 @@ impl Term {
         loop {
             match self.pty.try_read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => self.vt.process(&buf[..n]),
+                Ok(n) => {
+                    self.vt.process(&buf[..n]);
+                    self.log.extend_from_slice(&buf[..n]);
+                }
                 Err(_) => break,
             }
         }
@@ -519,4 +529,39 @@ fn a_pasted_megabyte_is_answered_at_once() {
     t.wait_text("ip.ttl = 3 (was 64)");
     t.send("\x04");
     assert_eq!(t.exit_code(), 0);
+}
+
+/// A flood at the prompt (a trigger sending as fast as it can, a listener showing it):
+/// the printer draws a glance at a time and counts the rest as passed over, memory
+/// stays bounded, and a typed command still runs. How fast it answers is measured by
+/// bench/flood_prompt.py, not asserted here.
+#[test]
+fn a_flood_at_the_prompt_keeps_memory_bounded_and_typed_commands_running() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never", "--max-rate", "1000000"]);
+        t.wait_prompt();
+        t.send("listen icmp\r");
+        t.wait_text("listening:");
+        t.send("trigger ping 127.0.0.1 count 60000 every 1us\r");
+        t.wait_text("passed over, not drawn");
+        t.send("say typed-during-the-flood\r");
+        // Said, not echoed: the line the command printed (it may scroll off at once).
+        t.wait("the typed command's output", |s| {
+            String::from_utf8_lossy(&s.log).contains("\ntyped-during-the-flood")
+        });
+        let pid = t.pty.get_process().pid();
+        let rss_kb: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap();
+        assert!(
+            rss_kb < 150 * 1024,
+            "[{user:?}] {rss_kb} kB resident during the flood"
+        );
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        let _ = t.pty.get_process().wait();
+    }
 }

@@ -32,6 +32,12 @@ pub fn history_path() -> Option<PathBuf> {
     Some(state.join("rawlab").join("history"))
 }
 
+/// How many packets the printer draws above the prompt each time it looks (ten times a
+/// second at most while packets keep coming): the rest are counted as passed over, so
+/// a flood never buries the prompt or grows memory.
+const SHOWN_PER_GLANCE: usize = 40;
+const GLANCE: Duration = Duration::from_millis(100);
+
 /// Longest line read from a pipe; the rest of a longer one is dropped, with a message.
 const MAX_PIPED_LINE: usize = 1 << 20;
 
@@ -103,6 +109,11 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     if !io::stdin().is_terminal() {
         return run_piped(session, io::stdin().lock());
     }
+    // At a terminal a flood is shown a glance at a time, whoever draws it (the printer
+    // between commands, a command while it runs).
+    if io::stdout().is_terminal() {
+        session.shower.at_most(SHOWN_PER_GLANCE);
+    }
     let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
     rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
     rl.set_completion_type(CompletionType::List);
@@ -129,7 +140,9 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     // lock the command loop needs and is never joined.
     let running = Arc::new(AtomicBool::new(true));
     let printer_thread = rl.create_external_printer().ok().map(|mut printer| {
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        // Bounded: while the prompt is slow to print (a flood), the printer waits here
+        // rather than piling drawn text up in memory.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(1);
         std::thread::spawn(move || {
             for text in rx {
                 if printer.print(text).is_err() {
@@ -143,13 +156,16 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
         std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
                 shower.store.idle_wait(Duration::from_millis(100));
+                let glance = std::time::Instant::now();
                 let mut buf = Vec::new();
                 // While a command runs it holds the lock and shows what comes itself:
                 // wait for it rather than look again (packets stay unshown meanwhile).
-                {
+                let full = {
                     let _g = shower.store.print_lock();
-                    let _ = shower.show_pending(&mut buf);
-                }
+                    shower
+                        .show_pending(&mut buf)
+                        .is_ok_and(|s| s.len() >= SHOWN_PER_GLANCE)
+                };
                 if !buf.is_empty() {
                     let text = String::from_utf8_lossy(&buf);
                     if let Some(r) = &rec {
@@ -158,6 +174,11 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
                     if tx.send(text.trim_end_matches('\n').to_string()).is_err() {
                         break;
                     }
+                }
+                // In a flood, look again only a tenth of a second later: what comes
+                // meanwhile is counted, not drawn, and typed keys get the terminal.
+                if full {
+                    std::thread::sleep(GLANCE.saturating_sub(glance.elapsed()));
                 }
             }
         })

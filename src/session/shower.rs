@@ -50,6 +50,8 @@ pub struct Shower {
     /// Packets that left the ring before they were shown, all told: what was never
     /// matched to a request (see [`Shower::unseen`]).
     unseen: AtomicU64,
+    /// At most this many packets are drawn each time (see [`Shower::at_most`]).
+    at_most: std::sync::atomic::AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,6 +69,7 @@ impl Shower {
             notes: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
             unseen: AtomicU64::new(0),
+            at_most: std::sync::atomic::AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -108,7 +111,29 @@ impl Shower {
     /// Draws every packet not shown yet, and any pending notes. The caller holds the
     /// store's print lock.
     pub fn show_pending(&self, out: &mut dyn Write) -> io::Result<Vec<Shown>> {
-        let (packets, skipped) = self.store.take_unshown();
+        self.show_at_most(out, self.at_most.load(Ordering::Relaxed))
+    }
+
+    /// Draws at most `n` packets each time packets are shown, counting the rest as
+    /// passed over: for a terminal, which a flood would otherwise bury for seconds.
+    pub fn at_most(&self, n: usize) {
+        self.at_most.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// Draws at most `max` of the packets not shown yet, in order, and counts the rest
+    /// as passed over in one line: a terminal shows a few hundred dumps a second, and a
+    /// flood is tens of thousands, so the rest are numbered and related but not drawn
+    /// (`dump N` draws any of them). Memory stays as flat as the ring.
+    pub fn show_at_most(&self, out: &mut dyn Write, max: usize) -> io::Result<Vec<Shown>> {
+        let (mut packets, skipped) = self.store.take_unshown();
+        // Nothing is drawn of this session's own packets while quiet (ping's lines).
+        let max = if *lock(&self.detail) == Detail::Quiet {
+            usize::MAX
+        } else {
+            max
+        };
+        let passed = packets.len().saturating_sub(max);
+        let passed_over = packets.split_off(packets.len() - passed);
         self.unseen.fetch_add(skipped, Ordering::Relaxed);
         if skipped > 0 {
             let text = format!(
@@ -145,6 +170,15 @@ impl Shower {
                 packet: p,
                 relations,
             });
+        }
+        if let (Some(first), Some(last)) = (passed_over.first(), passed_over.last()) {
+            let text = format!(
+                "… {} more packets (#{}–#{}) came faster than a terminal can show them: passed over, not drawn (`dump N` shows any, `captures` lists them)",
+                passed_over.len(),
+                first.no,
+                last.no
+            );
+            writeln!(out, "{}", self.style.paint(&text, Tone::Note))?;
         }
         let notes = std::mem::take(&mut *lock(&self.notes));
         for n in notes {
