@@ -2,8 +2,8 @@
 //! and `explain FIELD`. Everything here reads the template, the store and the
 //! protocol tables; nothing opens a socket.
 
-use super::shower::span_words;
 use super::{Flow, Session};
+use crate::annotate::span_words;
 use crate::capture::Packet;
 use crate::command::Mode;
 use crate::lab::{self, Relation};
