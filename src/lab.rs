@@ -218,6 +218,82 @@ const WIRE_WINDOW: Duration = Duration::from_secs(10);
 const SAME_MOMENT: Duration = Duration::from_secs(1);
 /// How many recent sends and requests are remembered for matching.
 const REMEMBER: usize = 512;
+/// How many bytes of packets each list of them keeps at most (the newest is always
+/// kept): 512 of a few KiB fit, so the count decides for everyday traffic, while a
+/// stream of jumbo packets (`rawlab read` of 256 KiB records, where the relater holds
+/// the only copy) cannot hold hundreds of MiB.
+const REMEMBER_BYTES: usize = 4 << 20;
+
+/// The last few of something, oldest first, bounded in count and in bytes.
+struct Recent<T> {
+    items: VecDeque<T>,
+    bytes: usize,
+}
+
+/// How many bytes an entry keeps alive.
+trait Weighed {
+    fn weight(&self) -> usize;
+}
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Recent {
+            items: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<T: Weighed> Recent<T> {
+    fn push(&mut self, item: T) {
+        self.bytes += item.weight();
+        self.items.push_back(item);
+        while self.items.len() > REMEMBER || (self.bytes > REMEMBER_BYTES && self.items.len() > 1) {
+            if let Some(old) = self.items.pop_front() {
+                self.bytes -= old.weight();
+            }
+        }
+    }
+
+    fn remove(&mut self, i: usize) -> Option<T> {
+        let item = self.items.remove(i)?;
+        self.bytes -= item.weight();
+        Some(item)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let bytes = &mut self.bytes;
+        self.items.retain(|item| {
+            let k = keep(item);
+            if !k {
+                *bytes -= item.weight();
+            }
+            k
+        });
+    }
+
+    fn iter(&self) -> std::collections::vec_deque::Iter<'_, T> {
+        self.items.iter()
+    }
+}
+
+impl Weighed for Sent {
+    fn weight(&self) -> usize {
+        self.packet.bytes.len() + self.after_ip.as_ref().map_or(0, Vec::len)
+    }
+}
+
+impl Weighed for Request {
+    fn weight(&self) -> usize {
+        self.packet.bytes.len()
+    }
+}
+
+impl Weighed for (Arc<Packet>, Option<u64>) {
+    fn weight(&self) -> usize {
+        self.0.bytes.len()
+    }
+}
 
 struct Sent {
     packet: Arc<Packet>,
@@ -262,10 +338,10 @@ struct Request {
 /// Watches packets go by, in number order, and relates each to earlier ones.
 #[derive(Default)]
 pub struct Relater {
-    sent: VecDeque<Sent>,
-    requests: VecDeque<Request>,
+    sent: Recent<Sent>,
+    requests: Recent<Request>,
     /// Packets captured lately (and the send each is a copy of), for errors that quote them.
-    captured: VecDeque<(Arc<Packet>, Option<u64>)>,
+    captured: Recent<(Arc<Packet>, Option<u64>)>,
 }
 
 impl Relater {
@@ -299,16 +375,13 @@ impl Relater {
                 dst,
                 ..
             } => {
-                push_bounded(
-                    &mut self.sent,
-                    Sent {
-                        packet: p.clone(),
-                        mode: *mode,
-                        dst: ends.as_ref().map(|_| addr_value(*dst)),
-                        after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
-                        handed_from: *handed_from,
-                    },
-                );
+                self.sent.push(Sent {
+                    packet: p.clone(),
+                    mode: *mode,
+                    dst: ends.as_ref().map(|_| addr_value(*dst)),
+                    after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
+                    handed_from: *handed_from,
+                });
                 sent_no = Some(p.no);
             }
             Origin::Captured { .. } => {
@@ -338,7 +411,7 @@ impl Relater {
             rel.push(e);
         }
         if !p.is_sent() {
-            push_bounded(&mut self.captured, (p.clone(), sent_no));
+            self.captured.push((p.clone(), sent_no));
         }
         if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, &d, src, dst)) {
             rel.push(r);
@@ -381,16 +454,13 @@ impl Relater {
                     })
                     .and_then(|r| r.sent)
             });
-            push_bounded(
-                &mut self.requests,
-                Request {
-                    packet: p.clone(),
-                    sent,
-                    proto: inner.proto.name,
-                    key: pair.key,
-                    addrs,
-                },
-            );
+            self.requests.push(Request {
+                packet: p.clone(),
+                sent,
+                proto: inner.proto.name,
+                key: pair.key,
+                addrs,
+            });
         } else if let Some(req) = self
             .requests
             .iter()
@@ -877,13 +947,6 @@ fn net_reasons(
     why
 }
 
-fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
-    if q.len() == REMEMBER {
-        q.pop_front();
-    }
-    q.push_back(item);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1213,6 +1276,32 @@ mod tests {
             why[0].starts_with("ip.src is unset, left for the kernel to fill, but tcp.checksum covers the source address"),
             "{why:?}"
         );
+    }
+
+    /// A stream of jumbo packets is kept by the bytes it holds, not 512 of them; a
+    /// request among them is still answered, since requests are a list of their own.
+    #[test]
+    fn jumbo_packets_are_remembered_by_their_bytes() {
+        let mut r = Relater::default();
+        r.observe(&packet(1, &WIRE, captured()));
+        let jumbo = vec![0u8; 256 << 10];
+        for no in 2..40 {
+            r.observe(&packet(no, &jumbo, captured()));
+        }
+        assert!(r.captured.bytes <= REMEMBER_BYTES, "{}", r.captured.bytes);
+        assert_eq!(r.captured.iter().count(), REMEMBER_BYTES / jumbo.len());
+        assert_eq!(
+            r.captured.bytes,
+            r.captured.iter().map(|(p, _)| p.bytes.len()).sum::<usize>()
+        );
+        let reply = r.observe(&packet(40, &REPLY, captured()));
+        assert!(
+            matches!(reply[0], Relation::Reply { request: 1, .. }),
+            "{reply:?}"
+        );
+        // One larger than the whole budget is still kept, alone.
+        r.observe(&packet(41, &vec![0u8; REMEMBER_BYTES + 1], captured()));
+        assert_eq!(r.captured.iter().count(), 1);
     }
 
     #[test]
