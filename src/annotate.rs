@@ -7,6 +7,7 @@
 use crate::command::Mode;
 use crate::lab::{Change, Relation};
 use crate::render::{Dump, Mark, Tone};
+use crate::wire::push_dec;
 use std::ops::Range;
 use std::time::{Duration, SystemTime};
 
@@ -59,12 +60,13 @@ pub fn annotate(
                     let text = if *mode == Mode::Kernel && c.layer_start == 0 {
                         format!(
                             "the kernel wrote {}; the template had {}",
-                            c.after, c.before
+                            c.after(),
+                            c.before()
                         )
                     } else {
                         format!(
                             "the kernel changed it: rawlab handed {} in #{sent}",
-                            c.before
+                            c.before()
                         )
                     };
                     (c, text)
@@ -77,30 +79,45 @@ pub fn annotate(
             sent,
             changes,
         } => {
-            let names: Vec<String> = changes
-                .iter()
-                .map(|c| {
-                    let span = c.span.start + offset..c.span.end + offset;
-                    format!("{} ({})", c.field.name, span_words(&span))
-                })
-                .collect();
-            let yours = sent
-                .filter(|s| s != request)
-                .map_or(String::new(), |s| format!(", your #{s}"));
-            let rtt = time_of(sent.unwrap_or(*request))
-                .and_then(|s| at.duration_since(s).ok())
-                .map_or(String::new(), |d| {
-                    format!(", {} after it was sent", duration_words(d))
-                });
-            let listed = if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            };
-            let note = format!("reply to #{request}{yours}{rtt}; what differs: {listed}");
+            // Written piece by piece, not formatted: `read` draws a reply every few
+            // packets of a capture.
+            let mut note = String::with_capacity(64 + 40 * changes.len());
+            note.push_str("reply to #");
+            push_dec(&mut note, u128::from(*request));
+            if let Some(s) = sent.filter(|s| s != request) {
+                note.push_str(", your #");
+                push_dec(&mut note, u128::from(s));
+            }
+            if let Some(d) =
+                time_of(sent.unwrap_or(*request)).and_then(|s| at.duration_since(s).ok())
+            {
+                note.push_str(", ");
+                note.push_str(&duration_words(d));
+                note.push_str(" after it was sent");
+            }
+            note.push_str("; what differs: ");
+            if changes.is_empty() {
+                note.push_str("nothing");
+            }
+            for (i, c) in changes.iter().enumerate() {
+                if i > 0 {
+                    note.push_str(", ");
+                }
+                note.push_str(c.field.name);
+                note.push_str(" (");
+                push_span(&mut note, c.span.start + offset..c.span.end + offset);
+                note.push(')');
+            }
             let marked = changes
                 .iter()
-                .map(|c| (c, format!("was {} in #{request}", c.before)))
+                .map(|c| {
+                    let mut text = String::with_capacity(48);
+                    text.push_str("was ");
+                    c.write_before(&mut text);
+                    text.push_str(" in #");
+                    push_dec(&mut text, u128::from(*request));
+                    (c, text)
+                })
                 .collect();
             (note, marked)
         }
@@ -131,6 +148,8 @@ pub fn annotate(
         }
     };
     d.notes.push((note, Tone::Note));
+    d.marks.reserve(marked.len());
+    d.emphasize.reserve(marked.len());
     for (c, text) in marked {
         d.marks.push(Mark {
             field: c.field,
@@ -144,32 +163,69 @@ pub fn annotate(
 
 /// `bytes 4–5`, or `byte 20` for one.
 pub fn span_words(r: &Range<usize>) -> String {
+    let mut s = String::with_capacity(16);
+    push_span(&mut s, r.clone());
+    s
+}
+
+/// [`span_words`], appended to `out`.
+fn push_span(out: &mut String, r: Range<usize>) {
     if r.len() <= 1 {
-        format!("byte {}", r.start)
+        out.push_str("byte ");
+        push_dec(out, r.start as u128);
     } else {
-        format!("bytes {}–{}", r.start, r.end - 1)
+        out.push_str("bytes ");
+        push_dec(out, r.start as u128);
+        out.push('–');
+        push_dec(out, (r.end - 1) as u128);
     }
 }
 
 /// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
 pub fn duration_words(d: Duration) -> String {
-    fn trim(v: f64) -> String {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-    let us = d.as_secs_f64() * 1e6;
-    if us < 1000.0 {
-        format!("{us:.0} µs")
-    } else if us < 1e6 {
-        format!("{} ms", trim(us / 1000.0))
+    // In whole numbers, rounded half up: float formatting cost more than the rest of a
+    // reply's note, and `read` writes one every few packets.
+    let ns = d.as_nanos();
+    let round = |unit: u128| (ns + unit / 2) / unit;
+    let mut s = String::with_capacity(16);
+    let (whole, thousandths, unit) = if ns < 1_000_000 {
+        (round(1_000), 0, " µs")
+    } else if ns < 1_000_000_000 {
+        let us = round(1_000);
+        (us / 1000, us % 1000, " ms")
     } else {
-        format!("{} s", trim(us / 1e6))
+        let ms = round(1_000_000);
+        (ms / 1000, ms % 1000, " s")
+    };
+    push_dec(&mut s, whole);
+    if thousandths > 0 {
+        let digits = [thousandths / 100, thousandths / 10 % 10, thousandths % 10];
+        let shown = if digits[2] > 0 {
+            3
+        } else if digits[1] > 0 {
+            2
+        } else {
+            1
+        };
+        s.push('.');
+        for d in &digits[..shown] {
+            s.push(char::from(b'0' + *d as u8));
+        }
     }
+    s.push_str(unit);
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_in_words() {
+        assert_eq!(span_words(&(20..21)), "byte 20");
+        assert_eq!(span_words(&(4..6)), "bytes 4–5");
+        assert_eq!(span_words(&(7..7)), "byte 7");
+    }
 
     #[test]
     fn durations_in_words() {
@@ -178,5 +234,11 @@ mod tests {
         assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
         assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
         assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
+        assert_eq!(duration_words(Duration::from_nanos(19_499)), "19 µs");
+        assert_eq!(duration_words(Duration::from_nanos(999_600)), "1000 µs");
+        assert_eq!(duration_words(Duration::from_micros(1050)), "1.05 ms");
+        assert_eq!(duration_words(Duration::from_micros(20_300)), "20.3 ms");
+        assert_eq!(duration_words(Duration::from_nanos(1_999_999_999)), "2 s");
+        assert_eq!(duration_words(Duration::from_secs(90)), "90 s");
     }
 }

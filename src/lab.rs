@@ -7,8 +7,8 @@
 use crate::capture::{LinkSeen, Origin, Packet};
 use crate::command::Mode;
 use crate::wire::dissect::{Dissection, Layer, dissect};
-use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, tcp};
-use std::collections::VecDeque;
+use crate::wire::{DATA, Field, Protocol, arp, eth, icmp, ipv4, tcp};
+use std::collections::{HashMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::sync::Arc;
@@ -22,8 +22,46 @@ pub struct Change {
     pub layer_start: usize,
     /// Its bytes in the later packet.
     pub span: Range<usize>,
-    pub before: String,
-    pub after: String,
+    before: Held,
+    after: Held,
+}
+
+/// What a field held in one packet, put in words only when they are asked for: `read`
+/// relates a reply every few packets, and draws only the words of one side.
+#[derive(Debug, Clone, PartialEq)]
+enum Held {
+    /// A fixed field's raw value.
+    Value(u128),
+    /// Options or data.
+    Bytes(Vec<u8>),
+}
+
+impl Change {
+    /// The field's value in the earlier packet, in words: `0x1cd4`, `8 (echo-request)`,
+    /// `c0 de`.
+    pub fn before(&self) -> String {
+        self.words(&self.before)
+    }
+
+    /// The field's value in the later packet, in words.
+    pub fn after(&self) -> String {
+        self.words(&self.after)
+    }
+
+    /// [`Change::before`], appended to `out`.
+    pub fn write_before(&self, out: &mut String) {
+        match &self.before {
+            Held::Value(v) => self.field.write_words(out, *v, self.field.value_name(*v)),
+            Held::Bytes(b) => out.push_str(&hex_words(b)),
+        }
+    }
+
+    fn words(&self, held: &Held) -> String {
+        match held {
+            Held::Value(v) => self.field.words(*v),
+            Held::Bytes(b) => hex_words(b),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +104,8 @@ pub fn changes(a: &Packet, b: &Packet) -> Vec<Change> {
 }
 
 pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> Vec<Change> {
-    let mut out = Vec::new();
+    // Room for the kernel's usual answer (ids, checksums, type, ports) without growing.
+    let mut out = Vec::with_capacity(8);
     // A frame and the packet it carries (a link-layer capture and a raw IP socket's copy)
     // are compared from the first layer they share.
     let (skip_a, skip_b) = alignment(da, db);
@@ -77,19 +116,25 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
             same_stack = false;
             break;
         }
-        let present_in_a: Vec<&Field> = la.fields(a).collect();
-        for f in lb
-            .fields(b)
-            .filter(|f| !f.group && present_in_a.contains(f))
-        {
+        // On the stack: `read` compares a reply every few packets of a capture, and a
+        // table has a few dozen fields (those past the first 64 are looked up afresh).
+        let mut in_a = [&DATA; 64];
+        let mut n = 0;
+        for f in la.fields(a).take(in_a.len()) {
+            in_a[n] = f;
+            n += 1;
+        }
+        let present_in_a =
+            |f: &Field| in_a[..n].contains(&f) || (n == in_a.len() && la.fields(a).any(|g| g == f));
+        for f in lb.fields(b).filter(|f| !f.group && present_in_a(f)) {
             let (va, vb) = (la.get(a, f), lb.get(b, f));
             if va != vb {
                 out.push(Change {
                     field: f,
                     layer_start: lb.start,
                     span: lb.span(f),
-                    before: f.words(va),
-                    after: f.words(vb),
+                    before: Held::Value(va),
+                    after: Held::Value(vb),
                 });
             }
         }
@@ -102,8 +147,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
                     field: f,
                     layer_start: lb.start,
                     span: r,
-                    before: hex_words(bytes_a),
-                    after: hex_words(bytes_b),
+                    before: Held::Bytes(bytes_a.to_vec()),
+                    after: Held::Bytes(bytes_b.to_vec()),
                 });
             }
         }
@@ -113,8 +158,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
             field: &DATA,
             layer_start: db.payload.start,
             span: db.payload.clone(),
-            before: hex_words(&a[da.payload.clone()]),
-            after: hex_words(&b[db.payload.clone()]),
+            before: Held::Bytes(a[da.payload.clone()].to_vec()),
+            after: Held::Bytes(b[db.payload.clone()].to_vec()),
         });
     }
     out
@@ -204,12 +249,22 @@ pub fn hex_words(b: &[u8]) -> String {
     if b.is_empty() {
         return "(none)".into();
     }
-    let shown: Vec<String> = b.iter().take(8).map(|x| format!("{x:02x}")).collect();
-    if b.len() > 8 {
-        format!("{} … ({} bytes)", shown.join(" "), b.len())
-    } else {
-        shown.join(" ")
+    // Digit by digit: a reply's options are written so every few packets of a capture.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for (i, x) in b.iter().take(8).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push(HEX[usize::from(x >> 4)] as char);
+        s.push(HEX[usize::from(x & 15)] as char);
     }
+    if b.len() > 8 {
+        s.push_str(" … (");
+        crate::wire::push_dec(&mut s, b.len() as u128);
+        s.push_str(" bytes)");
+    }
+    s
 }
 
 /// How long after a send its copy on the wire may still be recognised.
@@ -246,11 +301,17 @@ impl<T> Default for Recent<T> {
 
 impl<T: Weighed> Recent<T> {
     fn push(&mut self, item: T) {
+        self.push_then(item, |_| {});
+    }
+
+    /// Adds `item`, handing each entry it pushes out to `gone`.
+    fn push_then(&mut self, item: T, mut gone: impl FnMut(&T)) {
         self.bytes += item.weight();
         self.items.push_back(item);
         while self.items.len() > REMEMBER || (self.bytes > REMEMBER_BYTES && self.items.len() > 1) {
             if let Some(old) = self.items.pop_front() {
                 self.bytes -= old.weight();
+                gone(&old);
             }
         }
     }
@@ -285,13 +346,72 @@ impl Weighed for Sent {
 
 impl Weighed for Request {
     fn weight(&self) -> usize {
+        self.packet.bytes.len() + self.dissection.layers.len() * std::mem::size_of::<Layer>()
+    }
+}
+
+impl Weighed for Quotable {
+    fn weight(&self) -> usize {
         self.packet.bytes.len()
     }
 }
 
-impl Weighed for (Arc<Packet>, Option<u64>) {
-    fn weight(&self) -> usize {
-        self.0.bytes.len()
+/// A packet captured lately, as an error that quotes it is compared with it.
+struct Quotable {
+    packet: Arc<Packet>,
+    /// The send it is a copy of.
+    sent: Option<u64>,
+    /// Its first layer, when that is a complete network layer, read once: an error is
+    /// compared with hundreds of these, and taking each apart again made a capture of
+    /// errors about packets it does not hold a hundred times slower to read.
+    net: Option<Net>,
+}
+
+struct Net {
+    proto: &'static Protocol,
+    src: u128,
+    dst: u128,
+    /// Where its payload starts, and the payload's first bytes (up to 8, as many as an
+    /// ICMP error quotes at least): most packets are ruled out without reading them.
+    payload_at: usize,
+    head: [u8; 8],
+    head_len: usize,
+}
+
+impl Quotable {
+    fn new(packet: Arc<Packet>, sent: Option<u64>, d: &Dissection) -> Quotable {
+        let net = d.layers.first().and_then(|l| {
+            let (src_f, dst_f) = l.proto.addresses?;
+            if !l.complete() {
+                return None;
+            }
+            let payload = &packet.bytes[l.hdr_end..];
+            let mut head = [0u8; 8];
+            let head_len = payload.len().min(head.len());
+            head[..head_len].copy_from_slice(&payload[..head_len]);
+            Some(Net {
+                proto: l.proto,
+                src: l.get(&packet.bytes, src_f),
+                dst: l.get(&packet.bytes, dst_f),
+                payload_at: l.hdr_end,
+                head,
+                head_len,
+            })
+        });
+        Quotable { packet, sent, net }
+    }
+
+    /// Whether this is the packet whose network header (`proto`, `src`, `dst`) an error
+    /// quotes, followed by `after`, the start of its payload.
+    fn is_quoted(&self, proto: &Protocol, src: u128, dst: u128, after: &[u8]) -> bool {
+        let Some(n) = &self.net else { return false };
+        let k = after.len().min(n.head.len());
+        n.proto == proto
+            && n.src == src
+            && n.dst == dst
+            && n.head_len >= k
+            && n.head[..k] == after[..k]
+            && self.packet.bytes[n.payload_at..].starts_with(after)
     }
 }
 
@@ -328,6 +448,8 @@ fn after_ip_of(p: &Packet, d: &Dissection, handed_from: usize) -> Option<Vec<u8>
 
 struct Request {
     packet: Arc<Packet>,
+    /// Its layers, kept so a reply is compared without taking the request apart again.
+    dissection: Dissection,
     sent: Option<u64>,
     proto: &'static str,
     key: u64,
@@ -335,13 +457,60 @@ struct Request {
     addrs: Option<(u128, u128)>,
 }
 
+/// Recent requests, and how many of them hold each pairing key: most packets' key is
+/// held by none, which is known without a look through the list (a flood of pings
+/// has 512 to look through, for every request).
+#[derive(Default)]
+struct Requests {
+    list: Recent<Request>,
+    keys: HashMap<u64, u32>,
+}
+
+impl Requests {
+    fn push(&mut self, r: Request) {
+        *self.keys.entry(r.key).or_default() += 1;
+        let keys = &mut self.keys;
+        self.list.push_then(r, |old| forget_key(keys, old.key));
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Request) -> bool) {
+        let keys = &mut self.keys;
+        self.list.retain(|r| {
+            let k = keep(r);
+            if !k {
+                forget_key(keys, r.key);
+            }
+            k
+        });
+    }
+
+    /// The requests holding `key`, newest first.
+    fn with_key(&self, key: u64) -> impl Iterator<Item = &Request> {
+        let held = self.keys.contains_key(&key).then(|| self.list.iter().rev());
+        held.into_iter().flatten().filter(move |r| r.key == key)
+    }
+
+    fn iter(&self) -> std::collections::vec_deque::Iter<'_, Request> {
+        self.list.iter()
+    }
+}
+
+fn forget_key(keys: &mut HashMap<u64, u32>, key: u64) {
+    if let Some(n) = keys.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            keys.remove(&key);
+        }
+    }
+}
+
 /// Watches packets go by, in number order, and relates each to earlier ones.
 #[derive(Default)]
 pub struct Relater {
     sent: Recent<Sent>,
-    requests: Recent<Request>,
-    /// Packets captured lately (and the send each is a copy of), for errors that quote them.
-    captured: Recent<(Arc<Packet>, Option<u64>)>,
+    requests: Requests,
+    /// Packets captured lately, for errors that quote them.
+    captured: Recent<Quotable>,
 }
 
 impl Relater {
@@ -350,22 +519,23 @@ impl Relater {
         self.sent.retain(|s| !nos.contains(&s.packet.no));
     }
 
+    /// What packet `p` is to the packets observed before it; it is remembered for those
+    /// after it. Packets are observed in number order.
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
-        let mut rel = Vec::new();
-        if let Origin::Captured {
-            link:
-                Some(LinkSeen {
-                    twin_of: Some(first),
-                    ..
-                }),
-            ..
-        } = &p.origin
-        {
-            // Already related as its outgoing copy; the twin adds nothing new.
-            return vec![Relation::Twin { first: *first }];
+        if let Some(first) = twin_of(p) {
+            return vec![Relation::Twin { first }];
         }
-        let d = dissect(&p.bytes, p.first);
-        let ends = endpoints(p, &d);
+        self.observe_dissected(p, &dissect(&p.bytes, p.first))
+    }
+
+    /// [`Relater::observe`] for a packet its caller has taken apart already
+    /// (`d` is `dissect(&p.bytes, p.first)`), to draw it from the same dissection.
+    pub fn observe_dissected(&mut self, p: &Arc<Packet>, d: &Dissection) -> Vec<Relation> {
+        if let Some(first) = twin_of(p) {
+            return vec![Relation::Twin { first }];
+        }
+        let mut rel = Vec::new();
+        let ends = endpoints(p, d);
         let addrs = ends.as_ref().map(|(src, dst, _)| (*src, *dst));
         let mut sent_no = None;
         match &p.origin {
@@ -379,7 +549,7 @@ impl Relater {
                     packet: p.clone(),
                     mode: *mode,
                     dst: ends.as_ref().map(|_| addr_value(*dst)),
-                    after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
+                    after_ip: ends.as_ref().and_then(|_| after_ip_of(p, d, *handed_from)),
                     handed_from: *handed_from,
                 });
                 sent_no = Some(p.no);
@@ -387,7 +557,7 @@ impl Relater {
             Origin::Captured { .. } => {
                 let found = self.sent.iter().position(|s| {
                     p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
-                        && is_copy(s, p, &d, ends.as_ref())
+                        && is_copy(s, p, d, ends.as_ref())
                 });
                 if let Some(i) = found {
                     let s = self.sent.remove(i).expect("position is in range");
@@ -407,13 +577,13 @@ impl Relater {
             // request or a reply to one loaded with it.
             Origin::File { .. } => {}
         }
-        if let Some(e) = self.quoted_by(p, &d) {
+        if let Some(e) = self.quoted_by(p, d) {
             rel.push(e);
         }
         if !p.is_sent() {
-            self.captured.push((p.clone(), sent_no));
+            self.captured.push(Quotable::new(p.clone(), sent_no, d));
         }
-        if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, &d, src, dst)) {
+        if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, d, src, dst)) {
             rel.push(r);
         }
         // The layer that pairs requests with replies: ICMP after IP, ARP after Ethernet,
@@ -440,13 +610,9 @@ impl Relater {
             // socket is a new request.
             let sent = sent_no.or_else(|| {
                 self.requests
-                    .iter()
-                    .rev()
+                    .with_key(pair.key)
                     .find(|r| {
-                        // The key first: it rules out nearly every request at once (a
-                        // flood of someone else's pings has 512 to look through).
-                        r.key == pair.key
-                            && r.proto == inner.proto.name
+                        r.proto == inner.proto.name
                             && r.addrs == addrs
                             && socket_of(&r.packet) != socket_of(p)
                             && p.time.duration_since(r.packet.time).unwrap_or_default()
@@ -456,6 +622,7 @@ impl Relater {
             });
             self.requests.push(Request {
                 packet: p.clone(),
+                dissection: d.clone(),
                 sent,
                 proto: inner.proto.name,
                 key: pair.key,
@@ -463,17 +630,32 @@ impl Relater {
             });
         } else if let Some(req) = self
             .requests
-            .iter()
-            .rev()
-            .find(|r| r.key == pair.key && r.proto == inner.proto.name && answers(r))
+            .with_key(pair.key)
+            .find(|r| r.proto == inner.proto.name && answers(r))
         {
             rel.push(Relation::Reply {
                 request: req.packet.no,
                 sent: req.sent,
-                changes: changes(&req.packet, p),
+                changes: changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
             });
         }
         rel
+    }
+}
+
+/// On a loopback interface, the outgoing frame an incoming one is the twin of: already
+/// related as that copy, the twin adds nothing new.
+fn twin_of(p: &Packet) -> Option<u64> {
+    match &p.origin {
+        Origin::Captured {
+            link:
+                Some(LinkSeen {
+                    twin_of: Some(first),
+                    ..
+                }),
+            ..
+        } => Some(*first),
+        _ => None,
     }
 }
 
@@ -529,10 +711,9 @@ impl Relater {
         let ports = (tcp::SRCPORT.get(h), tcp::DSTPORT.get(h));
         let syn = self.requests.iter().rev().find(|r| {
             let Some(sent) = r.sent else { return false };
-            let rd = dissect(&r.packet.bytes, r.packet.first);
             sent != r.packet.no
                 && r.addrs == Some((src, dst))
-                && rd.layers.iter().any(|rl| {
+                && r.dissection.layers.iter().any(|rl| {
                     rl.proto == &tcp::TCP
                         && rl.complete()
                         && (
@@ -555,21 +736,16 @@ impl Relater {
         let (src_f, dst_f) = q.proto.addresses?;
         let after = &p.bytes[q.hdr_end..];
         let (src, dst) = (q.get(&p.bytes, src_f), q.get(&p.bytes, dst_f));
-        let (about, sent) = self.captured.iter().rev().find(|(c, _)| {
-            let dc = dissect(&c.bytes, c.first);
-            dc.layers.first().is_some_and(|l| {
-                l.proto == q.proto
-                    && l.complete()
-                    && l.get(&c.bytes, src_f) == src
-                    && l.get(&c.bytes, dst_f) == dst
-                    && c.bytes[l.hdr_end..].starts_with(after)
-            })
-        })?;
+        let about = self
+            .captured
+            .iter()
+            .rev()
+            .find(|c| c.is_quoted(q.proto, src, dst, after))?;
         Some(Relation::Error {
-            about: about.no,
-            sent: *sent,
+            about: about.packet.no,
+            sent: about.sent,
             quoted: p.bytes.len() - q.start,
-            len: about.bytes.len(),
+            len: about.packet.bytes.len(),
         })
     }
 }
@@ -1004,7 +1180,7 @@ mod tests {
         let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
         assert_eq!(names, ["ip.id", "ip.checksum", "ip.src"]);
         assert_eq!(
-            (changes[0].before.as_str(), changes[0].after.as_str()),
+            (changes[0].before().as_str(), changes[0].after().as_str()),
             ("0x0000", "0x1cd4")
         );
 
@@ -1023,7 +1199,7 @@ mod tests {
             ["ip.id", "ip.checksum", "icmp.type", "icmp.checksum"]
         );
         assert_eq!(changes[2].span, 20..21);
-        assert_eq!(changes[2].after, icmp::TYPE.words(0));
+        assert_eq!(changes[2].after(), icmp::TYPE.words(0));
     }
 
     #[test]
@@ -1207,7 +1383,7 @@ mod tests {
         };
         let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
         assert_eq!(names, ["ipv6.flow", "icmpv6.type", "icmpv6.checksum"]);
-        assert_eq!(changes[1].after, "129 (echo-reply)");
+        assert_eq!(changes[1].after(), "129 (echo-reply)");
     }
 
     /// A SYN to a closed port and the kernel's RST+ACK, captured on lo.
@@ -1259,6 +1435,38 @@ mod tests {
         assert!(rel.is_empty(), "{rel:?}");
     }
 
+    /// The datagram an error quotes is found behind hundreds of others from the same
+    /// host, and from a quote shorter than the 8 bytes compared first.
+    #[test]
+    fn an_error_finds_its_datagram_far_back_and_from_a_short_quote() {
+        use crate::wire::{icmp::tests::PORT_UNREACHABLE, udp::tests::DATAGRAM};
+        let mut r = Relater::default();
+        r.observe(&captured_as(1, &DATAGRAM, &ipv4::IPV4));
+        for no in 2..400 {
+            let mut other = DATAGRAM;
+            other[20..22].copy_from_slice(&(no as u16).to_be_bytes());
+            r.observe(&captured_as(no, &other, &ipv4::IPV4));
+        }
+        let rel = r.observe(&captured_as(400, &PORT_UNREACHABLE, &ipv4::IPV4));
+        assert!(
+            matches!(rel[..], [Relation::Error { about: 1, .. }]),
+            "{rel:?}"
+        );
+        // Cut 4 bytes into the quoted UDP header: 24 of the datagram's 30 bytes.
+        let mut short = PORT_UNREACHABLE[..52].to_vec();
+        short[2..4].copy_from_slice(&52u16.to_be_bytes());
+        let rel = r.observe(&captured_as(401, &short, &ipv4::IPV4));
+        assert_eq!(
+            rel,
+            [Relation::Error {
+                about: 1,
+                sent: None,
+                quoted: 24,
+                len: 30
+            }]
+        );
+    }
+
     #[test]
     fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
         let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
@@ -1292,7 +1500,10 @@ mod tests {
         assert_eq!(r.captured.iter().count(), REMEMBER_BYTES / jumbo.len());
         assert_eq!(
             r.captured.bytes,
-            r.captured.iter().map(|(p, _)| p.bytes.len()).sum::<usize>()
+            r.captured
+                .iter()
+                .map(|c| c.packet.bytes.len())
+                .sum::<usize>()
         );
         let reply = r.observe(&packet(40, &REPLY, captured()));
         assert!(
@@ -1304,6 +1515,45 @@ mod tests {
         assert_eq!(r.captured.iter().count(), 1);
     }
 
+    /// The count of requests by key follows the list as requests come and go, so one
+    /// whose key no request holds is answered by none without a look through the list.
+    #[test]
+    fn requests_are_found_by_key_as_they_come_and_go() {
+        let mut r = Relater::default();
+        let echo = |seq: u16| {
+            let mut b = WIRE;
+            b[26..28].copy_from_slice(&seq.to_be_bytes());
+            b
+        };
+        for no in 1..=700u64 {
+            // Every tenth a second request with the key before it.
+            let seq = if no % 10 == 0 { no - 1 } else { no } as u16;
+            r.observe(&packet(no, &echo(seq), captured()));
+        }
+        let held: u32 = r.requests.keys.values().sum();
+        assert_eq!(held as usize, r.requests.iter().count());
+        assert_eq!(r.requests.iter().count(), REMEMBER);
+        for req in r.requests.iter() {
+            assert!(r.requests.keys.contains_key(&req.key));
+        }
+        // The oldest left the list, and with it their keys.
+        let mut reply = echo(1);
+        reply[20] = 0;
+        assert!(r.observe(&packet(701, &reply, captured())).is_empty());
+        let mut reply = echo(699);
+        reply[20] = 0;
+        let rel = r.observe(&packet(702, &reply, captured()));
+        assert!(
+            matches!(rel[0], Relation::Reply { request: 700, .. }),
+            "the newest of the two: {rel:?}"
+        );
+        r.requests.retain(|q| q.packet.no != 700);
+        assert_eq!(
+            r.requests.keys.get(&r.requests.iter().last().unwrap().key),
+            Some(&1)
+        );
+    }
+
     #[test]
     fn payload_and_truncation_changes() {
         let a = packet(1, &WIRE, captured());
@@ -1313,7 +1563,16 @@ mod tests {
         let c = changes(&a, &b);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].field.name, "data.data");
-        assert_eq!(c[0].after, "c0 df");
+        assert_eq!(c[0].after(), "c0 df");
+        assert_eq!(hex_words(&[]), "(none)");
+        assert_eq!(
+            hex_words(&[0, 1, 2, 3, 4, 5, 6, 7]),
+            "00 01 02 03 04 05 06 07"
+        );
+        assert_eq!(
+            hex_words(&[0xab; 40]),
+            "ab ab ab ab ab ab ab ab … (40 bytes)"
+        );
         // A cut-off packet compares only what both have, without panicking.
         let cut = packet(3, &WIRE[..22], captured());
         let _ = changes(&a, &cut);

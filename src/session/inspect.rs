@@ -238,8 +238,8 @@ impl Session {
                 out,
                 "  {:<name_w$}  {span:<span_w$}  {} → {}",
                 c.field.name,
-                c.before,
-                style.paint(&c.after, Tone::Note)
+                c.before(),
+                style.paint(&c.after(), Tone::Note)
             )?;
         }
         if !differing.is_empty() {
