@@ -1353,6 +1353,8 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
         error: None,
         stopped: false,
     };
+    // One name shared by every packet, not a copy each.
+    let shared: Arc<Path> = path.into();
     // Bounded by the file: each turn reads one record or ends.
     loop {
         if stop() {
@@ -1397,7 +1399,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
             bytes: rec.bytes[start..].to_vec(),
             first,
             origin: Origin::File {
-                path: path.to_path_buf(),
+                path: shared.clone(),
                 index: rec.no,
             },
             addrs: None,

@@ -461,7 +461,7 @@ mod tests {
     fn a_loaded_file_is_the_users_own_one_line_a_packet() {
         let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
         let origin = Origin::File {
-            path: "/tmp/old/lo.pcap".into(),
+            path: std::path::Path::new("/tmp/old/lo.pcap").into(),
             index: 7,
         };
         let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_714_566_896, 123_456_789);
