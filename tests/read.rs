@@ -828,3 +828,96 @@ fn times_a_file_cannot_give_are_said_so() {
         );
     }
 }
+
+/// A ping read from a file is related by the engine a session uses: the reply names its
+/// request (as tshark's "request in 1" does), with the fields that differ marked where
+/// the frame has them, in text and in JSON; the request names nothing.
+#[test]
+fn a_reply_read_from_a_file_names_its_request() {
+    for user in users() {
+        let (dir, f) = fixture("lo.pcap");
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let reply = dump_of(&r.stdout, 2);
+        assert!(
+            reply.contains("\n  reply to #1, 19 µs after it was sent; what differs: ip.id (bytes 18–19), ip.checksum (bytes 24–25), icmp.type (byte 34), icmp.checksum (bytes 36–37)\n"),
+            "{reply}"
+        );
+        let lines: Vec<String> = reply.lines().map(squeeze).collect();
+        let ty = lines
+            .iter()
+            .position(|l| l.starts_with("icmp.type 0 (echo-reply)"))
+            .unwrap_or_else(|| panic!("{reply}"));
+        assert_eq!(lines[ty + 1], "↳ was 8 (echo-request) in #1", "{reply}");
+        let request = dump_of(&r.stdout, 1);
+        assert!(
+            !request.contains("reply to") && !request.contains('↳'),
+            "{request}"
+        );
+
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines[1]["reply_to"], 1, "{}", lines[1]);
+        assert_eq!(
+            lines[1]["differs"],
+            serde_json::json!(["ip.id", "ip.checksum", "icmp.type", "icmp.checksum"])
+        );
+        assert!(lines[0].get("reply_to").is_none(), "{}", lines[0]);
+        assert!(lines[0].get("differs").is_none(), "{}", lines[0]);
+        // Every exchange in the file: four pings, two SYNs answered by a SYN-ACK
+        // (IPv4 and IPv6), an ICMPv6 echo.
+        let pairs: Vec<(u64, u64)> = lines
+            .iter()
+            .filter_map(|p| Some((p["number"].as_u64()?, p["reply_to"].as_u64()?)))
+            .collect();
+        assert_eq!(
+            pairs,
+            [(2, 1), (4, 3), (6, 5), (8, 7), (12, 11), (22, 21), (32, 31)]
+        );
+    }
+}
+
+/// An ICMP error read from a file names the datagram it quotes, in text and in JSON.
+#[test]
+fn an_error_read_from_a_file_names_the_datagram_it_quotes() {
+    // Linux's answer on lo to "hi" sent from port 40000 to port 9, where nothing listens.
+    const DATAGRAM: [u8; 30] = [
+        0x45, 0x00, 0x00, 0x1e, 0x73, 0x71, 0x40, 0x00, 0x40, 0x11, 0xc9, 0x5b, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40, 0x00, 0x09, 0x00, 0x0a, 0xfe, 0x1d, 0x68, 0x69,
+    ];
+    let mut unreachable = vec![
+        0x45, 0xc0, 0x00, 0x3a, 0x9e, 0x1b, 0x00, 0x00, 0x40, 0x01, 0xdd, 0xe5, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x03, 0x03, 0xfa, 0x21, 0x00, 0x00, 0x00, 0x00,
+    ];
+    unreachable.extend(DATAGRAM);
+    // Another datagram between them, from another port: not the one quoted.
+    let mut other = DATAGRAM;
+    other[21] = 0x41;
+    other[26..28].copy_from_slice(&[0xfe, 0x1c]);
+    let mut w = Writer::new(Vec::new(), LinkType::RAW, Resolution::Micro).unwrap();
+    let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    w.write(t, &DATAGRAM).unwrap();
+    w.write(t + Duration::from_micros(10), &other).unwrap();
+    w.write(t + Duration::from_micros(30), &unreachable)
+        .unwrap();
+    let (dir, f) = file_with("unreachable.pcap", &w.finish().unwrap());
+    for user in users() {
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let error = dump_of(&r.stdout, 3);
+        assert!(
+            error.contains("\n  an error about #1: it quotes the whole of it, 30 bytes\n"),
+            "{error}"
+        );
+        assert!(!r.stdout.contains("an error about #2"), "{}", r.stdout);
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines[2]["error_about"], 1, "{}", lines[2]);
+        assert_eq!(lines[2]["quoted_length"], 30, "{}", lines[2]);
+        for p in &lines[..2] {
+            assert!(p.get("error_about").is_none(), "{p}");
+        }
+    }
+}
