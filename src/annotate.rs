@@ -92,7 +92,7 @@ pub fn annotate(
                 time_of(sent.unwrap_or(*request)).and_then(|s| at.duration_since(s).ok())
             {
                 note.push_str(", ");
-                note.push_str(&duration_words(d));
+                push_duration(&mut note, d);
                 note.push_str(" after it was sent");
             }
             note.push_str("; what differs: ");
@@ -183,11 +183,17 @@ fn push_span(out: &mut String, r: Range<usize>) {
 
 /// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
 pub fn duration_words(d: Duration) -> String {
+    let mut s = String::with_capacity(16);
+    push_duration(&mut s, d);
+    s
+}
+
+/// [`duration_words`], appended to `s`.
+fn push_duration(s: &mut String, d: Duration) {
     // In whole numbers, rounded half up: float formatting cost more than the rest of a
     // reply's note, and `read` writes one every few packets.
     let ns = d.as_nanos();
     let round = |unit: u128| (ns + unit / 2) / unit;
-    let mut s = String::with_capacity(16);
     let (whole, thousandths, unit) = if ns < 1_000_000 {
         (round(1_000), 0, " µs")
     } else if ns < 1_000_000_000 {
@@ -197,7 +203,7 @@ pub fn duration_words(d: Duration) -> String {
         let ms = round(1_000_000);
         (ms / 1000, ms % 1000, " s")
     };
-    push_dec(&mut s, whole);
+    push_dec(s, whole);
     if thousandths > 0 {
         let digits = [thousandths / 100, thousandths / 10 % 10, thousandths % 10];
         let shown = if digits[2] > 0 {
@@ -213,7 +219,6 @@ pub fn duration_words(d: Duration) -> String {
         }
     }
     s.push_str(unit);
-    s
 }
 
 #[cfg(test)]

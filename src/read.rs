@@ -6,7 +6,8 @@
 //!
 //! Each packet is related to those before it (a reply to its request, an error to
 //! the datagram it quotes) by the engine a session uses (`lab::Relater`), in file
-//! order on the reading thread, before its batch goes to the drawing threads.
+//! order: each batch by the drawing thread that takes it, once the batch before it
+//! is related, before it is drawn.
 
 use crate::annotate::annotate;
 use crate::capture::{Origin, Packet};
@@ -21,7 +22,7 @@ use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::SystemTime;
 
 /// What `read` writes.
@@ -87,17 +88,17 @@ pub fn run(
         buf.clear();
         // Room enough that the text is not copied as it grows: a dump takes about
         // a header's worth of lines plus five characters a byte (ten in colour).
-        buf.reserve(batch.records.len() * 8192 + batch.bytes * 12);
+        buf.reserve(batch.items.len() * 8192 + batch.bytes * 12);
         match format {
             Format::Text => {
                 let mut buf = String::from_utf8(buf).unwrap_or_default();
-                for item in &batch.records {
+                for item in &batch.items {
                     text(&mut buf, item, style);
                 }
                 Ok(buf.into_bytes())
             }
             Format::Json => {
-                for item in &batch.records {
+                for item in &batch.items {
                     json_line(&mut buf, item)?;
                 }
                 Ok(buf)
@@ -108,20 +109,26 @@ pub fn run(
     let (jobs, job_rx) = mpsc::channel::<(u64, Batch)>();
     let (done_tx, done) = mpsc::channel::<(u64, Batch, io::Result<Vec<u8>>)>();
     let job_rx = Mutex::new(job_rx);
+    let turns = Turns::new(path);
     let ended = std::thread::scope(|scope| -> io::Result<Option<(FileError, u64)>> {
         // Moved in, so the workers see the jobs end when this returns.
         let (jobs, done) = (jobs, done);
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         for _ in 0..workers {
-            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            let (job_rx, done_tx, turns) = (&job_rx, done_tx.clone(), &turns);
             scope.spawn(move || {
                 // A worker stops when the jobs end (or the reader went away).
-                while let Ok((seq, batch)) = job_rx
+                while let Ok((seq, mut batch)) = job_rx
                     .lock()
                     .map_err(|_| ())
                     .and_then(|r| r.recv().map_err(|_| ()))
                 {
+                    if !turns.relate(seq, &mut batch) {
+                        break;
+                    }
                     let drawn = draw(&batch);
+                    // Freed by the thread that made them, while they are in its cache.
+                    batch.items.clear();
                     if done_tx.send((seq, batch, drawn)).is_err() {
                         break;
                     }
@@ -132,7 +139,6 @@ pub fn run(
         // Read ahead by at most a few batches a worker: memory stays bounded.
         let ahead = 2 * workers as u64 + 2;
         let mut batch = Batch::default();
-        let mut relating = Relating::new(path);
         let mut shown = 0u64;
         let result = loop {
             let next = reader.next_record();
@@ -142,8 +148,7 @@ pub fn run(
                 Some(Ok(rec)) => {
                     shown += 1;
                     batch.bytes += rec.bytes.len();
-                    let item = relating.relate(rec, reader.interfaces().len());
-                    batch.records.push(item);
+                    batch.records.push((rec, reader.interfaces().len()));
                     if batch.records.len() < BATCH && batch.bytes < BATCH_BYTES {
                         continue;
                     }
@@ -182,8 +187,80 @@ const BATCH_BYTES: usize = 256 << 10;
 #[derive(Default)]
 struct Batch {
     notes: Vec<String>,
-    records: Vec<Item>,
+    /// As read, each with how many interfaces the file had described by then.
+    records: Vec<(Record, usize)>,
+    /// The records related, to draw.
+    items: Vec<Item>,
     bytes: usize,
+}
+
+/// The relater, handed from batch to batch in file order: each batch is related by the
+/// drawing thread that took it, once the batch before it is, and then drawn on the same
+/// core while its packets are in cache. On the reading thread the relater made a third
+/// busy thread on two cores, sharing a core and its cache with a drawing thread: 100,000
+/// packets read plain took 0.41 s there and take 0.37 s here (0.30 s unrelated; medians
+/// of 11 rounds taken in turn).
+struct Turns {
+    state: Mutex<Turn>,
+    passed: Condvar,
+}
+
+struct Turn {
+    /// The batch whose turn it is.
+    next: u64,
+    relating: Relating,
+    /// A drawing thread panicked while relating: no later batch's turn will come.
+    broken: bool,
+}
+
+impl Turns {
+    fn new(path: &Path) -> Self {
+        Turns {
+            state: Mutex::new(Turn {
+                next: 0,
+                relating: Relating::new(path),
+                broken: false,
+            }),
+            passed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Turn> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Relates batch `seq`'s records into its items, after every batch before it.
+    /// False when that turn will never come.
+    fn relate(&self, seq: u64, batch: &mut Batch) -> bool {
+        // Declared first, so it is dropped last: after the lock, even when relating panics.
+        let _pass = Pass(self);
+        let mut turn = self.lock();
+        while turn.next != seq && !turn.broken {
+            turn = self.passed.wait(turn).unwrap_or_else(|p| p.into_inner());
+        }
+        if turn.broken {
+            return false;
+        }
+        for (rec, interfaces) in batch.records.drain(..) {
+            let item = turn.relating.relate(rec, interfaces);
+            batch.items.push(item);
+        }
+        turn.next += 1;
+        true
+    }
+}
+
+/// Wakes the batches waiting for their turn when a turn ends, and ends them all when it
+/// ended in a panic.
+struct Pass<'a>(&'a Turns);
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().broken = true;
+        }
+        self.0.passed.notify_all();
+    }
 }
 
 /// A record to draw, with what the packets before it say it is.
@@ -306,9 +383,9 @@ struct Pipeline<'w> {
     err: &'w mut dyn Write,
     /// Where written texts go back for reuse.
     spare: &'w Mutex<Vec<Vec<u8>>>,
-    /// Batches written, emptied for the next records: a batch's list of records is
-    /// some 64 KiB, and freeing one makes the allocator sweep every small block freed
-    /// since (malloc_consolidate), the reader's relating frees many.
+    /// Batches written, emptied for the next records: a batch's list of related records
+    /// is some 80 KiB, and growing and freeing one for every batch made the allocator
+    /// sweep every small block freed since (malloc_consolidate), and relating frees many.
     spare_batches: Vec<Batch>,
     sent: u64,
     written: u64,
@@ -379,6 +456,7 @@ impl<'w> Pipeline<'w> {
             if self.spare_batches.len() < 16 {
                 batch.notes.clear();
                 batch.records.clear();
+                batch.items.clear();
                 batch.bytes = 0;
                 self.spare_batches.push(batch);
             }

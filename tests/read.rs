@@ -921,3 +921,49 @@ fn an_error_read_from_a_file_names_the_datagram_it_quotes() {
         }
     }
 }
+
+/// Relating runs batch by batch on several drawing threads, and each batch waits for the
+/// one before it: an exchange split between two batches (packets 256 and 257 of a
+/// file of 256-packet batches) is related like every other, and every reply names the
+/// request just before it, in a file of many batches.
+#[test]
+fn exchanges_across_batches_are_related_in_file_order() {
+    let request: Vec<u8> = pattern(POST).iter().map(|b| b.unwrap_or(0)).collect();
+    let mut reply = request.clone();
+    reply[20] = 0;
+    reply[22] = 0x3f;
+    let mut w = Writer::new(Vec::new(), LinkType::RAW, Resolution::Micro).unwrap();
+    let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    // An unanswered request first, so the exchanges straddle each batch's end.
+    w.write(t, &many(1, 2)[24 + 16..]).unwrap();
+    for seq in 0..1000u16 {
+        let (mut q, mut a) = (request.clone(), reply.clone());
+        q[26..28].copy_from_slice(&seq.to_be_bytes());
+        a[26..28].copy_from_slice(&seq.to_be_bytes());
+        let at = t + Duration::from_millis(u64::from(seq) + 1);
+        w.write(at, &q).unwrap();
+        w.write(at + Duration::from_micros(20), &a).unwrap();
+    }
+    let (dir, f) = file_with("exchanges.pcap", &w.finish().unwrap());
+    for user in users() {
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines.len(), 2001);
+        for p in &lines {
+            let no = p["number"].as_u64().unwrap();
+            match p.get("reply_to") {
+                Some(to) if no % 2 == 1 && no > 1 => assert_eq!(to, no - 1, "{p}"),
+                None if no % 2 == 0 || no == 1 => {}
+                other => panic!("#{no}: reply_to {other:?}"),
+            }
+        }
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            dump_of(&r.stdout, 257).contains("\n  reply to #256, 20 µs after it was sent;"),
+            "{}",
+            dump_of(&r.stdout, 257)
+        );
+    }
+}
