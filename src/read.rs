@@ -127,7 +127,8 @@ pub fn run(
                         break;
                     }
                     let drawn = draw(&batch);
-                    // Freed by the thread that made them, while they are in its cache.
+                    // The dissections and relations are freed by the thread that made
+                    // them, while they are in its cache.
                     batch.items.clear();
                     if done_tx.send((seq, batch, drawn)).is_err() {
                         break;
@@ -263,8 +264,9 @@ impl Drop for Pass<'_> {
     }
 }
 
-/// A record to draw, with what the packets before it say it is.
-struct Item {
+/// A record to draw, with what the packets before it say it is (made by
+/// [`Relating::relate`]).
+pub struct Item {
     /// The record; its bytes are [`Item::frame`], not `rec.bytes`.
     rec: Record,
     /// How many interfaces the file had described by then.
@@ -283,7 +285,7 @@ struct Item {
 
 impl Item {
     /// The record's bytes, any link header included.
-    fn frame(&self) -> &[u8] {
+    pub fn frame(&self) -> &[u8] {
         self.shared
             .as_ref()
             .map_or(&self.rec.bytes, |(p, _)| &p.bytes)
@@ -293,6 +295,11 @@ impl Item {
     fn start(&self) -> usize {
         self.decap.start().min(self.frame().len())
     }
+
+    /// The record's link type.
+    pub fn link(&self) -> link::LinkType {
+        self.rec.link
+    }
 }
 
 /// How many records' times are kept for the round trips replies are drawn with.
@@ -300,8 +307,9 @@ const TIMES: usize = 4096;
 
 /// Relates each record to those before it, in file order, as `load` would hand them to
 /// a session's store: the same packet (the link header a table cannot read dropped),
-/// numbered as in the file, and none for a record with no layer rawlab reads.
-struct Relating {
+/// numbered as in the file, and none for a record with no layer rawlab reads. [`run`]
+/// hands one from batch to batch; the fuzz targets use it a record at a time.
+pub struct Relating {
     relater: Relater,
     path: Arc<Path>,
     /// The last [`TIMES`] records' numbers and times, oldest first: a reply's round trip
@@ -311,7 +319,8 @@ struct Relating {
 }
 
 impl Relating {
-    fn new(path: &Path) -> Self {
+    /// For the records of the file at `path`.
+    pub fn new(path: &Path) -> Self {
         Relating {
             relater: Relater::default(),
             path: path.into(),
@@ -319,7 +328,9 @@ impl Relating {
         }
     }
 
-    fn relate(&mut self, mut rec: Record, interfaces: usize) -> Item {
+    /// Relates the next record of the file (`interfaces`: how many the file has
+    /// described so far) to those before it.
+    pub fn relate(&mut self, mut rec: Record, interfaces: usize) -> Item {
         let decap = link::decap(rec.link, &rec.bytes);
         let start = decap.start().min(rec.bytes.len());
         let mut shared = None;
@@ -527,7 +538,7 @@ fn bad_record(
 }
 
 /// The heading of a packet read from a file: number, absolute time, length, link type.
-fn heading(item: &Item) -> String {
+pub fn heading(item: &Item) -> String {
     let (rec, len) = (&item.rec, item.frame().len());
     let mut h = String::with_capacity(80);
     h.push('#');
@@ -552,7 +563,7 @@ fn heading(item: &Item) -> String {
 }
 
 /// The annotated dump of one packet read from a file, appended to `out`.
-fn text(out: &mut String, item: &Item, style: &Style) {
+pub fn text(out: &mut String, item: &Item, style: &Style) {
     let (rec, frame, decap) = (&item.rec, item.frame(), &item.decap);
     let mut d = Dump::frame(heading(item), frame, decap.first, decap.header.clone());
     if (frame.len() as u64) < u64::from(rec.orig_len) {
@@ -582,7 +593,7 @@ fn text(out: &mut String, item: &Item, style: &Style) {
 }
 
 /// One packet as one line of JSON.
-fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
+pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
     let (rec, frame, decap) = (&item.rec, item.frame(), &item.decap);
     let mut m = Map::new();
     m.insert("number".into(), Value::from(rec.no));
