@@ -11,7 +11,7 @@ use crate::lab::{Relater, Relation};
 use crate::wire::Protocol;
 use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,7 +36,7 @@ pub enum Origin {
     },
     /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped
     /// when no table reads it).
-    File { path: PathBuf, index: u64 },
+    File { path: Arc<Path>, index: u64 },
 }
 
 impl Origin {

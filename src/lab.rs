@@ -8,8 +8,8 @@ use crate::capture::{LinkSeen, Origin, PACKET_OUTGOING, Packet};
 use crate::command::Mode;
 use crate::evidence::Counted;
 use crate::wire::dissect::{Dissection, Layer, dissect};
-use crate::wire::{DATA, Field, arp, eth, icmp, ipv4, ipv6, tcp};
-use std::collections::VecDeque;
+use crate::wire::{DATA, Field, Protocol, arp, eth, icmp, ipv4, ipv6, tcp};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 use std::sync::Arc;
@@ -23,8 +23,46 @@ pub struct Change {
     pub layer_start: usize,
     /// Its bytes in the later packet.
     pub span: Range<usize>,
-    pub before: String,
-    pub after: String,
+    before: Held,
+    after: Held,
+}
+
+/// What a field held in one packet, put in words only when they are asked for: `read`
+/// relates a reply every few packets, and draws only the words of one side.
+#[derive(Debug, Clone, PartialEq)]
+enum Held {
+    /// A fixed field's raw value.
+    Value(u128),
+    /// Options or data.
+    Bytes(Vec<u8>),
+}
+
+impl Change {
+    /// The field's value in the earlier packet, in words: `0x1cd4`, `8 (echo-request)`,
+    /// `c0 de`.
+    pub fn before(&self) -> String {
+        self.words(&self.before)
+    }
+
+    /// The field's value in the later packet, in words.
+    pub fn after(&self) -> String {
+        self.words(&self.after)
+    }
+
+    /// [`Change::before`], appended to `out`.
+    pub fn write_before(&self, out: &mut String) {
+        match &self.before {
+            Held::Value(v) => self.field.write_words(out, *v, self.field.value_name(*v)),
+            Held::Bytes(b) => out.push_str(&hex_words(b)),
+        }
+    }
+
+    fn words(&self, held: &Held) -> String {
+        match held {
+            Held::Value(v) => self.field.words(*v),
+            Held::Bytes(b) => hex_words(b),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +105,8 @@ pub fn changes(a: &Packet, b: &Packet) -> Vec<Change> {
 }
 
 pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> Vec<Change> {
-    let mut out = Vec::new();
+    // Room for the kernel's usual answer (ids, checksums, type, ports) without growing.
+    let mut out = Vec::with_capacity(8);
     // A frame and the packet it carries (a link-layer capture and a raw IP socket's copy)
     // are compared from the first layer they share.
     let (skip_a, skip_b) = alignment(da, db);
@@ -78,19 +117,25 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
             same_stack = false;
             break;
         }
-        let present_in_a: Vec<&Field> = la.fields(a).collect();
-        for f in lb
-            .fields(b)
-            .filter(|f| !f.group && present_in_a.contains(f))
-        {
+        // On the stack: `read` compares a reply every few packets of a capture, and a
+        // table has a few dozen fields (those past the first 64 are looked up afresh).
+        let mut in_a = [&DATA; 64];
+        let mut n = 0;
+        for f in la.fields(a).take(in_a.len()) {
+            in_a[n] = f;
+            n += 1;
+        }
+        let present_in_a =
+            |f: &Field| in_a[..n].contains(&f) || (n == in_a.len() && la.fields(a).any(|g| g == f));
+        for f in lb.fields(b).filter(|f| !f.group && present_in_a(f)) {
             let (va, vb) = (la.get(a, f), lb.get(b, f));
             if va != vb {
                 out.push(Change {
                     field: f,
                     layer_start: lb.start,
                     span: lb.span(f),
-                    before: f.words(va),
-                    after: f.words(vb),
+                    before: Held::Value(va),
+                    after: Held::Value(vb),
                 });
             }
         }
@@ -103,8 +148,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
                     field: f,
                     layer_start: lb.start,
                     span: r,
-                    before: hex_words(bytes_a),
-                    after: hex_words(bytes_b),
+                    before: Held::Bytes(bytes_a.to_vec()),
+                    after: Held::Bytes(bytes_b.to_vec()),
                 });
             }
         }
@@ -114,8 +159,8 @@ pub fn changes_between(a: &[u8], da: &Dissection, b: &[u8], db: &Dissection) -> 
             field: &DATA,
             layer_start: db.payload.start,
             span: db.payload.clone(),
-            before: hex_words(&a[da.payload.clone()]),
-            after: hex_words(&b[db.payload.clone()]),
+            before: Held::Bytes(a[da.payload.clone()].to_vec()),
+            after: Held::Bytes(b[db.payload.clone()].to_vec()),
         });
     }
     out
@@ -208,12 +253,22 @@ pub fn hex_words(b: &[u8]) -> String {
     if b.is_empty() {
         return "(none)".into();
     }
-    let shown: Vec<String> = b.iter().take(8).map(|x| format!("{x:02x}")).collect();
-    if b.len() > 8 {
-        format!("{} … ({} bytes)", shown.join(" "), b.len())
-    } else {
-        shown.join(" ")
+    // Digit by digit: a reply's options are written so every few packets of a capture.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for (i, x) in b.iter().take(8).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push(HEX[usize::from(x >> 4)] as char);
+        s.push(HEX[usize::from(x & 15)] as char);
     }
+    if b.len() > 8 {
+        s.push_str(" … (");
+        crate::wire::push_dec(&mut s, b.len() as u128);
+        s.push_str(" bytes)");
+    }
+    s
 }
 
 /// How long after a send its copy on the wire may still be recognised.
@@ -222,6 +277,161 @@ const WIRE_WINDOW: Duration = Duration::from_secs(10);
 const SAME_MOMENT: Duration = Duration::from_secs(1);
 /// How many recent sends and requests are remembered for matching.
 const REMEMBER: usize = 512;
+/// How many bytes of packets each list of them keeps at most (the newest is always
+/// kept): 512 of a few KiB fit, so the count decides for everyday traffic, while a
+/// stream of jumbo packets (`rawlab read` of 256 KiB records, where the relater holds
+/// the only copy) cannot hold hundreds of MiB.
+const REMEMBER_BYTES: usize = 4 << 20;
+
+/// The last few of something, oldest first, bounded in count and in bytes.
+struct Recent<T> {
+    items: VecDeque<T>,
+    bytes: usize,
+}
+
+/// How many bytes an entry keeps alive.
+trait Weighed {
+    fn weight(&self) -> usize;
+}
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Recent {
+            items: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<T: Weighed> Recent<T> {
+    fn push(&mut self, item: T) {
+        self.push_then(item, |_| {});
+    }
+
+    /// Adds `item`, handing each entry it pushes out to `gone`.
+    fn push_then(&mut self, item: T, mut gone: impl FnMut(&T)) {
+        self.bytes += item.weight();
+        self.items.push_back(item);
+        while self.items.len() > REMEMBER || (self.bytes > REMEMBER_BYTES && self.items.len() > 1) {
+            if let Some(old) = self.items.pop_front() {
+                self.bytes -= old.weight();
+                gone(&old);
+            }
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let bytes = &mut self.bytes;
+        self.items.retain(|item| {
+            let k = keep(item);
+            if !k {
+                *bytes -= item.weight();
+            }
+            k
+        });
+    }
+
+    fn iter(&self) -> std::collections::vec_deque::Iter<'_, T> {
+        self.items.iter()
+    }
+}
+
+impl Weighed for Sent {
+    fn weight(&self) -> usize {
+        self.packet.bytes.len() + self.after_ip.as_ref().map_or(0, Vec::len)
+    }
+}
+
+impl Weighed for Request {
+    fn weight(&self) -> usize {
+        self.packet.bytes.len() + self.dissection.layers.len() * std::mem::size_of::<Layer>()
+    }
+}
+
+impl Weighed for Quotable {
+    fn weight(&self) -> usize {
+        self.packet.bytes.len()
+    }
+}
+
+/// A packet captured lately, as an error that quotes it is compared with it.
+struct Quotable {
+    packet: Arc<Packet>,
+    /// The send it is a copy of.
+    sent: Option<u64>,
+    /// Its first layer, when that is a complete network layer, read once: an error is
+    /// compared with hundreds of these, and taking each apart again made a capture of
+    /// errors about packets it does not hold a hundred times slower to read.
+    net: Option<Net>,
+}
+
+struct Net {
+    proto: &'static Protocol,
+    src: u128,
+    dst: u128,
+    /// Where its payload starts, and the payload's first bytes (up to 8, as many as an
+    /// ICMP error quotes at least): most packets are ruled out without reading them.
+    payload_at: usize,
+    head: [u8; 8],
+    head_len: usize,
+}
+
+impl Quotable {
+    fn new(packet: Arc<Packet>, sent: Option<u64>, d: &Dissection) -> Quotable {
+        // An AF_INET6 socket hands over what follows the IPv6 header, and says where
+        // it was from and to: the header an error quotes is that one.
+        if let Some((src, dst)) = packet.addrs {
+            let mut head = [0u8; 8];
+            let head_len = packet.bytes.len().min(head.len());
+            head[..head_len].copy_from_slice(&packet.bytes[..head_len]);
+            let net = Net {
+                proto: &ipv6::IPV6,
+                src: addr_value(src),
+                dst: addr_value(dst),
+                payload_at: 0,
+                head,
+                head_len,
+            };
+            return Quotable {
+                packet,
+                sent,
+                net: Some(net),
+            };
+        }
+        let net = d.layers.first().and_then(|l| {
+            let (src_f, dst_f) = l.proto.addresses?;
+            if !l.complete() {
+                return None;
+            }
+            let payload = &packet.bytes[l.hdr_end..];
+            let mut head = [0u8; 8];
+            let head_len = payload.len().min(head.len());
+            head[..head_len].copy_from_slice(&payload[..head_len]);
+            Some(Net {
+                proto: l.proto,
+                src: l.get(&packet.bytes, src_f),
+                dst: l.get(&packet.bytes, dst_f),
+                payload_at: l.hdr_end,
+                head,
+                head_len,
+            })
+        });
+        Quotable { packet, sent, net }
+    }
+
+    /// Whether this is the packet whose network header (`proto`, `src`, `dst`) an error
+    /// quotes, followed by `after`, the start of its payload.
+    fn is_quoted(&self, proto: &Protocol, src: u128, dst: u128, after: &[u8]) -> bool {
+        let Some(n) = &self.net else { return false };
+        let k = after.len().min(n.head.len());
+        n.proto == proto
+            && n.src == src
+            && n.dst == dst
+            && n.head_len >= k
+            && n.head[..k] == after[..k]
+            && self.packet.bytes[n.payload_at..].starts_with(after)
+    }
+}
 
 struct Sent {
     packet: Arc<Packet>,
@@ -259,6 +469,8 @@ fn after_ip_of(p: &Packet, d: &Dissection, handed_from: usize) -> Option<Vec<u8>
 
 struct Request {
     packet: Arc<Packet>,
+    /// Its layers, kept so a reply is compared without taking the request apart again.
+    dissection: Dissection,
     sent: Option<u64>,
     proto: &'static str,
     key: u64,
@@ -266,13 +478,84 @@ struct Request {
     addrs: Option<(u128, u128)>,
 }
 
+/// Recent requests, and how many of them hold each pairing key: most packets' key is
+/// held by none, which is known without a look through the list (a flood of pings
+/// Recent requests, a list for each protocol (so a stream of UDP datagrams, each a
+/// request until answered, does not push an echo request out of mind), and how many
+/// of them hold each pairing key: most packets' key is held by none, which is known
+/// without a look through the list (a flood of pings has 512 to look through).
+#[derive(Default)]
+struct Requests {
+    lists: Vec<(&'static str, Recent<Request>)>,
+    keys: HashMap<(&'static str, u64), u32>,
+}
+
+impl Requests {
+    fn push(&mut self, r: Request) {
+        *self.keys.entry((r.proto, r.key)).or_default() += 1;
+        let at = match self.lists.iter().position(|(p, _)| *p == r.proto) {
+            Some(i) => i,
+            None => {
+                self.lists.push((r.proto, Recent::default()));
+                self.lists.len() - 1
+            }
+        };
+        let keys = &mut self.keys;
+        self.lists[at]
+            .1
+            .push_then(r, |old| forget_key(keys, (old.proto, old.key)));
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Request) -> bool) {
+        let keys = &mut self.keys;
+        for (_, list) in &mut self.lists {
+            list.retain(|r| {
+                let k = keep(r);
+                if !k {
+                    forget_key(keys, (r.proto, r.key));
+                }
+                k
+            });
+        }
+    }
+
+    /// The requests of `proto` holding `key`, newest first.
+    fn with_key(&self, proto: &'static str, key: u64) -> impl Iterator<Item = &Request> {
+        let held = self
+            .keys
+            .contains_key(&(proto, key))
+            .then(|| self.lists.iter().find(|(p, _)| *p == proto))
+            .flatten();
+        held.into_iter()
+            .flat_map(|(_, l)| l.iter().rev())
+            .filter(move |r| r.key == key)
+    }
+
+    /// The requests of `proto`, newest first.
+    fn of(&self, proto: &'static str) -> impl Iterator<Item = &Request> {
+        self.lists
+            .iter()
+            .filter(move |(p, _)| *p == proto)
+            .flat_map(|(_, l)| l.iter().rev())
+    }
+}
+
+fn forget_key(keys: &mut HashMap<(&'static str, u64), u32>, key: (&'static str, u64)) {
+    if let Some(n) = keys.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            keys.remove(&key);
+        }
+    }
+}
+
 /// Watches packets go by, in number order, and relates each to earlier ones.
 #[derive(Default)]
 pub struct Relater {
-    sent: VecDeque<Sent>,
-    requests: VecDeque<Request>,
-    /// Packets captured lately (and the send each is a copy of), for errors that quote them.
-    captured: VecDeque<(Arc<Packet>, Option<u64>)>,
+    sent: Recent<Sent>,
+    requests: Requests,
+    /// Packets captured lately, for errors that quote them.
+    captured: Recent<Quotable>,
     /// Frames seen leaving on a loopback interface lately, by interface index, for the
     /// copy that comes back in.
     outgoing: VecDeque<(u32, Arc<Packet>)>,
@@ -284,31 +567,43 @@ impl Relater {
         self.sent.retain(|s| !nos.contains(&s.packet.no));
     }
 
+    /// What packet `p` is to the packets observed before it; it is remembered for those
+    /// after it. Packets are observed in number order.
     pub fn observe(&mut self, p: &Arc<Packet>) -> Vec<Relation> {
-        let mut rel = Vec::new();
-        // On lo every frame is seen leaving, then arriving: the second is a twin, related
-        // as its first copy is and adding nothing new.
-        if let Origin::Captured {
+        self.observe_dissected(p, &dissect(&p.bytes, p.first))
+    }
+
+    /// On lo every frame is seen leaving, then arriving: the second is a twin of the
+    /// first, related as it is and adding nothing new. Remembers frames leaving.
+    fn twin(&mut self, p: &Arc<Packet>) -> Option<u64> {
+        let Origin::Captured {
             link: Some(seen @ LinkSeen { loopback: true, .. }),
             ..
         } = &p.origin
-        {
-            let recent =
-                |q: &Packet| p.time.duration_since(q.time).unwrap_or_default() < SAME_MOMENT;
-            self.outgoing.retain(|(_, q)| recent(q));
-            if seen.pkttype == PACKET_OUTGOING {
-                push_bounded(&mut self.outgoing, (seen.ifindex, p.clone()));
-            } else if let Some(i) = self
-                .outgoing
-                .iter()
-                .rposition(|(ix, q)| *ix == seen.ifindex && q.bytes == p.bytes)
-            {
-                let (_, first) = self.outgoing.remove(i).expect("position is in range");
-                return vec![Relation::Twin { first: first.no }];
-            }
+        else {
+            return None;
+        };
+        let recent = |q: &Packet| p.time.duration_since(q.time).unwrap_or_default() < SAME_MOMENT;
+        self.outgoing.retain(|(_, q)| recent(q));
+        if seen.pkttype == PACKET_OUTGOING {
+            push_bounded(&mut self.outgoing, (seen.ifindex, p.clone()));
+            return None;
         }
-        let d = dissect(&p.bytes, p.first);
-        let ends = endpoints(p, &d);
+        let i = self
+            .outgoing
+            .iter()
+            .rposition(|(ix, q)| *ix == seen.ifindex && q.bytes == p.bytes)?;
+        self.outgoing.remove(i).map(|(_, first)| first.no)
+    }
+
+    /// [`Relater::observe`] for a packet its caller has taken apart already
+    /// (`d` is `dissect(&p.bytes, p.first)`), to draw it from the same dissection.
+    pub fn observe_dissected(&mut self, p: &Arc<Packet>, d: &Dissection) -> Vec<Relation> {
+        if let Some(first) = self.twin(p) {
+            return vec![Relation::Twin { first }];
+        }
+        let mut rel = Vec::new();
+        let ends = endpoints(p, d);
         let addrs = ends.as_ref().map(|(src, dst, _)| (*src, *dst));
         let mut sent_no = None;
         match &p.origin {
@@ -318,17 +613,14 @@ impl Relater {
                 dst,
                 ..
             } => {
-                push_bounded(
-                    &mut self.sent,
-                    Sent {
-                        packet: p.clone(),
-                        mode: *mode,
-                        dst: ends.as_ref().map(|_| addr_value(*dst)),
-                        after_ip: ends.as_ref().and_then(|_| after_ip_of(p, &d, *handed_from)),
-                        handed_from: *handed_from,
-                        copied_on: Vec::new(),
-                    },
-                );
+                self.sent.push(Sent {
+                    packet: p.clone(),
+                    mode: *mode,
+                    dst: ends.as_ref().map(|_| addr_value(*dst)),
+                    after_ip: ends.as_ref().and_then(|_| after_ip_of(p, d, *handed_from)),
+                    handed_from: *handed_from,
+                    copied_on: Vec::new(),
+                });
                 sent_no = Some(p.no);
             }
             Origin::Captured { socket, .. } => {
@@ -338,10 +630,10 @@ impl Relater {
                 let found = self.sent.iter().position(|s| {
                     !s.copied_on.contains(socket)
                         && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
-                        && is_copy(s, p, &d, ends.as_ref())
+                        && is_copy(s, p, d, ends.as_ref())
                 });
                 if let Some(i) = found {
-                    let s = &mut self.sent[i];
+                    let s = &mut self.sent.items[i];
                     s.copied_on.push(socket.clone());
                     let (no, mode) = (s.packet.no, s.mode);
                     let changes = changes(&s.packet, p);
@@ -359,13 +651,13 @@ impl Relater {
             // request or a reply to one loaded with it.
             Origin::File { .. } => {}
         }
-        if let Some(e) = self.quoted_by(p, &d) {
+        if let Some(e) = self.quoted_by(p, d) {
             rel.push(e);
         }
         if !p.is_sent() {
-            push_bounded(&mut self.captured, (p.clone(), sent_no));
+            self.captured.push(Quotable::new(p.clone(), sent_no, d));
         }
-        if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, &d, src, dst)) {
+        if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, d, src, dst)) {
             rel.push(r);
         }
         // The layer that pairs requests with replies: ICMP after IP, ARP after Ethernet,
@@ -390,9 +682,8 @@ impl Relater {
         // it is a copy of this session's own send.
         let answered = pair.reverse.filter(|_| sent_no.is_none()).and_then(|rk| {
             self.requests
-                .iter()
-                .rev()
-                .find(|r| r.key == rk && r.proto == inner.proto.name && answers(r))
+                .with_key(inner.proto.name, rk)
+                .find(|r| answers(r))
         });
         if let Some(req) = answered {
             rel.push(Relation::Reply {
@@ -406,13 +697,9 @@ impl Relater {
             // socket is a new request.
             let sent = sent_no.or_else(|| {
                 self.requests
-                    .iter()
-                    .rev()
+                    .with_key(inner.proto.name, pair.key)
                     .find(|r| {
-                        // The key first: it rules out nearly every request at once (a
-                        // flood of someone else's pings has 512 to look through).
-                        r.key == pair.key
-                            && r.proto == inner.proto.name
+                        r.proto == inner.proto.name
                             && r.addrs == addrs
                             && socket_of(&r.packet) != socket_of(p)
                             && p.time.duration_since(r.packet.time).unwrap_or_default()
@@ -420,26 +707,23 @@ impl Relater {
                     })
                     .and_then(|r| r.sent)
             });
-            push_bounded(
-                &mut self.requests,
-                Request {
-                    packet: p.clone(),
-                    sent,
-                    proto: inner.proto.name,
-                    key: pair.key,
-                    addrs,
-                },
-            );
+            self.requests.push(Request {
+                packet: p.clone(),
+                dissection: d.clone(),
+                sent,
+                proto: inner.proto.name,
+                key: pair.key,
+                addrs,
+            });
         } else if let Some(req) = self
             .requests
-            .iter()
-            .rev()
-            .find(|r| r.key == pair.key && r.proto == inner.proto.name && answers(r))
+            .with_key(inner.proto.name, pair.key)
+            .find(|r| r.proto == inner.proto.name && answers(r))
         {
             rel.push(Relation::Reply {
                 request: req.packet.no,
                 sent: req.sent,
-                changes: changes(&req.packet, p),
+                changes: changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
             });
         }
         rel
@@ -496,12 +780,11 @@ impl Relater {
             return None;
         }
         let ports = (tcp::SRCPORT.get(h), tcp::DSTPORT.get(h));
-        let syn = self.requests.iter().rev().find(|r| {
+        let syn = self.requests.of(tcp::TCP.name).find(|r| {
             let Some(sent) = r.sent else { return false };
-            let rd = dissect(&r.packet.bytes, r.packet.first);
             sent != r.packet.no
                 && r.addrs == Some((src, dst))
-                && rd.layers.iter().any(|rl| {
+                && r.dissection.layers.iter().any(|rl| {
                     rl.proto == &tcp::TCP
                         && rl.complete()
                         && (
@@ -527,28 +810,20 @@ impl Relater {
         let after = &p.bytes[q.hdr_end..];
         let (src, dst) = (q.get(&p.bytes, src_f), q.get(&p.bytes, dst_f));
         let quoted = p.bytes.len() - q.start;
-        let captured = self.captured.iter().rev().find(|(c, _)| {
-            if let Some((cs, cd)) = c.addrs {
-                return (addr_value(cs), addr_value(cd)) == (src, dst)
-                    && c.bytes.starts_with(after);
-            }
-            let dc = dissect(&c.bytes, c.first);
-            dc.layers.first().is_some_and(|l| {
-                l.proto == q.proto
-                    && l.complete()
-                    && l.get(&c.bytes, src_f) == src
-                    && l.get(&c.bytes, dst_f) == dst
-                    && c.bytes[l.hdr_end..].starts_with(after)
-            })
-        });
-        if let Some((about, sent)) = captured {
+        if let Some(about) = self
+            .captured
+            .iter()
+            .rev()
+            .find(|c| c.is_quoted(q.proto, src, dst, after))
+        {
             return Some(Relation::Error {
-                about: about.no,
-                sent: *sent,
+                about: about.packet.no,
+                sent: about.sent,
                 quoted,
-                len: about.bytes.len(),
+                len: about.packet.bytes.len(),
             });
         }
+        // A send no socket saw on its way (it left on a cable): the error quotes it.
         let s = self.sent.iter().rev().find(|s| {
             let ds = dissect(&s.packet.bytes, s.packet.first);
             net_layer(&ds).is_some_and(|l| {
@@ -1324,7 +1599,7 @@ mod tests {
         let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
         assert_eq!(names, ["ip.id", "ip.checksum", "ip.src"]);
         assert_eq!(
-            (changes[0].before.as_str(), changes[0].after.as_str()),
+            (changes[0].before().as_str(), changes[0].after().as_str()),
             ("0x0000", "0x1cd4")
         );
 
@@ -1343,7 +1618,7 @@ mod tests {
             ["ip.id", "ip.checksum", "icmp.type", "icmp.checksum"]
         );
         assert_eq!(changes[2].span, 20..21);
-        assert_eq!(changes[2].after, icmp::TYPE.words(0));
+        assert_eq!(changes[2].after(), icmp::TYPE.words(0));
     }
 
     #[test]
@@ -1724,7 +1999,7 @@ mod tests {
         };
         let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
         assert_eq!(names, ["ipv6.flow", "icmpv6.type", "icmpv6.checksum"]);
-        assert_eq!(changes[1].after, "129 (echo-reply)");
+        assert_eq!(changes[1].after(), "129 (echo-reply)");
     }
 
     /// A SYN to a closed port and the kernel's RST+ACK, captured on lo.
@@ -1776,6 +2051,38 @@ mod tests {
         assert!(rel.is_empty(), "{rel:?}");
     }
 
+    /// The datagram an error quotes is found behind hundreds of others from the same
+    /// host, and from a quote shorter than the 8 bytes compared first.
+    #[test]
+    fn an_error_finds_its_datagram_far_back_and_from_a_short_quote() {
+        use crate::wire::{icmp::tests::PORT_UNREACHABLE, udp::tests::DATAGRAM};
+        let mut r = Relater::default();
+        r.observe(&captured_as(1, &DATAGRAM, &ipv4::IPV4));
+        for no in 2..400 {
+            let mut other = DATAGRAM;
+            other[20..22].copy_from_slice(&(no as u16).to_be_bytes());
+            r.observe(&captured_as(no, &other, &ipv4::IPV4));
+        }
+        let rel = r.observe(&captured_as(400, &PORT_UNREACHABLE, &ipv4::IPV4));
+        assert!(
+            matches!(rel[..], [Relation::Error { about: 1, .. }]),
+            "{rel:?}"
+        );
+        // Cut 4 bytes into the quoted UDP header: 24 of the datagram's 30 bytes.
+        let mut short = PORT_UNREACHABLE[..52].to_vec();
+        short[2..4].copy_from_slice(&52u16.to_be_bytes());
+        let rel = r.observe(&captured_as(401, &short, &ipv4::IPV4));
+        assert_eq!(
+            rel,
+            [Relation::Error {
+                about: 1,
+                sent: None,
+                quoted: 24,
+                len: 30
+            }]
+        );
+    }
+
     #[test]
     fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
         let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
@@ -1795,6 +2102,92 @@ mod tests {
         );
     }
 
+    /// A stream of jumbo packets is kept by the bytes it holds, not 512 of them; a
+    /// request among them is still answered, since requests are a list of their own.
+    #[test]
+    fn jumbo_packets_are_remembered_by_their_bytes() {
+        let mut r = Relater::default();
+        r.observe(&packet(1, &WIRE, captured()));
+        let jumbo = vec![0u8; 256 << 10];
+        for no in 2..40 {
+            r.observe(&packet(no, &jumbo, captured()));
+        }
+        assert!(r.captured.bytes <= REMEMBER_BYTES, "{}", r.captured.bytes);
+        assert_eq!(r.captured.iter().count(), REMEMBER_BYTES / jumbo.len());
+        assert_eq!(
+            r.captured.bytes,
+            r.captured
+                .iter()
+                .map(|c| c.packet.bytes.len())
+                .sum::<usize>()
+        );
+        let reply = r.observe(&packet(40, &REPLY, captured()));
+        assert!(
+            matches!(reply[0], Relation::Reply { request: 1, .. }),
+            "{reply:?}"
+        );
+        // One larger than the whole budget is still kept, alone.
+        r.observe(&packet(41, &vec![0u8; REMEMBER_BYTES + 1], captured()));
+        assert_eq!(r.captured.iter().count(), 1);
+    }
+
+    /// A stream of UDP datagrams, each a request until something answers it, does not
+    /// push an echo request out of mind: each protocol's requests are a list apart.
+    #[test]
+    fn a_stream_of_datagrams_leaves_an_echo_request_answerable() {
+        let mut r = Relater::default();
+        r.observe(&packet(1, &WIRE, captured()));
+        for no in 2..2000u64 {
+            r.observe(&packet(no, &datagram(no as u16, 9), captured()));
+        }
+        let rel = r.observe(&packet(2000, &REPLY, captured()));
+        assert!(
+            matches!(rel[0], Relation::Reply { request: 1, .. }),
+            "{rel:?}"
+        );
+    }
+
+    /// The count of requests by key follows the list as requests come and go, so one
+    /// whose key no request holds is answered by none without a look through the list.
+    #[test]
+    fn requests_are_found_by_key_as_they_come_and_go() {
+        let mut r = Relater::default();
+        let echo = |seq: u16| {
+            let mut b = WIRE;
+            b[26..28].copy_from_slice(&seq.to_be_bytes());
+            b
+        };
+        for no in 1..=700u64 {
+            // Every tenth a second request with the key before it.
+            let seq = if no % 10 == 0 { no - 1 } else { no } as u16;
+            r.observe(&packet(no, &echo(seq), captured()));
+        }
+        let held: u32 = r.requests.keys.values().sum();
+        assert_eq!(held as usize, r.requests.of("icmp").count());
+        assert_eq!(r.requests.of("icmp").count(), REMEMBER);
+        for req in r.requests.of("icmp") {
+            assert!(r.requests.keys.contains_key(&(req.proto, req.key)));
+        }
+        // The oldest left the list, and with it their keys.
+        let mut reply = echo(1);
+        reply[20] = 0;
+        assert!(r.observe(&packet(701, &reply, captured())).is_empty());
+        let mut reply = echo(699);
+        reply[20] = 0;
+        let rel = r.observe(&packet(702, &reply, captured()));
+        assert!(
+            matches!(rel[0], Relation::Reply { request: 700, .. }),
+            "the newest of the two: {rel:?}"
+        );
+        r.requests.retain(|q| q.packet.no != 700);
+        assert_eq!(
+            r.requests
+                .keys
+                .get(&("icmp", r.requests.of("icmp").next().unwrap().key)),
+            Some(&1)
+        );
+    }
+
     #[test]
     fn payload_and_truncation_changes() {
         let a = packet(1, &WIRE, captured());
@@ -1804,7 +2197,16 @@ mod tests {
         let c = changes(&a, &b);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].field.name, "data.data");
-        assert_eq!(c[0].after, "c0 df");
+        assert_eq!(c[0].after(), "c0 df");
+        assert_eq!(hex_words(&[]), "(none)");
+        assert_eq!(
+            hex_words(&[0, 1, 2, 3, 4, 5, 6, 7]),
+            "00 01 02 03 04 05 06 07"
+        );
+        assert_eq!(
+            hex_words(&[0xab; 40]),
+            "ab ab ab ab ab ab ab ab … (40 bytes)"
+        );
         // A cut-off packet compares only what both have, without panicking.
         let cut = packet(3, &WIRE[..22], captured());
         let _ = changes(&a, &cut);

@@ -11,11 +11,13 @@
 //!   as root at start and read as drops are asked about;
 //! - `lab`      relates packets: what the kernel changed, which reply answers what;
 //!   `evidence` reads what the kernel counted (SNMP counters) around a send;
-//! - `render`   draws the annotated dump into any `impl Write`;
+//! - `render`   draws the annotated dump into any `impl Write`, and `annotate` puts
+//!   what `lab` found on it in words;
 //! - `repl` and `script` are the two front ends over one executor;
 //! - `pcap`     reads pcap/pcapng files record by record and writes pcap (`save`/`load`);
 //! - `read`     is `rawlab read FILE`: a capture file's packets as dumps or JSON (`json`).
 
+pub mod annotate;
 pub mod capture;
 pub mod clock;
 pub mod command;

@@ -1380,6 +1380,8 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
         error: None,
         stopped: false,
     };
+    // One name shared by every packet, not a copy each.
+    let shared: Arc<Path> = path.into();
     // Bounded by the file: each turn reads one record or ends.
     loop {
         if stop() {
@@ -1424,7 +1426,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
             bytes: rec.bytes[start..].to_vec(),
             first,
             origin: Origin::File {
-                path: path.to_path_buf(),
+                path: shared.clone(),
                 index: rec.no,
             },
             addrs: None,

@@ -351,7 +351,11 @@ pub fn dump(out: &mut dyn Write, d: &Dump, style: &Style) -> io::Result<()> {
 
 /// The annotated dump appended to `buf` (what `dump` writes).
 pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
-    let dis = dissection(d);
+    draw_dissected(buf, d, &dissection(d), style)
+}
+
+/// [`draw`] from a dissection the caller has made already: `dis` is [`dissection`]`(d)`.
+pub fn draw_dissected(buf: &mut String, d: &Dump, dis: &Dissection, style: &Style) {
     let width = style.width();
     buf.reserve(2048 + d.bytes.len() * 5);
     paint_into(buf, style.color, &d.heading, 0, Tone::Heading, false);
@@ -384,8 +388,8 @@ pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
         let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
         wrapped_into(buf, style, width, &text, "  ", "    ", Tone::Bad);
     }
-    let lines = Lines::of(&dis, d.bytes);
-    let colors = byte_colors(&dis, &lines.all, d.bytes.len());
+    let lines = Lines::of(dis, d.bytes);
+    let colors = byte_colors(dis, &lines.all, d.bytes.len());
     // Only colour shows emphasis.
     let mut emph = Vec::new();
     if style.color && !d.emphasize.is_empty() {
@@ -397,7 +401,7 @@ pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
         }
     }
     hex_rows(buf, d.bytes, &colors, &emph, style.color);
-    fields(buf, d, &dis, &lines, style, width);
+    fields(buf, d, dis, &lines, style, width);
 }
 
 /// The dump's bytes taken apart: after the link header, from its first layer; all data

@@ -828,3 +828,142 @@ fn times_a_file_cannot_give_are_said_so() {
         );
     }
 }
+
+/// A ping read from a file is related by the engine a session uses: the reply names its
+/// request (as tshark's "request in 1" does), with the fields that differ marked where
+/// the frame has them, in text and in JSON; the request names nothing.
+#[test]
+fn a_reply_read_from_a_file_names_its_request() {
+    for user in users() {
+        let (dir, f) = fixture("lo.pcap");
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let reply = dump_of(&r.stdout, 2);
+        assert!(
+            reply.contains("\n  reply to #1, 19 µs after it was sent; what differs: ip.id (bytes 18–19), ip.checksum (bytes 24–25), icmp.type (byte 34), icmp.checksum (bytes 36–37)\n"),
+            "{reply}"
+        );
+        let lines: Vec<String> = reply.lines().map(squeeze).collect();
+        let ty = lines
+            .iter()
+            .position(|l| l.starts_with("icmp.type 0 (echo-reply)"))
+            .unwrap_or_else(|| panic!("{reply}"));
+        assert_eq!(lines[ty + 1], "↳ was 8 (echo-request) in #1", "{reply}");
+        let request = dump_of(&r.stdout, 1);
+        assert!(
+            !request.contains("reply to") && !request.contains('↳'),
+            "{request}"
+        );
+
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines[1]["reply_to"], 1, "{}", lines[1]);
+        assert_eq!(
+            lines[1]["differs"],
+            serde_json::json!(["ip.id", "ip.checksum", "icmp.type", "icmp.checksum"])
+        );
+        assert!(lines[0].get("reply_to").is_none(), "{}", lines[0]);
+        assert!(lines[0].get("differs").is_none(), "{}", lines[0]);
+        // Every exchange in the file: four pings, two SYNs answered by a SYN-ACK
+        // (IPv4 and IPv6), an ICMPv6 echo.
+        let pairs: Vec<(u64, u64)> = lines
+            .iter()
+            .filter_map(|p| Some((p["number"].as_u64()?, p["reply_to"].as_u64()?)))
+            .collect();
+        assert_eq!(
+            pairs,
+            [(2, 1), (4, 3), (6, 5), (8, 7), (12, 11), (22, 21), (32, 31)]
+        );
+    }
+}
+
+/// An ICMP error read from a file names the datagram it quotes, in text and in JSON.
+#[test]
+fn an_error_read_from_a_file_names_the_datagram_it_quotes() {
+    // Linux's answer on lo to "hi" sent from port 40000 to port 9, where nothing listens.
+    const DATAGRAM: [u8; 30] = [
+        0x45, 0x00, 0x00, 0x1e, 0x73, 0x71, 0x40, 0x00, 0x40, 0x11, 0xc9, 0x5b, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40, 0x00, 0x09, 0x00, 0x0a, 0xfe, 0x1d, 0x68, 0x69,
+    ];
+    let mut unreachable = vec![
+        0x45, 0xc0, 0x00, 0x3a, 0x9e, 0x1b, 0x00, 0x00, 0x40, 0x01, 0xdd, 0xe5, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x03, 0x03, 0xfa, 0x21, 0x00, 0x00, 0x00, 0x00,
+    ];
+    unreachable.extend(DATAGRAM);
+    // Another datagram between them, from another port: not the one quoted.
+    let mut other = DATAGRAM;
+    other[21] = 0x41;
+    other[26..28].copy_from_slice(&[0xfe, 0x1c]);
+    let mut w = Writer::new(Vec::new(), LinkType::RAW, Resolution::Micro).unwrap();
+    let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    w.write(t, &DATAGRAM).unwrap();
+    w.write(t + Duration::from_micros(10), &other).unwrap();
+    w.write(t + Duration::from_micros(30), &unreachable)
+        .unwrap();
+    let (dir, f) = file_with("unreachable.pcap", &w.finish().unwrap());
+    for user in users() {
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let error = dump_of(&r.stdout, 3);
+        assert!(
+            error.contains("\n  an error about #1: it quotes the whole of it, 30 bytes\n"),
+            "{error}"
+        );
+        assert!(!r.stdout.contains("an error about #2"), "{}", r.stdout);
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines[2]["error_about"], 1, "{}", lines[2]);
+        assert_eq!(lines[2]["quoted_length"], 30, "{}", lines[2]);
+        for p in &lines[..2] {
+            assert!(p.get("error_about").is_none(), "{p}");
+        }
+    }
+}
+
+/// Relating runs batch by batch on several drawing threads, and each batch waits for the
+/// one before it: an exchange split between two batches (packets 256 and 257 of a
+/// file of 256-packet batches) is related like every other, and every reply names the
+/// request just before it, in a file of many batches.
+#[test]
+fn exchanges_across_batches_are_related_in_file_order() {
+    let request: Vec<u8> = pattern(POST).iter().map(|b| b.unwrap_or(0)).collect();
+    let mut reply = request.clone();
+    reply[20] = 0;
+    reply[22] = 0x3f;
+    let mut w = Writer::new(Vec::new(), LinkType::RAW, Resolution::Micro).unwrap();
+    let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    // An unanswered request first, so the exchanges straddle each batch's end.
+    w.write(t, &many(1, 2)[24 + 16..]).unwrap();
+    for seq in 0..1000u16 {
+        let (mut q, mut a) = (request.clone(), reply.clone());
+        q[26..28].copy_from_slice(&seq.to_be_bytes());
+        a[26..28].copy_from_slice(&seq.to_be_bytes());
+        let at = t + Duration::from_millis(u64::from(seq) + 1);
+        w.write(at, &q).unwrap();
+        w.write(at + Duration::from_micros(20), &a).unwrap();
+    }
+    let (dir, f) = file_with("exchanges.pcap", &w.finish().unwrap());
+    for user in users() {
+        let r = read(user, &f, &dir, &["--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let lines = json_lines(&r.stdout);
+        assert_eq!(lines.len(), 2001);
+        for p in &lines {
+            let no = p["number"].as_u64().unwrap();
+            match p.get("reply_to") {
+                Some(to) if no % 2 == 1 && no > 1 => assert_eq!(to, no - 1, "{p}"),
+                None if no % 2 == 0 || no == 1 => {}
+                other => panic!("#{no}: reply_to {other:?}"),
+            }
+        }
+        let r = read(user, &f, &dir, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            dump_of(&r.stdout, 257).contains("\n  reply to #256, 20 µs after it was sent;"),
+            "{}",
+            dump_of(&r.stdout, 257)
+        );
+    }
+}

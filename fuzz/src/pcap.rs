@@ -1,7 +1,7 @@
 //! The capture-file reader (pcap and pcapng, as `rawlab read -` takes them from a
-//! pipe): every packet it hands over is taken apart after its link header and the
-//! dissection audited, and the first few drawn as `rawlab read` draws them, as text
-//! and as a JSON line.
+//! pipe): every packet it hands over is related to those before it, taken apart after
+//! its link header and the dissection audited, and the first few drawn as `rawlab
+//! read` draws them, as text and as a JSON line.
 use rawlab::pcap::{Reader, link};
 use rawlab::read;
 use rawlab::render::{Dump, Style};
@@ -23,6 +23,7 @@ pub fn run(data: &[u8]) {
         }
     };
     let _ = reader.format().to_string();
+    let mut relating = read::Relating::new(std::path::Path::new("-"));
     for i in 0..MAX_RECORDS {
         let next = reader.next_record();
         for (_, iface) in reader.new_interfaces() {
@@ -36,24 +37,23 @@ pub fn run(data: &[u8]) {
             }
             Some(Ok(rec)) => rec,
         };
-        let _ = read::heading(&rec, reader.interfaces().len());
-        let decap = link::decap(rec.link, &rec.bytes);
-        let dump = Dump::frame(String::new(), &rec.bytes, decap.first, decap.header);
+        let item = relating.relate(rec, reader.interfaces().len());
+        let _ = read::heading(&item);
+        let decap = link::decap(item.link(), item.frame());
+        let dump = Dump::frame(String::new(), item.frame(), decap.first, decap.header);
         crate::audit(&dump);
         if i < DRAWN {
             let mut text = String::new();
-            let n = reader.interfaces().len();
             read::text(
                 &mut text,
-                &rec,
-                n,
+                &item,
                 &Style {
                     color: true,
                     fit: false,
                 },
             );
             let mut out = Vec::new();
-            read::json_line(&mut out, &rec).unwrap();
+            read::json_line(&mut out, &item).unwrap();
         }
     }
 }

@@ -640,7 +640,7 @@ fn save_then_load_keeps_bytes_and_times() {
     assert_eq!(
         loaded.packets[2].origin,
         Origin::File {
-            path: path.clone(),
+            path: path.as_path().into(),
             index: 3
         }
     );

@@ -130,14 +130,17 @@ impl Session {
                 match (change, changed) {
                     (Some(c), true) => Outcome::Pass(format!(
                         "#{sent} had {}, the wire (#{wire}) {}",
-                        c.before, c.after
+                        c.before(),
+                        c.after()
                     )),
                     (None, false) => {
                         Outcome::Pass(format!("#{wire} carries {} as #{sent} had it", field.name))
                     }
                     (Some(c), false) => Outcome::Fail(format!(
                         "expected the kernel to keep {}, but it changed it: {} in #{sent}, {} on the wire (#{wire})",
-                        field.name, c.before, c.after
+                        field.name,
+                        c.before(),
+                        c.after()
                     )),
                     (None, true) => Outcome::Fail(format!(
                         "expected the kernel to change {}, but #{wire} carries it as #{sent} had it",

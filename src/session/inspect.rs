@@ -2,8 +2,8 @@
 //! and `explain FIELD`. Everything here reads the template, the store and the
 //! protocol tables; nothing opens a socket.
 
-use super::shower::span_words;
 use super::{Flow, Session};
+use crate::annotate::span_words;
 use crate::capture::Packet;
 use crate::command::Mode;
 use crate::lab::{self, Relation};
@@ -242,8 +242,8 @@ impl Session {
                 out,
                 "  {:<name_w$}  {span:<span_w$}  {} → {}",
                 c.field.name,
-                c.before,
-                style.paint(&c.after, Tone::Note)
+                c.before(),
+                style.paint(&c.after(), Tone::Note)
             )?;
         }
         if !differing.is_empty() {

@@ -21,6 +21,7 @@ mod why;
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
 
+pub use crate::annotate::duration_words;
 pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
@@ -884,38 +885,8 @@ fn proto_words(proto: u8) -> String {
     }
 }
 
-/// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
 /// The mark on a field rawlab left 0 for the kernel to write (`Fill::Kernel`), in
 /// the template (`show`) and in what was sent.
 fn left_for_kernel(what: &str) -> String {
     format!("left 0 for the kernel: {what}")
-}
-
-pub fn duration_words(d: Duration) -> String {
-    fn trim(v: f64) -> String {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-    let us = d.as_secs_f64() * 1e6;
-    if us < 1000.0 {
-        format!("{us:.0} µs")
-    } else if us < 1e6 {
-        format!("{} ms", trim(us / 1000.0))
-    } else {
-        format!("{} s", trim(us / 1e6))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_in_words() {
-        assert_eq!(duration_words(Duration::from_micros(84)), "84 µs");
-        assert_eq!(duration_words(Duration::from_millis(300)), "300 ms");
-        assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
-        assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
-        assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
-    }
 }

@@ -7,9 +7,10 @@
 //! someone else's: it gets one dim, labelled line instead of a full dump, so a
 //! classroom on one machine never reads another learner's replies as theirs.
 
+use crate::annotate::annotate;
 use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
-use crate::lab::{Change, Relation};
+use crate::lab::Relation;
 use crate::render::{self, Dump, Style, Tone};
 use crate::wire::Fill;
 use crate::wire::dissect::dissect;
@@ -434,139 +435,15 @@ impl Shower {
                 Tone::Dim,
             ));
         }
+        let time_of = |no| self.store.get(no).map(|s| s.time);
         for r in relations {
-            annotate(&mut d, r, p, &self.store);
+            let link = match &p.origin {
+                Origin::Captured { link, .. } => link.as_ref(),
+                _ => None,
+            };
+            annotate(&mut d, r, p.time, link, 0, &time_of);
         }
         render::dump(out, &d, &self.style)
-    }
-}
-
-/// Adds what a relation says to a dump: a note under the heading, a mark on each
-/// changed field, and the changed bytes emphasised.
-fn annotate(d: &mut Dump, r: &Relation, p: &Packet, store: &Store) {
-    let (note, marked): (String, Vec<(&Change, String)>) = match r {
-        Relation::Twin { first } => {
-            let arriving = match &p.origin {
-                Origin::Captured {
-                    link: Some(seen), ..
-                } => seen.direction(),
-                _ => crate::capture::direction_words(crate::capture::PACKET_HOST),
-            };
-            (
-                format!(
-                    "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive ({arriving}). `listen link lo once` shows each frame once"
-                ),
-                Vec::new(),
-            )
-        }
-        Relation::WireCopy {
-            sent,
-            mode,
-            changes,
-        } => {
-            let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
-            let listed = if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            };
-            let note = match (mode, names.is_empty()) {
-                (Mode::Kernel, _) => format!(
-                    "this is #{sent} as it went on the wire: the kernel wrote the IP header (mode kernel); it differs from the template in {listed}"
-                ),
-                (_, true) => {
-                    format!(
-                        "this is #{sent} as it went on the wire, byte for byte as rawlab handed it"
-                    )
-                }
-                (_, false) => {
-                    format!("this is #{sent} as it went on the wire: the kernel changed {listed}")
-                }
-            };
-            let marked = changes
-                .iter()
-                .map(|c| {
-                    let text = if *mode == Mode::Kernel && c.layer_start == 0 {
-                        format!(
-                            "the kernel wrote {}; the template had {}",
-                            c.after, c.before
-                        )
-                    } else {
-                        format!(
-                            "the kernel changed it: rawlab handed {} in #{sent}",
-                            c.before
-                        )
-                    };
-                    (c, text)
-                })
-                .collect();
-            (note, marked)
-        }
-        Relation::Reply {
-            request,
-            sent,
-            changes,
-        } => {
-            let names: Vec<String> = changes
-                .iter()
-                .map(|c| format!("{} ({})", c.field.name, span_words(&c.span)))
-                .collect();
-            let yours = sent
-                .filter(|s| s != request)
-                .map_or(String::new(), |s| format!(", your #{s}"));
-            let rtt = store
-                .get(sent.unwrap_or(*request))
-                .and_then(|s| p.time.duration_since(s.time).ok())
-                .map_or(String::new(), |d| {
-                    format!(", {} after it was sent", super::duration_words(d))
-                });
-            let listed = if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            };
-            let note = format!("reply to #{request}{yours}{rtt}; what differs: {listed}");
-            let marked = changes
-                .iter()
-                .map(|c| (c, format!("was {} in #{request}", c.before)))
-                .collect();
-            (note, marked)
-        }
-        Relation::Reset { syn, sent } => (
-            format!(
-                "this host's kernel resets the connection #{syn} (your #{sent}) began: that SYN came from a raw socket, so no socket here owns its port, and when the SYN-ACK arrived TCP refused a connection it never opened"
-            ),
-            Vec::new(),
-        ),
-        Relation::Error {
-            about,
-            sent,
-            quoted,
-            len,
-        } => {
-            let yours = sent
-                .filter(|s| s != about)
-                .map_or(String::new(), |s| format!(" (your #{s})"));
-            let how = if quoted >= len {
-                format!("the whole of it, {len} bytes")
-            } else {
-                format!("its first {quoted} of {len} bytes")
-            };
-            (
-                format!("an error about #{about}{yours}: it quotes {how}"),
-                Vec::new(),
-            )
-        }
-    };
-    d.notes.push((note, Tone::Note));
-    for (c, text) in marked {
-        d.marks.push(render::Mark {
-            field: c.field,
-            layer_start: c.layer_start,
-            text,
-            tone: Tone::Note,
-        });
-        d.emphasize.push(c.span.clone());
     }
 }
 
@@ -579,15 +456,6 @@ fn with_link(socket: &str, link: Option<&crate::capture::LinkSeen>) -> String {
         }
         Some(l) => format!("{socket} · {} · {}", l.iface, l.direction()),
         None => socket.to_string(),
-    }
-}
-
-/// `bytes 4–5`, or `byte 20` for one.
-pub fn span_words(r: &std::ops::Range<usize>) -> String {
-    if r.len() <= 1 {
-        format!("byte {}", r.start)
-    } else {
-        format!("bytes {}–{}", r.start, r.end - 1)
     }
 }
 
@@ -642,7 +510,7 @@ mod tests {
     fn a_loaded_file_is_the_users_own_one_line_a_packet() {
         let shower = Shower::new(Store::new(DEFAULT_CAPACITY), Style::PLAIN, true);
         let origin = Origin::File {
-            path: "/tmp/old/lo.pcap".into(),
+            path: std::path::Path::new("/tmp/old/lo.pcap").into(),
             index: 7,
         };
         let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_714_566_896, 123_456_789);

@@ -220,7 +220,8 @@ impl Field {
 
     /// The value in words with the name given (a name that depends on other fields).
     pub fn words_named(&self, raw: u128, name: Option<&str>) -> String {
-        let mut s = String::new();
+        // Room for most values and their names, so the text is not grown on the way.
+        let mut s = String::with_capacity(24);
         self.write_words(&mut s, raw, name);
         s
     }
