@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rawlab::render::{self, Dump, Style};
-use rawlab::template::Template;
+use rawlab::wire::template::Template;
 use rawlab::wire::{self, dissect::dissect};
 use std::hint::black_box;
 use std::time::SystemTime;
@@ -12,7 +12,7 @@ use std::time::SystemTime;
 fn samples() -> Vec<(&'static str, Vec<u8>, &'static wire::Protocol)> {
     let build = |stack: &[&'static wire::Protocol], payload: &[u8]| {
         let mut t = Template::new(stack);
-        t.payload = rawlab::template::Payload::Bytes(payload.to_vec());
+        t.payload = rawlab::wire::template::Payload::Bytes(payload.to_vec());
         t.build(SystemTime::UNIX_EPOCH).bytes
     };
     vec![

@@ -1,8 +1,8 @@
 //! Renders one packet many times, for profiling the dump under perf or callgrind
 //! (not shipped): `render_loop [N] [icmp|http|http-colour]`.
 use rawlab::render::{self, Dump, Style};
-use rawlab::template::{Payload, Template};
 use rawlab::wire;
+use rawlab::wire::template::{Payload, Template};
 use std::time::SystemTime;
 
 fn main() {

@@ -6,11 +6,12 @@
 //! no socket and no sandbox.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use rawlab::front::{read, repl, script};
 use rawlab::net::Net;
-use rawlab::peer::{self, Peer};
+use rawlab::net::peer::{self, Peer};
+use rawlab::net::sys;
 use rawlab::render::Style;
 use rawlab::session::Session;
-use rawlab::{read, repl, script, sys};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,7 +77,7 @@ struct Cli {
     #[arg(long)]
     allow_remote: bool,
     /// Ceiling on packets per second for repeated sends.
-    #[arg(long, value_name = "N", default_value_t = rawlab::policy::DEFAULT_MAX_RATE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", default_value_t = rawlab::net::policy::DEFAULT_MAX_RATE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     max_rate: u32,
     /// How many packets to keep (the oldest drop off).
     #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
@@ -268,7 +269,7 @@ fn main() -> ExitCode {
         let typed = first.to_string_lossy();
         let subs = Cli::command();
         let names = subs.get_subcommands().map(|c| c.get_name());
-        if let Some(name) = rawlab::suggest::closest(&typed, names).first() {
+        if let Some(name) = rawlab::wire::suggest::closest(&typed, names).first() {
             let _ = writeln!(
                 stderr,
                 "rawlab: there is no script `{typed}` here, and `{typed}` is not a subcommand: did you mean `rawlab {name} …`? (`rawlab --help` lists them)"
@@ -280,12 +281,12 @@ fn main() -> ExitCode {
     // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
     // A check, and a lesson, run in the sandbox whatever the privilege: lessons expect
     // its loopback and its peer, not whatever the host's network holds.
-    let lesson = matches!(cli.files.as_slice(), [one] if rawlab::lessons::is_lesson(one));
+    let lesson = matches!(cli.files.as_slice(), [one] if rawlab::command::lessons::is_lesson(one));
     let sandbox = cli.sandbox || cli.check || lesson;
     // The kernel's drop reasons need root to open, and none of it to read: open them
     // now, before root is given up (and before the sandbox, whose root is not the
     // host's). Without root this costs nothing and says why.
-    let (tracer, no_tracer) = match rawlab::drops::Tracer::open() {
+    let (tracer, no_tracer) = match rawlab::net::drops::Tracer::open() {
         Ok(t) => (Some(Arc::new(t)), String::new()),
         Err(why) => (None, why),
     };
@@ -343,7 +344,7 @@ fn main() -> ExitCode {
     // Made after rawlab gave up root, so the files belong to the user.
     let rec = if cli.record.is_some() || cli.transcript.is_some() {
         let size = terminal_size::terminal_size().map_or((80, 24), |(w, h)| (w.0, h.0));
-        match rawlab::record::Recorder::new(
+        match rawlab::front::record::Recorder::new(
             cli.record.as_deref(),
             cli.transcript.as_deref(),
             cli.force,
@@ -360,7 +361,7 @@ fn main() -> ExitCode {
     };
     // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
     // not one per line. Commands and waits flush as they go, so output still streams.
-    let mut stdout = rawlab::record::Tee {
+    let mut stdout = rawlab::front::record::Tee {
         inner: io::BufWriter::with_capacity(1 << 16, io::stdout()),
         rec: rec.clone(),
     };

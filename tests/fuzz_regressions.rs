@@ -5,8 +5,8 @@
 mod common;
 use common::pcapng_block;
 use rawlab::command::{self, Context};
+use rawlab::front::repl;
 use rawlab::render::{self, Style};
-use rawlab::repl;
 use rawlab::wire::{self, Protocol};
 
 fn stacks() -> Vec<Vec<&'static Protocol>> {
@@ -216,16 +216,16 @@ fn a_pcapng_timestamp_past_any_clock() {
     let mut file = pcapng_block(0x0a0d_0d0a, &shb);
     file.extend(pcapng_block(1, &idb));
     file.extend(pcapng_block(6, &epb));
-    let mut reader = rawlab::pcap::Reader::new(&file[..]).unwrap();
+    let mut reader = rawlab::capture::pcap::Reader::new(&file[..]).unwrap();
     let record = reader.next_record().unwrap().unwrap();
     assert_eq!(record.bytes.len(), 14);
     assert!(record.time > std::time::UNIX_EPOCH);
     // Shown as the last second of 9999, and said so.
-    assert_eq!(record.time_note, Some(rawlab::pcap::PAST_9999));
+    assert_eq!(record.time_note, Some(rawlab::capture::pcap::PAST_9999));
     assert!(reader.next_record().is_none());
 
     // And the artifact itself, read as `rawlab read` reads it.
     let artifact = include_bytes!("fixtures/fuzz/pcap-crash-2a746c13.pcapng");
-    let mut reader = rawlab::pcap::Reader::new(&artifact[..]).unwrap();
+    let mut reader = rawlab::capture::pcap::Reader::new(&artifact[..]).unwrap();
     while let Some(Ok(_)) = reader.next_record() {}
 }

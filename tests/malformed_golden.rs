@@ -7,7 +7,7 @@
 //! change, then read the diff.
 
 use rawlab::render::{self, Dump, Style};
-use rawlab::template::{Payload, Template, Value};
+use rawlab::wire::template::{Payload, Template, Value};
 use rawlab::wire::{self, Field, Protocol, icmp, ipv4, ipv6, tcp, udp};
 use std::time::SystemTime;
 

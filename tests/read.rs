@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use rawlab::pcap::{LinkType, Resolution, Writer};
+use rawlab::capture::pcap::{LinkType, Resolution, Writer};
 use serde_json::Value;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -797,8 +797,12 @@ fn times_a_file_cannot_give_are_said_so() {
         assert_eq!(r.code, 0, "{}", r.all());
         let text = words(&r.stdout);
         assert!(text.contains("9999-12-31"), "{}", r.all());
-        assert!(text.contains(rawlab::pcap::PAST_9999), "{}", r.all());
-        assert!(text.contains(rawlab::pcap::NO_TIME), "{}", r.all());
+        assert!(
+            text.contains(rawlab::capture::pcap::PAST_9999),
+            "{}",
+            r.all()
+        );
+        assert!(text.contains(rawlab::capture::pcap::NO_TIME), "{}", r.all());
         let r = read(user, &path, &dir, &["--format", "json"]);
         let notes: Vec<Option<String>> = json_lines(&r.stdout)
             .iter()
@@ -807,8 +811,8 @@ fn times_a_file_cannot_give_are_said_so() {
         assert_eq!(
             notes,
             [
-                Some(rawlab::pcap::PAST_9999.to_string()),
-                Some(rawlab::pcap::NO_TIME.to_string())
+                Some(rawlab::capture::pcap::PAST_9999.to_string()),
+                Some(rawlab::capture::pcap::NO_TIME.to_string())
             ],
             "{}",
             r.all()
@@ -817,12 +821,12 @@ fn times_a_file_cannot_give_are_said_so() {
         assert_eq!(r.code, 0, "{}", r.all());
         let out = words(&r.stdout);
         assert!(
-            out.contains(&format!("#1: {}", rawlab::pcap::PAST_9999)),
+            out.contains(&format!("#1: {}", rawlab::capture::pcap::PAST_9999)),
             "{}",
             r.all()
         );
         assert!(
-            out.contains(&format!("#2: {}", rawlab::pcap::NO_TIME)),
+            out.contains(&format!("#2: {}", rawlab::capture::pcap::NO_TIME)),
             "{}",
             r.all()
         );

@@ -4,7 +4,7 @@
 //! UPDATE_GOLDEN=1 to rewrite it after a deliberate change, then read the diff.
 
 use rawlab::render::{self, Dump, Mark, Style, Tone};
-use rawlab::template::{Payload, Template, Value};
+use rawlab::wire::template::{Payload, Template, Value};
 use rawlab::wire::{self, Protocol};
 use std::time::SystemTime;
 

@@ -9,7 +9,7 @@
 
 mod common;
 use common::*;
-use rawlab::pcap::{LinkType, Resolution, Writer};
+use rawlab::capture::pcap::{LinkType, Resolution, Writer};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

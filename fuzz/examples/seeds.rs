@@ -10,8 +10,8 @@
 //! stack), so a seed means to the target what it meant here.
 
 use rawlab::command::COMMANDS;
-use rawlab::pcap::{Reader, link};
-use rawlab::template::{Payload, Template};
+use rawlab::capture::pcap::{Reader, link};
+use rawlab::wire::template::{Payload, Template};
 use rawlab::wire::{self, PROTOCOLS, Protocol};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -95,7 +95,7 @@ fn main() {
     // the stack short names resolve in: ip/icmp's place among the stacks).
     let default = wire::stacks().iter().position(|s| s == "ip/icmp").unwrap() as u8;
     let mut n = 0;
-    for l in rawlab::lessons::all() {
+    for l in rawlab::command::lessons::all() {
         let text = l.text;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             n += 1;

@@ -4,7 +4,7 @@
 //! as a script, its errors drawn. The first byte picks the template's stack.
 use rawlab::command::{self, Context};
 use rawlab::render::{self, Style};
-use rawlab::repl::{self, LabHelper};
+use rawlab::front::repl::{self, LabHelper};
 use rawlab::wire::Protocol;
 use rustyline::highlight::Highlighter;
 
@@ -62,7 +62,7 @@ pub fn run(data: &[u8]) {
         stack,
         usize::from(pick),
     );
-    if let Err(errors) = rawlab::script::parse(&text, stack) {
+    if let Err(errors) = rawlab::front::script::parse(&text, stack) {
         let mut out = Vec::new();
         for e in errors.iter().take(8) {
             render::parse_error(

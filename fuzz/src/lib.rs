@@ -56,7 +56,7 @@ pub fn show(d: &Dump) {
             assert!(!text.contains('\x1b'), "escape codes without colour");
         }
     }
-    let json = serde_json::Value::Object(rawlab::json::dissection(d.bytes, &dis));
+    let json = serde_json::Value::Object(rawlab::render::json::dissection(d.bytes, &dis));
     let text = serde_json::to_string(&json).expect("JSON serialises");
     assert!(!text.is_empty());
 }

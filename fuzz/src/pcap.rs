@@ -2,8 +2,8 @@
 //! pipe): every packet it hands over is related to those before it, taken apart after
 //! its link header and the dissection audited, and the first few drawn as `rawlab
 //! read` draws them, as text and as a JSON line.
-use rawlab::pcap::{Reader, link};
-use rawlab::read;
+use rawlab::capture::pcap::{Reader, link};
+use rawlab::front::read;
 use rawlab::render::{Dump, Style};
 use std::io::Cursor;
 

@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use rawlab::render::Dump;
-use rawlab::template::{Payload, Template, Value};
+use rawlab::wire::template::{Payload, Template, Value};
 use rawlab::wire::dissect::dissect;
 use rawlab::wire::{Field, Fill, Kind, Protocol, Verdict};
 use std::time::SystemTime;

@@ -7,7 +7,7 @@ use crate::capture::Packet;
 use crate::command::{Cmp, Expect, FieldCheck};
 use crate::lab::Relation;
 use crate::render::Tone;
-use crate::template::Value;
+use crate::wire::template::Value;
 use crate::wire::{DATA, Kind, dissect::dissect};
 use std::io::{self, Write};
 use std::sync::Arc;

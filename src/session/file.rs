@@ -5,7 +5,7 @@
 
 use super::{Detail, Flow, Session};
 use crate::capture::Packet;
-use crate::pcap::{self, Format, SaveFormat};
+use crate::capture::pcap::{self, Format, SaveFormat};
 use crate::render::Tone;
 use std::io::{self, Write};
 use std::ops::RangeInclusive;
@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 /// invoking user's under sudo, as the shell would have it).
 pub fn expand(path: &str) -> PathBuf {
     let home = || {
-        crate::sys::sudo_user_home().or_else(|| {
+        crate::net::sys::sudo_user_home().or_else(|| {
             std::env::var_os("HOME")
                 .filter(|h| !h.is_empty())
                 .map(PathBuf::from)
@@ -146,7 +146,8 @@ fn io_hint(path: &Path, action: &str, reason: &str) -> Option<String> {
                     .map(|n| n.to_string_lossy())
                     .unwrap_or_default();
                 let files = capture_files(dir);
-                match crate::suggest::closest(&name, files.iter().map(String::as_str)).first() {
+                match crate::wire::suggest::closest(&name, files.iter().map(String::as_str)).first()
+                {
                     Some(near) => {
                         let near = match parent {
                             Some(p) => p.join(near).display().to_string(),
@@ -161,12 +162,12 @@ fn io_hint(path: &Path, action: &str, reason: &str) -> Option<String> {
         });
     }
     if reason.contains("Permission denied") || reason.contains("Read-only") {
-        let who = match crate::sys::sudo_user() {
+        let who = match crate::net::sys::sudo_user() {
             Some(u) => format!(
                 "rawlab runs as you (uid {}), not as root, even under sudo",
                 u.uid
             ),
-            None => format!("rawlab runs as uid {}", crate::sys::uid()),
+            None => format!("rawlab runs as uid {}", crate::net::sys::uid()),
         };
         return Some(format!(
             "{who}: it may {action} only what you may; choose a place of your own, such as your home (~/capture.pcap)"

@@ -3,9 +3,9 @@
 //! protocol tables; nothing opens a socket.
 
 use super::{Flow, Session};
-use crate::annotate::span_words;
 use crate::capture::Packet;
 use crate::command::Mode;
+use crate::lab::words::span_words;
 use crate::lab::{self, Relation};
 use crate::render::{self, Dump, Mark, Tone};
 use crate::wire::{self, DATA, Field, Fill, Kind};

@@ -4,10 +4,10 @@
 //! first, and the lesson waits.
 
 use super::{Flow, Session};
+use crate::command::lessons::{self, Lesson};
 use crate::command::{Command, LessonCmd};
-use crate::lessons::{self, Lesson};
+use crate::front::script::{self, Line};
 use crate::render::Tone;
-use crate::script::{self, Line};
 use std::io::{self, Write};
 
 pub(super) struct LessonRun {

@@ -7,11 +7,11 @@
 use super::{Flow, Session};
 use crate::command::Mode;
 use crate::lab::{LinkPlace, Surroundings};
-use crate::link::{self, LinkListener};
 use crate::net::Net;
-use crate::netlink::{self, Address, Link, Netlink};
+use crate::net::link::{self, LinkListener};
+use crate::net::netlink::{self, Address, Link, Netlink};
 use crate::render::Tone;
-use crate::template::{Built, Local};
+use crate::wire::template::{Built, Local};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::SystemTime;
@@ -53,7 +53,7 @@ impl Session {
     pub(super) fn surroundings(&self, frame: bool) -> Surroundings {
         let mut around = Surroundings {
             sandboxed: self.net == Net::Sandbox,
-            local: crate::sys::local_ipv4_addrs(),
+            local: crate::net::sys::local_ipv4_addrs(),
             peers: self
                 .peer
                 .iter()

@@ -21,18 +21,18 @@ mod why;
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
 
-pub use crate::annotate::duration_words;
+pub use crate::lab::words::duration_words;
 pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
-use crate::drops::Tracer;
-use crate::link::LinkListener;
+use crate::net::drops::Tracer;
+use crate::net::link::LinkListener;
+use crate::net::peer::Peer;
+use crate::net::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::net::{self, Listener, Net};
-use crate::peer::Peer;
-use crate::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::render::{self, Style, Tone};
-use crate::template::Template;
+use crate::wire::template::Template;
 use crate::wire::{self, DATA, Fill, Protocol, ipv4};
 use socket2::Socket;
 use std::collections::HashMap;
@@ -69,7 +69,7 @@ pub struct Session {
     pub peer: Option<Arc<Peer>>,
     triggers: Vec<send::Background>,
     /// `serve tcp` servers.
-    servers: Vec<crate::traffic::Server>,
+    servers: Vec<crate::net::traffic::Server>,
     pub net: Net,
     /// Set by Ctrl-C: stops a running send, ping or wait.
     pub interrupt: Arc<AtomicBool>,
@@ -92,7 +92,7 @@ pub struct Session {
     /// The file of the lesson taken last, for `lesson next`.
     last_lesson: Option<&'static str>,
     /// This network namespace's counters, read around each send and ping.
-    counters: Option<crate::evidence::Source>,
+    counters: Option<crate::net::counters::Source>,
     /// What the last sends saw, with their evidence, for `why N`.
     outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
     /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
@@ -166,7 +166,7 @@ impl Session {
             last_error: None,
             lesson: None,
             last_lesson: None,
-            counters: crate::evidence::Source::open(),
+            counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
             tracer: opts.tracer,
             no_tracer: opts.no_tracer,
@@ -558,8 +558,8 @@ impl Session {
             return Ok(Flow::Continue);
         }
         let started = match served {
-            command::Served::Http => crate::traffic::Server::start(port),
-            command::Served::UdpEcho => crate::traffic::Server::echo_udp(port),
+            command::Served::Http => crate::net::traffic::Server::start(port),
+            command::Served::UdpEcho => crate::net::traffic::Server::echo_udp(port),
         };
         match started {
             Ok(s) => {
@@ -668,14 +668,18 @@ impl Session {
                 "none: raw sockets are not permitted and no sandbox could be made".to_string()
             }
         };
-        let caps = crate::sys::effective_caps();
-        let mut user = format!("uid {}, gid {}", crate::sys::uid(), crate::sys::gid());
-        if let Some((uid, gid)) = crate::sys::outside_ids() {
+        let caps = crate::net::sys::effective_caps();
+        let mut user = format!(
+            "uid {}, gid {}",
+            crate::net::sys::uid(),
+            crate::net::sys::gid()
+        );
+        if let Some((uid, gid)) = crate::net::sys::outside_ids() {
             user.push_str(&format!(
                 " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
             ));
         }
-        if let Some(u) = crate::sys::sudo_user() {
+        if let Some(u) = crate::net::sys::sudo_user() {
             user.push_str(&format!(
                 " (started through sudo by uid {}; root was given up)",
                 u.uid
@@ -683,7 +687,7 @@ impl Session {
         }
         let mut places = vec!["loopback".to_string()];
         if self.net == Net::Host {
-            let addrs: Vec<String> = crate::sys::local_ipv4_addrs()
+            let addrs: Vec<String> = crate::net::sys::local_ipv4_addrs()
                 .iter()
                 .filter(|a| !a.is_loopback())
                 .map(|a| a.to_string())
@@ -775,13 +779,13 @@ impl Session {
             }
             return Ok(());
         };
-        let how = if crate::sys::sudo_user().is_some() {
+        let how = if crate::net::sys::sudo_user().is_some() {
             "opened as root before giving it up"
         } else {
             "opened as root at start"
         };
         let now = SystemTime::now();
-        let recent = tracer.drops(now - crate::drops::HISTORY_AGE, now, None);
+        let recent = tracer.drops(now - crate::net::drops::HISTORY_AGE, now, None);
         let (seen, lost) = tracer.counts();
         let mut head = format!(
             "reasons from the kernel's skb:kfree_skb tracepoint ({how}); {seen} seen since start"
@@ -802,7 +806,7 @@ impl Session {
             .filter(|p| p.is_sent())
             .map(|p| (p.time, p.no))
             .collect();
-        let kinds = crate::drops::by_kind(&recent, &sends);
+        let kinds = crate::net::drops::by_kind(&recent, &sends);
         match kinds.len() {
             0 => {}
             n if n > KINDS => head.push_str(&format!(
@@ -867,7 +871,7 @@ fn default_link_iface(peer: Option<&Peer>) -> String {
 }
 
 /// ip.proto of a built packet's IPv4 layer, wherever it is (0 when it has none).
-fn ip_proto(built: &crate::template::Built) -> u8 {
+fn ip_proto(built: &crate::wire::template::Built) -> u8 {
     built
         .layers
         .iter()

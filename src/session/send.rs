@@ -9,12 +9,12 @@
 use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
 use crate::command::{Mode, SendArgs, Trigger};
-use crate::evidence::{self, Counted, Snapshot};
 use crate::lab::{Relation, silence_reasons};
-use crate::link::LinkListener;
+use crate::net::counters::{self as evidence, Counted, Snapshot};
+use crate::net::link::LinkListener;
 use crate::net::{self, Family, Listener};
 use crate::render::Tone;
-use crate::template::{Built, Payload, Template, Value};
+use crate::wire::template::{Built, Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
 use socket2::Socket;
 use std::io::{self, Write};
@@ -271,7 +271,7 @@ impl Session {
         };
         let family = has_family(&o.last_built, o.first);
         let drops = tracer.drops(from, SystemTime::now(), Some(family));
-        let what = crate::drops::protocol_words(family);
+        let what = crate::net::drops::protocol_words(family);
         if drops.is_empty() {
             return vec![format!(
                 "the kernel reported no drop of {what} while this ran (skb:kfree_skb)"
@@ -281,7 +281,7 @@ impl Session {
             "the kernel reported these drops of {what} while this ran (skb:kfree_skb, host-wide and naming no addresses, so not every one need be this send's):"
         )];
         lines.extend(
-            crate::drops::by_kind(&drops, &sends)
+            crate::net::drops::by_kind(&drops, &sends)
                 .iter()
                 .map(|k| format!("  {}", k.words())),
         );
@@ -603,7 +603,7 @@ impl Session {
         let dst = address_of(&first, true).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         // Where it may go: by interface for a frame, by address for a packet.
         let iface = if is_frame {
-            match crate::link::interface(&self.link_iface) {
+            match crate::net::link::interface(&self.link_iface) {
                 Ok((l, _)) => {
                     if let Err(why) = self.link_allowed(&l) {
                         self.fail(out, &why)?;
@@ -874,7 +874,7 @@ impl Session {
                 // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
                 let stamp = SystemTime::now();
                 let sent = match &iface {
-                    Some(l) => crate::link::send(&sock, l.index, &built.bytes)
+                    Some(l) => crate::net::link::send(&sock, l.index, &built.bytes)
                         .map_err(|e| frame_error(&e, l, built.bytes.len())),
                     None => net::send_to_addr(&sock, &built.bytes[handed_from..], dst)
                         .map_err(|e| send_error(&e, dst, mode, &built.bytes)),
@@ -1014,7 +1014,7 @@ impl Session {
                         .any(|s| s.port == *p && s.proto == "tcp")
                 }) {
                     Some(_) => None,
-                    None => match crate::traffic::Server::start(port.unwrap_or(0)) {
+                    None => match crate::net::traffic::Server::start(port.unwrap_or(0)) {
                         Ok(s) => Some(s),
                         Err(e) => {
                             let at =
@@ -1025,7 +1025,10 @@ impl Session {
                     },
                 };
                 let port = server.as_ref().map_or(port.unwrap_or(0), |s| s.port);
-                match crate::traffic::http_get(port, self.timeout.max(Duration::from_millis(500))) {
+                match crate::net::traffic::http_get(
+                    port,
+                    self.timeout.max(Duration::from_millis(500)),
+                ) {
                     Ok(x) => {
                         self.shower
                             .own_flow("tcp", (x.client_port as u64) << 16 | x.server_port as u64);
@@ -1062,14 +1065,14 @@ impl Session {
                 if let Err(why) = self.policy.destination(*dst) {
                     return self.fail(out, &why);
                 }
-                match crate::traffic::udp_datagram(*dst, *port, data, self.timeout) {
+                match crate::net::traffic::udp_datagram(*dst, *port, data, self.timeout) {
                     Ok((src_port, got)) => {
                         self.shower
                             .own_flow("udp", (src_port as u64) << 16 | *port as u64);
                         let what = match got {
-                            crate::traffic::Datagram::Answered(n) => format!("an answer of {n} bytes came back"),
-                            crate::traffic::Datagram::Refused => "refused: nothing listens there, and the kernel sent back an ICMP port unreachable quoting the datagram (`listen icmp` shows it)".into(),
-                            crate::traffic::Datagram::Silence => format!("no answer within {}", duration_words(self.timeout)),
+                            crate::net::traffic::Datagram::Answered(n) => format!("an answer of {n} bytes came back"),
+                            crate::net::traffic::Datagram::Refused => "refused: nothing listens there, and the kernel sent back an ICMP port unreachable quoting the datagram (`listen icmp` shows it)".into(),
+                            crate::net::traffic::Datagram::Silence => format!("no answer within {}", duration_words(self.timeout)),
                         };
                         self.info(out, &format!("trigger udp: {} bytes from port {src_port} to {dst}:{port}; {what}", data.len()))?;
                     }
@@ -1085,7 +1088,7 @@ impl Session {
             }
             Trigger::Ping(args) => {
                 let dst = args.dst.expect("the parser requires a destination");
-                if self.triggers.len() >= crate::policy::MAX_TRIGGERS {
+                if self.triggers.len() >= crate::net::policy::MAX_TRIGGERS {
                     let text = format!(
                         "{} triggers are still running, as many as run side by side: wait for one to end (its line says so), or `reset` stops them",
                         self.triggers.len()
@@ -1123,12 +1126,13 @@ impl Session {
                     }
                 );
                 self.info(out, &text)?;
-                let via =
-                    if dst.is_loopback() || crate::sys::local_addrs().contains(&IpAddr::V4(dst)) {
-                        "lo".to_string()
-                    } else {
-                        self.link_iface.clone()
-                    };
+                let via = if dst.is_loopback()
+                    || crate::net::sys::local_addrs().contains(&IpAddr::V4(dst))
+                {
+                    "lo".to_string()
+                } else {
+                    self.link_iface.clone()
+                };
                 if self.listeners.iter().all(|l| l.proto != 1) && !self.link_sees(&via) {
                     self.info(
                         out,
@@ -1191,7 +1195,7 @@ impl Session {
         };
         if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
             let sock = match mode {
-                Mode::Link => crate::link::send_socket()?,
+                Mode::Link => crate::net::link::send_socket()?,
                 _ => net::send_socket(family, mode, proto)?,
             };
             e.insert(Arc::new(sock));
@@ -1311,7 +1315,7 @@ enum Capture {
 }
 
 /// A refused frame, in words.
-fn frame_error(e: &io::Error, l: &crate::netlink::Link, len: usize) -> String {
+fn frame_error(e: &io::Error, l: &crate::net::netlink::Link, len: usize) -> String {
     let hint = match e.raw_os_error() {
         Some(libc::EMSGSIZE) => format!(
             ": {len} bytes is more than {}'s MTU of {} plus the 14-byte Ethernet header",
@@ -1378,7 +1382,7 @@ fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
     )
     .ok()
     .and_then(|src| {
-        let (links, addrs, _) = crate::link::interfaces().ok()?;
+        let (links, addrs, _) = crate::net::link::interfaces().ok()?;
         let a = addrs.iter().find(|a| a.addr == src)?;
         // To one of this host's own addresses the packet goes through lo.
         let via = if dst == src || dst.is_loopback() {

@@ -7,10 +7,10 @@
 //! someone else's: it gets one dim, labelled line instead of a full dump, so a
 //! classroom on one machine never reads another learner's replies as theirs.
 
-use crate::annotate::annotate;
 use crate::capture::{Origin, Packet, Store};
 use crate::command::Mode;
 use crate::lab::Relation;
+use crate::lab::words::annotate;
 use crate::render::{self, Dump, Style, Tone};
 use crate::wire::Fill;
 use crate::wire::dissect::dissect;
@@ -288,7 +288,7 @@ impl Shower {
         // (`dump` and `load` give the date).
         let time = match &p.origin {
             Origin::File { .. } => {
-                let utc = crate::clock::utc(p.time, 6);
+                let utc = crate::render::clock::utc(p.time, 6);
                 utc.split_once(' ')
                     .map_or(utc.clone(), |(_, t)| t.to_string())
             }
@@ -379,7 +379,7 @@ impl Shower {
                 p.no,
                 p.origin.source(),
                 p.bytes.len(),
-                crate::clock::utc(p.time, 6)
+                crate::render::clock::utc(p.time, 6)
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
@@ -467,11 +467,14 @@ mod tests {
 
     /// An echo request from 127.0.0.1 to itself with this identifier.
     fn echo(ident: u16) -> Vec<u8> {
-        let mut t = crate::template::Template::default();
-        t.set(&ipv4::SRC, crate::template::Value::Raw(0x7f00_0001))
+        let mut t = crate::wire::template::Template::default();
+        t.set(&ipv4::SRC, crate::wire::template::Value::Raw(0x7f00_0001))
             .unwrap();
-        t.set(&icmp::IDENT, crate::template::Value::Raw(ident as u128))
-            .unwrap();
+        t.set(
+            &icmp::IDENT,
+            crate::wire::template::Value::Raw(ident as u128),
+        )
+        .unwrap();
         t.build(SystemTime::now()).bytes
     }
 

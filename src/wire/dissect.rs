@@ -1003,7 +1003,7 @@ mod tests {
             (&ipv6::IPV6, ipv6::tests::ECHO.to_vec()),
             (&ipv6::IPV6, udp::tests::DATAGRAM6.to_vec()),
         ];
-        let t = crate::template::Template::new(&[
+        let t = crate::wire::template::Template::new(&[
             &ipv6::IPV6,
             &ipv6::HOPOPTS,
             &ipv6::ROUTING,

@@ -754,7 +754,7 @@ mod tests {
     /// A router advertisement with prefix information and MTU options.
     #[test]
     fn router_advertisement_with_prefix_and_mtu() {
-        use crate::template::{Template, Value};
+        use crate::wire::template::{Template, Value};
         let mut t = Template::new(&[&IPV6, &ICMPV6]);
         t.set(&TYPE, Value::Raw(134)).unwrap();
         t.set(&CUR_HOP_LIMIT, Value::Raw(64)).unwrap();

@@ -32,7 +32,9 @@ pub mod icmpv6;
 pub mod ipproto;
 pub mod ipv4;
 pub mod ipv6;
+pub mod suggest;
 pub mod tcp;
+pub mod template;
 pub mod udp;
 
 use std::ops::Range;
@@ -1107,7 +1109,7 @@ pub fn resolve(name: &str, stack: &[&'static Protocol]) -> Result<&'static Field
         .collect();
     names.dedup();
     Err(Lookup::Unknown {
-        suggestions: crate::suggest::closest(&name, names.iter().copied()),
+        suggestions: crate::wire::suggest::closest(&name, names.iter().copied()),
     })
 }
 

@@ -3,6 +3,16 @@
 //! send holds them, on the sending thread) and push what they read into the store.
 //! No `unsafe` here; raw syscalls are in `sys`.
 
+pub mod counters;
+pub mod drops;
+pub mod link;
+pub mod netlink;
+pub mod peer;
+pub mod policy;
+#[allow(unsafe_code)]
+pub mod sys;
+pub mod traffic;
+
 use crate::capture::{Origin, Store};
 use crate::command::Mode;
 use crate::wire::icmp;
@@ -111,7 +121,7 @@ pub fn send_socket(family: Family, mode: Mode, proto: u8) -> io::Result<Socket> 
             filter_icmp(&s, family, proto, Letting::Nothing)?;
             Ok(s)
         }
-        Mode::Link => crate::sys::packet_socket(None),
+        Mode::Link => crate::net::sys::packet_socket(None),
     }
 }
 
@@ -179,11 +189,11 @@ fn filter_icmp(s: &Socket, family: Family, proto: u8, letting: Letting) -> io::R
     let fd = s.as_raw_fd();
     match (family, proto as i32) {
         (Family::V4, libc::IPPROTO_ICMP) => {
-            crate::sys::set_option(fd, libc::SOL_RAW, ICMP_FILTER, &words[0].to_ne_bytes())
+            crate::net::sys::set_option(fd, libc::SOL_RAW, ICMP_FILTER, &words[0].to_ne_bytes())
         }
         (Family::V6, libc::IPPROTO_ICMPV6) => {
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
-            crate::sys::set_option(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &bytes)
+            crate::net::sys::set_option(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &bytes)
         }
         _ => Ok(()),
     }
@@ -326,7 +336,7 @@ pub fn run_pings(
     every: Duration,
     timeout: Duration,
     stop: &AtomicBool,
-    pacer: &crate::policy::Pacer,
+    pacer: &crate::net::policy::Pacer,
 ) -> (u64, u64) {
     let s = p.socket();
     let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
@@ -367,7 +377,7 @@ pub fn run_pings(
 /// In kernel mode on IPv6, the fields the kernel takes from socket options.
 pub fn set_kernel_header_options_v6(s: &Socket, hops: u8, tclass: u8) -> io::Result<()> {
     s.set_unicast_hops_v6(hops as u32)?;
-    crate::sys::set_int_option(
+    crate::net::sys::set_int_option(
         s.as_raw_fd(),
         libc::IPPROTO_IPV6,
         libc::IPV6_TCLASS,
@@ -448,10 +458,10 @@ impl Listener {
         let _ = sock.set_recv_buffer_size(RCVBUF);
         sock.set_read_timeout(Some(POLL))?;
         let fd = sock.as_raw_fd();
-        let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
-        let _ = crate::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
+        let _ = crate::net::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
+        let _ = crate::net::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
         if family == Family::V6 {
-            crate::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
+            crate::net::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
         }
         filter_icmp(&sock, family, proto, letting)?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -459,7 +469,7 @@ impl Listener {
         let stats = Arc::new(ListenStats::default());
         let reader = Arc::new(Mutex::new(Reader {
             sock,
-            batch: crate::sys::RecvBatch::new(32, 65_536),
+            batch: crate::net::sys::RecvBatch::new(32, 65_536),
             first,
             family,
             label: label.as_str().into(),
@@ -505,7 +515,7 @@ impl Listener {
 /// too, so packets reach the store in the order the socket gave them.
 struct Reader {
     sock: Socket,
-    batch: crate::sys::RecvBatch,
+    batch: crate::net::sys::RecvBatch,
     first: &'static crate::wire::Protocol,
     family: Family,
     label: Arc<str>,
@@ -620,7 +630,7 @@ fn read_loop(reader: &Mutex<Reader>, stop: &AtomicBool, held: &AtomicBool) {
             .read(!timed);
         match read {
             Ok(_) => {}
-            Err(e) if crate::sys::nothing_came(&e) => {
+            Err(e) if crate::net::sys::nothing_came(&e) => {
                 if timed {
                     std::thread::sleep(TIMED_POLL);
                 }

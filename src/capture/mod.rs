@@ -6,6 +6,8 @@
 //! REPL's printer between commands) takes the packets not yet shown, in order,
 //! holding the print lock so two printers never interleave.
 
+pub mod pcap;
+
 use crate::command::Mode;
 use crate::lab::{Relater, Relation};
 use crate::wire::Protocol;

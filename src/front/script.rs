@@ -116,7 +116,7 @@ pub fn load(path: &Path) -> Result<(String, String), String> {
             )),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            match crate::lessons::find(&path.to_string_lossy()) {
+            match crate::command::lessons::find(&path.to_string_lossy()) {
                 Some(l) => Ok((format!("lesson {}", l.name()), l.text.to_string())),
                 None => Err(format!(
                     "cannot read {}: {e} (and no embedded lesson is called that: `rawlab --check` lists them)",
@@ -359,7 +359,7 @@ pub fn check(
 /// or with no path at all, every embedded lesson.
 pub fn check_targets(paths: &[std::path::PathBuf]) -> Result<Vec<(String, String)>, String> {
     if paths.is_empty() {
-        return Ok(crate::lessons::all()
+        return Ok(crate::command::lessons::all()
             .iter()
             .map(|l| (format!("lesson {}", l.name()), l.text.to_string()))
             .collect());

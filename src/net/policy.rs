@@ -76,7 +76,7 @@ impl Policy {
     }
 
     fn local(&self, a: IpAddr) -> bool {
-        a.is_loopback() || crate::sys::local_addrs().contains(&a) || self.peers.contains(&a)
+        a.is_loopback() || crate::net::sys::local_addrs().contains(&a) || self.peers.contains(&a)
     }
 
     /// Whether a packet may be sent to `dst`; the refusal says why and what would allow it.

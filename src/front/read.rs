@@ -9,12 +9,12 @@
 //! order: each batch by the drawing thread that takes it, once the batch before it
 //! is related, before it is drawn.
 
-use crate::annotate::annotate;
+use crate::capture::pcap::{self, FileError, Format as FileFormat, Reader, Record, link};
 use crate::capture::{Origin, Packet};
-use crate::clock;
-use crate::json;
+use crate::lab::words::annotate;
 use crate::lab::{Relater, Relation};
-use crate::pcap::{self, FileError, Format as FileFormat, Reader, Record, link};
+use crate::render::clock;
+use crate::render::json;
 use crate::render::{self, Dump, Style, Tone};
 use crate::wire::dissect::{Dissection, dissect};
 use crate::wire::push_dec;
@@ -649,7 +649,7 @@ pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pcap::LinkType;
+    use crate::capture::pcap::LinkType;
     use crate::wire::ipv4;
     use std::time::{Duration, UNIX_EPOCH};
 

@@ -4,9 +4,11 @@
 //! is every field that differs). Everything comes from comparing bytes
 //! through the protocol tables; nothing is a hard-coded list of fields.
 
+pub mod words;
+
 use crate::capture::{LinkSeen, Origin, PACKET_OUTGOING, Packet};
 use crate::command::Mode;
-use crate::evidence::Counted;
+use crate::net::counters::Counted;
 use crate::wire::dissect::{Dissection, Layer, dissect};
 use crate::wire::{DATA, Field, Protocol, arp, eth, icmp, ipv4, ipv6, tcp};
 use std::collections::{HashMap, VecDeque};
@@ -863,7 +865,7 @@ pub struct Surroundings {
     pub route: Option<fn(IpAddr, IpAddr) -> std::io::Result<IpAddr>>,
 }
 
-/// What the kernel counted while a send ran (see [`crate::evidence`]): in this
+/// What the kernel counted while a send ran (see [`crate::net::counters`]): in this
 /// network namespace and in the sandbox peer's, the two kernels a packet can reach.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
@@ -1051,12 +1053,12 @@ fn frame_reasons(built: &[u8], d: &Dissection, around: &Surroundings) -> Vec<Str
             .map(|(a, m)| (*a, *m))
     });
     match owner {
-        Some((addr, m)) if crate::template::mac_raw(m) != mac => why.push(format!(
+        Some((addr, m)) if crate::wire::template::mac_raw(m) != mac => why.push(format!(
             "eth.dst is {words}, but {addr} is at {}: a network card keeps only frames addressed to its own MAC (or broadcast), so {addr}'s card drops this one — its kernel marks it PACKET_OTHERHOST — before IP sees it. The MAC comes from an ARP reply: `new eth/arp` asks for it",
-            crate::wire::mac_words(crate::template::mac_raw(m))
+            crate::wire::mac_words(crate::wire::template::mac_raw(m))
         )),
         Some(_) => {}
-        None if !link.neighbours.iter().any(|(_, m)| crate::template::mac_raw(*m) == mac) => {
+        None if !link.neighbours.iter().any(|(_, m)| crate::wire::template::mac_raw(*m) == mac) => {
             why.push(format!(
                 "eth.dst is {words}, and no host rawlab knows of on {} has that MAC: a card drops a frame addressed to another MAC before IP sees it",
                 link.iface
@@ -1838,7 +1840,7 @@ mod tests {
         Some(Counted {
             deltas: moved
                 .iter()
-                .map(|&(table, name, by)| crate::evidence::Delta {
+                .map(|&(table, name, by)| crate::net::counters::Delta {
                     table: table.into(),
                     name: name.into(),
                     by,
@@ -2085,7 +2087,7 @@ mod tests {
 
     #[test]
     fn a_tcp_checksum_over_a_source_the_kernel_fills_in() {
-        let t = crate::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
+        let t = crate::wire::template::Template::new(&[&ipv4::IPV4, &crate::wire::tcp::TCP]);
         let built = t.build(SystemTime::now()).bytes;
         let why = silence_reasons(
             &built,

@@ -3,6 +3,9 @@
 //! `impl Write` and knows nothing of sockets; colour is on or off per call,
 //! and escape codes are written only where the colour changes.
 
+pub mod clock;
+pub mod json;
+
 use crate::command::ParseError;
 use crate::wire::dissect::{Dissection, Layer, Placed, dissect_from};
 use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict, push_dec};
@@ -1566,7 +1569,7 @@ mod tests {
 
     #[test]
     fn ipv6_addresses_and_extension_options() {
-        let t = crate::template::Template::new(&[
+        let t = crate::wire::template::Template::new(&[
             &crate::wire::ipv6::IPV6,
             &crate::wire::ipv6::HOPOPTS,
             &crate::wire::icmpv6::ICMPV6,

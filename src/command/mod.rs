@@ -6,8 +6,10 @@
 //! [`COMMANDS`] is the one table of commands: the parser dispatches on it, and
 //! `help`, completion and did-you-mean read it.
 
-use crate::suggest::closest;
-use crate::template::{Payload, Value};
+pub mod lessons;
+
+use crate::wire::suggest::closest;
+use crate::wire::template::{Payload, Value};
 use crate::wire::{self, DATA, Field, Kind, Lookup, Protocol};
 use nom::branch::alt;
 use nom::bytes::complete::{escaped_transform, is_not, tag, take_while1};
@@ -866,13 +868,15 @@ pub fn parse(line: &str, ctx: &Context) -> Result<Command, ParseError> {
                 "list" => LessonCmd::List,
                 "next" => LessonCmd::Next,
                 "stop" | "off" | "end" => LessonCmd::Stop,
-                key => match crate::lessons::find(key) {
+                key => match crate::command::lessons::find(key) {
                     Some(l) => LessonCmd::Start(l.name().to_string()),
                     None => {
-                        let names: Vec<&str> =
-                            crate::lessons::all().iter().map(|l| l.name()).collect();
+                        let names: Vec<&str> = crate::command::lessons::all()
+                            .iter()
+                            .map(|l| l.name())
+                            .collect();
                         return Err(ParseError::new(t.span.clone(), format!("there is no lesson `{}`", t.shown()))
-                            .expected(format!("a lesson's number (1..={}) or name, next, stop, or nothing for the list", crate::lessons::all().last().and_then(|l| l.number()).unwrap_or(1)))
+                            .expected(format!("a lesson's number (1..={}) or name, next, stop, or nothing for the list", crate::command::lessons::all().last().and_then(|l| l.number()).unwrap_or(1)))
                             .suggest(did_you_mean(key, names)));
                     }
                 },

@@ -75,7 +75,7 @@ fn value_names(f: &Field) -> Vec<String> {
         Kind::Mac => v.extend(
             [
                 "00:00:00:00:00:00",
-                &crate::netlink::mac_words(&crate::peer::PEER_MAC),
+                &crate::net::netlink::mac_words(&crate::net::peer::PEER_MAC),
             ]
             .map(String::from),
         ),
@@ -86,7 +86,7 @@ fn value_names(f: &Field) -> Vec<String> {
 
 /// The names of this network's interfaces, asked of the kernel (read-only).
 fn interface_names() -> Vec<String> {
-    crate::link::interfaces()
+    crate::net::link::interfaces()
         .map(|(links, _, _)| links.into_iter().map(|l| l.name).collect())
         .unwrap_or_default()
 }

@@ -10,8 +10,8 @@
 
 use crate::capture::{Batch, LinkSeen, Origin, PACKET_OUTGOING, Store};
 use crate::net::ListenStats;
-use crate::netlink::{self, Link, Netlink};
-use crate::sys;
+use crate::net::netlink::{self, Link, Netlink};
+use crate::net::sys;
 use crate::wire::{Protocol, eth::ETH, ipv4::IPV4};
 use socket2::Socket;
 use std::collections::{HashMap, VecDeque};
@@ -52,7 +52,7 @@ pub fn interface(name: &str) -> Result<(Link, Vec<netlink::Address>), String> {
         }
         None => {
             let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
-            let guess = crate::suggest::closest(name, names.iter().copied())
+            let guess = crate::wire::suggest::closest(name, names.iter().copied())
                 .first()
                 .map_or(String::new(), |g| format!("; did you mean `{g}`?"));
             Err(format!(

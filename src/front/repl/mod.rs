@@ -6,7 +6,7 @@ mod helper;
 
 pub use helper::{LabHelper, complete, hint, stacks};
 
-use crate::record::{Recorder, Tee};
+use crate::front::record::{Recorder, Tee};
 use crate::render;
 use crate::session::{Flow, Session};
 use rustyline::config::Configurer;
@@ -22,7 +22,7 @@ use std::time::Duration;
 /// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history
 /// in the home of the user who ran sudo, when rawlab was started through it.
 pub fn history_path() -> Option<PathBuf> {
-    if let Some(home) = crate::sys::sudo_user_home() {
+    if let Some(home) = crate::net::sys::sudo_user_home() {
         return Some(home.join(".local/state/rawlab/history"));
     }
     let state = std::env::var_os("XDG_STATE_HOME")
@@ -254,7 +254,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn watch_for_the_end(kept: Arc<Mutex<DefaultHistory>>, history: Option<PathBuf>) {
     use signal_hook::consts::{SIGHUP, SIGTERM};
     use std::os::fd::AsRawFd;
-    let settings = crate::sys::terminal_settings(io::stdin().as_raw_fd());
+    let settings = crate::net::sys::terminal_settings(io::stdin().as_raw_fd());
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) else {
         return;
     };
@@ -263,14 +263,14 @@ fn watch_for_the_end(kept: Arc<Mutex<DefaultHistory>>, history: Option<PathBuf>)
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 if let Some(s) = &settings {
-                    crate::sys::restore_terminal(io::stdin().as_raw_fd(), s);
+                    crate::net::sys::restore_terminal(io::stdin().as_raw_fd(), s);
                 }
                 if let Some(h) = &history {
                     if let Some(dir) = h.parent() {
                         let _ = std::fs::create_dir_all(dir);
                     }
                     if lock(&kept).save(h).is_ok() {
-                        crate::sys::give_to_sudo_user(h);
+                        crate::net::sys::give_to_sudo_user(h);
                     }
                 }
                 let _ = writeln!(io::stdout());
@@ -285,6 +285,6 @@ fn save_history(rl: &mut Editor<LabHelper, DefaultHistory>, path: &std::path::Pa
         let _ = std::fs::create_dir_all(dir);
     }
     if rl.save_history(path).is_ok() {
-        crate::sys::give_to_sudo_user(path);
+        crate::net::sys::give_to_sudo_user(path);
     }
 }

@@ -14,7 +14,7 @@
 //! packet of some protocol dropped at some time, never provably the learner's. Its
 //! words say only that.
 
-use crate::sys;
+use crate::net::sys;
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, Seek};
@@ -269,7 +269,11 @@ impl Drop {
 
     /// The same, placed on the clock (UTC) when there is no send to place it against.
     pub fn words_at(&self) -> String {
-        format!("{}, at {}", self.what(), crate::clock::utc(self.when, 6))
+        format!(
+            "{}, at {}",
+            self.what(),
+            crate::render::clock::utc(self.when, 6)
+        )
     }
 
     /// `a drop of an IPv4 packet, reason ICMP_CSUM, in icmp_rcv`.
@@ -593,7 +597,7 @@ impl Tracer {
         if sys::euid() != 0 {
             return Err(NEED_ROOT.into());
         }
-        if !crate::sys::in_first_user_namespace() {
+        if !crate::net::sys::in_first_user_namespace() {
             return Err(NEED_HOST_ROOT.into());
         }
         let tracefs = TRACEFS

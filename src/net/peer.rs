@@ -10,8 +10,8 @@
 //! IPv6 is off on both ends, so the link carries only what the learner sends
 //! and what the peer's kernel answers (no router solicitations or MLD reports).
 
-use crate::netlink::Netlink;
-use crate::sys::{self, Namespaces};
+use crate::net::netlink::Netlink;
+use crate::net::sys::{self, Namespaces};
 use std::io;
 use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
@@ -40,7 +40,7 @@ pub struct Peer {
     /// The peer's counters (its /proc/net/snmp and the rest), opened inside its
     /// namespace so they go on reading the peer's: what its kernel counted of a
     /// packet sent to it is the evidence of what became of it there.
-    pub counters: Option<crate::evidence::Source>,
+    pub counters: Option<crate::net::counters::Source>,
     /// Keeps the peer's namespace alive.
     _ns: Namespaces,
 }
@@ -73,7 +73,7 @@ pub fn make() -> Result<Peer, PeerError> {
     let ns = sys::new_peer_namespace().map_err(step("making the peer's network namespace"))?;
     let (inside, counters) = sys::in_namespace(&ns, || {
         let _ = std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-        (Netlink::open(), crate::evidence::Source::open())
+        (Netlink::open(), crate::net::counters::Source::open())
     })
     .map_err(step("entering the peer's network namespace"))?;
     let mut there = inside.map_err(step("opening netlink in the peer's namespace"))?;
