@@ -34,7 +34,7 @@ fn command_input(input: &[u8]) -> String {
 fn parse_drawn(line: &str, stack: &[&'static Protocol]) {
     if let Err(e) = command::parse(line, &Context { stack }) {
         let mut out = Vec::new();
-        render::parse_error(&mut out, line, &e, None, &Style::PLAIN).unwrap();
+        render::parse_error(&mut out, line, &(&e).into(), None, &Style::PLAIN).unwrap();
     }
 }
 

@@ -24,7 +24,7 @@ fn line(text: &str, stack: &[&'static Protocol], pos_pick: usize) {
                     fit: false,
                 },
             ] {
-                render::parse_error(&mut out, text, &e, Some("f.rawlab:1:1"), &style).unwrap();
+                render::parse_error(&mut out, text, &(&e).into(), Some("f.rawlab:1:1"), &style).unwrap();
             }
         }
     }
@@ -62,13 +62,13 @@ pub fn run(data: &[u8]) {
         stack,
         usize::from(pick),
     );
-    if let Err(errors) = rawlab::front::script::parse(&text, stack) {
+    if let Err(errors) = rawlab::command::script::parse(&text, stack) {
         let mut out = Vec::new();
         for e in errors.iter().take(8) {
             render::parse_error(
                 &mut out,
                 &e.text,
-                &e.error,
+                &(&e.error).into(),
                 Some("f.rawlab:1:1"),
                 &Style::PLAIN,
             )

@@ -8,8 +8,9 @@
 
 pub mod pcap;
 
-use crate::command::Mode;
 use crate::lab::{Relater, Relation};
+use crate::net::Mode;
+use crate::net::link::LinkSeen;
 use crate::wire::Protocol;
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -52,43 +53,6 @@ impl Origin {
                 format!("read from {} (packet {index})", path.display())
             }
         }
-    }
-}
-
-/// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LinkSeen {
-    pub iface: Arc<str>,
-    pub ifindex: u32,
-    /// sll_pkttype: 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
-    pub pkttype: u8,
-    /// Whether the interface is a loopback (lo), where every frame is seen twice.
-    pub loopback: bool,
-}
-
-/// sll_pkttype values (linux/if_packet.h).
-pub const PACKET_HOST: u8 = 0;
-pub const PACKET_OUTGOING: u8 = 4;
-
-impl LinkSeen {
-    /// Which way the frame was going, in words.
-    pub fn direction(&self) -> &'static str {
-        direction_words(self.pkttype)
-    }
-}
-
-/// sll_pkttype in words: `outgoing`, `to us`, `broadcast`, `multicast`, `other host`.
-pub fn direction_words(pkttype: u8) -> &'static str {
-    match pkttype {
-        0 => "to us",
-        1 => "broadcast",
-        2 => "multicast",
-        3 => "other host",
-        4 => "outgoing",
-        5 => "looped back",
-        6 => "to user space",
-        7 => "to the kernel",
-        _ => "unknown direction",
     }
 }
 
@@ -464,6 +428,28 @@ impl Store {
     /// Waits at most `d` for news, for the REPL's printer loop.
     pub fn idle_wait(&self, d: Duration) {
         let _ = self.wait_unshown(Instant::now() + d);
+    }
+}
+
+impl crate::net::Sink for Store {
+    fn take(&self, read: SystemTime, packets: &mut Vec<crate::net::Caught>) {
+        if packets.is_empty() {
+            return;
+        }
+        let mut batch = self.batch();
+        batch.read_at(read);
+        for p in packets.drain(..) {
+            batch.capture(
+                p.time,
+                p.bytes,
+                p.first,
+                Origin::Captured {
+                    socket: p.socket,
+                    link: p.link,
+                },
+                p.addrs,
+            );
+        }
     }
 }
 

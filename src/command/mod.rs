@@ -7,7 +7,9 @@
 //! `help`, completion and did-you-mean read it.
 
 pub mod lessons;
+pub mod script;
 
+use crate::net::Mode;
 use crate::wire::suggest::closest;
 use crate::wire::template::{Payload, Value};
 use crate::wire::{self, DATA, Field, Kind, Lookup, Protocol};
@@ -20,31 +22,6 @@ use nom::{IResult, Parser};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
-
-/// How packets are handed to the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// socket(AF_INET, SOCK_RAW, IPPROTO_RAW): we write the whole IP header.
-    Raw,
-    /// socket(AF_INET, SOCK_RAW, <template protocol>) with IP_HDRINCL set.
-    HdrIncl,
-    /// socket(AF_INET, SOCK_RAW, <template protocol>): the kernel writes the IP header.
-    Kernel,
-    /// socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): whole frames, Ethernet header included.
-    Link,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Raw => "raw",
-            Mode::HdrIncl => "hdrincl",
-            Mode::Kernel => "kernel",
-            Mode::Link => "link",
-        }
-    }
-    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel, Mode::Link];
-}
 
 /// What `send` was asked to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -493,6 +470,17 @@ pub struct ParseError {
     pub message: String,
     pub expected: Option<String>,
     pub suggestion: Option<String>,
+}
+
+impl From<&ParseError> for crate::render::Caret {
+    fn from(e: &ParseError) -> Self {
+        crate::render::Caret {
+            span: e.span.clone(),
+            message: e.message.clone(),
+            expected: e.expected.clone(),
+            suggestion: e.suggestion.clone(),
+        }
+    }
 }
 
 impl ParseError {

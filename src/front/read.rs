@@ -641,7 +641,7 @@ pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
     if let Some(note) = rec.time_note {
         m.insert("time_note".into(), Value::from(note));
     }
-    m.extend(json::relations(&item.relations));
+    m.extend(crate::lab::words::relations_json(&item.relations));
     serde_json::to_writer(&mut *out, &Value::Object(m)).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }

@@ -2,62 +2,12 @@
 //! anything runs, so a typo on line 12 stops the script before line 1 sends a
 //! packet; then each command is echoed, as if typed at the prompt, and run.
 
-use crate::command::{self, Command, Context, ParseError};
+use crate::command::Command;
+use crate::command::script::parse;
 use crate::render::{self, Tone};
 use crate::session::{Flow, Session};
-use crate::wire::Protocol;
 use std::io::{self, Write};
 use std::path::Path;
-
-/// One line of a script, parsed.
-#[derive(Debug, Clone)]
-pub struct Line {
-    /// 1-based line number.
-    pub number: usize,
-    pub text: String,
-    pub command: Command,
-}
-
-/// A parse error on one line of a script.
-#[derive(Debug, Clone)]
-pub struct LineError {
-    pub number: usize,
-    pub text: String,
-    pub error: ParseError,
-}
-
-/// Parses every line, following the template's stack through `new` so short field
-/// names resolve as they will when the line runs. Returns every error, not just the first.
-pub fn parse(text: &str, stack: &[&'static Protocol]) -> Result<Vec<Line>, Vec<LineError>> {
-    let mut stack = stack.to_vec();
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match command::parse(raw, &Context { stack: &stack }) {
-            Ok(cmd) => {
-                if let Command::New(s) = &cmd {
-                    stack = s.clone();
-                }
-                lines.push(Line {
-                    number: i + 1,
-                    text: raw.to_string(),
-                    command: cmd,
-                });
-            }
-            Err(error) => errors.push(LineError {
-                number: i + 1,
-                text: raw.to_string(),
-                error,
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(errors)
-    }
-}
 
 /// A failure in a run: the line, what it said, and why it failed.
 #[derive(Debug, Clone)]
@@ -165,7 +115,7 @@ pub fn run_text(
         Err(errors) => {
             for e in &errors {
                 let place = format!("{name}:{}:{}", e.number, e.error.column(&e.text));
-                render::parse_error(err, &e.text, &e.error, Some(&place), &style)?;
+                render::parse_error(err, &e.text, &(&e.error).into(), Some(&place), &style)?;
             }
             let s = if errors.len() == 1 { "" } else { "s" };
             render::problem(

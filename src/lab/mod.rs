@@ -6,9 +6,10 @@
 
 pub mod words;
 
-use crate::capture::{LinkSeen, Origin, PACKET_OUTGOING, Packet};
-use crate::command::Mode;
+use crate::capture::{Origin, Packet};
+use crate::net::Mode;
 use crate::net::counters::Counted;
+use crate::net::link::{LinkSeen, PACKET_OUTGOING};
 use crate::wire::dissect::{Dissection, Layer, dissect};
 use crate::wire::{DATA, Field, Protocol, arp, eth, icmp, ipv4, ipv6, tcp};
 use std::collections::{HashMap, VecDeque};

@@ -4,12 +4,12 @@
 //! a file reads as it did live. Knows nothing of sockets, sessions or files: what
 //! it cannot see (when an earlier packet was sent) it is handed.
 
-use crate::command::Mode;
 use crate::lab::{Change, Relation};
+use crate::net::Mode;
 use crate::render::{Dump, Mark, Tone};
 use crate::wire::push_dec;
 use std::ops::Range;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// Adds what relation `r` of a packet taken at `at` says to its dump. `offset` is where
 /// the packet's bytes start in the dump's (past a link header no table reads, in a
@@ -20,7 +20,7 @@ pub fn annotate(
     d: &mut Dump,
     r: &Relation,
     at: SystemTime,
-    link: Option<&crate::capture::LinkSeen>,
+    link: Option<&crate::net::link::LinkSeen>,
     offset: usize,
     time_of: &dyn Fn(u64) -> Option<SystemTime>,
 ) {
@@ -29,7 +29,7 @@ pub fn annotate(
             // To us, or multicast for a frame sent to ff:ff:ff:ff:ff:ff (lo has no
             // broadcast address).
             let arriving = link.map_or(
-                crate::capture::direction_words(crate::capture::PACKET_HOST),
+                crate::net::link::direction_words(crate::net::link::PACKET_HOST),
                 |l| l.direction(),
             );
             (
@@ -101,7 +101,7 @@ pub fn annotate(
                 time_of(sent.unwrap_or(*request)).and_then(|s| at.duration_since(s).ok())
             {
                 note.push_str(", ");
-                push_duration(&mut note, d);
+                crate::render::push_duration(&mut note, d);
                 note.push_str(" after it was sent");
             }
             note.push_str("; what differs: ");
@@ -190,69 +190,101 @@ fn push_span(out: &mut String, r: Range<usize>) {
     }
 }
 
-/// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
-pub fn duration_words(d: Duration) -> String {
-    let mut s = String::with_capacity(16);
-    push_duration(&mut s, d);
-    s
-}
-
-/// [`duration_words`], appended to `s`.
-fn push_duration(s: &mut String, d: Duration) {
-    // In whole numbers, rounded half up: float formatting cost more than the rest of a
-    // reply's note, and `read` writes one every few packets.
-    let ns = d.as_nanos();
-    let round = |unit: u128| (ns + unit / 2) / unit;
-    let (whole, thousandths, unit) = if ns < 1_000_000 {
-        (round(1_000), 0, " µs")
-    } else if ns < 1_000_000_000 {
-        let us = round(1_000);
-        (us / 1000, us % 1000, " ms")
-    } else {
-        let ms = round(1_000_000);
-        (ms / 1000, ms % 1000, " s")
+/// The members a packet's JSON object gets from what the packets before it say it is
+/// (`lab::Relation`), each present only where it applies (docs/json.md): `reply_to`
+/// and `differs` for a reply, `error_about` and `quoted_length` for an error quoting a
+/// datagram, `copy_of` and `kernel_changed` for a send's copy on the wire, `twin_of`
+/// for a frame lo handed back, `resets` for the kernel's reset of a raw SYN's
+/// connection. Numbers are packet numbers; field lists are Wireshark names in wire order.
+pub fn relations_json(rels: &[Relation]) -> serde_json::Map<String, serde_json::Value> {
+    let names = |changes: &[Change]| {
+        serde_json::Value::Array(
+            changes
+                .iter()
+                .map(|c| serde_json::Value::from(c.field.name))
+                .collect(),
+        )
     };
-    push_dec(s, whole);
-    if thousandths > 0 {
-        let digits = [thousandths / 100, thousandths / 10 % 10, thousandths % 10];
-        let shown = if digits[2] > 0 {
-            3
-        } else if digits[1] > 0 {
-            2
-        } else {
-            1
-        };
-        s.push('.');
-        for d in &digits[..shown] {
-            s.push(char::from(b'0' + *d as u8));
+    let mut m = serde_json::Map::new();
+    for r in rels {
+        match r {
+            Relation::Reply {
+                request, changes, ..
+            } => {
+                m.insert("reply_to".into(), serde_json::Value::from(*request));
+                m.insert("differs".into(), names(changes));
+            }
+            Relation::Error { about, quoted, .. } => {
+                m.insert("error_about".into(), serde_json::Value::from(*about));
+                m.insert("quoted_length".into(), serde_json::Value::from(*quoted));
+            }
+            Relation::WireCopy { sent, changes, .. } => {
+                m.insert("copy_of".into(), serde_json::Value::from(*sent));
+                m.insert("kernel_changed".into(), names(changes));
+            }
+            Relation::Twin { first } => {
+                m.insert("twin_of".into(), serde_json::Value::from(*first));
+            }
+            Relation::Reset { syn, .. } => {
+                m.insert("resets".into(), serde_json::Value::from(*syn));
+            }
         }
     }
-    s.push_str(unit);
+    m
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Each relation under its own keys, numbers as numbers; none at all for a packet
+    /// nothing came before.
+    #[test]
+    fn relations_under_their_keys() {
+        use crate::capture::{Origin, Packet};
+        use crate::lab::Relater;
+        use std::sync::Arc;
+        let file = |no, bytes: &[u8]| {
+            Arc::new(Packet::new(
+                no,
+                std::time::UNIX_EPOCH,
+                bytes.to_vec(),
+                &crate::wire::ipv4::IPV4,
+                Origin::File {
+                    path: std::path::Path::new("x.pcap").into(),
+                    index: no,
+                },
+            ))
+        };
+        let mut reply = crate::wire::POST_ON_THE_WIRE;
+        reply[20] = 0;
+        reply[22] = 0x3f;
+        let mut r = Relater::default();
+        let request = r.observe(&file(1, &crate::wire::POST_ON_THE_WIRE));
+        assert!(relations_json(&request).is_empty());
+        let answer = r.observe(&file(2, &reply));
+        assert_eq!(
+            serde_json::Value::Object(relations_json(&answer)),
+            serde_json::json!({"reply_to": 1, "differs": ["icmp.type", "icmp.checksum"]})
+        );
+        let mut r = Relater::default();
+        r.observe(&file(1, &crate::wire::udp::tests::DATAGRAM));
+        let error = r.observe(&file(2, &crate::wire::icmp::tests::PORT_UNREACHABLE));
+        assert_eq!(
+            serde_json::Value::Object(relations_json(&error)),
+            serde_json::json!({"error_about": 1, "quoted_length": 30})
+        );
+        let twin = relations_json(&[Relation::Twin { first: 4 }]);
+        assert_eq!(
+            serde_json::Value::Object(twin),
+            serde_json::json!({"twin_of": 4})
+        );
+    }
+
     #[test]
     fn spans_in_words() {
         assert_eq!(span_words(&(20..21)), "byte 20");
         assert_eq!(span_words(&(4..6)), "bytes 4–5");
         assert_eq!(span_words(&(7..7)), "byte 7");
-    }
-
-    #[test]
-    fn durations_in_words() {
-        assert_eq!(duration_words(Duration::from_micros(84)), "84 µs");
-        assert_eq!(duration_words(Duration::from_millis(300)), "300 ms");
-        assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
-        assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
-        assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
-        assert_eq!(duration_words(Duration::from_nanos(19_499)), "19 µs");
-        assert_eq!(duration_words(Duration::from_nanos(999_600)), "1000 µs");
-        assert_eq!(duration_words(Duration::from_micros(1050)), "1.05 ms");
-        assert_eq!(duration_words(Duration::from_micros(20_300)), "20.3 ms");
-        assert_eq!(duration_words(Duration::from_nanos(1_999_999_999)), "2 s");
-        assert_eq!(duration_words(Duration::from_secs(90)), "90 s");
     }
 }

@@ -261,8 +261,8 @@ impl Drop {
     /// the words never say whose packet it was.
     pub fn words(&self, sent_at: SystemTime, sent_no: u64) -> String {
         let when = match self.when.duration_since(sent_at) {
-            Ok(d) => format!("{} after", crate::session::duration_words(d)),
-            Err(e) => format!("{} before", crate::session::duration_words(e.duration())),
+            Ok(d) => format!("{} after", crate::render::duration_words(d)),
+            Err(e) => format!("{} before", crate::render::duration_words(e.duration())),
         };
         format!("{}, {when} #{sent_no} left", self.what())
     }

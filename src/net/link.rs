@@ -8,7 +8,7 @@
 //! lo's "wire" hands each frame straight back. The listener pairs the two, so
 //! the second can be labelled a twin, or dropped when asked (`once`).
 
-use crate::capture::{Batch, LinkSeen, Origin, PACKET_OUTGOING, Store};
+use super::{Caught, Sink};
 use crate::net::ListenStats;
 use crate::net::netlink::{self, Link, Netlink};
 use crate::net::sys;
@@ -32,6 +32,43 @@ const RING_BLOCKS: usize = 16;
 const RING_RETIRE_MS: u32 = 5;
 /// How long an outgoing frame on lo waits for its incoming twin.
 const TWIN_WINDOW: Duration = Duration::from_secs(2);
+
+/// What the kernel told an AF_PACKET socket about a frame (sockaddr_ll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSeen {
+    pub iface: Arc<str>,
+    pub ifindex: u32,
+    /// sll_pkttype: 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing.
+    pub pkttype: u8,
+    /// Whether the interface is a loopback (lo), where every frame is seen twice.
+    pub loopback: bool,
+}
+
+/// sll_pkttype values (linux/if_packet.h).
+pub const PACKET_HOST: u8 = 0;
+pub const PACKET_OUTGOING: u8 = 4;
+
+impl LinkSeen {
+    /// Which way the frame was going, in words.
+    pub fn direction(&self) -> &'static str {
+        direction_words(self.pkttype)
+    }
+}
+
+/// sll_pkttype in words: `outgoing`, `to us`, `broadcast`, `multicast`, `other host`.
+pub fn direction_words(pkttype: u8) -> &'static str {
+    match pkttype {
+        0 => "to us",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "other host",
+        4 => "outgoing",
+        5 => "looped back",
+        6 => "to user space",
+        7 => "to the kernel",
+        _ => "unknown direction",
+    }
+}
 
 /// Every interface of this namespace, with its addresses, in index order.
 pub fn interfaces() -> io::Result<(Vec<Link>, Vec<netlink::Address>, netlink::Tally)> {
@@ -94,7 +131,7 @@ impl LinkListener {
     pub fn open(
         iface: Option<(u32, String)>,
         once: bool,
-        store: Arc<Store>,
+        store: Arc<dyn Sink>,
     ) -> io::Result<LinkListener> {
         let sock = sys::packet_socket(iface.as_ref().map(|(i, _)| *i))?;
         let fd = sock.as_raw_fd();
@@ -126,13 +163,14 @@ impl LinkListener {
             outgoing: VecDeque::new(),
             collapsed: collapsed.clone(),
             unreadable: unreadable.clone(),
+            reads: Vec::new(),
         };
         let thread = {
             let stop = stop.clone();
             let stats = stats.clone();
             std::thread::Builder::new()
                 .name("listen-link".into())
-                .spawn(move || reader.run(&stop, &store, &stats))?
+                .spawn(move || reader.run(&stop, &*store, &stats))?
         };
         Ok(LinkListener {
             iface: iface.map(|(_, n)| n),
@@ -175,6 +213,8 @@ struct Reader {
     outgoing: VecDeque<(u32, Vec<u8>, Instant)>,
     collapsed: Arc<AtomicU64>,
     unreadable: Arc<AtomicU64>,
+    /// The batch handed to the store, kept for its room.
+    reads: Vec<Caught>,
 }
 
 impl Reader {
@@ -209,7 +249,7 @@ impl Reader {
             .unwrap_or_else(|| (format!("interface {ifindex}").into(), false))
     }
 
-    fn run(mut self, stop: &AtomicBool, store: &Store, stats: &ListenStats) {
+    fn run(mut self, stop: &AtomicBool, store: &dyn Sink, stats: &ListenStats) {
         let mut frames: Vec<(Vec<u8>, sys::FrameMeta, SystemTime)> = Vec::new();
         match self.ring.take() {
             Some(mut ring) => {
@@ -259,7 +299,7 @@ impl Reader {
     fn push(
         &mut self,
         frames: &mut Vec<(Vec<u8>, sys::FrameMeta, SystemTime)>,
-        store: &Store,
+        store: &dyn Sink,
         stats: &ListenStats,
     ) {
         if frames.is_empty() {
@@ -273,26 +313,28 @@ impl Reader {
         for (_, m, _) in frames.iter() {
             self.name_of(m.ifindex);
         }
-        let mut pushing = store.batch();
-        pushing.read_at(SystemTime::now());
+        let read = SystemTime::now();
         let now = Instant::now();
+        let mut kept = std::mem::take(&mut self.reads);
         for (frame, meta, time) in frames.drain(..) {
-            self.take(time, now, frame, meta, &mut pushing);
+            kept.extend(self.take(time, now, frame, meta));
         }
+        store.take(read, &mut kept);
+        self.reads = kept;
     }
 
-    /// One frame read: looped-back twins matched, then into the store.
+    /// One frame read, as the store will take it (None for a twin `once` drops, or a
+    /// frame no table reads).
     fn take(
         &mut self,
         time: SystemTime,
         now: Instant,
         frame: Vec<u8>,
         meta: sys::FrameMeta,
-        store: &mut Batch,
-    ) {
+    ) -> Option<Caught> {
         let Some(first) = first_layer(meta.hatype, &frame) else {
             self.unreadable.fetch_add(1, Ordering::Relaxed);
-            return;
+            return None;
         };
         let (iface, loopback) = self.name_of(meta.ifindex);
         // The incoming copy of a frame lo sent is related to it as it is numbered
@@ -319,7 +361,7 @@ impl Reader {
                 // Back in as it went out: to us, or broadcast or multicast when sent so.
                 self.outgoing.remove(i);
                 self.collapsed.fetch_add(1, Ordering::Relaxed);
-                return;
+                return None;
             }
         }
         let seen = LinkSeen {
@@ -328,16 +370,14 @@ impl Reader {
             pkttype: meta.pkttype,
             loopback,
         };
-        store.capture(
+        Some(Caught {
             time,
-            frame,
+            bytes: frame,
             first,
-            Origin::Captured {
-                socket: self.label.clone(),
-                link: Some(seen),
-            },
-            None,
-        );
+            socket: self.label.clone(),
+            link: Some(seen),
+            addrs: None,
+        })
     }
 }
 

@@ -13,8 +13,55 @@ pub mod policy;
 pub mod sys;
 pub mod traffic;
 
-use crate::capture::{Origin, Store};
-use crate::command::Mode;
+/// A packet read from a socket, as a listener hands it over.
+pub struct Caught {
+    /// When the kernel took it in (its stamp), or when it was read.
+    pub time: SystemTime,
+    pub bytes: Vec<u8>,
+    /// The outermost layer of `bytes`.
+    pub first: &'static crate::wire::Protocol,
+    /// The socket, in words (`raw socket for icmp`).
+    pub socket: Arc<str>,
+    /// What an AF_PACKET socket says about a frame.
+    pub link: Option<link::LinkSeen>,
+    /// Source and destination, from the socket, for a packet that comes without the
+    /// header that would say (an AF_INET6 raw socket hands over what follows it).
+    pub addrs: Option<(std::net::IpAddr, std::net::IpAddr)>,
+}
+
+/// Where listeners put what they read (the session's packet store): net knows
+/// nothing of how packets are kept.
+pub trait Sink: Send + Sync {
+    /// A batch read with one system call at `read`, taken in at once (the batch is
+    /// left empty for its room to be used again).
+    fn take(&self, read: SystemTime, packets: &mut Vec<Caught>);
+}
+
+/// How packets are handed to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// socket(AF_INET, SOCK_RAW, IPPROTO_RAW): we write the whole IP header.
+    Raw,
+    /// socket(AF_INET, SOCK_RAW, <template protocol>) with IP_HDRINCL set.
+    HdrIncl,
+    /// socket(AF_INET, SOCK_RAW, <template protocol>): the kernel writes the IP header.
+    Kernel,
+    /// socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): whole frames, Ethernet header included.
+    Link,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::HdrIncl => "hdrincl",
+            Mode::Kernel => "kernel",
+            Mode::Link => "link",
+        }
+    }
+    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::HdrIncl, Mode::Kernel, Mode::Link];
+}
+
 use crate::wire::icmp;
 use crate::wire::ipv4::IPV4;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -438,7 +485,7 @@ impl Listener {
         proto: u8,
         letting: Letting,
         label: String,
-        store: Arc<Store>,
+        store: Arc<dyn Sink>,
     ) -> io::Result<Listener> {
         let first = match family {
             Family::V4 => &IPV4,
@@ -475,6 +522,7 @@ impl Listener {
             label: label.as_str().into(),
             store,
             stats: stats.clone(),
+            reads: Vec::new(),
         }));
         let thread = {
             let (reader, stop, held) = (reader.clone(), stop.clone(), held.clone());
@@ -519,8 +567,10 @@ struct Reader {
     first: &'static crate::wire::Protocol,
     family: Family,
     label: Arc<str>,
-    store: Arc<Store>,
+    store: Arc<dyn Sink>,
     stats: Arc<ListenStats>,
+    /// The batch handed to the store, kept for its room.
+    reads: Vec<Caught>,
 }
 
 impl Reader {
@@ -529,8 +579,7 @@ impl Reader {
         let n = self.batch.recv(self.sock.as_raw_fd(), block)?;
         let read = SystemTime::now();
         self.stats.captured.fetch_add(n as u64, Ordering::Relaxed);
-        let mut pushing = self.store.batch();
-        pushing.read_at(read);
+        let mut reads = std::mem::take(&mut self.reads);
         for i in 0..n {
             let meta = self.batch.meta(i);
             if let Some(d) = meta.dropped {
@@ -541,17 +590,17 @@ impl Reader {
                 (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
                 _ => None,
             };
-            pushing.capture(
+            reads.push(Caught {
                 time,
-                self.batch.bytes(i).to_vec(),
-                self.first,
-                Origin::Captured {
-                    socket: self.label.clone(),
-                    link: None,
-                },
+                bytes: self.batch.bytes(i).to_vec(),
+                first: self.first,
+                socket: self.label.clone(),
+                link: None,
                 addrs,
-            );
+            });
         }
+        self.store.take(read, &mut reads);
+        self.reads = reads;
         Ok(n)
     }
 }

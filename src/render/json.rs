@@ -5,7 +5,6 @@
 //! `wire` appears here unchanged.
 //! Knows nothing of terminals, sockets or files.
 
-use crate::lab::{Change, Relation};
 use crate::wire::dissect::Dissection;
 use crate::wire::{Field, Kind, Verdict};
 use serde_json::{Map, Value, json};
@@ -115,44 +114,6 @@ pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
     m
 }
 
-/// The members a packet's JSON object gets from what the packets before it say it is
-/// (`lab::Relation`), each present only where it applies (docs/json.md): `reply_to`
-/// and `differs` for a reply, `error_about` and `quoted_length` for an error quoting a
-/// datagram, `copy_of` and `kernel_changed` for a send's copy on the wire, `twin_of`
-/// for a frame lo handed back, `resets` for the kernel's reset of a raw SYN's
-/// connection. Numbers are packet numbers; field lists are Wireshark names in wire order.
-pub fn relations(rels: &[Relation]) -> Map<String, Value> {
-    let names = |changes: &[Change]| {
-        Value::Array(changes.iter().map(|c| Value::from(c.field.name)).collect())
-    };
-    let mut m = Map::new();
-    for r in rels {
-        match r {
-            Relation::Reply {
-                request, changes, ..
-            } => {
-                m.insert("reply_to".into(), Value::from(*request));
-                m.insert("differs".into(), names(changes));
-            }
-            Relation::Error { about, quoted, .. } => {
-                m.insert("error_about".into(), Value::from(*about));
-                m.insert("quoted_length".into(), Value::from(*quoted));
-            }
-            Relation::WireCopy { sent, changes, .. } => {
-                m.insert("copy_of".into(), Value::from(*sent));
-                m.insert("kernel_changed".into(), names(changes));
-            }
-            Relation::Twin { first } => {
-                m.insert("twin_of".into(), Value::from(*first));
-            }
-            Relation::Reset { syn, .. } => {
-                m.insert("resets".into(), Value::from(*syn));
-            }
-        }
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,47 +197,6 @@ mod tests {
             v["layers"][0].get("checks").is_none(),
             "not verified when malformed"
         );
-    }
-
-    /// Each relation under its own keys, numbers as numbers; none at all for a packet
-    /// nothing came before.
-    #[test]
-    fn relations_under_their_keys() {
-        use crate::capture::{Origin, Packet};
-        use crate::lab::Relater;
-        use std::sync::Arc;
-        let file = |no, bytes: &[u8]| {
-            Arc::new(Packet::new(
-                no,
-                std::time::UNIX_EPOCH,
-                bytes.to_vec(),
-                &ipv4::IPV4,
-                Origin::File {
-                    path: std::path::Path::new("x.pcap").into(),
-                    index: no,
-                },
-            ))
-        };
-        let mut reply = WIRE;
-        reply[20] = 0;
-        reply[22] = 0x3f;
-        let mut r = Relater::default();
-        let request = r.observe(&file(1, &WIRE));
-        assert!(relations(&request).is_empty());
-        let answer = r.observe(&file(2, &reply));
-        assert_eq!(
-            Value::Object(relations(&answer)),
-            json!({"reply_to": 1, "differs": ["icmp.type", "icmp.checksum"]})
-        );
-        let mut r = Relater::default();
-        r.observe(&file(1, &crate::wire::udp::tests::DATAGRAM));
-        let error = r.observe(&file(2, &crate::wire::icmp::tests::PORT_UNREACHABLE));
-        assert_eq!(
-            Value::Object(relations(&error)),
-            json!({"error_about": 1, "quoted_length": 30})
-        );
-        let twin = relations(&[Relation::Twin { first: 4 }]);
-        assert_eq!(Value::Object(twin), json!({"twin_of": 4}));
     }
 
     #[test]

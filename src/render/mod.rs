@@ -6,13 +6,13 @@
 pub mod clock;
 pub mod json;
 
-use crate::command::ParseError;
 use crate::wire::dissect::{Dissection, Layer, Placed, dissect_from};
 use crate::wire::{DATA, Field, Kind, OFFLOAD_NOTE, Protocol, Verdict, push_dec};
 use owo_colors::{AnsiColors, OwoColorize, Style as OwoStyle};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::time::Duration;
 
 /// Whether to colour, and whether to fit lines to the terminal's width.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +42,46 @@ impl Style {
     pub fn wrap(&self, text: &str, first: &str, rest: &str) -> Vec<String> {
         wrap_to(self.width(), text, first, rest)
     }
+}
+
+/// `84 µs`, `1.234 ms`, `300 ms`, `2.5 s`.
+pub fn duration_words(d: Duration) -> String {
+    let mut s = String::with_capacity(16);
+    push_duration(&mut s, d);
+    s
+}
+
+/// [`duration_words`], appended to `s`.
+pub fn push_duration(s: &mut String, d: Duration) {
+    // In whole numbers, rounded half up: float formatting cost more than the rest of a
+    // reply's note, and `read` writes one every few packets.
+    let ns = d.as_nanos();
+    let round = |unit: u128| (ns + unit / 2) / unit;
+    let (whole, thousandths, unit) = if ns < 1_000_000 {
+        (round(1_000), 0, " µs")
+    } else if ns < 1_000_000_000 {
+        let us = round(1_000);
+        (us / 1000, us % 1000, " ms")
+    } else {
+        let ms = round(1_000_000);
+        (ms / 1000, ms % 1000, " s")
+    };
+    push_dec(s, whole);
+    if thousandths > 0 {
+        let digits = [thousandths / 100, thousandths / 10 % 10, thousandths % 10];
+        let shown = if digits[2] > 0 {
+            3
+        } else if digits[1] > 0 {
+            2
+        } else {
+            1
+        };
+        s.push('.');
+        for d in &digits[..shown] {
+            s.push(char::from(b'0' + *d as u8));
+        }
+    }
+    s.push_str(unit);
 }
 
 /// Cuts text to `max` characters, ending with … when cut.
@@ -1272,11 +1312,23 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// An error in a line the user wrote, as a caret under it shows it: where, what was
+/// wrong, what would be accepted, and a suggestion. The command parser's errors are
+/// drawn through this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caret {
+    /// The bytes of the line at fault.
+    pub span: std::ops::Range<usize>,
+    pub message: String,
+    pub expected: Option<String>,
+    pub suggestion: Option<String>,
+}
+
 /// `place` is `file:line:col` for scripts.
 pub fn parse_error(
     out: &mut dyn Write,
     line: &str,
-    e: &ParseError,
+    e: &Caret,
     place: Option<&str>,
     style: &Style,
 ) -> io::Result<()> {
@@ -1339,6 +1391,55 @@ pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every sample the dissector is tested on, cut at every byte and mangled at
+    /// random, draws without a panic.
+    #[test]
+    fn every_sample_draws_cut_at_every_offset() {
+        for (first, p) in crate::wire::dissect::tests::samples() {
+            for cut in 0..=p.len() {
+                let _ = render(&Dump::new("#".into(), &p[..cut], first), false);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn mangled_packets_draw(
+            which in 0usize..64,
+            first in 0usize..64,
+            edits in proptest::collection::vec((0usize..256, proptest::prelude::any::<u8>()), 0..8),
+            cut in 0usize..256,
+        ) {
+            let all = crate::wire::dissect::tests::samples();
+            let (p0, mut p) = all[which % all.len()].clone();
+            for (i, b) in edits {
+                let n = p.len();
+                p[i % n] = b;
+            }
+            p.truncate(cut.max(1));
+            for first in [p0, crate::wire::PROTOCOLS[first % crate::wire::PROTOCOLS.len()]] {
+                let _ = render(&Dump::new("#".into(), &p, first), true);
+            }
+        }
+    }
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_words(Duration::from_micros(84)), "84 µs");
+        assert_eq!(duration_words(Duration::from_millis(300)), "300 ms");
+        assert_eq!(duration_words(Duration::from_micros(1234)), "1.234 ms");
+        assert_eq!(duration_words(Duration::from_millis(2500)), "2.5 s");
+        assert_eq!(duration_words(Duration::from_secs(1)), "1 s");
+        assert_eq!(duration_words(Duration::from_nanos(19_499)), "19 µs");
+        assert_eq!(duration_words(Duration::from_nanos(999_600)), "1000 µs");
+        assert_eq!(duration_words(Duration::from_micros(1050)), "1.05 ms");
+        assert_eq!(duration_words(Duration::from_micros(20_300)), "20.3 ms");
+        assert_eq!(duration_words(Duration::from_nanos(1_999_999_999)), "2 s");
+        assert_eq!(duration_words(Duration::from_secs(90)), "90 s");
+    }
     use crate::wire::dissect::dissect;
     use crate::wire::{icmp, ipv4};
 
@@ -1592,7 +1693,7 @@ mod tests {
 
     #[test]
     fn caret_under_the_error() {
-        let e = ParseError {
+        let e = Caret {
             span: 4..7,
             message: "unknown field `tll`".into(),
             expected: Some("a field".into()),

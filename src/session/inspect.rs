@@ -4,9 +4,9 @@
 
 use super::{Flow, Session};
 use crate::capture::Packet;
-use crate::command::Mode;
 use crate::lab::words::span_words;
 use crate::lab::{self, Relation};
+use crate::net::Mode;
 use crate::render::{self, Dump, Mark, Tone};
 use crate::wire::{self, DATA, Field, Fill, Kind};
 use std::io::{self, Write};

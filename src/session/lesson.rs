@@ -5,8 +5,8 @@
 
 use super::{Flow, Session};
 use crate::command::lessons::{self, Lesson};
+use crate::command::script::{self, Line};
 use crate::command::{Command, LessonCmd};
-use crate::front::script::{self, Line};
 use crate::render::Tone;
 use std::io::{self, Write};
 

@@ -5,8 +5,8 @@
 //! on its far end when a frame earns no reply.
 
 use super::{Flow, Session};
-use crate::command::Mode;
 use crate::lab::{LinkPlace, Surroundings};
+use crate::net::Mode;
 use crate::net::Net;
 use crate::net::link::{self, LinkListener};
 use crate::net::netlink::{self, Address, Link, Netlink};

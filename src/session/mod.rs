@@ -21,11 +21,12 @@ mod why;
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
 
-pub use crate::lab::words::duration_words;
+use crate::render::duration_words;
 pub use shower::{Detail, Shower, Shown};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
-use crate::command::{self, COMMANDS, Command, Context, Mode, command_info};
+use crate::command::{self, COMMANDS, Command, Context, command_info};
+use crate::net::Mode;
 use crate::net::drops::Tracer;
 use crate::net::link::LinkListener;
 use crate::net::peer::Peer;
@@ -215,7 +216,7 @@ impl Session {
             Ok(cmd) => self.execute(&cmd, out),
             Err(e) => {
                 self.failures += 1;
-                render::parse_error(out, line, &e, None, &self.style())?;
+                render::parse_error(out, line, &(&e).into(), None, &self.style())?;
                 Ok(Flow::Continue)
             }
         }

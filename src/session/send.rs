@@ -8,8 +8,9 @@
 
 use super::{Detail, Flow, Session, Shown, duration_words, proto_words};
 use crate::capture::{Origin, Packet};
-use crate::command::{Mode, SendArgs, Trigger};
+use crate::command::{SendArgs, Trigger};
 use crate::lab::{Relation, silence_reasons};
+use crate::net::Mode;
 use crate::net::counters::{self as evidence, Counted, Snapshot};
 use crate::net::link::LinkListener;
 use crate::net::{self, Family, Listener};

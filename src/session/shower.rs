@@ -8,9 +8,9 @@
 //! classroom on one machine never reads another learner's replies as theirs.
 
 use crate::capture::{Origin, Packet, Store};
-use crate::command::Mode;
 use crate::lab::Relation;
 use crate::lab::words::annotate;
+use crate::net::Mode;
 use crate::render::{self, Dump, Style, Tone};
 use crate::wire::Fill;
 use crate::wire::dissect::dissect;
@@ -429,8 +429,8 @@ impl Shower {
                 format!(
                     "{} has no hardware: its MAC addresses are all zeros, and it needs no ARP. Every frame on it is seen twice by a packet socket: leaving ({}) and arriving again ({})",
                     seen.iface,
-                    crate::capture::direction_words(crate::capture::PACKET_OUTGOING),
-                    crate::capture::direction_words(crate::capture::PACKET_HOST)
+                    crate::net::link::direction_words(crate::net::link::PACKET_OUTGOING),
+                    crate::net::link::direction_words(crate::net::link::PACKET_HOST)
                 ),
                 Tone::Dim,
             ));
@@ -449,7 +449,7 @@ impl Shower {
 
 /// `packet socket on every interface · veth0 · to us`: the socket, and for a frame the
 /// interface and the direction the kernel gave it.
-fn with_link(socket: &str, link: Option<&crate::capture::LinkSeen>) -> String {
+fn with_link(socket: &str, link: Option<&crate::net::link::LinkSeen>) -> String {
     match link {
         Some(l) if socket.ends_with(&format!(" on {}", l.iface)) => {
             format!("{socket} · {}", l.direction())

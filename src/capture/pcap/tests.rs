@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::capture::Origin;
-use crate::command::Mode;
+use crate::net::Mode;
 use crate::wire::ipv4::IPV4;
 use std::net::Ipv4Addr;
 

@@ -4,7 +4,8 @@
 //! syntax; the line is coloured as it is typed (command, field, value, error).
 //! The logic is in plain functions so it can be tested without a terminal.
 
-use crate::command::{self, COMMANDS, Context, Mode, command_info};
+use crate::command::{self, COMMANDS, Context, command_info};
+use crate::net::Mode;
 use crate::wire::{self, DATA, Field, Kind, Protocol};
 use owo_colors::OwoColorize;
 use rustyline::completion::{Completer, Pair};
