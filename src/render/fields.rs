@@ -1,0 +1,585 @@
+//! The field lines of a dump: name, value in words, its bytes or bits, and a short
+//! meaning, with the marks a relation or the kernel left on it. Texts a stream repeats
+//! are kept by raw value, so a repeated value is copied, not written again.
+
+use super::*;
+
+/// The bits of a field within its bytes, others as dots: `0100 ....`.
+pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
+    let mut s = String::new();
+    bit_pattern_into(&mut s, f, layer);
+    s
+}
+
+pub(super) fn bit_pattern_into(s: &mut String, f: &Field, layer: &[u8]) {
+    let first = f.first_byte();
+    let end = f.end_byte();
+    for (byte, value) in layer.iter().enumerate().take(end).skip(first) {
+        if byte > first {
+            s.push(' ');
+        }
+        for bit in 0..8 {
+            if bit == 4 {
+                s.push(' ');
+            }
+            let pos = byte * 8 + bit;
+            if pos >= f.bit_offset && pos < f.bit_offset + f.bits as usize {
+                s.push(if value & (0x80 >> bit) != 0 { '1' } else { '0' });
+            } else {
+                s.push('.');
+            }
+        }
+    }
+}
+
+/// Up to `max` bytes in hex, spaced, with … when there are more.
+pub(super) fn hex_bytes_into(s: &mut String, b: &[u8], max: usize) {
+    for (i, x) in b.iter().take(max).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let [hi, lo] = hex2(*x);
+        s.push(char::from(hi));
+        s.push(char::from(lo));
+    }
+    if b.len() > max {
+        s.push_str(if max > 0 { " …" } else { "…" });
+    }
+}
+
+/// Bytes as text when they mostly are, for payloads such as "GET /".
+pub(super) fn text_preview(b: &[u8]) -> Option<String> {
+    let printable = b
+        .iter()
+        .filter(|c| c.is_ascii_graphic() || matches!(c, b' ' | b'\r' | b'\n' | b'\t'))
+        .count();
+    if b.len() < 3 || printable * 10 < b.len() * 9 {
+        return None;
+    }
+    let text: String = String::from_utf8_lossy(&b[..b.len().min(48)])
+        .chars()
+        .map(|c| match c {
+            '\r' => '␍',
+            '\n' => '␊',
+            '\t' => '␉',
+            c if c.is_control() => '.',
+            c => c,
+        })
+        .collect();
+    Some(format!("\"{text}{}\"", if b.len() > 48 { "…" } else { "" }))
+}
+
+/// One field's line, its texts kept in the dump's scratch string.
+pub(super) struct Row {
+    pub(super) depth: usize,
+    pub(super) name: &'static str,
+    pub(super) value: Range<usize>,
+    pub(super) value_chars: usize,
+    pub(super) value_tone: Tone,
+    pub(super) bits: Range<usize>,
+    pub(super) bits_chars: usize,
+    pub(super) meaning: &'static str,
+    pub(super) tone: Tone,
+    /// Its notes (kernel changes, verdicts), in `Said`s list.
+    pub(super) marks: Range<usize>,
+}
+
+impl Row {
+    pub(super) fn name_chars(&self) -> usize {
+        // Field names are ASCII (a table test checks).
+        2 * self.depth + self.name.len()
+    }
+}
+
+/// Where a note under a field line keeps its text.
+pub(super) enum Said {
+    /// The dump's n-th mark.
+    Mark(usize),
+    /// The scratch string's bytes.
+    Scratch(Range<usize>),
+    /// What the link header says.
+    Link,
+}
+
+/// A layer's part of the field list: its title and its rows.
+pub(super) struct Section {
+    pub(super) title: Range<usize>,
+    pub(super) rows: Range<usize>,
+}
+
+/// Appends what `fill` writes to `scratch`, returning where it is and how many
+/// characters it has.
+pub(super) fn keep(scratch: &mut String, fill: impl FnOnce(&mut String)) -> (Range<usize>, usize) {
+    let start = scratch.len();
+    fill(scratch);
+    let text = &scratch[start..];
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    (start..scratch.len(), chars)
+}
+
+/// Appends text whose character count is known.
+pub(super) fn keep_known(scratch: &mut String, text: &str, chars: usize) -> (Range<usize>, usize) {
+    let start = scratch.len();
+    scratch.push_str(text);
+    (start..scratch.len(), chars)
+}
+
+/// A field's value in words and its bits, as drawn before for the same raw value and
+/// value name. A stream of packets repeats most of its values (addresses, ports,
+/// flags, lengths), and looking them up costs less than writing them again.
+#[derive(Default)]
+pub(super) struct Seen {
+    pub(super) field: usize,
+    pub(super) raw: u128,
+    pub(super) naming: Naming,
+    /// The words, then the bits.
+    pub(super) text: String,
+    pub(super) words: usize,
+    pub(super) words_chars: usize,
+    pub(super) bits_chars: usize,
+}
+
+/// How a value got its name: from its field's own list (the value decides), or
+/// found in its header's context (icmp.code by type), named or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Naming {
+    #[default]
+    ByValue,
+    /// The name's address and length: table names are static.
+    Named(usize, usize),
+    Unnamed,
+}
+
+impl Naming {
+    pub(super) fn of(in_context: Option<Option<&str>>) -> Naming {
+        match in_context {
+            None => Naming::ByValue,
+            Some(Some(n)) => Naming::Named(n.as_ptr() as usize, n.len()),
+            Some(None) => Naming::Unnamed,
+        }
+    }
+}
+
+impl Seen {
+    pub(super) fn holds(&self, f: &Field, raw: u128, naming: Naming) -> bool {
+        self.field == std::ptr::from_ref(f) as usize && self.raw == raw && self.naming == naming
+    }
+
+    pub(super) fn remember(
+        &mut self,
+        f: &Field,
+        raw: u128,
+        naming: Naming,
+        words: (&str, usize),
+        bits: (&str, usize),
+    ) {
+        self.field = std::ptr::from_ref(f) as usize;
+        self.naming = naming;
+        self.raw = raw;
+        self.text.clear();
+        self.text.push_str(words.0);
+        self.text.push_str(bits.0);
+        self.words = words.0.len();
+        self.words_chars = words.1;
+        self.bits_chars = bits.1;
+    }
+}
+
+/// A thread's texts seen, in a table of `SEEN` slots, one per hash of the key.
+pub(super) struct Texts(Vec<Seen>);
+
+pub(super) const SEEN: usize = 1024;
+
+thread_local! {
+    static TEXTS: std::cell::Cell<Vec<Seen>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Texts {
+    /// This thread's table, handed back by `Drop`.
+    pub(super) fn take() -> Texts {
+        let mut v = TEXTS.with(|t| t.take());
+        if v.is_empty() {
+            v.resize_with(SEEN, Seen::default);
+        }
+        Texts(v)
+    }
+
+    pub(super) fn slot(&mut self, f: &Field, raw: u128, naming: Naming) -> &mut Seen {
+        let field = std::ptr::from_ref(f) as usize;
+        let name = match naming {
+            Naming::Named(at, _) => at,
+            Naming::ByValue | Naming::Unnamed => 0,
+        };
+        let mix = field as u64 ^ raw as u64 ^ (raw >> 64) as u64 ^ name as u64;
+        let i = (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SEEN;
+        &mut self.0[i]
+    }
+}
+
+impl Drop for Texts {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        TEXTS.with(|t| t.set(v));
+    }
+}
+
+/// A section title: `IPv4 · bytes 14–33`.
+pub(super) fn title_into(s: &mut String, title: &str, how: &str, bytes: Range<usize>) {
+    s.push_str(title);
+    s.push_str(how);
+    s.push_str(" · bytes ");
+    push_dec(s, bytes.start as u128);
+    s.push('–');
+    push_dec(s, bytes.end.saturating_sub(1) as u128);
+}
+
+/// `N bytes`, then `after`.
+pub(super) fn byte_count_into(s: &mut String, n: usize, after: &str) {
+    push_dec(s, n as u128);
+    s.push_str(" bytes");
+    s.push_str(after);
+}
+
+pub(super) fn fields(
+    buf: &mut String,
+    d: &Dump,
+    dis: &Dissection,
+    lines: &Lines,
+    style: &Style,
+    width: Option<usize>,
+) {
+    let mut n = 0;
+    let mut scratch = String::with_capacity(2048);
+    let mut rows: Vec<Row> = Vec::with_capacity(lines.all.len() + 3);
+    let mut sections: Vec<Section> = Vec::with_capacity(dis.layers.len() + 3);
+    let mut said: Vec<(Said, Tone)> = Vec::new();
+    let mut texts = Texts::take();
+    let mut section = |title: Range<usize>, rows: &Vec<Row>, first: usize| {
+        sections.push(Section {
+            title,
+            rows: first..rows.len(),
+        });
+    };
+    if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
+        let end = link.len.min(d.bytes.len());
+        let (title, _) = keep(&mut scratch, |s| {
+            title_into(s, "link · ", &link.title, 0..end);
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, end, ""));
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, &d.bytes[..end], 12));
+        said.push((Said::Link, Tone::Dim));
+        rows.push(Row {
+            depth: 0,
+            name: "link",
+            value,
+            value_chars,
+            value_tone: Tone::Dim,
+            bits,
+            bits_chars,
+            meaning: "link-layer header: no table reads it yet, so it is not taken apart",
+            tone: Tone::Dim,
+            marks: 0..1,
+        });
+        section(title, &rows, 0);
+    }
+    for (i, l) in dis.layers.iter().enumerate() {
+        let header = l.header(d.bytes);
+        let expected = if dis.verifiable(i) {
+            (l.proto.expected)(&dis.scope(i, d.bytes))
+        } else {
+            Vec::new()
+        };
+        let first = rows.len();
+        for line in &lines.all[lines.layers[i].clone()] {
+            let p = &line.placed;
+            let f = p.field;
+            let at = &d.bytes[p.base..p.span.end];
+            let fixed = p.base == l.start && !line.whole_tail;
+            let mut value_tone = Tone::Plain;
+            let marks_start = said.len();
+            let mut verdict = "";
+            if let Some(e) = expected
+                .iter()
+                .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
+            {
+                let raw = f.get(at);
+                let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
+                match e.verdict(raw) {
+                    Verdict::Correct => {
+                        verdict = " ✓ correct";
+                        value_tone = Tone::Good;
+                    }
+                    Verdict::Offloaded => {
+                        verdict = " ◐ offloaded";
+                        value_tone = Tone::Note;
+                        let (text, _) = keep(&mut scratch, |s| {
+                            s.push_str("◐ ");
+                            s.push_str(OFFLOAD_NOTE);
+                            s.push_str("; the whole sum is ");
+                            words(s, e.want);
+                        });
+                        said.push((Said::Scratch(text), Tone::Note));
+                    }
+                    Verdict::Wrong => {
+                        verdict = " ✗ wrong";
+                        value_tone = Tone::Bad;
+                        let (text, _) = keep(&mut scratch, |s| {
+                            s.push_str("✗ the bytes add up to ");
+                            words(s, e.want);
+                            s.push_str(", not ");
+                            words(s, raw);
+                        });
+                        said.push((Said::Scratch(text), Tone::Bad));
+                    }
+                }
+            }
+            if fixed || line.whole_tail {
+                let mine = |m: &&Mark| m.field == f && m.layer_start == l.start;
+                for (k, m) in d.marks.iter().enumerate().filter(|(_, m)| mine(m)) {
+                    said.push((Said::Mark(k), m.tone));
+                }
+            }
+            let (value, value_chars, bits, bits_chars) = if f.kind == Kind::Bytes {
+                let b = &d.bytes[p.span.clone()];
+                let (v, vc) = keep(&mut scratch, |s| byte_count_into(s, b.len(), verdict));
+                let (bits, bc) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+                (v, vc, bits, bc)
+            } else {
+                // A fixed field is named in its header's context (icmp.code by type).
+                // Most fields name a value by themselves; those named in context
+                // are looked up by the name found.
+                let raw = f.get(at);
+                let in_context = (fixed && l.proto.names_when.iter().any(|n| n.field == f))
+                    .then(|| l.proto.value_name(f, header));
+                let naming = Naming::of(in_context);
+                let seen = texts.slot(f, raw, naming);
+                let known = seen.holds(f, raw, naming);
+                let (words, words_chars) = if known {
+                    keep_known(&mut scratch, &seen.text[..seen.words], seen.words_chars)
+                } else {
+                    let name = in_context.unwrap_or_else(|| f.value_name(raw));
+                    keep(&mut scratch, |s| f.write_words(s, raw, name))
+                };
+                scratch.push_str(verdict);
+                let v = words.start..scratch.len();
+                let vc = words_chars + verdict.chars().count();
+                let (bits, bc) = if known {
+                    keep_known(&mut scratch, &seen.text[seen.words..], seen.bits_chars)
+                } else {
+                    let (bits, bc) = keep(&mut scratch, |s| {
+                        if f.byte_aligned() {
+                            hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
+                        } else {
+                            bit_pattern_into(s, f, at)
+                        }
+                    });
+                    seen.remember(
+                        f,
+                        raw,
+                        naming,
+                        (&scratch[words], words_chars),
+                        (&scratch[bits.clone()], bc),
+                    );
+                    (bits, bc)
+                };
+                (v, vc, bits, bc)
+            };
+            rows.push(Row {
+                depth: line.depth,
+                name: f.name,
+                value,
+                value_chars,
+                value_tone,
+                bits,
+                bits_chars,
+                meaning: f.meaning,
+                tone: if f.group { Tone::Plain } else { Tone::Field(n) },
+                marks: marks_start..said.len(),
+            });
+            if !f.group {
+                n += 1;
+            }
+        }
+        let how = match (l.quoted, l.cut) {
+            (true, true) => " (quoted, cut short)",
+            (true, false) => " (quoted)",
+            _ => "",
+        };
+        let (title, _) = keep(&mut scratch, |s| {
+            title_into(s, l.proto.title, how, l.start..l.hdr_end);
+        });
+        section(title, &rows, first);
+    }
+    if !dis.payload.is_empty() {
+        let b = &d.bytes[dis.payload.clone()];
+        let start = dis.layers.last().map_or(0, |l| l.hdr_end);
+        // The payload of a quoted datagram is part of the quote.
+        let quoted = if dis.layers.last().is_some_and(|l| l.quoted) {
+            " (quoted)"
+        } else {
+            ""
+        };
+        let (title, _) = keep(&mut scratch, |s| {
+            title_into(s, "data", quoted, dis.payload.clone());
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| match text_preview(b) {
+            Some(t) => s.push_str(&t),
+            None => byte_count_into(s, b.len(), ""),
+        });
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+        let marks_start = said.len();
+        for (k, m) in d.marks.iter().enumerate() {
+            if m.field == &DATA && m.layer_start == start {
+                said.push((Said::Mark(k), m.tone));
+            }
+        }
+        let first = rows.len();
+        rows.push(Row {
+            depth: 0,
+            name: DATA.name,
+            value,
+            value_chars,
+            value_tone: Tone::Plain,
+            bits,
+            bits_chars,
+            meaning: DATA.meaning,
+            tone: Tone::Field(n),
+            marks: marks_start..said.len(),
+        });
+        section(title, &rows, first);
+    }
+    if !dis.trailer.is_empty() {
+        let b = &d.bytes[dis.trailer.clone()];
+        let (title, _) = keep(&mut scratch, |s| {
+            title_into(s, "trailer", "", dis.trailer.clone());
+        });
+        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, b.len(), ""));
+        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
+        let first = rows.len();
+        rows.push(Row {
+            depth: 0,
+            name: "trailer",
+            value,
+            value_chars,
+            value_tone: Tone::Dim,
+            bits,
+            bits_chars,
+            meaning: "bytes past the length the header claims (padding or junk)",
+            tone: Tone::Dim,
+            marks: 0..0,
+        });
+        section(title, &rows, first);
+    }
+    let name_w = rows.iter().map(Row::name_chars).max().unwrap_or(0);
+    let value_w = rows
+        .iter()
+        .map(|r| r.value_chars)
+        .filter(|w| *w <= 24)
+        .max()
+        .unwrap_or(0);
+    let bits_w = rows
+        .iter()
+        .map(|r| r.bits_chars)
+        .filter(|w| *w <= 24)
+        .max()
+        .unwrap_or(0);
+    let color = style.color;
+    for sec in &sections {
+        buf.push_str("  ");
+        paint_into(
+            buf,
+            color,
+            &scratch[sec.title.clone()],
+            0,
+            Tone::Heading,
+            false,
+        );
+        buf.push('\n');
+        for r in &rows[sec.rows.clone()] {
+            let name_chars = r.name_chars();
+            let pads = [
+                name_w.saturating_sub(name_chars),
+                value_w.saturating_sub(r.value_chars),
+                bits_w.saturating_sub(r.bits_chars),
+            ];
+            buf.push_str("    ");
+            let c = (color && r.tone != Tone::Plain).then(|| codes(r.tone));
+            if let Some(c) = c {
+                buf.push_str(&c.on);
+            }
+            spaces(buf, 2 * r.depth);
+            buf.push_str(r.name);
+            spaces(buf, pads[0]);
+            if let Some(c) = c {
+                buf.push_str(&c.off);
+            }
+            buf.push_str("  ");
+            paint_into(
+                buf,
+                color,
+                &scratch[r.value.clone()],
+                pads[1],
+                r.value_tone,
+                false,
+            );
+            buf.push_str("  ");
+            paint_into(buf, color, &scratch[r.bits.clone()], pads[2], r.tone, false);
+            buf.push_str("  ");
+            let used =
+                10 + name_chars.max(name_w) + r.value_chars.max(value_w) + r.bits_chars.max(bits_w);
+            let meaning = match width {
+                Some(w) if w < used + 10 => Cow::Borrowed(""),
+                Some(w) => Cow::Owned(cut(r.meaning, w - used)),
+                None => Cow::Borrowed(r.meaning),
+            };
+            paint_into(buf, color, &meaning, 0, Tone::Dim, false);
+            buf.push('\n');
+            for (what, tone) in &said[r.marks.clone()] {
+                let text = match what {
+                    Said::Mark(k) => d.marks[*k].text.as_str(),
+                    Said::Scratch(at) => &scratch[at.clone()],
+                    Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
+                };
+                mark_into(buf, color, width, name_w, text, *tone);
+            }
+        }
+    }
+}
+
+/// A note under a field line: `↳ ` and its text, indented past the field's name;
+/// wrapped to the terminal, when fitting it, with the lines after the first further in.
+pub(super) fn mark_into(
+    buf: &mut String,
+    color: bool,
+    width: Option<usize>,
+    name_w: usize,
+    text: &str,
+    tone: Tone,
+) {
+    match width {
+        None => {
+            let c = (color && tone != Tone::Plain).then(|| codes(tone));
+            if let Some(c) = c {
+                buf.push_str(&c.on);
+            }
+            spaces(buf, 6 + name_w);
+            buf.push_str("↳ ");
+            buf.push_str(text);
+            if let Some(c) = c {
+                buf.push_str(&c.off);
+            }
+            buf.push('\n');
+        }
+        Some(_) => {
+            let (first, rest) = (" ".repeat(6 + name_w), " ".repeat(8 + name_w));
+            for l in wrap_to(width, &format!("↳ {text}"), &first, &rest) {
+                paint_into(buf, color, &l, 0, tone, false);
+                buf.push('\n');
+            }
+        }
+    }
+}
