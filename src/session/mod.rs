@@ -9,13 +9,17 @@
 //! (capture files). Output goes to the `Write` the caller passes; packets are
 //! drawn by `render`, related by `lab`, sent and captured through `net`.
 
+mod evidence;
 mod expect;
 mod file;
 mod inspect;
 mod lesson;
 mod link;
+mod ping;
 mod send;
 mod shower;
+mod transmit;
+mod trigger;
 mod why;
 
 pub use expect::describe as describe_expect;
@@ -68,7 +72,7 @@ pub struct Session {
     pub link_iface: String,
     /// The sandbox's second host, when there is one.
     pub peer: Option<Arc<Peer>>,
-    triggers: Vec<send::Background>,
+    triggers: Vec<trigger::Background>,
     /// `serve tcp` servers.
     servers: Vec<crate::net::traffic::Server>,
     pub net: Net,

@@ -1,0 +1,235 @@
+//! `ping`: the post's closing exercise, echo requests with a send timestamp, a line per
+//! reply with its round trip (the kernel's stamps, and user space's as `ping -U`
+//! counts), and ping(8)'s statistics at the end. It sends through the loop `send` uses.
+
+use super::{Detail, Flow, Session};
+use crate::capture::Packet;
+use crate::command::SendArgs;
+use crate::net::Mode;
+use crate::net::{self};
+use crate::render::Tone;
+use crate::wire::template::{Payload, Template, Value};
+use crate::wire::{self, icmp, ipv4};
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+/// What ping(8) says of a reply: the ICMP message's length, its sequence number, the
+/// TTL and the source, whatever the reply was captured with (a packet socket's frame
+/// has Ethernet before the IP header).
+fn reply_words(bytes: &[u8], first: &'static wire::Protocol) -> (usize, u128, u128, String) {
+    let d = wire::dissect::dissect(bytes, first);
+    let icmp_len = d.layer_of(&icmp::TYPE).map_or(0, |l| l.end - l.start);
+    let seq = d.value(bytes, &icmp::SEQ).unwrap_or(0);
+    let ttl = d.value(bytes, &ipv4::TTL).unwrap_or(0);
+    let src = ipv4::SRC.words(d.value(bytes, &ipv4::SRC).unwrap_or(0));
+    (icmp_len, seq, ttl, src)
+}
+
+impl Session {
+    /// Echo requests with this session's identifier, a sequence number and a send
+    /// timestamp, sent as `mode` says (not the session's: the parser's default is how
+    /// ping(8) sends); one line per reply, then ping(8)'s statistics.
+    pub(super) fn ping(
+        &mut self,
+        args: &SendArgs,
+        mode: Mode,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let dst = args.dst.expect("the parser requires a destination");
+        // Refused before the PING line, so a refusal is all that is printed.
+        if let Some(f) = self.need_network(out) {
+            return f;
+        }
+        if let Err(why) = self.policy.destination(IpAddr::V4(dst)) {
+            return self.fail(out, &why);
+        }
+        let ident = self.ping_ident;
+        let mut template = Template::default();
+        template
+            .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+            .expect("ip.dst");
+        template
+            .set(&icmp::IDENT, Value::Raw(ident as u128))
+            .expect("icmp.ident");
+        let how = match mode {
+            Mode::Kernel => "the kernel writes the IP header, as for ping(8)".to_string(),
+            Mode::Raw => {
+                "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into()
+            }
+            m => format!(
+                "rawlab writes the IP header, through IP_HDRINCL (mode {})",
+                m.name()
+            ),
+        };
+        let header =
+            format!("PING {dst}: 56 data bytes, identifier {ident} (this session's); {how}");
+        writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
+        let mut rtts: Vec<Duration> = Vec::new();
+        // From the request's copy on the wire to the reply, both stamped by the kernel.
+        let mut wire_rtts: Vec<Duration> = Vec::new();
+        // Until rawlab's user space had the reply in hand, as `ping -U` counts.
+        let mut user_rtts: Vec<Duration> = Vec::new();
+        let previous = self.shower.set_detail(Detail::Quiet);
+        let style = self.style();
+        let mut build = |i: u64| {
+            template
+                .set(&icmp::SEQ, Value::Raw((i + 1) as u128 & 0xffff))
+                .expect("icmp.seq");
+            let now = SystemTime::now();
+            let mut data = Payload::Time.bytes(now);
+            data.extend((0x10u8..0x38).take(40));
+            template.payload = Payload::Bytes(data);
+            template.build(now)
+        };
+        let mut on_reply = |out: &mut dyn Write,
+                            sent: &Packet,
+                            copy: Option<&Packet>,
+                            reply: &Packet|
+         -> io::Result<()> {
+            let rtt = reply.time.duration_since(sent.time).unwrap_or_default();
+            rtts.push(rtt);
+            let wire = copy.and_then(|c| reply.time.duration_since(c.time).ok());
+            wire_rtts.extend(wire);
+            let user = reply.read.and_then(|r| r.duration_since(sent.time).ok());
+            user_rtts.extend(user);
+            // The kernel's side alone, and the trip to rawlab's hands, each when it
+            // differs from the round trip by a microsecond or more.
+            let differs = |d: &Duration| rtt.abs_diff(*d) >= Duration::from_micros(1);
+            let others: Vec<String> = [("on the wire", wire), ("user space", user)]
+                .into_iter()
+                .filter_map(|(name, d)| {
+                    d.filter(differs)
+                        .map(|d| format!("{name} {:.3} ms", d.as_secs_f64() * 1e3))
+                })
+                .collect();
+            let besides = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", others.join(", "))
+            };
+            let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
+            let line = format!(
+                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
+                rtt.as_secs_f64() * 1e3,
+                sent.no,
+                reply.no
+            );
+            writeln!(out, "{}", style.paint(&line, Tone::Plain))
+        };
+        // ping(8) lets only answers into its socket: the copy of each request a
+        // listener gets is made in the middle of the round trip, so ping's own socket
+        // leaves the requests out. An open listener still sees them.
+        let outcome = self.transmit(
+            args,
+            mode,
+            net::Letting::Answers,
+            out,
+            &mut build,
+            &mut on_reply,
+        );
+        self.shower.set_detail(previous);
+        let Some(outcome) = outcome? else {
+            return Ok(Flow::Continue);
+        };
+        let sent = outcome.sent.len();
+        let received = rtts.len();
+        self.last_ping = Some((sent as u64, received as u64));
+        let loss = if sent == 0 {
+            0.0
+        } else {
+            100.0 * (sent - received) as f64 / sent as f64
+        };
+        let elapsed = outcome.last_send.duration_since(outcome.first_send);
+        writeln!(out, "--- {dst} rawlab ping statistics ---")?;
+        writeln!(
+            out,
+            "{sent} packets transmitted, {received} received, {loss:.0}% packet loss, time {}ms{}",
+            elapsed.as_millis(),
+            if self.interrupted() {
+                " (interrupted)"
+            } else {
+                ""
+            }
+        )?;
+        if outcome.unseen > 0 {
+            let text = self.unseen_words(
+                outcome.unseen,
+                ": replies among them are not counted as received",
+            );
+            writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
+        }
+        if !rtts.is_empty() {
+            let ms: Vec<f64> = rtts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+            let min = ms.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = ms.iter().copied().fold(0.0, f64::max);
+            let avg = ms.iter().sum::<f64>() / ms.len() as f64;
+            let mdev = (ms.iter().map(|x| x * x).sum::<f64>() / ms.len() as f64 - avg * avg)
+                .max(0.0)
+                .sqrt();
+            writeln!(
+                out,
+                "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
+            )?;
+            // ping(8) counts from just before sendto to the kernel's stamp on the reply,
+            // as rawlab does; the wire figure leaves out the trip through sendto.
+            let mut line = format!("rtt median {:.3} ms", median_ms(&mut rtts));
+            if !user_rtts.is_empty() {
+                line.push_str(&format!(
+                    ", {:.3} ms in user space (as ping -U counts)",
+                    median_ms(&mut user_rtts)
+                ));
+            }
+            if wire_rtts.is_empty() {
+                // ping's own socket let only answers in.
+                line.push_str(
+                    "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
+                );
+            } else {
+                let mut w = wire_rtts.clone();
+                w.sort();
+                line.push_str(&format!(
+                    "; on the wire (request's copy to reply, kernel timestamps) min/median/max = {:.3}/{:.3}/{:.3} ms",
+                    w[0].as_secs_f64() * 1e3,
+                    median_ms(&mut w),
+                    w[w.len() - 1].as_secs_f64() * 1e3
+                ));
+            }
+            writeln!(out, "{}", self.style().paint(&line, Tone::Dim))?;
+        } else if !self.interrupted() && outcome.unseen == 0 {
+            self.why_silent(&outcome, dst.into(), out)?;
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// The middle value, in milliseconds (the mean of the two middle ones for an even count).
+fn median_ms(v: &mut [Duration]) -> f64 {
+    v.sort();
+    let n = v.len();
+    let mid = match n {
+        0 => Duration::ZERO,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2,
+    };
+    mid.as_secs_f64() * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An echo request to 127.0.0.1 (seq 0, two bytes of data), as an IP listener
+    /// captures it and, behind lo's all-zero Ethernet header, as a packet socket does.
+    const ECHO: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
+
+    #[test]
+    fn a_reply_is_counted_by_its_icmp_message_whatever_captured_it() {
+        let want = (10, 0, 64, "127.0.0.1".to_string());
+        assert_eq!(reply_words(&ECHO, &ipv4::IPV4), want);
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(ECHO);
+        assert_eq!(reply_words(&frame, &wire::eth::ETH), want);
+    }
+}
