@@ -15,9 +15,12 @@ mod file;
 mod inspect;
 mod lesson;
 mod link;
+mod listen;
 mod ping;
 mod send;
 mod shower;
+mod status;
+mod template;
 mod transmit;
 mod trigger;
 mod why;
@@ -38,7 +41,7 @@ use crate::net::policy::{DEFAULT_MAX_RATE, Policy};
 use crate::net::{self, Listener, Net};
 use crate::render::{self, Style, Tone};
 use crate::wire::template::Template;
-use crate::wire::{self, DATA, Fill, Protocol, ipv4};
+use crate::wire::{self, Protocol, ipv4};
 use socket2::Socket;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -250,108 +253,19 @@ impl Session {
         self.shower.show_pending(out)?;
         let flow = match cmd {
             Command::Nothing => Flow::Continue,
-            Command::Comment(text) => {
-                if text.is_empty() {
-                    writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
-                    return Ok(Flow::Continue);
-                }
-                for l in self.style().wrap(&render::printable(text), "# ", "# ") {
-                    writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
-                }
-                Flow::Continue
-            }
-            Command::Say(text) => {
-                for l in self.style().wrap(&render::printable(text), "", "") {
-                    writeln!(out, "{l}")?;
-                }
-                Flow::Continue
-            }
-            Command::New(stack) => {
-                self.template = Template::new(stack);
-                let len = self.built(SystemTime::now()).bytes.len();
-                let mut text = format!(
-                    "new template {}: {len} bytes; `show` to see it",
-                    self.template.stack_name()
-                );
-                match (self.template.is_frame(), self.mode) {
-                    (true, Mode::Link) => {}
-                    (true, _) => text.push_str(&format!(
-                        "; a frame goes out with `mode link` (on {} unless you name another)",
-                        self.link_iface
-                    )),
-                    (false, Mode::Link) => text.push_str(
-                        "; mode link sends whole frames: `mode raw` (or hdrincl, kernel) sends this packet",
-                    ),
-                    (false, _) => {}
-                }
-                self.info(out, &text)?;
-                Flow::Continue
-            }
-            Command::Set(f, v) => {
-                let before = self.field_words(f);
-                match self.template.set(f, v.clone()) {
-                    Ok(()) => {
-                        let after = self.field_words(f);
-                        self.info(out, &format!("{} = {after} (was {before})", f.name))?;
-                        Flow::Continue
-                    }
-                    Err(e) => self.fail(out, &e)?,
-                }
-            }
-            Command::SetTimeout(d) => {
-                self.timeout = *d;
-                self.info(
-                    out,
-                    &format!(
-                        "send and ping now wait up to {} for replies",
-                        duration_words(*d)
-                    ),
-                )?;
-                Flow::Continue
-            }
-            Command::Unset(f) => {
-                let had = self.template.unset(f);
-                let now = self.field_words(f);
-                let who = match f.fill {
-                    Fill::Computed => "computed by rawlab",
-                    Fill::Kernel(_) => "left for the kernel",
-                    Fill::Manual => "its default",
-                    Fill::Interface(_) => "filled by rawlab from the sending interface",
-                };
-                let text = if had {
-                    format!("{} is back to automatic: {now} ({who})", f.name)
-                } else {
-                    format!("{} was not set; it stays {now} ({who})", f.name)
-                };
-                self.info(out, &text)?;
-                Flow::Continue
-            }
-            Command::Payload(p) => {
-                self.template.payload = p.clone();
-                self.info(out, &format!("payload: {}", p.describe()))?;
-                Flow::Continue
-            }
+            Command::Comment(text) => self.comment(text, out)?,
+            Command::Say(text) => self.say(text, out)?,
+            Command::New(stack) => self.new_template(stack, out)?,
+            Command::Set(f, v) => self.set_field(f, v, out)?,
+            Command::SetTimeout(d) => self.set_timeout(*d, out)?,
+            Command::Unset(f) => self.unset_field(f, out)?,
+            Command::Payload(p) => self.set_payload(p, out)?,
             Command::Show => {
                 self.show_template(out)?;
                 Flow::Continue
             }
-            Command::Hex => {
-                render::hex(out, &self.built(SystemTime::now()).bytes, &self.style())?;
-                Flow::Continue
-            }
-            Command::Mode(m) => {
-                self.mode = *m;
-                let proto = self.template_proto();
-                self.info(
-                    out,
-                    &format!("mode {}: {}", m.name(), {
-                        let _ = proto;
-                        let built = self.template.build(SystemTime::now());
-                        socket_words(*m, built.layers[0].0, &built.bytes)
-                    }),
-                )?;
-                Flow::Continue
-            }
+            Command::Hex => self.hex(out)?,
+            Command::Mode(m) => self.set_mode(*m, out)?,
             Command::Send(args) => {
                 self.traffic_from = self.shower.store.next_no();
                 self.send(args, out)?
@@ -371,28 +285,8 @@ impl Session {
             }
             Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
             Command::Ifaces => self.ifaces(out)?,
-            Command::ListenOff => {
-                if self.listeners.is_empty() && self.link_listeners.is_empty() {
-                    self.info(out, "no listener was open")?;
-                } else {
-                    let mut names: Vec<String> = self
-                        .listeners
-                        .drain(..)
-                        .map(|l| format!("{} ({})", l.label, l.stats.words()))
-                        .collect();
-                    names.extend(
-                        self.link_listeners
-                            .drain(..)
-                            .map(|l| link::closing_words(&l)),
-                    );
-                    self.info(out, &format!("closed {}", names.join(", ")))?;
-                }
-                Flow::Continue
-            }
-            Command::Wait(d) => {
-                self.wait_showing(Instant::now() + *d, &[], out, &mut |_, _| Ok(()))?;
-                Flow::Continue
-            }
+            Command::ListenOff => self.listen_off(out)?,
+            Command::Wait(d) => self.wait(*d, out)?,
             Command::Captures => {
                 self.captures(out)?;
                 Flow::Continue
@@ -410,25 +304,8 @@ impl Session {
                 self.explain(f, out)?;
                 Flow::Continue
             }
-            Command::Clear => {
-                let n = self.shower.store.len();
-                self.shower.clear();
-                self.traffic_from = 1;
-                self.info(out, &format!("forgot {n} packets; the next is #1"))?;
-                Flow::Continue
-            }
-            Command::Reset => {
-                self.template = Template::default();
-                self.mode = Mode::Raw;
-                self.link_iface = default_link_iface(self.peer.as_deref());
-                self.timeout = Duration::from_secs(1);
-                self.listeners.clear();
-                self.link_listeners.clear();
-                self.triggers.clear();
-                self.servers.clear();
-                self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
-                Flow::Continue
-            }
+            Command::Clear => self.clear(out)?,
+            Command::Reset => self.reset(out)?,
             Command::Help(topic) => {
                 self.help(topic.as_deref(), out)?;
                 Flow::Continue
@@ -449,387 +326,12 @@ impl Session {
         Ok(flow)
     }
 
-    /// A field's value in the template, in words.
-    fn field_words(&self, f: &'static wire::Field) -> String {
-        if f == &DATA {
-            return self.template.payload.describe();
-        }
-        let built = self.built(SystemTime::now());
-        let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
-        if f.kind == wire::Kind::Bytes {
-            return dis
-                .layer_of(f)
-                .and_then(|l| l.tail())
-                .map_or("(none)".into(), |(_, r)| {
-                    crate::lab::hex_words(&built.bytes[r])
-                });
-        }
-        // A fixed field is named in its header's context (icmp.code by icmp.type).
-        match dis.layer_of(f) {
-            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
-            _ => "(not in this packet)".into(),
-        }
-    }
-
-    /// The template's IP protocol number (ip.proto of its IPv4 layer, wherever it is).
-    fn template_proto(&self) -> u8 {
-        ip_proto(&self.built(SystemTime::now()))
-    }
-
-    fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
-        let style = self.style();
-        match topic.and_then(command_info) {
-            Some(c) => {
-                writeln!(out, "{}", style.paint(c.syntax, Tone::Command))?;
-                writeln!(out, "  {}", c.summary)?;
-                if !c.aliases.is_empty() {
-                    writeln!(out, "  also: {}", c.aliases.join(", "))?;
-                }
-                writeln!(out, "  example: {}", style.paint(c.example, Tone::Command))?;
-                for l in style.wrap(c.detail, "  ", "  ") {
-                    writeln!(out, "{l}")?;
-                }
-            }
-            None => {
-                // One column for the syntax, as wide as the longer ones need; a syntax
-                // wider than that (expect's) gets a line of its own, the summary under it.
-                const WIDEST: usize = 44;
-                let w = COMMANDS
-                    .iter()
-                    .map(|c| c.syntax.chars().count())
-                    .filter(|n| *n <= WIDEST)
-                    .max()
-                    .unwrap_or(0);
-                for c in COMMANDS {
-                    let long = c.syntax.chars().count() > w;
-                    let syntax = if long {
-                        writeln!(out, "  {}", style.paint(c.syntax, Tone::Command))?;
-                        " ".repeat(w)
-                    } else {
-                        style.paint(&format!("{:<w$}", c.syntax), Tone::Command)
-                    };
-                    match style.width() {
-                        Some(width) if width > w + 20 => {
-                            writeln!(out, "  {syntax}  {}", render::cut(c.summary, width - w - 4))?
-                        }
-                        _ => writeln!(out, "  {syntax}  {}", c.summary)?,
-                    }
-                }
-                for l in style.wrap(
-                    "Fields use Wireshark's names (ip.ttl, icmp.type); a short name works when it fits one field (ttl, df). `help COMMAND` for an example, `explain FIELD` for a field; Tab completes.",
-                    "",
-                    "",
-                ) {
-                    writeln!(out, "{l}")?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn need_network(&mut self, out: &mut dyn Write) -> Option<io::Result<Flow>> {
         if let Net::Unavailable(why) = &self.net {
             let why = why.clone();
             return Some(self.fail(out, &why));
         }
         None
-    }
-
-    fn serve(
-        &mut self,
-        what: Option<(command::Served, u16)>,
-        out: &mut dyn Write,
-    ) -> io::Result<Flow> {
-        let Some((served, port)) = what else {
-            let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
-            let text = if ports.is_empty() {
-                "no server was running".to_string()
-            } else {
-                format!("stopped serving on port {}", ports.join(", "))
-            };
-            self.info(out, &text)?;
-            return Ok(Flow::Continue);
-        };
-        let proto = match served {
-            command::Served::Http => "tcp",
-            command::Served::UdpEcho => "udp",
-        };
-        if self
-            .servers
-            .iter()
-            .any(|s| s.port == port && s.proto == proto)
-        {
-            self.info(out, &format!("already serving {proto} on 127.0.0.1:{port}"))?;
-            return Ok(Flow::Continue);
-        }
-        let started = match served {
-            command::Served::Http => crate::net::traffic::Server::start(port),
-            command::Served::UdpEcho => crate::net::traffic::Server::echo_udp(port),
-        };
-        match started {
-            Ok(s) => {
-                let text = match served {
-                    command::Served::Http => format!(
-                        "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
-                    ),
-                    command::Served::UdpEcho => format!(
-                        "echoing UDP on 127.0.0.1:{port}: every datagram to it goes back with the ports swapped; `serve off` stops it"
-                    ),
-                };
-                self.servers.push(s);
-                self.info(out, &text)?;
-                Ok(Flow::Continue)
-            }
-            Err(e) => self.fail(
-                out,
-                &format!("could not listen on {proto} 127.0.0.1:{port}: {e}"),
-            ),
-        }
-    }
-
-    fn listen(&mut self, family: net::Family, proto: u8, out: &mut dyn Write) -> io::Result<Flow> {
-        if let Some(f) = self.need_network(out) {
-            return f;
-        }
-        let what = match family {
-            net::Family::V4 => proto_words(proto),
-            net::Family::V6 => crate::wire::ipv6::NXT
-                .value_name(proto as u128)
-                .map_or(format!("IPv6 next header {proto}"), str::to_string),
-        };
-        if self
-            .listeners
-            .iter()
-            .any(|l| l.proto == proto && l.family == family)
-        {
-            self.info(out, &format!("already listening for {what}"))?;
-            return Ok(Flow::Continue);
-        }
-        let label = match family {
-            net::Family::V4 => format!("raw socket for {what}"),
-            net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
-        };
-        match Listener::open(
-            family,
-            proto,
-            net::Letting::Everything,
-            label,
-            self.shower.store.clone(),
-        ) {
-            Ok(l) => {
-                self.listeners.push(l);
-                let text = match family {
-                    net::Family::V4 => format!(
-                        "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {what} packet this host receives, IP header included"
-                    ),
-                    net::Family::V6 => format!(
-                        "listening: socket(AF_INET6, SOCK_RAW, {proto}) gets every {what} message this host receives, but not its IPv6 header: the kernel keeps that to itself and says only who sent it and to whom"
-                    ),
-                };
-                self.info(out, &text)?;
-                Ok(Flow::Continue)
-            }
-            Err(e) => self.fail(out, &format!("could not open a raw socket for {what}: {e}")),
-        }
-    }
-
-    /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
-    /// shown to `each`, and reads the `held` listeners every 10 ms (nobody else
-    /// does). Nothing is kept here: a long `wait` during a flood stays in constant
-    /// memory.
-    fn wait_showing(
-        &self,
-        deadline: Instant,
-        held: &[net::Held],
-        out: &mut dyn Write,
-        each: &mut OnShown<'_>,
-    ) -> io::Result<()> {
-        let every = if held.is_empty() { 50 } else { 10 };
-        while Instant::now() < deadline && !self.interrupted() {
-            held.iter().for_each(net::Held::read);
-            let step = (Instant::now() + Duration::from_millis(every)).min(deadline);
-            if self.shower.store.wait_unshown(step) {
-                let shown = self.shower.show_pending(out)?;
-                each(&shown, out)?;
-                out.flush()?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Who rawlab runs as, with which capabilities, on which network, under which rules.
-    fn status(&self, out: &mut dyn Write) -> io::Result<()> {
-        let style = self.style();
-        let network = match &self.net {
-            Net::Host => "the host's (raw sockets permitted)".to_string(),
-            Net::Sandbox => match &self.peer {
-                Some(p) => format!(
-                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
-                    p.iface, p.addr, p.peer_addr
-                ),
-                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
-            },
-            Net::Unavailable(_) => {
-                "none: raw sockets are not permitted and no sandbox could be made".to_string()
-            }
-        };
-        let caps = crate::net::sys::effective_caps();
-        let mut user = format!(
-            "uid {}, gid {}",
-            crate::net::sys::uid(),
-            crate::net::sys::gid()
-        );
-        if let Some((uid, gid)) = crate::net::sys::outside_ids() {
-            user.push_str(&format!(
-                " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
-            ));
-        }
-        if let Some(u) = crate::net::sys::sudo_user() {
-            user.push_str(&format!(
-                " (started through sudo by uid {}; root was given up)",
-                u.uid
-            ));
-        }
-        let mut places = vec!["loopback".to_string()];
-        if self.net == Net::Host {
-            let addrs: Vec<String> = crate::net::sys::local_ipv4_addrs()
-                .iter()
-                .filter(|a| !a.is_loopback())
-                .map(|a| a.to_string())
-                .collect();
-            if !addrs.is_empty() {
-                places.push(format!("this host's addresses ({})", addrs.join(", ")));
-            }
-        }
-        if !self.policy.peers.is_empty() {
-            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
-            places.push(format!("sandbox peers ({})", peers.join(", ")));
-        }
-        let sends = if self.policy.allow_remote {
-            "anywhere (--allow-remote)".to_string()
-        } else {
-            format!("{}; elsewhere only with --allow-remote", places.join(", "))
-        };
-        let rows = [
-            ("network", network),
-            ("user", user),
-            (
-                "caps",
-                if caps.is_empty() {
-                    "none".to_string()
-                } else {
-                    caps.join(", ")
-                },
-            ),
-            ("sends to", sends),
-            (
-                "frames",
-                if self.policy.allow_remote {
-                    format!(
-                        "on any interface (--allow-remote); mode link uses {}",
-                        self.link_iface
-                    )
-                } else if self.net == Net::Sandbox {
-                    format!(
-                        "on any interface here, all private; mode link uses {}",
-                        self.link_iface
-                    )
-                } else {
-                    format!(
-                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
-                        self.link_iface
-                    )
-                },
-            ),
-            (
-                "forges",
-                if self.policy.sandboxed || self.policy.allow_remote {
-                    "any ip.src".to_string()
-                } else {
-                    "ip.src only from this host's addresses".to_string()
-                },
-            ),
-            (
-                "pace",
-                format!(
-                    "at most {} packets/s for repeated sends (--max-rate)",
-                    self.policy.max_rate
-                ),
-            ),
-            (
-                "ring",
-                format!(
-                    "keeps the last {} packets; {} now",
-                    self.shower.store.capacity(),
-                    self.shower.store.len()
-                ),
-            ),
-        ];
-        for (k, v) in rows {
-            for l in style.wrap(&v, &format!("  {k:<9} "), "            ") {
-                writeln!(out, "{l}")?;
-            }
-        }
-        self.status_drops(out)
-    }
-
-    /// The status line on the kernel's drop reasons, then the last minute's drops by
-    /// kind, each kind placed against the send it followed.
-    fn status_drops(&self, out: &mut dyn Write) -> io::Result<()> {
-        const KINDS: usize = 8;
-        let style = self.style();
-        let Some(tracer) = &self.tracer else {
-            for l in style.wrap(&self.no_tracer, "  drops     ", "            ") {
-                writeln!(out, "{l}")?;
-            }
-            return Ok(());
-        };
-        let how = if crate::net::sys::sudo_user().is_some() {
-            "opened as root before giving it up"
-        } else {
-            "opened as root at start"
-        };
-        let now = SystemTime::now();
-        let recent = tracer.drops(now - crate::net::drops::HISTORY_AGE, now, None);
-        let (seen, lost) = tracer.counts();
-        let mut head = format!(
-            "reasons from the kernel's skb:kfree_skb tracepoint ({how}); {seen} seen since start"
-        );
-        if !tracer.keeps_unspecified() {
-            head.push_str(" (NOT_SPECIFIED ones left out)");
-        }
-        if lost > 0 {
-            head.push_str(&format!(
-                ", and {lost} more the kernel could not report: its buffer was full"
-            ));
-        }
-        let sends: Vec<(SystemTime, u64)> = self
-            .shower
-            .store
-            .all()
-            .iter()
-            .filter(|p| p.is_sent())
-            .map(|p| (p.time, p.no))
-            .collect();
-        let kinds = crate::net::drops::by_kind(&recent, &sends);
-        match kinds.len() {
-            0 => {}
-            n if n > KINDS => head.push_str(&format!(
-                "; the last {KINDS} of {n} kinds in the last minute (the tracepoint is host-wide: not all are yours):"
-            )),
-            _ => head.push_str(
-                "; the last minute's, by kind (the tracepoint is host-wide: not all are yours):",
-            ),
-        }
-        for l in style.wrap(&head, "  drops     ", "            ") {
-            writeln!(out, "{l}")?;
-        }
-        for k in kinds.iter().skip(kinds.len().saturating_sub(KINDS)) {
-            for l in style.wrap(&k.words(), "            ", "              ") {
-                writeln!(out, "{l}")?;
-            }
-        }
-        Ok(())
     }
 
     /// Whether a listener (IP or link) is open.

@@ -1,0 +1,182 @@
+//! Listening and what keeps running between commands: `listen` and `listen off`,
+//! `serve`, `wait`, and the two commands that put the session back (`clear`, `reset`).
+
+use super::*;
+
+impl Session {
+    pub(super) fn serve(
+        &mut self,
+        what: Option<(command::Served, u16)>,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let Some((served, port)) = what else {
+            let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
+            let text = if ports.is_empty() {
+                "no server was running".to_string()
+            } else {
+                format!("stopped serving on port {}", ports.join(", "))
+            };
+            self.info(out, &text)?;
+            return Ok(Flow::Continue);
+        };
+        let proto = match served {
+            command::Served::Http => "tcp",
+            command::Served::UdpEcho => "udp",
+        };
+        if self
+            .servers
+            .iter()
+            .any(|s| s.port == port && s.proto == proto)
+        {
+            self.info(out, &format!("already serving {proto} on 127.0.0.1:{port}"))?;
+            return Ok(Flow::Continue);
+        }
+        let started = match served {
+            command::Served::Http => crate::net::traffic::Server::start(port),
+            command::Served::UdpEcho => crate::net::traffic::Server::echo_udp(port),
+        };
+        match started {
+            Ok(s) => {
+                let text = match served {
+                    command::Served::Http => format!(
+                        "serving HTTP on 127.0.0.1:{port}: the kernel now answers a SYN to that port; `serve off` stops it"
+                    ),
+                    command::Served::UdpEcho => format!(
+                        "echoing UDP on 127.0.0.1:{port}: every datagram to it goes back with the ports swapped; `serve off` stops it"
+                    ),
+                };
+                self.servers.push(s);
+                self.info(out, &text)?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(
+                out,
+                &format!("could not listen on {proto} 127.0.0.1:{port}: {e}"),
+            ),
+        }
+    }
+
+    pub(super) fn listen(
+        &mut self,
+        family: net::Family,
+        proto: u8,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        if let Some(f) = self.need_network(out) {
+            return f;
+        }
+        let what = match family {
+            net::Family::V4 => proto_words(proto),
+            net::Family::V6 => crate::wire::ipv6::NXT
+                .value_name(proto as u128)
+                .map_or(format!("IPv6 next header {proto}"), str::to_string),
+        };
+        if self
+            .listeners
+            .iter()
+            .any(|l| l.proto == proto && l.family == family)
+        {
+            self.info(out, &format!("already listening for {what}"))?;
+            return Ok(Flow::Continue);
+        }
+        let label = match family {
+            net::Family::V4 => format!("raw socket for {what}"),
+            net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
+        };
+        match Listener::open(
+            family,
+            proto,
+            net::Letting::Everything,
+            label,
+            self.shower.store.clone(),
+        ) {
+            Ok(l) => {
+                self.listeners.push(l);
+                let text = match family {
+                    net::Family::V4 => format!(
+                        "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {what} packet this host receives, IP header included"
+                    ),
+                    net::Family::V6 => format!(
+                        "listening: socket(AF_INET6, SOCK_RAW, {proto}) gets every {what} message this host receives, but not its IPv6 header: the kernel keeps that to itself and says only who sent it and to whom"
+                    ),
+                };
+                self.info(out, &text)?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(out, &format!("could not open a raw socket for {what}: {e}")),
+        }
+    }
+
+    /// Shows packets as they come until `deadline` (or Ctrl-C), handing each batch
+    /// shown to `each`, and reads the `held` listeners every 10 ms (nobody else
+    /// does). Nothing is kept here: a long `wait` during a flood stays in constant
+    /// memory.
+    pub(super) fn wait_showing(
+        &self,
+        deadline: Instant,
+        held: &[net::Held],
+        out: &mut dyn Write,
+        each: &mut OnShown<'_>,
+    ) -> io::Result<()> {
+        let every = if held.is_empty() { 50 } else { 10 };
+        while Instant::now() < deadline && !self.interrupted() {
+            held.iter().for_each(net::Held::read);
+            let step = (Instant::now() + Duration::from_millis(every)).min(deadline);
+            if self.shower.store.wait_unshown(step) {
+                let shown = self.shower.show_pending(out)?;
+                each(&shown, out)?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn listen_off(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
+        if self.listeners.is_empty() && self.link_listeners.is_empty() {
+            self.info(out, "no listener was open")?;
+        } else {
+            let mut names: Vec<String> = self
+                .listeners
+                .drain(..)
+                .map(|l| format!("{} ({})", l.label, l.stats.words()))
+                .collect();
+            names.extend(
+                self.link_listeners
+                    .drain(..)
+                    .map(|l| link::closing_words(&l)),
+            );
+            self.info(out, &format!("closed {}", names.join(", ")))?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `wait DURATION`: what comes meanwhile is shown as it comes.
+    pub(super) fn wait(&mut self, d: Duration, out: &mut dyn Write) -> io::Result<Flow> {
+        self.wait_showing(Instant::now() + d, &[], out, &mut |_, _| Ok(()))?;
+        Ok(Flow::Continue)
+    }
+
+    /// `clear`: every packet forgotten; numbering starts again at 1.
+    pub(super) fn clear(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
+        let n = self.shower.store.len();
+        self.shower.clear();
+        self.traffic_from = 1;
+        self.info(out, &format!("forgot {n} packets; the next is #1"))?;
+        Ok(Flow::Continue)
+    }
+
+    /// `reset`: back to the post's packet and the defaults, listeners and triggers
+    /// stopped; the packets are kept.
+    pub(super) fn reset(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
+        self.template = Template::default();
+        self.mode = Mode::Raw;
+        self.link_iface = default_link_iface(self.peer.as_deref());
+        self.timeout = Duration::from_secs(1);
+        self.listeners.clear();
+        self.link_listeners.clear();
+        self.triggers.clear();
+        self.servers.clear();
+        self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
+        Ok(Flow::Continue)
+    }
+}

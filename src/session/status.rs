@@ -1,0 +1,232 @@
+//! `status` (who rawlab runs as, on which network, under which rules, with which
+//! evidence) and `help`.
+
+use super::*;
+
+impl Session {
+    pub(super) fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        match topic.and_then(command_info) {
+            Some(c) => {
+                writeln!(out, "{}", style.paint(c.syntax, Tone::Command))?;
+                writeln!(out, "  {}", c.summary)?;
+                if !c.aliases.is_empty() {
+                    writeln!(out, "  also: {}", c.aliases.join(", "))?;
+                }
+                writeln!(out, "  example: {}", style.paint(c.example, Tone::Command))?;
+                for l in style.wrap(c.detail, "  ", "  ") {
+                    writeln!(out, "{l}")?;
+                }
+            }
+            None => {
+                // One column for the syntax, as wide as the longer ones need; a syntax
+                // wider than that (expect's) gets a line of its own, the summary under it.
+                const WIDEST: usize = 44;
+                let w = COMMANDS
+                    .iter()
+                    .map(|c| c.syntax.chars().count())
+                    .filter(|n| *n <= WIDEST)
+                    .max()
+                    .unwrap_or(0);
+                for c in COMMANDS {
+                    let long = c.syntax.chars().count() > w;
+                    let syntax = if long {
+                        writeln!(out, "  {}", style.paint(c.syntax, Tone::Command))?;
+                        " ".repeat(w)
+                    } else {
+                        style.paint(&format!("{:<w$}", c.syntax), Tone::Command)
+                    };
+                    match style.width() {
+                        Some(width) if width > w + 20 => {
+                            writeln!(out, "  {syntax}  {}", render::cut(c.summary, width - w - 4))?
+                        }
+                        _ => writeln!(out, "  {syntax}  {}", c.summary)?,
+                    }
+                }
+                for l in style.wrap(
+                    "Fields use Wireshark's names (ip.ttl, icmp.type); a short name works when it fits one field (ttl, df). `help COMMAND` for an example, `explain FIELD` for a field; Tab completes.",
+                    "",
+                    "",
+                ) {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Who rawlab runs as, with which capabilities, on which network, under which rules.
+    pub(super) fn status(&self, out: &mut dyn Write) -> io::Result<()> {
+        let style = self.style();
+        let network = match &self.net {
+            Net::Host => "the host's (raw sockets permitted)".to_string(),
+            Net::Sandbox => match &self.peer {
+                Some(p) => format!(
+                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
+                    p.iface, p.addr, p.peer_addr
+                ),
+                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
+            },
+            Net::Unavailable(_) => {
+                "none: raw sockets are not permitted and no sandbox could be made".to_string()
+            }
+        };
+        let caps = crate::net::sys::effective_caps();
+        let mut user = format!(
+            "uid {}, gid {}",
+            crate::net::sys::uid(),
+            crate::net::sys::gid()
+        );
+        if let Some((uid, gid)) = crate::net::sys::outside_ids() {
+            user.push_str(&format!(
+                " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
+            ));
+        }
+        if let Some(u) = crate::net::sys::sudo_user() {
+            user.push_str(&format!(
+                " (started through sudo by uid {}; root was given up)",
+                u.uid
+            ));
+        }
+        let mut places = vec!["loopback".to_string()];
+        if self.net == Net::Host {
+            let addrs: Vec<String> = crate::net::sys::local_ipv4_addrs()
+                .iter()
+                .filter(|a| !a.is_loopback())
+                .map(|a| a.to_string())
+                .collect();
+            if !addrs.is_empty() {
+                places.push(format!("this host's addresses ({})", addrs.join(", ")));
+            }
+        }
+        if !self.policy.peers.is_empty() {
+            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
+            places.push(format!("sandbox peers ({})", peers.join(", ")));
+        }
+        let sends = if self.policy.allow_remote {
+            "anywhere (--allow-remote)".to_string()
+        } else {
+            format!("{}; elsewhere only with --allow-remote", places.join(", "))
+        };
+        let rows = [
+            ("network", network),
+            ("user", user),
+            (
+                "caps",
+                if caps.is_empty() {
+                    "none".to_string()
+                } else {
+                    caps.join(", ")
+                },
+            ),
+            ("sends to", sends),
+            (
+                "frames",
+                if self.policy.allow_remote {
+                    format!(
+                        "on any interface (--allow-remote); mode link uses {}",
+                        self.link_iface
+                    )
+                } else if self.net == Net::Sandbox {
+                    format!(
+                        "on any interface here, all private; mode link uses {}",
+                        self.link_iface
+                    )
+                } else {
+                    format!(
+                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
+                        self.link_iface
+                    )
+                },
+            ),
+            (
+                "forges",
+                if self.policy.sandboxed || self.policy.allow_remote {
+                    "any ip.src".to_string()
+                } else {
+                    "ip.src only from this host's addresses".to_string()
+                },
+            ),
+            (
+                "pace",
+                format!(
+                    "at most {} packets/s for repeated sends (--max-rate)",
+                    self.policy.max_rate
+                ),
+            ),
+            (
+                "ring",
+                format!(
+                    "keeps the last {} packets; {} now",
+                    self.shower.store.capacity(),
+                    self.shower.store.len()
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            for l in style.wrap(&v, &format!("  {k:<9} "), "            ") {
+                writeln!(out, "{l}")?;
+            }
+        }
+        self.status_drops(out)
+    }
+
+    /// The status line on the kernel's drop reasons, then the last minute's drops by
+    /// kind, each kind placed against the send it followed.
+    pub(super) fn status_drops(&self, out: &mut dyn Write) -> io::Result<()> {
+        const KINDS: usize = 8;
+        let style = self.style();
+        let Some(tracer) = &self.tracer else {
+            for l in style.wrap(&self.no_tracer, "  drops     ", "            ") {
+                writeln!(out, "{l}")?;
+            }
+            return Ok(());
+        };
+        let how = if crate::net::sys::sudo_user().is_some() {
+            "opened as root before giving it up"
+        } else {
+            "opened as root at start"
+        };
+        let now = SystemTime::now();
+        let recent = tracer.drops(now - crate::net::drops::HISTORY_AGE, now, None);
+        let (seen, lost) = tracer.counts();
+        let mut head = format!(
+            "reasons from the kernel's skb:kfree_skb tracepoint ({how}); {seen} seen since start"
+        );
+        if !tracer.keeps_unspecified() {
+            head.push_str(" (NOT_SPECIFIED ones left out)");
+        }
+        if lost > 0 {
+            head.push_str(&format!(
+                ", and {lost} more the kernel could not report: its buffer was full"
+            ));
+        }
+        let sends: Vec<(SystemTime, u64)> = self
+            .shower
+            .store
+            .all()
+            .iter()
+            .filter(|p| p.is_sent())
+            .map(|p| (p.time, p.no))
+            .collect();
+        let kinds = crate::net::drops::by_kind(&recent, &sends);
+        match kinds.len() {
+            0 => {}
+            n if n > KINDS => head.push_str(&format!(
+                "; the last {KINDS} of {n} kinds in the last minute (the tracepoint is host-wide: not all are yours):"
+            )),
+            _ => head.push_str(
+                "; the last minute's, by kind (the tracepoint is host-wide: not all are yours):",
+            ),
+        }
+        for l in style.wrap(&head, "  drops     ", "            ") {
+            writeln!(out, "{l}")?;
+        }
+        for k in kinds.iter().skip(kinds.len().saturating_sub(KINDS)) {
+            for l in style.wrap(&k.words(), "            ", "              ") {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Ok(())
+    }
+}

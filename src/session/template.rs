@@ -1,0 +1,154 @@
+//! The commands that shape the template and the session around it: `new`, `set`,
+//! `unset`, `payload`, `mode`, `set timeout`, `hex`, and the narration a script
+//! prints (`#`, `say`), each one function.
+
+use super::{Flow, Session, duration_words, socket_words};
+use crate::net::Mode;
+use crate::render::{self, Tone};
+use crate::wire::template::{Payload, Template, Value};
+use crate::wire::{self, DATA, Fill, Protocol};
+use std::io::{self, Write};
+use std::time::{Duration, SystemTime};
+
+impl Session {
+    /// `# text`: narration, dim.
+    pub(super) fn comment(&mut self, text: &str, out: &mut dyn Write) -> io::Result<Flow> {
+        if text.is_empty() {
+            writeln!(out, "{}", self.style().paint("#", Tone::Dim))?;
+            return Ok(Flow::Continue);
+        }
+        for l in self.style().wrap(&render::printable(text), "# ", "# ") {
+            writeln!(out, "{}", self.style().paint(&l, Tone::Dim))?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `say text`: narration, plain.
+    pub(super) fn say(&mut self, text: &str, out: &mut dyn Write) -> io::Result<Flow> {
+        for l in self.style().wrap(&render::printable(text), "", "") {
+            writeln!(out, "{l}")?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn new_template(
+        &mut self,
+        stack: &[&'static Protocol],
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        self.template = Template::new(stack);
+        let len = self.built(SystemTime::now()).bytes.len();
+        let mut text = format!(
+            "new template {}: {len} bytes; `show` to see it",
+            self.template.stack_name()
+        );
+        match (self.template.is_frame(), self.mode) {
+            (true, Mode::Link) => {}
+            (true, _) => text.push_str(&format!(
+                "; a frame goes out with `mode link` (on {} unless you name another)",
+                self.link_iface
+            )),
+            (false, Mode::Link) => text.push_str(
+                "; mode link sends whole frames: `mode raw` (or hdrincl, kernel) sends this packet",
+            ),
+            (false, _) => {}
+        }
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn set_field(
+        &mut self,
+        f: &'static wire::Field,
+        v: &Value,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let before = self.field_words(f);
+        match self.template.set(f, v.clone()) {
+            Ok(()) => {
+                let after = self.field_words(f);
+                self.info(out, &format!("{} = {after} (was {before})", f.name))?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(out, &e),
+        }
+    }
+
+    pub(super) fn set_timeout(&mut self, d: Duration, out: &mut dyn Write) -> io::Result<Flow> {
+        self.timeout = d;
+        let text = format!(
+            "send and ping now wait up to {} for replies",
+            duration_words(d)
+        );
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn unset_field(
+        &mut self,
+        f: &'static wire::Field,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let had = self.template.unset(f);
+        let now = self.field_words(f);
+        let who = match f.fill {
+            Fill::Computed => "computed by rawlab",
+            Fill::Kernel(_) => "left for the kernel",
+            Fill::Manual => "its default",
+            Fill::Interface(_) => "filled by rawlab from the sending interface",
+        };
+        let text = if had {
+            format!("{} is back to automatic: {now} ({who})", f.name)
+        } else {
+            format!("{} was not set; it stays {now} ({who})", f.name)
+        };
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn set_payload(&mut self, p: &Payload, out: &mut dyn Write) -> io::Result<Flow> {
+        self.template.payload = p.clone();
+        self.info(out, &format!("payload: {}", p.describe()))?;
+        Ok(Flow::Continue)
+    }
+
+    /// `hex`: the template's bytes as hexyl draws them.
+    pub(super) fn hex(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
+        render::hex(out, &self.built(SystemTime::now()).bytes, &self.style())?;
+        Ok(Flow::Continue)
+    }
+
+    pub(super) fn set_mode(&mut self, m: Mode, out: &mut dyn Write) -> io::Result<Flow> {
+        self.mode = m;
+        let built = self.template.build(SystemTime::now());
+        let text = format!(
+            "mode {}: {}",
+            m.name(),
+            socket_words(m, built.layers[0].0, &built.bytes)
+        );
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    /// A field's value in the template, in words.
+    pub(super) fn field_words(&self, f: &'static wire::Field) -> String {
+        if f == &DATA {
+            return self.template.payload.describe();
+        }
+        let built = self.built(SystemTime::now());
+        let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        if f.kind == wire::Kind::Bytes {
+            return dis
+                .layer_of(f)
+                .and_then(|l| l.tail())
+                .map_or("(none)".into(), |(_, r)| {
+                    crate::lab::hex_words(&built.bytes[r])
+                });
+        }
+        // A fixed field is named in its header's context (icmp.code by icmp.type).
+        match dis.layer_of(f) {
+            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
+            _ => "(not in this packet)".into(),
+        }
+    }
+}
