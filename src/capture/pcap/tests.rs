@@ -2,10 +2,14 @@
 //! kind of damage the reader must handle; and `save` → `load` round trips.
 
 use super::*;
-use crate::capture::Origin;
+use crate::capture::{Origin, Packet};
 use crate::net::Mode;
 use crate::wire::ipv4::IPV4;
+use std::io::{self, Read};
 use std::net::Ipv4Addr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The post's request as the kernel put it on the wire.
 const IP: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
