@@ -1,0 +1,355 @@
+//! Every raw syscall and every `unsafe` block in rawlab lives here: probing
+//! for raw-socket permission, entering the sandbox (a user + network
+//! namespace) and making its peer's namespace (setns), bringing an interface
+//! up, and AF_PACKET's link-layer addresses (bind, recvfrom, sendto with a
+//! sockaddr_ll), and perf events with their mmap'd rings (the kernel's drop
+//! tracepoint). Nothing here knows packets, commands or terminals.
+
+mod ns;
+mod perf;
+mod ring;
+mod socket;
+
+pub use ns::*;
+pub use perf::*;
+pub use ring::*;
+pub use socket::*;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::os::fd::AsRawFd;
+
+/// Whether this process may open a raw IPv4 socket on its current network.
+pub fn raw_sockets_permitted() -> io::Result<()> {
+    Socket::new(
+        Domain::IPV4,
+        Type::RAW,
+        Some(Protocol::from(libc::IPPROTO_RAW)),
+    )
+    .map(drop)
+}
+
+/// Why the sandbox could not be entered, and what was tried.
+#[derive(Debug)]
+pub struct SandboxError {
+    pub step: &'static str,
+    pub err: io::Error,
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.step, self.err)
+    }
+}
+
+static OUTSIDE: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+
+/// The uid and gid this process had before entering the sandbox, if it did.
+pub fn outside_ids() -> Option<(u32, u32)> {
+    OUTSIDE.get().copied()
+}
+
+/// Moves this process into a new user namespace (where it is root, mapped to the
+/// invoking user outside) and a new network namespace with `lo` up, and lets
+/// every group inside open ICMP datagram ("ping") sockets.
+///
+/// Must run while the process is still single-threaded: the kernel refuses
+/// CLONE_NEWUSER to a process with more than one thread.
+pub fn enter_sandbox() -> Result<(), SandboxError> {
+    let step = |step| move |err| SandboxError { step, err };
+    // SAFETY: getuid/getgid cannot fail and touch no memory.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    // SAFETY: unshare takes flags only.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
+        return Err(step("unshare(CLONE_NEWUSER | CLONE_NEWNET)")(
+            io::Error::last_os_error(),
+        ));
+    }
+    // An unprivileged process must give up setgroups before it may write gid_map.
+    match std::fs::write("/proc/self/setgroups", "deny") {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(step("writing /proc/self/setgroups")(e));
+        }
+        _ => {}
+    }
+    std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))
+        .map_err(step("writing /proc/self/uid_map"))?;
+    std::fs::write("/proc/self/gid_map", format!("0 {gid} 1"))
+        .map_err(step("writing /proc/self/gid_map"))?;
+    set_link_up("lo").map_err(step("bringing lo up"))?;
+    // A fresh network namespace refuses ping sockets to everyone ("1 0"). Allow our one
+    // group (0 inside; only mapped groups are accepted) so `trigger ping` works. Not
+    // fatal: only that command needs it.
+    let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 0");
+    let _ = OUTSIDE.set((uid, gid));
+    Ok(())
+}
+
+/// Sets IFF_UP on an interface, as `ip link set NAME up` does.
+pub fn set_link_up(name: &str) -> io::Result<()> {
+    let sock = Socket::new(Domain::IPV4, Type::DGRAM, None)?;
+    // SAFETY: ifreq is plain old data; all-zero is a valid value.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    let bytes = name.as_bytes();
+    if bytes.len() >= ifr.ifr_name.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interface name too long",
+        ));
+    }
+    for (d, s) in ifr.ifr_name.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: the fd is a live socket and ifr a valid, NUL-terminated ifreq that
+    // outlives both calls; SIOCGIFFLAGS/SIOCSIFFLAGS read and write ifru_flags only.
+    unsafe {
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut ifr) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &ifr) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The real user id of this process.
+pub fn uid() -> u32 {
+    // SAFETY: getuid cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Who ran `sudo rawlab`, noted at start (before rawlab gives up root): their ids
+/// and home directory.
+#[derive(Debug, Clone)]
+pub struct SudoUser {
+    pub uid: u32,
+    pub gid: u32,
+    pub home: Option<std::path::PathBuf>,
+}
+
+static SUDO_USER: std::sync::OnceLock<Option<SudoUser>> = std::sync::OnceLock::new();
+
+/// The user who started rawlab as root through sudo (SUDO_UID and SUDO_GID), doas
+/// (DOAS_USER, a name) or pkexec (PKEXEC_UID). Read once, at the first call, while
+/// still root.
+pub fn sudo_user() -> Option<&'static SudoUser> {
+    SUDO_USER
+        .get_or_init(|| {
+            if uid() != 0 {
+                return None;
+            }
+            let var = |name| std::env::var(name).ok();
+            let (uid, gid) = if let Some(u) = var("SUDO_UID") {
+                (u.parse().ok()?, var("SUDO_GID")?.parse().ok()?)
+            } else if let Some(name) = var("DOAS_USER") {
+                let (uid, gid, _) = passwd_entry(|f| f[0] == name)?;
+                (uid, gid)
+            } else if let Some(u) = var("PKEXEC_UID") {
+                let uid: u32 = u.parse().ok()?;
+                let (_, gid, _) = passwd_entry(|f| f[2].parse() == Ok(uid))?;
+                (uid, gid)
+            } else {
+                return None;
+            };
+            (uid != 0).then(|| SudoUser {
+                uid,
+                gid,
+                home: home_of(uid),
+            })
+        })
+        .as_ref()
+}
+
+/// Who started rawlab as root, for the line that says so: `sudo`, `doas`, `pkexec`.
+pub fn started_through() -> &'static str {
+    if std::env::var_os("SUDO_UID").is_some() {
+        "sudo"
+    } else if std::env::var_os("DOAS_USER").is_some() {
+        "doas"
+    } else {
+        "pkexec"
+    }
+}
+
+/// (uid, gid, home) of the first /etc/passwd line whose fields `pick` takes.
+fn passwd_entry(pick: impl Fn(&[&str]) -> bool) -> Option<(u32, u32, std::path::PathBuf)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 6 && pick(&f)).then(|| {
+            Some((
+                f[2].parse().ok()?,
+                f[3].parse().ok()?,
+                std::path::PathBuf::from(f[5]),
+            ))
+        })?
+    })
+}
+
+/// A user's home directory, from the password database.
+fn home_of(uid: u32) -> Option<std::path::PathBuf> {
+    passwd_entry(|f| f[2].parse() == Ok(uid)).map(|(_, _, home)| home)
+}
+
+/// Whether this process's uid 0 is the host's: its user namespace maps every uid to
+/// itself (`0 0 4294967295`), as only the first one does.
+pub fn in_first_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
+        .unwrap_or(true)
+}
+
+/// Whether another process of the same user may look into this one (ptrace, its
+/// /proc files): off while rawlab holds what it opened as root.
+pub fn set_dumpable(on: bool) {
+    // SAFETY: prctl with PR_SET_DUMPABLE takes an integer and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0);
+    }
+}
+
+fn sudo_ids() -> Option<(u32, u32)> {
+    sudo_user().map(|u| (u.uid, u.gid))
+}
+
+/// The home directory of the user who ran sudo.
+pub fn sudo_user_home() -> Option<std::path::PathBuf> {
+    sudo_user()?.home.clone()
+}
+
+/// Gives up root for the user who ran sudo, keeping only the capabilities listed
+/// (CAP_NET_RAW, so raw sockets still open). Files rawlab creates afterwards belong
+/// to that user. Must run before any thread starts: the ids are per thread at the
+/// syscall level, and glibc can only change them for all threads when it knows them.
+pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()> {
+    let keep: caps::CapsHashSet = keep.iter().copied().collect();
+    let err = |e: caps::errors::CapsError| io::Error::other(e.to_string());
+    // While root still may (CAP_SETPCAP): an empty bounding set, so no program rawlab
+    // could be made to run would gain a capability, whatever its file says.
+    caps::clear(None, caps::CapSet::Bounding).map_err(err)?;
+    // SAFETY: prctl, setgroups, setresgid and setresuid take plain integers (and a null
+    // list for setgroups with size 0) and touch no memory of ours.
+    unsafe {
+        if libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0
+            || libc::setgroups(0, std::ptr::null()) != 0
+            || libc::setresgid(user.gid, user.gid, user.gid) != 0
+            || libc::setresuid(user.uid, user.uid, user.uid) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        // The uid change made the process undumpable, which leaves /proc/self owned by
+        // root. Holding no capability, it may be the user's again (the sandbox writes
+        // its uid_map there); holding CAP_NET_RAW, it stays undumpable.
+        if keep.is_empty() {
+            libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
+        }
+    }
+    // Kept across the uid change were the permitted capabilities; narrow them to `keep`
+    // and make those effective. Nothing is inheritable: programs rawlab runs get none.
+    caps::set(None, caps::CapSet::Inheritable, &caps::CapsHashSet::new()).map_err(err)?;
+    caps::set(None, caps::CapSet::Effective, &caps::CapsHashSet::new()).map_err(err)?;
+    caps::set(None, caps::CapSet::Permitted, &keep).map_err(err)?;
+    caps::set(None, caps::CapSet::Effective, &keep).map_err(err)?;
+    // No way back to more privilege: setuid programs and file capabilities are inert
+    // for rawlab and anything it starts.
+    // SAFETY: prctl with PR_SET_NO_NEW_PRIVS takes integers and touches no memory.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The capabilities this process holds now, by name (`cap_net_raw`).
+pub fn effective_caps() -> Vec<String> {
+    let mut v: Vec<String> = caps::read(None, caps::CapSet::Effective)
+        .map(|s| {
+            s.into_iter()
+                .map(|c| c.to_string().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The effective group id.
+pub fn gid() -> u32 {
+    // SAFETY: getgid cannot fail.
+    unsafe { libc::getgid() }
+}
+
+/// Every IPv4 address of this host's (or this namespace's) interfaces.
+pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
+    local_addrs()
+        .into_iter()
+        .filter_map(|a| match a {
+            std::net::IpAddr::V4(v4) => Some(v4),
+            std::net::IpAddr::V6(_) => None,
+        })
+        .collect()
+}
+
+/// Every address, IPv4 and IPv6, of this host's (or this namespace's) interfaces.
+pub fn local_addrs() -> Vec<std::net::IpAddr> {
+    let mut out = Vec::new();
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once.
+    unsafe {
+        if libc::getifaddrs(&mut head) != 0 {
+            return out;
+        }
+        let mut cur = head;
+        while !cur.is_null() {
+            let a = (*cur).ifa_addr;
+            if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET {
+                let sin = &*(a as *const libc::sockaddr_in);
+                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).into());
+            } else if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET6 {
+                let sin6 = &*(a as *const libc::sockaddr_in6);
+                out.push(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr).into());
+            }
+            cur = (*cur).ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    out
+}
+
+/// Hands a file (and the directories rawlab made for it under the user's home)
+/// to the user who ran sudo, so root does not own their history or captures.
+pub fn give_to_sudo_user(path: &std::path::Path) {
+    let Some((uid, gid)) = sudo_ids() else { return };
+    let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+    let Some(home) = sudo_user_home() else { return };
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == home || !d.starts_with(&home) {
+            break;
+        }
+        let _ = std::os::unix::fs::chown(d, Some(uid), Some(gid));
+        dir = d.parent();
+    }
+}
+
+/// A terminal's settings, kept to be put back on a way out that skips the line
+/// editor's own restoring (SIGTERM, SIGHUP at the prompt).
+pub struct TermSettings(libc::termios);
+
+/// The settings of the terminal on `fd`, if it is one.
+pub fn terminal_settings(fd: std::os::fd::RawFd) -> Option<TermSettings> {
+    // SAFETY: termios is plain data; tcgetattr fills it or fails.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: t is a live termios; fd is an open descriptor or the call fails.
+    (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(TermSettings(t))
+}
+
+/// Puts back settings taken by [`terminal_settings`].
+pub fn restore_terminal(fd: std::os::fd::RawFd, s: &TermSettings) {
+    // SAFETY: s.0 came from tcgetattr; a failure leaves the terminal as it was.
+    unsafe {
+        libc::tcsetattr(fd, libc::TCSANOW, &s.0);
+    }
+}
