@@ -2,7 +2,8 @@
 //! sockets captured, in one sequence (#1 sent, #2 its copy on the wire, #3 the
 //! reply), kept in a bounded ring so a long listen keeps memory flat.
 //!
-//! Listener threads push; whoever prints (the executor during a command, the
+//! Listener threads push into a pending list; whoever reads numbers and relates them
+//! (see [`Store`] for the locks). Whoever prints (the executor during a command, the
 //! REPL's printer between commands) takes the packets not yet shown, in order,
 //! holding the print lock so two printers never interleave.
 
@@ -115,27 +116,22 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// the same packet comes at once.
 pub const HOLD: Duration = Duration::from_millis(15);
 
-struct Inner {
+/// Captured packets waiting to be numbered past which a listener numbers them itself,
+/// if nobody else is numbering: memory stays bounded when nobody reads.
+const PENDING_MAX: usize = 16 * 1024;
+
+/// The numbered packets: a bounded ring, and how far it has been shown.
+struct Ring {
     packets: VecDeque<Arc<Packet>>,
-    /// Captured packets not yet numbered, oldest first once sorted: each is numbered
-    /// when it is `HOLD` old, or when something later (a send) is numbered.
-    pending: Vec<Packet>,
-    next_no: u64,
     capacity: usize,
     /// Every packet numbered up to this one has been shown.
     shown: u64,
     /// Packets that fell off the ring before anyone showed them.
     skipped: u64,
-    /// Relates each packet to those before it as it is numbered, so every packet is
-    /// related once, in number order, whether or not it is ever drawn.
-    relater: Relater,
 }
 
-impl Inner {
-    /// Numbers a packet, relates it to those before it and rings it in.
-    fn number(&mut self, mut p: Packet) -> u64 {
-        let no = self.next_no;
-        self.next_no += 1;
+impl Ring {
+    fn push(&mut self, p: Arc<Packet>) {
         if self.packets.len() == self.capacity
             && let Some(old) = self.packets.pop_front()
             && old.no > self.shown
@@ -143,26 +139,73 @@ impl Inner {
             self.skipped += 1;
             self.shown = old.no;
         }
-        p.no = no;
-        let p = Arc::new(p);
-        let relations = self.relater.observe(&p);
-        let _ = p.related.set(relations);
         self.packets.push_back(p);
-        no
     }
+}
 
+/// Who numbers: one at a time, in number order, relating each packet to those before
+/// it, so every packet is related once whether or not it is ever drawn.
+struct Numbering {
+    next_no: u64,
+    relater: Relater,
+    /// An empty list, swapped with the pending when they are numbered.
+    spare: Vec<Packet>,
+}
+
+/// The store's three locks, always taken in this order: `numbering` (held while packets
+/// are numbered and related, and by a send across sendto), `pending` (where listeners
+/// put what they read; held only to push or to take), `ring` (held only to push or to
+/// read). A listener thus never waits for relating, which in a flood would let its
+/// socket overflow.
+pub struct Store {
+    numbering: Mutex<Numbering>,
+    /// Captured packets not yet numbered: each is numbered when it is `HOLD` old, or
+    /// when something later (a send) is numbered.
+    pending: Mutex<Vec<Packet>>,
+    ring: Mutex<Ring>,
+    /// Signalled, with `ring`, when packets are numbered.
+    arrived: Condvar,
+    print: Mutex<()>,
+}
+
+/// A lock held despite a panic elsewhere: a printer that panicked mid-render leaves the
+/// data intact; keep going.
+fn hold<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The store held for numbering (see [`Store::numbering`]).
+pub struct Numberer<'a> {
+    store: &'a Store,
+    numbering: MutexGuard<'a, Numbering>,
+    pushed: bool,
+}
+
+impl Numberer<'_> {
     /// Numbers the pending packets stamped at or before `upto`, in time order.
     fn settle(&mut self, upto: SystemTime) {
-        if self.pending.is_empty() {
+        // Swapped with the spare, so neither list is allocated anew each time.
+        let mut waiting = std::mem::take(&mut self.numbering.spare);
+        std::mem::swap(&mut waiting, &mut *hold(&self.store.pending));
+        if waiting.is_empty() {
+            self.numbering.spare = waiting;
             return;
         }
         // Nearly in order already (each socket's own are): a stable sort is cheap.
-        self.pending.sort_by_key(|p| p.time);
-        let ready = self.pending.partition_point(|p| p.time <= upto);
-        let later = self.pending.split_off(ready);
-        for p in std::mem::replace(&mut self.pending, later) {
-            self.number(p);
+        waiting.sort_by_key(|p| p.time);
+        let ready = waiting.partition_point(|p| p.time <= upto);
+        if ready < waiting.len() {
+            hold(&self.store.pending).extend(waiting.drain(ready..));
         }
+        if ready > 0 {
+            let numbered: Vec<Arc<Packet>> = waiting.drain(..).map(|p| self.relate(p)).collect();
+            let mut ring = hold(&self.store.ring);
+            for p in numbered {
+                ring.push(p);
+            }
+            self.pushed = true;
+        }
+        self.numbering.spare = waiting;
     }
 
     /// Numbers what has waited long enough.
@@ -172,51 +215,14 @@ impl Inner {
         }
     }
 
-    /// When the oldest pending packet may be numbered, if one waits.
-    fn next_ready(&self) -> Option<Instant> {
-        let oldest = self.pending.iter().map(|p| p.time).min()?;
-        let wait = (oldest + HOLD)
-            .duration_since(SystemTime::now())
-            .unwrap_or_default();
-        Some(Instant::now() + wait)
-    }
-}
-
-/// The store held for several pushes (see [`Store::batch`]); those waiting for packets
-/// are woken once, when it is dropped.
-pub struct Batch<'a> {
-    store: &'a Store,
-    /// Some until dropped: released before the wake-up, so those woken find it free.
-    inner: Option<MutexGuard<'a, Inner>>,
-    pushed: bool,
-    /// When the packets pushed were read from their socket, if they were.
-    read: Option<SystemTime>,
-}
-
-impl Batch<'_> {
-    /// The packets pushed from now on were read from a socket at `time`.
-    pub fn read_at(&mut self, time: SystemTime) {
-        self.read = Some(time);
-    }
-
-    /// Adds a packet read from a socket: it is numbered in the order of its stamp,
-    /// once packets stamped before it from other sockets have had time to come.
-    pub fn capture(
-        &mut self,
-        time: SystemTime,
-        bytes: Vec<u8>,
-        first: &'static Protocol,
-        origin: Origin,
-        addrs: Option<(IpAddr, IpAddr)>,
-    ) {
-        let read = self.read;
-        let g = self.inner.as_mut().expect("held until dropped");
-        g.pending.push(Packet {
-            addrs,
-            read,
-            ..Packet::new(0, time, bytes, first, origin)
-        });
-        self.pushed = true;
+    /// Gives a packet the next number and relates it to those before it.
+    fn relate(&mut self, mut p: Packet) -> Arc<Packet> {
+        p.no = self.numbering.next_no;
+        self.numbering.next_no += 1;
+        let p = Arc::new(p);
+        let relations = self.numbering.relater.observe(&p);
+        let _ = p.related.set(relations);
+        p
     }
 
     /// Adds a packet that happens now (a send, stamped just before sendto) or comes in
@@ -230,69 +236,71 @@ impl Batch<'_> {
         origin: Origin,
         addrs: Option<(IpAddr, IpAddr)>,
     ) -> u64 {
-        let read = self.read;
-        let g = self.inner.as_mut().expect("held until dropped");
         if !matches!(origin, Origin::File { .. }) {
-            g.settle(time);
+            self.settle(time);
         }
-        self.pushed = true;
-        g.number(Packet {
+        let p = self.relate(Packet {
             addrs,
-            read,
             ..Packet::new(0, time, bytes, first, origin)
-        })
+        });
+        let no = p.no;
+        hold(&self.store.ring).push(p);
+        self.pushed = true;
+        no
     }
 }
 
-impl Drop for Batch<'_> {
+impl Drop for Numberer<'_> {
     fn drop(&mut self) {
-        // What has waited long enough is numbered, so the pending stay few even when
-        // nobody reads (a flood while the prompt waits for a key).
-        if let Some(g) = self.inner.as_mut() {
-            g.settle_old();
-        }
-        drop(self.inner.take());
         if self.pushed {
+            // Taken and let go, so a waiter between its look and its wait is woken too.
+            drop(hold(&self.store.ring));
             self.store.arrived.notify_all();
         }
     }
 }
 
-pub struct Store {
-    inner: Mutex<Inner>,
-    arrived: Condvar,
-    print: Mutex<()>,
-}
-
 impl Store {
     pub fn new(capacity: usize) -> Arc<Store> {
         Arc::new(Store {
-            inner: Mutex::new(Inner {
-                packets: VecDeque::new(),
-                pending: Vec::new(),
+            numbering: Mutex::new(Numbering {
                 next_no: 1,
+                relater: Relater::default(),
+                spare: Vec::new(),
+            }),
+            pending: Mutex::new(Vec::new()),
+            ring: Mutex::new(Ring {
+                packets: VecDeque::new(),
                 capacity: capacity.max(1),
                 shown: 0,
                 skipped: 0,
-                relater: Relater::default(),
             }),
             arrived: Condvar::new(),
             print: Mutex::new(()),
         })
     }
 
-    fn inner(&self) -> MutexGuard<'_, Inner> {
-        // A printer that panicked mid-render leaves the data intact; keep going.
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.settle_old();
-        g
+    /// Holds the numbering: for a send, held across sendto, so the send is numbered
+    /// before its copy on the wire can be.
+    pub fn numbering(&self) -> Numberer<'_> {
+        Numberer {
+            store: self,
+            numbering: hold(&self.numbering),
+            pushed: false,
+        }
+    }
+
+    /// The ring, once what has waited long enough is numbered.
+    fn ring(&self) -> MutexGuard<'_, Ring> {
+        self.numbering().settle_old();
+        hold(&self.ring)
     }
 
     /// Numbers every packet captured so far, however recent: for a command that is
     /// about to look at them all (`save`, `captures`), once its traffic is quiet.
     pub fn settle_all(&self) {
-        let mut g = self.inner();
-        g.settle(SystemTime::now() + Duration::from_secs(1));
+        self.numbering()
+            .settle(SystemTime::now() + Duration::from_secs(1));
     }
 
     /// Adds a packet and returns its number.
@@ -303,67 +311,59 @@ impl Store {
         first: &'static Protocol,
         origin: Origin,
     ) -> u64 {
-        self.batch().push_from(time, bytes, first, origin, None)
-    }
-
-    /// Holds the store for a run of pushes: one lock and one wake-up for a batch a
-    /// listener read with one system call, rather than one a packet.
-    pub fn batch(&self) -> Batch<'_> {
-        Batch {
-            store: self,
-            inner: Some(self.inner()),
-            pushed: false,
-            read: None,
-        }
+        self.numbering().push_from(time, bytes, first, origin, None)
     }
 
     pub fn get(&self, no: u64) -> Option<Arc<Packet>> {
-        let g = self.inner();
+        let g = self.ring();
         let first = g.packets.front()?.no;
         g.packets.get(no.checked_sub(first)? as usize).cloned()
     }
 
     pub fn len(&self) -> usize {
-        self.inner().packets.len()
+        self.ring().packets.len()
     }
 
     /// The number the next packet will get.
     pub fn next_no(&self) -> u64 {
-        self.inner().next_no
+        let mut n = self.numbering();
+        n.settle_old();
+        n.numbering.next_no
     }
 
     /// How many packets the ring keeps.
     pub fn capacity(&self) -> usize {
-        self.inner().capacity
+        hold(&self.ring).capacity
     }
 
     /// Every packet kept, oldest first.
     pub fn all(&self) -> Vec<Arc<Packet>> {
-        self.inner().packets.iter().cloned().collect()
+        self.ring().packets.iter().cloned().collect()
     }
 
     /// Forgets every packet; numbering starts again at 1.
     pub fn clear(&self) {
-        let mut g = self.inner();
+        let mut n = hold(&self.numbering);
+        hold(&self.pending).clear();
+        let mut g = hold(&self.ring);
         g.packets.clear();
-        g.pending.clear();
-        g.next_no = 1;
         g.shown = 0;
         g.skipped = 0;
-        g.relater = Relater::default();
+        n.next_no = 1;
+        n.relater = Relater::default();
     }
 
     /// Sends whose copy on the wire is no longer looked for.
     pub fn forget_sends(&self, nos: &[u64]) {
         if !nos.is_empty() {
-            self.inner().relater.forget_sends(nos);
+            hold(&self.numbering).relater.forget_sends(nos);
         }
     }
 
     /// The packets numbered after `no` that the ring still holds, oldest first, whether
     /// or not they have been shown: how a send learns what became of its packets.
     pub fn after(&self, no: u64) -> Vec<Arc<Packet>> {
-        let g = self.inner();
+        let g = self.ring();
         let newer = g.packets.iter().rev().take_while(|p| p.no > no).count();
         g.packets
             .range(g.packets.len() - newer..)
@@ -378,7 +378,7 @@ impl Store {
     /// The packets not shown yet, in order, now marked shown; and how many fell off
     /// the ring unseen since the last call.
     pub fn take_unshown(&self) -> (Vec<Arc<Packet>>, u64) {
-        let mut g = self.inner();
+        let mut g = self.ring();
         let shown = g.shown;
         // The unshown are at the back of the ring, in number order.
         let unshown = g.packets.iter().rev().take_while(|p| p.no > shown).count();
@@ -395,9 +395,11 @@ impl Store {
 
     /// Waits until a packet not yet shown is there, or until `deadline`.
     pub fn wait_unshown(&self, deadline: Instant) -> bool {
-        let mut g = self.inner();
         loop {
-            g.settle_old();
+            // When the oldest pending packet comes of age; a packet pushed after this
+            // look is numbered by the look after the wait, at most `HOLD` later.
+            let oldest = hold(&self.pending).iter().map(|p| p.time).min();
+            let g = self.ring();
             if g.packets.back().is_some_and(|p| p.no > g.shown) {
                 return true;
             }
@@ -405,13 +407,17 @@ impl Store {
             if now >= deadline {
                 return false;
             }
-            // Woken by a push, or when a pending packet comes of age.
-            let wake = g.next_ready().map_or(deadline, |r| r.min(deadline));
-            g = self
-                .arrived
-                .wait_timeout(g, wake.saturating_duration_since(now))
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            let ready = oldest.map_or(HOLD, |t| {
+                (t + HOLD)
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default()
+            });
+            let wake = (now + ready.min(HOLD)).min(deadline);
+            drop(
+                self.arrived
+                    .wait_timeout(g, wake.saturating_duration_since(now))
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
         }
     }
 
@@ -436,19 +442,40 @@ impl crate::net::Sink for Store {
         if packets.is_empty() {
             return;
         }
-        let mut batch = self.batch();
-        batch.read_at(read);
-        for p in packets.drain(..) {
-            batch.capture(
-                p.time,
-                p.bytes,
-                p.first,
-                Origin::Captured {
-                    socket: p.socket,
-                    link: p.link,
-                },
-                p.addrs,
-            );
+        let waiting = {
+            let mut pending = hold(&self.pending);
+            pending.extend(packets.drain(..).map(|p| Packet {
+                addrs: p.addrs,
+                read: Some(read),
+                ..Packet::new(
+                    0,
+                    p.time,
+                    p.bytes,
+                    p.first,
+                    Origin::Captured {
+                        socket: p.socket,
+                        link: p.link,
+                    },
+                )
+            }));
+            pending.len()
+        };
+        // Numbering is the readers' work (the printer, a send, a wait); a listener does
+        // it when many wait and nobody else is at it, and waits its turn when readers
+        // fall so far behind that memory would grow.
+        let numbering = match self.numbering.try_lock() {
+            Ok(n) if waiting > PENDING_MAX => Some(n),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            _ if waiting > 4 * PENDING_MAX => Some(hold(&self.numbering)),
+            _ => None,
+        };
+        if let Some(numbering) = numbering {
+            Numberer {
+                store: self,
+                numbering,
+                pushed: false,
+            }
+            .settle_old();
         }
     }
 }

@@ -577,7 +577,7 @@ impl Session {
             dst: plan.dst,
             iface: plan.iface.as_ref().map(|l| l.name.clone()),
         };
-        let mut numbering = self.shower.store.batch();
+        let mut numbering = self.shower.store.numbering();
         // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
         let stamp = SystemTime::now();
         let sent = match &plan.iface {
