@@ -1,0 +1,646 @@
+//! Each command's arguments: how they parse, and what may be typed at each place (for
+//! completion and hints). The table in `table.rs` names one parse function and one
+//! offers function per command; the keyword lists here serve both, so nothing the
+//! parser accepts is missing from Tab.
+
+use super::expect::parse_expect;
+use super::table::{Offer, command_info};
+use super::values::*;
+use super::*;
+
+/// What `listen` takes first.
+pub(super) const LISTEN_WORDS: &[&str] = &["icmp", "tcp", "udp", "icmp6", "proto", "link", "off"];
+/// Other names `listen` takes for ICMPv6.
+const ICMP6_NAMES: &[&str] = &["icmp6", "icmpv6", "ipv6-icmp"];
+const TRIGGER_WORDS: &[&str] = &["ping", "http", "udp"];
+const SERVE_WORDS: &[&str] = &["tcp", "udp", "off"];
+const PAYLOAD_WORDS: &[&str] = &["time", "zeros", "\""];
+const LESSON_WORDS: &[&str] = &["list", "next", "stop"];
+const MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel", "link"];
+const IP_MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel"];
+const SEND_WORDS: &[&str] = &["count", "every"];
+const PING_WORDS: &[&str] = &["count", "every", "mode"];
+const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
+const DESTINATIONS: &[&str] = &["127.0.0.1"];
+const PORTS: &[&str] = &["8080"];
+
+/// The parse function of a command that takes no arguments.
+macro_rules! bare {
+    ($cmd:expr) => {
+        |_: &mut Args<'_>, _: &Context| -> Result<Command, ParseError> { Ok($cmd) }
+    };
+}
+pub(super) use bare;
+
+/// Nothing to offer after the command.
+pub(super) fn no_offers(_: &[&str], _: &Context) -> Vec<Offer> {
+    Vec::new()
+}
+
+pub(super) fn new(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("a layer stack such as ip/icmp")?;
+    Ok(Command::New(parse_stack(t)?))
+}
+
+pub(super) fn new_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Stacks]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    let t = args.next("a field name such as ttl or icmp.type")?;
+    if t.text.eq_ignore_ascii_case("timeout") {
+        let d = args.next("a duration such as 500ms or 2s")?;
+        return Ok(Command::SetTimeout(parse_duration(d)?));
+    }
+    let field = resolve_field(t, ctx)?;
+    let what = format!("a value for {}: {}", field.name, field.range_words());
+    let v = if field.kind == Kind::Bytes {
+        args.rest_joined(&what)?
+    } else {
+        args.next(&what)?.clone()
+    };
+    Ok(Command::Set(field, parse_value(field, &v)?))
+}
+
+pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![
+            Offer::Fields { everywhere: false },
+            Offer::Words(&["timeout"]),
+        ],
+        [t] if t.eq_ignore_ascii_case("timeout") => {
+            vec![
+                Offer::Words(TIMEOUTS),
+                Offer::Note("DURATION, such as 500ms or 2s"),
+            ]
+        }
+        [f] => wire::resolve(f, ctx.stack)
+            .map(|f| vec![Offer::Values(f)])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    let t = args.next("a field name such as ip.checksum")?;
+    Ok(Command::Unset(resolve_field(t, ctx)?))
+}
+
+pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Fields { everywhere: false }]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn payload(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("hex bytes, \"text\", time, or zeros N")?;
+    if !t.quoted && t.text.eq_ignore_ascii_case("time") {
+        return Ok(Command::Payload(Payload::Time));
+    }
+    if !t.quoted && t.text.eq_ignore_ascii_case("zeros") {
+        let n = args.next("how many zero bytes, such as 56")?;
+        let count = parse_int(n)?;
+        if count > 65_000 {
+            return Err(ParseError::new(
+                n.span.clone(),
+                format!("{count} zero bytes would not fit in an IP packet"),
+            )
+            .expected("at most 65000"));
+        }
+        return Ok(Command::Payload(Payload::Zeros(count as usize)));
+    }
+    args.pos -= 1;
+    let v = args.rest_joined("hex bytes or \"text\"")?;
+    match parse_value(&DATA, &v)? {
+        Value::Bytes(b) => Ok(Command::Payload(Payload::Bytes(b))),
+        Value::Raw(_) => unreachable!("data.data is bytes"),
+    }
+}
+
+pub(super) fn payload_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Words(PAYLOAD_WORDS)]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn mode(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let m = parse_mode(
+        args.next("raw, hdrincl, kernel or link")?,
+        &Mode::ALL,
+        "raw (IPPROTO_RAW), hdrincl (IP_HDRINCL), kernel (the kernel writes the IP header) or link [IFACE] (whole frames)",
+    )?;
+    Ok(match m {
+        Mode::Link => Command::ModeLink(match args.pos_next() {
+            Some(i) => Some(parse_iface(i)?),
+            None => None,
+        }),
+        m => Command::Mode(m),
+    })
+}
+
+pub(super) fn mode_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(MODE_WORDS)],
+        [l] if l.eq_ignore_ascii_case("link") => vec![Offer::Ifaces],
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn send(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let defaults = SendArgs {
+        dst: None,
+        count: 1,
+        every: None,
+    };
+    Ok(Command::Send(parse_send(args, defaults, false, None)?))
+}
+
+/// `[DST] [count N] [every DUR]`, and `[mode M]` for ping: what the words typed so far
+/// leave to be typed.
+fn send_words(done: &[&str], keywords: &'static [&'static str]) -> Vec<Offer> {
+    match done.last() {
+        None => vec![Offer::Words(DESTINATIONS), Offer::Words(keywords)],
+        Some(w) if w.eq_ignore_ascii_case("mode") => vec![Offer::Words(IP_MODE_WORDS)],
+        Some(w) if w.eq_ignore_ascii_case("count") || w.eq_ignore_ascii_case("every") => Vec::new(),
+        Some(_) => vec![Offer::Words(keywords)],
+    }
+}
+
+pub(super) fn send_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    send_words(done, SEND_WORDS)
+}
+
+pub(super) fn ping(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let defaults = SendArgs {
+        dst: None,
+        count: 4,
+        every: Some(Duration::from_secs(1)),
+    };
+    // As ping(8) sends unless asked otherwise: its round trips compare with ping(8)'s.
+    let mut mode = Mode::Kernel;
+    let args = parse_send(args, defaults, true, Some(&mut mode))?;
+    Ok(Command::Ping(args, mode))
+}
+
+pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    send_words(done, PING_WORDS)
+}
+
+pub(super) fn trigger(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("what to trigger: ping, http or udp")?;
+    Ok(Command::Trigger(
+        match t.text.to_ascii_lowercase().as_str() {
+            "http" => Trigger::Http(match args.pos_next() {
+                Some(p) => Some(parse_port(p)?),
+                None => None,
+            }),
+            "udp" => {
+                let dst = parse_ipv4(args.next("a destination, such as 127.0.0.1")?)?;
+                let port = parse_port(args.next("a port, such as 9999")?)?;
+                let data = match args.pos_next() {
+                    Some(d) if d.quoted => d.text.as_bytes().to_vec(),
+                    Some(d) => parse_hex(d)?,
+                    None => b"hello from rawlab".to_vec(),
+                };
+                Trigger::Udp { dst, port, data }
+            }
+            "ping" => {
+                let defaults = SendArgs {
+                    dst: None,
+                    count: 1,
+                    every: Some(Duration::from_secs(1)),
+                };
+                Trigger::Ping(parse_send(args, defaults, true, None)?)
+            }
+            _ => {
+                return Err(ParseError::new(
+                t.span.clone(),
+                format!("rawlab cannot trigger `{}`", t.shown()),
+            )
+            .expected("ping (echo requests the kernel builds), http (a real HTTP GET on loopback) or udp (a datagram)")
+            .suggest(did_you_mean(&t.text, TRIGGER_WORDS.iter().copied())));
+            }
+        },
+    ))
+}
+
+pub(super) fn trigger_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(TRIGGER_WORDS)],
+        [w] if w.eq_ignore_ascii_case("http") => vec![Offer::Words(PORTS)],
+        [w] if w.eq_ignore_ascii_case("udp") => vec![Offer::Words(DESTINATIONS)],
+        [w, rest @ ..] if w.eq_ignore_ascii_case("ping") => send_words(rest, SEND_WORDS),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn serve(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("tcp PORT, udp PORT, or off")?;
+    Ok(Command::Serve(match t.text.to_ascii_lowercase().as_str() {
+        "off" => None,
+        "tcp" => Some((
+            Served::Http,
+            parse_port(args.next("a port, such as 8080")?)?,
+        )),
+        "udp" => Some((
+            Served::UdpEcho,
+            parse_port(args.next("a port, such as 7")?)?,
+        )),
+        _ => {
+            return Err(ParseError::new(
+                t.span.clone(),
+                format!("rawlab cannot serve `{}`", t.shown()),
+            )
+            .expected("serve tcp PORT, serve udp PORT, or serve off")
+            .suggest(did_you_mean(&t.text, SERVE_WORDS.iter().copied())));
+        }
+    }))
+}
+
+pub(super) fn serve_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(SERVE_WORDS)],
+        [w] if !w.eq_ignore_ascii_case("off") => vec![Offer::Words(PORTS)],
+        _ => Vec::new(),
+    }
+}
+
+/// `dump N`, `why N`: one packet number.
+fn packet(args: &mut Args, example: &str) -> Result<u64, ParseError> {
+    parse_packet_no(args.next(&format!(
+        "a packet number, such as {example} (see `captures`)"
+    ))?)
+}
+
+pub(super) fn dump(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    Ok(Command::Dump(packet(args, "2")?))
+}
+
+pub(super) fn why(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    Ok(Command::Why(packet(args, "1")?))
+}
+
+pub(super) fn diff(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let a = parse_packet_no(args.next("two packet numbers, such as 2 3")?)?;
+    let b = parse_packet_no(args.next("a second packet number")?)?;
+    Ok(Command::Diff(a, b))
+}
+
+pub(super) fn save(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    if args.tokens.is_empty() {
+        // Named as typed: `save!` or `save`.
+        return Err(ParseError::new(
+            args.end..args.end + 1,
+            format!("`{}` needs a file name, such as ping.pcap", args.word.text),
+        )
+        .expected(format!(
+            "{} (for example: {})",
+            args.info.syntax, args.info.example
+        )));
+    }
+    let path = parse_path(args.next("a file name, such as ping.pcap")?)?;
+    let mut packets = Vec::new();
+    while let Some(t) = args.pos_next() {
+        packets.push(parse_packet_range(t)?);
+    }
+    Ok(Command::Save {
+        path,
+        force: args.word.text.ends_with('!'),
+        packets,
+    })
+}
+
+pub(super) fn save_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Path]
+    } else {
+        vec![Offer::Note(
+            "[N | A-B …] (packets from `captures`; all when none are named)",
+        )]
+    }
+}
+
+pub(super) fn load(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("the name of a pcap or pcapng file, such as ping.pcap")?;
+    Ok(Command::Load(parse_path(t)?))
+}
+
+pub(super) fn load_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Path]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn explain(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    let t = args.next("a field name, such as ttl or icmp.checksum")?;
+    Ok(Command::Explain(any_field(t, ctx)?))
+}
+
+/// A field of any protocol, in the template or not.
+pub(super) fn any_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError> {
+    match wire::resolve(&t.text, ctx.stack) {
+        Err(Lookup::NotInStack { field }) => Ok(field),
+        _ => resolve_field(t, ctx),
+    }
+}
+
+pub(super) fn explain_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Fields { everywhere: true }]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn expect(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    Ok(Command::Expect(parse_expect(args, ctx)?))
+}
+
+pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(super::expect::KINDS)],
+        [w] if w.eq_ignore_ascii_case("no") => vec![Offer::Words(&["reply"])],
+        [w] if w.eq_ignore_ascii_case("ping") => vec![Offer::Words(&["received"])],
+        [w] if w.eq_ignore_ascii_case("reply") || w.eq_ignore_ascii_case("last") => {
+            vec![
+                Offer::Fields { everywhere: true },
+                Offer::Words(&["within"]),
+            ]
+        }
+        [w] if w.to_ascii_lowercase().starts_with("kernel-") => {
+            vec![Offer::Fields { everywhere: true }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn lesson(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let Some(t) = args.pos_next() else {
+        return Ok(Command::Lesson(LessonCmd::List));
+    };
+    Ok(Command::Lesson(
+        match t.text.to_ascii_lowercase().as_str() {
+            "list" => LessonCmd::List,
+            "next" => LessonCmd::Next,
+            "stop" | "off" | "end" => LessonCmd::Stop,
+            key => match lessons::find(key) {
+                Some(l) => LessonCmd::Start(l.name().to_string()),
+                None => {
+                    let names: Vec<&str> = lessons::all().iter().map(|l| l.name()).collect();
+                    let last = lessons::all().last().and_then(|l| l.number()).unwrap_or(1);
+                    return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("there is no lesson `{}`", t.shown()),
+                )
+                .expected(format!(
+                    "a lesson's number (1..={last}) or name, next, stop, or nothing for the list"
+                ))
+                .suggest(did_you_mean(key, names)));
+                }
+            },
+        },
+    ))
+}
+
+pub(super) fn lesson_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Words(LESSON_WORDS), Offer::Lessons]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn listen(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("icmp, tcp, udp, icmp6, proto N, link, or off")?;
+    let word = t.text.to_ascii_lowercase();
+    if ICMP6_NAMES.contains(&word.as_str()) {
+        return Ok(Command::ListenV6(58));
+    }
+    Ok(match word.as_str() {
+        "off" => Command::ListenOff,
+        "link" => {
+            let mut iface = None;
+            let mut once = false;
+            while let Some(w) = args.pos_next() {
+                if w.text.eq_ignore_ascii_case("once") && !w.quoted && !once {
+                    once = true;
+                } else if iface.is_none() && !once {
+                    iface = Some(parse_iface(w)?);
+                } else {
+                    return Err(ParseError::new(
+                        w.span.clone(),
+                        format!("unexpected `{}`", w.shown()),
+                    )
+                    .expected("listen link [IFACE] [once] (for example: listen link lo once)")
+                    .suggest(did_you_mean(&w.text, ["once"])));
+                }
+            }
+            Command::ListenLink { iface, once }
+        }
+        "proto" => {
+            let n = args.next("an IP protocol number, 0..=255")?;
+            let v = parse_int(n)?;
+            if v > 255 {
+                return Err(ParseError::new(
+                    n.span.clone(),
+                    format!("{v} is not an IP protocol number"),
+                )
+                .expected("0..=255 (ip.proto is 8 bits)"));
+            }
+            Command::Listen(v as u8)
+        }
+        name => match wire::ipv4::PROTO_NAMES.iter().find(|(_, n)| *n == name) {
+            Some((n, _)) if *n != 0 && *n != 255 => Command::Listen(*n as u8),
+            _ => {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("cannot listen for `{}`", t.shown()),
+                )
+                .expected("icmp, tcp, udp, icmp6, proto N (an IP protocol number), link [IFACE] (every frame), or off")
+                .suggest(did_you_mean(&t.text, LISTEN_WORDS.iter().copied())));
+            }
+        },
+    })
+}
+
+pub(super) fn listen_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(LISTEN_WORDS)],
+        [l] if l.eq_ignore_ascii_case("link") => vec![Offer::Ifaces, Offer::Words(&["once"])],
+        [l, w] if l.eq_ignore_ascii_case("link") && !w.eq_ignore_ascii_case("once") => {
+            vec![Offer::Words(&["once"])]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn wait(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("a duration such as 200ms")?;
+    let d = parse_duration(t)?;
+    if d > Duration::from_secs(600) {
+        return Err(
+            ParseError::new(t.span.clone(), "that is longer than rawlab will wait")
+                .expected("at most 10m"),
+        );
+    }
+    Ok(Command::Wait(d))
+}
+
+pub(super) fn say(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let from = args.tokens.first().map_or(args.end, |t| t.span.start);
+    args.pos = args.tokens.len();
+    Ok(Command::Say(args.line[from..].trim().to_string()))
+}
+
+pub(super) fn help(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.pos_next();
+    if let Some(t) = t
+        && command_info(&t.text).is_none()
+    {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("no command is called `{}`", t.shown()),
+        )
+        .expected("a command name; `help` lists them")
+        .suggest(did_you_mean(&t.text, COMMANDS.iter().map(|c| c.name))));
+    }
+    Ok(Command::Help(t.map(|t| t.text.to_ascii_lowercase())))
+}
+
+pub(super) fn help_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Commands]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The modes `ping … mode` takes: IP sockets only.
+pub(super) const PING_MODES: &str = "raw (IPPROTO_RAW, as the post sends), hdrincl (IP_HDRINCL) or kernel (the kernel writes the IP header, as ping(8) has it)";
+
+/// One of `modes` by name, as `mode` and `ping … mode` take them; `expected` lists them.
+pub(super) fn parse_mode(t: &Token, modes: &[Mode], expected: &str) -> Result<Mode, ParseError> {
+    modes
+        .iter()
+        .copied()
+        .find(|m| m.name().eq_ignore_ascii_case(&t.text))
+        .ok_or_else(|| {
+            let error = if Mode::ALL
+                .iter()
+                .any(|m| m.name().eq_ignore_ascii_case(&t.text))
+            {
+                // Only `link` is left out anywhere.
+                "ping sends packets through an IP socket, and mode link sends frames".to_string()
+            } else {
+                format!("unknown mode `{}`", t.shown())
+            };
+            ParseError::new(t.span.clone(), error)
+                .expected(expected)
+                .suggest(did_you_mean(&t.text, modes.iter().map(|m| m.name())))
+        })
+}
+
+/// `[DST] [count N] [every DURATION]` after send, ping or trigger ping, and
+/// `[mode M]` where `mode` is given (ping). DST may stand only first, as the first
+/// word after the command.
+pub(super) fn parse_send(
+    args: &mut Args,
+    mut s: SendArgs,
+    dst_required: bool,
+    mut mode: Option<&mut Mode>,
+) -> Result<SendArgs, ParseError> {
+    let first = args.pos;
+    let keywords: &[&str] = if mode.is_some() {
+        &["count", "every", "mode"]
+    } else {
+        &["count", "every"]
+    };
+    while let Some(t) = args.pos_next() {
+        match t.text.to_ascii_lowercase().as_str() {
+            "mode" if mode.is_some() => {
+                let m = args.next("raw, hdrincl or kernel")?;
+                let ip = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
+                if let Some(slot) = mode.as_deref_mut() {
+                    *slot = parse_mode(m, &ip, PING_MODES)?;
+                }
+            }
+            "count" => {
+                let n = args.next("how many packets, such as 3")?;
+                let v = parse_int(n)?;
+                if v == 0 || v > MAX_COUNT as u128 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("count {v} is out of range"),
+                    )
+                    .expected(format!("1..={MAX_COUNT}")));
+                }
+                s.count = v as u64;
+            }
+            "every" => {
+                let d = args.next("a duration such as 100ms")?;
+                let every = parse_duration(d)?;
+                if every > Duration::from_secs(60) {
+                    return Err(ParseError::new(
+                        d.span.clone(),
+                        "rawlab sends at least once a minute",
+                    )
+                    .expected("at most 60s"));
+                }
+                s.every = Some(every);
+            }
+            _ if s.dst.is_none() && args.pos - 1 == first => {
+                // A misspelt keyword in the address's place: say so, not "bad address".
+                match (
+                    parse_ipv4(t),
+                    did_you_mean(&t.text, keywords.iter().copied()),
+                ) {
+                    (Ok(a), _) => s.dst = Some(a),
+                    (Err(_), Some(guess)) => {
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("unexpected `{}`", t.shown()),
+                        )
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(Some(guess)));
+                    }
+                    (Err(e), None) => return Err(e),
+                }
+            }
+            _ => {
+                return Err(
+                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(did_you_mean(&t.text, keywords.iter().copied())),
+                );
+            }
+        }
+    }
+    if dst_required && s.dst.is_none() {
+        let at = args
+            .tokens
+            .get(first)
+            .map_or(args.end..args.end + 1, |t| t.span.clone());
+        return Err(
+            ParseError::new(at, format!("`{}` needs a destination", args.info.name)).expected(
+                format!("an IPv4 address first, as in: {}", args.info.example),
+            ),
+        );
+    }
+    Ok(s)
+}

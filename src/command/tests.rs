@@ -1,0 +1,508 @@
+//! The grammar, line by line: what it accepts and how it says no.
+
+use super::*;
+use crate::wire::{icmp, ipv4};
+
+fn p(line: &str) -> Result<Command, ParseError> {
+    parse(
+        line,
+        &Context {
+            stack: &[&ipv4::IPV4, &icmp::ICMP],
+        },
+    )
+}
+
+fn err(line: &str) -> ParseError {
+    p(line).expect_err(line)
+}
+
+#[test]
+fn accepts() {
+    assert_eq!(
+        p("set ttl 1").unwrap(),
+        Command::Set(&ipv4::TTL, Value::Raw(1))
+    );
+    assert_eq!(
+        p("  set ip.ttl 0x40 ").unwrap(),
+        Command::Set(&ipv4::TTL, Value::Raw(64))
+    );
+    assert_eq!(
+        p("set icmp.type echo-reply").unwrap(),
+        Command::Set(&icmp::TYPE, Value::Raw(0))
+    );
+    assert_eq!(
+        p("set src 127.0.0.9").unwrap(),
+        Command::Set(&ipv4::SRC, Value::Raw(0x7f00_0009))
+    );
+    assert_eq!(
+        p("set df on").unwrap(),
+        Command::Set(&ipv4::FLAG_DF, Value::Raw(1))
+    );
+    assert_eq!(
+        p("set ihl 24").unwrap(),
+        Command::Set(&ipv4::HDR_LEN, Value::Raw(6))
+    );
+    assert_eq!(
+        p("set proto tcp").unwrap(),
+        Command::Set(&ipv4::PROTO, Value::Raw(6))
+    );
+    assert_eq!(
+        p("set timeout 500ms").unwrap(),
+        Command::SetTimeout(Duration::from_millis(500))
+    );
+    assert_eq!(
+        p("payload C0DE").unwrap(),
+        Command::Payload(Payload::Bytes(vec![0xc0, 0xde]))
+    );
+    assert_eq!(
+        p("payload c0 de").unwrap(),
+        Command::Payload(Payload::Bytes(vec![0xc0, 0xde]))
+    );
+    assert_eq!(
+        p("payload \"GET /\\n\"").unwrap(),
+        Command::Payload(Payload::Bytes(b"GET /\n".to_vec()))
+    );
+    assert_eq!(p("payload time").unwrap(), Command::Payload(Payload::Time));
+    assert_eq!(
+        p("payload zeros 56").unwrap(),
+        Command::Payload(Payload::Zeros(56))
+    );
+    assert_eq!(
+        p("payload \"\"").unwrap(),
+        Command::Payload(Payload::Bytes(vec![]))
+    );
+    assert_eq!(
+        p("new ip/icmp").unwrap(),
+        Command::New(vec![&ipv4::IPV4, &icmp::ICMP])
+    );
+    assert_eq!(p("mode hdrincl").unwrap(), Command::Mode(Mode::HdrIncl));
+    assert_eq!(
+        p("send 127.0.0.2 count 3 every 10ms").unwrap(),
+        Command::Send(SendArgs {
+            dst: Some(Ipv4Addr::new(127, 0, 0, 2)),
+            count: 3,
+            every: Some(Duration::from_millis(10))
+        })
+    );
+    assert_eq!(
+        p("send").unwrap(),
+        Command::Send(SendArgs {
+            dst: None,
+            count: 1,
+            every: None
+        })
+    );
+    let ping = |count, every, mode| {
+        Command::Ping(
+            SendArgs {
+                dst: Some(Ipv4Addr::LOCALHOST),
+                count,
+                every: Some(every),
+            },
+            mode,
+        )
+    };
+    let second = Duration::from_secs(1);
+    // As ping(8) sends unless told: the session's mode is for `send`.
+    assert_eq!(p("ping 127.0.0.1").unwrap(), ping(4, second, Mode::Kernel));
+    assert_eq!(
+        p("ping 127.0.0.1 mode raw count 2").unwrap(),
+        ping(2, second, Mode::Raw)
+    );
+    assert_eq!(
+        p("PING 127.0.0.1 every 10ms MODE HdrIncl").unwrap(),
+        ping(4, Duration::from_millis(10), Mode::HdrIncl)
+    );
+    let e = err("ping 127.0.0.1 mode link");
+    assert_eq!(
+        (e.span.clone(), e.message.as_str()),
+        (
+            20..24,
+            "ping sends packets through an IP socket, and mode link sends frames"
+        )
+    );
+    assert!(e.expected.as_deref().unwrap().contains("as ping(8) has it"));
+    // An IPv6 address where IPv4 is taken says how IPv6 is sent.
+    let e = err("ping ::1");
+    assert_eq!(
+        (e.span.clone(), e.message.as_str()),
+        (5..8, "`::1` is not an IPv4 address")
+    );
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some(
+            "::1 is IPv6, and this takes IPv4: build an IPv6 packet with `new ip6/icmp6`, `set ipv6.dst ::1`, then `send` (as lesson 9 does)"
+        )
+    );
+    let e = err("ping 127.0.0.1 mode kernal");
+    assert_eq!(e.message, "unknown mode `kernal`");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `kernel`?"));
+    let e = err("ping 127.0.0.1 mode");
+    assert_eq!(e.span, 19..20);
+    assert_eq!(
+        err("ping 127.0.0.1 mod raw").suggestion.as_deref(),
+        Some("did you mean `mode`?")
+    );
+    // Only ping takes a mode.
+    let e = err("send 127.0.0.1 mode raw");
+    assert_eq!(e.message, "unexpected `mode`");
+    assert_eq!(
+        err("trigger ping 127.0.0.1 mode raw").message,
+        "unexpected `mode`"
+    );
+    assert_eq!(p("listen icmp").unwrap(), Command::Listen(1));
+    assert_eq!(p("listen proto 47").unwrap(), Command::Listen(47));
+    assert_eq!(p("listen off").unwrap(), Command::ListenOff);
+    assert_eq!(
+        p("# narration").unwrap(),
+        Command::Comment("narration".into())
+    );
+    assert_eq!(p("").unwrap(), Command::Nothing);
+    assert_eq!(
+        p("say Hello,   world").unwrap(),
+        Command::Say("Hello,   world".into())
+    );
+    assert_eq!(p("SHOW").unwrap(), Command::Show);
+    assert_eq!(p("exit").unwrap(), Command::Quit);
+    assert_eq!(
+        p("wait 1.5s").unwrap(),
+        Command::Wait(Duration::from_millis(1500))
+    );
+}
+
+#[test]
+fn rejects_with_positions() {
+    let e = err("sned");
+    assert_eq!(
+        (e.span.clone(), e.suggestion.as_deref()),
+        (0..4, Some("did you mean `send`?"))
+    );
+    let e = err("set tll 64");
+    assert_eq!(e.span, 4..7);
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("did you mean `ttl` (ip.ttl)?")
+    );
+    let e = err("set ttl 300");
+    assert_eq!(e.span, 8..11);
+    assert_eq!(e.message, "ip.ttl is 8 bits: 0..=255; 300 does not fit");
+    let e = err("set checksum 1");
+    assert_eq!(
+        e.message,
+        "`checksum` could be ip.checksum or icmp.checksum"
+    );
+    let e = err("set dst localhost");
+    assert!(e.suggestion.unwrap().contains("never looks names up"));
+    let e = err("set ttl");
+    assert_eq!(e.span, 7..8);
+    assert!(e.expected.unwrap().contains("set ttl 1"));
+    let e = err("payload \"abc");
+    assert_eq!(e.span, 8..12);
+    assert_eq!(e.message, "this string has no closing quote");
+    let e = err("payload c0d");
+    assert!(e.message.contains("odd number"));
+    let e = err("payload xyz");
+    assert_eq!(e.span, 8..9);
+    let e = err("new ip/icmpp");
+    assert_eq!(e.span, 7..12);
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmp`?"));
+    let e = err("new icmp");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `ip/icmp`?"));
+    let e = err("mode rwa");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `raw`?"));
+    let e = err("show me");
+    assert_eq!(e.span, 5..7);
+    let e = err("send 127.0.0.1 cuont 3");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `count`?"));
+    let e = err("send count 0");
+    assert!(e.message.contains("out of range"));
+    let e = err("wait 200");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `200ms`?"));
+    let e = err("set ihl 21");
+    assert!(e.message.contains("steps of 4"));
+    let e = err("set type echo-rply");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `echo-reply`?"));
+    let e = err("payload \"a\\qb\"");
+    assert_eq!(e.span, 10..12);
+    let e = err("set ttl 99999999999999999999999999999999999999999999");
+    assert!(
+        e.message.contains("does not fit") || e.message.contains("too large"),
+        "{}",
+        e.message
+    );
+}
+
+fn p_in(line: &str, stack: &[&'static Protocol]) -> Result<Command, ParseError> {
+    parse(line, &Context { stack })
+}
+
+#[test]
+fn the_new_protocols_parse() {
+    use crate::wire::{icmpv6, ipv6, tcp, udp};
+    let tcp_stack = [&ipv4::IPV4, &tcp::TCP];
+    assert_eq!(
+        p_in("set syn 0", &tcp_stack).unwrap(),
+        Command::Set(&tcp::FLAG_SYN, Value::Raw(0))
+    );
+    assert_eq!(
+        p_in("set ack on", &tcp_stack).unwrap(),
+        Command::Set(&tcp::FLAG_ACK, Value::Raw(1))
+    );
+    assert_eq!(
+        p_in("set tcp.flags syn-ack", &tcp_stack).unwrap(),
+        Command::Set(&tcp::FLAGS, Value::Raw(0x012))
+    );
+    assert_eq!(
+        p_in("set seq 1000", &tcp_stack).unwrap(),
+        Command::Set(&tcp::SEQ, Value::Raw(1000))
+    );
+    assert_eq!(
+        p_in("set tcp.hdr_len 24", &tcp_stack).unwrap(),
+        Command::Set(&tcp::HDR_LEN, Value::Raw(6))
+    );
+    assert_eq!(
+        p_in("set dport 53", &[&ipv4::IPV4, &udp::UDP]).unwrap(),
+        Command::Set(&udp::DSTPORT, Value::Raw(53))
+    );
+    let e = p_in("set mss 1460", &tcp_stack).unwrap_err();
+    assert_eq!(
+        e.message,
+        "tcp.options.mss_val sits inside tcp.options, which is set as bytes"
+    );
+    assert!(e.suggestion.unwrap().contains("set tcp.options 020405b4"));
+
+    let v6 = [&ipv6::IPV6, &icmpv6::ICMPV6];
+    assert_eq!(
+        p_in("set ipv6.dst 2001:DB8::1", &v6).unwrap(),
+        Command::Set(&ipv6::DST, Value::Raw(0x2001_0db8 << 96 | 1))
+    );
+    assert_eq!(
+        p_in("set proto gre", &[&ipv4::IPV4]).unwrap(),
+        Command::Set(&ipv4::PROTO, Value::Raw(47))
+    );
+    assert_eq!(
+        p_in("set nxt ipv6-frag", &v6).unwrap(),
+        Command::Set(&ipv6::NXT, Value::Raw(44))
+    );
+    let e = p_in("set ipv6.src 127.0.0.1", &v6).unwrap_err();
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("an IPv4 address inside IPv6 is written ::ffff:127.0.0.1")
+    );
+    let e = p_in("set ipv6.src ::1::2", &v6).unwrap_err();
+    assert_eq!(e.message, "`::1::2` is not an IPv6 address");
+    let e = p_in("set icmp.type 1", &v6).unwrap_err();
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `icmpv6.type`?"));
+    let e = p_in("set target ::1", &v6).unwrap_err();
+    assert!(
+        e.message
+            .contains("could be icmpv6.nd.ns.target_address or"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        p("new ip6/hopopts/frag/icmp6").unwrap(),
+        Command::New(vec![
+            &ipv6::IPV6,
+            &ipv6::HOPOPTS,
+            &ipv6::FRAGMENT,
+            &icmpv6::ICMPV6
+        ])
+    );
+}
+
+/// Names that hold for one type only are accepted whatever the type is now: the
+/// template may change its type later, and a script is parsed before it runs.
+#[test]
+fn code_names_from_every_type() {
+    assert_eq!(
+        p("set icmp.code port-unreachable").unwrap(),
+        Command::Set(&icmp::CODE, Value::Raw(3))
+    );
+    assert_eq!(
+        p("set code ttl-exceeded").unwrap(),
+        Command::Set(&icmp::CODE, Value::Raw(0))
+    );
+    let e = p("set code port-unreachabel").unwrap_err();
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("did you mean `port-unreachable`?")
+    );
+}
+
+#[test]
+fn link_layer_commands_and_mac_values() {
+    use crate::wire::{arp, eth};
+    let frame = Context {
+        stack: &[&eth::ETH, &arp::ARP],
+    };
+    let q = |line: &str| parse(line, &frame);
+    assert_eq!(
+        q("set eth.dst 02:72:61:77:00:02").unwrap(),
+        Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+    );
+    assert_eq!(
+        q("set eth.dst 02-72-61-77-00-02").unwrap(),
+        Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
+    );
+    assert_eq!(
+        q("set eth.dst broadcast").unwrap(),
+        Command::Set(&eth::DST, Value::Raw(eth::BROADCAST))
+    );
+    assert_eq!(
+        q("set tpa 192.0.2.2").unwrap(),
+        Command::Set(&arp::DST_PROTO, Value::Raw(0xc000_0202))
+    );
+    assert_eq!(
+        q("set arp.opcode reply").unwrap(),
+        Command::Set(&arp::OPCODE, Value::Raw(2))
+    );
+    assert_eq!(
+        q("new eth/arp").unwrap(),
+        Command::New(vec![&eth::ETH, &arp::ARP])
+    );
+    assert_eq!(
+        p("new eth/ip/icmp").unwrap(),
+        Command::New(vec![&eth::ETH, &ipv4::IPV4, &icmp::ICMP])
+    );
+    assert_eq!(p("mode link").unwrap(), Command::ModeLink(None));
+    assert_eq!(
+        p("mode link veth0").unwrap(),
+        Command::ModeLink(Some("veth0".into()))
+    );
+    assert_eq!(
+        p("listen link").unwrap(),
+        Command::ListenLink {
+            iface: None,
+            once: false
+        }
+    );
+    assert_eq!(
+        p("listen link lo once").unwrap(),
+        Command::ListenLink {
+            iface: Some("lo".into()),
+            once: true
+        }
+    );
+    assert_eq!(
+        p("listen link once").unwrap(),
+        Command::ListenLink {
+            iface: None,
+            once: true
+        }
+    );
+    assert_eq!(p("ifaces").unwrap(), Command::Ifaces);
+
+    let e = q("set eth.dst 02:72:61:77:00").unwrap_err();
+    assert_eq!(e.span, 12..26);
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("a MAC has six bytes; `02:72:61:77:00` has 5")
+    );
+    let e = q("set eth.src 192.0.2.1").unwrap_err();
+    assert!(
+        e.suggestion
+            .unwrap()
+            .contains("hardware address, not an IP one")
+    );
+    let e = q("set eth.dst 02:72:61:77:00:zz").unwrap_err();
+    assert_eq!(e.message, "`02:72:61:77:00:zz` is not a MAC address");
+    let e = p("listen link lo twice").unwrap_err();
+    assert_eq!(e.span, 15..20);
+    let e = p("listen link lo once lo").unwrap_err();
+    assert_eq!(e.message, "unexpected `lo`");
+    let e = p("mode link a/b").unwrap_err();
+    assert!(e.message.contains("not an interface name"), "{}", e.message);
+    let e = p("mode link averyveryverylongname").unwrap_err();
+    assert!(e.expected.unwrap().contains("at most 15"));
+    let e = p("new arp").unwrap_err();
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `eth/arp`?"));
+    let e = p("new eth/icmp").unwrap_err();
+    assert_eq!(e.message, "ICMP cannot follow Ethernet");
+    let e = p("set eth.src 02:72:61:77:00:01").unwrap_err();
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("start a template that has it: `new eth/ip/icmp`")
+    );
+    let e = q("set icmp.type 0").unwrap_err();
+    assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
+    let e = p("set arp.opcode 1").unwrap_err();
+    assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
+}
+
+#[test]
+fn save_and_load_take_a_file_and_packets() {
+    assert_eq!(
+        p("save ping.pcap").unwrap(),
+        Command::Save {
+            path: "ping.pcap".into(),
+            force: false,
+            packets: vec![]
+        }
+    );
+    assert_eq!(
+        p("SAVE! \"my ping.pcap\" 2-3 #5 #7-#9 10–11 12..12").unwrap(),
+        Command::Save {
+            path: "my ping.pcap".into(),
+            force: true,
+            packets: vec![2..=3, 5..=5, 7..=9, 10..=11, 12..=12]
+        }
+    );
+    assert_eq!(
+        p("load ~/caps/lo.pcapng").unwrap(),
+        Command::Load("~/caps/lo.pcapng".into())
+    );
+    assert_eq!(
+        p("save 2024-05-01.pcap").unwrap(),
+        Command::Save {
+            path: "2024-05-01.pcap".into(),
+            force: false,
+            packets: vec![]
+        },
+        "a date is a name, not a range"
+    );
+    let e = err("save 3");
+    assert_eq!(e.span, 5..6);
+    let e = err("save x.pcap 5-2");
+    assert_eq!(e.suggestion.as_deref(), Some("did you mean `2-5`?"));
+    let e = err("save! ");
+    assert_eq!(e.message, "`save!` needs a file name, such as ping.pcap");
+    let e = err("save x.pcap 0");
+    assert_eq!(e.span, 12..13);
+    assert!(err("load -").message.contains("standard input"));
+}
+
+#[test]
+fn macs_in_every_spelling() {
+    assert_eq!(parse_mac_str("ff:ff:ff:ff:ff:ff"), Some(0xffff_ffff_ffff));
+    assert_eq!(parse_mac_str("2:72:61:77:0:1"), Some(0x0272_6177_0001));
+    assert_eq!(parse_mac_str("027261770001"), Some(0x0272_6177_0001));
+    assert_eq!(parse_mac_str("02:72:61:77:00"), None);
+    assert_eq!(parse_mac_str("02:72:61:77:00:100"), None);
+    assert_eq!(parse_mac_str("02::61:77:00:01"), None);
+    assert_eq!(parse_mac_str(""), None);
+}
+
+#[test]
+fn columns_count_characters() {
+    let line = "say é; sned";
+    let e = ParseError::new(9..13, "x");
+    assert_eq!(e.column(line), 9);
+}
+
+#[test]
+fn every_command_has_a_parser_and_help() {
+    for c in COMMANDS {
+        assert!(!c.summary.is_empty() && !c.example.is_empty());
+        let parsed = p(c.example);
+        assert!(parsed.is_ok(), "example of {} fails: {:?}", c.name, parsed);
+    }
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration_str("20us"), Some(Duration::from_micros(20)));
+    assert_eq!(parse_duration_str("2m"), Some(Duration::from_secs(120)));
+    assert_eq!(parse_duration_str("1"), None);
+    assert_eq!(parse_duration_str("ms"), None);
+}
