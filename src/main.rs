@@ -237,7 +237,7 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
         Sub::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "rawlab", &mut text)
         }
-        Sub::Man => clap_mangen::Man::new(Cli::command()).render(&mut text)?,
+        Sub::Man => rawlab::front::man::page(Cli::command(), &mut text)?,
     }
     let mut out = io::stdout().lock();
     out.write_all(&text)?;

@@ -124,3 +124,49 @@ fn explain_works_a_checksum_by_hand() {
     // A field that is no checksum gets no workbench.
     assert!(!run(&mut s, "explain udp.length").contains("worked"));
 }
+
+/// The man page is one page: its command reference is the table's, and it names no
+/// page that does not exist.
+#[test]
+fn the_man_page_holds_every_command_and_the_usual_sections() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rawlab"))
+        .arg("man")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    for s in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+        ".SH COMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"SEE ALSO\"",
+    ] {
+        let bare = s.replace('"', "");
+        assert!(
+            page.contains(s) || page.contains(&bare),
+            "the man page has no {s}"
+        );
+    }
+    assert!(!page.contains("rawlab-read"), "no rawlab-read(1) exists");
+    assert!(
+        page.contains("\\-\\-format"),
+        "read's --format is described"
+    );
+    for c in COMMANDS {
+        let example = c.example.replace('-', "\\-");
+        assert!(
+            page.contains(&format!("Example: \\fB{example}\\fR")),
+            "the man page lacks {}",
+            c.name
+        );
+    }
+    for v in ["NO_COLOR", "TERM", "XDG_STATE_HOME", "SUDO_UID"] {
+        assert!(page.contains(v), "ENVIRONMENT lacks {v}");
+    }
+    assert!(page.is_ascii(), "roff escapes every other character");
+}

@@ -320,7 +320,9 @@ pub(super) fn save(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
 
 pub(super) fn save_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     if done.is_empty() {
-        vec![Offer::Path]
+        vec![Offer::Path(
+            "FILE [N | A-B …] (.pcap or .pcapng; an existing FILE is kept: save! overwrites)",
+        )]
     } else {
         vec![Offer::Note(
             "[N | A-B …] (packets from `captures`; all when none are named)",
@@ -335,7 +337,9 @@ pub(super) fn load(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
 
 pub(super) fn load_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     if done.is_empty() {
-        vec![Offer::Path]
+        vec![Offer::Path(
+            "FILE (a .pcap or .pcapng file; Tab completes names)",
+        )]
     } else {
         Vec::new()
     }
@@ -371,12 +375,13 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [] => vec![Offer::Words(super::expect::KINDS)],
         [w] if w.eq_ignore_ascii_case("no") => vec![Offer::Words(&["reply"])],
         [w] if w.eq_ignore_ascii_case("ping") => vec![Offer::Words(&["received"])],
-        [w] if w.eq_ignore_ascii_case("reply") || w.eq_ignore_ascii_case("last") => {
+        [w] if w.eq_ignore_ascii_case("reply") => {
             vec![
                 Offer::Fields { everywhere: true },
                 Offer::Words(&["within"]),
             ]
         }
+        [w] if w.eq_ignore_ascii_case("last") => vec![Offer::Fields { everywhere: true }],
         [w] if w.to_ascii_lowercase().starts_with("kernel-") => {
             vec![Offer::Fields { everywhere: true }]
         }

@@ -41,8 +41,8 @@ pub enum Offer {
     Stacks,
     /// An interface of this network.
     Ifaces,
-    /// A file name (save, load).
-    Path,
+    /// A file name (save, load), and what the hint says of it.
+    Path(&'static str),
     /// A command's name.
     Commands,
     /// A lesson's number or name.

@@ -506,3 +506,96 @@ fn durations() {
     assert_eq!(parse_duration_str("1"), None);
     assert_eq!(parse_duration_str("ms"), None);
 }
+
+/// Words an offer stands for, as far as the grammar alone can say (interfaces and
+/// files are the machine's).
+fn offered(o: &Offer, ctx: &Context) -> Vec<String> {
+    match o {
+        Offer::Words(w) => w
+            .iter()
+            .filter(|w| **w != "\"")
+            .map(|w| w.to_string())
+            .collect(),
+        Offer::Fields { everywhere } => {
+            let protos: &[&Protocol] = if *everywhere {
+                wire::PROTOCOLS
+            } else {
+                ctx.stack
+            };
+            protos
+                .iter()
+                .flat_map(|p| p.all_fields())
+                .map(|f| f.name.to_string())
+                .collect()
+        }
+        Offer::Values(f) => f.names.iter().map(|(_, n)| n.to_string()).collect(),
+        Offer::Stacks => wire::stacks(),
+        Offer::Commands => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
+        Offer::Lessons => lessons::all()
+            .iter()
+            .map(|l| l.name().to_string())
+            .collect(),
+        Offer::Ifaces => vec!["lo".into()],
+        Offer::Path(_) => vec!["x.pcap".into()],
+        Offer::Note(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn the_table_walks_every_command() {
+    let ctx = Context {
+        stack: &[&ipv4::IPV4, &icmp::ICMP],
+    };
+    let mut names = std::collections::HashSet::new();
+    for c in COMMANDS {
+        for n in std::iter::once(c.name).chain(c.aliases.iter().copied()) {
+            assert!(names.insert(n), "{n} names two commands");
+            assert_eq!(command_info(n).map(|i| i.name), Some(c.name));
+        }
+        assert!(c.syntax.starts_with(c.name), "{}: {}", c.name, c.syntax);
+        assert!(!c.summary.is_empty() && !c.detail.is_empty(), "{}", c.name);
+        if let Err(e) = parse(c.example, &ctx) {
+            panic!(
+                "{}'s example `{}` does not parse: {}",
+                c.name, c.example, e.message
+            );
+        }
+    }
+}
+
+/// Whatever Tab offers the parser takes: for every command, two places deep, each word
+/// offered either completes the line or leaves it wanting more, never refused itself.
+#[test]
+fn every_word_offered_is_one_the_parser_takes() {
+    let ctx = Context {
+        stack: &[&ipv4::IPV4, &icmp::ICMP],
+    };
+    let mut tried = 0;
+    for c in COMMANDS {
+        let mut lines = vec![(c.name.to_string(), Vec::<String>::new())];
+        for _depth in 0..2 {
+            let mut next = Vec::new();
+            for (line, done) in &lines {
+                let d: Vec<&str> = done.iter().map(String::as_str).collect();
+                for o in (c.offers)(&d, &ctx) {
+                    for w in offered(&o, &ctx) {
+                        let typed = format!("{line} {w}");
+                        tried += 1;
+                        if let Err(e) = parse(&typed, &ctx) {
+                            assert!(
+                                e.span.start >= typed.len() || e.span.start < line.len(),
+                                "`{typed}`: Tab offers `{w}` but the parser refuses it: {}",
+                                e.message
+                            );
+                        }
+                        let mut done = done.clone();
+                        done.push(w);
+                        next.push((typed, done));
+                    }
+                }
+            }
+            lines = next;
+        }
+    }
+    assert!(tried > 500, "only {tried} lines tried");
+}

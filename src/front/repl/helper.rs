@@ -4,8 +4,7 @@
 //! syntax; the line is coloured as it is typed (command, field, value, error).
 //! The logic is in plain functions so it can be tested without a terminal.
 
-use crate::command::{self, COMMANDS, Context, command_info};
-use crate::net::Mode;
+use crate::command::{self, COMMANDS, CommandInfo, Context, Offer, command_info};
 use crate::wire::{self, DATA, Field, Kind, Protocol};
 use owo_colors::OwoColorize;
 use rustyline::completion::{Completer, Pair};
@@ -27,17 +26,55 @@ impl LabHelper {
     }
 }
 
-/// The words of `line` before `pos`, and where the word being typed starts.
-fn words_before(line: &str, pos: usize) -> (Vec<&str>, usize, &str) {
+/// Where the cursor stands in a line, as the parser splits it (`command::words`).
+struct Place<'l> {
+    /// The command the first word names.
+    info: Option<&'static CommandInfo>,
+    /// The words after the command's name before the one being typed, as parsed.
+    done: Vec<String>,
+    /// Where the word being typed starts, and what of it is typed (as typed: an open
+    /// quote included).
+    start: usize,
+    partial: &'l str,
+    /// The word being typed is the command's name.
+    first: bool,
+}
+
+impl Place<'_> {
+    /// What may be typed here, by the command table.
+    fn offers(&self, stack: &[&'static Protocol]) -> Vec<Offer> {
+        if self.first {
+            return vec![Offer::Commands];
+        }
+        let Some(info) = self.info else {
+            return Vec::new();
+        };
+        let done: Vec<&str> = self.done.iter().map(String::as_str).collect();
+        (info.offers)(&done, &Context { stack })
+    }
+}
+
+fn place(line: &str, pos: usize) -> Place<'_> {
     let head = &line[..pos];
-    // After the last blank, however many bytes it takes (a pasted non-breaking space).
-    let start = head
-        .char_indices()
-        .rev()
-        .find(|(_, c)| c.is_whitespace())
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let done: Vec<&str> = head[..start].split_whitespace().collect();
-    (done, start, &head[start..])
+    let mut words = command::words(head);
+    // The last word is being typed when the cursor touches it.
+    let typing = words.pop_if(|w| w.span.end == pos);
+    let (start, partial) = match &typing {
+        Some(w) => (w.span.start, &head[w.span.start..]),
+        None => (pos, ""),
+    };
+    let comment = head.trim_start().starts_with('#');
+    let info = words
+        .first()
+        .filter(|w| !w.quoted && !comment)
+        .and_then(|w| command_info(&w.text));
+    Place {
+        info,
+        done: words.iter().skip(1).map(|w| w.text.clone()).collect(),
+        start,
+        partial,
+        first: words.is_empty() && !comment,
+    }
 }
 
 pub use crate::wire::stacks;
@@ -92,28 +129,15 @@ fn interface_names() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Where the file name after `save`, `save!` or `load` starts, and what of it is typed
-/// before `pos`, when the cursor is in it (a quoted name may hold spaces).
+/// Where the file name being typed starts, and what of it is typed before `pos`, when
+/// the command table says a file name goes there (after save, save! and load; a quoted
+/// name may hold spaces).
 pub fn path_argument(line: &str, pos: usize) -> Option<(usize, &str)> {
-    let head = line.get(..pos)?;
-    let cmd_start = head.find(|c: char| !c.is_whitespace())?;
-    let cmd_end = head[cmd_start..]
-        .find(char::is_whitespace)
-        .map(|e| cmd_start + e)?;
-    let cmd = command_info(&head[cmd_start..cmd_end])?;
-    if !matches!(cmd.name, "save" | "load") {
-        return None;
-    }
-    let arg_start = head[cmd_end..]
-        .find(|c: char| !c.is_whitespace())
-        .map_or(pos, |o| cmd_end + o);
-    let arg = &head[arg_start..];
-    let inside = match arg.strip_prefix('"') {
-        // In a quoted name until its closing quote.
-        Some(rest) => !rest.contains('"'),
-        None => !arg.contains(char::is_whitespace),
-    };
-    inside.then_some((arg_start, arg))
+    let p = place(line.get(..pos)?, pos);
+    p.offers(&[])
+        .iter()
+        .any(|o| matches!(o, Offer::Path(_)))
+        .then_some((p.start, p.partial))
 }
 
 /// A file-name candidate: what the list shows, and what replaces the typed part.
@@ -197,6 +221,23 @@ pub fn complete_path(partial: &str) -> Vec<PathCandidate> {
         .collect()
 }
 
+/// The words an offer stands for.
+fn candidates(offer: &Offer, stack: &[&'static Protocol]) -> Vec<String> {
+    match offer {
+        Offer::Words(w) => w.iter().map(|w| w.to_string()).collect(),
+        Offer::Fields { everywhere } => field_names(stack, *everywhere),
+        Offer::Values(f) => value_names(f),
+        Offer::Stacks => stacks(),
+        Offer::Ifaces => interface_names(),
+        Offer::Commands => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
+        Offer::Lessons => command::lessons::all()
+            .iter()
+            .map(|l| l.name().to_string())
+            .collect(),
+        Offer::Path(_) | Offer::Note(_) => Vec::new(),
+    }
+}
+
 /// What Tab offers at `pos`: where the replaced word starts, and the candidates.
 /// None means "complete a file path" (after save, save! and load: [`complete_path`]).
 pub fn complete(
@@ -204,118 +245,63 @@ pub fn complete(
     pos: usize,
     stack: &[&'static Protocol],
 ) -> Option<(usize, Vec<String>)> {
-    if path_argument(line, pos).is_some() {
+    let p = place(line, pos);
+    let offers = p.offers(stack);
+    if offers.iter().any(|o| matches!(o, Offer::Path(_))) {
         return None;
     }
-    let (done, start, partial) = words_before(line, pos);
-    let lower = partial.to_ascii_lowercase();
-    let cmd = done.first().and_then(|w| command_info(w)).map(|c| c.name);
-    let words: Vec<String> = match (done.len(), cmd) {
-        (0, _) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
-        (_, None) => Vec::new(),
-        (1, Some("set")) => {
-            let mut v = field_names(stack, false);
-            v.push("timeout".into());
-            v
-        }
-        (2, Some("set")) if done[1].eq_ignore_ascii_case("timeout") => {
-            ["500ms", "1s", "2s", "5s"].map(String::from).to_vec()
-        }
-        (2, Some("set")) => wire::resolve(done[1], stack)
-            .map(value_names)
-            .unwrap_or_default(),
-        (1, Some("unset")) => field_names(stack, false),
-        (1, Some("explain")) => field_names(stack, true),
-        (1, Some("new")) => stacks(),
-        (1, Some("mode")) => Mode::ALL.iter().map(|m| m.name().to_string()).collect(),
-        (2, Some("mode")) if done[1].eq_ignore_ascii_case("link") => interface_names(),
-        (1, Some("listen")) => ["icmp", "tcp", "udp", "proto", "link", "off"]
-            .map(String::from)
-            .to_vec(),
-        (2, Some("listen")) if done[1].eq_ignore_ascii_case("link") => {
-            let mut v = interface_names();
-            v.push("once".into());
-            v
-        }
-        (3, Some("listen")) if done[1].eq_ignore_ascii_case("link") => vec!["once".into()],
-        (1, Some("payload")) => ["time", "zeros", "\""].map(String::from).to_vec(),
-        (1, Some("trigger")) => ["ping", "http", "udp"].map(String::from).to_vec(),
-        (1, Some("serve")) => ["tcp", "udp", "off"].map(String::from).to_vec(),
-        (2, Some("serve")) => vec!["8080".into()],
-        (1, Some("help")) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
-        (1, Some("send" | "ping")) => vec!["127.0.0.1".into()],
-        (2, Some("trigger")) if done[1].eq_ignore_ascii_case("http") => vec!["8080".into()],
-        (2, Some("trigger")) => vec!["127.0.0.1".into()],
-        (n, Some("ping")) if done[n - 1].eq_ignore_ascii_case("mode") => {
-            ["raw", "hdrincl", "kernel"].map(String::from).to_vec()
-        }
-        (_, Some("ping")) => ["count", "every", "mode"].map(String::from).to_vec(),
-        (_, Some("send" | "trigger")) => ["count", "every"].map(String::from).to_vec(),
-        _ => Vec::new(),
-    };
-    let mut hits: Vec<String> = words
-        .into_iter()
+    let lower = p.partial.to_ascii_lowercase();
+    let mut hits: Vec<String> = offers
+        .iter()
+        .flat_map(|o| candidates(o, stack))
         .filter(|w| w.to_ascii_lowercase().starts_with(&lower))
         .collect();
     hits.dedup();
-    Some((start, hits))
+    Some((p.start, hits))
 }
 
-/// The dim rest of the line: the rest of a command's name and its syntax, or a
-/// field's range after `set FIELD `.
+/// The dim rest of the line: the rest of a command's name and its syntax, or what
+/// belongs where the cursor is (a field's range after `set FIELD `, a file name).
 pub fn hint(line: &str, pos: usize, stack: &[&'static Protocol]) -> Option<String> {
     if pos < line.len() || line.len() > LIVELY || line.trim().is_empty() {
         return None;
     }
-    let (done, _, partial) = words_before(line, pos);
-    match done.len() {
-        0 => {
-            let matching: Vec<_> = COMMANDS
-                .iter()
-                .filter(|c| c.name.starts_with(partial))
-                .collect();
-            match matching.as_slice() {
-                [c] => {
-                    let rest = &c.name[partial.len()..];
-                    let args = c.syntax.strip_prefix(c.name).unwrap_or("");
-                    Some(format!("{rest}{args}"))
-                }
-                _ => None,
+    let p = place(line, pos);
+    if p.first {
+        let matching: Vec<_> = COMMANDS
+            .iter()
+            .filter(|c| c.name.starts_with(p.partial))
+            .collect();
+        return match matching.as_slice() {
+            [c] => {
+                let rest = &c.name[p.partial.len()..];
+                let args = c.syntax.strip_prefix(c.name).unwrap_or("");
+                Some(format!("{rest}{args}"))
             }
-        }
-        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("save!") => {
-            Some("FILE [N | A-B …] (overwrites FILE if it is there)".into())
-        }
-        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("save") => Some(
-            "FILE [N | A-B …] (.pcap or .pcapng; an existing FILE is kept: save! overwrites)"
-                .into(),
-        ),
-        1 if partial.is_empty() && done[0].eq_ignore_ascii_case("load") => {
-            Some("FILE (a .pcap or .pcapng file; Tab completes names)".into())
-        }
-        2.. if partial.is_empty()
-            && command_info(done[0]).is_some_and(|c| c.name == "save")
-            && path_argument(line, pos).is_none() =>
-        {
-            Some("[N | A-B …] (packets from `captures`; all when none are named)".into())
-        }
-        1 if partial.is_empty() => {
-            let c = command_info(done[0])?;
-            let args = c.syntax.strip_prefix(c.name)?.trim_start();
-            (!args.is_empty()).then(|| args.to_string())
-        }
-        2 if partial.is_empty() && done[0].eq_ignore_ascii_case("set") => {
-            if done[1].eq_ignore_ascii_case("timeout") {
-                return Some("DURATION, such as 500ms or 2s".into());
-            }
-            let f = wire::resolve(done[1], stack).ok()?;
-            Some(match f.kind {
-                Kind::Bytes => "hex bytes or \"text\"".to_string(),
-                _ => format!("{} ({})", f.range_words(), f.meaning),
-            })
-        }
-        _ => None,
+            _ => None,
+        };
     }
+    if !p.partial.is_empty() {
+        return None;
+    }
+    let c = p.info?;
+    for o in p.offers(stack) {
+        match o {
+            Offer::Note(n) | Offer::Path(n) => return Some(n.to_string()),
+            Offer::Values(f) => {
+                return Some(match f.kind {
+                    Kind::Bytes => "hex bytes or \"text\"".to_string(),
+                    _ => format!("{} ({})", f.range_words(), f.meaning),
+                });
+            }
+            _ => {}
+        }
+    }
+    if !p.done.is_empty() {
+        return None;
+    }
+    let args = c.syntax.strip_prefix(c.name)?.trim_start();
+    (!args.is_empty()).then(|| args.to_string())
 }
 
 /// What each part of a line is, for colouring: byte ranges and their roles.
@@ -354,61 +340,52 @@ fn path_role(cmd: &str, force: bool, typed: &str) -> Option<Role> {
     }
 }
 
+/// What each word of `line` is, by the command table's offers for its place.
 pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<usize>, Role)> {
     let mut out = Vec::new();
-    let mut words = line
-        .char_indices()
-        .filter(|(_, c)| !c.is_whitespace())
-        .map(|(i, _)| i);
-    let Some(first) = words.next() else {
-        return out;
-    };
-    if line[first..].starts_with('#') {
+    if line.trim_start().starts_with('#') {
         return out;
     }
-    let end = line[first..]
-        .find(char::is_whitespace)
-        .map_or(line.len(), |e| first + e);
-    let word = &line[first..end];
-    let info = command_info(word);
+    let words = command::words(line);
+    let Some((first, rest)) = words.split_first() else {
+        return out;
+    };
+    let info = command_info(&first.text).filter(|_| !first.quoted);
     out.push((
-        first..end,
+        first.span.clone(),
         if info.is_some() {
             Role::Command
         } else {
             Role::Error
         },
     ));
-    if let Some(c) = info.filter(|c| matches!(c.name, "set" | "unset" | "explain")) {
-        let rest = &line[end..];
-        if let Some(off) = rest.find(|ch: char| !ch.is_whitespace()) {
-            let fs = end + off;
-            let fe = line[fs..]
-                .find(char::is_whitespace)
-                .map_or(line.len(), |e| fs + e);
-            let name = &line[fs..fe];
-            let ok = (c.name == "set" && name.eq_ignore_ascii_case("timeout"))
-                || match wire::resolve(name, stack) {
-                    Ok(_) => true,
-                    Err(wire::Lookup::NotInStack { .. }) => c.name == "explain",
-                    Err(_) => false,
-                };
-            out.push((fs..fe, if ok { Role::Field } else { Role::Error }));
-        }
-    }
-    if let Some(c) = info.filter(|c| matches!(c.name, "save" | "load")) {
-        let rest = &line[end..];
-        if let Some(off) = rest.find(|ch: char| !ch.is_whitespace()) {
-            let fs = end + off;
-            let fe = if line[fs..].starts_with('"') {
-                line[fs + 1..].find('"').map_or(line.len(), |q| fs + q + 2)
-            } else {
-                line[fs..]
-                    .find(char::is_whitespace)
-                    .map_or(line.len(), |e| fs + e)
-            };
-            if let Some(role) = path_role(c.name, word.ends_with('!'), &line[fs..fe]) {
-                out.push((fs..fe, role));
+    let ctx = Context { stack };
+    for (i, w) in rest.iter().enumerate() {
+        let Some(c) = info else { break };
+        let done: Vec<&str> = rest[..i].iter().map(|w| w.text.as_str()).collect();
+        let offers = (c.offers)(&done, &ctx);
+        let a_word = offers.iter().any(|o| match o {
+            Offer::Words(ws) => ws.iter().any(|x| x.eq_ignore_ascii_case(&w.text)),
+            _ => false,
+        });
+        for o in &offers {
+            match o {
+                Offer::Fields { everywhere } if !a_word => {
+                    let ok = match wire::resolve(&w.text, stack) {
+                        Ok(_) => true,
+                        Err(wire::Lookup::NotInStack { .. }) => *everywhere,
+                        Err(_) => false,
+                    };
+                    out.push((w.span.clone(), if ok { Role::Field } else { Role::Error }));
+                }
+                Offer::Path(_) => {
+                    if let Some(role) =
+                        path_role(c.name, first.text.ends_with('!'), &line[w.span.clone()])
+                    {
+                        out.push((w.span.clone(), role));
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -747,7 +724,7 @@ mod tests {
         assert!(
             hint("save! ", 6, STACK)
                 .unwrap()
-                .contains("overwrites FILE")
+                .contains("save! overwrites")
         );
         assert_eq!(
             hint("save x.pcap ", 12, STACK).as_deref(),
