@@ -247,8 +247,8 @@ pub fn resolve(name: &str, stack: &[&'static Protocol]) -> Result<&'static Field
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::field::LONG_NAMES;
+    use super::*;
 
     proptest::proptest! {
         /// The hand-written digits agree with core's formatting.

@@ -1,0 +1,217 @@
+//! The variable tail of a header: options (type, length, value) or entries of one
+//! layout, each an item of fields placed where its bytes are.
+
+use super::*;
+use crate::wire::{Entries, OptionList, Tail, TailSpec};
+
+/// The items of a tail: options or entries, as the protocol reads its bytes.
+pub(super) fn tail_items(
+    packet: &[u8],
+    start: usize,
+    range: Range<usize>,
+    spec: &TailSpec,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Item> {
+    match (spec.format)(&packet[start..range.end]) {
+        Tail::Bytes => Vec::new(),
+        Tail::Options(list) => options(packet, range, list, title, problems),
+        Tail::Entries(e) => {
+            let mut items = Vec::new();
+            entries(packet, range, e, spec.field, title, problems, &mut items);
+            items
+        }
+    }
+}
+
+/// Entries of one layout from `range.start + e.from`, one item each; bytes left
+/// over are a problem, shown under `leftover`.
+fn entries(
+    packet: &[u8],
+    range: Range<usize>,
+    e: &Entries,
+    leftover: &'static Field,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+    items: &mut Vec<Item>,
+) {
+    let empty_from = e
+        .empty
+        .map(|(from, fields)| (range.start + from(&packet[range.clone()]), fields));
+    let mut at = range.start + e.from;
+    while at + e.stride <= range.end {
+        let fields = match empty_from {
+            Some((from, empty)) if at >= from => empty,
+            _ => e.fields,
+        };
+        items.push(Item {
+            span: at..at + e.stride,
+            fields: fields
+                .iter()
+                .map(|(shift, f)| Placed::fixed(f, at + shift))
+                .collect(),
+        });
+        at += e.stride;
+    }
+    if at < range.end {
+        problems.push(Problem {
+            layer: title,
+            offset: at,
+            what: format!(
+                "the last entry needs {} bytes, but only {} remain",
+                e.stride,
+                range.end - at
+            ),
+            layout: false,
+        });
+        items.push(Item {
+            span: at..range.end,
+            fields: vec![Placed::bytes(leftover, at..range.end)],
+        });
+    }
+}
+
+/// A type-length-value option list. A length that cannot be right stops the walk,
+/// and the rest is shown as bytes.
+fn options(
+    packet: &[u8],
+    range: Range<usize>,
+    list: &OptionList,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    let end = range.end;
+    let mut at = range.start;
+    let kind_fields = |at: usize| list.kind.iter().map(move |f| Placed::fixed(f, at));
+    let rest = |at: usize| Item {
+        span: at..end,
+        fields: vec![Placed::bytes(list.unknown, at..end)],
+    };
+    while at < end {
+        let kind = packet[at] as u128;
+        // Named only when a problem needs it: most options have none.
+        let name = || {
+            list.kind[0]
+                .value_name(kind)
+                .map_or_else(|| format!("kind {kind}"), |n| format!("{n} ({kind})"))
+        };
+        if list.single.contains(&kind) {
+            items.push(Item {
+                span: at..at + 1,
+                fields: kind_fields(at).collect(),
+            });
+            at += 1;
+            if list.end == Some(kind) && at < end {
+                if let Some(pad) = list.padding {
+                    items.push(Item {
+                        span: at..end,
+                        fields: vec![Placed::bytes(pad, at..end)],
+                    });
+                }
+                break;
+            }
+            continue;
+        }
+        if at + 2 > end {
+            problems.push(Problem {
+                layer: title,
+                offset: at,
+                what: format!(
+                    "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
+                    name(),
+                    list.min_len,
+                    list.len.name
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        let len_raw = packet[at + 1] as usize;
+        let total = len_raw * list.len_scale + list.len_add;
+        if total < list.min_len {
+            problems.push(Problem {
+                layer: title,
+                offset: at + 1,
+                what: format!(
+                    "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
+                    name(),
+                    list.min_len
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        if at + total > end {
+            problems.push(Problem {
+                layer: title,
+                offset: at + 1,
+                what: format!(
+                    "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
+                    says(list.len, &packet[at..], total),
+                    name(),
+                    end - at
+                ),
+                layout: false,
+            });
+            items.push(rest(at));
+            break;
+        }
+        let mut fields: Vec<Placed> = kind_fields(at).collect();
+        fields.push(Placed::fixed(list.len, at));
+        let opt = at..at + total;
+        match list.kind_of(kind) {
+            Some(k) => {
+                if let Some(want) = k.len.filter(|w| *w != total) {
+                    problems.push(Problem {
+                        layer: title,
+                        offset: at + 1,
+                        what: format!(
+                            "{}, but option {} is always {want} bytes",
+                            says(list.len, &packet[at..], total),
+                            name()
+                        ),
+                        layout: false,
+                    });
+                }
+                let fits: Vec<&'static Field> = k
+                    .fields
+                    .iter()
+                    .copied()
+                    .filter(|f| f.end_byte() <= total)
+                    .collect();
+                fields.extend(fits.iter().map(|f| Placed::fixed(f, at)));
+                let mut done = fits.iter().map(|f| f.end_byte()).max().unwrap_or(2).max(2);
+                if let Some(pick) = k.entries {
+                    let e = pick(&packet[opt.clone()]);
+                    let mut sub = Vec::new();
+                    if at + e.from <= opt.end {
+                        entries(
+                            packet,
+                            at..opt.end,
+                            e,
+                            list.unknown,
+                            title,
+                            problems,
+                            &mut sub,
+                        );
+                        done = total;
+                    }
+                    fields.extend(sub.into_iter().flat_map(|i| i.fields));
+                }
+                if done < total {
+                    let f = k.rest.unwrap_or(list.unknown);
+                    fields.push(Placed::bytes(f, at + done..opt.end));
+                }
+            }
+            None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
+            None => {}
+        }
+        items.push(Item { span: opt, fields });
+        at += total;
+    }
+    items
+}
