@@ -3,6 +3,7 @@
 //! are kept by raw value, so a repeated value is copied, not written again.
 
 use super::*;
+use crate::wire::Expected;
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
@@ -244,6 +245,8 @@ pub(super) fn byte_count_into(s: &mut String, n: usize, after: &str) {
     s.push_str(after);
 }
 
+/// The field lines of a dump, section by section (a heading per layer), in columns as
+/// wide as their widest cell.
 pub(super) fn fields(
     buf: &mut String,
     d: &Dump,
@@ -252,27 +255,66 @@ pub(super) fn fields(
     style: &Style,
     width: Option<usize>,
 ) {
-    let mut n = 0;
-    let mut scratch = String::with_capacity(2048);
-    let mut rows: Vec<Row> = Vec::with_capacity(lines.all.len() + 3);
-    let mut sections: Vec<Section> = Vec::with_capacity(dis.layers.len() + 3);
-    let mut said: Vec<(Said, Tone)> = Vec::new();
-    let mut texts = Texts::take();
-    let mut section = |title: Range<usize>, rows: &Vec<Row>, first: usize| {
-        sections.push(Section {
-            title,
-            rows: first..rows.len(),
-        });
+    let mut t = Table {
+        scratch: String::with_capacity(2048),
+        rows: Vec::with_capacity(lines.all.len() + 3),
+        sections: Vec::with_capacity(dis.layers.len() + 3),
+        said: Vec::new(),
+        coloured: 0,
     };
     if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
-        let end = link.len.min(d.bytes.len());
-        let (title, _) = keep(&mut scratch, |s| {
-            title_into(s, "link · ", &link.title, 0..end);
+        t.link(d, link);
+    }
+    let mut texts = Texts::take();
+    for (i, l) in dis.layers.iter().enumerate() {
+        t.layer(
+            d,
+            dis,
+            i,
+            l,
+            &lines.all[lines.layers[i].clone()],
+            &mut texts,
+        );
+    }
+    if !dis.payload.is_empty() {
+        t.data(d, dis);
+    }
+    if !dis.trailer.is_empty() {
+        t.trailer(d, dis);
+    }
+    t.draw(buf, d, style.color, width);
+}
+
+/// The cells of a dump's field lines, gathered before any is drawn: their texts in one
+/// scratch string, each row naming its ranges.
+struct Table {
+    scratch: String,
+    rows: Vec<Row>,
+    sections: Vec<Section>,
+    /// The notes under rows (each row names its run).
+    said: Vec<(Said, Tone)>,
+    /// Fields given a colour so far: the next one's colour.
+    coloured: usize,
+}
+
+impl Table {
+    /// Ends a section whose rows start at `first`.
+    fn section(&mut self, title: Range<usize>, first: usize) {
+        self.sections.push(Section {
+            title,
+            rows: first..self.rows.len(),
         });
-        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, end, ""));
-        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, &d.bytes[..end], 12));
-        said.push((Said::Link, Tone::Dim));
-        rows.push(Row {
+    }
+
+    /// A link-layer header no table reads, as one dim row.
+    fn link(&mut self, d: &Dump, link: &LinkHeader) {
+        let end = link.len.min(d.bytes.len());
+        let s = &mut self.scratch;
+        let (title, _) = keep(s, |s| title_into(s, "link · ", &link.title, 0..end));
+        let (value, value_chars) = keep(s, |s| byte_count_into(s, end, ""));
+        let (bits, bits_chars) = keep(s, |s| hex_bytes_into(s, &d.bytes[..end], 12));
+        self.said.push((Said::Link, Tone::Dim));
+        self.rows.push(Row {
             depth: 0,
             name: "link",
             value,
@@ -284,137 +326,179 @@ pub(super) fn fields(
             tone: Tone::Dim,
             marks: 0..1,
         });
-        section(title, &rows, 0);
+        self.section(title, 0);
     }
-    for (i, l) in dis.layers.iter().enumerate() {
-        let header = l.header(d.bytes);
+
+    /// Layer `i`'s section: a row a field line, with checksum verdicts and marks.
+    fn layer(
+        &mut self,
+        d: &Dump,
+        dis: &Dissection,
+        i: usize,
+        l: &Layer,
+        lines: &[Line],
+        texts: &mut Texts,
+    ) {
         let expected = if dis.verifiable(i) {
             (l.proto.expected)(&dis.scope(i, d.bytes))
         } else {
             Vec::new()
         };
-        let first = rows.len();
-        for line in &lines.all[lines.layers[i].clone()] {
-            let p = &line.placed;
-            let f = p.field;
-            let at = &d.bytes[p.base..p.span.end];
-            let fixed = p.base == l.start && !line.whole_tail;
-            let mut value_tone = Tone::Plain;
-            let marks_start = said.len();
-            let mut verdict = "";
-            if let Some(e) = expected
-                .iter()
-                .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
-            {
-                let raw = f.get(at);
-                let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
-                match e.verdict(raw) {
-                    Verdict::Correct => {
-                        verdict = " ✓ correct";
-                        value_tone = Tone::Good;
-                    }
-                    Verdict::Offloaded => {
-                        verdict = " ◐ offloaded";
-                        value_tone = Tone::Note;
-                        let (text, _) = keep(&mut scratch, |s| {
-                            s.push_str("◐ ");
-                            s.push_str(OFFLOAD_NOTE);
-                            s.push_str("; the whole sum is ");
-                            words(s, e.want);
-                        });
-                        said.push((Said::Scratch(text), Tone::Note));
-                    }
-                    Verdict::Wrong => {
-                        verdict = " ✗ wrong";
-                        value_tone = Tone::Bad;
-                        let (text, _) = keep(&mut scratch, |s| {
-                            s.push_str("✗ the bytes add up to ");
-                            words(s, e.want);
-                            s.push_str(", not ");
-                            words(s, raw);
-                        });
-                        said.push((Said::Scratch(text), Tone::Bad));
-                    }
-                }
-            }
-            if fixed || line.whole_tail {
-                let mine = |m: &&Mark| m.field == f && m.layer_start == l.start;
-                for (k, m) in d.marks.iter().enumerate().filter(|(_, m)| mine(m)) {
-                    said.push((Said::Mark(k), m.tone));
-                }
-            }
-            let (value, value_chars, bits, bits_chars) = if f.kind == Kind::Bytes {
-                let b = &d.bytes[p.span.clone()];
-                let (v, vc) = keep(&mut scratch, |s| byte_count_into(s, b.len(), verdict));
-                let (bits, bc) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
-                (v, vc, bits, bc)
-            } else {
-                // A fixed field is named in its header's context (icmp.code by type).
-                // Most fields name a value by themselves; those named in context
-                // are looked up by the name found.
-                let raw = f.get(at);
-                let in_context = (fixed && l.proto.names_when.iter().any(|n| n.field == f))
-                    .then(|| l.proto.value_name(f, header));
-                let naming = Naming::of(in_context);
-                let seen = texts.slot(f, raw, naming);
-                let known = seen.holds(f, raw, naming);
-                let (words, words_chars) = if known {
-                    keep_known(&mut scratch, &seen.text[..seen.words], seen.words_chars)
-                } else {
-                    let name = in_context.unwrap_or_else(|| f.value_name(raw));
-                    keep(&mut scratch, |s| f.write_words(s, raw, name))
-                };
-                scratch.push_str(verdict);
-                let v = words.start..scratch.len();
-                let vc = words_chars + verdict.chars().count();
-                let (bits, bc) = if known {
-                    keep_known(&mut scratch, &seen.text[seen.words..], seen.bits_chars)
-                } else {
-                    let (bits, bc) = keep(&mut scratch, |s| {
-                        if f.byte_aligned() {
-                            hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
-                        } else {
-                            bit_pattern_into(s, f, at)
-                        }
-                    });
-                    seen.remember(
-                        f,
-                        raw,
-                        naming,
-                        (&scratch[words], words_chars),
-                        (&scratch[bits.clone()], bc),
-                    );
-                    (bits, bc)
-                };
-                (v, vc, bits, bc)
-            };
-            rows.push(Row {
-                depth: line.depth,
-                name: f.name,
-                value,
-                value_chars,
-                value_tone,
-                bits,
-                bits_chars,
-                meaning: f.meaning,
-                tone: if f.group { Tone::Plain } else { Tone::Field(n) },
-                marks: marks_start..said.len(),
-            });
-            if !f.group {
-                n += 1;
-            }
+        let first = self.rows.len();
+        for line in lines {
+            self.field(d, l, line, &expected, texts);
         }
         let how = match (l.quoted, l.cut) {
             (true, true) => " (quoted, cut short)",
             (true, false) => " (quoted)",
             _ => "",
         };
-        let (title, _) = keep(&mut scratch, |s| {
+        let (title, _) = keep(&mut self.scratch, |s| {
             title_into(s, l.proto.title, how, l.start..l.hdr_end);
         });
-        section(title, &rows, first);
+        self.section(title, first);
     }
-    if !dis.payload.is_empty() {
+
+    /// One field's row.
+    fn field(
+        &mut self,
+        d: &Dump,
+        l: &Layer,
+        line: &Line,
+        expected: &[Expected],
+        texts: &mut Texts,
+    ) {
+        let p = &line.placed;
+        let f = p.field;
+        let at = &d.bytes[p.base..p.span.end];
+        let fixed = p.base == l.start && !line.whole_tail;
+        let marks_start = self.said.len();
+        let (verdict, value_tone) = match expected
+            .iter()
+            .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
+        {
+            Some(e) => self.verdict(e, f, f.get(at)),
+            None => ("", Tone::Plain),
+        };
+        if fixed || line.whole_tail {
+            let mine = |m: &&Mark| m.field == f && m.layer_start == l.start;
+            for (k, m) in d.marks.iter().enumerate().filter(|(_, m)| mine(m)) {
+                self.said.push((Said::Mark(k), m.tone));
+            }
+        }
+        let ((value, value_chars), (bits, bits_chars)) = if f.kind == Kind::Bytes {
+            let b = &d.bytes[p.span.clone()];
+            let s = &mut self.scratch;
+            (
+                keep(s, |s| byte_count_into(s, b.len(), verdict)),
+                keep(s, |s| hex_bytes_into(s, b, 12)),
+            )
+        } else {
+            // A fixed field is named in its header's context (icmp.code by type).
+            let in_context = (fixed && l.proto.names_when.iter().any(|n| n.field == f))
+                .then(|| l.proto.value_name(f, l.header(d.bytes)));
+            self.value(f, at, in_context, verdict, texts)
+        };
+        self.rows.push(Row {
+            depth: line.depth,
+            name: f.name,
+            value,
+            value_chars,
+            value_tone,
+            bits,
+            bits_chars,
+            meaning: f.meaning,
+            tone: if f.group {
+                Tone::Plain
+            } else {
+                Tone::Field(self.coloured)
+            },
+            marks: marks_start..self.said.len(),
+        });
+        if !f.group {
+            self.coloured += 1;
+        }
+    }
+
+    /// A checked field's verdict, for its value cell, and a note saying why when it is
+    /// not simply correct.
+    fn verdict(&mut self, e: &Expected, f: &Field, raw: u128) -> (&'static str, Tone) {
+        let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
+        match e.verdict(raw) {
+            Verdict::Correct => (" ✓ correct", Tone::Good),
+            Verdict::Offloaded => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("◐ ");
+                    s.push_str(OFFLOAD_NOTE);
+                    s.push_str("; the whole sum is ");
+                    words(s, e.want);
+                });
+                self.said.push((Said::Scratch(text), Tone::Note));
+                (" ◐ offloaded", Tone::Note)
+            }
+            Verdict::Wrong => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("✗ the bytes add up to ");
+                    words(s, e.want);
+                    s.push_str(", not ");
+                    words(s, raw);
+                });
+                self.said.push((Said::Scratch(text), Tone::Bad));
+                (" ✗ wrong", Tone::Bad)
+            }
+        }
+    }
+
+    /// A number field's value in words (with its verdict) and its bytes or bits: copied
+    /// from what the stream last wrote for the same value, or written and remembered.
+    fn value(
+        &mut self,
+        f: &'static Field,
+        at: &[u8],
+        in_context: Option<Option<&'static str>>,
+        verdict: &str,
+        texts: &mut Texts,
+    ) -> ((Range<usize>, usize), (Range<usize>, usize)) {
+        let scratch = &mut self.scratch;
+        let raw = f.get(at);
+        let naming = Naming::of(in_context);
+        let seen = texts.slot(f, raw, naming);
+        let known = seen.holds(f, raw, naming);
+        let (words, words_chars) = if known {
+            keep_known(scratch, &seen.text[..seen.words], seen.words_chars)
+        } else {
+            let name = in_context.unwrap_or_else(|| f.value_name(raw));
+            keep(scratch, |s| f.write_words(s, raw, name))
+        };
+        scratch.push_str(verdict);
+        let value = (
+            words.start..scratch.len(),
+            words_chars + verdict.chars().count(),
+        );
+        let bits = if known {
+            keep_known(scratch, &seen.text[seen.words..], seen.bits_chars)
+        } else {
+            let (bits, bc) = keep(scratch, |s| {
+                if f.byte_aligned() {
+                    hex_bytes_into(s, &at[f.first_byte()..f.end_byte()], 16)
+                } else {
+                    bit_pattern_into(s, f, at)
+                }
+            });
+            seen.remember(
+                f,
+                raw,
+                naming,
+                (&scratch[words], words_chars),
+                (&scratch[bits.clone()], bc),
+            );
+            (bits, bc)
+        };
+        (value, bits)
+    }
+
+    /// The payload's section: a text preview or its length, and its bytes.
+    fn data(&mut self, d: &Dump, dis: &Dissection) {
         let b = &d.bytes[dis.payload.clone()];
         let start = dis.layers.last().map_or(0, |l| l.hdr_end);
         // The payload of a quoted datagram is part of the quote.
@@ -423,22 +507,21 @@ pub(super) fn fields(
         } else {
             ""
         };
-        let (title, _) = keep(&mut scratch, |s| {
-            title_into(s, "data", quoted, dis.payload.clone());
-        });
-        let (value, value_chars) = keep(&mut scratch, |s| match text_preview(b) {
+        let s = &mut self.scratch;
+        let (title, _) = keep(s, |s| title_into(s, "data", quoted, dis.payload.clone()));
+        let (value, value_chars) = keep(s, |s| match text_preview(b) {
             Some(t) => s.push_str(&t),
             None => byte_count_into(s, b.len(), ""),
         });
-        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
-        let marks_start = said.len();
+        let (bits, bits_chars) = keep(s, |s| hex_bytes_into(s, b, 12));
+        let marks_start = self.said.len();
         for (k, m) in d.marks.iter().enumerate() {
             if m.field == &DATA && m.layer_start == start {
-                said.push((Said::Mark(k), m.tone));
+                self.said.push((Said::Mark(k), m.tone));
             }
         }
-        let first = rows.len();
-        rows.push(Row {
+        let first = self.rows.len();
+        self.rows.push(Row {
             depth: 0,
             name: DATA.name,
             value,
@@ -447,20 +530,21 @@ pub(super) fn fields(
             bits,
             bits_chars,
             meaning: DATA.meaning,
-            tone: Tone::Field(n),
-            marks: marks_start..said.len(),
+            tone: Tone::Field(self.coloured),
+            marks: marks_start..self.said.len(),
         });
-        section(title, &rows, first);
+        self.section(title, first);
     }
-    if !dis.trailer.is_empty() {
+
+    /// Bytes past the length the headers claim, as one dim row.
+    fn trailer(&mut self, d: &Dump, dis: &Dissection) {
         let b = &d.bytes[dis.trailer.clone()];
-        let (title, _) = keep(&mut scratch, |s| {
-            title_into(s, "trailer", "", dis.trailer.clone());
-        });
-        let (value, value_chars) = keep(&mut scratch, |s| byte_count_into(s, b.len(), ""));
-        let (bits, bits_chars) = keep(&mut scratch, |s| hex_bytes_into(s, b, 12));
-        let first = rows.len();
-        rows.push(Row {
+        let s = &mut self.scratch;
+        let (title, _) = keep(s, |s| title_into(s, "trailer", "", dis.trailer.clone()));
+        let (value, value_chars) = keep(s, |s| byte_count_into(s, b.len(), ""));
+        let (bits, bits_chars) = keep(s, |s| hex_bytes_into(s, b, 12));
+        let first = self.rows.len();
+        self.rows.push(Row {
             depth: 0,
             name: "trailer",
             value,
@@ -472,79 +556,79 @@ pub(super) fn fields(
             tone: Tone::Dim,
             marks: 0..0,
         });
-        section(title, &rows, first);
+        self.section(title, first);
     }
-    let name_w = rows.iter().map(Row::name_chars).max().unwrap_or(0);
-    let value_w = rows
-        .iter()
-        .map(|r| r.value_chars)
-        .filter(|w| *w <= 24)
-        .max()
-        .unwrap_or(0);
-    let bits_w = rows
-        .iter()
-        .map(|r| r.bits_chars)
-        .filter(|w| *w <= 24)
-        .max()
-        .unwrap_or(0);
-    let color = style.color;
-    for sec in &sections {
-        buf.push_str("  ");
-        paint_into(
-            buf,
-            color,
-            &scratch[sec.title.clone()],
-            0,
-            Tone::Heading,
-            false,
-        );
-        buf.push('\n');
-        for r in &rows[sec.rows.clone()] {
-            let name_chars = r.name_chars();
-            let pads = [
-                name_w.saturating_sub(name_chars),
-                value_w.saturating_sub(r.value_chars),
-                bits_w.saturating_sub(r.bits_chars),
-            ];
-            buf.push_str("    ");
-            let c = (color && r.tone != Tone::Plain).then(|| codes(r.tone));
-            if let Some(c) = c {
-                buf.push_str(&c.on);
-            }
-            spaces(buf, 2 * r.depth);
-            buf.push_str(r.name);
-            spaces(buf, pads[0]);
-            if let Some(c) = c {
-                buf.push_str(&c.off);
-            }
+
+    /// Every section, its heading and its rows in columns, each row's notes under it.
+    fn draw(&self, buf: &mut String, d: &Dump, color: bool, width: Option<usize>) {
+        // A column as wide as its widest cell, but a long value or long bits (24
+        // characters and more) do not widen it for the others.
+        let widest = |cell: fn(&Row) -> usize, cap: usize| {
+            self.rows
+                .iter()
+                .map(cell)
+                .filter(|w| *w <= cap)
+                .max()
+                .unwrap_or(0)
+        };
+        let name_w = widest(Row::name_chars, usize::MAX);
+        let value_w = widest(|r| r.value_chars, 24);
+        let bits_w = widest(|r| r.bits_chars, 24);
+        let scratch = &self.scratch;
+        for sec in &self.sections {
             buf.push_str("  ");
             paint_into(
                 buf,
                 color,
-                &scratch[r.value.clone()],
-                pads[1],
-                r.value_tone,
+                &scratch[sec.title.clone()],
+                0,
+                Tone::Heading,
                 false,
             );
-            buf.push_str("  ");
-            paint_into(buf, color, &scratch[r.bits.clone()], pads[2], r.tone, false);
-            buf.push_str("  ");
-            let used =
-                10 + name_chars.max(name_w) + r.value_chars.max(value_w) + r.bits_chars.max(bits_w);
-            let meaning = match width {
-                Some(w) if w < used + 10 => Cow::Borrowed(""),
-                Some(w) => Cow::Owned(cut(r.meaning, w - used)),
-                None => Cow::Borrowed(r.meaning),
-            };
-            paint_into(buf, color, &meaning, 0, Tone::Dim, false);
             buf.push('\n');
-            for (what, tone) in &said[r.marks.clone()] {
-                let text = match what {
-                    Said::Mark(k) => d.marks[*k].text.as_str(),
-                    Said::Scratch(at) => &scratch[at.clone()],
-                    Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
+            for r in &self.rows[sec.rows.clone()] {
+                let name_chars = r.name_chars();
+                let pads = [
+                    name_w.saturating_sub(name_chars),
+                    value_w.saturating_sub(r.value_chars),
+                    bits_w.saturating_sub(r.bits_chars),
+                ];
+                buf.push_str("    ");
+                let c = (color && r.tone != Tone::Plain).then(|| codes(r.tone));
+                if let Some(c) = c {
+                    buf.push_str(&c.on);
+                }
+                spaces(buf, 2 * r.depth);
+                buf.push_str(r.name);
+                spaces(buf, pads[0]);
+                if let Some(c) = c {
+                    buf.push_str(&c.off);
+                }
+                buf.push_str("  ");
+                let value = &scratch[r.value.clone()];
+                paint_into(buf, color, value, pads[1], r.value_tone, false);
+                buf.push_str("  ");
+                paint_into(buf, color, &scratch[r.bits.clone()], pads[2], r.tone, false);
+                buf.push_str("  ");
+                let used = 10
+                    + name_chars.max(name_w)
+                    + r.value_chars.max(value_w)
+                    + r.bits_chars.max(bits_w);
+                let meaning = match width {
+                    Some(w) if w < used + 10 => Cow::Borrowed(""),
+                    Some(w) => Cow::Owned(cut(r.meaning, w - used)),
+                    None => Cow::Borrowed(r.meaning),
                 };
-                mark_into(buf, color, width, name_w, text, *tone);
+                paint_into(buf, color, &meaning, 0, Tone::Dim, false);
+                buf.push('\n');
+                for (what, tone) in &self.said[r.marks.clone()] {
+                    let text = match what {
+                        Said::Mark(k) => d.marks[*k].text.as_str(),
+                        Said::Scratch(at) => &scratch[at.clone()],
+                        Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
+                    };
+                    mark_into(buf, color, width, name_w, text, *tone);
+                }
             }
         }
     }
