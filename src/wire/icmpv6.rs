@@ -623,26 +623,13 @@ pub fn message_checksum(message: &[u8], pseudo: u32) -> u16 {
 }
 
 fn fill(b: &mut Building) {
-    if !(b.is_set)(&CHECKSUM) {
-        let pseudo = b.pseudo(&ICMPV6).unwrap_or(0);
-        let sum = message_checksum(b.layer(), pseudo);
-        CHECKSUM.set(b.layer(), sum as u128);
-    }
+    b.fill_pseudo_checksum(&ICMPV6, &CHECKSUM, message_checksum);
 }
 
 /// Verifiable only with the whole message and the IPv6 header around it (a raw
 /// AF_INET6 socket hands over neither the header nor, so, the means to check).
 fn expected(s: &Scope) -> Vec<Expected> {
-    match s.pseudo(&ICMPV6) {
-        Some(p) if s.whole => vec![Expected {
-            field: &CHECKSUM,
-            want: message_checksum(s.message(), p) as u128,
-            covers: s.message_range(),
-            pseudo: p,
-            offloaded: Some(checksum::fold(p as u64) as u128),
-        }],
-        _ => Vec::new(),
-    }
+    s.pseudo_checksum(&ICMPV6, &CHECKSUM, message_checksum)
 }
 
 #[cfg(test)]

@@ -305,7 +305,20 @@ impl Building<'_> {
             self.packet.len() - self.start,
         )
     }
+
+    /// Fills `field`, a checksum over this layer and the pseudo-header of the network
+    /// layer around it (`sum` computes it), unless the user set it.
+    pub fn fill_pseudo_checksum(&mut self, upper: &Protocol, field: &Field, sum: ChecksumFn) {
+        if !(self.is_set)(field) {
+            let pseudo = self.pseudo(upper).unwrap_or(0);
+            let value = sum(self.layer(), pseudo);
+            field.set(self.layer(), value as u128);
+        }
+    }
 }
+
+/// A checksum over a message and a pseudo-header sum (TCP's, UDP's, ICMPv6's).
+pub type ChecksumFn = fn(&[u8], u32) -> u16;
 
 /// A layer of a dissected packet, for verifying: where it starts, where its header and scope end.
 pub struct Scope<'a> {
@@ -338,6 +351,27 @@ impl Scope<'_> {
     /// The pseudo-header sum for `upper` (this layer) over its message.
     pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
         pseudo_sum(self.packet, &self.network, upper, self.end - self.start)
+    }
+
+    /// What `field`, a checksum over the message and the network layer's pseudo-header
+    /// (`sum` computes it), should hold: verifiable only with the whole message and a
+    /// network header around it. Offloaded, it holds the pseudo-header sum alone.
+    pub fn pseudo_checksum(
+        &self,
+        upper: &Protocol,
+        field: &'static Field,
+        sum: ChecksumFn,
+    ) -> Vec<Expected> {
+        match self.pseudo(upper) {
+            Some(p) if self.whole => vec![Expected {
+                field,
+                want: sum(self.message(), p) as u128,
+                covers: self.message_range(),
+                pseudo: p,
+                offloaded: Some(super::checksum::fold(p as u64) as u128),
+            }],
+            _ => Vec::new(),
+        }
     }
 }
 

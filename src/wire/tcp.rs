@@ -439,25 +439,12 @@ fn fill(b: &mut Building) {
     if !is_set(&HDR_LEN) {
         HDR_LEN.set(b.layer(), (hdr_len / 4).min(15) as u128);
     }
-    if !is_set(&CHECKSUM) {
-        let pseudo = b.pseudo(&TCP).unwrap_or(0);
-        let sum = segment_checksum(b.layer(), pseudo);
-        CHECKSUM.set(b.layer(), sum as u128);
-    }
+    b.fill_pseudo_checksum(&TCP, &CHECKSUM, segment_checksum);
 }
 
 /// The checksum can be verified only with the whole segment and an IP layer around it.
 fn expected(s: &Scope) -> Vec<Expected> {
-    match s.pseudo(&TCP) {
-        Some(p) if s.whole => vec![Expected {
-            field: &CHECKSUM,
-            want: segment_checksum(s.message(), p) as u128,
-            covers: s.message_range(),
-            pseudo: p,
-            offloaded: Some(checksum::fold(p as u64) as u128),
-        }],
-        _ => Vec::new(),
-    }
+    s.pseudo_checksum(&TCP, &CHECKSUM, segment_checksum)
 }
 
 #[cfg(test)]

@@ -107,11 +107,7 @@ fn fill(b: &mut Building) {
         let len = b.layer().len().min(0xffff);
         LENGTH.set(b.layer(), len as u128);
     }
-    if !is_set(&CHECKSUM) {
-        let pseudo = b.pseudo(&UDP).unwrap_or(0);
-        let sum = datagram_checksum(b.layer(), pseudo);
-        CHECKSUM.set(b.layer(), sum as u128);
-    }
+    b.fill_pseudo_checksum(&UDP, &CHECKSUM, datagram_checksum);
 }
 
 /// A checksum of 0 over IPv4 is "none": nothing to verify.
@@ -120,16 +116,7 @@ fn expected(s: &Scope) -> Vec<Expected> {
     if over_ipv4 && CHECKSUM.get(s.header()) == 0 {
         return Vec::new();
     }
-    match s.pseudo(&UDP) {
-        Some(p) if s.whole => vec![Expected {
-            field: &CHECKSUM,
-            want: datagram_checksum(s.message(), p) as u128,
-            covers: s.message_range(),
-            pseudo: p,
-            offloaded: Some(checksum::fold(p as u64) as u128),
-        }],
-        _ => Vec::new(),
-    }
+    s.pseudo_checksum(&UDP, &CHECKSUM, datagram_checksum)
 }
 
 #[cfg(test)]
