@@ -280,14 +280,14 @@ fn ip_reasons(
     if ihl < 5 {
         why.push(format!(
             "ip.hdr_len is {} bytes: below 20, the receiver discards the header{hdr_errors}",
-            ihl * 4
+            ipv4::HDR_LEN.shown(ihl)
         ));
     }
     let fragment = get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0;
     if fragment {
         why.push(fragment_words(
             get(&ipv4::FLAG_MF) == 1,
-            get(&ipv4::FRAG_OFFSET) * 8,
+            ipv4::FRAG_OFFSET.shown(get(&ipv4::FRAG_OFFSET)),
             false,
             &around.counted,
         ));
@@ -353,10 +353,11 @@ fn ip_reasons(
     if src.is_unspecified() && in_frame {
         why.push("ip.src is 0.0.0.0: inside a frame no kernel fills it, and a receiver drops a packet from 0.0.0.0 (a martian source)".into());
     } else if !src.is_unspecified() && !src.is_loopback() && !around.local.contains(&src) {
-        let echo = d
-            .layers
-            .iter()
-            .any(|l| l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == 8);
+        let echo = d.layers.iter().any(|l| {
+            l.proto == &icmp::ICMP
+                && l.complete()
+                && l.get(built, &icmp::TYPE) == icmp::ECHO_REQUEST
+        });
         // The kernel answers from the address the packet was sent to.
         let to = if in_frame {
             Ipv4Addr::from(get(&ipv4::DST) as u32)
@@ -438,10 +439,9 @@ fn ip_reasons(
             format!("{dst} may not be answering, or a firewall between may drop the request")
         }),
     }
-    let asks_echo = d
-        .layers
-        .iter()
-        .any(|l| l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == 8);
+    let asks_echo = d.layers.iter().any(|l| {
+        l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == icmp::ECHO_REQUEST
+    });
     if asks_echo
         && std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
             .is_ok_and(|s| s.trim() == "1")

@@ -271,7 +271,7 @@ pub(super) fn send_error(e: &io::Error, dst: IpAddr, mode: Mode, bytes: &[u8]) -
     let hint = match e.raw_os_error() {
         Some(libc::EINVAL) => format!(
             "the kernel refused the header as invalid: with IP_HDRINCL, ip.hdr_len ({} bytes) must be at least 20 and no longer than the packet ({} bytes)",
-            ipv4::HDR_LEN.get(bytes) * 4,
+            ipv4::HDR_LEN.shown(ipv4::HDR_LEN.get(bytes)),
             bytes.len()
         ),
         Some(libc::EMSGSIZE) => size_words(dst, mode, bytes),
