@@ -16,14 +16,12 @@ use std::time::SystemTime;
 impl Session {
     pub(super) fn show_template(&self, out: &mut dyn Write) -> io::Result<()> {
         let built = self.built(SystemTime::now());
-        let proto = super::ip_proto(&built);
         let socket = if self.template.is_frame() {
             format!(
                 "socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on {}: rawlab writes the whole frame",
                 self.link_iface
             )
         } else {
-            let _ = proto;
             super::socket_words(self.mode, built.layers[0].0, &built.bytes)
         };
         let heading = format!(

@@ -377,17 +377,6 @@ fn default_link_iface(peer: Option<&Peer>) -> String {
     peer.map_or("lo", |p| p.iface).to_string()
 }
 
-/// ip.proto of a built packet's IPv4 layer, wherever it is (0 when it has none).
-fn ip_proto(built: &crate::wire::template::Built) -> u8 {
-    built
-        .layers
-        .iter()
-        .find(|(p, _, _)| *p == &ipv4::IPV4)
-        .map_or(0, |(_, start, _)| {
-            ipv4::PROTO.get(&built.bytes[*start..]) as u8
-        })
-}
-
 /// `icmp`, or `IP protocol 47`.
 fn proto_words(proto: u8) -> String {
     match ipv4::PROTO.value_name(proto as u128) {
