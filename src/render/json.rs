@@ -107,7 +107,20 @@ pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
         Value::Array(
             dis.problems
                 .iter()
-                .map(|p| json!({ "layer": p.layer, "offset": p.offset, "what": p.what }))
+                .map(|p| {
+                    let mut o = json!({
+                        "layer": p.layer,
+                        "offset": p.offset,
+                        "kind": p.kind.name(),
+                        "what": p.what,
+                    });
+                    if let Some(z) = &p.sizes {
+                        o["needed"] = z.needed.into();
+                        o["had"] = z.had.into();
+                        o["field"] = z.field.map_or(Value::Null, |f| f.name.into());
+                    }
+                    o
+                })
                 .collect(),
         ),
     );
@@ -192,6 +205,18 @@ mod tests {
         assert_eq!(
             v["problems"][0]["what"],
             "ip.len says 30 bytes, but only 24 are there"
+        );
+        // The words are made from data a script can read.
+        assert_eq!(v["problems"][0]["kind"], "length-past-end");
+        assert_eq!(v["problems"][0]["needed"], 30);
+        assert_eq!(v["problems"][0]["had"], 24);
+        assert_eq!(v["problems"][0]["field"], "ip.len");
+        let short = &WIRE[..12];
+        let v = Value::Object(dissection(short, &dissect(short, &ipv4::IPV4)));
+        assert_eq!(v["problems"][0]["kind"], "truncated");
+        assert_eq!(
+            (&v["problems"][0]["needed"], &v["problems"][0]["had"]),
+            (&json!(20), &json!(12))
         );
         assert!(
             v["layers"][0].get("checks").is_none(),

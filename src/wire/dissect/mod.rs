@@ -141,15 +141,59 @@ impl Layer {
     }
 }
 
-/// Something wrong with the bytes: which layer, where, what was needed, what there was.
+/// Something wrong with the bytes: which layer, where, what kind of trouble, what was
+/// needed and what there was, as data, and in words made from them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub layer: &'static str,
     pub offset: usize,
+    /// What kind of trouble, as a word JSON and tests can match.
+    pub kind: Trouble,
+    /// For trouble with a length: the bytes needed (or claimed), the bytes there were
+    /// (or the least allowed), and the field the length came from.
+    pub sizes: Option<Sizes>,
     pub what: String,
     /// Whether it puts where later bytes lie in doubt (a length, a cut). A bad option
     /// does not: it spoils only its own layer.
     pub layout: bool,
+}
+
+/// The kinds of trouble a dissection finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// The bytes end before the header does.
+    Truncated,
+    /// A length field claims less than the header's own size.
+    LengthTooShort,
+    /// A length field claims more bytes than there are.
+    LengthPastEnd,
+    /// A layer where its protocol cannot be (per the table's `misplaced`).
+    Misplaced,
+    /// More layers than rawlab reads.
+    TooDeep,
+    /// An option or entry of a header's tail that does not fit.
+    BadOption,
+}
+
+impl Trouble {
+    pub fn name(self) -> &'static str {
+        match self {
+            Trouble::Truncated => "truncated",
+            Trouble::LengthTooShort => "length-too-short",
+            Trouble::LengthPastEnd => "length-past-end",
+            Trouble::Misplaced => "misplaced",
+            Trouble::TooDeep => "too-deep",
+            Trouble::BadOption => "bad-option",
+        }
+    }
+}
+
+/// Sizes behind a problem with a length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizes {
+    pub needed: usize,
+    pub had: usize,
+    pub field: Option<&'static Field>,
 }
 
 /// A packet taken apart.
@@ -333,17 +377,24 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
     // layer: a header cut there is cut by that claim, not by the bytes.
     let mut bound: Option<(&'static Field, &'static str)> = None;
     while let Some(p) = next {
-        let mut problem = |offset: usize, what: String| {
+        let mut problem = |offset: usize, kind: Trouble, sizes: Option<Sizes>, what: String| {
             problems.push(Problem {
                 layer: p.title,
                 offset,
+                kind,
+                sizes,
                 what,
                 layout: true,
             })
         };
+        let sized = |needed: usize, had: usize, field: Option<&'static Field>| {
+            Some(Sizes { needed, had, field })
+        };
         if layers.len() == MAX_LAYERS {
             problem(
                 at,
+                Trouble::TooDeep,
+                None,
                 format!(
                     "layer {}: rawlab reads at most {MAX_LAYERS} layers (a chain this deep is almost surely a loop); the rest is shown as data",
                     MAX_LAYERS + 1
@@ -362,7 +413,12 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             .rev()
             .collect();
         if let Some(why) = (p.misplaced)(&before) {
-            problem(at, format!("{why}; the rest is shown as data"));
+            problem(
+                at,
+                Trouble::Misplaced,
+                None,
+                format!("{why}; the rest is shown as data"),
+            );
             break;
         }
         // The first layer of a quote must be whole: it is what says what was quoted.
@@ -381,6 +437,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 let outer = layers.last().map_or("the error", |l| l.proto.title);
                 problem(
                     at,
+                    Trouble::Truncated,
+                    sized(p.fixed_len, avail, None),
                     format!(
                         "{outer} quotes only {avail} bytes of the {} header that caused it; {} {} header needs {}{ends}",
                         p.title,
@@ -392,6 +450,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             } else if !lenient {
                 problem(
                     at,
+                    Trouble::Truncated,
+                    sized(p.fixed_len, avail, None),
                     format!(
                         "{} header truncated: needs {} bytes, has {avail}{ends}",
                         p.title, p.fixed_len
@@ -423,6 +483,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             );
             problem(
                 at + p.len_field.map_or(0, |f| f.first_byte()),
+                Trouble::LengthTooShort,
+                sized(p.fixed_len, claimed, p.len_field),
                 format!(
                     "{from} {claimed} bytes, less than the {} {} {} header needs; read as {}",
                     p.fixed_len,
@@ -442,6 +504,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 match p.len_field {
                     Some(f) if claimed == hdr => problem(
                         at + f.first_byte(),
+                        Trouble::LengthPastEnd,
+                        sized(hdr, avail, Some(f)),
                         format!(
                             "{}, but only {avail} are there{ends}; the header is cut short",
                             says(f, head, hdr)
@@ -449,6 +513,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                     ),
                     _ => problem(
                         at,
+                        Trouble::Truncated,
+                        sized(hdr, avail, p.len_field),
                         format!(
                             "{} header needs {hdr} bytes, but only {avail} are there{ends}",
                             p.summary_text(&head[..p.fixed_len])
@@ -465,6 +531,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
             if claim < hdr {
                 problem(
                     at + field.first_byte(),
+                    Trouble::LengthTooShort,
+                    sized(hdr, claim, Some(field)),
                     format!(
                         "{}, shorter than its own {hdr}-byte header",
                         says(field, head, claim)
@@ -476,6 +544,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 } else {
                     problem(
                         at + field.first_byte(),
+                        Trouble::LengthPastEnd,
+                        sized(claim, avail, Some(field)),
                         format!("{}, but only {avail} are there", says(field, head, claim)),
                     );
                 }

@@ -57,6 +57,12 @@ fn entries(
         problems.push(Problem {
             layer: title,
             offset: at,
+            kind: Trouble::BadOption,
+            sizes: Some(Sizes {
+                needed: e.stride,
+                had: range.end - at,
+                field: None,
+            }),
             what: format!(
                 "the last entry needs {} bytes, but only {} remain",
                 e.stride,
@@ -117,6 +123,12 @@ fn options(
             problems.push(Problem {
                 layer: title,
                 offset: at,
+                kind: Trouble::BadOption,
+                sizes: Some(Sizes {
+                    needed: list.min_len,
+                    had: 1,
+                    field: None,
+                }),
                 what: format!(
                     "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
                     name(),
@@ -134,6 +146,12 @@ fn options(
             problems.push(Problem {
                 layer: title,
                 offset: at + 1,
+                kind: Trouble::BadOption,
+                sizes: Some(Sizes {
+                    needed: list.min_len,
+                    had: total,
+                    field: Some(list.len),
+                }),
                 what: format!(
                     "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
@@ -149,6 +167,12 @@ fn options(
             problems.push(Problem {
                 layer: title,
                 offset: at + 1,
+                kind: Trouble::BadOption,
+                sizes: Some(Sizes {
+                    needed: total,
+                    had: end - at,
+                    field: Some(list.len),
+                }),
                 what: format!(
                     "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
@@ -169,6 +193,12 @@ fn options(
                     problems.push(Problem {
                         layer: title,
                         offset: at + 1,
+                        kind: Trouble::BadOption,
+                        sizes: Some(Sizes {
+                            needed: want,
+                            had: total,
+                            field: Some(list.len),
+                        }),
                         what: format!(
                             "{}, but option {} is always {want} bytes",
                             says(list.len, &packet[at..], total),
