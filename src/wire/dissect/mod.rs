@@ -366,33 +366,127 @@ pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
 /// are a link-layer header no table reads (Linux cooked, BSD loopback). Spans and
 /// problem offsets count from the packet's first byte.
 pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Dissection {
-    let mut layers: Vec<Layer> = Vec::with_capacity(4);
-    let mut problems = Vec::new();
-    let mut at = start.min(packet.len());
-    let mut end = packet.len();
-    let mut trailer = end..end;
+    let mut walk = Walk {
+        packet,
+        layers: Vec::with_capacity(4),
+        problems: Vec::new(),
+        at: start.min(packet.len()),
+        end: packet.len(),
+        trailer: packet.len()..packet.len(),
+        quoted: false,
+        bound: None,
+    };
     let mut next = Some(first);
-    let mut quoted = false;
-    // The length field that last moved `end` before the packet's last byte, and its
-    // layer: a header cut there is cut by that claim, not by the bytes.
-    let mut bound: Option<(&'static Field, &'static str)> = None;
     while let Some(p) = next {
-        let mut problem = |offset: usize, kind: Trouble, sizes: Option<Sizes>, what: String| {
-            problems.push(Problem {
-                layer: p.title,
-                offset,
-                kind,
-                sizes,
-                what,
-                layout: true,
-            })
-        };
-        let sized = |needed: usize, had: usize, field: Option<&'static Field>| {
-            Some(Sizes { needed, had, field })
-        };
-        if layers.len() == MAX_LAYERS {
-            problem(
+        next = walk.layer(p);
+    }
+    Dissection {
+        layers: walk.layers,
+        payload: walk.at.min(walk.end)..walk.end,
+        trailer: walk.trailer,
+        problems: walk.problems,
+    }
+}
+
+/// A dissection under way: the layers so far, and where the next one starts.
+struct Walk<'a> {
+    packet: &'a [u8],
+    layers: Vec<Layer>,
+    problems: Vec<Problem>,
+    /// Where the next layer starts.
+    at: usize,
+    /// Where the bytes the layers may use end (an outer length may end them early).
+    end: usize,
+    trailer: Range<usize>,
+    /// The layers from here on are a quoted packet (an ICMP error's).
+    quoted: bool,
+    /// The length field that last moved `end` before the packet's last byte, and its
+    /// layer: a header cut there is cut by that claim, not by the bytes.
+    bound: Option<(&'static Field, &'static str)>,
+}
+
+/// The sizes behind a problem.
+fn sized(needed: usize, had: usize, field: Option<&'static Field>) -> Option<Sizes> {
+    Some(Sizes { needed, had, field })
+}
+
+impl Walk<'_> {
+    fn problem(
+        &mut self,
+        p: &Protocol,
+        offset: usize,
+        kind: Trouble,
+        sizes: Option<Sizes>,
+        what: String,
+    ) {
+        self.problems.push(Problem {
+            layer: p.title,
+            offset,
+            kind,
+            sizes,
+            what,
+            layout: true,
+        });
+    }
+
+    /// Takes one layer of protocol `p` apart at `at`; returns the protocol of the next,
+    /// if there is one to read.
+    fn layer(&mut self, p: &'static Protocol) -> Option<&'static Protocol> {
+        if !self.placeable(p) {
+            return None;
+        }
+        // The first layer of a quote must be whole: it is what says what was quoted.
+        let quote_head = self.quoted && self.layers.last().is_some_and(|l| !l.quoted);
+        let lenient = self.quoted && !quote_head;
+        let avail = self.end - self.at;
+        if avail < p.fixed_len {
+            self.cut_fixed(p, avail, quote_head, lenient);
+            return None;
+        }
+        let (at, packet) = (self.at, self.packet);
+        let head = &packet[at..self.end];
+        let (hdr, fixed_end, hdr_cut) = self.header_len(p, head, avail, lenient);
+        let (layer_end, cut) = self.claimed_end(p, head, hdr, avail);
+        let fixed_end = at + fixed_end.min(hdr);
+        let items = match p.tail {
+            Some(t) if at + hdr > fixed_end => tail_items(
+                packet,
                 at,
+                fixed_end..at + hdr,
+                t,
+                p.title,
+                &mut self.problems,
+            ),
+            _ => Vec::new(),
+        };
+        let mut layer = Layer {
+            proto: p,
+            start: at,
+            hdr_end: at + hdr,
+            end: layer_end,
+            fixed_end,
+            quoted: self.quoted,
+            cut: cut || hdr_cut,
+            items,
+        };
+        place_unparsed(&mut layer, packet);
+        self.layers.push(layer);
+        self.at += hdr;
+        if hdr_cut {
+            return None;
+        }
+        let header = &packet[at..at + hdr];
+        self.quoted |= (p.quotes)(header);
+        (p.next)(header)
+    }
+
+    /// Whether `p` may stand here: not past the most layers rawlab reads, and where
+    /// its table allows it (IPv6 extension headers in order, say).
+    fn placeable(&mut self, p: &'static Protocol) -> bool {
+        if self.layers.len() == MAX_LAYERS {
+            self.problem(
+                p,
+                self.at,
                 Trouble::TooDeep,
                 None,
                 format!(
@@ -400,80 +494,100 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                     MAX_LAYERS + 1
                 ),
             );
-            break;
+            return false;
         }
         // The layers of the same packet so far (a quoted packet starts a chain of its own).
-        let before: Vec<&'static Protocol> = layers
+        let before: Vec<&'static Protocol> = self
+            .layers
             .iter()
             .rev()
-            .take_while(|l| l.quoted == quoted)
+            .take_while(|l| l.quoted == self.quoted)
             .map(|l| l.proto)
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
             .collect();
-        if let Some(why) = (p.misplaced)(&before) {
-            problem(
-                at,
-                Trouble::Misplaced,
-                None,
-                format!("{why}; the rest is shown as data"),
-            );
-            break;
+        match (p.misplaced)(&before) {
+            Some(why) => {
+                self.problem(
+                    p,
+                    self.at,
+                    Trouble::Misplaced,
+                    None,
+                    format!("{why}; the rest is shown as data"),
+                );
+                false
+            }
+            None => true,
         }
-        // The first layer of a quote must be whole: it is what says what was quoted.
-        let quote_head = quoted && layers.last().is_some_and(|l| !l.quoted);
-        let lenient = quoted && !quote_head;
-        let avail = end - at;
-        // Why the bytes stop where they do, when it is not the packet's end.
-        let ends = match bound {
-            Some((f, title)) if end < packet.len() => {
-                format!(" ({} ends the {title} packet at byte {end})", f.name)
+    }
+
+    /// Why the bytes stop where they do, when it is not the packet's end.
+    fn ends(&self) -> String {
+        match self.bound {
+            Some((f, title)) if self.end < self.packet.len() => {
+                format!(" ({} ends the {title} packet at byte {})", f.name, self.end)
             }
             _ => String::new(),
-        };
-        if avail < p.fixed_len {
-            if quote_head {
-                let outer = layers.last().map_or("the error", |l| l.proto.title);
-                problem(
-                    at,
-                    Trouble::Truncated,
-                    sized(p.fixed_len, avail, None),
-                    format!(
-                        "{outer} quotes only {avail} bytes of the {} header that caused it; {} {} header needs {}{ends}",
-                        p.title,
-                        article(p.title),
-                        p.title,
-                        p.fixed_len
-                    ),
-                );
-            } else if !lenient {
-                problem(
-                    at,
-                    Trouble::Truncated,
-                    sized(p.fixed_len, avail, None),
-                    format!(
-                        "{} header truncated: needs {} bytes, has {avail}{ends}",
-                        p.title, p.fixed_len
-                    ),
-                );
-            }
-            let mut layer = Layer {
-                proto: p,
-                start: at,
-                hdr_end: end,
-                end,
-                fixed_end: end,
-                quoted,
-                cut: true,
-                items: Vec::new(),
-            };
-            place_unparsed(&mut layer, packet);
-            layers.push(layer);
-            at = end;
-            break;
         }
-        let head = &packet[at..end];
+    }
+
+    /// Fewer bytes than the fixed header: the layer is what there is, cut.
+    fn cut_fixed(&mut self, p: &'static Protocol, avail: usize, quote_head: bool, lenient: bool) {
+        let ends = self.ends();
+        if quote_head {
+            let outer = self.layers.last().map_or("the error", |l| l.proto.title);
+            self.problem(
+                p,
+                self.at,
+                Trouble::Truncated,
+                sized(p.fixed_len, avail, None),
+                format!(
+                    "{outer} quotes only {avail} bytes of the {} header that caused it; {} {} header needs {}{ends}",
+                    p.title,
+                    article(p.title),
+                    p.title,
+                    p.fixed_len
+                ),
+            );
+        } else if !lenient {
+            self.problem(
+                p,
+                self.at,
+                Trouble::Truncated,
+                sized(p.fixed_len, avail, None),
+                format!(
+                    "{} header truncated: needs {} bytes, has {avail}{ends}",
+                    p.title, p.fixed_len
+                ),
+            );
+        }
+        let mut layer = Layer {
+            proto: p,
+            start: self.at,
+            hdr_end: self.end,
+            end: self.end,
+            fixed_end: self.end,
+            quoted: self.quoted,
+            cut: true,
+            items: Vec::new(),
+        };
+        place_unparsed(&mut layer, self.packet);
+        self.layers.push(layer);
+        self.at = self.end;
+    }
+
+    /// How long the header is: what it claims, at least its fixed part, at most the
+    /// bytes there are. Returns the length, where the fields that depend on the bytes
+    /// end, and whether the header is cut short.
+    fn header_len(
+        &mut self,
+        p: &'static Protocol,
+        head: &[u8],
+        avail: usize,
+        lenient: bool,
+    ) -> (usize, usize, bool) {
+        let at = self.at;
         let claimed = (p.header_len)(head);
         let mut hdr = claimed;
         if claimed < p.fixed_len {
@@ -481,7 +595,8 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
                 || format!("the {} header says", p.title),
                 |f| format!("{} says", f.name),
             );
-            problem(
+            self.problem(
+                p,
                 at + p.len_field.map_or(0, |f| f.first_byte()),
                 Trouble::LengthTooShort,
                 sized(p.fixed_len, claimed, p.len_field),
@@ -498,97 +613,79 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         // Fields that depend on the bytes (ICMP's timestamps) may reach past fixed_len.
         let fixed_end = p.tail_start(head);
         hdr = hdr.max(fixed_end);
-        let mut hdr_cut = false;
-        if hdr > avail {
-            if !lenient {
-                match p.len_field {
-                    Some(f) if claimed == hdr => problem(
-                        at + f.first_byte(),
-                        Trouble::LengthPastEnd,
-                        sized(hdr, avail, Some(f)),
-                        format!(
-                            "{}, but only {avail} are there{ends}; the header is cut short",
-                            says(f, head, hdr)
-                        ),
-                    ),
-                    _ => problem(
-                        at,
-                        Trouble::Truncated,
-                        sized(hdr, avail, p.len_field),
-                        format!(
-                            "{} header needs {hdr} bytes, but only {avail} are there{ends}",
-                            p.summary_text(&head[..p.fixed_len])
-                        ),
-                    ),
-                }
-            }
-            hdr = avail;
-            hdr_cut = true;
+        if hdr <= avail {
+            return (hdr, fixed_end, false);
         }
-        let mut cut = hdr_cut;
-        let mut layer_end = end;
-        if let Some((claim, field)) = (p.claimed_len)(head) {
-            if claim < hdr {
-                problem(
-                    at + field.first_byte(),
-                    Trouble::LengthTooShort,
-                    sized(hdr, claim, Some(field)),
+        if !lenient {
+            let ends = self.ends();
+            match p.len_field {
+                Some(f) if claimed == hdr => self.problem(
+                    p,
+                    at + f.first_byte(),
+                    Trouble::LengthPastEnd,
+                    sized(hdr, avail, Some(f)),
                     format!(
-                        "{}, shorter than its own {hdr}-byte header",
-                        says(field, head, claim)
+                        "{}, but only {avail} are there{ends}; the header is cut short",
+                        says(f, head, hdr)
                     ),
-                );
-            } else if claim > avail {
-                if quoted {
-                    cut = true;
-                } else {
-                    problem(
-                        at + field.first_byte(),
-                        Trouble::LengthPastEnd,
-                        sized(claim, avail, Some(field)),
-                        format!("{}, but only {avail} are there", says(field, head, claim)),
-                    );
-                }
-            } else if claim < avail {
-                layer_end = at + claim;
-                trailer = layer_end..packet.len();
-                end = layer_end;
-                bound = Some((field, p.title));
+                ),
+                _ => self.problem(
+                    p,
+                    at,
+                    Trouble::Truncated,
+                    sized(hdr, avail, p.len_field),
+                    format!(
+                        "{} header needs {hdr} bytes, but only {avail} are there{ends}",
+                        p.summary_text(&head[..p.fixed_len])
+                    ),
+                ),
             }
         }
-        let fixed_end = at + fixed_end.min(hdr);
-        let items = match p.tail {
-            Some(t) if at + hdr > fixed_end => {
-                tail_items(packet, at, fixed_end..at + hdr, t, p.title, &mut problems)
-            }
-            _ => Vec::new(),
-        };
-        let mut layer = Layer {
-            proto: p,
-            start: at,
-            hdr_end: at + hdr,
-            end: layer_end,
-            fixed_end,
-            quoted,
-            cut,
-            items,
-        };
-        place_unparsed(&mut layer, packet);
-        layers.push(layer);
-        let header = &packet[at..at + hdr];
-        if hdr_cut {
-            at += hdr;
-            break;
-        }
-        next = (p.next)(header);
-        quoted |= (p.quotes)(header);
-        at += hdr;
+        (avail, fixed_end, true)
     }
-    Dissection {
-        layers,
-        payload: at.min(end)..end,
-        trailer,
-        problems,
+
+    /// Where the layer ends by the length its header claims for the whole (ip.len),
+    /// which may end the packet early (the rest is a trailer); and whether a quote is
+    /// cut short of it.
+    fn claimed_end(
+        &mut self,
+        p: &'static Protocol,
+        head: &[u8],
+        hdr: usize,
+        avail: usize,
+    ) -> (usize, bool) {
+        let at = self.at;
+        let Some((claim, field)) = (p.claimed_len)(head) else {
+            return (self.end, false);
+        };
+        if claim < hdr {
+            self.problem(
+                p,
+                at + field.first_byte(),
+                Trouble::LengthTooShort,
+                sized(hdr, claim, Some(field)),
+                format!(
+                    "{}, shorter than its own {hdr}-byte header",
+                    says(field, head, claim)
+                ),
+            );
+        } else if claim > avail {
+            if self.quoted {
+                return (self.end, true);
+            }
+            self.problem(
+                p,
+                at + field.first_byte(),
+                Trouble::LengthPastEnd,
+                sized(claim, avail, Some(field)),
+                format!("{}, but only {avail} are there", says(field, head, claim)),
+            );
+        } else if claim < avail {
+            self.end = at + claim;
+            self.trailer = self.end..self.packet.len();
+            self.bound = Some((field, p.title));
+        }
+        (self.end, false)
     }
 }
 
