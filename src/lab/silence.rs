@@ -263,65 +263,122 @@ fn ip_reasons(
     dst: Ipv4Addr,
     around: &Surroundings,
 ) -> Vec<String> {
+    let look = IpLook {
+        built,
+        d,
+        ip,
+        around,
+        in_frame: ip.start > 0,
+    };
     let mut why = Vec::new();
-    let in_frame = ip.start > 0;
-    let get = |f: &Field| ip.get(built, f);
-    let hdr_errors = around
-        .counted
-        .cite("Ip", "InHdrErrors")
-        .map_or(String::new(), |c| format!(" (it counted {c})"));
-    if get(&ipv4::VERSION) != 4 {
-        why.push(format!(
+    let fragment = look.header(&mut why);
+    look.carried(fragment, &mut why);
+    // The kernel answers from, and a frame goes to, the address in the header; what
+    // rawlab hands to sendto is the destination otherwise.
+    let dst = if look.in_frame {
+        Ipv4Addr::from(look.get(&ipv4::DST) as u32)
+    } else {
+        dst
+    };
+    look.source(dst, &mut why);
+    look.destination(dst, &mut why);
+    look.echo_ignored(&mut why);
+    why
+}
+
+/// An IPv4 packet that earned no answer, looked at for why.
+struct IpLook<'a> {
+    built: &'a [u8],
+    d: &'a Dissection,
+    ip: &'a Layer,
+    around: &'a Surroundings,
+    /// Sent as a frame (mode link): no kernel on the way fills anything in.
+    in_frame: bool,
+}
+
+impl IpLook<'_> {
+    fn get(&self, f: &Field) -> u128 {
+        self.ip.get(self.built, f)
+    }
+
+    /// Whether it asks for an echo.
+    fn asks_echo(&self) -> bool {
+        self.d.layers.iter().any(|l| {
+            l.proto == &icmp::ICMP
+                && l.complete()
+                && l.get(self.built, &icmp::TYPE) == icmp::ECHO_REQUEST
+        })
+    }
+
+    /// The header's own faults: version, length, being a fragment (returned).
+    fn header(&self, why: &mut Vec<String>) -> bool {
+        let around = self.around;
+        let get = |f: &Field| self.get(f);
+        let hdr_errors = around
+            .counted
+            .cite("Ip", "InHdrErrors")
+            .map_or(String::new(), |c| format!(" (it counted {c})"));
+        if get(&ipv4::VERSION) != 4 {
+            why.push(format!(
             "ip.version is {}: a receiving kernel drops anything that is not version 4{hdr_errors}",
             get(&ipv4::VERSION)
         ));
-    }
-    let ihl = get(&ipv4::HDR_LEN);
-    if ihl < 5 {
-        why.push(format!(
-            "ip.hdr_len is {} bytes: below 20, the receiver discards the header{hdr_errors}",
-            ipv4::HDR_LEN.shown(ihl)
-        ));
-    }
-    let fragment = get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0;
-    if fragment {
-        why.push(fragment_words(
-            get(&ipv4::FLAG_MF) == 1,
-            ipv4::FRAG_OFFSET.shown(get(&ipv4::FRAG_OFFSET)),
-            false,
-            &around.counted,
-        ));
-    }
-    let layers = d
-        .layers
-        .iter()
-        .enumerate()
-        .skip_while(|(_, l)| l.start != ip.start);
-    for (k, (i, l)) in layers
-        .enumerate()
-        .filter(|(_, (_, l))| l.complete() && !l.quoted)
-    {
-        // A fragment's checksums cover the whole datagram, which never arrives: the
-        // kernel judges none of them (and rawlab's sum over one piece means nothing).
-        if fragment && k > 0 {
-            break;
         }
-        if k > 0 {
-            let proto = get(&ipv4::PROTO);
-            if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
-                why.push(format!(
-                    "ip.proto says {}, so the receiver does not read the {} header you built",
-                    ipv4::PROTO.words(proto),
-                    l.proto.title
-                ));
+        let ihl = get(&ipv4::HDR_LEN);
+        if ihl < 5 {
+            why.push(format!(
+                "ip.hdr_len is {} bytes: below 20, the receiver discards the header{hdr_errors}",
+                ipv4::HDR_LEN.shown(ihl)
+            ));
+        }
+        let fragment = get(&ipv4::FLAG_MF) == 1 || get(&ipv4::FRAG_OFFSET) != 0;
+        if fragment {
+            why.push(fragment_words(
+                get(&ipv4::FLAG_MF) == 1,
+                ipv4::FRAG_OFFSET.shown(get(&ipv4::FRAG_OFFSET)),
+                false,
+                &around.counted,
+            ));
+        }
+        fragment
+    }
+
+    /// The layers it carries: one ip.proto does not name, checksums that are wrong or
+    /// cover a source the kernel writes later.
+    fn carried(&self, fragment: bool, why: &mut Vec<String>) {
+        let (built, d, ip, around, in_frame) =
+            (self.built, self.d, self.ip, self.around, self.in_frame);
+        let get = |f: &Field| self.get(f);
+        let layers = d
+            .layers
+            .iter()
+            .enumerate()
+            .skip_while(|(_, l)| l.start != ip.start);
+        for (k, (i, l)) in layers
+            .enumerate()
+            .filter(|(_, (_, l))| l.complete() && !l.quoted)
+        {
+            // A fragment's checksums cover the whole datagram, which never arrives: the
+            // kernel judges none of them (and rawlab's sum over one piece means nothing).
+            if fragment && k > 0 {
+                break;
             }
-        }
-        for e in (l.proto.expected)(&d.scope(i, built)) {
-            let (f, want) = (e.field, e.want);
-            let verdict = around.counted.checksum(l.proto, false);
-            // A checksum over the pseudo-header covers the source the kernel fills in later.
-            if e.offloaded.is_some() && get(&ipv4::SRC) == 0 && !in_frame {
-                why.extend(checksum_words(
+            if k > 0 {
+                let proto = get(&ipv4::PROTO);
+                if l.proto.id_under(&ipv4::IPV4).is_some_and(|p| p != proto) {
+                    why.push(format!(
+                        "ip.proto says {}, so the receiver does not read the {} header you built",
+                        ipv4::PROTO.words(proto),
+                        l.proto.title
+                    ));
+                }
+            }
+            for e in (l.proto.expected)(&d.scope(i, built)) {
+                let (f, want) = (e.field, e.want);
+                let verdict = around.counted.checksum(l.proto, false);
+                // A checksum over the pseudo-header covers the source the kernel fills in later.
+                if e.offloaded.is_some() && get(&ipv4::SRC) == 0 && !in_frame {
+                    why.extend(checksum_words(
                     &format!(
                         "ip.src is unset, left for the kernel to fill, but {} covers the source address: rawlab computed it over zeros, the kernel then wrote the real source",
                         f.name
@@ -330,76 +387,72 @@ fn ip_reasons(
                     l.proto,
                     &verdict,
                 ));
-            }
-            let have = l.get(built, f);
-            // On a raw IP socket the kernel rewrites the IP checksum, so only in a frame
-            // does a wrong one reach the receiver.
-            if have != want && (in_frame || l.start != ip.start) {
-                why.extend(checksum_words(
-                    &format!(
-                        "{} is {}, but the bytes add up to {}",
-                        f.name,
-                        f.words(have),
-                        f.words(want)
-                    ),
-                    "",
-                    l.proto,
-                    &verdict,
-                ));
+                }
+                let have = l.get(built, f);
+                // On a raw IP socket the kernel rewrites the IP checksum, so only in a frame
+                // does a wrong one reach the receiver.
+                if have != want && (in_frame || l.start != ip.start) {
+                    why.extend(checksum_words(
+                        &format!(
+                            "{} is {}, but the bytes add up to {}",
+                            f.name,
+                            f.words(have),
+                            f.words(want)
+                        ),
+                        "",
+                        l.proto,
+                        &verdict,
+                    ));
+                }
             }
         }
     }
-    let src = Ipv4Addr::from(get(&ipv4::SRC) as u32);
-    if src.is_unspecified() && in_frame {
-        why.push("ip.src is 0.0.0.0: inside a frame no kernel fills it, and a receiver drops a packet from 0.0.0.0 (a martian source)".into());
-    } else if !src.is_unspecified() && !src.is_loopback() && !around.local.contains(&src) {
-        let echo = d.layers.iter().any(|l| {
-            l.proto == &icmp::ICMP
-                && l.complete()
-                && l.get(built, &icmp::TYPE) == icmp::ECHO_REQUEST
-        });
-        // The kernel answers from the address the packet was sent to.
-        let to = if in_frame {
-            Ipv4Addr::from(get(&ipv4::DST) as u32)
-        } else {
-            dst
-        };
-        why.push(elsewhere_words(
-            "ip.src",
-            src.into(),
-            to.into(),
-            echo.then_some(("Icmp", "InEchos", "OutEchoReps", "InEchoReps")),
-            around,
-        ));
+
+    /// A source that is no address of this host, so the answer goes elsewhere.
+    fn source(&self, to: Ipv4Addr, why: &mut Vec<String>) {
+        let src = Ipv4Addr::from(self.get(&ipv4::SRC) as u32);
+        if src.is_unspecified() && self.in_frame {
+            why.push("ip.src is 0.0.0.0: inside a frame no kernel fills it, and a receiver drops a packet from 0.0.0.0 (a martian source)".into());
+        } else if !src.is_unspecified() && !src.is_loopback() && !self.around.local.contains(&src) {
+            // The kernel answers from the address the packet was sent to.
+            why.push(elsewhere_words(
+                "ip.src",
+                src.into(),
+                to.into(),
+                self.asks_echo()
+                    .then_some(("Icmp", "InEchos", "OutEchoReps", "InEchoReps")),
+                self.around,
+            ));
+        }
     }
-    let dst = if in_frame {
-        Ipv4Addr::from(get(&ipv4::DST) as u32)
-    } else {
-        dst
-    };
-    let peer_addrs: Vec<String> = around.peers.iter().map(|(a, _, _)| a.to_string()).collect();
-    let at_peer = around.peers.iter().any(|(a, _, _)| *a == dst);
-    // A frame injected on lo arrives without the route a locally sent packet carries,
-    // so the kernel routes it as if it came from outside the host.
-    let sysctl = |name: &str| {
-        ["all", "lo"].iter().any(|dev| {
-            std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{dev}/{name}"))
-                .is_ok_and(|v| v.trim() == "1")
-        })
-    };
-    if around.link.as_ref().is_some_and(|l| l.loopback) {
-        if dst.is_loopback() && !sysctl("route_localnet") {
-            why.push(format!(
+
+    /// A destination nobody here answers for, by where it was sent.
+    fn destination(&self, dst: Ipv4Addr, why: &mut Vec<String>) {
+        let around = self.around;
+        let src = Ipv4Addr::from(self.get(&ipv4::SRC) as u32);
+        let peer_addrs: Vec<String> = around.peers.iter().map(|(a, _, _)| a.to_string()).collect();
+        let at_peer = around.peers.iter().any(|(a, _, _)| *a == dst);
+        // A frame injected on lo arrives without the route a locally sent packet carries,
+        // so the kernel routes it as if it came from outside the host.
+        let sysctl = |name: &str| {
+            ["all", "lo"].iter().any(|dev| {
+                std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{dev}/{name}"))
+                    .is_ok_and(|v| v.trim() == "1")
+            })
+        };
+        if around.link.as_ref().is_some_and(|l| l.loopback) {
+            if dst.is_loopback() && !sysctl("route_localnet") {
+                why.push(format!(
                 "ip.dst is {dst}: a frame handed to lo through AF_PACKET arrives without the route a packet the host sends itself carries, so the kernel routes it as if from outside, and 127.0.0.0/8 from outside is martian (net.ipv4.conf.lo.route_localnet is 0): dropped. The sandbox's peer answers frames: `mode link veth0`"
             ));
-        }
-        if around.local.contains(&src) && !sysctl("accept_local") {
-            why.push(format!(
+            }
+            if around.local.contains(&src) && !sysctl("accept_local") {
+                why.push(format!(
                 "ip.src is {src}, this host's own address: arriving from outside, the kernel takes it for a forgery and drops it (net.ipv4.conf.lo.accept_local is 0)"
             ));
+            }
         }
-    }
-    match &around.link {
+        match &around.link {
         Some(link) if link.loopback && !dst.is_loopback() && !around.local.contains(&dst) => {
             why.push(if around.forwarding {
                 format!(
@@ -439,18 +492,20 @@ fn ip_reasons(
             format!("{dst} may not be answering, or a firewall between may drop the request")
         }),
     }
-    let asks_echo = d.layers.iter().any(|l| {
-        l.proto == &icmp::ICMP && l.complete() && l.get(built, &icmp::TYPE) == icmp::ECHO_REQUEST
-    });
-    if asks_echo
-        && std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
-            .is_ok_and(|s| s.trim() == "1")
-    {
-        why.push(
-            "net.ipv4.icmp_echo_ignore_all is 1: this kernel ignores every echo request".into(),
-        );
     }
-    why
+
+    /// A kernel told to ignore every echo request.
+    fn echo_ignored(&self, why: &mut Vec<String>) {
+        let asks_echo = self.asks_echo();
+        if asks_echo
+            && std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all")
+                .is_ok_and(|s| s.trim() == "1")
+        {
+            why.push(
+                "net.ipv4.icmp_echo_ignore_all is 1: this kernel ignores every echo request".into(),
+            );
+        }
+    }
 }
 
 /// What in a network layer other than IPv4 (IPv6), and the layers it carries, keeps a
