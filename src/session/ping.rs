@@ -45,31 +45,13 @@ impl Session {
             return self.fail(out, &why);
         }
         let ident = self.ping_ident;
-        let mut template = Template::default();
-        template
-            .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-            .expect("ip.dst");
-        template
-            .set(&icmp::IDENT, Value::Raw(ident as u128))
-            .expect("icmp.ident");
-        let how = match mode {
-            Mode::Kernel => "the kernel writes the IP header, as for ping(8)".to_string(),
-            Mode::Raw => {
-                "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into()
-            }
-            m => format!(
-                "rawlab writes the IP header, through IP_HDRINCL (mode {})",
-                m.name()
-            ),
-        };
-        let header =
-            format!("PING {dst}: 56 data bytes, identifier {ident} (this session's); {how}");
+        let header = format!(
+            "PING {dst}: 56 data bytes, identifier {ident} (this session's); {}",
+            how_words(mode)
+        );
         writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
-        let mut rtts: Vec<Duration> = Vec::new();
-        // From the request's copy on the wire to the reply, both stamped by the kernel.
-        let mut wire_rtts: Vec<Duration> = Vec::new();
-        // Until rawlab's user space had the reply in hand, as `ping -U` counts.
-        let mut user_rtts: Vec<Duration> = Vec::new();
+        let mut template = echo_template(dst, ident);
+        let mut rtts = Rtts::default();
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
         let mut build = |i: u64| {
@@ -87,34 +69,7 @@ impl Session {
                             copy: Option<&Packet>,
                             reply: &Packet|
          -> io::Result<()> {
-            let rtt = reply.time.duration_since(sent.time).unwrap_or_default();
-            rtts.push(rtt);
-            let wire = copy.and_then(|c| reply.time.duration_since(c.time).ok());
-            wire_rtts.extend(wire);
-            let user = reply.read.and_then(|r| r.duration_since(sent.time).ok());
-            user_rtts.extend(user);
-            // The kernel's side alone, and the trip to rawlab's hands, each when it
-            // differs from the round trip by a microsecond or more.
-            let differs = |d: &Duration| rtt.abs_diff(*d) >= Duration::from_micros(1);
-            let others: Vec<String> = [("on the wire", wire), ("user space", user)]
-                .into_iter()
-                .filter_map(|(name, d)| {
-                    d.filter(differs)
-                        .map(|d| format!("{name} {:.3} ms", d.as_secs_f64() * 1e3))
-                })
-                .collect();
-            let besides = if others.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", others.join(", "))
-            };
-            let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
-            let line = format!(
-                "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
-                rtt.as_secs_f64() * 1e3,
-                sent.no,
-                reply.no
-            );
+            let line = rtts.record(sent, copy, reply);
             writeln!(out, "{}", style.paint(&line, Tone::Plain))
         };
         // ping(8) lets only answers into its socket: the copy of each request a
@@ -132,8 +87,21 @@ impl Session {
         let Some(outcome) = outcome? else {
             return Ok(Flow::Continue);
         };
+        self.ping_statistics(dst, &outcome, &mut rtts, out)?;
+        Ok(Flow::Continue)
+    }
+
+    /// ping(8)'s closing lines: transmitted, received, loss; the round trips; or why
+    /// none came.
+    fn ping_statistics(
+        &mut self,
+        dst: std::net::Ipv4Addr,
+        outcome: &super::send::Outcome,
+        rtts: &mut Rtts,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let sent = outcome.sent.len();
-        let received = rtts.len();
+        let received = rtts.round.len();
         self.last_ping = Some((sent as u64, received as u64));
         let loss = if sent == 0 {
             0.0
@@ -159,47 +127,125 @@ impl Session {
             );
             writeln!(out, "{}", self.style().paint(&text, Tone::Note))?;
         }
-        if !rtts.is_empty() {
-            let ms: Vec<f64> = rtts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-            let min = ms.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = ms.iter().copied().fold(0.0, f64::max);
-            let avg = ms.iter().sum::<f64>() / ms.len() as f64;
-            let mdev = (ms.iter().map(|x| x * x).sum::<f64>() / ms.len() as f64 - avg * avg)
-                .max(0.0)
-                .sqrt();
-            writeln!(
-                out,
-                "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
-            )?;
-            // ping(8) counts from just before sendto to the kernel's stamp on the reply,
-            // as rawlab does; the wire figure leaves out the trip through sendto.
-            let mut line = format!("rtt median {:.3} ms", median_ms(&mut rtts));
-            if !user_rtts.is_empty() {
-                line.push_str(&format!(
-                    ", {:.3} ms in user space (as ping -U counts)",
-                    median_ms(&mut user_rtts)
-                ));
-            }
-            if wire_rtts.is_empty() {
-                // ping's own socket let only answers in.
-                line.push_str(
-                    "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
-                );
-            } else {
-                let mut w = wire_rtts.clone();
-                w.sort();
-                line.push_str(&format!(
-                    "; on the wire (request's copy to reply, kernel timestamps) min/median/max = {:.3}/{:.3}/{:.3} ms",
-                    w[0].as_secs_f64() * 1e3,
-                    median_ms(&mut w),
-                    w[w.len() - 1].as_secs_f64() * 1e3
-                ));
-            }
-            writeln!(out, "{}", self.style().paint(&line, Tone::Dim))?;
+        if !rtts.round.is_empty() {
+            writeln!(out, "{}", rtts.summary())?;
+            let medians = rtts.medians();
+            writeln!(out, "{}", self.style().paint(&medians, Tone::Dim))?;
         } else if !self.interrupted() && outcome.unseen == 0 {
-            self.why_silent(&outcome, dst.into(), out)?;
+            self.why_silent(outcome, dst.into(), out)?;
         }
-        Ok(Flow::Continue)
+        Ok(())
+    }
+}
+
+/// The echo request ping sends, with this session's identifier.
+fn echo_template(dst: std::net::Ipv4Addr, ident: u16) -> Template {
+    let mut template = Template::default();
+    template
+        .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+        .expect("ip.dst");
+    template
+        .set(&icmp::IDENT, Value::Raw(ident as u128))
+        .expect("icmp.ident");
+    template
+}
+
+/// Who writes the IP header, in the mode ping was given.
+fn how_words(mode: Mode) -> String {
+    match mode {
+        Mode::Kernel => "the kernel writes the IP header, as for ping(8)".to_string(),
+        Mode::Raw => "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into(),
+        m => format!(
+            "rawlab writes the IP header, through IP_HDRINCL (mode {})",
+            m.name()
+        ),
+    }
+}
+
+/// The round trips of one ping, three ways.
+#[derive(Default)]
+struct Rtts {
+    /// From just before sendto to the kernel's stamp on the reply, as ping(8) counts.
+    round: Vec<Duration>,
+    /// From the request's copy on the wire to the reply, both stamped by the kernel.
+    wire: Vec<Duration>,
+    /// Until rawlab's user space had the reply in hand, as `ping -U` counts.
+    user: Vec<Duration>,
+}
+
+impl Rtts {
+    /// Counts a reply and says it in ping(8)'s words.
+    fn record(&mut self, sent: &Packet, copy: Option<&Packet>, reply: &Packet) -> String {
+        let rtt = reply.time.duration_since(sent.time).unwrap_or_default();
+        self.round.push(rtt);
+        let wire = copy.and_then(|c| reply.time.duration_since(c.time).ok());
+        self.wire.extend(wire);
+        let user = reply.read.and_then(|r| r.duration_since(sent.time).ok());
+        self.user.extend(user);
+        // The kernel's side alone, and the trip to rawlab's hands, each when it
+        // differs from the round trip by a microsecond or more.
+        let differs = |d: &Duration| rtt.abs_diff(*d) >= Duration::from_micros(1);
+        let others: Vec<String> = [("on the wire", wire), ("user space", user)]
+            .into_iter()
+            .filter_map(|(name, d)| {
+                d.filter(differs)
+                    .map(|d| format!("{name} {:.3} ms", d.as_secs_f64() * 1e3))
+            })
+            .collect();
+        let besides = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", others.join(", "))
+        };
+        let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
+        format!(
+            "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
+            rtt.as_secs_f64() * 1e3,
+            sent.no,
+            reply.no
+        )
+    }
+
+    /// ping(8)'s `rtt min/avg/max/mdev` line.
+    fn summary(&self) -> String {
+        let ms: Vec<f64> = self.round.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        let min = ms.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = ms.iter().copied().fold(0.0, f64::max);
+        let avg = ms.iter().sum::<f64>() / ms.len() as f64;
+        let mdev = (ms.iter().map(|x| x * x).sum::<f64>() / ms.len() as f64 - avg * avg)
+            .max(0.0)
+            .sqrt();
+        format!("rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms")
+    }
+
+    /// The medians, in user space too, and on the wire when a listener saw the requests.
+    fn medians(&mut self) -> String {
+        // ping(8) counts from just before sendto to the kernel's stamp on the reply,
+        // as rawlab does; the wire figure leaves out the trip through sendto.
+        let mut line = format!("rtt median {:.3} ms", median_ms(&mut self.round));
+        if !self.user.is_empty() {
+            line.push_str(&format!(
+                ", {:.3} ms in user space (as ping -U counts)",
+                median_ms(&mut self.user)
+            ));
+        }
+        if self.wire.is_empty() {
+            // ping's own socket let only answers in.
+            line.push_str(
+                "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
+            );
+        } else {
+            let w = &mut self.wire;
+            w.sort();
+            let (first, last) = (w[0], w[w.len() - 1]);
+            line.push_str(&format!(
+                "; on the wire (request's copy to reply, kernel timestamps) min/median/max = {:.3}/{:.3}/{:.3} ms",
+                first.as_secs_f64() * 1e3,
+                median_ms(w),
+                last.as_secs_f64() * 1e3
+            ));
+        }
+        line
     }
 }
 
