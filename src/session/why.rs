@@ -17,7 +17,7 @@ impl Session {
             return Ok(Flow::Continue);
         };
         let style = self.style();
-        let mut lines: Vec<String> = Vec::new();
+        writeln!(out, "{}", style.paint(&self.why_heading(&p), Tone::Heading))?;
         // What came after it and names it: its copies, answers, errors, twins.
         let later: Vec<(u64, Relation)> = self
             .shower
@@ -27,7 +27,64 @@ impl Session {
             .flat_map(|q| q.relations().iter().map(|r| (q.no, r.clone())))
             .filter(|(_, r)| names(r, no))
             .collect();
-        let heading = match &p.origin {
+        let mut lines: Vec<String> = p
+            .relations()
+            .iter()
+            .map(|r| self.what_it_is(&p, r))
+            .collect();
+        let answered = self.what_followed(&p, &later, &mut lines);
+        // The send's evidence: what the kernel counted while it ran.
+        let outcome = self
+            .outcomes
+            .iter()
+            .rev()
+            .find(|o| o.sent.contains(&no))
+            .cloned();
+        let mut silent = false;
+        if p.is_sent() && !answered {
+            lines.push("no answer to it was seen".into());
+            match &outcome {
+                Some(_) => silent = true,
+                None => self.silence_from_bytes(&p, &mut lines),
+            }
+        } else if p.is_sent()
+            && let Some(o) = &outcome
+            && let Some(c) = &o.counted
+        {
+            lines.push(format!(
+                "while its send ran the kernel counted, {}:",
+                self.counters_scope()
+            ));
+            lines.extend(self.counted_lines(c).into_iter().map(|l| format!("  {l}")));
+            lines.extend(self.peer_counted_lines(o).unwrap_or_default());
+            lines.extend(self.drop_lines(o));
+        }
+        if !p.is_sent() {
+            lines.extend(wrong_checksums(&p));
+            if p.relations().is_empty() && later.is_empty() {
+                lines.push(self.unexplained(&p));
+            }
+        }
+        for l in lines {
+            // Counter lines sit under their heading.
+            let (first, rest) = match l.strip_prefix("  ") {
+                Some(_) => ("    ", "      "),
+                None => ("  • ", "    "),
+            };
+            for w in style.wrap(l.trim_start(), first, rest) {
+                writeln!(out, "{w}")?;
+            }
+        }
+        if silent && let Some(o) = &outcome {
+            self.why_silent(o, o.dst, out)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `#N was handed to the kernel …`, `#N was captured on …`, `#N is packet K of …`.
+    fn why_heading(&self, p: &Packet) -> String {
+        let no = p.no;
+        match &p.origin {
             Origin::Sent {
                 mode, dst, iface, ..
             } => {
@@ -41,22 +98,27 @@ impl Session {
                     self.shower.since_start(p.time)
                 )
             }
-            Origin::Captured { socket, .. } => {
-                format!(
-                    "#{no} was captured on {socket} at {}",
-                    self.shower.since_start(p.time)
-                )
-            }
+            Origin::Captured { socket, .. } => format!(
+                "#{no} was captured on {socket} at {}",
+                self.shower.since_start(p.time)
+            ),
             Origin::File { path, index } => {
                 format!("#{no} is packet {index} of {}", path.display())
             }
-        };
-        writeln!(out, "{}", style.paint(&heading, Tone::Heading))?;
-        for r in p.relations() {
-            lines.push(self.what_it_is(&p, r));
         }
+    }
+
+    /// What the packets after `p` that name it are to it, in words; whether one
+    /// answered it (a reply, an error about it).
+    fn what_followed(
+        &self,
+        p: &Packet,
+        later: &[(u64, Relation)],
+        lines: &mut Vec<String>,
+    ) -> bool {
+        let no = p.no;
         let mut answered = false;
-        for (n, r) in &later {
+        for (n, r) in later {
             match r {
                 Relation::WireCopy { changes, .. } => {
                     let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
@@ -107,68 +169,35 @@ impl Session {
                 }
             }
         }
-        // The send's evidence: what the kernel counted while it ran.
-        let outcome = self
-            .outcomes
-            .iter()
-            .rev()
-            .find(|o| o.sent.contains(&no))
-            .cloned();
-        let mut silent = false;
-        if p.is_sent() && !answered {
-            lines.push("no answer to it was seen".into());
-            match &outcome {
-                Some(_) => silent = true,
-                None => {
-                    // A send too far back to have its evidence kept: the bytes alone.
-                    let frame = p.first == &crate::wire::eth::ETH;
-                    let around = self.surroundings(frame);
-                    let dst = match &p.origin {
-                        Origin::Sent { dst, .. } => *dst,
-                        _ => unreachable!("a sent packet"),
-                    };
-                    lines.push("its send is too far back for what the kernel counted to be kept: from the bytes alone".into());
-                    lines.extend(silence_reasons(&p.bytes, p.first, dst, &around));
-                }
+        answered
+    }
+
+    /// A send too far back to have its evidence kept: why no answer, from the bytes alone.
+    fn silence_from_bytes(&self, p: &Packet, lines: &mut Vec<String>) {
+        let frame = p.first == &crate::wire::eth::ETH;
+        let around = self.surroundings(frame);
+        let Origin::Sent { dst, .. } = &p.origin else {
+            return;
+        };
+        lines.push(
+            "its send is too far back for what the kernel counted to be kept: from the bytes alone"
+                .into(),
+        );
+        lines.extend(silence_reasons(&p.bytes, p.first, *dst, &around));
+    }
+
+    /// What a packet nothing relates to is, as far as rawlab can say.
+    fn unexplained(&self, p: &Packet) -> String {
+        match &p.origin {
+            Origin::File { .. } => {
+                "nothing else in what was loaded answers it or is answered by it".into()
             }
-        } else if p.is_sent()
-            && let Some(o) = &outcome
-            && let Some(c) = &o.counted
-        {
-            lines.push(format!(
-                "while its send ran the kernel counted, {}:",
-                self.counters_scope()
-            ));
-            lines.extend(self.counted_lines(c).into_iter().map(|l| format!("  {l}")));
-            lines.extend(self.peer_counted_lines(o).unwrap_or_default());
-            lines.extend(self.drop_lines(o));
-        }
-        if !p.is_sent() {
-            lines.extend(wrong_checksums(&p));
-            if p.relations().is_empty() && later.is_empty() {
-                lines.push(match &p.origin {
-                    Origin::File { .. } => {
-                        "nothing else in what was loaded answers it or is answered by it".into()
-                    }
-                    _ if self.net == crate::net::Net::Host => "nothing this session sent explains it: another program's traffic on this host".into(),
-                    _ => "nothing this session sent explains it: in the sandbox, traffic the kernel made itself (a trigger, a server) or the peer's".into(),
-                });
+            _ if self.net == crate::net::Net::Host => {
+                "nothing this session sent explains it: another program's traffic on this host"
+                    .into()
             }
+            _ => "nothing this session sent explains it: in the sandbox, traffic the kernel made itself (a trigger, a server) or the peer's".into(),
         }
-        for l in lines {
-            // Counter lines sit under their heading.
-            let (first, rest) = match l.strip_prefix("  ") {
-                Some(_) => ("    ", "      "),
-                None => ("  • ", "    "),
-            };
-            for w in style.wrap(l.trim_start(), first, rest) {
-                writeln!(out, "{w}")?;
-            }
-        }
-        if silent && let Some(o) = &outcome {
-            self.why_silent(o, o.dst, out)?;
-        }
-        Ok(Flow::Continue)
     }
 
     /// A relation of the packet itself, in words.
