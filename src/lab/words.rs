@@ -25,111 +25,17 @@ pub fn annotate(
     time_of: &dyn Fn(u64) -> Option<SystemTime>,
 ) {
     let (note, marked): (String, Vec<(&Change, String)>) = match r {
-        Relation::Twin { first } => {
-            // To us, or multicast for a frame sent to ff:ff:ff:ff:ff:ff (lo has no
-            // broadcast address).
-            let arriving = link.map_or(
-                crate::net::link::direction_words(crate::net::link::PACKET_HOST),
-                |l| l.direction(),
-            );
-            (
-                format!(
-                    "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive ({arriving}). `listen link lo once` shows each frame once"
-                ),
-                Vec::new(),
-            )
-        }
+        Relation::Twin { first } => (twin_note(*first, link), Vec::new()),
         Relation::WireCopy {
             sent,
             mode,
             changes,
-        } => {
-            let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
-            let listed = if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            };
-            let note = match (mode, names.is_empty()) {
-                (Mode::Kernel, _) => format!(
-                    "this is #{sent} as it went on the wire: the kernel wrote the IP header (mode kernel); it differs from the template in {listed}"
-                ),
-                (_, true) => {
-                    format!(
-                        "this is #{sent} as it went on the wire, byte for byte as rawlab handed it"
-                    )
-                }
-                (_, false) => {
-                    format!("this is #{sent} as it went on the wire: the kernel changed {listed}")
-                }
-            };
-            let marked = changes
-                .iter()
-                .map(|c| {
-                    let text = if *mode == Mode::Kernel && c.layer_start == 0 {
-                        format!(
-                            "the kernel wrote {}; the template had {}",
-                            c.after(),
-                            c.before()
-                        )
-                    } else {
-                        format!(
-                            "the kernel changed it: rawlab handed {} in #{sent}",
-                            c.before()
-                        )
-                    };
-                    (c, text)
-                })
-                .collect();
-            (note, marked)
-        }
+        } => copy_words(*sent, *mode, changes),
         Relation::Reply {
             request,
             sent,
             changes,
-        } => {
-            // Written piece by piece, not formatted: `read` draws a reply every few
-            // packets of a capture.
-            let mut note = String::with_capacity(64 + 40 * changes.len());
-            note.push_str("reply to #");
-            push_dec(&mut note, u128::from(*request));
-            if let Some(s) = sent.filter(|s| s != request) {
-                note.push_str(", your #");
-                push_dec(&mut note, u128::from(s));
-            }
-            if let Some(d) =
-                time_of(sent.unwrap_or(*request)).and_then(|s| at.duration_since(s).ok())
-            {
-                note.push_str(", ");
-                crate::render::push_duration(&mut note, d);
-                note.push_str(" after it was sent");
-            }
-            note.push_str("; what differs: ");
-            if changes.is_empty() {
-                note.push_str("nothing");
-            }
-            for (i, c) in changes.iter().enumerate() {
-                if i > 0 {
-                    note.push_str(", ");
-                }
-                note.push_str(c.field.name);
-                note.push_str(" (");
-                push_span(&mut note, c.span.start + offset..c.span.end + offset);
-                note.push(')');
-            }
-            let marked = changes
-                .iter()
-                .map(|c| {
-                    let mut text = String::with_capacity(48);
-                    text.push_str("was ");
-                    c.write_before(&mut text);
-                    text.push_str(" in #");
-                    push_dec(&mut text, u128::from(*request));
-                    (c, text)
-                })
-                .collect();
-            (note, marked)
-        }
+        } => reply_words(*request, *sent, changes, at, offset, time_of),
         Relation::Reset { syn, sent } => (
             format!(
                 "this host's kernel resets the connection #{syn} (your #{sent}) began: that SYN came from a raw socket, so no socket here owns its port, and when the SYN-ACK arrived TCP refused a connection it never opened"
@@ -168,6 +74,110 @@ pub fn annotate(
         });
         d.emphasize.push(c.span.start + offset..c.span.end + offset);
     }
+}
+
+/// A frame seen again on lo, arriving: the note for its twin.
+fn twin_note(first: u64, link: Option<&crate::net::link::LinkSeen>) -> String {
+    // To us, or multicast for a frame sent to ff:ff:ff:ff:ff:ff (lo has no
+    // broadcast address).
+    let arriving = link.map_or(
+        crate::net::link::direction_words(crate::net::link::PACKET_HOST),
+        |l| l.direction(),
+    );
+    format!(
+        "this is #{first} again, arriving: lo hands each frame it sends straight back in, so a packet socket sees it leave (outgoing) and arrive ({arriving}). `listen link lo once` shows each frame once"
+    )
+}
+
+/// A send's copy on the wire: the note, and a mark on each field the kernel changed.
+fn copy_words(sent: u64, mode: Mode, changes: &[Change]) -> (String, Vec<(&Change, String)>) {
+    let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+    let listed = if names.is_empty() {
+        "nothing".to_string()
+    } else {
+        names.join(", ")
+    };
+    let note = match (mode, names.is_empty()) {
+        (Mode::Kernel, _) => format!(
+            "this is #{sent} as it went on the wire: the kernel wrote the IP header (mode kernel); it differs from the template in {listed}"
+        ),
+        (_, true) => {
+            format!("this is #{sent} as it went on the wire, byte for byte as rawlab handed it")
+        }
+        (_, false) => {
+            format!("this is #{sent} as it went on the wire: the kernel changed {listed}")
+        }
+    };
+    let marked = changes
+        .iter()
+        .map(|c| {
+            let text = if mode == Mode::Kernel && c.layer_start == 0 {
+                format!(
+                    "the kernel wrote {}; the template had {}",
+                    c.after(),
+                    c.before()
+                )
+            } else {
+                format!(
+                    "the kernel changed it: rawlab handed {} in #{sent}",
+                    c.before()
+                )
+            };
+            (c, text)
+        })
+        .collect();
+    (note, marked)
+}
+
+/// A reply: the note (which request, how long after, what differs), and a mark on each
+/// field that differs.
+fn reply_words<'c>(
+    request: u64,
+    sent: Option<u64>,
+    changes: &'c [Change],
+    at: SystemTime,
+    offset: usize,
+    time_of: &dyn Fn(u64) -> Option<SystemTime>,
+) -> (String, Vec<(&'c Change, String)>) {
+    // Written piece by piece, not formatted: `read` draws a reply every few
+    // packets of a capture.
+    let mut note = String::with_capacity(64 + 40 * changes.len());
+    note.push_str("reply to #");
+    push_dec(&mut note, u128::from(request));
+    if let Some(s) = sent.filter(|s| *s != request) {
+        note.push_str(", your #");
+        push_dec(&mut note, u128::from(s));
+    }
+    if let Some(d) = time_of(sent.unwrap_or(request)).and_then(|s| at.duration_since(s).ok()) {
+        note.push_str(", ");
+        crate::render::push_duration(&mut note, d);
+        note.push_str(" after it was sent");
+    }
+    note.push_str("; what differs: ");
+    if changes.is_empty() {
+        note.push_str("nothing");
+    }
+    for (i, c) in changes.iter().enumerate() {
+        if i > 0 {
+            note.push_str(", ");
+        }
+        note.push_str(c.field.name);
+        note.push_str(" (");
+        push_span(&mut note, c.span.start + offset..c.span.end + offset);
+        note.push(')');
+    }
+    let marked = changes
+        .iter()
+        .map(|c| {
+            let mut text = String::with_capacity(48);
+            text.push_str("was ");
+            c.write_before(&mut text);
+            text.push_str(" in #");
+            push_dec(&mut text, u128::from(request));
+            (c, text)
+        })
+        .collect();
+    (note, marked)
 }
 
 /// `bytes 4–5`, or `byte 20` for one.
