@@ -54,22 +54,16 @@ fn entries(
         at += e.stride;
     }
     if at < range.end {
-        problems.push(Problem {
-            layer: title,
-            offset: at,
-            kind: Trouble::BadOption,
-            sizes: Some(Sizes {
-                needed: e.stride,
-                had: range.end - at,
-                field: None,
-            }),
-            what: format!(
+        problems.push(bad_option(
+            title,
+            at,
+            (e.stride, range.end - at, None),
+            format!(
                 "the last entry needs {} bytes, but only {} remain",
                 e.stride,
                 range.end - at
             ),
-            layout: false,
-        });
+        ));
         items.push(Item {
             span: at..range.end,
             fields: vec![Placed::bytes(leftover, at..range.end)],
@@ -120,67 +114,49 @@ fn options(
             continue;
         }
         if at + 2 > end {
-            problems.push(Problem {
-                layer: title,
-                offset: at,
-                kind: Trouble::BadOption,
-                sizes: Some(Sizes {
-                    needed: list.min_len,
-                    had: 1,
-                    field: None,
-                }),
-                what: format!(
+            problems.push(bad_option(
+                title,
+                at,
+                (list.min_len, 1, None),
+                format!(
                     "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
                     name(),
                     list.min_len,
                     list.len.name
                 ),
-                layout: false,
-            });
+            ));
             items.push(rest(at));
             break;
         }
         let len_raw = packet[at + 1] as usize;
         let total = len_raw * list.len_scale + list.len_add;
         if total < list.min_len {
-            problems.push(Problem {
-                layer: title,
-                offset: at + 1,
-                kind: Trouble::BadOption,
-                sizes: Some(Sizes {
-                    needed: list.min_len,
-                    had: total,
-                    field: Some(list.len),
-                }),
-                what: format!(
+            problems.push(bad_option(
+                title,
+                at + 1,
+                (list.min_len, total, Some(list.len)),
+                format!(
                     "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
                     name(),
                     list.min_len
                 ),
-                layout: false,
-            });
+            ));
             items.push(rest(at));
             break;
         }
         if at + total > end {
-            problems.push(Problem {
-                layer: title,
-                offset: at + 1,
-                kind: Trouble::BadOption,
-                sizes: Some(Sizes {
-                    needed: total,
-                    had: end - at,
-                    field: Some(list.len),
-                }),
-                what: format!(
+            problems.push(bad_option(
+                title,
+                at + 1,
+                (total, end - at, Some(list.len)),
+                format!(
                     "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
                     says(list.len, &packet[at..], total),
                     name(),
                     end - at
                 ),
-                layout: false,
-            });
+            ));
             items.push(rest(at));
             break;
         }
@@ -190,22 +166,16 @@ fn options(
         match list.kind_of(kind) {
             Some(k) => {
                 if let Some(want) = k.len.filter(|w| *w != total) {
-                    problems.push(Problem {
-                        layer: title,
-                        offset: at + 1,
-                        kind: Trouble::BadOption,
-                        sizes: Some(Sizes {
-                            needed: want,
-                            had: total,
-                            field: Some(list.len),
-                        }),
-                        what: format!(
+                    problems.push(bad_option(
+                        title,
+                        at + 1,
+                        (want, total, Some(list.len)),
+                        format!(
                             "{}, but option {} is always {want} bytes",
                             says(list.len, &packet[at..], total),
                             name()
                         ),
-                        layout: false,
-                    });
+                    ));
                 }
                 let fits: Vec<&'static Field> = k
                     .fields
@@ -244,4 +214,21 @@ fn options(
         at += total;
     }
     items
+}
+
+/// An option or entry that does not fit: it spoils its own layer only.
+fn bad_option(
+    layer: &'static str,
+    offset: usize,
+    (needed, had, field): (usize, usize, Option<&'static Field>),
+    what: String,
+) -> Problem {
+    Problem {
+        layer,
+        offset,
+        kind: Trouble::BadOption,
+        sizes: Some(Sizes { needed, had, field }),
+        what,
+        layout: false,
+    }
 }
