@@ -2,7 +2,7 @@
 //! layout, each an item of fields placed where its bytes are.
 
 use super::*;
-use crate::wire::{Entries, OptionList, Tail, TailSpec};
+use crate::wire::{Entries, OptionKind, OptionList, Tail, TailSpec};
 
 /// The items of a tail: options or entries, as the protocol reads its bytes.
 pub(super) fn tail_items(
@@ -177,35 +177,7 @@ fn options(
                         ),
                     ));
                 }
-                let fits: Vec<&'static Field> = k
-                    .fields
-                    .iter()
-                    .copied()
-                    .filter(|f| f.end_byte() <= total)
-                    .collect();
-                fields.extend(fits.iter().map(|f| Placed::fixed(f, at)));
-                let mut done = fits.iter().map(|f| f.end_byte()).max().unwrap_or(2).max(2);
-                if let Some(pick) = k.entries {
-                    let e = pick(&packet[opt.clone()]);
-                    let mut sub = Vec::new();
-                    if at + e.from <= opt.end {
-                        entries(
-                            packet,
-                            at..opt.end,
-                            e,
-                            list.unknown,
-                            title,
-                            problems,
-                            &mut sub,
-                        );
-                        done = total;
-                    }
-                    fields.extend(sub.into_iter().flat_map(|i| i.fields));
-                }
-                if done < total {
-                    let f = k.rest.unwrap_or(list.unknown);
-                    fields.push(Placed::bytes(f, at + done..opt.end));
-                }
+                known_option(packet, opt.clone(), k, list, title, problems, &mut fields);
             }
             None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
             None => {}
@@ -214,6 +186,49 @@ fn options(
         at += total;
     }
     items
+}
+
+/// The fields of an option of a kind the table knows, as far as its bytes go: its own
+/// fields, its entries (a route's addresses), and what is left as bytes.
+fn known_option(
+    packet: &[u8],
+    opt: Range<usize>,
+    k: &OptionKind,
+    list: &OptionList,
+    title: &'static str,
+    problems: &mut Vec<Problem>,
+    fields: &mut Vec<Placed>,
+) {
+    let (at, total) = (opt.start, opt.len());
+    let fits: Vec<&'static Field> = k
+        .fields
+        .iter()
+        .copied()
+        .filter(|f| f.end_byte() <= total)
+        .collect();
+    fields.extend(fits.iter().map(|f| Placed::fixed(f, at)));
+    let mut done = fits.iter().map(|f| f.end_byte()).max().unwrap_or(2).max(2);
+    if let Some(pick) = k.entries {
+        let e = pick(&packet[opt.clone()]);
+        let mut sub = Vec::new();
+        if at + e.from <= opt.end {
+            entries(
+                packet,
+                at..opt.end,
+                e,
+                list.unknown,
+                title,
+                problems,
+                &mut sub,
+            );
+            done = total;
+        }
+        fields.extend(sub.into_iter().flat_map(|i| i.fields));
+    }
+    if done < total {
+        let f = k.rest.unwrap_or(list.unknown);
+        fields.push(Placed::bytes(f, at + done..opt.end));
+    }
 }
 
 /// An option or entry that does not fit: it spoils its own layer only.
