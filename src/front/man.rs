@@ -63,7 +63,15 @@ pub fn page(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
+    subcommands(&cmd, out)?;
+    commands(out)?;
+    conventions(out)?;
+    man.render_version_section(out)?;
+    Ok(())
+}
 
+/// Each subcommand with its arguments, on this page.
+fn subcommands(cmd: &clap::Command, out: &mut dyn Write) -> io::Result<()> {
     section(out, "SUBCOMMANDS")?;
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let args: Vec<String> = sub
@@ -105,7 +113,11 @@ pub fn page(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
         }
         item(out, tag.trim_end(), &body)?;
     }
+    Ok(())
+}
 
+/// The command table, as `help COMMAND` shows each entry.
+fn commands(out: &mut dyn Write) -> io::Result<()> {
     section(out, "COMMANDS")?;
     writeln!(
         out,
@@ -126,7 +138,11 @@ pub fn page(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
         ));
         item(out, c.syntax, &body)?;
     }
+    Ok(())
+}
 
+/// Exit status, environment, files, and where to read on.
+fn conventions(out: &mut dyn Write) -> io::Result<()> {
     section(out, "EXIT STATUS")?;
     for (code, meaning) in [
         ("0", "Everything ran; every expect held."),
@@ -188,9 +204,7 @@ pub fn page(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "raw(7), packet(7), ip(7), icmp(7), ping(8), tcpdump(8), tshark(1), pcap-savefile(5)"
-    )?;
-    man.render_version_section(out)?;
-    Ok(())
+    )
 }
 
 #[cfg(test)]
