@@ -339,8 +339,7 @@ impl Relater {
         let mut rel = Vec::new();
         let ends = endpoints(p, d);
         let addrs = ends.as_ref().map(|(src, dst, _)| (*src, *dst));
-        let mut sent_no = None;
-        match &p.origin {
+        let sent_no = match &p.origin {
             Origin::Sent {
                 mode,
                 handed_from,
@@ -355,36 +354,19 @@ impl Relater {
                     handed_from: *handed_from,
                     copied_on: Vec::new(),
                 });
-                sent_no = Some(p.no);
+                Some(p.no)
             }
             Origin::Captured { socket, .. } => {
-                // Each socket that sees the wire sees each send once (a packet socket
-                // and an IP one both do): the oldest send this socket has not yet shown
-                // is the one, so the next identical send gets the next copy.
-                let found = self.sent.iter().position(|s| {
-                    !s.copied_on.contains(socket)
-                        && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
-                        && is_copy(s, p, d, ends.as_ref())
-                });
-                if let Some(i) = found {
-                    let s = &mut self.sent.items[i];
-                    s.copied_on.push(socket.clone());
-                    let (no, mode) = (s.packet.no, s.mode);
-                    let changes = changes(&s.packet, p);
-                    rel.push(Relation::WireCopy {
-                        sent: no,
-                        mode,
-                        changes,
-                    });
-                    sent_no = Some(no);
-                    // From now on replies are compared with the copy on the wire.
-                    self.requests.retain(|r| r.sent != Some(no));
-                }
+                let copy = self.copy_of_send(p, d, ends.as_ref(), socket);
+                copy.map(|(r, no)| {
+                    rel.push(r);
+                    no
+                })
             }
             // A loaded packet is no copy of this session's sends; it may still be a
             // request or a reply to one loaded with it.
-            Origin::File { .. } => {}
-        }
+            Origin::File { .. } => None,
+        };
         if let Some(e) = self.quoted_by(p, d) {
             rel.push(e);
         }
@@ -394,16 +376,59 @@ impl Relater {
         if let Some(r) = addrs.and_then(|(src, dst)| self.kernel_reset(p, d, src, dst)) {
             rel.push(r);
         }
+        rel.extend(self.pair(p, d, addrs, sent_no));
+        rel
+    }
+
+    /// Whether a captured packet is the copy on the wire of a send, and which: each
+    /// socket that sees the wire sees each send once (a packet socket and an IP one
+    /// both do), so the oldest send this socket has not yet shown is the one, and the
+    /// next identical send gets the next copy.
+    fn copy_of_send(
+        &mut self,
+        p: &Arc<Packet>,
+        d: &Dissection,
+        ends: Option<&(u128, u128, Range<usize>)>,
+        socket: &Arc<str>,
+    ) -> Option<(Relation, u64)> {
+        let i = self.sent.iter().position(|s| {
+            !s.copied_on.contains(socket)
+                && p.time.duration_since(s.packet.time).unwrap_or_default() < WIRE_WINDOW
+                && is_copy(s, p, d, ends)
+        })?;
+        let s = &mut self.sent.items[i];
+        s.copied_on.push(socket.clone());
+        let (no, mode) = (s.packet.no, s.mode);
+        let changes = changes(&s.packet, p);
+        // From now on replies are compared with the copy on the wire.
+        self.requests.retain(|r| r.sent != Some(no));
+        Some((
+            Relation::WireCopy {
+                sent: no,
+                mode,
+                changes,
+            },
+            no,
+        ))
+    }
+
+    /// Pairs a request with its reply, by the layer whose table says how (ICMP's
+    /// identifier and sequence, UDP's ports, ARP's addresses): a reply is related to
+    /// its request, a request kept for its reply.
+    fn pair(
+        &mut self,
+        p: &Arc<Packet>,
+        d: &Dissection,
+        addrs: Option<(u128, u128)>,
+        sent_no: Option<u64>,
+    ) -> Option<Relation> {
         // The layer that pairs requests with replies: ICMP after IP, ARP after Ethernet,
         // past IPv6 extension headers, never inside a quoted packet.
-        let Some((inner, pair)) = d
+        let (inner, pair) = d
             .layers
             .iter()
             .filter(|l| l.complete() && !l.quoted && l.proto.addresses.is_none())
-            .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))
-        else {
-            return rel;
-        };
+            .find_map(|l| Some((l, (l.proto.pairing?)(l.header(&p.bytes))?)))?;
         // The reply comes from where the request went, back to where it claimed to
         // come from (anywhere, if the kernel was left to fill the source). Without IP
         // (ARP) the key names both addresses already.
@@ -420,12 +445,13 @@ impl Relater {
                 .find(|r| answers(r))
         });
         if let Some(req) = answered {
-            rel.push(Relation::Reply {
+            return Some(Relation::Reply {
                 request: req.packet.no,
                 sent: req.sent,
                 changes: changes(&req.packet, p),
             });
-        } else if pair.is_request {
+        }
+        if pair.is_request {
             // The same request seen a moment before by another socket (a packet socket
             // beside an IP one) belongs to the same send; one seen again by the same
             // socket is a new request.
@@ -449,18 +475,17 @@ impl Relater {
                 key: pair.key,
                 addrs,
             });
-        } else if let Some(req) = self
+            return None;
+        }
+        let req = self
             .requests
             .with_key(inner.proto.name, pair.key)
-            .find(|r| r.proto == inner.proto.name && answers(r))
-        {
-            rel.push(Relation::Reply {
-                request: req.packet.no,
-                sent: req.sent,
-                changes: changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
-            });
-        }
-        rel
+            .find(|r| r.proto == inner.proto.name && answers(r))?;
+        Some(Relation::Reply {
+            request: req.packet.no,
+            sent: req.sent,
+            changes: changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
+        })
     }
 }
 
