@@ -23,6 +23,8 @@ enum OutputFormat {
     Text,
     /// One JSON object per packet per line (JSON Lines).
     Json,
+    /// One line per packet: time, what it is, what it is to the others (as tcpdump's default).
+    Brief,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,9 +109,12 @@ enum Sub {
     Read {
         /// The capture file (`-` reads standard input, as from `tcpdump -w -`).
         file: PathBuf,
-        /// text: annotated dumps; json: one JSON object per packet per line.
+        /// text: annotated dumps; json: one JSON object per packet per line; brief: one line per packet.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
         format: OutputFormat,
+        /// One line per packet, as tcpdump prints by default (the same as --format brief).
+        #[arg(long)]
+        brief: bool,
     },
     /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
     Completions {
@@ -208,6 +213,7 @@ fn read_file(file: &Path, format: OutputFormat, when: ColorWhen) -> io::Result<u
     let format = match format {
         OutputFormat::Text => read::Format::Text,
         OutputFormat::Json => read::Format::Json,
+        OutputFormat::Brief => read::Format::Brief,
     };
     let style = Style {
         color: colour(when, io::stdout().is_terminal()),
@@ -233,7 +239,14 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
     // Rendered into memory first: the generators panic if their writer fails.
     let mut text = Vec::new();
     match sub {
-        Sub::Read { file, format } => return read_file(file, *format, when),
+        Sub::Read {
+            file,
+            format,
+            brief,
+        } => {
+            let format = if *brief { OutputFormat::Brief } else { *format };
+            return read_file(file, format, when);
+        }
         Sub::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "rawlab", &mut text)
         }

@@ -971,3 +971,41 @@ fn exchanges_across_batches_are_related_in_file_order() {
         );
     }
 }
+
+/// `--brief` prints one line per packet, as tcpdump's default does, with the relation
+/// at the end: as many lines as JSON has objects, and each reply names its request.
+#[test]
+fn brief_is_one_line_a_packet_with_its_relation() {
+    for user in users() {
+        for name in FIXTURES {
+            let (dir, path) = fixture(name);
+            let p = path.to_string_lossy().into_owned();
+            let brief = run(user, &["read".into(), p.clone(), "--brief".into()], &dir);
+            assert_eq!(brief.code, 0, "{name}: {}", brief.stderr);
+            let json = run(
+                user,
+                &["read".into(), p, "--format".into(), "json".into()],
+                &dir,
+            );
+            let objects: Vec<Value> = json
+                .stdout
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            let lines: Vec<&str> = brief.stdout.lines().collect();
+            assert_eq!(lines.len(), objects.len(), "{name}:\n{}", brief.stdout);
+            for (line, o) in lines.iter().zip(&objects) {
+                let no = o["number"].as_u64().unwrap();
+                assert!(line.starts_with(&format!("#{no} ")), "{name}: {line}");
+                match o.get("reply_to").and_then(Value::as_u64) {
+                    Some(r) => assert!(line.ends_with(&format!("reply to #{r}")), "{line}"),
+                    None => assert!(!line.contains("reply to"), "{line}"),
+                }
+            }
+            assert!(
+                lines.iter().any(|l| l.contains("ICMP echo-reply")),
+                "{name}"
+            );
+        }
+    }
+}

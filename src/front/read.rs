@@ -32,6 +32,8 @@ pub enum Format {
     Text,
     /// JSON Lines: one object per packet.
     Json,
+    /// One line per packet: number, time, summary, relations.
+    Brief,
 }
 
 /// Exit code when the file cannot be read to its end (after the packets before the damage).
@@ -102,6 +104,13 @@ pub fn run(
                     json_line(&mut buf, item)?;
                 }
                 Ok(buf)
+            }
+            Format::Brief => {
+                let mut buf = String::from_utf8(buf).unwrap_or_default();
+                for item in &batch.items {
+                    brief_line(&mut buf, item, style);
+                }
+                Ok(buf.into_bytes())
             }
         }
     };
@@ -590,6 +599,35 @@ pub fn text(out: &mut String, item: &Item, style: &Style) {
         Some((_, dis)) => render::draw_dissected(out, &d, dis, style),
         None => render::draw(out, &d, style),
     }
+}
+
+/// One packet in one line, as tcpdump's default prints it: number, time, what it is
+/// (each layer's summary), and what it is to the packets before it.
+pub fn brief_line(out: &mut String, item: &Item, style: &Style) {
+    let (rec, frame) = (&item.rec, item.frame());
+    let mut line = String::with_capacity(120);
+    line.push('#');
+    push_dec(&mut line, u128::from(rec.no));
+    line.push(' ');
+    clock::write_utc(&mut line, rec.time, rec.digits);
+    line.push(' ');
+    let summary = match (&item.shared, item.decap.first) {
+        (Some((_, dis)), _) => dis.summary(frame),
+        (None, Some(first)) => {
+            crate::wire::dissect::dissect_from(frame, item.start(), first).summary(frame)
+        }
+        (None, None) => format!(
+            "{} bytes of {}: no layer rawlab reads",
+            frame.len(),
+            rec.link.title()
+        ),
+    };
+    line.push_str(&summary);
+    for r in &item.relations {
+        line.push_str(&crate::lab::words::relation_brief(r));
+    }
+    out.push_str(&style.paint(&line, Tone::Plain));
+    out.push('\n');
 }
 
 /// One packet as one line of JSON.

@@ -180,6 +180,17 @@ fn reply_words<'c>(
     (note, marked)
 }
 
+/// A relation in a few words, after a packet's one-line summary: ` · reply to #2`.
+pub fn relation_brief(r: &Relation) -> String {
+    match r {
+        Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
+        Relation::Reply { request, .. } => format!(" · reply to #{request}"),
+        Relation::Error { about, .. } => format!(" · an error about #{about}"),
+        Relation::Reset { syn, .. } => format!(" · the kernel resets #{syn}'s connection"),
+        Relation::Twin { first } => format!(" · #{first} again, looped back"),
+    }
+}
+
 /// `bytes 4–5`, or `byte 20` for one.
 pub fn span_words(r: &Range<usize>) -> String {
     let mut s = String::with_capacity(16);

@@ -4,8 +4,8 @@
 
 use super::{Flow, Session};
 use crate::capture::Packet;
+use crate::lab;
 use crate::lab::words::span_words;
-use crate::lab::{self, Relation};
 use crate::net::Mode;
 use crate::render::{self, Dump, Mark, Tone};
 use crate::wire::{self, DATA, Field, Fill, Kind};
@@ -116,15 +116,7 @@ impl Session {
         for p in &all {
             let mut relations = String::new();
             for r in self.shower.relations_of(p.no) {
-                relations.push_str(&match r {
-                    Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
-                    Relation::Reply { request, .. } => format!(" · reply to #{request}"),
-                    Relation::Error { about, .. } => format!(" · an error about #{about}"),
-                    Relation::Reset { syn, .. } => {
-                        format!(" · the kernel resets #{syn}'s connection")
-                    }
-                    Relation::Twin { first } => format!(" · #{first} again, looped back"),
-                });
+                relations.push_str(&crate::lab::words::relation_brief(&r));
             }
             // Too wide for the terminal: outer layers (an Ethernet header's MACs, then
             // the IP addresses) give way to their names first, so the line ends with
