@@ -66,7 +66,7 @@ if have tcpdump; then
     local name=$1; shift
     read -r s kib < <(python3 "$bench/measure.py" "$RUNS" "$@")
     secs[$name]=$s
-    local base=${secs[tcpdump]:-$s}
+    local base=${secs[${base_name:-tcpdump}]:-$s}
     printf '%-34s %9.3f %12.0f %10s %7d MiB\n' "$name" "$s" "$(python3 -c "print($n / $s)")" \
       "$(ratio "$base" "$s")" $((kib / 1024))
   }
@@ -75,6 +75,11 @@ if have tcpdump; then
   run "rawlab read --color always" "$rawlab" read "$corpus" --color always
   run "rawlab read --format json" "$rawlab" read "$corpus" --format json
   if have tshark; then run "tshark -x -V" tshark -r "$corpus" -x -V; fi
+  # One line a packet, against tcpdump's default one line (the ratio is to it).
+  base_name="tcpdump -nn"
+  run "tcpdump -nn" tcpdump -r "$corpus" -nn
+  run "rawlab read --brief" "$rawlab" read "$corpus" --brief --color never
+  base_name=tcpdump
 fi
 echo
 fi
