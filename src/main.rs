@@ -115,6 +115,12 @@ enum Sub {
         /// One line per packet, as tcpdump prints by default (the same as --format brief).
         #[arg(long)]
         brief: bool,
+        /// Show only these packets: numbers and ranges, such as 3-9,20 (every packet is still related to the others).
+        #[arg(long, value_name = "LIST", value_parser = read::packet_list)]
+        packets: Option<read::PacketList>,
+        /// Stop after showing N packets (as tcpdump -c).
+        #[arg(long, short = 'c', value_name = "N")]
+        count: Option<u64>,
     },
     /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
     Completions {
@@ -209,7 +215,12 @@ fn colour(when: ColorWhen, terminal: bool) -> bool {
 }
 
 /// `rawlab read FILE`: the file's packets on stdout, what it is and what is wrong on stderr.
-fn read_file(file: &Path, format: OutputFormat, when: ColorWhen) -> io::Result<u8> {
+fn read_file(
+    file: &Path,
+    format: OutputFormat,
+    select: &read::Select,
+    when: ColorWhen,
+) -> io::Result<u8> {
     let format = match format {
         OutputFormat::Text => read::Format::Text,
         OutputFormat::Json => read::Format::Json,
@@ -227,6 +238,7 @@ fn read_file(file: &Path, format: OutputFormat, when: ColorWhen) -> io::Result<u
     read::run(
         file,
         format,
+        select,
         &style,
         &mut out,
         &mut io::stderr(),
@@ -243,9 +255,15 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
             file,
             format,
             brief,
+            packets,
+            count,
         } => {
             let format = if *brief { OutputFormat::Brief } else { *format };
-            return read_file(file, format, when);
+            let select = read::Select {
+                packets: packets.clone().map(|l| l.0).unwrap_or_default(),
+                count: *count,
+            };
+            return read_file(file, format, &select, when);
         }
         Sub::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "rawlab", &mut text)

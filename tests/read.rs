@@ -1009,3 +1009,37 @@ fn brief_is_one_line_a_packet_with_its_relation() {
         }
     }
 }
+
+/// `--packets` shows the packets named (a reply still names its request, which is not
+/// shown), `-c` stops after N, and a backwards range is refused with the fix.
+#[test]
+fn packets_and_count_choose_what_is_shown() {
+    for user in users() {
+        let (dir, path) = fixture("lo.pcap");
+        let p = path.to_string_lossy().into_owned();
+        let args = |more: &[&str]| {
+            let mut a = vec!["read".to_string(), p.clone(), "--brief".into()];
+            a.extend(more.iter().map(|s| s.to_string()));
+            a
+        };
+        let some = run(user, &args(&["--packets", "2-3,6"]), &dir);
+        let numbers: Vec<&str> = some
+            .stdout
+            .lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(numbers, ["#2", "#3", "#6"], "{}", some.stdout);
+        assert!(some.stdout.lines().next().unwrap().ends_with("reply to #1"));
+        let two = run(user, &args(&["-c", "2"]), &dir);
+        assert_eq!(two.stdout.lines().count(), 2, "{}", two.stdout);
+        let bad = run(user, &args(&["--packets", "5-2"]), &dir);
+        assert_eq!(bad.code, 2);
+        assert!(bad.stderr.contains("write 2-5"), "{}", bad.stderr);
+        let zero = run(user, &args(&["--packets", "0"]), &dir);
+        assert!(
+            zero.stderr.contains("not a packet number"),
+            "{}",
+            zero.stderr
+        );
+    }
+}

@@ -36,6 +36,56 @@ pub enum Format {
     Brief,
 }
 
+/// Which packets `read` shows: those numbered in `packets` (all when empty), at most
+/// `count` of them. Every packet is still related to the others, so a reply shown
+/// names its request though the request is not shown.
+#[derive(Debug, Clone, Default)]
+pub struct Select {
+    pub packets: Vec<std::ops::RangeInclusive<u64>>,
+    pub count: Option<u64>,
+}
+
+impl Select {
+    fn wants(&self, no: u64) -> bool {
+        self.packets.is_empty() || self.packets.iter().any(|r| r.contains(&no))
+    }
+
+    /// No packet numbered `no` or later is wanted.
+    fn past(&self, no: u64) -> bool {
+        !self.packets.is_empty() && self.packets.iter().all(|r| *r.end() < no)
+    }
+}
+
+/// Packet numbers and ranges, as `--packets` takes them.
+#[derive(Debug, Clone)]
+pub struct PacketList(pub Vec<std::ops::RangeInclusive<u64>>);
+
+/// `--packets 3-9,20`: packet numbers and ranges, separated by commas.
+pub fn packet_list(s: &str) -> Result<PacketList, String> {
+    let number = |w: &str| -> Result<u64, String> {
+        match w.trim().trim_start_matches('#').parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!(
+                "`{}` is not a packet number (1 or more); expected numbers and ranges such as 3-9,20",
+                w.trim()
+            )),
+        }
+    };
+    s.split(',')
+        .map(|part| match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (number(a)?, number(b)?);
+                if a > b {
+                    return Err(format!("{a}-{b} runs backwards: write {b}-{a}"));
+                }
+                Ok(a..=b)
+            }
+            None => number(part).map(|n| n..=n),
+        })
+        .collect::<Result<_, _>>()
+        .map(PacketList)
+}
+
 /// Exit code when the file cannot be read to its end (after the packets before the damage).
 pub const BAD_FILE: u8 = 1;
 
@@ -56,6 +106,7 @@ fn open(path: &Path) -> Result<Reader<'static>, pcap::Error> {
 pub fn run(
     path: &Path,
     format: Format,
+    select: &Select,
     style: &Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -91,23 +142,24 @@ pub fn run(
         // Room enough that the text is not copied as it grows: a dump takes about
         // a header's worth of lines plus five characters a byte (ten in colour).
         buf.reserve(batch.items.len() * 8192 + batch.bytes * 12);
+        let items = batch.items.iter().filter(|i| select.wants(i.rec.no));
         match format {
             Format::Text => {
                 let mut buf = String::from_utf8(buf).unwrap_or_default();
-                for item in &batch.items {
+                for item in items {
                     text(&mut buf, item, style);
                 }
                 Ok(buf.into_bytes())
             }
             Format::Json => {
-                for item in &batch.items {
+                for item in items {
                     json_line(&mut buf, item)?;
                 }
                 Ok(buf)
             }
             Format::Brief => {
                 let mut buf = String::from_utf8(buf).unwrap_or_default();
-                for item in &batch.items {
+                for item in items {
                     brief_line(&mut buf, item, style);
                 }
                 Ok(buf.into_bytes())
@@ -150,13 +202,19 @@ pub fn run(
         let ahead = 2 * workers as u64 + 2;
         let mut batch = Batch::default();
         let mut shown = 0u64;
+        // Packets selected so far, to stop at --count.
+        let mut selected = 0u64;
         let result = loop {
+            if select.count.is_some_and(|c| selected >= c) || select.past(shown + 1) {
+                break Ok(None);
+            }
             let next = reader.next_record();
             let described = describe_interfaces(&mut reader);
             batch.notes.extend(described);
             match next {
                 Some(Ok(rec)) => {
                     shown += 1;
+                    selected += u64::from(select.wants(shown));
                     batch.bytes += rec.bytes.len();
                     batch.records.push((rec, reader.interfaces().len()));
                     if batch.records.len() < BATCH && batch.bytes < BATCH_BYTES {
