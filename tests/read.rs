@@ -707,7 +707,7 @@ fn read_refuses_what_it_cannot_use() {
     );
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
-        r.stderr.contains("[possible values: text, json]"),
+        r.stderr.contains("[possible values: text, json, brief]"),
         "{}",
         r.all()
     );
