@@ -121,6 +121,9 @@ enum Sub {
         /// Stop after showing N packets (as tcpdump -c).
         #[arg(long, short = 'c', value_name = "N")]
         count: Option<u64>,
+        /// Show only the packets this passes, in the field grammar of expect: `icmp.type == echo-reply`, `tcp.flags.syn == 1 and not tcp.flags.ack == 1`, `ip.src == 127.0.0.1 or ipv6`, `not udp`, parentheses.
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
     },
     /// Print a shell completion script: `rawlab completions bash > ~/.local/share/bash-completion/completions/rawlab`.
     Completions {
@@ -257,11 +260,35 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
             brief,
             packets,
             count,
+            filter,
         } => {
             let format = if *brief { OutputFormat::Brief } else { *format };
+            let filter = match filter.as_deref().map(rawlab::command::filter::parse_filter) {
+                Some(Err(e)) => {
+                    let style = Style {
+                        color: colour(when, io::stderr().is_terminal()),
+                        fit: false,
+                    };
+                    let text = filter.as_deref().unwrap_or("");
+                    let caret = rawlab::render::Caret::from(&e);
+                    let col = e.column(text);
+                    let place = format!("rawlab read --filter, column {col}");
+                    rawlab::render::parse_error(
+                        &mut io::stderr(),
+                        text,
+                        &caret,
+                        Some(&place),
+                        &style,
+                    )?;
+                    return Ok(2);
+                }
+                Some(Ok(f)) => Some(f),
+                None => None,
+            };
             let select = read::Select {
                 packets: packets.clone().map(|l| l.0).unwrap_or_default(),
                 count: *count,
+                filter,
             };
             return read_file(file, format, &select, when);
         }

@@ -388,3 +388,75 @@ fn normalising_tsharks_formats() {
     );
     assert_eq!(from_rawlab(&Value::from(20u64)), Norm::Num(20));
 }
+
+/// `read --filter` chooses the same packets as tshark's display filter `-Y`, for a
+/// table of expressions over the fixtures.
+#[test]
+fn filters_agree_with_tshark() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    let exprs = [
+        "icmp",
+        "udp",
+        "not icmp",
+        "ipv6 or udp",
+        "icmp.type == 0",
+        "icmp.type == 8 and ip.ttl == 9",
+        "ip.ttl >= 64 and not ipv6",
+        "(udp or tcp) and ip.src == 127.0.0.1",
+        "icmp.seq != 0",
+        "tcp.flags.syn == 1 and tcp.flags.ack == 0",
+        "udp.dstport == 9999",
+    ];
+    let mut compared = 0;
+    for name in ["lo.pcap", "any-sll.pcap", "lo-any.pcapng"] {
+        let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        for e in exprs {
+            let ours = run(
+                User::Me,
+                &[
+                    "read".into(),
+                    f.display().to_string(),
+                    "--brief".into(),
+                    "--filter".into(),
+                    e.into(),
+                ],
+                &dir,
+            );
+            assert_eq!(ours.code, 0, "{name} {e}: {}", ours.stderr);
+            let ours: Vec<String> = ours
+                .stdout
+                .lines()
+                .map(|l| {
+                    l.split(' ')
+                        .next()
+                        .unwrap()
+                        .trim_start_matches('#')
+                        .to_string()
+                })
+                .collect();
+            let theirs = Command::new(&tshark)
+                .args(["-r"])
+                .arg(&f)
+                .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
+                .output()
+                .unwrap();
+            assert!(theirs.status.success(), "tshark -Y {e}");
+            let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            assert_eq!(
+                ours, theirs,
+                "{name}: `{e}` chose other packets than tshark -Y"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 33);
+}

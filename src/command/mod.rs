@@ -10,6 +10,7 @@
 //! `lessons.rs` the built-in lessons.
 
 mod expect;
+pub mod filter;
 mod grammar;
 pub mod lessons;
 pub mod script;

@@ -43,9 +43,27 @@ pub enum Format {
 pub struct Select {
     pub packets: Vec<std::ops::RangeInclusive<u64>>,
     pub count: Option<u64>,
+    /// `--filter`: only the packets it passes.
+    pub filter: Option<crate::command::filter::Filter>,
 }
 
 impl Select {
+    /// Whether the filter (if any) passes a packet.
+    fn passes(&self, item: &Item) -> bool {
+        let Some(f) = &self.filter else {
+            return true;
+        };
+        let frame = item.frame();
+        match (&item.shared, item.decap.first) {
+            (Some((_, dis)), _) => f.matches(frame, dis),
+            (None, Some(first)) => f.matches(
+                frame,
+                &crate::wire::dissect::dissect_from(frame, item.start(), first),
+            ),
+            (None, None) => false,
+        }
+    }
+
     fn wants(&self, no: u64) -> bool {
         self.packets.is_empty() || self.packets.iter().any(|r| r.contains(&no))
     }
@@ -142,7 +160,7 @@ pub fn run(
         // Room enough that the text is not copied as it grows: a dump takes about
         // a header's worth of lines plus five characters a byte (ten in colour).
         buf.reserve(batch.items.len() * 8192 + batch.bytes * 12);
-        let items = batch.items.iter().filter(|i| select.wants(i.rec.no));
+        let items = batch.items.iter().filter(|i| i.show);
         match format {
             Format::Text => {
                 let mut buf = String::from_utf8(buf).unwrap_or_default();
@@ -184,7 +202,7 @@ pub fn run(
                     .map_err(|_| ())
                     .and_then(|r| r.recv().map_err(|_| ()))
                 {
-                    if !turns.relate(seq, &mut batch) {
+                    if !turns.relate(seq, &mut batch, select) {
                         break;
                     }
                     let drawn = draw(&batch);
@@ -205,7 +223,9 @@ pub fn run(
         // Packets selected so far, to stop at --count.
         let mut selected = 0u64;
         let result = loop {
-            if select.count.is_some_and(|c| selected >= c) || select.past(shown + 1) {
+            // With a filter, what is shown is known once related: --count is kept there.
+            let counted = select.filter.is_none() && select.count.is_some_and(|c| selected >= c);
+            if counted || select.past(shown + 1) {
                 break Ok(None);
             }
             let next = reader.next_record();
@@ -276,6 +296,8 @@ struct Turns {
 struct Turn {
     /// The batch whose turn it is.
     next: u64,
+    /// Packets chosen to be shown so far (for --count).
+    shown: u64,
     relating: Relating,
     /// A drawing thread panicked while relating: no later batch's turn will come.
     broken: bool,
@@ -286,6 +308,7 @@ impl Turns {
         Turns {
             state: Mutex::new(Turn {
                 next: 0,
+                shown: 0,
                 relating: Relating::new(path),
                 broken: false,
             }),
@@ -299,7 +322,7 @@ impl Turns {
 
     /// Relates batch `seq`'s records into its items, after every batch before it.
     /// False when that turn will never come.
-    fn relate(&self, seq: u64, batch: &mut Batch) -> bool {
+    fn relate(&self, seq: u64, batch: &mut Batch, select: &Select) -> bool {
         // Declared first, so it is dropped last: after the lock, even when relating panics.
         let _pass = Pass(self);
         let mut turn = self.lock();
@@ -310,7 +333,11 @@ impl Turns {
             return false;
         }
         for (rec, interfaces) in batch.records.drain(..) {
-            let item = turn.relating.relate(rec, interfaces);
+            let mut item = turn.relating.relate(rec, interfaces);
+            item.show = select.count.is_none_or(|c| turn.shown < c)
+                && select.wants(item.rec.no)
+                && select.passes(&item);
+            turn.shown += u64::from(item.show);
             batch.items.push(item);
         }
         turn.next += 1;
@@ -348,6 +375,8 @@ pub struct Item {
     /// being copied, and the frame is drawn from that dissection rather than taken apart
     /// again.
     shared: Option<(Arc<Packet>, Dissection)>,
+    /// Chosen to be shown (by --packets, --filter, --count).
+    show: bool,
 }
 
 impl Item {
@@ -439,6 +468,7 @@ impl Relating {
             relations,
             times,
             shared,
+            show: true,
         }
     }
 }
