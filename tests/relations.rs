@@ -250,3 +250,34 @@ fn why_tells_a_packets_fate_after_the_fact() {
         assert!(o.contains("there is no packet #99"), "{o}");
     }
 }
+
+#[test]
+fn a_listener_with_where_shows_what_passes_and_keeps_and_relates_the_rest() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen icmp where icmp.type == echo-reply\nsend\ncaptures\ndump 2\nlisten off\nlisten icmp\nsend\n",
+            &[],
+        );
+        let o = outline(&r.stdout);
+        assert!(
+            o.contains("showing only what passes `icmp.type == echo-reply`"),
+            "{o}"
+        );
+        // The wire copy #2 is not drawn as it comes, the reply #3 is, and names it.
+        let first_send = o.split("raw> captures").next().unwrap();
+        assert!(!first_send.contains("#2 ← captured"), "{o}");
+        assert!(
+            first_send.contains("#3 ← captured on raw socket for icmp"),
+            "{o}"
+        );
+        assert!(first_send.contains("reply to #2, your #1"), "{o}");
+        // Yet #2 is kept and related: `captures` lists it, `dump 2` draws it.
+        assert!(o.contains("2 bytes of data · #1 on the wire"), "{o}");
+        assert!(o.contains("this is #1 as it went on the wire"), "{o}");
+        // Closed and opened again without `where`, the listener shows everything.
+        let after = o.split("raw> listen off").nth(1).unwrap();
+        assert!(after.contains("#5 ← captured"), "{o}");
+        assert!(after.contains("#6 ← captured"), "{o}");
+    }
+}

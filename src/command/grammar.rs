@@ -425,7 +425,53 @@ pub(super) fn lesson_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     }
 }
 
-pub(super) fn listen(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+pub(super) fn listen(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    // `where EXPR` ends the line: the words before it are the listener's.
+    let Some(at) = args
+        .tokens
+        .iter()
+        .position(|t| !t.quoted && t.text.eq_ignore_ascii_case("where"))
+    else {
+        return listen_plain(args, ctx);
+    };
+    let where_ = &args.tokens[at];
+    let from = args.tokens.get(at + 1).map_or(args.end, |t| t.span.start);
+    let text = &args.line[from..];
+    if text.trim().is_empty() {
+        return Err(
+            ParseError::new(args.end..args.end + 1, "`where` needs a filter after it")
+                .expected("listen icmp where icmp.type == echo-reply"),
+        );
+    }
+    let filter = super::filter::parse_filter(text).map_err(|mut e| {
+        e.span = e.span.start + from..e.span.end + from;
+        e
+    })?;
+    let mut before = Args {
+        tokens: &args.tokens[..at],
+        pos: 0,
+        end: where_.span.start,
+        line: args.line,
+        word: args.word,
+        info: args.info,
+    };
+    let listen = listen_plain(&mut before, ctx)?;
+    before.finish()?;
+    if matches!(listen, Command::ListenOff) {
+        return Err(
+            ParseError::new(where_.span.clone(), "`listen off` takes no filter")
+                .expected("listen off"),
+        );
+    }
+    args.pos = args.tokens.len();
+    Ok(Command::ListenWhere {
+        listen: Box::new(listen),
+        filter,
+        text: text.trim().to_string(),
+    })
+}
+
+fn listen_plain(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
     let t = args.next("icmp, tcp, udp, icmp6, proto N, link, or off")?;
     let word = t.text.to_ascii_lowercase();
     if ICMP6_NAMES.contains(&word.as_str()) {
@@ -479,6 +525,18 @@ pub(super) fn listen(args: &mut Args, _: &Context) -> Result<Command, ParseError
 }
 
 pub(super) fn listen_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.iter().any(|w| w.eq_ignore_ascii_case("where")) {
+        return vec![Offer::Fields { everywhere: true }];
+    }
+    let filterable = !done.is_empty() && !done[0].eq_ignore_ascii_case("off");
+    let mut offers = listen_places(done);
+    if filterable && !(done.len() == 1 && done[0].eq_ignore_ascii_case("proto")) {
+        offers.push(Offer::Words(&["where"]));
+    }
+    offers
+}
+
+fn listen_places(done: &[&str]) -> Vec<Offer> {
     match done {
         [] => vec![Offer::Words(LISTEN_WORDS)],
         [l] if l.eq_ignore_ascii_case("link") => vec![Offer::Ifaces, Offer::Words(&["once"])],

@@ -79,6 +79,13 @@ pub enum Command {
         iface: Option<String>,
         once: bool,
     },
+    /// `listen … where EXPR`: a listener whose packets are shown only when the filter
+    /// passes them (all are kept and related; `dump N` draws any). `text` as typed.
+    ListenWhere {
+        listen: Box<Command>,
+        filter: filter::Filter,
+        text: String,
+    },
     /// `mode link [IFACE]`: send whole frames on an interface.
     ModeLink(Option<String>),
     /// `ifaces`: the interfaces, read over netlink.

@@ -166,10 +166,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "listen",
         aliases: &[],
-        syntax: "listen icmp | tcp | udp | icmp6 | proto N | link [IFACE] [once] | off",
+        syntax: "listen icmp | tcp | udp | icmp6 | proto N | link [IFACE] [once] [where FILTER] | off",
         summary: "open a raw socket for an IP protocol, or a packet socket for every frame; captures are shown as they arrive",
         example: "listen icmp",
-        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen link lo` opens socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on lo instead: every frame, any protocol, from the Ethernet header down, each with its direction (outgoing, to us, broadcast, multicast, other host); without IFACE, every interface. On lo each frame shows twice, leaving and arriving; `once` shows it once. `listen off` closes every listener.",
+        detail: "Opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), the post's first program: the kernel hands it a copy of every ICMP packet this host receives, IP header included. Packets are numbered and shown above the prompt as they arrive. `listen link lo` opens socket(AF_PACKET, SOCK_RAW, ETH_P_ALL) on lo instead: every frame, any protocol, from the Ethernet header down, each with its direction (outgoing, to us, broadcast, multicast, other host); without IFACE, every interface. On lo each frame shows twice, leaving and arriving; `once` shows it once. `where FILTER` shows only the packets a filter passes, in the field grammar of expect (`listen icmp where icmp.type == echo-reply`, `listen link lo where arp or not ipv6`); every packet is still kept and related, so `dump N` and `captures` see all. `listen off` closes every listener.",
         parse: grammar::listen,
         offers: grammar::listen_offers,
     },

@@ -131,6 +131,51 @@ impl Session {
         Ok(())
     }
 
+    /// `listen … where FILTER`: opens the listener, and shows of what it captures only
+    /// the packets the filter passes.
+    pub(super) fn listen_where(
+        &mut self,
+        listen: &Command,
+        filter: &crate::command::filter::Filter,
+        text: &str,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let (ip, link) = (self.listeners.len(), self.link_listeners.len());
+        let failures = self.failures;
+        let flow = match listen {
+            Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
+            Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
+            Command::ListenLink { iface, once } => {
+                self.listen_link(iface.as_deref(), *once, out)?
+            }
+            _ => return self.fail(out, "only a listener takes `where`"),
+        };
+        if self.failures > failures {
+            return Ok(flow);
+        }
+        let label = if self.listeners.len() > ip {
+            self.listeners.last().map(|l| l.label.clone())
+        } else if self.link_listeners.len() > link {
+            self.link_listeners.last().map(|l| l.label.clone())
+        } else {
+            None
+        };
+        let Some(label) = label else {
+            return self.fail(
+                out,
+                "that listener is open already, showing everything: `listen off`, then open it again with its filter",
+            );
+        };
+        self.shower.filter(&label, filter.clone());
+        self.info(
+            out,
+            &format!(
+                "showing only what passes `{text}`; every packet is still kept and related (`captures` lists them all, `dump N` draws any)"
+            ),
+        )?;
+        Ok(flow)
+    }
+
     pub(super) fn listen_off(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
         if self.listeners.is_empty() && self.link_listeners.is_empty() {
             self.info(out, "no listener was open")?;
@@ -146,6 +191,7 @@ impl Session {
                     .map(|l| link::closing_words(&l)),
             );
             self.info(out, &format!("closed {}", names.join(", ")))?;
+            self.shower.unfilter();
         }
         Ok(Flow::Continue)
     }

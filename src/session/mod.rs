@@ -285,6 +285,11 @@ impl Session {
             }
             Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
             Command::Ifaces => self.ifaces(out)?,
+            Command::ListenWhere {
+                listen,
+                filter,
+                text,
+            } => self.listen_where(listen, filter, text, out)?,
             Command::ListenOff => self.listen_off(out)?,
             Command::Wait(d) => self.wait(*d, out)?,
             Command::Captures => {

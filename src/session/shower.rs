@@ -53,6 +53,9 @@ pub struct Shower {
     unseen: AtomicU64,
     /// At most this many packets are drawn each time (see [`Shower::at_most`]).
     at_most: std::sync::atomic::AtomicUsize,
+    /// `listen … where`: the listeners (by socket label) whose packets are shown only
+    /// when their filter passes them.
+    filters: Mutex<Vec<(String, crate::command::filter::Filter)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,6 +71,7 @@ impl Shower {
             start: SystemTime::now(),
             own: Mutex::new(HashSet::new()),
             notes: Mutex::new(Vec::new()),
+            filters: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
             unseen: AtomicU64::new(0),
             at_most: std::sync::atomic::AtomicUsize::new(usize::MAX),
@@ -115,6 +119,30 @@ impl Shower {
         self.show_at_most(out, self.at_most.load(Ordering::Relaxed))
     }
 
+    /// Shows of what the listener `label` captures only what `f` passes.
+    pub fn filter(&self, label: &str, f: crate::command::filter::Filter) {
+        let mut filters = lock(&self.filters);
+        filters.retain(|(l, _)| l != label);
+        filters.push((label.to_string(), f));
+    }
+
+    /// Every listener's packets shown again (they are closed).
+    pub fn unfilter(&self) {
+        lock(&self.filters).clear();
+    }
+
+    /// Whether a filter keeps `p` from being drawn.
+    fn filtered_out(&self, p: &Packet) -> bool {
+        let Origin::Captured { socket, .. } = &p.origin else {
+            return false;
+        };
+        let filters = lock(&self.filters);
+        filters
+            .iter()
+            .find(|(l, _)| l.as_str() == &**socket)
+            .is_some_and(|(_, f)| !f.matches(&p.bytes, &dissect(&p.bytes, p.first)))
+    }
+
     /// Draws at most `n` packets each time packets are shown, counting the rest as
     /// passed over: for a terminal, which a flood would otherwise bury for seconds.
     pub fn at_most(&self, n: usize) {
@@ -147,7 +175,14 @@ impl Shower {
         for p in packets {
             let relations = p.relations().to_vec();
             let own = self.is_own(&p, &relations);
+            // A listener's filter hides it from view only: it is still handed on.
+            let detail = if self.filtered_out(&p) {
+                Detail::Quiet
+            } else {
+                detail
+            };
             match (detail, own) {
+                (Detail::Quiet, _) if !own => {}
                 (_, false) => writeln!(
                     out,
                     "{}",
