@@ -460,3 +460,106 @@ fn filters_agree_with_tshark() {
     }
     assert_eq!(compared, 33);
 }
+
+/// The interface and direction each packet of a `captures` listing was saved with:
+/// the sendto copies on rawlab's own interface (outbound), what a packet socket saw on
+/// lo by its direction, what a raw IP socket read arriving on lo.
+fn where_each_was(listing: &str) -> Vec<(String, String)> {
+    listing
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| {
+            let (iface, out) = if l.contains(" → sent, mode ") {
+                ("rawlab-sendto", true)
+            } else if l.contains(" ← packet socket on lo · outgoing · ") {
+                ("lo", true)
+            } else if l.contains(" ← packet socket on lo · ") || l.contains(" raw socket for ") {
+                ("lo", false)
+            } else {
+                panic!("a packet from somewhere unexpected: {l}")
+            };
+            let dir = if out { "0x00000002" } else { "0x00000001" };
+            (iface.to_string(), dir.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn tshark_reads_saved_files_with_their_interfaces_and_directions_and_no_warning() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (ng, pcap) = (dir.join("s.pcapng"), dir.join("s.pcap"));
+    let script = format!(
+        "listen icmp\nlisten link lo\nsend\nmode hdrincl\nsend\ncaptures\nsave {}\nsave {}\n",
+        ng.display(),
+        pcap.display()
+    );
+    let r = run_script(User::Me, &script, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let listing = r.stdout.split("> captures\n").nth(1).unwrap();
+    let want = where_each_was(listing);
+    assert!(want.len() >= 10, "{}", r.all());
+
+    let fields = |file: &Path, extra: &[&str]| {
+        let out = Command::new(&tshark)
+            .arg("-r")
+            .arg(file)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let got: Vec<(String, String)> = fields(
+        &ng,
+        &[
+            "-T",
+            "fields",
+            "-e",
+            "frame.interface_name",
+            "-e",
+            "frame.packet_flags_direction",
+        ],
+    )
+    .lines()
+    .map(|l| {
+        let (a, b) = l.split_once('\t').unwrap_or((l, ""));
+        (a.to_string(), b.to_string())
+    })
+    .collect();
+    assert_eq!(
+        got, want,
+        "tshark's interfaces and directions, packet by packet"
+    );
+    // pcap holds only what was on the wire, of one link type: the frames lo's packet
+    // socket saw (the most), no sendto copy.
+    assert_eq!(want.iter().filter(|(i, _)| i == "rawlab-sendto").count(), 2);
+    let frames = listing
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .filter(|l| l.contains(" ← packet socket on lo · "))
+        .count();
+    let pcap_frames = fields(&pcap, &["-T", "fields", "-e", "frame.protocols"]);
+    assert_eq!(pcap_frames.lines().count(), frames, "{pcap_frames}");
+    assert!(
+        pcap_frames.lines().all(|l| l.starts_with("eth:")),
+        "{pcap_frames}"
+    );
+    // rawlab's notes are comments; nothing else in either file draws a remark.
+    for f in [&ng, &pcap] {
+        let expert = fields(f, &["-q", "-z", "expert,note"]);
+        assert!(expert.trim().is_empty(), "{}: {expert}", f.display());
+    }
+    say(&format!(
+        "{} packets: interfaces and directions agree; no expert note",
+        want.len()
+    ));
+}

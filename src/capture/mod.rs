@@ -37,6 +37,8 @@ pub enum Origin {
     Captured {
         socket: Arc<str>,
         link: Option<LinkSeen>,
+        /// The interface an IP socket said the packet came in on (a frame's is in `link`).
+        iface: Option<Arc<str>>,
     },
     /// Loaded from a capture file: packet `index` of `path` (its link-layer header dropped
     /// when no table reads it).
@@ -455,6 +457,7 @@ impl crate::net::Sink for Store {
                     Origin::Captured {
                         socket: p.socket,
                         link: p.link,
+                        iface: p.iface,
                     },
                 )
             }));
@@ -489,6 +492,7 @@ mod tests {
         Origin::Captured {
             socket: "test".into(),
             link: None,
+            iface: None,
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod link;
 mod load;
+pub mod note;
 mod read;
 mod write;
 
@@ -40,6 +41,8 @@ pub enum Error {
     NothingToSave {
         path: PathBuf,
         skipped: Vec<Skipped>,
+        /// Sendto copies a pcap file leaves out.
+        copies: usize,
     },
 }
 
@@ -63,18 +66,52 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::NothingToSave { path, skipped } => write!(
+            Error::NothingToSave {
+                path,
+                skipped,
+                copies: 0,
+            } => write!(
                 f,
                 "nothing was written to {}: none of the {} packet{} fits in a capture file",
                 path.display(),
                 skipped.len(),
                 if skipped.len() == 1 { "" } else { "s" }
             ),
+            Error::NothingToSave {
+                path,
+                skipped,
+                copies,
+            } => write!(
+                f,
+                "nothing was written to {}: a pcap file holds what went on the wire, and {}{} {}; `listen` before sending to capture what the kernel sent, or save as .pcapng, which keeps the sendto copies on an interface of their own",
+                path.display(),
+                copies_words(*copies),
+                match skipped.len() {
+                    0 => String::new(),
+                    n => format!(
+                        " and {n} packet{} no capture file can hold",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                },
+                if copies + skipped.len() == 1 {
+                    "is all there is"
+                } else {
+                    "are all there are"
+                }
+            ),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// `1 sendto copy (what rawlab handed the kernel)`, `3 sendto copies (…)`.
+pub fn copies_words(n: usize) -> String {
+    format!(
+        "{n} sendto cop{} (what rawlab handed the kernel, which is not what went on the wire)",
+        if n == 1 { "y" } else { "ies" }
+    )
+}
 
 /// The OS's reason without Rust's "(os error N)" suffix.
 pub fn os_reason(e: &io::Error) -> String {

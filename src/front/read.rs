@@ -365,6 +365,9 @@ pub struct Item {
     rec: Record,
     /// How many interfaces the file had described by then.
     interfaces: usize,
+    /// Where rawlab's note says the packet was (`outgoing on lo`, a sendto copy), or
+    /// the direction the file's flags give.
+    whence: Option<String>,
     /// Where the first layer starts in the frame, and what comes before it.
     decap: link::Decap,
     relations: Vec<Relation>,
@@ -431,6 +434,10 @@ impl Relating {
         let start = decap.start().min(rec.bytes.len());
         let mut shared = None;
         let mut relations = Vec::new();
+        let mut whence = rec
+            .flags
+            .and_then(pcap::note::direction_of)
+            .map(str::to_string);
         if let Some(first) = decap.first {
             let whole = start == 0;
             let bytes = if whole {
@@ -438,10 +445,8 @@ impl Relating {
             } else {
                 rec.bytes[start..].to_vec()
             };
-            let origin = Origin::File {
-                path: self.path.clone(),
-                index: rec.no,
-            };
+            let origin = pcap::note::origin_of(&rec.comments, &self.path, rec.no);
+            whence = whence_words(&origin).or(whence);
             let p = Arc::new(Packet::new(rec.no, rec.time, bytes, first, origin));
             let d = dissect(&p.bytes, first);
             relations = self.relater.observe_dissected(&p, &d);
@@ -464,6 +469,7 @@ impl Relating {
         Item {
             rec,
             interfaces,
+            whence,
             decap,
             relations,
             times,
@@ -656,7 +662,27 @@ pub fn heading(item: &Item) -> String {
         h.push_str(" on interface ");
         push_dec(&mut h, u128::from(i));
     }
+    if let Some(w) = &item.whence {
+        h.push_str(" · ");
+        h.push_str(w);
+    }
     h
+}
+
+/// Where a packet rawlab saved was, from its note: `outgoing on lo`, `on lo`, or
+/// that it is a sendto copy, which never went on the wire.
+fn whence_words(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Sent { mode, .. } => Some(format!(
+            "sendto copy: what rawlab handed the kernel in mode {}, not a capture",
+            mode.name()
+        )),
+        Origin::Captured {
+            link: Some(seen), ..
+        } => Some(format!("{} on {}", seen.direction(), seen.iface)),
+        Origin::Captured { iface: Some(i), .. } => Some(format!("arriving on {i}")),
+        _ => None,
+    }
 }
 
 /// The annotated dump of one packet read from a file, appended to `out`.
@@ -801,6 +827,8 @@ mod tests {
             orig_len: bytes.len() as u32,
             bytes,
             interface: None,
+            comments: Vec::new(),
+            flags: None,
             time_note: None,
         }
     }

@@ -35,6 +35,7 @@ fn captured() -> Origin {
     Origin::Captured {
         socket: "raw icmp".into(),
         link: None,
+        iface: None,
     }
 }
 
@@ -255,6 +256,7 @@ fn a_frame_back_in_on_lo_is_the_twin_of_its_way_out() {
             pkttype,
             loopback: true,
         }),
+        iface: None,
     };
     let mut frame = vec![0u8; 12];
     frame.extend([0x08, 0x00]);

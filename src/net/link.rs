@@ -157,9 +157,7 @@ impl LinkListener {
             ring,
             label: label.as_str().into(),
             once,
-            names: HashMap::new(),
-            looked_up: None,
-            last: None,
+            names: IfaceNames::default(),
             outgoing: VecDeque::new(),
             collapsed: collapsed.clone(),
             unreadable: unreadable.clone(),
@@ -199,26 +197,19 @@ impl Drop for LinkListener {
     }
 }
 
-struct Reader {
-    sock: Socket,
-    ring: Option<sys::RxRing>,
-    label: Arc<str>,
-    once: bool,
-    /// Interface index → (name, is loopback), looked up over netlink.
+/// Interface index → (name, whether it is a loopback), looked up over netlink when a
+/// new index comes (at most once a second), for sockets that name the interface of
+/// each packet by its index.
+#[derive(Default)]
+pub(crate) struct IfaceNames {
     names: HashMap<u32, (Arc<str>, bool)>,
     looked_up: Option<Instant>,
     /// The last interface asked about: a flood comes through one.
     last: Option<(u32, Arc<str>, bool)>,
-    /// Recent outgoing frames on loopback interfaces, for `once`: (ifindex, bytes, when).
-    outgoing: VecDeque<(u32, Vec<u8>, Instant)>,
-    collapsed: Arc<AtomicU64>,
-    unreadable: Arc<AtomicU64>,
-    /// The batch handed to the store, kept for its room.
-    reads: Vec<Caught>,
 }
 
-impl Reader {
-    fn name_of(&mut self, ifindex: u32) -> (Arc<str>, bool) {
+impl IfaceNames {
+    pub(crate) fn name_of(&mut self, ifindex: u32) -> (Arc<str>, bool) {
         if let Some((ix, name, lo)) = &self.last
             && *ix == ifindex
         {
@@ -248,7 +239,23 @@ impl Reader {
             .cloned()
             .unwrap_or_else(|| (format!("interface {ifindex}").into(), false))
     }
+}
 
+struct Reader {
+    sock: Socket,
+    ring: Option<sys::RxRing>,
+    label: Arc<str>,
+    once: bool,
+    names: IfaceNames,
+    /// Recent outgoing frames on loopback interfaces, for `once`: (ifindex, bytes, when).
+    outgoing: VecDeque<(u32, Vec<u8>, Instant)>,
+    collapsed: Arc<AtomicU64>,
+    unreadable: Arc<AtomicU64>,
+    /// The batch handed to the store, kept for its room.
+    reads: Vec<Caught>,
+}
+
+impl Reader {
     fn run(mut self, stop: &AtomicBool, store: &dyn Sink, stats: &ListenStats) {
         let mut frames: Vec<(Vec<u8>, sys::FrameMeta, SystemTime)> = Vec::new();
         match self.ring.take() {
@@ -311,7 +318,7 @@ impl Reader {
         // Interface names first: a new one is asked of netlink, which is not done
         // while the store is held.
         for (_, m, _) in frames.iter() {
-            self.name_of(m.ifindex);
+            self.names.name_of(m.ifindex);
         }
         let read = SystemTime::now();
         let now = Instant::now();
@@ -336,7 +343,7 @@ impl Reader {
             self.unreadable.fetch_add(1, Ordering::Relaxed);
             return None;
         };
-        let (iface, loopback) = self.name_of(meta.ifindex);
+        let (iface, loopback) = self.names.name_of(meta.ifindex);
         // The incoming copy of a frame lo sent is related to it as it is numbered
         // (lab::Relater); with `once` it is not kept at all.
         if self.once && loopback {
@@ -371,6 +378,7 @@ impl Reader {
             loopback,
         };
         Some(Caught {
+            iface: None,
             time,
             bytes: frame,
             first,

@@ -24,6 +24,8 @@ pub struct Caught {
     pub socket: Arc<str>,
     /// What an AF_PACKET socket says about a frame.
     pub link: Option<link::LinkSeen>,
+    /// The interface an IP socket says the packet came in on.
+    pub iface: Option<Arc<str>>,
     /// Source and destination, from the socket, for a packet that comes without the
     /// header that would say (an AF_INET6 raw socket hands over what follows it).
     pub addrs: Option<(std::net::IpAddr, std::net::IpAddr)>,
@@ -507,8 +509,14 @@ impl Listener {
         let fd = sock.as_raw_fd();
         let _ = crate::net::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
         let _ = crate::net::sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
-        if family == Family::V6 {
-            crate::net::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
+        match family {
+            Family::V6 => {
+                crate::net::sys::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?
+            }
+            // Which interface each packet came in on, for a capture file's interfaces.
+            Family::V4 => {
+                let _ = crate::net::sys::set_int_option(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1);
+            }
         }
         filter_icmp(&sock, family, proto, letting)?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -523,6 +531,7 @@ impl Listener {
             store,
             stats: stats.clone(),
             reads: Vec::new(),
+            names: link::IfaceNames::default(),
         }));
         let thread = {
             let (reader, stop, held) = (reader.clone(), stop.clone(), held.clone());
@@ -571,6 +580,7 @@ struct Reader {
     stats: Arc<ListenStats>,
     /// The batch handed to the store, kept for its room.
     reads: Vec<Caught>,
+    names: link::IfaceNames,
 }
 
 impl Reader {
@@ -590,12 +600,14 @@ impl Reader {
                 (Family::V6, Some(src), Some(dst)) => Some((src, dst)),
                 _ => None,
             };
+            let iface = meta.ifindex.map(|i| self.names.name_of(i).0);
             reads.push(Caught {
                 time,
                 bytes: self.batch.bytes(i).to_vec(),
                 first: self.first,
                 socket: self.label.clone(),
                 link: None,
+                iface,
                 addrs,
             });
         }

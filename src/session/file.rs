@@ -247,7 +247,24 @@ impl Session {
         match pcap::save(&path, &chosen, force) {
             Ok(saved) => {
                 self.left_out_lines(&saved.skipped, out)?;
-                let links: Vec<&str> = saved.links.iter().map(|l| l.title()).collect();
+                if saved.copies > 0 {
+                    self.info(
+                        out,
+                        &format!(
+                            "left out {}; a .pcapng file keeps them, on an interface of their own",
+                            pcap::copies_words(saved.copies)
+                        ),
+                    )?;
+                }
+                let links: Vec<String> = match saved.format {
+                    SaveFormat::Pcap => saved.links.iter().map(|l| l.title().to_string()).collect(),
+                    SaveFormat::PcapNg => saved
+                        .interfaces
+                        .iter()
+                        .zip(&saved.links)
+                        .map(|(n, l)| format!("{n}: {}", l.title()))
+                        .collect(),
+                };
                 let kind = match saved.format {
                     SaveFormat::Pcap => format!("pcap of {}", links.join(", ")),
                     SaveFormat::PcapNg => format!(
@@ -274,7 +291,20 @@ impl Session {
                     typed(typed_path)
                 )),
             ),
-            Err(pcap::Error::NothingToSave { path, skipped }) => {
+            Err(pcap::Error::NothingToSave {
+                path,
+                skipped,
+                copies: copies @ 1..,
+            }) => {
+                self.left_out_lines(&skipped, out)?;
+                let e = pcap::Error::NothingToSave {
+                    path,
+                    skipped,
+                    copies,
+                };
+                self.fail(out, &e.to_string())
+            }
+            Err(pcap::Error::NothingToSave { path, skipped, .. }) => {
                 self.left_out_lines(&skipped, out)?;
                 self.fail_with(
                     out,

@@ -112,27 +112,8 @@ impl Session {
                 "no packets yet: `send`, `ping`, or `listen icmp` and `trigger ping 127.0.0.1`",
             );
         }
-        let width = self.style().width();
         for p in &all {
-            let mut relations = String::new();
-            for r in self.shower.relations_of(p.no) {
-                relations.push_str(&crate::lab::words::relation_brief(&r));
-            }
-            // Too wide for the terminal: outer layers (an Ethernet header's MACs, then
-            // the IP addresses) give way to their names first, so the line ends with
-            // what the packet is rather than a cut.
-            let mut brief = 0;
-            let line = loop {
-                let line = self.shower.line_brief(p, brief) + &relations;
-                match width {
-                    Some(w) if line.chars().count() > w && brief + 1 < self.shower.depth(p) => {
-                        brief += 1;
-                    }
-                    Some(w) => break render::cut(&line, w),
-                    None => break line,
-                }
-            };
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", self.shower.line_related(p))?;
         }
         self.info(
             out,

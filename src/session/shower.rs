@@ -196,11 +196,7 @@ impl Shower {
                 )?,
                 (Detail::Full, true) => self.draw(out, &p, &relations)?,
                 (Detail::Quiet, true) => {}
-                (Detail::Lines, true) => {
-                    for l in self.style.wrap(&self.line(&p), "", "    ") {
-                        writeln!(out, "{l}")?;
-                    }
-                }
+                (Detail::Lines, true) => writeln!(out, "{}", self.line_related(&p))?,
             }
             shown.push(Shown {
                 packet: p,
@@ -282,13 +278,42 @@ impl Shower {
 
     /// `t=1.234567s`, counted from the session's start.
     pub fn since_start(&self, t: SystemTime) -> String {
-        let d = t.duration_since(self.start).unwrap_or_default();
-        format!("t={}.{:06}s", d.as_secs(), d.subsec_micros())
+        match t.duration_since(self.start) {
+            Ok(d) => format!("t={}.{:06}s", d.as_secs(), d.subsec_micros()),
+            // From before the session (a packet loaded from a file): its time of day
+            // (`dump` and `load` give the date).
+            Err(_) => {
+                let utc = crate::render::clock::utc(t, 6);
+                utc.split_once(' ')
+                    .map_or(utc.clone(), |(_, t)| t.to_string())
+            }
+        }
     }
 
     /// One line: number, direction, socket, length, time, the layers in words.
     pub fn line(&self, p: &Packet) -> String {
         self.line_brief(p, 0)
+    }
+
+    /// The packet's line and what it is to the others (`· reply to #2`), fitted to the
+    /// terminal: when too wide, outer layers (an Ethernet header's MACs, then the IP
+    /// addresses) give way to their names first, so the line ends with what the
+    /// packet is rather than a cut.
+    pub fn line_related(&self, p: &Packet) -> String {
+        let mut relations = String::new();
+        for r in p.relations() {
+            relations.push_str(&crate::lab::words::relation_brief(r));
+        }
+        let width = self.style.width();
+        let mut brief = 0;
+        loop {
+            let line = self.line_brief(p, brief) + &relations;
+            match width {
+                Some(w) if line.chars().count() > w && brief + 1 < self.depth(p) => brief += 1,
+                Some(w) => break crate::render::cut(&line, w),
+                None => break line,
+            }
+        }
     }
 
     /// How many layers the packet has (for `line_brief`).
@@ -306,7 +331,7 @@ impl Shower {
                 ..
             } => ("→", format!("sent, mode {} on {i}", mode.name())),
             Origin::Sent { mode, .. } => ("→", format!("sent, mode {}", mode.name())),
-            Origin::Captured { socket, link } => ("←", with_link(socket, link.as_ref())),
+            Origin::Captured { socket, link, .. } => ("←", with_link(socket, link.as_ref())),
             // Short: the file's name and the packet's place in it (`dump` says the rest).
             Origin::File { path, index } => (
                 "←",
@@ -319,16 +344,7 @@ impl Shower {
                 ),
             ),
         };
-        // A loaded packet's time is the file's, from before this session: its time of day
-        // (`dump` and `load` give the date).
-        let time = match &p.origin {
-            Origin::File { .. } => {
-                let utc = crate::render::clock::utc(p.time, 6);
-                utc.split_once(' ')
-                    .map_or(utc.clone(), |(_, t)| t.to_string())
-            }
-            _ => self.since_start(p.time),
-        };
+        let time = self.since_start(p.time);
         format!(
             "#{} {arrow} {how} · {} bytes · {time} · {}",
             p.no,
@@ -401,7 +417,7 @@ impl Shower {
                 p.bytes.len(),
                 self.since_start(p.time)
             ),
-            Origin::Captured { socket, link } => format!(
+            Origin::Captured { socket, link, .. } => format!(
                 "#{} ← captured on {} · {} bytes · {}",
                 p.no,
                 with_link(socket, link.as_ref()),
@@ -517,6 +533,7 @@ mod tests {
         let origin = Origin::Captured {
             socket: "raw socket for icmp".into(),
             link: None,
+            iface: None,
         };
         shower
             .store

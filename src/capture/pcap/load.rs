@@ -1,7 +1,7 @@
 //! `load`: a capture file's packets as the session keeps them, up to the ring's size.
 
 use super::*;
-use crate::capture::{Origin, Packet};
+use crate::capture::Packet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -103,10 +103,7 @@ pub fn load_until(path: &Path, max: usize, stop: impl Fn() -> bool) -> Result<Lo
             time: rec.time,
             bytes: rec.bytes[start..].to_vec(),
             first,
-            origin: Origin::File {
-                path: shared.clone(),
-                index: rec.no,
-            },
+            origin: note::origin_of(&rec.comments, &shared, rec.no),
             addrs: None,
             read: None,
             related: Default::default(),

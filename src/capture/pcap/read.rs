@@ -38,6 +38,11 @@ pub struct Record {
     pub interface: Option<u32>,
     /// Why `time` is not the file's own: the record has none, or one no clock can show.
     pub time_note: Option<&'static str>,
+    /// pcapng: the packet's comments (rawlab writes a note among them, see
+    /// [`super::note`]); empty in a pcap file.
+    pub comments: Vec<String>,
+    /// pcapng: the enhanced packet block's flags word (direction, reception type).
+    pub flags: Option<u32>,
 }
 
 /// A simple packet block has no time field.
@@ -613,6 +618,8 @@ pub(super) fn take_block(
                 orig_len: b.origlen,
                 interface: None,
                 time_note: None,
+                comments: Vec::new(),
+                flags: None,
             }))
         }
         PcapBlockOwned::LegacyHeader(_) => Ok(None),
@@ -665,6 +672,20 @@ pub(super) fn take_block(
             check_caplen(epb.caplen, iface, at, no)?;
             let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
             let (time, clamped) = ng_time(ts, iface);
+            let (mut comments, mut flags) = (Vec::new(), None);
+            for o in &epb.options {
+                match (o.code.0, o.as_bytes()) {
+                    (1, Ok(c)) => comments.push(String::from_utf8_lossy(c).into_owned()),
+                    (2, Ok(&[a, b, c, d])) => {
+                        flags = Some(if section.big_endian {
+                            u32::from_be_bytes([a, b, c, d])
+                        } else {
+                            u32::from_le_bytes([a, b, c, d])
+                        })
+                    }
+                    _ => {}
+                }
+            }
             Ok(Some(Record {
                 no,
                 offset: at,
@@ -675,6 +696,8 @@ pub(super) fn take_block(
                 orig_len: epb.origlen,
                 interface: Some(epb.if_id),
                 time_note: clamped.then_some(PAST_9999),
+                comments,
+                flags,
             }))
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
@@ -700,6 +723,8 @@ pub(super) fn take_block(
                 orig_len: spb.origlen,
                 interface: Some(0),
                 time_note: Some(NO_TIME),
+                comments: Vec::new(),
+                flags: None,
             }))
         }
         // Statistics, name resolution, secrets, comments: nothing to show as a packet.

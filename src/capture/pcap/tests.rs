@@ -599,6 +599,7 @@ fn captured(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
         origin: Origin::Captured {
             socket: "raw socket for icmp".into(),
             link: None,
+            iface: None,
         },
         addrs: None,
         read: None,
@@ -626,7 +627,9 @@ fn save_then_load_keeps_bytes_and_times() {
     ];
     let path = scratch("round.pcap");
     let saved = save(&path, &packets, false).unwrap();
-    assert_eq!(saved.numbers, [1, 2, 3]);
+    // A pcap file holds what was on the wire: the sendto copy #1 is left out, counted.
+    assert_eq!(saved.numbers, [2, 3]);
+    assert_eq!(saved.copies, 1);
     assert_eq!(
         (saved.format, saved.links.as_slice()),
         (SaveFormat::Pcap, &[LinkType::RAW][..])
@@ -635,39 +638,48 @@ fn save_then_load_keeps_bytes_and_times() {
     assert_eq!(saved.bytes, std::fs::metadata(&path).unwrap().len());
     let loaded = load(&path, 100).unwrap();
     assert!(loaded.error.is_none() && loaded.skipped.is_empty());
-    assert_eq!(loaded.packets.len(), 3);
-    for (a, b) in packets.iter().zip(&loaded.packets) {
+    assert_eq!(loaded.packets.len(), 2);
+    for (a, b) in packets[1..].iter().zip(&loaded.packets) {
         assert_eq!(a.bytes, b.bytes);
         assert_eq!(a.time, b.time, "nanosecond timestamps survive");
         assert_eq!(b.first, &IPV4);
     }
     assert_eq!(
-        loaded.packets[2].origin,
+        loaded.packets[1].origin,
         Origin::File {
             path: path.as_path().into(),
-            index: 3
+            index: 2
         }
     );
     assert_eq!(
-        loaded.packets[2].origin.source(),
-        format!("read from {} (packet 3)", path.display())
+        loaded.packets[1].origin.source(),
+        format!("read from {} (packet 2)", path.display())
     );
 
     // Microseconds: the time is cut to the microsecond, the bytes are the same.
-    let path = scratch("round-us.pcap");
+    let path = scratch("round-us.pcapng");
     save_with(&path, &packets, false, Resolution::Micro).unwrap();
     let loaded = load(&path, 2).unwrap();
     assert_eq!(loaded.packets.len(), 2);
     assert_eq!(loaded.left_out, 1);
     assert_eq!(loaded.packets[0].time, at(1_714_566_896, 123_456_000));
     assert_eq!(loaded.packets[1].bytes, IP);
+
+    // Only sendto copies: no pcap file, and the reason says where they can go.
+    let path = scratch("copies.pcap");
+    let e = save(&path, &packets[..1], false).unwrap_err();
+    assert!(
+        e.to_string().contains("a pcap file holds what went on the wire, and 1 sendto copy (what rawlab handed the kernel, which is not what went on the wire) is all there is; `listen` before sending"),
+        "{e}"
+    );
+    assert!(!path.exists());
 }
 
 #[test]
 fn save_keeps_an_existing_file_unless_forced() {
     let path = scratch("kept.pcap");
     std::fs::write(&path, b"precious").unwrap();
-    let packets = vec![sent(1, at(1, 0), &IP)];
+    let packets = vec![captured(1, at(1, 0), &IP)];
     let e = save(&path, &packets, false).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -685,7 +697,7 @@ fn save_keeps_an_existing_file_unless_forced() {
 fn file_errors_name_the_path_and_the_os_reason() {
     let e = save(
         Path::new("/nonexistent-dir/x.pcap"),
-        &[sent(1, at(1, 0), &IP)],
+        &[captured(1, at(1, 0), &IP)],
         false,
     )
     .unwrap_err();
@@ -771,6 +783,7 @@ fn frame(no: u64, time: SystemTime) -> Arc<Packet> {
         origin: Origin::Captured {
             socket: "packet socket on lo".into(),
             link: None,
+            iface: None,
         },
         addrs: None,
         read: None,
@@ -788,6 +801,7 @@ fn icmp6_without_header(no: u64) -> Arc<Packet> {
         origin: Origin::Captured {
             socket: "AF_INET6 raw socket for icmp6".into(),
             link: None,
+            iface: None,
         },
         addrs: Some((Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into())),
         read: None,
@@ -803,11 +817,11 @@ fn what_a_capture_file_cannot_hold_is_left_out_and_said_why() {
         title: "ZZ",
         ..crate::wire::icmp::ICMP
     };
-    let mut odd = (*sent(2, at(1, 0), &IP)).clone();
+    let mut odd = (*captured(2, at(1, 0), &IP)).clone();
     odd.first = &OTHER;
     let path = scratch("odd.pcap");
     let packets = [
-        sent(1, at(1, 0), &IP),
+        captured(1, at(1, 0), &IP),
         Arc::new(odd),
         icmp6_without_header(3),
     ];
@@ -849,7 +863,7 @@ fn what_a_capture_file_cannot_hold_is_left_out_and_said_why() {
 #[test]
 fn a_pcap_file_keeps_the_link_type_most_packets_have() {
     let packets = [
-        sent(1, at(1, 0), &IP),
+        captured(1, at(1, 0), &IP),
         frame(2, at(1, 1)),
         frame(3, at(1, 2)),
         captured(4, at(1, 3), &IP),
@@ -879,7 +893,20 @@ fn a_pcapng_file_holds_every_link_type_with_comments() {
     let path = scratch("mixed.PcapNG");
     let saved = save(&path, &packets, false).unwrap();
     assert_eq!(saved.format, SaveFormat::PcapNg);
-    assert_eq!(saved.links, [LinkType::RAW, LinkType::ETHERNET]);
+    // One interface each place a packet was: the sendto copies', lo's frames, and the
+    // raw socket's (which did not say its interface, so it is named after the socket).
+    assert_eq!(
+        saved.links,
+        [LinkType::RAW, LinkType::ETHERNET, LinkType::RAW]
+    );
+    assert_eq!(
+        saved.interfaces,
+        [
+            "rawlab-sendto",
+            "packet socket on lo",
+            "raw socket for icmp"
+        ]
+    );
     assert_eq!(saved.numbers, [1, 2, 3]);
     assert_eq!(saved.bytes, std::fs::metadata(&path).unwrap().len());
 
@@ -891,11 +918,23 @@ fn a_pcapng_file_holds_every_link_type_with_comments() {
         .iter()
         .map(|i| i.name.as_deref())
         .collect();
-    assert_eq!(names, [Some("rawlab: raw IP"), Some("rawlab: Ethernet")]);
+    assert_eq!(
+        names,
+        [
+            Some("rawlab-sendto"),
+            Some("packet socket on lo"),
+            Some("raw socket for icmp")
+        ]
+    );
     assert_eq!(records.len(), 3);
     assert_eq!(
         records.iter().map(|r| r.interface).collect::<Vec<_>>(),
-        [Some(0), Some(1), Some(0)]
+        [Some(0), Some(1), Some(2)]
+    );
+    // Directions: the copy outbound, what sockets read inbound.
+    assert_eq!(
+        records.iter().map(|r| r.flags).collect::<Vec<_>>(),
+        [Some(2), Some(1), Some(1)]
     );
     for (p, r) in packets.iter().zip(&records) {
         assert_eq!(p.bytes, r.bytes);
@@ -905,6 +944,10 @@ fn a_pcapng_file_holds_every_link_type_with_comments() {
     let loaded = load(&path, 10).unwrap();
     assert!(loaded.error.is_none() && loaded.skipped.is_empty());
     assert_eq!(loaded.packets[1].first.name, "eth");
+    // Each packet comes back from where it was, by rawlab's note.
+    for (p, l) in packets.iter().zip(&loaded.packets) {
+        assert_eq!(p.origin, l.origin);
+    }
 }
 
 #[test]
@@ -916,7 +959,7 @@ fn a_directory_is_neither_read_nor_written() {
         e.to_string(),
         format!("cannot read {}: it is a directory", dir.display())
     );
-    let e = save(&dir, &[sent(1, at(1, 0), &IP)], true).unwrap_err();
+    let e = save(&dir, &[captured(1, at(1, 0), &IP)], true).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!("cannot write {}: it is a directory", dir.display())

@@ -126,10 +126,15 @@ pub struct Saved {
     pub numbers: Vec<u64>,
     /// The file's link types: one for pcap; for pcapng, one interface each, in order.
     pub links: Vec<LinkType>,
+    /// pcapng: the interfaces' names, in order (beside `links`); empty for pcap.
+    pub interfaces: Vec<String>,
     /// The file's length.
     pub bytes: u64,
     /// Packets left out, by their session number, and why.
     pub skipped: Vec<Skipped>,
+    /// Sendto copies left out of a pcap file (what rawlab handed the kernel, not what
+    /// went on the wire; pcapng keeps them).
+    pub copies: usize,
 }
 
 /// Saves packets (sent and captured, with their times) with nanosecond timestamps: pcapng
@@ -163,8 +168,15 @@ pub fn save_with(
 ) -> Result<Saved, Error> {
     let format = SaveFormat::for_path(path);
     let mut skipped = Vec::new();
+    let mut copies = 0;
     let mut kept: Vec<(&Arc<Packet>, LinkType)> = Vec::with_capacity(packets.len());
     for p in packets {
+        // A pcap file holds what was on the wire; what rawlab handed to sendto is not
+        // that (pcapng keeps it, on an interface of its own).
+        if format == SaveFormat::Pcap && p.is_sent() {
+            copies += 1;
+            continue;
+        }
         match saveable(p) {
             Ok(l) => kept.push((p, l)),
             Err(why) => skipped.push(Skipped { no: p.no, why }),
@@ -204,6 +216,7 @@ pub fn save_with(
         return Err(Error::NothingToSave {
             path: path.to_path_buf(),
             skipped,
+            copies,
         });
     }
     let io_err = |e: io::Error| Error::Io {
@@ -242,7 +255,8 @@ pub fn save_with(
             io_err(e)
         }
     })?;
-    let links: Vec<LinkType> = links.into_iter().map(|(l, _)| l).collect();
+    let mut links: Vec<LinkType> = links.into_iter().map(|(l, _)| l).collect();
+    let mut interfaces = Vec::new();
     let out = Counted {
         inner: BufWriter::new(file),
         n: 0,
@@ -256,9 +270,27 @@ pub fn save_with(
             w.finish().map_err(io_err)?
         }
         SaveFormat::PcapNg => {
-            let mut w = NgWriter::new(out, &links, resolution).map_err(io_err)?;
+            // One interface each place a packet was seen, in order of first appearance.
+            let mut ifaces: Vec<note::NgIface> = Vec::new();
+            let mut on = Vec::with_capacity(kept.len());
             for (p, l) in &kept {
-                w.write(*l, p.time, &p.bytes, &comment(p)).map_err(io_err)?;
+                let iface = note::iface_of(p, *l);
+                let id = match ifaces.iter().position(|i| *i == iface) {
+                    Some(id) => id,
+                    None => {
+                        ifaces.push(iface);
+                        ifaces.len() - 1
+                    }
+                };
+                on.push(id as u32);
+            }
+            links = ifaces.iter().map(|i| i.link).collect();
+            interfaces = ifaces.iter().map(|i| i.name.clone()).collect();
+            let mut w = NgWriter::new(out, &ifaces, resolution).map_err(io_err)?;
+            for ((p, _), id) in kept.iter().zip(on) {
+                let comments = [comment(p), note::note(p)];
+                w.write(id, p.time, &p.bytes, &comments, note::flags_of(p))
+                    .map_err(io_err)?;
             }
             w.finish().map_err(io_err)?
         }
@@ -274,8 +306,10 @@ pub fn save_with(
         format,
         numbers: kept.iter().map(|(p, _)| p.no).collect(),
         links,
+        interfaces,
         bytes,
         skipped,
+        copies,
     })
 }
 
@@ -288,8 +322,17 @@ pub(super) fn link_words(l: LinkType) -> String {
     }
 }
 
-/// A pcapng packet comment saying where the packet came from in the session.
+/// A pcapng packet comment saying where the packet came from in the session and what
+/// it is to the packets before it, in words (the note beside it says it for programs).
 pub(super) fn comment(p: &Packet) -> String {
+    let mut c = whence(p);
+    for r in p.relations() {
+        c.push_str(&crate::lab::words::relation_brief(r));
+    }
+    c
+}
+
+fn whence(p: &Packet) -> String {
     match &p.origin {
         Origin::Sent {
             mode, handed_from, ..
@@ -324,11 +367,11 @@ impl<W: Write> Write for Counted<W> {
     }
 }
 
-/// Writes a pcapng file: a section header, an interface description per link type, then
-/// an enhanced packet block per packet (with a comment saying where it came from).
+/// Writes a pcapng file: a section header, an interface description per interface,
+/// then an enhanced packet block per packet (with comments and direction flags).
 pub struct NgWriter<W: Write> {
     out: W,
-    links: Vec<LinkType>,
+    interfaces: usize,
     resolution: Resolution,
 }
 
@@ -336,12 +379,24 @@ pub(super) fn gen_err(e: impl fmt::Debug) -> io::Error {
     io::Error::other(format!("{e:?}"))
 }
 
+/// A pcapng option, its length checked.
+fn option<'a>(
+    code: u16,
+    value: std::borrow::Cow<'a, [u8]>,
+) -> io::Result<pcap_parser::PcapNGOption<'a>> {
+    let len = u16::try_from(value.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pcapng option too long"))?;
+    Ok(pcap_parser::PcapNGOption {
+        code: pcap_parser::OptionCode(code),
+        len,
+        value,
+    })
+}
+
 impl<W: Write> NgWriter<W> {
-    /// Writes the section header and one interface per link type, named after it.
-    pub fn new(mut out: W, links: &[LinkType], resolution: Resolution) -> io::Result<Self> {
-        use pcap_parser::{
-            InterfaceDescriptionBlock, OptionCode, PcapNGOption, SectionHeaderBlock,
-        };
+    /// Writes the section header and the interfaces, numbered in order from 0.
+    pub fn new(mut out: W, ifaces: &[note::NgIface], resolution: Resolution) -> io::Result<Self> {
+        use pcap_parser::{InterfaceDescriptionBlock, OptionCode, SectionHeaderBlock};
         use std::borrow::Cow;
         let app = concat!("rawlab ", env!("CARGO_PKG_VERSION"));
         let mut shb = SectionHeaderBlock {
@@ -351,59 +406,66 @@ impl<W: Write> NgWriter<W> {
             major_version: 1,
             minor_version: 0,
             section_len: -1,
-            options: vec![PcapNGOption {
-                code: OptionCode::ShbUserAppl,
-                len: app.len() as u16,
-                value: Cow::Borrowed(app.as_bytes()),
-            }],
+            options: vec![option(
+                OptionCode::ShbUserAppl.0,
+                Cow::Borrowed(app.as_bytes()),
+            )?],
             block_len2: 0,
         };
         out.write_all(&shb.to_vec().map_err(gen_err)?)?;
-        for l in links {
-            let name = format!("rawlab: {}", l.title());
+        let tsresol = match resolution {
+            Resolution::Micro => 6,
+            Resolution::Nano => 9,
+        };
+        for i in ifaces {
+            let mut options = vec![option(
+                OptionCode::IfName.0,
+                Cow::Borrowed(i.name.as_bytes()),
+            )?];
+            if let Some(d) = &i.description {
+                options.push(option(
+                    OptionCode::IfDescription.0,
+                    Cow::Borrowed(d.as_bytes()),
+                )?);
+            }
             let mut idb = InterfaceDescriptionBlock {
                 block_type: 0,
                 block_len1: 0,
-                linktype: Linktype(l.0 as i32),
+                linktype: Linktype(i.link.0 as i32),
                 reserved: 0,
                 snaplen: MAX_SNAPLEN,
-                options: vec![PcapNGOption {
-                    code: OptionCode::IfName,
-                    len: name.len() as u16,
-                    value: Cow::Owned(name.into_bytes()),
-                }],
+                options,
                 block_len2: 0,
-                if_tsresol: match resolution {
-                    Resolution::Micro => 6,
-                    Resolution::Nano => 9,
-                },
+                if_tsresol: tsresol,
                 if_tsoffset: 0,
             };
             out.write_all(&idb.to_vec().map_err(gen_err)?)?;
         }
         Ok(NgWriter {
             out,
-            links: links.to_vec(),
+            interfaces: ifaces.len(),
             resolution,
         })
     }
 
-    /// Writes one packet, captured whole at `time`, on the interface of link type `link`.
+    /// Writes one packet, captured whole at `time`, on interface `if_id`, with
+    /// `comments` (each an opt_comment) and the flags word (direction) when known.
     pub fn write(
         &mut self,
-        link: LinkType,
+        if_id: u32,
         time: SystemTime,
         bytes: &[u8],
-        comment: &str,
+        comments: &[String],
+        flags: Option<u32>,
     ) -> io::Result<()> {
-        use pcap_parser::{EnhancedPacketBlock, OptionCode, PcapNGOption};
+        use pcap_parser::{EnhancedPacketBlock, OptionCode};
         use std::borrow::Cow;
-        let if_id = self.links.iter().position(|l| *l == link).ok_or_else(|| {
-            io::Error::new(
+        if if_id as usize >= self.interfaces {
+            return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "no interface for that link type",
-            )
-        })? as u32;
+                "no such interface",
+            ));
+        }
         let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
         let ts = match self.resolution {
             Resolution::Micro => since.as_micros(),
@@ -412,12 +474,12 @@ impl<W: Write> NgWriter<W> {
         let len = u32::try_from(bytes.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
         let mut options = Vec::new();
-        if !comment.is_empty() && comment.len() <= u16::MAX as usize {
-            options.push(PcapNGOption {
-                code: OptionCode::Comment,
-                len: comment.len() as u16,
-                value: Cow::Borrowed(comment.as_bytes()),
-            });
+        for c in comments.iter().filter(|c| !c.is_empty()) {
+            options.push(option(OptionCode::Comment.0, Cow::Borrowed(c.as_bytes()))?);
+        }
+        if let Some(f) = flags {
+            // epb_flags (code 2), in the section's byte order: little-endian here.
+            options.push(option(2, Cow::Owned(f.to_le_bytes().to_vec()))?);
         }
         let mut epb = EnhancedPacketBlock {
             block_type: 0,

@@ -47,6 +47,8 @@ pub struct RecvMeta {
     pub src: Option<std::net::IpAddr>,
     /// Where it was addressed (IPV6_PKTINFO), likewise.
     pub dst: Option<std::net::IpAddr>,
+    /// The interface it came in on (IP_PKTINFO, IPV6_PKTINFO), on IP sockets.
+    pub ifindex: Option<u32>,
     /// When the kernel received it (SO_TIMESTAMPNS), not when rawlab read it.
     pub stamp: Option<std::time::SystemTime>,
     /// How many packets the kernel dropped on this socket since it opened (SO_RXQ_OVFL).
@@ -101,6 +103,11 @@ fn read_meta(meta: &mut RecvMeta, from: &libc::sockaddr_storage, msg: &libc::msg
                 (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
                     let pi = std::ptr::read_unaligned(data.cast::<libc::in6_pktinfo>());
                     meta.dst = Some(std::net::Ipv6Addr::from(pi.ipi6_addr.s6_addr).into());
+                    meta.ifindex = Some(pi.ipi6_ifindex);
+                }
+                (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
+                    let pi = std::ptr::read_unaligned(data.cast::<libc::in_pktinfo>());
+                    meta.ifindex = u32::try_from(pi.ipi_ifindex).ok();
                 }
                 _ => {}
             }
