@@ -149,10 +149,7 @@ fn choose_network(forced: Option<&str>, err: &mut dyn Write) -> (Net, Option<Arc
             let why = forced.unwrap_or("no raw-socket privilege here");
             let (peer, holds) = match peer::make() {
                 Ok(p) => {
-                    let holds = format!(
-                        "loopback, and {} ({}) cabled to a peer at {}",
-                        p.iface, p.addr, p.peer_addr
-                    );
+                    let holds = format!("loopback, and {}", p.words());
                     (Some(Arc::new(p)), holds)
                 }
                 Err(e) => (None, format!("loopback only (no peer: {e})")),

@@ -194,6 +194,77 @@ pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     send_words(done, PING_WORDS)
 }
 
+const TRACE_WORDS: &[&str] = &["proto", "hops"];
+const PROBE_WORDS: &[&str] = &["icmp", "udp", "tcp"];
+
+pub(super) fn trace(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let dst = parse_ipv4(args.next("a destination, such as 203.0.113.2")?)?;
+    let (mut probe, mut hops) = (None, None);
+    while let Some(t) = args.pos_next() {
+        let word = t.text.to_ascii_lowercase();
+        let again = |t: &Token| {
+            ParseError::new(t.span.clone(), format!("`{}` is given twice", t.shown()))
+                .expected("each of proto and hops at most once")
+        };
+        match word.as_str() {
+            "proto" if probe.is_some() => return Err(again(t)),
+            "hops" if hops.is_some() => return Err(again(t)),
+            "proto" => {
+                let p = args.next("icmp, udp or tcp")?;
+                probe = Some(match p.text.to_ascii_lowercase().as_str() {
+                    "icmp" => Probe::Icmp,
+                    "udp" => Probe::Udp,
+                    "tcp" => Probe::Tcp,
+                    _ => {
+                        return Err(ParseError::new(
+                            p.span.clone(),
+                            format!("`{}` is no probe trace sends", p.shown()),
+                        )
+                        .expected("icmp (echo requests, as traceroute -I), udp (to ports from 33434, traceroute's default) or tcp (SYNs to port 80, as traceroute -T)")
+                        .suggest(did_you_mean(&p.text, PROBE_WORDS.iter().copied())));
+                    }
+                });
+            }
+            "hops" => {
+                let n = args.next("how many hops at most, such as 5")?;
+                let v = parse_int(n)?;
+                if v == 0 || v > u128::from(MAX_HOPS) {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("hops {v} is out of range"),
+                    )
+                    .expected(format!("1..={MAX_HOPS} (a TTL for each)")));
+                }
+                hops = Some(v as u8);
+            }
+            _ => {
+                return Err(
+                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                        .expected(format!(
+                            "{} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(did_you_mean(&t.text, TRACE_WORDS.iter().copied())),
+                );
+            }
+        }
+    }
+    Ok(Command::Trace {
+        dst,
+        probe: probe.unwrap_or(Probe::Icmp),
+        hops: hops.unwrap_or(MAX_HOPS),
+    })
+}
+
+pub(super) fn trace_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done.last() {
+        None => vec![Offer::Words(&["203.0.113.2", "127.0.0.1"])],
+        Some(w) if w.eq_ignore_ascii_case("proto") => vec![Offer::Words(PROBE_WORDS)],
+        Some(w) if w.eq_ignore_ascii_case("hops") => Vec::new(),
+        Some(_) => vec![Offer::Words(TRACE_WORDS)],
+    }
+}
+
 pub(super) fn trigger(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
     let t = args.next("what to trigger: ping, http or udp")?;
     Ok(Command::Trigger(

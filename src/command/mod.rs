@@ -42,6 +42,27 @@ pub struct SendArgs {
     pub every: Option<Duration>,
 }
 
+/// The probes `trace` sends: traceroute(8)'s `-I`, its default (UDP), and `-T`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    Icmp,
+    Udp,
+    Tcp,
+}
+
+impl Probe {
+    pub fn name(self) -> &'static str {
+        match self {
+            Probe::Icmp => "icmp",
+            Probe::Udp => "udp",
+            Probe::Tcp => "tcp",
+        }
+    }
+}
+
+/// Most hops `trace` tries (traceroute(8)'s default).
+pub const MAX_HOPS: u8 = 30;
+
 /// Largest `count` a single send accepts.
 pub const MAX_COUNT: u64 = 100_000;
 
@@ -78,6 +99,13 @@ pub enum Command {
     ListenLink {
         iface: Option<String>,
         once: bool,
+    },
+    /// `trace DST [proto icmp|udp|tcp] [hops N]`: probes with TTL 1, 2, … until the
+    /// destination answers.
+    Trace {
+        dst: Ipv4Addr,
+        probe: Probe,
+        hops: u8,
     },
     /// `listen … where EXPR`: a listener whose packets are shown only when the filter
     /// passes them (all are kept and related; `dump N` draws any). `text` as typed.

@@ -144,6 +144,16 @@ pub static COMMANDS: &[CommandInfo] = &[
         offers: grammar::ping_offers,
     },
     CommandInfo {
+        name: "trace",
+        aliases: &["traceroute"],
+        syntax: "trace DST [proto icmp|udp|tcp] [hops N]",
+        summary: "traceroute: probes with TTL 1, 2, 3 … until DST answers; each router on the way says it dropped one",
+        example: "trace 203.0.113.2",
+        detail: "Sends one probe with TTL 1, then one with TTL 2, and so on, as traceroute(8) does, and prints a line per hop: the address that answered, the round trip (the kernel's stamps), and what answered. A router that gets a datagram whose TTL would reach 0 drops it and sends back ICMP time exceeded, quoting it; so the probe with TTL N finds the Nth router, and the destination itself answers the last (an echo reply for `proto icmp`, the default; a port unreachable for `proto udp`, sent to ports from 33434 where nothing listens; a reset or SYN-ACK for `proto tcp`, a SYN to port 80). In the sandbox the peer at 192.0.2.2 routes to a far host at 203.0.113.2: `trace 203.0.113.2` finds the peer, then the far host. A hop that says nothing within the timeout (`timeout`) is a `*`. rawlab writes the IP header (mode hdrincl) so it can set each TTL. Stops at the destination or after N hops (default 30); Ctrl-C stops it.",
+        parse: grammar::trace,
+        offers: grammar::trace_offers,
+    },
+    CommandInfo {
         name: "trigger",
         aliases: &[],
         syntax: "trigger ping DST [count N] [every DURATION] | trigger http [PORT] | trigger udp DST PORT [DATA]",

@@ -945,9 +945,13 @@ mod tests {
         assert_eq!(lines[1]["error_about"], 1);
         assert_eq!(lines[1]["quoted_length"], 30);
         assert!(lines[0].get("error_about").is_none(), "{}", lines[0]);
+        // What the error says, read from its own fields: who refused it, and why.
+        let text = drawn(&items[1]);
         assert!(
-            drawn(&items[1])
-                .contains("\n  an error about #1: it quotes the whole of it, 30 bytes\n")
+            text.contains(
+                "\n  an error about #1: it quotes the whole of it, 30 bytes; no socket on 127.0.0.1 listens on the port it was sent to, so its kernel refused it\n"
+            ),
+            "{text}"
         );
     }
 }

@@ -56,10 +56,12 @@ pub fn annotate(
             } else {
                 format!("its first {quoted} of {len} bytes")
             };
-            (
-                format!("an error about #{about}{yours}: it quotes {how}"),
-                Vec::new(),
-            )
+            let mut note = format!("an error about #{about}{yours}: it quotes {how}");
+            if let Some(why) = error_meaning(d, offset) {
+                note.push_str("; ");
+                note.push_str(&why);
+            }
+            (note, Vec::new())
         }
     };
     d.notes.push((note, Tone::Note));
@@ -189,6 +191,90 @@ pub fn relation_brief(r: &Relation) -> String {
         Relation::Reset { syn, .. } => format!(" · the kernel resets #{syn}'s connection"),
         Relation::Twin { first } => format!(" · #{first} again, looped back"),
     }
+}
+
+/// What an ICMP or ICMPv6 error says happened, read from its own fields (the sender's
+/// address, the type and code, the quoted datagram's TTL, length or port, the MTU it
+/// names): the error is the evidence, from the kernel that sent it.
+fn error_meaning(d: &Dump, offset: usize) -> Option<String> {
+    use crate::wire::dissect::dissect;
+    let bytes = d.bytes.get(offset..)?;
+    let dis = dissect(bytes, d.first?);
+    let outer = dis
+        .layers
+        .iter()
+        .find(|l| !l.quoted && l.proto.addresses.is_some())?;
+    let icmp = dis
+        .layers
+        .iter()
+        .find(|l| !l.quoted && matches!(l.proto.name, "icmp" | "icmpv6"))?;
+    let inner = dis
+        .layers
+        .iter()
+        .find(|l| l.quoted && l.proto.addresses.is_some());
+    let value = |l: &crate::wire::dissect::Layer, name: &str| -> Option<u128> {
+        let f = l.proto.field(name)?;
+        (f.end_byte() <= l.hdr_end - l.start).then(|| l.get(bytes, f))
+    };
+    let words = |l: &crate::wire::dissect::Layer, name: &str| -> Option<String> {
+        let f = l.proto.field(name)?;
+        (f.end_byte() <= l.hdr_end - l.start).then(|| l.words(bytes, f))
+    };
+    let src = words(outer, outer.proto.addresses?.0.name)?;
+    let (kind, code) = (
+        value(icmp, &format!("{}.type", icmp.proto.name))?,
+        value(icmp, &format!("{}.code", icmp.proto.name))?,
+    );
+    let to = inner
+        .and_then(|q| words(q, q.proto.addresses?.1.name))
+        .unwrap_or_else(|| "its destination".to_string());
+    let v6 = icmp.proto.name == "icmpv6";
+    let hops = inner.and_then(|q| value(q, if v6 { "ipv6.hlim" } else { "ip.ttl" }));
+    Some(match (v6, kind, code) {
+        (false, 11, 0) | (true, 3, 0) => {
+            let limit = if v6 { "hop limit" } else { "TTL" };
+            let came = hops.map_or(String::new(), |h| format!(" with a {limit} of {h}"));
+            format!(
+                "{src} is a router on the way to {to}: the datagram reached it{came}, too few to pass on (it would leave with 0), so it was dropped there and {src} said so (time exceeded in transit)"
+            )
+        }
+        (false, 11, 1) | (true, 3, 1) => format!(
+            "{src} gave up putting the datagram back together: not all its fragments came in time"
+        ),
+        (false, 3, 4) => {
+            let mtu = value(icmp, "icmp.mtu").unwrap_or(0);
+            let len = inner.and_then(|q| value(q, "ip.len"));
+            let size = len.map_or(String::new(), |l| format!(" of {l} bytes"));
+            format!(
+                "{src} could not forward the datagram{size} to {to}: its don't-fragment bit is set and the next link's MTU is {mtu} bytes (icmp.mtu), so it was dropped; a sender doing path MTU discovery sends smaller datagrams from now on"
+            )
+        }
+        (true, 2, _) => {
+            let mtu = value(icmp, "icmpv6.mtu").unwrap_or(0);
+            format!(
+                "{src} could not forward the datagram to {to}: it is larger than the next link's MTU, {mtu} bytes (icmpv6.mtu), and IPv6 routers never fragment"
+            )
+        }
+        (false, 3, 0) | (true, 1, 0) => format!("{src} has no route to {to}"),
+        (false, 3, 1) | (true, 1, 3) => {
+            format!("{src} could not reach {to} on its link (no answer to its neighbour discovery)")
+        }
+        (false, 3, 2) => format!("{src} has no handler for the datagram's protocol"),
+        (false, 3, 3) | (true, 1, 4) => {
+            format!(
+                "no socket on {src} listens on the port it was sent to, so its kernel refused it"
+            )
+        }
+        (false, 3, 9 | 10 | 13) | (true, 1, 1) => {
+            format!("a rule at {src} forbids it (administratively prohibited)")
+        }
+        (false, 12, _) | (true, 4, _) => {
+            format!(
+                "{src} found a field of the quoted header it cannot accept (parameter problem; the pointer says which byte)"
+            )
+        }
+        _ => return None,
+    })
 }
 
 /// `bytes 4–5`, or `byte 20` for one.

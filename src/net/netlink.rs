@@ -29,6 +29,8 @@ const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
 const RTM_NEWADDR: u16 = 20;
 const RTM_GETADDR: u16 = 22;
+const RTM_NEWROUTE: u16 = 24;
+const RTM_GETROUTE: u16 = 26;
 const RTM_NEWNEIGH: u16 = 28;
 const RTM_GETNEIGH: u16 = 30;
 
@@ -54,6 +56,11 @@ const VETH_INFO_PEER: u16 = 1;
 // Address attributes (linux/if_addr.h) and neighbour attributes (linux/neighbour.h).
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
+const RTA_DST: u16 = 1;
+const RTA_OIF: u16 = 4;
+const RTA_GATEWAY: u16 = 5;
+const RTA_METRICS: u16 = 8;
+const RTAX_MTU: u16 = 2;
 const NDA_DST: u16 = 1;
 const NDA_LLADDR: u16 = 2;
 
@@ -527,6 +534,86 @@ impl Netlink {
             .attr(IFA_ADDRESS, &addr.octets());
         self.talk(msg, 0).map(drop)
     }
+}
+
+impl Netlink {
+    /// Adds a route to `dst/prefix` through `gateway` (`ip route add DST/PREFIX via
+    /// GATEWAY`); `0.0.0.0/0` is the default route.
+    pub fn add_route(&mut self, dst: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> io::Result<()> {
+        // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
+        let mut head = [0u8; 12];
+        head[0] = libc::AF_INET as u8;
+        head[1] = prefix;
+        head[4] = libc::RT_TABLE_MAIN;
+        head[5] = libc::RTPROT_STATIC;
+        head[6] = libc::RT_SCOPE_UNIVERSE;
+        head[7] = libc::RTN_UNICAST;
+        let mut msg = Msg::new(
+            RTM_NEWROUTE,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+            &head,
+        );
+        if prefix > 0 {
+            msg.attr(RTA_DST, &dst.octets());
+        }
+        msg.attr(RTA_GATEWAY, &gateway.octets());
+        self.talk(msg, 0).map(drop)
+    }
+
+    /// Sets an interface's MTU (`ip link set dev NAME mtu N`).
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> io::Result<()> {
+        let mut msg = Msg::new(
+            RTM_NEWLINK,
+            NLM_F_REQUEST | NLM_F_ACK,
+            &ifinfomsg(index as i32, 0, 0),
+        );
+        msg.attr(IFLA_MTU, &mtu.to_ne_bytes());
+        self.talk(msg, 0).map(drop)
+    }
+
+    /// The route the kernel would take to `dst` (`ip route get DST`): the gateway, the
+    /// interface index and the path MTU it has cached for it (after an ICMP
+    /// "fragmentation needed" lowered it), each when the kernel says.
+    pub fn route_to(&mut self, dst: Ipv4Addr) -> io::Result<RouteSeen> {
+        let mut head = [0u8; 12];
+        head[0] = libc::AF_INET as u8;
+        head[1] = 32;
+        let mut msg = Msg::new(RTM_GETROUTE, NLM_F_REQUEST, &head);
+        msg.attr(RTA_DST, &dst.octets());
+        let bodies = self.talk(msg, RTM_NEWROUTE)?;
+        let body = bodies
+            .first()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the kernel gave no route"))?;
+        let mut seen = RouteSeen::default();
+        for (kind, value) in attrs(body.get(12..).unwrap_or_default()) {
+            match (kind, value.len()) {
+                (RTA_GATEWAY, 4) => {
+                    seen.gateway = Some(Ipv4Addr::new(value[0], value[1], value[2], value[3]))
+                }
+                (RTA_OIF, 4) => {
+                    seen.oif = Some(u32::from_ne_bytes(value.try_into().expect("4 bytes")))
+                }
+                (RTA_METRICS, _) => {
+                    for (m, v) in attrs(value) {
+                        if m == RTAX_MTU && v.len() == 4 {
+                            seen.mtu = Some(u32::from_ne_bytes(v.try_into().expect("4 bytes")));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(seen)
+    }
+}
+
+/// What `ip route get` says of a destination.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RouteSeen {
+    pub gateway: Option<Ipv4Addr>,
+    pub oif: Option<u32>,
+    /// The path MTU the kernel has cached (none until something lowered it).
+    pub mtu: Option<u32>,
 }
 
 fn nul_terminated(s: &str) -> Vec<u8> {

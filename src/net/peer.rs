@@ -9,6 +9,17 @@
 //! the peer alive but rawlab's handle on it, so it disappears when rawlab exits.
 //! IPv6 is off on both ends, so the link carries only what the learner sends
 //! and what the peer's kernel answers (no router solicitations or MLD reports).
+//!
+//! Behind the peer is a third host, the far host, on a second cable: the peer
+//! forwards between the two, so it is a router, and a packet to the far host
+//! crosses a hop (its TTL drops by one, a TTL of 1 earns the router's "time
+//! exceeded", traceroute has a path to find). The far cable's MTU is smaller
+//! (1400), so a datagram too large for it with DF set earns "fragmentation
+//! needed" from the router. Addresses are TEST-NET-3 (203.0.113.0/24):
+//!
+//! ```text
+//! you veth0 192.0.2.1 ── veth1 192.0.2.2  peer (router)  203.0.113.1 veth2 ── veth3 203.0.113.2 far host
+//! ```
 
 use crate::net::netlink::Netlink;
 use crate::net::sys::{self, Namespaces};
@@ -27,6 +38,25 @@ pub const PEER_MAC: [u8; 6] = [0x02, 0x72, 0x61, 0x77, 0x00, 0x02];
 pub const ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 pub const PEER_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 pub const PREFIX: u8 = 24;
+/// The router's end of the far cable, and the far host's.
+pub const ROUTER_IFACE: &str = "veth2";
+pub const FAR_IFACE: &str = "veth3";
+pub const ROUTER_MAC: [u8; 6] = [0x02, 0x72, 0x61, 0x77, 0x00, 0x03];
+pub const FAR_MAC: [u8; 6] = [0x02, 0x72, 0x61, 0x77, 0x00, 0x04];
+pub const ROUTER_ADDR: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+pub const FAR_ADDR: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 2);
+/// The far cable's MTU: smaller than the first's 1500, for path MTU discovery.
+pub const FAR_MTU: u32 = 1400;
+
+/// The host behind the peer, which the peer routes to.
+pub struct Far {
+    /// The peer's address on the far cable.
+    pub router_addr: Ipv4Addr,
+    pub addr: Ipv4Addr,
+    pub mtu: u32,
+    /// Keeps the far host's namespace alive.
+    _ns: Namespaces,
+}
 
 /// The peer, as the session knows it.
 pub struct Peer {
@@ -41,8 +71,38 @@ pub struct Peer {
     /// namespace so they go on reading the peer's: what its kernel counted of a
     /// packet sent to it is the evidence of what became of it there.
     pub counters: Option<crate::net::counters::Source>,
+    /// The far host behind the peer, or why there is none (the peer works without it).
+    pub far: Result<Far, PeerError>,
     /// Keeps the peer's namespace alive.
     _ns: Namespaces,
+}
+
+impl Peer {
+    /// Every address of the sandbox's other hosts: the peer's, and the router's and far
+    /// host's when the far host is there.
+    pub fn hosts(&self) -> Vec<Ipv4Addr> {
+        let mut h = vec![self.peer_addr];
+        if let Ok(f) = &self.far {
+            h.extend([f.router_addr, f.addr]);
+        }
+        h
+    }
+
+    /// The topology in a few words: `veth0 (192.0.2.1) cabled to a peer at 192.0.2.2,
+    /// which routes to a far host at 203.0.113.2 (MTU 1400)`.
+    pub fn words(&self) -> String {
+        let near = format!(
+            "{} ({}) cabled to a peer at {}",
+            self.iface, self.addr, self.peer_addr
+        );
+        match &self.far {
+            Ok(f) => format!(
+                "{near}, which routes to a far host at {} (its cable's MTU {})",
+                f.addr, f.mtu
+            ),
+            Err(e) => format!("{near} (no far host behind it: {e})"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Peer {
@@ -106,6 +166,7 @@ pub fn make() -> Result<Peer, PeerError> {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+    let far = make_far(&ns, &mut here, &mut there);
     Ok(Peer {
         iface: IFACE,
         addr: ADDR,
@@ -114,6 +175,74 @@ pub fn make() -> Result<Peer, PeerError> {
         peer_addr: PEER_ADDR,
         peer_mac: PEER_MAC,
         counters,
+        far,
         _ns: ns,
     })
+}
+
+/// The far host behind the peer: its namespace, the cable from the peer to it, the
+/// routes both ways, and forwarding on in the peer.
+fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Result<Far, PeerError> {
+    let step = |step| move |err| PeerError { step, err };
+    let ns = sys::new_peer_namespace().map_err(step("making the far host's network namespace"))?;
+    let inside = sys::in_namespace(&ns, || {
+        let _ = std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+        Netlink::open()
+    })
+    .map_err(step("entering the far host's network namespace"))?;
+    let mut far = inside.map_err(step("opening netlink in the far host's namespace"))?;
+    there
+        .add_veth(
+            ROUTER_IFACE,
+            ROUTER_MAC,
+            FAR_IFACE,
+            FAR_MAC,
+            ns.peer.as_raw_fd(),
+        )
+        .map_err(step("creating the far cable"))?;
+    let configure = |nl: &mut Netlink, name: &str, addr: Ipv4Addr| -> io::Result<u32> {
+        let index = nl
+            .index_of(name)?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{name} vanished")))?;
+        nl.set_mtu(index, FAR_MTU)?;
+        nl.add_ipv4(index, addr, PREFIX)?;
+        nl.set_up(index)?;
+        Ok(index)
+    };
+    configure(there, ROUTER_IFACE, ROUTER_ADDR).map_err(step("configuring veth2"))?;
+    configure(&mut far, FAR_IFACE, FAR_ADDR).map_err(step("configuring veth3"))?;
+    if let Ok(Some(lo)) = far.index_of("lo") {
+        let _ = far.set_up(lo);
+    }
+    far.add_route(Ipv4Addr::UNSPECIFIED, 0, ROUTER_ADDR)
+        .map_err(step("routing the far host through the peer"))?;
+    here.add_route(ROUTER_ADDR.mask(PREFIX), PREFIX, PEER_ADDR)
+        .map_err(step("routing to the far cable through the peer"))?;
+    // /proc/sys/net is the namespace's of whoever opens it: opened inside the peer.
+    sys::in_namespace(peer, || {
+        std::fs::write("/proc/sys/net/ipv4/ip_forward", "1")
+    })
+    .map_err(step("entering the peer's network namespace"))?
+    .map_err(step("turning forwarding on in the peer"))?;
+    Ok(Far {
+        router_addr: ROUTER_ADDR,
+        addr: FAR_ADDR,
+        mtu: FAR_MTU,
+        _ns: ns,
+    })
+}
+
+trait Mask {
+    fn mask(self, prefix: u8) -> Ipv4Addr;
+}
+
+impl Mask for Ipv4Addr {
+    /// The network this address is in, for a prefix length.
+    fn mask(self, prefix: u8) -> Ipv4Addr {
+        let bits = u32::from(self)
+            & u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
+        Ipv4Addr::from(bits)
+    }
 }

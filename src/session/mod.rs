@@ -21,6 +21,7 @@ mod send;
 mod shower;
 mod status;
 mod template;
+mod trace;
 mod transmit;
 mod trigger;
 mod why;
@@ -147,7 +148,9 @@ impl Session {
         let ping_ident = (std::process::id() & 0xffff) as u16;
         let mut policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
         if let Some(p) = &opts.peer {
-            policy.peers.push(p.peer_addr.into());
+            policy
+                .peers
+                .extend(p.hosts().into_iter().map(std::net::IpAddr::from));
         }
         let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);
@@ -285,6 +288,7 @@ impl Session {
             }
             Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
             Command::Ifaces => self.ifaces(out)?,
+            Command::Trace { dst, probe, hops } => self.trace(*dst, *probe, *hops, out)?,
             Command::ListenWhere {
                 listen,
                 filter,

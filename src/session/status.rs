@@ -62,8 +62,8 @@ impl Session {
             Net::Host => "the host's (raw sockets permitted)".to_string(),
             Net::Sandbox => match &self.peer {
                 Some(p) => format!(
-                    "a sandbox: a private user + network namespace: loopback, and {} ({}) cabled to a peer at {} in a namespace of its own",
-                    p.iface, p.addr, p.peer_addr
+                    "a sandbox: a private user + network namespace: loopback, and {}, each host in a namespace of its own",
+                    p.words()
                 ),
                 None => "a sandbox: a private user + network namespace, loopback only".to_string(),
             },

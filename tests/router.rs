@@ -1,0 +1,165 @@
+//! Beyond one wire, in the sandbox (as the current user and as an ordinary one): the
+//! peer routes to a far host at 203.0.113.2 on a second cable with a smaller MTU, so
+//! a TTL of 1 earns the router's time exceeded, `trace` finds the peer and then the
+//! far host, and a datagram too large for the far cable with DF set earns
+//! fragmentation needed. Every address is inside namespaces rawlab made.
+
+mod common;
+use common::*;
+
+#[test]
+fn the_sandbox_has_a_router_and_a_far_host_behind_it() {
+    for user in users() {
+        let r = run_script(user, "set ip.dst 203.0.113.2\nsend\nstatus\n", &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stderr.contains(
+                "cabled to a peer at 192.0.2.2, which routes to a far host at 203.0.113.2 (its cable's MTU 1400)"
+            ),
+            "{}",
+            r.all()
+        );
+        // The far host answers, one hop away: its reply's TTL is one less than 64.
+        assert!(
+            r.stdout
+                .contains("IPv4 203.0.113.2 → 192.0.2.1 ttl 63 icmp · ICMP echo-reply"),
+            "{}",
+            r.all()
+        );
+        assert!(r.stdout.contains("reply to #1"), "{}", r.all());
+    }
+}
+
+#[test]
+fn a_ttl_of_one_earns_the_routers_time_exceeded_matched_to_the_send() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set ip.dst 203.0.113.2\nset ip.ttl 1\nsend\nexpect last icmp.type == time-exceeded\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains(
+                "IPv4 192.0.2.2 → 192.0.2.1 ttl 64 icmp · ICMP time-exceeded ttl-exceeded"
+            ),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains(
+                "an error about #1: it quotes the whole of it, 30 bytes; 192.0.2.2 is a router on the way to 203.0.113.2: the datagram reached it with a TTL of 1, too few to pass on"
+            ),
+            "{}",
+            r.all()
+        );
+        assert!(!r.stdout.contains("no reply"), "{}", r.all());
+    }
+}
+
+#[test]
+fn trace_lists_the_router_then_the_far_host_with_each_probe_related() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "trace 203.0.113.2\ntrace 203.0.113.2 proto udp\ntrace 203.0.113.2 proto tcp hops 4\ntrace 203.0.113.2 hops 1\ncaptures\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        let hops = |after: &str| -> Vec<String> {
+            out.split(after)
+                .nth(1)
+                .unwrap_or_else(|| panic!("{after} not run: {out}"))
+                .lines()
+                .skip(1)
+                .take_while(|l| l.starts_with(' '))
+                .map(|l| {
+                    l.split("  ")
+                        .filter(|w| !w.is_empty())
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        };
+        assert_eq!(
+            hops("raw> trace 203.0.113.2\n"),
+            [" 1 192.0.2.2", " 2 203.0.113.2"],
+            "{out}"
+        );
+        assert!(
+            out.contains(" time exceeded · #2 answers #1, sent with ttl 1"),
+            "{out}"
+        );
+        assert!(
+            out.contains(" echo reply · #4 answers #3, sent with ttl 2"),
+            "{out}"
+        );
+        assert!(
+            out.contains(" port unreachable · #8 answers #7, sent with ttl 2"),
+            "{out}"
+        );
+        assert!(
+            out.contains(" TCP rst ack · #12 answers #11, sent with ttl 2"),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("reached 203.0.113.2 in 2 hops").count(),
+            3,
+            "{out}"
+        );
+        assert!(
+            out.contains("203.0.113.2 did not answer within 1 hop (a `*`"),
+            "{out}"
+        );
+        // Every probe and answer is kept and related, for `dump N`.
+        assert!(out.contains("· an error about #1\n"), "{out}");
+        assert!(out.contains("· reply to #3\n"), "{out}");
+    }
+}
+
+#[test]
+fn too_large_for_the_far_cable_with_df_earns_fragmentation_needed() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set ip.dst 203.0.113.2\nset ip.flags.df 1\npayload zeros 1450\nsend\nexpect last icmp.mtu == 1400\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains(
+                "192.0.2.2 could not forward the datagram of 1478 bytes to 203.0.113.2: its don't-fragment bit is set and the next link's MTU is 1400 bytes (icmp.mtu)"
+            ),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+#[test]
+fn trace_refuses_what_it_cannot_do_with_the_fix() {
+    let r = run_script(
+        User::Me,
+        "trace 203.0.113.2 proto xyz\ntrace 203.0.113.2 hops 31\ntrace 203.0.113.2 proto udp proto tcp\n",
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    for want in [
+        "`xyz` is no probe trace sends",
+        "hops 31 is out of range",
+        "expected 1..=30 (a TTL for each)",
+        "`proto` is given twice",
+    ] {
+        assert!(r.stderr.contains(want), "{want}: {}", r.all());
+    }
+    // Off the sandbox's hosts, nothing is sent.
+    let r = run_script(User::Me, "trace 198.51.100.7\ncaptures\n", &[]);
+    assert!(
+        r.stdout.contains("error: 198.51.100.7 is not loopback")
+            && r.stdout.contains("no packets yet"),
+        "{}",
+        r.all()
+    );
+}
