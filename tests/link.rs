@@ -303,7 +303,8 @@ fn the_peer_is_a_sandbox_destination_for_ip_sockets_too() {
         .and_then(|_| r.stdout.lines().find(|l| l.contains("ICMP echo-reply")));
     assert!(reply.is_some(), "{}", r.all());
     assert!(
-        r.stdout.contains("sandbox peers (192.0.2.2, 203.0.113.1, 203.0.113.2)"),
+        r.stdout
+            .contains("sandbox peers (192.0.2.2, 203.0.113.1, 203.0.113.2)"),
         "{}",
         r.all()
     );

@@ -469,12 +469,16 @@ impl IpLook<'_> {
             link.iface
         )),
         Some(link)
-            if !link.loopback && !link.neighbours.iter().any(|(a, _)| *a == dst) && around.sandboxed =>
+            if !link.loopback
+                && !link.neighbours.iter().any(|(a, _)| *a == dst)
+                && around.sandboxed
+                && !behind_the_peer(dst) =>
         {
             why.push(format!(
-                "ip.dst is {dst}: the host on {}'s far end is {} and does not forward, so it drops a packet for anyone else",
+                "ip.dst is {dst}: the host on {}'s far end is {}, which forwards only to the far cable ({}), so it drops a packet for anyone else (and says so with ICMP network unreachable, at most about one a second)",
                 link.iface,
-                peer_addrs.join(", ")
+                peer_addrs.join(", "),
+                crate::net::peer::FAR_NET
             ))
         }
         Some(_) => {}
@@ -484,8 +488,9 @@ impl IpLook<'_> {
                 format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
             } else {
                 format!(
-                    "{dst} is not in the sandbox: it holds loopback (127.0.0.0/8) and the peer {}",
-                    peer_addrs.join(", ")
+                    "{dst} is not in the sandbox: it holds loopback (127.0.0.0/8), the peer {} and, behind it, the far host {}",
+                    peer_addrs.join(", "),
+                    crate::net::peer::FAR_ADDR
                 )
             }
         } else {
@@ -751,4 +756,11 @@ fn elsewhere_words(
         }
     }
     format!("{field} is {src}: the kernel answers that address, not you{sep}{whither}")
+}
+
+/// Whether `dst` is on the far cable, which the sandbox's peer routes to.
+fn behind_the_peer(dst: Ipv4Addr) -> bool {
+    use crate::net::peer::{PREFIX, ROUTER_ADDR};
+    let mask = u32::MAX << (32 - u32::from(PREFIX));
+    u32::from(dst) & mask == u32::from(ROUTER_ADDR) & mask
 }

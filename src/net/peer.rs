@@ -45,6 +45,8 @@ pub const ROUTER_MAC: [u8; 6] = [0x02, 0x72, 0x61, 0x77, 0x00, 0x03];
 pub const FAR_MAC: [u8; 6] = [0x02, 0x72, 0x61, 0x77, 0x00, 0x04];
 pub const ROUTER_ADDR: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
 pub const FAR_ADDR: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 2);
+/// The far cable's network, in words.
+pub const FAR_NET: &str = "203.0.113.0/24";
 /// The far cable's MTU: smaller than the first's 1500, for path MTU discovery.
 pub const FAR_MTU: u32 = 1400;
 
