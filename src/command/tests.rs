@@ -599,3 +599,25 @@ fn every_word_offered_is_one_the_parser_takes() {
     }
     assert!(tried > 500, "only {tried} lines tried");
 }
+
+#[test]
+fn tcp_flags_take_lists_and_scapys_letters() {
+    let tcp: &[&'static Protocol] = &[&ipv4::IPV4, &crate::wire::tcp::TCP];
+    let value = |line: &str| match p_in(line, tcp) {
+        Ok(Command::Set(_, crate::wire::template::Value::Raw(v))) => Ok(v),
+        Ok(other) => panic!("{line}: {other:?}"),
+        Err(e) => Err(format!("{} {:?} {:?}", e.message, e.expected, e.suggestion)),
+    };
+    assert_eq!(value("set tcp.flags syn,ack"), Ok(0x012));
+    assert_eq!(value("set tcp.flags syn|ack"), Ok(0x012));
+    assert_eq!(value("set tcp.flags S|A"), Ok(0x012));
+    assert_eq!(value("set tcp.flags SA"), Ok(0x012));
+    assert_eq!(value("set tcp.flags FPU"), Ok(0x029));
+    assert_eq!(value("set tcp.flags cwr"), Ok(0x080));
+    assert_eq!(value("set tcp.flags N"), Ok(0x100));
+    assert_eq!(value("set tcp.flags syn-ack"), Ok(0x012));
+    let e = value("set tcp.flags syn,akc").unwrap_err();
+    assert!(e.contains("`akc` is not a flag of tcp.flags"), "{e}");
+    let e = value("set tcp.flags sa").unwrap_err();
+    assert!(e.contains("capitals: SA"), "{e}");
+}

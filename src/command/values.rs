@@ -482,6 +482,96 @@ pub(super) fn parse_hex(t: &Token) -> Result<Vec<u8>, ParseError> {
         .collect())
 }
 
+/// A group of flags as a list, as nping and Scapy take them: names joined by `,`, `|`
+/// or `+` (`syn,ack`, `syn|ack`), or Scapy's letters (`SA`). None when `t` is neither,
+/// so the caller reads a number or says what is wrong.
+fn flag_list(f: &'static Field, t: &Token) -> Option<Result<u128, ParseError>> {
+    let flags = wire::flags_in(f);
+    if flags.is_empty() {
+        return None;
+    }
+    let text = t.text.as_str();
+    let words: Vec<&str> = flags
+        .iter()
+        .flat_map(|(_, w, _)| w.iter().copied())
+        .collect();
+    let letters: String = flags.iter().map(|(_, _, l)| *l).collect();
+    let expected = || {
+        format!(
+            "flag names joined by , or | ({}), or Scapy's letters ({letters}), or a number ({})",
+            flags
+                .iter()
+                .map(|(_, w, _)| w[0])
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.range_words()
+        )
+    };
+    let lower = text.to_ascii_lowercase();
+    if let Some((v, _, _)) = flags.iter().find(|(_, w, _)| w.contains(&lower.as_str())) {
+        return Some(Ok(*v));
+    }
+    if text.contains([',', '|', '+']) {
+        let mut value = 0;
+        let mut at = 0;
+        for part in text.split([',', '|', '+']) {
+            let start = t.span.start + at;
+            at += part.len() + 1;
+            let lower = part.trim().to_ascii_lowercase();
+            let letter = match part.trim().as_bytes() {
+                [c] if c.is_ascii_uppercase() => Some(*c as char),
+                _ => None,
+            };
+            let named = flags
+                .iter()
+                .find(|(_, w, l)| w.contains(&lower.as_str()) || Some(*l) == letter)
+                .map(|(v, _, _)| *v)
+                .or_else(|| f.names.iter().find(|(_, n)| *n == lower).map(|(v, _)| *v));
+            match named {
+                Some(v) => value |= v,
+                None => {
+                    let what = if lower.is_empty() {
+                        "an empty flag name".to_string()
+                    } else {
+                        format!("`{}` is not a flag of {}", part.trim(), f.name)
+                    };
+                    return Some(Err(ParseError::new(
+                        start..(start + part.len()).max(start + 1),
+                        what,
+                    )
+                    .expected(expected())
+                    .suggest(did_you_mean(&lower, words.iter().copied()))));
+                }
+            }
+        }
+        return Some(Ok(value));
+    }
+    let all_letters = !text.is_empty()
+        && text.len() <= letters.len()
+        && text
+            .chars()
+            .all(|c| letters.contains(c.to_ascii_uppercase()));
+    if !all_letters {
+        return None;
+    }
+    if text.chars().any(|c| c.is_ascii_lowercase()) {
+        return Some(Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a value for {}", t.shown(), f.name),
+        )
+        .expected(expected())
+        .suggest(Some(format!(
+            "Scapy's flag letters are capitals: {}",
+            text.to_ascii_uppercase()
+        )))));
+    }
+    let value = text
+        .chars()
+        .filter_map(|c| flags.iter().find(|(_, _, l)| *l == c).map(|(v, _, _)| *v))
+        .fold(0, |a, v| a | v);
+    Some(Ok(value))
+}
+
 /// A value for a field, by the field's kind, checked against its width.
 pub(super) fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
     if f.kind == Kind::Bytes {
@@ -519,6 +609,11 @@ pub(super) fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseEr
             "off" | "false" | "no" | "clear" => return Ok(Value::Raw(0)),
             _ => {}
         }
+    }
+    if f.group
+        && let Some(v) = flag_list(f, t)
+    {
+        return v.map(Value::Raw);
     }
     let Ok((_, shown)) = all_consuming(integer).parse(t.text.as_str()) else {
         let names: Vec<&str> = names.iter().map(|(_, n)| *n).collect();

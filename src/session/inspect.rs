@@ -320,7 +320,10 @@ impl Session {
         }
         let who = match f.fill {
             Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
-            Fill::Manual => format!("you; a new template starts with {}", f.words(f.default)),
+            Fill::Manual => format!(
+                "you; a new template starts with {}",
+                f.words(wire::starting_value(f))
+            ),
             Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
             Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
             Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),

@@ -81,6 +81,68 @@ pub fn next_by_field(outer: &Protocol, header: &[u8]) -> Option<&'static Protoco
     (header.len() >= f.end_byte()).then(|| carried(outer, f.get(header)))?
 }
 
+/// The one-bit flags inside a group field (tcp.flags: fin, syn, …), each with the value
+/// it has in the group, the words a user may type for it and the letter Scapy and nping
+/// use (`SA` for syn and ack): the first letter of its first name not taken by a flag
+/// before it. The group's own one-bit names come first (tcp.flags: fin, syn, rst, psh,
+/// ack), then its flag fields in table order, so tcp.flags reads FSRPAUECN.
+pub fn flags_in(group: &'static Field) -> Vec<(u128, Vec<&'static str>, char)> {
+    let mut out: Vec<(u128, Vec<&'static str>, char)> = Vec::new();
+    let mut add = |value: u128, words: Vec<&'static str>| {
+        if let Some(o) = out.iter_mut().find(|o| o.0 == value) {
+            o.1.extend(words);
+            return;
+        }
+        let letter = words.iter().find_map(|w| {
+            let c = w.chars().next()?.to_ascii_uppercase();
+            (!out.iter().any(|o| o.2 == c)).then_some(c)
+        });
+        out.push((value, words, letter.unwrap_or('?')));
+    };
+    for &(v, n) in group.names {
+        if v.is_power_of_two() {
+            add(v, vec![n]);
+        }
+    }
+    let Some(p) = PROTOCOLS
+        .iter()
+        .find(|p| p.all_fields().any(|f| f == group))
+    else {
+        return out;
+    };
+    let end = group.bit_offset + group.bits as usize;
+    for f in p.all_fields() {
+        if f.kind == Kind::Flag && f.bit_offset >= group.bit_offset && f.bit_offset < end {
+            let value = 1u128 << (end - f.bit_offset - 1);
+            let short = f.name.rsplit('.').next().unwrap_or(f.name);
+            let mut words = vec![short];
+            words.extend(f.aliases.iter().filter(|a| !a.contains('.')));
+            add(value, words);
+        }
+    }
+    out
+}
+
+/// The value a new template gives `f`: its table default, with the defaults of the
+/// fields inside it laid over (a new ip/tcp template's tcp.flags is 0x002, its syn
+/// bit's default, though tcp.flags' own is 0).
+pub fn starting_value(f: &'static Field) -> u128 {
+    let Some(p) = PROTOCOLS.iter().find(|p| p.all_fields().any(|g| g == f)) else {
+        return f.default;
+    };
+    let end = f.bit_offset + f.bits as usize;
+    p.all_fields()
+        .filter(|g| {
+            g != &f
+                && g.default != 0
+                && g.bit_offset >= f.bit_offset
+                && g.bit_offset + g.bits as usize <= end
+        })
+        .fold(f.default, |v, g| {
+            v | g.default << (end - g.bit_offset - g.bits as usize)
+        })
+}
+
 /// Every protocol rawlab knows, in the order completion and `help` list them.
 pub static PROTOCOLS: &[&Protocol] = &[
     &ipv4::IPV4,

@@ -79,7 +79,7 @@ pub static FLAGS: Field = Field {
     names: FLAG_NAMES,
     meaning: "flags: reserved, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN",
     rfc: "RFC 9293 §3.1, RFC 3168, RFC 9768",
-    notes: "Twelve bits after the data offset. Set them one by one (`set syn 1`, `set ack 1`) or together (`set tcp.flags syn-ack`, `set tcp.flags 0x012`).",
+    notes: "Twelve bits after the data offset. Set them one by one (`set syn 1`, `set ack 1`) or together: by a name (`set tcp.flags syn-ack`), a list as nping takes it (`syn,ack` or `syn|ack`), Scapy's letters (`SA`: FSRPAUECN) or a number (`0x012`).",
     ..Field::new("tcp.flags", 100, 12, Kind::Hex)
 };
 
