@@ -199,9 +199,23 @@ impl ParseError {
     }
 }
 
-/// What parsing may read: the layers of the template the line applies to.
+/// What parsing may read: the layers of the template the line applies to, and how
+/// many payload bytes fit after its headers.
 pub struct Context<'a> {
     pub stack: &'a [&'static Protocol],
+    /// [`Template::payload_room`](crate::wire::template::Template::payload_room).
+    pub room: usize,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a fresh template over `stack` (no options set), as a script is
+    /// checked before it runs and the prompt judges a line as it is typed.
+    pub fn new(stack: &'a [&'static Protocol]) -> Context<'a> {
+        Context {
+            stack,
+            room: crate::wire::template::Template::new(stack).payload_room(),
+        }
+    }
 }
 
 /// Parses one line.

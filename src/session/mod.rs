@@ -218,6 +218,7 @@ impl Session {
             line,
             &Context {
                 stack: &self.stack(),
+                room: self.template.payload_room(),
             },
         ) {
             Ok(cmd) => self.execute(&cmd, out),
