@@ -374,9 +374,11 @@ pub fn parse_error(
     place: Option<&str>,
     style: &Style,
 ) -> io::Result<()> {
+    // Every part may quote what was typed or read (a file name, a word): shown, never
+    // obeyed, so an escape in a lesson file cannot drive the terminal.
     let head = match place {
-        Some(p) => format!("{p}: error: {}", e.message),
-        None => format!("error: {}", e.message),
+        Some(p) => format!("{}: error: {}", printable(p), printable(&e.message)),
+        None => format!("error: {}", printable(&e.message)),
     };
     writeln!(out, "{}", style.paint(&head, Tone::Bad))?;
     // Columns in characters; control characters drawn as one visible mark each so the
@@ -416,18 +418,28 @@ pub fn parse_error(
     writeln!(out, "  │ {shown}")?;
     let caret = format!("{}{}", " ".repeat(lead), "^".repeat(width));
     match &e.expected {
-        Some(x) => writeln!(out, "  │ {} expected {x}", style.paint(&caret, Tone::Bad))?,
+        Some(x) => writeln!(
+            out,
+            "  │ {} expected {}",
+            style.paint(&caret, Tone::Bad),
+            printable(x)
+        )?,
         None => writeln!(out, "  │ {}", style.paint(&caret, Tone::Bad))?,
     }
     if let Some(s) = &e.suggestion {
-        writeln!(out, "  = {}", style.paint(s, Tone::Note))?;
+        writeln!(out, "  = {}", style.paint(&printable(s), Tone::Note))?;
     }
     Ok(())
 }
 
-/// A one-line problem that is not about syntax (a refused send, a missing socket).
+/// A one-line problem that is not about syntax (a refused send, a missing socket). The
+/// text may name a file or a word as typed: its control characters are shown escaped.
 pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()> {
-    writeln!(out, "{}", style.paint(&format!("error: {text}"), Tone::Bad))
+    writeln!(
+        out,
+        "{}",
+        style.paint(&format!("error: {}", printable(text)), Tone::Bad)
+    )
 }
 
 #[cfg(test)]
