@@ -151,6 +151,14 @@ impl Term {
         self.pty.flush().unwrap();
     }
 
+    /// Waits for the process to end and returns its exit code, the pty still open.
+    fn status(&mut self) -> i32 {
+        match self.pty.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rawlab did not exit normally: {other:?}"),
+        }
+    }
+
     /// Waits for the process to end and returns its exit code.
     fn exit_code(self) -> i32 {
         match self.pty.get_process().wait().unwrap() {
@@ -492,11 +500,17 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
         t.wait_prompt();
         t.send("sho");
         let pid = t.pty.get_process().pid();
+        let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
         std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !cooked(&tty),
+            "the line editor holds the terminal raw at the prompt"
+        );
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
-        assert_eq!(t.exit_code(), 143);
+        assert_eq!(t.status(), 143);
+        assert!(cooked(&tty), "[{user:?}] SIGTERM left {tty:?} raw");
         let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
             .expect("history saved on SIGTERM");
         assert!(
@@ -504,6 +518,44 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
             "{history}"
         );
     }
+}
+
+/// Whether the terminal at `tty` is cooked again (canonical input, signals from keys), as
+/// a shell needs it, read with stty while the test still holds the pty open.
+fn cooked(tty: &Path) -> bool {
+    let out = Command::new("stty")
+        .arg("-a")
+        .arg("-F")
+        .arg(tty)
+        .output()
+        .expect("stty");
+    let flags = String::from_utf8_lossy(&out.stdout);
+    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
+    // Echo is not compared: the test's pty starts without it.
+    has("icanon") && has("isig")
+}
+
+/// SIGHUP (the terminal window closed) at the prompt: the history is saved, the
+/// terminal put back, and rawlab ends as the signal would (128 + 1).
+#[test]
+fn sighup_at_the_prompt_saves_the_history_and_the_terminal() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    t.send("set ttl 12\r");
+    t.wait_text("ip.ttl = 12 (was 64)");
+    t.wait_prompt();
+    let pid = t.pty.get_process().pid();
+    let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
+    let _ = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status();
+    // Read while the pty is still open (exit_code closes it).
+    assert_eq!(t.status(), 129);
+    assert!(cooked(&tty), "SIGHUP left {tty:?} raw");
+    let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
+        .expect("history saved on SIGHUP");
+    assert!(history.contains("set ttl 12"), "{history}");
 }
 
 /// A 1 MB line pasted as terminals paste (bracketed): highlighting and hints stop at a
