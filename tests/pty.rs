@@ -520,6 +520,49 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
     }
 }
 
+/// A 20-column terminal: `explain` and the notes under a dump's fields wrap their words
+/// within it, a few words a line, instead of a letter a line past an indent as wide as
+/// the screen.
+#[test]
+fn long_field_texts_wrap_on_a_20_column_terminal() {
+    const NARROW: u16 = 20;
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    t.pty
+        .get_process_mut()
+        .set_window_size(NARROW, ROWS)
+        .unwrap();
+    t.vt.set_size(ROWS.try_into().unwrap(), NARROW.try_into().unwrap());
+    t.send("explain ttl\r");
+    t.wait_text("RFC 791");
+    t.send("send\r");
+    t.wait_text("reply to #2");
+    t.wait_prompt();
+    let log = String::from_utf8_lossy(&t.log).replace('\r', "");
+    let explain: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.starts_with("  where"))
+        .take_while(|l| !l.starts_with("  defined"))
+        .collect();
+    let notes: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.contains("↳ the kernel"))
+        .take_while(|l| !l.starts_with("    ip."))
+        .collect();
+    assert!(explain.len() > 10 && notes.len() > 2, "{log}");
+    for l in explain.iter().chain(&notes) {
+        assert!(
+            l.chars().count() <= NARROW as usize,
+            "{l:?} is wider than the terminal:\n{}",
+            explain.join("\n")
+        );
+        assert!(l.trim().chars().count() > 1, "{l:?} holds a letter alone");
+    }
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
+}
+
 /// Whether the terminal at `tty` is cooked again (canonical input, signals from keys), as
 /// a shell needs it, read with stty while the test still holds the pty open.
 fn cooked(tty: &Path) -> bool {
