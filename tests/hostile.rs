@@ -381,3 +381,27 @@ fn the_hostile_corpus_through_the_script_runner() {
         );
     }
 }
+
+/// A script is checked before it runs against a fresh template's room; when it runs, the
+/// options set since take room too, and a payload that no longer fits is refused there.
+#[test]
+fn a_payload_is_held_to_the_room_the_headers_leave_when_it_runs() {
+    let r = run_script(
+        User::Me,
+        "new ip/udp\nset ip.options 01010100\npayload zeros 65507\npayload zeros 65503\nhex\n",
+        &[],
+    );
+    assert!(
+        r.stdout.contains(
+            "error: 65507 bytes of payload do not fit: an IP packet holds 65535 bytes, and the headers of ip/udp as set now leave 65503"
+        ),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("payload: 65503 zero bytes"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+}
