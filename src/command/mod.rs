@@ -1,7 +1,8 @@
 //! The command language: one line in, one [`Command`] out, or an error that
 //! says where (a byte span for the caret), what was wrong, what would be
 //! accepted, and what the user may have meant. Parsing has no side effects;
-//! it reads the template's layer stack only to resolve short field names.
+//! it reads the template's layer stack to resolve short field names, and the room its
+//! headers leave to hold a payload to it.
 //!
 //! A line goes: [`words`] splits it, [`COMMANDS`] (the one table of commands, in
 //! `table.rs`) finds the command by its first word, and the command's own parse
