@@ -544,18 +544,31 @@ fn frames_on_lo_pass_the_off_host_rules_in_every_layer() {
 }
 
 /// Where the host forwards, the hint for a frame on lo to someone else says the kernel
-/// sends it on, not that it "reaches only this kernel".
+/// sends it on, not that it "reaches only this kernel"; unless the frame goes to a group
+/// address, which the kernel takes in but never routes on.
 #[test]
 fn a_frame_on_lo_is_not_said_to_stay_when_the_host_forwards() {
     let script =
         "mode link lo\nnew eth/ip/icmp\nset ip.dst 198.51.100.9\nset timeout 100ms\nsend\n";
-    for (forward, said, unsaid) in [
+    // To lo's own MAC a forwarding host routes the frame on; to the broadcast address
+    // (the template's eth.dst) it takes it in but routes it no further.
+    let to_lo = "mode link lo\nnew eth/ip/icmp\nset eth.dst 00:00:00:00:00:00\nset ip.dst 198.51.100.9\nset timeout 100ms\nsend\n";
+    let forward = "echo 1 > /proc/sys/net/ipv4/ip_forward &&";
+    for (script, forward, said, unsaid) in [
         (
-            "echo 1 > /proc/sys/net/ipv4/ip_forward &&",
-            "this host forwards (net.ipv4.ip_forward is 1)",
+            to_lo,
+            forward,
+            "this host forwards (net.ipv4.ip_forward is 1): the kernel takes a frame on lo in as if it had arrived from outside and routes it on towards 198.51.100.9",
             "reaches only this kernel",
         ),
         (
+            script,
+            forward,
+            "this host forwards (net.ipv4.ip_forward is 1), but not this frame: it goes to eth.dst ff:ff:ff:ff:ff:ff",
+            "reaches only this kernel",
+        ),
+        (
+            script,
             "",
             "reaches only this kernel, which does not forward",
             "this host forwards",
