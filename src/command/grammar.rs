@@ -700,17 +700,13 @@ pub(super) fn parse_send(
         &["count", "every"]
     };
     // Each option once: `count 2 count 3` is a slip, and taking either would guess.
-    let mut given: Vec<(String, Range<usize>)> = Vec::new();
+    // Kept: each option's word and where it stands among the words.
+    let mut given: Vec<(String, usize)> = Vec::new();
     while let Some(t) = args.pos_next() {
         let word = t.text.to_ascii_lowercase();
         if keywords.contains(&word.as_str()) && !t.quoted {
-            if let Some((_, first)) = given.iter().find(|(w, _)| *w == word) {
-                let value = |at: usize| args.tokens.get(at).map_or("", |v| v.text.as_str());
-                let before = args
-                    .tokens
-                    .iter()
-                    .position(|x| x.span == *first)
-                    .unwrap_or(0);
+            if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
+                let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
                 return Err(ParseError::new(
                     t.span.start..args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end),
                     format!("`{word}` is given twice"),
@@ -721,12 +717,12 @@ pub(super) fn parse_send(
                 ))
                 .suggest(Some(format!(
                     "keep one: `{word} {}` (column {}) or `{word} {}`",
-                    value(before + 1),
-                    args.line[..first.start].chars().count() + 1,
+                    value(first + 1),
+                    args.line[..args.tokens[first].span.start].chars().count() + 1,
                     value(args.pos)
                 ))));
             }
-            given.push((word.clone(), t.span.clone()));
+            given.push((word.clone(), args.pos - 1));
         }
         match word.as_str() {
             "mode" if mode.is_some() => {
