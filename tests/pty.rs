@@ -248,6 +248,50 @@ fn a_captured_packet_appears_above_a_half_typed_line() {
     }
 }
 
+/// Every command that takes long stops on Ctrl-C, within a fraction of a second, and
+/// the prompt is back: a long wait, a slow send, a long reply timeout.
+#[test]
+fn ctrl_c_stops_each_long_command() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    for (line, started) in [
+        ("wait 10m", None),
+        ("send count 5 every 60s", Some("#1 → sent")),
+        ("set timeout 10m", None),
+        ("set ip.checksum 1", None),
+        ("send", Some("#1 → sent")),
+    ] {
+        t.send(&format!("{line}\r"));
+        if let Some(text) = started {
+            t.wait_text(text);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        t.pump();
+        t.log.clear();
+        let asked = Instant::now();
+        t.send("\x03");
+        // What is typed before the new prompt is dropped with the line, as in a shell.
+        t.wait("the prompt after Ctrl-C", |s| {
+            String::from_utf8_lossy(&s.log).contains("raw> ")
+        });
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "{line}: Ctrl-C took {:?}",
+            asked.elapsed()
+        );
+        t.send("say back-after-ctrl-c\r");
+        t.wait("the prompt to take a command", |s| {
+            String::from_utf8_lossy(&s.log).contains("\nback-after-ctrl-c")
+        });
+        t.log.clear();
+        t.send("clear\r");
+        t.wait_prompt();
+    }
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
+}
+
 #[test]
 fn ctrl_c_stops_a_ping_with_statistics_and_a_live_prompt() {
     for user in users() {
