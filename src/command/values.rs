@@ -428,11 +428,14 @@ pub(super) fn parse_duration(t: &Token, cap: &Cap) -> Result<Duration, ParseErro
                 Some(format!("did you mean `{}ms`?", t.shown())),
             ),
             (Some(n), u @ ("h" | "hr" | "hrs" | "hour" | "hours" | "d" | "day" | "days")) => {
-                let minutes = if u.starts_with('h') {
+                // Rounded to a thousandth, so 0.1h is 6m and not 6.000000000000001m.
+                let minutes = (if u.starts_with('h') {
                     n * 60.0
                 } else {
                     n * 1440.0
-                };
+                } * 1000.0)
+                    .round()
+                    / 1000.0;
                 let fits = minutes * 60.0 <= cap.most.as_secs_f64();
                 (
                     format!(
