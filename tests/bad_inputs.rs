@@ -66,6 +66,7 @@ const BAD: &[&str] = &[
     "payload zeros",
     "payload zeros many",
     "payload zeros 70000",
+    "payload zeros 65508",
     "payload time now",
     "payload \"a\" \"b\"",
     // new and mode
@@ -89,6 +90,9 @@ const BAD: &[&str] = &[
     "send localhost",
     "send 1.2.3.4.5",
     "send cuont 3",
+    "send count 2 count 3",
+    "send 0x7f000001",
+    "send 127.1",
     "ping",
     "ping localhost",
     "ping 127.0.0.1 count 0",
@@ -117,6 +121,8 @@ const BAD: &[&str] = &[
     "wait",
     "wait 200",
     "wait 11m",
+    "wait 1h",
+    "wait 2sec",
     // packets that are not there
     "dump",
     "dump x",

@@ -32,7 +32,7 @@ fn command_input(input: &[u8]) -> String {
 }
 
 fn parse_drawn(line: &str, stack: &[&'static Protocol]) {
-    if let Err(e) = command::parse(line, &Context { stack }) {
+    if let Err(e) = command::parse(line, &Context::new(stack)) {
         let mut out = Vec::new();
         render::parse_error(&mut out, line, &(&e).into(), None, &Style::PLAIN).unwrap();
     }
@@ -55,7 +55,7 @@ fn unicode_spaces_between_words() {
         let line = format!("set{space}ttl{space}9");
         let stack = [&wire::ipv4::IPV4, &wire::icmp::ICMP];
         parse_drawn(&line, &stack);
-        let got = command::parse(&line, &Context { stack: &stack });
+        let got = command::parse(&line, &Context::new(&stack));
         assert!(got.is_ok(), "{space:?}: {got:?}");
     }
 }
@@ -156,7 +156,7 @@ fn the_caret_is_under_the_bad_byte_of_a_payload_in_words() {
         ("payload c0  de\u{a0}zz", 16),
         ("set ip.options 01 01 01 0g", 25),
     ] {
-        let e = command::parse(line, &Context { stack: &stack }).unwrap_err();
+        let e = command::parse(line, &Context::new(&stack)).unwrap_err();
         assert_eq!(e.span, at..at + 1, "{line:?}: {}", e.message);
     }
 }
@@ -180,13 +180,13 @@ fn a_twelve_byte_mac_with_wide_characters() {
     ] {
         let line = format!("set eth.src {value}");
         parse_drawn(&line, &stack);
-        let got = command::parse(&line, &Context { stack: &stack });
+        let got = command::parse(&line, &Context::new(&stack));
         assert!(got.is_err(), "{value} is not a MAC address: {got:?}");
     }
     for value in ["02:72:61:77:00:02", "02-72-61-77-00-02", "027261770002"] {
         let line = format!("set eth.src {value}");
         assert!(
-            command::parse(&line, &Context { stack: &stack }).is_ok(),
+            command::parse(&line, &Context::new(&stack)).is_ok(),
             "{value}"
         );
     }

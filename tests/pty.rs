@@ -151,6 +151,14 @@ impl Term {
         self.pty.flush().unwrap();
     }
 
+    /// Waits for the process to end and returns its exit code, the pty still open.
+    fn status(&mut self) -> i32 {
+        match self.pty.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("rawlab did not exit normally: {other:?}"),
+        }
+    }
+
     /// Waits for the process to end and returns its exit code.
     fn exit_code(self) -> i32 {
         match self.pty.get_process().wait().unwrap() {
@@ -238,6 +246,50 @@ fn a_captured_packet_appears_above_a_half_typed_line() {
         t.send("quit\r");
         assert_eq!(t.exit_code(), 0);
     }
+}
+
+/// Every command that takes long stops on Ctrl-C, within a fraction of a second, and
+/// the prompt is back: a long wait, a slow send, a long reply timeout.
+#[test]
+fn ctrl_c_stops_each_long_command() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    for (line, started) in [
+        ("wait 10m", None),
+        ("send count 5 every 60s", Some("#1 → sent")),
+        ("set timeout 10m", None),
+        ("set ip.checksum 1", None),
+        ("send", Some("#1 → sent")),
+    ] {
+        t.send(&format!("{line}\r"));
+        if let Some(text) = started {
+            t.wait_text(text);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        t.pump();
+        t.log.clear();
+        let asked = Instant::now();
+        t.send("\x03");
+        // What is typed before the new prompt is dropped with the line, as in a shell.
+        t.wait("the prompt after Ctrl-C", |s| {
+            String::from_utf8_lossy(&s.log).contains("raw> ")
+        });
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "{line}: Ctrl-C took {:?}",
+            asked.elapsed()
+        );
+        t.send("say back-after-ctrl-c\r");
+        t.wait("the prompt to take a command", |s| {
+            String::from_utf8_lossy(&s.log).contains("\nback-after-ctrl-c")
+        });
+        t.log.clear();
+        t.send("clear\r");
+        t.wait_prompt();
+    }
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
 }
 
 #[test]
@@ -492,11 +544,17 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
         t.wait_prompt();
         t.send("sho");
         let pid = t.pty.get_process().pid();
+        let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
         std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !cooked(&tty),
+            "the line editor holds the terminal raw at the prompt"
+        );
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
-        assert_eq!(t.exit_code(), 143);
+        assert_eq!(t.status(), 143);
+        assert!(cooked(&tty), "[{user:?}] SIGTERM left {tty:?} raw");
         let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
             .expect("history saved on SIGTERM");
         assert!(
@@ -504,6 +562,87 @@ fn a_latin1_byte_drops_one_line_and_sigterm_keeps_the_history() {
             "{history}"
         );
     }
+}
+
+/// A 20-column terminal: `explain` and the notes under a dump's fields wrap their words
+/// within it, a few words a line, instead of a letter a line past an indent as wide as
+/// the screen.
+#[test]
+fn long_field_texts_wrap_on_a_20_column_terminal() {
+    const NARROW: u16 = 20;
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    t.pty
+        .get_process_mut()
+        .set_window_size(NARROW, ROWS)
+        .unwrap();
+    t.vt.set_size(ROWS.try_into().unwrap(), NARROW.try_into().unwrap());
+    t.send("explain ttl\r");
+    t.wait_text("RFC 791");
+    t.send("send\r");
+    t.wait_text("reply to #2");
+    t.wait_prompt();
+    let log = String::from_utf8_lossy(&t.log).replace('\r', "");
+    let explain: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.starts_with("  where"))
+        .take_while(|l| !l.starts_with("  defined"))
+        .collect();
+    let notes: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.contains("↳ the kernel"))
+        .take_while(|l| !l.starts_with("    ip."))
+        .collect();
+    assert!(explain.len() > 10 && notes.len() > 2, "{log}");
+    for l in explain.iter().chain(&notes) {
+        assert!(
+            l.chars().count() <= NARROW as usize,
+            "{l:?} is wider than the terminal:\n{}",
+            explain.join("\n")
+        );
+        assert!(l.trim().chars().count() > 1, "{l:?} holds a letter alone");
+    }
+    t.send("\x04");
+    assert_eq!(t.exit_code(), 0);
+}
+
+/// Whether the terminal at `tty` is cooked again (canonical input, signals from keys), as
+/// a shell needs it, read with stty while the test still holds the pty open.
+fn cooked(tty: &Path) -> bool {
+    let out = Command::new("stty")
+        .arg("-a")
+        .arg("-F")
+        .arg(tty)
+        .output()
+        .expect("stty");
+    let flags = String::from_utf8_lossy(&out.stdout);
+    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
+    // Echo is not compared: the test's pty starts without it.
+    has("icanon") && has("isig")
+}
+
+/// SIGHUP (the terminal window closed) at the prompt: the history is saved, the
+/// terminal put back, and rawlab ends as the signal would (128 + 1).
+#[test]
+fn sighup_at_the_prompt_saves_the_history_and_the_terminal() {
+    let home = home();
+    let mut t = Term::start(User::Me, &home, &["--color", "never"]);
+    t.wait_prompt();
+    t.send("set ttl 12\r");
+    t.wait_text("ip.ttl = 12 (was 64)");
+    t.wait_prompt();
+    let pid = t.pty.get_process().pid();
+    let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
+    let _ = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status();
+    // Read while the pty is still open (exit_code closes it).
+    assert_eq!(t.status(), 129);
+    assert!(cooked(&tty), "SIGHUP left {tty:?} raw");
+    let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
+        .expect("history saved on SIGHUP");
+    assert!(history.contains("set ttl 12"), "{history}");
 }
 
 /// A 1 MB line pasted as terminals paste (bracketed): highlighting and hints stop at a

@@ -911,7 +911,7 @@ fn an_error_read_from_a_file_names_the_datagram_it_quotes() {
         assert_eq!(r.code, 0, "{}", r.all());
         let error = dump_of(&r.stdout, 3);
         assert!(
-            error.contains("\n  an error about #1: it quotes the whole of it, 30 bytes\n"),
+            error.contains("\n  an error about #1: it quotes the whole of it, 30 bytes; no socket on 127.0.0.1 listens on the port it was sent to, so its kernel refused it\n"),
             "{error}"
         );
         assert!(!r.stdout.contains("an error about #2"), "{}", r.stdout);

@@ -544,18 +544,31 @@ fn frames_on_lo_pass_the_off_host_rules_in_every_layer() {
 }
 
 /// Where the host forwards, the hint for a frame on lo to someone else says the kernel
-/// sends it on, not that it "reaches only this kernel".
+/// sends it on, not that it "reaches only this kernel"; unless the frame goes to a group
+/// address, which the kernel takes in but never routes on.
 #[test]
 fn a_frame_on_lo_is_not_said_to_stay_when_the_host_forwards() {
     let script =
         "mode link lo\nnew eth/ip/icmp\nset ip.dst 198.51.100.9\nset timeout 100ms\nsend\n";
-    for (forward, said, unsaid) in [
+    // To lo's own MAC a forwarding host routes the frame on; to the broadcast address
+    // (the template's eth.dst) it takes it in but routes it no further.
+    let to_lo = "mode link lo\nnew eth/ip/icmp\nset eth.dst 00:00:00:00:00:00\nset ip.dst 198.51.100.9\nset timeout 100ms\nsend\n";
+    let forward = "echo 1 > /proc/sys/net/ipv4/ip_forward &&";
+    for (script, forward, said, unsaid) in [
         (
-            "echo 1 > /proc/sys/net/ipv4/ip_forward &&",
-            "this host forwards (net.ipv4.ip_forward is 1)",
+            to_lo,
+            forward,
+            "this host forwards (net.ipv4.ip_forward is 1): the kernel takes a frame on lo in as if it had arrived from outside and routes it on towards 198.51.100.9",
             "reaches only this kernel",
         ),
         (
+            script,
+            forward,
+            "this host forwards (net.ipv4.ip_forward is 1), but not this frame: it goes to eth.dst ff:ff:ff:ff:ff:ff",
+            "reaches only this kernel",
+        ),
+        (
+            script,
             "",
             "reaches only this kernel, which does not forward",
             "this host forwards",
@@ -636,5 +649,306 @@ fn trigger_ping_falls_back_to_a_raw_socket_where_ping_sockets_are_refused() {
             "[{user:?}] {}",
             r.all()
         );
+    }
+}
+
+/// One way rawlab hands a packet to the kernel, with an address that is not one it may
+/// use on a host's network: the script, and the refusal it must get.
+struct OffHost {
+    path: &'static str,
+    script: &'static str,
+    refusal: &'static str,
+    /// Whether the packet reaches the far namespace when the rule is lifted: false where
+    /// the kernel writes the source itself (mode kernel), so a forged one goes nowhere.
+    reaches: bool,
+}
+
+/// Every send path, IPv4 and IPv6, with a destination outside (203.0.113.0/24,
+/// 2001:db8:2::/48, routed to the far namespace) or a forged source (whose answer is
+/// routed there). Frames on lo go to lo's own MAC (zeros), which a forwarding host
+/// routes on; the host's own veth address as a frame's source passes accept_local.
+fn off_host_cases() -> Vec<OffHost> {
+    const DST4: &str =
+        "203.0.113.9 is not loopback, one of this host's own addresses, or a sandbox peer";
+    const SRC4: &str = "ip.src 203.0.113.7 is not an address of this host";
+    const DST6: &str =
+        "2001:db8:2::9 is not loopback, one of this host's own addresses, or a sandbox peer";
+    const SRC6: &str = "ipv6.src 2001:db8:2::7 is not an address of this host";
+    const VETH: &str =
+        "veth0 is an interface of the host's network: a frame handed to it leaves this machine";
+    let case = |path, script, refusal| OffHost {
+        path,
+        script,
+        refusal,
+        reaches: true,
+    };
+    vec![
+        case(
+            "raw, IPv4 destination",
+            "mode raw\nnew ip/icmp\nset ip.dst 203.0.113.9\nsend\n",
+            DST4,
+        ),
+        case(
+            "raw, IPv4 source",
+            "mode raw\nnew ip/icmp\nset ip.src 203.0.113.7\nset ip.dst 198.51.100.1\nsend\n",
+            SRC4,
+        ),
+        case(
+            "hdrincl, IPv4 destination",
+            "mode hdrincl\nnew ip/icmp\nset ip.dst 203.0.113.9\nsend\n",
+            DST4,
+        ),
+        case(
+            "hdrincl, IPv4 source",
+            "mode hdrincl\nnew ip/icmp\nset ip.src 203.0.113.7\nset ip.dst 198.51.100.1\nsend\n",
+            SRC4,
+        ),
+        case(
+            "kernel, IPv4 destination",
+            "mode kernel\nnew ip/icmp\nset ip.dst 203.0.113.9\nsend\n",
+            DST4,
+        ),
+        OffHost {
+            reaches: false,
+            ..case(
+                "kernel, IPv4 source",
+                "mode kernel\nnew ip/icmp\nset ip.src 203.0.113.7\nset ip.dst 198.51.100.1\nsend\n",
+                SRC4,
+            )
+        },
+        case(
+            "link lo, IPv4 destination",
+            "mode link lo\nnew eth/ip/icmp\nset eth.dst 00:00:00:00:00:00\nset ip.src 198.51.100.1\nset ip.dst 203.0.113.9\nsend\n",
+            DST4,
+        ),
+        case(
+            "link lo, IPv4 source",
+            "mode link lo\nnew eth/ip/icmp\nset eth.dst 00:00:00:00:00:00\nset ip.src 203.0.113.7\nset ip.dst 198.51.100.1\nsend\n",
+            SRC4,
+        ),
+        case(
+            "link veth0, IPv4",
+            "mode link veth0\nnew eth/ip/icmp\nset ip.dst 198.51.100.2\nsend\n",
+            VETH,
+        ),
+        case(
+            "link veth0, ARP",
+            "mode link veth0\nnew eth/arp\nset arp.dst.proto_ipv4 198.51.100.2\nsend\n",
+            VETH,
+        ),
+        case(
+            "raw, IPv6 destination",
+            "mode raw\nnew ip6/icmp6\nset ipv6.dst 2001:db8:2::9\nsend\n",
+            DST6,
+        ),
+        case(
+            "raw, IPv6 source",
+            "mode raw\nnew ip6/icmp6\nset ipv6.src 2001:db8:2::7\nset ipv6.dst 2001:db8:1::1\nsend\n",
+            SRC6,
+        ),
+        case(
+            "hdrincl, IPv6 destination",
+            "mode hdrincl\nnew ip6/icmp6\nset ipv6.dst 2001:db8:2::9\nsend\n",
+            DST6,
+        ),
+        case(
+            "hdrincl, IPv6 source",
+            "mode hdrincl\nnew ip6/icmp6\nset ipv6.src 2001:db8:2::7\nset ipv6.dst 2001:db8:1::1\nsend\n",
+            SRC6,
+        ),
+        case(
+            "kernel, IPv6 destination",
+            "mode kernel\nnew ip6/icmp6\nset ipv6.dst 2001:db8:2::9\nsend\n",
+            DST6,
+        ),
+        OffHost {
+            reaches: false,
+            ..case(
+                "kernel, IPv6 source",
+                "mode kernel\nnew ip6/icmp6\nset ipv6.src 2001:db8:2::7\nset ipv6.dst 2001:db8:1::1\nsend\n",
+                SRC6,
+            )
+        },
+        case(
+            "link lo, IPv6 destination",
+            "mode link lo\nnew eth/ip6/icmp6\nset eth.dst 00:00:00:00:00:00\nset ipv6.src 2001:db8:1::1\nset ipv6.dst 2001:db8:2::9\nsend\n",
+            DST6,
+        ),
+        case(
+            "link lo, IPv6 source",
+            "mode link lo\nnew eth/ip6/icmp6\nset eth.dst 00:00:00:00:00:00\nset ipv6.src 2001:db8:2::7\nset ipv6.dst 2001:db8:1::1\nsend\n",
+            SRC6,
+        ),
+        case(
+            "link veth0, IPv6",
+            "mode link veth0\nnew eth/ip6/icmp6\nset ipv6.dst 2001:db8:1::2\nsend\n",
+            VETH,
+        ),
+        case("ping", "ping 203.0.113.9 count 1\n", DST4),
+        case("ping mode raw", "ping 203.0.113.9 count 1 mode raw\n", DST4),
+        case(
+            "ping mode hdrincl",
+            "ping 203.0.113.9 count 1 mode hdrincl\n",
+            DST4,
+        ),
+        case(
+            "trigger ping",
+            "trigger ping 203.0.113.9\nwait 300ms\n",
+            DST4,
+        ),
+        case(
+            "trigger udp",
+            "trigger udp 203.0.113.9 9\nwait 100ms\n",
+            DST4,
+        ),
+    ]
+}
+
+/// Runs each case's script through rawlab on a network of the test's own: a user and
+/// network namespace (`unshare -Urn`) holding lo and veth0 (198.51.100.1,
+/// 2001:db8:1::1), which forwards and whose default routes lead over the veth to a
+/// second namespace, the far one (198.51.100.2, 2001:db8:1::2). The far side counts
+/// every frame its veth takes in but the host's own IPv6 multicast (router and listener
+/// chatter, settled before the first case). Returns, per case, the frames that arrived
+/// while it ran and rawlab's output. None when a tool is missing.
+fn beside_far(user: User, cases: &[OffHost], args: &str) -> Option<Vec<(u64, String)>> {
+    for tool in ["unshare", "nsenter", "ip"] {
+        if Command::new(tool).arg("-V").output().is_err() {
+            eprintln!("skipped: {tool} is missing");
+            return None;
+        }
+    }
+    let dir = scratch();
+    // The driver writes rawlab's output beside the scripts, as whichever user runs it.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    for (i, c) in cases.iter().enumerate() {
+        let f = dir.join(format!("case{i}.rawlab"));
+        std::fs::write(&f, format!("set timeout 100ms\n{}", c.script)).unwrap();
+        std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    }
+    let driver = format!(
+        r#"set -e
+ip link set lo up
+for c in all default; do
+  echo 0 > /proc/sys/net/ipv6/conf/$c/router_solicitations
+  echo 0 > /proc/sys/net/ipv6/conf/$c/accept_dad
+done
+unshare -n sleep 120 &
+FAR=$!
+# the far namespace exists once sleep runs in it
+n=0; while [ "$(readlink /proc/$FAR/ns/net)" = "$(readlink /proc/self/ns/net)" ] && [ $n -lt 100 ]; do sleep 0.02; n=$((n+1)); done
+ip link add veth0 type veth peer name veth1
+ip link set veth1 netns $FAR
+ip addr add 198.51.100.1/24 dev veth0
+ip -6 addr add 2001:db8:1::1/64 dev veth0 nodad
+ip link set veth0 up
+nsenter -t $FAR -n sh -c 'for c in all default; do echo 0 > /proc/sys/net/ipv6/conf/$c/router_solicitations; done
+  ip link set lo up; ip link set veth1 up
+  ip addr add 198.51.100.2/24 dev veth1; ip -6 addr add 2001:db8:1::2/64 dev veth1 nodad'
+ip route add default via 198.51.100.2
+ip -6 route add default via 2001:db8:1::2
+echo 1 > /proc/sys/net/ipv4/ip_forward
+echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
+echo 1 > /proc/sys/net/ipv4/conf/all/accept_local
+echo 1 > /proc/sys/net/ipv4/conf/lo/accept_local
+set +e
+rx() {{ nsenter -t $FAR -n cat /proc/net/dev | awk '/veth1:/ {{print $3}}'; }}
+# let the listener reports and neighbour chatter of bringing the link up pass
+last=-1; n=0; while [ "$(rx)" != "$last" ] && [ $n -lt 20 ]; do last=$(rx); sleep 0.5; n=$((n+1)); done
+for i in $(seq 0 {last}); do
+  b=$(rx)
+  {bin} --color never {args} case$i.rawlab > out$i.txt 2>&1
+  sleep 0.2
+  echo "case $i: $(( $(rx) - b ))"
+done
+kill $FAR
+"#,
+        last = cases.len() - 1,
+        bin = binary_for(user).display(),
+    );
+    std::fs::write(dir.join("driver.sh"), driver).unwrap();
+    let mut cmd = match user {
+        User::Me => Command::new("unshare"),
+        User::Nobody => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "unshare",
+            ]);
+            c
+        }
+    };
+    cmd.args(["-Urn", "sh", "driver.sh"])
+        .current_dir(&dir)
+        .env_remove("NO_COLOR")
+        .env_remove("SUDO_UID")
+        .env("HOME", &dir);
+    let out = run_bounded(cmd, 120);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut got = Vec::new();
+    for (i, _) in cases.iter().enumerate() {
+        let arrived = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("case {i}: ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "[{user:?}] case {i} did not run:\n{stdout}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
+        let said = std::fs::read_to_string(dir.join(format!("out{i}.txt"))).unwrap_or_default();
+        got.push((arrived, said));
+    }
+    Some(got)
+}
+
+/// The off-host rules, end to end, for every send path: on a host's network (one of the
+/// test's own) nothing a refused command makes reaches the namespace beyond its route,
+/// counted there; and with --allow-remote the same commands do reach it, so the counter
+/// sees what gets through and a regression cannot pass unseen.
+#[test]
+fn no_send_path_reaches_beyond_the_host() {
+    let cases = off_host_cases();
+    std::thread::scope(|s| {
+        for user in users() {
+            let cases = &cases;
+            s.spawn(move || held_and_let_through(user, cases));
+        }
+    });
+}
+
+fn held_and_let_through(user: User, cases: &[OffHost]) {
+    let Some(held) = beside_far(user, cases, "") else {
+        return;
+    };
+    for (c, (arrived, said)) in cases.iter().zip(&held) {
+        assert_eq!(
+            *arrived, 0,
+            "[{user:?}] {}: frames arrived beyond the host:\n{said}",
+            c.path
+        );
+        assert!(
+            said.contains(c.refusal),
+            "[{user:?}] {}: refused with {:?}:\n{said}",
+            c.path,
+            c.refusal
+        );
+        assert!(!said.contains("→ sent"), "[{user:?}] {}:\n{said}", c.path);
+    }
+    let open = beside_far(user, cases, "--allow-remote").unwrap();
+    for (c, (arrived, said)) in cases.iter().zip(&open) {
+        assert!(!said.contains(c.refusal), "[{user:?}] {}:\n{said}", c.path);
+        if c.reaches {
+            assert!(
+                *arrived > 0,
+                "[{user:?}] {}: with --allow-remote it reaches the far side, or the counter sees nothing:\n{said}",
+                c.path
+            );
+        } else {
+            assert_eq!(*arrived, 0, "[{user:?}] {}:\n{said}", c.path);
+        }
     }
 }

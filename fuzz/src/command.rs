@@ -9,7 +9,7 @@ use rawlab::wire::Protocol;
 use rustyline::highlight::Highlighter;
 
 fn line(text: &str, stack: &[&'static Protocol], pos_pick: usize) {
-    match command::parse(text, &Context { stack }) {
+    match command::parse(text, &Context::new(stack)) {
         Ok(cmd) => {
             let _ = format!("{cmd:?}");
         }

@@ -129,15 +129,15 @@ pub(super) fn parse_within(args: &mut Args) -> Result<Option<Duration>, ParseErr
     match args.pos_next() {
         None => Ok(None),
         Some(t) if t.text.eq_ignore_ascii_case("within") => {
-            let d = parse_duration(args.next("a duration such as 1s")?)?;
-            if d > Duration::from_secs(60) {
-                return Err(ParseError::new(
-                    args.tokens[args.pos - 1].span.clone(),
-                    "an expect waits at most a minute",
-                )
-                .expected("at most 60s"));
-            }
-            Ok(Some(d))
+            let cap = Cap {
+                most: Duration::from_secs(60),
+                typed: "60s",
+                who: "an expect waits at most",
+            };
+            Ok(Some(parse_duration(
+                args.next("a duration such as 1s")?,
+                &cap,
+            )?))
         }
         Some(t) => Err(
             ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))

@@ -207,6 +207,7 @@ impl<'a> Parser<'a> {
         // Any protocol's field, by its full name or a short name only one has.
         let ctx = Context {
             stack: wire::PROTOCOLS,
+            room: crate::wire::template::IP_MAX,
         };
         let field = any_field(t, &ctx).map_err(|e| {
             e.expected("a field's full name (ip.ttl, icmp.type, tcp.flags.syn), or a protocol (ip, icmp, tcp, udp, ipv6, eth, arp)")

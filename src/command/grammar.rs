@@ -24,6 +24,25 @@ const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
 const PORTS: &[&str] = &["8080"];
 
+/// How long `wait` waits at most.
+const WAIT_CAP: Cap = Cap {
+    most: Duration::from_secs(600),
+    typed: "10m",
+    who: "`wait` waits at most",
+};
+/// How long a send waits for replies at most.
+const TIMEOUT_CAP: Cap = Cap {
+    most: Duration::from_secs(600),
+    typed: "10m",
+    who: "a send waits for replies at most",
+};
+/// The longest gap between repeated sends.
+const EVERY_CAP: Cap = Cap {
+    most: Duration::from_secs(60),
+    typed: "60s",
+    who: "repeated sends go at least once a minute, so `every` is at most",
+};
+
 /// The parse function of a command that takes no arguments.
 macro_rules! bare {
     ($cmd:expr) => {
@@ -54,7 +73,7 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     let t = args.next("a field name such as ttl or icmp.type")?;
     if t.text.eq_ignore_ascii_case("timeout") {
         let d = args.next("a duration such as 500ms or 2s")?;
-        return Ok(Command::SetTimeout(parse_duration(d)?));
+        return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
     }
     let field = resolve_field(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
@@ -63,7 +82,13 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     } else {
         args.next(&what)?.clone()
     };
-    Ok(Command::Set(field, parse_value(field, &v)?))
+    let value = parse_value(field, &v)?;
+    if let Value::Bytes(b) = &value
+        && field == &DATA
+    {
+        fits(b.len() as u128, "bytes", &v.span, ctx)?;
+    }
+    Ok(Command::Set(field, value))
 }
 
 pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
@@ -98,7 +123,7 @@ pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     }
 }
 
-pub(super) fn payload(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+pub(super) fn payload(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("hex bytes, \"text\", time, or zeros N")?;
     if !t.quoted && t.text.eq_ignore_ascii_case("time") {
         return Ok(Command::Payload(Payload::Time));
@@ -106,21 +131,67 @@ pub(super) fn payload(args: &mut Args, _: &Context) -> Result<Command, ParseErro
     if !t.quoted && t.text.eq_ignore_ascii_case("zeros") {
         let n = args.next("how many zero bytes, such as 56")?;
         let count = parse_int(n)?;
-        if count > 65_000 {
-            return Err(ParseError::new(
-                n.span.clone(),
-                format!("{count} zero bytes would not fit in an IP packet"),
-            )
-            .expected("at most 65000"));
-        }
+        fits(count, "zero bytes", &n.span, ctx)?;
         return Ok(Command::Payload(Payload::Zeros(count as usize)));
     }
     args.pos -= 1;
     let v = args.rest_joined("hex bytes or \"text\"")?;
     match parse_value(&DATA, &v)? {
-        Value::Bytes(b) => Ok(Command::Payload(Payload::Bytes(b))),
+        Value::Bytes(b) => {
+            let what = if v.quoted { "bytes of text" } else { "bytes" };
+            fits(b.len() as u128, what, &v.span, ctx)?;
+            Ok(Command::Payload(Payload::Bytes(b)))
+        }
         Value::Raw(_) => unreachable!("data.data is bytes"),
     }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u128) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One limit for every payload, however it is typed (hex, text, `zeros N`, `set
+/// data`): what an IP packet's 16-bit length leaves after the template's headers.
+pub(super) fn fits(
+    len: u128,
+    what: &str,
+    span: &Range<usize>,
+    ctx: &Context,
+) -> Result<(), ParseError> {
+    if len <= ctx.room as u128 {
+        return Ok(());
+    }
+    let stack: Vec<&str> = ctx.stack.iter().map(|p| p.name).collect();
+    let room = ctx.room;
+    Err(ParseError::new(
+        span.clone(),
+        format!(
+            "{} {what} do not fit: an IP packet holds {} bytes, and the headers of {} leave {} for the payload",
+            grouped(len),
+            grouped(wire::template::IP_MAX as u128),
+            stack.join("/"),
+            grouped(room as u128)
+        ),
+    )
+    .expected(format!("at most {room} bytes of payload"))
+    .suggest(Some(format!(
+        "`payload zeros {room}` is the most one packet carries; for more, send several"
+    ))))
+}
+
+/// `trigger udp`'s data: what a UDP datagram over IPv4 carries.
+fn udp_data_fits(data: &[u8], span: &Range<usize>) -> Result<(), ParseError> {
+    let stack = [&wire::ipv4::IPV4, &wire::udp::UDP];
+    fits(data.len() as u128, "bytes", span, &Context::new(&stack))
 }
 
 pub(super) fn payload_offers(done: &[&str], _: &Context) -> Vec<Offer> {
@@ -277,8 +348,15 @@ pub(super) fn trigger(args: &mut Args, _: &Context) -> Result<Command, ParseErro
                 let dst = parse_ipv4(args.next("a destination, such as 127.0.0.1")?)?;
                 let port = parse_port(args.next("a port, such as 9999")?)?;
                 let data = match args.pos_next() {
-                    Some(d) if d.quoted => d.text.as_bytes().to_vec(),
-                    Some(d) => parse_hex(d)?,
+                    Some(d) => {
+                        let data = if d.quoted {
+                            d.text.as_bytes().to_vec()
+                        } else {
+                            parse_hex(d)?
+                        };
+                        udp_data_fits(&data, &d.span)?;
+                        data
+                    }
                     None => b"hello from rawlab".to_vec(),
                 };
                 Trigger::Udp { dst, port, data }
@@ -620,14 +698,7 @@ fn listen_places(done: &[&str]) -> Vec<Offer> {
 
 pub(super) fn wait(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
     let t = args.next("a duration such as 200ms")?;
-    let d = parse_duration(t)?;
-    if d > Duration::from_secs(600) {
-        return Err(
-            ParseError::new(t.span.clone(), "that is longer than rawlab will wait")
-                .expected("at most 10m"),
-        );
-    }
-    Ok(Command::Wait(d))
+    Ok(Command::Wait(parse_duration(t, &WAIT_CAP)?))
 }
 
 pub(super) fn say(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
@@ -699,8 +770,32 @@ pub(super) fn parse_send(
     } else {
         &["count", "every"]
     };
+    // Each option once: `count 2 count 3` is a slip, and taking either would guess.
+    // Kept: each option's word and where it stands among the words.
+    let mut given: Vec<(String, usize)> = Vec::new();
     while let Some(t) = args.pos_next() {
-        match t.text.to_ascii_lowercase().as_str() {
+        let word = t.text.to_ascii_lowercase();
+        if keywords.contains(&word.as_str()) && !t.quoted {
+            if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
+                let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
+                return Err(ParseError::new(
+                    t.span.start..args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end),
+                    format!("`{word}` is given twice"),
+                )
+                .expected(format!(
+                    "each option once: {} (for example: {})",
+                    args.info.syntax, args.info.example
+                ))
+                .suggest(Some(format!(
+                    "keep one: `{word} {}` (column {}) or `{word} {}`",
+                    value(first + 1),
+                    args.line[..args.tokens[first].span.start].chars().count() + 1,
+                    value(args.pos)
+                ))));
+            }
+            given.push((word.clone(), args.pos - 1));
+        }
+        match word.as_str() {
             "mode" if mode.is_some() => {
                 let m = args.next("raw, hdrincl or kernel")?;
                 let ip = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
@@ -722,15 +817,7 @@ pub(super) fn parse_send(
             }
             "every" => {
                 let d = args.next("a duration such as 100ms")?;
-                let every = parse_duration(d)?;
-                if every > Duration::from_secs(60) {
-                    return Err(ParseError::new(
-                        d.span.clone(),
-                        "rawlab sends at least once a minute",
-                    )
-                    .expected("at most 60s"));
-                }
-                s.every = Some(every);
+                s.every = Some(parse_duration(d, &EVERY_CAP)?);
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
                 // A misspelt keyword in the address's place: say so, not "bad address".

@@ -1,7 +1,8 @@
 //! The command language: one line in, one [`Command`] out, or an error that
 //! says where (a byte span for the caret), what was wrong, what would be
 //! accepted, and what the user may have meant. Parsing has no side effects;
-//! it reads the template's layer stack only to resolve short field names.
+//! it reads the template's layer stack to resolve short field names, and the room its
+//! headers leave to hold a payload to it.
 //!
 //! A line goes: [`words`] splits it, [`COMMANDS`] (the one table of commands, in
 //! `table.rs`) finds the command by its first word, and the command's own parse
@@ -227,9 +228,23 @@ impl ParseError {
     }
 }
 
-/// What parsing may read: the layers of the template the line applies to.
+/// What parsing may read: the layers of the template the line applies to, and how
+/// many payload bytes fit after its headers.
 pub struct Context<'a> {
     pub stack: &'a [&'static Protocol],
+    /// [`Template::payload_room`](crate::wire::template::Template::payload_room).
+    pub room: usize,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a fresh template over `stack` (no options set), as a script is
+    /// checked before it runs and the prompt judges a line as it is typed.
+    pub fn new(stack: &'a [&'static Protocol]) -> Context<'a> {
+        Context {
+            stack,
+            room: crate::wire::template::Template::new(stack).payload_room(),
+        }
+    }
 }
 
 /// Parses one line.

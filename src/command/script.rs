@@ -30,7 +30,7 @@ pub fn parse(text: &str, stack: &[&'static Protocol]) -> Result<Vec<Line>, Vec<L
     let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match parse_line(raw, &Context { stack: &stack }) {
+        match parse_line(raw, &Context::new(&stack)) {
             Ok(cmd) => {
                 if let Command::New(s) = &cmd {
                     stack = s.clone();

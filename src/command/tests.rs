@@ -4,12 +4,7 @@ use super::*;
 use crate::wire::{icmp, ipv4};
 
 fn p(line: &str) -> Result<Command, ParseError> {
-    parse(
-        line,
-        &Context {
-            stack: &[&ipv4::IPV4, &icmp::ICMP],
-        },
-    )
+    parse(line, &Context::new(&[&ipv4::IPV4, &icmp::ICMP]))
 }
 
 fn err(line: &str) -> ParseError {
@@ -233,7 +228,7 @@ fn rejects_with_positions() {
 }
 
 fn p_in(line: &str, stack: &[&'static Protocol]) -> Result<Command, ParseError> {
-    parse(line, &Context { stack })
+    parse(line, &Context::new(stack))
 }
 
 #[test]
@@ -333,9 +328,8 @@ fn code_names_from_every_type() {
 #[test]
 fn link_layer_commands_and_mac_values() {
     use crate::wire::{arp, eth};
-    let frame = Context {
-        stack: &[&eth::ETH, &arp::ARP],
-    };
+    let stack = [&eth::ETH, &arp::ARP];
+    let frame = Context::new(&stack);
     let q = |line: &str| parse(line, &frame);
     assert_eq!(
         q("set eth.dst 02:72:61:77:00:02").unwrap(),
@@ -543,9 +537,8 @@ fn offered(o: &Offer, ctx: &Context) -> Vec<String> {
 
 #[test]
 fn the_table_walks_every_command() {
-    let ctx = Context {
-        stack: &[&ipv4::IPV4, &icmp::ICMP],
-    };
+    let stack = [&ipv4::IPV4, &icmp::ICMP];
+    let ctx = Context::new(&stack);
     let mut names = std::collections::HashSet::new();
     for c in COMMANDS {
         for n in std::iter::once(c.name).chain(c.aliases.iter().copied()) {
@@ -567,9 +560,8 @@ fn the_table_walks_every_command() {
 /// offered either completes the line or leaves it wanting more, never refused itself.
 #[test]
 fn every_word_offered_is_one_the_parser_takes() {
-    let ctx = Context {
-        stack: &[&ipv4::IPV4, &icmp::ICMP],
-    };
+    let stack = [&ipv4::IPV4, &icmp::ICMP];
+    let ctx = Context::new(&stack);
     let mut tried = 0;
     for c in COMMANDS {
         let mut lines = vec![(c.name.to_string(), Vec::<String>::new())];
@@ -620,4 +612,122 @@ fn tcp_flags_take_lists_and_scapys_letters() {
     assert!(e.contains("`akc` is not a flag of tcp.flags"), "{e}");
     let e = value("set tcp.flags sa").unwrap_err();
     assert!(e.contains("capitals: SA"), "{e}");
+}
+
+/// One payload limit however the bytes are typed: 65,535 less the template's headers,
+/// the caret under the argument at fault.
+#[test]
+fn one_payload_limit_for_hex_text_zeros_and_set_data() {
+    use crate::wire::{icmpv6, ipv6, udp};
+    let udp = [&ipv4::IPV4, &udp::UDP];
+    let hex = |n: usize| "ab".repeat(n);
+    let text = |n: usize| format!("\"{}\"", "a".repeat(n));
+    for (arg, n) in [
+        (format!("zeros {}", 65_507), 65_507),
+        (hex(65_507), 65_507),
+        (text(65_507), 65_507),
+    ] {
+        let line = format!("payload {arg}");
+        assert!(p_in(&line, &udp).is_ok(), "{n} bytes fit ip/udp");
+    }
+    for (line, at) in [
+        ("payload zeros 65508".to_string(), 14),
+        (format!("payload {}", hex(65_508)), 8),
+        (format!("payload {}", text(65_508)), 8),
+        (format!("set data {}", hex(65_508)), 9),
+    ] {
+        let e = p_in(&line, &udp).expect_err("one byte too many");
+        assert_eq!(e.span.start, at, "{}", e.message);
+        assert!(
+            e.message.contains("do not fit")
+                && e.message.contains("the headers of ip/udp leave 65,507"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.expected.as_deref(),
+            Some("at most 65507 bytes of payload")
+        );
+    }
+    // IPv6's payload length leaves out its fixed header; ICMP's header is 8 bytes.
+    let v6 = [&ipv6::IPV6, &icmpv6::ICMPV6];
+    assert!(p_in("payload zeros 65527", &v6).is_ok());
+    assert!(p_in("payload zeros 65528", &v6).is_err());
+    // trigger udp's data goes in a UDP datagram over IPv4, whatever the template.
+    let big = format!("trigger udp 127.0.0.1 9 {}", hex(65_508));
+    assert_eq!(err(&big).span.start, 24);
+    assert!(p(&format!("trigger udp 127.0.0.1 9 {}", hex(65_507))).is_ok());
+}
+
+#[test]
+fn an_option_given_twice_is_refused_where_it_repeats() {
+    for (line, at) in [
+        ("send count 2 count 3", 13),
+        ("send every 1ms count 2 every 2ms", 23),
+        ("ping 127.0.0.1 mode raw mode kernel", 24),
+        ("trigger ping 127.0.0.1 count 1 count 2", 31),
+    ] {
+        let e = err(line);
+        assert_eq!(e.span.start, at, "{line}: {e:?}");
+        assert!(e.message.contains("is given twice"), "{}", e.message);
+        assert!(
+            e.suggestion
+                .as_deref()
+                .is_some_and(|s| s.starts_with("keep one: `")),
+            "{e:?}"
+        );
+    }
+    assert!(p("send count 2 every 1ms").is_ok());
+}
+
+#[test]
+fn a_duration_says_the_units_there_are_and_the_cap() {
+    let e = err("wait 1h");
+    assert_eq!(e.span, 5..7);
+    let expected = e.expected.unwrap();
+    assert!(
+        expected.contains("ns, us (or µs), ms, s or m") && expected.contains("at most 10m"),
+        "{expected}"
+    );
+    assert!(e.suggestion.unwrap().contains("`10m` is the longest"));
+    assert_eq!(
+        err("wait 0.1h").suggestion.as_deref(),
+        Some("did you mean `6m`?")
+    );
+    assert_eq!(
+        err("wait 5sec").suggestion.as_deref(),
+        Some("did you mean `5s`?")
+    );
+    assert!(err("wait 11m").message.contains("`wait` waits at most 10m"));
+    assert!(
+        err("send every 2m")
+            .message
+            .contains("`every` is at most 60s")
+    );
+    assert!(
+        err("set timeout 1h")
+            .expected
+            .unwrap()
+            .contains("at most 10m")
+    );
+}
+
+#[test]
+fn a_number_for_an_address_is_told_of_dotted_quads() {
+    for (typed, means) in [
+        ("0x7f000001", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+    ] {
+        let s = err(&format!("send {typed}")).suggestion.unwrap();
+        assert!(
+            s.contains("dotted quad") && s.ends_with(&format!("write {means}")),
+            "{typed}: {s}"
+        );
+        assert!(!s.contains("names"), "{typed}: {s}");
+    }
+    assert!(err("send localhost").suggestion.unwrap().contains("names"));
+    assert!(err("send 1.2.3.4.5").suggestion.is_none());
 }

@@ -397,17 +397,107 @@ pub fn parse_duration_str(s: &str) -> Option<Duration> {
     (secs.is_finite() && secs < 1e9).then(|| Duration::from_secs_f64(secs))
 }
 
-pub(super) fn parse_duration(t: &Token) -> Result<Duration, ParseError> {
-    parse_duration_str(&t.text).ok_or_else(|| {
-        let hint = t
+/// The units a duration takes, in words, for every message about one.
+pub(super) const DURATION_UNITS: &str = "ns, us (or µs), ms, s or m";
+
+/// The most a duration may be where it is typed, and the words for it: `wait` waits
+/// at most ten minutes.
+pub(super) struct Cap {
+    pub most: Duration,
+    /// As typed (`10m`), for the message and the suggestion.
+    pub typed: &'static str,
+    /// What the limit is, such as "`wait` waits at most".
+    pub who: &'static str,
+}
+
+/// A duration that may be at most `cap`: an unknown unit (`1h`) is told the units
+/// there are and the cap, a number without one is guessed as milliseconds, and a
+/// duration over the cap is told the cap.
+pub(super) fn parse_duration(t: &Token, cap: &Cap) -> Result<Duration, ParseError> {
+    let limit = format!("{} {}", cap.who, cap.typed);
+    let Some(d) = parse_duration_str(&t.text) else {
+        let digits = t
             .text
-            .chars()
-            .all(|c| c.is_ascii_digit())
-            .then(|| format!("did you mean `{}ms`?", t.shown()));
-        ParseError::new(t.span.clone(), format!("`{}` is not a duration", t.shown()))
-            .expected("a number with a unit: 500ms, 1s, 1.5s, 200us, 2m")
-            .suggest(hint)
-    })
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(t.text.len());
+        let (num, unit) = t.text.split_at(digits);
+        let number: Option<f64> = num.parse().ok();
+        let (message, hint) = match (number, unit.to_ascii_lowercase().as_str()) {
+            (Some(_), "") => (
+                format!("`{}` has no unit", t.shown()),
+                Some(format!("did you mean `{}ms`?", t.shown())),
+            ),
+            (Some(n), u @ ("h" | "hr" | "hrs" | "hour" | "hours" | "d" | "day" | "days")) => {
+                // Rounded to a thousandth, so 0.1h is 6m and not 6.000000000000001m.
+                let minutes = (if u.starts_with('h') {
+                    n * 60.0
+                } else {
+                    n * 1440.0
+                } * 1000.0)
+                    .round()
+                    / 1000.0;
+                let fits = minutes * 60.0 <= cap.most.as_secs_f64();
+                (
+                    format!(
+                        "`{}` is not a duration: rawlab counts no longer unit than m (minutes)",
+                        t.shown()
+                    ),
+                    Some(if fits {
+                        format!("did you mean `{minutes}m`?")
+                    } else {
+                        format!(
+                            "{} is {minutes}m, longer than that: `{}` is the longest",
+                            t.shown(),
+                            cap.typed
+                        )
+                    }),
+                )
+            }
+            (Some(_), u) if !u.is_empty() && u.chars().all(|c| c.is_alphabetic()) => (
+                format!(
+                    "`{}` is not a duration: `{}` is not a unit",
+                    t.shown(),
+                    unit
+                ),
+                [
+                    ("s", &["sec", "secs", "second", "seconds"][..]),
+                    (
+                        "ms",
+                        &["msec", "msecs", "millis", "millisecond", "milliseconds"],
+                    ),
+                    (
+                        "us",
+                        &["usec", "usecs", "micros", "microsecond", "microseconds"],
+                    ),
+                    (
+                        "ns",
+                        &["nsec", "nsecs", "nanos", "nanosecond", "nanoseconds"],
+                    ),
+                    ("m", &["min", "mins", "minute", "minutes"]),
+                ]
+                .iter()
+                .find(|(_, spelt)| spelt.contains(&u))
+                .map(|(unit, _)| *unit)
+                .or_else(|| closest(u, ["ns", "us", "ms", "s", "m"]).first().copied())
+                .map(|u| format!("did you mean `{num}{u}`?")),
+            ),
+            _ => (format!("`{}` is not a duration", t.shown()), None),
+        };
+        return Err(ParseError::new(t.span.clone(), message)
+            .expected(format!(
+                "a number and a unit, one of {DURATION_UNITS} (such as 200ms or 1.5s); {limit}"
+            ))
+            .suggest(hint));
+    };
+    if d > cap.most {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is too long: {limit}", t.shown()),
+        )
+        .expected(format!("at most {}", cap.typed))
+        .suggest(Some(format!("`{}` is the longest", cap.typed))));
+    }
+    Ok(d)
 }
 
 pub(super) fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
@@ -415,7 +505,14 @@ pub(super) fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
         let looks_like_name = t.text.chars().any(|c| c.is_ascii_alphabetic());
         let e = ParseError::new(t.span.clone(), format!("`{}` is not an IPv4 address", t.shown()))
             .expected("four numbers 0..=255 separated by dots, such as 127.0.0.1");
-        if let Ok(v6) = t.text.parse::<Ipv6Addr>() {
+        if let Some(a) = inet_aton(&t.text) {
+            // 0x7f000001, 2130706433, 127.1, 0177.0.0.1: forms inet_aton(3) reads, which
+            // mean one address to ping(8) and another (or none) to a reader.
+            e.suggest(Some(format!(
+                "rawlab reads an IPv4 address only as four decimal numbers with dots (a dotted quad); `{}` is what inet_aton(3) reads as {a}: write {a}",
+                t.shown()
+            )))
+        } else if let Ok(v6) = t.text.parse::<Ipv6Addr>() {
             // An IPv6 packet is built, not addressed here (lesson 9).
             e.suggest(Some(format!(
                 "{v6} is IPv6, and this takes IPv4: build an IPv6 packet with `new ip6/icmp6`, `set ipv6.dst {v6}`, then `send` (as lesson 9 does)"
@@ -426,6 +523,38 @@ pub(super) fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
             e
         }
     })
+}
+
+/// An IPv4 address as inet_aton(3) reads it: one to four parts, each decimal, octal
+/// (a leading 0) or hex (0x), the last filling the bytes left.
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(4);
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if digits.is_empty() && radix != 16 || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        nums.push(u64::from_str_radix(digits, radix).ok()?);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|n| *n > 255) || *last >= 1u64 << (8 * (4 - head.len())) {
+        return None;
+    }
+    let value = head
+        .iter()
+        .enumerate()
+        .fold(*last, |acc, (i, n)| acc | n << (8 * (3 - i)));
+    Some(Ipv4Addr::from(value as u32))
 }
 
 pub(super) fn parse_ipv6(t: &Token) -> Result<Ipv6Addr, ParseError> {

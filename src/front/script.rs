@@ -59,11 +59,7 @@ pub fn load(path: &Path) -> Result<(String, String), String> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => Ok((path.display().to_string(), t)),
-            Err(e) => Err(format!(
-                "{}: byte {} is not UTF-8 text; is this a rawlab script?",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            )),
+            Err(e) => Err(not_utf8(&path.display().to_string(), e.as_bytes())),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             match crate::command::lessons::find(&path.to_string_lossy()) {
@@ -76,6 +72,41 @@ pub fn load(path: &Path) -> Result<(String, String), String> {
         }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// Where a script is not UTF-8: each such line (the first few) as `name:line:col` with
+/// the byte there, so the editor can go straight to it; a file of mostly such lines is
+/// no script at all.
+fn not_utf8(name: &str, bytes: &[u8]) -> String {
+    const SHOWN: usize = 5;
+    let mut bad = Vec::new();
+    let mut lines = 0;
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        lines += 1;
+        if let Err(e) = std::str::from_utf8(line) {
+            let ok = e.valid_up_to();
+            let col = String::from_utf8_lossy(&line[..ok]).chars().count() + 1;
+            bad.push((i + 1, col, line[ok]));
+        }
+    }
+    if bad.len() * 2 > lines && lines > 4 {
+        return format!(
+            "{name}: {} of its {lines} lines are not UTF-8 text; is this a rawlab script?",
+            bad.len()
+        );
+    }
+    let mut text: Vec<String> = bad
+        .iter()
+        .take(SHOWN)
+        .map(|(line, col, b)| format!("{name}:{line}:{col}: byte 0x{b:02x} is not UTF-8"))
+        .collect();
+    if bad.len() > SHOWN {
+        text.push(format!("and {} more lines", bad.len() - SHOWN));
+    }
+    format!(
+        "{}; nothing was run: rawlab reads scripts as UTF-8 text (iconv -f latin1 -t utf-8 converts Latin-1)",
+        text.join("; ")
+    )
 }
 
 /// Runs a script file; see [`run_text`].

@@ -454,7 +454,21 @@ impl IpLook<'_> {
         }
         match &around.link {
         Some(link) if link.loopback && !dst.is_loopback() && !around.local.contains(&dst) => {
-            why.push(if around.forwarding {
+            // The kernel forwards only what was sent to it at the link layer too
+            // (PACKET_HOST): a frame to a group address it takes in, but routes no further.
+            let group = self
+                .d
+                .layers
+                .iter()
+                .find(|l| l.proto == &eth::ETH)
+                .map(|e| e.get(self.built, &eth::DST))
+                .filter(|mac| eth::is_group(*mac));
+            why.push(if let Some(mac) = group.filter(|_| around.forwarding) {
+                format!(
+                    "ip.dst is {dst}, not an address of this host; this host forwards (net.ipv4.ip_forward is 1), but not this frame: it goes to eth.dst {}, a group address, and the kernel routes on only a frame sent to lo's own MAC (00:00:00:00:00:00), so it dropped this one. `set eth.dst 00:00:00:00:00:00` and it would go on towards {dst}",
+                    crate::wire::mac_words(mac)
+                )
+            } else if around.forwarding {
                 format!(
                     "ip.dst is {dst}, not an address of this host, and this host forwards (net.ipv4.ip_forward is 1): the kernel takes a frame on lo in as if it had arrived from outside and routes it on towards {dst}, so any answer comes from there, not from this kernel"
                 )

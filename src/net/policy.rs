@@ -97,15 +97,18 @@ impl Policy {
         } else {
             "loopback, one of this host's own addresses, or a sandbox peer"
         };
+        let try_ = if dst.is_ipv6() { "::1" } else { "127.0.0.1" };
         Err(format!(
-            "{what} is not {here}: rawlab sends elsewhere only when started with --allow-remote, so a lab packet never reaches someone else's machine by accident (try 127.0.0.1)"
+            "{what} is not {here}: rawlab sends elsewhere only when started with --allow-remote, so a lab packet never reaches someone else's machine by accident (try {try_})"
         ))
     }
 
     /// Whether a packet may claim `src` as its source.
     pub fn source(&self, src: impl Into<IpAddr>) -> Result<(), String> {
         let src = src.into();
-        self.source_named(&format!("ip.src {src}"), src)
+        // Named as the field that holds it, as a refusal of a built packet names it.
+        let field = if src.is_ipv6() { "ipv6.src" } else { "ip.src" };
+        self.source_named(&format!("{field} {src}"), src)
     }
 
     fn source_named(&self, what: &str, src: IpAddr) -> Result<(), String> {
@@ -208,6 +211,15 @@ mod tests {
         assert!(host.source(Ipv4Addr::new(127, 0, 0, 9)).is_ok());
         let e = host.source(Ipv4Addr::new(10, 9, 8, 7)).unwrap_err();
         assert!(e.contains("--sandbox"), "{e}");
+        assert!(e.starts_with("ip.src 10.9.8.7 "), "{e}");
+        let v6: std::net::Ipv6Addr = "2001:db8::7".parse().unwrap();
+        let e = host.source(v6).unwrap_err();
+        assert!(
+            e.starts_with("ipv6.src 2001:db8::7 is not an address of this host"),
+            "{e}"
+        );
+        let e = host.destination(v6).unwrap_err();
+        assert!(e.ends_with("(try ::1)"), "{e}");
         assert!(
             Policy::new(false, true, DEFAULT_MAX_RATE)
                 .source(Ipv4Addr::new(10, 9, 8, 7))

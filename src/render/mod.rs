@@ -287,9 +287,32 @@ fn wrapped_into(
 fn wrap_to(width: Option<usize>, text: &str, first: &str, rest: &str) -> Vec<String> {
     match width {
         Some(w) => {
+            // On a narrow terminal an indent that leaves less than half the width would
+            // stack the text a word (or a letter) a line: indent less there, by a fifth
+            // of the width, so a 20-column terminal keeps 16 columns of text.
+            fn narrow(indent: &str, w: usize) -> Cow<'_, str> {
+                let used = textwrap::core::display_width(indent);
+                if w.saturating_sub(used) >= w / 2 || !indent.trim().is_empty() {
+                    // Room enough, or a label (`  where      `) that stays: its words
+                    // then go on under it.
+                    Cow::Borrowed(indent)
+                } else {
+                    Cow::Owned(" ".repeat(w / 5))
+                }
+            }
+            let (first_in, rest_in) = (narrow(first, w), narrow(rest, w));
+            // A note's later lines stay a little further in than its first (past `↳ `).
+            let rest_in = match (&first_in, &rest_in) {
+                (Cow::Owned(f), Cow::Owned(_)) if rest.len() > first.len() => Cow::Owned(format!(
+                    "{f}{}",
+                    " ".repeat((rest.len() - first.len()).min(2))
+                )),
+                _ => rest_in,
+            };
+            let (first, rest) = (first_in, rest_in);
             let opts = textwrap::Options::new(w)
-                .initial_indent(first)
-                .subsequent_indent(rest);
+                .initial_indent(&first)
+                .subsequent_indent(&rest);
             textwrap::wrap(text, opts)
                 .into_iter()
                 .map(|l| l.into_owned())
@@ -351,9 +374,11 @@ pub fn parse_error(
     place: Option<&str>,
     style: &Style,
 ) -> io::Result<()> {
+    // Every part may quote what was typed or read (a file name, a word): shown, never
+    // obeyed, so an escape in a lesson file cannot drive the terminal.
     let head = match place {
-        Some(p) => format!("{p}: error: {}", e.message),
-        None => format!("error: {}", e.message),
+        Some(p) => format!("{}: error: {}", printable(p), printable(&e.message)),
+        None => format!("error: {}", printable(&e.message)),
     };
     writeln!(out, "{}", style.paint(&head, Tone::Bad))?;
     // Columns in characters; control characters drawn as one visible mark each so the
@@ -393,23 +418,68 @@ pub fn parse_error(
     writeln!(out, "  │ {shown}")?;
     let caret = format!("{}{}", " ".repeat(lead), "^".repeat(width));
     match &e.expected {
-        Some(x) => writeln!(out, "  │ {} expected {x}", style.paint(&caret, Tone::Bad))?,
+        Some(x) => writeln!(
+            out,
+            "  │ {} expected {}",
+            style.paint(&caret, Tone::Bad),
+            printable(x)
+        )?,
         None => writeln!(out, "  │ {}", style.paint(&caret, Tone::Bad))?,
     }
     if let Some(s) = &e.suggestion {
-        writeln!(out, "  = {}", style.paint(s, Tone::Note))?;
+        writeln!(out, "  = {}", style.paint(&printable(s), Tone::Note))?;
     }
     Ok(())
 }
 
-/// A one-line problem that is not about syntax (a refused send, a missing socket).
+/// A one-line problem that is not about syntax (a refused send, a missing socket). The
+/// text may name a file or a word as typed: its control characters are shown escaped.
 pub fn problem(out: &mut dyn Write, text: &str, style: &Style) -> io::Result<()> {
-    writeln!(out, "{}", style.paint(&format!("error: {text}"), Tone::Bad))
+    writeln!(
+        out,
+        "{}",
+        style.paint(&format!("error: {}", printable(text)), Tone::Bad)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// On a 20-column terminal a note under a field and an explain row keep most of the
+    /// width for words: no line of a single letter, none wider than the terminal but
+    /// for a word that is itself wider.
+    #[test]
+    fn long_texts_wrap_sensibly_on_a_20_column_terminal() {
+        let text =
+            "the kernel changed it: rawlab handed 0x0000 in #1, and ip.checksum (bytes 10–11) too";
+        let mut buf = String::new();
+        mark_into(&mut buf, false, Some(20), 19, text, Tone::Note);
+        let lines: Vec<&str> = buf.lines().collect();
+        assert!(lines.len() <= 8, "{buf}");
+        for l in &lines {
+            assert!(l.chars().count() <= 20, "{l:?} in\n{buf}");
+            assert!(l.trim().chars().count() > 1, "{l:?} in\n{buf}");
+        }
+        assert!(lines[0].starts_with("    ↳ the"), "{buf}");
+        assert!(lines[1].starts_with("      "), "{buf}");
+        let rows = wrap_to(
+            Some(20),
+            "Each router subtracts one; at 0 the packet is dropped",
+            "  about      ",
+            "             ",
+        );
+        assert_eq!(rows[0], "  about      Each");
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|l| l.starts_with("    ") && l.chars().count() <= 20),
+            "{rows:?}"
+        );
+        // With room, indents are kept as they are.
+        let wide = wrap_to(Some(100), "a b", "      ", "        ");
+        assert_eq!(wide, ["      a b"]);
+    }
 
     /// Every sample the dissector is tested on, cut at every byte and mangled at
     /// random, draws without a panic.

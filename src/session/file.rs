@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A path as typed, with a leading `~` or `~/` standing for the user's home (the
-/// invoking user's under sudo, as the shell would have it).
+/// invoking user's under sudo, as the shell would have it) and `~name/` for the home
+/// of the user called name.
 pub fn expand(path: &str) -> PathBuf {
     let home = || {
         crate::net::sys::sudo_user_home().or_else(|| {
@@ -29,7 +30,15 @@ pub fn expand(path: &str) -> PathBuf {
             Some(h) => h.join(rest.trim_start_matches('/')),
             None => PathBuf::from(path),
         },
-        _ => PathBuf::from(path),
+        // `~name` and `~name/…`: that user's home, as a shell has it.
+        Some(rest) => {
+            let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            match crate::net::sys::home_of_user(name) {
+                Some(h) if !name.is_empty() => h.join(tail.trim_start_matches('/')),
+                _ => PathBuf::from(path),
+            }
+        }
+        None => PathBuf::from(path),
     }
 }
 
@@ -543,7 +552,14 @@ mod tests {
             assert_eq!(home, PathBuf::from(&h));
             assert_eq!(expand("~/x.pcap"), PathBuf::from(h).join("x.pcap"));
         }
-        assert_eq!(expand("~bob/x.pcap"), PathBuf::from("~bob/x.pcap"));
+        // Another user's home, from /etc/passwd (root's is there on every system).
+        let root = crate::net::sys::home_of_user("root").expect("root in /etc/passwd");
+        assert_eq!(expand("~root/x.pcap"), root.join("x.pcap"));
+        assert_eq!(expand("~root"), root);
+        assert_eq!(
+            expand("~no-such-user-here/x.pcap"),
+            PathBuf::from("~no-such-user-here/x.pcap")
+        );
         assert_eq!(expand("x/~/y"), PathBuf::from("x/~/y"));
     }
 }

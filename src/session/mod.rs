@@ -221,6 +221,7 @@ impl Session {
             line,
             &Context {
                 stack: &self.stack(),
+                room: self.template.payload_room(),
             },
         ) {
             Ok(cmd) => self.execute(&cmd, out),

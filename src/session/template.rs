@@ -107,6 +107,20 @@ impl Session {
     }
 
     pub(super) fn set_payload(&mut self, p: &Payload, out: &mut dyn Write) -> io::Result<Flow> {
+        // The parser held the payload to a fresh template's room; a script checked
+        // before it ran cannot know the options set since, which take room too.
+        let (len, room) = (
+            p.bytes(SystemTime::now()).len(),
+            self.template.payload_room(),
+        );
+        if len > room {
+            let text = format!(
+                "{len} bytes of payload do not fit: an IP packet holds {} bytes, and the headers of {} as set now leave {room} (`payload zeros {room}` is the most)",
+                wire::template::IP_MAX,
+                self.template.stack_name()
+            );
+            return self.fail(out, &text);
+        }
         self.template.payload = p.clone();
         self.info(out, &format!("payload: {}", p.describe()))?;
         Ok(Flow::Continue)

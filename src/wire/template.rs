@@ -3,8 +3,12 @@
 //! the user set exactly as given, and lets each protocol fill what it computes
 //! (innermost first, so an outer length covers the finished inner layers).
 
-use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, eth, icmp, ipv4};
+use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, eth, icmp, ipv4, ipv6};
 use std::time::SystemTime;
+
+/// The most an IP packet holds: IPv4's total length and IPv6's payload length are
+/// 16 bits (a jumbogram aside).
+pub const IP_MAX: usize = 65_535;
 
 /// The bytes after the last header.
 #[derive(Debug, Clone, PartialEq)]
@@ -322,6 +326,32 @@ impl Template {
         }
     }
 
+    /// How many payload bytes fit after these headers: 65,535 less what the first IP
+    /// layer's length counts of them (IPv4's total length counts its own header, IPv6's
+    /// payload length not its fixed 40 bytes), so 65,507 for ip/udp; a frame's link
+    /// header is not counted, and with no IP layer every header is.
+    pub fn payload_room(&self) -> usize {
+        let headers = Template {
+            layers: self.layers.clone(),
+            payload: Payload::Bytes(Vec::new()),
+        }
+        .build(SystemTime::UNIX_EPOCH);
+        let len = headers.bytes.len();
+        let counted = match headers
+            .layers
+            .iter()
+            .find(|(p, _, _)| std::ptr::eq(*p, &ipv4::IPV4) || std::ptr::eq(*p, &ipv6::IPV6))
+        {
+            Some((p, start, _)) if std::ptr::eq(*p, &ipv6::IPV6) => {
+                len.saturating_sub(start + ipv6::IPV6.fixed_len)
+            }
+            Some((_, start, _)) => len - start,
+            None if self.is_frame() => len - headers.layers[0].2,
+            None => len,
+        };
+        IP_MAX.saturating_sub(counted)
+    }
+
     /// Whether the template is a whole frame (it starts with a link layer such as Ethernet),
     /// sent with `mode link`, rather than a packet for an IP socket.
     pub fn is_frame(&self) -> bool {
@@ -338,6 +368,22 @@ pub fn mac_raw(mac: [u8; 6]) -> u128 {
 mod tests {
     use super::*;
     use crate::wire::dissect::dissect;
+
+    #[test]
+    fn payload_room_is_what_the_ip_length_leaves() {
+        use crate::wire::{icmpv6, udp};
+        let room = |stack: &[&'static Protocol]| Template::new(stack).payload_room();
+        assert_eq!(room(&[&ipv4::IPV4, &udp::UDP]), 65_507);
+        assert_eq!(room(&[&ipv4::IPV4, &icmp::ICMP]), 65_507);
+        assert_eq!(room(&[&eth::ETH, &ipv4::IPV4, &udp::UDP]), 65_507);
+        assert_eq!(room(&[&ipv4::IPV4]), 65_515);
+        // IPv6's payload length leaves its fixed header out.
+        assert_eq!(room(&[&ipv6::IPV6, &icmpv6::ICMPV6]), 65_527);
+        let mut t = Template::new(&[&ipv4::IPV4, &udp::UDP]);
+        t.set(&ipv4::OPTIONS, Value::Bytes(vec![1, 1, 1, 0]))
+            .unwrap();
+        assert_eq!(t.payload_room(), 65_503, "options take room too");
+    }
 
     fn now() -> SystemTime {
         SystemTime::UNIX_EPOCH

@@ -50,7 +50,7 @@ impl Place<'_> {
             return Vec::new();
         };
         let done: Vec<&str> = self.done.iter().map(String::as_str).collect();
-        (info.offers)(&done, &Context { stack })
+        (info.offers)(&done, &Context::new(stack))
     }
 }
 
@@ -359,7 +359,7 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
             Role::Error
         },
     ));
-    let ctx = Context { stack };
+    let ctx = Context::new(stack);
     for (i, w) in rest.iter().enumerate() {
         let Some(c) = info else { break };
         let done: Vec<&str> = rest[..i].iter().map(|w| w.text.as_str()).collect();
@@ -390,7 +390,7 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
         }
     }
     // Anything else the parser rejects, once the line is complete enough to judge.
-    if let Err(e) = command::parse(line, &Context { stack })
+    if let Err(e) = command::parse(line, &Context::new(stack))
         && e.span.start < line.len()
         && !out.iter().any(|(r, _)| r.start == e.span.start)
     {

@@ -67,6 +67,8 @@ fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> 
                 let m = io::Read::take(&mut input, 1 << 16).read_until(b'\n', &mut rest)?;
                 skipped += m;
                 if m == 0 || rest.last() == Some(&b'\n') {
+                    // The line's length is its bytes, not the newline that ends it.
+                    skipped -= (rest.last() == Some(&b'\n')) as usize;
                     break;
                 }
             }

@@ -188,6 +188,12 @@ fn passwd_entry(pick: impl Fn(&[&str]) -> bool) -> Option<(u32, u32, std::path::
     })
 }
 
+/// The home directory of the user called `name`, from /etc/passwd, for `~name/` in a
+/// path (as a shell expands it).
+pub fn home_of_user(name: &str) -> Option<std::path::PathBuf> {
+    passwd_entry(|f| f[0] == name).map(|(_, _, home)| home)
+}
+
 /// A user's home directory, from the password database.
 fn home_of(uid: u32) -> Option<std::path::PathBuf> {
     passwd_entry(|f| f[2].parse() == Ok(uid)).map(|(_, _, home)| home)
