@@ -16,6 +16,7 @@ use crate::lab::{Relater, Relation};
 use crate::render::clock;
 use crate::render::json;
 use crate::render::{self, Dump, Style, Tone};
+use crate::wire::cooked;
 use crate::wire::dissect::{Dissection, dissect};
 use crate::wire::push_dec;
 use serde_json::{Map, Value};
@@ -722,6 +723,7 @@ pub fn brief_line(out: &mut String, item: &Item, style: &Style) {
 pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
     let (rec, frame, decap) = (&item.rec, item.frame(), &item.decap);
     let mut m = Map::new();
+    m.insert("rawlab_json".into(), Value::from(json::VERSION));
     m.insert("number".into(), Value::from(rec.no));
     m.insert(
         "timestamp".into(),
@@ -745,14 +747,32 @@ pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
         Some(h) => {
             let end = h.len.min(frame.len());
             let mut l = Map::new();
+            l.insert("protocol".into(), Value::from(h.protocol));
             l.insert("title".into(), Value::from(h.title.as_str()));
             l.insert("length".into(), Value::from(end));
             l.insert("header".into(), Value::from(json::hex(&frame[..end])));
             l.insert("summary".into(), Value::from(h.words.as_str()));
+            l.insert("fields".into(), Value::Object(json::link_fields(frame, h)));
+            l.insert(
+                "packet_type".into(),
+                h.packet_type
+                    .and_then(cooked::packet_type_name)
+                    .map_or(Value::Null, Value::from),
+            );
             Value::Object(l)
         }
         None => Value::Null,
     };
+    // Which way it went, where the file says: today, a Linux cooked header's packet type.
+    let direction = decap
+        .header
+        .as_ref()
+        .and_then(|h| h.packet_type)
+        .and_then(cooked::direction);
+    m.insert(
+        "direction".into(),
+        direction.map_or(Value::Null, Value::from),
+    );
     m.insert("link".into(), link);
     match &item.shared {
         Some((_, dis)) => m.extend(json::dissection(frame, dis)),

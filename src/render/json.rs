@@ -1,14 +1,35 @@
 //! JSON for scripts: a packet's layers with every field under its Wireshark name
 //! and the value Wireshark shows (numbers as numbers, addresses as strings, bytes
-//! as hex strings), then its data, trailer and problems. Everything comes from
-//! the field tables (options and entries included), so a protocol added to
-//! `wire` appears here unchanged.
+//! as hex strings), each option of its header as an object in `options` (so a
+//! field that repeats is never lost), then its data, trailer and problems.
+//! Everything comes from the field tables (options and entries included), so a
+//! protocol added to `wire` appears here unchanged. docs/json.md describes it.
 //! Knows nothing of terminals, sockets or files.
 
-use crate::wire::dissect::Dissection;
+use crate::wire::dissect::{Dissection, Item, Placed};
 use crate::wire::{Field, Kind, Verdict};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
+use std::ops::Range;
+
+/// The version of the JSON `rawlab read --format json` writes, in every object's
+/// `rawlab_json` key: raised when a key changes meaning or goes (new keys do not).
+pub const VERSION: u32 = 1;
+
+/// The fields of a link header no protocol table reads (`wire::cooked`), under their
+/// Wireshark names, valued as a layer's are.
+pub fn link_fields(frame: &[u8], h: &crate::render::LinkHeader) -> Map<String, Value> {
+    let mut m = Map::new();
+    for f in &h.fields {
+        let v = if f.field.kind == Kind::Bytes {
+            Value::from(hex(&frame[f.span.clone()]))
+        } else {
+            value(f.field, f.raw)
+        };
+        m.insert(f.field.name.to_string(), v);
+    }
+    m
+}
 
 /// Bytes as one lowercase hex string: `c0de`.
 pub fn hex(b: &[u8]) -> String {
@@ -39,23 +60,82 @@ pub fn value(f: &Field, raw: u128) -> Value {
     }
 }
 
+/// A placed field's value: bytes as hex, anything else as [`value`] shows it.
+fn placed(bytes: &[u8], p: &Placed) -> Value {
+    if p.field.kind == Kind::Bytes {
+        Value::from(hex(&bytes[p.span.clone()]))
+    } else {
+        value(p.field, p.get(bytes))
+    }
+}
+
+/// Where something is and what it holds: `offset`, `length`, `fields`.
+fn located(span: &Range<usize>, fields: Map<String, Value>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("offset".into(), Value::from(span.start));
+    m.insert("length".into(), Value::from(span.len()));
+    m.insert("fields".into(), Value::Object(fields));
+    m
+}
+
+/// One option or entry of a header's tail: its own fields, and, for an option made of
+/// entries that repeat (SACK blocks, a route's addresses), `entries`, each an object
+/// of the same shape. Within one object a name appears once.
+fn item(bytes: &[u8], it: &Item) -> Value {
+    let mut own = Map::new();
+    let mut entries: Vec<Map<String, Value>> = Vec::new();
+    for p in &it.fields {
+        let Some(e) = it
+            .entries
+            .iter()
+            .position(|e| e.start <= p.span.start && p.span.end <= e.end)
+        else {
+            own.entry(p.field.name.to_string())
+                .or_insert_with(|| placed(bytes, p));
+            continue;
+        };
+        if entries.len() <= e {
+            entries.resize_with(e + 1, Map::new);
+        }
+        entries[e]
+            .entry(p.field.name.to_string())
+            .or_insert_with(|| placed(bytes, p));
+    }
+    let mut m = located(&it.span, own);
+    if !it.entries.is_empty() {
+        m.insert(
+            "entries".into(),
+            Value::Array(
+                it.entries
+                    .iter()
+                    .zip(entries.into_iter().chain(std::iter::repeat_with(Map::new)))
+                    .map(|(span, f)| Value::Object(located(span, f)))
+                    .collect(),
+            ),
+        );
+    }
+    Value::Object(m)
+}
+
 /// The members a packet's JSON object gets from its dissection: `layers`, `data`,
 /// `trailer`, `problems`.
 pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
     let mut layers = Vec::with_capacity(dis.layers.len());
     for (i, l) in dis.layers.iter().enumerate() {
+        // The fixed fields and the tail as a whole, in wire order: a name once each.
         let mut fields = Map::new();
-        // Every field present, in wire order: fixed fields, the tail as a whole, then
-        // each option's or entry's fields. An option may repeat a field (two SACK
-        // blocks); the first is kept, as tshark's `-E occurrence=f` does.
-        for p in l.placed(bytes) {
-            let v = if p.field.kind == Kind::Bytes {
-                Value::from(hex(&bytes[p.span.clone()]))
-            } else {
-                value(p.field, p.get(bytes))
-            };
-            fields.entry(p.field.name.to_string()).or_insert(v);
+        for f in l.fields(bytes) {
+            fields.insert(
+                f.name.to_string(),
+                placed(bytes, &Placed::fixed(f, l.start)),
+            );
         }
+        if let Some((f, r)) = l.tail() {
+            fields.insert(f.name.to_string(), Value::from(hex(&bytes[r])));
+        }
+        // Each option (or entry) of the tail as an object of its own, so a field that
+        // repeats (five TCP option kinds, two SACK blocks) is never lost.
+        let options: Vec<Value> = l.items.iter().map(|it| item(bytes, it)).collect();
         let mut layer = Map::new();
         layer.insert("protocol".into(), Value::from(l.proto.name));
         layer.insert("title".into(), Value::from(l.proto.title));
@@ -67,6 +147,7 @@ pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
             layer.insert("quoted".into(), Value::from(true));
         }
         layer.insert("fields".into(), Value::Object(fields));
+        layer.insert("options".into(), Value::Array(options));
         if dis.verifiable(i) {
             let mut checks = Map::new();
             for e in (l.proto.expected)(&dis.scope(i, bytes)) {
@@ -244,5 +325,61 @@ mod tests {
         let v = Value::Object(dissection(&b, &dissect(&b, &ipv4::IPV4)));
         assert_eq!(v["layers"][0]["fields"]["ip.options"], "01010100");
         assert_eq!(v["layers"][0]["header_length"], 24);
+    }
+
+    /// Each option an object of its own: the five of a real SYN, every kind kept.
+    #[test]
+    fn every_option_of_a_syn_in_order() {
+        let syn = crate::wire::tcp::tests::SYN;
+        let v = Value::Object(dissection(&syn, &dissect(&syn, &ipv4::IPV4)));
+        let tcp = &v["layers"][1];
+        let kinds: Vec<&Value> = tcp["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["fields"]["tcp.option_kind"])
+            .collect();
+        assert_eq!(
+            kinds,
+            [&json!(2), &json!(4), &json!(8), &json!(1), &json!(3)]
+        );
+        assert_eq!(tcp["options"][0]["offset"], 40);
+        assert_eq!(tcp["options"][0]["length"], 4);
+        assert_eq!(tcp["options"][0]["fields"]["tcp.options.mss_val"], 65495);
+        assert_eq!(tcp["options"][4]["fields"]["tcp.options.wscale.shift"], 10);
+        // The layer's own fields hold the tail as a whole, and no option's field.
+        assert!(tcp["fields"]["tcp.options"].is_string());
+        assert!(tcp["fields"].get("tcp.option_kind").is_none(), "{tcp}");
+        // A layer with no tail still has the key, so a script need not test for it.
+        assert_eq!(v["layers"][0]["options"], json!([]));
+    }
+
+    /// SACK blocks are entries of their option, each with its own edges.
+    #[test]
+    fn entries_of_an_option_are_objects_too() {
+        let mut p = crate::wire::tcp::tests::SYN[..40].to_vec();
+        p.extend([1, 1, 5, 18]);
+        p.extend([0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40]);
+        p.extend([0, 0]);
+        p[3] = p.len() as u8;
+        p[32] = 0xa0;
+        let v = Value::Object(dissection(&p, &dissect(&p, &ipv4::IPV4)));
+        let sack = &v["layers"][1]["options"][2];
+        assert_eq!(
+            sack["fields"],
+            json!({"tcp.option_kind": 5, "tcp.option_len": 18})
+        );
+        assert_eq!(
+            sack["entries"],
+            json!([
+                {"offset": 44, "length": 8, "fields": {"tcp.options.sack_le": 10, "tcp.options.sack_re": 20}},
+                {"offset": 52, "length": 8, "fields": {"tcp.options.sack_le": 30, "tcp.options.sack_re": 40}},
+            ])
+        );
+        // A block cut short is bytes left over in the option, not an entry.
+        p[43] = 14;
+        let v = Value::Object(dissection(&p, &dissect(&p, &ipv4::IPV4)));
+        let sack = &v["layers"][1]["options"][2];
+        assert_eq!(sack["entries"].as_array().unwrap().len(), 1, "{sack}");
     }
 }
