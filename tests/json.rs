@@ -582,6 +582,74 @@ fn cooked_headers_say_which_way() {
     assert_eq!(p["direction"], Value::Null, "BSD loopback does not say");
 }
 
+/// A pcapng record's epb_flags say which way it went, for any link type; tshark reads
+/// the same direction from them.
+#[test]
+fn pcapng_flags_give_the_direction() {
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend([1, 0, 0, 0]);
+    shb.extend(u64::MAX.to_le_bytes());
+    // Ethernet, no snapshot limit.
+    let idb = vec![1, 0, 0, 0, 0, 0, 0, 0];
+    let mut frame = vec![0u8; 12];
+    frame.extend([8, 0]);
+    frame.extend(REQUEST);
+    let epb = |flags: Option<u32>| {
+        let mut b = vec![0u8; 12];
+        b.extend((frame.len() as u32).to_le_bytes());
+        b.extend((frame.len() as u32).to_le_bytes());
+        b.extend(&frame);
+        b.resize(b.len().next_multiple_of(4), 0);
+        if let Some(f) = flags {
+            b.extend([2, 0, 4, 0]);
+            b.extend(f.to_le_bytes());
+            b.extend([0, 0, 0, 0]);
+        }
+        pcapng_block(6, &b)
+    };
+    let mut file = pcapng_block(0x0a0d_0d0a, &shb);
+    file.extend(pcapng_block(1, &idb));
+    // Inbound, outbound, no flags, flags that name no direction (only a FCS length).
+    for f in [Some(1), Some(2), None, Some(0x0000_2000)] {
+        file.extend(epb(f));
+    }
+    let dir = scratch();
+    let path = dir.join("flags.pcapng");
+    std::fs::write(&path, &file).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let got: Vec<Value> = json_of(&path, &dir)
+        .iter()
+        .map(|p| p["direction"].clone())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Value::from("incoming"),
+            Value::from("outgoing"),
+            Value::Null,
+            Value::Null
+        ]
+    );
+    if let Ok(out) = std::process::Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&path)
+        .args(["-T", "fields", "-e", "frame.packet_flags_direction"])
+        .env("HOME", &dir)
+        .current_dir(&dir)
+        .output()
+    {
+        // tshark writes the two bits in hex: 0x00000001 inbound, 0x00000002 outbound.
+        let theirs: Vec<Option<u32>> = std::str::from_utf8(&out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| u32::from_str_radix(l.trim().trim_start_matches("0x"), 16).ok())
+            .collect();
+        if out.status.success() {
+            assert_eq!(theirs, [Some(1), Some(2), None, Some(0)], "tshark: {out:?}");
+        }
+    }
+}
+
 /// The document's example is what the binary writes for its command.
 #[test]
 fn the_example_in_docs_json_md_is_real() {

@@ -733,12 +733,15 @@ pub fn json_line(out: &mut Vec<u8>, item: &Item) -> io::Result<()> {
     if let Some(i) = rec.interface {
         m.num("interface", u64::from(i));
     }
-    // Which way it went, where the file says: today, a Linux cooked header's packet type.
-    let direction = decap
-        .header
-        .as_ref()
-        .and_then(|h| h.packet_type)
-        .and_then(cooked::direction);
+    // Which way it went, where the file says: a pcapng record's flags, else a Linux
+    // cooked header's packet type.
+    let direction = rec.direction.or_else(|| {
+        decap
+            .header
+            .as_ref()
+            .and_then(|h| h.packet_type)
+            .and_then(cooked::direction)
+    });
     m.str_or_null("direction", direction);
     match &decap.header {
         Some(h) => {
@@ -810,6 +813,7 @@ mod tests {
             bytes,
             interface: None,
             time_note: None,
+            direction: None,
         }
     }
 

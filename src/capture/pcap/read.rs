@@ -38,6 +38,32 @@ pub struct Record {
     pub interface: Option<u32>,
     /// Why `time` is not the file's own: the record has none, or one no clock can show.
     pub time_note: Option<&'static str>,
+    /// Which way the packet went, where the record says (a pcapng enhanced packet
+    /// block's `epb_flags`): `incoming` or `outgoing`.
+    pub direction: Option<&'static str>,
+}
+
+/// The `epb_flags` option of an enhanced packet block (pcapng §4.3.1).
+const EPB_FLAGS: u16 = 2;
+
+/// The direction an enhanced packet block's `epb_flags` records, if it records one:
+/// its two lowest bits, 1 inbound and 2 outbound. The option is in the section's byte
+/// order.
+fn epb_direction(epb: &pcap_parser::pcapng::EnhancedPacketBlock) -> Option<&'static str> {
+    use pcap_parser::traits::PcapNGPacketBlock as _;
+    let big_endian = epb.big_endian();
+    let opt = epb.options.iter().find(|o| o.code.0 == EPB_FLAGS)?;
+    let b: [u8; 4] = opt.value().get(..4)?.try_into().ok()?;
+    let flags = if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    };
+    match flags & 3 {
+        1 => Some("incoming"),
+        2 => Some("outgoing"),
+        _ => None,
+    }
 }
 
 /// A simple packet block has no time field.
@@ -613,6 +639,7 @@ pub(super) fn take_block(
                 orig_len: b.origlen,
                 interface: None,
                 time_note: None,
+                direction: None,
             }))
         }
         PcapBlockOwned::LegacyHeader(_) => Ok(None),
@@ -675,6 +702,7 @@ pub(super) fn take_block(
                 orig_len: epb.origlen,
                 interface: Some(epb.if_id),
                 time_note: clamped.then_some(PAST_9999),
+                direction: epb_direction(&epb),
             }))
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
@@ -700,6 +728,7 @@ pub(super) fn take_block(
                 orig_len: spb.origlen,
                 interface: Some(0),
                 time_note: Some(NO_TIME),
+                direction: None,
             }))
         }
         // Statistics, name resolution, secrets, comments: nothing to show as a packet.
