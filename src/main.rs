@@ -109,7 +109,7 @@ enum Sub {
     Read {
         /// The capture file (`-` reads standard input, as from `tcpdump -w -`).
         file: PathBuf,
-        /// text: annotated dumps; json: one JSON object per packet per line; brief: one line per packet.
+        /// text: annotated dumps; json: one JSON object per packet per line, each with "rawlab_json": 1 (its keys are described in docs/json.md of rawlab's source); brief: one line per packet.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
         format: OutputFormat,
         /// One line per packet, as tcpdump prints by default (the same as --format brief).
