@@ -650,6 +650,29 @@ fn pcapng_flags_give_the_direction() {
     }
 }
 
+/// A pcapng names its interfaces; each packet says which it came in on, as tshark's
+/// frame.interface_name does.
+#[test]
+fn pcapng_interfaces_are_named() {
+    let dir = scratch();
+    let f = manifest().join("tests/fixtures/lo-any.pcapng");
+    let named: BTreeSet<(u64, String)> = json_of(&f, &dir)
+        .iter()
+        .map(|p| {
+            let name = p["interface_name"].as_str().unwrap_or("(none)").to_string();
+            (p["interface"].as_u64().unwrap(), name)
+        })
+        .collect();
+    let want: BTreeSet<(u64, String)> = [(0, "lo".to_string()), (1, "any".to_string())].into();
+    assert_eq!(named, want);
+    let f = manifest().join("tests/fixtures/lo.pcap");
+    let p = &json_of(&f, &dir)[0];
+    assert!(
+        p.get("interface_name").is_none(),
+        "a pcap has no interfaces: {p}"
+    );
+}
+
 /// The document's example is what the binary writes for its command.
 #[test]
 fn the_example_in_docs_json_md_is_real() {

@@ -732,6 +732,7 @@ pub fn json_line(out: &mut Vec<u8>, item: &Item) -> io::Result<()> {
     m.str_or_null("linktype_name", rec.link.name());
     if let Some(i) = rec.interface {
         m.num("interface", u64::from(i));
+        m.str_or_null("interface_name", rec.interface_name.as_deref());
     }
     // Which way it went, where the file says: a pcapng record's flags, else a Linux
     // cooked header's packet type.
@@ -812,6 +813,7 @@ mod tests {
             orig_len: bytes.len() as u32,
             bytes,
             interface: None,
+            interface_name: None,
             time_note: None,
             direction: None,
         }

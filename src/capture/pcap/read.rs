@@ -36,6 +36,8 @@ pub struct Record {
     pub orig_len: u32,
     /// The pcapng interface it was captured on; None in a pcap file.
     pub interface: Option<u32>,
+    /// That interface's name (`if_name`), when the file gives one.
+    pub interface_name: Option<std::sync::Arc<str>>,
     /// Why `time` is not the file's own: the record has none, or one no clock can show.
     pub time_note: Option<&'static str>,
     /// Which way the packet went, where the record says (a pcapng enhanced packet
@@ -105,8 +107,8 @@ pub struct Interface {
     pub link: LinkType,
     /// The most bytes of a packet the capture kept; 0 when the file sets no limit.
     pub snaplen: u32,
-    /// pcapng's `if_name`, when the file gives it.
-    pub name: Option<String>,
+    /// pcapng's `if_name`, when the file gives it (shared with every record of it).
+    pub name: Option<std::sync::Arc<str>>,
     /// Timestamp units per second.
     resolution: u64,
     /// Seconds added to every timestamp (pcapng's `if_tsoffset`).
@@ -638,6 +640,7 @@ pub(super) fn take_block(
                 bytes: b.data.to_vec(),
                 orig_len: b.origlen,
                 interface: None,
+                interface_name: None,
                 time_note: None,
                 direction: None,
             }))
@@ -664,7 +667,7 @@ pub(super) fn take_block(
                     ));
                 }
             };
-            let name = idb.if_name().and_then(|n| n.ok()).map(str::to_string);
+            let name = idb.if_name().and_then(|n| n.ok()).map(std::sync::Arc::from);
             interfaces.push(Interface {
                 link: LinkType(idb.linktype.0 as u32),
                 snaplen: idb.snaplen,
@@ -701,6 +704,7 @@ pub(super) fn take_block(
                 bytes: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
                 orig_len: epb.origlen,
                 interface: Some(epb.if_id),
+                interface_name: iface.name.clone(),
                 time_note: clamped.then_some(PAST_9999),
                 direction: epb_direction(&epb),
             }))
@@ -727,6 +731,7 @@ pub(super) fn take_block(
                 bytes: spb.data[..len].to_vec(),
                 orig_len: spb.origlen,
                 interface: Some(0),
+                interface_name: iface.name.clone(),
                 time_note: Some(NO_TIME),
                 direction: None,
             }))
