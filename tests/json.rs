@@ -303,6 +303,7 @@ impl Checker {
         else {
             return self.fail(at, format!("no table is named {}", l["protocol"]));
         };
+        self.seen.insert(format!("protocol {}", proto.name));
         let fixed: BTreeSet<&str> = proto.all_fields().map(|f| f.name).collect();
         let repeated: Vec<&str> = proto
             .item_fields()
@@ -424,13 +425,46 @@ fn made_here() -> Vec<Vec<u8>> {
     error.extend([3, 3, 0, 0, 0, 0, 0, 0]);
     error.extend(&udp);
     // Cut at a field's end, and inside one (icmp.ident's first byte).
-    vec![
-        sack,
-        udp,
-        error,
-        REQUEST[..24].to_vec(),
-        REQUEST[..25].to_vec(),
-    ]
+    let cut = [REQUEST[..24].to_vec(), REQUEST[..25].to_vec()];
+    let mut v = vec![sack, udp, error];
+    v.extend(cut);
+    // IPv4 with a record-route option holding one address of two, and an echo.
+    let mut rr = vec![
+        0x48, 0, 0, 42, 0, 1, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+    ];
+    rr.extend([7, 11, 8, 127, 0, 0, 1, 0, 0, 0, 0, 0]);
+    rr.extend([8, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0xde]);
+    // A router advertisement: its addresses are the entries of ICMP's tail.
+    let mut ra = ip(36, 1);
+    ra.extend([9, 0, 0, 0, 1, 2, 0, 30, 127, 0, 0, 1, 0, 0, 0, 0]);
+    // IPv6 through every extension header to a neighbour solicitation with an option.
+    let localhost = {
+        let mut a = [0u8; 16];
+        a[15] = 1;
+        a
+    };
+    let mut v6 = vec![0x60, 0, 0, 0, 0, 80, 0, 255];
+    v6.extend(localhost);
+    v6.extend(localhost);
+    v6.extend([43, 0, 5, 2, 0, 0, 1, 0]); // hop-by-hop: router alert, PadN
+    v6.extend([44, 2, 0, 0, 0, 0, 0, 0]); // routing type 0, one address
+    v6.extend(localhost);
+    v6.extend([60, 0, 0, 0, 0, 0, 0, 1]); // fragment 0, the last
+    v6.extend([58, 0, 1, 4, 0, 0, 0, 0]); // destination options: PadN
+    v6.extend([135, 0, 0, 0, 0, 0, 0, 0]);
+    v6.extend(localhost);
+    v6.extend([1, 1, 2, 0, 0, 0, 0, 1]); // source link-layer address
+    v.extend([rr, ra, v6]);
+    v
+}
+
+/// An ARP request in an Ethernet frame to broadcast.
+fn arp() -> Vec<u8> {
+    let mut f = vec![0xff; 6];
+    f.extend([2, 0, 0, 0, 0, 1, 8, 6]);
+    f.extend([0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 192, 0, 2, 1]);
+    f.extend([0, 0, 0, 0, 0, 0, 192, 0, 2, 2]);
+    f
 }
 
 /// A capture file of `frames` after `header`, any user can read.
@@ -496,6 +530,7 @@ fn every_capture_matches_docs_json_md() {
         &sll_out,
         &frames,
     ));
+    files.push(written(&dir, "arp.pcap", LinkType::ETHERNET, &[], &[arp()]));
     // Neither IPv4 nor IPv6: shown as data, with a note.
     let v5 = vec![vec![0x55, 0, 0, 8, 1, 2, 3, 4]];
     files.push(written(&dir, "v5.pcap", LinkType::RAW, &[], &v5));
@@ -536,9 +571,15 @@ fn every_capture_matches_docs_json_md() {
             unseen.push(key.to_string());
         }
     }
+    // And every protocol a table reads, as a layer.
+    for p in rawlab::wire::PROTOCOLS {
+        if !c.seen.contains(&format!("protocol {}", p.name)) {
+            unseen.push(format!("protocol {}", p.name));
+        }
+    }
     assert!(
         unseen.is_empty(),
-        "keys the captures never showed, so never checked: {unseen:?}"
+        "keys and layers the captures never showed, so never checked: {unseen:?}"
     );
 }
 
