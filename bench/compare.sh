@@ -60,15 +60,21 @@ if have tcpdump; then
   '
   n=$("$rawlab" read "$corpus" --format json 2>/dev/null | wc -l)
   echo "corpus: $n packets, $(du -h "$corpus" | cut -f1)"
-  printf '%-34s %9s %12s %10s %10s\n' tool seconds packets/s "vs tcpdump" "peak RSS"
-  declare -A secs
+  # Wall time, and CPU time (user + system, all threads): rawlab draws on every core
+  # and tcpdump on one, so "vs tcpdump" is given both ways. packets/s is by wall time.
+  printf '%-34s %9s %9s %12s %10s %10s %10s\n' tool "wall s" "CPU s" packets/s \
+    "vs tcpdump" "per CPU-s" "peak RSS"
+  declare -A secs cpus
   run() {
     local name=$1; shift
-    read -r s kib < <(python3 "$bench/measure.py" "$RUNS" "$@")
+    read -r s cpu kib < <(python3 "$bench/measure.py" "$RUNS" "$@")
     secs[$name]=$s
+    cpus[$name]=$cpu
     local base=${secs[${base_name:-tcpdump}]:-$s}
-    printf '%-34s %9.3f %12.0f %10s %7d MiB\n' "$name" "$s" "$(python3 -c "print($n / $s)")" \
-      "$(ratio "$base" "$s")" $((kib / 1024))
+    local base_cpu=${cpus[${base_name:-tcpdump}]:-$cpu}
+    printf '%-34s %9.3f %9.3f %12.0f %10s %10s %7d MiB\n' "$name" "$s" "$cpu" \
+      "$(python3 -c "print($n / $s)")" "$(ratio "$base" "$s")" "$(ratio "$base_cpu" "$cpu")" \
+      $((kib / 1024))
   }
   run tcpdump tcpdump -r "$corpus" -nn -X -vv
   run "rawlab read --color never" "$rawlab" read "$corpus" --color never

@@ -1,5 +1,7 @@
 """Runs a command several times with its output thrown away and prints one line:
-the median wall time in seconds and the largest peak resident memory in KiB.
+the median wall time in seconds, the median CPU time in seconds (user + system,
+every thread and every child it waited for: rawlab draws on several cores, tcpdump
+on one), and the largest peak resident memory in KiB.
 Usage: measure.py RUNS COMMAND [ARGS...]. Each run is bounded by 600 s."""
 import os
 import statistics
@@ -8,7 +10,7 @@ import sys
 import time
 
 runs, cmd = int(sys.argv[1]), sys.argv[2:]
-walls, peak = [], 0
+walls, cpus, peak = [], [], 0
 for _ in range(runs):
     start = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -18,7 +20,8 @@ for _ in range(runs):
         p.kill()
         raise
     walls.append(time.perf_counter() - start)
+    cpus.append(usage.ru_utime + usage.ru_stime)
     peak = max(peak, usage.ru_maxrss)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{cmd[0]} failed")
-print(f"{statistics.median(walls):.4f} {peak}")
+print(f"{statistics.median(walls):.4f} {statistics.median(cpus):.4f} {peak}")

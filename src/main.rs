@@ -29,7 +29,7 @@ enum OutputFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ColorWhen {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
+    /// Colour when writing to a terminal, NO_COLOR is not set and TERM is not `dumb`.
     Auto,
     Always,
     Never,
@@ -109,7 +109,7 @@ enum Sub {
     Read {
         /// The capture file (`-` reads standard input, as from `tcpdump -w -`).
         file: PathBuf,
-        /// text: annotated dumps; json: one JSON object per packet per line; brief: one line per packet.
+        /// text: annotated dumps; json: one JSON object per packet per line, each with "rawlab_json": 1 (its keys are described in docs/json.md of rawlab's source); brief: one line per packet.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
         format: OutputFormat,
         /// One line per packet, as tcpdump prints by default (the same as --format brief).
@@ -210,7 +210,13 @@ fn colour(when: ColorWhen, terminal: bool) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorWhen::Auto => {
+            terminal
+                && rawlab::front::colour_allowed(
+                    std::env::var_os("NO_COLOR").as_deref(),
+                    std::env::var_os("TERM").as_deref(),
+                )
+        }
     }
 }
 

@@ -18,8 +18,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-/// The fields compared, by their Wireshark names: issue 4's list, and Ethernet's.
+/// The fields compared, by their Wireshark names: issue 4's list, Ethernet's and the
+/// Linux cooked header's.
 const FIELDS: &[&str] = &[
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.src.eth",
+    "sll.etype",
+    "sll.ifindex",
     "eth.dst",
     "eth.src",
     "eth.type",
@@ -46,6 +53,7 @@ const FIELDS: &[&str] = &[
     "tcp.flags",
     "tcp.window_size_value",
     "tcp.checksum",
+    "tcp.option_kind",
     "tcp.options.mss_val",
     "udp.srcport",
     "udp.dstport",
@@ -130,12 +138,17 @@ fn which(tool: &str) -> Option<PathBuf> {
 /// Fields of options and entries, which a table may keep apart from its fixed fields,
 /// are added from rawlab's output (`Ours::seen`).
 fn rawlab_knows() -> BTreeMap<String, String> {
+    let links = rawlab::wire::cooked::ALL.iter().map(|f| {
+        let proto = f.name.split('.').next().unwrap();
+        (f.name.to_string(), proto.to_string())
+    });
     rawlab::wire::PROTOCOLS
         .iter()
         .flat_map(|p| {
             p.all_fields()
                 .map(|f| (f.name.to_string(), p.name.to_string()))
         })
+        .chain(links)
         .collect()
 }
 
@@ -167,9 +180,24 @@ fn rawlab_fields(file: &Path, dir: &Path) -> Vec<Ours> {
             let mut fields = BTreeMap::new();
             let mut layers = BTreeSet::new();
             let mut seen = BTreeMap::new();
+            // The link header, then each layer's fields, its options' and their
+            // entries': the first of each name, as tshark's occurrence=f.
+            let mut objects: Vec<(String, &Value)> = Vec::new();
+            if let Some(link) = v["link"].as_object() {
+                objects.push((link["protocol"].as_str().unwrap().into(), &v["link"]));
+            }
             for layer in v["layers"].as_array().unwrap() {
                 let proto = layer["protocol"].as_str().unwrap().to_string();
-                for (k, val) in layer["fields"].as_object().unwrap() {
+                objects.push((proto.clone(), layer));
+                for o in layer["options"].as_array().unwrap() {
+                    objects.push((proto.clone(), o));
+                    for e in o["entries"].as_array().into_iter().flatten() {
+                        objects.push((proto.clone(), e));
+                    }
+                }
+            }
+            for (proto, o) in objects {
+                for (k, val) in o["fields"].as_object().unwrap() {
                     fields.entry(k.clone()).or_insert_with(|| from_rawlab(val));
                     seen.entry(k.clone()).or_insert_with(|| proto.clone());
                 }

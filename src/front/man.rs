@@ -167,9 +167,12 @@ fn conventions(out: &mut dyn Write) -> io::Result<()> {
     for (name, meaning) in [
         (
             "NO_COLOR",
-            "When set and not empty, no colour (as --color never).",
+            "When set and not empty, no colour (as --color never); only --color always still colours.",
         ),
-        ("TERM", "`dumb` means no colour."),
+        (
+            "TERM",
+            "`dumb` means no colour, as NO_COLOR does, and a plain prompt with no line editing.",
+        ),
         (
             "XDG_STATE_HOME",
             "Where the prompt's history is kept (`rawlab/history` under it); an unset, empty or relative value means ~/.local/state.",

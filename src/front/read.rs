@@ -16,9 +16,9 @@ use crate::lab::{Relater, Relation};
 use crate::render::clock;
 use crate::render::json;
 use crate::render::{self, Dump, Style, Tone};
+use crate::wire::cooked;
 use crate::wire::dissect::{Dissection, dissect};
 use crate::wire::push_dec;
-use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::path::Path;
@@ -434,10 +434,7 @@ impl Relating {
         let start = decap.start().min(rec.bytes.len());
         let mut shared = None;
         let mut relations = Vec::new();
-        let mut whence = rec
-            .flags
-            .and_then(pcap::note::direction_of)
-            .map(str::to_string);
+        let mut whence = rec.direction().map(str::to_string);
         if let Some(first) = decap.first {
             let whole = start == 0;
             let bytes = if whole {
@@ -744,58 +741,69 @@ pub fn brief_line(out: &mut String, item: &Item, style: &Style) {
     out.push('\n');
 }
 
-/// One packet as one line of JSON.
-pub fn json_line(out: &mut dyn Write, item: &Item) -> io::Result<()> {
+/// One packet as one line of JSON (docs/json.md), appended to `out`.
+pub fn json_line(out: &mut Vec<u8>, item: &Item) -> io::Result<()> {
     let (rec, frame, decap) = (&item.rec, item.frame(), &item.decap);
-    let mut m = Map::new();
-    m.insert("number".into(), Value::from(rec.no));
-    m.insert(
-        "timestamp".into(),
-        Value::from(clock::rfc3339(rec.time, rec.digits)),
-    );
-    m.insert(
-        "time_epoch".into(),
-        Value::from(clock::epoch(rec.time, rec.digits)),
-    );
-    m.insert("captured_length".into(), Value::from(frame.len()));
-    m.insert("original_length".into(), Value::from(rec.orig_len));
-    m.insert("linktype".into(), Value::from(rec.link.0));
-    m.insert(
-        "linktype_name".into(),
-        rec.link.name().map_or(Value::Null, Value::from),
-    );
+    let mut m = json::Obj::new(out);
+    m.num("rawlab_json", u64::from(json::VERSION));
+    m.num("number", rec.no);
+    m.str("timestamp", &clock::rfc3339(rec.time, rec.digits));
+    m.str("time_epoch", &clock::epoch(rec.time, rec.digits));
+    m.num("captured_length", frame.len() as u64);
+    m.num("original_length", u64::from(rec.orig_len));
+    m.num("linktype", u64::from(rec.link.0));
+    m.str_or_null("linktype_name", rec.link.name());
     if let Some(i) = rec.interface {
-        m.insert("interface".into(), Value::from(i));
+        m.num("interface", u64::from(i));
+        m.str_or_null("interface_name", rec.interface_name.as_deref());
     }
-    let link = match &decap.header {
+    // Which way it went, where the file says: a pcapng record's flags, else a Linux
+    // cooked header's packet type.
+    let direction = rec.direction().or_else(|| {
+        decap
+            .header
+            .as_ref()
+            .and_then(|h| h.packet_type)
+            .and_then(cooked::direction)
+    });
+    m.str_or_null("direction", direction);
+    match &decap.header {
         Some(h) => {
             let end = h.len.min(frame.len());
-            let mut l = Map::new();
-            l.insert("title".into(), Value::from(h.title.as_str()));
-            l.insert("length".into(), Value::from(end));
-            l.insert("header".into(), Value::from(json::hex(&frame[..end])));
-            l.insert("summary".into(), Value::from(h.words.as_str()));
-            Value::Object(l)
+            let mut l = json::Obj::new(m.key("link"));
+            l.str("protocol", h.protocol);
+            l.str("title", &h.title);
+            l.num("length", end as u64);
+            l.hex_or_null("header", &frame[..end]);
+            l.str("summary", &h.words);
+            json::link_fields(l.key("fields"), frame, h);
+            l.str_or_null(
+                "packet_type",
+                h.packet_type.and_then(cooked::packet_type_name),
+            );
+            l.end();
         }
-        None => Value::Null,
-    };
-    m.insert("link".into(), link);
+        None => m.key("link").extend_from_slice(b"null"),
+    }
     match &item.shared {
-        Some((_, dis)) => m.extend(json::dissection(frame, dis)),
+        Some((_, dis)) => json::write_dissection(&mut m, frame, dis),
         None => {
             let d = Dump::frame(String::new(), frame, decap.first, decap.header.clone());
-            m.extend(json::dissection(frame, &render::dissection(&d)));
+            json::write_dissection(&mut m, frame, &render::dissection(&d));
         }
     }
     if let Some(note) = &decap.note {
-        m.insert("note".into(), Value::from(note.as_str()));
+        m.str("note", note);
     }
     if let Some(note) = rec.time_note {
-        m.insert("time_note".into(), Value::from(note));
+        m.str("time_note", note);
     }
-    m.extend(crate::lab::words::relations_json(&item.relations));
-    serde_json::to_writer(&mut *out, &Value::Object(m)).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    for (k, v) in crate::lab::words::relations_json(&item.relations) {
+        m.value(&k, &v);
+    }
+    m.end();
+    out.push(b'\n');
+    Ok(())
 }
 
 #[cfg(test)]
@@ -803,6 +811,7 @@ mod tests {
     use super::*;
     use crate::capture::pcap::LinkType;
     use crate::wire::ipv4;
+    use serde_json::Value;
     use std::time::{Duration, UNIX_EPOCH};
 
     const REQUEST: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
@@ -829,6 +838,7 @@ mod tests {
             interface: None,
             comments: Vec::new(),
             flags: None,
+            interface_name: None,
             time_note: None,
         }
     }

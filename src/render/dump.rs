@@ -24,6 +24,21 @@ pub struct LinkHeader {
     pub title: String,
     /// What it says: addresses, the protocol it announces.
     pub words: String,
+    /// Wireshark's name for it (`sll`, `null`), for JSON.
+    pub protocol: &'static str,
+    /// Its fields (from the tables in `wire::cooked`), those the bytes hold.
+    pub fields: Vec<LinkField>,
+    /// The Linux packet type it records (`sll.pkttype`), if it records one.
+    pub packet_type: Option<u128>,
+}
+
+/// One field of a link header, where it is and its value (read in the byte order the
+/// header has, which for BSD loopback is the writer's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkField {
+    pub field: &'static Field,
+    pub span: Range<usize>,
+    pub raw: u128,
 }
 
 /// What to draw.

@@ -1,130 +1,341 @@
 //! JSON for scripts: a packet's layers with every field under its Wireshark name
 //! and the value Wireshark shows (numbers as numbers, addresses as strings, bytes
-//! as hex strings), then its data, trailer and problems. Everything comes from
-//! the field tables (options and entries included), so a protocol added to
-//! `wire` appears here unchanged.
+//! as hex strings), each option of its header as an object in `options` (so a
+//! field that repeats is never lost), then its data, trailer and problems.
+//! Everything comes from the field tables (options and entries included), so a
+//! protocol added to `wire` appears here unchanged. docs/json.md describes it.
 //! Knows nothing of terminals, sockets or files.
 
-use crate::wire::dissect::Dissection;
+use crate::wire::dissect::{Dissection, Item, Placed};
 use crate::wire::{Field, Kind, Verdict};
-use serde_json::{Map, Value, json};
-use std::fmt::Write as _;
+use serde_json::{Map, Value};
+use std::ops::Range;
+
+/// The version of the JSON `rawlab read --format json` writes, in every object's
+/// `rawlab_json` key: raised when a key changes meaning or goes (new keys do not).
+pub const VERSION: u32 = 1;
+
+/// A JSON object being written straight into a buffer, members in the order given.
+/// `read` writes a line for every packet, so nothing is built first: no tree of maps,
+/// no key allocated.
+pub struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+    /// Field names written so far, where a name must appear once (a `fields` object).
+    names: Vec<&'static str>,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
+        out.push(b'{');
+        Obj {
+            out,
+            empty: true,
+            names: Vec::new(),
+        }
+    }
+
+    /// Starts member `k`: its value is written next, into what this returns.
+    pub fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        string(self.out, k);
+        self.out.push(b':');
+        self.out
+    }
+
+    pub fn num(&mut self, k: &str, n: u64) {
+        number(self.key(k), u128::from(n));
+    }
+
+    pub fn str(&mut self, k: &str, s: &str) {
+        string(self.key(k), s);
+    }
+
+    pub fn str_or_null(&mut self, k: &str, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(k, s),
+            None => self.key(k).extend_from_slice(b"null"),
+        }
+    }
+
+    /// A member from a value already made (the few that are: relations).
+    pub fn value(&mut self, k: &str, v: &Value) {
+        let out = self.key(k);
+        let _ = serde_json::to_writer(out, v);
+    }
+
+    /// Bytes as a hex string, or `null` when there are none.
+    pub fn hex_or_null(&mut self, k: &str, b: &[u8]) {
+        let out = self.key(k);
+        if b.is_empty() {
+            out.extend_from_slice(b"null");
+        } else {
+            hex_into(out, b);
+        }
+    }
+
+    /// A field, under its Wireshark name, once: a second of the same name is left out.
+    fn field(&mut self, bytes: &[u8], p: &Placed, words: &mut String) {
+        if self.names.contains(&p.field.name) {
+            return;
+        }
+        self.names.push(p.field.name);
+        let out = self.key(p.field.name);
+        if p.field.kind == Kind::Bytes {
+            hex_into(out, &bytes[p.span.clone()]);
+        } else {
+            value(out, p.field, p.get(bytes), words);
+        }
+    }
+
+    pub fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// A JSON string: most are names and words with nothing to escape, copied as they are.
+fn string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(out, s);
+    }
+}
+
+/// A number, or, wider than JSON numbers are safely read, a decimal string.
+fn number(out: &mut Vec<u8>, n: u128) {
+    match u64::try_from(n) {
+        Ok(n) => {
+            let _ = serde_json::to_writer(out, &n);
+        }
+        Err(_) => {
+            out.push(b'"');
+            out.extend_from_slice(n.to_string().as_bytes());
+            out.push(b'"');
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Bytes as one lowercase hex string, quoted: `"c0de"`.
+fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() * 2 + 2);
+    out.push(b'"');
+    for x in b {
+        out.push(HEX[usize::from(x >> 4)]);
+        out.push(HEX[usize::from(x & 15)]);
+    }
+    out.push(b'"');
+}
 
 /// Bytes as one lowercase hex string: `c0de`.
 pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
-fn number(n: u128) -> Value {
-    match u64::try_from(n) {
-        Ok(n) => Value::from(n),
-        // Wider than JSON numbers are safely read: a decimal string.
-        Err(_) => Value::from(n.to_string()),
-    }
+    b.iter()
+        .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 /// A raw value of a fixed field as Wireshark shows it: numbers scaled to the unit users
-/// see (ip.hdr_len in bytes), addresses as strings.
-pub fn value(f: &Field, raw: u128) -> Value {
+/// see (ip.hdr_len in bytes), addresses as strings with no name after them
+/// (`ff:ff:ff:ff:ff:ff`, not `… (broadcast)`). `words` is scratch space.
+fn value(out: &mut Vec<u8>, f: &Field, raw: u128, words: &mut String) {
     match f.kind {
-        Kind::Dec | Kind::Hex | Kind::Flag => number(f.shown(raw)),
-        Kind::Bytes => Value::from(String::new()),
+        Kind::Dec | Kind::Hex | Kind::Flag => number(out, f.shown(raw)),
+        Kind::Bytes => out.extend_from_slice(b"\"\""),
         // Addresses and any kind added later: the words rawlab shows, which for an
         // address is the address.
-        _ => Value::from(f.words(raw)),
+        _ => {
+            words.clear();
+            f.write_words(words, raw, None);
+            string(out, words);
+        }
     }
 }
 
-/// The members a packet's JSON object gets from its dissection: `layers`, `data`,
-/// `trailer`, `problems`.
-pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
-    let mut layers = Vec::with_capacity(dis.layers.len());
-    for (i, l) in dis.layers.iter().enumerate() {
-        let mut fields = Map::new();
-        // Every field present, in wire order: fixed fields, the tail as a whole, then
-        // each option's or entry's fields. An option may repeat a field (two SACK
-        // blocks); the first is kept, as tshark's `-E occurrence=f` does.
-        for p in l.placed(bytes) {
-            let v = if p.field.kind == Kind::Bytes {
-                Value::from(hex(&bytes[p.span.clone()]))
-            } else {
-                value(p.field, p.get(bytes))
-            };
-            fields.entry(p.field.name.to_string()).or_insert(v);
+/// The fields of a link header no protocol table reads (`wire::cooked`), under their
+/// Wireshark names, valued as a layer's are: the value of member `fields` of `link`.
+pub fn link_fields(out: &mut Vec<u8>, frame: &[u8], h: &crate::render::LinkHeader) {
+    let mut o = Obj::new(out);
+    let mut words = String::new();
+    for f in &h.fields {
+        if f.field.kind == Kind::Bytes {
+            hex_into(o.key(f.field.name), &frame[f.span.clone()]);
+        } else {
+            value(o.key(f.field.name), f.field, f.raw, &mut words);
         }
-        let mut layer = Map::new();
-        layer.insert("protocol".into(), Value::from(l.proto.name));
-        layer.insert("title".into(), Value::from(l.proto.title));
-        layer.insert("offset".into(), Value::from(l.start));
-        layer.insert("header_length".into(), Value::from(l.hdr_end - l.start));
-        layer.insert("length".into(), Value::from(l.end - l.start));
+    }
+    o.end();
+}
+
+/// Where something is and what it holds: `offset`, `length`, then `fields` from
+/// `fields`, each name once.
+fn located<'p>(
+    out: &mut Obj,
+    bytes: &[u8],
+    span: &Range<usize>,
+    fields: impl Iterator<Item = &'p Placed>,
+    words: &mut String,
+) {
+    out.num("offset", span.start as u64);
+    out.num("length", span.len() as u64);
+    let mut f = Obj::new(out.key("fields"));
+    for p in fields {
+        f.field(bytes, p, words);
+    }
+    f.end();
+}
+
+/// One option or entry of a header's tail: its own fields, and, for an option made of
+/// entries that repeat (SACK blocks, a route's addresses), `entries`, each an object
+/// of the same shape. Within one object a name appears once.
+fn item(out: &mut Vec<u8>, bytes: &[u8], it: &Item, words: &mut String) {
+    let inside = |p: &Placed, e: &Range<usize>| e.start <= p.span.start && p.span.end <= e.end;
+    let mut o = Obj::new(out);
+    let own = it
+        .fields
+        .iter()
+        .filter(|p| !it.entries.iter().any(|e| inside(p, e)));
+    located(&mut o, bytes, &it.span, own, words);
+    if !it.entries.is_empty() {
+        let out = o.key("entries");
+        out.push(b'[');
+        for (n, e) in it.entries.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            let mut eo = Obj::new(out);
+            // A field in two entries (they never overlap) goes to the first.
+            let first = |p: &&Placed| {
+                inside(p, e) && it.entries[..n].iter().all(|before| !inside(p, before))
+            };
+            located(&mut eo, bytes, e, it.fields.iter().filter(first), words);
+            eo.end();
+        }
+        out.push(b']');
+    }
+    o.end();
+}
+
+/// The members a packet's JSON object gets from its dissection, written into `out`:
+/// `layers`, `data`, `trailer`, `problems`.
+pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
+    let mut words = String::new();
+    let layers = out.key("layers");
+    layers.push(b'[');
+    for (i, l) in dis.layers.iter().enumerate() {
+        if i > 0 {
+            layers.push(b',');
+        }
+        let mut layer = Obj::new(layers);
+        layer.str("protocol", l.proto.name);
+        layer.str("title", l.proto.title);
+        layer.num("offset", l.start as u64);
+        layer.num("header_length", (l.hdr_end - l.start) as u64);
+        layer.num("length", (l.end - l.start) as u64);
         if l.quoted {
             // Part of the datagram an ICMP error quotes.
-            layer.insert("quoted".into(), Value::from(true));
+            layer.key("quoted").extend_from_slice(b"true");
         }
-        layer.insert("fields".into(), Value::Object(fields));
+        // The fixed fields and the tail as a whole, in wire order: a name once each.
+        let mut fields = Obj::new(layer.key("fields"));
+        for f in l.fields(bytes) {
+            fields.field(bytes, &Placed::fixed(f, l.start), &mut words);
+        }
+        if let Some((f, r)) = l.tail() {
+            let tail = Placed {
+                field: f,
+                base: r.start,
+                span: r,
+            };
+            fields.field(bytes, &tail, &mut words);
+        }
+        fields.end();
+        // Each option (or entry) of the tail as an object of its own, so a field that
+        // repeats (five TCP option kinds, two SACK blocks) is never lost.
+        let options = layer.key("options");
+        options.push(b'[');
+        for (n, it) in l.items.iter().enumerate() {
+            if n > 0 {
+                options.push(b',');
+            }
+            item(options, bytes, it, &mut words);
+        }
+        options.push(b']');
         if dis.verifiable(i) {
-            let mut checks = Map::new();
-            for e in (l.proto.expected)(&dis.scope(i, bytes)) {
-                let verdict = match e.verdict(l.get(bytes, e.field)) {
-                    Verdict::Correct => "correct",
-                    // Only the pseudo-header sum, left for checksum offload to finish.
-                    Verdict::Offloaded => "offloaded",
-                    Verdict::Wrong => "wrong",
-                };
-                checks.insert(
-                    e.field.name.to_string(),
-                    json!({
-                        "correct": verdict == "correct",
-                        "verdict": verdict,
-                        "expected": value(e.field, e.want),
-                    }),
-                );
-            }
-            if !checks.is_empty() {
-                layer.insert("checks".into(), Value::Object(checks));
-            }
-        }
-        layers.push(Value::Object(layer));
-    }
-    let mut m = Map::new();
-    m.insert("layers".into(), Value::Array(layers));
-    let or_null = |r: &std::ops::Range<usize>| {
-        if r.is_empty() {
-            Value::Null
-        } else {
-            Value::from(hex(&bytes[r.clone()]))
-        }
-    };
-    m.insert("data".into(), or_null(&dis.payload));
-    m.insert("trailer".into(), or_null(&dis.trailer));
-    m.insert(
-        "problems".into(),
-        Value::Array(
-            dis.problems
-                .iter()
-                .map(|p| {
-                    let mut o = json!({
-                        "layer": p.layer,
-                        "offset": p.offset,
-                        "kind": p.kind.name(),
-                        "what": p.what,
-                    });
-                    if let Some(z) = &p.sizes {
-                        o["needed"] = z.needed.into();
-                        o["had"] = z.had.into();
-                        o["field"] = z.field.map_or(Value::Null, |f| f.name.into());
+            let expected = (l.proto.expected)(&dis.scope(i, bytes));
+            if !expected.is_empty() {
+                let mut checks = Obj::new(layer.key("checks"));
+                for e in expected {
+                    if checks.names.contains(&e.field.name) {
+                        continue;
                     }
-                    o
-                })
-                .collect(),
+                    checks.names.push(e.field.name);
+                    let verdict = match e.verdict(l.get(bytes, e.field)) {
+                        Verdict::Correct => "correct",
+                        // Only the pseudo-header sum, left for checksum offload to finish.
+                        Verdict::Offloaded => "offloaded",
+                        Verdict::Wrong => "wrong",
+                    };
+                    let mut c = Obj::new(checks.key(e.field.name));
+                    c.key("correct").extend_from_slice(if verdict == "correct" {
+                        b"true"
+                    } else {
+                        b"false"
+                    });
+                    c.str("verdict", verdict);
+                    value(c.key("expected"), e.field, e.want, &mut words);
+                    c.end();
+                }
+                checks.end();
+            }
+        }
+        layer.end();
+    }
+    layers.push(b']');
+    out.hex_or_null("data", &bytes[dis.payload.clone()]);
+    out.hex_or_null("trailer", &bytes[dis.trailer.clone()]);
+    let problems = out.key("problems");
+    problems.push(b'[');
+    for (n, p) in dis.problems.iter().enumerate() {
+        if n > 0 {
+            problems.push(b',');
+        }
+        let mut o = Obj::new(problems);
+        o.str("layer", p.layer);
+        o.num("offset", p.offset as u64);
+        o.str("kind", p.kind.name());
+        o.str("what", &p.what);
+        if let Some(z) = &p.sizes {
+            o.num("needed", z.needed as u64);
+            o.num("had", z.had as u64);
+            o.str_or_null("field", z.field.map(|f| f.name));
+        }
+        o.end();
+    }
+    problems.push(b']');
+}
+
+/// [`write_dissection`] as a map of values, for callers that want one (tests, the
+/// fuzzers): the same members, read back from what is written.
+pub fn dissection(bytes: &[u8], dis: &Dissection) -> Map<String, Value> {
+    let mut buf = Vec::new();
+    let mut o = Obj::new(&mut buf);
+    write_dissection(&mut o, bytes, dis);
+    o.end();
+    match serde_json::from_slice(&buf) {
+        Ok(Value::Object(m)) => m,
+        _ => unreachable!(
+            "rawlab writes a JSON object: {}",
+            String::from_utf8_lossy(&buf)
         ),
-    );
-    m
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +343,7 @@ mod tests {
     use super::*;
     use crate::wire::dissect::{dissect, dissect_from};
     use crate::wire::{PROTOCOLS, ipv4};
+    use serde_json::json;
 
     const WIRE: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
 
@@ -244,5 +456,91 @@ mod tests {
         let v = Value::Object(dissection(&b, &dissect(&b, &ipv4::IPV4)));
         assert_eq!(v["layers"][0]["fields"]["ip.options"], "01010100");
         assert_eq!(v["layers"][0]["header_length"], 24);
+    }
+
+    /// Each option an object of its own: the five of a real SYN, every kind kept.
+    #[test]
+    fn every_option_of_a_syn_in_order() {
+        let syn = crate::wire::tcp::tests::SYN;
+        let v = Value::Object(dissection(&syn, &dissect(&syn, &ipv4::IPV4)));
+        let tcp = &v["layers"][1];
+        let kinds: Vec<&Value> = tcp["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["fields"]["tcp.option_kind"])
+            .collect();
+        assert_eq!(
+            kinds,
+            [&json!(2), &json!(4), &json!(8), &json!(1), &json!(3)]
+        );
+        assert_eq!(tcp["options"][0]["offset"], 40);
+        assert_eq!(tcp["options"][0]["length"], 4);
+        assert_eq!(tcp["options"][0]["fields"]["tcp.options.mss_val"], 65495);
+        assert_eq!(tcp["options"][4]["fields"]["tcp.options.wscale.shift"], 10);
+        // The layer's own fields hold the tail as a whole, and no option's field.
+        assert!(tcp["fields"]["tcp.options"].is_string());
+        assert!(tcp["fields"].get("tcp.option_kind").is_none(), "{tcp}");
+        // A layer with no tail still has the key, so a script need not test for it.
+        assert_eq!(v["layers"][0]["options"], json!([]));
+    }
+
+    /// SACK blocks are entries of their option, each with its own edges.
+    #[test]
+    fn entries_of_an_option_are_objects_too() {
+        let mut p = crate::wire::tcp::tests::SYN[..40].to_vec();
+        p.extend([1, 1, 5, 18]);
+        p.extend([0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40]);
+        p.extend([0, 0]);
+        p[3] = p.len() as u8;
+        p[32] = 0xa0;
+        let v = Value::Object(dissection(&p, &dissect(&p, &ipv4::IPV4)));
+        let sack = &v["layers"][1]["options"][2];
+        assert_eq!(
+            sack["fields"],
+            json!({"tcp.option_kind": 5, "tcp.option_len": 18})
+        );
+        assert_eq!(
+            sack["entries"],
+            json!([
+                {"offset": 44, "length": 8, "fields": {"tcp.options.sack_le": 10, "tcp.options.sack_re": 20}},
+                {"offset": 52, "length": 8, "fields": {"tcp.options.sack_le": 30, "tcp.options.sack_re": 40}},
+            ])
+        );
+        // A block cut short is bytes left over in the option, not an entry.
+        p[43] = 14;
+        let v = Value::Object(dissection(&p, &dissect(&p, &ipv4::IPV4)));
+        let sack = &v["layers"][1]["options"][2];
+        assert_eq!(sack["entries"].as_array().unwrap().len(), 1, "{sack}");
+    }
+
+    /// An address is the address, as Wireshark's value is: no name in words after it.
+    #[test]
+    fn a_broadcast_mac_is_only_the_address() {
+        let mut frame = vec![0xff; 6];
+        frame.extend([2, 0, 0, 0, 0, 1, 8, 0]);
+        frame.extend(WIRE);
+        let v = Value::Object(dissection(&frame, &dissect(&frame, &crate::wire::eth::ETH)));
+        assert_eq!(v["layers"][0]["fields"]["eth.dst"], "ff:ff:ff:ff:ff:ff");
+        assert_eq!(v["layers"][0]["fields"]["eth.src"], "02:00:00:00:00:01");
+        assert_eq!(v["layers"][1]["fields"]["ip.src"], "127.0.0.1");
+    }
+
+    /// What is written is JSON however odd the words: a problem's text is escaped.
+    #[test]
+    fn strings_are_escaped() {
+        let mut out = Vec::new();
+        let mut o = Obj::new(&mut out);
+        o.str("what", "a \"quote\", a \\ and a\nline");
+        o.str_or_null("none", None);
+        o.num("n", u64::MAX);
+        o.end();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["what"], "a \"quote\", a \\ and a\nline");
+        assert_eq!(v["none"], Value::Null);
+        assert_eq!(v["n"], u64::MAX);
+        let mut out = Vec::new();
+        number(&mut out, u128::MAX);
+        assert_eq!(out, format!("\"{}\"", u128::MAX).as_bytes());
     }
 }

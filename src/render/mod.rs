@@ -10,7 +10,7 @@ pub mod json;
 mod rows;
 
 use dump::*;
-pub use dump::{Dump, LinkHeader, Mark, dissection, draw, draw_dissected, dump};
+pub use dump::{Dump, LinkField, LinkHeader, Mark, dissection, draw, draw_dissected, dump};
 pub use fields::bit_pattern;
 use fields::*;
 use rows::*;

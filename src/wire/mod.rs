@@ -28,6 +28,7 @@ pub(crate) const POST_ON_THE_WIRE: [u8; 30] = [
 pub mod arp;
 mod bits;
 pub mod checksum;
+pub mod cooked;
 pub mod dissect;
 pub mod eth;
 mod field;

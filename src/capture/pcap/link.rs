@@ -7,8 +7,9 @@
 //! [`decap`] is the one place that decides; a link layer that gets a table plugs
 //! in there, as Ethernet did.
 
-use crate::render::LinkHeader;
-use crate::wire::{self, Protocol};
+use crate::render::{LinkField, LinkHeader};
+use crate::wire::cooked::{self, null, sll, sll2};
+use crate::wire::{self, Field, Protocol};
 use std::fmt::Write as _;
 
 /// A pcap/pcapng link type (LINKTYPE_*, as tcpdump.org numbers them).
@@ -170,19 +171,94 @@ fn mac(b: &[u8]) -> String {
     s
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+/// The fixed fields of a header that lie wholly in the frame, read big-endian.
+fn fixed(frame: &[u8], fields: &[&'static Field]) -> Vec<LinkField> {
+    fields
+        .iter()
+        .filter(|f| f.end_byte() <= frame.len())
+        .map(|f| LinkField {
+            field: f,
+            span: f.first_byte()..f.end_byte(),
+            raw: f.get(frame),
+        })
+        .collect()
+}
+
+/// A cooked header's address field (`address`, 8 bytes) holding `halen` bytes of
+/// address: a MAC under `eth`, another length as bytes, then what is left unused.
+fn address(
+    frame: &[u8],
+    address: std::ops::Range<usize>,
+    halen: usize,
+    eth: &'static Field,
+) -> Vec<LinkField> {
+    let mut v = Vec::new();
+    if frame.len() < address.end {
+        return v;
+    }
+    let used = address.start..address.start + halen.min(address.len());
+    if halen == 6 {
+        v.push(LinkField {
+            field: eth,
+            span: used.clone(),
+            raw: eth.get(frame),
+        });
+    } else if !used.is_empty() {
+        v.push(LinkField {
+            field: &cooked::SRC_OTHER,
+            span: used.clone(),
+            raw: 0,
+        });
+    }
+    if used.end < address.end {
+        v.push(LinkField {
+            field: &cooked::UNUSED,
+            span: used.end..address.end,
+            raw: 0,
+        });
+    }
+    v
+}
+
+/// The header of a link of `title` that Wireshark calls `protocol`.
+fn header(
+    protocol: &'static str,
+    title: &str,
+    len: usize,
+    words: String,
+    fields: Vec<LinkField>,
+) -> LinkHeader {
+    let packet_type = fields
+        .iter()
+        .find(|f| f.field.name == "sll.pkttype")
+        .map(|f| f.raw);
+    LinkHeader {
+        len,
+        title: title.to_string(),
+        words,
+        protocol,
+        fields,
+        packet_type,
+    }
 }
 
 /// A link header cut short: all the bytes are header, nothing follows.
-fn short(title: &str, need: usize, frame: &[u8]) -> Decap {
+fn short(
+    protocol: &'static str,
+    title: &str,
+    need: usize,
+    frame: &[u8],
+    fields: &[&'static Field],
+) -> Decap {
     Decap {
         first: None,
-        header: Some(LinkHeader {
-            len: frame.len(),
-            title: title.to_string(),
-            words: format!("cut short: {} of {need} bytes", frame.len()),
-        }),
+        header: Some(header(
+            protocol,
+            title,
+            frame.len(),
+            format!("cut short: {} of {need} bytes", frame.len()),
+            fixed(frame, fields),
+        )),
         note: Some(format!(
             "the frame is {} bytes, shorter than a {need}-byte {title} header",
             frame.len()
@@ -190,16 +266,12 @@ fn short(title: &str, need: usize, frame: &[u8]) -> Decap {
     }
 }
 
-/// After a link header of `len` bytes that announces EtherType `t`.
-fn carried(title: &str, len: usize, words: String, t: u16) -> Decap {
+/// After a cooked header of `len` bytes that announces EtherType `t`.
+fn carried(title: &str, len: usize, words: String, t: u16, fields: Vec<LinkField>) -> Decap {
     let first = by_ethertype(t);
     Decap {
         first,
-        header: Some(LinkHeader {
-            len,
-            title: title.to_string(),
-            words,
-        }),
+        header: Some(header("sll", title, len, words, fields)),
         note: first
             .is_none()
             .then(|| no_table(&format!("EtherType {}", ethertype_words(t)))),
@@ -257,38 +329,57 @@ pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
             }
         }
         LinkType::LINUX_SLL => {
-            let Some(proto) = be16(frame, 14) else {
-                return short("Linux cooked v1", 16, frame);
-            };
-            let ptype = be16(frame, 0).unwrap_or(0);
-            let halen = usize::from(be16(frame, 4).unwrap_or(0)).min(8);
+            const V1: &[&Field] = &[&sll::PKTTYPE, &sll::HATYPE, &sll::HALEN, &sll::ETYPE];
+            if frame.len() < sll::LEN {
+                return short("sll", "Linux cooked v1", sll::LEN, frame, V1);
+            }
+            let get = |f: &Field| f.get(frame);
+            let proto = get(&sll::ETYPE) as u16;
+            let halen = get(&sll::HALEN) as usize;
+            let shown = sll::ADDRESS.start..sll::ADDRESS.start + halen.min(sll::ADDRESS.len());
             let words = format!(
                 "{}, from {}, type {}",
-                packet_type(ptype),
-                mac(&frame[6..6 + halen]),
+                packet_type(get(&sll::PKTTYPE) as u16),
+                mac(&frame[shown]),
                 ethertype_words(proto)
             );
-            carried("Linux cooked v1", 16, words, proto)
+            let mut fields = fixed(frame, &V1[..3]);
+            fields.extend(address(frame, sll::ADDRESS, halen, &sll::SRC_ETH));
+            fields.extend(fixed(frame, &V1[3..]));
+            carried("Linux cooked v1", sll::LEN, words, proto, fields)
         }
         LinkType::LINUX_SLL2 => {
-            if frame.len() < 20 {
-                return short("Linux cooked v2", 20, frame);
+            const V2: &[&Field] = &[
+                &sll2::ETYPE,
+                &sll2::RESERVED,
+                &sll2::IFINDEX,
+                &sll2::HATYPE,
+                &sll2::PKTTYPE,
+                &sll2::HALEN,
+            ];
+            if frame.len() < sll2::LEN {
+                return short("sll", "Linux cooked v2", sll2::LEN, frame, V2);
             }
-            let proto = be16(frame, 0).unwrap_or(0);
-            let ifindex = u32::from_be_bytes(frame[4..8].try_into().expect("4 bytes"));
-            let halen = usize::from(frame[11]).min(8);
+            let get = |f: &Field| f.get(frame);
+            let proto = get(&sll2::ETYPE) as u16;
+            let halen = get(&sll2::HALEN) as usize;
+            let shown = sll2::ADDRESS.start..sll2::ADDRESS.start + halen.min(sll2::ADDRESS.len());
             let words = format!(
-                "{}, interface {ifindex}, from {}, type {}",
-                packet_type(u16::from(frame[10])),
-                mac(&frame[12..12 + halen]),
+                "{}, interface {}, from {}, type {}",
+                packet_type(get(&sll2::PKTTYPE) as u16),
+                get(&sll2::IFINDEX),
+                mac(&frame[shown]),
                 ethertype_words(proto)
             );
-            carried("Linux cooked v2", 20, words, proto)
+            let mut fields = fixed(frame, V2);
+            fields.extend(address(frame, sll2::ADDRESS, halen, &sll2::SRC_ETH));
+            carried("Linux cooked v2", sll2::LEN, words, proto, fields)
         }
         LinkType::NULL | LinkType::LOOP => {
             let title = link.title();
-            let Some(b) = frame.get(..4) else {
-                return short(title, 4, frame);
+            let span = null::FAMILY.first_byte()..null::FAMILY.end_byte();
+            let Some(b) = frame.get(span.clone()) else {
+                return short("null", title, null::LEN, frame, &[]);
             };
             let b: [u8; 4] = b.try_into().expect("4 bytes");
             let family = if link == LinkType::LOOP {
@@ -319,13 +410,14 @@ pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
                 (None, "") => Some(format!("address family {family} is not IP; shown as data")),
                 (None, w) => Some(no_table(w)),
             };
+            let fields = vec![LinkField {
+                field: &null::FAMILY,
+                span,
+                raw: u128::from(family),
+            }];
             Decap {
                 first,
-                header: Some(LinkHeader {
-                    len: 4,
-                    title: title.to_string(),
-                    words,
-                }),
+                header: Some(header("null", title, null::LEN, words, fields)),
                 note,
             }
         }
@@ -429,24 +521,69 @@ mod tests {
         ];
         let d = decap(LinkType::LINUX_SLL, &framed(&h));
         assert_ip_at(&d, 16);
+        let h = d.header.unwrap();
         assert_eq!(
-            d.header.unwrap().words,
+            h.words,
             "sent by this host, from 00:00:00:00:00:00, type 0x0800 (IPv4)"
         );
+        // Its fields, from the table, with the address field split as halen says.
+        let fields: Vec<(&str, std::ops::Range<usize>, u128)> = h
+            .fields
+            .iter()
+            .map(|f| (f.field.name, f.span.clone(), f.raw))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("sll.pkttype", 0..2, 4),
+                ("sll.hatype", 2..4, 772),
+                ("sll.halen", 4..6, 6),
+                ("sll.src.eth", 6..12, 0),
+                ("sll.unused", 12..14, 0),
+                ("sll.etype", 14..16, 0x0800),
+            ]
+        );
+        assert_eq!((h.protocol, h.packet_type), ("sll", Some(4)));
     }
 
     #[test]
     fn linux_cooked_v2() {
-        let h = [
+        let h2 = [
             0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x04, 0x00, 0x06, 0, 0, 0, 0, 0,
             0, 0, 0,
         ];
-        let d = decap(LinkType::LINUX_SLL2, &framed(&h));
+        let d = decap(LinkType::LINUX_SLL2, &framed(&h2));
         assert_ip_at(&d, 20);
+        let h = d.header.unwrap();
         assert_eq!(
-            d.header.unwrap().words,
+            h.words,
             "to this host, interface 1, from 00:00:00:00:00:00, type 0x0800 (IPv4)"
         );
+        let names: Vec<&str> = h.fields.iter().map(|f| f.field.name).collect();
+        assert_eq!(
+            names,
+            [
+                "sll.etype",
+                "sll.reserved",
+                "sll.ifindex",
+                "sll.hatype",
+                "sll.pkttype",
+                "sll.halen",
+                "sll.src.eth",
+                "sll.unused"
+            ]
+        );
+        assert_eq!(h.fields[2].raw, 1, "interface 1");
+        assert_eq!(h.packet_type, Some(0));
+        // An address of another length is bytes.
+        let mut odd = h2.to_vec();
+        odd[11] = 4;
+        let h = decap(LinkType::LINUX_SLL2, &framed(&odd)).header.unwrap();
+        let tail: Vec<(&str, std::ops::Range<usize>)> = h.fields[6..]
+            .iter()
+            .map(|f| (f.field.name, f.span.clone()))
+            .collect();
+        assert_eq!(tail, [("sll.src.other", 12..16), ("sll.unused", 16..20)]);
     }
 
     #[test]
@@ -456,6 +593,13 @@ mod tests {
         assert_eq!(d.header.unwrap().words, "address family 2 (IPv4)");
         let d = decap(LinkType::NULL, &framed(&[0, 0, 0, 2]));
         assert_ip_at(&d, 4);
+        // In either byte order, the family the writer meant.
+        let h = d.header.unwrap();
+        assert_eq!(
+            (h.protocol, h.fields[0].field.name),
+            ("null", "null.family")
+        );
+        assert_eq!((h.fields[0].raw, h.fields[0].span.clone()), (2, 0..4));
         let d = decap(LinkType::LOOP, &framed(&[0, 0, 0, 2]));
         assert_ip_at(&d, 4);
         let d = decap(LinkType::NULL, &framed(&[7, 0, 0, 0]));

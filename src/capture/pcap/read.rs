@@ -36,6 +36,8 @@ pub struct Record {
     pub orig_len: u32,
     /// The pcapng interface it was captured on; None in a pcap file.
     pub interface: Option<u32>,
+    /// That interface's name (`if_name`), when the file gives one.
+    pub interface_name: Option<std::sync::Arc<str>>,
     /// Why `time` is not the file's own: the record has none, or one no clock can show.
     pub time_note: Option<&'static str>,
     /// pcapng: the packet's comments (rawlab writes a note among them, see
@@ -43,6 +45,19 @@ pub struct Record {
     pub comments: Vec<String>,
     /// pcapng: the enhanced packet block's flags word (direction, reception type).
     pub flags: Option<u32>,
+}
+
+impl Record {
+    /// Which way the packet went, where the record says (a pcapng enhanced packet
+    /// block's `epb_flags`, its two lowest bits: 1 inbound, 2 outbound): `incoming`
+    /// or `outgoing`.
+    pub fn direction(&self) -> Option<&'static str> {
+        match self.flags? & 3 {
+            1 => Some("incoming"),
+            2 => Some("outgoing"),
+            _ => None,
+        }
+    }
 }
 
 /// A simple packet block has no time field.
@@ -84,8 +99,8 @@ pub struct Interface {
     pub link: LinkType,
     /// The most bytes of a packet the capture kept; 0 when the file sets no limit.
     pub snaplen: u32,
-    /// pcapng's `if_name`, when the file gives it.
-    pub name: Option<String>,
+    /// pcapng's `if_name`, when the file gives it (shared with every record of it).
+    pub name: Option<std::sync::Arc<str>>,
     /// Timestamp units per second.
     resolution: u64,
     /// Seconds added to every timestamp (pcapng's `if_tsoffset`).
@@ -617,6 +632,7 @@ pub(super) fn take_block(
                 bytes: b.data.to_vec(),
                 orig_len: b.origlen,
                 interface: None,
+                interface_name: None,
                 time_note: None,
                 comments: Vec::new(),
                 flags: None,
@@ -644,7 +660,7 @@ pub(super) fn take_block(
                     ));
                 }
             };
-            let name = idb.if_name().and_then(|n| n.ok()).map(str::to_string);
+            let name = idb.if_name().and_then(|n| n.ok()).map(std::sync::Arc::from);
             interfaces.push(Interface {
                 link: LinkType(idb.linktype.0 as u32),
                 snaplen: idb.snaplen,
@@ -695,6 +711,7 @@ pub(super) fn take_block(
                 bytes: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
                 orig_len: epb.origlen,
                 interface: Some(epb.if_id),
+                interface_name: iface.name.clone(),
                 time_note: clamped.then_some(PAST_9999),
                 comments,
                 flags,
@@ -722,6 +739,7 @@ pub(super) fn take_block(
                 bytes: spb.data[..len].to_vec(),
                 orig_len: spb.origlen,
                 interface: Some(0),
+                interface_name: iface.name.clone(),
                 time_note: Some(NO_TIME),
                 comments: Vec::new(),
                 flags: None,

@@ -133,6 +133,9 @@ impl Ng {
         self.block(1, &b)
     }
     fn epb(self, if_id: u32, ts: u64, data: &[u8], orig: u32) -> Self {
+        self.epb_with(if_id, ts, data, orig, &[])
+    }
+    fn epb_with(self, if_id: u32, ts: u64, data: &[u8], orig: u32, opts: &[(u16, &[u8])]) -> Self {
         let big = self.big;
         let mut b = Vec::new();
         b.extend(Ng::u32(if_id, big));
@@ -142,6 +145,7 @@ impl Ng {
         b.extend(Ng::u32(orig, big));
         b.extend(data);
         b.extend(vec![0; (4 - data.len() % 4) % 4]);
+        b.extend(self.options(opts));
         self.block(6, &b)
     }
     fn spb(self, data: &[u8]) -> Self {
@@ -329,6 +333,30 @@ fn pcapng_big_endian_and_a_second_section() {
         Some(0),
         "numbered anew in the new section"
     );
+}
+
+/// epb_flags' direction bits, in either byte order: 1 inbound, 2 outbound, 0 unsaid.
+#[test]
+fn pcapng_flags_say_which_way_in_either_byte_order() {
+    for big in [false, true] {
+        let flags = |v: u32| Ng::u32(v, big);
+        let (inbound, outbound, unsaid) = (flags(1), flags(2), flags(0x2000));
+        let f = Ng::default()
+            .shb(big)
+            .idb(101, 0, &[])
+            .epb_with(0, 1, &IP, 30, &[(2, &inbound)])
+            .epb_with(0, 2, &IP, 30, &[(2, &outbound)])
+            .epb_with(0, 3, &IP, 30, &[(2, &unsaid)])
+            .epb(0, 4, &IP, 30);
+        let (recs, err) = read_all(&f.bytes);
+        assert!(err.is_none(), "{err:?}");
+        let ways: Vec<Option<&str>> = recs.iter().map(|r| r.direction()).collect();
+        assert_eq!(
+            ways,
+            [Some("incoming"), Some("outgoing"), None, None],
+            "big-endian: {big}"
+        );
+    }
 }
 
 #[test]

@@ -60,6 +60,9 @@ impl Placed {
 pub struct Item {
     pub span: Range<usize>,
     pub fields: Vec<Placed>,
+    /// For an option made of entries that repeat (a SACK option's blocks, a route's
+    /// addresses): where each entry is. Their fields are in `fields` too, in wire order.
+    pub entries: Vec<Range<usize>>,
 }
 
 /// One layer found in the bytes.
@@ -740,6 +743,7 @@ fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
         layer.items.push(Item {
             span: span.clone(),
             fields: vec![Placed::bytes(&UNPARSED, span)],
+            entries: Vec::new(),
         });
     }
 }

@@ -50,6 +50,7 @@ fn entries(
                 .iter()
                 .map(|(shift, f)| Placed::fixed(f, at + shift))
                 .collect(),
+            entries: Vec::new(),
         });
         at += e.stride;
     }
@@ -67,6 +68,7 @@ fn entries(
         items.push(Item {
             span: at..range.end,
             fields: vec![Placed::bytes(leftover, at..range.end)],
+            entries: Vec::new(),
         });
     }
 }
@@ -87,6 +89,7 @@ fn options(
     let rest = |at: usize| Item {
         span: at..end,
         fields: vec![Placed::bytes(list.unknown, at..end)],
+        entries: Vec::new(),
     };
     while at < end {
         let kind = packet[at] as u128;
@@ -100,6 +103,7 @@ fn options(
             items.push(Item {
                 span: at..at + 1,
                 fields: kind_fields(at).collect(),
+                entries: Vec::new(),
             });
             at += 1;
             if list.end == Some(kind) && at < end {
@@ -107,6 +111,7 @@ fn options(
                     items.push(Item {
                         span: at..end,
                         fields: vec![Placed::bytes(pad, at..end)],
+                        entries: Vec::new(),
                     });
                 }
                 break;
@@ -163,6 +168,7 @@ fn options(
         let mut fields: Vec<Placed> = kind_fields(at).collect();
         fields.push(Placed::fixed(list.len, at));
         let opt = at..at + total;
+        let mut entry_spans = Vec::new();
         match list.kind_of(kind) {
             Some(k) => {
                 if let Some(want) = k.len.filter(|w| *w != total) {
@@ -177,19 +183,25 @@ fn options(
                         ),
                     ));
                 }
-                known_option(packet, opt.clone(), k, list, title, problems, &mut fields);
+                entry_spans =
+                    known_option(packet, opt.clone(), k, list, title, problems, &mut fields);
             }
             None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
             None => {}
         }
-        items.push(Item { span: opt, fields });
+        items.push(Item {
+            span: opt,
+            fields,
+            entries: entry_spans,
+        });
         at += total;
     }
     items
 }
 
 /// The fields of an option of a kind the table knows, as far as its bytes go: its own
-/// fields, its entries (a route's addresses), and what is left as bytes.
+/// fields, its entries (a route's addresses), and what is left as bytes. Returns where
+/// each whole entry is.
 fn known_option(
     packet: &[u8],
     opt: Range<usize>,
@@ -198,8 +210,9 @@ fn known_option(
     title: &'static str,
     problems: &mut Vec<Problem>,
     fields: &mut Vec<Placed>,
-) {
+) -> Vec<Range<usize>> {
     let (at, total) = (opt.start, opt.len());
+    let mut spans = Vec::new();
     let fits: Vec<&'static Field> = k
         .fields
         .iter()
@@ -223,12 +236,19 @@ fn known_option(
             );
             done = total;
         }
+        // A last entry cut short is left over bytes, not an entry.
+        spans.extend(
+            sub.iter()
+                .filter(|i| i.span.len() == e.stride)
+                .map(|i| i.span.clone()),
+        );
         fields.extend(sub.into_iter().flat_map(|i| i.fields));
     }
     if done < total {
         let f = k.rest.unwrap_or(list.unknown);
         fields.push(Placed::bytes(f, at + done..opt.end));
     }
+    spans
 }
 
 /// An option or entry that does not fit: it spoils its own layer only.
