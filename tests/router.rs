@@ -163,3 +163,35 @@ fn trace_refuses_what_it_cannot_do_with_the_fix() {
         r.all()
     );
 }
+
+#[test]
+fn route_shows_the_path_mtu_the_kernel_learned_and_sendto_is_held_to_it() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "route 203.0.113.2\nset ip.dst 203.0.113.2\nset ip.flags.df 1\npayload zeros 1450\nsend\nroute 203.0.113.2\nsend\nmode kernel\nlisten link veth0\nsend\n",
+            &[],
+        );
+        let out = &r.stdout;
+        assert!(
+            out.contains("route to 203.0.113.2: via the gateway 192.0.2.2, leaving on veth0, from 192.0.2.1\n  no path MTU cached: veth0's MTU, 1500, is the limit"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("  path MTU 1400, below veth0's 1500: the kernel learned it from an ICMP fragmentation needed"),
+            "{}",
+            r.all()
+        );
+        // What rawlab writes the header of is refused, and the reason names the path MTU.
+        assert!(
+            out.contains("failed: Message too long (os error 90): 1478 bytes is more than the path MTU of 1400 bytes the kernel has learned for 203.0.113.2"),
+            "{}",
+            r.all()
+        );
+        // What the kernel builds it cuts to fit: two fragments leave on veth0.
+        let kernel = out.split("kernel> send\n").nth(1).unwrap();
+        assert!(kernel.contains(" · outgoing · 1410 bytes"), "{kernel}");
+        assert!(kernel.contains(" · outgoing · 116 bytes"), "{kernel}");
+    }
+}

@@ -265,6 +265,24 @@ pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     send_words(done, PING_WORDS)
 }
 
+pub(super) fn route(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let dst = parse_ipv4(args.next("a destination, such as 203.0.113.2")?)?;
+    if let Some(t) = args.pos_next() {
+        return Err(
+            ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                .expected(format!("only a destination: {}", args.info.example)),
+        );
+    }
+    Ok(Command::Route(dst))
+}
+
+pub(super) fn route_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done.len() {
+        0 => vec![Offer::Words(&["203.0.113.2", "127.0.0.1"])],
+        _ => Vec::new(),
+    }
+}
+
 const TRACE_WORDS: &[&str] = &["proto", "hops"];
 const PROBE_WORDS: &[&str] = &["icmp", "udp", "tcp"];
 

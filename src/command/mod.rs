@@ -101,6 +101,8 @@ pub enum Command {
         iface: Option<String>,
         once: bool,
     },
+    /// `route DST`: the kernel's route to DST and the path MTU it cached.
+    Route(Ipv4Addr),
     /// `trace DST [proto icmp|udp|tcp] [hops N]`: probes with TTL 1, 2, … until the
     /// destination answers.
     Trace {

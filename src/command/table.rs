@@ -194,6 +194,16 @@ pub static COMMANDS: &[CommandInfo] = &[
         offers: grammar::no_offers,
     },
     CommandInfo {
+        name: "route",
+        aliases: &[],
+        syntax: "route DST",
+        summary: "the kernel's route to DST: gateway, interface, source, and the path MTU it has learned",
+        example: "route 203.0.113.2",
+        detail: "Asks the kernel over AF_NETLINK which route a datagram to DST would take (RTM_GETROUTE, as `ip route get DST` asks): the gateway it goes through, the interface it leaves on, the source address the kernel would write, and the path MTU it has cached for DST. A router that cannot forward a datagram with DF set answers ICMP fragmentation needed with its next link's MTU, and the kernel remembers that MTU for DST for ten minutes: in the sandbox, send a DF datagram larger than 1400 bytes to the far host 203.0.113.2, then `route 203.0.113.2` shows what the kernel learned.",
+        parse: grammar::route,
+        offers: grammar::route_offers,
+    },
+    CommandInfo {
         name: "captures",
         aliases: &["list"],
         syntax: "captures",

@@ -59,6 +59,7 @@ const IFA_LOCAL: u16 = 2;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
+const RTA_PREFSRC: u16 = 7;
 const RTA_METRICS: u16 = 8;
 const RTAX_MTU: u16 = 2;
 const NDA_DST: u16 = 1;
@@ -578,7 +579,7 @@ impl Netlink {
         let mut head = [0u8; 12];
         head[0] = libc::AF_INET as u8;
         head[1] = 32;
-        let mut msg = Msg::new(RTM_GETROUTE, NLM_F_REQUEST, &head);
+        let mut msg = Msg::new(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_ACK, &head);
         msg.attr(RTA_DST, &dst.octets());
         let bodies = self.talk(msg, RTM_NEWROUTE)?;
         let body = bodies
@@ -589,6 +590,9 @@ impl Netlink {
             match (kind, value.len()) {
                 (RTA_GATEWAY, 4) => {
                     seen.gateway = Some(Ipv4Addr::new(value[0], value[1], value[2], value[3]))
+                }
+                (RTA_PREFSRC, 4) => {
+                    seen.src = Some(Ipv4Addr::new(value[0], value[1], value[2], value[3]))
                 }
                 (RTA_OIF, 4) => {
                     seen.oif = Some(u32::from_ne_bytes(value.try_into().expect("4 bytes")))
@@ -611,6 +615,8 @@ impl Netlink {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RouteSeen {
     pub gateway: Option<Ipv4Addr>,
+    /// The source address the kernel would write.
+    pub src: Option<Ipv4Addr>,
     pub oif: Option<u32>,
     /// The path MTU the kernel has cached (none until something lowered it).
     pub mtu: Option<u32>,

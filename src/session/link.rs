@@ -195,6 +195,58 @@ impl Session {
         }
     }
 
+    /// `route DST`: what the kernel says of the way to DST (`ip route get DST`).
+    pub(super) fn route(
+        &mut self,
+        dst: std::net::Ipv4Addr,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let asked = netlink::Netlink::open().and_then(|mut nl| {
+            let r = nl.route_to(dst)?;
+            let links = nl.links()?;
+            Ok((r, links))
+        });
+        let (r, links) = match asked {
+            Ok(found) => found,
+            Err(e) => {
+                let text = if e.raw_os_error() == Some(libc::ENETUNREACH) {
+                    format!(
+                        "the kernel has no route to {dst} (ENETUNREACH): a send there fails before it leaves"
+                    )
+                } else {
+                    format!("could not ask the kernel over netlink (RTM_GETROUTE for {dst}): {e}")
+                };
+                return self.fail(out, &text);
+            }
+        };
+        let iface = r.oif.and_then(|i| links.iter().find(|l| l.index == i));
+        let via = match r.gateway {
+            Some(g) => format!("via the gateway {g}"),
+            None => "directly, on the link (no gateway)".to_string(),
+        };
+        let on = iface.map_or(String::new(), |l| format!(", leaving on {}", l.name));
+        let from = r.src.map_or(String::new(), |s| format!(", from {s}"));
+        writeln!(out, "route to {dst}: {via}{on}{from}")?;
+        let mtu = match (r.mtu, iface) {
+            (Some(m), Some(l)) if m < l.mtu => format!(
+                "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a datagram larger than {m} bytes whose header rawlab writes (mode raw, hdrincl) is refused by sendto (EMSGSIZE), and one the kernel builds (mode kernel, ping) is cut into fragments that fit",
+                l.name, l.mtu
+            ),
+            (Some(m), _) => format!("path MTU {m}, as the route says"),
+            (None, Some(l)) => format!(
+                "no path MTU cached: {}'s MTU, {}, is the limit (a router's fragmentation needed would lower it)",
+                l.name, l.mtu
+            ),
+            (None, None) => "no path MTU cached".to_string(),
+        };
+        writeln!(out, "  {mtu}")?;
+        let text = format!(
+            "read over AF_NETLINK (NETLINK_ROUTE): RTM_GETROUTE for {dst}, as `ip route get {dst}` asks"
+        );
+        writeln!(out, "{}", self.style().paint(&text, Tone::Dim))?;
+        Ok(Flow::Continue)
+    }
+
     pub(super) fn ifaces(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
         let (links, addrs, tally) = match link::interfaces() {
             Ok(found) => found,

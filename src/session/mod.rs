@@ -289,6 +289,7 @@ impl Session {
             }
             Command::ModeLink(iface) => self.mode_link(iface.as_deref(), out)?,
             Command::Ifaces => self.ifaces(out)?,
+            Command::Route(dst) => self.route(*dst, out)?,
             Command::Trace { dst, probe, hops } => self.trace(*dst, *probe, *hops, out)?,
             Command::ListenWhere {
                 listen,

@@ -318,6 +318,21 @@ pub(super) fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
         Some(format!("{}'s MTU of {} bytes", via.name, via.mtu))
     })
     .unwrap_or_else(|| "the route's MTU".into());
+    // A path MTU the kernel learned (from a router's fragmentation needed) is the
+    // limit, below the interface's: ask the route, as `ip route get` does.
+    let learned = match dst {
+        IpAddr::V4(d) => crate::net::netlink::Netlink::open()
+            .and_then(|mut nl| nl.route_to(d))
+            .ok()
+            .and_then(|r| r.mtu),
+        IpAddr::V6(_) => None,
+    };
+    let route = match learned {
+        Some(m) if len > m as usize => format!(
+            "the path MTU of {m} bytes the kernel has learned for {dst} (a router's ICMP fragmentation needed lowered it below {route}; `route {dst}` shows it)"
+        ),
+        _ => route,
+    };
     match mode {
         // The kernel fragments what it writes the header for (seen: 1628 bytes to the
         // peer over veth0 was answered), so this is rarer; say only what is known.
