@@ -308,6 +308,7 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    rawlab::net::keep_stamping();
     let mut stderr = io::stderr();
     if let Some(sub) = &cli.command {
         if let Some(clash) = sub_clash(&cli) {

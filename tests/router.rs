@@ -195,3 +195,46 @@ fn route_shows_the_path_mtu_the_kernel_learned_and_sendto_is_held_to_it() {
         assert!(kernel.contains(" · outgoing · 116 bytes"), "{kernel}");
     }
 }
+
+#[test]
+fn ping_takes_size_and_ttl_and_says_each_error_as_ping_does() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "ping 203.0.113.2 count 3 every 100ms size 1400\nping 203.0.113.2 ttl 1 count 2 every 100ms\nping 127.0.0.1 size 8 count 1\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        // Path MTU discovery as ping(8) meets it: the first request, with DF and too big
+        // for the far cable, earns fragmentation needed; the kernel then cuts the next
+        // ones to fit, and they are answered.
+        assert!(out.contains("PING 203.0.113.2: 1400 data bytes"), "{out}");
+        assert!(
+            out.contains(
+                "From 192.0.2.2 icmp_seq=1 Frag needed and DF set (mtu = 1400)  (#1 → #2;"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("1408 bytes from 203.0.113.2: icmp_seq=2 ttl=63"),
+            "{out}"
+        );
+        assert!(
+            out.contains("3 packets transmitted, 2 received, +1 errors, 33% packet loss"),
+            "{out}"
+        );
+        assert!(
+            out.contains("From 192.0.2.2 icmp_seq=2 Time to live exceeded"),
+            "{out}"
+        );
+        assert!(
+            out.contains("2 packets transmitted, 0 received, +2 errors, 100% packet loss"),
+            "{out}"
+        );
+        assert!(out.contains("no reply came, but ICMP errors did"), "{out}");
+        assert!(!out.contains("is not in the sandbox"), "{out}");
+        assert!(out.contains("PING 127.0.0.1: 8 data bytes"), "{out}");
+        assert!(out.contains("16 bytes from 127.0.0.1: icmp_seq=1"), "{out}");
+    }
+}

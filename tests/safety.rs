@@ -618,8 +618,11 @@ fn triggers_side_by_side_share_one_rate_ceiling() {
             .map(|x| times.iter().filter(|y| **y >= *x && **y < x + 1.0).count())
             .max()
             .unwrap_or(0);
+        // 51 turns fit a second (both ends); a send woken late on a loaded machine can
+        // bring one or two from the turn before into the window. Five triggers each with
+        // a ceiling of its own would make about 250.
         assert!(
-            most <= 51,
+            most <= 54,
             "[{user:?}] {most} echo requests in one second at --max-rate 50"
         );
     }
@@ -853,18 +856,36 @@ echo 1 > /proc/sys/net/ipv4/conf/all/accept_local
 echo 1 > /proc/sys/net/ipv4/conf/lo/accept_local
 set +e
 rx() {{ nsenter -t $FAR -n cat /proc/net/dev | awk '/veth1:/ {{print $3}}'; }}
-# let the listener reports and neighbour chatter of bringing the link up pass
-last=-1; n=0; while [ "$(rx)" != "$last" ] && [ $n -lt 20 ]; do last=$(rx); sleep 0.5; n=$((n+1)); done
+# let the listener reports and neighbour chatter of bringing the link up pass: MLD
+# repeats its report for a second or two, later on a loaded machine, so the count
+# must hold still for two seconds (at most twenty)
+last=$(rx); still=0; n=0
+while [ $still -lt 4 ] && [ $n -lt 40 ]; do
+  sleep 0.5; now=$(rx); n=$((n+1))
+  if [ "$now" = "$last" ]; then still=$((still+1)); else still=0; fi
+  last=$now
+done
 for i in $(seq 0 {last}); do
   b=$(rx)
   {bin} --color never {args} case$i.rawlab > out$i.txt 2>&1
   sleep 0.2
-  echo "case $i: $(( $(rx) - b ))"
+  d=$(( $(rx) - b ))
+  # Where nothing may arrive, a frame that did is run again: a leak comes back every
+  # time, a late report of the link's own (an MLD report on a loaded machine) does not.
+  if [ {retry} = 1 ] && [ $d -ne 0 ]; then
+    b=$(rx)
+    {bin} --color never {args} case$i.rawlab > out$i.txt 2>&1
+    sleep 0.2
+    d2=$(( $(rx) - b ))
+    [ $d2 -lt $d ] && d=$d2
+  fi
+  echo "case $i: $d"
 done
 kill $FAR
 "#,
         last = cases.len() - 1,
         bin = binary_for(user).display(),
+        retry = u8::from(args.is_empty()),
     );
     std::fs::write(dir.join("driver.sh"), driver).unwrap();
     let mut cmd = match user {

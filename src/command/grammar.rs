@@ -19,7 +19,7 @@ const LESSON_WORDS: &[&str] = &["list", "next", "stop"];
 const MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel", "link"];
 const IP_MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel"];
 const SEND_WORDS: &[&str] = &["count", "every"];
-const PING_WORDS: &[&str] = &["count", "every", "mode"];
+const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl"];
 const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
 const PORTS: &[&str] = &["8080"];
@@ -231,7 +231,9 @@ pub(super) fn send(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
         count: 1,
         every: None,
     };
-    Ok(Command::Send(parse_send(args, defaults, false, None)?))
+    Ok(Command::Send(parse_send(
+        args, defaults, false, None, None,
+    )?))
 }
 
 /// `[DST] [count N] [every DUR]`, and `[mode M]` for ping: what the words typed so far
@@ -240,7 +242,13 @@ fn send_words(done: &[&str], keywords: &'static [&'static str]) -> Vec<Offer> {
     match done.last() {
         None => vec![Offer::Words(DESTINATIONS), Offer::Words(keywords)],
         Some(w) if w.eq_ignore_ascii_case("mode") => vec![Offer::Words(IP_MODE_WORDS)],
-        Some(w) if w.eq_ignore_ascii_case("count") || w.eq_ignore_ascii_case("every") => Vec::new(),
+        Some(w)
+            if ["count", "every", "size", "ttl"]
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k)) =>
+        {
+            Vec::new()
+        }
         Some(_) => vec![Offer::Words(keywords)],
     }
 }
@@ -257,8 +265,9 @@ pub(super) fn ping(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
     };
     // As ping(8) sends unless asked otherwise: its round trips compare with ping(8)'s.
     let mut mode = Mode::Kernel;
-    let args = parse_send(args, defaults, true, Some(&mut mode))?;
-    Ok(Command::Ping(args, mode))
+    let mut opts = PingOpts::default();
+    let args = parse_send(args, defaults, true, Some(&mut mode), Some(&mut opts))?;
+    Ok(Command::Ping(args, mode, opts))
 }
 
 pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
@@ -385,7 +394,7 @@ pub(super) fn trigger(args: &mut Args, _: &Context) -> Result<Command, ParseErro
                     count: 1,
                     every: Some(Duration::from_secs(1)),
                 };
-                Trigger::Ping(parse_send(args, defaults, true, None)?)
+                Trigger::Ping(parse_send(args, defaults, true, None, None)?)
             }
             _ => {
                 return Err(ParseError::new(
@@ -781,12 +790,13 @@ pub(super) fn parse_send(
     mut s: SendArgs,
     dst_required: bool,
     mut mode: Option<&mut Mode>,
+    mut ping: Option<&mut PingOpts>,
 ) -> Result<SendArgs, ParseError> {
     let first = args.pos;
-    let keywords: &[&str] = if mode.is_some() {
-        &["count", "every", "mode"]
-    } else {
-        &["count", "every"]
+    let keywords: &[&str] = match (&mode, &ping) {
+        (_, Some(_)) => PING_WORDS,
+        (Some(_), None) => &["count", "every", "mode"],
+        (None, None) => &["count", "every"],
     };
     // Each option once: `count 2 count 3` is a slip, and taking either would guess.
     // Kept: each option's word and where it stands among the words.
@@ -836,6 +846,38 @@ pub(super) fn parse_send(
             "every" => {
                 let d = args.next("a duration such as 100ms")?;
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
+            }
+            "size" if ping.is_some() => {
+                let n = args.next("how many ICMP data bytes, such as 56")?;
+                let v = parse_int(n)?;
+                if v > MAX_PING_SIZE as u128 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("size {v} does not fit an IPv4 datagram"),
+                    )
+                    .expected(format!(
+                        "0..={MAX_PING_SIZE} (65,535 less the IP and ICMP headers)"
+                    )));
+                }
+                if let Some(o) = ping.as_deref_mut() {
+                    o.size = Some(v as u16);
+                }
+            }
+            "ttl" if ping.is_some() => {
+                let n = args.next("a time to live, such as 1")?;
+                let v = parse_int(n)?;
+                if v == 0 || v > 255 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("ttl {v} is out of range"),
+                    )
+                    .expected(
+                        "1..=255 (ip.ttl is 8 bits; 0 would be dropped by the first router)",
+                    ));
+                }
+                if let Some(o) = ping.as_deref_mut() {
+                    o.ttl = Some(v as u8);
+                }
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
                 // A misspelt keyword in the address's place: say so, not "bad address".

@@ -43,6 +43,18 @@ pub struct SendArgs {
     pub every: Option<Duration>,
 }
 
+/// What `ping` takes besides count, every and mode, as ping(8) does: the ICMP data's
+/// size (`-s`, 56 by default) and the TTL (`-t`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PingOpts {
+    pub size: Option<u16>,
+    pub ttl: Option<u8>,
+}
+
+/// Most ICMP data bytes `ping size` takes: what fits an IPv4 datagram after 28 bytes
+/// of headers (ping(8) says the same).
+pub const MAX_PING_SIZE: u16 = 65_507;
+
 /// The probes `trace` sends: traceroute(8)'s `-I`, its default (UDP), and `-T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Probe {
@@ -128,7 +140,7 @@ pub enum Command {
     /// `ping DST [count N] [every DUR] [mode M]`: echo requests with a timestamp, RTT per
     /// reply, sent as the mode says (by default as ping(8) sends: the kernel writes the IP
     /// header).
-    Ping(SendArgs, Mode),
+    Ping(SendArgs, Mode, PingOpts),
     /// `trigger ping DST …`: traffic made by the kernel, as if from another window.
     Trigger(Trigger),
     Captures,

@@ -95,6 +95,7 @@ fn accepts() {
                 every: Some(every),
             },
             mode,
+            PingOpts::default(),
         )
     };
     let second = Duration::from_secs(1);

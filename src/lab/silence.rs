@@ -496,7 +496,10 @@ impl IpLook<'_> {
             ))
         }
         Some(_) => {}
-        None if dst.is_loopback() || at_peer || around.local.contains(&dst) => {}
+        None if dst.is_loopback()
+            || at_peer
+            || around.local.contains(&dst)
+            || (around.sandboxed && behind_the_peer(dst)) => {}
         None => why.push(if around.sandboxed {
             if peer_addrs.is_empty() {
                 format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")

@@ -211,7 +211,7 @@ pub static COUNTERS: &[(&str, &str, Kind, Way, &str)] = &[
     ("Ip", "Forwarding", Setting, Neither, "1 when this host forwards IPv4, 2 when it does not"),
     ("Ip", "DefaultTTL", Setting, Neither, "the TTL this host's own packets start with"),
     ("Ip", "InReceives", Volume, In, "an IPv4 packet was taken in from an interface, before any check"),
-    ("Ip", "InHdrErrors", Drop, In, "an IPv4 packet was dropped for a bad header: its version, header length or header checksum"),
+    ("Ip", "InHdrErrors", Drop, In, "an IPv4 packet was dropped for a bad header: its version, header length or header checksum, or, at a router, a TTL that ran out"),
     ("Ip", "InAddrErrors", Drop, In, "an IPv4 packet was dropped for its destination: not an address this host takes, or one no packet may have"),
     ("Ip", "ForwDatagrams", Event, Out, "an IPv4 packet was forwarded towards another host"),
     ("Ip", "InUnknownProtos", Drop, In, "an IPv4 packet for this host named an ip.proto that nothing here handles"),

@@ -150,6 +150,22 @@ impl Family {
     }
 }
 
+/// Asks the kernel, for the whole life of the process, to stamp every packet as it
+/// arrives. It stamps only while some socket wants stamps, and turns stamping on a
+/// moment after the first one asks (net_enable_timestamp defers it to a workqueue), so
+/// the first packets a new listener read could carry the time they were read instead,
+/// and be numbered after packets that came later. Asked once at the start, stamping is
+/// on before any listener opens. Best effort: without it, stamps are only later.
+pub fn keep_stamping() {
+    static KEPT: std::sync::OnceLock<Option<Socket>> = std::sync::OnceLock::new();
+    KEPT.get_or_init(|| {
+        let s = Socket::new(Domain::IPV4, Type::DGRAM, None).ok()?;
+        crate::net::sys::set_int_option(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+            .ok()?;
+        Some(s)
+    });
+}
+
 /// Opens the socket a mode sends through. `proto` is the template's IP protocol (for
 /// IPv6, the next header after the IPv6 header).
 pub fn send_socket(family: Family, mode: Mode, proto: u8) -> io::Result<Socket> {

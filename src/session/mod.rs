@@ -274,9 +274,9 @@ impl Session {
                 self.traffic_from = self.shower.store.next_no();
                 self.send(args, out)?
             }
-            Command::Ping(args, mode) => {
+            Command::Ping(args, mode, opts) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.ping(args, *mode, out)?
+                self.ping(args, *mode, *opts, out)?
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();

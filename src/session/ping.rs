@@ -4,7 +4,7 @@
 
 use super::{Detail, Flow, Session};
 use crate::capture::Packet;
-use crate::command::SendArgs;
+use crate::command::{PingOpts, SendArgs};
 use crate::net::Mode;
 use crate::net::{self};
 use crate::render::Tone;
@@ -34,9 +34,11 @@ impl Session {
         &mut self,
         args: &SendArgs,
         mode: Mode,
+        opts: PingOpts,
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
+        let size = opts.size.unwrap_or(56) as usize;
         // Refused before the PING line, so a refusal is all that is printed.
         if let Some(f) = self.need_network(out) {
             return f;
@@ -46,11 +48,17 @@ impl Session {
         }
         let ident = self.ping_ident;
         let header = format!(
-            "PING {dst}: 56 data bytes, identifier {ident} (this session's); {}",
+            "PING {dst}: {size} data bytes, identifier {ident} (this session's){}; {}",
+            opts.ttl.map_or(String::new(), |t| format!(", ttl {t}")),
             how_words(mode)
         );
         writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
         let mut template = echo_template(dst, ident);
+        if let Some(t) = opts.ttl {
+            template
+                .set(&ipv4::TTL, Value::Raw(t as u128))
+                .expect("ip.ttl");
+        }
         let mut rtts = Rtts::default();
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
@@ -59,8 +67,15 @@ impl Session {
                 .set(&icmp::SEQ, Value::Raw((i + 1) as u128 & 0xffff))
                 .expect("icmp.seq");
             let now = SystemTime::now();
-            let mut data = Payload::Time.bytes(now);
-            data.extend((0x10u8..0x38).take(40));
+            // As ping(8) fills it: a send timestamp first when there is room for one,
+            // then bytes counting up from where it ends.
+            let mut data = if size >= 16 {
+                Payload::Time.bytes(now)
+            } else {
+                Vec::new()
+            };
+            let from = data.len();
+            data.extend((from..size).map(|i| i as u8));
             template.payload = Payload::Bytes(data);
             template.build(now)
         };
@@ -69,6 +84,14 @@ impl Session {
                             copy: Option<&Packet>,
                             reply: &Packet|
          -> io::Result<()> {
+            if reply
+                .relations()
+                .iter()
+                .any(|r| matches!(r, crate::lab::Relation::Error { .. }))
+            {
+                let line = rtts.error(sent, reply);
+                return writeln!(out, "{}", style.paint(&line, Tone::Note));
+            }
             let line = rtts.record(sent, copy, reply);
             writeln!(out, "{}", style.paint(&line, Tone::Plain))
         };
@@ -112,7 +135,11 @@ impl Session {
         writeln!(out, "--- {dst} rawlab ping statistics ---")?;
         writeln!(
             out,
-            "{sent} packets transmitted, {received} received, {loss:.0}% packet loss, time {}ms{}",
+            "{sent} packets transmitted, {received} received, {}{loss:.0}% packet loss, time {}ms{}",
+            match rtts.errors {
+                0 => String::new(),
+                n => format!("+{n} errors, "),
+            },
             elapsed.as_millis(),
             if self.interrupted() {
                 " (interrupted)"
@@ -131,6 +158,10 @@ impl Session {
             writeln!(out, "{}", rtts.summary())?;
             let medians = rtts.medians();
             writeln!(out, "{}", self.style().paint(&medians, Tone::Dim))?;
+        } else if rtts.errors > 0 {
+            // The errors are the kernel's answer: each says where and why.
+            let text = "no reply came, but ICMP errors did: each names the host that refused a request and why (`dump N` shows one in full)";
+            writeln!(out, "{}", self.style().paint(text, Tone::Note))?;
         } else if !self.interrupted() && outcome.unseen == 0 {
             self.why_silent(outcome, dst.into(), out)?;
         }
@@ -171,9 +202,43 @@ struct Rtts {
     wire: Vec<Duration>,
     /// Until rawlab's user space had the reply in hand, as `ping -U` counts.
     user: Vec<Duration>,
+    /// ICMP errors about the requests, as ping(8)'s `+N errors` counts.
+    errors: usize,
 }
 
 impl Rtts {
+    /// Counts an ICMP error about a request and says it in ping(8)'s words: `From
+    /// 192.0.2.2 icmp_seq=1 Time to live exceeded`.
+    fn error(&mut self, sent: &Packet, error: &Packet) -> String {
+        self.errors += 1;
+        let d = wire::dissect::dissect(&error.bytes, error.first);
+        let src = ipv4::SRC.words(d.value(&error.bytes, &ipv4::SRC).unwrap_or(0));
+        let sd = wire::dissect::dissect(&sent.bytes, sent.first);
+        let seq = sd.value(&sent.bytes, &icmp::SEQ).unwrap_or(0);
+        let (kind, code) = (
+            d.value(&error.bytes, &icmp::TYPE).unwrap_or(0),
+            d.value(&error.bytes, &icmp::CODE).unwrap_or(0),
+        );
+        let what = match (kind, code) {
+            (11, 0) => "Time to live exceeded".to_string(),
+            (11, 1) => "Frag reassembly time exceeded".to_string(),
+            (3, 0) => "Destination Net Unreachable".to_string(),
+            (3, 1) => "Destination Host Unreachable".to_string(),
+            (3, 2) => "Destination Protocol Unreachable".to_string(),
+            (3, 3) => "Destination Port Unreachable".to_string(),
+            (3, 4) => format!(
+                "Frag needed and DF set (mtu = {})",
+                d.value(&error.bytes, &icmp::MTU).unwrap_or(0)
+            ),
+            (3, 13) => "Packet filtered".to_string(),
+            (t, c) => format!("ICMP type {t} code {c}"),
+        };
+        format!(
+            "From {src} icmp_seq={seq} {what}  (#{} → #{}; `dump {}` says why)",
+            sent.no, error.no, error.no
+        )
+    }
+
     /// Counts a reply and says it in ping(8)'s words.
     fn record(&mut self, sent: &Packet, copy: Option<&Packet>, reply: &Packet) -> String {
         let rtt = reply.time.duration_since(sent.time).unwrap_or_default();

@@ -350,7 +350,8 @@ pub(super) fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
     }
 }
 
-/// Called for each reply to one of a send's packets: (output, the packet sent, its copy
-/// on the wire if one was seen, the reply).
+/// Called for each reply to one of a send's packets, and each ICMP error about one:
+/// (output, the packet sent, its copy on the wire if one was seen, the answer; an
+/// error has a `Relation::Error` among its relations).
 pub(super) type OnReply<'a> =
     dyn FnMut(&mut dyn Write, &Packet, Option<&Packet>, &Packet) -> io::Result<()> + 'a;

@@ -105,6 +105,11 @@ impl Tally {
                     // An ICMP error about a send answers it too: no use waiting on.
                     Relation::Error { sent: Some(n), .. } => {
                         o.answered |= o.sent.contains(n);
+                        if o.unanswered.contains(n)
+                            && let Some(sent) = self.store.get(*n)
+                        {
+                            on_reply(out, &sent, None, &p)?;
+                        }
                         o.unanswered.retain(|w| w != n)
                     }
                     Relation::Reply { sent: Some(n), .. } | Relation::Reset { sent: n, .. }
