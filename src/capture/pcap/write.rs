@@ -158,21 +158,25 @@ pub(super) fn saveable(p: &Packet) -> Result<LinkType, String> {
     }
 }
 
-/// [`save`] with a chosen timestamp resolution. Packets a capture file cannot hold are
-/// left out and listed in [`Saved::skipped`]; when none is left the file is not made.
-pub fn save_with(
-    path: &Path,
-    packets: &[Arc<Packet>],
-    force: bool,
-    resolution: Resolution,
-) -> Result<Saved, Error> {
-    let format = SaveFormat::for_path(path);
+/// What of the packets given a file can hold: the packets kept with their link types,
+/// the link types in order of first appearance, those left out and why, and how many
+/// sendto copies a pcap file leaves out.
+struct Chosen<'p> {
+    kept: Vec<(&'p Arc<Packet>, LinkType)>,
+    links: Vec<LinkType>,
+    skipped: Vec<Skipped>,
+    copies: usize,
+}
+
+/// Step one of a save: which packets go in. A pcap file holds what was on the wire
+/// (no sendto copy) and one link type, the one most packets have.
+fn choose(format: SaveFormat, packets: &[Arc<Packet>]) -> Chosen<'_> {
     let mut skipped = Vec::new();
     let mut copies = 0;
     let mut kept: Vec<(&Arc<Packet>, LinkType)> = Vec::with_capacity(packets.len());
     for p in packets {
-        // A pcap file holds what was on the wire; what rawlab handed to sendto is not
-        // that (pcapng keeps it, on an interface of its own).
+        // What rawlab handed to sendto is not what went on the wire: pcapng keeps it,
+        // on an interface of its own.
         if format == SaveFormat::Pcap && p.is_sent() {
             copies += 1;
             continue;
@@ -191,7 +195,7 @@ pub fn save_with(
         }
     }
     if format == SaveFormat::Pcap && links.len() > 1 {
-        // One link type per pcap file: the one most packets have (the first on a tie).
+        // The first on a tie.
         let (main, _) = links
             .iter()
             .fold(links[0], |best, l| if l.1 > best.1 { *l } else { best });
@@ -212,6 +216,90 @@ pub fn save_with(
         links = vec![(main, kept.len())];
         skipped.sort_by_key(|s| s.no);
     }
+    Chosen {
+        kept,
+        links: links.into_iter().map(|(l, _)| l).collect(),
+        skipped,
+        copies,
+    }
+}
+
+/// Step two: the file, made new (an existing one is kept unless `force`); never a
+/// directory or a named pipe, whose open would wait for a reader Ctrl-C cannot reach.
+fn create(path: &Path, force: bool) -> Result<std::fs::File, Error> {
+    let refuse = |reason: String| Error::Io {
+        path: path.to_path_buf(),
+        action: "write",
+        reason,
+    };
+    if path.is_dir() {
+        return Err(refuse("it is a directory".into()));
+    }
+    if let Some(what) = not_a_file(path) {
+        return Err(refuse(format!("it is {what}, not a file")));
+    }
+    let mut opts = OpenOptions::new();
+    opts.write(true);
+    if force {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    opts.open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            Error::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            refuse(os_reason(&e))
+        }
+    })
+}
+
+/// Step three for pcapng: one interface each place a packet was seen, in order of
+/// first appearance, and each packet on its own with its comments and direction.
+/// Gives the interfaces written.
+fn write_pcapng<W: Write>(
+    out: W,
+    kept: &[(&Arc<Packet>, LinkType)],
+    resolution: Resolution,
+) -> io::Result<(W, Vec<note::NgIface>)> {
+    let mut ifaces: Vec<note::NgIface> = Vec::new();
+    let mut on = Vec::with_capacity(kept.len());
+    for (p, l) in kept {
+        let iface = note::iface_of(p, *l);
+        let id = match ifaces.iter().position(|i| *i == iface) {
+            Some(id) => id,
+            None => {
+                ifaces.push(iface);
+                ifaces.len() - 1
+            }
+        };
+        on.push(id as u32);
+    }
+    let mut w = NgWriter::new(out, &ifaces, resolution)?;
+    for ((p, _), id) in kept.iter().zip(on) {
+        let comments = [comment(p), note::note(p)];
+        w.write(id, p.time, &p.bytes, &comments, note::flags_of(p))?;
+    }
+    Ok((w.finish()?, ifaces))
+}
+
+/// [`save`] with a chosen timestamp resolution. Packets a capture file cannot hold are
+/// left out and listed in [`Saved::skipped`]; when none is left the file is not made.
+pub fn save_with(
+    path: &Path,
+    packets: &[Arc<Packet>],
+    force: bool,
+    resolution: Resolution,
+) -> Result<Saved, Error> {
+    let format = SaveFormat::for_path(path);
+    let Chosen {
+        kept,
+        mut links,
+        skipped,
+        copies,
+    } = choose(format, packets);
     if kept.is_empty() {
         return Err(Error::NothingToSave {
             path: path.to_path_buf(),
@@ -224,43 +312,11 @@ pub fn save_with(
         action: "write",
         reason: os_reason(&e),
     };
-    if path.is_dir() {
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            action: "write",
-            reason: "it is a directory".into(),
-        });
-    }
-    // Opening a named pipe for writing waits for a reader, where Ctrl-C cannot reach.
-    if let Some(what) = not_a_file(path) {
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            action: "write",
-            reason: format!("it is {what}, not a file"),
-        });
-    }
-    let mut opts = OpenOptions::new();
-    opts.write(true);
-    if force {
-        opts.create(true).truncate(true);
-    } else {
-        opts.create_new(true);
-    }
-    let file = opts.open(path).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            Error::Exists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            io_err(e)
-        }
-    })?;
-    let mut links: Vec<LinkType> = links.into_iter().map(|(l, _)| l).collect();
-    let mut interfaces = Vec::new();
     let out = Counted {
-        inner: BufWriter::new(file),
+        inner: BufWriter::new(create(path, force)?),
         n: 0,
     };
+    let mut interfaces = Vec::new();
     let out = match format {
         SaveFormat::Pcap => {
             let mut w = Writer::new(out, links[0], resolution).map_err(io_err)?;
@@ -270,29 +326,10 @@ pub fn save_with(
             w.finish().map_err(io_err)?
         }
         SaveFormat::PcapNg => {
-            // One interface each place a packet was seen, in order of first appearance.
-            let mut ifaces: Vec<note::NgIface> = Vec::new();
-            let mut on = Vec::with_capacity(kept.len());
-            for (p, l) in &kept {
-                let iface = note::iface_of(p, *l);
-                let id = match ifaces.iter().position(|i| *i == iface) {
-                    Some(id) => id,
-                    None => {
-                        ifaces.push(iface);
-                        ifaces.len() - 1
-                    }
-                };
-                on.push(id as u32);
-            }
+            let (out, ifaces) = write_pcapng(out, &kept, resolution).map_err(io_err)?;
             links = ifaces.iter().map(|i| i.link).collect();
-            interfaces = ifaces.iter().map(|i| i.name.clone()).collect();
-            let mut w = NgWriter::new(out, &ifaces, resolution).map_err(io_err)?;
-            for ((p, _), id) in kept.iter().zip(on) {
-                let comments = [comment(p), note::note(p)];
-                w.write(id, p.time, &p.bytes, &comments, note::flags_of(p))
-                    .map_err(io_err)?;
-            }
-            w.finish().map_err(io_err)?
+            interfaces = ifaces.into_iter().map(|i| i.name).collect();
+            out
         }
     };
     let bytes = out.n;
