@@ -275,13 +275,8 @@ pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
 }
 
 pub(super) fn route(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    // Anything after the destination is refused by the dispatcher (Args::finish).
     let dst = parse_ipv4(args.next("a destination, such as 203.0.113.2")?)?;
-    if let Some(t) = args.pos_next() {
-        return Err(
-            ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
-                .expected(format!("only a destination: {}", args.info.example)),
-        );
-    }
     Ok(Command::Route(dst))
 }
 
@@ -335,16 +330,7 @@ pub(super) fn trace(args: &mut Args, _: &Context) -> Result<Command, ParseError>
                 }
                 hops = Some(v as u8);
             }
-            _ => {
-                return Err(
-                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
-                        .expected(format!(
-                            "{} (for example: {})",
-                            args.info.syntax, args.info.example
-                        ))
-                        .suggest(did_you_mean(&t.text, TRACE_WORDS.iter().copied())),
-                );
-            }
+            _ => return Err(args.unexpected(t, TRACE_WORDS)),
         }
     }
     Ok(Command::Trace {
@@ -886,30 +872,11 @@ pub(super) fn parse_send(
                     did_you_mean(&t.text, keywords.iter().copied()),
                 ) {
                     (Ok(a), _) => s.dst = Some(a),
-                    (Err(_), Some(guess)) => {
-                        return Err(ParseError::new(
-                            t.span.clone(),
-                            format!("unexpected `{}`", t.shown()),
-                        )
-                        .expected(format!(
-                            "{} (for example: {})",
-                            args.info.syntax, args.info.example
-                        ))
-                        .suggest(Some(guess)));
-                    }
+                    (Err(_), Some(_)) => return Err(args.unexpected(t, keywords)),
                     (Err(e), None) => return Err(e),
                 }
             }
-            _ => {
-                return Err(
-                    ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
-                        .expected(format!(
-                            "{} (for example: {})",
-                            args.info.syntax, args.info.example
-                        ))
-                        .suggest(did_you_mean(&t.text, keywords.iter().copied())),
-                );
-            }
+            _ => return Err(args.unexpected(t, keywords)),
         }
     }
     if dst_required && s.dst.is_none() {

@@ -373,6 +373,17 @@ impl<'a> Args<'a> {
         })
     }
 
+    /// `t` where none of `words` (nor anything else) goes: the command's syntax, and the
+    /// word it may have meant.
+    fn unexpected(&self, t: &Token, words: &[&str]) -> ParseError {
+        ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+            .expected(format!(
+                "{} (for example: {})",
+                self.info.syntax, self.info.example
+            ))
+            .suggest(values::did_you_mean(&t.text, words.iter().copied()))
+    }
+
     fn finish(&self) -> Result<(), ParseError> {
         match self.tokens.get(self.pos) {
             None => Ok(()),
