@@ -54,6 +54,16 @@ const BAD: &[&str] = &[
     "set timeout fast",
     "set ttl 99999999999999999999999999999999999999999",
     "set tcp.srcport 80",
+    // expect reply … request, expect reply like …
+    "expect reply like",
+    "expect reply like icmp.type, icmp.code 0",
+    "expect reply like icmp.type 0 icmp.code 0",
+    "expect reply like icmp.type == 0",
+    "expect reply like icmp.type 0,",
+    "expect reply like icmp.type 0, icmp.type 8",
+    "expect reply like icmp.typ 0",
+    "expect reply ip.src == request icmp.type",
+    "expect reply data < request",
     // unset
     "unset",
     "unset foo",

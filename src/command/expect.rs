@@ -64,6 +64,22 @@ pub struct FieldCheck {
     pub value: Value,
 }
 
+/// What a reply's field is compared with: a value, or a field of the request it answers
+/// (the same field, or another: `ip.dst == request ip.src`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Value(Value),
+    Request(&'static Field),
+}
+
+/// One field of a reply checked: `icmp.ident == request`, or one item of a `like` list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyCheck {
+    pub field: &'static Field,
+    pub cmp: Cmp,
+    pub against: Operand,
+}
+
 /// What an `expect` line checks. Traffic checks look at the packets since the last
 /// send, ping or trigger began.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +87,19 @@ pub enum Expect {
     /// A reply arrived (within the time given, waiting if need be), and the first one passes the check.
     Reply {
         check: Option<FieldCheck>,
+        within: Option<Duration>,
+    },
+    /// A reply arrived and its field compares so with the request's: `expect reply
+    /// icmp.ident == request`, `expect reply ip.dst == request ip.src`.
+    ReplyRequest {
+        check: ReplyCheck,
+        within: Option<Duration>,
+    },
+    /// A reply arrived and looks like this, field by field (each `==`): `expect reply
+    /// like icmp.type echo-reply, icmp.ident request`. A failure names every field
+    /// that differed, expected vs got.
+    ReplyLike {
+        checks: Vec<ReplyCheck>,
         within: Option<Duration>,
     },
     /// No reply arrives (waiting the time given).
@@ -162,7 +191,31 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
     let t = args.next("what to check: reply, no reply, kernel-changed, kernel-kept, captured, last, packet or ping")?;
     match t.text.to_ascii_lowercase().as_str() {
         "reply" => {
-            let check = match args.tokens.get(args.pos) {
+            let next = args.tokens.get(args.pos);
+            if next.is_some_and(|n| n.text.eq_ignore_ascii_case("like")) {
+                args.pos += 1;
+                let checks = parse_like(args, ctx)?;
+                return Ok(Expect::ReplyLike {
+                    checks,
+                    within: parse_within(args)?,
+                });
+            }
+            if next.is_some_and(|n| !n.text.eq_ignore_ascii_case("within"))
+                && args
+                    .tokens
+                    .get(args.pos + 2)
+                    .is_some_and(|v| !v.quoted && v.text.eq_ignore_ascii_case(REQUEST))
+            {
+                let field = any_field(args.next("a field, such as icmp.ident")?, ctx)?;
+                let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
+                let at = args.next("`request`")?;
+                let check = request_check(field, cmp, at, args, ctx)?;
+                return Ok(Expect::ReplyRequest {
+                    check,
+                    within: parse_within(args)?,
+                });
+            }
+            let check = match next {
                 Some(n) if !n.text.eq_ignore_ascii_case("within") => {
                     Some(parse_field_check(args, ctx)?)
                 }
@@ -225,5 +278,221 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                 .expected(format!("one of: {}", KINDS.join(", ")))
                 .suggest(did_you_mean(&t.text, KINDS.iter().copied())),
         ),
+    }
+}
+
+/// The word that stands for the request in a reply's check. (arp.opcode has a value
+/// named `request` too: there, as everywhere in `expect reply`, it means the request
+/// packet; write 1 for the opcode.)
+pub(super) const REQUEST: &str = "request";
+
+/// Whether two fields can be compared: addresses with addresses of their kind, bytes with
+/// bytes, numbers (decimal, hex, flags) with numbers.
+fn comparable(a: &Field, b: &Field) -> bool {
+    let class = |f: &Field| match f.kind {
+        Kind::Dec | Kind::Hex | Kind::Flag => Kind::Dec,
+        k => k,
+    };
+    class(a) == class(b)
+}
+
+/// What kind of value a field holds, in words, for an error.
+fn kind_words(f: &Field) -> &'static str {
+    match f.kind {
+        Kind::Dec | Kind::Hex | Kind::Flag => "a number",
+        Kind::Ipv4 => "an IPv4 address",
+        Kind::Ipv6 => "an IPv6 address",
+        Kind::Mac => "a MAC address",
+        Kind::Bytes => "bytes",
+    }
+}
+
+/// After `FIELD OP request`: the request's field, the same one unless another is named
+/// (`ip.dst == request ip.src`).
+fn request_check(
+    field: &'static Field,
+    cmp: Cmp,
+    at: &Token,
+    args: &mut Args,
+    ctx: &Context,
+) -> Result<ReplyCheck, ParseError> {
+    let theirs = match args.tokens.get(args.pos) {
+        Some(t) if !t.text.eq_ignore_ascii_case("within") && !t.text.starts_with(',') => {
+            args.pos += 1;
+            any_field(t, ctx)?
+        }
+        _ => field,
+    };
+    if !comparable(field, theirs) {
+        return Err(ParseError::new(
+            at.span.start..args.tokens[args.pos - 1].span.end,
+            format!(
+                "{} is {} and the request's {} {}: they do not compare",
+                field.name,
+                kind_words(field),
+                theirs.name,
+                kind_words(theirs)
+            ),
+        )
+        .expected(format!("a field that holds {}", kind_words(field)))
+        .suggest(Some(format!(
+            "compare the same field: {} == request",
+            field.name
+        ))));
+    }
+    if field.kind == Kind::Bytes && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+        return Err(
+            ParseError::new(at.span.clone(), "bytes compare only with == or !=")
+                .expected("== or !=")
+                .suggest(Some(format!(
+                    "expect reply {} == request (or != request)",
+                    field.name
+                ))),
+        );
+    }
+    Ok(ReplyCheck {
+        field,
+        cmp,
+        against: Operand::Request(theirs),
+    })
+}
+
+/// `like FIELD VALUE, FIELD VALUE …`: the reply described field by field, as packetdrill
+/// writes a packet it expects. A VALUE may be `request` (the request's same field).
+/// Commas separate the items; `within DUR` may end the list.
+fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseError> {
+    let mut checks: Vec<ReplyCheck> = Vec::new();
+    if args.tokens.get(args.pos).is_none() {
+        return Err(ParseError::new(
+            args.end..args.end + 1,
+            "`expect reply like` needs the fields the reply should have",
+        )
+        .expected("FIELD VALUE, FIELD VALUE … [within DUR]")
+        .suggest(Some(
+            "for example: expect reply like icmp.type echo-reply, icmp.ident request".into(),
+        )));
+    }
+    loop {
+        let t =
+            args.next("a field and its value, such as: like icmp.type echo-reply, icmp.code 0")?;
+        let (name, comma) = strip_comma(t);
+        if name.text.is_empty() {
+            return Err(
+                ParseError::new(t.span.clone(), "a comma with no field before it")
+                    .expected("FIELD VALUE, FIELD VALUE …")
+                    .suggest(Some("remove the extra comma".into())),
+            );
+        }
+        let field = any_field(&name, ctx)?;
+        if comma {
+            return Err(ParseError::new(
+                name.span.end..name.span.end + 1,
+                format!("{} has no value before the comma", field.name),
+            )
+            .expected(format!(
+                "a value for {}: {}",
+                field.name,
+                field.range_words()
+            ))
+            .suggest(Some(format!(
+                "for example: like {} {}",
+                field.name,
+                example_value(field)
+            ))));
+        }
+        if checks.iter().any(|c| c.field == field) {
+            return Err(ParseError::new(
+                name.span.clone(),
+                format!("{} is already in the list", field.name),
+            )
+            .expected("each field once")
+            .suggest(Some(format!("drop one of the two {} items", field.name))));
+        }
+        let v = args.next(&format!(
+            "a value for {}: {}",
+            field.name,
+            field.range_words()
+        ))?;
+        if Cmp::ALL.iter().any(|(s, _)| *s == v.text) {
+            return Err(ParseError::new(
+                v.span.clone(),
+                format!("`like` lists values without `{}`", v.text),
+            )
+            .expected("FIELD VALUE, FIELD VALUE …")
+            .suggest(Some(format!(
+                "write `{} VALUE`; for another comparison use expect reply {} {} VALUE",
+                field.name, field.name, v.text
+            ))));
+        }
+        let (value, mut comma) = strip_comma(v);
+        let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
+            Operand::Request(field)
+        } else {
+            Operand::Value(parse_value(field, &value)?)
+        };
+        checks.push(ReplyCheck {
+            field,
+            cmp: Cmp::Eq,
+            against,
+        });
+        // A comma may also stand alone: `icmp.type 0 , icmp.code 0`.
+        if !comma && args.tokens.get(args.pos).is_some_and(|t| t.text == ",") {
+            args.pos += 1;
+            comma = true;
+        }
+        let more = args.tokens.get(args.pos);
+        match more {
+            None => {
+                if comma {
+                    return Err(ParseError::new(
+                        v.span.end - 1..v.span.end,
+                        "the list ends with a comma",
+                    )
+                    .expected("another FIELD VALUE after the comma")
+                    .suggest(Some("remove the last comma".into())));
+                }
+                return Ok(checks);
+            }
+            Some(t) if !comma && t.text.eq_ignore_ascii_case("within") => return Ok(checks),
+            Some(t) if !comma => {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("unexpected `{}` after {} {}", t.shown(), field.name, v.text),
+                )
+                .expected("a comma before the next field, `within DURATION`, or nothing")
+                .suggest(Some(format!(
+                    "put a comma after the value: {} {}, {} …",
+                    field.name, v.text, t.text
+                ))));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// A word without the comma that may end it (`echo-reply,`), and whether it had one.
+fn strip_comma(t: &Token) -> (Token, bool) {
+    match t.text.strip_suffix(',') {
+        Some(rest) if !t.quoted => (
+            Token {
+                text: rest.to_string(),
+                span: t.span.start..t.span.end - 1,
+                quoted: false,
+            },
+            true,
+        ),
+        _ => (t.clone(), false),
+    }
+}
+
+/// A value a field could hold, for a suggestion.
+fn example_value(f: &Field) -> String {
+    match (f.names.first(), f.kind) {
+        (Some((_, n)), _) => n.to_string(),
+        (None, Kind::Ipv4) => "127.0.0.1".into(),
+        (None, Kind::Ipv6) => "::1".into(),
+        (None, Kind::Mac) => "00:00:00:00:00:00".into(),
+        (None, Kind::Bytes) => "c0de".into(),
+        _ => f.default.to_string(),
     }
 }

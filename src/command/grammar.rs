@@ -378,8 +378,11 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [w] if w.eq_ignore_ascii_case("reply") => {
             vec![
                 Offer::Fields { everywhere: true },
-                Offer::Words(&["within"]),
+                Offer::Words(&["like", "within"]),
             ]
+        }
+        [w, l] if w.eq_ignore_ascii_case("reply") && l.eq_ignore_ascii_case("like") => {
+            vec![Offer::Fields { everywhere: true }]
         }
         [w] if w.eq_ignore_ascii_case("last") => vec![Offer::Fields { everywhere: true }],
         [w] if w.to_ascii_lowercase().starts_with("kernel-") => {

@@ -20,7 +20,7 @@ mod tests;
 mod values;
 mod words;
 
-pub use expect::{Cmp, Expect, FieldCheck};
+pub use expect::{Cmp, Expect, FieldCheck, Operand, ReplyCheck};
 pub use table::{COMMANDS, CommandInfo, Offer, Offers, Parse, command_info};
 pub use values::{parse_duration_str, parse_mac_str};
 pub use words::{Token, words};

@@ -286,10 +286,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "expect",
         aliases: &[],
-        syntax: "expect reply [FIELD OP VALUE] [within DUR] | no reply [within DUR] | kernel-changed FIELD | kernel-kept FIELD | captured [OP] N | last FIELD OP VALUE | packet N FIELD OP VALUE | ping received [OP] N",
+        syntax: "expect reply [FIELD OP VALUE | FIELD OP request [FIELD]] [within DUR] | reply like FIELD VALUE, FIELD VALUE … [within DUR] | no reply [within DUR] | kernel-changed FIELD | kernel-kept FIELD | captured [OP] N | last FIELD OP VALUE | packet N FIELD OP VALUE | ping received [OP] N",
         summary: "check what actually happened (lessons use it; --check runs them)",
         example: "expect reply icmp.type == echo-reply within 1s",
-        detail: "Passes when a reply to the last send, ping or trigger has arrived (waiting up to 1 s for it) and its icmp.type is echo-reply; otherwise says what was expected and what there was. Traffic checks look at the packets since that command began. OP is one of == != < <= > >=. In a script a failed expect makes the run fail; `rawlab --check lessons/` runs every lesson and names each failure.",
+        detail: "Passes when a reply to the last send, ping or trigger has arrived (waiting up to 1 s for it) and its icmp.type is echo-reply; otherwise says what was expected and what there was. Traffic checks look at the packets since that command began. OP is one of == != < <= > >=. `request` in place of a value stands for the request the reply answers: `expect reply icmp.ident == request` (the same field) or `expect reply ip.dst == request ip.src` (another of the same kind). `expect reply like icmp.type echo-reply, icmp.code 0, icmp.ident request` describes the reply field by field, as packetdrill writes a packet: each item is FIELD VALUE (VALUE may be `request`), items are separated by commas, and a mismatch names every field that differed, expected vs got. In `expect reply`, `request` always means the request packet (for arp.opcode's value of that name write 1). In a script a failed expect makes the run fail; `rawlab --check lessons/` runs every lesson and names each failure.",
         parse: grammar::expect,
         offers: grammar::expect_offers,
     },

@@ -4,9 +4,10 @@
 
 use super::Session;
 use crate::capture::Packet;
-use crate::command::{Cmp, Expect, FieldCheck};
+use crate::command::{Cmp, Expect, FieldCheck, Operand, ReplyCheck};
 use crate::lab::Relation;
 use crate::render::Tone;
+use crate::wire::Field;
 use crate::wire::template::Value;
 use crate::wire::{DATA, Kind, dissect::dissect};
 use std::io::{self, Write};
@@ -24,7 +25,9 @@ enum Outcome {
 impl Session {
     pub(super) fn expect(&mut self, e: &Expect, out: &mut dyn Write) -> io::Result<()> {
         let (within, settle_at_deadline) = match e {
-            Expect::Reply { within, .. } => (*within, false),
+            Expect::Reply { within, .. }
+            | Expect::ReplyRequest { within, .. }
+            | Expect::ReplyLike { within, .. } => (*within, false),
             Expect::NoReply { within } => (*within, true),
             _ => (None, false),
         };
@@ -79,8 +82,91 @@ impl Session {
             .collect()
     }
 
+    /// The first reply since the last traffic command, and the number of its request.
+    fn first_reply(&self) -> Option<(Arc<Packet>, u64)> {
+        self.since_traffic().into_iter().find_map(|(p, r)| {
+            r.iter()
+                .find_map(|r| match r {
+                    Relation::Reply { request, .. } => Some(*request),
+                    _ => None,
+                })
+                .map(|q| (p, q))
+        })
+    }
+
+    /// The first reply and its request, or why there is no pair to compare yet.
+    fn reply_and_request(&self) -> Result<(Arc<Packet>, Arc<Packet>), Outcome> {
+        let Some((reply, q)) = self.first_reply() else {
+            return Err(Outcome::NotYet("no reply arrived".into()));
+        };
+        match self.shower.store.get(q) {
+            Some(request) => Ok((reply, request)),
+            None => Err(Outcome::Fail(format!(
+                "#{} answers #{q}, which is no longer kept to compare with",
+                reply.no
+            ))),
+        }
+    }
+
     fn judge(&self, e: &Expect) -> Outcome {
         match e {
+            Expect::ReplyRequest { check, .. } => match self.reply_and_request() {
+                Err(o) => o,
+                Ok((reply, request)) => match compare(&reply, &request, check) {
+                    Err(why) => Outcome::Fail(why),
+                    Ok(Compared { ok, got, want }) => {
+                        let theirs = match check.against {
+                            Operand::Request(f) => f,
+                            Operand::Value(_) => check.field,
+                        };
+                        verdict(
+                            ok,
+                            format!(
+                                "#{} has {} {got}, request #{} has {} {want}",
+                                reply.no, check.field.name, request.no, theirs.name
+                            ),
+                            format!(
+                                "expected {} {} the request's {}, but reply #{} has {got} and request #{} has {want}",
+                                check.field.name,
+                                check.cmp.symbol(),
+                                theirs.name,
+                                reply.no,
+                                request.no
+                            ),
+                        )
+                    }
+                },
+            },
+            Expect::ReplyLike { checks, .. } => match self.reply_and_request() {
+                Err(o) => o,
+                Ok((reply, request)) => {
+                    let mut same = Vec::new();
+                    let mut differ = Vec::new();
+                    for c in checks {
+                        match compare(&reply, &request, c) {
+                            Ok(Compared { ok: true, got, .. }) => {
+                                same.push(format!("{} {got}", c.field.name))
+                            }
+                            Ok(Compared { got, want, .. }) => {
+                                differ.push(format!("{}: expected {want}, got {got}", c.field.name))
+                            }
+                            Err(why) => differ.push(format!("{}: {why}", c.field.name)),
+                        }
+                    }
+                    if differ.is_empty() {
+                        Outcome::Pass(format!("#{} has {}", reply.no, same.join(", ")))
+                    } else {
+                        Outcome::Fail(format!(
+                            "reply #{} differs in {} of {} field{}: {}",
+                            reply.no,
+                            differ.len(),
+                            checks.len(),
+                            if checks.len() == 1 { "" } else { "s" },
+                            differ.join("; ")
+                        ))
+                    }
+                }
+            },
             Expect::Reply { check, .. } => {
                 let reply = self
                     .since_traffic()
@@ -216,6 +302,19 @@ pub fn describe(e: &Expect) -> String {
                 within(w)
             )
         }
+        Expect::ReplyRequest {
+            check: c,
+            within: w,
+        } => format!("expect reply {}{}", reply_check(c), within(w)),
+        Expect::ReplyLike { checks, within: w } => format!(
+            "expect reply like {}{}",
+            checks
+                .iter()
+                .map(|c| reply_check(c).replacen(" == ", " ", 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            within(w)
+        ),
         Expect::NoReply { within: w } => format!("expect no reply{}", within(w)),
         Expect::KernelChanged { field, changed } => {
             format!(
@@ -235,6 +334,16 @@ pub fn describe(e: &Expect) -> String {
     }
 }
 
+/// `icmp.ident == request`, `ip.dst == request ip.src`, `icmp.type == 0 (echo-reply)`.
+fn reply_check(c: &ReplyCheck) -> String {
+    let against = match &c.against {
+        Operand::Request(f) if *f == c.field => "request".to_string(),
+        Operand::Request(f) => format!("request {}", f.name),
+        Operand::Value(v) => Got::of(v).words(c.field),
+    };
+    format!("{} {} {against}", c.field.name, c.cmp.symbol())
+}
+
 fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
     if ok {
         Outcome::Pass(pass)
@@ -243,11 +352,45 @@ fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
     }
 }
 
-/// Checks one field of a packet.
-fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
+/// A field's value as read from a packet: a number, or bytes.
+#[derive(PartialEq)]
+enum Got {
+    Num(u128),
+    Bytes(Vec<u8>),
+}
+
+impl Got {
+    fn of(v: &Value) -> Got {
+        match v {
+            Value::Raw(r) => Got::Num(*r),
+            Value::Bytes(b) => Got::Bytes(b.clone()),
+        }
+    }
+
+    fn words(&self, f: &Field) -> String {
+        match self {
+            Got::Num(v) => f.words(*v),
+            Got::Bytes(b) => crate::lab::hex_words(b),
+        }
+    }
+
+    fn holds(&self, cmp: Cmp, want: &Got) -> bool {
+        match (self, want) {
+            (Got::Num(a), Got::Num(b)) => cmp.holds(a, b),
+            (Got::Bytes(a), Got::Bytes(b)) => match cmp {
+                Cmp::Eq => a == b,
+                Cmp::Ne => a != b,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Reads one field of a packet, or says that the packet has none.
+fn read_field(p: &Packet, f: &'static Field) -> Result<Got, String> {
     let d = dissect(&p.bytes, p.first);
-    let f = c.field;
-    let (actual, ok) = if f == &DATA || f.kind == Kind::Bytes {
+    if f == &DATA || f.kind == Kind::Bytes {
         let bytes = if f == &DATA {
             Some(p.bytes[d.payload.clone()].to_vec())
         } else {
@@ -255,40 +398,57 @@ fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
                 .and_then(|l| l.tail())
                 .map(|(_, r)| p.bytes[r].to_vec())
         };
-        let Some(bytes) = bytes else {
-            return Outcome::Fail(format!("#{} has no {}", p.no, f.name));
-        };
-        let want = match &c.value {
-            Value::Bytes(b) => b.clone(),
-            Value::Raw(_) => Vec::new(),
-        };
-        let ok = match c.cmp {
-            Cmp::Eq => bytes == want,
-            Cmp::Ne => bytes != want,
-            _ => false,
-        };
-        (crate::lab::hex_words(&bytes), ok)
+        bytes
+            .map(Got::Bytes)
+            .ok_or_else(|| format!("#{} has no {}", p.no, f.name))
     } else {
-        let Some(v) = d.value(&p.bytes, f) else {
-            return Outcome::Fail(format!("#{} has no {} ({})", p.no, f.name, d.stack_name()));
-        };
-        let want = match c.value {
-            Value::Raw(r) => r,
-            Value::Bytes(_) => return Outcome::Fail(format!("{} is a number, not bytes", f.name)),
-        };
-        (f.words(v), c.cmp.holds(v, want))
+        d.value(&p.bytes, f)
+            .map(Got::Num)
+            .ok_or_else(|| format!("#{} has no {} ({})", p.no, f.name, d.stack_name()))
+    }
+}
+
+/// A reply's field against what it should be, both in words.
+struct Compared {
+    ok: bool,
+    got: String,
+    want: String,
+}
+
+/// Compares a reply's field with a value or with the request's field.
+fn compare(reply: &Packet, request: &Packet, c: &ReplyCheck) -> Result<Compared, String> {
+    let got = read_field(reply, c.field)?;
+    let (want, theirs) = match &c.against {
+        Operand::Value(v) => (Got::of(v), c.field),
+        Operand::Request(f) => (read_field(request, f)?, *f),
     };
-    let want_words = match &c.value {
-        Value::Raw(r) => f.words(*r),
-        Value::Bytes(b) => crate::lab::hex_words(b),
+    Ok(Compared {
+        ok: got.holds(c.cmp, &want),
+        got: got.words(c.field),
+        want: want.words(theirs),
+    })
+}
+
+/// Checks one field of a packet.
+fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
+    let f = c.field;
+    let got = match read_field(p, f) {
+        Ok(g) => g,
+        Err(why) => return Outcome::Fail(why),
     };
+    let want = Got::of(&c.value);
+    if matches!(got, Got::Num(_)) && matches!(want, Got::Bytes(_)) {
+        return Outcome::Fail(format!("{} is a number, not bytes", f.name));
+    }
+    let actual = got.words(f);
     verdict(
-        ok,
+        got.holds(c.cmp, &want),
         format!("#{} has {actual}", p.no),
         format!(
-            "expected {} {} {want_words}, but #{} has {actual}",
+            "expected {} {} {}, but #{} has {actual}",
             f.name,
             c.cmp.symbol(),
+            want.words(f),
             p.no
         ),
     )
