@@ -71,3 +71,107 @@ fn a_reply_described_field_by_field_names_what_differed() {
         );
     }
 }
+
+/// Runs rawlab's prompt on `input` piped to it (as a learner's lines), in the sandbox.
+fn piped(user: User, input: &str) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = scratch();
+    let mut child = command_for(user)
+        .args(["--sandbox", "--color", "never"])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env_remove("SUDO_UID")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+        user,
+    }
+}
+
+#[test]
+fn a_script_shows_each_prediction_and_its_answer() {
+    for user in users() {
+        let ok = script(
+            user,
+            "listen icmp\npredict \"How many packets will the listener show?\" -> captured\nsend\npredict \"Which fields will the kernel change?\" -> kernel-changed\nsend\npredict \"Byte 20 of the reply?\" -> reply byte 20\nsend\n",
+        );
+        assert_eq!(ok.code, 0, "{}", ok.all());
+        for want in [
+            "? How many packets will the listener show?",
+            "answer: 2 captured (#2, #3)",
+            "answer: ip.id, ip.checksum, ip.src (#5 against #4)",
+            "answer: 0x00 (0) at byte 20 of reply #9",
+        ] {
+            assert!(ok.stdout.contains(want), "{want}\n{}", ok.all());
+        }
+        // A wrong checksum gets no reply: a question about the reply has no answer,
+        // and the run fails, as a lesson asking it should.
+        let bad = script(
+            user,
+            "listen icmp\nset icmp.checksum 1\npredict \"What TTL comes back?\" -> reply ip.ttl\nsend\n",
+        );
+        assert_eq!(bad.code, 1, "{}", bad.all());
+        assert!(
+            bad.stdout
+                .contains("\"What TTL comes back?\" has no answer: no reply came"),
+            "{}",
+            bad.all()
+        );
+    }
+}
+
+#[test]
+fn a_prediction_with_nothing_to_answer_it_is_refused_before_anything_runs() {
+    let r = script(
+        User::Me,
+        "predict \"How many?\" -> captured\npredict \"And now?\" -> replies\nsend\npredict \"Left?\" -> replies\n",
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("test.rawlab:1:1")
+            && r.stderr
+                .contains("this prediction is not answered before the next one, at line 2")
+            && r.stderr.contains("test.rawlab:4:1")
+            && r.stderr
+                .contains("no send, ping or trigger comes after this prediction to answer it")
+            && r.stderr
+                .contains("put the predict just before the send it is about"),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("sent"), "{}", r.all());
+}
+
+#[test]
+fn the_prompt_takes_an_answer_and_says_what_was_right() {
+    for user in users() {
+        let r = piped(
+            user,
+            "listen icmp\npredict \"How many?\" -> captured\nthree\n3\nsend\npredict \"Changed?\" -> kernel-changed\nip.id, ip.ttl\nsend\npredict \"TTL?\" -> reply ip.ttl\n64\nsend\n",
+        );
+        for want in [
+            "error: `three` is not a number",
+            "type your answer again, or Enter alone to just watch",
+            "✗ you said 3; it was 2 captured (#2, #3)",
+            "✗ right: ip.id · missed: ip.checksum, ip.src · the kernel left alone: ip.ttl",
+            "✓ you said 64: right — 64 in reply #9",
+        ] {
+            assert!(r.stdout.contains(want), "{want}\n{}", r.all());
+        }
+    }
+}

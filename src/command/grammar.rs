@@ -392,6 +392,22 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     }
 }
 
+pub(super) fn predict(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    Ok(Command::Predict(super::predict::parse_predict(args, ctx)?))
+}
+
+pub(super) fn predict_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Note("a question in quotes")],
+        [_] => vec![Offer::Words(&["->"])],
+        [_, _] => vec![Offer::Words(super::predict::KINDS)],
+        [_, _, r] if r.eq_ignore_ascii_case("reply") => {
+            vec![Offer::Fields { everywhere: true }, Offer::Words(&["byte"])]
+        }
+        _ => Vec::new(),
+    }
+}
+
 pub(super) fn lesson(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
     let Some(t) = args.pos_next() else {
         return Ok(Command::Lesson(LessonCmd::List));

@@ -13,6 +13,7 @@ mod expect;
 pub mod filter;
 mod grammar;
 pub mod lessons;
+mod predict;
 pub mod script;
 mod table;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod values;
 mod words;
 
 pub use expect::{Cmp, Expect, FieldCheck, Operand, ReplyCheck};
+pub use predict::{Answer, Ask, Predict, parse_answer};
 pub use table::{COMMANDS, CommandInfo, Offer, Offers, Parse, command_info};
 pub use values::{parse_duration_str, parse_mac_str};
 pub use words::{Token, words};
@@ -121,6 +123,9 @@ pub enum Command {
     Status,
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
+    /// `predict "QUESTION" -> KIND`: asks, takes the learner's answer, and compares it
+    /// with what the next send, ping or trigger shows.
+    Predict(Predict),
     Lesson(LessonCmd),
     /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve udp PORT`: a UDP echo
     /// server there; `serve off`.

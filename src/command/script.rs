@@ -48,9 +48,63 @@ pub fn parse(text: &str, stack: &[&'static Protocol]) -> Result<Vec<Line>, Vec<L
             }),
         }
     }
+    errors.extend(unanswered_predictions(&lines));
+    errors.sort_by_key(|e| e.number);
     if errors.is_empty() {
         Ok(lines)
     } else {
         Err(errors)
     }
+}
+
+/// Whether a command is a step a prediction waits for.
+pub fn is_traffic(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Send(_) | Command::Ping(..) | Command::Trigger(_)
+    )
+}
+
+/// A `predict` is answered by the next send, ping or trigger: one with none after it,
+/// or followed by another `predict` first, is a mistake in the script.
+fn unanswered_predictions(lines: &[Line]) -> Vec<LineError> {
+    let mut errors = Vec::new();
+    let mut open: Option<&Line> = None;
+    let error = |l: &Line, message: String, suggestion: &str| {
+        let start = l.text.len() - l.text.trim_start().len();
+        LineError {
+            number: l.number,
+            text: l.text.clone(),
+            error: ParseError {
+                span: start..start + "predict".len(),
+                message,
+                expected: Some("a send, ping or trigger after the predict".into()),
+                suggestion: Some(suggestion.into()),
+            },
+        }
+    };
+    for l in lines {
+        if let Command::Predict(_) = l.command {
+            if let Some(prev) = open.replace(l) {
+                errors.push(error(
+                    prev,
+                    format!(
+                        "this prediction is not answered before the next one, at line {}",
+                        l.number
+                    ),
+                    "put a send, ping or trigger between the two predictions",
+                ));
+            }
+        } else if is_traffic(&l.command) {
+            open = None;
+        }
+    }
+    if let Some(l) = open {
+        errors.push(error(
+            l,
+            "no send, ping or trigger comes after this prediction to answer it".into(),
+            "put the predict just before the send it is about",
+        ));
+    }
+    errors
 }

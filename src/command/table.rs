@@ -294,6 +294,16 @@ pub static COMMANDS: &[CommandInfo] = &[
         offers: grammar::expect_offers,
     },
     CommandInfo {
+        name: "predict",
+        aliases: &[],
+        syntax: "predict \"QUESTION\" -> captured | replies | reply FIELD | reply byte N | kernel-changed | reply-changed",
+        summary: "ask a question the next send, ping or trigger answers; take the learner's answer and say what was right",
+        example: "predict \"Which fields will the kernel change?\" -> kernel-changed",
+        detail: "Prints the question and waits for an answer (at the prompt and in --step): here a list of field names, such as `ip.id ip.checksum`, or `none`; Enter alone just watches. The next send, ping or trigger runs, and rawlab compares: each field you named that the kernel changed, each you missed, each it left alone. After `->`: `captured` (how many packets the listeners see), `replies` (how many of them are replies), `reply FIELD` (that field of the first reply, in the field's own values), `reply byte N` (byte N of the first reply as captured, counted from 0: the post's byte 21 is byte 20), `kernel-changed` (the fields the kernel rewrote on the way out; needs a listener to see the wire copy), `reply-changed` (the fields where the reply differs from the request). A script, and --check, print the question and the answer without waiting; a prediction whose answer cannot be found (no reply came) fails the run.",
+        parse: grammar::predict,
+        offers: grammar::predict_offers,
+    },
+    CommandInfo {
         name: "say",
         aliases: &["echo"],
         syntax: "say TEXT",

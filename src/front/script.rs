@@ -22,6 +22,8 @@ pub struct Failure {
 pub struct Report {
     /// `expect` lines run.
     pub expects: usize,
+    /// `predict` lines run (each revealed, or a failure).
+    pub predictions: usize,
     pub failures: Vec<Failure>,
     /// The script could not be read or parsed, so nothing ran.
     pub unreadable: bool,
@@ -192,6 +194,22 @@ pub fn run_text(
         if let Command::Expect(_) = line.command {
             report.expects += 1;
         }
+        if let Command::Predict(_) = line.command {
+            report.predictions += 1;
+            if pace == Pace::Step {
+                while session.asking() {
+                    write!(out, "{}", style.paint(&session.prompt(), Tone::Command))?;
+                    out.flush()?;
+                    let Some(answer) = read_tty_line()? else {
+                        session.pass_answer(out)?;
+                        break;
+                    };
+                    session.answer(&answer, out)?;
+                }
+            } else {
+                session.pass_answer(out)?;
+            }
+        }
         if session.failures > before {
             let why = match (&line.command, session.last_expect.take()) {
                 (Command::Expect(_), Some(Err(why))) => why,
@@ -207,7 +225,30 @@ pub fn run_text(
             break;
         }
     }
+    if !report.interrupted {
+        let before = session.failures;
+        session.last_error = None;
+        if session.unrevealed(out)? && session.failures > before {
+            report.failures.push(Failure {
+                line: lines.len(),
+                text: "(the end)".into(),
+                why: session.last_error.take().unwrap_or_default(),
+            });
+        }
+    }
     Ok(report)
+}
+
+/// One line from the terminal (or standard input when there is none), without its end;
+/// None at the end of input.
+fn read_tty_line() -> io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut answer = String::new();
+    let read = match std::fs::File::open("/dev/tty") {
+        Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
+        Err(_) => io::stdin().lock().read_line(&mut answer),
+    }?;
+    Ok((read > 0).then(|| answer.trim_end_matches(['\n', '\r']).to_string()))
 }
 
 enum Step {
@@ -266,11 +307,18 @@ pub fn check(
         worst = worst.max(report.code());
         if report.code() == 0 {
             passed += 1;
-            let line = format!(
+            let mut line = format!(
                 "✓ {name}: {} expect{} passed",
                 report.expects,
                 if report.expects == 1 { "" } else { "s" }
             );
+            if report.predictions > 0 {
+                line.push_str(&format!(
+                    ", {} prediction{} revealed",
+                    report.predictions,
+                    if report.predictions == 1 { "" } else { "s" }
+                ));
+            }
             writeln!(out, "{}", style.paint(&line, Tone::Good))?;
         } else if report.unreadable {
             writeln!(

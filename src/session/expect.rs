@@ -69,7 +69,7 @@ impl Session {
     }
 
     /// Captured packets since the last traffic command, each with what was found about it.
-    fn since_traffic(&self) -> Vec<(Arc<Packet>, Vec<Relation>)> {
+    pub(super) fn since_traffic(&self) -> Vec<(Arc<Packet>, Vec<Relation>)> {
         self.shower
             .store
             .all()
@@ -83,7 +83,7 @@ impl Session {
     }
 
     /// The first reply since the last traffic command, and the number of its request.
-    fn first_reply(&self) -> Option<(Arc<Packet>, u64)> {
+    pub(super) fn first_reply(&self) -> Option<(Arc<Packet>, u64)> {
         self.since_traffic().into_iter().find_map(|(p, r)| {
             r.iter()
                 .find_map(|r| match r {
@@ -354,7 +354,7 @@ fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
 
 /// A field's value as read from a packet: a number, or bytes.
 #[derive(PartialEq)]
-enum Got {
+pub(super) enum Got {
     Num(u128),
     Bytes(Vec<u8>),
 }
@@ -367,7 +367,7 @@ impl Got {
         }
     }
 
-    fn words(&self, f: &Field) -> String {
+    pub(super) fn words(&self, f: &Field) -> String {
         match self {
             Got::Num(v) => f.words(*v),
             Got::Bytes(b) => crate::lab::hex_words(b),
@@ -388,7 +388,7 @@ impl Got {
 }
 
 /// Reads one field of a packet, or says that the packet has none.
-fn read_field(p: &Packet, f: &'static Field) -> Result<Got, String> {
+pub(super) fn read_field(p: &Packet, f: &'static Field) -> Result<Got, String> {
     let d = dissect(&p.bytes, p.first);
     if f == &DATA || f.kind == Kind::Bytes {
         let bytes = if f == &DATA {

@@ -103,7 +103,7 @@ impl Session {
     }
 
     /// Prints the lesson's narration up to its next command (or its end).
-    fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
         loop {
             let Some(run) = &mut self.lesson else {
                 return Ok(());
@@ -116,6 +116,13 @@ impl Session {
                 return self.info(out, &text);
             };
             match &line.command {
+                Command::Predict(_) => {
+                    let cmd = line.command.clone();
+                    run.pos += 1;
+                    self.execute(&cmd, out)?;
+                    // The prompt takes the answer; `answer` narrates on.
+                    return Ok(());
+                }
                 Command::Comment(_) | Command::Say(_) | Command::Nothing => {
                     let cmd = line.command.clone();
                     run.pos += 1;
@@ -132,6 +139,9 @@ impl Session {
 
     /// The command the running lesson offers next, for the prompt to pre-type.
     pub fn lesson_pending(&self) -> Option<String> {
+        if self.asking() {
+            return None;
+        }
         self.lesson
             .as_ref()?
             .pending()

@@ -17,6 +17,7 @@ mod lesson;
 mod link;
 mod listen;
 mod ping;
+mod predict;
 mod send;
 mod shower;
 mod status;
@@ -97,6 +98,8 @@ pub struct Session {
     pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
+    /// A prediction asked and not yet revealed.
+    prediction: Option<predict::Pending>,
     /// The file of the lesson taken last, for `lesson next`.
     last_lesson: Option<&'static str>,
     /// This network namespace's counters, read around each send and ping.
@@ -173,6 +176,7 @@ impl Session {
             last_expect: None,
             last_error: None,
             lesson: None,
+            prediction: None,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
@@ -193,6 +197,9 @@ impl Session {
     /// it goes (the first IP layer's destination, the address ARP asks about, or the
     /// MAC), the mode.
     pub fn prompt(&self) -> String {
+        if self.asking() {
+            return "your answer> ".to_string();
+        }
         let value = |f: &'static wire::Field| self.template.user_value(f).unwrap_or(f.default);
         let stack = self.template.stack();
         let dst = if let Some((_, dst)) = stack.iter().find_map(|p| p.addresses) {
@@ -214,6 +221,10 @@ impl Session {
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
     /// (with a caret) and changes nothing.
     pub fn run_line(&mut self, line: &str, out: &mut dyn Write) -> io::Result<Flow> {
+        if self.asking() {
+            self.answer(line, out)?;
+            return Ok(Flow::Continue);
+        }
         match command::parse(
             line,
             &Context {
@@ -268,15 +279,25 @@ impl Session {
             Command::Mode(m) => self.set_mode(*m, out)?,
             Command::Send(args) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.send(args, out)?
+                let flow = self.send(args, out)?;
+                self.reveal(out)?;
+                flow
             }
             Command::Ping(args, mode) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.ping(args, *mode, out)?
+                let flow = self.ping(args, *mode, out)?;
+                self.reveal(out)?;
+                flow
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.trigger(t, out)?
+                let flow = self.trigger(t, out)?;
+                self.reveal(out)?;
+                flow
+            }
+            Command::Predict(p) => {
+                self.predict(p, out)?;
+                Flow::Continue
             }
             Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
             Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
