@@ -64,6 +64,14 @@ const BAD: &[&str] = &[
     "expect reply like icmp.typ 0",
     "expect reply ip.src == request icmp.type",
     "expect reply data < request",
+    // predict, tasks
+    "predict how many -> captured",
+    "predict \"How many?\" captured",
+    "predict \"How many?\" -> captur",
+    "predict \"TTL?\" -> reply tll",
+    "task goal",
+    "end lesson",
+    "give in",
     // unset
     "unset",
     "unset foo",

@@ -175,3 +175,124 @@ fn the_prompt_takes_an_answer_and_says_what_was_right() {
         }
     }
 }
+
+const TASK: &str = "listen icmp
+task \"Make the kernel answer a payload of your own\"
+  # Any two bytes but the post's.
+  expect reply icmp.type == echo-reply
+  expect reply data != c0de
+  hint The payload command sets the bytes after the ICMP header.
+  hint Try: payload beef
+  solution
+    payload beef
+    send
+  end solution
+end task
+";
+
+#[test]
+fn a_script_runs_each_tasks_reference_solution_and_checks_its_goal() {
+    for user in users() {
+        let ok = script(user, TASK);
+        assert_eq!(ok.code, 0, "{}", ok.all());
+        assert!(
+            ok.stdout
+                .contains("▶ task: Make the kernel answer a payload of your own")
+                && ok
+                    .stdout
+                    .contains("✓ expect reply data.data != c0 de: #3 has be ef"),
+            "{}",
+            ok.all()
+        );
+        // A solution that does not reach the goal fails the run, at the goal's line.
+        let bad = script(user, &TASK.replace("payload beef", "payload c0de"));
+        assert_eq!(bad.code, 1, "{}", bad.all());
+        assert!(
+            bad.stdout.contains(
+                "✗ expect reply data.data != c0 de: expected data.data != c0 de, but #3 has c0 de"
+            ),
+            "{}",
+            bad.all()
+        );
+    }
+    let dir = scratch();
+    std::fs::write(dir.join("t.rawlab"), TASK).unwrap();
+    let r = run(
+        User::Me,
+        &["--sandbox".into(), "--check".into(), "t.rawlab".into()],
+        &dir,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("✓ t.rawlab: 2 expects passed, 1 task solved by its reference solution"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn a_malformed_task_is_refused_where_it_is_wrong() {
+    let r = script(
+        User::Me,
+        "task \"nothing to check\"\n  solution\n    send\n  end solution\nend task\ntask \"no solution\"\n  expect reply\nend task\ntask \"a stray send\"\n  send\n  expect reply\n  solution\n    send\n  end solution\nend task\nend task\nhint outside\ntask goal\n",
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    for want in [
+        "test.rawlab:1:1: error: task \"nothing to check\" has no expect lines: nothing says when it is done",
+        "add the check the learner's commands must pass, such as: expect reply icmp.type == echo-reply",
+        "test.rawlab:6:1: error: task \"no solution\" has no reference solution",
+        "test.rawlab:10:3: error: `send` inside a task runs only in its solution",
+        "test.rawlab:16:1: error: `end task` with no task open",
+        "test.rawlab:17:1: error: this belongs inside a task",
+        "test.rawlab:18:6: error: the goal goes in quotes",
+    ] {
+        assert!(r.stderr.contains(want), "{want}\n{}", r.all());
+    }
+    assert!(!r.stdout.contains("sent"), "{}", r.all());
+}
+
+/// In --step rawlab stops at the task: the learner's own commands run, the failing goal
+/// lines are shown after each try, a hint comes after two, and the goal passing ends it.
+#[test]
+fn in_step_mode_the_learner_solves_a_task_with_their_own_commands() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("setsid").arg("--version").output().is_err() {
+        eprintln!("skipped: setsid is missing");
+        return;
+    }
+    let dir = scratch();
+    std::fs::write(dir.join("t.rawlab"), TASK).unwrap();
+    // setsid: no controlling terminal, so --step reads the learner from standard input.
+    let mut child = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_rawlab"))
+        .args(["--sandbox", "--color", "never", "--step", "t.rawlab"])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\nsend\nsend\nhint\npayload 0102\nsend\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "▶ task: Make the kernel answer a payload of your own",
+        "☐ expect reply data != c0de",
+        "the goal after try 1: 1 of 2 lines still fails",
+        "✗ expect reply data != c0de: expected data.data != c0 de, but #3 has c0 de",
+        "hint 1 of 2: The payload command sets the bytes after the ICMP header.",
+        "hint 2 of 2: Try: payload beef",
+        "✓ task done in 3 tries: Make the kernel answer a payload of your own",
+    ] {
+        assert!(stdout.contains(want), "{want}\n{stdout}");
+    }
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}

@@ -127,10 +127,30 @@ pub enum Command {
     /// with what the next send, ping or trigger shows.
     Predict(Predict),
     Lesson(LessonCmd),
+    /// `task "GOAL"`: opens a task in a lesson file (up to `end task`); the script
+    /// reader folds the block into a [`Command::TaskBlock`].
+    Task(String),
+    /// A lesson's task, folded: its goal, its expects, hints and reference solution.
+    TaskBlock(Box<script::Task>),
+    /// `hint TEXT` in a task; `hint` alone at the prompt: the running task's next hint.
+    Hint(Option<String>),
+    /// `solution`: opens a task's reference solution (up to `end solution`).
+    Solution,
+    /// `end task`, `end solution`.
+    End(Block),
+    /// `give up`: the running task's reference solution, shown and run.
+    GiveUp,
     /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve udp PORT`: a UDP echo
     /// server there; `serve off`.
     Serve(Option<(Served, u16)>),
     Quit,
+}
+
+/// A block in a lesson file that `end` closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    Task,
+    Solution,
 }
 
 /// What `lesson` was asked.

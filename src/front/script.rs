@@ -24,6 +24,8 @@ pub struct Report {
     pub expects: usize,
     /// `predict` lines run (each revealed, or a failure).
     pub predictions: usize,
+    /// Tasks met (in a script, each reference solution run and its goal checked).
+    pub tasks: usize,
     pub failures: Vec<Failure>,
     /// The script could not be read or parsed, so nothing ran.
     pub unreadable: bool,
@@ -112,7 +114,7 @@ pub fn run_text(
 ) -> io::Result<Report> {
     let style = session.style();
     let mut report = Report::default();
-    let lines = match parse(text, &session.stack()) {
+    let mut lines = match parse(text, &session.stack()) {
         Ok(l) => l,
         Err(errors) => {
             for e in &errors {
@@ -136,6 +138,53 @@ pub fn run_text(
         let narration = matches!(line.command, Command::Comment(_) | Command::Say(_));
         match &line.command {
             Command::Nothing => continue,
+            Command::TaskBlock(t) if pace != Pace::Step => {
+                // Not waited on: the goal is shown, then the reference solution runs as
+                // ordinary lines and the goal's expects check it, so a run (and CI)
+                // proves the task can be done.
+                report.tasks += 1;
+                let t = t.clone();
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(&format!("▶ task: {}", t.goal), Tone::Heading)
+                )?;
+                for w in &t.words {
+                    for l in style.wrap(w, "  ", "  ") {
+                        writeln!(out, "{}", style.paint(&l, Tone::Dim))?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(
+                        "  (a script does not wait: the reference solution runs, then the goal is checked)",
+                        Tone::Dim
+                    )
+                )?;
+                let at = i;
+                lines.splice(at..at, t.solution.iter().chain(&t.expects).cloned());
+                continue;
+            }
+            Command::TaskBlock(t) => {
+                report.tasks += 1;
+                let t = t.clone();
+                session.execute(&Command::TaskBlock(t), out)?;
+                while session.in_task() {
+                    write!(out, "{}", style.paint(&session.prompt(), Tone::Command))?;
+                    out.flush()?;
+                    let Some(typed) = read_tty_line()? else {
+                        break;
+                    };
+                    if matches!(typed.trim(), "q" | "quit") {
+                        return Ok(report);
+                    }
+                    if session.run_line(&typed, out)? == Flow::Quit {
+                        return Ok(report);
+                    }
+                }
+                continue;
+            }
             Command::Comment(text) if pace == Pace::Step => {
                 // On a projector narration is plain text, not a dim comment.
                 for l in style.wrap(text, "  ", "  ") {
@@ -312,6 +361,14 @@ pub fn check(
                 report.expects,
                 if report.expects == 1 { "" } else { "s" }
             );
+            if report.tasks > 0 {
+                line.push_str(&format!(
+                    ", {} task{} solved by {} reference solution",
+                    report.tasks,
+                    if report.tasks == 1 { "" } else { "s" },
+                    if report.tasks == 1 { "its" } else { "their" }
+                ));
+            }
             if report.predictions > 0 {
                 line.push_str(&format!(
                     ", {} prediction{} revealed",

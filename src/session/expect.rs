@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// How a check came out: passed (with what was seen), failed (expected vs actual),
 /// or not decided yet (keep waiting, if there is time).
-enum Outcome {
+pub(super) enum Outcome {
     Pass(String),
     Fail(String),
     NotYet(String),
@@ -108,7 +108,7 @@ impl Session {
         }
     }
 
-    fn judge(&self, e: &Expect) -> Outcome {
+    pub(super) fn judge(&self, e: &Expect) -> Outcome {
         match e {
             Expect::ReplyRequest { check, .. } => match self.reply_and_request() {
                 Err(o) => o,

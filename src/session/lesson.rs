@@ -39,6 +39,7 @@ impl Session {
                 return Ok(Flow::Continue);
             }
             LessonCmd::Stop => {
+                self.task = None;
                 match self.lesson.take() {
                     Some(r) => self.info(out, &format!("left lesson {}", r.lesson.name()))?,
                     None => self.info(out, "no lesson is running")?,
@@ -68,6 +69,7 @@ impl Session {
         let Some(lesson) = lessons::find(&key) else {
             return self.fail(out, &format!("there is no lesson {key}"));
         };
+        self.task = None;
         // A lesson counts its packets from #1 and starts from the post's packet.
         self.execute(&Command::Reset, &mut io::sink())?;
         self.shower.clear();
@@ -116,6 +118,13 @@ impl Session {
                 return self.info(out, &text);
             };
             match &line.command {
+                Command::TaskBlock(_) => {
+                    let cmd = line.command.clone();
+                    run.pos += 1;
+                    self.execute(&cmd, out)?;
+                    // The learner's commands go on until the goal passes or they give up.
+                    return Ok(());
+                }
                 Command::Predict(_) => {
                     let cmd = line.command.clone();
                     run.pos += 1;
@@ -137,9 +146,14 @@ impl Session {
         }
     }
 
+    /// The file of the lesson running at the prompt.
+    pub(super) fn lesson_file(&self) -> Option<&'static str> {
+        self.lesson.as_ref().map(|r| r.lesson.file)
+    }
+
     /// The command the running lesson offers next, for the prompt to pre-type.
     pub fn lesson_pending(&self) -> Option<String> {
-        if self.asking() {
+        if self.asking() || self.in_task() {
             return None;
         }
         self.lesson

@@ -21,6 +21,7 @@ mod predict;
 mod send;
 mod shower;
 mod status;
+mod task;
 mod template;
 mod transmit;
 mod trigger;
@@ -98,6 +99,8 @@ pub struct Session {
     pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
+    /// The task the learner is working on.
+    task: Option<task::TaskRun>,
     /// A prediction asked and not yet revealed.
     prediction: Option<predict::Pending>,
     /// The file of the lesson taken last, for `lesson next`.
@@ -177,6 +180,7 @@ impl Session {
             last_error: None,
             lesson: None,
             prediction: None,
+            task: None,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
@@ -281,18 +285,21 @@ impl Session {
                 self.traffic_from = self.shower.store.next_no();
                 let flow = self.send(args, out)?;
                 self.reveal(out)?;
+                self.task_try(out)?;
                 flow
             }
             Command::Ping(args, mode) => {
                 self.traffic_from = self.shower.store.next_no();
                 let flow = self.ping(args, *mode, out)?;
                 self.reveal(out)?;
+                self.task_try(out)?;
                 flow
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();
                 let flow = self.trigger(t, out)?;
                 self.reveal(out)?;
+                self.task_try(out)?;
                 flow
             }
             Command::Predict(p) => {
@@ -345,6 +352,13 @@ impl Session {
                 Flow::Continue
             }
             Command::Lesson(l) => self.lesson(l, out)?,
+            Command::TaskBlock(t) => self.start_task(t, out)?,
+            Command::Hint(text) => self.hint(text.as_deref(), out)?,
+            Command::GiveUp => self.give_up(out)?,
+            Command::Task(_) | Command::Solution | Command::End(_) => self.fail(
+                out,
+                "`task`, `solution` and `end` write a task in a lesson file (task \"GOAL\" … end task); `lesson N` takes a lesson and stops at its tasks",
+            )?,
             Command::Serve(what) => self.serve(*what, out)?,
             Command::Quit => Flow::Quit,
         };
