@@ -323,9 +323,25 @@ fn request_check(
         }
         _ => field,
     };
+    let span = at.span.start..args.tokens[args.pos - 1].span.end;
+    check_against(field, cmp, theirs, span)?;
+    Ok(ReplyCheck {
+        field,
+        cmp,
+        against: Operand::Request(theirs),
+    })
+}
+
+/// Whether a reply's field may be compared so with the request's `theirs`.
+fn check_against(
+    field: &'static Field,
+    cmp: Cmp,
+    theirs: &'static Field,
+    span: std::ops::Range<usize>,
+) -> Result<(), ParseError> {
     if !comparable(field, theirs) {
         return Err(ParseError::new(
-            at.span.start..args.tokens[args.pos - 1].span.end,
+            span,
             format!(
                 "{} is {} and the request's {} {}: they do not compare",
                 field.name,
@@ -341,20 +357,14 @@ fn request_check(
         ))));
     }
     if field.kind == Kind::Bytes && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
-        return Err(
-            ParseError::new(at.span.clone(), "bytes compare only with == or !=")
-                .expected("== or !=")
-                .suggest(Some(format!(
-                    "expect reply {} == request (or != request)",
-                    field.name
-                ))),
-        );
+        return Err(ParseError::new(span, "bytes compare only with == or !=")
+            .expected("== or !=")
+            .suggest(Some(format!(
+                "expect reply {} == request (or != request)",
+                field.name
+            ))));
     }
-    Ok(ReplyCheck {
-        field,
-        cmp,
-        against: Operand::Request(theirs),
-    })
+    Ok(())
 }
 
 /// `like FIELD VALUE, FIELD VALUE …`: the reply described field by field, as packetdrill
@@ -425,8 +435,21 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             ))));
         }
         let (value, mut comma) = strip_comma(v);
+        let mut v = v;
         let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
-            Operand::Request(field)
+            // `request` alone is the request's same field; `request FIELD` another one.
+            match args.tokens.get(args.pos) {
+                Some(t) if !comma && t.text != "," && !t.text.eq_ignore_ascii_case("within") => {
+                    args.pos += 1;
+                    let (name, c) = strip_comma(t);
+                    let theirs = any_field(&name, ctx)?;
+                    check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
+                    comma = c;
+                    v = t;
+                    Operand::Request(theirs)
+                }
+                _ => Operand::Request(field),
+            }
         } else {
             Operand::Value(parse_value(field, &value)?)
         };

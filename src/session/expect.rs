@@ -24,6 +24,8 @@ pub(super) enum Outcome {
 
 impl Session {
     pub(super) fn expect(&mut self, e: &Expect, out: &mut dyn Write) -> io::Result<()> {
+        // What a trigger still sends in the background belongs to the step checked.
+        self.settle_traffic(out)?;
         let (within, settle_at_deadline) = match e {
             Expect::Reply { within, .. }
             | Expect::ReplyRequest { within, .. }

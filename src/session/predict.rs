@@ -112,8 +112,7 @@ impl Session {
         let Some(p) = self.prediction.take() else {
             return Ok(());
         };
-        self.shower.store.settle_all();
-        self.shower.show_pending(out)?;
+        self.settle_traffic(out)?;
         let ask = &p.predict.ask;
         let (truth, evidence) = match self.truth(ask) {
             Ok(t) => t,
@@ -188,6 +187,28 @@ impl Session {
         for l in style.wrap(&text, "", "    ") {
             writeln!(out, "{}", style.paint(&l, tone))?;
         }
+        Ok(())
+    }
+
+    /// Before judging what a step did: a trigger still running in the background (a
+    /// ping's echo requests) is waited for, within a bound, and what it brought is
+    /// numbered and shown.
+    pub(super) fn settle_traffic(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let deadline = std::time::Instant::now() + self.timeout * 3;
+        let mut waited = false;
+        while !self.triggers.iter().all(|t| t.finished())
+            && std::time::Instant::now() < deadline
+            && !self.interrupted()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            waited = true;
+        }
+        if waited {
+            // The last reply reaches the listeners a moment after the trigger has it.
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        self.shower.store.settle_all();
+        self.shower.show_pending(out)?;
         Ok(())
     }
 

@@ -101,8 +101,7 @@ impl Session {
         };
         run.tries += 1;
         let (tries, task) = (run.tries, run.task.clone());
-        self.shower.store.settle_all();
-        self.shower.show_pending(out)?;
+        self.settle_traffic(out)?;
         let lines = self.goal_lines(&task);
         let failing = lines.iter().filter(|(_, w)| w.is_some()).count();
         let style = self.style();
