@@ -103,6 +103,14 @@ mod tests {
         );
         for l in all() {
             assert!(!l.title().is_empty(), "{} has no title line", l.file);
+            // The text too, not just the name: a build script built for another checkout
+            // once embedded that checkout's lessons.
+            let on_disk = std::fs::read_to_string(format!("{dir}/{}", l.file)).unwrap();
+            assert!(
+                l.text == on_disk,
+                "{} embedded is not the file in this tree",
+                l.file
+            );
         }
     }
 
