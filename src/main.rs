@@ -428,6 +428,13 @@ fn main() -> ExitCode {
         (_, Some(d)) => script::Pace::Delay(d),
         _ => script::Pace::Straight,
     };
+    if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
+        // A lesson taken with --step counts as taken: its tasks and its end are kept.
+        if let Some(l) = rawlab::command::lessons::of_path(path) {
+            session.progress_file = rawlab::session::progress_path();
+            session.step_lesson = Some(l.file);
+        }
+    }
     let result = if cli.check {
         match script::check_targets(&cli.files) {
             Ok(targets) => {

@@ -74,15 +74,27 @@ fn a_reply_described_field_by_field_names_what_differed() {
 
 /// Runs rawlab's prompt on `input` piped to it (as a learner's lines), in the sandbox.
 fn piped(user: User, input: &str) -> Run {
+    let dir = scratch();
+    let state = dir.join("state").display().to_string();
+    piped_in(user, input, &dir, &[("XDG_STATE_HOME", &state)])
+}
+
+/// The same from `dir` (also HOME), with the environment given (sudo's variables are
+/// removed unless given).
+fn piped_in(user: User, input: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> Run {
     use std::io::Write;
     use std::process::Stdio;
-    let dir = scratch();
-    let mut child = command_for(user)
-        .args(["--sandbox", "--color", "never"])
-        .current_dir(&dir)
-        .env("HOME", &dir)
-        .env("XDG_STATE_HOME", dir.join("state"))
+    let mut cmd = command_for(user);
+    cmd.args(["--sandbox", "--color", "never"])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("XDG_STATE_HOME")
         .env_remove("SUDO_UID")
+        .env_remove("SUDO_GID");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -295,4 +307,118 @@ fn in_step_mode_the_learner_solves_a_task_with_their_own_commands() {
         assert!(stdout.contains(want), "{want}\n{stdout}");
     }
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+}
+
+/// Lesson 1 taken at the prompt as a learner would: each command it offers, an answer to
+/// its prediction, and a solution of their own to its task.
+const LESSON_1: &str = "lesson 1
+listen icmp
+2
+trigger ping 127.0.0.1
+wait 500ms
+expect captured 2
+expect packet 1 icmp.type == echo-request
+expect packet 2 icmp.type == echo-reply
+expect packet 1 ip.version == 4
+expect packet 1 ip.hdr_len == 20
+expect reply icmp.ident != 0
+expect reply icmp.ident == request
+trigger ping 127.0.0.1
+trigger ping 127.0.0.2
+";
+
+#[test]
+fn progress_survives_a_restart_with_a_tick_for_each_lesson_and_task_done() {
+    for user in users() {
+        let dir = scratch();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let state = dir.join("state");
+        let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+        let first = piped_in(user, LESSON_1, &dir, &env);
+        for want in [
+            "✓ you said 2: right — 2 captured (#1, #2)",
+            "▶ task: Ping another address of this host and catch the kernel answering from it",
+            "the goal after try 1: 1 of 2 lines still fails",
+            "✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2, but #4 has 127.0.0.1",
+            "✓ task done in 2 tries: Ping another address of this host and catch the kernel answering from it",
+            "end of lesson 01-receive-icmp",
+        ] {
+            assert!(first.stdout.contains(want), "{want}\n{}", first.all());
+        }
+        let again = piped_in(user, "lesson\n", &dir, &env);
+        for want in [
+            "✓  1  a raw socket that receives every ping",
+            "       ✓ task: Ping another address of this host and catch the kernel answering from it",
+            "       ☐ task: Give the request a TTL of your own",
+            "1 of 11 lessons, 1 of 11 tasks",
+        ] {
+            assert!(again.stdout.contains(want), "{want}\n{}", again.all());
+        }
+        let file = state.join("rawlab/progress");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("lesson\t01-receive-icmp.rawlab"), "{text}");
+    }
+}
+
+#[test]
+fn a_task_given_up_is_shown_solved_but_not_ticked() {
+    let dir = scratch();
+    let state = dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let input = LESSON_1.replace("trigger ping 127.0.0.2\n", "hint\ngive up\nlesson\n");
+    let r = piped_in(User::Me, &input, &dir, &env);
+    for want in [
+        "hint 1 of 2: `trigger ping` takes any destination",
+        "the reference solution:",
+        "raw> trigger ping 127.0.0.2",
+        "✓ expect reply ip.src == 127.0.0.2",
+        "☐ task: Ping another address of this host",
+        "1 of 11 lessons, 0 of 11 tasks",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.all());
+    }
+}
+
+#[test]
+fn a_relative_xdg_state_home_is_ignored() {
+    let dir = scratch();
+    let r = piped_in(
+        User::Me,
+        LESSON_1,
+        &dir,
+        &[("XDG_STATE_HOME", "relative/state")],
+    );
+    assert!(r.stdout.contains("✓ task done"), "{}", r.all());
+    assert!(
+        dir.join(".local/state/rawlab/progress").exists(),
+        "{}",
+        r.all()
+    );
+    assert!(!dir.join("relative").exists(), "{}", r.all());
+}
+
+/// Under sudo rawlab runs as the user who ran it, and the progress file is theirs.
+#[test]
+fn under_sudo_the_progress_file_belongs_to_the_user() {
+    use std::os::unix::fs::MetadataExt;
+    if users().len() < 2 {
+        eprintln!("skipped: needs root to act as sudo does");
+        return;
+    }
+    let dir = scratch();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let state = dir.join("state");
+    let env = [
+        ("XDG_STATE_HOME", state.to_str().unwrap()),
+        ("SUDO_UID", "65534"),
+        ("SUDO_GID", "65534"),
+    ];
+    let r = piped_in(User::Me, LESSON_1, &dir, &env);
+    assert!(r.stdout.contains("✓ task done"), "{}", r.all());
+    let file = state.join("rawlab/progress");
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "{}", r.all());
+    let dir_meta = std::fs::metadata(state.join("rawlab")).unwrap();
+    assert_eq!(dir_meta.uid(), 65534);
 }

@@ -132,10 +132,13 @@ pub fn run_text(
         }
     };
     let mut i = 0;
+    let mut quit = false;
     while i < lines.len() {
         let line = &lines[i];
         i += 1;
-        let narration = matches!(line.command, Command::Comment(_) | Command::Say(_));
+        // A prediction is asked in step mode as narration is said, without an Enter first.
+        let narration = matches!(line.command, Command::Comment(_) | Command::Say(_))
+            || (pace == Pace::Step && matches!(line.command, Command::Predict(_)));
         match &line.command {
             Command::Nothing => continue,
             Command::TaskBlock(t) if pace != Pace::Step => {
@@ -207,13 +210,19 @@ pub fn run_text(
                             let prev = lines[..i - 1].iter().rposition(|l| {
                                 !matches!(
                                     l.command,
-                                    Command::Nothing | Command::Comment(_) | Command::Say(_)
+                                    Command::Nothing
+                                        | Command::Comment(_)
+                                        | Command::Say(_)
+                                        | Command::Predict(_)
                                 )
                             });
                             i = prev.unwrap_or(i - 1);
                             continue;
                         }
-                        Step::Quit => break,
+                        Step::Quit => {
+                            quit = true;
+                            break;
+                        }
                     },
                     Pace::Delay(d) => {
                         std::thread::sleep(d);
@@ -271,10 +280,17 @@ pub fn run_text(
             });
         }
         if flow == Flow::Quit {
+            quit = true;
             break;
         }
     }
-    if !report.interrupted {
+    if let (Pace::Step, false, false, Some(file)) =
+        (pace, quit, report.interrupted, session.step_lesson)
+    {
+        session.record_lesson(file, out)?;
+    }
+    // A prediction left unanswered when the learner quit is theirs to leave.
+    if !report.interrupted && !quit {
         let before = session.failures;
         session.last_error = None;
         if session.unrevealed(out)? && session.failures > before {

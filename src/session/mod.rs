@@ -18,6 +18,7 @@ mod link;
 mod listen;
 mod ping;
 mod predict;
+mod progress;
 mod send;
 mod shower;
 mod status;
@@ -29,6 +30,7 @@ mod why;
 
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
+pub use progress::{Progress, progress_path, state_dir};
 
 use crate::render::duration_words;
 pub use shower::{Detail, Shower, Shown};
@@ -99,6 +101,10 @@ pub struct Session {
     pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
+    /// Where progress is recorded: set by the prompt and --step, None for scripts.
+    pub progress_file: Option<std::path::PathBuf>,
+    /// The lesson file --step is taking, for progress.
+    pub step_lesson: Option<&'static str>,
     /// The task the learner is working on.
     task: Option<task::TaskRun>,
     /// A prediction asked and not yet revealed.
@@ -181,6 +187,8 @@ impl Session {
             lesson: None,
             prediction: None,
             task: None,
+            progress_file: None,
+            step_lesson: None,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),

@@ -194,21 +194,40 @@ impl Session {
     /// ping's echo requests) is waited for, within a bound, and what it brought is
     /// numbered and shown.
     pub(super) fn settle_traffic(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let deadline = std::time::Instant::now() + self.timeout * 3;
-        let mut waited = false;
+        use std::time::{Duration, Instant};
+        if self.triggers.is_empty() {
+            self.shower.store.settle_all();
+            self.shower.show_pending(out)?;
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.timeout * 3;
         while !self.triggers.iter().all(|t| t.finished())
-            && std::time::Instant::now() < deadline
+            && Instant::now() < deadline
             && !self.interrupted()
         {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            waited = true;
+            self.shower
+                .store
+                .wait_unshown(Instant::now() + Duration::from_millis(20));
+            self.shower.show_pending(out)?;
         }
-        if waited {
-            // The last reply reaches the listeners a moment after the trigger has it.
-            std::thread::sleep(std::time::Duration::from_millis(30));
+        // The listeners get the last packets a moment after the trigger has its reply:
+        // wait until they have been quiet a little (at most half a second).
+        let end = Instant::now() + Duration::from_millis(500);
+        let mut quiet_since = Instant::now();
+        while Instant::now() < end && quiet_since.elapsed() < Duration::from_millis(60) {
+            if self
+                .shower
+                .store
+                .wait_unshown((Instant::now() + Duration::from_millis(20)).min(end))
+            {
+                self.shower.show_pending(out)?;
+                quiet_since = Instant::now();
+            }
         }
         self.shower.store.settle_all();
         self.shower.show_pending(out)?;
+        // Those that ended are waited for no more.
+        self.triggers.retain(|t| !t.finished());
         Ok(())
     }
 

@@ -190,6 +190,7 @@ impl Session {
                 return Ok(Flow::Quit);
             }
         }
+        self.settle_traffic(out)?;
         let lines = self.goal_lines(&run.task);
         self.show_goal(&lines, out)?;
         self.info(
@@ -200,13 +201,16 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// Records a solved task. (Progress is kept in slice 4; for now it is a line.)
+    /// Records a solved task, in the lesson it belongs to.
     fn task_done(
         &mut self,
-        _lesson: Option<&'static str>,
-        _goal: &str,
-        _out: &mut dyn Write,
+        lesson: Option<&'static str>,
+        goal: &str,
+        out: &mut dyn Write,
     ) -> io::Result<()> {
-        Ok(())
+        match lesson.or(self.step_lesson) {
+            Some(file) => self.record_task(file, goal, out),
+            None => Ok(()),
+        }
     }
 }

@@ -19,17 +19,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history
-/// in the home of the user who ran sudo, when rawlab was started through it.
+/// Where history lives: rawlab's state directory (`session::state_dir`: an absolute
+/// $XDG_STATE_HOME, under sudo the invoking user's ~/.local/state, else ~/.local/state).
 pub fn history_path() -> Option<PathBuf> {
-    if let Some(home) = crate::net::sys::sudo_user_home() {
-        return Some(home.join(".local/state/rawlab/history"));
-    }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(state.join("rawlab").join("history"))
+    crate::session::state_dir().map(|d| d.join("rawlab").join("history"))
 }
 
 /// How many packets the printer draws above the prompt each time it looks (ten times a
@@ -106,6 +99,8 @@ fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> 
 }
 
 pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Result<i32> {
+    // The learner takes lessons here: what they finish is kept.
+    session.progress_file = crate::session::progress_path();
     if !io::stdin().is_terminal() {
         return run_piped(session, io::stdin().lock());
     }
