@@ -422,3 +422,41 @@ fn under_sudo_the_progress_file_belongs_to_the_user() {
     let dir_meta = std::fs::metadata(state.join("rawlab")).unwrap();
     assert_eq!(dir_meta.uid(), 65534);
 }
+
+/// In --step only Enter, b and q act: a command typed at the step prompt is refused,
+/// not run, whatever it is.
+#[test]
+fn step_mode_refuses_what_is_not_enter_b_or_q() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("setsid").arg("--version").output().is_err() {
+        eprintln!("skipped: setsid is missing");
+        return;
+    }
+    let dir = scratch();
+    let mut child = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_rawlab"))
+        .args(["--sandbox", "--color", "never", "--step", "4"])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"send\n\n\nq\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("`send` is not run here: Enter runs the step, b goes back, q quits"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("template ip/icmp · 30 bytes"), "{stdout}");
+    assert!(!stdout.contains("→ sent"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}

@@ -325,7 +325,6 @@ enum Step {
 /// Shows the next command and waits for Enter (run it), `b` (back) or `q` (quit),
 /// read from the terminal even when the script came on standard input.
 fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) -> io::Result<Step> {
-    use std::io::BufRead;
     write!(
         out,
         "{}  {}",
@@ -333,18 +332,34 @@ fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) ->
         style.paint("[Enter runs · b back · q quit]", Tone::Dim)
     )?;
     out.flush()?;
-    let mut answer = String::new();
-    let read = match std::fs::File::open("/dev/tty") {
-        Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
-        Err(_) => io::stdin().lock().read_line(&mut answer),
-    }?;
-    writeln!(out)?;
-    Ok(match answer.trim() {
-        _ if read == 0 => Step::Quit,
-        "q" | "quit" => Step::Quit,
-        "b" | "back" => Step::Back,
-        _ => Step::Run,
-    })
+    // In front of a class only Enter, b and q act: anything else typed here is refused,
+    // never run (a stray word must not become a command).
+    loop {
+        let answer = read_tty_line()?;
+        writeln!(out)?;
+        let Some(answer) = answer else {
+            return Ok(Step::Quit);
+        };
+        match answer.trim() {
+            "" => return Ok(Step::Run),
+            "q" | "quit" => return Ok(Step::Quit),
+            "b" | "back" => return Ok(Step::Back),
+            other => {
+                let text = format!(
+                    "`{}` is not run here: Enter runs the step, b goes back, q quits",
+                    crate::render::printable(other)
+                );
+                writeln!(out, "{}", style.paint(&text, Tone::Note))?;
+                write!(
+                    out,
+                    "{}  {}",
+                    style.paint(echo, Tone::Command),
+                    style.paint("[Enter runs · b back · q quit]", Tone::Dim)
+                )?;
+                out.flush()?;
+            }
+        }
+    }
 }
 
 /// `--check`: runs each lesson in a fresh session, its output kept aside, and prints
