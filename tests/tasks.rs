@@ -460,3 +460,30 @@ fn step_mode_refuses_what_is_not_enter_b_or_q() {
     assert!(!stdout.contains("→ sent"), "{stdout}");
     assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
+
+/// What the screen says about the kernel must be true of it: Linux's 0x0000 on an
+/// all-zero echo reply is ones' complement's other zero, not a wrong checksum, and an
+/// IPPROTO_RAW listener is told it will hear nothing.
+#[test]
+fn the_screen_is_right_about_the_kernel() {
+    let r = script(
+        User::Me,
+        "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nlisten proto 255\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("icmp.checksum      0x0000 ✓ correct")
+            && r.stdout
+                .contains("0x0000 and 0xffff are both zero in ones' complement")
+            && !r.stdout.contains("✗ wrong"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains(
+            "an IPPROTO_RAW socket only sends, and the kernel hands it no packet it receives"
+        ),
+        "{}",
+        r.all()
+    );
+}

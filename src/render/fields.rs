@@ -3,7 +3,7 @@
 //! are kept by raw value, so a repeated value is copied, not written again.
 
 use super::*;
-use crate::wire::Expected;
+use crate::wire::{Expected, OTHER_ZERO_NOTE};
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
@@ -435,6 +435,14 @@ impl Table {
                 });
                 self.said.push((Said::Scratch(text), Tone::Note));
                 (" ◐ offloaded", Tone::Note)
+            }
+            Verdict::OtherZero => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("✓ ");
+                    s.push_str(OTHER_ZERO_NOTE);
+                });
+                self.said.push((Said::Scratch(text), Tone::Note));
+                (" ✓ correct", Tone::Good)
             }
             Verdict::Wrong => {
                 let (text, _) = keep(&mut self.scratch, |s| {
