@@ -528,6 +528,13 @@ impl Table {
                 self.said.push((Said::Mark(k), m.tone));
             }
         }
+        if let Some(t) = echo_timestamp(d.bytes, dis) {
+            let (text, _) = keep(&mut self.scratch, |s| {
+                s.push_str("its first 16 bytes are a send timestamp, as ping(8) writes one (seconds, then microseconds, 8 bytes each in host order): ");
+                crate::render::clock::write_utc(s, t, 6);
+            });
+            self.said.push((Said::Scratch(text), Tone::Note));
+        }
         let first = self.rows.len();
         self.rows.push(Row {
             depth: 0,
@@ -674,4 +681,29 @@ pub(super) fn mark_into(
             }
         }
     }
+}
+
+/// The send time at the start of an echo's data, when the first 16 bytes read as one:
+/// seconds and microseconds, 8 bytes each in host order, as ping(8) and `payload time`
+/// write them, the microseconds under a million and the seconds between 2000 and 2100
+/// (so text, zeros or a pattern are not taken for a time).
+fn echo_timestamp(bytes: &[u8], dis: &Dissection) -> Option<std::time::SystemTime> {
+    use crate::wire::icmp;
+    let l = dis.layers.last().filter(|l| !l.quoted)?;
+    if l.proto != &icmp::ICMP {
+        return None;
+    }
+    let kind = l.get(bytes, &icmp::TYPE);
+    if kind != icmp::ECHO_REQUEST && kind != icmp::ECHO_REPLY {
+        return None;
+    }
+    let b = bytes.get(dis.payload.clone())?;
+    let word = |at: usize| -> Option<u64> {
+        Some(u64::from_ne_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    };
+    let (secs, micros) = (word(0)?, word(8)?);
+    if micros >= 1_000_000 || !(946_684_800..4_102_444_800).contains(&secs) {
+        return None;
+    }
+    Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, micros as u32 * 1000))
 }

@@ -209,6 +209,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
                 }
                 if let Some(h) = rl.helper_mut() {
                     h.stack = session.stack();
+                    h.answering = session.asking();
                 }
             }
             Err(ReadlineError::Interrupted) => continue,
