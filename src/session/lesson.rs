@@ -205,6 +205,9 @@ impl Session {
     /// After a line ran at the prompt: if it was the lesson's next command, the lesson
     /// moves on and prints its narration up to the following command.
     pub fn lesson_after(&mut self, typed: &str, out: &mut dyn Write) -> io::Result<()> {
+        if std::mem::take(&mut self.lesson_moved) {
+            return Ok(());
+        }
         let same = self
             .lesson_pending()
             .is_some_and(|want| want.split_whitespace().eq(typed.split_whitespace()));

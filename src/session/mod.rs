@@ -107,6 +107,9 @@ pub struct Session {
     pub step_lesson: Option<&'static str>,
     /// The task the learner is working on.
     task: Option<task::TaskRun>,
+    /// The lesson moved on inside the line just run (a task done, an answer taken), so
+    /// that line is not also taken as the lesson's next command.
+    lesson_moved: bool,
     /// A prediction asked and not yet revealed.
     prediction: Option<predict::Pending>,
     /// The file of the lesson taken last, for `lesson next`.
@@ -187,6 +190,7 @@ impl Session {
             lesson: None,
             prediction: None,
             task: None,
+            lesson_moved: false,
             progress_file: None,
             step_lesson: None,
             last_lesson: None,

@@ -89,6 +89,7 @@ impl Session {
             }
         };
         self.info(out, &said)?;
+        self.lesson_moved = true;
         self.lesson_narrate(out)?;
         Ok(true)
     }

@@ -115,6 +115,7 @@ impl Session {
             writeln!(out, "{}", style.paint(&done, Tone::Good))?;
             let run = self.task.take().expect("a task runs");
             self.task_done(run.lesson, &task.goal, out)?;
+            self.lesson_moved = true;
             return self.lesson_narrate(out);
         }
         let head = format!(
@@ -197,6 +198,7 @@ impl Session {
             out,
             "the task stays open in your progress (only tasks you solve get their ✓); `lesson` lists them",
         )?;
+        self.lesson_moved = true;
         self.lesson_narrate(out)?;
         Ok(Flow::Continue)
     }
