@@ -64,6 +64,7 @@ const BAD: &[&str] = &[
     "expect reply like icmp.typ 0",
     "expect reply ip.src == request icmp.type",
     "expect reply data < request",
+    "expect refused EINVALL",
     // predict, tasks
     "predict how many -> captured",
     "predict \"How many?\" captured",

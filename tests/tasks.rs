@@ -487,3 +487,40 @@ fn the_screen_is_right_about_the_kernel() {
         r.all()
     );
 }
+
+/// `expect refused`: a send the kernel refuses is expected, and then no failure; one it
+/// takes, or refuses for another reason, fails the check.
+#[test]
+fn a_refused_send_can_be_expected() {
+    for user in users() {
+        let ok = script(
+            user,
+            "set ihl 16\nsend\nexpect refused EINVAL\nexpect captured 0\n",
+        );
+        assert_eq!(ok.code, 0, "{}", ok.all());
+        assert!(
+            ok.stdout
+                .contains("✓ expect refused EINVAL: sendto failed with EINVAL"),
+            "{}",
+            ok.all()
+        );
+        let taken = script(user, "send\nexpect refused\n");
+        assert_eq!(taken.code, 1, "{}", taken.all());
+        assert!(
+            taken
+                .stdout
+                .contains("expected the kernel to refuse the send, but it took it"),
+            "{}",
+            taken.all()
+        );
+        let other = script(user, "set ihl 16\nsend\nexpect refused EPERM\n");
+        assert_eq!(other.code, 1, "{}", other.all());
+        assert!(
+            other
+                .stdout
+                .contains("expected the kernel to refuse the send with EPERM, but it said EINVAL"),
+            "{}",
+            other.all()
+        );
+    }
+}

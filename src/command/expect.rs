@@ -14,6 +14,29 @@ pub(super) const KINDS: &[&str] = &[
     "last",
     "packet",
     "ping",
+    "refused",
+];
+
+/// The errors `expect refused` knows by name: (name, errno).
+pub const ERRNOS: &[(&str, i32)] = &[
+    ("EINVAL", libc::EINVAL),
+    ("EPERM", libc::EPERM),
+    ("EACCES", libc::EACCES),
+    ("EMSGSIZE", libc::EMSGSIZE),
+    ("ENETUNREACH", libc::ENETUNREACH),
+    ("EHOSTUNREACH", libc::EHOSTUNREACH),
+    ("ENOBUFS", libc::ENOBUFS),
+];
+
+/// Their names, for completion.
+pub(super) const ERRNO_NAMES: &[&str] = &[
+    "EINVAL",
+    "EPERM",
+    "EACCES",
+    "EMSGSIZE",
+    "ENETUNREACH",
+    "EHOSTUNREACH",
+    "ENOBUFS",
 ];
 
 /// How an `expect` compares.
@@ -115,6 +138,8 @@ pub enum Expect {
     Packet { no: Option<u64>, check: FieldCheck },
     /// How many replies the last ping received.
     PingReceived { cmp: Cmp, count: u64 },
+    /// The kernel refused the last send (sendto failed), with this error if one is named.
+    Refused { errno: Option<(&'static str, i32)> },
 }
 
 /// `OP` in an expect line.
@@ -272,6 +297,29 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
             }
             let (cmp, count) = parse_count(args)?;
             Ok(Expect::PingReceived { cmp, count })
+        }
+        "refused" => {
+            let Some(e) = args.pos_next() else {
+                return Ok(Expect::Refused { errno: None });
+            };
+            let name = e.text.to_ascii_uppercase();
+            match ERRNOS.iter().find(|(n, _)| *n == name) {
+                Some((n, v)) => Ok(Expect::Refused {
+                    errno: Some((n, *v)),
+                }),
+                None => Err(ParseError::new(
+                    e.span.clone(),
+                    format!("`{}` is not an error rawlab knows by name", e.shown()),
+                )
+                .expected(format!(
+                    "one of {}, or nothing (any refusal)",
+                    ERRNOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+                ))
+                .suggest(
+                    did_you_mean(&name, ERRNO_NAMES.iter().copied())
+                        .or(Some("leave the name out to accept any refusal".into())),
+                )),
+            }
         }
         _ => Err(
             ParseError::new(t.span.clone(), format!("cannot expect `{}`", t.shown()))

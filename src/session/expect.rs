@@ -263,6 +263,25 @@ impl Session {
                     }),
                 }
             }
+            Expect::Refused { errno } => {
+                let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
+                let name = |v: i32| {
+                    crate::command::ERRNOS
+                        .iter()
+                        .find(|(_, e)| *e == v)
+                        .map_or(format!("error {v}"), |(n, _)| n.to_string())
+                };
+                match (got, errno) {
+                    (0, _) => Outcome::Fail(
+                        "expected the kernel to refuse the send, but it took it".into(),
+                    ),
+                    (g, Some((n, v))) if g != *v => Outcome::Fail(format!(
+                        "expected the kernel to refuse the send with {n}, but it said {}",
+                        name(g)
+                    )),
+                    (g, _) => Outcome::Pass(format!("sendto failed with {}", name(g))),
+                }
+            }
             Expect::PingReceived { cmp, count } => match self.last_ping {
                 None => Outcome::Fail("no ping has run".into()),
                 Some((sent, got)) => verdict(
@@ -333,6 +352,10 @@ pub fn describe(e: &Expect) -> String {
         Expect::PingReceived { cmp, count } => {
             format!("expect ping received {} {count}", cmp.symbol())
         }
+        Expect::Refused { errno } => match errno {
+            Some((n, _)) => format!("expect refused {n}"),
+            None => "expect refused".into(),
+        },
     }
 }
 

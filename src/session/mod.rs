@@ -107,6 +107,9 @@ pub struct Session {
     pub step_lesson: Option<&'static str>,
     /// The task the learner is working on.
     task: Option<task::TaskRun>,
+    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
+    /// `expect refused`.
+    refused: std::sync::atomic::AtomicI32,
     /// The lesson moved on inside the line just run (a task done, an answer taken), so
     /// that line is not also taken as the lesson's next command.
     lesson_moved: bool,
@@ -191,6 +194,7 @@ impl Session {
             prediction: None,
             task: None,
             lesson_moved: false,
+            refused: std::sync::atomic::AtomicI32::new(0),
             progress_file: None,
             step_lesson: None,
             last_lesson: None,
@@ -295,6 +299,7 @@ impl Session {
             Command::Mode(m) => self.set_mode(*m, out)?,
             Command::Send(args) => {
                 self.traffic_from = self.shower.store.next_no();
+                self.refused.store(0, Ordering::Relaxed);
                 let flow = self.send(args, out)?;
                 self.reveal(out)?;
                 self.task_try(out)?;
@@ -302,6 +307,7 @@ impl Session {
             }
             Command::Ping(args, mode) => {
                 self.traffic_from = self.shower.store.next_no();
+                self.refused.store(0, Ordering::Relaxed);
                 let flow = self.ping(args, *mode, out)?;
                 self.reveal(out)?;
                 self.task_try(out)?;
@@ -309,6 +315,7 @@ impl Session {
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();
+                self.refused.store(0, Ordering::Relaxed);
                 let flow = self.trigger(t, out)?;
                 self.reveal(out)?;
                 self.task_try(out)?;
