@@ -65,6 +65,7 @@ const BAD: &[&str] = &[
     "expect reply ip.src == request icmp.type",
     "expect reply data < request",
     "expect refused EINVALL",
+    "expect captured by lnk 2",
     // predict, tasks
     "predict how many -> captured",
     "predict \"How many?\" captured",

@@ -524,3 +524,24 @@ fn a_refused_send_can_be_expected() {
         );
     }
 }
+
+/// `expect captured by SOCKET`: what one kind of socket caught, so a lesson can show
+/// an IPPROTO_RAW listener hearing nothing while the send's own socket hears both.
+#[test]
+fn captures_are_counted_by_the_socket_that_caught_them() {
+    for user in users() {
+        let ok = script(
+            user,
+            "listen proto 255\nsend\nexpect captured by raw 0\nexpect captured by send 2\n",
+        );
+        assert_eq!(ok.code, 0, "{}", ok.all());
+        let bad = script(user, "listen icmp\nsend\nexpect captured by icmp 0\n");
+        assert_eq!(bad.code, 1, "{}", bad.all());
+        assert!(
+            bad.stdout
+                .contains("expected == 0 captured by icmp, but 2 were"),
+            "{}",
+            bad.all()
+        );
+    }
+}

@@ -17,6 +17,11 @@ pub(super) const KINDS: &[&str] = &[
     "refused",
 ];
 
+/// The sockets `expect captured by` can name: `link` (packet sockets), `send` (the
+/// socket a send reads its replies on), and the IP listeners by protocol (`raw` is
+/// IPPROTO_RAW, 255).
+pub(super) const SOCKETS: &[&str] = &["link", "send", "icmp", "tcp", "udp", "icmp6", "raw"];
+
 /// The errors `expect refused` knows by name: (name, errno).
 pub const ERRNOS: &[(&str, i32)] = &[
     ("EINVAL", libc::EINVAL),
@@ -132,8 +137,13 @@ pub enum Expect {
         field: &'static Field,
         changed: bool,
     },
-    /// How many packets were captured.
-    Captured { cmp: Cmp, count: u64 },
+    /// How many packets were captured (by one kind of socket only, when `by` names it:
+    /// see [`SOCKETS`]).
+    Captured {
+        cmp: Cmp,
+        count: u64,
+        by: Option<&'static str>,
+    },
     /// A field of the last packet captured, or of packet N.
     Packet { no: Option<u64>, check: FieldCheck },
     /// How many replies the last ping received.
@@ -272,8 +282,31 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
             })
         }
         "captured" => {
+            let by = match args.tokens.get(args.pos) {
+                Some(b) if b.text.eq_ignore_ascii_case("by") => {
+                    args.pos += 1;
+                    let w = args.next("a socket: link, send, icmp, tcp, udp, icmp6 or raw")?;
+                    let lower = w.text.to_ascii_lowercase();
+                    match SOCKETS.iter().find(|s| **s == lower) {
+                        Some(s) => Some(*s),
+                        None => {
+                            return Err(ParseError::new(
+                                w.span.clone(),
+                                format!("no listener is called `{}`", w.shown()),
+                            )
+                            .expected(format!("one of: {}", SOCKETS.join(", ")))
+                            .suggest(
+                                did_you_mean(&lower, SOCKETS.iter().copied()).or(Some(
+                                    "link: the packet sockets; send: the socket a send reads its replies on; icmp, tcp, udp, icmp6, raw: `listen` sockets".into(),
+                                )),
+                            ));
+                        }
+                    }
+                }
+                _ => None,
+            };
             let (cmp, count) = parse_count(args)?;
-            Ok(Expect::Captured { cmp, count })
+            Ok(Expect::Captured { cmp, count, by })
         }
         "last" => Ok(Expect::Packet {
             no: None,

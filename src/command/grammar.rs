@@ -375,6 +375,10 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [] => vec![Offer::Words(super::expect::KINDS)],
         [w] if w.eq_ignore_ascii_case("no") => vec![Offer::Words(&["reply"])],
         [w] if w.eq_ignore_ascii_case("ping") => vec![Offer::Words(&["received"])],
+        [w] if w.eq_ignore_ascii_case("captured") => vec![Offer::Words(&["by"])],
+        [w, b] if w.eq_ignore_ascii_case("captured") && b.eq_ignore_ascii_case("by") => {
+            vec![Offer::Words(super::expect::SOCKETS)]
+        }
         [w] if w.eq_ignore_ascii_case("refused") => {
             vec![Offer::Words(super::expect::ERRNO_NAMES)]
         }

@@ -236,12 +236,20 @@ impl Session {
                     )),
                 }
             }
-            Expect::Captured { cmp, count } => {
-                let n = self.since_traffic().len() as u64;
+            Expect::Captured { cmp, count, by } => {
+                let n = self
+                    .since_traffic()
+                    .iter()
+                    .filter(|(p, _)| by.is_none_or(|b| captured_by(p, b)))
+                    .count() as u64;
+                let on = by.map_or(String::new(), |b| format!(" by {b}"));
                 verdict(
                     cmp.holds(n, *count),
-                    format!("{n} captured"),
-                    format!("expected {} {count} captured, but {n} were", cmp.symbol()),
+                    format!("{n} captured{on}"),
+                    format!(
+                        "expected {} {count} captured{on}, but {n} were",
+                        cmp.symbol()
+                    ),
                 )
             }
             Expect::Packet { no, check } => {
@@ -344,7 +352,11 @@ pub fn describe(e: &Expect) -> String {
                 field.name
             )
         }
-        Expect::Captured { cmp, count } => format!("expect captured {} {count}", cmp.symbol()),
+        Expect::Captured { cmp, count, by } => format!(
+            "expect captured{} {} {count}",
+            by.map_or(String::new(), |b| format!(" by {b}")),
+            cmp.symbol()
+        ),
         Expect::Packet { no, check: c } => match no {
             Some(n) => format!("expect packet {n} {}", check(c)),
             None => format!("expect last {}", check(c)),
@@ -367,6 +379,21 @@ fn reply_check(c: &ReplyCheck) -> String {
         Operand::Value(v) => Got::of(v).words(c.field),
     };
     format!("{} {} {against}", c.field.name, c.cmp.symbol())
+}
+
+/// Whether packet `p` came in on the kind of socket `by` names (see `expect captured by`).
+fn captured_by(p: &Packet, by: &str) -> bool {
+    let crate::capture::Origin::Captured { socket, .. } = &p.origin else {
+        return false;
+    };
+    match by {
+        "link" => socket.starts_with("packet socket"),
+        "send" => socket.starts_with("send's"),
+        w => {
+            **socket == *format!("raw socket for {w}")
+                || **socket == *format!("AF_INET6 raw socket for {w}")
+        }
+    }
 }
 
 fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
