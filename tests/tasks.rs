@@ -545,3 +545,22 @@ fn captures_are_counted_by_the_socket_that_caught_them() {
         );
     }
 }
+
+/// `expect set FIELD`: a task can ask that the learner work a value out themselves.
+#[test]
+fn a_field_set_by_hand_can_be_expected() {
+    let ok = script(
+        User::Me,
+        "set icmp.checksum 0x3721\nexpect set icmp.checksum\nsend\nexpect reply\n",
+    );
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    let bad = script(User::Me, "payload beef\nexpect set icmp.checksum\n");
+    assert_eq!(bad.code, 1, "{}", bad.all());
+    assert!(
+        bad.stdout.contains(
+            "expected icmp.checksum set by hand (`set icmp.checksum VALUE`), but the template leaves it to rawlab"
+        ),
+        "{}",
+        bad.all()
+    );
+}

@@ -15,6 +15,7 @@ pub(super) const KINDS: &[&str] = &[
     "packet",
     "ping",
     "refused",
+    "set",
 ];
 
 /// The sockets `expect captured by` can name: `link` (packet sockets), `send` (the
@@ -148,6 +149,9 @@ pub enum Expect {
     Packet { no: Option<u64>, check: FieldCheck },
     /// How many replies the last ping received.
     PingReceived { cmp: Cmp, count: u64 },
+    /// The template's field is set by hand (`set`), not left for rawlab or the kernel:
+    /// a task can ask the learner to work a value out themselves.
+    Set(&'static Field),
     /// The kernel refused the last send (sendto failed), with this error if one is named.
     Refused { errno: Option<(&'static str, i32)> },
 }
@@ -330,6 +334,10 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
             }
             let (cmp, count) = parse_count(args)?;
             Ok(Expect::PingReceived { cmp, count })
+        }
+        "set" => {
+            let f = args.next("a field, such as icmp.checksum")?;
+            Ok(Expect::Set(any_field(f, ctx)?))
         }
         "refused" => {
             let Some(e) = args.pos_next() else {

@@ -391,7 +391,9 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [w, l] if w.eq_ignore_ascii_case("reply") && l.eq_ignore_ascii_case("like") => {
             vec![Offer::Fields { everywhere: true }]
         }
-        [w] if w.eq_ignore_ascii_case("last") => vec![Offer::Fields { everywhere: true }],
+        [w] if w.eq_ignore_ascii_case("last") || w.eq_ignore_ascii_case("set") => {
+            vec![Offer::Fields { everywhere: true }]
+        }
         [w] if w.to_ascii_lowercase().starts_with("kernel-") => {
             vec![Offer::Fields { everywhere: true }]
         }

@@ -271,6 +271,23 @@ impl Session {
                     }),
                 }
             }
+            Expect::Set(f) => match self.template.user_value(f) {
+                Some(v) => Outcome::Pass(format!(
+                    "the template's {} is {}, set by hand",
+                    f.name,
+                    f.words(v)
+                )),
+                None => Outcome::Fail(format!(
+                    "expected {} set by hand (`set {} VALUE`), but the template leaves it to {}",
+                    f.name,
+                    f.name,
+                    if f.fill == crate::wire::Fill::Computed {
+                        "rawlab"
+                    } else {
+                        "its default or the kernel"
+                    }
+                )),
+            },
             Expect::Refused { errno } => {
                 let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
                 let name = |v: i32| {
@@ -364,6 +381,7 @@ pub fn describe(e: &Expect) -> String {
         Expect::PingReceived { cmp, count } => {
             format!("expect ping received {} {count}", cmp.symbol())
         }
+        Expect::Set(f) => format!("expect set {}", f.name),
         Expect::Refused { errno } => match errno {
             Some((n, _)) => format!("expect refused {n}"),
             None => "expect refused".into(),
