@@ -564,3 +564,23 @@ fn a_field_set_by_hand_can_be_expected() {
         bad.all()
     );
 }
+
+/// With IP_HDRINCL the socket keeps the protocol it was opened for when ip.proto says
+/// another, and the send's line names the socket it really went through.
+#[test]
+fn a_send_names_the_socket_it_went_through() {
+    let r = script(
+        User::Me,
+        "mode hdrincl\nset ip.proto 17\nlisten link lo once\nsend\nexpect kernel-kept ip.proto\nexpect no reply within 200ms\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("mode hdrincl: socket(AF_INET, SOCK_RAW, 1) with IP_HDRINCL")
+            && r.stdout.contains(
+                "#1 → sent 30 bytes to 127.0.0.1 · socket(AF_INET, SOCK_RAW, 1) with IP_HDRINCL"
+            ),
+        "{}",
+        r.all()
+    );
+}

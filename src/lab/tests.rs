@@ -48,6 +48,7 @@ fn the_posts_exchange() {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     };
     assert!(r.observe(&packet(1, &BUILT, sent)).is_empty());
     let wire = r.observe(&packet(2, &WIRE, captured()));
@@ -90,6 +91,7 @@ fn each_send_claims_one_copy() {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     };
     r.observe(&packet(1, &BUILT, sent()));
     r.observe(&packet(2, &BUILT, sent()));
@@ -107,6 +109,7 @@ fn sent_raw() -> Origin {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     }
 }
 

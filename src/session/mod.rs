@@ -403,21 +403,22 @@ impl Session {
     }
 }
 
-/// The socket() call a mode uses for a packet, from the packet's own layers (its
-/// family from the first, the protocol from what follows it).
-pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> String {
-    let d = wire::dissect::dissect(bytes, first);
-    let family = if first == &wire::ipv6::IPV6 {
-        net::Family::V6
-    } else {
-        net::Family::V4
+/// The socket() call a mode uses for the template: its family from the network layer,
+/// the protocol from the layers after it, as the send picks them (not from ip.proto,
+/// which with IP_HDRINCL may say something else).
+pub fn socket_words(mode: Mode, built: &wire::template::Built) -> String {
+    let layers: Vec<&'static Protocol> = built.layers.iter().map(|(p, _, _)| *p).collect();
+    let at = layers
+        .iter()
+        .position(|p| *p == &wire::ipv4::IPV4 || *p == &wire::ipv6::IPV6);
+    let family = match at.map(|i| layers[i]) {
+        Some(p) if p == &wire::ipv6::IPV6 => net::Family::V6,
+        _ => net::Family::V4,
     };
-    let proto = upper_proto(first, d.layers.iter().skip(1).map(|l| l.proto)).or_else(|| {
-        first
-            .next_field
-            .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
-    });
-    net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
+    let proto = at
+        .and_then(|i| upper_proto(layers[i], layers[i + 1..].iter().copied()))
+        .unwrap_or(255);
+    net::describe_mode_in(family, mode, proto as u8)
 }
 
 /// The protocol a raw socket is opened for to send or see a packet whose network layer

@@ -360,6 +360,7 @@ impl Shower {
                 mode,
                 handed_from,
                 dst,
+                proto,
                 ..
             } => {
                 let handed = p.bytes.len() - handed_from;
@@ -371,7 +372,17 @@ impl Shower {
                 let text = format!(
                     "#{} → sent {what} to {dst} · {} · {}",
                     p.no,
-                    super::socket_words(*mode, p.first, &p.bytes),
+                    // The socket it went through, not what its bytes would suggest:
+                    // with IP_HDRINCL ip.proto may name another protocol.
+                    crate::net::describe_mode_in(
+                        if dst.is_ipv6() {
+                            crate::net::Family::V6
+                        } else {
+                            crate::net::Family::V4
+                        },
+                        *mode,
+                        *proto
+                    ),
                     self.since_start(p.time)
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))

@@ -576,6 +576,10 @@ impl Session {
             handed_from,
             dst: plan.dst,
             iface: plan.iface.as_ref().map(|l| l.name.clone()),
+            proto: match mode {
+                Mode::Raw => 255,
+                _ => plan.proto,
+            },
         };
         let mut numbering = self.shower.store.numbering();
         // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
