@@ -66,6 +66,8 @@ const BAD: &[&str] = &[
     "expect reply data < request",
     "expect refused EINVALL",
     "expect captured by lnk 2",
+    "expect counted Icpm InCsumErrors 1",
+    "expect counted Icmp In-Errors 1",
     // predict, tasks
     "predict how many -> captured",
     "predict \"How many?\" captured",

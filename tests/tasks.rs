@@ -584,3 +584,30 @@ fn a_send_names_the_socket_it_went_through() {
         r.all()
     );
 }
+
+/// `expect counted`: the kernel's own counters around the last send, so a lesson's
+/// "the kernel counts a bad checksum" can fail.
+#[test]
+fn a_kernel_counter_can_be_expected() {
+    for user in users() {
+        let ok = script(
+            user,
+            "set icmp.checksum 0x1111\nset timeout 300ms\nsend\nexpect counted Icmp InCsumErrors == 1\n",
+        );
+        assert_eq!(ok.code, 0, "{}", ok.all());
+        assert!(
+            ok.stdout
+                .contains("✓ expect counted Icmp InCsumErrors == 1: Icmp InCsumErrors moved by 1"),
+            "{}",
+            ok.all()
+        );
+        let bad = script(user, "send\nexpect counted Icmp InCsumErrors >= 1\n");
+        assert_eq!(bad.code, 1, "{}", bad.all());
+        assert!(
+            bad.stdout
+                .contains("expected Icmp InCsumErrors to move by >= 1, but it moved by 0"),
+            "{}",
+            bad.all()
+        );
+    }
+}

@@ -16,6 +16,12 @@ pub(super) const KINDS: &[&str] = &[
     "ping",
     "refused",
     "set",
+    "counted",
+];
+
+/// The counter tables of /proc/net/snmp, snmp6 and netstat that `expect counted` names.
+pub(super) const COUNTER_TABLES: &[&str] = &[
+    "Ip", "Icmp", "IcmpMsg", "Tcp", "Udp", "UdpLite", "IpExt", "TcpExt", "Ip6", "Icmp6", "Udp6",
 ];
 
 /// The sockets `expect captured by` can name: `link` (packet sockets), `send` (the
@@ -149,6 +155,14 @@ pub enum Expect {
     Packet { no: Option<u64>, check: FieldCheck },
     /// How many replies the last ping received.
     PingReceived { cmp: Cmp, count: u64 },
+    /// How much a kernel counter moved around the last send (its table and name as
+    /// /proc/net/snmp lists them): `expect counted Icmp InCsumErrors == 1`.
+    Counted {
+        table: &'static str,
+        name: String,
+        cmp: Cmp,
+        count: u64,
+    },
     /// The template's field is set by hand (`set`), not left for rawlab or the kernel:
     /// a task can ask the learner to work a value out themselves.
     Set(&'static Field),
@@ -334,6 +348,42 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
             }
             let (cmp, count) = parse_count(args)?;
             Ok(Expect::PingReceived { cmp, count })
+        }
+        "counted" => {
+            let t = args.next("a counter table, such as Icmp")?;
+            let Some(table) = COUNTER_TABLES
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(&t.text))
+            else {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("`{}` is not a counter table", t.shown()),
+                )
+                .expected(format!("one of: {}", COUNTER_TABLES.join(", ")))
+                .suggest(
+                    did_you_mean(&t.text, COUNTER_TABLES.iter().copied()).or(Some(
+                        "the tables are the line heads of /proc/net/snmp".into(),
+                    )),
+                ));
+            };
+            let n = args.next("a counter's name, such as InCsumErrors")?;
+            if n.quoted || !n.text.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(ParseError::new(
+                    n.span.clone(),
+                    format!("`{}` is not a counter's name", n.shown()),
+                )
+                .expected("a name as /proc/net/snmp lists it, such as InCsumErrors")
+                .suggest(Some(format!(
+                    "for example: expect counted {table} InCsumErrors == 1"
+                ))));
+            }
+            let (cmp, count) = parse_count(args)?;
+            Ok(Expect::Counted {
+                table,
+                name: n.text.clone(),
+                cmp,
+                count,
+            })
         }
         "set" => {
             let f = args.next("a field, such as icmp.checksum")?;

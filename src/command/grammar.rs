@@ -376,6 +376,9 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [w] if w.eq_ignore_ascii_case("no") => vec![Offer::Words(&["reply"])],
         [w] if w.eq_ignore_ascii_case("ping") => vec![Offer::Words(&["received"])],
         [w] if w.eq_ignore_ascii_case("captured") => vec![Offer::Words(&["by"])],
+        [w] if w.eq_ignore_ascii_case("counted") => {
+            vec![Offer::Words(super::expect::COUNTER_TABLES)]
+        }
         [w, b] if w.eq_ignore_ascii_case("captured") && b.eq_ignore_ascii_case("by") => {
             vec![Offer::Words(super::expect::SOCKETS)]
         }

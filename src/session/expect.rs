@@ -271,6 +271,37 @@ impl Session {
                     }),
                 }
             }
+            Expect::Counted {
+                table,
+                name,
+                cmp,
+                count,
+            } => {
+                let last = self
+                    .outcomes
+                    .back()
+                    .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
+                let Some(o) = last else {
+                    return Outcome::Fail(
+                        "no send since the last traffic command to read the counters around".into(),
+                    );
+                };
+                let Some(c) = &o.counted else {
+                    return Outcome::Fail(
+                        "the kernel's counters (/proc/net/snmp) could not be read here".into(),
+                    );
+                };
+                let by = c.by(table, name);
+                let moved = u64::try_from(by).unwrap_or(0);
+                verdict(
+                    by >= 0 && cmp.holds(moved, *count),
+                    format!("{table} {name} moved by {by}"),
+                    format!(
+                        "expected {table} {name} to move by {} {count}, but it moved by {by}",
+                        cmp.symbol()
+                    ),
+                )
+            }
             Expect::Set(f) => match self.template.user_value(f) {
                 Some(v) => Outcome::Pass(format!(
                     "the template's {} is {}, set by hand",
@@ -382,6 +413,12 @@ pub fn describe(e: &Expect) -> String {
             format!("expect ping received {} {count}", cmp.symbol())
         }
         Expect::Set(f) => format!("expect set {}", f.name),
+        Expect::Counted {
+            table,
+            name,
+            cmp,
+            count,
+        } => format!("expect counted {table} {name} {} {count}", cmp.symbol()),
         Expect::Refused { errno } => match errno {
             Some((n, _)) => format!("expect refused {n}"),
             None => "expect refused".into(),
