@@ -85,15 +85,23 @@ impl Session {
     }
 
     /// The first reply since the last traffic command, and the number of its request.
+    /// A reply to one of rawlab's own sends comes first: the kernel's own exchanges on
+    /// the way (an ARP request it makes to deliver the answer) are not what was asked.
     pub(super) fn first_reply(&self) -> Option<(Arc<Packet>, u64)> {
-        self.since_traffic().into_iter().find_map(|(p, r)| {
-            r.iter()
-                .find_map(|r| match r {
-                    Relation::Reply { request, .. } => Some(*request),
+        let replies: Vec<(Arc<Packet>, u64, bool)> = self
+            .since_traffic()
+            .into_iter()
+            .filter_map(|(p, r)| {
+                r.iter().find_map(|r| match r {
+                    Relation::Reply { request, sent, .. } => {
+                        Some((p.clone(), *request, sent.is_some()))
+                    }
                     _ => None,
                 })
-                .map(|q| (p, q))
-        })
+            })
+            .collect();
+        let ours = replies.iter().position(|(_, _, ours)| *ours).unwrap_or(0);
+        replies.into_iter().nth(ours).map(|(p, q, _)| (p, q))
     }
 
     /// The first reply and its request, or why there is no pair to compare yet.
@@ -169,17 +177,11 @@ impl Session {
                     }
                 }
             },
-            Expect::Reply { check, .. } => {
-                let reply = self
-                    .since_traffic()
-                    .into_iter()
-                    .find(|(_, r)| r.iter().any(|r| matches!(r, Relation::Reply { .. })));
-                match (reply, check) {
-                    (None, _) => Outcome::NotYet("no reply arrived".into()),
-                    (Some((p, _)), None) => Outcome::Pass(format!("#{} is a reply", p.no)),
-                    (Some((p, _)), Some(c)) => field_outcome(&p, c),
-                }
-            }
+            Expect::Reply { check, .. } => match (self.first_reply(), check) {
+                (None, _) => Outcome::NotYet("no reply arrived".into()),
+                (Some((p, _)), None) => Outcome::Pass(format!("#{} is a reply", p.no)),
+                (Some((p, _)), Some(c)) => field_outcome(&p, c),
+            },
             Expect::NoReply { .. } => {
                 match self
                     .since_traffic()
