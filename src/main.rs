@@ -428,6 +428,10 @@ fn main() -> ExitCode {
         (_, Some(d)) => script::Pace::Delay(d),
         _ => script::Pace::Straight,
     };
+    if lesson && !cli.check {
+        // A lesson's packets are drawn for teaching: the fields with something to say.
+        session.shower.set_detail(rawlab::session::Detail::Teach);
+    }
     if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
         // A lesson taken with --step counts as taken: its tasks and its end are kept.
         if let Some(l) = rawlab::command::lessons::of_path(path) {

@@ -611,3 +611,54 @@ fn a_kernel_counter_can_be_expected() {
         );
     }
 }
+
+/// A lesson draws its packets for teaching: the hex, the summary and the fields with
+/// something to say; `dump N` still shows every field, and a plain script shows all.
+#[test]
+fn a_lesson_draws_the_fields_it_is_about() {
+    let dir = scratch();
+    let r = run(
+        User::Me,
+        &[
+            "--sandbox".into(),
+            "--color".into(),
+            "never".into(),
+            "6".into(),
+        ],
+        &dir,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("more fields with nothing to note: `dump 3` shows every one")
+            && r.stdout.contains("↳ was 8 (echo-request) in #2")
+            && !r.stdout.contains("    ip.version "),
+        "{}",
+        r.all()
+    );
+    let three = run(
+        User::Me,
+        &[
+            "--sandbox".into(),
+            "--color".into(),
+            "never".into(),
+            "3".into(),
+        ],
+        &dir,
+    );
+    assert!(three.stdout.lines().count() < 500, "{}", three.all());
+    // Lesson 2 asks for a dump: that one is whole.
+    let two = run(
+        User::Me,
+        &[
+            "--sandbox".into(),
+            "--color".into(),
+            "never".into(),
+            "2".into(),
+        ],
+        &dir,
+    );
+    assert!(two.stdout.contains("    ip.version "), "{}", two.all());
+    let plain = script(User::Me, "listen icmp\nsend\n");
+    assert!(plain.stdout.contains("    ip.version "), "{}", plain.all());
+}

@@ -43,6 +43,9 @@ pub struct Dump<'a> {
     pub emphasize: Vec<Range<usize>>,
     /// Fields not to verify (a template's checksum left 0 for the kernel).
     pub unverified: Vec<&'static Field>,
+    /// For a lesson: only the field lines with a note under them, and one line saying
+    /// how many were left out and that `dump N` (this number) shows them.
+    pub teach: Option<u64>,
 }
 
 impl<'a> Dump<'a> {
@@ -63,6 +66,7 @@ impl<'a> Dump<'a> {
             marks: Vec::new(),
             emphasize: Vec::new(),
             unverified: Vec::new(),
+            teach: None,
         }
     }
 
@@ -76,6 +80,7 @@ impl<'a> Dump<'a> {
             marks: Vec::new(),
             emphasize: Vec::new(),
             unverified: Vec::new(),
+            teach: None,
         }
     }
 }

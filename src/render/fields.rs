@@ -590,7 +590,15 @@ impl Table {
         let value_w = widest(|r| r.value_chars, 24);
         let bits_w = widest(|r| r.bits_chars, 24);
         let scratch = &self.scratch;
+        let mut left_out = 0;
         for sec in &self.sections {
+            // Teaching: a layer with nothing to say is one title line, and a field
+            // with nothing to say is left out (and counted).
+            let kept = |r: &Row| d.teach.is_none() || !r.marks.is_empty();
+            left_out += self.rows[sec.rows.clone()]
+                .iter()
+                .filter(|r| !kept(r))
+                .count();
             buf.push_str("  ");
             paint_into(
                 buf,
@@ -601,7 +609,7 @@ impl Table {
                 false,
             );
             buf.push('\n');
-            for r in &self.rows[sec.rows.clone()] {
+            for r in self.rows[sec.rows.clone()].iter().filter(|r| kept(r)) {
                 let name_chars = r.name_chars();
                 let pads = [
                     name_w.saturating_sub(name_chars),
@@ -645,6 +653,14 @@ impl Table {
                     mark_into(buf, color, width, name_w, text, *tone);
                 }
             }
+        }
+        if let (Some(no), true) = (d.teach, left_out > 0) {
+            let text = format!(
+                "    {left_out} more field{} with nothing to note: `dump {no}` shows every one",
+                if left_out == 1 { "" } else { "s" }
+            );
+            paint_into(buf, color, &text, 0, Tone::Dim, false);
+            buf.push('\n');
         }
     }
 }

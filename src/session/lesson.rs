@@ -32,6 +32,7 @@ impl Session {
             }
             LessonCmd::Stop => {
                 self.task = None;
+                self.shower.set_detail(super::Detail::Full);
                 match self.lesson.take() {
                     Some(r) => self.info(out, &format!("left lesson {}", r.lesson.name()))?,
                     None => self.info(out, "no lesson is running")?,
@@ -62,6 +63,8 @@ impl Session {
             return self.fail(out, &format!("there is no lesson {key}"));
         };
         self.task = None;
+        // A lesson's packets are drawn for teaching; `dump N` shows every field.
+        self.shower.set_detail(super::Detail::Teach);
         // A lesson counts its packets from #1 and starts from the post's packet.
         self.execute(&Command::Reset, &mut io::sink())?;
         self.shower.clear();
@@ -152,6 +155,7 @@ impl Session {
                 let name = run.lesson.name();
                 let file = run.lesson.file;
                 self.lesson = None;
+                self.shower.set_detail(super::Detail::Full);
                 self.record_lesson(file, out)?;
                 let text =
                     format!("end of lesson {name}: `lesson next` goes on, `lesson` lists them all");

@@ -29,6 +29,10 @@ pub enum Detail {
     Quiet,
     /// One line for every packet (`load`: `dump N` draws one in full).
     Lines,
+    /// For lessons: the annotated dump with only the fields that have something to say
+    /// (what the kernel changed, what a reply changed, a wrong checksum, a note);
+    /// `dump N` still draws every field.
+    Teach,
 }
 
 /// A packet just shown, and what it was found to be.
@@ -194,7 +198,8 @@ impl Shower {
                         Tone::Dim
                     )
                 )?,
-                (Detail::Full, true) => self.draw(out, &p, &relations)?,
+                (Detail::Full, true) => self.draw(out, &p, &relations, false)?,
+                (Detail::Teach, true) => self.draw(out, &p, &relations, true)?,
                 (Detail::Quiet, true) => {}
                 (Detail::Lines, true) => {
                     for l in self.style.wrap(&self.line(&p), "", "    ") {
@@ -339,7 +344,13 @@ impl Shower {
 
     /// The full drawing of one packet: a sent packet as one line (its copy on the wire
     /// carries the detail), a captured one as the annotated dump.
-    fn draw(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+    fn draw(
+        &self,
+        out: &mut dyn Write,
+        p: &Packet,
+        relations: &[Relation],
+        teach: bool,
+    ) -> io::Result<()> {
         match &p.origin {
             Origin::Sent {
                 mode: Mode::Link,
@@ -387,12 +398,23 @@ impl Shower {
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
             }
-            Origin::Captured { .. } | Origin::File { .. } => self.dump(out, p, relations),
+            Origin::Captured { .. } | Origin::File { .. } => self.dump_as(out, p, relations, teach),
         }
     }
 
     /// The annotated dump of any packet, sent or captured, with what was found about it.
     pub fn dump(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+        self.dump_as(out, p, relations, false)
+    }
+
+    /// [`Shower::dump`], with only the fields that have something to say when `teach`.
+    fn dump_as(
+        &self,
+        out: &mut dyn Write,
+        p: &Packet,
+        relations: &[Relation],
+        teach: bool,
+    ) -> io::Result<()> {
         let heading = match &p.origin {
             Origin::Sent {
                 mode,
@@ -489,6 +511,7 @@ impl Shower {
             };
             annotate(&mut d, r, p.time, link, 0, &time_of);
         }
+        d.teach = teach.then_some(p.no);
         render::dump(out, &d, &self.style)
     }
 }
