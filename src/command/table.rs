@@ -279,7 +279,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "lesson [N | NAME | next | stop]",
         summary: "list the lessons, or take one step by step at the prompt",
         example: "lesson 4",
-        detail: "Starts lesson 4 at the prompt: its narration is printed, and its next command waits on the input line already typed. Enter runs it; or clear the line and try your own commands first, and the lesson's next step waits for you. `lesson next` goes on to the following lesson, `lesson stop` ends it, `lesson` lists them all.",
+        detail: "Starts lesson 4 at the prompt: its narration is printed, and its next command waits on the input line already typed. Enter runs it; or clear the line and try your own commands first, and the lesson's next step waits for you. A prediction waits for your answer, and a task stops the lesson until your own commands reach its goal (`hint`, `give up`). Packets are drawn for teaching: only the fields with something to say (`dump N` shows all). `lesson next` goes on to the following lesson, `lesson stop` ends it, `lesson` lists them all with their tasks, ✓ for what you finished, and a line of totals; progress is kept in $XDG_STATE_HOME/rawlab/progress.",
         parse: grammar::lesson,
         offers: grammar::lesson_offers,
     },
