@@ -647,6 +647,18 @@ fn a_lesson_draws_the_fields_it_is_about() {
         &dir,
     );
     assert!(three.stdout.lines().count() < 500, "{}", three.all());
+    // The long word on checksum offload comes once; later segments say it in a few.
+    assert_eq!(
+        three.stdout.matches("only the pseudo-header sum").count(),
+        1,
+        "{}",
+        three.all()
+    );
+    assert!(
+        three.stdout.contains("checksum offload, as above"),
+        "{}",
+        three.all()
+    );
     // Lesson 2 asks for a dump: that one is whole.
     let two = run(
         User::Me,

@@ -46,6 +46,8 @@ pub struct Dump<'a> {
     /// For a lesson: only the field lines with a note under them, and one line saying
     /// how many were left out and that `dump N` (this number) shows them.
     pub teach: Option<u64>,
+    /// Checksum offload was explained on an earlier packet: say it in a few words.
+    pub offload_told: bool,
 }
 
 impl<'a> Dump<'a> {
@@ -67,6 +69,7 @@ impl<'a> Dump<'a> {
             emphasize: Vec::new(),
             unverified: Vec::new(),
             teach: None,
+            offload_told: false,
         }
     }
 
@@ -81,6 +84,7 @@ impl<'a> Dump<'a> {
             emphasize: Vec::new(),
             unverified: Vec::new(),
             teach: None,
+            offload_told: false,
         }
     }
 }

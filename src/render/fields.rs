@@ -377,7 +377,7 @@ impl Table {
             .iter()
             .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
         {
-            Some(e) => self.verdict(e, f, f.get(at)),
+            Some(e) => self.verdict(e, f, f.get(at), d.offload_told),
             None => ("", Tone::Plain),
         };
         if fixed || line.whole_tail {
@@ -422,14 +422,19 @@ impl Table {
 
     /// A checked field's verdict, for its value cell, and a note saying why when it is
     /// not simply correct.
-    fn verdict(&mut self, e: &Expected, f: &Field, raw: u128) -> (&'static str, Tone) {
+    fn verdict(&mut self, e: &Expected, f: &Field, raw: u128, told: bool) -> (&'static str, Tone) {
         let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
         match e.verdict(raw) {
             Verdict::Correct => (" ✓ correct", Tone::Good),
             Verdict::Offloaded => {
                 let (text, _) = keep(&mut self.scratch, |s| {
                     s.push_str("◐ ");
-                    s.push_str(OFFLOAD_NOTE);
+                    if told {
+                        // The why was given once already, on an earlier packet.
+                        s.push_str("checksum offload, as above");
+                    } else {
+                        s.push_str(OFFLOAD_NOTE);
+                    }
                     s.push_str("; the whole sum is ");
                     words(s, e.want);
                 });

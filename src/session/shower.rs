@@ -52,6 +52,8 @@ pub struct Shower {
     /// Lines from background work (a trigger finishing), shown with the next packets.
     notes: Mutex<Vec<String>>,
     detail: Mutex<Detail>,
+    /// A lesson's dump has explained checksum offload once already.
+    offload_told: std::sync::atomic::AtomicBool,
     /// Packets that left the ring before they were shown, all told: what was never
     /// matched to a request (see [`Shower::unseen`]).
     unseen: AtomicU64,
@@ -77,6 +79,7 @@ impl Shower {
             notes: Mutex::new(Vec::new()),
             filters: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
+            offload_told: std::sync::atomic::AtomicBool::new(false),
             unseen: AtomicU64::new(0),
             at_most: std::sync::atomic::AtomicUsize::new(usize::MAX),
         }
@@ -512,7 +515,13 @@ impl Shower {
             annotate(&mut d, r, p.time, link, 0, &time_of);
         }
         d.teach = teach.then_some(p.no);
-        render::dump(out, &d, &self.style)
+        // In a lesson the long note on checksum offload is given once.
+        d.offload_told = teach && self.offload_told.load(Ordering::Relaxed);
+        render::dump(out, &d, &self.style)?;
+        if teach && has_offloaded(p) {
+            self.offload_told.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -526,6 +535,17 @@ fn with_link(socket: &str, link: Option<&crate::net::link::LinkSeen>) -> String 
         Some(l) => format!("{socket} · {} · {}", l.iface, l.direction()),
         None => socket.to_string(),
     }
+}
+
+/// Whether a checksum of `p` holds only the pseudo-header sum (checksum offload).
+fn has_offloaded(p: &Packet) -> bool {
+    let dis = crate::wire::dissect::dissect(&p.bytes, p.first);
+    dis.layers.iter().enumerate().any(|(i, l)| {
+        dis.verifiable(i)
+            && (l.proto.expected)(&dis.scope(i, &p.bytes))
+                .iter()
+                .any(|e| e.verdict(l.get(&p.bytes, e.field)) == crate::wire::Verdict::Offloaded)
+    })
 }
 
 #[cfg(test)]
