@@ -674,3 +674,43 @@ fn a_lesson_draws_the_fields_it_is_about() {
     let plain = script(User::Me, "listen icmp\nsend\n");
     assert!(plain.stdout.contains("    ip.version "), "{}", plain.all());
 }
+
+/// The `[Enter runs …]` hint is for the screen: a recording keeps the lesson, not it.
+#[test]
+fn a_recording_of_step_mode_keeps_out_the_hint() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("setsid").arg("--version").output().is_err() {
+        eprintln!("skipped: setsid is missing");
+        return;
+    }
+    let dir = scratch();
+    let mut child = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_rawlab"))
+        .args([
+            "--sandbox",
+            "--color",
+            "never",
+            "--record",
+            "s.cast",
+            "--step",
+            "4",
+        ])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"\n\nq\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[Enter runs · b back · q quit]"),
+        "{stdout}"
+    );
+    let cast = std::fs::read_to_string(dir.join("s.cast")).unwrap();
+    assert!(cast.contains("raw> show"), "{cast}");
+    assert!(!cast.contains("Enter runs"), "{cast}");
+}

@@ -337,18 +337,26 @@ enum Step {
 /// Shows the next command and waits for Enter (run it), `b` (back) or `q` (quit),
 /// read from the terminal even when the script came on standard input.
 fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) -> io::Result<Step> {
-    write!(
-        out,
-        "{}  {}",
-        style.paint(echo, Tone::Command),
+    // The hint, and what is said about a key that does nothing, go to the terminal
+    // alone: a recording or transcript keeps the lesson, not the keys that paced it.
+    let to_screen = |text: &str| -> io::Result<()> {
+        let mut screen = io::stdout().lock();
+        screen.write_all(text.as_bytes())?;
+        screen.flush()
+    };
+    let hint = format!(
+        "  {}",
         style.paint("[Enter runs · b back · q quit]", Tone::Dim)
-    )?;
+    );
+    write!(out, "{}", style.paint(echo, Tone::Command))?;
     out.flush()?;
+    to_screen(&hint)?;
     // In front of a class only Enter, b and q act: anything else typed here is refused,
     // never run (a stray word must not become a command).
     loop {
         let answer = read_tty_line()?;
         writeln!(out)?;
+        out.flush()?;
         let Some(answer) = answer else {
             return Ok(Step::Quit);
         };
@@ -361,14 +369,11 @@ fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) ->
                     "`{}` is not run here: Enter runs the step, b goes back, q quits",
                     crate::render::printable(other)
                 );
-                writeln!(out, "{}", style.paint(&text, Tone::Note))?;
-                write!(
-                    out,
-                    "{}  {}",
-                    style.paint(echo, Tone::Command),
-                    style.paint("[Enter runs · b back · q quit]", Tone::Dim)
-                )?;
-                out.flush()?;
+                to_screen(&format!(
+                    "{}\n{}{hint}",
+                    style.paint(&text, Tone::Note),
+                    style.paint(echo, Tone::Command)
+                ))?;
             }
         }
     }
