@@ -356,6 +356,7 @@ fn step_mode_runs_a_lesson_one_enter_at_a_time() {
         });
         // b goes back: the previous command is offered again.
         t.send("b\r");
+        t.wait_text("back one step: it runs again with its narration; what it did is not undone");
         t.wait("show again", |s| {
             s.cursor_line().contains("raw> show  [Enter runs")
         });

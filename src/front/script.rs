@@ -218,7 +218,22 @@ pub fn run_text(
                                         | Command::Predict(_)
                                 )
                             });
-                            i = prev.unwrap_or(i - 1);
+                            // With the narration that leads up to it (not a prediction:
+                            // that was asked and answered).
+                            let mut at = prev.unwrap_or(i - 1);
+                            while at > 0
+                                && matches!(
+                                    lines[at - 1].command,
+                                    Command::Comment(_) | Command::Say(_) | Command::Nothing
+                                )
+                            {
+                                at -= 1;
+                            }
+                            let note = "back one step: it runs again with its narration; what it did is not undone (the template, listeners and packets stay as they are now)";
+                            for l in style.wrap(note, "", "  ") {
+                                writeln!(out, "{}", style.paint(&l, Tone::Note))?;
+                            }
+                            i = at;
                             continue;
                         }
                         Step::Quit => {
