@@ -574,7 +574,8 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             ))));
         }
         let (value, mut comma) = strip_comma(v);
-        let mut v = v;
+        // The last word read, for where an error points.
+        let mut last = v;
         let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
             // `request` alone is the request's same field; `request FIELD` another one.
             match args.tokens.get(args.pos) {
@@ -584,7 +585,7 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
                     let theirs = any_field(&name, ctx)?;
                     check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
                     comma = c;
-                    v = t;
+                    last = t;
                     Operand::Request(theirs)
                 }
                 _ => Operand::Request(field),
@@ -607,7 +608,7 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             None => {
                 if comma {
                     return Err(ParseError::new(
-                        v.span.end - 1..v.span.end,
+                        last.span.end - 1..last.span.end,
                         "the list ends with a comma",
                     )
                     .expected("another FIELD VALUE after the comma")
@@ -619,12 +620,17 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             Some(t) if !comma => {
                 return Err(ParseError::new(
                     t.span.clone(),
-                    format!("unexpected `{}` after {} {}", t.shown(), field.name, v.text),
+                    format!(
+                        "unexpected `{}` after {} {}",
+                        t.shown(),
+                        field.name,
+                        last.text
+                    ),
                 )
                 .expected("a comma before the next field, `within DURATION`, or nothing")
                 .suggest(Some(format!(
                     "put a comma after the value: {} {}, {} …",
-                    field.name, v.text, t.text
+                    field.name, last.text, t.text
                 ))));
             }
             Some(_) => {}
