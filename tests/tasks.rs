@@ -713,4 +713,11 @@ fn a_recording_of_step_mode_keeps_out_the_hint() {
     let cast = std::fs::read_to_string(dir.join("s.cast")).unwrap();
     assert!(cast.contains("raw> show"), "{cast}");
     assert!(!cast.contains("Enter runs"), "{cast}");
+    // A marker per step, so a player can jump from one to the next.
+    assert!(
+        cast.lines().any(|l| l.contains("\"m\"")
+            && l.contains("lesson 04-craft-ip-header:")
+            && l.ends_with(" show\"]")),
+        "{cast}"
+    );
 }

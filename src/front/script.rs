@@ -205,7 +205,7 @@ pub fn run_text(
                     crate::render::printable(line.text.trim())
                 );
                 match pace {
-                    Pace::Step => match step_prompt(&echo, &style, out)? {
+                    Pace::Step => match step(&echo, &style, out, name, line)? {
                         Step::Run => {}
                         Step::Back => {
                             // Run the previous command again, then this one on the next Enter.
@@ -341,6 +341,23 @@ fn read_tty_line() -> io::Result<Option<String>> {
         Err(_) => io::stdin().lock().read_line(&mut answer),
     }?;
     Ok((read > 0).then(|| answer.trim_end_matches(['\n', '\r']).to_string()))
+}
+
+/// A step of --step: a marker in the recording (so a player can jump to it), then
+/// the prompt.
+fn step(
+    echo: &str,
+    style: &crate::render::Style,
+    out: &mut dyn Write,
+    name: &str,
+    line: &crate::command::script::Line,
+) -> io::Result<Step> {
+    crate::front::record::marker(&format!(
+        "{name}:{} {}",
+        line.number,
+        crate::render::printable(line.text.trim())
+    ));
+    step_prompt(echo, style, out)
 }
 
 enum Step {
