@@ -261,6 +261,22 @@ fn push_escaped(out: &mut String, s: &str) {
     }
 }
 
+/// The recorder of this run, for what records from deep inside (a step's marker).
+static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> =
+    std::sync::OnceLock::new();
+
+/// Makes `rec` the run's recorder, for [`marker`].
+pub fn set_running(rec: std::sync::Arc<std::sync::Mutex<Recorder>>) {
+    let _ = RUNNING.set(rec);
+}
+
+/// A marker in the run's recording, if there is one.
+pub fn marker(label: &str) {
+    if let Some(r) = RUNNING.get() {
+        r.lock().unwrap_or_else(|p| p.into_inner()).marker(label);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,21 +325,5 @@ mod tests {
                 .contains("already exists")
         );
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
-
-/// The recorder of this run, for what records from deep inside (a step's marker).
-static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> =
-    std::sync::OnceLock::new();
-
-/// Makes `rec` the run's recorder, for [`marker`].
-pub fn set_running(rec: std::sync::Arc<std::sync::Mutex<Recorder>>) {
-    let _ = RUNNING.set(rec);
-}
-
-/// A marker in the run's recording, if there is one.
-pub fn marker(label: &str) {
-    if let Some(r) = RUNNING.get() {
-        r.lock().unwrap_or_else(|p| p.into_inner()).marker(label);
     }
 }
