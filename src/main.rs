@@ -405,14 +405,26 @@ fn main() -> ExitCode {
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
     // Made after rawlab gave up root, so the files belong to the user.
     let rec = if cli.record.is_some() || cli.transcript.is_some() {
-        let size = terminal_size::terminal_size().map_or((80, 24), |(w, h)| (w.0, h.0));
+        // The terminal's own size, even when stdout, stderr and stdin are all
+        // redirected: the controlling terminal is asked last.
+        let size = terminal_size::terminal_size()
+            .or_else(|| {
+                std::fs::File::open("/dev/tty")
+                    .ok()
+                    .and_then(terminal_size::terminal_size_of)
+            })
+            .map_or((80, 24), |(w, h)| (w.0, h.0));
         match rawlab::front::record::Recorder::new(
             cli.record.as_deref(),
             cli.transcript.as_deref(),
             cli.force,
             size,
         ) {
-            Ok(r) => Some(std::sync::Arc::new(std::sync::Mutex::new(r))),
+            Ok(r) => {
+                let r = std::sync::Arc::new(std::sync::Mutex::new(r));
+                rawlab::front::record::set_running(r.clone());
+                Some(r)
+            }
             Err(why) => {
                 let _ = writeln!(stderr, "rawlab: {why}");
                 return ExitCode::from(2);
@@ -432,6 +444,17 @@ fn main() -> ExitCode {
         (_, Some(d)) => script::Pace::Delay(d),
         _ => script::Pace::Straight,
     };
+    if lesson && !cli.check {
+        // A lesson's packets are drawn for teaching: the fields with something to say.
+        session.shower.set_detail(rawlab::session::Detail::Teach);
+    }
+    if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
+        // A lesson taken with --step counts as taken: its tasks and its end are kept.
+        if let Some(l) = rawlab::command::lessons::of_path(path) {
+            session.progress_file = rawlab::session::progress_path();
+            session.step_lesson = Some(l.file);
+        }
+    }
     let result = if cli.check {
         match script::check_targets(&cli.files) {
             Ok(targets) => {

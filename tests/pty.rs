@@ -399,11 +399,16 @@ fn step_mode_runs_a_lesson_one_enter_at_a_time() {
         });
         t.send("\r");
         t.wait_text("template ip/icmp · 30 bytes");
+        // The prediction is asked at once, and its answer read from the terminal.
+        t.wait_text("? Which fields will the kernel change on the way out?");
+        t.send("ip.id ip.checksum\r");
+        t.wait_text("noted: ip.id, ip.checksum");
         t.wait("the second step", |s| {
             s.cursor_line().contains("raw> send  [Enter runs")
         });
         // b goes back: the previous command is offered again.
         t.send("b\r");
+        t.wait_text("back one step: it runs again with its narration; what it did is not undone");
         t.wait("show again", |s| {
             s.cursor_line().contains("raw> show  [Enter runs")
         });
@@ -426,6 +431,13 @@ fn a_lesson_at_the_prompt_offers_its_next_command() {
         });
         t.send("\r");
         t.wait_text("listening: socket(AF_INET, SOCK_RAW, 1)");
+        // A prediction: the prompt takes the answer, not a command.
+        t.wait_text("? One ping: how many packets will the listener see?");
+        t.wait("the answer prompt", |s| {
+            s.typed().ends_with("your answer> ")
+        });
+        t.send("2\r");
+        t.wait_text("noted: 2; the next send, ping or trigger will tell");
         t.wait("the next command", |s| {
             s.typed().ends_with("raw> trigger ping 127.0.0.1")
         });
@@ -437,6 +449,63 @@ fn a_lesson_at_the_prompt_offers_its_next_command() {
         });
         t.send("\x15lesson stop\r");
         t.wait_text("left lesson 01-receive-icmp");
+        t.send("\x04");
+        assert_eq!(t.exit_code(), 0);
+    }
+}
+
+/// Issue 18's learner: at a real terminal, lesson 1's task stops the lesson; a wrong try
+/// shows the goal line that still fails, two tries bring a hint, and their own command
+/// solves it; `lesson` then ticks it.
+#[test]
+fn a_learner_solves_a_task_at_the_prompt() {
+    for user in users() {
+        let home = home();
+        let mut t = Term::start(user, &home, &["--color", "never"]);
+        t.wait_prompt();
+        t.send("lesson 1\r");
+        t.wait("listen icmp offered", |s| {
+            s.typed().ends_with("raw> listen icmp")
+        });
+        t.send("\r");
+        t.wait("the answer prompt", |s| {
+            s.typed().ends_with("your answer> ")
+        });
+        t.send("2\r");
+        // Each command the lesson offers, up to its task.
+        for offered in [
+            "trigger ping 127.0.0.1",
+            "wait 500ms",
+            "expect captured 2",
+            "expect packet 1 icmp.type == echo-request",
+            "expect packet 2 icmp.type == echo-reply",
+            "expect packet 1 ip.version == 4",
+            "expect packet 1 ip.hdr_len == 20",
+            "expect reply icmp.ident != 0",
+            "expect reply icmp.ident == request",
+        ] {
+            let want = format!("raw> {offered}");
+            t.wait(offered, move |s| s.typed().ends_with(&want));
+            t.send("\r");
+        }
+        t.wait_text("▶ task: Ping another address of this host");
+        t.wait("an empty line for the learner", |s| {
+            s.typed().ends_with("raw> ")
+        });
+        t.send("trigger ping 127.0.0.1\r");
+        t.wait_text("the goal after try 1: 1 of 2 lines still fails");
+        t.wait_text("✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2");
+        t.wait_prompt();
+        t.send("trigger ping 127.0.0.3\r");
+        t.wait_text("the goal after try 2");
+        t.wait_text("hint 1 of 2: `trigger ping` takes any destination");
+        t.wait_prompt();
+        t.send("trigger ping 127.0.0.2\r");
+        t.wait_text("✓ task done in 3 tries: Ping another address of this host");
+        t.wait_text("end of lesson 01-receive-icmp");
+        t.wait_prompt();
+        t.send("lesson\r");
+        t.wait_text("1 of 12 lessons, 1 of 12 tasks");
         t.send("\x04");
         assert_eq!(t.exit_code(), 0);
     }

@@ -185,7 +185,8 @@ fn route_shows_the_path_mtu_the_kernel_learned_and_sendto_is_held_to_it() {
         );
         // What rawlab writes the header of is refused, and the reason names the path MTU.
         assert!(
-            out.contains("failed: Message too long (os error 90): 1478 bytes is more than the path MTU of 1400 bytes the kernel has learned for 203.0.113.2"),
+            out.contains("failed: Message too long (os error 90): 1478 bytes is more than the path MTU of 1400 bytes the kernel has learned for 203.0.113.2")
+                && out.contains("and ip.flags.df forbids cutting it: with `set ip.flags.df 0` the kernel cuts it into fragments that fit"),
             "{}",
             r.all()
         );
@@ -236,5 +237,28 @@ fn ping_takes_size_and_ttl_and_says_each_error_as_ping_does() {
         assert!(!out.contains("is not in the sandbox"), "{out}");
         assert!(out.contains("PING 127.0.0.1: 8 data bytes"), "{out}");
         assert!(out.contains("16 bytes from 127.0.0.1: icmp_seq=1"), "{out}");
+    }
+}
+
+#[test]
+fn with_df_clear_the_kernel_cuts_even_rawlabs_header_to_the_path_mtu() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set ip.dst 203.0.113.2\nset ip.flags.df 1\npayload zeros 1450\nsend\nlisten link veth0\nset ip.flags.df 0\nsend\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let after = r.stdout.split("set ip.flags.df 0\n").nth(1).unwrap();
+        let after = after.split("raw> send\n").nth(1).unwrap();
+        // Two fragments leave, 1396 and 102 bytes of IP (Ethernet adds 14), and the far
+        // host's reply comes back whole to the raw socket, reassembled.
+        assert!(after.contains(" · outgoing · 1410 bytes"), "{after}");
+        assert!(after.contains(" · outgoing · 116 bytes"), "{after}");
+        assert!(
+            after.contains("← captured on send's AF_INET raw socket for icmp · 1478 bytes"),
+            "{after}"
+        );
+        assert!(!after.contains("Message too long"), "{after}");
     }
 }

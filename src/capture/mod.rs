@@ -31,6 +31,9 @@ pub enum Origin {
         dst: IpAddr,
         /// The interface a frame was handed to (mode link).
         iface: Option<String>,
+        /// The protocol the sending socket was opened for (255 for IPPROTO_RAW), which
+        /// with IP_HDRINCL need not be the ip.proto the packet carries.
+        proto: u8,
     },
     /// Read from one of the session's sockets; `link` is what an AF_PACKET socket
     /// adds about a frame (which interface, which way).

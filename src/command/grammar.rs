@@ -537,17 +537,122 @@ pub(super) fn expect_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [] => vec![Offer::Words(super::expect::KINDS)],
         [w] if w.eq_ignore_ascii_case("no") => vec![Offer::Words(&["reply"])],
         [w] if w.eq_ignore_ascii_case("ping") => vec![Offer::Words(&["received"])],
+        [w] if w.eq_ignore_ascii_case("captured") => vec![Offer::Words(&["by"])],
+        [w] if w.eq_ignore_ascii_case("counted") => {
+            vec![Offer::Words(super::expect::COUNTER_TABLES)]
+        }
+        [w, b] if w.eq_ignore_ascii_case("captured") && b.eq_ignore_ascii_case("by") => {
+            vec![Offer::Words(super::expect::SOCKETS)]
+        }
+        [w] if w.eq_ignore_ascii_case("refused") => {
+            vec![Offer::Words(super::expect::ERRNO_NAMES)]
+        }
         [w] if w.eq_ignore_ascii_case("reply") => {
             vec![
                 Offer::Fields { everywhere: true },
-                Offer::Words(&["within"]),
+                Offer::Words(&["like", "within"]),
             ]
         }
-        [w] if w.eq_ignore_ascii_case("last") => vec![Offer::Fields { everywhere: true }],
+        [w, l] if w.eq_ignore_ascii_case("reply") && l.eq_ignore_ascii_case("like") => {
+            vec![Offer::Fields { everywhere: true }]
+        }
+        [w] if w.eq_ignore_ascii_case("last") || w.eq_ignore_ascii_case("set") => {
+            vec![Offer::Fields { everywhere: true }]
+        }
         [w] if w.to_ascii_lowercase().starts_with("kernel-") => {
             vec![Offer::Fields { everywhere: true }]
         }
         _ => Vec::new(),
+    }
+}
+
+pub(super) fn predict(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
+    Ok(Command::Predict(super::predict::parse_predict(args, ctx)?))
+}
+
+pub(super) fn predict_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Note("a question in quotes")],
+        [_] => vec![Offer::Words(&["->"])],
+        [_, _] => vec![Offer::Words(super::predict::KINDS)],
+        [_, _, r] if r.eq_ignore_ascii_case("reply") => {
+            vec![Offer::Fields { everywhere: true }, Offer::Words(&["byte"])]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn task(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("the goal, in quotes")?;
+    if !t.quoted || t.text.trim().is_empty() {
+        return Err(ParseError::new(
+            t.span.clone(),
+            if t.quoted {
+                "the goal is empty"
+            } else {
+                "the goal goes in quotes"
+            },
+        )
+        .expected("task \"GOAL\"")
+        .suggest(Some(
+            "for example: task \"Make the kernel answer a payload of your own\"".into(),
+        )));
+    }
+    Ok(Command::Task(t.text.trim().to_string()))
+}
+
+pub(super) fn hint(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let from = args.tokens.first().map_or(args.end, |t| t.span.start);
+    args.pos = args.tokens.len();
+    let text = args.line[from..].trim();
+    Ok(Command::Hint((!text.is_empty()).then(|| text.to_string())))
+}
+
+/// What `end` closes.
+const BLOCKS: &[&str] = &["task", "solution"];
+
+pub(super) fn end(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("what it closes: task or solution")?;
+    match t.text.to_ascii_lowercase().as_str() {
+        "task" => Ok(Command::End(Block::Task)),
+        "solution" => Ok(Command::End(Block::Solution)),
+        _ => Err(
+            ParseError::new(t.span.clone(), format!("cannot end `{}`", t.shown()))
+                .expected("end task, or end solution")
+                .suggest(did_you_mean(&t.text, BLOCKS.iter().copied()).or(Some(
+                    "`end task` closes a task, `end solution` its reference solution".into(),
+                ))),
+        ),
+    }
+}
+
+pub(super) fn end_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Words(BLOCKS)]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn give(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("`up`, as in: give up")?;
+    if !t.text.eq_ignore_ascii_case("up") {
+        return Err(
+            ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                .expected("give up")
+                .suggest(Some(
+                    "`give up` shows the task's reference solution and runs it".into(),
+                )),
+        );
+    }
+    Ok(Command::GiveUp)
+}
+
+pub(super) fn give_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Words(&["up"])]
+    } else {
+        Vec::new()
     }
 }
 

@@ -55,6 +55,17 @@ pub fn find(key: &str) -> Option<Lesson> {
         .find(|l| l.name() == key || (n.is_some() && l.number() == n))
 }
 
+/// The lesson `path` names (see [`is_lesson`]).
+pub fn of_path(path: &std::path::Path) -> Option<Lesson> {
+    let name = path.file_name().and_then(|n| n.to_str());
+    if let Some(l) = all().into_iter().find(|l| Some(l.file) == name) {
+        return Some(l);
+    }
+    (!path.exists())
+        .then(|| find(&path.to_string_lossy()))
+        .flatten()
+}
+
 /// Whether `path` names a lesson: one of the lesson files (by its file name, wherever it
 /// is copied), or an embedded lesson's number or name when no such file exists.
 pub fn is_lesson(path: &std::path::Path) -> bool {
@@ -103,6 +114,14 @@ mod tests {
         );
         for l in all() {
             assert!(!l.title().is_empty(), "{} has no title line", l.file);
+            // The text too, not just the name: a build script built for another checkout
+            // once embedded that checkout's lessons.
+            let on_disk = std::fs::read_to_string(format!("{dir}/{}", l.file)).unwrap();
+            assert!(
+                l.text == on_disk,
+                "{} embedded is not the file in this tree",
+                l.file
+            );
         }
     }
 

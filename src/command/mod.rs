@@ -14,6 +14,7 @@ mod expect;
 pub mod filter;
 mod grammar;
 pub mod lessons;
+mod predict;
 pub mod script;
 mod table;
 #[cfg(test)]
@@ -21,7 +22,8 @@ mod tests;
 mod values;
 mod words;
 
-pub use expect::{Cmp, Expect, FieldCheck};
+pub use expect::{Cmp, ERRNOS, Expect, FieldCheck, Operand, ReplyCheck};
+pub use predict::{Answer, Ask, Predict, parse_answer};
 pub use table::{COMMANDS, CommandInfo, Offer, Offers, Parse, command_info};
 pub use values::{parse_duration_str, parse_mac_str};
 pub use words::{Token, words};
@@ -164,11 +166,34 @@ pub enum Command {
     Status,
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
+    /// `predict "QUESTION" -> KIND`: asks, takes the learner's answer, and compares it
+    /// with what the next send, ping or trigger shows.
+    Predict(Predict),
     Lesson(LessonCmd),
+    /// `task "GOAL"`: opens a task in a lesson file (up to `end task`); the script
+    /// reader folds the block into a [`Command::TaskBlock`].
+    Task(String),
+    /// A lesson's task, folded: its goal, its expects, hints and reference solution.
+    TaskBlock(Box<script::Task>),
+    /// `hint TEXT` in a task; `hint` alone at the prompt: the running task's next hint.
+    Hint(Option<String>),
+    /// `solution`: opens a task's reference solution (up to `end solution`).
+    Solution,
+    /// `end task`, `end solution`.
+    End(Block),
+    /// `give up`: the running task's reference solution, shown and run.
+    GiveUp,
     /// `serve tcp PORT`: a small HTTP server on 127.0.0.1; `serve udp PORT`: a UDP echo
     /// server there; `serve off`.
     Serve(Option<(Served, u16)>),
     Quit,
+}
+
+/// A block in a lesson file that `end` closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    Task,
+    Solution,
 }
 
 /// What `lesson` was asked.

@@ -2,11 +2,11 @@
 //! typo on line 12 is found before line 1 sends a packet. Running it is the front
 //! end's (`front::script`).
 
-use super::{Command, Context, ParseError, parse as parse_line};
+use super::{Block, Command, Context, ParseError, parse as parse_line};
 use crate::wire::Protocol;
 
 /// One line of a script, parsed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// 1-based line number.
     pub number: usize,
@@ -48,9 +48,242 @@ pub fn parse(text: &str, stack: &[&'static Protocol]) -> Result<Vec<Line>, Vec<L
             }),
         }
     }
+    errors.extend(unanswered_predictions(&lines));
+    let lines = fold_tasks(lines, &mut errors);
+    errors.sort_by_key(|e| e.number);
     if errors.is_empty() {
         Ok(lines)
     } else {
         Err(errors)
+    }
+}
+
+/// Whether a command is a step a prediction waits for.
+pub fn is_traffic(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Send(_) | Command::Ping(..) | Command::Trigger(_)
+    )
+}
+
+/// A `predict` is answered by the next send, ping or trigger: one with none after it,
+/// or followed by another `predict` first, is a mistake in the script.
+fn unanswered_predictions(lines: &[Line]) -> Vec<LineError> {
+    let mut errors = Vec::new();
+    let mut open: Option<&Line> = None;
+    let error = |l: &Line, message: String, suggestion: &str| {
+        let start = l.text.len() - l.text.trim_start().len();
+        LineError {
+            number: l.number,
+            text: l.text.clone(),
+            error: ParseError {
+                span: start..start + "predict".len(),
+                message,
+                expected: Some("a send, ping or trigger after the predict".into()),
+                suggestion: Some(suggestion.into()),
+            },
+        }
+    };
+    for l in lines {
+        if let Command::Predict(_) = l.command {
+            if let Some(prev) = open.replace(l) {
+                errors.push(error(
+                    prev,
+                    format!(
+                        "this prediction is not answered before the next one, at line {}",
+                        l.number
+                    ),
+                    "put a send, ping or trigger between the two predictions",
+                ));
+            }
+        } else if is_traffic(&l.command) {
+            open = None;
+        }
+    }
+    if let Some(l) = open {
+        errors.push(error(
+            l,
+            "no send, ping or trigger comes after this prediction to answer it".into(),
+            "put the predict just before the send it is about",
+        ));
+    }
+    errors
+}
+
+/// A task in a lesson: a goal in words and as expect lines, hints, and the reference
+/// solution that proves it can be reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// The line `task "…"` is on.
+    pub number: usize,
+    pub goal: String,
+    /// Narration inside the task, saying more of the goal.
+    pub words: Vec<String>,
+    /// The goal, as `expect` lines.
+    pub expects: Vec<Line>,
+    pub hints: Vec<String>,
+    pub solution: Vec<Line>,
+}
+
+/// An error on a line, pointing at its first word.
+fn block_error(l: &Line, message: String, expected: &str, suggestion: String) -> LineError {
+    let start = l.text.len() - l.text.trim_start().len();
+    let word = l.text.split_whitespace().next().map_or(1, str::len);
+    LineError {
+        number: l.number,
+        text: l.text.clone(),
+        error: ParseError {
+            span: start..start + word,
+            message,
+            expected: Some(expected.into()),
+            suggestion: Some(suggestion),
+        },
+    }
+}
+
+/// Folds each `task … end task` into one line holding a [`Task`]; a block that is
+/// malformed (nothing to check, no solution, a command where only the goal belongs,
+/// an `end` with nothing open) is an error at its line.
+fn fold_tasks(lines: Vec<Line>, errors: &mut Vec<LineError>) -> Vec<Line> {
+    const INSIDE: &str = "expect, hint, say or # lines, and one solution … end solution";
+    let mut out = Vec::new();
+    let mut task: Option<(Line, Task)> = None;
+    let mut in_solution = false;
+    for l in lines {
+        let Some((opened, t)) = task.as_mut() else {
+            match &l.command {
+                Command::Task(goal) => {
+                    task = Some((
+                        l.clone(),
+                        Task {
+                            number: l.number,
+                            goal: goal.clone(),
+                            words: Vec::new(),
+                            expects: Vec::new(),
+                            hints: Vec::new(),
+                            solution: Vec::new(),
+                        },
+                    ));
+                    in_solution = false;
+                }
+                Command::End(b) => errors.push(block_error(
+                    &l,
+                    format!("`end {}` with no {} open", block_word(*b), block_word(*b)),
+                    "task \"GOAL\" … end task",
+                    "remove it, or open the block before it".into(),
+                )),
+                Command::Solution | Command::Hint(Some(_)) => errors.push(block_error(
+                    &l,
+                    "this belongs inside a task".into(),
+                    "task \"GOAL\" … end task",
+                    "move it between `task \"…\"` and `end task`".into(),
+                )),
+                _ => out.push(l),
+            }
+            continue;
+        };
+        if in_solution {
+            match &l.command {
+                Command::End(Block::Solution) => in_solution = false,
+                Command::End(Block::Task) => errors.push(block_error(
+                    &l,
+                    format!("the solution opened in task \"{}\" is not closed", t.goal),
+                    "end solution, then end task",
+                    "add `end solution` before `end task`".into(),
+                )),
+                Command::Task(_) | Command::Solution | Command::Hint(Some(_)) => {
+                    errors.push(block_error(
+                        &l,
+                        "a solution holds commands only".into(),
+                        "the commands that solve the task, then end solution",
+                        "close the solution with `end solution` first".into(),
+                    ))
+                }
+                _ => t.solution.push(l),
+            }
+            continue;
+        }
+        match &l.command {
+            Command::Expect(_) => t.expects.push(l),
+            Command::Hint(Some(h)) => t.hints.push(h.clone()),
+            Command::Comment(w) | Command::Say(w) => t.words.push(w.clone()),
+            Command::Nothing => {}
+            Command::Solution if !t.solution.is_empty() => errors.push(block_error(
+                &l,
+                "this task has a solution already".into(),
+                INSIDE,
+                "keep one solution … end solution per task".into(),
+            )),
+            Command::Solution => in_solution = true,
+            Command::End(Block::Task) => {
+                let (opened, t) = task.take().expect("a task is open");
+                if t.expects.is_empty() {
+                    errors.push(block_error(
+                        &opened,
+                        format!("task \"{}\" has no expect lines: nothing says when it is done", t.goal),
+                        "at least one expect line inside the task: its goal",
+                        "add the check the learner's commands must pass, such as: expect reply icmp.type == echo-reply".into(),
+                    ));
+                } else if t.solution.is_empty() {
+                    errors.push(block_error(
+                        &opened,
+                        format!("task \"{}\" has no reference solution", t.goal),
+                        "solution … end solution inside the task",
+                        "add the commands that reach the goal between `solution` and `end solution`, so --check proves the task can be done".into(),
+                    ));
+                } else {
+                    out.push(Line {
+                        number: opened.number,
+                        text: opened.text.clone(),
+                        command: Command::TaskBlock(Box::new(t)),
+                    });
+                }
+            }
+            Command::End(Block::Solution) => errors.push(block_error(
+                &l,
+                "`end solution` with no solution open".into(),
+                INSIDE,
+                "open it with `solution`, or remove this line".into(),
+            )),
+            Command::Task(_) => errors.push(block_error(
+                &l,
+                format!("task \"{}\" (line {}) is still open", t.goal, opened.number),
+                "end task before the next task",
+                "add `end task` before this line".into(),
+            )),
+            _ => {
+                let word = l.text.split_whitespace().next().unwrap_or("").to_string();
+                errors.push(block_error(
+                    &l,
+                    format!("`{word}` inside a task runs only in its solution"),
+                    INSIDE,
+                    "put it between `solution` and `end solution`, or before the task".into(),
+                ))
+            }
+        }
+    }
+    if let Some((opened, t)) = task {
+        errors.push(block_error(
+            &opened,
+            format!(
+                "task \"{}\" has no `end task`{}",
+                t.goal,
+                if in_solution {
+                    " (and its solution no `end solution`)"
+                } else {
+                    ""
+                }
+            ),
+            "end task",
+            "close the task with `end task`".into(),
+        ));
+    }
+    out
+}
+
+fn block_word(b: Block) -> &'static str {
+    match b {
+        Block::Task => "task",
+        Block::Solution => "solution",
     }
 }

@@ -175,7 +175,7 @@ fn conventions(out: &mut dyn Write) -> io::Result<()> {
         ),
         (
             "XDG_STATE_HOME",
-            "Where the prompt's history is kept (`rawlab/history` under it); an unset, empty or relative value means ~/.local/state.",
+            "Where the prompt's history and the lessons' progress are kept (`rawlab/history`, `rawlab/progress` under it); an unset, empty or relative value means ~/.local/state (under sudo, the invoking user's).",
         ),
         (
             "SUDO_UID, SUDO_GID, DOAS_USER, PKEXEC_UID",

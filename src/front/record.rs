@@ -93,6 +93,19 @@ impl Recorder {
         }
     }
 
+    /// A marker (asciicast's "m" event): a player lists them, so a recording of
+    /// --step can be jumped through step by step.
+    pub fn marker(&mut self, label: &str) {
+        let t = self.start.elapsed().as_secs_f64();
+        if let Some(w) = &mut self.cast {
+            let _ = writeln!(
+                w,
+                "{}",
+                serde_json::json!([(t * 1e6).round() / 1e6, "m", label])
+            );
+        }
+    }
+
     pub fn finish(&mut self) {
         if let Some(w) = &mut self.cast {
             let _ = w.flush();
@@ -245,6 +258,22 @@ fn push_escaped(out: &mut String, s: &str) {
             '\r' => {}
             c => out.push(c),
         }
+    }
+}
+
+/// The recorder of this run, for what records from deep inside (a step's marker).
+static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> =
+    std::sync::OnceLock::new();
+
+/// Makes `rec` the run's recorder, for [`marker`].
+pub fn set_running(rec: std::sync::Arc<std::sync::Mutex<Recorder>>) {
+    let _ = RUNNING.set(rec);
+}
+
+/// A marker in the run's recording, if there is one.
+pub fn marker(label: &str) {
+    if let Some(r) = RUNNING.get() {
+        r.lock().unwrap_or_else(|p| p.into_inner()).marker(label);
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Failure {
 pub struct Report {
     /// `expect` lines run.
     pub expects: usize,
+    /// `predict` lines run (each revealed, or a failure).
+    pub predictions: usize,
+    /// Tasks met (in a script, each reference solution run and its goal checked).
+    pub tasks: usize,
     pub failures: Vec<Failure>,
     /// The script could not be read or parsed, so nothing ran.
     pub unreadable: bool,
@@ -141,7 +145,7 @@ pub fn run_text(
 ) -> io::Result<Report> {
     let style = session.style();
     let mut report = Report::default();
-    let lines = match parse(text, &session.stack()) {
+    let mut lines = match parse(text, &session.stack()) {
         Ok(l) => l,
         Err(errors) => {
             for e in &errors {
@@ -159,12 +163,64 @@ pub fn run_text(
         }
     };
     let mut i = 0;
+    let mut quit = false;
+    // The line of the last send, ping or trigger, whose refusal `expect refused` excuses.
+    let mut last_traffic = 0;
     while i < lines.len() {
         let line = &lines[i];
         i += 1;
-        let narration = matches!(line.command, Command::Comment(_) | Command::Say(_));
+        // A prediction is asked in step mode as narration is said, without an Enter first.
+        let narration = matches!(line.command, Command::Comment(_) | Command::Say(_))
+            || (pace == Pace::Step && matches!(line.command, Command::Predict(_)));
         match &line.command {
             Command::Nothing => continue,
+            Command::TaskBlock(t) if pace != Pace::Step => {
+                // Not waited on: the goal is shown, then the reference solution runs as
+                // ordinary lines and the goal's expects check it, so a run (and CI)
+                // proves the task can be done.
+                report.tasks += 1;
+                let t = t.clone();
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(&format!("▶ task: {}", t.goal), Tone::Heading)
+                )?;
+                for w in &t.words {
+                    for l in style.wrap(w, "  ", "  ") {
+                        writeln!(out, "{}", style.paint(&l, Tone::Dim))?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(
+                        "  (a script does not wait: the reference solution runs, then the goal is checked)",
+                        Tone::Dim
+                    )
+                )?;
+                let at = i;
+                lines.splice(at..at, t.solution.iter().chain(&t.expects).cloned());
+                continue;
+            }
+            Command::TaskBlock(t) => {
+                report.tasks += 1;
+                let t = t.clone();
+                session.execute(&Command::TaskBlock(t), out)?;
+                while session.in_task() {
+                    write!(out, "{}", style.paint(&session.prompt(), Tone::Command))?;
+                    out.flush()?;
+                    let Some(typed) = read_tty_line()? else {
+                        break;
+                    };
+                    if matches!(typed.trim(), "q" | "quit") {
+                        return Ok(report);
+                    }
+                    if session.run_line(&typed, out)? == Flow::Quit {
+                        return Ok(report);
+                    }
+                }
+                continue;
+            }
             Command::Comment(text) if pace == Pace::Step => {
                 // On a projector narration is plain text, not a dim comment.
                 for l in style.wrap(text, "  ", "  ") {
@@ -180,20 +236,41 @@ pub fn run_text(
                     crate::render::printable(line.text.trim())
                 );
                 match pace {
-                    Pace::Step => match step_prompt(&echo, &style, out)? {
+                    Pace::Step => match step(&echo, &style, out, name, line)? {
                         Step::Run => {}
                         Step::Back => {
                             // Run the previous command again, then this one on the next Enter.
                             let prev = lines[..i - 1].iter().rposition(|l| {
                                 !matches!(
                                     l.command,
-                                    Command::Nothing | Command::Comment(_) | Command::Say(_)
+                                    Command::Nothing
+                                        | Command::Comment(_)
+                                        | Command::Say(_)
+                                        | Command::Predict(_)
                                 )
                             });
-                            i = prev.unwrap_or(i - 1);
+                            // With the narration that leads up to it (not a prediction:
+                            // that was asked and answered).
+                            let mut at = prev.unwrap_or(i - 1);
+                            while at > 0
+                                && matches!(
+                                    lines[at - 1].command,
+                                    Command::Comment(_) | Command::Say(_) | Command::Nothing
+                                )
+                            {
+                                at -= 1;
+                            }
+                            let note = "back one step: it runs again with its narration; what it did is not undone (the template, listeners and packets stay as they are now)";
+                            for l in style.wrap(note, "", "  ") {
+                                writeln!(out, "{}", style.paint(&l, Tone::Note))?;
+                            }
+                            i = at;
                             continue;
                         }
-                        Step::Quit => break,
+                        Step::Quit => {
+                            quit = true;
+                            break;
+                        }
                     },
                     Pace::Delay(d) => {
                         std::thread::sleep(d);
@@ -223,6 +300,32 @@ pub fn run_text(
         if let Command::Expect(_) = line.command {
             report.expects += 1;
         }
+        if let Command::Predict(_) = line.command {
+            report.predictions += 1;
+            if pace == Pace::Step {
+                while session.asking() {
+                    write!(out, "{}", style.paint(&session.prompt(), Tone::Command))?;
+                    out.flush()?;
+                    let Some(answer) = read_tty_line()? else {
+                        session.pass_answer(out)?;
+                        break;
+                    };
+                    session.answer(&answer, out)?;
+                }
+            } else {
+                session.pass_answer(out)?;
+            }
+        }
+        // A refusal the script expected is no failure of the send it follows.
+        if let (Command::Expect(crate::command::Expect::Refused { .. }), Some(Ok(_))) =
+            (&line.command, &session.last_expect)
+            && let Some(k) = report.failures.iter().rposition(|f| f.line == last_traffic)
+        {
+            report.failures.remove(k);
+        }
+        if crate::command::script::is_traffic(&line.command) {
+            last_traffic = line.number;
+        }
         if session.failures > before {
             let why = match (&line.command, session.last_expect.take()) {
                 (Command::Expect(_), Some(Err(why))) => why,
@@ -235,10 +338,57 @@ pub fn run_text(
             });
         }
         if flow == Flow::Quit {
+            quit = true;
             break;
         }
     }
+    if let (Pace::Step, false, false, Some(file)) =
+        (pace, quit, report.interrupted, session.step_lesson)
+    {
+        session.record_lesson(file, out)?;
+    }
+    // A prediction left unanswered when the learner quit is theirs to leave.
+    if !report.interrupted && !quit {
+        let before = session.failures;
+        session.last_error = None;
+        if session.unrevealed(out)? && session.failures > before {
+            report.failures.push(Failure {
+                line: lines.len(),
+                text: "(the end)".into(),
+                why: session.last_error.take().unwrap_or_default(),
+            });
+        }
+    }
     Ok(report)
+}
+
+/// One line from the terminal (or standard input when there is none), without its end;
+/// None at the end of input.
+fn read_tty_line() -> io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut answer = String::new();
+    let read = match std::fs::File::open("/dev/tty") {
+        Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
+        Err(_) => io::stdin().lock().read_line(&mut answer),
+    }?;
+    Ok((read > 0).then(|| answer.trim_end_matches(['\n', '\r']).to_string()))
+}
+
+/// A step of --step: a marker in the recording (so a player can jump to it), then
+/// the prompt.
+fn step(
+    echo: &str,
+    style: &crate::render::Style,
+    out: &mut dyn Write,
+    name: &str,
+    line: &crate::command::script::Line,
+) -> io::Result<Step> {
+    crate::front::record::marker(&format!(
+        "{name}:{} {}",
+        line.number,
+        crate::render::printable(line.text.trim())
+    ));
+    step_prompt(echo, style, out)
 }
 
 enum Step {
@@ -250,26 +400,46 @@ enum Step {
 /// Shows the next command and waits for Enter (run it), `b` (back) or `q` (quit),
 /// read from the terminal even when the script came on standard input.
 fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) -> io::Result<Step> {
-    use std::io::BufRead;
-    write!(
-        out,
-        "{}  {}",
-        style.paint(echo, Tone::Command),
+    // The hint, and what is said about a key that does nothing, go to the terminal
+    // alone: a recording or transcript keeps the lesson, not the keys that paced it.
+    let to_screen = |text: &str| -> io::Result<()> {
+        let mut screen = io::stdout().lock();
+        screen.write_all(text.as_bytes())?;
+        screen.flush()
+    };
+    let hint = format!(
+        "  {}",
         style.paint("[Enter runs · b back · q quit]", Tone::Dim)
-    )?;
+    );
+    write!(out, "{}", style.paint(echo, Tone::Command))?;
     out.flush()?;
-    let mut answer = String::new();
-    let read = match std::fs::File::open("/dev/tty") {
-        Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
-        Err(_) => io::stdin().lock().read_line(&mut answer),
-    }?;
-    writeln!(out)?;
-    Ok(match answer.trim() {
-        _ if read == 0 => Step::Quit,
-        "q" | "quit" => Step::Quit,
-        "b" | "back" => Step::Back,
-        _ => Step::Run,
-    })
+    to_screen(&hint)?;
+    // In front of a class only Enter, b and q act: anything else typed here is refused,
+    // never run (a stray word must not become a command).
+    loop {
+        let answer = read_tty_line()?;
+        writeln!(out)?;
+        out.flush()?;
+        let Some(answer) = answer else {
+            return Ok(Step::Quit);
+        };
+        match answer.trim() {
+            "" => return Ok(Step::Run),
+            "q" | "quit" => return Ok(Step::Quit),
+            "b" | "back" => return Ok(Step::Back),
+            other => {
+                let text = format!(
+                    "`{}` is not run here: Enter runs the step, b goes back, q quits",
+                    crate::render::printable(other)
+                );
+                to_screen(&format!(
+                    "{}\n{}{hint}",
+                    style.paint(&text, Tone::Note),
+                    style.paint(echo, Tone::Command)
+                ))?;
+            }
+        }
+    }
 }
 
 /// `--check`: runs each lesson in a fresh session, its output kept aside, and prints
@@ -297,11 +467,26 @@ pub fn check(
         worst = worst.max(report.code());
         if report.code() == 0 {
             passed += 1;
-            let line = format!(
+            let mut line = format!(
                 "✓ {name}: {} expect{} passed",
                 report.expects,
                 if report.expects == 1 { "" } else { "s" }
             );
+            if report.tasks > 0 {
+                line.push_str(&format!(
+                    ", {} task{} solved by {} reference solution",
+                    report.tasks,
+                    if report.tasks == 1 { "" } else { "s" },
+                    if report.tasks == 1 { "its" } else { "their" }
+                ));
+            }
+            if report.predictions > 0 {
+                line.push_str(&format!(
+                    ", {} prediction{} revealed",
+                    report.predictions,
+                    if report.predictions == 1 { "" } else { "s" }
+                ));
+            }
             writeln!(out, "{}", style.paint(&line, Tone::Good))?;
         } else if report.unreadable {
             writeln!(

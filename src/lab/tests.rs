@@ -49,6 +49,7 @@ fn the_posts_exchange() {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     };
     assert!(r.observe(&packet(1, &BUILT, sent)).is_empty());
     let wire = r.observe(&packet(2, &WIRE, captured()));
@@ -91,6 +92,7 @@ fn each_send_claims_one_copy() {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     };
     r.observe(&packet(1, &BUILT, sent()));
     r.observe(&packet(2, &BUILT, sent()));
@@ -108,6 +110,7 @@ fn sent_raw() -> Origin {
         handed_from: 0,
         dst: Ipv4Addr::LOCALHOST.into(),
         iface: None,
+        proto: 1,
     }
 }
 

@@ -58,6 +58,11 @@ pub struct Dump<'a> {
     pub emphasize: Vec<Range<usize>>,
     /// Fields not to verify (a template's checksum left 0 for the kernel).
     pub unverified: Vec<&'static Field>,
+    /// For a lesson: only the field lines with a note under them, and one line saying
+    /// how many were left out and that `dump N` (this number) shows them.
+    pub teach: Option<u64>,
+    /// Checksum offload was explained on an earlier packet: say it in a few words.
+    pub offload_told: bool,
 }
 
 impl<'a> Dump<'a> {
@@ -78,6 +83,8 @@ impl<'a> Dump<'a> {
             marks: Vec::new(),
             emphasize: Vec::new(),
             unverified: Vec::new(),
+            teach: None,
+            offload_told: false,
         }
     }
 
@@ -91,6 +98,8 @@ impl<'a> Dump<'a> {
             marks: Vec::new(),
             emphasize: Vec::new(),
             unverified: Vec::new(),
+            teach: None,
+            offload_told: false,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! are kept by raw value, so a repeated value is copied, not written again.
 
 use super::*;
-use crate::wire::Expected;
+use crate::wire::{Expected, OTHER_ZERO_NOTE};
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
@@ -377,7 +377,7 @@ impl Table {
             .iter()
             .find(|e| fixed && e.field == f && !d.unverified.contains(&f))
         {
-            Some(e) => self.verdict(e, f, f.get(at)),
+            Some(e) => self.verdict(e, f, f.get(at), d.offload_told),
             None => ("", Tone::Plain),
         };
         if fixed || line.whole_tail {
@@ -422,19 +422,32 @@ impl Table {
 
     /// A checked field's verdict, for its value cell, and a note saying why when it is
     /// not simply correct.
-    fn verdict(&mut self, e: &Expected, f: &Field, raw: u128) -> (&'static str, Tone) {
+    fn verdict(&mut self, e: &Expected, f: &Field, raw: u128, told: bool) -> (&'static str, Tone) {
         let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
         match e.verdict(raw) {
             Verdict::Correct => (" ✓ correct", Tone::Good),
             Verdict::Offloaded => {
                 let (text, _) = keep(&mut self.scratch, |s| {
                     s.push_str("◐ ");
-                    s.push_str(OFFLOAD_NOTE);
+                    if told {
+                        // The why was given once already, on an earlier packet.
+                        s.push_str("checksum offload, as above");
+                    } else {
+                        s.push_str(OFFLOAD_NOTE);
+                    }
                     s.push_str("; the whole sum is ");
                     words(s, e.want);
                 });
                 self.said.push((Said::Scratch(text), Tone::Note));
                 (" ◐ offloaded", Tone::Note)
+            }
+            Verdict::OtherZero => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("✓ ");
+                    s.push_str(OTHER_ZERO_NOTE);
+                });
+                self.said.push((Said::Scratch(text), Tone::Note));
+                (" ✓ correct", Tone::Good)
             }
             Verdict::Wrong => {
                 let (text, _) = keep(&mut self.scratch, |s| {
@@ -520,6 +533,13 @@ impl Table {
                 self.said.push((Said::Mark(k), m.tone));
             }
         }
+        if let Some(t) = echo_timestamp(d.bytes, dis) {
+            let (text, _) = keep(&mut self.scratch, |s| {
+                s.push_str("its first 16 bytes are a send timestamp, as ping(8) writes one (seconds, then microseconds, 8 bytes each in host order): ");
+                crate::render::clock::write_utc(s, t, 6);
+            });
+            self.said.push((Said::Scratch(text), Tone::Note));
+        }
         let first = self.rows.len();
         self.rows.push(Row {
             depth: 0,
@@ -575,7 +595,15 @@ impl Table {
         let value_w = widest(|r| r.value_chars, 24);
         let bits_w = widest(|r| r.bits_chars, 24);
         let scratch = &self.scratch;
+        let mut left_out = 0;
         for sec in &self.sections {
+            // Teaching: a layer with nothing to say is one title line, and a field
+            // with nothing to say is left out (and counted).
+            let kept = |r: &Row| d.teach.is_none() || !r.marks.is_empty();
+            left_out += self.rows[sec.rows.clone()]
+                .iter()
+                .filter(|r| !kept(r))
+                .count();
             buf.push_str("  ");
             paint_into(
                 buf,
@@ -586,7 +614,7 @@ impl Table {
                 false,
             );
             buf.push('\n');
-            for r in &self.rows[sec.rows.clone()] {
+            for r in self.rows[sec.rows.clone()].iter().filter(|r| kept(r)) {
                 let name_chars = r.name_chars();
                 let pads = [
                     name_w.saturating_sub(name_chars),
@@ -631,6 +659,14 @@ impl Table {
                 }
             }
         }
+        if let (Some(no), true) = (d.teach, left_out > 0) {
+            let text = format!(
+                "    {left_out} more field{} with nothing to note: `dump {no}` shows every one",
+                if left_out == 1 { "" } else { "s" }
+            );
+            paint_into(buf, color, &text, 0, Tone::Dim, false);
+            buf.push('\n');
+        }
     }
 }
 
@@ -666,4 +702,29 @@ pub(super) fn mark_into(
             }
         }
     }
+}
+
+/// The send time at the start of an echo's data, when the first 16 bytes read as one:
+/// seconds and microseconds, 8 bytes each in host order, as ping(8) and `payload time`
+/// write them, the microseconds under a million and the seconds between 2000 and 2100
+/// (so text, zeros or a pattern are not taken for a time).
+fn echo_timestamp(bytes: &[u8], dis: &Dissection) -> Option<std::time::SystemTime> {
+    use crate::wire::icmp;
+    let l = dis.layers.last().filter(|l| !l.quoted)?;
+    if l.proto != &icmp::ICMP {
+        return None;
+    }
+    let kind = l.get(bytes, &icmp::TYPE);
+    if kind != icmp::ECHO_REQUEST && kind != icmp::ECHO_REPLY {
+        return None;
+    }
+    let b = bytes.get(dis.payload.clone())?;
+    let word = |at: usize| -> Option<u64> {
+        Some(u64::from_ne_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    };
+    let (secs, micros) = (word(0)?, word(8)?);
+    if micros >= 1_000_000 || !(946_684_800..4_102_444_800).contains(&secs) {
+        return None;
+    }
+    Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, micros as u32 * 1000))
 }

@@ -4,9 +4,10 @@
 
 use super::Session;
 use crate::capture::Packet;
-use crate::command::{Cmp, Expect, FieldCheck};
+use crate::command::{Cmp, Expect, FieldCheck, Operand, ReplyCheck};
 use crate::lab::Relation;
 use crate::render::Tone;
+use crate::wire::Field;
 use crate::wire::template::Value;
 use crate::wire::{DATA, Kind, dissect::dissect};
 use std::io::{self, Write};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// How a check came out: passed (with what was seen), failed (expected vs actual),
 /// or not decided yet (keep waiting, if there is time).
-enum Outcome {
+pub(super) enum Outcome {
     Pass(String),
     Fail(String),
     NotYet(String),
@@ -23,8 +24,12 @@ enum Outcome {
 
 impl Session {
     pub(super) fn expect(&mut self, e: &Expect, out: &mut dyn Write) -> io::Result<()> {
+        // What a trigger still sends in the background belongs to the step checked.
+        self.settle_traffic(out)?;
         let (within, settle_at_deadline) = match e {
-            Expect::Reply { within, .. } => (*within, false),
+            Expect::Reply { within, .. }
+            | Expect::ReplyRequest { within, .. }
+            | Expect::ReplyLike { within, .. } => (*within, false),
             Expect::NoReply { within } => (*within, true),
             _ => (None, false),
         };
@@ -66,7 +71,7 @@ impl Session {
     }
 
     /// Captured packets since the last traffic command, each with what was found about it.
-    fn since_traffic(&self) -> Vec<(Arc<Packet>, Vec<Relation>)> {
+    pub(super) fn since_traffic(&self) -> Vec<(Arc<Packet>, Vec<Relation>)> {
         self.shower
             .store
             .all()
@@ -79,19 +84,104 @@ impl Session {
             .collect()
     }
 
-    fn judge(&self, e: &Expect) -> Outcome {
+    /// The first reply since the last traffic command, and the number of its request.
+    /// A reply to one of rawlab's own sends comes first: the kernel's own exchanges on
+    /// the way (an ARP request it makes to deliver the answer) are not what was asked.
+    pub(super) fn first_reply(&self) -> Option<(Arc<Packet>, u64)> {
+        let replies: Vec<(Arc<Packet>, u64, bool)> = self
+            .since_traffic()
+            .into_iter()
+            .filter_map(|(p, r)| {
+                r.iter().find_map(|r| match r {
+                    Relation::Reply { request, sent, .. } => {
+                        Some((p.clone(), *request, sent.is_some()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        let ours = replies.iter().position(|(_, _, ours)| *ours).unwrap_or(0);
+        replies.into_iter().nth(ours).map(|(p, q, _)| (p, q))
+    }
+
+    /// The first reply and its request, or why there is no pair to compare yet.
+    fn reply_and_request(&self) -> Result<(Arc<Packet>, Arc<Packet>), Outcome> {
+        let Some((reply, q)) = self.first_reply() else {
+            return Err(Outcome::NotYet("no reply arrived".into()));
+        };
+        match self.shower.store.get(q) {
+            Some(request) => Ok((reply, request)),
+            None => Err(Outcome::Fail(format!(
+                "#{} answers #{q}, which is no longer kept to compare with",
+                reply.no
+            ))),
+        }
+    }
+
+    pub(super) fn judge(&self, e: &Expect) -> Outcome {
         match e {
-            Expect::Reply { check, .. } => {
-                let reply = self
-                    .since_traffic()
-                    .into_iter()
-                    .find(|(_, r)| r.iter().any(|r| matches!(r, Relation::Reply { .. })));
-                match (reply, check) {
-                    (None, _) => Outcome::NotYet("no reply arrived".into()),
-                    (Some((p, _)), None) => Outcome::Pass(format!("#{} is a reply", p.no)),
-                    (Some((p, _)), Some(c)) => field_outcome(&p, c),
+            Expect::ReplyRequest { check, .. } => match self.reply_and_request() {
+                Err(o) => o,
+                Ok((reply, request)) => match compare(&reply, &request, check) {
+                    Err(why) => Outcome::Fail(why),
+                    Ok(Compared { ok, got, want }) => {
+                        let theirs = match check.against {
+                            Operand::Request(f) => f,
+                            Operand::Value(_) => check.field,
+                        };
+                        verdict(
+                            ok,
+                            format!(
+                                "#{} has {} {got}, request #{} has {} {want}",
+                                reply.no, check.field.name, request.no, theirs.name
+                            ),
+                            format!(
+                                "expected {} {} the request's {}, but reply #{} has {got} and request #{} has {want}",
+                                check.field.name,
+                                check.cmp.symbol(),
+                                theirs.name,
+                                reply.no,
+                                request.no
+                            ),
+                        )
+                    }
+                },
+            },
+            Expect::ReplyLike { checks, .. } => match self.reply_and_request() {
+                Err(o) => o,
+                Ok((reply, request)) => {
+                    let mut same = Vec::new();
+                    let mut differ = Vec::new();
+                    for c in checks {
+                        match compare(&reply, &request, c) {
+                            Ok(Compared { ok: true, got, .. }) => {
+                                same.push(format!("{} {got}", c.field.name))
+                            }
+                            Ok(Compared { got, want, .. }) => {
+                                differ.push(format!("{}: expected {want}, got {got}", c.field.name))
+                            }
+                            Err(why) => differ.push(format!("{}: {why}", c.field.name)),
+                        }
+                    }
+                    if differ.is_empty() {
+                        Outcome::Pass(format!("#{} has {}", reply.no, same.join(", ")))
+                    } else {
+                        Outcome::Fail(format!(
+                            "reply #{} differs in {} of {} field{}: {}",
+                            reply.no,
+                            differ.len(),
+                            checks.len(),
+                            if checks.len() == 1 { "" } else { "s" },
+                            differ.join("; ")
+                        ))
+                    }
                 }
-            }
+            },
+            Expect::Reply { check, .. } => match (self.first_reply(), check) {
+                (None, _) => Outcome::NotYet("no reply arrived".into()),
+                (Some((p, _)), None) => Outcome::Pass(format!("#{} is a reply", p.no)),
+                (Some((p, _)), Some(c)) => field_outcome(&p, c),
+            },
             Expect::NoReply { .. } => {
                 match self
                     .since_traffic()
@@ -148,12 +238,20 @@ impl Session {
                     )),
                 }
             }
-            Expect::Captured { cmp, count } => {
-                let n = self.since_traffic().len() as u64;
+            Expect::Captured { cmp, count, by } => {
+                let n = self
+                    .since_traffic()
+                    .iter()
+                    .filter(|(p, _)| by.is_none_or(|b| captured_by(p, b)))
+                    .count() as u64;
+                let on = by.map_or(String::new(), |b| format!(" by {b}"));
                 verdict(
                     cmp.holds(n, *count),
-                    format!("{n} captured"),
-                    format!("expected {} {count} captured, but {n} were", cmp.symbol()),
+                    format!("{n} captured{on}"),
+                    format!(
+                        "expected {} {count} captured{on}, but {n} were",
+                        cmp.symbol()
+                    ),
                 )
             }
             Expect::Packet { no, check } => {
@@ -173,6 +271,73 @@ impl Session {
                         Some(n) => format!("there is no packet #{n}"),
                         None => "nothing has been captured".into(),
                     }),
+                }
+            }
+            Expect::Counted {
+                table,
+                name,
+                cmp,
+                count,
+            } => {
+                let last = self
+                    .outcomes
+                    .back()
+                    .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
+                let Some(o) = last else {
+                    return Outcome::Fail(
+                        "no send since the last traffic command to read the counters around".into(),
+                    );
+                };
+                let Some(c) = &o.counted else {
+                    return Outcome::Fail(
+                        "the kernel's counters (/proc/net/snmp) could not be read here".into(),
+                    );
+                };
+                let by = c.by(table, name);
+                let moved = u64::try_from(by).unwrap_or(0);
+                verdict(
+                    by >= 0 && cmp.holds(moved, *count),
+                    format!("{table} {name} moved by {by}"),
+                    format!(
+                        "expected {table} {name} to move by {} {count}, but it moved by {by}",
+                        cmp.symbol()
+                    ),
+                )
+            }
+            Expect::Set(f) => match self.template.user_value(f) {
+                Some(v) => Outcome::Pass(format!(
+                    "the template's {} is {}, set by hand",
+                    f.name,
+                    f.words(v)
+                )),
+                None => Outcome::Fail(format!(
+                    "expected {} set by hand (`set {} VALUE`), but the template leaves it to {}",
+                    f.name,
+                    f.name,
+                    if f.fill == crate::wire::Fill::Computed {
+                        "rawlab"
+                    } else {
+                        "its default or the kernel"
+                    }
+                )),
+            },
+            Expect::Refused { errno } => {
+                let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
+                let name = |v: i32| {
+                    crate::command::ERRNOS
+                        .iter()
+                        .find(|(_, e)| *e == v)
+                        .map_or(format!("error {v}"), |(n, _)| n.to_string())
+                };
+                match (got, errno) {
+                    (0, _) => Outcome::Fail(
+                        "expected the kernel to refuse the send, but it took it".into(),
+                    ),
+                    (g, Some((n, v))) if g != *v => Outcome::Fail(format!(
+                        "expected the kernel to refuse the send with {n}, but it said {}",
+                        name(g)
+                    )),
+                    (g, _) => Outcome::Pass(format!("sendto failed with {}", name(g))),
                 }
             }
             Expect::PingReceived { cmp, count } => match self.last_ping {
@@ -216,6 +381,19 @@ pub fn describe(e: &Expect) -> String {
                 within(w)
             )
         }
+        Expect::ReplyRequest {
+            check: c,
+            within: w,
+        } => format!("expect reply {}{}", reply_check(c), within(w)),
+        Expect::ReplyLike { checks, within: w } => format!(
+            "expect reply like {}{}",
+            checks
+                .iter()
+                .map(|c| reply_check(c).replacen(" == ", " ", 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            within(w)
+        ),
         Expect::NoReply { within: w } => format!("expect no reply{}", within(w)),
         Expect::KernelChanged { field, changed } => {
             format!(
@@ -224,13 +402,53 @@ pub fn describe(e: &Expect) -> String {
                 field.name
             )
         }
-        Expect::Captured { cmp, count } => format!("expect captured {} {count}", cmp.symbol()),
+        Expect::Captured { cmp, count, by } => format!(
+            "expect captured{} {} {count}",
+            by.map_or(String::new(), |b| format!(" by {b}")),
+            cmp.symbol()
+        ),
         Expect::Packet { no, check: c } => match no {
             Some(n) => format!("expect packet {n} {}", check(c)),
             None => format!("expect last {}", check(c)),
         },
         Expect::PingReceived { cmp, count } => {
             format!("expect ping received {} {count}", cmp.symbol())
+        }
+        Expect::Set(f) => format!("expect set {}", f.name),
+        Expect::Counted {
+            table,
+            name,
+            cmp,
+            count,
+        } => format!("expect counted {table} {name} {} {count}", cmp.symbol()),
+        Expect::Refused { errno } => match errno {
+            Some((n, _)) => format!("expect refused {n}"),
+            None => "expect refused".into(),
+        },
+    }
+}
+
+/// `icmp.ident == request`, `ip.dst == request ip.src`, `icmp.type == 0 (echo-reply)`.
+fn reply_check(c: &ReplyCheck) -> String {
+    let against = match &c.against {
+        Operand::Request(f) if *f == c.field => "request".to_string(),
+        Operand::Request(f) => format!("request {}", f.name),
+        Operand::Value(v) => Got::of(v).words(c.field),
+    };
+    format!("{} {} {against}", c.field.name, c.cmp.symbol())
+}
+
+/// Whether packet `p` came in on the kind of socket `by` names (see `expect captured by`).
+fn captured_by(p: &Packet, by: &str) -> bool {
+    let crate::capture::Origin::Captured { socket, .. } = &p.origin else {
+        return false;
+    };
+    match by {
+        "link" => socket.starts_with("packet socket"),
+        "send" => socket.starts_with("send's"),
+        w => {
+            **socket == *format!("raw socket for {w}")
+                || **socket == *format!("AF_INET6 raw socket for {w}")
         }
     }
 }
@@ -243,11 +461,45 @@ fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
     }
 }
 
-/// Checks one field of a packet.
-fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
+/// A field's value as read from a packet: a number, or bytes.
+#[derive(PartialEq)]
+pub(super) enum Got {
+    Num(u128),
+    Bytes(Vec<u8>),
+}
+
+impl Got {
+    fn of(v: &Value) -> Got {
+        match v {
+            Value::Raw(r) => Got::Num(*r),
+            Value::Bytes(b) => Got::Bytes(b.clone()),
+        }
+    }
+
+    pub(super) fn words(&self, f: &Field) -> String {
+        match self {
+            Got::Num(v) => f.words(*v),
+            Got::Bytes(b) => crate::lab::hex_words(b),
+        }
+    }
+
+    fn holds(&self, cmp: Cmp, want: &Got) -> bool {
+        match (self, want) {
+            (Got::Num(a), Got::Num(b)) => cmp.holds(a, b),
+            (Got::Bytes(a), Got::Bytes(b)) => match cmp {
+                Cmp::Eq => a == b,
+                Cmp::Ne => a != b,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Reads one field of a packet, or says that the packet has none.
+pub(super) fn read_field(p: &Packet, f: &'static Field) -> Result<Got, String> {
     let d = dissect(&p.bytes, p.first);
-    let f = c.field;
-    let (actual, ok) = if f == &DATA || f.kind == Kind::Bytes {
+    if f == &DATA || f.kind == Kind::Bytes {
         let bytes = if f == &DATA {
             Some(p.bytes[d.payload.clone()].to_vec())
         } else {
@@ -255,40 +507,57 @@ fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
                 .and_then(|l| l.tail())
                 .map(|(_, r)| p.bytes[r].to_vec())
         };
-        let Some(bytes) = bytes else {
-            return Outcome::Fail(format!("#{} has no {}", p.no, f.name));
-        };
-        let want = match &c.value {
-            Value::Bytes(b) => b.clone(),
-            Value::Raw(_) => Vec::new(),
-        };
-        let ok = match c.cmp {
-            Cmp::Eq => bytes == want,
-            Cmp::Ne => bytes != want,
-            _ => false,
-        };
-        (crate::lab::hex_words(&bytes), ok)
+        bytes
+            .map(Got::Bytes)
+            .ok_or_else(|| format!("#{} has no {}", p.no, f.name))
     } else {
-        let Some(v) = d.value(&p.bytes, f) else {
-            return Outcome::Fail(format!("#{} has no {} ({})", p.no, f.name, d.stack_name()));
-        };
-        let want = match c.value {
-            Value::Raw(r) => r,
-            Value::Bytes(_) => return Outcome::Fail(format!("{} is a number, not bytes", f.name)),
-        };
-        (f.words(v), c.cmp.holds(v, want))
+        d.value(&p.bytes, f)
+            .map(Got::Num)
+            .ok_or_else(|| format!("#{} has no {} ({})", p.no, f.name, d.stack_name()))
+    }
+}
+
+/// A reply's field against what it should be, both in words.
+struct Compared {
+    ok: bool,
+    got: String,
+    want: String,
+}
+
+/// Compares a reply's field with a value or with the request's field.
+fn compare(reply: &Packet, request: &Packet, c: &ReplyCheck) -> Result<Compared, String> {
+    let got = read_field(reply, c.field)?;
+    let (want, theirs) = match &c.against {
+        Operand::Value(v) => (Got::of(v), c.field),
+        Operand::Request(f) => (read_field(request, f)?, *f),
     };
-    let want_words = match &c.value {
-        Value::Raw(r) => f.words(*r),
-        Value::Bytes(b) => crate::lab::hex_words(b),
+    Ok(Compared {
+        ok: got.holds(c.cmp, &want),
+        got: got.words(c.field),
+        want: want.words(theirs),
+    })
+}
+
+/// Checks one field of a packet.
+fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
+    let f = c.field;
+    let got = match read_field(p, f) {
+        Ok(g) => g,
+        Err(why) => return Outcome::Fail(why),
     };
+    let want = Got::of(&c.value);
+    if matches!(got, Got::Num(_)) && matches!(want, Got::Bytes(_)) {
+        return Outcome::Fail(format!("{} is a number, not bytes", f.name));
+    }
+    let actual = got.words(f);
     verdict(
-        ok,
+        got.holds(c.cmp, &want),
         format!("#{} has {actual}", p.no),
         format!(
-            "expected {} {} {want_words}, but #{} has {actual}",
+            "expected {} {} {}, but #{} has {actual}",
             f.name,
             c.cmp.symbol(),
+            want.words(f),
             p.no
         ),
     )

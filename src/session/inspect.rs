@@ -22,7 +22,7 @@ impl Session {
                 self.link_iface
             )
         } else {
-            super::socket_words(self.mode, built.layers[0].0, &built.bytes)
+            super::socket_words(self.mode, &built)
         };
         let heading = format!(
             "template {} · {} bytes · mode {}: {socket}",

@@ -27,18 +27,12 @@ impl Session {
     pub(super) fn lesson(&mut self, cmd: &LessonCmd, out: &mut dyn Write) -> io::Result<Flow> {
         let key = match cmd {
             LessonCmd::List => {
-                let current = self.lesson.as_ref().map(|r| r.lesson.file);
-                for l in lessons::all() {
-                    let mark = if Some(l.file) == current { "▶" } else { " " };
-                    writeln!(out, "{mark} {:>2}  {}", l.number().unwrap_or(0), l.title())?;
-                }
-                self.info(
-                    out,
-                    "`lesson N` takes one step by step here; `rawlab N` runs it as a script",
-                )?;
+                self.lesson_list(out)?;
                 return Ok(Flow::Continue);
             }
             LessonCmd::Stop => {
+                self.task = None;
+                self.shower.set_detail(super::Detail::Full);
                 match self.lesson.take() {
                     Some(r) => self.info(out, &format!("left lesson {}", r.lesson.name()))?,
                     None => self.info(out, "no lesson is running")?,
@@ -68,6 +62,9 @@ impl Session {
         let Some(lesson) = lessons::find(&key) else {
             return self.fail(out, &format!("there is no lesson {key}"));
         };
+        self.task = None;
+        // A lesson's packets are drawn for teaching; `dump N` shows every field.
+        self.shower.set_detail(super::Detail::Teach);
         // A lesson counts its packets from #1 and starts from the post's packet.
         self.execute(&Command::Reset, &mut io::sink())?;
         self.shower.clear();
@@ -102,20 +99,83 @@ impl Session {
         Ok(Flow::Continue)
     }
 
+    /// `lesson`: every lesson with its tasks, ✓ for what was finished or solved, and
+    /// one line of totals.
+    fn lesson_list(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let current = self.lesson.as_ref().map(|r| r.lesson.file);
+        let done = self.progress();
+        let style = self.style();
+        let (mut lessons_done, mut tasks_all, mut tasks_done) = (0, 0, 0);
+        let all = lessons::all();
+        for l in &all {
+            let finished = done.lessons.contains(l.file);
+            lessons_done += finished as usize;
+            let mark = match (Some(l.file) == current, finished) {
+                (true, _) => "▶",
+                (false, true) => "✓",
+                _ => " ",
+            };
+            let line = format!("{mark} {:>2}  {}", l.number().unwrap_or(0), l.title());
+            let tone = if finished { Tone::Good } else { Tone::Plain };
+            writeln!(out, "{}", style.paint(&line, tone))?;
+            for goal in tasks_of(l) {
+                tasks_all += 1;
+                let solved = done.tasks.contains(&(l.file.to_string(), goal.clone()));
+                tasks_done += solved as usize;
+                let line = format!("       {} task: {goal}", if solved { "✓" } else { "☐" });
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(&line, if solved { Tone::Good } else { Tone::Dim })
+                )?;
+            }
+        }
+        let summary = format!(
+            "{lessons_done} of {} lessons, {tasks_done} of {tasks_all} tasks",
+            all.len()
+        );
+        writeln!(out, "{}", style.paint(&summary, Tone::Heading))?;
+        let kept = match &self.progress_file {
+            Some(p) => format!("progress is kept in {}", p.display()),
+            None => "this run keeps no progress (only the prompt and --step do)".into(),
+        };
+        self.info(
+            out,
+            &format!("`lesson N` takes one step by step here, stopping at its tasks; `rawlab N` runs it as a script; {kept}"),
+        )
+    }
+
     /// Prints the lesson's narration up to its next command (or its end).
-    fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
         loop {
             let Some(run) = &mut self.lesson else {
                 return Ok(());
             };
             let Some(line) = run.pending() else {
                 let name = run.lesson.name();
+                let file = run.lesson.file;
                 self.lesson = None;
+                self.shower.set_detail(super::Detail::Full);
+                self.record_lesson(file, out)?;
                 let text =
                     format!("end of lesson {name}: `lesson next` goes on, `lesson` lists them all");
                 return self.info(out, &text);
             };
             match &line.command {
+                Command::TaskBlock(_) => {
+                    let cmd = line.command.clone();
+                    run.pos += 1;
+                    self.execute(&cmd, out)?;
+                    // The learner's commands go on until the goal passes or they give up.
+                    return Ok(());
+                }
+                Command::Predict(_) => {
+                    let cmd = line.command.clone();
+                    run.pos += 1;
+                    self.execute(&cmd, out)?;
+                    // The prompt takes the answer; `answer` narrates on.
+                    return Ok(());
+                }
                 Command::Comment(_) | Command::Say(_) | Command::Nothing => {
                     let cmd = line.command.clone();
                     run.pos += 1;
@@ -130,8 +190,16 @@ impl Session {
         }
     }
 
+    /// The file of the lesson running at the prompt.
+    pub(super) fn lesson_file(&self) -> Option<&'static str> {
+        self.lesson.as_ref().map(|r| r.lesson.file)
+    }
+
     /// The command the running lesson offers next, for the prompt to pre-type.
     pub fn lesson_pending(&self) -> Option<String> {
+        if self.asking() || self.in_task() {
+            return None;
+        }
         self.lesson
             .as_ref()?
             .pending()
@@ -141,6 +209,9 @@ impl Session {
     /// After a line ran at the prompt: if it was the lesson's next command, the lesson
     /// moves on and prints its narration up to the following command.
     pub fn lesson_after(&mut self, typed: &str, out: &mut dyn Write) -> io::Result<()> {
+        if std::mem::take(&mut self.lesson_moved) {
+            return Ok(());
+        }
         let same = self
             .lesson_pending()
             .is_some_and(|want| want.split_whitespace().eq(typed.split_whitespace()));
@@ -152,4 +223,20 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The goals of a lesson's tasks, in order.
+pub fn tasks_of(l: &Lesson) -> Vec<String> {
+    let stack = crate::wire::template::Template::default().stack();
+    script::parse(l.text, &stack)
+        .map(|lines| {
+            lines
+                .into_iter()
+                .filter_map(|line| match line.command {
+                    Command::TaskBlock(t) => Some(t.goal),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -229,7 +229,7 @@ impl Session {
         writeln!(out, "route to {dst}: {via}{on}{from}")?;
         let mtu = match (r.mtu, iface) {
             (Some(m), Some(l)) if m < l.mtu => format!(
-                "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a datagram larger than {m} bytes whose header rawlab writes (mode raw, hdrincl) is refused by sendto (EMSGSIZE), and one the kernel builds (mode kernel, ping) is cut into fragments that fit",
+                "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit",
                 l.name, l.mtu
             ),
             (Some(m), _) => format!("path MTU {m}, as the route says"),

@@ -93,6 +93,9 @@ impl Session {
             Ok(l) => {
                 self.listeners.push(l);
                 let text = match family {
+                    // raw(7): IPPROTO_RAW implies IP_HDRINCL and "is not able to receive
+                    // all IP protocols"; in fact the kernel hands it nothing at all.
+                    net::Family::V4 if proto == 255 => "listening: socket(AF_INET, SOCK_RAW, IPPROTO_RAW) is open, but it will stay silent: an IPPROTO_RAW socket only sends, and the kernel hands it no packet it receives (`listen link` sees every frame)".to_string(),
                     net::Family::V4 => format!(
                         "listening: socket(AF_INET, SOCK_RAW, {proto}) gets a copy of every {what} packet this host receives, IP header included"
                     ),

@@ -17,9 +17,12 @@ mod lesson;
 mod link;
 mod listen;
 mod ping;
+mod predict;
+mod progress;
 mod send;
 mod shower;
 mod status;
+mod task;
 mod template;
 mod trace;
 mod transmit;
@@ -28,6 +31,7 @@ mod why;
 
 pub use expect::describe as describe_expect;
 pub use file::{capture_files, expand as expand_path, is_capture_name};
+pub use progress::{Progress, progress_path, state_dir};
 
 use crate::render::duration_words;
 pub use shower::{Detail, Shower, Shown};
@@ -98,6 +102,20 @@ pub struct Session {
     pub last_error: Option<String>,
     /// The lesson being taken step by step at the prompt.
     lesson: Option<lesson::LessonRun>,
+    /// Where progress is recorded: set by the prompt and --step, None for scripts.
+    pub progress_file: Option<std::path::PathBuf>,
+    /// The lesson file --step is taking, for progress.
+    pub step_lesson: Option<&'static str>,
+    /// The task the learner is working on.
+    task: Option<task::TaskRun>,
+    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
+    /// `expect refused`.
+    refused: std::sync::atomic::AtomicI32,
+    /// The lesson moved on inside the line just run (a task done, an answer taken), so
+    /// that line is not also taken as the lesson's next command.
+    lesson_moved: bool,
+    /// A prediction asked and not yet revealed.
+    prediction: Option<predict::Pending>,
     /// The file of the lesson taken last, for `lesson next`.
     last_lesson: Option<&'static str>,
     /// This network namespace's counters, read around each send and ping.
@@ -176,6 +194,12 @@ impl Session {
             last_expect: None,
             last_error: None,
             lesson: None,
+            prediction: None,
+            task: None,
+            lesson_moved: false,
+            refused: std::sync::atomic::AtomicI32::new(0),
+            progress_file: None,
+            step_lesson: None,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
@@ -196,6 +220,9 @@ impl Session {
     /// it goes (the first IP layer's destination, the address ARP asks about, or the
     /// MAC), the mode.
     pub fn prompt(&self) -> String {
+        if self.asking() {
+            return "your answer> ".to_string();
+        }
         let value = |f: &'static wire::Field| self.template.user_value(f).unwrap_or(f.default);
         let stack = self.template.stack();
         let dst = if let Some((_, dst)) = stack.iter().find_map(|p| p.addresses) {
@@ -217,6 +244,10 @@ impl Session {
     /// Parses and runs one line as typed at the prompt: a bad line gets its error
     /// (with a caret) and changes nothing.
     pub fn run_line(&mut self, line: &str, out: &mut dyn Write) -> io::Result<Flow> {
+        if self.asking() {
+            self.answer(line, out)?;
+            return Ok(Flow::Continue);
+        }
         match command::parse(
             line,
             &Context {
@@ -272,15 +303,31 @@ impl Session {
             Command::Mode(m) => self.set_mode(*m, out)?,
             Command::Send(args) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.send(args, out)?
+                self.refused.store(0, Ordering::Relaxed);
+                let flow = self.send(args, out)?;
+                self.reveal(out)?;
+                self.task_try(out)?;
+                flow
             }
             Command::Ping(args, mode, opts) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.ping(args, *mode, *opts, out)?
+                self.refused.store(0, Ordering::Relaxed);
+                let flow = self.ping(args, *mode, *opts, out)?;
+                self.reveal(out)?;
+                self.task_try(out)?;
+                flow
             }
             Command::Trigger(t) => {
                 self.traffic_from = self.shower.store.next_no();
-                self.trigger(t, out)?
+                self.refused.store(0, Ordering::Relaxed);
+                let flow = self.trigger(t, out)?;
+                self.reveal(out)?;
+                self.task_try(out)?;
+                flow
+            }
+            Command::Predict(p) => {
+                self.predict(p, out)?;
+                Flow::Continue
             }
             Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
             Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
@@ -330,6 +377,13 @@ impl Session {
                 Flow::Continue
             }
             Command::Lesson(l) => self.lesson(l, out)?,
+            Command::TaskBlock(t) => self.start_task(t, out)?,
+            Command::Hint(text) => self.hint(text.as_deref(), out)?,
+            Command::GiveUp => self.give_up(out)?,
+            Command::Task(_) | Command::Solution | Command::End(_) => self.fail(
+                out,
+                "`task`, `solution` and `end` write a task in a lesson file (task \"GOAL\" … end task); `lesson N` takes a lesson and stops at its tasks",
+            )?,
             Command::Serve(what) => self.serve(*what, out)?,
             Command::Quit => Flow::Quit,
         };
@@ -355,21 +409,22 @@ impl Session {
     }
 }
 
-/// The socket() call a mode uses for a packet, from the packet's own layers (its
-/// family from the first, the protocol from what follows it).
-pub fn socket_words(mode: Mode, first: &'static Protocol, bytes: &[u8]) -> String {
-    let d = wire::dissect::dissect(bytes, first);
-    let family = if first == &wire::ipv6::IPV6 {
-        net::Family::V6
-    } else {
-        net::Family::V4
+/// The socket() call a mode uses for the template: its family from the network layer,
+/// the protocol from the layers after it, as the send picks them (not from ip.proto,
+/// which with IP_HDRINCL may say something else).
+pub fn socket_words(mode: Mode, built: &wire::template::Built) -> String {
+    let layers: Vec<&'static Protocol> = built.layers.iter().map(|(p, _, _)| *p).collect();
+    let at = layers
+        .iter()
+        .position(|p| *p == &wire::ipv4::IPV4 || *p == &wire::ipv6::IPV6);
+    let family = match at.map(|i| layers[i]) {
+        Some(p) if p == &wire::ipv6::IPV6 => net::Family::V6,
+        _ => net::Family::V4,
     };
-    let proto = upper_proto(first, d.layers.iter().skip(1).map(|l| l.proto)).or_else(|| {
-        first
-            .next_field
-            .and_then(|f| d.layers.first().map(|l| l.get(bytes, f)))
-    });
-    net::describe_mode_in(family, mode, proto.unwrap_or(255) as u8)
+    let proto = at
+        .and_then(|i| upper_proto(layers[i], layers[i + 1..].iter().copied()))
+        .unwrap_or(255);
+    net::describe_mode_in(family, mode, proto as u8)
 }
 
 /// The protocol a raw socket is opened for to send or see a packet whose network layer

@@ -327,12 +327,11 @@ pub(super) fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
             .and_then(|r| r.mtu),
         IpAddr::V6(_) => None,
     };
-    let route = match learned {
-        Some(m) if len > m as usize => format!(
-            "the path MTU of {m} bytes the kernel has learned for {dst} (a router's ICMP fragmentation needed lowered it below {route}; `route {dst}` shows it)"
-        ),
-        _ => route,
-    };
+    if let Some(m) = learned.filter(|m| len > *m as usize) {
+        return format!(
+            "{len} bytes is more than the path MTU of {m} bytes the kernel has learned for {dst} (a router's ICMP fragmentation needed lowered it below {route}; `route {dst}` shows it), and ip.flags.df forbids cutting it: with `set ip.flags.df 0` the kernel cuts it into fragments that fit, even with rawlab's header, or a smaller payload goes whole"
+        );
+    }
     match mode {
         // The kernel fragments what it writes the header for (seen: 1628 bytes to the
         // peer over veth0 was answered), so this is rarer; say only what is known.

@@ -29,6 +29,10 @@ pub enum Detail {
     Quiet,
     /// One line for every packet (`load`: `dump N` draws one in full).
     Lines,
+    /// For lessons: the annotated dump with only the fields that have something to say
+    /// (what the kernel changed, what a reply changed, a wrong checksum, a note);
+    /// `dump N` still draws every field.
+    Teach,
 }
 
 /// A packet just shown, and what it was found to be.
@@ -48,6 +52,8 @@ pub struct Shower {
     /// Lines from background work (a trigger finishing), shown with the next packets.
     notes: Mutex<Vec<String>>,
     detail: Mutex<Detail>,
+    /// A lesson's dump has explained checksum offload once already.
+    offload_told: std::sync::atomic::AtomicBool,
     /// Packets that left the ring before they were shown, all told: what was never
     /// matched to a request (see [`Shower::unseen`]).
     unseen: AtomicU64,
@@ -73,6 +79,7 @@ impl Shower {
             notes: Mutex::new(Vec::new()),
             filters: Mutex::new(Vec::new()),
             detail: Mutex::new(Detail::Full),
+            offload_told: std::sync::atomic::AtomicBool::new(false),
             unseen: AtomicU64::new(0),
             at_most: std::sync::atomic::AtomicUsize::new(usize::MAX),
         }
@@ -194,7 +201,8 @@ impl Shower {
                         Tone::Dim
                     )
                 )?,
-                (Detail::Full, true) => self.draw(out, &p, &relations)?,
+                (Detail::Full, true) => self.draw(out, &p, &relations, false)?,
+                (Detail::Teach, true) => self.draw(out, &p, &relations, true)?,
                 (Detail::Quiet, true) => {}
                 (Detail::Lines, true) => writeln!(out, "{}", self.line_related(&p))?,
             }
@@ -355,7 +363,13 @@ impl Shower {
 
     /// The full drawing of one packet: a sent packet as one line (its copy on the wire
     /// carries the detail), a captured one as the annotated dump.
-    fn draw(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+    fn draw(
+        &self,
+        out: &mut dyn Write,
+        p: &Packet,
+        relations: &[Relation],
+        teach: bool,
+    ) -> io::Result<()> {
         match &p.origin {
             Origin::Sent {
                 mode: Mode::Link,
@@ -376,6 +390,7 @@ impl Shower {
                 mode,
                 handed_from,
                 dst,
+                proto,
                 ..
             } => {
                 let handed = p.bytes.len() - handed_from;
@@ -387,17 +402,38 @@ impl Shower {
                 let text = format!(
                     "#{} → sent {what} to {dst} · {} · {}",
                     p.no,
-                    super::socket_words(*mode, p.first, &p.bytes),
+                    // The socket it went through, not what its bytes would suggest:
+                    // with IP_HDRINCL ip.proto may name another protocol.
+                    crate::net::describe_mode_in(
+                        if dst.is_ipv6() {
+                            crate::net::Family::V6
+                        } else {
+                            crate::net::Family::V4
+                        },
+                        *mode,
+                        *proto
+                    ),
                     self.since_start(p.time)
                 );
                 writeln!(out, "{}", self.style.paint(&text, Tone::Heading))
             }
-            Origin::Captured { .. } | Origin::File { .. } => self.dump(out, p, relations),
+            Origin::Captured { .. } | Origin::File { .. } => self.dump_as(out, p, relations, teach),
         }
     }
 
     /// The annotated dump of any packet, sent or captured, with what was found about it.
     pub fn dump(&self, out: &mut dyn Write, p: &Packet, relations: &[Relation]) -> io::Result<()> {
+        self.dump_as(out, p, relations, false)
+    }
+
+    /// [`Shower::dump`], with only the fields that have something to say when `teach`.
+    fn dump_as(
+        &self,
+        out: &mut dyn Write,
+        p: &Packet,
+        relations: &[Relation],
+        teach: bool,
+    ) -> io::Result<()> {
         let heading = match &p.origin {
             Origin::Sent {
                 mode,
@@ -494,7 +530,14 @@ impl Shower {
             };
             annotate(&mut d, r, p.time, link, 0, &time_of);
         }
-        render::dump(out, &d, &self.style)
+        d.teach = teach.then_some(p.no);
+        // In a lesson the long note on checksum offload is given once.
+        d.offload_told = teach && self.offload_told.load(Ordering::Relaxed);
+        render::dump(out, &d, &self.style)?;
+        if teach && has_offloaded(p) {
+            self.offload_told.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -508,6 +551,17 @@ fn with_link(socket: &str, link: Option<&crate::net::link::LinkSeen>) -> String 
         Some(l) => format!("{socket} · {} · {}", l.iface, l.direction()),
         None => socket.to_string(),
     }
+}
+
+/// Whether a checksum of `p` holds only the pseudo-header sum (checksum offload).
+fn has_offloaded(p: &Packet) -> bool {
+    let dis = crate::wire::dissect::dissect(&p.bytes, p.first);
+    dis.layers.iter().enumerate().any(|(i, l)| {
+        dis.verifiable(i)
+            && (l.proto.expected)(&dis.scope(i, &p.bytes))
+                .iter()
+                .any(|e| e.verdict(l.get(&p.bytes, e.field)) == crate::wire::Verdict::Offloaded)
+    })
 }
 
 #[cfg(test)]

@@ -135,11 +135,7 @@ impl Session {
     pub(super) fn set_mode(&mut self, m: Mode, out: &mut dyn Write) -> io::Result<Flow> {
         self.mode = m;
         let built = self.template.build(SystemTime::now());
-        let text = format!(
-            "mode {}: {}",
-            m.name(),
-            socket_words(m, built.layers[0].0, &built.bytes)
-        );
+        let text = format!("mode {}: {}", m.name(), socket_words(m, &built));
         self.info(out, &text)?;
         Ok(Flow::Continue)
     }

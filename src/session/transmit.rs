@@ -581,6 +581,10 @@ impl Session {
             handed_from,
             dst: plan.dst,
             iface: plan.iface.as_ref().map(|l| l.name.clone()),
+            proto: match mode {
+                Mode::Raw => 255,
+                _ => plan.proto,
+            },
         };
         let mut numbering = self.shower.store.numbering();
         // Stamped as close to sendto as can be, as ping(8) does: RTTs count from here.
@@ -588,8 +592,13 @@ impl Session {
         let sent = match &plan.iface {
             Some(l) => crate::net::link::send(sock, l.index, &built.bytes)
                 .map_err(|e| frame_error(&e, l, built.bytes.len())),
-            None => net::send_to_addr(sock, &built.bytes[handed_from..], plan.dst)
-                .map_err(|e| send_error(&e, plan.dst, mode, &built.bytes)),
+            None => net::send_to_addr(sock, &built.bytes[handed_from..], plan.dst).map_err(|e| {
+                self.refused.store(
+                    e.raw_os_error().unwrap_or(-1),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                send_error(&e, plan.dst, mode, &built.bytes)
+            }),
         };
         let no = sent.is_ok().then(|| {
             numbering.push_from(stamp, built.bytes.clone(), built.layers[0].0, origin, None)

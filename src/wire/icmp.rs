@@ -93,7 +93,7 @@ pub static TYPE: Field = Field {
     names: TYPE_NAMES,
     meaning: "message type: 8 echo request (ping), 0 echo reply, 3 unreachable, 11 time exceeded",
     rfc: "RFC 792",
-    notes: "The first byte of the message, and it decides what the next four bytes mean. The kernel answers a type 8 with a type 0 carrying the same identifier, sequence number and data; that one byte is the whole difference between ping and pong. Errors (3, 4, 5, 11, 12) quote the IP header and first 8 bytes of the datagram that caused them.",
+    notes: "The first byte of the message, and it decides what the next four bytes mean. The kernel answers a type 8 with a type 0 carrying the same identifier, sequence number and data; the type is what turns a request into a reply, but it is not the only byte that changes: the checksum follows it, and the IP header in front is the kernel's own (a new id, so a new header checksum; the addresses swapped). Errors (3, 4, 5, 11, 12) quote the IP header and first 8 bytes of the datagram that caused them.",
     ..Field::new("icmp.type", 0, 8, Kind::Dec)
 };
 

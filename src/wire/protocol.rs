@@ -416,8 +416,15 @@ pub enum Verdict {
     Correct,
     /// The pseudo-header sum only, left for checksum offload to finish.
     Offloaded,
+    /// 0x0000 where a fresh sum gives 0xffff: ones' complement has two zeros, and a
+    /// checksum updated in place (RFC 1624), as Linux updates a request's into its echo
+    /// reply's, can come out as the other one. The receiver's sum passes either way.
+    OtherZero,
     Wrong,
 }
+
+/// Why 0x0000 is as good as 0xffff, for the dump.
+pub const OTHER_ZERO_NOTE: &str = "0x0000 and 0xffff are both zero in ones' complement: a fresh sum gives 0xffff, while a checksum updated in place (RFC 1624), as Linux turns a request's into its echo reply's, can give 0x0000; the receiver's check passes either way";
 
 /// Why a checksum can hold just the pseudo-header sum, for the dump.
 pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
@@ -439,6 +446,10 @@ impl Expected {
             Verdict::Correct
         } else if self.offloaded == Some(raw) {
             Verdict::Offloaded
+        } else if raw == 0 && self.want == 0xffff && self.pseudo == 0 && self.offloaded.is_none() {
+            // Only for sums with no pseudo-header (ICMPv4, the IPv4 header): for UDP
+            // 0x0000 means "no checksum", which its own table judges.
+            Verdict::OtherZero
         } else {
             Verdict::Wrong
         }
@@ -551,5 +562,28 @@ impl Protocol {
     /// A field's value in words, in the context of its header, appended to `s`.
     pub fn write_words(&self, s: &mut String, f: &Field, header: &[u8]) {
         f.write_words(s, f.get(header), self.value_name(f, header))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::icmp;
+
+    #[test]
+    fn a_sum_with_no_pseudo_header_takes_either_zero() {
+        let e = Expected::sum(&icmp::CHECKSUM, 0xffff, 0..8);
+        assert_eq!(e.verdict(0xffff), Verdict::Correct);
+        assert_eq!(e.verdict(0x0000), Verdict::OtherZero);
+        assert_eq!(e.verdict(0x1234), Verdict::Wrong);
+        // Only 0x0000 for 0xffff: a sum that is not zero has one right value.
+        let e = Expected::sum(&icmp::CHECKSUM, 0x3721, 0..8);
+        assert_eq!(e.verdict(0x0000), Verdict::Wrong);
+        // With a pseudo-header (UDP, ICMPv6) its own rules hold.
+        let e = Expected {
+            pseudo: 1,
+            ..Expected::sum(&icmp::CHECKSUM, 0xffff, 0..8)
+        };
+        assert_eq!(e.verdict(0x0000), Verdict::Wrong);
     }
 }

@@ -13,14 +13,17 @@ pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -
             // off is not measured, so a pasted word of thousands of characters costs
             // nothing (measuring takes time in the product of the two lengths).
             let close = c.chars().count().abs_diff(len) <= limit;
+            // Both sides lowercased: a candidate spelt in capitals (EINVAL, Icmp) is
+            // as near as one in lower case.
+            let lower = c.to_ascii_lowercase();
             let d = if close {
-                strsim::damerau_levenshtein(&typed, c)
+                strsim::damerau_levenshtein(&typed, &lower)
             } else {
                 usize::MAX
             };
             if d <= limit {
                 Some((d, c))
-            } else if typed.len() >= 2 && c.starts_with(&typed) {
+            } else if typed.len() >= 2 && lower.starts_with(&typed) {
                 Some((limit + 1, c))
             } else {
                 None

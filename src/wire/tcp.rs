@@ -162,8 +162,10 @@ pub static FLAG_FIN: Field = Field {
 pub static WINDOW: Field = Field {
     aliases: &["window", "win", "window_size"],
     default: 64240,
-    unit: "bytes",
-    meaning: "receive window: how many more bytes the sender will accept",
+    // No unit: after the handshake the value is in units of 2^shift bytes (the
+    // sender's window scale), which one segment alone does not say.
+    unit: "",
+    meaning: "receive window as sent: bytes in a SYN, after it 2^shift-byte units (window scale)",
     rfc: "RFC 9293 §3.1, RFC 7323 §2",
     notes: "The raw value: after the handshake it is multiplied by 2^shift of the window scale option (Wireshark's tcp.window_size is the scaled one). 64240 is what Linux offers in a SYN on Ethernet.",
     ..Field::new("tcp.window_size_value", 112, 16, Kind::Dec)

@@ -108,9 +108,11 @@ pub fn note(p: &Packet) -> String {
             handed_from,
             dst,
             iface,
+            proto,
         } => {
             m.insert("from".into(), json!("sent"));
             m.insert("mode".into(), json!(mode.name()));
+            m.insert("proto".into(), json!(proto));
             m.insert("handed_from".into(), json!(handed_from));
             m.insert("dst".into(), json!(dst.to_string()));
             if let Some(i) = iface {
@@ -171,6 +173,7 @@ pub fn origin_from(comment: &str) -> Option<Origin> {
                 handed_from: usize::try_from(m.get("handed_from")?.as_u64()?).ok()?,
                 dst: text("dst")?.parse::<IpAddr>().ok()?,
                 iface: text("iface").map(str::to_string),
+                proto: u8::try_from(m.get("proto")?.as_u64()?).ok()?,
             })
         }
         "captured" => {
@@ -230,12 +233,14 @@ mod tests {
                 handed_from: 0,
                 dst: "127.0.0.1".parse().unwrap(),
                 iface: None,
+                proto: 1,
             },
             Origin::Sent {
                 mode: Mode::Link,
                 handed_from: 0,
                 dst: "::1".parse().unwrap(),
                 iface: Some("veth0".into()),
+                proto: 255,
             },
             Origin::Captured {
                 socket: "raw socket for icmp".into(),
@@ -270,7 +275,7 @@ mod tests {
         for c in [
             "rawlab #1: sent in mode raw",
             "{\"rawlab_note\":2,\"no\":1,\"from\":\"sent\"}",
-            "{\"rawlab_note\":1,\"no\":1,\"from\":\"sent\",\"mode\":\"bogus\",\"handed_from\":0,\"dst\":\"127.0.0.1\"}",
+            "{\"rawlab_note\":1,\"no\":1,\"from\":\"sent\",\"mode\":\"bogus\",\"proto\":1,\"handed_from\":0,\"dst\":\"127.0.0.1\"}",
             "{\"rawlab_note\":1,\"from\":\"captured\"}",
             "{",
         ] {
@@ -300,6 +305,7 @@ mod tests {
             handed_from: 0,
             dst: "127.0.0.1".parse().unwrap(),
             iface: None,
+            proto: 255,
         };
         assert_eq!(dir(sent), Some(2), "outbound");
     }

@@ -611,6 +611,7 @@ fn sent(no: u64, time: SystemTime, bytes: &[u8]) -> Arc<Packet> {
             handed_from: 0,
             dst: Ipv4Addr::LOCALHOST.into(),
             iface: None,
+            proto: 1,
         },
         addrs: None,
         read: None,

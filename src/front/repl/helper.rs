@@ -18,11 +18,18 @@ pub struct LabHelper {
     /// The template's layers, for short field names; the REPL updates it after each command.
     pub stack: Vec<&'static Protocol>,
     pub color: bool,
+    /// The prompt waits for an answer to a prediction, not a command: no completion,
+    /// hints or colours of the command language.
+    pub answering: bool,
 }
 
 impl LabHelper {
     pub fn new(stack: Vec<&'static Protocol>, color: bool) -> LabHelper {
-        LabHelper { stack, color }
+        LabHelper {
+            stack,
+            color,
+            answering: false,
+        }
     }
 }
 
@@ -408,6 +415,9 @@ impl Completer for LabHelper {
         pos: usize,
         _ctx: &RlContext<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        if self.answering {
+            return Ok((pos, Vec::new()));
+        }
         match complete(line, pos, &self.stack) {
             Some((start, words)) => Ok((
                 start,
@@ -440,6 +450,9 @@ impl Hinter for LabHelper {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, _ctx: &RlContext<'_>) -> Option<String> {
+        if self.answering {
+            return None;
+        }
         hint(line, pos, &self.stack)
     }
 }
@@ -451,7 +464,7 @@ pub const LIVELY: usize = 4096;
 
 impl Highlighter for LabHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if !self.color || line.len() > LIVELY {
+        if !self.color || line.len() > LIVELY || self.answering {
             return Cow::Borrowed(line);
         }
         let mut roles = roles(line, &self.stack);

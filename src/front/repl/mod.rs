@@ -13,39 +13,16 @@ use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Editor, ExternalPrinter};
-use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Where history lives: $XDG_STATE_HOME/rawlab/history, or ~/.local/state/rawlab/history
-/// in the home of the user who ran sudo, when rawlab was started through it.
+/// Where history lives: rawlab's state directory (`session::state_dir`: an absolute
+/// $XDG_STATE_HOME, under sudo the invoking user's ~/.local/state, else ~/.local/state).
 pub fn history_path() -> Option<PathBuf> {
-    history_path_from(
-        crate::net::sys::sudo_user_home(),
-        std::env::var_os("XDG_STATE_HOME"),
-        std::env::var_os("HOME"),
-    )
-}
-
-/// [`history_path`] from what it reads. The XDG Base Directory spec says a relative
-/// `XDG_STATE_HOME` is invalid and to be ignored: history does not land wherever the
-/// session happened to start.
-fn history_path_from(
-    sudo_home: Option<PathBuf>,
-    xdg_state_home: Option<OsString>,
-    home: Option<OsString>,
-) -> Option<PathBuf> {
-    if let Some(home) = sudo_home {
-        return Some(home.join(".local/state/rawlab/history"));
-    }
-    let state = xdg_state_home
-        .map(PathBuf::from)
-        .filter(|s| s.is_absolute())
-        .or_else(|| home.map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(state.join("rawlab").join("history"))
+    crate::session::state_dir().map(|d| d.join("rawlab").join("history"))
 }
 
 /// How many packets the printer draws above the prompt each time it looks (ten times a
@@ -124,6 +101,8 @@ fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> 
 }
 
 pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Result<i32> {
+    // The learner takes lessons here: what they finish is kept.
+    session.progress_file = crate::session::progress_path();
     if !io::stdin().is_terminal() {
         return run_piped(session, io::stdin().lock());
     }
@@ -232,6 +211,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
                 }
                 if let Some(h) = rl.helper_mut() {
                     h.stack = session.stack();
+                    h.answering = session.asking();
                 }
             }
             Err(ReadlineError::Interrupted) => continue,
@@ -304,39 +284,5 @@ fn save_history(rl: &mut Editor<LabHelper, DefaultHistory>, path: &std::path::Pa
     }
     if rl.save_history(path).is_ok() {
         crate::net::sys::give_to_sudo_user(path);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_goes_where_xdg_says_unless_it_says_a_relative_path() {
-        let home = Some(OsString::from("/home/u"));
-        let at = |xdg: Option<&str>| history_path_from(None, xdg.map(OsString::from), home.clone());
-        let default = Some(PathBuf::from("/home/u/.local/state/rawlab/history"));
-        assert_eq!(at(None), default);
-        assert_eq!(at(Some("")), default, "empty is unset");
-        assert_eq!(
-            at(Some("state")),
-            default,
-            "relative: ignored, per the spec"
-        );
-        assert_eq!(at(Some("./state")), default);
-        assert_eq!(
-            at(Some("/var/state")),
-            Some(PathBuf::from("/var/state/rawlab/history"))
-        );
-        // Under sudo, the invoking user's home, whatever the environment says.
-        assert_eq!(
-            history_path_from(
-                Some(PathBuf::from("/home/s")),
-                Some("/root/state".into()),
-                home
-            ),
-            Some(PathBuf::from("/home/s/.local/state/rawlab/history"))
-        );
-        assert_eq!(history_path_from(None, Some("rel".into()), None), None);
     }
 }
