@@ -298,6 +298,11 @@ impl Session {
             .and_then(|i| {
                 let (net, _, _) = first.layers[i];
                 super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
+                    // A fragment carries a piece of the upper layer: its header says which.
+                    .or_else(|| {
+                        (net == &ipv4::IPV4 && first.layers.len() == i + 1)
+                            .then(|| ipv4::PROTO.get(&first.bytes[first.layers[i].1..]))
+                    })
             })
             .unwrap_or(255) as u8;
         if family == Family::V6

@@ -471,6 +471,34 @@ fn summary(b: &[u8], s: &mut String) {
     push_dec(s, TTL.get(b));
     s.push(' ');
     super::push_next(s, &IPV4, (&PROTO, PROTO.get(b)), "proto ", true);
+    if is_fragment(b) {
+        s.push(' ');
+        push_frag(s, b);
+    }
+}
+
+/// Whether a header is a fragment's: more fragments set, or an offset past 0.
+pub fn is_fragment(b: &[u8]) -> bool {
+    b.len() >= FRAG_OFFSET.end_byte() && (FLAG_MF.get(b) == 1 || FRAG_OFFSET.get(b) != 0)
+}
+
+/// A fragment as tcpdump notes it: `(frag ID:LEN@OFFSET+)`, the id in decimal, the
+/// bytes it carries after its header, its offset in bytes, + when more follow.
+pub fn push_frag(s: &mut String, b: &[u8]) {
+    if b.len() < 20 {
+        return;
+    }
+    let carried = (LEN.get(b) as usize).saturating_sub(HDR_LEN.get(b) as usize * 4);
+    s.push_str("(frag ");
+    push_dec(s, ID.get(b));
+    s.push(':');
+    push_dec(s, carried as u128);
+    s.push('@');
+    push_dec(s, FRAG_OFFSET.shown(FRAG_OFFSET.get(b)));
+    if FLAG_MF.get(b) == 1 {
+        s.push('+');
+    }
+    s.push(')');
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder
