@@ -70,6 +70,7 @@ fn the_posts_exchange() {
         request: 2,
         sent: Some(1),
         changes,
+        ..
     } = &reply[0]
     else {
         panic!("{reply:?}")

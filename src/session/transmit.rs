@@ -112,8 +112,12 @@ impl Tally {
                     {
                         o.answered = true
                     }
-                    Relation::WireCopy { sent, .. } => {
-                        self.uncopied.retain(|w| w != sent);
+                    Relation::WireCopy {
+                        sent, fragments, ..
+                    } => {
+                        // A datagram put back together stands for every fragment of it.
+                        self.uncopied
+                            .retain(|w| w != sent && !fragments.contains(w));
                         self.copies.insert(*sent, p.clone());
                     }
                     _ => {}
