@@ -267,11 +267,24 @@ impl Dissection {
                 .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
+    /// Whether layer `i` rides in an IPv4 fragment (more fragments set, or an offset
+    /// past 0): its checksum covers the whole datagram, which this packet holds only a
+    /// piece of, so it is not judged here.
+    pub fn in_fragment(&self, packet: &[u8], i: usize) -> bool {
+        let l = &self.layers[i];
+        self.layers[..i].iter().any(|n| {
+            n.proto == &super::ipv4::IPV4
+                && n.quoted == l.quoted
+                && n.hdr_end <= packet.len()
+                && super::ipv4::is_fragment(&packet[n.start..n.hdr_end])
+        })
+    }
+
     /// The checksum field `f` of the first layer that has it and can be verified: what
     /// it should hold and the bytes it covers. None when no layer has it.
     pub fn checksum(&self, packet: &[u8], f: &Field) -> Option<(usize, super::Expected)> {
         (0..self.layers.len())
-            .filter(|i| self.verifiable(*i))
+            .filter(|i| self.verifiable(*i) && !self.in_fragment(packet, *i))
             .find_map(|i| {
                 let l = &self.layers[i];
                 let e = (l.proto.expected)(&self.scope(i, packet))
