@@ -149,7 +149,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "fragments [N | all]",
         summary: "list the fragments `fragment` made, or show fragment N and select it, so `set` changes it alone",
         example: "fragments 2",
-        detail: "Shows the second fragment as `show` shows the template, and selects it: from now on `set` and `unset` change that fragment alone (set its ip.frag_offset to make an overlap, its ip.flags.mf to 0 to end the datagram early). `fragments all` selects none again: then `set` changes the template and the fragments are cut again from it, losing what was changed in one. `fragments` alone lists them, one line each, with the fragment notation tcpdump prints.",
+        detail: "Shows the second fragment as `show` shows the template, and selects it: from now on `set` and `unset` change that fragment alone (set its ip.frag_offset to make an overlap, its ip.flags.mf to 0 to end the datagram early). `fragments all` selects none again: then `set` changes the template and the fragments are cut again from it, losing what was changed in one. `fragments` alone lists them, one line each, with the fragment notation `tcpdump -v` prints: (id 4660, offset 552, flags [+]).",
         parse: grammar::fragments,
         offers: grammar::fragments_offers,
     },

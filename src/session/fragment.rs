@@ -141,8 +141,8 @@ pub(super) fn split(
     })
 }
 
-/// A fragment in tcpdump's notation, as its one-line summary ends: `(frag 4660:552@0+)`
-/// (id, bytes carried, offset in bytes, + for more fragments).
+/// A fragment in tcpdump -v's notation, as its one-line summary ends:
+/// `(id 4660, offset 552, flags [+])`.
 pub fn frag_words(b: &[u8]) -> String {
     let mut s = String::new();
     wire::ipv4::push_frag(&mut s, b);
@@ -180,9 +180,10 @@ impl Session {
             Ok(f) => {
                 let picked = template.user_value(&ipv4::ID).is_none_or(|v| v == 0);
                 let text = format!(
-                    "{} bytes as {} fragments for an MTU of {mtu} bytes, ip.id {:#06x}{}; `fragments` lists them, `send` sends them in order (`send order 2 1` out of order), `fragment off` goes back",
+                    "{} bytes as {} fragments for an MTU of {mtu} bytes, ip.id {:#06x} ({}){}; `fragments` lists them, `send` sends them in order (`send order 2 1` out of order), `fragment off` goes back",
                     f.whole,
                     f.list.len(),
+                    f.id,
                     f.id,
                     if picked {
                         " (picked by rawlab: the template's was 0, which the kernel would fill differently in each)"

@@ -482,23 +482,30 @@ pub fn is_fragment(b: &[u8]) -> bool {
     b.len() >= FRAG_OFFSET.end_byte() && (FLAG_MF.get(b) == 1 || FRAG_OFFSET.get(b) != 0)
 }
 
-/// A fragment as tcpdump notes it: `(frag ID:LEN@OFFSET+)`, the id in decimal, the
-/// bytes it carries after its header, its offset in bytes, + when more follow.
+/// A fragment as tcpdump -v notes it (tcpdump 4.99 checked on a file rawlab saved; the
+/// older `(frag ID:LEN@OFFSET+)` is gone from it): `(id 4660, offset 1480, flags [+])`,
+/// the id in decimal, the offset in bytes, `+` while more fragments follow and DF when
+/// set, `none` for neither.
 pub fn push_frag(s: &mut String, b: &[u8]) {
     if b.len() < 20 {
         return;
     }
-    let carried = (LEN.get(b) as usize).saturating_sub(HDR_LEN.get(b) as usize * 4);
-    s.push_str("(frag ");
+    s.push_str("(id ");
     push_dec(s, ID.get(b));
-    s.push(':');
-    push_dec(s, carried as u128);
-    s.push('@');
+    s.push_str(", offset ");
     push_dec(s, FRAG_OFFSET.shown(FRAG_OFFSET.get(b)));
-    if FLAG_MF.get(b) == 1 {
-        s.push('+');
+    s.push_str(", flags [");
+    let flags: Vec<&str> = [(&FLAG_MF, "+"), (&FLAG_DF, "DF"), (&FLAG_RB, "rsvd")]
+        .into_iter()
+        .filter(|(f, _)| f.get(b) == 1)
+        .map(|(_, w)| w)
+        .collect();
+    if flags.is_empty() {
+        s.push_str("none");
+    } else {
+        s.push_str(&flags.join(", "));
     }
-    s.push(')');
+    s.push_str("])");
 }
 
 /// Fills the fields rawlab computes: header length and total length (the builder
