@@ -170,3 +170,61 @@ fn bad_fragment_requests_get_a_caret_and_a_suggestion() {
         assert!(r.stdout.contains(want), "{want}\n{}", r.all());
     }
 }
+
+/// A wrong ICMP checksum is judged on the datagram the fragments make: the reassembly
+/// the kernel dropped, counted as a checksum error; never on a fragment alone.
+#[test]
+fn a_wrong_checksum_is_judged_on_the_reassembled_datagram() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "payload \"a payload that is not zeros, long enough to be cut into more than one piece by fragment 40\"\nset icmp.checksum 0x1111\nfragment 60\nset timeout 300ms\nsend\ndump 1\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains("icmp.checksum is 0x1111, but the bytes add up to 0x23cd: the receiving kernel dropped it as corrupt"),
+            "{}",
+            r.all()
+        );
+        assert!(r.stdout.contains("Icmp InCsumErrors +1"), "{}", r.all());
+        assert!(
+            r.stdout.contains("not checked: it covers the whole datagram, and this fragment holds only a piece of it"),
+            "{}",
+            r.all()
+        );
+    }
+}
+
+/// With a fragment selected, `set` changes it alone: ending the datagram early at the
+/// second fragment makes one the receiver cannot match to the rest.
+#[test]
+fn set_changes_the_selected_fragment_alone() {
+    let r = run_script(
+        users()[0],
+        &format!(
+            "{SETUP}fragments 2\nset ip.flags.mf 0\nfragments\nfragments all\nset ttl 9\nfragments\n"
+        ),
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("fragment 2 of 3 ·"), "{}", r.all());
+    assert!(
+        r.stdout.contains("fragment 2: ip.flags.mf = 0 (not set)"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("*  2  60 bytes  (id ")
+            && r.stdout.contains(", offset 40, flags [none])"),
+        "{}",
+        r.all()
+    );
+    // Without a selection the template changes and is cut again, the change gone.
+    assert!(r.stdout.contains("ip.ttl = 9 (was 64)"), "{}", r.all());
+    assert!(
+        r.stdout.contains("cut again: 3 fragments for an MTU of 60"),
+        "{}",
+        r.all()
+    );
+}

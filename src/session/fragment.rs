@@ -25,6 +25,9 @@ pub(super) struct Fragmented {
     pub(super) upper: &'static str,
     /// The whole datagram's length.
     pub(super) whole: usize,
+    /// Whether a fragment was changed by itself (`set` with one selected): then the
+    /// fragments no longer make the template.
+    pub(super) changed: bool,
 }
 
 /// Why a template cannot be cut: where on the (reconstructed) line, and what to do.
@@ -138,6 +141,7 @@ pub(super) fn split(
         selected: None,
         upper,
         whole: built.bytes.len(),
+        changed: false,
     })
 }
 
@@ -275,7 +279,7 @@ impl Session {
                 f.selected = Some(n - 1);
                 let t = f.list[n - 1].clone();
                 let saved = std::mem::replace(&mut self.template, t);
-                let shown = self.show_template(out);
+                let shown = self.show_as(&format!("fragment {n} of {count}"), out);
                 self.template = saved;
                 shown?;
                 self.info(
@@ -332,6 +336,7 @@ impl Session {
         let Some(k) = fr.selected else {
             return Ok(None);
         };
+        fr.changed = true;
         let t = &mut fr.list[k];
         let result = match v {
             Some(v) => t.set(f, v.clone()),

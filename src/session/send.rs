@@ -189,6 +189,22 @@ impl Session {
         else {
             return Ok(Flow::Continue);
         };
+        // Every piece sent, as cut: a silence is the datagram's, so its reasons are read
+        // from the whole datagram, not from the last piece (which alone would be held).
+        let mut outcome = outcome;
+        let every = (0..n).all(|k| order.contains(&k));
+        if every && !fr.changed && outcome.sent.len() == order.len() {
+            let mut whole = self.template.clone();
+            if let Some(dst) = args.dst {
+                whole
+                    .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+                    .expect("an IPv4 template");
+            }
+            outcome.last_built = whole.build(SystemTime::now()).bytes;
+            if let Some(last) = self.outcomes.back_mut() {
+                *last = Arc::new(outcome.clone());
+            }
+        }
         self.after_send(&outcome, out)
     }
 
