@@ -228,3 +228,29 @@ fn set_changes_the_selected_fragment_alone() {
         r.all()
     );
 }
+
+/// A UDP datagram in fragments: its first fragment's udp.length covers the whole
+/// datagram, which is no fault there, and the echo server's answer is related to both.
+#[test]
+fn a_fragmented_udp_datagram_is_answered_by_the_echo_server() {
+    let r = run_script(
+        users()[0],
+        "serve udp 7\nnew ip/udp\nset dstport 7\npayload zeros 300\nfragment 200\nsend\ncaptures\n",
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains(", offset 0, flags [+]) · UDP 40000 → 7 len 308 · 168 bytes of data\n"),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("malformed"), "{}", r.all());
+    assert!(
+        r.stdout.contains(
+            "UDP 7 → 40000 len 308 · 300 bytes of data · reply to #3 (#1–#2 reassembled)"
+        ),
+        "{}",
+        r.all()
+    );
+}

@@ -390,6 +390,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         end: packet.len(),
         trailer: packet.len()..packet.len(),
         quoted: false,
+        fragment: false,
         bound: None,
     };
     let mut next = Some(first);
@@ -416,6 +417,9 @@ struct Walk<'a> {
     trailer: Range<usize>,
     /// The layers from here on are a quoted packet (an ICMP error's).
     quoted: bool,
+    /// The layers from here on ride in an IPv4 fragment: a length they claim covers the
+    /// whole datagram, which these bytes are only the first piece of.
+    fragment: bool,
     /// The length field that last moved `end` before the packet's last byte, and its
     /// layer: a header cut there is cut by that claim, not by the bytes.
     bound: Option<(&'static Field, &'static str)>,
@@ -493,6 +497,7 @@ impl Walk<'_> {
         }
         let header = &packet[at..at + hdr];
         self.quoted |= (p.quotes)(header);
+        self.fragment |= p == &super::ipv4::IPV4 && super::ipv4::is_fragment(header);
         (p.next)(header)
     }
 
@@ -688,6 +693,9 @@ impl Walk<'_> {
         } else if claim > avail {
             if self.quoted {
                 return (self.end, true);
+            }
+            if self.fragment {
+                return (self.end, false);
             }
             self.problem(
                 p,
