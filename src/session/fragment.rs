@@ -398,3 +398,100 @@ impl Session {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(payload: usize, mtu: u16) -> Result<Fragmented, Refusal> {
+        let t = Template {
+            payload: Payload::Zeros(payload),
+            ..Template::default()
+        };
+        split(&t, mtu, 0x4242, SystemTime::UNIX_EPOCH)
+    }
+
+    /// As the kernel cuts: pieces a multiple of 8 bytes but the last, one id, the
+    /// offsets in 8-byte units, MF on all but the last, each ip.len its own.
+    #[test]
+    fn pieces_are_cut_on_eight_byte_boundaries_with_one_id() {
+        let f = cut(1200, 576).map_err(|r| r.message).unwrap();
+        let built: Vec<Vec<u8>> = f
+            .list
+            .iter()
+            .map(|t| t.build(SystemTime::UNIX_EPOCH).bytes)
+            .collect();
+        assert_eq!(built.len(), 3);
+        let lens: Vec<u128> = built.iter().map(|b| ipv4::LEN.get(b)).collect();
+        assert_eq!(lens, [572, 572, 124]);
+        let offsets: Vec<u128> = built
+            .iter()
+            .map(|b| ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(b)))
+            .collect();
+        assert_eq!(offsets, [0, 552, 1104]);
+        let more: Vec<u128> = built.iter().map(|b| ipv4::FLAG_MF.get(b)).collect();
+        assert_eq!(more, [1, 1, 0]);
+        assert!(built.iter().all(|b| ipv4::ID.get(b) == 0x4242));
+        assert!(built.iter().all(|b| ipv4::PROTO.get(b) == 1));
+        assert_eq!(f.whole, 1228);
+        // The pieces laid end to end are the datagram after its header.
+        let whole = Template {
+            payload: Payload::Zeros(1200),
+            ..Template::default()
+        }
+        .build(SystemTime::UNIX_EPOCH)
+        .bytes;
+        let joined: Vec<u8> = built.iter().flat_map(|b| b[20..].to_vec()).collect();
+        assert_eq!(joined, whole[20..]);
+        assert_eq!(frag_words(&built[1]), "(id 16962, offset 552, flags [+])");
+        assert_eq!(
+            frag_words(&built[2]),
+            "(id 16962, offset 1104, flags [none])"
+        );
+    }
+
+    /// An id the template set is kept; 0, which the kernel would fill differently in
+    /// each fragment, is replaced.
+    #[test]
+    fn the_templates_own_id_is_kept() {
+        let mut t = Template {
+            payload: Payload::Zeros(100),
+            ..Template::default()
+        };
+        t.set(&ipv4::ID, Value::Raw(0x1234)).unwrap();
+        let f = split(&t, 60, 7, SystemTime::UNIX_EPOCH)
+            .map_err(|r| r.message)
+            .unwrap();
+        assert_eq!(f.id, 0x1234);
+        assert_eq!(cut(100, 60).map_err(|r| r.message).unwrap().id, 0x4242);
+    }
+
+    #[test]
+    fn what_cannot_be_cut_says_why() {
+        let small = cut(2, 576).err().unwrap();
+        assert!(
+            small.message.starts_with("nothing to split"),
+            "{}",
+            small.message
+        );
+        let tight = cut(100, 27).err().unwrap();
+        assert!(
+            tight.message.contains("cannot hold a fragment"),
+            "{}",
+            tight.message
+        );
+        assert_eq!(
+            tight.expected,
+            "at least 28 (the header and one 8-byte block)"
+        );
+        let bare = split(
+            &Template::new(&[&ipv4::IPV4]),
+            576,
+            1,
+            SystemTime::UNIX_EPOCH,
+        )
+        .err()
+        .unwrap();
+        assert!(bare.message.contains("nothing after its IPv4 header"));
+    }
+}
