@@ -254,3 +254,58 @@ fn a_fragmented_udp_datagram_is_answered_by_the_echo_server() {
         r.all()
     );
 }
+
+/// Captured on the cable and saved, the fragments and the reply's relation to all of
+/// them come back when the file is read (pcapng, sends and all; pcap, the frames
+/// alone); and tcpdump, reading the same pcap, gives each fragment the id, offset and
+/// flags rawlab's summary gives it.
+#[test]
+fn fragments_saved_and_read_back_keep_their_relations() {
+    let user = users()[0];
+    let dir = scratch();
+    let (pcapng, pcap) = (dir.join("frag.pcapng"), dir.join("frag.pcap"));
+    let r = run_script(
+        user,
+        &format!(
+            "listen link veth0\n{SETUP}send 203.0.113.2 order 2 1 3\nsave {}\nsave {}\n",
+            pcapng.display(),
+            pcap.display()
+        ),
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let read = |file: &std::path::Path, json: bool| {
+        let mut args = vec!["read".to_string(), file.display().to_string()];
+        if json {
+            args.extend(["--format".into(), "json".into()]);
+        }
+        let r = run(user, &args, &dir);
+        assert_eq!(r.code, 0, "{}", r.all());
+        r.stdout
+    };
+    // In the pcapng the sends are #1, #2 and #7 (the ARP exchange and copies between).
+    let json = read(&pcapng, true);
+    assert!(json.contains("\"fragments\":[1,2,7]"), "{json}");
+    // In the pcap: ARP, the three fragments as they left, the reply.
+    let json = read(&pcap, true);
+    assert!(json.contains("\"fragments\":[3,4,5]"), "{json}");
+    let text = read(&pcap, false);
+    assert!(
+        text.contains("The request went as #3–#5 (3 fragments, reassembled by the receiver)"),
+        "{text}"
+    );
+    let Ok(dump) = std::process::Command::new("tcpdump")
+        .args(["-nn", "-v", "-r"])
+        .arg(&pcap)
+        .output()
+    else {
+        return;
+    };
+    let theirs = String::from_utf8_lossy(&dump.stdout);
+    for (offset, flags) in [(40, "+"), (0, "+"), (80, "none")] {
+        let t = format!(", offset {offset}, flags [{flags}], proto ICMP (1)");
+        assert!(theirs.contains(&t), "{t}\n{theirs}");
+        let ours = format!(", offset {offset}, flags [{flags}])");
+        assert!(text.contains(&ours), "{ours}\n{text}");
+    }
+}

@@ -533,6 +533,9 @@ impl Relater {
             .first()
             .filter(|f| f.no == first.no && f.offset == 0)?;
         let hdr = first.bytes.len().checked_sub(head.data.len())?;
+        // Where its IPv4 header starts: past a link header, in a frame.
+        let d = dissect(&first.bytes, first.first);
+        let ip = net_layer(&d).filter(|l| l.proto == &ipv4::IPV4)?.start;
         let mut b = first.bytes[..hdr].to_vec();
         for f in &pieces {
             if f.offset != b.len() - hdr {
@@ -540,16 +543,18 @@ impl Relater {
             }
             b.extend(&f.data);
         }
-        ipv4::FLAG_MF.set(&mut b, 0);
-        let len = b.len().min(0xffff) as u128;
-        ipv4::LEN.set(&mut b, len);
+        ipv4::FLAG_MF.set(&mut b[ip..], 0);
+        let len = (b.len() - ip).min(0xffff) as u128;
+        ipv4::LEN.set(&mut b[ip..], len);
         Some(b)
     }
 
-    /// Remembers a send (or a packet read from a file) that is an IPv4 fragment. A fragment at an offset already held
-    /// for the same datagram begins it again (the same fragments sent once more).
+    /// Remembers a send (or a packet read from a file) that is an IPv4 fragment. A
+    /// fragment at an offset already held for the same datagram begins it again (the
+    /// same fragments sent once more).
     fn note_fragment(&mut self, p: &Arc<Packet>, d: &Dissection) {
-        let Some(l) = d.layers.first().filter(|l| l.proto == &ipv4::IPV4) else {
+        // The IPv4 layer, past a link header (a frame read from a file).
+        let Some(l) = net_layer(d).filter(|l| l.proto == &ipv4::IPV4) else {
             return;
         };
         let h = l.header(&p.bytes);
