@@ -112,6 +112,11 @@ pub(super) fn split(
         Some(v) if v != 0 => v as u16,
         _ => id.max(1),
     };
+    // Options after the fixed 20 bytes: a later fragment keeps only those whose copied
+    // flag is set, the rest turned to no-operation bytes so its header keeps its
+    // length, as Linux's ip_options_fragment does (RFC 791 §3.1, "copied flag").
+    let options = &built.bytes[ipv4::IPV4.fixed_len.min(hdr)..hdr];
+    let later_options = copied_options(options);
     let list = data
         .chunks(piece)
         .enumerate()
@@ -131,6 +136,10 @@ pub(super) fn split(
             set(&ipv4::FLAG_MF, more as u128);
             set(&ipv4::FRAG_OFFSET, (offset / 8) as u128);
             set(&ipv4::PROTO, proto);
+            if k > 0 && later_options != options {
+                t.set(&ipv4::OPTIONS, Value::Bytes(later_options.clone()))
+                    .expect("options of the same length");
+            }
             t
         })
         .collect();
@@ -143,6 +152,29 @@ pub(super) fn split(
         whole: built.bytes.len(),
         changed: false,
     })
+}
+
+/// IPv4 options as a later fragment carries them: each option whose copied flag
+/// (ip.opt.copy, the type's top bit) is clear becomes no-operation bytes.
+fn copied_options(options: &[u8]) -> Vec<u8> {
+    let mut out = options.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let kind = out[i];
+        match kind {
+            0 => break,
+            1 => i += 1,
+            _ => {
+                let len = out.get(i + 1).map_or(1, |l| (*l as usize).max(2));
+                let end = (i + len).min(out.len());
+                if ipv4::OPT_COPY.get(&out[i..]) == 0 {
+                    out[i..end].fill(1);
+                }
+                i = end;
+            }
+        }
+    }
+    out
 }
 
 /// A fragment in tcpdump -v's notation, as its one-line summary ends:
@@ -182,6 +214,16 @@ impl Session {
             .map_or_else(|| self.ping_ident ^ 0x5a5a, |f| f.id);
         match split(&template, mtu, id, SystemTime::now()) {
             Ok(f) => {
+                if template.user_value(&ipv4::FLAG_DF) == Some(1)
+                    || template
+                        .user_value(&ipv4::FLAGS)
+                        .is_some_and(|v| v & 0b010 != 0)
+                {
+                    self.info(
+                        out,
+                        "ip.flags.df is set: a kernel would not cut this datagram (it refuses with EMSGSIZE and counts Ip FragFails); rawlab cuts it as asked, and every fragment keeps DF",
+                    )?;
+                }
                 let picked = template.user_value(&ipv4::ID).is_none_or(|v| v == 0);
                 let text = format!(
                     "{} bytes as {} fragments for an MTU of {mtu} bytes, ip.id {:#06x} ({}){}; `fragments` lists them, `send` sends them in order (`send order 2 1` out of order), `fragment off` goes back",
@@ -464,6 +506,33 @@ mod tests {
             .unwrap();
         assert_eq!(f.id, 0x1234);
         assert_eq!(cut(100, 60).map_err(|r| r.message).unwrap().id, 0x4242);
+    }
+
+    /// A later fragment keeps the options whose copied flag is set (security, source
+    /// routes) and turns the rest into no-operations, its header as long as the first's.
+    #[test]
+    fn later_fragments_keep_only_copied_options() {
+        // Record route (7, not copied), 7 bytes, then a router alert (148, copied), 4.
+        let opts = [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0];
+        assert_eq!(
+            copied_options(&opts),
+            [1, 1, 1, 1, 1, 1, 1, 148, 4, 0, 0, 0]
+        );
+        let mut t = Template {
+            payload: Payload::Zeros(100),
+            ..Template::default()
+        };
+        t.set(&ipv4::OPTIONS, Value::Bytes(opts.to_vec())).unwrap();
+        let f = split(&t, 80, 9, SystemTime::UNIX_EPOCH)
+            .map_err(|r| r.message)
+            .unwrap();
+        let first = f.list[0].build(SystemTime::UNIX_EPOCH).bytes;
+        let second = f.list[1].build(SystemTime::UNIX_EPOCH).bytes;
+        assert_eq!(first[20..32], opts);
+        assert_eq!(second[20..32], [1, 1, 1, 1, 1, 1, 1, 148, 4, 0, 0, 0]);
+        assert_eq!(ipv4::HDR_LEN.get(&second), 8);
+        // 80 - 32 = 48 bytes a piece.
+        assert_eq!(ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(&second)), 48);
     }
 
     #[test]
