@@ -102,6 +102,17 @@ const BAD: &[&str] = &[
     "mode raw extra",
     // send, ping, trigger
     "send count",
+    // Fragments: a size that holds none, a template with nothing to cut, a fragment
+    // past the count (none are made), order with nothing fragmented.
+    "fragment 0",
+    "fragment 27",
+    "fragment big",
+    "fragment 1500",
+    "fragments 2",
+    "fragments 0",
+    "send order 0",
+    "send order 2 1",
+    "send order",
     "send count 0",
     "send count many",
     "send count 1000000",

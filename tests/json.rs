@@ -455,6 +455,19 @@ fn made_here() -> Vec<Vec<u8>> {
     v6.extend(localhost);
     v6.extend([1, 1, 2, 0, 0, 0, 0, 1]); // source link-layer address
     v.extend([rr, ra, v6]);
+    // An echo request in two IPv4 fragments (ip.id 0x1234: the first carries the ICMP
+    // header and 8 bytes, more to follow; the second the last 8 bytes, at offset 16),
+    // and its reply, which answers the whole datagram: `fragments` names both.
+    let mut first = ip(36, 1);
+    first[4..8].copy_from_slice(&[0x12, 0x34, 0x20, 0]);
+    first.extend([8, 0, 0, 0, 0, 7, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8]);
+    let mut second = ip(28, 1);
+    second[4..8].copy_from_slice(&[0x12, 0x34, 0, 2]);
+    second.extend([9, 10, 11, 12, 13, 14, 15, 16]);
+    let mut answer = ip(44, 1);
+    answer.extend([0, 0, 0, 0, 0, 7, 0, 1]);
+    answer.extend(1..=16u8);
+    v.extend([first, second, answer]);
     v
 }
 

@@ -18,7 +18,13 @@ const PAYLOAD_WORDS: &[&str] = &["time", "zeros", "\""];
 const LESSON_WORDS: &[&str] = &["list", "next", "stop"];
 const MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel", "link"];
 const IP_MODE_WORDS: &[&str] = &["raw", "hdrincl", "kernel"];
-const SEND_WORDS: &[&str] = &["count", "every"];
+const SEND_WORDS: &[&str] = &["count", "every", "order"];
+/// What `trigger ping` takes after its destination: no fragments there.
+const TRIGGER_PING_WORDS: &[&str] = &["count", "every"];
+const FRAGMENT_WORDS: &[&str] = &["1500", "576", "off"];
+const FRAGMENTS_WORDS: &[&str] = &["1", "2", "all"];
+/// The smallest MTU `fragment` takes: an IPv4 header (20 bytes) and one 8-byte block.
+pub(super) const MIN_FRAGMENT_MTU: u128 = 28;
 const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl"];
 const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
@@ -230,6 +236,7 @@ pub(super) fn send(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
         dst: None,
         count: 1,
         every: None,
+        order: Vec::new(),
     };
     Ok(Command::Send(parse_send(
         args, defaults, false, None, None,
@@ -254,7 +261,69 @@ fn send_words(done: &[&str], keywords: &'static [&'static str]) -> Vec<Offer> {
 }
 
 pub(super) fn send_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.last().is_some_and(|w| w.eq_ignore_ascii_case("order")) {
+        return vec![Offer::Note(
+            "fragment numbers, in the order to send them (2 1)",
+        )];
+    }
     send_words(done, SEND_WORDS)
+}
+
+pub(super) fn fragment(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("an MTU in bytes, such as 576, or off")?;
+    if t.text.eq_ignore_ascii_case("off") && !t.quoted {
+        return Ok(Command::Fragment(Fragmenting::Off));
+    }
+    let v = parse_int(t).map_err(|e| {
+        e.expected("an MTU in bytes (576, 1500) or off")
+            .suggest(did_you_mean(&t.text, ["off"]))
+    })?;
+    if !(MIN_FRAGMENT_MTU..=65_535).contains(&v) {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("fragment {v}: an MTU of {v} bytes holds no fragment"),
+        )
+        .expected(format!(
+            "{MIN_FRAGMENT_MTU}..=65535: a fragment holds its IPv4 header (20 bytes, more with options) and at least one 8-byte block"
+        ))
+        .suggest(Some("`fragment 576` (the MTU every IPv4 host must take), or `fragment 1500` (Ethernet's)".into())));
+    }
+    Ok(Command::Fragment(Fragmenting::Mtu(v as u16)))
+}
+
+pub(super) fn fragment_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(FRAGMENT_WORDS)],
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn fragments(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let Some(t) = args.pos_next() else {
+        return Ok(Command::Fragments(FragmentPick::List));
+    };
+    if t.text.eq_ignore_ascii_case("all") && !t.quoted {
+        return Ok(Command::Fragments(FragmentPick::All));
+    }
+    let v = parse_int(t).map_err(|e| {
+        e.expected("a fragment's number, as `fragments` lists them, or all")
+            .suggest(did_you_mean(&t.text, ["all"]))
+    })?;
+    if v == 0 || v > 8192 {
+        return Err(
+            ParseError::new(t.span.clone(), format!("fragment {v} is out of range"))
+                .expected("a fragment's number from 1, as `fragments` lists them")
+                .suggest(Some("`fragments 1` shows the first".into())),
+        );
+    }
+    Ok(Command::Fragments(FragmentPick::One(v as usize)))
+}
+
+pub(super) fn fragments_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    match done {
+        [] => vec![Offer::Words(FRAGMENTS_WORDS)],
+        _ => Vec::new(),
+    }
 }
 
 pub(super) fn ping(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
@@ -262,6 +331,7 @@ pub(super) fn ping(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
         dst: None,
         count: 4,
         every: Some(Duration::from_secs(1)),
+        order: Vec::new(),
     };
     // As ping(8) sends unless asked otherwise: its round trips compare with ping(8)'s.
     let mut mode = Mode::Kernel;
@@ -379,6 +449,7 @@ pub(super) fn trigger(args: &mut Args, _: &Context) -> Result<Command, ParseErro
                     dst: None,
                     count: 1,
                     every: Some(Duration::from_secs(1)),
+                    order: Vec::new(),
                 };
                 Trigger::Ping(parse_send(args, defaults, true, None, None)?)
             }
@@ -399,7 +470,7 @@ pub(super) fn trigger_offers(done: &[&str], _: &Context) -> Vec<Offer> {
         [] => vec![Offer::Words(TRIGGER_WORDS)],
         [w] if w.eq_ignore_ascii_case("http") => vec![Offer::Words(PORTS)],
         [w] if w.eq_ignore_ascii_case("udp") => vec![Offer::Words(DESTINATIONS)],
-        [w, rest @ ..] if w.eq_ignore_ascii_case("ping") => send_words(rest, SEND_WORDS),
+        [w, rest @ ..] if w.eq_ignore_ascii_case("ping") => send_words(rest, TRIGGER_PING_WORDS),
         _ => Vec::new(),
     }
 }
@@ -887,6 +958,7 @@ pub(super) fn parse_send(
     let keywords: &[&str] = match (&mode, &ping) {
         (_, Some(_)) => PING_WORDS,
         (Some(_), None) => &["count", "every", "mode"],
+        (None, None) if args.info.name == "send" => SEND_WORDS,
         (None, None) => &["count", "every"],
     };
     // Each option once: `count 2 count 3` is a slip, and taking either would guess.
@@ -920,6 +992,31 @@ pub(super) fn parse_send(
                 let ip = [Mode::Raw, Mode::HdrIncl, Mode::Kernel];
                 if let Some(slot) = mode.as_deref_mut() {
                     *slot = parse_mode(m, &ip, PING_MODES)?;
+                }
+            }
+            "order" if keywords.contains(&"order") => {
+                let first_no = args.next("fragment numbers, such as 2 1")?;
+                let mut at = Some(first_no);
+                while let Some(n) = at {
+                    let v = parse_int(n)?;
+                    if v == 0 || v > 8192 {
+                        return Err(ParseError::new(
+                            n.span.clone(),
+                            format!("fragment {v} is out of range"),
+                        )
+                        .expected("fragment numbers from 1, as `fragments` lists them")
+                        .suggest(Some(
+                            "`send order 2 1` sends the second fragment, then the first".into(),
+                        )));
+                    }
+                    s.order.push(v as usize);
+                    at = args
+                        .tokens
+                        .get(args.pos)
+                        .filter(|t| !t.quoted && t.text.bytes().all(|b| b.is_ascii_digit()));
+                    if at.is_some() {
+                        args.pos += 1;
+                    }
                 }
             }
             "count" => {

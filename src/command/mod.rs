@@ -43,6 +43,29 @@ pub struct SendArgs {
     pub dst: Option<Ipv4Addr>,
     pub count: u64,
     pub every: Option<Duration>,
+    /// `send order 2 1`: the fragments to send, by number (1 is the first), in this
+    /// order; empty sends every fragment in order (or the template when not fragmented).
+    pub order: Vec<usize>,
+}
+
+/// What `fragment` was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fragmenting {
+    /// `fragment SIZE`: split the template for an MTU of SIZE bytes.
+    Mtu(u16),
+    /// `fragment off`: back to the whole template.
+    Off,
+}
+
+/// What `fragments` was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FragmentPick {
+    /// `fragments`: list them.
+    List,
+    /// `fragments N`: show fragment N and select it, so `set` changes it alone.
+    One(usize),
+    /// `fragments all`: select none: `set` changes the template, split again.
+    All,
 }
 
 /// What `ping` takes besides count, every and mode, as ping(8) does: the ICMP data's
@@ -105,6 +128,10 @@ pub enum Command {
     Hex,
     Mode(Mode),
     Send(SendArgs),
+    /// `fragment SIZE | off`: the template as the fragments an MTU of SIZE makes.
+    Fragment(Fragmenting),
+    /// `fragments [N | all]`: list the fragments, or show and select one.
+    Fragments(FragmentPick),
     /// `listen icmp` / `listen proto N`: an IP protocol number.
     Listen(u8),
     /// `listen icmp6`: an AF_INET6 raw socket for an IPv6 next-header number.

@@ -76,7 +76,8 @@ fn accepts() {
         Command::Send(SendArgs {
             dst: Some(Ipv4Addr::new(127, 0, 0, 2)),
             count: 3,
-            every: Some(Duration::from_millis(10))
+            every: Some(Duration::from_millis(10)),
+            order: Vec::new(),
         })
     );
     assert_eq!(
@@ -84,7 +85,8 @@ fn accepts() {
         Command::Send(SendArgs {
             dst: None,
             count: 1,
-            every: None
+            every: None,
+            order: Vec::new(),
         })
     );
     let ping = |count, every, mode| {
@@ -93,6 +95,7 @@ fn accepts() {
                 dst: Some(Ipv4Addr::LOCALHOST),
                 count,
                 every: Some(every),
+                order: Vec::new(),
             },
             mode,
             PingOpts::default(),

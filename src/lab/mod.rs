@@ -79,12 +79,19 @@ pub enum Relation {
         sent: u64,
         mode: Mode,
         changes: Vec<Change>,
+        /// When `sent` was the first of IPv4 fragments and this is the datagram they
+        /// make, put back together by the receiving kernel (a raw socket is handed
+        /// whole datagrams): every fragment, in number order. Empty otherwise.
+        fragments: Vec<u64>,
     },
     /// A reply to packet `request` (itself a wire copy of `sent`, when rawlab sent it).
     Reply {
         request: u64,
         sent: Option<u64>,
         changes: Vec<Change>,
+        /// When the request went as IPv4 fragments (`sent` the one that carried its
+        /// header): every fragment of the datagram answered, in number order.
+        fragments: Vec<u64>,
     },
     /// An error (ICMP, ICMPv6) about packet `about` (a wire copy of `sent`, when rawlab
     /// sent it), quoting its first `quoted` of `len` bytes.
@@ -101,6 +108,21 @@ pub enum Relation {
     /// On a loopback interface, the incoming copy of frame `first`, seen leaving just
     /// before: lo hands every frame straight back.
     Twin { first: u64 },
+}
+
+/// `#1–#3`, or `#2, #1` when the numbers are not a run.
+pub fn fragments_words(nos: &[u64]) -> String {
+    let run = nos.windows(2).all(|w| w[1] == w[0] + 1);
+    match nos {
+        [] => String::new(),
+        [one] => format!("#{one}"),
+        [first, .., last] if run => format!("#{first}–#{last}"),
+        _ => nos
+            .iter()
+            .map(|n| format!("#{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// Every field whose value differs between `a` and `b`, layer by layer while the

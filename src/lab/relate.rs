@@ -283,9 +283,23 @@ fn forget_key(keys: &mut HashMap<(&'static str, u64), u32>, key: (&'static str, 
     }
 }
 
+/// An IPv4 fragment this session sent, as a datagram put back together is compared
+/// with its fragments.
+pub(super) struct FragmentSent {
+    no: u64,
+    time: std::time::SystemTime,
+    /// (source, destination, ip.id, ip.proto): what ties one datagram's fragments.
+    key: (u128, u128, u128, u128),
+    offset: usize,
+    more: bool,
+    data: Vec<u8>,
+}
+
 /// Watches packets go by, in number order, and relates each to earlier ones.
 #[derive(Default)]
 pub struct Relater {
+    /// IPv4 fragments sent lately, for the datagram they make and its reply.
+    fragments: VecDeque<FragmentSent>,
     sent: Recent<Sent>,
     pub(super) requests: Requests,
     /// Packets captured lately, for errors that quote them.
@@ -354,10 +368,13 @@ impl Relater {
                     handed_from: *handed_from,
                     copied_on: Vec::new(),
                 });
+                self.note_fragment(p, d);
                 Some(p.no)
             }
             Origin::Captured { socket, .. } => {
-                let copy = self.copy_of_send(p, d, ends.as_ref(), socket);
+                let copy = self
+                    .copy_of_send(p, d, ends.as_ref(), socket)
+                    .or_else(|| self.reassembly_of(p, d));
                 copy.map(|(r, no)| {
                     rel.push(r);
                     no
@@ -365,7 +382,10 @@ impl Relater {
             }
             // A loaded packet is no copy of this session's sends; it may still be a
             // request or a reply to one loaded with it.
-            Origin::File { .. } => None,
+            Origin::File { .. } => {
+                self.note_fragment(p, d);
+                None
+            }
         };
         if let Some(e) = self.quoted_by(p, d) {
             rel.push(e);
@@ -407,6 +427,7 @@ impl Relater {
                 sent: no,
                 mode,
                 changes,
+                fragments: Vec::new(),
             },
             no,
         ))
@@ -449,6 +470,7 @@ impl Relater {
                 request: req.packet.no,
                 sent: req.sent,
                 changes: changes(&req.packet, p),
+                fragments: self.fragments_of(req.sent.or(Some(req.packet.no))),
             });
         }
         if pair.is_request {
@@ -481,11 +503,162 @@ impl Relater {
             .requests
             .with_key(inner.proto.name, pair.key)
             .find(|r| r.proto == inner.proto.name && answers(r))?;
+        let fragments = self.fragments_of(req.sent.or(Some(req.packet.no)));
+        // A reply to fragments answers the datagram they make: compared with that.
+        let changes = match self.reassembled(&req.packet, &fragments) {
+            Some(b) => changes_between(&b, &dissect(&b, req.packet.first), &p.bytes, d),
+            None => changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
+        };
         Some(Relation::Reply {
             request: req.packet.no,
             sent: req.sent,
-            changes: changes_between(&req.packet.bytes, &req.dissection, &p.bytes, d),
+            changes,
+            fragments,
         })
+    }
+
+    /// The datagram fragments `nos` make when `first` (at offset 0) is one of them: its
+    /// header (more fragments cleared, the whole length) and every piece in place.
+    fn reassembled(&self, first: &Packet, nos: &[u64]) -> Option<Vec<u8>> {
+        if !nos.contains(&first.no) {
+            return None;
+        }
+        let mut pieces: Vec<&FragmentSent> = self
+            .fragments
+            .iter()
+            .filter(|f| nos.contains(&f.no))
+            .collect();
+        pieces.sort_by_key(|f| f.offset);
+        let head = pieces
+            .first()
+            .filter(|f| f.no == first.no && f.offset == 0)?;
+        let hdr = first.bytes.len().checked_sub(head.data.len())?;
+        // Where its IPv4 header starts: past a link header, in a frame.
+        let d = dissect(&first.bytes, first.first);
+        let ip = net_layer(&d).filter(|l| l.proto == &ipv4::IPV4)?.start;
+        let mut b = first.bytes[..hdr].to_vec();
+        for f in &pieces {
+            if f.offset != b.len() - hdr {
+                return None;
+            }
+            b.extend(&f.data);
+        }
+        ipv4::FLAG_MF.set(&mut b[ip..], 0);
+        let len = (b.len() - ip).min(0xffff) as u128;
+        ipv4::LEN.set(&mut b[ip..], len);
+        Some(b)
+    }
+
+    /// Remembers a send (or a packet read from a file) that is an IPv4 fragment. A
+    /// fragment at an offset already held for the same datagram begins it again (the
+    /// same fragments sent once more).
+    fn note_fragment(&mut self, p: &Arc<Packet>, d: &Dissection) {
+        // The IPv4 layer, past a link header (a frame read from a file).
+        let Some(l) = net_layer(d).filter(|l| l.proto == &ipv4::IPV4) else {
+            return;
+        };
+        let h = l.header(&p.bytes);
+        if !ipv4::is_fragment(h) || l.hdr_end > p.bytes.len() {
+            return;
+        }
+        let key = (
+            l.get(&p.bytes, &ipv4::SRC),
+            l.get(&p.bytes, &ipv4::DST),
+            l.get(&p.bytes, &ipv4::ID),
+            l.get(&p.bytes, &ipv4::PROTO),
+        );
+        let offset = ipv4::FRAG_OFFSET.shown(l.get(&p.bytes, &ipv4::FRAG_OFFSET)) as usize;
+        if self
+            .fragments
+            .iter()
+            .any(|f| f.key == key && f.offset == offset)
+        {
+            self.fragments.retain(|f| f.key != key);
+        }
+        push_bounded(
+            &mut self.fragments,
+            FragmentSent {
+                no: p.no,
+                time: p.time,
+                key,
+                offset,
+                more: l.get(&p.bytes, &ipv4::FLAG_MF) == 1,
+                data: p.bytes[l.hdr_end..].to_vec(),
+            },
+        );
+    }
+
+    /// Every fragment of the datagram whose first fragment is packet `first` (a send,
+    /// or one read from a file), in number order; empty when it was no fragment.
+    fn fragments_of(&self, first: Option<u64>) -> Vec<u64> {
+        let Some(f) = first.and_then(|n| self.fragments.iter().find(|f| f.no == n)) else {
+            return Vec::new();
+        };
+        let mut nos: Vec<u64> = self
+            .fragments
+            .iter()
+            .filter(|g| g.key == f.key)
+            .map(|g| g.no)
+            .collect();
+        nos.sort_unstable();
+        nos
+    }
+
+    /// Whether a captured datagram is fragments this session sent, put back together
+    /// by the receiving kernel: the same addresses (or a source left for the kernel),
+    /// id and protocol, and their pieces, laid at their offsets, are its bytes. The
+    /// relation names the fragment at offset 0, which carried the upper header.
+    fn reassembly_of(&mut self, p: &Arc<Packet>, d: &Dissection) -> Option<(Relation, u64)> {
+        let l = d.layers.first().filter(|l| l.proto == &ipv4::IPV4)?;
+        if !l.complete() || ipv4::is_fragment(l.header(&p.bytes)) || self.fragments.is_empty() {
+            return None;
+        }
+        let (src, dst) = (l.get(&p.bytes, &ipv4::SRC), l.get(&p.bytes, &ipv4::DST));
+        let (id, proto) = (l.get(&p.bytes, &ipv4::ID), l.get(&p.bytes, &ipv4::PROTO));
+        let data = p.bytes.get(l.hdr_end..)?;
+        let mut pieces: Vec<&FragmentSent> = self
+            .fragments
+            .iter()
+            .filter(|f| {
+                let (fs, fd, fid, fp) = f.key;
+                (fs == 0 || fs == src)
+                    && fd == dst
+                    && fid == id
+                    && fp == proto
+                    && p.time.duration_since(f.time).unwrap_or_default() < WIRE_WINDOW
+            })
+            .collect();
+        pieces.sort_by_key(|f| (f.offset, f.no));
+        pieces.dedup_by_key(|f| f.offset);
+        let mut at = 0;
+        for f in &pieces {
+            if f.offset != at || data.get(at..at + f.data.len()) != Some(&f.data[..]) {
+                return None;
+            }
+            at += f.data.len();
+        }
+        if at != data.len() || pieces.last().is_none_or(|f| f.more) {
+            return None;
+        }
+        let first = pieces[0].no;
+        let mut nos: Vec<u64> = pieces.iter().map(|f| f.no).collect();
+        nos.sort_unstable();
+        let mode = self
+            .sent
+            .iter()
+            .find(|s| s.packet.no == first)
+            .map_or(Mode::HdrIncl, |s| s.mode);
+        // Replies are compared with the datagram put back together from now on.
+        self.requests.retain(|r| r.sent != Some(first));
+        Some((
+            Relation::WireCopy {
+                sent: first,
+                mode,
+                changes: Vec::new(),
+                fragments: nos,
+            },
+            first,
+        ))
     }
 }
 

@@ -71,6 +71,7 @@ fn the_posts_exchange() {
         request: 2,
         sent: Some(1),
         changes,
+        ..
     } = &reply[0]
     else {
         panic!("{reply:?}")
@@ -674,4 +675,125 @@ fn payload_and_truncation_changes() {
     // A cut-off packet compares only what both have, without panicking.
     let cut = packet(3, &WIRE[..22], captured());
     let _ = changes(&a, &cut);
+}
+
+/// The post's ping cut in two (the ICMP header and 8 bytes, then the last 2 bytes
+/// at offset 16, ip.id 0x4242): sent, the datagram the kernel put back together, and
+/// its reply, which names both fragments and is compared with the whole datagram.
+#[test]
+fn a_reassembled_datagram_and_its_reply_name_every_fragment() {
+    let mut whole = BUILT.to_vec();
+    whole.extend([1, 2, 3, 4, 5, 6, 7, 8]); // 38 bytes: 18 after the IP header
+    ipv4::LEN.set(&mut whole, 38);
+    ipv4::ID.set(&mut whole, 0x4242);
+    let piece = |from: usize, to: usize, more: u128| {
+        let mut b = whole[..20].to_vec();
+        b.extend(&whole[20 + from..20 + to]);
+        let len = b.len() as u128;
+        ipv4::LEN.set(&mut b, len);
+        ipv4::FLAG_MF.set(&mut b, more);
+        ipv4::FRAG_OFFSET.set(&mut b, (from / 8) as u128);
+        b
+    };
+    let sent = Origin::Sent {
+        mode: Mode::HdrIncl,
+        handed_from: 0,
+        dst: Ipv4Addr::LOCALHOST.into(),
+        iface: None,
+        proto: 1,
+    };
+    let mut r = Relater::default();
+    // Out of order: the last piece first.
+    assert!(
+        r.observe(&packet(1, &piece(16, 18, 0), sent.clone()))
+            .is_empty()
+    );
+    assert!(r.observe(&packet(2, &piece(0, 16, 1), sent)).is_empty());
+    let mut arrived = whole.clone();
+    ipv4::SRC.set(&mut arrived, 0x7f00_0001);
+    let copy = r.observe(&packet(3, &arrived, captured()));
+    let [
+        Relation::WireCopy {
+            sent: 2, fragments, ..
+        },
+    ] = &copy[..]
+    else {
+        panic!("{copy:?}")
+    };
+    assert_eq!(fragments, &[1, 2]);
+    let mut reply = arrived.clone();
+    crate::wire::icmp::TYPE.set(&mut reply[20..], 0);
+    let answer = r.observe(&packet(4, &reply, captured()));
+    let [
+        Relation::Reply {
+            request: 3,
+            sent: Some(2),
+            fragments,
+            changes,
+        },
+    ] = &answer[..]
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(fragments, &[1, 2]);
+    let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
+    assert_eq!(names, ["icmp.type"]);
+    assert_eq!(
+        words::relation_brief(&answer[0]),
+        " · reply to #3 (#1–#2 reassembled)"
+    );
+    assert_eq!(
+        words::relation_brief(&copy[0]),
+        " · #1–#2 reassembled (2 fragments)"
+    );
+}
+
+/// A reply to fragments no socket saw put together (they went to another host) is
+/// related to the first fragment, and names them all.
+#[test]
+fn a_reply_to_fragments_sent_away_names_them_all() {
+    let mut whole = BUILT.to_vec();
+    whole.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+    ipv4::LEN.set(&mut whole, 38);
+    ipv4::ID.set(&mut whole, 0x4243);
+    ipv4::DST.set(&mut whole, 0xcb00_7102);
+    let piece = |from: usize, to: usize, more: u128| {
+        let mut b = whole[..20].to_vec();
+        b.extend(&whole[20 + from..20 + to]);
+        let len = b.len() as u128;
+        ipv4::LEN.set(&mut b, len);
+        ipv4::FLAG_MF.set(&mut b, more);
+        ipv4::FRAG_OFFSET.set(&mut b, (from / 8) as u128);
+        b
+    };
+    let sent = Origin::Sent {
+        mode: Mode::HdrIncl,
+        handed_from: 0,
+        dst: Ipv4Addr::new(203, 0, 113, 2).into(),
+        iface: None,
+        proto: 1,
+    };
+    let mut r = Relater::default();
+    r.observe(&packet(1, &piece(0, 16, 1), sent.clone()));
+    r.observe(&packet(2, &piece(16, 18, 0), sent));
+    let mut reply = whole.clone();
+    ipv4::SRC.set(&mut reply, 0xcb00_7102);
+    ipv4::DST.set(&mut reply, 0xc000_0201);
+    crate::wire::icmp::TYPE.set(&mut reply[20..], 0);
+    let answer = r.observe(&packet(3, &reply, captured()));
+    let [
+        Relation::Reply {
+            request: 1,
+            fragments,
+            ..
+        },
+    ] = &answer[..]
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(fragments, &[1, 2]);
+    assert_eq!(
+        words::relation_brief(&answer[0]),
+        " · reply to #1–#2 (2 fragments, reassembled)"
+    );
 }

@@ -4,7 +4,7 @@
 //! a file reads as it did live. Knows nothing of sockets, sessions or files: what
 //! it cannot see (when an earlier packet was sent) it is handed.
 
-use crate::lab::{Change, Relation};
+use crate::lab::{Change, Relation, fragments_words};
 use crate::net::Mode;
 use crate::render::{Dump, Mark, Tone};
 use crate::wire::push_dec;
@@ -27,15 +27,42 @@ pub fn annotate(
     let (note, marked): (String, Vec<(&Change, String)>) = match r {
         Relation::Twin { first } => (twin_note(*first, link), Vec::new()),
         Relation::WireCopy {
+            fragments, sent, ..
+        } if !fragments.is_empty() => (
+            format!(
+                "this is the datagram {} make ({}, reassembled) as the receiving kernel put it back together before handing it on: a raw socket is handed whole datagrams. #{sent}, at offset 0, carried its header",
+                fragments_words(fragments),
+                fragment_count(fragments)
+            ),
+            Vec::new(),
+        ),
+        Relation::WireCopy {
             sent,
             mode,
             changes,
+            ..
         } => copy_words(*sent, *mode, changes),
         Relation::Reply {
             request,
             sent,
             changes,
-        } => reply_words(*request, *sent, changes, at, offset, time_of),
+            fragments,
+        } => {
+            let (mut note, marked) = reply_words(*request, *sent, changes, at, offset, time_of);
+            if !fragments.is_empty() {
+                let (list, count) = (fragments_words(fragments), fragment_count(fragments));
+                note = if fragments.contains(request) {
+                    format!(
+                        "{note}. The request went as {list} ({count}, reassembled by the receiver): the reply answers the whole datagram"
+                    )
+                } else {
+                    format!(
+                        "{note}. #{request} is the datagram {list} made ({count}, reassembled): the reply answers the whole datagram"
+                    )
+                };
+            }
+            (note, marked)
+        }
         Relation::Reset { syn, sent } => (
             format!(
                 "this host's kernel resets the connection #{syn} (your #{sent}) began: that SYN came from a raw socket, so no socket here owns its port, and when the SYN-ACK arrived TCP refused a connection it never opened"
@@ -185,12 +212,42 @@ fn reply_words<'c>(
 /// A relation in a few words, after a packet's one-line summary: ` · reply to #2`.
 pub fn relation_brief(r: &Relation) -> String {
     match r {
+        Relation::WireCopy { fragments, .. } if !fragments.is_empty() => format!(
+            " · {} reassembled ({})",
+            fragments_words(fragments),
+            fragment_count(fragments)
+        ),
+        Relation::Reply {
+            request, fragments, ..
+        } if !fragments.is_empty() => {
+            if fragments.contains(request) {
+                format!(
+                    " · reply to {} ({}, reassembled)",
+                    fragments_words(fragments),
+                    fragment_count(fragments)
+                )
+            } else {
+                format!(
+                    " · reply to #{request} ({} reassembled)",
+                    fragments_words(fragments)
+                )
+            }
+        }
         Relation::WireCopy { sent, .. } => format!(" · #{sent} on the wire"),
         Relation::Reply { request, .. } => format!(" · reply to #{request}"),
         Relation::Error { about, .. } => format!(" · an error about #{about}"),
         Relation::Reset { syn, .. } => format!(" · the kernel resets #{syn}'s connection"),
         Relation::Twin { first } => format!(" · #{first} again, looped back"),
     }
+}
+
+/// `3 fragments`.
+fn fragment_count(nos: &[u64]) -> String {
+    format!(
+        "{} fragment{}",
+        nos.len(),
+        if nos.len() == 1 { "" } else { "s" }
+    )
 }
 
 /// What an ICMP or ICMPv6 error says happened, read from its own fields (the sender's
@@ -316,18 +373,38 @@ pub fn relations_json(rels: &[Relation]) -> serde_json::Map<String, serde_json::
     for r in rels {
         match r {
             Relation::Reply {
-                request, changes, ..
+                request,
+                changes,
+                fragments,
+                ..
             } => {
                 m.insert("reply_to".into(), serde_json::Value::from(*request));
                 m.insert("differs".into(), names(changes));
+                if !fragments.is_empty() {
+                    m.insert(
+                        "fragments".into(),
+                        serde_json::Value::from(fragments.clone()),
+                    );
+                }
             }
             Relation::Error { about, quoted, .. } => {
                 m.insert("error_about".into(), serde_json::Value::from(*about));
                 m.insert("quoted_length".into(), serde_json::Value::from(*quoted));
             }
-            Relation::WireCopy { sent, changes, .. } => {
+            Relation::WireCopy {
+                sent,
+                changes,
+                fragments,
+                ..
+            } => {
                 m.insert("copy_of".into(), serde_json::Value::from(*sent));
                 m.insert("kernel_changed".into(), names(changes));
+                if !fragments.is_empty() {
+                    m.insert(
+                        "fragments".into(),
+                        serde_json::Value::from(fragments.clone()),
+                    );
+                }
             }
             Relation::Twin { first } => {
                 m.insert("twin_of".into(), serde_json::Value::from(*first));

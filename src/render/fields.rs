@@ -261,6 +261,7 @@ pub(super) fn fields(
         sections: Vec::with_capacity(dis.layers.len() + 3),
         said: Vec::new(),
         coloured: 0,
+        in_fragment: false,
     };
     if let Some(link) = d.link.as_ref().filter(|l| l.len > 0) {
         t.link(d, link);
@@ -295,6 +296,8 @@ struct Table {
     said: Vec<(Said, Tone)>,
     /// Fields given a colour so far: the next one's colour.
     coloured: usize,
+    /// The layer drawn rides in an IPv4 fragment: its checksums are not judged.
+    in_fragment: bool,
 }
 
 impl Table {
@@ -344,6 +347,7 @@ impl Table {
         } else {
             Vec::new()
         };
+        self.in_fragment = dis.in_fragment(d.bytes, i);
         let first = self.rows.len();
         for line in lines {
             self.field(d, l, line, &expected, texts);
@@ -424,6 +428,13 @@ impl Table {
     /// not simply correct.
     fn verdict(&mut self, e: &Expected, f: &Field, raw: u128, told: bool) -> (&'static str, Tone) {
         let words = |s: &mut String, raw: u128| f.write_words(s, raw, f.value_name(raw));
+        if self.in_fragment {
+            let (text, _) = keep(&mut self.scratch, |s| {
+                s.push_str("not checked: it covers the whole datagram, and this fragment holds only a piece of it; the receiver checks it once the fragments are put back together");
+            });
+            self.said.push((Said::Scratch(text), Tone::Dim));
+            return (" · not checked", Tone::Plain);
+        }
         match e.verdict(raw) {
             Verdict::Correct => (" ✓ correct", Tone::Good),
             Verdict::Offloaded => {
@@ -539,6 +550,30 @@ impl Table {
                 crate::render::clock::write_utc(s, t, 6);
             });
             self.said.push((Said::Scratch(text), Tone::Note));
+        }
+        // A later fragment carries the middle of a message: no header to read there.
+        if let Some(ip) = dis.layers.last().filter(|l| {
+            l.proto == &crate::wire::ipv4::IPV4
+                && l.complete()
+                && crate::wire::ipv4::FRAG_OFFSET.get(l.header(d.bytes)) != 0
+        }) {
+            let h = ip.header(d.bytes);
+            let offset = &crate::wire::ipv4::FRAG_OFFSET;
+            let proto = crate::wire::ipv4::PROTO.get(h);
+            let (text, _) = keep(&mut self.scratch, |s| {
+                s.push_str("a fragment of ");
+                match crate::wire::carried(&crate::wire::ipv4::IPV4, proto) {
+                    Some(p) => s.push_str(p.title),
+                    None => {
+                        s.push_str("IP protocol ");
+                        crate::wire::push_dec(s, proto);
+                    }
+                }
+                s.push_str(" from byte ");
+                crate::wire::push_dec(s, offset.shown(offset.get(h)));
+                s.push_str(" of the datagram: its header is in the first fragment, so these bytes are data until the receiver puts the fragments back together");
+            });
+            self.said.push((Said::Scratch(text), Tone::Dim));
         }
         let first = self.rows.len();
         self.rows.push(Row {

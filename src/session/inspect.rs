@@ -15,6 +15,21 @@ use std::time::SystemTime;
 
 impl Session {
     pub(super) fn show_template(&self, out: &mut dyn Write) -> io::Result<()> {
+        self.show_as(&format!("template {}", self.template.stack_name()), out)?;
+        if let Some(f) = &self.fragmented {
+            let text = format!(
+                "cut into {} fragments for an MTU of {} bytes: `send` sends those (`fragments` lists them, `fragment off` sends the template whole)",
+                f.list.len(),
+                f.mtu
+            );
+            self.info(out, &text)?;
+        }
+        Ok(())
+    }
+
+    /// The template drawn as it will be sent, under a heading that starts with `label`
+    /// (`template ip/icmp`, `fragment 2 of 3`).
+    pub(super) fn show_as(&self, label: &str, out: &mut dyn Write) -> io::Result<()> {
         let built = self.built(SystemTime::now());
         let socket = if self.template.is_frame() {
             format!(
@@ -25,8 +40,7 @@ impl Session {
             super::socket_words(self.mode, &built)
         };
         let heading = format!(
-            "template {} · {} bytes · mode {}: {socket}",
-            self.template.stack_name(),
+            "{label} · {} bytes · mode {}: {socket}",
             built.bytes.len(),
             self.mode.name(),
         );

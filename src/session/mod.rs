@@ -12,6 +12,7 @@
 mod evidence;
 mod expect;
 mod file;
+mod fragment;
 mod inspect;
 mod lesson;
 mod link;
@@ -124,6 +125,8 @@ pub struct Session {
     outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
     /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
     pub tracer: Option<Arc<Tracer>>,
+    /// The template cut into fragments (`fragment SIZE`), which `send` sends instead.
+    fragmented: Option<fragment::Fragmented>,
     /// Why there is no tracer, in one line saying how to get one.
     pub no_tracer: String,
 }
@@ -205,6 +208,7 @@ impl Session {
             outcomes: Default::default(),
             tracer: opts.tracer,
             no_tracer: opts.no_tracer,
+            fragmented: None,
         }
     }
 
@@ -290,11 +294,34 @@ impl Session {
             Command::Nothing => Flow::Continue,
             Command::Comment(text) => self.comment(text, out)?,
             Command::Say(text) => self.say(text, out)?,
-            Command::New(stack) => self.new_template(stack, out)?,
-            Command::Set(f, v) => self.set_field(f, v, out)?,
+            Command::New(stack) => {
+                self.fragmented = None;
+                self.new_template(stack, out)?
+            }
+            Command::Set(f, v) => match self.set_while_fragmented(f, Some(v), out)? {
+                Some(flow) => flow,
+                None => {
+                    let flow = self.set_field(f, v, out)?;
+                    self.refragment(out)?;
+                    flow
+                }
+            },
+            Command::Fragment(what) => self.fragment(what, out)?,
+            Command::Fragments(pick) => self.fragments(pick, out)?,
             Command::SetTimeout(d) => self.set_timeout(*d, out)?,
-            Command::Unset(f) => self.unset_field(f, out)?,
-            Command::Payload(p) => self.set_payload(p, out)?,
+            Command::Unset(f) => match self.set_while_fragmented(f, None, out)? {
+                Some(flow) => flow,
+                None => {
+                    let flow = self.unset_field(f, out)?;
+                    self.refragment(out)?;
+                    flow
+                }
+            },
+            Command::Payload(p) => {
+                let flow = self.set_payload(p, out)?;
+                self.refragment(out)?;
+                flow
+            }
             Command::Show => {
                 self.show_template(out)?;
                 Flow::Continue
@@ -363,7 +390,10 @@ impl Session {
                 Flow::Continue
             }
             Command::Clear => self.clear(out)?,
-            Command::Reset => self.reset(out)?,
+            Command::Reset => {
+                self.fragmented = None;
+                self.reset(out)?
+            }
             Command::Help(topic) => {
                 self.help(topic.as_deref(), out)?;
                 Flow::Continue

@@ -60,6 +60,23 @@ pub(super) struct Outcome {
 
 impl Session {
     pub(super) fn send(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
+        if self.fragmented.is_some() {
+            return self.send_fragments(args, out);
+        }
+        if !args.order.is_empty() {
+            let line = order_line(args);
+            let at = "send order ".len();
+            return self.fail_at(
+                out,
+                &line,
+                at..line.len(),
+                super::fragment::Refusal {
+                    message: "`order` picks fragments, and the template is not fragmented".into(),
+                    expected: "`fragment SIZE` first, then `send order 2 1`".into(),
+                    suggestion: "`fragment 576` cuts the template for an MTU of 576 bytes".into(),
+                },
+            );
+        }
         let mut template = self.template.clone();
         if let Some(dst) = args.dst
             && let Err(e) = template.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
@@ -88,6 +105,112 @@ impl Session {
         else {
             return Ok(Flow::Continue);
         };
+        self.after_send(&outcome, out)
+    }
+
+    /// `send` after `fragment SIZE`: the fragments, in order or as `order` says, each
+    /// through the same loop, so the kernel hands each on as it is (mode hdrincl or raw:
+    /// it never fragments a packet whose header rawlab writes).
+    fn send_fragments(&mut self, args: &SendArgs, out: &mut dyn Write) -> io::Result<Flow> {
+        let Some(fr) = self.fragmented.clone() else {
+            return Ok(Flow::Continue);
+        };
+        let n = fr.list.len();
+        if let Some((k, &bad)) = args.order.iter().enumerate().find(|(_, o)| **o > n) {
+            let line = order_line(args);
+            let words: Vec<String> = args.order.iter().map(|o| o.to_string()).collect();
+            let at = "send order ".len() + words[..k].iter().map(|w| w.len() + 1).sum::<usize>();
+            return self.fail_at(
+                out,
+                &line,
+                at..at + words[k].len(),
+                super::fragment::Refusal {
+                    message: format!("there is no fragment {bad}: `fragment {}` made {n}", fr.mtu),
+                    expected: format!("fragment numbers 1..={n}, as `fragments` lists them"),
+                    suggestion: format!(
+                        "`send order {}` sends them last to first",
+                        (1..=n)
+                            .rev()
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                },
+            );
+        }
+        if args.count > 1 {
+            return self.fail(
+                out,
+                "`count` repeats one packet, and fragments share one ip.id: send them once (`send`), or `send order 1 2 1` to send one twice",
+            );
+        }
+        let mode = match self.mode {
+            Mode::Raw | Mode::HdrIncl => self.mode,
+            Mode::Kernel => {
+                self.info(
+                    out,
+                    "fragments go through mode hdrincl: in mode kernel the kernel writes the IP header, and would give each fragment a header of its own",
+                )?;
+                Mode::HdrIncl
+            }
+            Mode::Link => {
+                return self.fail(
+                    out,
+                    "fragments are IPv4 packets, sent through an IP raw socket: `mode hdrincl` (or raw) sends them, `fragment off` goes back to the template",
+                );
+            }
+        };
+        let order: Vec<usize> = if args.order.is_empty() {
+            (0..n).collect()
+        } else {
+            args.order.iter().map(|o| o - 1).collect()
+        };
+        let mut list = fr.list.clone();
+        if let Some(dst) = args.dst {
+            for t in &mut list {
+                t.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+                    .expect("an IPv4 fragment");
+            }
+        }
+        let each = SendArgs {
+            dst: args.dst,
+            count: order.len() as u64,
+            every: args.every,
+            order: Vec::new(),
+        };
+        let Some(outcome) = self.transmit(
+            &each,
+            mode,
+            net::Letting::Everything,
+            out,
+            &mut |i| list[order[i as usize]].build(SystemTime::now()),
+            &mut |_, _, _, _| Ok(()),
+        )?
+        else {
+            return Ok(Flow::Continue);
+        };
+        // Every piece sent, as cut: a silence is the datagram's, so its reasons are read
+        // from the whole datagram, not from the last piece (which alone would be held).
+        let mut outcome = outcome;
+        let every = (0..n).all(|k| order.contains(&k));
+        if every && !fr.changed && outcome.sent.len() == order.len() {
+            let mut whole = self.template.clone();
+            if let Some(dst) = args.dst {
+                whole
+                    .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+                    .expect("an IPv4 template");
+            }
+            outcome.last_built = whole.build(SystemTime::now()).bytes;
+            if let Some(last) = self.outcomes.back_mut() {
+                *last = Arc::new(outcome.clone());
+            }
+        }
+        self.after_send(&outcome, out)
+    }
+
+    /// What a send says once its wait is over: why nothing answered, from the evidence.
+    fn after_send(&mut self, outcome: &Outcome, out: &mut dyn Write) -> io::Result<Flow> {
+        let outcome = outcome.clone();
         if !outcome.unanswered.is_empty() && !self.interrupted() {
             let which = super::file::numbers_words(&outcome.unanswered);
             if outcome.unseen > 0 {
@@ -149,7 +272,11 @@ impl Session {
     /// source left 0 for the kernel would make it wrong on the wire. When the bytes
     /// depend on ip.src like that and it is unset, rawlab writes the address the
     /// kernel would choose for this destination, and says so.
-    fn fill_source(&self, template: &mut Template, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn fill_source(
+        &self,
+        template: &mut Template,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let Some((src_f, dst_f)) = template.layers[0].proto.addresses else {
             return Ok(());
         };
@@ -222,6 +349,12 @@ impl Session {
         }
         Ok(self.sockets[&key].clone())
     }
+}
+
+/// `send … order 2 5` rebuilt, for an error's caret.
+fn order_line(args: &SendArgs) -> String {
+    let words: Vec<String> = args.order.iter().map(|o| o.to_string()).collect();
+    format!("send order {}", words.join(" "))
 }
 
 /// The destination (or source) address of a built packet, from its first layer's table.

@@ -163,6 +163,7 @@ impl Session {
                 dst: Some(dst),
                 count: 1,
                 every: None,
+                order: Vec::new(),
             };
             let before = self.shower.store.next_no();
             let outcome = self.transmit(

@@ -117,8 +117,12 @@ impl Tally {
                     {
                         o.answered = true
                     }
-                    Relation::WireCopy { sent, .. } => {
-                        self.uncopied.retain(|w| w != sent);
+                    Relation::WireCopy {
+                        sent, fragments, ..
+                    } => {
+                        // A datagram put back together stands for every fragment of it.
+                        self.uncopied
+                            .retain(|w| w != sent && !fragments.contains(w));
                         self.copies.insert(*sent, p.clone());
                     }
                     _ => {}
@@ -303,6 +307,11 @@ impl Session {
             .and_then(|i| {
                 let (net, _, _) = first.layers[i];
                 super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
+                    // A fragment carries a piece of the upper layer: its header says which.
+                    .or_else(|| {
+                        (net == &ipv4::IPV4 && first.layers.len() == i + 1)
+                            .then(|| ipv4::PROTO.get(&first.bytes[first.layers[i].1..]))
+                    })
             })
             .unwrap_or(255) as u8;
         if family == Family::V6

@@ -120,6 +120,13 @@ impl Session {
         let mut answered = false;
         for (n, r) in later {
             match r {
+                Relation::WireCopy { fragments, .. } if !fragments.is_empty() => {
+                    lines.push(format!(
+                        "the receiving kernel put {} back together into #{n} ({} fragments, reassembled)",
+                        crate::lab::fragments_words(fragments),
+                        fragments.len()
+                    ));
+                }
                 Relation::WireCopy { changes, .. } => {
                     let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
                     lines.push(if names.is_empty() {
@@ -130,6 +137,16 @@ impl Session {
                             names.join(", ")
                         )
                     });
+                }
+                Relation::Reply {
+                    request, fragments, ..
+                } if !fragments.is_empty() => {
+                    answered = true;
+                    lines.push(format!(
+                        "#{n} answers the datagram {} make (reply to #{request}; {} fragments, reassembled)",
+                        crate::lab::fragments_words(fragments),
+                        fragments.len()
+                    ));
                 }
                 Relation::Reply { request, .. } => {
                     answered = true;
@@ -203,6 +220,13 @@ impl Session {
     /// A relation of the packet itself, in words.
     fn what_it_is(&self, p: &Packet, r: &Relation) -> String {
         match r {
+            Relation::WireCopy {
+                sent, fragments, ..
+            } if !fragments.is_empty() => format!(
+                "it is the datagram {} make, put back together by the receiving kernel ({} fragments, reassembled); #{sent} carried its header",
+                crate::lab::fragments_words(fragments),
+                fragments.len()
+            ),
             Relation::WireCopy { sent, changes, .. } => {
                 let names: Vec<&str> = changes.iter().map(|c| c.field.name).collect();
                 if names.is_empty() {
@@ -249,8 +273,15 @@ impl Session {
 /// Whether relation `r` (of a later packet) is about packet `no`.
 fn names(r: &Relation, no: u64) -> bool {
     match r {
-        Relation::WireCopy { sent, .. } => *sent == no,
-        Relation::Reply { request, sent, .. } => *request == no || *sent == Some(no),
+        Relation::WireCopy {
+            sent, fragments, ..
+        } => *sent == no || fragments.contains(&no),
+        Relation::Reply {
+            request,
+            sent,
+            fragments,
+            ..
+        } => *request == no || *sent == Some(no) || fragments.contains(&no),
         Relation::Error { about, sent, .. } => *about == no || *sent == Some(no),
         Relation::Reset { syn, sent } => *syn == no || *sent == no,
         Relation::Twin { first } => *first == no,

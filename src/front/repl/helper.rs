@@ -575,7 +575,7 @@ mod tests {
         );
         assert_eq!(
             hint("send ", 5, STACK).as_deref(),
-            Some("[DST] [count N] [every DURATION]")
+            Some("[DST] [count N] [every DURATION] [order N…]")
         );
         assert_eq!(
             hint("set ttl ", 8, STACK).as_deref(),

@@ -267,11 +267,24 @@ impl Dissection {
                 .all(|p| p.offset >= l.hdr_end || (!p.layout && p.offset < l.start))
     }
 
+    /// Whether layer `i` rides in an IPv4 fragment (more fragments set, or an offset
+    /// past 0): its checksum covers the whole datagram, which this packet holds only a
+    /// piece of, so it is not judged here.
+    pub fn in_fragment(&self, packet: &[u8], i: usize) -> bool {
+        let l = &self.layers[i];
+        self.layers[..i].iter().any(|n| {
+            n.proto == &super::ipv4::IPV4
+                && n.quoted == l.quoted
+                && n.hdr_end <= packet.len()
+                && super::ipv4::is_fragment(&packet[n.start..n.hdr_end])
+        })
+    }
+
     /// The checksum field `f` of the first layer that has it and can be verified: what
     /// it should hold and the bytes it covers. None when no layer has it.
     pub fn checksum(&self, packet: &[u8], f: &Field) -> Option<(usize, super::Expected)> {
         (0..self.layers.len())
-            .filter(|i| self.verifiable(*i))
+            .filter(|i| self.verifiable(*i) && !self.in_fragment(packet, *i))
             .find_map(|i| {
                 let l = &self.layers[i];
                 let e = (l.proto.expected)(&self.scope(i, packet))
@@ -377,6 +390,7 @@ pub fn dissect_from(packet: &[u8], start: usize, first: &'static Protocol) -> Di
         end: packet.len(),
         trailer: packet.len()..packet.len(),
         quoted: false,
+        fragment: false,
         bound: None,
     };
     let mut next = Some(first);
@@ -403,6 +417,9 @@ struct Walk<'a> {
     trailer: Range<usize>,
     /// The layers from here on are a quoted packet (an ICMP error's).
     quoted: bool,
+    /// The layers from here on ride in an IPv4 fragment: a length they claim covers the
+    /// whole datagram, which these bytes are only the first piece of.
+    fragment: bool,
     /// The length field that last moved `end` before the packet's last byte, and its
     /// layer: a header cut there is cut by that claim, not by the bytes.
     bound: Option<(&'static Field, &'static str)>,
@@ -480,6 +497,7 @@ impl Walk<'_> {
         }
         let header = &packet[at..at + hdr];
         self.quoted |= (p.quotes)(header);
+        self.fragment |= p == &super::ipv4::IPV4 && super::ipv4::is_fragment(header);
         (p.next)(header)
     }
 
@@ -675,6 +693,9 @@ impl Walk<'_> {
         } else if claim > avail {
             if self.quoted {
                 return (self.end, true);
+            }
+            if self.fragment {
+                return (self.end, false);
             }
             self.problem(
                 p,
