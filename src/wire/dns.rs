@@ -717,6 +717,46 @@ mod tests {
         assert!(d.problems.is_empty(), "{:?}", d.problems);
     }
 
+    proptest::proptest! {
+        /// Any bytes as a DNS message, whole or mutated from a real answer, read
+        /// without a panic, with every byte shown, and a summary.
+        #[test]
+        fn any_message_reads_and_audits(
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+            flips in proptest::collection::vec((0usize..90, proptest::prelude::any::<u8>()), 0..6),
+        ) {
+            let (p, d) = dns(&junk, 53, 40000);
+            proptest::prop_assert!(!d.summary(&p).is_empty());
+            let mut m = response();
+            for (at, b) in flips {
+                let n = m.len();
+                m[at % n] = b;
+            }
+            let (p, d) = dns(&m, 53, 40000);
+            proptest::prop_assert!(!d.summary(&p).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_new_template_asks_for_example_com() {
+        use crate::wire::template::Template;
+        let t = Template::new(&[&ipv4::IPV4, &udp::UDP, &DNS]);
+        let b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+        let d = dissect(&b, &ipv4::IPV4);
+        d.audit(&b, 0).unwrap();
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert_eq!(d.value(&b, &udp::DSTPORT), Some(53), "sent to DNS's port");
+        assert_eq!(
+            d.value(&b, &FLAGS),
+            Some(0x0100),
+            "a standard query, recursion desired"
+        );
+        assert!(
+            d.summary(&b)
+                .ends_with("DNS Standard query 0x1234 A example.com")
+        );
+    }
+
     #[test]
     fn udp_names_dns_by_either_port() {
         assert_eq!(crate::wire::carried(&udp::UDP, 53), Some(&DNS));
