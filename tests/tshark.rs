@@ -648,3 +648,49 @@ fn tshark_reads_saved_files_with_their_interfaces_and_directions_and_no_warning(
         want.len()
     ));
 }
+
+/// A DNS packet's summary reads as tshark's Info column does, for every lookup of the
+/// DNS capture: `Standard query response 0x1234 A www.example.com CNAME example.com …`.
+#[test]
+fn dns_summaries_read_like_tsharks_info() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    let f = dns_capture(&dir);
+    let ours = run(
+        User::Me,
+        &["read".into(), f.display().to_string(), "--brief".into()],
+        &dir,
+    );
+    assert_eq!(ours.code, 0, "{}", ours.all());
+    let ours: Vec<String> = ours
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once(" · DNS ").map(|(_, info)| info))
+        // What rawlab relates the packet to is its own, after the summary.
+        .map(|info| info.split(" · reply to #").next().unwrap().to_string())
+        .collect();
+    let mut cmd = Command::new(&tshark);
+    cmd.args(["-n", "-r"])
+        .arg(&f)
+        .args(["-T", "fields", "-e", "_ws.col.Info"])
+        .env("HOME", &dir)
+        .current_dir(&dir);
+    let out = run_bounded(cmd, 60);
+    assert!(out.status.success(), "{out:?}");
+    let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ours.len(), dns_exchange().len(), "every packet is DNS");
+    assert_eq!(
+        ours, theirs,
+        "rawlab's DNS summaries and tshark's Info column"
+    );
+    say(&format!(
+        "{} DNS summaries agree with tshark's Info",
+        ours.len()
+    ));
+}

@@ -423,6 +423,9 @@ fn rcode_words(rc: u128) -> Option<&'static str> {
     })
 }
 
+/// The type of a zone's start-of-authority record.
+const SOA: u128 = 6;
+
 /// Records the summary names; tshark names them all, a line here stops after these.
 const SUMMARY_RECORDS: usize = 8;
 
@@ -494,6 +497,16 @@ fn record_words(s: &mut String, msg: &[u8], it: &Item) {
         if let Some(d) = [&A, &AAAA, &CNAME, &NS, &PTR].into_iter().find_map(field) {
             s.push(' ');
             text(s, d);
+        } else if let (SOA, Some(d)) = (t.get(msg), field(&DATA)) {
+            // tshark names a zone's SOA by its primary server, the name its data starts with.
+            let mut name = String::new();
+            if super::name::read(msg, d.span.start, &mut name)
+                .error
+                .is_none()
+            {
+                s.push(' ');
+                s.push_str(&name);
+            }
         }
     }
 }
