@@ -57,7 +57,8 @@ impl NameError {
                 format!("the message ends at byte {at}, inside the name (no zero byte ends it)")
             }
             NameTrouble::LabelPastEnd { len, left } => format!(
-                "the label at byte {at} says {len} bytes, but only {left} remain in the message"
+                "the label at byte {at} says {len} bytes, but only {} in the message",
+                remain(left)
             ),
             NameTrouble::PointerPastEnd { to } => format!(
                 "the pointer at byte {at} points to byte {} ({to} into the message), past the message's end",
@@ -75,6 +76,11 @@ impl NameError {
             }
         }
     }
+}
+
+/// `3 remain`, `1 remains`.
+pub fn remain(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "remains" } else { "remain" })
 }
 
 /// A name read: where it ends in place (after its zero byte or its first pointer),

@@ -167,8 +167,9 @@ impl RecordWalk<'_, '_> {
                 name_end,
                 sized(need, left, None),
                 format!(
-                    "the {} at byte {at} needs {need} bytes after its name, but only {left} remain in the message",
-                    s.what
+                    "the {} at byte {at} needs {need} bytes after its name, but only {} in the message",
+                    s.what,
+                    name::remain(left)
                 ),
             );
             return Err(cut(fields, shown));
@@ -185,10 +186,10 @@ impl RecordWalk<'_, '_> {
                 name_end + d.len.first_byte(),
                 sized(len, self.end - record_end, Some(d.len)),
                 format!(
-                    "{} says {len} bytes of data for the {} at byte {at}, but only {} remain in the message",
+                    "{} says {len} bytes of data for the {} at byte {at}, but only {} in the message",
                     d.len.name,
                     s.what,
-                    self.end - record_end
+                    name::remain(self.end - record_end)
                 ),
             );
             return Err(cut(fields, record_end));
