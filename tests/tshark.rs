@@ -694,3 +694,66 @@ fn dns_summaries_read_like_tsharks_info() {
         ours.len()
     ));
 }
+
+/// `read --filter` on DNS fields (names as text among them) chooses what tshark's `-Y`
+/// does, over the DNS capture.
+#[test]
+fn dns_filters_agree_with_tshark() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    let f = dns_capture(&dir);
+    let exprs = [
+        "dns",
+        "dns.flags.response == 1",
+        "dns.qry.type == 28",
+        "dns.a == 192.0.2.7",
+        "dns.qry.name == \"example.org\"",
+        "dns.cname == example.com",
+        "dns.resp.name == \"ns1.example.org\"",
+        "dns.flags.rcode == 3 or dns.ptr.domain_name == www.example.com",
+        "dns.count.answers >= 1 and not dns.flags.authoritative == 1",
+    ];
+    for e in exprs {
+        let ours = run(
+            User::Me,
+            &[
+                "read".into(),
+                f.display().to_string(),
+                "--brief".into(),
+                "--filter".into(),
+                e.into(),
+            ],
+            &dir,
+        );
+        assert_eq!(ours.code, 0, "{e}: {}", ours.stderr);
+        let ours: Vec<String> = ours
+            .stdout
+            .lines()
+            .map(|l| {
+                l.split(' ')
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('#')
+                    .to_string()
+            })
+            .collect();
+        let theirs = Command::new(&tshark)
+            .args(["-r"])
+            .arg(&f)
+            .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
+            .env("HOME", &dir)
+            .output()
+            .unwrap();
+        assert!(theirs.status.success(), "tshark -Y {e}");
+        let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert!(!theirs.is_empty(), "`{e}` chooses no packet: a weak test");
+        assert_eq!(ours, theirs, "`{e}` chose other packets than tshark -Y");
+    }
+    say(&format!("{} DNS filters agree with tshark -Y", exprs.len()));
+}

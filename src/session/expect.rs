@@ -195,6 +195,9 @@ pub fn describe(e: &Expect) -> String {
     let check = |c: &FieldCheck| {
         let v = match &c.value {
             Value::Raw(r) => c.field.words(*r),
+            Value::Bytes(b) if c.field.kind == Kind::Name => {
+                String::from_utf8_lossy(b).into_owned()
+            }
             Value::Bytes(b) => crate::lab::hex_words(b),
         };
         format!("{} {} {v}", c.field.name, c.cmp.symbol())
@@ -247,7 +250,29 @@ fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
 fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
     let d = dissect(&p.bytes, p.first);
     let f = c.field;
-    let (actual, ok) = if f == &DATA || f.kind == Kind::Bytes {
+    let (actual, ok) = if f.kind == Kind::Name {
+        // A domain name: the first record's that has it, as text.
+        let Some(text) = d.layers.iter().find_map(|l| {
+            let at = l
+                .items
+                .iter()
+                .flat_map(|i| &i.fields)
+                .find(|x| x.field == f)?;
+            Some(crate::render::placed_words(&p.bytes, at, l.hdr_end))
+        }) else {
+            return Outcome::Fail(format!("#{} has no {}", p.no, f.name));
+        };
+        let want = match &c.value {
+            Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::Raw(_) => String::new(),
+        };
+        let ok = match c.cmp {
+            Cmp::Eq => text == want,
+            Cmp::Ne => text != want,
+            _ => false,
+        };
+        (text, ok)
+    } else if f == &DATA || f.kind == Kind::Bytes {
         let bytes = if f == &DATA {
             Some(p.bytes[d.payload.clone()].to_vec())
         } else {
@@ -279,6 +304,7 @@ fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
         (f.words(v), c.cmp.holds(v, want))
     };
     let want_words = match &c.value {
+        Value::Bytes(b) if f.kind == Kind::Name => String::from_utf8_lossy(b).into_owned(),
         Value::Raw(r) => f.words(*r),
         Value::Bytes(b) => crate::lab::hex_words(b),
     };
