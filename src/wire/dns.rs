@@ -728,6 +728,10 @@ mod tests {
         d.audit(&e, 0).unwrap();
         assert_eq!(d.stack_name(), "ip/icmp/ip/udp/dns");
         assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert!(
+            d.layers[4].quoted && d.layers[4].cut,
+            "cut short with the quote"
+        );
     }
 
     proptest::proptest! {

@@ -491,7 +491,9 @@ impl Walk<'_> {
             end: layer_end,
             fixed_end,
             quoted: self.quoted,
-            cut: cut || hdr_cut,
+            // A layer that says nothing of its own length (DNS) ends where the layer
+            // around it does: cut short with it.
+            cut: cut || hdr_cut || (cut_ok && (p.claimed_len)(head).is_none()),
             items,
         };
         place_unparsed(&mut layer, packet);
