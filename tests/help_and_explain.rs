@@ -71,6 +71,30 @@ fn explain_covers_every_field_of_every_table() {
         n += 1;
     }
     assert!(n >= 20, "only {n} fields walked");
+    // The fields inside options and records too, which are set as their tail's bytes.
+    for p in PROTOCOLS {
+        for f in p.item_fields() {
+            let out = run(&mut s, &format!("explain {}", f.name));
+            assert!(
+                out.starts_with(&format!("{} — {}", f.name, f.meaning)) && out.contains(f.rfc),
+                "explain {}:\n{out}",
+                f.name
+            );
+            assert!(
+                out.contains("  where      inside "),
+                "explain {}:\n{out}",
+                f.name
+            );
+        }
+    }
+    // In a template that has it, a record's field says what the template holds.
+    run(&mut s, "new ip/udp/dns");
+    let out = run(&mut s, "explain dns.qry.name");
+    assert!(
+        out.contains("now        example.com in the template"),
+        "{out}"
+    );
+    assert!(run(&mut s, "explain dns.id").contains("DNS header, bytes 0–1"));
 }
 
 /// `explain` on a checksum works it by hand over the template's bytes: each word and

@@ -95,6 +95,7 @@ enum KindOf {
     Ipv6,
     Mac,
     Hex,
+    Name,
 }
 
 impl KindOf {
@@ -106,6 +107,7 @@ impl KindOf {
             Kind::Ipv6 => KindOf::Ipv6,
             Kind::Mac => KindOf::Mac,
             Kind::Bytes => KindOf::Hex,
+            Kind::Name => KindOf::Name,
         }
     }
 
@@ -125,6 +127,8 @@ impl KindOf {
                     && s.split(':').all(|p| is_hex(p) && p.len() == 2)
             }
             KindOf::Hex => v.is_string() && is_hex(s),
+            // A domain name's text: labels and dots, or the root.
+            KindOf::Name => !s.is_empty() && !s.contains(".."),
         }
     }
 }
@@ -411,7 +415,8 @@ fn ip(total: usize, proto: u8) -> Vec<u8> {
 }
 
 /// A TCP segment with two SACK blocks, a UDP datagram, the port-unreachable error that
-/// quotes it, and the post's request cut short twice.
+/// quotes it, the post's request cut short twice, IPv4 options, a router
+/// advertisement, IPv6's extension headers, and DNS.
 fn made_here() -> Vec<Vec<u8>> {
     let mut sack = ip(60, 6);
     sack.extend([
@@ -468,6 +473,13 @@ fn made_here() -> Vec<Vec<u8>> {
     answer.extend([0, 0, 0, 0, 0, 7, 0, 1]);
     answer.extend(1..=16u8);
     v.extend([first, second, answer]);
+    // DNS lookups, and an answer whose name is a pointer loop.
+    v.extend(dns_exchange());
+    let mut q = dns_names(&["example.com", ""]);
+    q.extend([0, 1, 0, 1]);
+    q.extend(dns_names(&["@29"]));
+    q.extend(dns_rr(1, &[192, 0, 2, 7]));
+    v.push(dns_packet(false, 0x0100, 0x8180, [1, 1, 0, 0], &q));
     v
 }
 

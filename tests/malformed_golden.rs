@@ -8,7 +8,7 @@
 
 use rawlab::render::{self, Dump, Style};
 use rawlab::wire::template::{Payload, Template, Value};
-use rawlab::wire::{self, Field, Protocol, icmp, ipv4, ipv6, tcp, udp};
+use rawlab::wire::{self, Field, Protocol, dns, icmp, ipv4, ipv6, tcp, udp};
 use std::time::SystemTime;
 
 fn build(stack: &[&'static Protocol], sets: &[(&'static Field, Value)], payload: &[u8]) -> Vec<u8> {
@@ -196,6 +196,38 @@ fn corpus() -> Vec<(String, Vec<u8>, &'static Protocol)> {
     let mut opt_len = build(&[&ipv6::IPV6, &ipv6::HOPOPTS, &udp::UDP], &[], b"data");
     opt_len[43] = 9; // PadN says 9 bytes, 4 remain
     v.push(("ipv6-option-length-past-the-end".into(), opt_len, v6));
+    // DNS: a query built as `new ip/udp/dns` makes it, then counts past the end, an
+    // answer whose name points at itself, a label past the end, a data length past it.
+    let dns = |counts: [u128; 2], records: &[u8]| {
+        build(
+            &[&ipv4::IPV4, &udp::UDP, &dns::DNS],
+            &[
+                (&ipv4::SRC, Value::Raw(0xc000_0201)),
+                (&ipv4::DST, Value::Raw(0xc633_6435)),
+                (&dns::COUNT_QUERIES, Value::Raw(counts[0])),
+                (&dns::COUNT_ANSWERS, Value::Raw(counts[1])),
+                (&dns::RECORDS, Value::Bytes(records.to_vec())),
+            ],
+            &[],
+        )
+    };
+    let question = b"\x07example\x03com\x00\x00\x01\x00\x01";
+    v.push(("dns-counts-past-the-end".into(), dns([2, 1], question), v4));
+    let mut looped = question.to_vec();
+    looped.extend([0xc0, 29, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 7]);
+    v.push(("dns-pointer-loop".into(), dns([1, 1], &looped), v4));
+    v.push((
+        "dns-label-past-the-end".into(),
+        dns([1, 0], &question[..10]),
+        v4,
+    ));
+    let mut long = question.to_vec();
+    long.extend([0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 40, 192, 0, 2, 7]);
+    v.push((
+        "dns-data-length-past-the-end".into(),
+        dns([1, 1], &long),
+        v4,
+    ));
     v
 }
 

@@ -88,7 +88,26 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static Protocol, bool)> {
     );
     let mut lying = post.clone();
     lying[3] = 60;
+    // A DNS answer from 198.51.100.53: www.example.com is an alias of example.com,
+    // at 192.0.2.7, both record names and the alias's data compressed.
+    let mut answer = b"\x03www\x07example\x03com\x00\x00\x01\x00\x01".to_vec();
+    answer.extend([0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0x0e, 0x10, 0, 2, 0xc0, 0x10]);
+    answer.extend([0xc0, 0x10, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 7]);
+    let dns_answer = build(
+        &[&ipv4::IPV4, &udp::UDP, &wire::dns::DNS],
+        &[
+            (&ipv4::SRC, raw(0xc633_6435)),
+            (&ipv4::DST, raw(0xc000_0201)),
+            (&udp::SRCPORT, raw(53)),
+            (&udp::DSTPORT, raw(40000)),
+            (&wire::dns::FLAGS, raw(0x8180)),
+            (&wire::dns::COUNT_ANSWERS, raw(2)),
+            (&wire::dns::RECORDS, Value::Bytes(answer)),
+        ],
+        &[],
+    );
     vec![
+        ("dns-answer", dns_answer, &ipv4::IPV4, false),
         ("post-template", post.clone(), &ipv4::IPV4, false),
         ("post-wire-copy", wire_copy, &ipv4::IPV4, true),
         ("wrong-checksum", bad_sum, &ipv4::IPV4, false),

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-/// The fields compared, by their Wireshark names: issue 4's list, Ethernet's and the
-/// Linux cooked header's.
+/// The fields compared, by their Wireshark names: issue 4's list, Ethernet's, the
+/// Linux cooked header's, and DNS's (issue 20).
 const FIELDS: &[&str] = &[
     "sll.pkttype",
     "sll.hatype",
@@ -63,6 +63,44 @@ const FIELDS: &[&str] = &[
     "ipv6.nxt",
     "ipv6.hlim",
     "icmpv6.type",
+    "dns.id",
+    "dns.flags",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.flags.authoritative",
+    "dns.flags.truncated",
+    "dns.flags.recdesired",
+    "dns.flags.recavail",
+    "dns.flags.z",
+    "dns.flags.authenticated",
+    "dns.flags.checkdisable",
+    "dns.flags.rcode",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.count.auth_rr",
+    "dns.count.add_rr",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.qry.class",
+    "dns.resp.name",
+    "dns.resp.type",
+    "dns.resp.class",
+    "dns.resp.ttl",
+    "dns.resp.len",
+    "dns.a",
+    "dns.aaaa",
+    "dns.cname",
+    "dns.ns",
+    "dns.ptr.domain_name",
+];
+
+/// Flags Wireshark shows only in a DNS response, though a query has the bits too
+/// (rawlab shows every field the bytes hold).
+const SHOWN_IN_RESPONSES: &[&str] = &[
+    "dns.flags.authoritative",
+    "dns.flags.recavail",
+    "dns.flags.authenticated",
+    "dns.flags.rcode",
 ];
 
 /// A value from either side, in one form: numbers as numbers, addresses canonical.
@@ -297,6 +335,21 @@ fn capture_made_now(dir: &Path) -> PathBuf {
     f
 }
 
+/// DNS lookups (tests/common's `dns_exchange`, built with rawlab's own template) in a
+/// raw-IP pcap written with rawlab's writer.
+fn dns_capture(dir: &Path) -> PathBuf {
+    let mut w = Writer::new(Vec::new(), LinkType::RAW, Resolution::Micro).unwrap();
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000);
+    for (i, p) in dns_exchange().iter().enumerate() {
+        w.write(t0 + Duration::from_millis(i as u64 * 3), p)
+            .unwrap();
+    }
+    let f = dir.join("dns.pcap");
+    std::fs::write(&f, w.finish().unwrap()).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    f
+}
+
 #[test]
 fn rawlab_and_tshark_agree_field_by_field() {
     let Some(tshark) = which("tshark") else {
@@ -320,6 +373,7 @@ fn rawlab_and_tshark_agree_field_by_field() {
     })
     .collect();
     files.push(capture_made_now(&dir));
+    files.push(dns_capture(&dir));
     let both: Vec<(Vec<Ours>, Vec<Theirs>)> = files
         .iter()
         .map(|f| (rawlab_fields(f, &dir), tshark_fields(&tshark, f, &dir)))
@@ -364,6 +418,9 @@ fn rawlab_and_tshark_agree_field_by_field() {
                     (None, Some(_)) if !o.layers.contains(&knows[*field]) => {
                         *not_reached.entry(field).or_default() += 1;
                     }
+                    (Some(_), None)
+                        if SHOWN_IN_RESPONSES.contains(field)
+                            && o.fields.get("dns.flags.response") == Some(&Norm::Num(0)) => {}
                     (Some(a), Some(b)) if a == b => {
                         values += 1;
                         *per_field.entry(field).or_default() += 1;
@@ -590,4 +647,113 @@ fn tshark_reads_saved_files_with_their_interfaces_and_directions_and_no_warning(
         "{} packets: interfaces and directions agree; no expert note",
         want.len()
     ));
+}
+
+/// A DNS packet's summary reads as tshark's Info column does, for every lookup of the
+/// DNS capture: `Standard query response 0x1234 A www.example.com CNAME example.com …`.
+#[test]
+fn dns_summaries_read_like_tsharks_info() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    let f = dns_capture(&dir);
+    let ours = run(
+        User::Me,
+        &["read".into(), f.display().to_string(), "--brief".into()],
+        &dir,
+    );
+    assert_eq!(ours.code, 0, "{}", ours.all());
+    let ours: Vec<String> = ours
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once(" · DNS ").map(|(_, info)| info))
+        // What rawlab relates the packet to is its own, after the summary.
+        .map(|info| info.split(" · reply to #").next().unwrap().to_string())
+        .collect();
+    let mut cmd = Command::new(&tshark);
+    cmd.args(["-n", "-r"])
+        .arg(&f)
+        .args(["-T", "fields", "-e", "_ws.col.Info"])
+        .env("HOME", &dir)
+        .current_dir(&dir);
+    let out = run_bounded(cmd, 60);
+    assert!(out.status.success(), "{out:?}");
+    let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ours.len(), dns_exchange().len(), "every packet is DNS");
+    assert_eq!(
+        ours, theirs,
+        "rawlab's DNS summaries and tshark's Info column"
+    );
+    say(&format!(
+        "{} DNS summaries agree with tshark's Info",
+        ours.len()
+    ));
+}
+
+/// `read --filter` on DNS fields (names as text among them) chooses what tshark's `-Y`
+/// does, over the DNS capture.
+#[test]
+fn dns_filters_agree_with_tshark() {
+    let Some(tshark) = which("tshark") else {
+        say("SKIPPED: tshark is not installed (CI installs it: see .ci/run)");
+        return;
+    };
+    let dir = scratch();
+    let f = dns_capture(&dir);
+    let exprs = [
+        "dns",
+        "dns.flags.response == 1",
+        "dns.qry.type == 28",
+        "dns.a == 192.0.2.7",
+        "dns.qry.name == \"example.org\"",
+        "dns.cname == example.com",
+        "dns.resp.name == \"ns1.example.org\"",
+        "dns.flags.rcode == 3 or dns.ptr.domain_name == www.example.com",
+        "dns.count.answers >= 1 and not dns.flags.authoritative == 1",
+    ];
+    for e in exprs {
+        let ours = run(
+            User::Me,
+            &[
+                "read".into(),
+                f.display().to_string(),
+                "--brief".into(),
+                "--filter".into(),
+                e.into(),
+            ],
+            &dir,
+        );
+        assert_eq!(ours.code, 0, "{e}: {}", ours.stderr);
+        let ours: Vec<String> = ours
+            .stdout
+            .lines()
+            .map(|l| {
+                l.split(' ')
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('#')
+                    .to_string()
+            })
+            .collect();
+        let theirs = Command::new(&tshark)
+            .args(["-r"])
+            .arg(&f)
+            .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
+            .env("HOME", &dir)
+            .output()
+            .unwrap();
+        assert!(theirs.status.success(), "tshark -Y {e}");
+        let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert!(!theirs.is_empty(), "`{e}` chooses no packet: a weak test");
+        assert_eq!(ours, theirs, "`{e}` chose other packets than tshark -Y");
+    }
+    say(&format!("{} DNS filters agree with tshark -Y", exprs.len()));
 }

@@ -443,6 +443,7 @@ fn kind_words(f: &Field) -> &'static str {
         Kind::Ipv6 => "an IPv6 address",
         Kind::Mac => "a MAC address",
         Kind::Bytes => "bytes",
+        Kind::Name => "a domain name",
     }
 }
 

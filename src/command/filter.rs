@@ -59,7 +59,16 @@ fn check(c: &FieldCheck, bytes: &[u8], d: &Dissection) -> bool {
             .iter()
             .filter(|p| p.field == f)
             .any(|p| match &c.value {
-                Value::Raw(want) => f.kind != Kind::Bytes && c.cmp.holds(p.get(bytes), *want),
+                // A name as text, its pointers followed inside its layer's header.
+                Value::Bytes(want) if f.kind == Kind::Name => {
+                    let mut name = String::new();
+                    let msg = &bytes[p.base..l.hdr_end.max(p.span.end)];
+                    crate::wire::name::write_words(&mut name, msg, p.span.start - p.base);
+                    c.cmp.holds(name.as_bytes(), want.as_slice())
+                }
+                Value::Raw(want) => {
+                    !matches!(f.kind, Kind::Bytes | Kind::Name) && c.cmp.holds(p.get(bytes), *want)
+                }
                 Value::Bytes(want) => c.cmp.holds(&bytes[p.span.clone()], want.as_slice()),
             })
     })

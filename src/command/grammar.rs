@@ -586,7 +586,9 @@ pub(super) fn explain(args: &mut Args, ctx: &Context) -> Result<Command, ParseEr
 /// A field of any protocol, in the template or not.
 pub(super) fn any_field(t: &Token, ctx: &Context) -> Result<&'static Field, ParseError> {
     match wire::resolve(&t.text, ctx.stack) {
-        Err(Lookup::NotInStack { field }) => Ok(field),
+        // Any field a table declares: one of another protocol, or one inside options
+        // or records (dns.qry.name), which is shown and explained though set as bytes.
+        Err(Lookup::NotInStack { field } | Lookup::InTail { field, .. }) => Ok(field),
         _ => resolve_field(t, ctx),
     }
 }

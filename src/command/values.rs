@@ -703,6 +703,10 @@ fn flag_list(f: &'static Field, t: &Token) -> Option<Result<u128, ParseError>> {
 
 /// A value for a field, by the field's kind, checked against its width.
 pub(super) fn parse_value(f: &'static Field, t: &Token) -> Result<Value, ParseError> {
+    if f.kind == Kind::Name {
+        // A domain name as text, quoted or not: compared with the name as read.
+        return Ok(Value::Bytes(t.text.as_bytes().to_vec()));
+    }
     if f.kind == Kind::Bytes {
         return if t.quoted {
             Ok(Value::Bytes(t.text.as_bytes().to_vec()))

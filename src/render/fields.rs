@@ -375,7 +375,7 @@ impl Table {
         let p = &line.placed;
         let f = p.field;
         let at = &d.bytes[p.base..p.span.end];
-        let fixed = p.base == l.start && !line.whole_tail;
+        let fixed = p.base == l.start && !line.whole_tail && f.kind != Kind::Name;
         let marks_start = self.said.len();
         let (verdict, value_tone) = match expected
             .iter()
@@ -390,7 +390,18 @@ impl Table {
                 self.said.push((Said::Mark(k), m.tone));
             }
         }
-        let ((value, value_chars), (bits, bits_chars)) = if f.kind == Kind::Bytes {
+        let ((value, value_chars), (bits, bits_chars)) = if f.kind == Kind::Name {
+            // A domain name: its text, its pointers followed through the message (from
+            // the placed base to the header's end), and the bytes it has in place.
+            let msg = &d.bytes[p.base..l.hdr_end.max(p.span.end)];
+            let s = &mut self.scratch;
+            (
+                keep(s, |s| {
+                    crate::wire::name::write_words(s, msg, p.span.start - p.base)
+                }),
+                keep(s, |s| hex_bytes_into(s, &d.bytes[p.span.clone()], 12)),
+            )
+        } else if f.kind == Kind::Bytes {
             let b = &d.bytes[p.span.clone()];
             let s = &mut self.scratch;
             (

@@ -78,13 +78,19 @@ impl<'a> Obj<'a> {
     }
 
     /// A field, under its Wireshark name, once: a second of the same name is left out.
-    fn field(&mut self, bytes: &[u8], p: &Placed, words: &mut String) {
+    /// `end` is where its layer's header ends (a name's pointers stay inside it).
+    fn field(&mut self, bytes: &[u8], p: &Placed, end: usize, words: &mut String) {
         if self.names.contains(&p.field.name) {
             return;
         }
         self.names.push(p.field.name);
         let out = self.key(p.field.name);
-        if p.field.kind == Kind::Bytes {
+        if p.field.kind == Kind::Name {
+            words.clear();
+            let msg = &bytes[p.base..end.max(p.span.end)];
+            crate::wire::name::write_words(words, msg, p.span.start - p.base);
+            string(out, words);
+        } else if p.field.kind == Kind::Bytes {
             hex_into(out, &bytes[p.span.clone()]);
         } else {
             value(out, p.field, p.get(bytes), words);
@@ -148,7 +154,7 @@ pub fn hex(b: &[u8]) -> String {
 fn value(out: &mut Vec<u8>, f: &Field, raw: u128, words: &mut String) {
     match f.kind {
         Kind::Dec | Kind::Hex | Kind::Flag => number(out, f.shown(raw)),
-        Kind::Bytes => out.extend_from_slice(b"\"\""),
+        Kind::Bytes | Kind::Name => out.extend_from_slice(b"\"\""),
         // Addresses and any kind added later: the words rawlab shows, which for an
         // address is the address.
         _ => {
@@ -178,7 +184,7 @@ pub fn link_fields(out: &mut Vec<u8>, frame: &[u8], h: &crate::render::LinkHeade
 /// `fields`, each name once.
 fn located<'p>(
     out: &mut Obj,
-    bytes: &[u8],
+    (bytes, end): (&[u8], usize),
     span: &Range<usize>,
     fields: impl Iterator<Item = &'p Placed>,
     words: &mut String,
@@ -187,7 +193,7 @@ fn located<'p>(
     out.num("length", span.len() as u64);
     let mut f = Obj::new(out.key("fields"));
     for p in fields {
-        f.field(bytes, p, words);
+        f.field(bytes, p, end, words);
     }
     f.end();
 }
@@ -195,14 +201,14 @@ fn located<'p>(
 /// One option or entry of a header's tail: its own fields, and, for an option made of
 /// entries that repeat (SACK blocks, a route's addresses), `entries`, each an object
 /// of the same shape. Within one object a name appears once.
-fn item(out: &mut Vec<u8>, bytes: &[u8], it: &Item, words: &mut String) {
+fn item(out: &mut Vec<u8>, (bytes, end): (&[u8], usize), it: &Item, words: &mut String) {
     let inside = |p: &Placed, e: &Range<usize>| e.start <= p.span.start && p.span.end <= e.end;
     let mut o = Obj::new(out);
     let own = it
         .fields
         .iter()
         .filter(|p| !it.entries.iter().any(|e| inside(p, e)));
-    located(&mut o, bytes, &it.span, own, words);
+    located(&mut o, (bytes, end), &it.span, own, words);
     if !it.entries.is_empty() {
         let out = o.key("entries");
         out.push(b'[');
@@ -215,7 +221,13 @@ fn item(out: &mut Vec<u8>, bytes: &[u8], it: &Item, words: &mut String) {
             let first = |p: &&Placed| {
                 inside(p, e) && it.entries[..n].iter().all(|before| !inside(p, before))
             };
-            located(&mut eo, bytes, e, it.fields.iter().filter(first), words);
+            located(
+                &mut eo,
+                (bytes, end),
+                e,
+                it.fields.iter().filter(first),
+                words,
+            );
             eo.end();
         }
         out.push(b']');
@@ -246,7 +258,7 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
         // The fixed fields and the tail as a whole, in wire order: a name once each.
         let mut fields = Obj::new(layer.key("fields"));
         for f in l.fields(bytes) {
-            fields.field(bytes, &Placed::fixed(f, l.start), &mut words);
+            fields.field(bytes, &Placed::fixed(f, l.start), l.hdr_end, &mut words);
         }
         if let Some((f, r)) = l.tail() {
             let tail = Placed {
@@ -254,7 +266,7 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
                 base: r.start,
                 span: r,
             };
-            fields.field(bytes, &tail, &mut words);
+            fields.field(bytes, &tail, l.hdr_end, &mut words);
         }
         fields.end();
         // Each option (or entry) of the tail as an object of its own, so a field that
@@ -265,7 +277,7 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
             if n > 0 {
                 options.push(b',');
             }
-            item(options, bytes, it, &mut words);
+            item(options, (bytes, l.hdr_end), it, &mut words);
         }
         options.push(b']');
         // A checksum inside a fragment covers the whole datagram: not judged.

@@ -323,6 +323,22 @@ fn wrap_to(width: Option<usize>, text: &str, first: &str, rest: &str) -> Vec<Str
 }
 
 /// A plain hex dump, as hexyl draws it.
+/// A placed field's value in words, as its dump line says it: a name read through its
+/// pointers (inside its layer's header, which ends at `end`), bytes in hex, a number
+/// or address with its name.
+pub fn placed_words(bytes: &[u8], p: &Placed, end: usize) -> String {
+    let mut s = String::new();
+    match p.field.kind {
+        Kind::Name => {
+            let msg = &bytes[p.base..end.max(p.span.end)];
+            crate::wire::name::write_words(&mut s, msg, p.span.start - p.base);
+        }
+        Kind::Bytes => s = json::hex(&bytes[p.span.clone()]),
+        _ => s = p.field.words(p.get(bytes)),
+    }
+    s
+}
+
 pub fn hex(out: &mut dyn Write, bytes: &[u8], style: &Style) -> io::Result<()> {
     let mut buf = Vec::new();
     hexyl::PrinterBuilder::new(&mut buf)

@@ -360,6 +360,9 @@ pub fn describe(e: &Expect) -> String {
     let check = |c: &FieldCheck| {
         let v = match &c.value {
             Value::Raw(r) => c.field.words(*r),
+            Value::Bytes(b) if c.field.kind == Kind::Name => {
+                String::from_utf8_lossy(b).into_owned()
+            }
             Value::Bytes(b) => crate::lab::hex_words(b),
         };
         format!("{} {} {v}", c.field.name, c.cmp.symbol())
@@ -466,6 +469,8 @@ fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
 pub(super) enum Got {
     Num(u128),
     Bytes(Vec<u8>),
+    /// A domain name, as text.
+    Text(String),
 }
 
 impl Got {
@@ -480,6 +485,7 @@ impl Got {
         match self {
             Got::Num(v) => f.words(*v),
             Got::Bytes(b) => crate::lab::hex_words(b),
+            Got::Text(t) => t.clone(),
         }
     }
 
@@ -487,6 +493,17 @@ impl Got {
         match (self, want) {
             (Got::Num(a), Got::Num(b)) => cmp.holds(a, b),
             (Got::Bytes(a), Got::Bytes(b)) => match cmp {
+                Cmp::Eq => a == b,
+                Cmp::Ne => a != b,
+                _ => false,
+            },
+            // A name typed in an expect is text, held as its bytes.
+            (Got::Text(a), Got::Bytes(b)) => match cmp {
+                Cmp::Eq => a.as_bytes() == b.as_slice(),
+                Cmp::Ne => a.as_bytes() != b.as_slice(),
+                _ => false,
+            },
+            (Got::Text(a), Got::Text(b)) => match cmp {
                 Cmp::Eq => a == b,
                 Cmp::Ne => a != b,
                 _ => false,
@@ -499,6 +516,22 @@ impl Got {
 /// Reads one field of a packet, or says that the packet has none.
 pub(super) fn read_field(p: &Packet, f: &'static Field) -> Result<Got, String> {
     let d = dissect(&p.bytes, p.first);
+    if f.kind == Kind::Name {
+        // A domain name: the first record's that has it, as text.
+        return d
+            .layers
+            .iter()
+            .find_map(|l| {
+                let at = l
+                    .items
+                    .iter()
+                    .flat_map(|i| &i.fields)
+                    .find(|x| x.field == f)?;
+                Some(crate::render::placed_words(&p.bytes, at, l.hdr_end))
+            })
+            .map(Got::Text)
+            .ok_or_else(|| format!("#{} has no {}", p.no, f.name));
+    }
     if f == &DATA || f.kind == Kind::Bytes {
         let bytes = if f == &DATA {
             Some(p.bytes[d.payload.clone()].to_vec())
@@ -550,14 +583,18 @@ fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
         return Outcome::Fail(format!("{} is a number, not bytes", f.name));
     }
     let actual = got.words(f);
+    // A name is typed as text, and said as text.
+    let want_words = match (&want, f.kind) {
+        (Got::Bytes(b), Kind::Name) => String::from_utf8_lossy(b).into_owned(),
+        _ => want.words(f),
+    };
     verdict(
         got.holds(c.cmp, &want),
         format!("#{} has {actual}", p.no),
         format!(
-            "expected {} {} {}, but #{} has {actual}",
+            "expected {} {} {want_words}, but #{} has {actual}",
             f.name,
             c.cmp.symbol(),
-            want.words(f),
             p.no
         ),
     )

@@ -257,6 +257,11 @@ impl Session {
         let owner = wire::PROTOCOLS
             .iter()
             .find(|p| p.all_fields().any(|g| g == f));
+        // A field of options or records (tcp.options.mss_val, dns.qry.name): set as the
+        // bytes of its protocol's tail.
+        let in_tail = wire::PROTOCOLS
+            .iter()
+            .find_map(|p| Some((*p, p.tail?)).filter(|_| p.item_fields().contains(&f)));
         writeln!(
             out,
             "{}",
@@ -297,7 +302,13 @@ impl Session {
                     if f.bits == 1 { "" } else { "s" }
                 )
             }
-            (None, _) => "—".to_string(),
+            (None, _) => match in_tail {
+                Some((p, t)) => format!(
+                    "inside {}, the {} header's variable part, in each option or record that has it",
+                    t.field.name, p.title
+                ),
+                None => "—".to_string(),
+            },
         };
         row("where", place)?;
         row("values", f.range_words())?;
@@ -334,6 +345,10 @@ impl Session {
         }
         let who = match f.fill {
             Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
+            _ if in_tail.is_some() && owner.is_none() => {
+                let tail = in_tail.map_or("", |(_, t)| t.field.name);
+                format!("you, as the bytes of {tail} (`set {tail} HEX`); the dump shows each option or record")
+            }
             Fill::Manual => format!(
                 "you; a new template starts with {}",
                 f.words(wire::starting_value(f))
@@ -353,6 +368,24 @@ impl Session {
             || f == &DATA
         {
             format!("{} in the template", self.field_words(f))
+        } else if let Some((p, t)) = in_tail.filter(|(p, _)| self.template.stack().contains(p)) {
+            let built = self.built(SystemTime::now());
+            let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+            let found = dis.layers.iter().find_map(|l| {
+                let at = l
+                    .items
+                    .iter()
+                    .flat_map(|i| &i.fields)
+                    .find(|x| x.field == f)?;
+                Some(render::placed_words(&built.bytes, at, l.hdr_end))
+            });
+            match found {
+                Some(w) => format!(
+                    "{w} in the template (the first of its {} that has it)",
+                    t.field.name
+                ),
+                None => format!("none in the template's {} ({})", t.field.name, p.title),
+            }
         } else {
             format!("not in this template ({})", self.template.stack_name())
         };

@@ -299,6 +299,7 @@ impl Session {
                     match got {
                         Got::Num(v) => Truth::Number(v),
                         Got::Bytes(b) => Truth::Bytes(b),
+                        Got::Text(t) => Truth::Bytes(t.into_bytes()),
                     },
                     words,
                 ))

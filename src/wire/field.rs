@@ -20,6 +20,10 @@ pub enum Kind {
     Mac,
     /// Bytes of variable length that follow the fixed header (options, payload).
     Bytes,
+    /// A domain name in DNS's wire form (RFC 1035 §3.1, §4.1.4), of variable length,
+    /// shown as text (`www.example.com`) with its compression pointers followed. Only
+    /// inside records: its `Placed` base is the message its pointers count from.
+    Name,
 }
 
 /// Who writes a field when the user has not set it.
@@ -229,7 +233,7 @@ impl Field {
                     push_hex(s, u128::from(*x), 2);
                 }
             }
-            Kind::Bytes => {}
+            Kind::Bytes | Kind::Name => {}
         }
         if !self.unit.is_empty() {
             let _ = s.write_char(' ');
@@ -256,6 +260,9 @@ impl Field {
             Kind::Ipv6 => "an IPv6 address such as ::1 or fe80::1".to_string(),
             Kind::Mac => "a MAC address such as 02:72:61:77:00:02".to_string(),
             Kind::Bytes => "bytes in hex, or \"text\"".to_string(),
+            Kind::Name => {
+                "a domain name such as www.example.com, as labels and pointers".to_string()
+            }
             _ if self.scale != 1 => format!(
                 "0..={} in steps of {}",
                 self.shown(self.max_raw()),

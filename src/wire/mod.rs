@@ -3,7 +3,7 @@
 //! JSON all read these tables; nothing outside `wire` knows an offset.
 //!
 //! Each protocol lives in its own file (`ipv4.rs`, `icmp.rs`, `tcp.rs`, `udp.rs`,
-//! `ipv6.rs` with its extension headers, `icmpv6.rs`, `eth.rs`, `arp.rs`) with its
+//! `ipv6.rs` with its extension headers, `icmpv6.rs`, `eth.rs`, `arp.rs`, `dns.rs`) with its
 //! fields, its named values and its tests. The table types are in `field.rs` (a
 //! field) and `protocol.rs` (a protocol, its options and tails, pairing and
 //! checksums); `text.rs` writes numbers and names; `bits.rs` reads and writes bit
@@ -13,8 +13,8 @@
 //! A table says more than offsets: which fields follow from the bytes (a
 //! `variant`, ICMP's rest of header by type), which value names hold only in
 //! context (`names_when`, icmp.code by icmp.type), how the variable tail reads
-//! (`TailSpec`: TLV options or repeated entries, each field placed for the
-//! dump and JSON), whether the payload is a quoted packet (`quotes`), and for
+//! (`TailSpec`: TLV options, repeated entries, or DNS's records that start with a
+//! name, each field placed for the dump and JSON), whether the payload is a quoted packet (`quotes`), and for
 //! network layers the pseudo-header upper checksums cover (`pseudo`).
 
 /// The post's echo request as the kernel put it on loopback (ip.id 0x1cd4, both
@@ -30,6 +30,7 @@ mod bits;
 pub mod checksum;
 pub mod cooked;
 pub mod dissect;
+pub mod dns;
 pub mod eth;
 mod field;
 pub mod hosts;
@@ -38,6 +39,7 @@ pub mod icmpv6;
 pub mod ipproto;
 pub mod ipv4;
 pub mod ipv6;
+pub mod name;
 mod protocol;
 pub mod suggest;
 pub mod tcp;
@@ -158,6 +160,7 @@ pub static PROTOCOLS: &[&Protocol] = &[
     &icmpv6::ICMPV6,
     &eth::ETH,
     &arp::ARP,
+    &dns::DNS,
 ];
 
 /// The payload after the last header. Not a protocol, but it has a name users type.
@@ -543,6 +546,25 @@ mod tests {
                     Tail::Entries(e) => {
                         covers_at(p.name, e.fields, e.stride);
                         assert_eq!(e.from, 0, "{}: a tail's entries start at once", p.name);
+                    }
+                    Tail::Records(r) => {
+                        for s in r.sections {
+                            let what = format!("{} {}", p.name, s.what);
+                            assert_eq!(s.name.kind, Kind::Name, "{what}: starts with a name");
+                            let end = s.fields.iter().map(|f| f.end_byte()).max().unwrap();
+                            covers(&what, s.fields, end);
+                            assert!(p.fields.contains(&s.count), "{what}: counted in the header");
+                            if let Some(d) = s.data {
+                                assert!(s.fields.contains(&d.len) && s.fields.contains(&d.by));
+                                for (_, f) in d.kinds {
+                                    assert!(
+                                        f.kind == Kind::Name || f.bit_offset == 0,
+                                        "{}",
+                                        f.name
+                                    );
+                                }
+                            }
+                        }
                     }
                     Tail::Options(list) => {
                         let what = format!("{} options", p.name);

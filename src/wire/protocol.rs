@@ -130,6 +130,59 @@ impl OptionList {
     }
 }
 
+/// The data at the end of a resource record: its length from a field before it, its
+/// layout by the record's type.
+pub struct RecordData {
+    /// The field after the name that says how many bytes of data follow (dns.resp.len).
+    pub len: &'static Field,
+    /// The field after the name whose value picks the layout (dns.resp.type).
+    pub by: &'static Field,
+    /// Layouts by type: a fixed field (an address, when the length is its width) or a
+    /// `Kind::Name` (CNAME, NS, PTR), which must end where the data does.
+    pub kinds: &'static [(u128, &'static Field)],
+    /// The data of any other type, or of a length its type's layout cannot have.
+    pub other: &'static Field,
+}
+
+/// One section of records that each start with a domain name (DNS's questions, answers).
+pub struct Section {
+    /// The fixed header's field that counts the section's records (dns.count.queries).
+    pub count: &'static Field,
+    /// One record of it in words, for problems: `query`, `answer`.
+    pub what: &'static str,
+    /// The name each record starts with (`Kind::Name`).
+    pub name: &'static Field,
+    /// The fixed fields after the name; their offsets count from the name's end.
+    pub fields: &'static [&'static Field],
+    /// For a resource record: the data after the fields.
+    pub data: Option<&'static RecordData>,
+}
+
+/// Records in sections, each section as many as a field of the fixed header counts,
+/// each record a name (with compression pointers) and fixed fields after it: DNS.
+pub struct Records {
+    pub sections: &'static [Section],
+    /// Bytes after the last record the counts announce.
+    pub extra: &'static Field,
+}
+
+impl Records {
+    /// Every field a record may hold.
+    pub fn all_fields(&self) -> Vec<&'static Field> {
+        let mut v = Vec::new();
+        for s in self.sections {
+            v.push(s.name);
+            v.extend(s.fields.iter().copied());
+            if let Some(d) = s.data {
+                v.extend(d.kinds.iter().map(|(_, f)| *f));
+                v.push(d.other);
+            }
+        }
+        v.push(self.extra);
+        v
+    }
+}
+
 /// How the bytes of a tail read.
 #[derive(Clone, Copy)]
 pub enum Tail {
@@ -137,6 +190,7 @@ pub enum Tail {
     Bytes,
     Options(&'static OptionList),
     Entries(&'static Entries),
+    Records(&'static Records),
 }
 
 /// The variable part of a header after its fixed fields: settable as bytes, shown
@@ -167,6 +221,7 @@ impl TailSpec {
                 Tail::Bytes => {}
                 Tail::Options(l) => v.extend(l.all_fields()),
                 Tail::Entries(e) => v.extend(e.fields.iter().map(|(_, f)| *f)),
+                Tail::Records(r) => v.extend(r.all_fields()),
             }
         }
         let mut seen: Vec<&'static Field> = Vec::new();

@@ -55,6 +55,17 @@ pub static UDP: Protocol = Protocol {
     fixed_len: 8,
     header_len: |_| 8,
     claimed_len: |b| Some((LENGTH.get(b) as usize, &LENGTH)),
+    // A service is known by its port, either way: a query goes to 53, its answer comes
+    // from 53. A new template names the next layer's port as the destination.
+    next: |b| {
+        let port = |f: &Field| (b.len() >= f.end_byte()).then(|| f.get(b));
+        [port(&DSTPORT), port(&SRCPORT)]
+            .into_iter()
+            .flatten()
+            .find_map(|p| super::carried(&UDP, p))
+    },
+    next_field: Some(&DSTPORT),
+    numbers: "udp",
     ids: &[("ip", 17)],
     summary,
     pairing: Some(pairing),

@@ -366,3 +366,158 @@ pub fn pattern(s: &str) -> Vec<Option<u8>> {
         })
         .collect()
 }
+
+/// A DNS message's records written as bytes: names in labels, `@N` a pointer to byte N.
+pub fn dns_names(parts: &[&str]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for p in parts {
+        if let Some(at) = p.strip_prefix('@') {
+            let at: u16 = at.parse().unwrap();
+            b.extend((0xc000 | at).to_be_bytes());
+        } else if p.is_empty() {
+            b.push(0);
+        } else {
+            for label in p.split('.') {
+                b.push(label.len() as u8);
+                b.extend(label.as_bytes());
+            }
+        }
+    }
+    b
+}
+
+/// A DNS message over UDP over IPv4 built with rawlab's own template (`new ip/udp/dns`):
+/// the header's id, flags and counts, and the records as bytes, between documentation
+/// addresses; `to_server` sends it to port 53, else from it.
+pub fn dns_packet(
+    to_server: bool,
+    id: u16,
+    flags: u16,
+    counts: [u16; 4],
+    records: &[u8],
+) -> Vec<u8> {
+    use rawlab::wire::template::{Template, Value};
+    use rawlab::wire::{dns, ipv4, udp};
+    let mut t = Template::new(&[&ipv4::IPV4, &udp::UDP, &dns::DNS]);
+    let (client, server) = (0xc000_0201u128, 0xc633_6435u128); // 192.0.2.1, 198.51.100.53
+    let set = |t: &mut Template, f: &'static rawlab::wire::Field, v: u128| {
+        t.set(f, Value::Raw(v)).unwrap();
+    };
+    let (src, dst, sport, dport) = if to_server {
+        (client, server, 40000, 53)
+    } else {
+        (server, client, 53, 40000)
+    };
+    set(&mut t, &ipv4::SRC, src);
+    set(&mut t, &ipv4::DST, dst);
+    set(&mut t, &ipv4::ID, u128::from(id));
+    set(&mut t, &udp::SRCPORT, sport);
+    set(&mut t, &udp::DSTPORT, dport);
+    set(&mut t, &dns::ID, u128::from(id));
+    set(&mut t, &dns::FLAGS, u128::from(flags));
+    for (f, c) in [
+        &dns::COUNT_QUERIES,
+        &dns::COUNT_ANSWERS,
+        &dns::COUNT_AUTH,
+        &dns::COUNT_ADD,
+    ]
+    .into_iter()
+    .zip(counts)
+    {
+        set(&mut t, f, u128::from(c));
+    }
+    t.set(&dns::RECORDS, Value::Bytes(records.to_vec()))
+        .unwrap();
+    let mut b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+    // What the kernel would write on the way out: the IP header's checksum.
+    let sum = ipv4::header_checksum(&b[..20]);
+    b[10..12].copy_from_slice(&sum.to_be_bytes());
+    b
+}
+
+/// A resource record's fields after its name: type, class IN, TTL 3600, and its data.
+pub fn dns_rr(ty: u16, data: &[u8]) -> Vec<u8> {
+    let mut b = ty.to_be_bytes().to_vec();
+    b.extend([0, 1, 0, 0, 0x0e, 0x10]);
+    b.extend((data.len() as u16).to_be_bytes());
+    b.extend(data);
+    b
+}
+
+/// Lookups as a learner's capture holds them, each a query and its answer: example.com's
+/// A record through a CNAME (names compressed), example.org's AAAA with its name server
+/// in the authority section, a reverse lookup, and a name that does not exist (SOA
+/// data rawlab shows as bytes).
+pub fn dns_exchange() -> Vec<Vec<u8>> {
+    let q = |name: &str, ty: u16| {
+        let mut b = dns_names(&[name, ""]);
+        b.extend(ty.to_be_bytes());
+        b.extend([0, 1]);
+        b
+    };
+    let mut v = Vec::new();
+    // www.example.com A: CNAME example.com (a pointer into the question), A 192.0.2.7.
+    v.push(dns_packet(
+        true,
+        0x1234,
+        0x0100,
+        [1, 0, 0, 0],
+        &q("www.example.com", 1),
+    ));
+    let mut r = q("www.example.com", 1);
+    r.extend(dns_names(&["@12"]));
+    r.extend(dns_rr(5, &dns_names(&["@16"])));
+    r.extend(dns_names(&["@16"]));
+    r.extend(dns_rr(1, &[192, 0, 2, 7]));
+    v.push(dns_packet(false, 0x1234, 0x8180, [1, 2, 0, 0], &r));
+    // example.org AAAA 2001:db8::7, NS ns1.example.org, and ns1's A in additional.
+    v.push(dns_packet(
+        true,
+        0xbeef,
+        0x0100,
+        [1, 0, 0, 0],
+        &q("example.org", 28),
+    ));
+    let mut r = q("example.org", 28);
+    r.extend(dns_names(&["@12"]));
+    let mut v6 = [0u8; 16];
+    v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    v6[15] = 7;
+    r.extend(dns_rr(28, &v6));
+    r.extend(dns_names(&["@12"]));
+    r.extend(dns_rr(2, &dns_names(&["ns1", "@12"])));
+    // ns1.example.org: where the NS record's data starts, byte 69 of the message.
+    r.extend(dns_names(&["@69"]));
+    r.extend(dns_rr(1, &[203, 0, 113, 53]));
+    v.push(dns_packet(false, 0xbeef, 0x8580, [1, 1, 1, 1], &r));
+    // 7.2.0.192.in-addr.arpa PTR www.example.com.
+    v.push(dns_packet(
+        true,
+        0x0007,
+        0x0100,
+        [1, 0, 0, 0],
+        &q("7.2.0.192.in-addr.arpa", 12),
+    ));
+    let mut r = q("7.2.0.192.in-addr.arpa", 12);
+    r.extend(dns_names(&["@12"]));
+    r.extend(dns_rr(12, &dns_names(&["www.example.com", ""])));
+    v.push(dns_packet(false, 0x0007, 0x8180, [1, 1, 0, 0], &r));
+    // nx.example.com A: no such name, the zone's SOA in authority.
+    v.push(dns_packet(
+        true,
+        0x0bad,
+        0x0100,
+        [1, 0, 0, 0],
+        &q("nx.example.com", 1),
+    ));
+    let mut r = q("nx.example.com", 1);
+    r.extend(dns_names(&["@15"]));
+    let mut soa = dns_names(&["ns1", "@15"]);
+    soa.extend(dns_names(&["hostmaster", "@15"]));
+    for n in [2026120401u32, 7200, 3600, 1209600, 3600] {
+        soa.extend(n.to_be_bytes());
+    }
+    r.extend(dns_rr(6, &soa));
+    v.push(dns_packet(false, 0x0bad, 0x8183, [1, 0, 1, 0], &r));
+    v
+}

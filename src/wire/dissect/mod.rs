@@ -9,6 +9,7 @@ use std::ops::Range;
 use tail::tail_items;
 
 mod audit;
+mod records;
 mod tail;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -373,6 +374,25 @@ fn says(field: &Field, header: &[u8], total: usize) -> String {
     }
 }
 
+/// The items of one header's tail, read from its bytes alone (`header` starts with the
+/// fixed part), problems left out: for a summary that names what the items hold.
+pub fn header_items(p: &'static Protocol, header: &[u8]) -> Vec<Item> {
+    let (Some(t), start) = (p.tail, p.tail_start(header)) else {
+        return Vec::new();
+    };
+    if start >= header.len() {
+        return Vec::new();
+    }
+    tail_items(
+        header,
+        0,
+        start..header.len(),
+        t,
+        (p.title, false),
+        &mut Vec::new(),
+    )
+}
+
 /// Takes `packet` apart, starting with `first`.
 pub fn dissect(packet: &[u8], first: &'static Protocol) -> Dissection {
     dissect_from(packet, 0, first)
@@ -468,13 +488,15 @@ impl Walk<'_> {
         let (hdr, fixed_end, hdr_cut) = self.header_len(p, head, avail, lenient);
         let (layer_end, cut) = self.claimed_end(p, head, hdr, avail);
         let fixed_end = at + fixed_end.min(hdr);
+        // Inside a quote cut short, what the bytes stop before is no fault of the layer.
+        let cut_ok = self.quoted && self.layers.last().is_some_and(|l| l.cut);
         let items = match p.tail {
             Some(t) if at + hdr > fixed_end => tail_items(
                 packet,
                 at,
                 fixed_end..at + hdr,
                 t,
-                p.title,
+                (p.title, cut_ok),
                 &mut self.problems,
             ),
             _ => Vec::new(),
@@ -486,7 +508,9 @@ impl Walk<'_> {
             end: layer_end,
             fixed_end,
             quoted: self.quoted,
-            cut: cut || hdr_cut,
+            // A layer that says nothing of its own length (DNS) ends where the layer
+            // around it does: cut short with it.
+            cut: cut || hdr_cut || (cut_ok && (p.claimed_len)(head).is_none()),
             items,
         };
         place_unparsed(&mut layer, packet);

@@ -10,11 +10,20 @@ pub(super) fn tail_items(
     start: usize,
     range: Range<usize>,
     spec: &TailSpec,
-    title: &'static str,
+    (title, cut_ok): (&'static str, bool),
     problems: &mut Vec<Problem>,
 ) -> Vec<Item> {
     match (spec.format)(&packet[start..range.end]) {
         Tail::Bytes => Vec::new(),
+        Tail::Records(r) => super::records::items(
+            packet,
+            start,
+            range,
+            r,
+            spec.field,
+            (title, cut_ok),
+            problems,
+        ),
         Tail::Options(list) => options(packet, range, list, title, problems),
         Tail::Entries(e) => {
             let mut items = Vec::new();
@@ -252,7 +261,7 @@ fn known_option(
 }
 
 /// An option or entry that does not fit: it spoils its own layer only.
-fn bad_option(
+pub(super) fn bad_option(
     layer: &'static str,
     offset: usize,
     (needed, had, field): (usize, usize, Option<&'static Field>),
