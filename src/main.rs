@@ -306,6 +306,73 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
     Ok(0)
 }
 
+/// A mistyped subcommand reads as a script that is not there (`rawlab raed x.pcap`):
+/// say so before any network is made. The exit code when it is one.
+fn mistyped_subcommand(cli: &Cli, stderr: &mut dyn Write) -> Option<ExitCode> {
+    let first = cli.files.first().filter(|f| !f.exists() && !cli.check)?;
+    let typed = first.to_string_lossy();
+    let subs = Cli::command();
+    let names = subs.get_subcommands().map(|c| c.get_name());
+    let name = rawlab::wire::suggest::closest(&typed, names)
+        .into_iter()
+        .next()?;
+    let _ = writeln!(
+        stderr,
+        "rawlab: there is no script `{typed}` here, and `{typed}` is not a subcommand: did you mean `rawlab {name} …`? (`rawlab --help` lists them)"
+    );
+    Some(ExitCode::from(2))
+}
+
+/// Started through sudo (doas, pkexec): become the user now, while single-threaded,
+/// keeping only CAP_NET_RAW, or nothing when the sandbox will give its own. Refuses
+/// to go on as root if that fails.
+fn give_up_root(sandbox: bool, stderr: &mut dyn Write) -> Result<(), ExitCode> {
+    let Some(user) = sys::sudo_user() else {
+        return Ok(());
+    };
+    let keep: &[caps::Capability] = if sandbox {
+        &[]
+    } else {
+        &[caps::Capability::CAP_NET_RAW]
+    };
+    sys::become_user(user, keep).map_err(|e| {
+        let _ = writeln!(
+            stderr,
+            "rawlab: could not give up root for uid {} ({e}); stopping rather than running as root",
+            user.uid
+        );
+        ExitCode::from(1)
+    })
+}
+
+/// A recorder, shared by the session's output and the prompt.
+type Rec = std::sync::Arc<std::sync::Mutex<rawlab::front::record::Recorder>>;
+
+/// The recorder `--record` and `--transcript` ask for, sized as the terminal is, even
+/// when stdout, stderr and stdin are all redirected (the controlling terminal is
+/// asked last).
+fn recorder(cli: &Cli) -> Result<Option<Rec>, String> {
+    if cli.record.is_none() && cli.transcript.is_none() {
+        return Ok(None);
+    }
+    let size = terminal_size::terminal_size()
+        .or_else(|| {
+            std::fs::File::open("/dev/tty")
+                .ok()
+                .and_then(terminal_size::terminal_size_of)
+        })
+        .map_or((80, 24), |(w, h)| (w.0, h.0));
+    let r = rawlab::front::record::Recorder::new(
+        cli.record.as_deref(),
+        cli.transcript.as_deref(),
+        cli.force,
+        size,
+    )?;
+    let r = std::sync::Arc::new(std::sync::Mutex::new(r));
+    rawlab::front::record::set_running(r.clone());
+    Ok(Some(r))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     rawlab::net::keep_stamping();
@@ -325,19 +392,8 @@ fn main() -> ExitCode {
             }
         };
     }
-    // A mistyped subcommand reads as a script that is not there (`rawlab raed x.pcap`):
-    // say so before any network is made.
-    if let Some(first) = cli.files.first().filter(|f| !f.exists() && !cli.check) {
-        let typed = first.to_string_lossy();
-        let subs = Cli::command();
-        let names = subs.get_subcommands().map(|c| c.get_name());
-        if let Some(name) = rawlab::wire::suggest::closest(&typed, names).first() {
-            let _ = writeln!(
-                stderr,
-                "rawlab: there is no script `{typed}` here, and `{typed}` is not a subcommand: did you mean `rawlab {name} …`? (`rawlab --help` lists them)"
-            );
-            return ExitCode::from(2);
-        }
+    if let Some(code) = mistyped_subcommand(&cli, &mut stderr) {
+        return code;
     }
     // Started through sudo: become the user now, while single-threaded, keeping only
     // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
@@ -352,20 +408,8 @@ fn main() -> ExitCode {
         Ok(t) => (Some(Arc::new(t)), String::new()),
         Err(why) => (None, why),
     };
-    if let Some(user) = sys::sudo_user() {
-        let keep: &[caps::Capability] = if sandbox {
-            &[]
-        } else {
-            &[caps::Capability::CAP_NET_RAW]
-        };
-        if let Err(e) = sys::become_user(user, keep) {
-            let _ = writeln!(
-                stderr,
-                "rawlab: could not give up root for uid {} ({e}); stopping rather than running as root",
-                user.uid
-            );
-            return ExitCode::from(1);
-        }
+    if let Err(code) = give_up_root(sandbox, &mut stderr) {
+        return code;
     }
     let forced = if cli.sandbox {
         Some("--sandbox")
@@ -404,34 +448,12 @@ fn main() -> ExitCode {
     };
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
     // Made after rawlab gave up root, so the files belong to the user.
-    let rec = if cli.record.is_some() || cli.transcript.is_some() {
-        // The terminal's own size, even when stdout, stderr and stdin are all
-        // redirected: the controlling terminal is asked last.
-        let size = terminal_size::terminal_size()
-            .or_else(|| {
-                std::fs::File::open("/dev/tty")
-                    .ok()
-                    .and_then(terminal_size::terminal_size_of)
-            })
-            .map_or((80, 24), |(w, h)| (w.0, h.0));
-        match rawlab::front::record::Recorder::new(
-            cli.record.as_deref(),
-            cli.transcript.as_deref(),
-            cli.force,
-            size,
-        ) {
-            Ok(r) => {
-                let r = std::sync::Arc::new(std::sync::Mutex::new(r));
-                rawlab::front::record::set_running(r.clone());
-                Some(r)
-            }
-            Err(why) => {
-                let _ = writeln!(stderr, "rawlab: {why}");
-                return ExitCode::from(2);
-            }
+    let rec = match recorder(&cli) {
+        Ok(r) => r,
+        Err(why) => {
+            let _ = writeln!(stderr, "rawlab: {why}");
+            return ExitCode::from(2);
         }
-    } else {
-        None
     };
     // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
     // not one per line. Commands and waits flush as they go, so output still streams.
