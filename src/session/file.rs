@@ -370,17 +370,18 @@ impl Session {
         let store = self.shower.store.clone();
         let capacity = store.capacity();
         let interrupt = self.interrupt.clone();
-        let loaded = match pcap::load_until(&path, capacity, || interrupt.load(Ordering::Relaxed)) {
-            Ok(l) => l,
-            Err(pcap::Error::Format { path, error }) => {
-                return self.fail_with(
-                    out,
-                    &format!("{}: {error}", path.display()),
-                    error.hint.as_deref(),
-                );
-            }
-            Err(e) => return self.fail_with(out, &e.to_string(), error_hint(&e).as_deref()),
-        };
+        let mut loaded =
+            match pcap::load_until(&path, capacity, || interrupt.load(Ordering::Relaxed)) {
+                Ok(l) => l,
+                Err(pcap::Error::Format { path, error }) => {
+                    return self.fail_with(
+                        out,
+                        &format!("{}: {error}", path.display()),
+                        error.hint.as_deref(),
+                    );
+                }
+                Err(e) => return self.fail_with(out, &e.to_string(), error_hint(&e).as_deref()),
+            };
         // What `expect` looks at from now on: the packets of this file (if it has any).
         if !loaded.packets.is_empty() {
             self.traffic_from = store.next_no();
@@ -392,7 +393,7 @@ impl Session {
         // What each packet's time note is about, by the number it gets here.
         let mut noted: Vec<(u64, &str)> = Vec::new();
         let mut notes = loaded.time_notes.iter().peekable();
-        for p in loaded.packets {
+        for p in std::mem::take(&mut loaded.packets) {
             let file_no = p.no;
             let no = store.push(p.time, p.bytes, p.first, p.origin);
             numbers.push(no);
@@ -404,6 +405,21 @@ impl Session {
         let shown = self.shower.show_pending(out);
         self.shower.set_detail(previous);
         shown?;
+        self.say_left_out(&loaded, &noted, kept_before + n, oldest_before, out)?;
+        self.say_loaded(&loaded, &path, typed_path, n, &numbers, out)
+    }
+
+    /// After `load`'s packets: those left out, what each time note is about, and which
+    /// packets left the ring to make room.
+    fn say_left_out(
+        &self,
+        loaded: &pcap::Loaded,
+        noted: &[(u64, &str)],
+        kept: usize,
+        oldest_before: Option<u64>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let capacity = self.shower.store.capacity();
         let style = self.style();
         for s in &loaded.skipped {
             let text = format!("packet {} of the file left out: {}", s.no, s.why);
@@ -413,7 +429,7 @@ impl Session {
         }
         // Each reason once, in the order first met, with the packets it is about.
         let mut reasons: Vec<&str> = Vec::new();
-        for (_, why) in &noted {
+        for (_, why) in noted {
             if !reasons.contains(why) {
                 reasons.push(why);
             }
@@ -429,7 +445,7 @@ impl Session {
                 writeln!(out, "{}", style.paint(&l, Tone::Note))?;
             }
         }
-        let evicted = (kept_before + n).saturating_sub(capacity);
+        let evicted = kept.saturating_sub(capacity);
         if let (Some(oldest), true) = (oldest_before, evicted > 0) {
             let gone = oldest..oldest + evicted as u64;
             let text = format!(
@@ -438,6 +454,22 @@ impl Session {
             );
             writeln!(out, "{}", style.paint(&text, Tone::Note))?;
         }
+        Ok(())
+    }
+
+    /// `load`'s last words: what was loaded, and what was not (past the ring, Ctrl-C,
+    /// the damage that ended the file).
+    fn say_loaded(
+        &mut self,
+        loaded: &pcap::Loaded,
+        path: &std::path::Path,
+        typed_path: &str,
+        n: usize,
+        numbers: &[u64],
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let capacity = self.shower.store.capacity();
+        let style = self.style();
         let links: Vec<&str> = loaded.links.iter().map(|l| l.title()).collect();
         let what = format!(
             "{}{}",
@@ -465,7 +497,7 @@ impl Session {
                 "loaded {} from {} as {} ({what}); `dump {}` shows the first in full",
                 plural(n as u64, "packet", "packets"),
                 path.display(),
-                numbers_words(&numbers),
+                numbers_words(numbers),
                 numbers[0]
             ),
         };
