@@ -154,9 +154,11 @@ fn choose_network(forced: Option<&str>, err: &mut dyn Write) -> (Net, Option<Arc
                 }
                 Err(e) => (None, format!("loopback only (no peer: {e})")),
             };
-            let _ = writeln!(
+            say(
                 err,
-                "rawlab: sandbox network ({why}): private, {holds}; nothing sent leaves it"
+                &format!(
+                    "rawlab: sandbox network ({why}): private, {holds}; nothing sent leaves it"
+                ),
             );
             (Net::Sandbox, peer)
         }
@@ -306,6 +308,17 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
     Ok(0)
 }
 
+/// A line for standard error, wrapped at word boundaries when it is a terminal.
+fn say(err: &mut dyn Write, text: &str) {
+    let style = Style {
+        color: false,
+        fit: io::stderr().is_terminal(),
+    };
+    for l in style.wrap(text, "", "  ") {
+        let _ = writeln!(err, "{l}");
+    }
+}
+
 /// A mistyped subcommand reads as a script that is not there (`rawlab raed x.pcap`):
 /// say so before any network is made. The exit code when it is one.
 fn mistyped_subcommand(cli: &Cli, stderr: &mut dyn Write) -> Option<ExitCode> {
@@ -419,9 +432,9 @@ fn main() -> ExitCode {
         None
     };
     if sys::sudo_user().is_none() && sys::uid() == 0 && sys::in_first_user_namespace() {
-        let _ = writeln!(
-            stderr,
-            "rawlab: running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root (start it through sudo, or give the binary cap_net_raw, to run as your user)"
+        say(
+            &mut stderr,
+            "rawlab: running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root (start it through sudo, or give the binary cap_net_raw, to run as your user)",
         );
     }
     let (net, peer) = choose_network(forced, &mut stderr);

@@ -122,12 +122,11 @@ impl Session {
                 tasks_all += 1;
                 let solved = done.tasks.contains(&(l.file.to_string(), goal.clone()));
                 tasks_done += solved as usize;
-                let line = format!("       {} task: {goal}", if solved { "✓" } else { "☐" });
-                writeln!(
-                    out,
-                    "{}",
-                    style.paint(&line, if solved { Tone::Good } else { Tone::Dim })
-                )?;
+                let line = format!("{} task: {goal}", if solved { "✓" } else { "☐" });
+                let tone = if solved { Tone::Good } else { Tone::Dim };
+                for l in style.wrap(&line, "       ", "               ") {
+                    writeln!(out, "{}", style.paint(&l, tone))?;
+                }
             }
         }
         let summary = format!(

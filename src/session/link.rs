@@ -226,7 +226,10 @@ impl Session {
         };
         let on = iface.map_or(String::new(), |l| format!(", leaving on {}", l.name));
         let from = r.src.map_or(String::new(), |s| format!(", from {s}"));
-        writeln!(out, "route to {dst}: {via}{on}{from}")?;
+        let style = self.style();
+        for l in style.wrap(&format!("route to {dst}: {via}{on}{from}"), "", "  ") {
+            writeln!(out, "{l}")?;
+        }
         let mtu = match (r.mtu, iface) {
             (Some(m), Some(l)) if m < l.mtu => format!(
                 "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit",
@@ -239,11 +242,15 @@ impl Session {
             ),
             (None, None) => "no path MTU cached".to_string(),
         };
-        writeln!(out, "  {mtu}")?;
-        let text = format!(
-            "read over AF_NETLINK (NETLINK_ROUTE): RTM_GETROUTE for {dst}, as `ip route get {dst}` asks"
-        );
-        writeln!(out, "{}", self.style().paint(&text, Tone::Dim))?;
+        for l in style.wrap(&mtu, "  ", "    ") {
+            writeln!(out, "{l}")?;
+        }
+        self.info(
+            out,
+            &format!(
+                "read over AF_NETLINK (NETLINK_ROUTE): RTM_GETROUTE for {dst}, as `ip route get {dst}` asks"
+            ),
+        )?;
         Ok(Flow::Continue)
     }
 

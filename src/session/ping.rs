@@ -52,7 +52,9 @@ impl Session {
             opts.ttl.map_or(String::new(), |t| format!(", ttl {t}")),
             how_words(mode)
         );
-        writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
+        for l in self.style().wrap(&header, "", "  ") {
+            writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
+        }
         let mut template = echo_template(dst, ident);
         if let Some(t) = opts.ttl {
             template
@@ -90,7 +92,10 @@ impl Session {
                 .any(|r| matches!(r, crate::lab::Relation::Error { .. }))
             {
                 let line = rtts.error(sent, reply);
-                return writeln!(out, "{}", style.paint(&line, Tone::Note));
+                for l in style.wrap(&line, "", "  ") {
+                    writeln!(out, "{}", style.paint(&l, Tone::Note))?;
+                }
+                return Ok(());
             }
             let line = rtts.record(sent, copy, reply);
             writeln!(out, "{}", style.paint(&line, Tone::Plain))
@@ -157,7 +162,7 @@ impl Session {
         if !rtts.round.is_empty() {
             writeln!(out, "{}", rtts.summary())?;
             let medians = rtts.medians();
-            writeln!(out, "{}", self.style().paint(&medians, Tone::Dim))?;
+            self.info(out, &medians)?;
         } else if rtts.errors > 0 {
             // The errors are the kernel's answer: each says where and why.
             let text = "no reply came, but ICMP errors did: each names the host that refused a request and why (`dump N` shows one in full)";

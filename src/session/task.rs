@@ -29,11 +29,9 @@ impl Session {
     /// Shows the task's goal and waits for the learner's commands.
     pub(super) fn start_task(&mut self, t: &Task, out: &mut dyn Write) -> io::Result<Flow> {
         let style = self.style();
-        writeln!(
-            out,
-            "{}",
-            style.paint(&format!("▶ task: {}", t.goal), Tone::Heading)
-        )?;
+        for l in style.wrap(&format!("▶ task: {}", t.goal), "", "  ") {
+            writeln!(out, "{}", style.paint(&l, Tone::Heading))?;
+        }
         for w in &t.words {
             for l in style.wrap(w, "  ", "  ") {
                 writeln!(out, "{l}")?;
@@ -41,7 +39,9 @@ impl Session {
         }
         self.info(out, "  the goal, checked after each send, ping or trigger:")?;
         for e in &t.expects {
-            writeln!(out, "    ☐ {}", e.text.trim())?;
+            for l in style.wrap(&format!("☐ {}", e.text.trim()), "    ", "      ") {
+                writeln!(out, "{l}")?;
+            }
         }
         self.info(
             out,

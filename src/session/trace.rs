@@ -113,7 +113,9 @@ impl Session {
             "traceroute to {dst}, {} at most, one probe a hop ({probes}); rawlab writes each IP header (mode hdrincl) to set its TTL",
             plural(hops)
         );
-        writeln!(out, "{}", self.style().paint(&header, Tone::Heading))?;
+        for l in self.style().wrap(&header, "", "  ") {
+            writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
+        }
         let mut template = probe_template(dst, probe, self.ping_ident);
         // The source the kernel would choose, written in: the UDP and TCP checksums
         // cover it (their pseudo-header), so a probe with 0 there would be dropped.
