@@ -30,8 +30,34 @@ pub(super) fn hex_rows(buf: &mut String, bytes: &[u8], colors: &[u32], emph: &[b
     // at a time would cost a copy call each.
     let rows = bytes.len().div_ceil(16);
     let mut out: Vec<u8> = Vec::with_capacity(rows * if color { 400 } else { 80 });
+    // A row the same as the one before, byte for byte and field for field, is one `*`
+    // for the whole run, as hexdump -C writes it; the last row is always shown, so
+    // the offsets say where the run ends.
+    let same = |row: usize| {
+        let base = row * 16;
+        row > 0
+            && row + 1 < rows
+            && base + 16 <= bytes.len()
+            && bytes[base..base + 16] == bytes[base - 16..base]
+            && (0..16).all(|j| look(base + j) == look(base - 16 + j))
+    };
+    let mut squeezed = false;
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let base = row * 16;
+        if same(row) {
+            if !squeezed {
+                let mut last = row;
+                while same(last + 1) {
+                    last += 1;
+                }
+                let through = last * 16 + 15;
+                let line = format!("  *     the row above again, through {through:04x}\n");
+                out.extend_from_slice(line.as_bytes());
+                squeezed = true;
+            }
+            continue;
+        }
+        squeezed = false;
         let (cells, at) = row_cells(base, chunk);
         if !color {
             out.extend_from_slice(&cells[..=at.end]);
@@ -127,4 +153,34 @@ pub(super) fn row_cells(base: usize, chunk: &[u8]) -> ([u8; ROW_CELLS], RowAt) {
     let end = text + chunk.len();
     row[end] = b'\n';
     (row, RowAt { hex, text, end })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_of_equal_rows_is_one_line_that_says_where_it_ends() {
+        let bytes: Vec<u8> = [&[1u8; 16][..], &[0; 64], &[2; 16]].concat();
+        let colors = vec![NO_FIELD; bytes.len()];
+        let mut out = String::new();
+        hex_rows(&mut out, &bytes, &colors, &[], false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert!(lines[1].starts_with("  0010  00 00"), "{out}");
+        assert_eq!(lines[2], "  *     the row above again, through 004f");
+        assert!(lines[3].starts_with("  0050  02 02"), "{out}");
+        // The last row is always drawn, so the run's end is never the dump's end.
+        let zeros = vec![0u8; 48];
+        let mut out = String::new();
+        hex_rows(&mut out, &zeros, &[NO_FIELD; 48], &[], false);
+        assert_eq!(out.lines().count(), 3, "{out}");
+        assert!(out.lines().last().unwrap().starts_with("  0020"), "{out}");
+        // An emphasised byte keeps its row.
+        let mut emph = vec![false; bytes.len()];
+        emph[40] = true;
+        let mut out = String::new();
+        hex_rows(&mut out, &bytes, &colors, &emph, false);
+        assert!(out.contains("  0020  "), "{out}");
+    }
 }

@@ -309,6 +309,18 @@ pub fn packet(out: &str, no: u64) -> Option<Vec<u8>> {
             && l.starts_with("  ")
             && l[2..6].chars().all(|c| c.is_ascii_hexdigit())
             && &l[6..8] == "  ";
+        // `*     the row above again, through 006f`: the last row, repeated to there.
+        if let Some(through) = l
+            .strip_prefix("  *     the row above again, through ")
+            .filter(|_| seen_rows && bytes.len() >= 16)
+        {
+            let end = usize::from_str_radix(through.trim(), 16).unwrap() + 1;
+            let row: Vec<u8> = bytes[bytes.len() - 16..].to_vec();
+            while bytes.len() < end {
+                bytes.extend_from_slice(&row);
+            }
+            continue;
+        }
         if !is_row {
             if seen_rows {
                 break;
