@@ -81,7 +81,36 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
         let d = args.next("a duration such as 500ms or 2s")?;
         return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
     }
-    let field = resolve_field(t, ctx)?;
+    let quoted = t
+        .text
+        .get(..QUOTED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED));
+    let field = if quoted {
+        let Some(q) = wire::template::quote_start(ctx.stack) else {
+            let rest = &t.text[QUOTED.len()..];
+            return Err(ParseError::new(
+                t.span.clone(),
+                format!(
+                    "`{QUOTED}` names a field of the datagram an ICMP error quotes, and {} quotes none",
+                    stack_words(ctx.stack)
+                ),
+            )
+            .expected("a stack such as ip/icmp/ip/udp (`new ip/icmp/ip/udp`)")
+            .suggest(Some(format!("did you mean `set {rest}`?"))));
+        };
+        let sub = Token {
+            text: t.text[QUOTED.len()..].to_string(),
+            span: t.span.start + QUOTED.len()..t.span.end,
+            quoted: false,
+        };
+        let inner = Context {
+            stack: &ctx.stack[q..],
+            room: ctx.room,
+        };
+        resolve_field(&sub, &inner)?
+    } else {
+        resolve_field(t, ctx)?
+    };
     let what = format!("a value for {}: {}", field.name, field.range_words());
     let v = if field.kind == Kind::Bytes {
         args.rest_joined(&what)?
@@ -94,7 +123,67 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     {
         fits(b.len() as u128, "bytes", &v.span, ctx)?;
     }
-    Ok(Command::Set(field, value))
+    if !quoted {
+        not_an_error_before_a_quote(field, &value, &v, ctx)?;
+    }
+    Ok(if quoted {
+        Command::SetQuoted(field, value)
+    } else {
+        Command::Set(field, value)
+    })
+}
+
+/// The prefix `set` takes for a field of an ICMP error's quoted datagram.
+pub(super) const QUOTED: &str = "quoted.";
+
+fn stack_words(stack: &[&'static Protocol]) -> String {
+    stack.iter().map(|p| p.name).collect::<Vec<_>>().join("/")
+}
+
+/// An error message's type set to one that quotes nothing (echo request), in a stack
+/// where a quoted datagram follows it.
+fn not_an_error_before_a_quote(
+    field: &'static Field,
+    value: &Value,
+    v: &Token,
+    ctx: &Context,
+) -> Result<(), ParseError> {
+    let Some(q) = wire::template::quote_start(ctx.stack) else {
+        return Ok(());
+    };
+    let quoter = ctx.stack[q - 1];
+    let Some(quote) = quoter.quote else {
+        return Ok(());
+    };
+    let Value::Raw(raw) = value else {
+        return Ok(());
+    };
+    if field != quote.type_field || quote.errors.contains(raw) {
+        return Ok(());
+    }
+    let name = |t: u128| {
+        field
+            .value_name(t)
+            .map_or(t.to_string(), |n| format!("{t} ({n})"))
+    };
+    let errors: Vec<String> = quote.errors.iter().map(|&t| name(t)).collect();
+    let plain: Vec<&str> = ctx.stack[..q - 1].iter().map(|p| p.name).collect();
+    Err(ParseError::new(
+        v.span.clone(),
+        format!(
+            "{} {} is not an error, and in {} the {} message quotes the datagram after it",
+            field.name,
+            name(*raw),
+            stack_words(ctx.stack),
+            quoter.title
+        ),
+    )
+    .expected(format!("an error type: {}", errors.join(", ")))
+    .suggest(Some(format!(
+        "for a message that quotes nothing, `new {}/{}`",
+        plain.join("/"),
+        quoter.name
+    ))))
 }
 
 pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {

@@ -121,6 +121,8 @@ pub enum Command {
     Comment(String),
     New(Vec<&'static Protocol>),
     Set(&'static Field, Value),
+    /// `set quoted.FIELD VALUE`: a field of the datagram an ICMP error quotes.
+    SetQuoted(&'static Field, Value),
     SetTimeout(Duration),
     Unset(&'static Field),
     Payload(Payload),

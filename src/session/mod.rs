@@ -306,6 +306,11 @@ impl Session {
                     flow
                 }
             },
+            Command::SetQuoted(f, v) => {
+                let flow = self.set_quoted_field(f, v, out)?;
+                self.refragment(out)?;
+                flow
+            }
             Command::Fragment(what) => self.fragment(what, out)?,
             Command::Fragments(pick) => self.fragments(pick, out)?,
             Command::SetTimeout(d) => self.set_timeout(*d, out)?,
