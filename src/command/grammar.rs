@@ -186,8 +186,39 @@ fn not_an_error_before_a_quote(
     ))))
 }
 
+/// What `set quoted.` completes to: each field of the quoted datagram's layers, by
+/// its full name after the prefix (`quoted.ip.src`); none when nothing is quoted.
+pub fn quoted_field_names(stack: &[&'static Protocol]) -> Vec<String> {
+    let Some(q) = wire::template::quote_start(stack) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = Vec::new();
+    for f in stack[q..].iter().flat_map(|p| p.all_fields()) {
+        let name = format!("{QUOTED}{}", f.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The field a `quoted.FIELD` word names in the quoted datagram, if it names one.
+pub fn quoted_field(word: &str, stack: &[&'static Protocol]) -> Option<&'static Field> {
+    let rest = word
+        .get(..QUOTED.len())
+        .filter(|p| p.eq_ignore_ascii_case(QUOTED))
+        .map(|_| &word[QUOTED.len()..])?;
+    let q = wire::template::quote_start(stack)?;
+    wire::resolve(rest, &stack[q..]).ok()
+}
+
 pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
     match done {
+        [] if wire::template::quote_start(ctx.stack).is_some() => vec![
+            Offer::Fields { everywhere: false },
+            Offer::Quoted,
+            Offer::Words(&["timeout"]),
+        ],
         [] => vec![
             Offer::Fields { everywhere: false },
             Offer::Words(&["timeout"]),
@@ -198,7 +229,9 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
                 Offer::Note("DURATION, such as 500ms or 2s"),
             ]
         }
-        [f] => wire::resolve(f, ctx.stack)
+        [f] => quoted_field(f, ctx.stack)
+            .ok_or(())
+            .or_else(|_| wire::resolve(f, ctx.stack).map_err(|_| ()))
             .map(|f| vec![Offer::Values(f)])
             .unwrap_or_default(),
         _ => Vec::new(),

@@ -13,6 +13,7 @@
 mod expect;
 pub mod filter;
 mod grammar;
+pub use grammar::{quoted_field, quoted_field_names};
 pub mod lessons;
 mod predict;
 pub mod script;

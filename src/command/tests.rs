@@ -466,6 +466,20 @@ fn link_layer_commands_and_mac_values() {
         parse("set quoted.ip.dst 127.0.0.2", &ctx).unwrap(),
         Command::SetQuoted(&ipv4::DST, Value::Raw(0x7f00_0002))
     );
+    let names = grammar::quoted_field_names(&quoting);
+    assert!(names.contains(&"quoted.ip.src".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"quoted.icmp.type".to_string()),
+        "{names:?}"
+    );
+    for n in &names {
+        assert!(grammar::quoted_field(n, &quoting).is_some(), "{n}");
+    }
+    assert!(grammar::set_offers(&[], &ctx).contains(&Offer::Quoted));
+    assert_eq!(
+        grammar::set_offers(&["quoted.ip.proto"], &ctx),
+        [Offer::Values(&ipv4::PROTO)]
+    );
     let e = parse("set quoted.udp.dstprot 9", &ctx).unwrap_err();
     assert_eq!(
         e.span.start, 11,
@@ -573,6 +587,7 @@ fn offered(o: &Offer, ctx: &Context) -> Vec<String> {
                 .map(|f| f.name.to_string())
                 .collect()
         }
+        Offer::Quoted => grammar::quoted_field_names(ctx.stack),
         Offer::Values(f) => f.names.iter().map(|(_, n)| n.to_string()).collect(),
         Offer::Stacks => wire::stacks(),
         Offer::Commands => COMMANDS.iter().map(|c| c.name.to_string()).collect(),

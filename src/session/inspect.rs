@@ -358,6 +358,26 @@ impl Session {
             Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
         };
         row("filled by", who)?;
+        // An ICMP error built as layers holds the field twice, perhaps: which `set` reaches.
+        let stack = self.template.stack();
+        if let Some(q) = self.template.quote_start()
+            && stack[q..].iter().any(|p| p.all_fields().any(|g| g == f))
+        {
+            let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
+            let text = if outer {
+                format!(
+                    "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
+                    f.name,
+                    self.quoted_words(f)
+                )
+            } else {
+                format!(
+                    "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
+                    f.name
+                )
+            };
+            row("quoted", text)?;
+        }
         row("about", f.notes.to_string())?;
         row("defined", f.rfc.to_string())?;
         let now = if self

@@ -93,7 +93,7 @@ impl Session {
     }
 
     /// A field's value in the quoted datagram, in words.
-    fn quoted_words(&self, f: &'static wire::Field) -> String {
+    pub(super) fn quoted_words(&self, f: &'static wire::Field) -> String {
         let built = self.built(SystemTime::now());
         let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
         match dis
