@@ -45,10 +45,12 @@ impl Session {
             self.mode.name(),
         );
         let mut d = Dump::new(heading, &built.bytes, built.layers[0].0);
-        for &(p, start, _) in &built.layers {
+        let quote = self.template.quote_start();
+        for (i, &(p, start, _)) in built.layers.iter().enumerate() {
+            let quoted = quote.is_some_and(|q| i >= q);
             for f in p.all_fields() {
                 let (set, group_set) = (
-                    self.template.is_set(f),
+                    self.template.layer_is_set(i, f),
                     p.fields.iter().any(|g| {
                         g.group
                             && g != &f
@@ -68,6 +70,15 @@ impl Session {
                         Some(("computed by rawlab".to_string(), Tone::Dim))
                     }
                     (false, Fill::Computed) => None,
+                    // No kernel fills a quoted header: rawlab did, or left 0.
+                    (false, Fill::Kernel(_)) if quoted => Some((
+                        if filled {
+                            "in the quote no kernel fills it: rawlab did".to_string()
+                        } else {
+                            "in the quote no kernel fills it: it is sent as 0".to_string()
+                        },
+                        Tone::Dim,
+                    )),
                     // Inside a frame no kernel fills the IP header: rawlab did, or left 0.
                     (false, Fill::Kernel(_)) if start > 0 => Some((
                         if filled {

@@ -251,7 +251,7 @@ impl Template {
     }
 
     /// Whether the user set this field (or its group) in layer `i`.
-    fn layer_is_set(&self, i: usize, f: &Field) -> bool {
+    pub fn layer_is_set(&self, i: usize, f: &Field) -> bool {
         let l = &self.layers[i];
         {
             l.set.iter().any(|(g, _)| {
