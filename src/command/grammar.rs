@@ -81,36 +81,7 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
         let d = args.next("a duration such as 500ms or 2s")?;
         return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
     }
-    let quoted = t
-        .text
-        .get(..QUOTED.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED));
-    let field = if quoted {
-        let Some(q) = wire::template::quote_start(ctx.stack) else {
-            let rest = &t.text[QUOTED.len()..];
-            return Err(ParseError::new(
-                t.span.clone(),
-                format!(
-                    "`{QUOTED}` names a field of the datagram an ICMP error quotes, and {} quotes none",
-                    stack_words(ctx.stack)
-                ),
-            )
-            .expected("a stack such as ip/icmp/ip/udp (`new ip/icmp/ip/udp`)")
-            .suggest(Some(format!("did you mean `set {rest}`?"))));
-        };
-        let sub = Token {
-            text: t.text[QUOTED.len()..].to_string(),
-            span: t.span.start + QUOTED.len()..t.span.end,
-            quoted: false,
-        };
-        let inner = Context {
-            stack: &ctx.stack[q..],
-            room: ctx.room,
-        };
-        resolve_field(&sub, &inner)?
-    } else {
-        resolve_field(t, ctx)?
-    };
+    let (field, quoted) = target(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
     let v = if field.kind == Kind::Bytes {
         args.rest_joined(&what)?
@@ -131,6 +102,41 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     } else {
         Command::Set(field, value)
     })
+}
+
+/// The field a `set` or `unset` names, and whether it is `quoted.FIELD`: a field of the
+/// datagram an ICMP error quotes.
+fn target(t: &Token, ctx: &Context) -> Result<(&'static Field, bool), ParseError> {
+    let quoted = t
+        .text
+        .get(..QUOTED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED));
+    if quoted {
+        let Some(q) = wire::template::quote_start(ctx.stack) else {
+            let rest = &t.text[QUOTED.len()..];
+            return Err(ParseError::new(
+                t.span.clone(),
+                format!(
+                    "`{QUOTED}` names a field of the datagram an ICMP error quotes, and {} quotes none",
+                    stack_words(ctx.stack)
+                ),
+            )
+            .expected("a stack such as ip/icmp/ip/udp (`new ip/icmp/ip/udp`)")
+            .suggest(Some(format!("did you mean `{rest}`?"))));
+        };
+        let sub = Token {
+            text: t.text[QUOTED.len()..].to_string(),
+            span: t.span.start + QUOTED.len()..t.span.end,
+            quoted: false,
+        };
+        let inner = Context {
+            stack: &ctx.stack[q..],
+            room: ctx.room,
+        };
+        Ok((resolve_field(&sub, &inner)?, true))
+    } else {
+        Ok((resolve_field(t, ctx)?, false))
+    }
 }
 
 /// The prefix `set` takes for a field of an ICMP error's quoted datagram.
@@ -240,7 +246,10 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
 
 pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name such as ip.checksum")?;
-    Ok(Command::Unset(resolve_field(t, ctx)?))
+    Ok(match target(t, ctx)? {
+        (f, true) => Command::UnsetQuoted(f),
+        (f, false) => Command::Unset(f),
+    })
 }
 
 pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {

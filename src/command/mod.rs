@@ -126,6 +126,8 @@ pub enum Command {
     SetQuoted(&'static Field, Value),
     SetTimeout(Duration),
     Unset(&'static Field),
+    /// `unset quoted.FIELD`.
+    UnsetQuoted(&'static Field),
     Payload(Payload),
     Show,
     Hex,

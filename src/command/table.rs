@@ -98,10 +98,10 @@ pub static COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "unset",
         aliases: &[],
-        syntax: "unset FIELD",
-        summary: "put a field back to automatic (or its default)",
+        syntax: "unset FIELD | unset quoted.FIELD",
+        summary: "put a field back to automatic (or its default), in the quoted datagram with quoted.",
         example: "unset icmp.checksum",
-        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue.",
+        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue. `unset quoted.FIELD` does the same in the datagram an ICMP unreachable quotes (see `help set`).",
         parse: grammar::unset,
         offers: grammar::fields_offers,
     },

@@ -480,6 +480,10 @@ fn link_layer_commands_and_mac_values() {
         grammar::set_offers(&["quoted.ip.proto"], &ctx),
         [Offer::Values(&ipv4::PROTO)]
     );
+    assert_eq!(
+        parse("unset quoted.ip.ttl", &ctx).unwrap(),
+        Command::UnsetQuoted(&ipv4::TTL)
+    );
     let e = parse("set quoted.udp.dstprot 9", &ctx).unwrap_err();
     assert_eq!(
         e.span.start, 11,

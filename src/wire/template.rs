@@ -220,14 +220,27 @@ impl Template {
         Ok(())
     }
 
+    /// Puts a field of the quoted datagram back to automatic. Returns whether it had
+    /// been set.
+    pub fn unset_quoted(&mut self, f: &'static Field) -> bool {
+        match self.quote_start() {
+            Some(q) if !std::ptr::eq(f, &DATA) => self.unset_in(q, f),
+            _ => false,
+        }
+    }
+
     /// Puts a field back to automatic (or its default). Returns whether it had been set.
     pub fn unset(&mut self, f: &'static Field) -> bool {
+        self.unset_in(0, f)
+    }
+
+    fn unset_in(&mut self, from: usize, f: &'static Field) -> bool {
         if std::ptr::eq(f, &DATA) {
             let had = self.payload != Payload::Bytes(Vec::new());
             self.payload = Payload::Bytes(Vec::new());
             return had;
         }
-        let Some(i) = self.layer_of(0, f) else {
+        let Some(i) = self.layer_of(from, f) else {
             return false;
         };
         let layer = &mut self.layers[i];
@@ -685,6 +698,14 @@ mod tests {
         assert_eq!(icmpv6::CODE.get(&b[40..]), 4);
         let d = dissect(&b, &ipv6::IPV6);
         assert_eq!(d.stack_name(), "ipv6/icmpv6/ipv6/udp");
+
+        let mut t = Template::new(&[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &udp::UDP]);
+        t.set(&ipv4::TTL, Value::Raw(9)).unwrap();
+        t.set_quoted(&ipv4::TTL, Value::Raw(3)).unwrap();
+        assert!(t.unset_quoted(&ipv4::TTL));
+        assert!(!t.unset_quoted(&ipv4::TTL));
+        let b = t.build(now()).bytes;
+        assert_eq!((ipv4::TTL.get(&b), ipv4::TTL.get(&b[28..])), (9, 64));
 
         let mut t = Template::new(&[&ipv4::IPV4, &udp::UDP]);
         assert!(t.set_quoted(&ipv4::SRC, Value::Raw(1)).is_err());
