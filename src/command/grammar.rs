@@ -81,7 +81,7 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
         let d = args.next("a duration such as 500ms or 2s")?;
         return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
     }
-    let field = resolve_field(t, ctx)?;
+    let (field, quoted) = target(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
     let v = if field.kind == Kind::Bytes {
         args.rest_joined(&what)?
@@ -94,11 +94,137 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     {
         fits(b.len() as u128, "bytes", &v.span, ctx)?;
     }
-    Ok(Command::Set(field, value))
+    if !quoted {
+        not_an_error_before_a_quote(field, &value, &v, ctx)?;
+    }
+    Ok(if quoted {
+        Command::SetQuoted(field, value)
+    } else {
+        Command::Set(field, value)
+    })
+}
+
+/// The field a `set` or `unset` names, and whether it is `quoted.FIELD`: a field of the
+/// datagram an ICMP error quotes.
+fn target(t: &Token, ctx: &Context) -> Result<(&'static Field, bool), ParseError> {
+    let quoted = t
+        .text
+        .get(..QUOTED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED));
+    if quoted {
+        let Some(q) = wire::template::quote_start(ctx.stack) else {
+            let rest = &t.text[QUOTED.len()..];
+            return Err(ParseError::new(
+                t.span.clone(),
+                format!(
+                    "`{QUOTED}` names a field of the datagram an ICMP error quotes, and {} quotes none",
+                    stack_words(ctx.stack)
+                ),
+            )
+            .expected("a stack such as ip/icmp/ip/udp (`new ip/icmp/ip/udp`)")
+            .suggest(Some(format!("did you mean `{rest}`?"))));
+        };
+        let sub = Token {
+            text: t.text[QUOTED.len()..].to_string(),
+            span: t.span.start + QUOTED.len()..t.span.end,
+            quoted: false,
+        };
+        let inner = Context {
+            stack: &ctx.stack[q..],
+            room: ctx.room,
+        };
+        Ok((resolve_field(&sub, &inner)?, true))
+    } else {
+        Ok((resolve_field(t, ctx)?, false))
+    }
+}
+
+/// The prefix `set` takes for a field of an ICMP error's quoted datagram.
+pub(super) const QUOTED: &str = "quoted.";
+
+fn stack_words(stack: &[&'static Protocol]) -> String {
+    stack.iter().map(|p| p.name).collect::<Vec<_>>().join("/")
+}
+
+/// An error message's type set to one that quotes nothing (echo request), in a stack
+/// where a quoted datagram follows it.
+fn not_an_error_before_a_quote(
+    field: &'static Field,
+    value: &Value,
+    v: &Token,
+    ctx: &Context,
+) -> Result<(), ParseError> {
+    let Some(q) = wire::template::quote_start(ctx.stack) else {
+        return Ok(());
+    };
+    let quoter = ctx.stack[q - 1];
+    let Some(quote) = quoter.quote else {
+        return Ok(());
+    };
+    let Value::Raw(raw) = value else {
+        return Ok(());
+    };
+    if field != quote.type_field || quote.errors.contains(raw) {
+        return Ok(());
+    }
+    let name = |t: u128| {
+        field
+            .value_name(t)
+            .map_or(t.to_string(), |n| format!("{t} ({n})"))
+    };
+    let errors: Vec<String> = quote.errors.iter().map(|&t| name(t)).collect();
+    let plain: Vec<&str> = ctx.stack[..q - 1].iter().map(|p| p.name).collect();
+    Err(ParseError::new(
+        v.span.clone(),
+        format!(
+            "{} {} is not an error, and in {} the {} message quotes the datagram after it",
+            field.name,
+            name(*raw),
+            stack_words(ctx.stack),
+            quoter.title
+        ),
+    )
+    .expected(format!("an error type: {}", errors.join(", ")))
+    .suggest(Some(format!(
+        "for a message that quotes nothing, `new {}/{}`",
+        plain.join("/"),
+        quoter.name
+    ))))
+}
+
+/// What `set quoted.` completes to: each field of the quoted datagram's layers, by
+/// its full name after the prefix (`quoted.ip.src`); none when nothing is quoted.
+pub fn quoted_field_names(stack: &[&'static Protocol]) -> Vec<String> {
+    let Some(q) = wire::template::quote_start(stack) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = Vec::new();
+    for f in stack[q..].iter().flat_map(|p| p.all_fields()) {
+        let name = format!("{QUOTED}{}", f.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The field a `quoted.FIELD` word names in the quoted datagram, if it names one.
+pub fn quoted_field(word: &str, stack: &[&'static Protocol]) -> Option<&'static Field> {
+    let rest = word
+        .get(..QUOTED.len())
+        .filter(|p| p.eq_ignore_ascii_case(QUOTED))
+        .map(|_| &word[QUOTED.len()..])?;
+    let q = wire::template::quote_start(stack)?;
+    wire::resolve(rest, &stack[q..]).ok()
 }
 
 pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
     match done {
+        [] if wire::template::quote_start(ctx.stack).is_some() => vec![
+            Offer::Fields { everywhere: false },
+            Offer::Quoted,
+            Offer::Words(&["timeout"]),
+        ],
         [] => vec![
             Offer::Fields { everywhere: false },
             Offer::Words(&["timeout"]),
@@ -109,7 +235,9 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
                 Offer::Note("DURATION, such as 500ms or 2s"),
             ]
         }
-        [f] => wire::resolve(f, ctx.stack)
+        [f] => quoted_field(f, ctx.stack)
+            .ok_or(())
+            .or_else(|_| wire::resolve(f, ctx.stack).map_err(|_| ()))
             .map(|f| vec![Offer::Values(f)])
             .unwrap_or_default(),
         _ => Vec::new(),
@@ -118,7 +246,10 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
 
 pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name such as ip.checksum")?;
-    Ok(Command::Unset(resolve_field(t, ctx)?))
+    Ok(match target(t, ctx)? {
+        (f, true) => Command::UnsetQuoted(f),
+        (f, false) => Command::Unset(f),
+    })
 }
 
 pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {

@@ -13,6 +13,7 @@
 mod expect;
 pub mod filter;
 mod grammar;
+pub use grammar::{quoted_field, quoted_field_names};
 pub mod lessons;
 mod predict;
 pub mod script;
@@ -121,8 +122,12 @@ pub enum Command {
     Comment(String),
     New(Vec<&'static Protocol>),
     Set(&'static Field, Value),
+    /// `set quoted.FIELD VALUE`: a field of the datagram an ICMP error quotes.
+    SetQuoted(&'static Field, Value),
     SetTimeout(Duration),
     Unset(&'static Field),
+    /// `unset quoted.FIELD`.
+    UnsetQuoted(&'static Field),
     Payload(Payload),
     Show,
     Hex,

@@ -35,6 +35,8 @@ pub enum Offer {
     Words(&'static [&'static str]),
     /// A field name: the template's (by full or short name), or any protocol's.
     Fields { everywhere: bool },
+    /// A field of the datagram an ICMP error quotes, as `quoted.FIELD` (full names).
+    Quoted,
     /// A value for this field.
     Values(&'static Field),
     /// A layer stack, such as ip/icmp.
@@ -79,27 +81,27 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "new STACK",
         summary: "start a new template from a layer stack (fields at their defaults)",
         example: "new ip/icmp",
-        detail: "Replaces the template with a fresh one over the layers named, outermost first, separated by /. Every field starts at its table default; the payload is empty. `reset` brings back the post's packet instead.",
+        detail: "Replaces the template with a fresh one over the layers named, outermost first, separated by /. Every field starts at its table default; the payload is empty. After icmp (or icmp6) the network layer it quotes may follow: `new ip/icmp/ip/udp` is a port unreachable (type 3 code 3; icmp6 type 1 code 4) quoting a UDP datagram whose layers you set like any other (see `help set` for quoted.FIELD), the quoted lengths and checksums computed for the quote and the ICMP checksum covering it. `reset` brings back the post's packet instead.",
         parse: grammar::new,
         offers: grammar::new_offers,
     },
     CommandInfo {
         name: "set",
         aliases: &[],
-        syntax: "set FIELD VALUE | set timeout DURATION",
-        summary: "change one field (full or short name); or how long send waits for replies",
+        syntax: "set FIELD VALUE | set quoted.FIELD VALUE | set timeout DURATION",
+        summary: "change one field (full or short name), or one in the datagram an ICMP unreachable quotes; or how long send waits for replies",
         example: "set ttl 1",
-        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. rawlab hands over a field you set exactly as you set it, even a wrong checksum; what the kernel does with it depends on the mode: in modes raw and hdrincl Linux still rewrites ip.len and ip.checksum (and fills ip.id and ip.src when they are 0), in mode kernel it writes the whole IP header, and in mode link nothing is touched. A listener shows what went on the wire, with each field the kernel changed marked.",
+        detail: "Sets ip.ttl to 1 in the template. Fields take Wireshark's names (ip.ttl, icmp.type) or a short name that fits one field (ttl). In an ICMP unreachable built as layers (`new ip/icmp/ip/udp`), a field goes to the outer layer that has it (ip.dst is the outer destination), and `quoted.` before a name reaches the quoted datagram instead (set quoted.ip.src 127.0.0.1; Tab completes quoted.); a field only the quote has (udp.dstport) needs no prefix. Values: decimal, 0x hex, 0b binary, a dotted IPv4 address, or a name such as echo-reply. rawlab hands over a field you set exactly as you set it, even a wrong checksum; what the kernel does with it depends on the mode: in modes raw and hdrincl Linux still rewrites ip.len and ip.checksum (and fills ip.id and ip.src when they are 0), in mode kernel it writes the whole IP header, and in mode link nothing is touched. A listener shows what went on the wire, with each field the kernel changed marked.",
         parse: grammar::set,
         offers: grammar::set_offers,
     },
     CommandInfo {
         name: "unset",
         aliases: &[],
-        syntax: "unset FIELD",
-        summary: "put a field back to automatic (or its default)",
+        syntax: "unset FIELD | unset quoted.FIELD",
+        summary: "put a field back to automatic (or its default), in the quoted datagram with quoted.",
         example: "unset icmp.checksum",
-        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue.",
+        detail: "Hands icmp.checksum back to rawlab, which computes it again on every build. For fields the kernel fills (ip.id, ip.src, ip.checksum) it goes back to 0, the kernel's cue. `unset quoted.FIELD` does the same in the datagram an ICMP unreachable quotes (see `help set`).",
         parse: grammar::unset,
         offers: grammar::fields_offers,
     },

@@ -424,6 +424,71 @@ fn link_layer_commands_and_mac_values() {
     );
     let e = q("set icmp.type 0").unwrap_err();
     assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
+    // An ICMP error quoting its datagram as layers.
+    assert_eq!(
+        p("new ip/icmp/ip/udp").unwrap(),
+        Command::New(vec![
+            &ipv4::IPV4,
+            &icmp::ICMP,
+            &ipv4::IPV4,
+            &crate::wire::udp::UDP
+        ])
+    );
+    let e = p("new ip/udp/ip").unwrap_err();
+    assert_eq!(e.message, "IPv4 cannot follow UDP");
+    assert_eq!(e.span, 11..13);
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("an ICMP error quotes a datagram after it: did you mean `ip/icmp/ip/udp`?")
+    );
+    let quoting: [&'static Protocol; 4] = [
+        &ipv4::IPV4,
+        &icmp::ICMP,
+        &ipv4::IPV4,
+        &crate::wire::udp::UDP,
+    ];
+    let ctx = Context::new(&quoting);
+    let e = parse("set icmp.type echo-request", &ctx).unwrap_err();
+    assert_eq!(
+        e.message,
+        "icmp.type 8 (echo-request) is not an error, and in ip/icmp/ip/udp the ICMP message quotes the datagram after it"
+    );
+    assert_eq!(e.span, 14..26);
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("for a message that quotes nothing, `new ip/icmp`")
+    );
+    assert_eq!(
+        parse("set icmp.type time-exceeded", &ctx).unwrap(),
+        Command::Set(&icmp::TYPE, Value::Raw(11))
+    );
+    assert_eq!(
+        parse("set quoted.ip.dst 127.0.0.2", &ctx).unwrap(),
+        Command::SetQuoted(&ipv4::DST, Value::Raw(0x7f00_0002))
+    );
+    let names = grammar::quoted_field_names(&quoting);
+    assert!(names.contains(&"quoted.ip.src".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"quoted.icmp.type".to_string()),
+        "{names:?}"
+    );
+    for n in &names {
+        assert!(grammar::quoted_field(n, &quoting).is_some(), "{n}");
+    }
+    assert!(grammar::set_offers(&[], &ctx).contains(&Offer::Quoted));
+    assert_eq!(
+        grammar::set_offers(&["quoted.ip.proto"], &ctx),
+        [Offer::Values(&ipv4::PROTO)]
+    );
+    assert_eq!(
+        parse("unset quoted.ip.ttl", &ctx).unwrap(),
+        Command::UnsetQuoted(&ipv4::TTL)
+    );
+    let e = parse("set quoted.udp.dstprot 9", &ctx).unwrap_err();
+    assert_eq!(
+        e.span.start, 11,
+        "the caret is under the field after `quoted.`"
+    );
     let e = p("set arp.opcode 1").unwrap_err();
     assert!(e.suggestion.unwrap().ends_with("`new eth/arp`"));
 }
@@ -526,6 +591,7 @@ fn offered(o: &Offer, ctx: &Context) -> Vec<String> {
                 .map(|f| f.name.to_string())
                 .collect()
         }
+        Offer::Quoted => grammar::quoted_field_names(ctx.stack),
         Offer::Values(f) => f.names.iter().map(|(_, n)| n.to_string()).collect(),
         Offer::Stacks => wire::stacks(),
         Offer::Commands => COMMANDS.iter().map(|c| c.name.to_string()).collect(),

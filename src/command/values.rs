@@ -40,21 +40,44 @@ pub(super) fn parse_stack(t: &Token) -> Result<Vec<&'static Protocol>, ParseErro
                 .suggest(did_you_mean(&name, names)));
         };
         if let Some(prev) = stack.last() {
-            if p.id_under(prev).is_none() {
+            if !p.may_follow(prev) {
                 let fits: Vec<&str> = wire::PROTOCOLS
                     .iter()
-                    .filter(|q| q.id_under(prev).is_some())
+                    .filter(|q| q.may_follow(prev))
                     .map(|q| q.name)
                     .collect();
+                // A network layer after a transport one: perhaps an ICMP error quoting
+                // the datagram typed so far (ip/udp/ip → ip/icmp/ip/udp).
+                let quoter = wire::PROTOCOLS
+                    .iter()
+                    .find(|q| q.quote.is_some_and(|qu| qu.network == p) && q.may_follow(stack[0]));
+                let suggestion = quoter.filter(|_| stack[0] == p).map(|q| {
+                    let typed: Vec<&str> = stack.iter().map(|l| l.name).collect();
+                    format!(
+                        "an {} error quotes a datagram after it: did you mean `{}/{}/{}`?",
+                        q.title,
+                        stack[0].name,
+                        q.name,
+                        typed.join("/")
+                    )
+                });
                 return Err(ParseError::new(
                     span,
                     format!("{} cannot follow {}", p.title, prev.title),
                 )
                 .expected(if fits.is_empty() {
                     format!("nothing after {}", prev.name)
+                } else if prev.quote.is_some() {
+                    format!(
+                        "after {}: {} (an error's quoted datagram starts with {})",
+                        prev.name,
+                        fits.join(", "),
+                        prev.quote.map_or("", |q| q.network.name)
+                    )
                 } else {
                     format!("after {}: {}", prev.name, fits.join(", "))
-                }));
+                })
+                .suggest(suggestion));
             }
         } else if !p.starts {
             let under: Vec<&str> = p.ids.iter().map(|(o, _)| *o).collect();

@@ -45,10 +45,12 @@ impl Session {
             self.mode.name(),
         );
         let mut d = Dump::new(heading, &built.bytes, built.layers[0].0);
-        for &(p, start, _) in &built.layers {
+        let quote = self.template.quote_start();
+        for (i, &(p, start, _)) in built.layers.iter().enumerate() {
+            let quoted = quote.is_some_and(|q| i >= q);
             for f in p.all_fields() {
                 let (set, group_set) = (
-                    self.template.is_set(f),
+                    self.template.layer_is_set(i, f),
                     p.fields.iter().any(|g| {
                         g.group
                             && g != &f
@@ -68,6 +70,15 @@ impl Session {
                         Some(("computed by rawlab".to_string(), Tone::Dim))
                     }
                     (false, Fill::Computed) => None,
+                    // No kernel fills a quoted header: rawlab did, or left 0.
+                    (false, Fill::Kernel(_)) if quoted => Some((
+                        if filled {
+                            "in the quote no kernel fills it: rawlab did".to_string()
+                        } else {
+                            "in the quote no kernel fills it: it is sent as 0".to_string()
+                        },
+                        Tone::Dim,
+                    )),
                     // Inside a frame no kernel fills the IP header: rawlab did, or left 0.
                     (false, Fill::Kernel(_)) if start > 0 => Some((
                         if filled {
@@ -358,6 +369,26 @@ impl Session {
             Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
         };
         row("filled by", who)?;
+        // An ICMP error built as layers holds the field twice, perhaps: which `set` reaches.
+        let stack = self.template.stack();
+        if let Some(q) = self.template.quote_start()
+            && stack[q..].iter().any(|p| p.all_fields().any(|g| g == f))
+        {
+            let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
+            let text = if outer {
+                format!(
+                    "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
+                    f.name,
+                    self.quoted_words(f)
+                )
+            } else {
+                format!(
+                    "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
+                    f.name
+                )
+            };
+            row("quoted", text)?;
+        }
         row("about", f.notes.to_string())?;
         row("defined", f.rfc.to_string())?;
         let now = if self

@@ -306,6 +306,23 @@ impl Session {
                     flow
                 }
             },
+            Command::SetQuoted(f, v) => {
+                let flow = self.set_quoted_field(f, v, out)?;
+                self.refragment(out)?;
+                flow
+            }
+            Command::UnsetQuoted(f) => {
+                let had = self.template.unset_quoted(f);
+                let now = self.quoted_words(f);
+                let text = if had {
+                    format!("quoted {} is back to automatic: {now}", f.name)
+                } else {
+                    format!("quoted {} was not set; it stays {now}", f.name)
+                };
+                self.info(out, &text)?;
+                self.refragment(out)?;
+                Flow::Continue
+            }
             Command::Fragment(what) => self.fragment(what, out)?,
             Command::Fragments(pick) => self.fragments(pick, out)?,
             Command::SetTimeout(d) => self.set_timeout(*d, out)?,

@@ -74,6 +74,38 @@ impl Session {
         }
     }
 
+    /// `set quoted.FIELD VALUE`: the field in the quoted datagram of an ICMP error.
+    pub(super) fn set_quoted_field(
+        &mut self,
+        f: &'static wire::Field,
+        v: &Value,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let before = self.quoted_words(f);
+        match self.template.set_quoted(f, v.clone()) {
+            Ok(()) => {
+                let after = self.quoted_words(f);
+                self.info(out, &format!("quoted {} = {after} (was {before})", f.name))?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => self.fail(out, &e),
+        }
+    }
+
+    /// A field's value in the quoted datagram, in words.
+    pub(super) fn quoted_words(&self, f: &'static wire::Field) -> String {
+        let built = self.built(SystemTime::now());
+        let dis = wire::dissect::dissect(&built.bytes, built.layers[0].0);
+        match dis
+            .layers
+            .iter()
+            .find(|l| l.quoted && l.proto.all_fields().any(|g| g == f))
+        {
+            Some(l) if l.fields(&built.bytes).any(|g| g == f) => l.words(&built.bytes, f),
+            _ => "(not in the quoted datagram)".into(),
+        }
+    }
+
     pub(super) fn set_timeout(&mut self, d: Duration, out: &mut dyn Write) -> io::Result<Flow> {
         self.timeout = d;
         let text = format!(

@@ -10,8 +10,8 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Expected, Field, Fill, Host, Kind, NamesWhen, Pairing, Protocol, Tail,
-    TailSpec, checksum, ipv4,
+    Building, Entries, Expected, Field, Fill, Host, Kind, NamesWhen, Pairing, Protocol, Quote,
+    Tail, TailSpec, checksum, ipv4,
 };
 use std::fmt::Write as _;
 
@@ -366,6 +366,7 @@ pub static ICMP: Protocol = Protocol {
     header_len,
     next: |b| is_error(b).then_some(&ipv4::IPV4),
     quotes: is_error,
+    quote: Some(&QUOTE),
     ids: &[("ip", 1)],
     summary,
     pairing: Some(pairing),
@@ -382,6 +383,15 @@ pub static ICMP: Protocol = Protocol {
         }
     },
     ..Protocol::BASE
+};
+
+/// A template's error quotes the datagram after it: port unreachable unless the type is set.
+pub static QUOTE: Quote = Quote {
+    network: &ipv4::IPV4,
+    type_field: &TYPE,
+    code_field: &CODE,
+    errors: &ERRORS,
+    default: (3, 3),
 };
 
 fn is_error(b: &[u8]) -> bool {

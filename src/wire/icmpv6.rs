@@ -11,7 +11,7 @@
 use super::push_dec;
 use super::{
     Building, Expected, Field, Fill, Host, Kind, NamesWhen, OptionKind, OptionList, Pairing,
-    Protocol, Scope, Tail, TailSpec, checksum, ipv6,
+    Protocol, Quote, Scope, Tail, TailSpec, checksum, ipv6,
 };
 use std::fmt::Write as _;
 
@@ -519,6 +519,15 @@ fn variant(b: &[u8]) -> &'static [&'static Field] {
 }
 
 /// Errors (types below 128) quote as much of the offending packet as fits.
+/// A template's error quotes the datagram after it: port unreachable unless the type is set.
+pub static QUOTE: Quote = Quote {
+    network: &ipv6::IPV6,
+    type_field: &TYPE,
+    code_field: &CODE,
+    errors: &ERRORS,
+    default: (1, 4),
+};
+
 fn is_error(b: &[u8]) -> bool {
     TYPE.get(b) < 128
 }
@@ -565,6 +574,7 @@ pub static ICMPV6: Protocol = Protocol {
     header_len: |b| if is_nd(b) { b.len() } else { 8 },
     next: |b| is_error(b).then_some(&ipv6::IPV6),
     quotes: is_error,
+    quote: Some(&QUOTE),
     ids: &[("ip", 58)],
     summary,
     pairing: Some(pairing),

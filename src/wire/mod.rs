@@ -187,7 +187,7 @@ pub fn stacks() -> Vec<String> {
         if depth == 0 {
             return;
         }
-        for p in PROTOCOLS.iter().filter(|p| p.id_under(last).is_some()) {
+        for p in PROTOCOLS.iter().filter(|p| p.may_follow(last)) {
             grow(&format!("{prefix}/{}", p.name), p, depth - 1, out);
         }
     }
@@ -205,6 +205,14 @@ pub fn stack_with(f: &Field) -> Option<String> {
     stacks()
         .into_iter()
         .filter_map(|s| {
+            // A quoting error (ip/icmp/ip) is not where to learn a field.
+            if s.split('/').collect::<Vec<_>>().windows(2).any(|w| {
+                protocol_named(w[0])
+                    .and_then(|p| p.quote)
+                    .is_some_and(|q| q.network.name == w[1])
+            }) {
+                return None;
+            }
             let at = s.split('/').position(|n| n == owner.name)?;
             let layers = s.split('/').count();
             // Three layers make a packet a learner can send (eth/ip/icmp); more is noise.

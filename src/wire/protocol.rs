@@ -234,6 +234,19 @@ impl TailSpec {
     }
 }
 
+/// How an error message of a protocol quotes the datagram that caused it, for templates
+/// that build one (`new ip/icmp/ip/udp`): the network layer quoted, the field that says
+/// which message it is, the error types (any of which quotes), and the type and code a
+/// template defaults to (port unreachable).
+#[derive(Debug)]
+pub struct Quote {
+    pub network: &'static Protocol,
+    pub type_field: &'static Field,
+    pub code_field: &'static Field,
+    pub errors: &'static [u128],
+    pub default: (u128, u128),
+}
+
 /// A protocol: its field table and the few behaviours a table cannot say.
 pub struct Protocol {
     /// Prefix of its field names and its name in a layer stack (`ip` in `ip/icmp`).
@@ -278,6 +291,8 @@ pub struct Protocol {
     /// Whether the payload is a quoted packet: an ICMP error's copy of the datagram
     /// that caused it, naturally cut short.
     pub quotes: fn(&[u8]) -> bool,
+    /// For a template: the datagram an error of this protocol quotes, as a layer after it.
+    pub quote: Option<&'static Quote>,
     /// Why this header may not come after the layers before it in the same packet
     /// (RFC 8200's order of extension headers), or None when it may.
     pub misplaced: fn(&[&'static Protocol]) -> Option<String>,
@@ -317,6 +332,7 @@ impl Protocol {
         ids: &[],
         starts: false,
         quotes: |_| false,
+        quote: None,
         misplaced: |_| None,
         addresses: None,
         pseudo: None,
@@ -575,6 +591,13 @@ impl Protocol {
             .max()
             .unwrap_or(0)
             .max(self.fixed_len)
+    }
+
+    /// Whether this layer may come right after `outer` in a template: `outer` names it
+    /// (ip.proto 1 for ICMP), or `outer` is an error message quoting this network layer
+    /// (`ip/icmp/ip`).
+    pub fn may_follow(&self, outer: &Protocol) -> bool {
+        self.id_under(outer).is_some() || outer.quote.is_some_and(|q| q.network == self)
     }
 
     /// The code an outer protocol uses for this one (1 for ICMP under "ip").

@@ -118,15 +118,55 @@ impl Template {
         names.join("/")
     }
 
-    fn layer_of(&self, f: &Field) -> Option<usize> {
+    /// The first layer from `from` on that has this field.
+    fn layer_of(&self, from: usize, f: &Field) -> Option<usize> {
         self.layers
             .iter()
+            .skip(from)
             .position(|l| l.proto.all_fields().any(|g| std::ptr::eq(g, f)))
+            .map(|i| i + from)
+    }
+
+    /// Where the quoted datagram starts, in an ICMP error built as layers
+    /// (`ip/icmp/ip/udp`: 2).
+    pub fn quote_start(&self) -> Option<usize> {
+        quote_start(&self.stack())
     }
 
     /// Sets a field. Values have been width-checked by the parser; this checks what
-    /// only the template knows (options come in 32-bit words).
+    /// only the template knows (options come in 32-bit words). A field goes to the first
+    /// layer that has it: the outer one, when an ICMP error quotes the same protocol.
     pub fn set(&mut self, f: &'static Field, v: Value) -> Result<(), String> {
+        self.set_in(0, f, v)
+    }
+
+    /// Sets a field in the quoted datagram (`set quoted.ip.src`): the first layer after
+    /// the ICMP error that has it.
+    pub fn set_quoted(&mut self, f: &'static Field, v: Value) -> Result<(), String> {
+        let Some(q) = self.quote_start() else {
+            return Err(format!(
+                "{} quotes no datagram: quoted fields are in stacks such as ip/icmp/ip/udp",
+                self.stack_name()
+            ));
+        };
+        if std::ptr::eq(f, &DATA) {
+            return self.set_in(0, f, v);
+        }
+        if self.layer_of(q, f).is_none() {
+            return Err(format!(
+                "{} is not in the quoted datagram ({})",
+                f.name,
+                self.layers[q..]
+                    .iter()
+                    .map(|l| l.proto.name)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ));
+        }
+        self.set_in(q, f, v)
+    }
+
+    fn set_in(&mut self, from: usize, f: &'static Field, v: Value) -> Result<(), String> {
         if std::ptr::eq(f, &DATA) {
             let Value::Bytes(b) = v else {
                 return Err("data.data takes bytes: hex such as c0de, or \"text\"".into());
@@ -134,7 +174,7 @@ impl Template {
             self.payload = Payload::Bytes(b);
             return Ok(());
         }
-        let Some(i) = self.layer_of(f) else {
+        let Some(i) = self.layer_of(from, f) else {
             return Err(format!(
                 "{} is not in this template ({})",
                 f.name,
@@ -180,14 +220,27 @@ impl Template {
         Ok(())
     }
 
+    /// Puts a field of the quoted datagram back to automatic. Returns whether it had
+    /// been set.
+    pub fn unset_quoted(&mut self, f: &'static Field) -> bool {
+        match self.quote_start() {
+            Some(q) if !std::ptr::eq(f, &DATA) => self.unset_in(q, f),
+            _ => false,
+        }
+    }
+
     /// Puts a field back to automatic (or its default). Returns whether it had been set.
     pub fn unset(&mut self, f: &'static Field) -> bool {
+        self.unset_in(0, f)
+    }
+
+    fn unset_in(&mut self, from: usize, f: &'static Field) -> bool {
         if std::ptr::eq(f, &DATA) {
             let had = self.payload != Payload::Bytes(Vec::new());
             self.payload = Payload::Bytes(Vec::new());
             return had;
         }
-        let Some(i) = self.layer_of(f) else {
+        let Some(i) = self.layer_of(from, f) else {
             return false;
         };
         let layer = &mut self.layers[i];
@@ -207,7 +260,13 @@ impl Template {
         if std::ptr::eq(f, &DATA) {
             return true;
         }
-        self.layers.iter().any(|l| {
+        (0..self.layers.len()).any(|i| self.layer_is_set(i, f))
+    }
+
+    /// Whether the user set this field (or its group) in layer `i`.
+    pub fn layer_is_set(&self, i: usize, f: &Field) -> bool {
+        let l = &self.layers[i];
+        {
             l.set.iter().any(|(g, _)| {
                 std::ptr::eq(*g, f)
                     || (g.group && f.name.starts_with(&format!("{}.", g.name)))
@@ -215,7 +274,7 @@ impl Template {
             }) || (f.kind == Kind::Bytes
                 && l.tail.is_some()
                 && l.proto.tail.is_some_and(|t| std::ptr::eq(t.field, f)))
-        })
+        }
     }
 
     /// The value a field will be built with, if set by the user.
@@ -253,9 +312,20 @@ impl Template {
             }
         };
         write(&mut hdr, l.proto.fields);
+        // An error message before the network layer it quotes is an error unless the user
+        // said which message: port unreachable.
+        if let (Some(q), Some(next)) = (l.proto.quote, self.layers.get(i + 1))
+            && next.proto == q.network
+            && !self.layer_is_set(i, q.type_field)
+        {
+            q.type_field.set(&mut hdr, q.default.0);
+            if !self.layer_is_set(i, q.code_field) {
+                q.code_field.set(&mut hdr, q.default.1);
+            }
+        }
         // The layer names the next one (ip.proto 1 for ICMP) unless the user said otherwise.
         if let (Some(nf), Some(next)) = (l.proto.next_field, self.layers.get(i + 1))
-            && let (false, Some(code)) = (self.is_set(nf), next.proto.id_under(l.proto))
+            && let (false, Some(code)) = (self.layer_is_set(i, nf), next.proto.id_under(l.proto))
         {
             nf.set(&mut hdr, code);
         }
@@ -306,7 +376,7 @@ impl Template {
                 hdr_len,
                 next,
                 network,
-                is_set: &|f| self.is_set(f),
+                is_set: &|f| self.layer_is_set(i, f),
             };
             (p.fill)(&mut b);
         }
@@ -357,6 +427,15 @@ impl Template {
     pub fn is_frame(&self) -> bool {
         self.layers.first().is_some_and(|l| l.proto == &eth::ETH)
     }
+}
+
+/// Where the quoted datagram starts in a stack: the layer after an error message
+/// that is the network layer it quotes (`ip/icmp/ip/udp`: 2).
+pub fn quote_start(stack: &[&'static Protocol]) -> Option<usize> {
+    stack
+        .windows(2)
+        .position(|w| w[0].quote.is_some_and(|q| q.network == w[1]))
+        .map(|i| i + 1)
 }
 
 /// A MAC address as a field's raw value.
@@ -567,6 +646,69 @@ mod tests {
             1,
             "16 bytes: one unit past the first 8"
         );
+    }
+
+    /// `new ip/icmp/ip/udp`: a port unreachable quoting a UDP datagram, each layer built
+    /// from its table, the quoted IPv4 header's length and checksum computed for the
+    /// quoted datagram and the ICMP checksum covering the quote.
+    #[test]
+    fn an_icmp_error_quotes_its_layers() {
+        use crate::wire::{icmpv6, udp};
+        let mut t = Template::new(&[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &udp::UDP]);
+        assert_eq!(t.quote_start(), Some(2));
+        t.set(&ipv4::DST, Value::Raw(0x7f00_0001)).unwrap();
+        t.set_quoted(&ipv4::SRC, Value::Raw(0x7f00_0001)).unwrap();
+        t.set_quoted(&ipv4::DST, Value::Raw(0x7f00_0002)).unwrap();
+        t.set(&udp::DSTPORT, Value::Raw(33434)).unwrap();
+        let built = t.build(now());
+        let b = &built.bytes;
+        assert_eq!(icmp::TYPE.get(&b[20..]), 3, "destination unreachable");
+        assert_eq!(icmp::CODE.get(&b[20..]), 3, "port unreachable");
+        assert_eq!(ipv4::DST.get(b), 0x7f00_0001, "the outer destination");
+        assert_eq!(ipv4::SRC.get(&b[28..]), 0x7f00_0001);
+        assert_eq!(
+            ipv4::DST.get(&b[28..]),
+            0x7f00_0002,
+            "set in the quote only"
+        );
+        assert_eq!(ipv4::PROTO.get(&b[28..]), 17);
+        assert_eq!(ipv4::LEN.get(&b[28..]), 28, "the quoted datagram's length");
+        assert_eq!(ipv4::LEN.get(b), 56);
+        let d = dissect(b, &ipv4::IPV4);
+        assert_eq!(d.stack_name(), "ip/icmp/ip/udp");
+        let quoted: Vec<bool> = d.layers.iter().map(|l| l.quoted).collect();
+        assert_eq!(quoted, [false, false, true, true]);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        // The ICMP checksum covers the quote (the outer IPv4 checksum is the kernel's).
+        for e in (icmp::ICMP.expected)(&d.scope(1, b)) {
+            assert_eq!(
+                e.verdict(d.layers[1].get(b, e.field)),
+                crate::wire::Verdict::Correct
+            );
+        }
+        assert_eq!(
+            ipv4::CHECKSUM.get(&b[28..]) as u16,
+            crate::wire::ipv4::header_checksum(&b[28..48]),
+            "the quoted header's checksum"
+        );
+
+        let t = Template::new(&[&ipv6::IPV6, &icmpv6::ICMPV6, &ipv6::IPV6, &udp::UDP]);
+        let b = t.build(now()).bytes;
+        assert_eq!(icmpv6::TYPE.get(&b[40..]), 1);
+        assert_eq!(icmpv6::CODE.get(&b[40..]), 4);
+        let d = dissect(&b, &ipv6::IPV6);
+        assert_eq!(d.stack_name(), "ipv6/icmpv6/ipv6/udp");
+
+        let mut t = Template::new(&[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &udp::UDP]);
+        t.set(&ipv4::TTL, Value::Raw(9)).unwrap();
+        t.set_quoted(&ipv4::TTL, Value::Raw(3)).unwrap();
+        assert!(t.unset_quoted(&ipv4::TTL));
+        assert!(!t.unset_quoted(&ipv4::TTL));
+        let b = t.build(now()).bytes;
+        assert_eq!((ipv4::TTL.get(&b), ipv4::TTL.get(&b[28..])), (9, 64));
+
+        let mut t = Template::new(&[&ipv4::IPV4, &udp::UDP]);
+        assert!(t.set_quoted(&ipv4::SRC, Value::Raw(1)).is_err());
     }
 
     #[test]

@@ -233,6 +233,7 @@ fn candidates(offer: &Offer, stack: &[&'static Protocol]) -> Vec<String> {
     match offer {
         Offer::Words(w) => w.iter().map(|w| w.to_string()).collect(),
         Offer::Fields { everywhere } => field_names(stack, *everywhere),
+        Offer::Quoted => command::quoted_field_names(stack),
         Offer::Values(f) => value_names(f),
         Offer::Stacks => stacks(),
         Offer::Ifaces => interface_names(),
@@ -377,6 +378,11 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
         });
         for o in &offers {
             match o {
+                Offer::Quoted if command::quoted_field(&w.text, stack).is_some() => {
+                    out.push((w.span.clone(), Role::Field));
+                }
+                Offer::Fields { .. }
+                    if !a_word && command::quoted_field(&w.text, stack).is_some() => {}
                 Offer::Fields { everywhere } if !a_word => {
                     let ok = match wire::resolve(&w.text, stack) {
                         Ok(_) => true,
