@@ -202,7 +202,7 @@ fn ping_takes_size_and_ttl_and_says_each_error_as_ping_does() {
     for user in users() {
         let r = run_script(
             user,
-            "ping 203.0.113.2 count 3 every 100ms size 1400\nping 203.0.113.2 ttl 1 count 2 every 100ms\nping 127.0.0.1 size 8 count 1\n",
+            "ping 203.0.113.2 count 3 every 100ms size 1400\nping 203.0.113.2 ttl 1 count 2 every 100ms\nping 127.0.0.1 size 8 count 1\nping 127.0.0.1 count 1 stamps\n",
             &[],
         );
         assert_eq!(r.code, 0, "{}", r.all());
@@ -237,6 +237,21 @@ fn ping_takes_size_and_ttl_and_says_each_error_as_ping_does() {
         assert!(!out.contains("is not in the sandbox"), "{out}");
         assert!(out.contains("PING 127.0.0.1: 8 data bytes"), "{out}");
         assert!(out.contains("16 bytes from 127.0.0.1: icmp_seq=1"), "{out}");
+        // `stamps`: the answer's time first, in seconds since 1970, as ping -D prints it.
+        let stamped = out
+            .lines()
+            .find(|l| l.starts_with('['))
+            .unwrap_or_else(|| panic!("{out}"));
+        let (stamp, rest) = stamped
+            .split_once("] ")
+            .unwrap_or_else(|| panic!("{stamped}"));
+        let (secs, micros) = stamp.trim_start_matches('[').split_once('.').unwrap();
+        assert!(secs.parse::<u64>().unwrap() > 1_700_000_000, "{stamped}");
+        assert_eq!(micros.len(), 6, "{stamped}");
+        assert!(
+            rest.starts_with("64 bytes from 127.0.0.1: icmp_seq=1"),
+            "{stamped}"
+        );
     }
 }
 

@@ -25,7 +25,7 @@ const FRAGMENT_WORDS: &[&str] = &["1500", "576", "off"];
 const FRAGMENTS_WORDS: &[&str] = &["1", "2", "all"];
 /// The smallest MTU `fragment` takes: an IPv4 header (20 bytes) and one 8-byte block.
 pub(super) const MIN_FRAGMENT_MTU: u128 = 28;
-const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl"];
+const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl", "stamps"];
 const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
 const PORTS: &[&str] = &["8080"];
@@ -472,6 +472,10 @@ pub(super) fn ping(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
 }
 
 pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    // ping needs its destination first.
+    if done.is_empty() {
+        return vec![Offer::Words(DESTINATIONS)];
+    }
     send_words(done, PING_WORDS)
 }
 
@@ -1101,21 +1105,32 @@ pub(super) fn parse_send(
         let word = t.text.to_ascii_lowercase();
         if keywords.contains(&word.as_str()) && !t.quoted {
             if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
+                // `stamps` takes no value: the word alone is the option.
+                let alone = word == "stamps";
                 let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
-                return Err(ParseError::new(
-                    t.span.start..args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end),
-                    format!("`{word}` is given twice"),
-                )
-                .expected(format!(
-                    "each option once: {} (for example: {})",
-                    args.info.syntax, args.info.example
-                ))
-                .suggest(Some(format!(
-                    "keep one: `{word} {}` (column {}) or `{word} {}`",
-                    value(first + 1),
-                    args.line[..args.tokens[first].span.start].chars().count() + 1,
-                    value(args.pos)
-                ))));
+                let end = if alone {
+                    t.span.end
+                } else {
+                    args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end)
+                };
+                let suggestion = if alone {
+                    format!("`{word}` once is enough")
+                } else {
+                    format!(
+                        "keep one: `{word} {}` (column {}) or `{word} {}`",
+                        value(first + 1),
+                        args.line[..args.tokens[first].span.start].chars().count() + 1,
+                        value(args.pos)
+                    )
+                };
+                return Err(
+                    ParseError::new(t.span.start..end, format!("`{word}` is given twice"))
+                        .expected(format!(
+                            "each option once: {} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(Some(suggestion)),
+                );
             }
             given.push((word.clone(), args.pos - 1));
         }
@@ -1182,6 +1197,11 @@ pub(super) fn parse_send(
                 }
                 if let Some(o) = ping.as_deref_mut() {
                     o.size = Some(v as u16);
+                }
+            }
+            "stamps" if ping.is_some() => {
+                if let Some(o) = ping.as_deref_mut() {
+                    o.stamps = true;
                 }
             }
             "ttl" if ping.is_some() => {

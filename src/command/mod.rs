@@ -75,6 +75,8 @@ pub enum FragmentPick {
 pub struct PingOpts {
     pub size: Option<u16>,
     pub ttl: Option<u8>,
+    /// `stamps`: each line begins with the time its answer came, as `ping -D` prints.
+    pub stamps: bool,
 }
 
 /// Most ICMP data bytes `ping size` takes: what fits an IPv4 datagram after 28 bytes

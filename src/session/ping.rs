@@ -61,7 +61,10 @@ impl Session {
                 .set(&ipv4::TTL, Value::Raw(t as u128))
                 .expect("ip.ttl");
         }
-        let mut rtts = Rtts::default();
+        let mut rtts = Rtts {
+            stamps: opts.stamps,
+            ..Rtts::default()
+        };
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
         let mut build = |i: u64| {
@@ -209,6 +212,18 @@ struct Rtts {
     user: Vec<Duration>,
     /// ICMP errors about the requests, as ping(8)'s `+N errors` counts.
     errors: usize,
+    /// Each line begins with the answer's time (`ping -D`).
+    stamps: bool,
+}
+
+/// `[1733281234.123456] `: when an answer came, in seconds since 1970, as `ping -D`
+/// prints it; nothing unless asked for.
+fn stamp(on: bool, t: SystemTime) -> String {
+    if !on {
+        return String::new();
+    }
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format!("[{}.{:06}] ", d.as_secs(), d.subsec_micros())
 }
 
 impl Rtts {
@@ -239,8 +254,11 @@ impl Rtts {
             (t, c) => format!("ICMP type {t} code {c}"),
         };
         format!(
-            "From {src} icmp_seq={seq} {what}  (#{} → #{}; `dump {}` says why)",
-            sent.no, error.no, error.no
+            "{}From {src} icmp_seq={seq} {what}  (#{} → #{}; `dump {}` says why)",
+            stamp(self.stamps, error.time),
+            sent.no,
+            error.no,
+            error.no
         )
     }
 
@@ -269,7 +287,8 @@ impl Rtts {
         };
         let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
         format!(
-            "{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
+            "{}{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
+            stamp(self.stamps, reply.time),
             rtt.as_secs_f64() * 1e3,
             sent.no,
             reply.no

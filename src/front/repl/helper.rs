@@ -577,7 +577,9 @@ mod tests {
     fn hints_show_the_rest_of_the_syntax() {
         assert_eq!(
             hint("pin", 3, STACK).as_deref(),
-            Some("g DST [count N] [every DURATION] [size N] [ttl N] [mode raw|hdrincl|kernel]")
+            Some(
+                "g DST [count N] [every DURATION] [size N] [ttl N] [stamps] [mode raw|hdrincl|kernel]"
+            )
         );
         assert_eq!(
             hint("send ", 5, STACK).as_deref(),
