@@ -211,20 +211,8 @@ impl Session {
                 .wait_unshown(Instant::now() + Duration::from_millis(20));
             self.shower.show_pending(out)?;
         }
-        // The listeners get the last packets a moment after the trigger has its reply:
-        // wait until they have been quiet a little (at most half a second).
-        let end = Instant::now() + Duration::from_millis(500);
-        let mut quiet_since = Instant::now();
-        while Instant::now() < end && quiet_since.elapsed() < Duration::from_millis(60) {
-            if self
-                .shower
-                .store
-                .wait_unshown((Instant::now() + Duration::from_millis(20)).min(end))
-            {
-                self.shower.show_pending(out)?;
-                quiet_since = Instant::now();
-            }
-        }
+        // The listeners get the last packets a moment after the trigger has its reply.
+        self.show_until_quiet(out)?;
         self.shower.store.settle_all();
         self.shower.show_pending(out)?;
         // Those that ended are waited for no more.

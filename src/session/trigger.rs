@@ -197,6 +197,12 @@ impl Session {
         {
             return Ok(());
         }
+        self.show_until_quiet(out)
+    }
+
+    /// Shows what the listeners catch until they have been quiet for 60 ms (at most
+    /// half a second): they get the last packets a moment after the traffic is done.
+    pub(super) fn show_until_quiet(&self, out: &mut dyn Write) -> io::Result<()> {
         let end = Instant::now() + Duration::from_millis(500);
         let mut quiet_since = Instant::now();
         while Instant::now() < end && quiet_since.elapsed() < Duration::from_millis(60) {
