@@ -476,6 +476,46 @@ fn normalising_tsharks_formats() {
 
 /// `read --filter` chooses the same packets as tshark's display filter `-Y`, for a
 /// table of expressions over the fixtures.
+/// The packets `rawlab read --filter e` and `tshark -Y e` choose from `f`, by number.
+fn chosen(tshark: &Path, f: &Path, e: &str, dir: &Path) -> (Vec<String>, Vec<String>) {
+    let ours = run(
+        User::Me,
+        &[
+            "read".into(),
+            f.display().to_string(),
+            "--brief".into(),
+            "--filter".into(),
+            e.into(),
+        ],
+        dir,
+    );
+    assert_eq!(ours.code, 0, "{} {e}: {}", f.display(), ours.stderr);
+    let ours = ours
+        .stdout
+        .lines()
+        .map(|l| {
+            l.split(' ')
+                .next()
+                .unwrap()
+                .trim_start_matches('#')
+                .to_string()
+        })
+        .collect();
+    let theirs = Command::new(tshark)
+        .args(["-r"])
+        .arg(f)
+        .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(theirs.status.success(), "tshark -Y {e}");
+    let theirs = String::from_utf8_lossy(&theirs.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (ours, theirs)
+}
+
 #[test]
 fn filters_agree_with_tshark() {
     let Some(tshark) = which("tshark") else {
@@ -502,40 +542,7 @@ fn filters_agree_with_tshark() {
             .join("tests/fixtures")
             .join(name);
         for e in exprs {
-            let ours = run(
-                User::Me,
-                &[
-                    "read".into(),
-                    f.display().to_string(),
-                    "--brief".into(),
-                    "--filter".into(),
-                    e.into(),
-                ],
-                &dir,
-            );
-            assert_eq!(ours.code, 0, "{name} {e}: {}", ours.stderr);
-            let ours: Vec<String> = ours
-                .stdout
-                .lines()
-                .map(|l| {
-                    l.split(' ')
-                        .next()
-                        .unwrap()
-                        .trim_start_matches('#')
-                        .to_string()
-                })
-                .collect();
-            let theirs = Command::new(&tshark)
-                .args(["-r"])
-                .arg(&f)
-                .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
-                .output()
-                .unwrap();
-            assert!(theirs.status.success(), "tshark -Y {e}");
-            let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect();
+            let (ours, theirs) = chosen(&tshark, &f, e, &dir);
             assert_eq!(
                 ours, theirs,
                 "{name}: `{e}` chose other packets than tshark -Y"
@@ -717,41 +724,7 @@ fn dns_filters_agree_with_tshark() {
         "dns.count.answers >= 1 and not dns.flags.authoritative == 1",
     ];
     for e in exprs {
-        let ours = run(
-            User::Me,
-            &[
-                "read".into(),
-                f.display().to_string(),
-                "--brief".into(),
-                "--filter".into(),
-                e.into(),
-            ],
-            &dir,
-        );
-        assert_eq!(ours.code, 0, "{e}: {}", ours.stderr);
-        let ours: Vec<String> = ours
-            .stdout
-            .lines()
-            .map(|l| {
-                l.split(' ')
-                    .next()
-                    .unwrap()
-                    .trim_start_matches('#')
-                    .to_string()
-            })
-            .collect();
-        let theirs = Command::new(&tshark)
-            .args(["-r"])
-            .arg(&f)
-            .args(["-Y", e, "-T", "fields", "-e", "frame.number"])
-            .env("HOME", &dir)
-            .output()
-            .unwrap();
-        assert!(theirs.status.success(), "tshark -Y {e}");
-        let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let (ours, theirs) = chosen(&tshark, &f, e, &dir);
         assert!(!theirs.is_empty(), "`{e}` chooses no packet: a weak test");
         assert_eq!(ours, theirs, "`{e}` chose other packets than tshark -Y");
     }
