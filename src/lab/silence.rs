@@ -486,7 +486,7 @@ impl IpLook<'_> {
             if !link.loopback
                 && !link.neighbours.iter().any(|(a, _)| *a == dst)
                 && around.sandboxed
-                && !behind_the_peer(dst) =>
+                && !crate::net::peer::behind_the_peer(dst) =>
         {
             why.push(format!(
                 "ip.dst is {dst}: the host on {}'s far end is {}, which forwards only to the far cable ({}), so it drops a packet for anyone else (and says so with ICMP network unreachable, at most about one a second)",
@@ -499,7 +499,7 @@ impl IpLook<'_> {
         None if dst.is_loopback()
             || at_peer
             || around.local.contains(&dst)
-            || (around.sandboxed && behind_the_peer(dst)) => {}
+            || (around.sandboxed && crate::net::peer::behind_the_peer(dst)) => {}
         None => why.push(if around.sandboxed {
             if peer_addrs.is_empty() {
                 format!("{dst} is not in the sandbox: it holds only loopback (127.0.0.0/8)")
@@ -773,11 +773,4 @@ fn elsewhere_words(
         }
     }
     format!("{field} is {src}: the kernel answers that address, not you{sep}{whither}")
-}
-
-/// Whether `dst` is on the far cable, which the sandbox's peer routes to.
-fn behind_the_peer(dst: Ipv4Addr) -> bool {
-    use crate::net::peer::{PREFIX, ROUTER_ADDR};
-    let mask = u32::MAX << (32 - u32::from(PREFIX));
-    u32::from(dst) & mask == u32::from(ROUTER_ADDR) & mask
 }

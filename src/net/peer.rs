@@ -218,7 +218,7 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     }
     far.add_route(Ipv4Addr::UNSPECIFIED, 0, ROUTER_ADDR)
         .map_err(step("routing the far host through the peer"))?;
-    here.add_route(ROUTER_ADDR.mask(PREFIX), PREFIX, PEER_ADDR)
+    here.add_route(network(ROUTER_ADDR, PREFIX), PREFIX, PEER_ADDR)
         .map_err(step("routing to the far cable through the peer"))?;
     // /proc/sys/net is the namespace's of whoever opens it: opened inside the peer.
     sys::in_namespace(peer, || {
@@ -234,17 +234,15 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     })
 }
 
-trait Mask {
-    fn mask(self, prefix: u8) -> Ipv4Addr;
+/// The network `a` is in, for a prefix length.
+fn network(a: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0);
+    Ipv4Addr::from(u32::from(a) & mask)
 }
 
-impl Mask for Ipv4Addr {
-    /// The network this address is in, for a prefix length.
-    fn mask(self, prefix: u8) -> Ipv4Addr {
-        let bits = u32::from(self)
-            & u32::MAX
-                .checked_shl(32 - u32::from(prefix.min(32)))
-                .unwrap_or(0);
-        Ipv4Addr::from(bits)
-    }
+/// Whether `dst` is on the far cable, which the peer routes to.
+pub fn behind_the_peer(dst: Ipv4Addr) -> bool {
+    network(dst, PREFIX) == network(ROUTER_ADDR, PREFIX)
 }
