@@ -44,7 +44,11 @@ fn unsafe_free_uid() -> u32 {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh directory anyone can read, for scripts and a copy of the binary.
+/// Directories left by test processes that have ended are removed first, once
+/// per process: a test run makes hundreds, and they once filled a disk.
 pub fn scratch() -> PathBuf {
+    static SWEPT: OnceLock<()> = OnceLock::new();
+    SWEPT.get_or_init(sweep_ended_runs);
     let dir = std::env::temp_dir().join(format!(
         "rawlab-test-{}-{}",
         std::process::id(),
@@ -55,7 +59,28 @@ pub fn scratch() -> PathBuf {
     dir
 }
 
+/// Removes `rawlab-test-PID-N` directories whose process no longer runs.
+fn sweep_ended_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("rawlab-test-")) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The binary, copied where an ordinary user can run it (the build tree may be private).
+/// One copy per build, shared by every test process: named by the built binary's
+/// size and time, written beside its final name and renamed into place.
 pub fn binary_for(user: User) -> PathBuf {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     let built = PathBuf::from(env!("CARGO_BIN_EXE_rawlab"));
@@ -63,12 +88,51 @@ pub fn binary_for(user: User) -> PathBuf {
         User::Me => built,
         User::Nobody => COPY
             .get_or_init(|| {
-                let dst = scratch().join("rawlab");
-                std::fs::copy(&built, &dst).unwrap();
-                std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+                let meta = std::fs::metadata(&built).unwrap();
+                let stamp = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                let dir = std::env::temp_dir().join(format!("rawlab-bin-{}-{stamp}", meta.len()));
+                let dst = dir.join("rawlab");
+                if !dst.exists() {
+                    sweep_old_binaries();
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+                    let part = dir.join(format!("rawlab.{}", std::process::id()));
+                    std::fs::copy(&built, &part).unwrap();
+                    std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o755))
+                        .unwrap();
+                    std::fs::rename(&part, &dst).unwrap();
+                }
                 dst
             })
             .clone(),
+    }
+}
+
+/// Copies of builds older than a day are left by earlier builds; remove them.
+fn sweep_old_binaries() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old
+            && entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with("rawlab-bin-"))
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
