@@ -9,6 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::render::html::Html;
+
 /// Where a session is kept.
 pub struct Recorder {
     start: Instant,
@@ -148,119 +150,6 @@ impl<W: Write> Write for Tee<W> {
     }
 }
 
-/// Turns text with ANSI colour codes into HTML spans, keeping state across calls.
-#[derive(Default)]
-struct Html {
-    fg: Option<u8>,
-    bold: bool,
-    dim: bool,
-    underline: bool,
-    open: bool,
-    /// An escape sequence cut between two writes.
-    pending: String,
-}
-
-/// The 16 terminal colours, as a dark-background terminal shows them.
-const COLOURS: [&str; 16] = [
-    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
-    "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
-];
-
-impl Html {
-    const HEAD: &'static str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rawlab transcript</title>\n<style>body{background:#1e1e1e;color:#d4d4d4;margin:2em}pre{font:14px/1.35 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap}</style>\n</head><body><pre>";
-    const TAIL: &'static str = "</pre></body></html>\n";
-
-    fn style(&self) -> String {
-        let mut s = String::new();
-        if let Some(c) = self.fg {
-            s.push_str(&format!("color:{};", COLOURS[c as usize % 16]));
-        }
-        if self.bold {
-            s.push_str("font-weight:bold;");
-        }
-        if self.dim {
-            s.push_str("opacity:.6;");
-        }
-        if self.underline {
-            s.push_str("text-decoration:underline;");
-        }
-        s
-    }
-
-    fn close(&mut self) -> String {
-        if std::mem::take(&mut self.open) {
-            "</span>".into()
-        } else {
-            String::new()
-        }
-    }
-
-    fn convert(&mut self, text: &str) -> String {
-        let mut out = String::new();
-        let all = std::mem::take(&mut self.pending) + text;
-        let mut rest = all.as_str();
-        while let Some(i) = rest.find('\x1b') {
-            push_escaped(&mut out, &rest[..i]);
-            let seq = &rest[i..];
-            let Some(end) = seq.find(|c: char| c.is_ascii_alphabetic()) else {
-                self.pending = seq.to_string();
-                return out;
-            };
-            if seq.as_bytes().get(1) == Some(&b'[') && seq.as_bytes()[end] == b'm' {
-                out.push_str(&self.close());
-                self.apply(&seq[2..end]);
-                let style = self.style();
-                if !style.is_empty() {
-                    out.push_str(&format!("<span style=\"{style}\">"));
-                    self.open = true;
-                }
-            }
-            rest = &seq[end + 1..];
-        }
-        push_escaped(&mut out, rest);
-        out
-    }
-
-    /// Applies SGR parameters (`1;36`).
-    fn apply(&mut self, params: &str) {
-        let codes: Vec<u8> = params.split(';').map(|p| p.parse().unwrap_or(0)).collect();
-        for c in if codes.is_empty() { vec![0] } else { codes } {
-            match c {
-                0 => {
-                    *self = Html {
-                        pending: std::mem::take(&mut self.pending),
-                        ..Html::default()
-                    }
-                }
-                1 => self.bold = true,
-                2 => self.dim = true,
-                4 => self.underline = true,
-                22 => {
-                    self.bold = false;
-                    self.dim = false;
-                }
-                24 => self.underline = false,
-                30..=37 => self.fg = Some(c - 30),
-                39 => self.fg = None,
-                90..=97 => self.fg = Some(c - 90 + 8),
-                _ => {}
-            }
-        }
-    }
-}
-
-fn push_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-}
-
 /// The recorder of this run, for what records from deep inside (a step's marker).
 static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> =
     std::sync::OnceLock::new();
@@ -280,27 +169,6 @@ pub fn marker(label: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn colours_become_spans_and_text_is_escaped() {
-        let mut h = Html::default();
-        let s = h.convert("\x1b[1;36mset\x1b[0m <ttl> & \x1b[31mbad\x1b[39m.");
-        assert_eq!(
-            s,
-            "<span style=\"color:#11a8cd;font-weight:bold;\">set</span> &lt;ttl&gt; &amp; <span style=\"color:#cd3131;\">bad</span>."
-        );
-    }
-
-    #[test]
-    fn an_escape_cut_between_writes_is_kept() {
-        let mut h = Html::default();
-        let a = h.convert("x\x1b[3");
-        let b = h.convert("2my");
-        assert_eq!(
-            a + &b + &h.close(),
-            "x<span style=\"color:#0dbc79;\">y</span>"
-        );
-    }
 
     #[test]
     fn the_cast_is_asciinema_v2() {

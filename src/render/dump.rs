@@ -139,6 +139,41 @@ pub fn draw(buf: &mut String, d: &Dump, style: &Style) {
 pub fn draw_dissected(buf: &mut String, d: &Dump, dis: &Dissection, style: &Style) {
     let width = style.width();
     buf.reserve(2048 + d.bytes.len() * 5);
+    draw_head(buf, d, dis, style, width);
+    let lines = Lines::of(dis, d.bytes);
+    let colors = byte_colors(dis, &lines.all, d.bytes.len());
+    // Only colour shows emphasis.
+    let emph = if style.color {
+        emphasised(d)
+    } else {
+        Vec::new()
+    };
+    hex_rows(buf, d.bytes, &colors, &emph, style.color);
+    fields(buf, d, dis, &lines, style, width, None);
+}
+
+/// Which bytes the dump emphasises (what changed); empty when none is.
+pub(super) fn emphasised(d: &Dump) -> Vec<bool> {
+    let mut emph = Vec::new();
+    if !d.emphasize.is_empty() {
+        emph = vec![false; d.bytes.len()];
+        for r in &d.emphasize {
+            for e in emph.iter_mut().take(r.end).skip(r.start) {
+                *e = true;
+            }
+        }
+    }
+    emph
+}
+
+/// The lines above the hex rows: heading, summary, notes, problems.
+pub(super) fn draw_head(
+    buf: &mut String,
+    d: &Dump,
+    dis: &Dissection,
+    style: &Style,
+    width: Option<usize>,
+) {
     paint_into(buf, style.color, &d.heading, 0, Tone::Heading, false);
     buf.push('\n');
     // The summary line: written where it goes, unless it must be wrapped.
@@ -169,20 +204,6 @@ pub fn draw_dissected(buf: &mut String, d: &Dump, dis: &Dissection, style: &Styl
         let text = format!("malformed: {} at byte {}: {}", p.layer, p.offset, p.what);
         wrapped_into(buf, style, width, &text, "  ", "    ", Tone::Bad);
     }
-    let lines = Lines::of(dis, d.bytes);
-    let colors = byte_colors(dis, &lines.all, d.bytes.len());
-    // Only colour shows emphasis.
-    let mut emph = Vec::new();
-    if style.color && !d.emphasize.is_empty() {
-        emph = vec![false; d.bytes.len()];
-        for r in &d.emphasize {
-            for e in emph.iter_mut().take(r.end).skip(r.start) {
-                *e = true;
-            }
-        }
-    }
-    hex_rows(buf, d.bytes, &colors, &emph, style.color);
-    fields(buf, d, dis, &lines, style, width);
 }
 
 /// The dump's bytes taken apart: after the link header, from its first layer; all data

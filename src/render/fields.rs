@@ -83,6 +83,22 @@ pub(super) struct Row {
     pub(super) tone: Tone,
     /// Its notes (kernel changes, verdicts), in `Said`s list.
     pub(super) marks: Range<usize>,
+    /// The bytes of the frame it covers.
+    pub(super) span: Range<usize>,
+}
+
+/// Where one field's line was drawn, for a page that links it to its bytes: the
+/// drawn text's range in the buffer (its notes included), the bytes it covers, and
+/// the colour its bytes have in the hex rows (`None` for a group, whose members
+/// colour them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spot {
+    pub text: Range<usize>,
+    pub name: &'static str,
+    pub bytes: Range<usize>,
+    pub colour: Option<usize>,
+    /// Its bits as the line shows them (`0100 ....`) when it does not fill whole bytes.
+    pub bits: Option<String>,
 }
 
 impl Row {
@@ -254,6 +270,7 @@ pub(super) fn fields(
     lines: &Lines,
     style: &Style,
     width: Option<usize>,
+    spots: Option<&mut Vec<Spot>>,
 ) {
     let mut t = Table {
         scratch: String::with_capacity(2048),
@@ -283,7 +300,7 @@ pub(super) fn fields(
     if !dis.trailer.is_empty() {
         t.trailer(d, dis);
     }
-    t.draw(buf, d, style.color, width);
+    t.draw(buf, d, style.color, width, spots);
 }
 
 /// The cells of a dump's field lines, gathered before any is drawn: their texts in one
@@ -328,6 +345,7 @@ impl Table {
             meaning: "link-layer header: no table reads it yet, so it is not taken apart",
             tone: Tone::Dim,
             marks: 0..1,
+            span: 0..end,
         });
         self.section(title, 0);
     }
@@ -429,6 +447,7 @@ impl Table {
                 Tone::Field(self.coloured)
             },
             marks: marks_start..self.said.len(),
+            span: p.span.clone(),
         });
         if !f.group {
             self.coloured += 1;
@@ -598,6 +617,7 @@ impl Table {
             meaning: DATA.meaning,
             tone: Tone::Field(self.coloured),
             marks: marks_start..self.said.len(),
+            span: dis.payload.clone(),
         });
         self.section(title, first);
     }
@@ -621,12 +641,20 @@ impl Table {
             meaning: "bytes past the length the header claims (padding or junk)",
             tone: Tone::Dim,
             marks: 0..0,
+            span: dis.trailer.clone(),
         });
         self.section(title, first);
     }
 
     /// Every section, its heading and its rows in columns, each row's notes under it.
-    fn draw(&self, buf: &mut String, d: &Dump, color: bool, width: Option<usize>) {
+    fn draw(
+        &self,
+        buf: &mut String,
+        d: &Dump,
+        color: bool,
+        width: Option<usize>,
+        mut spots: Option<&mut Vec<Spot>>,
+    ) {
         // A column as wide as its widest cell, but a long value or long bits (24
         // characters and more) do not widen it for the others.
         let widest = |cell: fn(&Row) -> usize, cap: usize| {
@@ -661,6 +689,7 @@ impl Table {
             );
             buf.push('\n');
             for r in self.rows[sec.rows.clone()].iter().filter(|r| kept(r)) {
+                let line_start = buf.len();
                 let name_chars = r.name_chars();
                 let pads = [
                     name_w.saturating_sub(name_chars),
@@ -702,6 +731,20 @@ impl Table {
                         Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
                     };
                     mark_into(buf, color, width, name_w, text, *tone);
+                }
+                if let Some(spots) = spots.as_deref_mut() {
+                    spots.push(Spot {
+                        text: line_start..buf.len(),
+                        name: r.name,
+                        bytes: r.span.clone(),
+                        colour: match r.tone {
+                            Tone::Field(n) => Some(n),
+                            _ => None,
+                        },
+                        bits: Some(&scratch[r.bits.clone()])
+                            .filter(|b| b.contains('.') && !b.contains('…'))
+                            .map(str::to_string),
+                    });
                 }
             }
         }

@@ -6,6 +6,7 @@
 pub mod clock;
 mod dump;
 mod fields;
+pub mod html;
 pub mod json;
 mod rows;
 
