@@ -81,6 +81,12 @@ struct Cli {
     /// Ceiling on packets per second for repeated sends.
     #[arg(long, value_name = "N", default_value_t = rawlab::net::policy::DEFAULT_MAX_RATE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     max_rate: u32,
+    /// Show the session live on a page for a browser (a projector, students' laptops):
+    /// `--web` listens on 127.0.0.1 at a free port and prints the URL; `--web=ADDR:PORT`
+    /// listens where you say (another address gets a random token in the URL). Viewers
+    /// only watch: this terminal drives the session.
+    #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with = "check")]
+    web: Option<String>,
     /// How many packets to keep (the oldest drop off).
     #[arg(long, value_name = "N", default_value_t = rawlab::capture::DEFAULT_CAPACITY, value_parser = parse_ring)]
     ring: usize,
@@ -121,6 +127,10 @@ enum Sub {
         /// Stop after showing N packets (as tcpdump -c).
         #[arg(long, short = 'c', value_name = "N")]
         count: Option<u64>,
+        /// Serve the file's packets on a page for a browser instead of printing them
+        /// (`--web` or `--web=ADDR:PORT`, as for a session); Ctrl-C stops.
+        #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+        web: Option<String>,
         /// Show only the packets this passes, in the field grammar of expect: `icmp.type == echo-reply`, `tcp.flags.syn == 1 and not tcp.flags.ack == 1`, `ip.src == 127.0.0.1 or ipv6`, `not udp`, parentheses.
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
@@ -192,6 +202,10 @@ fn sub_clash(cli: &Cli) -> Option<String> {
         ("--record", cli.record.is_some()),
         ("--transcript", cli.transcript.is_some()),
         ("--delay", cli.delay.is_some()),
+        (
+            "--web (before the subcommand; `rawlab read FILE --web` serves a file)",
+            cli.web.is_some(),
+        ),
     ];
     if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
         return Some(format!(
@@ -254,6 +268,44 @@ fn read_file(
     )
 }
 
+/// `rawlab read FILE --web`: the file loaded as `load` loads it, then served on the
+/// page until Ctrl-C. No socket but the page's is opened.
+fn read_on_the_web(file: &Path, spec: &str, when: ColorWhen) -> io::Result<u8> {
+    let bound = match rawlab::front::web::Bound::open(Some(spec)) {
+        Ok(b) => b,
+        Err(why) => {
+            let _ = writeln!(io::stderr(), "rawlab: {why}");
+            return Ok(2);
+        }
+    };
+    let style = Style {
+        color: colour(when, io::stdout().is_terminal()),
+        fit: io::stdout().is_terminal(),
+    };
+    let net = Net::Unavailable("rawlab read opens no socket".into());
+    let mut session = Session::with_options(net, style, Default::default());
+    session.shower.set_detail(rawlab::session::Detail::Lines);
+    let flag = session.interrupt.clone();
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone());
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, flag.clone());
+    let mut out = io::stdout().lock();
+    let line = format!(
+        "load {}",
+        rawlab::command::quote_arg(&file.display().to_string())
+    );
+    session.run_line(&line, &mut out)?;
+    if session.failures > 0 {
+        return Ok(1);
+    }
+    say(&mut io::stderr(), &bound.announce());
+    say(&mut io::stderr(), "rawlab: Ctrl-C stops serving");
+    let _running = rawlab::front::web::serve(bound, session.shower.clone(), Default::default())?;
+    while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(0)
+}
+
 /// Runs a subcommand; no network, no sandbox. Returns the exit code.
 fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
     // Rendered into memory first: the generators panic if their writer fails.
@@ -266,7 +318,11 @@ fn run_sub(sub: &Sub, when: ColorWhen) -> io::Result<u8> {
             packets,
             count,
             filter,
+            web,
         } => {
+            if let Some(spec) = web {
+                return read_on_the_web(file, spec, when);
+            }
             let format = if *brief { OutputFormat::Brief } else { *format };
             let filter = match filter.as_deref().map(rawlab::command::filter::parse_filter) {
                 Some(Err(e)) => {
@@ -365,7 +421,7 @@ type Rec = std::sync::Arc<std::sync::Mutex<rawlab::front::record::Recorder>>;
 /// when stdout, stderr and stdin are all redirected (the controlling terminal is
 /// asked last).
 fn recorder(cli: &Cli) -> Result<Option<Rec>, String> {
-    if cli.record.is_none() && cli.transcript.is_none() {
+    if cli.record.is_none() && cli.transcript.is_none() && cli.web.is_none() {
         return Ok(None);
     }
     let size = terminal_size::terminal_size()
@@ -424,6 +480,21 @@ fn main() -> ExitCode {
     if let Err(code) = give_up_root(sandbox, &mut stderr) {
         return code;
     }
+    // The page's socket is opened here, on the host's network, before the sandbox (if
+    // any) is entered, so the host's browser reaches it; it is served once the
+    // session is made (a thread now would keep the sandbox from being made).
+    let web = match cli
+        .web
+        .as_deref()
+        .map(|s| rawlab::front::web::Bound::open(Some(s)))
+    {
+        Some(Err(why)) => {
+            let _ = writeln!(stderr, "rawlab: {why}");
+            return ExitCode::from(2);
+        }
+        Some(Ok(b)) => Some(b),
+        None => None,
+    };
     let forced = if cli.sandbox {
         Some("--sandbox")
     } else if cli.check || lesson {
@@ -467,6 +538,23 @@ fn main() -> ExitCode {
             let _ = writeln!(stderr, "rawlab: {why}");
             return ExitCode::from(2);
         }
+    };
+    let _page = match web {
+        Some(bound) => {
+            let feed = Arc::new(rawlab::front::web::Feed::default());
+            if let Some(r) = &rec {
+                r.lock().unwrap_or_else(|p| p.into_inner()).web = Some(feed.clone());
+            }
+            say(&mut stderr, &bound.announce());
+            match rawlab::front::web::serve(bound, session.shower.clone(), feed) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    let _ = writeln!(stderr, "rawlab: --web: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        None => None,
     };
     // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
     // not one per line. Commands and waits flush as they go, so output still streams.

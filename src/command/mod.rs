@@ -27,7 +27,7 @@ pub use expect::{Cmp, ERRNOS, Expect, FieldCheck, Operand, ReplyCheck};
 pub use predict::{Answer, Ask, Predict, parse_answer};
 pub use table::{COMMANDS, CommandInfo, Offer, Offers, Parse, command_info};
 pub use values::{parse_duration_str, parse_mac_str};
-pub use words::{Token, words};
+pub use words::{Token, quote_arg, words};
 
 use crate::net::Mode;
 use crate::wire::suggest::closest;

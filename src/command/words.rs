@@ -35,6 +35,27 @@ pub(super) fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
     }
 }
 
+/// `word` as one word of a command line: as it is when it can be, else in double
+/// quotes with `\\` and `"` escaped (what [`words`] reads back as `word`).
+pub fn quote_arg(word: &str) -> String {
+    if !word.is_empty() && !word.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\') {
+        return word.to_string();
+    }
+    let mut s = String::from("\"");
+    for c in word.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
 /// The words of a line as the parser splits them, however unfinished the line (for
 /// the prompt, while it is typed): a string not closed yet, or with a bad escape, is
 /// one last word running to the end of the line.

@@ -7,6 +7,7 @@ pub mod read;
 pub mod record;
 pub mod repl;
 pub mod script;
+pub mod web;
 
 use std::ffi::OsStr;
 

@@ -16,6 +16,8 @@ pub struct Recorder {
     start: Instant,
     cast: Option<BufWriter<File>>,
     html: Option<(BufWriter<File>, Html)>,
+    /// The classroom page's terminal pane (`--web`).
+    pub web: Option<Arc<crate::front::web::Feed>>,
 }
 
 /// Opens a file for writing, refusing to overwrite one that exists unless forced;
@@ -50,6 +52,7 @@ impl Recorder {
             start: Instant::now(),
             cast: None,
             html: None,
+            web: None,
         };
         if let Some(p) = cast {
             let mut w = BufWriter::new(create(p, force)?);
@@ -92,6 +95,9 @@ impl Recorder {
         }
         if let Some((w, html)) = &mut self.html {
             let _ = w.write_all(html.convert(text).as_bytes());
+        }
+        if let Some(feed) = &self.web {
+            feed.push(text);
         }
     }
 

@@ -45,6 +45,18 @@ impl Html {
         s
     }
 
+    /// The span for the colour the text so far left on, to begin a piece of text
+    /// that is shown on its own (the previous piece was closed).
+    pub fn reopen(&mut self) -> String {
+        let style = self.css();
+        if style.is_empty() {
+            return String::new();
+        }
+        self.open = true;
+        format!("<span style=\"{style}\">")
+    }
+
+    /// Closes the open span; the colour is remembered for [`Html::reopen`].
     pub fn close(&mut self) -> String {
         if std::mem::take(&mut self.open) {
             "</span>".into()

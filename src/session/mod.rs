@@ -35,7 +35,7 @@ pub use file::{capture_files, expand as expand_path, is_capture_name};
 pub use progress::{Progress, progress_path, state_dir};
 
 use crate::render::duration_words;
-pub use shower::{Detail, Shower, Shown};
+pub use shower::{Detail, Shower, Shown, View};
 
 use crate::capture::{DEFAULT_CAPACITY, Store};
 use crate::command::{self, COMMANDS, Command, Context, command_info};

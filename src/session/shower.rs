@@ -434,6 +434,20 @@ impl Shower {
         relations: &[Relation],
         teach: bool,
     ) -> io::Result<()> {
+        let mut d = self.dump_of(p, relations);
+        d.teach = teach.then_some(p.no);
+        // In a lesson the long note on checksum offload is given once.
+        d.offload_told = teach && self.offload_told.load(Ordering::Relaxed);
+        render::dump(out, &d, &self.style)?;
+        if teach && has_offloaded(p) {
+            self.offload_told.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// What the dump of `p` holds: its heading, and the notes and marks of what was
+    /// found about it (what the kernel changed, what it answers).
+    fn dump_of<'p>(&self, p: &'p Packet, relations: &[Relation]) -> Dump<'p> {
         let heading = match &p.origin {
             Origin::Sent {
                 mode,
@@ -530,15 +544,73 @@ impl Shower {
             };
             annotate(&mut d, r, p.time, link, 0, &time_of);
         }
-        d.teach = teach.then_some(p.no);
-        // In a lesson the long note on checksum offload is given once.
-        d.offload_told = teach && self.offload_told.load(Ordering::Relaxed);
-        render::dump(out, &d, &self.style)?;
-        if teach && has_offloaded(p) {
-            self.offload_told.store(true, Ordering::Relaxed);
-        }
-        Ok(())
+        d
     }
+
+    /// Packet `no` as the classroom page shows it: its line, its full dump as linked
+    /// HTML, and its JSON description (the keys `read --format json` writes, from the
+    /// same functions). Another program's packet on a shared host is its line alone.
+    pub fn view(&self, no: u64) -> Option<View> {
+        let p = self.store.get(no)?;
+        let relations = p.relations();
+        let mut line = self.line_brief(&p, 0);
+        for r in relations {
+            line.push_str(&crate::lab::words::relation_brief(r));
+        }
+        let own = self.is_own(&p, relations);
+        let html = own.then(|| render::html::linked(&self.dump_of(&p, relations)));
+        Some(View {
+            no,
+            own,
+            line,
+            html,
+            json: own.then(|| self.json_of(&p)).unwrap_or_default(),
+        })
+    }
+
+    /// The packet's JSON object, as `read --format json` describes one (docs/json.md).
+    fn json_of(&self, p: &Packet) -> Vec<u8> {
+        use render::json::{Obj, VERSION, write_dissection};
+        let mut out = Vec::with_capacity(1024);
+        let mut m = Obj::new(&mut out);
+        m.num("rawlab_json", u64::from(VERSION));
+        m.num("number", p.no);
+        m.str("timestamp", &render::clock::rfc3339(p.time, 9));
+        m.str("time_epoch", &render::clock::epoch(p.time, 9));
+        m.num("captured_length", p.bytes.len() as u64);
+        m.num("original_length", p.bytes.len() as u64);
+        let direction = match &p.origin {
+            Origin::Sent { .. } => Some("outgoing"),
+            Origin::Captured { link: Some(l), .. }
+                if l.pkttype == crate::net::link::PACKET_OUTGOING =>
+            {
+                Some("outgoing")
+            }
+            Origin::Captured { .. } => Some("incoming"),
+            Origin::File { .. } => None,
+        };
+        m.str_or_null("direction", direction);
+        let d = Dump::new(String::new(), &p.bytes, p.first);
+        write_dissection(&mut m, &p.bytes, &render::dissection(&d));
+        for (k, v) in crate::lab::words::relations_json(p.relations()) {
+            m.value(&k, &v);
+        }
+        m.end();
+        out
+    }
+}
+
+/// A packet as the classroom page shows it (see [`Shower::view`]).
+pub struct View {
+    pub no: u64,
+    /// This session's (not another program's traffic on a shared host).
+    pub own: bool,
+    /// Its one line: number, direction, socket, length, time, summary, relations.
+    pub line: String,
+    /// Its full annotated dump, linked ([`render::html::linked`]).
+    pub html: Option<String>,
+    /// Its JSON object (empty for another program's packet).
+    pub json: Vec<u8>,
 }
 
 /// `packet socket on every interface · veth0 · to us`: the socket, and for a frame the
