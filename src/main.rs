@@ -611,6 +611,17 @@ fn main() -> ExitCode {
             }
         }
     };
+    // A script or lesson that ran to its end leaves its page up for the class to look
+    // through, until the terminal says it is done.
+    if _page.is_some() && !cli.files.is_empty() && io::stdin().is_terminal() {
+        let _ = stdout.flush();
+        say(
+            &mut stderr,
+            "rawlab: the script is done; its page stays up until you press Enter (or Ctrl-C)",
+        );
+        let mut line = String::new();
+        let _ = io::stdin().read_line(&mut line);
+    }
     if let Some(r) = &rec {
         r.lock().unwrap_or_else(|p| p.into_inner()).finish();
     }

@@ -564,7 +564,7 @@ impl Shower {
             own,
             line,
             html,
-            json: own.then(|| self.json_of(&p)).unwrap_or_default(),
+            json: if own { self.json_of(&p) } else { Vec::new() },
         })
     }
 

@@ -38,7 +38,11 @@ const MAX_PIPED_LINE: usize = 1 << 20;
 /// (a tab or an escape in a piped file is a character, not a key), each run as typed.
 /// A line that is not UTF-8 or too long is dropped with a message saying which line
 /// and why, and the rest still run; any error makes the exit status 1.
-fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> {
+fn run_piped(
+    session: &mut Session,
+    mut input: impl BufRead,
+    rec: Option<Arc<Mutex<Recorder>>>,
+) -> io::Result<i32> {
     let stdout = io::stdout();
     let style = session.style();
     let mut dropped = 0;
@@ -50,7 +54,11 @@ fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> 
         if n == 0 {
             break;
         }
-        let mut out = stdout.lock();
+        // What the session writes is recorded (and shown on the page) as at a terminal.
+        let mut out = crate::front::record::Tee {
+            inner: stdout.lock(),
+            rec: rec.clone(),
+        };
         if raw.len() > MAX_PIPED_LINE && raw.last() != Some(&b'\n') {
             // Skip to the end of the line without keeping it.
             let mut rest = Vec::new();
@@ -90,6 +98,11 @@ fn run_piped(session: &mut Session, mut input: impl BufRead) -> io::Result<i32> 
                 continue;
             }
         };
+        if let Some(r) = &rec {
+            // The command itself, as a terminal would have echoed it.
+            let prompt = session.prompt();
+            lock(r).output(&format!("{prompt}{line}\n"));
+        }
         let flow = session.run_line(line, &mut out)?;
         session.lesson_after(line, &mut out)?;
         out.flush()?;
@@ -104,7 +117,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     // The learner takes lessons here: what they finish is kept.
     session.progress_file = crate::session::progress_path();
     if !io::stdin().is_terminal() {
-        return run_piped(session, io::stdin().lock());
+        return run_piped(session, io::stdin().lock(), rec);
     }
     // At a terminal a flood is shown a glance at a time, whoever draws it (the printer
     // between commands, a command while it runs).
