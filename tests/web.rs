@@ -538,3 +538,63 @@ fn in_a_browser_packets_appear_live_and_a_field_and_its_bytes_light_each_other()
     assert_eq!(wait_listed(&page.host(), 2)["next"], 3);
     page.type_line("quit");
 }
+
+#[test]
+fn a_capture_file_is_served_with_its_relations_until_ctrl_c() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/any-sll2-ns.pcap");
+    let mut child = command_for(User::Me)
+        .args(["read", fixture.to_str().unwrap(), "--web"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut url = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(at) = line.find("http://") {
+            url = line[at..].split_whitespace().next().unwrap().into();
+            break;
+        }
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "no page announced");
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let l = listed(&host);
+    let packets = l["packets"].as_array().unwrap();
+    assert!(packets.len() >= 12, "{l}");
+    // The SYN-ACK (12) answers the SYN before it, as `read` says.
+    let (code, body) = http(&host, "GET", "/api/packet/12", "", "");
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["packet"]["reply_to"].is_u64(), "{v}");
+    assert!(
+        v["html"]
+            .as_str()
+            .unwrap()
+            .contains("data-name=\"tcp.flags.syn\"")
+    );
+    // Ctrl-C ends it, cleanly.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+}

@@ -553,11 +553,7 @@ impl Shower {
     pub fn view(&self, no: u64) -> Option<View> {
         let p = self.store.get(no)?;
         let relations = p.relations();
-        let mut line = self.line_brief(&p, 0);
-        for r in relations {
-            line.push_str(&crate::lab::words::relation_brief(r));
-        }
-        let own = self.is_own(&p, relations);
+        let (line, own) = self.listed(&p);
         let html = own.then(|| render::html::linked(&self.dump_of(&p, relations)));
         Some(View {
             no,
@@ -566,6 +562,16 @@ impl Shower {
             html,
             json: if own { self.json_of(&p) } else { Vec::new() },
         })
+    }
+
+    /// The packet's line with what it is to the others, unfitted, and whether it is
+    /// this session's own: what the page's packet list shows of it.
+    pub fn listed(&self, p: &Packet) -> (String, bool) {
+        let mut line = self.line_brief(p, 0);
+        for r in p.relations() {
+            line.push_str(&crate::lab::words::relation_brief(r));
+        }
+        (line, self.is_own(p, p.relations()))
     }
 
     /// The packet's JSON object, as `read --format json` describes one (docs/json.md).

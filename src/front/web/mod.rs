@@ -375,8 +375,9 @@ fn answer(shared: &Arc<Shared>, req: tiny_http::Request) {
 }
 
 /// One packet's line, for the list.
-fn list_item(v: &crate::session::View) -> serde_json::Value {
-    serde_json::json!({"no": v.no, "line": v.line, "own": v.own})
+fn list_item(shower: &Shower, p: &crate::capture::Packet) -> serde_json::Value {
+    let (line, own) = shower.listed(p);
+    serde_json::json!({"no": p.no, "line": line, "own": own})
 }
 
 /// `{"packets": [...], "next": N}`: the packets after `since` still kept.
@@ -386,8 +387,7 @@ fn packet_list(shower: &Shower, since: u64) -> String {
         .after(since)
         .iter()
         .take(LIST_PAGE)
-        .filter_map(|p| shower.view(p.no))
-        .map(|v| list_item(&v))
+        .map(|p| list_item(shower, p))
         .collect();
     serde_json::json!({"packets": items, "next": shower.store.next_no()}).to_string()
 }
@@ -447,9 +447,7 @@ fn follow(shared: &Shared, w: &mut dyn Write, since: u64) -> io::Result<()> {
             last = 0;
         }
         for p in shared.shower.store.after(last).iter().take(LIST_PAGE) {
-            if let Some(v) = shared.shower.view(p.no) {
-                writeln!(w, "event: packet\ndata: {}\n", list_item(&v))?;
-            }
+            writeln!(w, "event: packet\ndata: {}\n", list_item(&shared.shower, p))?;
             last = p.no;
         }
         let (chunks, next_term) = shared.feed.since(term);
