@@ -592,6 +592,14 @@ impl Shower {
             {
                 Some("outgoing")
             }
+            // A copy of this session's send, caught on its way out.
+            Origin::Captured { .. }
+                if p.relations()
+                    .iter()
+                    .any(|r| matches!(r, Relation::WireCopy { .. })) =>
+            {
+                Some("outgoing")
+            }
             Origin::Captured { .. } => Some("incoming"),
             Origin::File { .. } => None,
         };
