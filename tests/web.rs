@@ -239,6 +239,21 @@ fn the_page_lists_packets_as_they_come_and_nothing_it_is_sent_changes_the_sessio
         assert_eq!(code, 200);
         let after: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(after["next"], before, "[{user:?}] the session sent nothing");
+        // A room of viewers, and one too many: 64 follow, the 65th is told why not.
+        let mut streams = Vec::new();
+        for _ in 0..64 {
+            let mut s = TcpStream::connect(&host).unwrap();
+            write!(s, "GET /api/events HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            let mut head = [0u8; 15];
+            s.read_exact(&mut head).unwrap();
+            assert_eq!(&head, b"HTTP/1.1 200 OK", "a viewer follows");
+            streams.push(s);
+        }
+        let (code, body) = http(&host, "GET", "/api/events", "", "");
+        assert_eq!(code, 503, "{body}");
+        assert!(body.contains("64 viewers"), "{body}");
+        drop(streams);
         page.type_line("quit");
     }
 }

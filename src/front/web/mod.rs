@@ -456,7 +456,8 @@ fn follow(shared: &Shared, w: &mut dyn Write, since: u64) -> io::Result<()> {
             writeln!(w, "event: terminal\ndata: {html}\n")?;
         }
         term = next_term;
-        if quiet.elapsed() > Duration::from_secs(15) {
+        // A comment now and then finds a viewer gone, and frees its place.
+        if quiet.elapsed() > Duration::from_secs(5) {
             w.write_all(b": still here\n\n")?;
             quiet = Instant::now();
         }
