@@ -888,19 +888,7 @@ kill $FAR
         retry = u8::from(args.is_empty()),
     );
     std::fs::write(dir.join("driver.sh"), driver).unwrap();
-    let mut cmd = match user {
-        User::Me => Command::new("unshare"),
-        User::Nobody => {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "unshare",
-            ]);
-            c
-        }
-    };
+    let mut cmd = unshare_for(user);
     cmd.args(["-Urn", "sh", "driver.sh"])
         .current_dir(&dir)
         .env_remove("NO_COLOR")

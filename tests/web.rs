@@ -295,19 +295,7 @@ fn on_another_address_the_page_needs_its_token() {
             script = script.display(),
             err = dir.join("err").display(),
         );
-        let mut cmd = match user {
-            User::Me => Command::new("unshare"),
-            User::Nobody => {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    "unshare",
-                ]);
-                c
-            }
-        };
+        let mut cmd = unshare_for(user);
         cmd.args(["-Urn", "sh", "-c", &inner]).current_dir(&dir);
         let out = run_bounded(cmd, 60);
         let text = String::from_utf8_lossy(&out.stdout);

@@ -186,19 +186,7 @@ pub fn run_on_own_host(user: User, script: &str, args: &[&str], setup: &str) -> 
         args.join(" "),
         file.display()
     );
-    let mut cmd = match user {
-        User::Me => Command::new("unshare"),
-        User::Nobody => {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "unshare",
-            ]);
-            c
-        }
-    };
+    let mut cmd = unshare_for(user);
     cmd.args(["-Urn", "sh", "-c", &inner])
         .current_dir(&dir)
         .env_remove("NO_COLOR")
@@ -210,6 +198,23 @@ pub fn run_on_own_host(user: User, script: &str, args: &[&str], setup: &str) -> 
         code: out.status.code().unwrap_or(-1),
         user,
     })
+}
+
+/// unshare(1) as `user` runs it (through setpriv for nobody), before its arguments.
+pub fn unshare_for(user: User) -> Command {
+    match user {
+        User::Me => Command::new("unshare"),
+        User::Nobody => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "unshare",
+            ]);
+            c
+        }
+    }
 }
 
 /// The binary as `user` runs it (through setpriv for nobody), before its arguments.
