@@ -533,6 +533,22 @@ fn in_a_browser_packets_appear_live_and_a_field_and_its_bytes_light_each_other()
         "return document.getElementById('terminal').textContent.includes('listening')",
         "the terminal's output",
     );
+    // ↑ goes back to the request, Esc follows the session to its newest packet again.
+    let key = |k: &str| {
+        browser.js(&format!(
+            "document.dispatchEvent(new KeyboardEvent('keydown', {{key: '{k}'}})); return true"
+        ))
+    };
+    key("ArrowUp");
+    browser.until(
+        "return document.getElementById('dump').dataset.no === '1'",
+        "the request after ↑",
+    );
+    key("Escape");
+    browser.until(
+        "return document.getElementById('dump').dataset.no === '2'",
+        "the newest packet after Esc",
+    );
     browser.hover("#dump .fl[data-name='icmp.type']");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../web/session.png");
     browser.screenshot(&shot);

@@ -119,6 +119,25 @@ $("dump").addEventListener("mouseover", (ev) => {
   if (row) showField(row);
 });
 
+// At the projector: ↑ and ↓ go through the packets, Esc follows the session again.
+document.addEventListener("keydown", (ev) => {
+  const items = [...$("list").children].filter((li) => !li.classList.contains("other"));
+  const at = items.findIndex((li) => Number(li.dataset.no) === selected);
+  if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+    const next = items[at + (ev.key === "ArrowDown" ? 1 : -1)];
+    if (next) {
+      $("follow").checked = false;
+      select(Number(next.dataset.no));
+      next.scrollIntoView({ block: "nearest" });
+    }
+    ev.preventDefault();
+  } else if (ev.key === "Escape") {
+    $("follow").checked = true;
+    const last = items[items.length - 1];
+    if (last) select(Number(last.dataset.no));
+  }
+});
+
 function terminal(html) {
   const t = $("terminal");
   const atEnd = t.scrollTop + t.clientHeight >= t.scrollHeight - 4;
