@@ -198,9 +198,15 @@ impl Session {
     /// `route DST`: what the kernel says of the way to DST (`ip route get DST`).
     pub(super) fn route(
         &mut self,
-        dst: std::net::Ipv4Addr,
+        dst: std::net::IpAddr,
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
+        // What lowers a path MTU: IPv4's fragmentation needed, IPv6's packet too big.
+        let lowered = if dst.is_ipv6() {
+            "an ICMPv6 packet too big"
+        } else {
+            "an ICMP fragmentation needed"
+        };
         let asked = netlink::Netlink::open().and_then(|mut nl| {
             let r = nl.route_to(dst)?;
             let links = nl.links()?;
@@ -232,13 +238,18 @@ impl Session {
         }
         let mtu = match (r.mtu, iface) {
             (Some(m), Some(l)) if m < l.mtu => format!(
-                "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit",
-                l.name, l.mtu
+                "path MTU {m}, below {}'s {}: the kernel learned it from {lowered} and keeps it for a while; until then {}",
+                l.name, l.mtu,
+                if dst.is_ipv6() {
+                    "a larger packet whose header rawlab writes is refused by sendto (EMSGSIZE), and one the kernel builds (mode kernel, ping) is cut by the kernel into fragments with a fragment header (no IPv6 router cuts a packet)"
+                } else {
+                    "a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit"
+                }
             ),
             (Some(m), _) => format!("path MTU {m}, as the route says"),
             (None, Some(l)) => format!(
-                "no path MTU cached: {}'s MTU, {}, is the limit (a router's fragmentation needed would lower it)",
-                l.name, l.mtu
+                "no path MTU cached: {}'s MTU, {}, is the limit (a router's {} would lower it)",
+                l.name, l.mtu, lowered.trim_start_matches("an ").trim_start_matches("ICMP ")
             ),
             (None, None) => "no path MTU cached".to_string(),
         };
