@@ -178,19 +178,7 @@ pub fn make() -> Result<Peer, PeerError> {
     if let Ok(Some(lo)) = there.index_of("lo") {
         let _ = there.set_up(lo);
     }
-    // The kernel starts passing frames once it has seen the carrier come up (its link
-    // watch runs a moment later); until then a frame sent would be dropped.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        let up = here
-            .links()
-            .map(|ls| ls.iter().any(|l| l.index == index && l.oper_state == 6))
-            .unwrap_or(false);
-        if up {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_up(&mut here, index);
     let far = make_far(&ns, &mut here, &mut there);
     Ok(Peer {
         iface: IFACE,
@@ -232,6 +220,7 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     })
     .map_err(step("entering the peer's network namespace"))?
     .map_err(step("configuring veth2"))?;
+    let router_index = there.index_of(ROUTER_IFACE).ok().flatten();
     sys::in_namespace(&ns, || {
         configure(&mut far, FAR_IFACE, FAR_ADDR, FAR_ADDR6, Some(FAR_MTU), (ROUTER_ADDR6, ROUTER_MAC))
     })
@@ -239,6 +228,11 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     .map_err(step("configuring veth3"))?;
     if let Ok(Some(lo)) = far.index_of("lo") {
         let _ = far.set_up(lo);
+    }
+    // No neighbour is asked for on these cables (the entries are permanent), so nothing
+    // else waits for the carrier: a packet sent before it is up would be lost.
+    if let Some(i) = router_index {
+        wait_until_up(there, i);
     }
     far.add_route(Ipv4Addr::UNSPECIFIED.into(), 0, ROUTER_ADDR.into())
         .map_err(step("routing the far host through the peer"))?;
@@ -263,6 +257,23 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
         mtu: FAR_MTU,
         _ns: ns,
     })
+}
+
+/// Waits (at most 2 s) until an interface is operationally up: the kernel starts
+/// passing frames once it has seen the carrier come up (its link watch runs a moment
+/// later); until then a frame sent would be dropped.
+fn wait_until_up(nl: &mut Netlink, index: u32) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        let up = nl
+            .links()
+            .map(|ls| ls.iter().any(|l| l.index == index && l.oper_state == 6))
+            .unwrap_or(false);
+        if up {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Gives an interface its addresses and brings it up, in the namespace the thread is
@@ -319,6 +330,11 @@ fn network(a: Ipv4Addr, prefix: u8) -> Ipv4Addr {
 /// Whether `dst` is on the far cable, which the peer routes to.
 pub fn behind_the_peer(dst: Ipv4Addr) -> bool {
     network(dst, PREFIX) == network(ROUTER_ADDR, PREFIX)
+}
+
+/// Whether an IPv6 `dst` is on the first cable, between the learner and the peer.
+pub fn on_the_first_cable6(dst: Ipv6Addr) -> bool {
+    network6(dst) == network6(PEER_ADDR6)
 }
 
 /// Whether an IPv6 `dst` is on the far cable.

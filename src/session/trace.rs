@@ -277,9 +277,10 @@ impl Session {
                     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
                 });
             let hop = from.map_or_else(|| "?".to_string(), |f| f.to_string());
+            let limit = if dst.is_ipv6() { "hop limit" } else { "ttl" };
             writeln!(
                 out,
-                "{ttl:>2}  {hop}  {rtt}  {} · #{} answers #{sent_no}, sent with ttl {ttl}",
+                "{ttl:>2}  {hop}  {rtt}  {} · #{} answers #{sent_no}, sent with {limit} {ttl}",
                 what_answered(&a),
                 a.no
             )?;

@@ -152,6 +152,17 @@ fn summary(b: &[u8], s: &mut String) {
     super::push_next(s, &IPV6, (&NXT, nxt), "next ", nxt != 59);
 }
 
+/// An IPv6 header with only a version and these addresses: what a packet that came
+/// without its header (from an AF_INET6 raw socket) was carried in, as far as the
+/// socket said, so a pseudo-header can be made of it.
+pub fn header_around(src: std::net::Ipv6Addr, dst: std::net::Ipv6Addr) -> Vec<u8> {
+    let mut h = vec![0u8; IPV6.fixed_len];
+    VERSION.set(&mut h, 6);
+    SRC.set(&mut h, u128::from(src));
+    DST.set(&mut h, u128::from(dst));
+    h
+}
+
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length
 /// in 32 bits, three zero bytes and its protocol number.
 fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {

@@ -253,6 +253,7 @@ impl Dissection {
             end: l.end,
             whole: !l.cut,
             network,
+            around: None,
         }
     }
 
