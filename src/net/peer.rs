@@ -116,18 +116,18 @@ impl Peer {
         h
     }
 
-    /// The topology in a few words: `veth0 (192.0.2.1, 2001:db8:1::1) cabled to a peer
-    /// at 192.0.2.2 and 2001:db8:1::2, which routes to a far host at 203.0.113.2 and
-    /// 2001:db8:2::2 (MTU 1400)`.
+    /// The topology in a few words: `veth0 (192.0.2.1) cabled to a peer at 192.0.2.2,
+    /// which routes to a far host at 203.0.113.2 (its cable's MTU 1400); in IPv6
+    /// 2001:db8:1::1, the peer 2001:db8:1::2, the far host 2001:db8:2::2`.
     pub fn words(&self) -> String {
         let near = format!(
-            "{} ({}, {}) cabled to a peer at {} and {}",
-            self.iface, self.addr, self.addr6, self.peer_addr, self.peer_addr6
+            "{} ({}) cabled to a peer at {}",
+            self.iface, self.addr, self.peer_addr
         );
         match &self.far {
             Ok(f) => format!(
-                "{near}, which routes to a far host at {} and {} (its cable's MTU {})",
-                f.addr, f.addr6, f.mtu
+                "{near}, which routes to a far host at {} (its cable's MTU {}); in IPv6 {}, the peer {}, the far host {}",
+                f.addr, f.mtu, self.addr6, self.peer_addr6, f.addr6
             ),
             Err(e) => format!("{near} (no far host behind it: {e})"),
         }
@@ -169,9 +169,17 @@ pub fn make() -> Result<Peer, PeerError> {
     let mut here = Netlink::open().map_err(step("opening netlink"))?;
     here.add_veth(IFACE, MAC, PEER_IFACE, PEER_MAC, ns.peer.as_raw_fd())
         .map_err(step("creating the veth pair"))?;
-    let index = configure(&mut here, IFACE, ADDR, ADDR6, None, (PEER_ADDR6, PEER_MAC)).map_err(step("configuring veth0"))?;
+    let index = configure(&mut here, IFACE, ADDR, ADDR6, None, (PEER_ADDR6, PEER_MAC))
+        .map_err(step("configuring veth0"))?;
     sys::in_namespace(&ns, || {
-        configure(&mut there, PEER_IFACE, PEER_ADDR, PEER_ADDR6, None, (ADDR6, MAC))
+        configure(
+            &mut there,
+            PEER_IFACE,
+            PEER_ADDR,
+            PEER_ADDR6,
+            None,
+            (ADDR6, MAC),
+        )
     })
     .map_err(step("entering the peer's network namespace"))?
     .map_err(step("configuring veth1"))?;
@@ -216,13 +224,27 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
         )
         .map_err(step("creating the far cable"))?;
     sys::in_namespace(peer, || {
-        configure(there, ROUTER_IFACE, ROUTER_ADDR, ROUTER_ADDR6, Some(FAR_MTU), (FAR_ADDR6, FAR_MAC))
+        configure(
+            there,
+            ROUTER_IFACE,
+            ROUTER_ADDR,
+            ROUTER_ADDR6,
+            Some(FAR_MTU),
+            (FAR_ADDR6, FAR_MAC),
+        )
     })
     .map_err(step("entering the peer's network namespace"))?
     .map_err(step("configuring veth2"))?;
     let router_index = there.index_of(ROUTER_IFACE).ok().flatten();
     sys::in_namespace(&ns, || {
-        configure(&mut far, FAR_IFACE, FAR_ADDR, FAR_ADDR6, Some(FAR_MTU), (ROUTER_ADDR6, ROUTER_MAC))
+        configure(
+            &mut far,
+            FAR_IFACE,
+            FAR_ADDR,
+            FAR_ADDR6,
+            Some(FAR_MTU),
+            (ROUTER_ADDR6, ROUTER_MAC),
+        )
     })
     .map_err(step("entering the far host's network namespace"))?
     .map_err(step("configuring veth3"))?;
@@ -236,8 +258,12 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     }
     far.add_route(Ipv4Addr::UNSPECIFIED.into(), 0, ROUTER_ADDR.into())
         .map_err(step("routing the far host through the peer"))?;
-    here.add_route(network(ROUTER_ADDR, PREFIX).into(), PREFIX, PEER_ADDR.into())
-        .map_err(step("routing to the far cable through the peer"))?;
+    here.add_route(
+        network(ROUTER_ADDR, PREFIX).into(),
+        PREFIX,
+        PEER_ADDR.into(),
+    )
+    .map_err(step("routing to the far cable through the peer"))?;
     far.add_route(Ipv6Addr::UNSPECIFIED.into(), 0, ROUTER_ADDR6.into())
         .map_err(step("routing the far host through the peer (IPv6)"))?;
     here.add_route(network6(ROUTER_ADDR6).into(), PREFIX6, PEER_ADDR6.into())
