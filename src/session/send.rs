@@ -144,7 +144,15 @@ impl Session {
                 "`count` repeats one packet, and fragments share one ip.id: send them once (`send`), or `send order 1 2 1` to send one twice",
             );
         }
+        if fr.v6 && args.dst.is_some() {
+            return self.fail(
+                out,
+                "these are IPv6 fragments, and `send DST` takes an IPv4 address: `set ipv6.dst ADDR` changes where they go (the fragments are cut again), then `send`",
+            );
+        }
         let mode = match self.mode {
+            // AF_INET6 has no IP_HDRINCL: an IPPROTO_RAW socket takes the whole header.
+            _ if fr.v6 && self.mode != Mode::Link => Mode::Raw,
             Mode::Raw | Mode::HdrIncl => self.mode,
             Mode::Kernel => {
                 self.info(

@@ -734,16 +734,27 @@ pub static FRAGMENT: Protocol = Protocol {
             let _ = write!(s, "fragment (cut short at {} bytes)", b.len());
             return;
         }
-        s.push_str("fragment offset ");
+        // As IPv4's fragments are noted (tcpdump -v), with IPv6's 32-bit identification
+        // in hex as tcpdump prints it: `frag (id 0x00005a5a, offset 48, flags [+])`.
+        s.push_str("frag (id 0x");
+        let _ = write!(s, "{:08x}", FRAG_IDENT.get(b));
+        s.push_str(", offset ");
         push_dec(s, FRAG_OFFSET.shown(FRAG_OFFSET.get(b)));
-        if FRAG_MORE.get(b) == 1 {
-            s.push_str(" more");
-        }
-        s.push_str(" id ");
-        FRAG_IDENT.write_text(s, b);
+        s.push_str(if FRAG_MORE.get(b) == 1 {
+            ", flags [+])"
+        } else {
+            ", flags [none])"
+        });
     },
     ..Protocol::BASE
 };
+
+/// Whether a fragment header's packet is a piece of a larger one: more fragments
+/// follow, or it starts past 0. (An atomic fragment, with neither, is the whole.)
+pub fn is_fragment(fraghdr: &[u8]) -> bool {
+    fraghdr.len() >= FRAG_IDENT.end_byte()
+        && (FRAG_MORE.get(fraghdr) == 1 || FRAG_OFFSET.get(fraghdr) != 0)
+}
 
 /// The extension headers: what may come between the IPv6 header and the upper layer.
 pub static EXTENSIONS: &[&Protocol] = &[&HOPOPTS, &DSTOPTS, &ROUTING, &FRAGMENT];
