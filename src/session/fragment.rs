@@ -712,6 +712,52 @@ mod tests {
         assert_eq!(ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(&second)), 48);
     }
 
+    /// An IPv6 packet is cut after the headers every fragment repeats (the IPv6 header
+    /// and a hop-by-hop header here): a fragment header after them names what the
+    /// hop-by-hop header named, the pieces share one identification, and laid end to
+    /// end they are the rest of the packet.
+    #[test]
+    fn ipv6_pieces_follow_a_fragment_header_after_the_repeated_headers() {
+        let mut t = Template::new(&[&ipv6::IPV6, &ipv6::HOPOPTS, &wire::icmpv6::ICMPV6]);
+        t.payload = Payload::Zeros(200);
+        let f = split(&t, 120, 0x01020304, SystemTime::UNIX_EPOCH)
+            .map_err(|r| r.message)
+            .unwrap();
+        assert!(f.v6);
+        let whole = t.build(SystemTime::UNIX_EPOCH).bytes;
+        let built: Vec<Vec<u8>> = f
+            .list
+            .iter()
+            .map(|t| t.build(SystemTime::UNIX_EPOCH).bytes)
+            .collect();
+        // 40 + 8 of hop-by-hop + 8 of fragment header leave 64 a piece of 208.
+        assert_eq!(built.len(), 4);
+        let lens: Vec<usize> = built.iter().map(|b| b.len()).collect();
+        assert_eq!(lens, [120, 120, 120, 72]);
+        let mut joined: Vec<u8> = Vec::new();
+        for (k, b) in built.iter().enumerate() {
+            let d = wire::dissect::dissect(b, &ipv6::IPV6);
+            assert_eq!(d.layers[1].proto, &ipv6::HOPOPTS);
+            let fh = &d.layers[2];
+            assert_eq!(fh.proto, &ipv6::FRAGMENT);
+            assert_eq!(d.layers[1].get(b, &ipv6::HOP_NXT), 44);
+            assert_eq!(fh.get(b, &ipv6::FRAG_NXT), 58);
+            assert_eq!(fh.get(b, &ipv6::FRAG_IDENT), 0x01020304);
+            assert_eq!(
+                ipv6::FRAG_OFFSET.shown(fh.get(b, &ipv6::FRAG_OFFSET)),
+                (k * 64) as u128
+            );
+            assert_eq!(fh.get(b, &ipv6::FRAG_MORE), (k < 3) as u128);
+            assert_eq!(ipv6::PLEN.get(b) as usize, b.len() - 40);
+            joined.extend(&b[fh.hdr_end..]);
+        }
+        assert_eq!(joined, whole[48..]);
+        assert_eq!(
+            frag_words(&built[3]),
+            "frag (id 0x01020304, offset 192, flags [none])"
+        );
+    }
+
     #[test]
     fn what_cannot_be_cut_says_why() {
         let small = cut(2, 576).err().unwrap();
