@@ -290,7 +290,7 @@ pub(super) struct FragmentSent {
     time: std::time::SystemTime,
     /// (source, destination, ip.id, ip.proto): what ties one datagram's fragments; for
     /// IPv6, the fragment header's identification and next header.
-    key: (u128, u128, u128, u128),
+    key: FragKey,
     offset: usize,
     more: bool,
     data: Vec<u8>,
@@ -675,11 +675,14 @@ impl Relater {
     }
 }
 
+/// (source, destination, identification, protocol): what ties fragments together.
+type FragKey = (u128, u128, u128, u128);
+
 /// What ties a fragment to its datagram (the key of [`FragmentSent`]), where its piece
 /// starts in the datagram, whether more follow, and where the piece starts in the
 /// packet: for an IPv4 fragment, or an IPv6 packet with a fragment header saying it is
 /// a piece. None for anything else.
-fn piece_of(p: &Packet, d: &Dissection) -> Option<((u128, u128, u128, u128), usize, bool, usize)> {
+fn piece_of(p: &Packet, d: &Dissection) -> Option<(FragKey, usize, bool, usize)> {
     // The network layer, past a link header (a frame read from a file).
     let l = net_layer(d)?;
     let b = &p.bytes;

@@ -620,7 +620,7 @@ fn net_reasons(
         }
         std::net::IpAddr::V4(_) => false,
     };
-    if !dst.is_loopback() && !(around.sandboxed && in_sandbox) {
+    if !(dst.is_loopback() || around.sandboxed && in_sandbox) {
         why.push(if around.sandboxed {
             format!(
                 "{dst} is not in the sandbox, which holds loopback (::1), the peer {} and, behind it, the far host {}",
