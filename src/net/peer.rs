@@ -13,7 +13,8 @@
 //! neighbour entry, as `ip -6 neigh add … nud permanent` writes), so no neighbour
 //! solicitation has to be answered before a packet can go, and none is lost to a
 //! cable just come up. The cables carry what the learner sends, what the kernels
-//! answer, and the multicast listener reports each kernel sends as its cards come up.
+//! answer, and, for a moment as the cards come up, the multicast listener reports
+//! each kernel sends (sped up so they are over before rawlab starts).
 //!
 //! Behind the peer is a third host, the far host, on a second cable: the peer
 //! forwards between the two, so it is a router, and a packet to the far host
@@ -186,8 +187,15 @@ pub fn make() -> Result<Peer, PeerError> {
     if let Ok(Some(lo)) = there.index_of("lo") {
         let _ = there.set_up(lo);
     }
+    // Both ends: each kernel's IPv6 sends its listener reports again as its card's
+    // carrier comes up, and the link watch may see that up to a second late.
     wait_until_up(&mut here, index);
+    if let Ok(Some(i)) = there.index_of(PEER_IFACE) {
+        wait_until_up(&mut there, i);
+    }
     let far = make_far(&ns, &mut here, &mut there);
+    // The last listener reports (see `configure`) go within a millisecond or two.
+    std::thread::sleep(Duration::from_millis(20));
     Ok(Peer {
         iface: IFACE,
         addr: ADDR,
@@ -255,6 +263,9 @@ fn make_far(peer: &Namespaces, here: &mut Netlink, there: &mut Netlink) -> Resul
     // else waits for the carrier: a packet sent before it is up would be lost.
     if let Some(i) = router_index {
         wait_until_up(there, i);
+    }
+    if let Ok(Some(i)) = far.index_of(FAR_IFACE) {
+        wait_until_up(&mut far, i);
     }
     far.add_route(Ipv4Addr::UNSPECIFIED.into(), 0, ROUTER_ADDR.into())
         .map_err(step("routing the far host through the peer"))?;
@@ -329,6 +340,15 @@ fn configure(
         ("dad_transmits", "0"),
         ("router_solicitations", "0"),
         ("accept_ra", "0"),
+        // A kernel announces each multicast group it joins (its address's
+        // solicited-node group, all-routers on the peer) with a listener report, sent
+        // again a random while later. MLDv1 sends one at the join itself and repeats it
+        // within the interval (here a millisecond); MLDv2 batched them into reports
+        // seen up to a second later. So they are over before the learner's first
+        // command, and the counters the learner reads move for its own traffic only.
+        ("force_mld_version", "1"),
+        ("mldv1_unsolicited_report_interval", "1"),
+        ("mldv2_unsolicited_report_interval", "1"),
         ("disable_ipv6", "0"),
     ] {
         std::fs::write(format!("{conf}/{knob}"), value)

@@ -127,32 +127,21 @@ pub(super) fn split(
     // length, as Linux's ip_options_fragment does (RFC 791 §3.1, "copied flag").
     let options = &built.bytes[ipv4::IPV4.fixed_len.min(hdr)..hdr];
     let later_options = copied_options(options);
-    let list = data
-        .chunks(piece)
-        .enumerate()
-        .map(|(k, bytes)| {
-            let offset = k * piece;
-            let more = offset + bytes.len() < data.len();
-            let mut t = Template {
-                layers: vec![template.layers[0].clone()],
-                payload: Payload::Bytes(bytes.to_vec()),
-            };
-            // Each fragment's length is its own: a pinned ip.len would be the datagram's.
-            t.unset(&ipv4::LEN);
-            let mut set = |f: &'static wire::Field, v: u128| {
-                t.set(f, Value::Raw(v)).expect("an IPv4 field");
-            };
-            set(&ipv4::ID, id as u128);
-            set(&ipv4::FLAG_MF, more as u128);
-            set(&ipv4::FRAG_OFFSET, (offset / 8) as u128);
-            set(&ipv4::PROTO, proto);
-            if k > 0 && later_options != options {
-                t.set(&ipv4::OPTIONS, Value::Bytes(later_options.clone()))
-                    .expect("options of the same length");
-            }
-            t
-        })
-        .collect();
+    let list = pieces(data, piece, &template.layers[..1], |t, offset, more| {
+        // Each fragment's length is its own: a pinned ip.len would be the datagram's.
+        t.unset(&ipv4::LEN);
+        let mut set = |f: &'static wire::Field, v: u128| {
+            t.set(f, Value::Raw(v)).expect("an IPv4 field");
+        };
+        set(&ipv4::ID, id as u128);
+        set(&ipv4::FLAG_MF, more as u128);
+        set(&ipv4::FRAG_OFFSET, (offset / 8) as u128);
+        set(&ipv4::PROTO, proto);
+        if offset > 0 && later_options != options {
+            t.set(&ipv4::OPTIONS, Value::Bytes(later_options.clone()))
+                .expect("options of the same length");
+        }
+    });
     Ok(Fragmented {
         mtu,
         id: id as u32,
@@ -252,29 +241,19 @@ fn split6(
         0 => 1,
         v => v,
     };
-    let list = data
-        .chunks(piece)
-        .enumerate()
-        .map(|(k, bytes)| {
-            let offset = k * piece;
-            let more = offset + bytes.len() < data.len();
-            let mut t = Template {
-                layers: template.layers[..kept].to_vec(),
-                payload: Payload::Bytes(bytes.to_vec()),
-            };
-            t.layers.extend(Template::new(&[&ipv6::FRAGMENT]).layers);
-            // Each fragment's payload length is its own.
-            t.unset(&ipv6::PLEN);
-            let mut set = |f: &'static wire::Field, v: u128| {
-                t.set(f, Value::Raw(v)).expect("a fragment header field");
-            };
-            set(&ipv6::FRAG_NXT, nxt);
-            set(&ipv6::FRAG_OFFSET, (offset / 8) as u128);
-            set(&ipv6::FRAG_MORE, more as u128);
-            set(&ipv6::FRAG_IDENT, id as u128);
-            t
-        })
-        .collect();
+    let mut repeated = template.layers[..kept].to_vec();
+    repeated.extend(Template::new(&[&ipv6::FRAGMENT]).layers);
+    let list = pieces(data, piece, &repeated, |t, offset, more| {
+        // Each fragment's payload length is its own.
+        t.unset(&ipv6::PLEN);
+        let mut set = |f: &'static wire::Field, v: u128| {
+            t.set(f, Value::Raw(v)).expect("a fragment header field");
+        };
+        set(&ipv6::FRAG_NXT, nxt);
+        set(&ipv6::FRAG_OFFSET, (offset / 8) as u128);
+        set(&ipv6::FRAG_MORE, more as u128);
+        set(&ipv6::FRAG_IDENT, id as u128);
+    });
     Ok(Fragmented {
         mtu,
         id,
@@ -285,6 +264,29 @@ fn split6(
         whole: built.bytes.len(),
         changed: false,
     })
+}
+
+/// `data` cut into pieces of `piece` bytes (the last shorter), each a template of the
+/// `repeated` layers carrying its piece as payload; `mark` writes into each what tells
+/// it apart: where its piece starts in the datagram, in bytes, and whether more follow.
+fn pieces(
+    data: &[u8],
+    piece: usize,
+    repeated: &[wire::template::TemplateLayer],
+    mut mark: impl FnMut(&mut Template, usize, bool),
+) -> Vec<Template> {
+    data.chunks(piece)
+        .enumerate()
+        .map(|(k, bytes)| {
+            let offset = k * piece;
+            let mut t = Template {
+                layers: repeated.to_vec(),
+                payload: Payload::Bytes(bytes.to_vec()),
+            };
+            mark(&mut t, offset, offset + bytes.len() < data.len());
+            t
+        })
+        .collect()
 }
 
 /// IPv4 options as a later fragment carries them: each option whose copied flag
