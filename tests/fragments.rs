@@ -3,8 +3,8 @@
 //! pieces, the receiver (this host's kernel on lo, or the far host behind the router)
 //! puts them back together and answers once, and that reply is related to every
 //! fragment; out of order it still reassembles; a lone first fragment is held, and
-//! the silence says so from the kernel's counters. Every address is inside namespaces
-//! rawlab made.
+//! the silence says so from the kernel's counters. The same for IPv6, whose fragments
+//! carry a fragment header. Every address is inside namespaces rawlab made.
 
 mod common;
 use common::*;
@@ -316,5 +316,155 @@ fn fragments_saved_and_read_back_keep_their_relations() {
         assert!(theirs.contains(&t), "{t}\n{theirs}");
         let ours = format!(", offset {offset}, flags [{flags}])");
         assert!(text.contains(&ours), "{ours}\n{text}");
+    }
+}
+
+// IPv6: each fragment is the IPv6 header, a fragment header and a piece.
+
+/// The same 98 bytes of ICMPv6 for an MTU of 100: 40 of header and 8 of fragment
+/// header leave 52, so pieces of 48, 48 and 2 bytes.
+const SETUP6: &str = "new ip6/icmp6\npayload \"a payload that is not zeros, long enough to be cut into more than one piece by fragment 40\"\nfragment 100\n";
+
+#[test]
+fn ipv6_fragments_to_loopback_carry_a_fragment_header_and_are_answered_once() {
+    for user in users() {
+        let r = run_script(
+            user,
+            &format!(
+                "{SETUP6}send\nexpect reply icmpv6.type == echo-reply\ncaptures\ndump 1\ndump 2\n"
+            ),
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        assert!(
+            out.contains("138 bytes as 3 IPv6 fragments for an MTU of 100 bytes, each with a fragment header (ipv6.fraghdr), identification 0x"),
+            "{out}"
+        );
+        // The list and the summaries, in the notation IPv4's fragments have.
+        for line in [
+            "1  96 bytes  frag (id 0x",
+            ", offset 0, flags [+])  the ICMPv6 header and what follows",
+            "2  96 bytes  frag (id 0x",
+            ", offset 48, flags [+])  bytes 48–95 of the ICMPv6",
+            "3  50 bytes  frag (id 0x",
+            ", offset 96, flags [none])  bytes 96–97 of the ICMPv6",
+        ] {
+            assert!(out.contains(line), "{line}\n{out}");
+        }
+        let captures = out.split("raw> captures\n").nth(1).unwrap();
+        let sent: Vec<&str> = captures.lines().take(3).collect();
+        // One identification in all three.
+        let ids: Vec<&str> = sent
+            .iter()
+            .map(|l| {
+                l.split("frag (id ")
+                    .nth(1)
+                    .unwrap()
+                    .split(',')
+                    .next()
+                    .unwrap()
+            })
+            .collect();
+        assert!(ids.iter().all(|i| *i == ids[0]), "{captures}");
+        assert!(
+            sent[0].contains("IPv6 ::1 → ::1 hlim 64 ipv6-frag · frag (id ")
+                && sent[0].contains(
+                    ", offset 0, flags [+]) · ICMPv6 echo-request id 0 seq 0 · 40 bytes of data"
+                ),
+            "{captures}"
+        );
+        assert!(
+            sent[1].contains(", offset 48, flags [+]) · 48 bytes of data"),
+            "{captures}"
+        );
+        assert!(
+            sent[2].contains(", offset 96, flags [none]) · 2 bytes of data"),
+            "{captures}"
+        );
+        // The kernel put them back together before the raw socket saw the request, and
+        // answered it once; both are related to all three.
+        assert!(
+            captures.contains(
+                "ICMPv6 echo-request id 0 seq 0 · 90 bytes of data · #1–#3 reassembled (3 fragments)"
+            ),
+            "{captures}"
+        );
+        assert!(
+            captures.contains(
+                "ICMPv6 echo-reply id 0 seq 0 · 90 bytes of data · reply to #4 (#1–#3 reassembled)"
+            ),
+            "{captures}"
+        );
+        assert_eq!(captures.matches("echo-reply").count(), 1, "{captures}");
+        // A later fragment's header, field by field.
+        let second = out.split("raw> dump 2\n").nth(1).unwrap();
+        for field in [
+            "ipv6.nxt                     44 (ipv6-frag)",
+            "ipv6.fraghdr.nxt             58 (icmpv6)",
+            "ipv6.fraghdr.offset          48 bytes (6 × 8)",
+            "ipv6.fraghdr.more            1 (set)",
+        ] {
+            assert!(second.contains(field), "{field}\n{second}");
+        }
+        assert!(second.contains("IPv6 fragment · bytes 40–47"), "{second}");
+        // The first fragment's ICMPv6 checksum covers the whole packet: not judged.
+        let first = out
+            .split("raw> dump 1\n")
+            .nth(1)
+            .and_then(|d| d.split("raw> dump 2\n").next())
+            .unwrap();
+        assert!(
+            first
+                .lines()
+                .any(|l| l.contains("icmpv6.checksum") && l.contains("· not checked")),
+            "{first}"
+        );
+        assert!(!out.contains("✗ wrong"), "{out}");
+    }
+}
+
+#[test]
+fn ipv6_fragments_to_the_far_host_out_of_order_get_one_reply_related_to_both() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "new ip6/icmp6\nset ipv6.dst 2001:db8:2::2\npayload zeros 1400\nfragment 1400\nsend order 2 1\nexpect reply icmpv6.type == echo-reply\ncaptures\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        assert!(
+            out.contains("1448 bytes as 2 IPv6 fragments for an MTU of 1400 bytes"),
+            "{out}"
+        );
+        assert!(out.contains("1  1400 bytes  frag (id 0x"), "{out}");
+        assert!(out.contains("2  104 bytes  frag (id 0x"), "{out}");
+        assert!(
+            out.contains("The request went as #1–#2 (2 fragments, reassembled by the receiver): the reply answers the whole datagram"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ICMPv6 echo-reply id 0 seq 0 · 1400 bytes of data · reply to #1–#2 (2 fragments, reassembled)"),
+            "{out}"
+        );
+        assert!(!out.contains("Message too long"), "{out}");
+    }
+}
+
+#[test]
+fn ipv6_fragment_requests_that_cannot_be_met_say_why() {
+    let r = run_script(
+        User::Me,
+        "new ip6/icmp6\nfragment 40\nfragment 1280\nnew ip6/ipv6.fraghdr/icmp6\npayload zeros 100\nfragment 60\n",
+        &[],
+    );
+    for want in [
+        "an MTU of 40 bytes cannot hold a fragment: the IPv6 header takes 40 bytes and the fragment header 8",
+        "expected at least 56 (the headers and one 8-byte block)",
+        "nothing to split: the packet is 48 bytes, and an MTU of 1280 takes it whole",
+        "the template already has a fragment header: it is one fragment already",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.all());
     }
 }

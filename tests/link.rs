@@ -247,7 +247,7 @@ fn ifaces_lists_lo_and_the_veth_with_its_mac() {
         assert!(veth.contains(&"192.0.2.1/24".to_string()), "{veth:?}");
         assert!(
             r.stdout.contains(&format!(
-                "the other, veth1 at 192.0.2.2 ({PEER_MAC}), is in the peer's namespace"
+                "the other, veth1 at 192.0.2.2 and 2001:db8:1::2 ({PEER_MAC}), is in the peer's namespace"
             )),
             "{}",
             r.all()
@@ -304,7 +304,7 @@ fn the_peer_is_a_sandbox_destination_for_ip_sockets_too() {
     assert!(reply.is_some(), "{}", r.all());
     assert!(
         r.stdout
-            .contains("sandbox peers (192.0.2.2, 203.0.113.1, 203.0.113.2)"),
+            .contains("sandbox peers (192.0.2.2, 203.0.113.1, 203.0.113.2, 2001:db8:1::2, 2001:db8:2::1, 2001:db8:2::2)"),
         "{}",
         r.all()
     );

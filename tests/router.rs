@@ -2,7 +2,10 @@
 //! peer routes to a far host at 203.0.113.2 on a second cable with a smaller MTU, so
 //! a TTL of 1 earns the router's time exceeded, `trace` finds the peer and then the
 //! far host, and a datagram too large for the far cable with DF set earns
-//! fragmentation needed. Every address is inside namespaces rawlab made.
+//! fragmentation needed. The same in IPv6 (2001:db8:1::/64, 2001:db8:2::/64): hop limit
+//! 1 earns ICMPv6 time exceeded, `trace` takes an IPv6 destination, and a packet too
+//! big for the far cable earns packet too big, whose MTU the kernel keeps. Every
+//! address is inside namespaces rawlab made.
 
 mod common;
 use common::*;
@@ -275,5 +278,195 @@ fn with_df_clear_the_kernel_cuts_even_rawlabs_header_to_the_path_mtu() {
             "{after}"
         );
         assert!(!after.contains("Message too long"), "{after}");
+    }
+}
+
+// IPv6 through the same router: 2001:db8:1::/64 on the first cable, 2001:db8:2::/64 on
+// the far one.
+
+#[test]
+fn the_far_host_answers_ipv6_through_the_router() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "new ip6/icmp6\nset ipv6.dst 2001:db8:2::2\nsend\nexpect last icmpv6.type == echo-reply\nifaces\nstatus\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        assert!(
+            r.stderr.contains(
+                "; in IPv6 2001:db8:1::1, the peer 2001:db8:1::2, the far host 2001:db8:2::2"
+            ),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("2001:db8:2::2 → 2001:db8:1::1, as the socket reported it"),
+            "{out}"
+        );
+        assert!(out.contains("reply to #1"), "{out}");
+        // The socket kept the IPv6 header, but reported its addresses: the checksum is
+        // judged over a pseudo-header made of them.
+        let reply = dump_of(out, 2);
+        assert!(
+            reply
+                .lines()
+                .any(|l| l.contains("icmpv6.checksum") && l.contains("✓ correct")),
+            "{reply}"
+        );
+        assert!(out.contains("192.0.2.1/24 2001:db8:1::1/64"), "{out}");
+        assert!(
+            out.contains("the other, veth1 at 192.0.2.2 and 2001:db8:1::2 (02:72:61:77:00:02), is in the peer's namespace; the peer routes to the far host 203.0.113.2 and 2001:db8:2::2 behind it (that cable's MTU 1400)"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "2001:db8:1::2, 2001:db8:2::1, 2001:db8:2::2); elsewhere only with --allow-remote"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("no reply"), "{out}");
+    }
+}
+
+#[test]
+fn a_hop_limit_of_one_earns_the_routers_icmpv6_time_exceeded_matched_to_the_send() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "new ip6/icmp6\nset ipv6.dst 2001:db8:2::2\nset ipv6.hlim 1\nsend\nexpect last icmpv6.type == time-exceeded\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        assert!(
+            out.contains("ICMPv6 time-exceeded hop-limit-exceeded · quoted IPv6 2001:db8:1::1 → 2001:db8:2::2 hlim 1 icmpv6"),
+            "{out}"
+        );
+        assert!(
+            out.contains("2001:db8:1::2 → 2001:db8:1::1, as the socket reported it"),
+            "{out}"
+        );
+        assert!(
+            out.contains("an error about #1: it quotes the whole of it, 48 bytes; 2001:db8:1::2 is a router on the way to 2001:db8:2::2: the datagram reached it with a hop limit of 1, too few to pass on"),
+            "{out}"
+        );
+        // The error's own checksum, over the router's address and ours, and the quoted
+        // request's, over the quoted header.
+        let error = dump_of(out, 2);
+        assert_eq!(
+            error
+                .lines()
+                .filter(|l| l.contains("icmpv6.checksum") && l.contains("✓ correct"))
+                .count(),
+            2,
+            "{error}"
+        );
+        assert!(!out.contains("no reply"), "{out}");
+    }
+}
+
+#[test]
+fn trace_to_an_ipv6_destination_finds_the_router_then_the_far_host() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "trace 2001:db8:2::2\ntrace 2001:db8:2::2 proto udp\ncaptures\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let out = &r.stdout;
+        assert!(
+            out.contains("traceroute6 to 2001:db8:2::2, 30 hops at most, one probe a hop (ICMP echo requests); rawlab writes each IPv6 header (mode raw) to set its hop limit"),
+            "{out}"
+        );
+        let hop = |n: &str, addr: &str, what: &str| {
+            out.lines()
+                .any(|l| l.starts_with(n) && l.contains(&format!("  {addr}  ")) && l.contains(what))
+        };
+        assert!(
+            hop(
+                " 1",
+                "2001:db8:1::2",
+                " time exceeded · #2 answers #1, sent with hop limit 1"
+            ),
+            "{out}"
+        );
+        assert!(
+            hop(
+                " 2",
+                "2001:db8:2::2",
+                " echo reply · #4 answers #3, sent with hop limit 2"
+            ),
+            "{out}"
+        );
+        assert!(
+            hop(
+                " 1",
+                "2001:db8:1::2",
+                " time exceeded · #6 answers #5, sent with hop limit 1"
+            ),
+            "{out}"
+        );
+        assert!(
+            hop(
+                " 2",
+                "2001:db8:2::2",
+                " port unreachable · #8 answers #7, sent with hop limit 2"
+            ),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("reached 2001:db8:2::2 in 2 hops").count(),
+            2,
+            "{out}"
+        );
+        assert!(out.contains("· an error about #1\n"), "{out}");
+        assert!(out.contains("· reply to #3\n"), "{out}");
+    }
+}
+
+#[test]
+fn too_large_for_the_far_cable_earns_packet_too_big_and_the_kernel_keeps_the_path_mtu() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "route 2001:db8:2::2\nnew ip6/icmp6\nset ipv6.dst 2001:db8:2::2\npayload zeros 1400\nsend\nexpect last icmpv6.mtu == 1400\nroute 2001:db8:2::2\nsend\n",
+            &[],
+        );
+        let out = &r.stdout;
+        assert!(
+            out.contains("route to 2001:db8:2::2: via the gateway 2001:db8:1::2, leaving on veth0, from 2001:db8:1::1\n  no path MTU cached: veth0's MTU, 1500, is the limit (a router's ICMPv6 packet too big would lower it)"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("ICMPv6 packet-too-big code 0 mtu 1400"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("an error about #1: it quotes its first 1232 of 1448 bytes; 2001:db8:1::2 could not forward the packet of 1448 bytes to 2001:db8:2::2: it is larger than the next link's MTU, 1400 bytes (icmpv6.mtu), and IPv6 routers never fragment"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("✓ expect last icmpv6.mtu == 1400"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            out.contains("  path MTU 1400, below veth0's 1500: the kernel learned it from an ICMPv6 packet too big"),
+            "{}",
+            r.all()
+        );
+        // Now sendto itself refuses what is larger, and says what would fit.
+        assert!(
+            out.contains("failed: Message too long (os error 90): 1448 bytes is more than the path MTU of 1400 bytes the kernel has learned for 2001:db8:2::2")
+                && out.contains("`fragment 1400` cuts the template into fragments that fit"),
+            "{}",
+            r.all()
+        );
     }
 }

@@ -481,13 +481,13 @@ pub(super) fn ping_offers(done: &[&str], _: &Context) -> Vec<Offer> {
 
 pub(super) fn route(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
     // Anything after the destination is refused by the dispatcher (Args::finish).
-    let dst = parse_ipv4(args.next("a destination, such as 203.0.113.2")?)?;
+    let dst = parse_ip(args.next("a destination, such as 203.0.113.2 or 2001:db8:2::2")?)?;
     Ok(Command::Route(dst))
 }
 
 pub(super) fn route_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     match done.len() {
-        0 => vec![Offer::Words(&["203.0.113.2", "127.0.0.1"])],
+        0 => vec![Offer::Words(&["203.0.113.2", "127.0.0.1", "2001:db8:2::2"])],
         _ => Vec::new(),
     }
 }
@@ -496,7 +496,7 @@ const TRACE_WORDS: &[&str] = &["proto", "hops"];
 const PROBE_WORDS: &[&str] = &["icmp", "udp", "tcp"];
 
 pub(super) fn trace(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
-    let dst = parse_ipv4(args.next("a destination, such as 203.0.113.2")?)?;
+    let dst = parse_ip(args.next("a destination, such as 203.0.113.2 or 2001:db8:2::2")?)?;
     let (mut probe, mut hops) = (None, None);
     while let Some(t) = args.pos_next() {
         let word = t.text.to_ascii_lowercase();
@@ -547,7 +547,7 @@ pub(super) fn trace(args: &mut Args, _: &Context) -> Result<Command, ParseError>
 
 pub(super) fn trace_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     match done.last() {
-        None => vec![Offer::Words(&["203.0.113.2", "127.0.0.1"])],
+        None => vec![Offer::Words(&["203.0.113.2", "127.0.0.1", "2001:db8:2::2"])],
         Some(w) if w.eq_ignore_ascii_case("proto") => vec![Offer::Words(PROBE_WORDS)],
         Some(w) if w.eq_ignore_ascii_case("hops") => Vec::new(),
         Some(_) => vec![Offer::Words(TRACE_WORDS)],

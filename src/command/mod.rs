@@ -33,7 +33,7 @@ use crate::net::Mode;
 use crate::wire::suggest::closest;
 use crate::wire::template::{Payload, Value};
 use crate::wire::{self, DATA, Field, Kind, Lookup, Protocol};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 use words::tokenize;
@@ -150,11 +150,11 @@ pub enum Command {
         once: bool,
     },
     /// `route DST`: the kernel's route to DST and the path MTU it cached.
-    Route(Ipv4Addr),
+    Route(IpAddr),
     /// `trace DST [proto icmp|udp|tcp] [hops N]`: probes with TTL 1, 2, … until the
     /// destination answers.
     Trace {
-        dst: Ipv4Addr,
+        dst: IpAddr,
         probe: Probe,
         hops: u8,
     },

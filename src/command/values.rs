@@ -548,6 +548,15 @@ pub(super) fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ParseError> {
     })
 }
 
+/// An IPv4 or an IPv6 address: one with a colon is read as IPv6.
+pub(super) fn parse_ip(t: &Token) -> Result<IpAddr, ParseError> {
+    if t.text.contains(':') {
+        parse_ipv6(t).map(IpAddr::V6)
+    } else {
+        parse_ipv4(t).map(IpAddr::V4)
+    }
+}
+
 /// An IPv4 address as inet_aton(3) reads it: one to four parts, each decimal, octal
 /// (a leading 0) or hex (0x), the last filling the bytes left.
 fn inet_aton(s: &str) -> Option<Ipv4Addr> {

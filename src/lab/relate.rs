@@ -283,13 +283,14 @@ fn forget_key(keys: &mut HashMap<(&'static str, u64), u32>, key: (&'static str, 
     }
 }
 
-/// An IPv4 fragment this session sent, as a datagram put back together is compared
-/// with its fragments.
+/// An IPv4 or IPv6 fragment this session sent, as a datagram put back together is
+/// compared with its fragments.
 pub(super) struct FragmentSent {
     no: u64,
     time: std::time::SystemTime,
-    /// (source, destination, ip.id, ip.proto): what ties one datagram's fragments.
-    key: (u128, u128, u128, u128),
+    /// (source, destination, ip.id, ip.proto): what ties one datagram's fragments; for
+    /// IPv6, the fragment header's identification and next header.
+    key: FragKey,
     offset: usize,
     more: bool,
     data: Vec<u8>,
@@ -533,8 +534,11 @@ impl Relater {
             .first()
             .filter(|f| f.no == first.no && f.offset == 0)?;
         let hdr = first.bytes.len().checked_sub(head.data.len())?;
-        // Where its IPv4 header starts: past a link header, in a frame.
         let d = dissect(&first.bytes, first.first);
+        if let Some(net) = net_layer(&d).filter(|l| l.proto == &ipv6::IPV6) {
+            return reassembled6(first, &d, net, &pieces);
+        }
+        // Where its IPv4 header starts: past a link header, in a frame.
         let ip = net_layer(&d).filter(|l| l.proto == &ipv4::IPV4)?.start;
         let mut b = first.bytes[..hdr].to_vec();
         for f in &pieces {
@@ -553,21 +557,9 @@ impl Relater {
     /// fragment at an offset already held for the same datagram begins it again (the
     /// same fragments sent once more).
     fn note_fragment(&mut self, p: &Arc<Packet>, d: &Dissection) {
-        // The IPv4 layer, past a link header (a frame read from a file).
-        let Some(l) = net_layer(d).filter(|l| l.proto == &ipv4::IPV4) else {
+        let Some((key, offset, more, from)) = piece_of(p, d) else {
             return;
         };
-        let h = l.header(&p.bytes);
-        if !ipv4::is_fragment(h) || l.hdr_end > p.bytes.len() {
-            return;
-        }
-        let key = (
-            l.get(&p.bytes, &ipv4::SRC),
-            l.get(&p.bytes, &ipv4::DST),
-            l.get(&p.bytes, &ipv4::ID),
-            l.get(&p.bytes, &ipv4::PROTO),
-        );
-        let offset = ipv4::FRAG_OFFSET.shown(l.get(&p.bytes, &ipv4::FRAG_OFFSET)) as usize;
         if self
             .fragments
             .iter()
@@ -582,8 +574,8 @@ impl Relater {
                 time: p.time,
                 key,
                 offset,
-                more: l.get(&p.bytes, &ipv4::FLAG_MF) == 1,
-                data: p.bytes[l.hdr_end..].to_vec(),
+                more,
+                data: p.bytes[from..].to_vec(),
             },
         );
     }
@@ -609,13 +601,34 @@ impl Relater {
     /// id and protocol, and their pieces, laid at their offsets, are its bytes. The
     /// relation names the fragment at offset 0, which carried the upper header.
     fn reassembly_of(&mut self, p: &Arc<Packet>, d: &Dissection) -> Option<(Relation, u64)> {
-        let l = d.layers.first().filter(|l| l.proto == &ipv4::IPV4)?;
-        if !l.complete() || ipv4::is_fragment(l.header(&p.bytes)) || self.fragments.is_empty() {
+        if self.fragments.is_empty() {
             return None;
         }
-        let (src, dst) = (l.get(&p.bytes, &ipv4::SRC), l.get(&p.bytes, &ipv4::DST));
-        let (id, proto) = (l.get(&p.bytes, &ipv4::ID), l.get(&p.bytes, &ipv4::PROTO));
-        let data = p.bytes.get(l.hdr_end..)?;
+        // What the datagram says of itself: its ends, its id (IPv4's; an AF_INET6 socket
+        // hands over no IPv6 header, and so no identification), its protocol, and the
+        // bytes the fragments carried.
+        let (src, dst, id, proto, data) = match d.layers.first() {
+            Some(l) if l.proto == &ipv4::IPV4 => {
+                if !l.complete() || ipv4::is_fragment(l.header(&p.bytes)) {
+                    return None;
+                }
+                (
+                    l.get(&p.bytes, &ipv4::SRC),
+                    l.get(&p.bytes, &ipv4::DST),
+                    Some(l.get(&p.bytes, &ipv4::ID)),
+                    l.get(&p.bytes, &ipv4::PROTO),
+                    p.bytes.get(l.hdr_end..)?,
+                )
+            }
+            Some(l) if !l.proto.starts => {
+                let (std::net::IpAddr::V6(src), std::net::IpAddr::V6(dst)) = p.addrs? else {
+                    return None;
+                };
+                let proto = p.first.id_under(&ipv6::IPV6)?;
+                (u128::from(src), u128::from(dst), None, proto, &p.bytes[..])
+            }
+            _ => return None,
+        };
         let mut pieces: Vec<&FragmentSent> = self
             .fragments
             .iter()
@@ -623,7 +636,7 @@ impl Relater {
                 let (fs, fd, fid, fp) = f.key;
                 (fs == 0 || fs == src)
                     && fd == dst
-                    && fid == id
+                    && id.is_none_or(|id| fid == id)
                     && fp == proto
                     && p.time.duration_since(f.time).unwrap_or_default() < WIRE_WINDOW
             })
@@ -660,6 +673,76 @@ impl Relater {
             first,
         ))
     }
+}
+
+/// (source, destination, identification, protocol): what ties fragments together.
+type FragKey = (u128, u128, u128, u128);
+
+/// What ties a fragment to its datagram (the key of [`FragmentSent`]), where its piece
+/// starts in the datagram, whether more follow, and where the piece starts in the
+/// packet: for an IPv4 fragment, or an IPv6 packet with a fragment header saying it is
+/// a piece. None for anything else.
+fn piece_of(p: &Packet, d: &Dissection) -> Option<(FragKey, usize, bool, usize)> {
+    // The network layer, past a link header (a frame read from a file).
+    let l = net_layer(d)?;
+    let b = &p.bytes;
+    if l.proto == &ipv6::IPV6 {
+        let f = d
+            .layers
+            .iter()
+            .find(|f| f.proto == &ipv6::FRAGMENT && !f.quoted && f.start >= l.hdr_end)?;
+        if !ipv6::is_fragment(f.header(b)) || f.hdr_end > b.len() {
+            return None;
+        }
+        let key = (
+            l.get(b, &ipv6::SRC),
+            l.get(b, &ipv6::DST),
+            f.get(b, &ipv6::FRAG_IDENT),
+            f.get(b, &ipv6::FRAG_NXT),
+        );
+        let offset = ipv6::FRAG_OFFSET.shown(f.get(b, &ipv6::FRAG_OFFSET)) as usize;
+        return Some((key, offset, f.get(b, &ipv6::FRAG_MORE) == 1, f.hdr_end));
+    }
+    if l.proto != &ipv4::IPV4 || !ipv4::is_fragment(l.header(b)) || l.hdr_end > b.len() {
+        return None;
+    }
+    let key = (
+        l.get(b, &ipv4::SRC),
+        l.get(b, &ipv4::DST),
+        l.get(b, &ipv4::ID),
+        l.get(b, &ipv4::PROTO),
+    );
+    let offset = ipv4::FRAG_OFFSET.shown(l.get(b, &ipv4::FRAG_OFFSET)) as usize;
+    Some((key, offset, l.get(b, &ipv4::FLAG_MF) == 1, l.hdr_end))
+}
+
+/// The IPv6 packet fragments `pieces` make (sorted by offset, the first `first`'s): the
+/// headers before the fragment header, the header before it naming what the fragment
+/// header named, the payload length the whole's, and every piece in place.
+fn reassembled6(
+    first: &Packet,
+    d: &Dissection,
+    net: &Layer,
+    pieces: &[&FragmentSent],
+) -> Option<Vec<u8>> {
+    let k = d
+        .layers
+        .iter()
+        .position(|l| l.proto == &ipv6::FRAGMENT && !l.quoted)?;
+    let (frag, before) = (&d.layers[k], d.layers.get(k.checked_sub(1)?)?);
+    let nxt = frag.get(&first.bytes, &ipv6::FRAG_NXT);
+    let mut b = first.bytes[..frag.start].to_vec();
+    let base = b.len();
+    for f in pieces {
+        if f.offset != b.len() - base {
+            return None;
+        }
+        b.extend(&f.data);
+    }
+    before.proto.next_field?.set(&mut b[before.start..], nxt);
+    let plen = (b.len() - net.start - ipv6::IPV6.fixed_len).min(0xffff);
+    ipv6::PLEN.set(&mut b[net.start..], plen as u128);
+    Some(b)
 }
 
 /// The socket a packet was captured on (None for one sent or loaded).

@@ -595,7 +595,12 @@ fn net_reasons(
             }
         }
     }
-    if src != 0 && src != 1 {
+    // This host's own IPv6 addresses (the sandbox's 2001:db8:1::1 among them): an
+    // answer to one comes back here.
+    let own = |a: u128| {
+        crate::net::sys::local_addrs().contains(&std::net::IpAddr::V6(std::net::Ipv6Addr::from(a)))
+    };
+    if src != 0 && src != 1 && !own(src) {
         let echo = inner().any(|(_, l)| {
             l.proto == &crate::wire::icmpv6::ICMPV6
                 && l.get(built, &crate::wire::icmpv6::TYPE) == 128
@@ -609,9 +614,19 @@ fn net_reasons(
             around,
         ));
     }
-    if !dst.is_loopback() {
+    let in_sandbox = match dst {
+        std::net::IpAddr::V6(d) => {
+            crate::net::peer::behind_the_peer6(d) || crate::net::peer::on_the_first_cable6(d)
+        }
+        std::net::IpAddr::V4(_) => false,
+    };
+    if !(dst.is_loopback() || around.sandboxed && in_sandbox) {
         why.push(if around.sandboxed {
-            format!("{dst} is not in the sandbox, which holds loopback (::1) and its peer's IPv4 addresses")
+            format!(
+                "{dst} is not in the sandbox, which holds loopback (::1), the peer {} and, behind it, the far host {}",
+                crate::net::peer::PEER_ADDR6,
+                crate::net::peer::FAR_ADDR6
+            )
         } else {
             format!("{dst} may not be answering, or a firewall between may drop the request")
         });

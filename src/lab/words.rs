@@ -260,7 +260,7 @@ fn error_meaning(d: &Dump, offset: usize) -> Option<String> {
     let outer = dis
         .layers
         .iter()
-        .find(|l| !l.quoted && l.proto.addresses.is_some())?;
+        .find(|l| !l.quoted && l.proto.addresses.is_some());
     let icmp = dis
         .layers
         .iter()
@@ -277,7 +277,17 @@ fn error_meaning(d: &Dump, offset: usize) -> Option<String> {
         let f = l.proto.field(name)?;
         (f.end_byte() <= l.hdr_end - l.start).then(|| l.words(bytes, f))
     };
-    let src = words(outer, outer.proto.addresses?.0.name)?;
+    // Who sent it: its network header's source, or, when the socket kept that header
+    // (AF_INET6), the source the socket reported.
+    let src = match (outer, &d.around) {
+        (Some(o), _) => words(o, o.proto.addresses?.0.name)?,
+        (None, Some((p, h))) => {
+            let around = dissect(h, p);
+            let l = around.layers.first()?;
+            l.words(h, p.addresses?.0)
+        }
+        (None, None) => return None,
+    };
     let (kind, code) = (
         value(icmp, &format!("{}.type", icmp.proto.name))?,
         value(icmp, &format!("{}.code", icmp.proto.name))?,
@@ -308,8 +318,12 @@ fn error_meaning(d: &Dump, offset: usize) -> Option<String> {
         }
         (true, 2, _) => {
             let mtu = value(icmp, "icmpv6.mtu").unwrap_or(0);
+            // The quote is cut short (an error fits in 1280 bytes): its length is said
+            // by its header, 40 bytes and the payload length.
+            let len = inner.and_then(|q| value(q, "ipv6.plen"));
+            let size = len.map_or(String::new(), |l| format!(" of {} bytes", l + 40));
             format!(
-                "{src} could not forward the datagram to {to}: it is larger than the next link's MTU, {mtu} bytes (icmpv6.mtu), and IPv6 routers never fragment"
+                "{src} could not forward the packet{size} to {to}: it is larger than the next link's MTU, {mtu} bytes (icmpv6.mtu), and IPv6 routers never fragment, so it was dropped; the sender's kernel keeps {mtu} as the path MTU (`route` shows it), and only a sender may cut a packet, with a fragment header"
             )
         }
         (false, 3, 0) | (true, 1, 0) => format!("{src} has no route to {to}"),

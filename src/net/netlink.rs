@@ -56,6 +56,8 @@ const VETH_INFO_PEER: u16 = 1;
 // Address attributes (linux/if_addr.h) and neighbour attributes (linux/neighbour.h).
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
+/// ifaddrmsg flag: no duplicate address detection for this IPv6 address.
+const IFA_F_NODAD: u8 = 0x02;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
@@ -64,6 +66,8 @@ const RTA_METRICS: u16 = 8;
 const RTAX_MTU: u16 = 2;
 const NDA_DST: u16 = 1;
 const NDA_LLADDR: u16 = 2;
+/// Neighbour state (linux/neighbour.h): an entry written in, never probed or aged.
+const NUD_PERMANENT: u16 = 0x80;
 
 /// Netlink flag for a nested attribute (ignored by the kernel on input).
 const NLA_F_NESTED: u16 = 0x8000;
@@ -467,6 +471,24 @@ impl Netlink {
             .collect())
     }
 
+    /// Writes a neighbour in for good (`ip neigh add ADDR lladdr MAC dev NAME nud
+    /// permanent`): the kernel sends to `addr` on that interface at `mac` without
+    /// asking first, and never forgets it.
+    pub fn add_neighbour(&mut self, index: u32, addr: IpAddr, mac: [u8; 6]) -> io::Result<()> {
+        // struct ndmsg: family, 3 bytes of padding, index, state, flags, type.
+        let mut head = [0u8; 12];
+        head[0] = family(addr);
+        head[4..8].copy_from_slice(&index.to_ne_bytes());
+        head[8..10].copy_from_slice(&NUD_PERMANENT.to_ne_bytes());
+        let mut msg = Msg::new(
+            RTM_NEWNEIGH,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+            &head,
+        );
+        msg.attr(NDA_DST, &octets(addr)).attr(NDA_LLADDR, &mac);
+        self.talk(msg, 0).map(drop)
+    }
+
     /// Creates a veth pair: `name` here, `peer` in the network namespace open at
     /// `peer_ns`, each with the MAC given (`ip link add NAME address MAC type veth peer
     /// name PEER address PEER_MAC netns NS`).
@@ -518,12 +540,18 @@ impl Netlink {
         self.talk(msg, 0).map(drop)
     }
 
-    /// Adds an IPv4 address to an interface (`ip addr add ADDR/PREFIX dev NAME`); the
-    /// kernel adds the route to its subnet.
-    pub fn add_ipv4(&mut self, index: u32, addr: Ipv4Addr, prefix: u8) -> io::Result<()> {
+    /// Adds an address to an interface (`ip addr add ADDR/PREFIX dev NAME`); the
+    /// kernel adds the route to its subnet. An IPv6 address is taken as unique at
+    /// once (`nodad`): the sandbox's cables have no one else on them to clash with,
+    /// and duplicate address detection would put probes on the wire.
+    pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> io::Result<()> {
+        // struct ifaddrmsg: family, prefix length, flags, scope, index.
         let mut head = [0u8; 8];
-        head[0] = libc::AF_INET as u8;
+        head[0] = family(addr);
         head[1] = prefix;
+        if addr.is_ipv6() {
+            head[2] = IFA_F_NODAD;
+        }
         head[3] = 0; // RT_SCOPE_UNIVERSE
         head[4..8].copy_from_slice(&index.to_ne_bytes());
         let mut msg = Msg::new(
@@ -531,19 +559,36 @@ impl Netlink {
             NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
             &head,
         );
-        msg.attr(IFA_LOCAL, &addr.octets())
-            .attr(IFA_ADDRESS, &addr.octets());
+        let octets = octets(addr);
+        msg.attr(IFA_LOCAL, &octets).attr(IFA_ADDRESS, &octets);
         self.talk(msg, 0).map(drop)
+    }
+}
+
+/// The address family number of an address, as the fixed headers carry it.
+fn family(a: IpAddr) -> u8 {
+    match a {
+        IpAddr::V4(_) => libc::AF_INET as u8,
+        IpAddr::V6(_) => libc::AF_INET6 as u8,
+    }
+}
+
+/// An address's bytes in network order, as attributes carry them.
+fn octets(a: IpAddr) -> Vec<u8> {
+    match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
     }
 }
 
 impl Netlink {
     /// Adds a route to `dst/prefix` through `gateway` (`ip route add DST/PREFIX via
-    /// GATEWAY`); `0.0.0.0/0` is the default route.
-    pub fn add_route(&mut self, dst: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> io::Result<()> {
+    /// GATEWAY`); `0.0.0.0/0` and `::/0` are the default routes. The destination
+    /// and the gateway are of one family.
+    pub fn add_route(&mut self, dst: IpAddr, prefix: u8, gateway: IpAddr) -> io::Result<()> {
         // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
         let mut head = [0u8; 12];
-        head[0] = libc::AF_INET as u8;
+        head[0] = family(dst);
         head[1] = prefix;
         head[4] = libc::RT_TABLE_MAIN;
         head[5] = libc::RTPROT_STATIC;
@@ -555,9 +600,9 @@ impl Netlink {
             &head,
         );
         if prefix > 0 {
-            msg.attr(RTA_DST, &dst.octets());
+            msg.attr(RTA_DST, &octets(dst));
         }
-        msg.attr(RTA_GATEWAY, &gateway.octets());
+        msg.attr(RTA_GATEWAY, &octets(gateway));
         self.talk(msg, 0).map(drop)
     }
 
@@ -574,13 +619,14 @@ impl Netlink {
 
     /// The route the kernel would take to `dst` (`ip route get DST`): the gateway, the
     /// interface index and the path MTU it has cached for it (after an ICMP
-    /// "fragmentation needed" lowered it), each when the kernel says.
-    pub fn route_to(&mut self, dst: Ipv4Addr) -> io::Result<RouteSeen> {
+    /// "fragmentation needed" or an ICMPv6 "packet too big" lowered it), each when the
+    /// kernel says.
+    pub fn route_to(&mut self, dst: IpAddr) -> io::Result<RouteSeen> {
         let mut head = [0u8; 12];
-        head[0] = libc::AF_INET as u8;
-        head[1] = 32;
+        head[0] = family(dst);
+        head[1] = if dst.is_ipv6() { 128 } else { 32 };
         let mut msg = Msg::new(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_ACK, &head);
-        msg.attr(RTA_DST, &dst.octets());
+        msg.attr(RTA_DST, &octets(dst));
         let bodies = self.talk(msg, RTM_NEWROUTE)?;
         let body = bodies
             .first()
@@ -588,12 +634,8 @@ impl Netlink {
         let mut seen = RouteSeen::default();
         for (kind, value) in attrs(body.get(12..).unwrap_or_default()) {
             match (kind, value.len()) {
-                (RTA_GATEWAY, 4) => {
-                    seen.gateway = Some(Ipv4Addr::new(value[0], value[1], value[2], value[3]))
-                }
-                (RTA_PREFSRC, 4) => {
-                    seen.src = Some(Ipv4Addr::new(value[0], value[1], value[2], value[3]))
-                }
+                (RTA_GATEWAY, _) => seen.gateway = ip_of(head[0], value),
+                (RTA_PREFSRC, _) => seen.src = ip_of(head[0], value),
                 (RTA_OIF, 4) => {
                     seen.oif = Some(u32::from_ne_bytes(value.try_into().expect("4 bytes")))
                 }
@@ -614,9 +656,9 @@ impl Netlink {
 /// What `ip route get` says of a destination.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RouteSeen {
-    pub gateway: Option<Ipv4Addr>,
+    pub gateway: Option<IpAddr>,
     /// The source address the kernel would write.
-    pub src: Option<Ipv4Addr>,
+    pub src: Option<IpAddr>,
     pub oif: Option<u32>,
     /// The path MTU the kernel has cached (none until something lowered it).
     pub mtu: Option<u32>,

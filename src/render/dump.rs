@@ -63,6 +63,10 @@ pub struct Dump<'a> {
     pub teach: Option<u64>,
     /// Checksum offload was explained on an earlier packet: say it in a few words.
     pub offload_told: bool,
+    /// The network header around a packet that came without it, rebuilt from the
+    /// addresses the socket reported (an AF_INET6 raw socket keeps the IPv6 header):
+    /// its protocol and bytes, for the pseudo-header a checksum covers.
+    pub around: Option<(&'static Protocol, Vec<u8>)>,
 }
 
 impl<'a> Dump<'a> {
@@ -85,6 +89,7 @@ impl<'a> Dump<'a> {
             unverified: Vec::new(),
             teach: None,
             offload_told: false,
+            around: None,
         }
     }
 
@@ -100,6 +105,7 @@ impl<'a> Dump<'a> {
             unverified: Vec::new(),
             teach: None,
             offload_told: false,
+            around: None,
         }
     }
 }

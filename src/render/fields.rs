@@ -361,7 +361,9 @@ impl Table {
         texts: &mut Texts,
     ) {
         let expected = if dis.verifiable(i) {
-            (l.proto.expected)(&dis.scope(i, d.bytes))
+            let mut scope = dis.scope(i, d.bytes);
+            scope.around = d.around.as_ref().map(|(p, h)| (*p, h.as_slice()));
+            (l.proto.expected)(&scope)
         } else {
             Vec::new()
         };

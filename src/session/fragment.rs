@@ -1,12 +1,13 @@
 //! `fragment SIZE`: the template cut into the IPv4 fragments the kernel would make for
-//! an MTU of SIZE bytes (RFC 791 §3.2, "an example fragmentation procedure"), kept as
-//! a list to look at and change; `fragments` lists them or shows one, and `send`
-//! sends them (see `send.rs`).
+//! an MTU of SIZE bytes (RFC 791 §3.2, "an example fragmentation procedure"), or, for
+//! an IPv6 template, into IPv6 fragments, each with a fragment header (RFC 8200 §4.5),
+//! kept as a list to look at and change; `fragments` lists them or shows one, and
+//! `send` sends them (see `send.rs`).
 
 use super::{Flow, Session};
 use crate::render::{self, Caret, Tone};
 use crate::wire::template::{Payload, Template, Value};
-use crate::wire::{self, ipv4};
+use crate::wire::{self, ipv4, ipv6};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::time::SystemTime;
@@ -15,9 +16,13 @@ use std::time::SystemTime;
 #[derive(Clone)]
 pub(super) struct Fragmented {
     pub(super) mtu: u16,
-    /// The ip.id they share.
-    pub(super) id: u16,
-    /// Each fragment: an IPv4 header and its piece of what followed the header.
+    /// The ip.id they share (IPv6: the fragment header's 32-bit identification).
+    pub(super) id: u32,
+    /// Whether they are IPv6 fragments (with a fragment header) rather than IPv4's.
+    pub(super) v6: bool,
+    /// Each fragment: an IPv4 header and its piece of what followed the header, or
+    /// IPv6's header (and the extension headers every fragment repeats), a fragment
+    /// header and its piece of the rest.
     pub(super) list: Vec<Template>,
     /// The fragment `set` changes (0-based); None: the template, cut again.
     pub(super) selected: Option<usize>,
@@ -42,10 +47,14 @@ pub(super) struct Refusal {
 pub(super) fn split(
     template: &Template,
     mtu: u16,
-    id: u16,
+    id: u32,
     now: SystemTime,
 ) -> Result<Fragmented, Refusal> {
     let built = template.build(now);
+    if built.layers.first().is_some_and(|l| l.0 == &ipv6::IPV6) {
+        return split6(template, &built, mtu, id);
+    }
+    let id = id as u16;
     let Some(&(first, _, hdr)) = built.layers.first() else {
         return Err(Refusal {
             message: "the template is empty".into(),
@@ -56,11 +65,12 @@ pub(super) fn split(
     if first != &ipv4::IPV4 {
         return Err(Refusal {
             message: format!(
-                "fragment cuts IPv4 datagrams, and this template is {}",
+                "fragment cuts IPv4 and IPv6 datagrams, and this template is {}",
                 template.stack_name()
             ),
-            expected: "a template that starts with an IPv4 header".into(),
-            suggestion: "`new ip/icmp` or `new ip/udp`, then a payload larger than the MTU".into(),
+            expected: "a template that starts with an IPv4 or IPv6 header".into(),
+            suggestion: "`new ip/icmp` or `new ip6/icmp6`, then a payload larger than the MTU"
+                .into(),
         });
     }
     let data = &built.bytes[hdr.min(built.bytes.len())..];
@@ -117,41 +127,166 @@ pub(super) fn split(
     // length, as Linux's ip_options_fragment does (RFC 791 §3.1, "copied flag").
     let options = &built.bytes[ipv4::IPV4.fixed_len.min(hdr)..hdr];
     let later_options = copied_options(options);
-    let list = data
-        .chunks(piece)
-        .enumerate()
-        .map(|(k, bytes)| {
-            let offset = k * piece;
-            let more = offset + bytes.len() < data.len();
-            let mut t = Template {
-                layers: vec![template.layers[0].clone()],
-                payload: Payload::Bytes(bytes.to_vec()),
-            };
-            // Each fragment's length is its own: a pinned ip.len would be the datagram's.
-            t.unset(&ipv4::LEN);
-            let mut set = |f: &'static wire::Field, v: u128| {
-                t.set(f, Value::Raw(v)).expect("an IPv4 field");
-            };
-            set(&ipv4::ID, id as u128);
-            set(&ipv4::FLAG_MF, more as u128);
-            set(&ipv4::FRAG_OFFSET, (offset / 8) as u128);
-            set(&ipv4::PROTO, proto);
-            if k > 0 && later_options != options {
-                t.set(&ipv4::OPTIONS, Value::Bytes(later_options.clone()))
-                    .expect("options of the same length");
-            }
-            t
-        })
-        .collect();
+    let list = pieces(data, piece, &template.layers[..1], |t, offset, more| {
+        // Each fragment's length is its own: a pinned ip.len would be the datagram's.
+        t.unset(&ipv4::LEN);
+        let mut set = |f: &'static wire::Field, v: u128| {
+            t.set(f, Value::Raw(v)).expect("an IPv4 field");
+        };
+        set(&ipv4::ID, id as u128);
+        set(&ipv4::FLAG_MF, more as u128);
+        set(&ipv4::FRAG_OFFSET, (offset / 8) as u128);
+        set(&ipv4::PROTO, proto);
+        if offset > 0 && later_options != options {
+            t.set(&ipv4::OPTIONS, Value::Bytes(later_options.clone()))
+                .expect("options of the same length");
+        }
+    });
     Ok(Fragmented {
         mtu,
-        id,
+        id: id as u32,
+        v6: false,
         list,
         selected: None,
         upper,
         whole: built.bytes.len(),
         changed: false,
     })
+}
+
+/// Cuts an IPv6 template as its sender would (RFC 8200 §4.5): the IPv6 header and the
+/// extension headers a router reads on the way (hop-by-hop, routing, and destination
+/// options before a routing header) are the unfragmentable part, repeated in every
+/// fragment; a fragment header follows, with one identification, the piece's offset
+/// and the M flag; then a piece of the rest, a multiple of 8 bytes but the last.
+fn split6(
+    template: &Template,
+    built: &wire::template::Built,
+    mtu: u16,
+    id: u32,
+) -> Result<Fragmented, Refusal> {
+    if built.layers.iter().any(|l| l.0 == &ipv6::FRAGMENT) {
+        return Err(Refusal {
+            message: "the template already has a fragment header: it is one fragment already"
+                .into(),
+            expected: "an IPv6 template without ipv6.fraghdr".into(),
+            suggestion: "`new ip6/icmp6`, a payload, then `fragment 1280`".into(),
+        });
+    }
+    // The layers every fragment repeats: the IPv6 header, then hop-by-hop and routing
+    // headers, and destination options only when a routing header comes after them.
+    let routing_at = built.layers.iter().rposition(|l| l.0 == &ipv6::ROUTING);
+    let kept = 1 + built.layers[1..]
+        .iter()
+        .enumerate()
+        .take_while(|(k, l)| {
+            l.0 == &ipv6::HOPOPTS
+                || l.0 == &ipv6::ROUTING
+                || (l.0 == &ipv6::DSTOPTS && routing_at.is_some_and(|r| r > k + 1))
+        })
+        .count();
+    let unfrag = built
+        .layers
+        .get(kept)
+        .map_or(built.bytes.len(), |l| l.1)
+        .min(built.bytes.len());
+    let data = &built.bytes[unfrag..];
+    if data.is_empty() {
+        return Err(Refusal {
+            message: "nothing to split: the template has nothing after its IPv6 header".into(),
+            expected: "a template that carries something (ICMPv6, UDP, TCP, a payload)".into(),
+            suggestion: "`new ip6/icmp6` then `payload zeros 2000`".into(),
+        });
+    }
+    let head = unfrag + ipv6::FRAGMENT.fixed_len;
+    let min = head + 8;
+    if (mtu as usize) < min {
+        return Err(Refusal {
+            message: format!(
+                "an MTU of {mtu} bytes cannot hold a fragment: the IPv6 header{} takes {unfrag} bytes and the fragment header 8, and every fragment but the last carries a multiple of 8 bytes",
+                if kept > 1 {
+                    " and the extension headers each fragment repeats"
+                } else {
+                    ""
+                }
+            ),
+            expected: format!("at least {min} (the headers and one 8-byte block)"),
+            suggestion: format!("`fragment {}` (IPv6's minimum link MTU)", min.max(1280)),
+        });
+    }
+    let piece = (mtu as usize - head) / 8 * 8;
+    if data.len() <= piece && built.bytes.len() <= mtu as usize {
+        return Err(Refusal {
+            message: format!(
+                "nothing to split: the packet is {} bytes, and an MTU of {mtu} takes it whole",
+                built.bytes.len()
+            ),
+            expected: format!(
+                "an MTU smaller than {} bytes, or a larger payload",
+                built.bytes.len()
+            ),
+            suggestion: "`payload zeros 2000` gives it something to cut, or `fragment 1280`".into(),
+        });
+    }
+    let upper = wire::dissect::dissect(&built.bytes, &ipv6::IPV6)
+        .layers
+        .get(kept)
+        .map_or("data", |l| l.proto.title);
+    // What the last repeated header named next: the fragment header carries it on.
+    let (last, last_start, _) = built.layers[kept - 1];
+    let nxt = last
+        .next_field
+        .map_or(59, |f| f.get(&built.bytes[last_start..]));
+    let id = match id {
+        0 => 1,
+        v => v,
+    };
+    let mut repeated = template.layers[..kept].to_vec();
+    repeated.extend(Template::new(&[&ipv6::FRAGMENT]).layers);
+    let list = pieces(data, piece, &repeated, |t, offset, more| {
+        // Each fragment's payload length is its own.
+        t.unset(&ipv6::PLEN);
+        let mut set = |f: &'static wire::Field, v: u128| {
+            t.set(f, Value::Raw(v)).expect("a fragment header field");
+        };
+        set(&ipv6::FRAG_NXT, nxt);
+        set(&ipv6::FRAG_OFFSET, (offset / 8) as u128);
+        set(&ipv6::FRAG_MORE, more as u128);
+        set(&ipv6::FRAG_IDENT, id as u128);
+    });
+    Ok(Fragmented {
+        mtu,
+        id,
+        v6: true,
+        list,
+        selected: None,
+        upper,
+        whole: built.bytes.len(),
+        changed: false,
+    })
+}
+
+/// `data` cut into pieces of `piece` bytes (the last shorter), each a template of the
+/// `repeated` layers carrying its piece as payload; `mark` writes into each what tells
+/// it apart: where its piece starts in the datagram, in bytes, and whether more follow.
+fn pieces(
+    data: &[u8],
+    piece: usize,
+    repeated: &[wire::template::TemplateLayer],
+    mut mark: impl FnMut(&mut Template, usize, bool),
+) -> Vec<Template> {
+    data.chunks(piece)
+        .enumerate()
+        .map(|(k, bytes)| {
+            let offset = k * piece;
+            let mut t = Template {
+                layers: repeated.to_vec(),
+                payload: Payload::Bytes(bytes.to_vec()),
+            };
+            mark(&mut t, offset, offset + bytes.len() < data.len());
+            t
+        })
+        .collect()
 }
 
 /// IPv4 options as a later fragment carries them: each option whose copied flag
@@ -178,11 +313,37 @@ fn copied_options(options: &[u8]) -> Vec<u8> {
 }
 
 /// A fragment in tcpdump -v's notation, as its one-line summary ends:
-/// `(id 4660, offset 552, flags [+])`.
+/// `(id 4660, offset 552, flags [+])`; an IPv6 one by its fragment header,
+/// `frag (id 0x00005a5a, offset 48, flags [+])`.
 pub fn frag_words(b: &[u8]) -> String {
     let mut s = String::new();
+    if ipv4::VERSION.get(b) == 6 {
+        let d = wire::dissect::dissect(b, &ipv6::IPV6);
+        if let Some(l) = d.layers.iter().find(|l| l.proto == &ipv6::FRAGMENT) {
+            (ipv6::FRAGMENT.summary)(l.header(b), &mut s);
+        }
+        return s;
+    }
     wire::ipv4::push_frag(&mut s, b);
     s
+}
+
+/// Where a fragment's piece starts in the datagram, in bytes, and where the piece
+/// starts in the fragment (past its headers).
+fn piece_of(b: &[u8]) -> (usize, usize) {
+    if ipv4::VERSION.get(b) == 6 {
+        let d = wire::dissect::dissect(b, &ipv6::IPV6);
+        return d
+            .layers
+            .iter()
+            .find(|l| l.proto == &ipv6::FRAGMENT)
+            .map_or((0, b.len()), |l| {
+                let off = ipv6::FRAG_OFFSET.shown(l.get(b, &ipv6::FRAG_OFFSET)) as usize;
+                (off, l.hdr_end)
+            });
+    }
+    let off = ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(b)) as usize;
+    (off, (ipv4::IPV4.header_len)(b).min(b.len()))
 }
 
 impl Session {
@@ -211,8 +372,20 @@ impl Session {
         let id = self
             .fragmented
             .as_ref()
-            .map_or_else(|| self.ping_ident ^ 0x5a5a, |f| f.id);
+            .map_or_else(|| u32::from(self.ping_ident ^ 0x5a5a), |f| f.id);
         match split(&template, mtu, id, SystemTime::now()) {
+            Ok(f) if f.v6 => {
+                let text = format!(
+                    "{} bytes as {} IPv6 fragments for an MTU of {mtu} bytes, each with a fragment header (ipv6.fraghdr), identification {:#010x}: in IPv6 only the sender cuts a packet, as the kernel would for a path MTU of {mtu}; `fragments` lists them, `send` sends them in order (`send order 2 1` out of order), `fragment off` goes back",
+                    f.whole,
+                    f.list.len(),
+                    f.id,
+                );
+                self.info(out, &text)?;
+                self.fragmented = Some(f);
+                self.list_fragments(out)?;
+                Ok(Flow::Continue)
+            }
             Ok(f) => {
                 if template.user_value(&ipv4::FLAG_DF) == Some(1)
                     || template
@@ -343,13 +516,13 @@ impl Session {
         let now = SystemTime::now();
         for (k, t) in f.list.iter().enumerate() {
             let b = t.build(now).bytes;
-            let offset = ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(&b));
+            let (offset, from) = piece_of(&b);
             let holds = if offset == 0 {
                 format!("the {} header and what follows", f.upper)
             } else {
                 format!(
                     "bytes {offset}–{} of the {}",
-                    offset as usize + b.len() - 20 - 1,
+                    (offset + b.len()).saturating_sub(from + 1),
                     f.upper
                 )
             };
@@ -390,7 +563,8 @@ impl Session {
         match result {
             Ok(()) => {
                 let b = t.build(SystemTime::now()).bytes;
-                let words = match wire::dissect::dissect(&b, &ipv4::IPV4).layer_of(f) {
+                let first = t.layers.first().map_or(&ipv4::IPV4, |l| l.proto);
+                let words = match wire::dissect::dissect(&b, first).layer_of(f) {
                     Some(l) if l.fields(&b).any(|g| g == f) => l.words(&b, f),
                     _ => "(not in this fragment)".into(),
                 };
@@ -399,8 +573,13 @@ impl Session {
                 Ok(Some(Flow::Continue))
             }
             Err(e) => {
+                let what = if fr.v6 {
+                    "IPv6's headers, a fragment header and a piece of the packet"
+                } else {
+                    "an IPv4 header and a piece of the datagram"
+                };
                 let text = format!(
-                    "{e}: fragment {} is an IPv4 header and a piece of the datagram; `fragments all` then `set` changes the template, cut again",
+                    "{e}: fragment {} is {what}; `fragments all` then `set` changes the template, cut again",
                     k + 1
                 );
                 self.fail(out, &text).map(Some)
@@ -533,6 +712,52 @@ mod tests {
         assert_eq!(ipv4::HDR_LEN.get(&second), 8);
         // 80 - 32 = 48 bytes a piece.
         assert_eq!(ipv4::FRAG_OFFSET.shown(ipv4::FRAG_OFFSET.get(&second)), 48);
+    }
+
+    /// An IPv6 packet is cut after the headers every fragment repeats (the IPv6 header
+    /// and a hop-by-hop header here): a fragment header after them names what the
+    /// hop-by-hop header named, the pieces share one identification, and laid end to
+    /// end they are the rest of the packet.
+    #[test]
+    fn ipv6_pieces_follow_a_fragment_header_after_the_repeated_headers() {
+        let mut t = Template::new(&[&ipv6::IPV6, &ipv6::HOPOPTS, &wire::icmpv6::ICMPV6]);
+        t.payload = Payload::Zeros(200);
+        let f = split(&t, 120, 0x01020304, SystemTime::UNIX_EPOCH)
+            .map_err(|r| r.message)
+            .unwrap();
+        assert!(f.v6);
+        let whole = t.build(SystemTime::UNIX_EPOCH).bytes;
+        let built: Vec<Vec<u8>> = f
+            .list
+            .iter()
+            .map(|t| t.build(SystemTime::UNIX_EPOCH).bytes)
+            .collect();
+        // 40 + 8 of hop-by-hop + 8 of fragment header leave 64 a piece of 208.
+        assert_eq!(built.len(), 4);
+        let lens: Vec<usize> = built.iter().map(|b| b.len()).collect();
+        assert_eq!(lens, [120, 120, 120, 72]);
+        let mut joined: Vec<u8> = Vec::new();
+        for (k, b) in built.iter().enumerate() {
+            let d = wire::dissect::dissect(b, &ipv6::IPV6);
+            assert_eq!(d.layers[1].proto, &ipv6::HOPOPTS);
+            let fh = &d.layers[2];
+            assert_eq!(fh.proto, &ipv6::FRAGMENT);
+            assert_eq!(d.layers[1].get(b, &ipv6::HOP_NXT), 44);
+            assert_eq!(fh.get(b, &ipv6::FRAG_NXT), 58);
+            assert_eq!(fh.get(b, &ipv6::FRAG_IDENT), 0x01020304);
+            assert_eq!(
+                ipv6::FRAG_OFFSET.shown(fh.get(b, &ipv6::FRAG_OFFSET)),
+                (k * 64) as u128
+            );
+            assert_eq!(fh.get(b, &ipv6::FRAG_MORE), (k < 3) as u128);
+            assert_eq!(ipv6::PLEN.get(b) as usize, b.len() - 40);
+            joined.extend(&b[fh.hdr_end..]);
+        }
+        assert_eq!(joined, whole[48..]);
+        assert_eq!(
+            frag_words(&built[3]),
+            "frag (id 0x01020304, offset 192, flags [none])"
+        );
     }
 
     #[test]

@@ -196,11 +196,13 @@ impl Session {
     }
 
     /// `route DST`: what the kernel says of the way to DST (`ip route get DST`).
-    pub(super) fn route(
-        &mut self,
-        dst: std::net::Ipv4Addr,
-        out: &mut dyn Write,
-    ) -> io::Result<Flow> {
+    pub(super) fn route(&mut self, dst: std::net::IpAddr, out: &mut dyn Write) -> io::Result<Flow> {
+        // What lowers a path MTU: IPv4's fragmentation needed, IPv6's packet too big.
+        let lowered = if dst.is_ipv6() {
+            "an ICMPv6 packet too big"
+        } else {
+            "an ICMP fragmentation needed"
+        };
         let asked = netlink::Netlink::open().and_then(|mut nl| {
             let r = nl.route_to(dst)?;
             let links = nl.links()?;
@@ -232,13 +234,23 @@ impl Session {
         }
         let mtu = match (r.mtu, iface) {
             (Some(m), Some(l)) if m < l.mtu => format!(
-                "path MTU {m}, below {}'s {}: the kernel learned it from an ICMP fragmentation needed and keeps it for a while; until then a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit",
-                l.name, l.mtu
+                "path MTU {m}, below {}'s {}: the kernel learned it from {lowered} and keeps it for a while; until then {}",
+                l.name,
+                l.mtu,
+                if dst.is_ipv6() {
+                    "a larger packet whose header rawlab writes is refused by sendto (EMSGSIZE), and one the kernel builds (mode kernel, ping) is cut by the kernel into fragments with a fragment header (no IPv6 router cuts a packet)"
+                } else {
+                    "a larger datagram with don't-fragment set is refused by sendto (EMSGSIZE) when rawlab writes its header, and one with it clear, or one the kernel builds (mode kernel, ping), is cut into fragments that fit"
+                }
             ),
             (Some(m), _) => format!("path MTU {m}, as the route says"),
             (None, Some(l)) => format!(
-                "no path MTU cached: {}'s MTU, {}, is the limit (a router's fragmentation needed would lower it)",
-                l.name, l.mtu
+                "no path MTU cached: {}'s MTU, {}, is the limit (a router's {} would lower it)",
+                l.name,
+                l.mtu,
+                lowered
+                    .trim_start_matches("an ")
+                    .trim_start_matches("ICMP ")
             ),
             (None, None) => "no path MTU cached".to_string(),
         };
@@ -316,10 +328,15 @@ impl Session {
             writeln!(out, "{}", line(r.each_ref().map(String::as_str)))?;
             let about = match (&self.peer, l.kind.as_deref()) {
                 (Some(p), _) if l.name == p.iface => Some(format!(
-                    "one end of a veth pair (a virtual cable); the other, {} at {} ({}), is in the peer's namespace",
+                    "one end of a veth pair (a virtual cable); the other, {} at {} and {} ({}), is in the peer's namespace{}",
                     p.peer_iface,
                     p.peer_addr,
-                    netlink::mac_words(&p.peer_mac)
+                    p.peer_addr6,
+                    netlink::mac_words(&p.peer_mac),
+                    p.far.as_ref().map_or(String::new(), |f| format!(
+                        "; the peer routes to the far host {} and {} behind it (that cable's MTU {})",
+                        f.addr, f.addr6, f.mtu
+                    ))
                 )),
                 _ if l.is_loopback() => Some(
                     "loopback: no hardware, so its MAC is all zeros and it needs no ARP; every frame sent on it comes straight back in".into(),

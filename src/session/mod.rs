@@ -169,9 +169,7 @@ impl Session {
         let ping_ident = (std::process::id() & 0xffff) as u16;
         let mut policy = Policy::new(opts.allow_remote, net == Net::Sandbox, opts.max_rate);
         if let Some(p) = &opts.peer {
-            policy
-                .peers
-                .extend(p.hosts().into_iter().map(std::net::IpAddr::from));
+            policy.peers.extend(p.hosts());
         }
         let shower = Arc::new(Shower::new(Store::new(opts.ring), style, shared));
         shower.own_flow("icmp", ping_ident as u64);

@@ -144,7 +144,15 @@ impl Session {
                 "`count` repeats one packet, and fragments share one ip.id: send them once (`send`), or `send order 1 2 1` to send one twice",
             );
         }
+        if fr.v6 && args.dst.is_some() {
+            return self.fail(
+                out,
+                "these are IPv6 fragments, and `send DST` takes an IPv4 address: `set ipv6.dst ADDR` changes where they go (the fragments are cut again), then `send`",
+            );
+        }
         let mode = match self.mode {
+            // AF_INET6 has no IP_HDRINCL: an IPPROTO_RAW socket takes the whole header.
+            _ if fr.v6 && self.mode != Mode::Link => Mode::Raw,
             Mode::Raw | Mode::HdrIncl => self.mode,
             Mode::Kernel => {
                 self.info(
@@ -453,13 +461,15 @@ pub(super) fn size_words(dst: IpAddr, mode: Mode, bytes: &[u8]) -> String {
     .unwrap_or_else(|| "the route's MTU".into());
     // A path MTU the kernel learned (from a router's fragmentation needed) is the
     // limit, below the interface's: ask the route, as `ip route get` does.
-    let learned = match dst {
-        IpAddr::V4(d) => crate::net::netlink::Netlink::open()
-            .and_then(|mut nl| nl.route_to(d))
-            .ok()
-            .and_then(|r| r.mtu),
-        IpAddr::V6(_) => None,
-    };
+    let learned = crate::net::netlink::Netlink::open()
+        .and_then(|mut nl| nl.route_to(dst))
+        .ok()
+        .and_then(|r| r.mtu);
+    if let Some(m) = learned.filter(|m| len > *m as usize && dst.is_ipv6()) {
+        return format!(
+            "{len} bytes is more than the path MTU of {m} bytes the kernel has learned for {dst} (a router's ICMPv6 packet too big lowered it below {route}; `route {dst}` shows it): in IPv6 no router cuts a packet, only its sender may, with a fragment header; `fragment {m}` cuts the template into fragments that fit, or a smaller payload goes whole"
+        );
+    }
     if let Some(m) = learned.filter(|m| len > *m as usize) {
         return format!(
             "{len} bytes is more than the path MTU of {m} bytes the kernel has learned for {dst} (a router's ICMP fragmentation needed lowered it below {route}; `route {dst}` shows it), and ip.flags.df forbids cutting it: with `set ip.flags.df 0` the kernel cuts it into fragments that fit, even with rawlab's header, or a smaller payload goes whole"

@@ -484,6 +484,16 @@ impl Shower {
             ),
         };
         let mut d = Dump::new(heading, &p.bytes, p.first);
+        // What an AF_INET6 socket kept, as far as it said: the addresses of the IPv6
+        // header, over which ICMPv6, UDP and TCP checksums are computed.
+        if let Some((std::net::IpAddr::V6(src), std::net::IpAddr::V6(dst))) = p.addrs
+            && p.first != &crate::wire::ipv6::IPV6
+        {
+            d.around = Some((
+                &crate::wire::ipv6::IPV6,
+                crate::wire::ipv6::header_around(src, dst),
+            ));
+        }
         // What rawlab handed over, where the kernel writes some fields on the way out
         // (not in mode link): those are not judged here, and a 0 left for it says so.
         if let Origin::Sent { mode, .. } = &p.origin

@@ -2,7 +2,9 @@
 //! the way drops the probe whose TTL would reach 0 there and says so with ICMP time
 //! exceeded, quoting it, and the destination answers the last. Every answer is
 //! related to its probe by the quoted datagram (or as a reply), through the loop
-//! `send` uses, so `captures` and `dump N` show each one.
+//! `send` uses, so `captures` and `dump N` show each one. To an IPv6 destination the
+//! probes are IPv6 with a rising hop limit, and routers answer with ICMPv6 time
+//! exceeded.
 
 use super::{Detail, Flow, Session};
 use crate::capture::Packet;
@@ -11,9 +13,9 @@ use crate::lab::Relation;
 use crate::net::{self, Mode};
 use crate::render::Tone;
 use crate::wire::template::{Template, Value};
-use crate::wire::{self, icmp, ipv4, tcp, udp};
+use crate::wire::{self, icmp, icmpv6, ipv4, ipv6, tcp, udp};
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
 
 /// traceroute(8)'s first UDP port: one above it for each TTL, where nothing listens.
@@ -24,21 +26,57 @@ fn plural(n: u8) -> String {
     format!("{n} hop{}", if n == 1 { "" } else { "s" })
 }
 
+/// The network layer's fields a trace sets, for one family: its protocol, the
+/// destination, the source and the TTL (IPv6's hop limit); and ICMP's echo fields.
+struct Family {
+    net: &'static wire::Protocol,
+    dst: &'static wire::Field,
+    src: &'static wire::Field,
+    ttl: &'static wire::Field,
+    icmp: &'static wire::Protocol,
+    ident: &'static wire::Field,
+    seq: &'static wire::Field,
+}
+
+fn family(dst: IpAddr) -> Family {
+    match dst {
+        IpAddr::V4(_) => Family {
+            net: &ipv4::IPV4,
+            dst: &ipv4::DST,
+            src: &ipv4::SRC,
+            ttl: &ipv4::TTL,
+            icmp: &icmp::ICMP,
+            ident: &icmp::IDENT,
+            seq: &icmp::SEQ,
+        },
+        IpAddr::V6(_) => Family {
+            net: &ipv6::IPV6,
+            dst: &ipv6::DST,
+            src: &ipv6::SRC,
+            ttl: &ipv6::HLIM,
+            icmp: &icmpv6::ICMPV6,
+            ident: &icmpv6::IDENT,
+            seq: &icmpv6::SEQ,
+        },
+    }
+}
+
 /// The probe for `probe` to `dst`, before its TTL is set.
-fn probe_template(dst: Ipv4Addr, probe: Probe, ident: u16) -> Template {
-    let stack: &[&'static wire::Protocol] = match probe {
-        Probe::Icmp => &[&ipv4::IPV4, &icmp::ICMP],
-        Probe::Udp => &[&ipv4::IPV4, &udp::UDP],
-        Probe::Tcp => &[&ipv4::IPV4, &tcp::TCP],
+fn probe_template(dst: IpAddr, probe: Probe, ident: u16) -> Template {
+    let f = family(dst);
+    let upper: &'static wire::Protocol = match probe {
+        Probe::Icmp => f.icmp,
+        Probe::Udp => &udp::UDP,
+        Probe::Tcp => &tcp::TCP,
     };
-    let mut t = Template::new(stack);
+    let mut t = Template::new(&[f.net, upper]);
     let mut set = |f: &'static wire::Field, v: u128| {
         t.set(f, Value::Raw(v))
             .expect("a field of the probe's stack");
     };
-    set(&ipv4::DST, u32::from(dst) as u128);
+    set(f.dst, crate::lab::addr_value(dst));
     match probe {
-        Probe::Icmp => set(&icmp::IDENT, ident as u128),
+        Probe::Icmp => set(f.ident, ident as u128),
         Probe::Udp => set(&udp::SRCPORT, ident as u128 | 0x8000),
         Probe::Tcp => {
             set(&tcp::SRCPORT, ident as u128 | 0x8000);
@@ -50,10 +88,10 @@ fn probe_template(dst: Ipv4Addr, probe: Probe, ident: u16) -> Template {
 
 /// Sets what changes from hop to hop: the TTL, and the ICMP sequence number or the
 /// UDP destination port that tells the probes apart.
-fn for_hop(t: &mut Template, probe: Probe, ttl: u8) {
-    t.set(&ipv4::TTL, Value::Raw(ttl as u128)).expect("ip.ttl");
+fn for_hop(t: &mut Template, f: &Family, probe: Probe, ttl: u8) {
+    t.set(f.ttl, Value::Raw(ttl as u128)).expect("ip.ttl");
     match probe {
-        Probe::Icmp => t.set(&icmp::SEQ, Value::Raw(ttl as u128)),
+        Probe::Icmp => t.set(f.seq, Value::Raw(ttl as u128)),
         Probe::Udp => t.set(
             &udp::DSTPORT,
             Value::Raw((FIRST_PORT + ttl as u16 - 1) as u128),
@@ -85,6 +123,11 @@ fn what_answered(p: &Packet) -> String {
             Some(3) => named(&icmp::CODE),
             _ => named(&icmp::TYPE),
         },
+        // Destination unreachable (1) says which kind in its code, as IPv4's does.
+        "icmpv6" => match d.value(&p.bytes, &icmpv6::TYPE) {
+            Some(1) => named(&icmpv6::CODE),
+            _ => named(&icmpv6::TYPE),
+        },
         "tcp" => format!("TCP {}", named(&tcp::FLAGS)),
         other => format!("{other} answer"),
     }
@@ -93,7 +136,7 @@ fn what_answered(p: &Packet) -> String {
 impl Session {
     pub(super) fn trace(
         &mut self,
-        dst: Ipv4Addr,
+        dst: IpAddr,
         probe: Probe,
         hops: u8,
         out: &mut dyn Write,
@@ -101,7 +144,7 @@ impl Session {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        if let Err(why) = self.policy.destination(IpAddr::V4(dst)) {
+        if let Err(why) = self.policy.destination(dst) {
             return self.fail(out, &why);
         }
         let probes = match probe {
@@ -109,19 +152,25 @@ impl Session {
             Probe::Udp => "UDP datagrams to ports from 33434",
             Probe::Tcp => "TCP SYNs to port 80",
         };
-        let header = format!(
-            "traceroute to {dst}, {} at most, one probe a hop ({probes}); rawlab writes each IP header (mode hdrincl) to set its TTL",
-            plural(hops)
-        );
+        let header = match dst {
+            IpAddr::V4(_) => format!(
+                "traceroute to {dst}, {} at most, one probe a hop ({probes}); rawlab writes each IP header (mode hdrincl) to set its TTL",
+                plural(hops)
+            ),
+            IpAddr::V6(_) => format!(
+                "traceroute6 to {dst}, {} at most, one probe a hop ({probes}); rawlab writes each IPv6 header (mode raw) to set its hop limit",
+                plural(hops)
+            ),
+        };
         for l in self.style().wrap(&header, "", "  ") {
             writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
         }
         let mut template = probe_template(dst, probe, self.ping_ident);
         // The source the kernel would choose, written in: the UDP and TCP checksums
         // cover it (their pseudo-header), so a probe with 0 there would be dropped.
-        if let Ok(src) = net::source_for(IpAddr::V4(dst)) {
+        if let Ok(src) = net::source_for(dst) {
             template
-                .set(&ipv4::SRC, Value::Raw(crate::lab::addr_value(src)))
+                .set(family(dst).src, Value::Raw(crate::lab::addr_value(src)))
                 .expect("ip.src");
         }
         let previous = self.shower.set_detail(Detail::Quiet);
@@ -148,21 +197,27 @@ impl Session {
     /// did) and how many were tried.
     fn hops(
         &mut self,
-        dst: Ipv4Addr,
+        dst: IpAddr,
         probe: Probe,
         hops: u8,
         template: &mut Template,
         out: &mut dyn Write,
     ) -> io::Result<(Option<u8>, u8)> {
+        let f = family(dst);
+        // IPv6 has no IP_HDRINCL: an AF_INET6 IPPROTO_RAW socket takes the whole header.
+        let (to, mode) = match dst {
+            IpAddr::V4(d) => (Some(d), Mode::HdrIncl),
+            IpAddr::V6(_) => (None, Mode::Raw),
+        };
         let mut tried = 0;
         for ttl in 1..=hops {
             if self.interrupted() {
                 break;
             }
             tried = ttl;
-            for_hop(template, probe, ttl);
+            for_hop(template, &f, probe, ttl);
             let args = SendArgs {
-                dst: Some(dst),
+                dst: to,
                 count: 1,
                 every: None,
                 order: Vec::new(),
@@ -170,7 +225,7 @@ impl Session {
             let before = self.shower.store.next_no();
             let outcome = self.transmit(
                 &args,
-                Mode::HdrIncl,
+                mode,
                 net::Letting::Answers,
                 out,
                 &mut |_| template.build(SystemTime::now()),
@@ -200,9 +255,19 @@ impl Session {
                 writeln!(out, "{ttl:>2}  *  (no answer to #{sent_no})")?;
                 continue;
             };
-            let from = wire::dissect::dissect(&a.bytes, a.first)
-                .value(&a.bytes, &ipv4::SRC)
-                .map(|v| Ipv4Addr::from(v as u32));
+            // An AF_INET6 socket hands over no IPv6 header (the first one there is the
+            // quoted probe's): the source is what it said.
+            let d = wire::dissect::dissect(&a.bytes, a.first);
+            let from = d
+                .layers
+                .first()
+                .filter(|l| l.proto == f.net && !l.quoted)
+                .map(|l| l.get(&a.bytes, f.src))
+                .map(|v| match dst {
+                    IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(v as u32)),
+                    IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(v)),
+                })
+                .or(a.addrs.map(|(src, _)| src));
             let rtt = self
                 .shower
                 .store
@@ -212,9 +277,10 @@ impl Session {
                     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
                 });
             let hop = from.map_or_else(|| "?".to_string(), |f| f.to_string());
+            let limit = if dst.is_ipv6() { "hop limit" } else { "ttl" };
             writeln!(
                 out,
-                "{ttl:>2}  {hop}  {rtt}  {} · #{} answers #{sent_no}, sent with ttl {ttl}",
+                "{ttl:>2}  {hop}  {rtt}  {} · #{} answers #{sent_no}, sent with {limit} {ttl}",
                 what_answered(&a),
                 a.no
             )?;

@@ -307,10 +307,17 @@ impl Session {
             .and_then(|i| {
                 let (net, _, _) = first.layers[i];
                 super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
-                    // A fragment carries a piece of the upper layer: its header says which.
+                    // A fragment carries a piece of the upper layer: its header says which
+                    // (IPv4's, or IPv6's fragment header).
                     .or_else(|| {
-                        (net == &ipv4::IPV4 && first.layers.len() == i + 1)
-                            .then(|| ipv4::PROTO.get(&first.bytes[first.layers[i].1..]))
+                        let &(last, start, _) = first.layers.last()?;
+                        if net == &ipv4::IPV4 && first.layers.len() == i + 1 {
+                            Some(ipv4::PROTO.get(&first.bytes[start..]))
+                        } else if last == &wire::ipv6::FRAGMENT {
+                            Some(wire::ipv6::FRAG_NXT.get(&first.bytes[start..]))
+                        } else {
+                            None
+                        }
                     })
             })
             .unwrap_or(255) as u8;

@@ -864,6 +864,27 @@ mod tests {
     }
 
     #[test]
+    fn a_message_without_its_header_is_judged_over_the_addresses_reported() {
+        // What an AF_INET6 raw socket hands over: the ICMPv6 message alone.
+        let p = ipv6::tests::ECHO;
+        let message = &p[40..];
+        let d = dissect(message, &ICMPV6);
+        assert!((ICMPV6.expected)(&d.scope(0, message)).is_empty());
+        let lo = std::net::Ipv6Addr::LOCALHOST;
+        let around = ipv6::header_around(lo, lo);
+        let mut scope = d.scope(0, message);
+        scope.around = Some((&IPV6, &around));
+        let e = (ICMPV6.expected)(&scope);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].verdict(CHECKSUM.get(message)), Verdict::Correct);
+        // Reported from another address, the same bytes no longer add up.
+        let other = ipv6::header_around("2001:db8:1::2".parse().unwrap(), lo);
+        scope.around = Some((&IPV6, &other));
+        let e = (ICMPV6.expected)(&scope);
+        assert_ne!(e[0].verdict(CHECKSUM.get(message)), Verdict::Correct);
+    }
+
+    #[test]
     fn echo_pairs() {
         let req = pairing(&[128, 0, 0, 0, 0, 7, 0, 9]).unwrap();
         let rep = pairing(&[129, 0, 0, 0, 0, 7, 0, 9]).unwrap();

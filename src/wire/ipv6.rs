@@ -152,6 +152,17 @@ fn summary(b: &[u8], s: &mut String) {
     super::push_next(s, &IPV6, (&NXT, nxt), "next ", nxt != 59);
 }
 
+/// An IPv6 header with only a version and these addresses: what a packet that came
+/// without its header (from an AF_INET6 raw socket) was carried in, as far as the
+/// socket said, so a pseudo-header can be made of it.
+pub fn header_around(src: std::net::Ipv6Addr, dst: std::net::Ipv6Addr) -> Vec<u8> {
+    let mut h = vec![0u8; IPV6.fixed_len];
+    VERSION.set(&mut h, 6);
+    SRC.set(&mut h, u128::from(src));
+    DST.set(&mut h, u128::from(dst));
+    h
+}
+
 /// The pseudo-header (RFC 8200 §8.1): source, destination, the upper layer's length
 /// in 32 bits, three zero bytes and its protocol number.
 fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
@@ -723,16 +734,27 @@ pub static FRAGMENT: Protocol = Protocol {
             let _ = write!(s, "fragment (cut short at {} bytes)", b.len());
             return;
         }
-        s.push_str("fragment offset ");
+        // As IPv4's fragments are noted (tcpdump -v), with IPv6's 32-bit identification
+        // in hex as tcpdump prints it: `frag (id 0x00005a5a, offset 48, flags [+])`.
+        s.push_str("frag (id 0x");
+        let _ = write!(s, "{:08x}", FRAG_IDENT.get(b));
+        s.push_str(", offset ");
         push_dec(s, FRAG_OFFSET.shown(FRAG_OFFSET.get(b)));
-        if FRAG_MORE.get(b) == 1 {
-            s.push_str(" more");
-        }
-        s.push_str(" id ");
-        FRAG_IDENT.write_text(s, b);
+        s.push_str(if FRAG_MORE.get(b) == 1 {
+            ", flags [+])"
+        } else {
+            ", flags [none])"
+        });
     },
     ..Protocol::BASE
 };
+
+/// Whether a fragment header's packet is a piece of a larger one: more fragments
+/// follow, or it starts past 0. (An atomic fragment, with neither, is the whole.)
+pub fn is_fragment(fraghdr: &[u8]) -> bool {
+    fraghdr.len() >= FRAG_IDENT.end_byte()
+        && (FRAG_MORE.get(fraghdr) == 1 || FRAG_OFFSET.get(fraghdr) != 0)
+}
 
 /// The extension headers: what may come between the IPv6 header and the upper layer.
 pub static EXTENSIONS: &[&Protocol] = &[&HOPOPTS, &DSTOPTS, &ROUTING, &FRAGMENT];

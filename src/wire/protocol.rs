@@ -401,6 +401,9 @@ pub struct Scope<'a> {
     pub whole: bool,
     /// The nearest network layer before this one, for pseudo-headers.
     pub network: Network,
+    /// When there is none in the packet: the network header it came in, rebuilt from
+    /// what the socket reported (its protocol and bytes), for the pseudo-header.
+    pub around: Option<(&'static Protocol, &'a [u8])>,
 }
 
 impl Scope<'_> {
@@ -421,7 +424,11 @@ impl Scope<'_> {
     }
     /// The pseudo-header sum for `upper` (this layer) over its message.
     pub fn pseudo(&self, upper: &Protocol) -> Option<u32> {
-        pseudo_sum(self.packet, &self.network, upper, self.end - self.start)
+        let len = self.end - self.start;
+        match (&self.network, self.around) {
+            (None, Some((p, hdr))) => Some((p.pseudo?)(hdr, upper.id_under(p)? as u8, len as u32)),
+            _ => pseudo_sum(self.packet, &self.network, upper, len),
+        }
     }
 
     /// What `field`, a checksum over the message and the network layer's pseudo-header

@@ -253,6 +253,7 @@ impl Dissection {
             end: l.end,
             whole: !l.cut,
             network,
+            around: None,
         }
     }
 
@@ -269,15 +270,23 @@ impl Dissection {
     }
 
     /// Whether layer `i` rides in an IPv4 fragment (more fragments set, or an offset
-    /// past 0): its checksum covers the whole datagram, which this packet holds only a
-    /// piece of, so it is not judged here.
+    /// past 0) or after an IPv6 fragment header saying the same: its checksum covers
+    /// the whole datagram, which this packet holds only a piece of, so it is not judged
+    /// here.
     pub fn in_fragment(&self, packet: &[u8], i: usize) -> bool {
         let l = &self.layers[i];
         self.layers[..i].iter().any(|n| {
-            n.proto == &super::ipv4::IPV4
-                && n.quoted == l.quoted
+            n.quoted == l.quoted
                 && n.hdr_end <= packet.len()
-                && super::ipv4::is_fragment(&packet[n.start..n.hdr_end])
+                && match n.proto {
+                    p if p == &super::ipv4::IPV4 => {
+                        super::ipv4::is_fragment(&packet[n.start..n.hdr_end])
+                    }
+                    p if p == &super::ipv6::FRAGMENT => {
+                        super::ipv6::is_fragment(&packet[n.start..n.hdr_end])
+                    }
+                    _ => false,
+                }
         })
     }
 
