@@ -81,6 +81,9 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
         let d = args.next("a duration such as 500ms or 2s")?;
         return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
     }
+    if let Some(n) = named_option(t, ctx)? {
+        return Ok(Command::SetOption(n.field, option_value(n, args)?));
+    }
     let (field, quoted) = target(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
     let v = if field.kind == Kind::Bytes {
@@ -235,6 +238,10 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
                 Offer::Note("DURATION, such as 500ms or 2s"),
             ]
         }
+        [f] if wire::named_option(f, ctx.stack).is_some() => {
+            let (_, _, n) = wire::named_option(f, ctx.stack).expect("just found");
+            vec![Offer::Words(n.words), Offer::Note(n.syntax)]
+        }
         [f] => quoted_field(f, ctx.stack)
             .ok_or(())
             .or_else(|_| wire::resolve(f, ctx.stack).map_err(|_| ()))
@@ -244,19 +251,141 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
     }
 }
 
+/// The option a `set` or `unset` names (`ip.opt.rr`), if it names one; an option of a
+/// layer the template does not have is an error.
+fn named_option(t: &Token, ctx: &Context) -> Result<Option<&'static wire::NamedOption>, ParseError> {
+    if let Some((_, _, n)) = wire::named_option(&t.text, ctx.stack) {
+        return Ok(Some(n));
+    }
+    match wire::named_option(&t.text, wire::PROTOCOLS) {
+        Some((p, _, n)) => Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "{} is an option of {}, which {} does not have",
+                n.field.name,
+                p.title,
+                stack_words(ctx.stack)
+            ),
+        )
+        .expected(format!("a field of {}", stack_words(ctx.stack)))
+        .suggest(
+            wire::stacks()
+                .into_iter()
+                .find(|s| s.split('/').count() == 2 && s.split('/').next() == Some(p.name))
+                .map(|s| format!("start a template that has it: `new {s}`")),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The words after an option's name, as its shape takes them: a count, addresses
+/// (spaces or commas between), ping -T's words for timestamps, or the one field's value.
+fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::OptionValue, ParseError> {
+    use wire::{OptionValue, Shape};
+    let mut words: Vec<Token> = Vec::new();
+    while let Some(t) = args.pos_next() {
+        let mut at = t.span.start;
+        for part in t.text.split(',') {
+            if !part.is_empty() {
+                words.push(Token {
+                    text: part.to_string(),
+                    span: at..at + part.len(),
+                    quoted: t.quoted,
+                });
+            }
+            at += part.len() + 1;
+        }
+    }
+    let name = n.field.name;
+    let missing = || {
+        ParseError::new(
+            args.end..args.end + 1,
+            format!("`set {name}` needs {}", n.syntax),
+        )
+        .expected(n.syntax)
+        .suggest(Some(format!("for example `set {name} {}`", n.words.join(" "))))
+    };
+    let count = |t: &Token| -> Result<usize, ParseError> {
+        let v = parse_int(t)?;
+        usize::try_from(v).map_err(|_| ParseError::new(t.span.clone(), format!("`{}` is far too many", t.shown())).expected(n.syntax))
+    };
+    let addresses = |ws: &[Token]| -> Result<Vec<u128>, ParseError> {
+        ws.iter()
+            .map(|t| parse_ipv4(t).map(|a| u32::from(a) as u128))
+            .collect()
+    };
+    let one_count = |ws: &[Token]| -> Result<usize, ParseError> {
+        match ws {
+            [] => Ok(1),
+            [t] => count(t),
+            [_, extra, ..] => Err(ParseError::new(extra.span.clone(), format!("unexpected `{}`", extra.shown())).expected(n.syntax)),
+        }
+    };
+    let looks_like_address = |t: &Token| t.text.contains('.');
+    Ok(match &n.shape {
+        Shape::Single => OptionValue::Count(one_count(&words)?),
+        Shape::Route { slots, .. } => match words.first() {
+            None if *slots => OptionValue::Count(9),
+            None => return Err(missing()),
+            Some(t) if *slots && !looks_like_address(t) => OptionValue::Count(one_count(&words)?),
+            Some(_) => OptionValue::Addresses(addresses(&words)?),
+        },
+        Shape::Stamps { .. } => {
+            const FLAGS: &[(&str, u128)] = &[("tsonly", 0), ("tsandaddr", 1), ("tsprespec", 3)];
+            let (flag, rest) = match words.first() {
+                None => return Err(missing()),
+                Some(t) if t.text.chars().all(|c| c.is_ascii_digit()) => (0, &words[..]),
+                Some(t) => match FLAGS.iter().find(|(w, _)| t.text.eq_ignore_ascii_case(w)) {
+                    Some((_, f)) => (*f, &words[1..]),
+                    None => {
+                        return Err(ParseError::new(t.span.clone(), format!("`{}` is no kind of timestamp option", t.shown()))
+                            .expected(n.syntax)
+                            .suggest(did_you_mean(&t.text, FLAGS.iter().map(|(w, _)| *w))));
+                    }
+                },
+            };
+            if flag == 3 {
+                if rest.is_empty() {
+                    return Err(missing());
+                }
+                OptionValue::Stamps { flag, slots: 0, addresses: addresses(rest)? }
+            } else {
+                let slots = match rest {
+                    [] => if flag == 0 { 9 } else { 4 },
+                    _ => one_count(rest)?,
+                };
+                OptionValue::Stamps { flag, slots, addresses: Vec::new() }
+            }
+        }
+        Shape::Value(f) => match words.as_slice() {
+            [] => OptionValue::Raw(f.default),
+            [t] => match parse_value(f, t)? {
+                Value::Raw(r) => OptionValue::Raw(r),
+                Value::Bytes(_) => return Err(missing()),
+            },
+            [_, extra, ..] => return Err(ParseError::new(extra.span.clone(), format!("unexpected `{}`", extra.shown())).expected(n.syntax)),
+        },
+    })
+}
+
 pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name such as ip.checksum")?;
+    if let Some(n) = named_option(t, ctx)? {
+        return Ok(Command::UnsetOption(n.field));
+    }
     Ok(match target(t, ctx)? {
         (f, true) => Command::UnsetQuoted(f),
         (f, false) => Command::Unset(f),
     })
 }
 
-pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {
-    if done.is_empty() {
-        vec![Offer::Fields { everywhere: false }]
-    } else {
-        Vec::new()
+pub(super) fn fields_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    match done {
+        [] if wire::template::quote_start(ctx.stack).is_some() => {
+            vec![Offer::Fields { everywhere: false }, Offer::Quoted]
+        }
+        [] => vec![Offer::Fields { everywhere: false }],
+        _ => Vec::new(),
     }
 }
 
@@ -715,6 +844,16 @@ pub(super) fn load_offers(done: &[&str], _: &Context) -> Vec<Offer> {
 
 pub(super) fn explain(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name, such as ttl or icmp.checksum")?;
+    if let Some((_, _, n)) = wire::named_option(&t.text, wire::PROTOCOLS) {
+        return Ok(Command::Explain(n.field));
+    }
+    if t.text
+        .get(..QUOTED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED))
+    {
+        // The same words `set quoted.FIELD` takes, and the same errors.
+        return Ok(Command::ExplainQuoted(target(t, ctx)?.0));
+    }
     Ok(Command::Explain(any_field(t, ctx)?))
 }
 
@@ -728,11 +867,13 @@ pub(super) fn any_field(t: &Token, ctx: &Context) -> Result<&'static Field, Pars
     }
 }
 
-pub(super) fn explain_offers(done: &[&str], _: &Context) -> Vec<Offer> {
-    if done.is_empty() {
-        vec![Offer::Fields { everywhere: true }]
-    } else {
-        Vec::new()
+pub(super) fn explain_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    match done {
+        [] if wire::template::quote_start(ctx.stack).is_some() => {
+            vec![Offer::Fields { everywhere: true }, Offer::Quoted]
+        }
+        [] => vec![Offer::Fields { everywhere: true }],
+        _ => Vec::new(),
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Expected, Field, Fill, Host, Kind, OptionKind, OptionList, Protocol, Tail,
-    TailSpec, checksum, ipproto,
+    Building, Entries, Expected, Field, Fill, Host, Kind, NamedOption, OptionKind, OptionList,
+    Protocol, Shape, Tail, TailSpec, checksum, ipproto,
 };
 use std::fmt::Write as _;
 
@@ -359,6 +359,121 @@ fn ts_slots(opt: &[u8]) -> &'static Entries {
     }
 }
 
+// Options set one by one by name. Each is a whole option, not a place in the header:
+// no offset of its own (the fields it writes have theirs).
+
+pub static OPT_EOL: Field = Field {
+    meaning: "end of option list: one byte 0, after which a receiver reads no options",
+    rfc: "RFC 791 §3.1 (end of option list)",
+    notes: "rawlab pads the options to a whole 32-bit word with zeros, which read as this, so you need it only to end the list early: put it before another option (`set ip.opt.eol 1`, then `set ip.opt.rr 4`) and a receiver never reads that one.",
+    ..Field::new("ip.opt.eol", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_NOP: Field = Field {
+    meaning: "no operation: one byte 1, padding between options",
+    rfc: "RFC 791 §3.1 (no operation)",
+    notes: "Used to start the next option on a 32-bit boundary: ping -R sends one before its record route, so the route's 39 bytes and it fill 40. `set ip.opt.nop 1` puts one where it stands in the order you set options.",
+    ..Field::new("ip.opt.nop", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_RR: Field = Field {
+    meaning: "record route: empty address slots each router on the way fills in",
+    rfc: "RFC 791 §3.1 (record route)",
+    notes: "Type 7, a pointer, then 4-byte slots (at most 9: 39 bytes of the 40 an IPv4 header has for options). Each router writes the address it sends the packet out of into the slot the pointer names and moves the pointer on; Linux fills a slot on the receiving host too, and an echo reply carries the option back, still recording, so a ping to a host two hops away lists both ways. `set ip.opt.rr 9` is what ping -R sends; the dump shows ip.rec_rt for filled slots and ip.empty_rt for the rest.",
+    ..Field::new("ip.opt.rr", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_TS: Field = Field {
+    meaning: "internet timestamp: slots for each hop's time, or its address and time",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "Type 68, a pointer, overflow and flag, then slots. As ping -T names them: `set ip.opt.ts tsonly 9` (flag 0, up to 9 timestamps), `tsandaddr 4` (flag 1, up to 4 address and time pairs), `tsprespec 192.0.2.2 203.0.113.2` (flag 3: only the hops named add a time). A number alone is tsonly. Times are milliseconds since midnight UT.",
+    ..Field::new("ip.opt.ts", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_LSRR: Field = Field {
+    meaning: "loose source route: hops the packet must visit, in order, by any path between",
+    rfc: "RFC 791 §3.1 (loose source and record route)",
+    notes: "Type 131, a pointer, then the hops' addresses. The sender sends to the first hop (ip.dst) and lists the rest, the final destination last; each hop named swaps the next address into ip.dst and records its own. Every address is a place the packet goes, so rawlab checks each as a destination. Linux drops source-routed packets unless accept_source_route is 1 on the interface, as most hosts and networks do.",
+    ..Field::new("ip.opt.lsrr", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_SSRR: Field = Field {
+    meaning: "strict source route: hops the packet must visit, each the very next one",
+    rfc: "RFC 791 §3.1 (strict source and record route)",
+    notes: "Type 137, laid out as the loose source route, but each hop must be directly connected to the one before: a router that would need another router in between drops the packet with ICMP source route failed (type 3 code 5). Every address is checked as a destination, and Linux obeys none unless accept_source_route is 1.",
+    ..Field::new("ip.opt.ssrr", 0, 0, Kind::Bytes)
+};
+
+/// The options a user sets by name, in the order Tab offers them.
+pub static NAMED_OPTIONS: &[NamedOption] = &[
+    NamedOption {
+        field: &OPT_RR,
+        code: 7,
+        shape: Shape::Route {
+            ptr: &OPT_PTR,
+            entries: &RR_SLOTS,
+            slots: true,
+        },
+        syntax: "how many empty slots, 1 to 9 (ping -R sends 9), or the addresses already recorded",
+        words: &["9", "1"],
+    },
+    NamedOption {
+        field: &OPT_TS,
+        code: 68,
+        shape: Shape::Stamps {
+            ptr: &OPT_PTR,
+            flag: &TS_FLAG,
+            only: &TS_ONLY,
+            with_addr: &TS_WITH_ADDR,
+        },
+        syntax: "`tsonly N` (or N alone: up to 9 timestamps), `tsandaddr N` (up to 4 pairs), or `tsprespec ADDRESS…` (up to 4)",
+        words: &["tsonly", "tsandaddr", "tsprespec", "9"],
+    },
+    NamedOption {
+        field: &ROUTER_ALERT,
+        code: 148,
+        shape: Shape::Value(&ROUTER_ALERT),
+        syntax: "its value, 0 (examine) being the only one defined",
+        words: &["examine", "0"],
+    },
+    NamedOption {
+        field: &OPT_LSRR,
+        code: 131,
+        shape: Shape::Route {
+            ptr: &OPT_PTR,
+            entries: &SRC_RT_HOPS,
+            slots: false,
+        },
+        syntax: "the hops' addresses in order, the final destination last (at most 9)",
+        words: &["192.0.2.2", "203.0.113.2"],
+    },
+    NamedOption {
+        field: &OPT_SSRR,
+        code: 137,
+        shape: Shape::Route {
+            ptr: &OPT_PTR,
+            entries: &SRC_RT_HOPS,
+            slots: false,
+        },
+        syntax: "the hops' addresses in order, the final destination last (at most 9)",
+        words: &["192.0.2.2", "203.0.113.2"],
+    },
+    NamedOption {
+        field: &OPT_NOP,
+        code: 1,
+        shape: Shape::Single,
+        syntax: "how many no-operation bytes to put here, such as 1",
+        words: &["1"],
+    },
+    NamedOption {
+        field: &OPT_EOL,
+        code: 0,
+        shape: Shape::Single,
+        syntax: "how many end-of-list bytes to put here, such as 1",
+        words: &["1"],
+    },
+];
+
 pub static OPTION_LIST: OptionList = OptionList {
     kind: &[&OPT_TYPE, &OPT_COPY, &OPT_CLASS, &OPT_NUMBER],
     len: &OPT_LEN,
@@ -392,6 +507,7 @@ pub static OPTION_LIST: OptionList = OptionList {
         OptionKind::new(148, &[&ROUTER_ALERT], Some(4)),
     ],
     unknown: &OPT_DATA,
+    named: NAMED_OPTIONS,
 };
 
 static OPTIONS_TAIL: TailSpec = TailSpec {

@@ -3,7 +3,9 @@
 //! the user set exactly as given, and lets each protocol fill what it computes
 //! (innermost first, so an outer length covers the finished inner layers).
 
-use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, eth, icmp, ipv4, ipv6};
+use crate::wire::{
+    Building, DATA, Field, Fill, Kind, NamedOption, OptionValue, Protocol, eth, icmp, ipv4, ipv6,
+};
 use std::time::SystemTime;
 
 /// The most an IP packet holds: IPv4's total length and IPv6's payload length are
@@ -58,6 +60,9 @@ pub struct TemplateLayer {
     pub proto: &'static Protocol,
     set: Vec<(&'static Field, u128)>,
     tail: Option<Vec<u8>>,
+    /// The options set by name, in the order set (each kind once; a run of no-operation
+    /// bytes is one): `tail` is made from them, padded to whole words.
+    named: Vec<(u128, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +107,7 @@ impl Template {
                     proto: p,
                     set: Vec::new(),
                     tail: None,
+                    named: Vec::new(),
                 })
                 .collect(),
             payload: Payload::Bytes(Vec::new()),
@@ -201,6 +207,7 @@ impl Template {
                     ));
                 }
                 layer.tail = Some(b);
+                layer.named.clear();
             }
             (Kind::Bytes, Value::Raw(_)) => {
                 return Err(format!("{} takes bytes in hex, such as 01010100", f.name));
@@ -218,6 +225,100 @@ impl Template {
             }
         }
         Ok(())
+    }
+
+    /// The first layer whose options have this named option.
+    fn layer_with_option(&self, n: &NamedOption) -> Option<usize> {
+        self.layers.iter().position(|l| {
+            crate::wire::option_lists(l.proto).any(|list| list.named.iter().any(|m| std::ptr::eq(m, n)))
+        })
+    }
+
+    /// Sets an option by name (`set ip.opt.rr 9`) in the first layer whose options have
+    /// it: it replaces one of its kind where that stood, or goes after the others, and
+    /// the layer's options are made again from them, padded with zeros (end of list) to
+    /// whole words. Options set as bytes before are read into options first.
+    pub fn set_option(&mut self, n: &'static NamedOption, v: &OptionValue) -> Result<(), String> {
+        let Some(i) = self.layer_with_option(n) else {
+            return Err(format!(
+                "{} is not in this template ({}): it is an option of {}",
+                n.field.name,
+                self.stack_name(),
+                crate::wire::option_named_by(n.field).map_or("another layer", |(p, _)| p.title)
+            ));
+        };
+        let fixed = self.header(i, None).len();
+        let layer = &mut self.layers[i];
+        let (Some(spec), Some(list)) = (
+            layer.proto.tail,
+            crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
+        ) else {
+            return Err(format!("{} cannot be set", n.field.name));
+        };
+        if layer.named.is_empty()
+            && let Some(t) = &layer.tail
+        {
+            layer.named = list.split(t);
+        }
+        let others: usize = layer
+            .named
+            .iter()
+            .filter(|(c, _)| *c != n.code)
+            .map(|(_, b)| b.len())
+            .sum();
+        let room = spec.max_header.saturating_sub(fixed + others);
+        let bytes = n.build(list, v, room).map_err(|e| {
+            if others > 0 {
+                format!("{e}; the other options take {others} bytes of the {} (`unset` one, or `unset {}` for none)", spec.max_header - fixed, spec.field.name)
+            } else {
+                e
+            }
+        })?;
+        match layer.named.iter_mut().find(|(c, _)| *c == n.code) {
+            Some(slot) => slot.1 = bytes,
+            None => layer.named.push((n.code, bytes)),
+        }
+        layer.tail = Some(compose(&layer.named, spec.unit, fixed));
+        Ok(())
+    }
+
+    /// Takes an option set by name out of the template. Returns whether it was there.
+    pub fn unset_option(&mut self, n: &'static NamedOption) -> bool {
+        let Some(i) = self.layer_with_option(n) else {
+            return false;
+        };
+        let fixed = self.header(i, None).len();
+        let layer = &mut self.layers[i];
+        let (Some(spec), Some(list)) = (
+            layer.proto.tail,
+            crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
+        ) else {
+            return false;
+        };
+        if layer.named.is_empty()
+            && let Some(t) = &layer.tail
+        {
+            layer.named = list.split(t);
+        }
+        let before = layer.named.len();
+        layer.named.retain(|(c, _)| *c != n.code);
+        if layer.named.len() == before {
+            return false;
+        }
+        layer.tail = (!layer.named.is_empty()).then(|| compose(&layer.named, spec.unit, fixed));
+        true
+    }
+
+    /// The bytes of an option set by name, if the template holds one of its kind.
+    pub fn option_bytes(&self, n: &'static NamedOption) -> Option<Vec<u8>> {
+        let layer = &self.layers[self.layer_with_option(n)?];
+        let list = crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))?;
+        let named = if layer.named.is_empty() {
+            list.split(layer.tail.as_deref()?)
+        } else {
+            layer.named.clone()
+        };
+        named.into_iter().find(|(c, _)| *c == n.code).map(|(_, b)| b)
     }
 
     /// Puts a field of the quoted datagram back to automatic. Returns whether it had
@@ -245,6 +346,7 @@ impl Template {
         };
         let layer = &mut self.layers[i];
         if f.kind == Kind::Bytes {
+            layer.named.clear();
             return layer.tail.take().is_some();
         }
         let before = layer.set.len();
@@ -427,6 +529,16 @@ impl Template {
     pub fn is_frame(&self) -> bool {
         self.layers.first().is_some_and(|l| l.proto == &eth::ETH)
     }
+}
+
+/// Options one after another, then zeros (end of list) until the header with its
+/// `fixed` bytes is a multiple of `unit`.
+fn compose(named: &[(u128, Vec<u8>)], unit: usize, fixed: usize) -> Vec<u8> {
+    let mut b: Vec<u8> = named.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    while !(fixed + b.len()).is_multiple_of(unit) {
+        b.push(0);
+    }
+    b
 }
 
 /// Where the quoted datagram starts in a stack: the layer after an error message

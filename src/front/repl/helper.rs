@@ -100,6 +100,12 @@ fn field_names(stack: &[&'static Protocol], everywhere: bool) -> Vec<String> {
         .map(|f| f.name.to_string())
         .collect();
     names.push(DATA.name.to_string());
+    // Options set by name (`ip.opt.rr`), after the fields.
+    for n in wire::named_options(&protos) {
+        if !names.iter().any(|m| m == n.field.name) {
+            names.push(n.field.name.to_string());
+        }
+    }
     let shorts: Vec<String> = protos
         .iter()
         .flat_map(|p| p.all_fields())
@@ -384,11 +390,12 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
                 Offer::Fields { .. }
                     if !a_word && command::quoted_field(&w.text, stack).is_some() => {}
                 Offer::Fields { everywhere } if !a_word => {
+                    let among = if *everywhere { wire::PROTOCOLS } else { stack };
                     let ok = match wire::resolve(&w.text, stack) {
                         Ok(_) => true,
                         Err(wire::Lookup::NotInStack { .. }) => *everywhere,
                         Err(_) => false,
-                    };
+                    } || wire::named_option(&w.text, among).is_some();
                     out.push((w.span.clone(), if ok { Role::Field } else { Role::Error }));
                 }
                 Offer::Path(_) => {
