@@ -25,7 +25,9 @@ const FRAGMENT_WORDS: &[&str] = &["1500", "576", "off"];
 const FRAGMENTS_WORDS: &[&str] = &["1", "2", "all"];
 /// The smallest MTU `fragment` takes: an IPv4 header (20 bytes) and one 8-byte block.
 pub(super) const MIN_FRAGMENT_MTU: u128 = 28;
-const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl", "stamps"];
+const PING_WORDS: &[&str] = &[
+    "count", "every", "interval", "mode", "size", "ttl", "stamps", "rr",
+];
 const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
 const PORTS: &[&str] = &["8080"];
@@ -47,6 +49,13 @@ const EVERY_CAP: Cap = Cap {
     most: Duration::from_secs(60),
     typed: "60s",
     who: "repeated sends go at least once a minute, so `every` is at most",
+};
+
+/// `interval`'s cap: the same as `every`'s, said in ping -i's words.
+const INTERVAL_CAP: Cap = Cap {
+    most: EVERY_CAP.most,
+    typed: "60s",
+    who: "ping sends at least once a minute, so `interval` is at most",
 };
 
 /// The parse function of a command that takes no arguments.
@@ -1247,7 +1256,7 @@ pub(super) fn parse_send(
         if keywords.contains(&word.as_str()) && !t.quoted {
             if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
                 // `stamps` takes no value: the word alone is the option.
-                let alone = word == "stamps";
+                let alone = matches!(word.as_str(), "stamps" | "rr");
                 let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
                 let end = if alone {
                     t.span.end
@@ -1272,6 +1281,18 @@ pub(super) fn parse_send(
                         ))
                         .suggest(Some(suggestion)),
                 );
+            }
+            // `interval` is ping(8)'s word for `every`: one of them.
+            let same = |w: &str| matches!(w, "every" | "interval");
+            if same(&word)
+                && let Some((other, _)) = given.iter().find(|(w, _)| same(w))
+            {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("`{word}` says again what `{other}` said"),
+                )
+                .expected("the gap between requests once: `every DURATION` or `interval SECONDS`")
+                .suggest(Some(format!("keep `{other}` and drop `{word}`"))));
             }
             given.push((word.clone(), args.pos - 1));
         }
@@ -1324,6 +1345,20 @@ pub(super) fn parse_send(
                 let d = args.next("a duration such as 100ms")?;
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
             }
+            "interval" if ping.is_some() => {
+                // As ping -i takes it: seconds, fractions allowed (0.2); a unit may follow.
+                let d = args.next("seconds between requests, such as 0.2 (ping -i)")?;
+                let plain = !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let t = if plain {
+                    Token {
+                        text: format!("{}s", d.text),
+                        ..d.clone()
+                    }
+                } else {
+                    d.clone()
+                };
+                s.every = Some(parse_duration(&t, &INTERVAL_CAP)?);
+            }
             "size" if ping.is_some() => {
                 let n = args.next("how many ICMP data bytes, such as 56")?;
                 let v = parse_int(n)?;
@@ -1338,6 +1373,11 @@ pub(super) fn parse_send(
                 }
                 if let Some(o) = ping.as_deref_mut() {
                     o.size = Some(v as u16);
+                }
+            }
+            "rr" if ping.is_some() => {
+                if let Some(o) = ping.as_deref_mut() {
+                    o.record_route = true;
                 }
             }
             "stamps" if ping.is_some() => {

@@ -77,6 +77,9 @@ pub struct PingOpts {
     pub ttl: Option<u8>,
     /// `stamps`: each line begins with the time its answer came, as `ping -D` prints.
     pub stamps: bool,
+    /// `rr`: a record-route option in each request, its addresses shown with each
+    /// reply, as `ping -R` does.
+    pub record_route: bool,
 }
 
 /// Most ICMP data bytes `ping size` takes: what fits an IPv4 datagram after 28 bytes
