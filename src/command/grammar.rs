@@ -280,7 +280,13 @@ fn named_option(t: &Token, ctx: &Context) -> Result<Option<&'static wire::NamedO
         .suggest(
             wire::stacks()
                 .into_iter()
-                .find(|s| s.split('/').count() == 2 && s.split('/').next() == Some(p.name))
+                // Two layers, the second one that carries no packet of its own (ip/icmp).
+                .find(|s| {
+                    let names: Vec<&str> = s.split('/').collect();
+                    names.len() == 2
+                        && names[0] == p.name
+                        && wire::protocol_named(names[1]).is_some_and(|q| !q.starts)
+                })
                 .map(|s| format!("start a template that has it: `new {s}`")),
         )),
         None => Ok(None),

@@ -821,6 +821,116 @@ mod tests {
         );
     }
 
+    fn named(f: &Field) -> &'static NamedOption {
+        NAMED_OPTIONS.iter().find(|n| n.field == f).expect("named")
+    }
+
+    fn build(f: &Field, v: OptionValue) -> Result<Vec<u8>, String> {
+        named(f).build(&OPTION_LIST, &v, 40)
+    }
+
+    use super::super::OptionValue;
+
+    #[test]
+    fn named_options_build_as_ping_and_the_rfc_lay_them_out() {
+        // ping -R's record route: 39 bytes, pointer at the first slot.
+        let rr = build(&OPT_RR, OptionValue::Count(9)).unwrap();
+        assert_eq!(rr.len(), 39);
+        assert_eq!(rr[..3], [7, 39, 4]);
+        assert!(rr[3..].iter().all(|b| *b == 0));
+        // Addresses already recorded fill their slots; the pointer is past them.
+        let rr = build(&OPT_RR, OptionValue::Addresses(vec![0x7f00_0001])).unwrap();
+        assert_eq!(rr, [7, 7, 8, 127, 0, 0, 1]);
+        let lsrr = build(&OPT_LSRR, OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])).unwrap();
+        assert_eq!(lsrr, [131, 11, 4, 192, 0, 2, 2, 203, 0, 113, 2]);
+        let ssrr = build(&OPT_SSRR, OptionValue::Addresses(vec![0xc000_0202])).unwrap();
+        assert_eq!(ssrr, [137, 7, 4, 192, 0, 2, 2]);
+        let ts = |flag, slots, addresses| {
+            build(&OPT_TS, OptionValue::Stamps { flag, slots, addresses }).unwrap()
+        };
+        assert_eq!(ts(0, 2, vec![]), [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(ts(1, 1, vec![]), [68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            ts(3, 0, vec![0xc000_0202]),
+            [68, 12, 5, 3, 192, 0, 2, 2, 0, 0, 0, 0]
+        );
+        assert_eq!(build(&ROUTER_ALERT, OptionValue::Raw(0)).unwrap(), [148, 4, 0, 0]);
+        assert_eq!(build(&OPT_NOP, OptionValue::Count(3)).unwrap(), [1, 1, 1]);
+        assert_eq!(build(&OPT_EOL, OptionValue::Count(1)).unwrap(), [0]);
+    }
+
+    #[test]
+    fn named_options_say_what_does_not_fit() {
+        let e = build(&OPT_RR, OptionValue::Count(10)).unwrap_err();
+        assert_eq!(
+            e,
+            "ip.opt.rr holds at most 9 slots (4 bytes each after 3 of type, length and pointer) in the 40 bytes of options left; you gave 10"
+        );
+        let e = build(&OPT_TS, OptionValue::Stamps { flag: 1, slots: 5, addresses: vec![] })
+            .unwrap_err();
+        assert!(e.contains("at most 4 address and timestamp pairs"), "{e}");
+        let e = named(&OPT_LSRR)
+            .build(&OPTION_LIST, &OptionValue::Addresses(vec![1, 2]), 10)
+            .unwrap_err();
+        assert!(e.contains("at most 1 address ("), "{e}");
+        assert!(build(&OPT_LSRR, OptionValue::Count(2)).is_err(), "a source route names its hops");
+        assert!(build(&OPT_NOP, OptionValue::Count(0)).is_err());
+        assert!(build(&ROUTER_ALERT, OptionValue::Count(1)).is_err());
+    }
+
+    /// Every option set by name has a kind the dump names, and what it builds dissects
+    /// as that kind, whole, with no problem.
+    #[test]
+    fn every_named_option_dissects_as_its_kind() {
+        for n in NAMED_OPTIONS {
+            assert!(OPT_TYPE.value_name(n.code).is_some(), "{}", n.field.name);
+            assert!(n.field.name.starts_with("ip.opt."), "{}", n.field.name);
+            assert!(!n.field.notes.is_empty() && !n.field.rfc.is_empty() && !n.words.is_empty());
+            let v = match n.shape {
+                Shape::Single => OptionValue::Count(1),
+                Shape::Route { .. } => OptionValue::Addresses(vec![0x7f00_0001]),
+                Shape::Stamps { .. } => OptionValue::Stamps { flag: 0, slots: 1, addresses: vec![] },
+                Shape::Value(_) => OptionValue::Raw(0),
+            };
+            let mut opt = n.build(&OPTION_LIST, &v, 40).unwrap();
+            // An end of list ahead of the padding would make the rest padding.
+            if n.code != 0 {
+                opt.resize(opt.len().div_ceil(4) * 4, 0);
+            } else {
+                opt.resize(4, 0);
+            }
+            let p = with_options(&opt);
+            let d = super::super::dissect::dissect(&p, &IPV4);
+            assert!(d.problems.is_empty(), "{}: {:?}", n.field.name, d.problems);
+            let first = &d.layers[0].items[0];
+            assert_eq!(first.fields[0].get(&p), n.code, "{}", n.field.name);
+        }
+        // The names do not clash with a field's, but for ip.opt.ra, which is both.
+        for n in NAMED_OPTIONS.iter().filter(|n| n.field != &ROUTER_ALERT) {
+            assert!(
+                !OPTION_LIST.all_fields().any(|f| f.name == n.field.name),
+                "{}",
+                n.field.name
+            );
+        }
+    }
+
+    #[test]
+    fn an_option_list_splits_into_its_options() {
+        let list = [1, 1, 7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0, 0, 0];
+        assert_eq!(
+            OPTION_LIST.split(&list),
+            [
+                (1, vec![1, 1]),
+                (7, vec![7, 7, 4, 0, 0, 0, 0]),
+                (148, vec![148, 4, 0, 0]),
+            ]
+        );
+        // A length that lies: the rest is one piece under its first byte.
+        assert_eq!(OPTION_LIST.split(&[7, 40, 4, 9]), [(7, vec![7, 40, 4, 9])]);
+        assert!(OPTION_LIST.split(&[0, 0, 0, 0]).is_empty());
+    }
+
     #[test]
     fn summary_names_addresses_and_protocol() {
         assert_eq!(

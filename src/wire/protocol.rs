@@ -165,7 +165,9 @@ impl NamedOption {
         };
         // Entries after `from` bytes, as many as the room leaves.
         let most = |e: &Entries| room.saturating_sub(e.from) / e.stride;
-        let too_many = |n: usize, e: &Entries, what: &str| {
+        // What the entries are, one and many.
+        let too_many = |n: usize, e: &Entries, (one, many): (&str, &str)| {
+            let what = if most(e) == 1 { one } else { many };
             format!(
                 "{name} holds at most {} {what} ({} bytes each after {} of type, length and pointer) in the {room} bytes of options left; you gave {n}",
                 most(e),
@@ -190,7 +192,7 @@ impl NamedOption {
             }
             (Shape::Route { ptr, entries: e, slots }, OptionValue::Count(n)) if *slots => {
                 if *n == 0 || *n > most(e) {
-                    return Err(too_many(*n, e, "slots"));
+                    return Err(too_many(*n, e, ("slot", "slots")));
                 }
                 let mut b = start(e.from + n * e.stride);
                 ptr.set(&mut b, (e.from + 1) as u128);
@@ -198,7 +200,7 @@ impl NamedOption {
             }
             (Shape::Route { ptr, entries: e, slots }, OptionValue::Addresses(a)) => {
                 if a.is_empty() || a.len() > most(e) {
-                    return Err(too_many(a.len(), e, "addresses"));
+                    return Err(too_many(a.len(), e, ("address", "addresses")));
                 }
                 let mut b = start(e.from + a.len() * e.stride);
                 // Recorded addresses fill their slots, so the pointer is past them; a
@@ -228,7 +230,11 @@ impl NamedOption {
                     addresses.len()
                 };
                 if n == 0 || n > most(e) {
-                    let what = if *fl == 0 { "timestamps" } else { "address and timestamp pairs" };
+                    let what = if *fl == 0 {
+                        ("timestamp", "timestamps")
+                    } else {
+                        ("address and timestamp pair", "address and timestamp pairs")
+                    };
                     return Err(too_many(n, e, what));
                 }
                 let mut b = start(e.from + n * e.stride);

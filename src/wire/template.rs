@@ -760,6 +760,52 @@ mod tests {
         );
     }
 
+    /// Options set by name: in the order set, one of a kind replaced where it stands,
+    /// padded to whole words, the header length following; bytes set before are read
+    /// into options; `set ip.options` and `unset` start again.
+    #[test]
+    fn options_set_by_name_make_the_option_bytes() {
+        use crate::wire::OptionValue;
+        let named = |f: &Field| {
+            crate::wire::option_named_by(f).expect("named").1
+        };
+        let (rr, nop, ra) = (named(&ipv4::OPT_RR), named(&ipv4::OPT_NOP), named(&ipv4::ROUTER_ALERT));
+        let mut t = Template::default();
+        t.set_option(nop, &OptionValue::Count(1)).unwrap();
+        t.set_option(rr, &OptionValue::Count(9)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(ipv4::HDR_LEN.get(&b), 15, "IHL follows the options");
+        assert_eq!(b[20..24], [1, 7, 39, 4]);
+        assert_eq!(b.len(), 60 + 10);
+        // Full: the router alert does not fit, and the error says what takes the room.
+        let e = t.set_option(ra, &OptionValue::Raw(0)).unwrap_err();
+        assert!(e.contains("only 0 are left") && e.contains("the other options take 40 bytes"), "{e}");
+        // Replaced where it stands: the no-operation stays first.
+        t.set_option(rr, &OptionValue::Count(1)).unwrap();
+        t.set_option(ra, &OptionValue::Raw(0)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(b[20..32], [1, 7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0]);
+        assert_eq!(ipv4::HDR_LEN.get(&b), 8);
+        assert_eq!(t.option_bytes(ra), Some(vec![148, 4, 0, 0]));
+        assert!(t.unset_option(nop));
+        assert!(!t.unset_option(nop), "already out");
+        let b = t.build(now()).bytes;
+        assert_eq!(b[20..32], [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0], "padded with zeros");
+        // Bytes set as ip.options are read into options, then one is replaced.
+        t.set(&ipv4::OPTIONS, Value::Bytes(vec![148, 4, 0, 1])).unwrap();
+        assert_eq!(t.option_bytes(ra), Some(vec![148, 4, 0, 1]));
+        t.set_option(rr, &OptionValue::Count(2)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(b[20..36], [148, 4, 0, 1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(t.unset(&ipv4::OPTIONS));
+        assert_eq!(t.option_bytes(rr), None);
+        assert_eq!(ipv4::HDR_LEN.get(&t.build(now()).bytes), 5);
+        // A template with no IPv4 header has none of them.
+        let mut v6 = Template::new(&[&ipv6::IPV6, &crate::wire::icmpv6::ICMPV6]);
+        let e = v6.set_option(rr, &OptionValue::Count(1)).unwrap_err();
+        assert!(e.starts_with("ip.opt.rr is not in this template (ipv6/icmpv6)"), "{e}");
+    }
+
     /// `new ip/icmp/ip/udp`: a port unreachable quoting a UDP datagram, each layer built
     /// from its table, the quoted IPv4 header's length and checksum computed for the
     /// quoted datagram and the ICMP checksum covering the quote.

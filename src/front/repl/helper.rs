@@ -575,6 +575,27 @@ mod tests {
         assert_eq!(offers("SET TT"), ["ttl"]);
     }
 
+    /// Options by name are offered with the fields, their words after them, and
+    /// highlighted as fields; quoted fields after `unset` and `explain`.
+    #[test]
+    fn options_by_name_and_quoted_fields_are_offered() {
+        let opts = offers("set ip.opt.");
+        for name in ["ip.opt.rr", "ip.opt.ts", "ip.opt.ra", "ip.opt.lsrr", "ip.opt.ssrr", "ip.opt.nop", "ip.opt.eol"] {
+            assert!(opts.contains(&name.to_string()), "{name}: {opts:?}");
+        }
+        assert_eq!(offers("set ip.opt.ts tsa"), ["tsandaddr"]);
+        assert!(offers("explain ip.opt.l").contains(&"ip.opt.lsrr".to_string()));
+        assert!(offers("unset ip.opt.r").contains(&"ip.opt.rr".to_string()));
+        let line = "set ip.opt.rr 9";
+        assert_eq!(roles(line, STACK)[1], (4..13, Role::Field));
+        let quoting: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &wire::udp::UDP];
+        for line in ["unset quoted.ip.t", "explain quoted.ip.t"] {
+            let got = complete(line, line.len(), quoting).unwrap().1;
+            assert!(got.contains(&"quoted.ip.ttl".to_string()), "{line}: {got:?}");
+        }
+        assert!(!offers("unset quoted.").iter().any(|o| o.starts_with("quoted.")));
+    }
+
     #[test]
     fn checksum_is_not_offered_as_a_short_name_when_it_is_ambiguous() {
         assert!(!offers("set che").contains(&"checksum".to_string()));
