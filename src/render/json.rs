@@ -296,6 +296,8 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
                         Verdict::Offloaded => "offloaded",
                         // 0x0000 for 0xffff: ones' complement's other zero.
                         Verdict::OtherZero => "other-zero",
+                        // Right as it arrived, before the receiver filled a record-route slot.
+                        Verdict::Recorded => "recorded",
                         Verdict::Wrong => "wrong",
                     };
                     let mut c = Obj::new(checks.key(e.field.name));

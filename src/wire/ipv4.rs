@@ -560,11 +560,14 @@ pub static IPV4: Protocol = Protocol {
     pseudo: Some(pseudo),
     fill,
     expected: |s| {
-        vec![Expected::sum(
-            &CHECKSUM,
-            header_checksum(s.header()) as u128,
-            s.header_range(),
-        )]
+        vec![Expected {
+            recorded: before_arrival(s.header()).map(|h| header_checksum(&h) as u128),
+            ..Expected::sum(
+                &CHECKSUM,
+                header_checksum(s.header()) as u128,
+                s.header_range(),
+            )
+        }]
     },
     ..Protocol::BASE
 };
@@ -652,6 +655,29 @@ fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
     p[9] = proto;
     p[10..].copy_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
     checksum::sum(&p, 0) as u32
+}
+
+/// The header as it was before its last record-route slot was filled, if one is:
+/// the slot back to zeros and the pointer back on it. Linux fills a slot on arrival
+/// after checking the checksum, so a received copy's checksum is this header's.
+fn before_arrival(header: &[u8]) -> Option<Vec<u8>> {
+    let start = OPTIONS.first_byte();
+    let mut at = start;
+    for (code, opt) in OPTION_LIST.split(header.get(start..)?) {
+        if code == 7 {
+            let ptr = OPT_PTR.get(&opt) as usize;
+            let slot = ptr.checked_sub(1 + RR_SLOTS.stride)?;
+            if slot < RR_SLOTS.from || slot + RR_SLOTS.stride > opt.len() {
+                return None;
+            }
+            let mut h = header.to_vec();
+            h[at + slot..at + slot + RR_SLOTS.stride].fill(0);
+            OPT_PTR.set(&mut h[at..], (ptr - RR_SLOTS.stride) as u128);
+            return Some(h);
+        }
+        at += opt.len();
+    }
+    None
 }
 
 /// The header checksum a header of these bytes should carry.
@@ -913,6 +939,28 @@ mod tests {
                 n.field.name
             );
         }
+    }
+
+    /// Linux checks a received header's checksum, then fills the record route's next
+    /// slot without summing again: the captured copy is right as it arrived.
+    #[test]
+    fn a_slot_filled_on_arrival_is_not_a_wrong_checksum() {
+        use super::super::Verdict;
+        // As sent by the last hop: one slot written, the next one empty.
+        let mut p = with_options(&[7, 11, 8, 203, 0, 113, 1, 0, 0, 0, 0, 0]);
+        let sum = header_checksum(&p[..32]);
+        CHECKSUM.set(&mut p, sum as u128);
+        // The receiver writes its address and moves the pointer on.
+        p[27..31].copy_from_slice(&[192, 0, 2, 1]);
+        p[22] = 12;
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        let e = &(IPV4.expected)(&d.scope(0, &p))[0];
+        assert_eq!(e.verdict(sum as u128), Verdict::Recorded);
+        assert_eq!(e.verdict(sum as u128 ^ 1), Verdict::Wrong, "any other value is wrong");
+        assert_ne!(e.want, sum as u128);
+        // No slot filled: nothing to undo.
+        let p = with_options(&[7, 7, 4, 0, 0, 0, 0, 0]);
+        assert_eq!(before_arrival(&p[..28]), None);
     }
 
     #[test]

@@ -632,6 +632,7 @@ impl Scope<'_> {
                 covers: self.message_range(),
                 pseudo: p,
                 offloaded: Some(super::checksum::fold(p as u64) as u128),
+                recorded: None,
             }],
             _ => Vec::new(),
         }
@@ -671,6 +672,10 @@ pub struct Expected {
     /// leaves in a checksum for the network card to finish (checksum offload). Some
     /// exactly for checksums that cover a pseudo-header.
     pub offloaded: Option<u128>,
+    /// The sum of the header as it arrived, before the receiving kernel wrote its own
+    /// address into a record-route slot (Linux fills it after checking the checksum and
+    /// does not sum again): what the captured copy's checksum still holds.
+    pub recorded: Option<u128>,
 }
 
 /// How a checked field's value compares with what it should hold.
@@ -683,8 +688,14 @@ pub enum Verdict {
     /// checksum updated in place (RFC 1624), as Linux updates a request's into its echo
     /// reply's, can come out as the other one. The receiver's sum passes either way.
     OtherZero,
+    /// Right for the header as it arrived: the receiving kernel wrote into a record-route
+    /// slot after checking it (see [`Expected::recorded`]).
+    Recorded,
     Wrong,
 }
+
+/// Why a received header with a record route can look wrong, for the dump.
+pub const RECORDED_NOTE: &str = "right for the header as it arrived: the receiving kernel checked the checksum, then wrote its own address into the record route's next slot (and moved ip.opt.ptr on) without summing the header again, so the copy a socket gets no longer adds up";
 
 /// Why 0x0000 is as good as 0xffff, for the dump.
 pub const OTHER_ZERO_NOTE: &str = "0x0000 and 0xffff are both zero in ones' complement: a fresh sum gives 0xffff, while a checksum updated in place (RFC 1624), as Linux turns a request's into its echo reply's, can give 0x0000; the receiver's check passes either way";
@@ -701,6 +712,7 @@ impl Expected {
             covers,
             pseudo: 0,
             offloaded: None,
+            recorded: None,
         }
     }
 
@@ -709,6 +721,8 @@ impl Expected {
             Verdict::Correct
         } else if self.offloaded == Some(raw) {
             Verdict::Offloaded
+        } else if self.recorded == Some(raw) {
+            Verdict::Recorded
         } else if raw == 0 && self.want == 0xffff && self.pseudo == 0 && self.offloaded.is_none() {
             // Only for sums with no pseudo-header (ICMPv4, the IPv4 header): for UDP
             // 0x0000 means "no checksum", which its own table judges.
