@@ -606,7 +606,7 @@ mod tests {
         assert_eq!(
             hint("pin", 3, STACK).as_deref(),
             Some(
-                "g DST [count N] [every DURATION] [size N] [ttl N] [stamps] [mode raw|hdrincl|kernel]"
+                "g DST [count N] [every DURATION | interval SECONDS] [size N] [ttl N] [stamps] [rr] [mode raw|hdrincl|kernel]"
             )
         );
         assert_eq!(
