@@ -99,7 +99,11 @@ fn explain_covers_every_field_of_every_table() {
                 "{out}"
             );
             for label in ["where", "set", "about", "defined", "now"] {
-                assert!(out.contains(&format!("  {label} ")), "explain {} lacks {label}:\n{out}", n.field.name);
+                assert!(
+                    out.contains(&format!("  {label} ")),
+                    "explain {} lacks {label}:\n{out}",
+                    n.field.name
+                );
             }
             assert!(out.contains(n.syntax) && out.contains(n.field.rfc), "{out}");
         }
@@ -108,25 +112,34 @@ fn explain_covers_every_field_of_every_table() {
     run(&mut s, "set ip.opt.rr 2");
     let out = run(&mut s, "explain ip.opt.rr");
     assert!(
-        out.contains("now        11 bytes in the template's ip.options: 07 0b 04 00 00 00 00 00 00 00 00"),
+        out.contains(
+            "now        11 bytes in the template's ip.options: 07 0b 04 00 00 00 00 00 00 00 00"
+        ),
         "{out}"
     );
     assert!(
         out.contains("fields     ip.opt.type, ip.opt.len, ip.opt.ptr, ip.rec_rt, ip.empty_rt"),
         "{out}"
     );
-    assert!(run(&mut s, "explain ip.opt.ts").contains("now        none in the template's ip.options"));
+    assert!(
+        run(&mut s, "explain ip.opt.ts").contains("now        none in the template's ip.options")
+    );
     // A field of the quoted datagram, by the name `set quoted.` takes.
     run(&mut s, "new ip/icmp/ip/udp");
     run(&mut s, "set quoted.ip.ttl 3");
     let out = run(&mut s, "explain quoted.ip.ttl");
     assert!(out.starts_with("quoted.ip.ttl — time to live"), "{out}");
     assert!(
-        out.contains("now        3 in the template's quoted datagram (`set quoted.ip.ttl` changes it)"),
+        out.contains(
+            "now        3 in the template's quoted datagram (`set quoted.ip.ttl` changes it)"
+        ),
         "{out}"
     );
     let out = run(&mut s, "explain quoted.ip.id");
-    assert!(out.contains("filled by  you: in a quoted datagram no kernel fills it"), "{out}");
+    assert!(
+        out.contains("filled by  you: in a quoted datagram no kernel fills it"),
+        "{out}"
+    );
     // In a template that has it, a record's field says what the template holds.
     run(&mut s, "new ip/udp/dns");
     let out = run(&mut s, "explain dns.qry.name");

@@ -318,7 +318,11 @@ fn a_record_route_ping_lists_the_routers_addresses() {
             "{}",
             r.all()
         );
-        assert!(r.stdout.contains("ip.opt.len            39 bytes"), "{}", r.all());
+        assert!(
+            r.stdout.contains("ip.opt.len            39 bytes"),
+            "{}",
+            r.all()
+        );
         // The reply to the send holds the router's addresses in its slots.
         let reply = r
             .stdout
@@ -327,13 +331,17 @@ fn a_record_route_ping_lists_the_routers_addresses() {
             .unwrap_or_else(|| panic!("no reply: {}", r.all()));
         // The receiving kernel filled the last slot after checking the checksum.
         assert!(
-            reply.contains("ip.checksum") && reply.contains("◐ as it arrived") && !reply.contains("✗ wrong"),
+            reply.contains("ip.checksum")
+                && reply.contains("◐ as it arrived")
+                && !reply.contains("✗ wrong"),
             "[{user:?}] {}",
             r.all()
         );
         for hop in ["203.0.113.1", "192.0.2.2"] {
             assert!(
-                reply.lines().any(|l| l.contains("ip.rec_rt") && l.contains(hop)),
+                reply
+                    .lines()
+                    .any(|l| l.contains("ip.rec_rt") && l.contains(hop)),
                 "[{user:?}] {hop} recorded: {}",
                 r.all()
             );

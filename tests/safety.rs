@@ -482,7 +482,8 @@ fn frames_on_lo_pass_the_off_host_rules_in_every_layer() {
             "ip.src_rt 203.0.113.9 (address 2 of the loose source route, ip.opt.lsrr) inside the packet is not loopback",
         ),
         (
-            "mode hdrincl\nnew ip/icmp\nset ip.opt.nop 1\nset ip.opt.ssrr 198.51.100.5,127.0.0.1\n".into(),
+            "mode hdrincl\nnew ip/icmp\nset ip.opt.nop 1\nset ip.opt.ssrr 198.51.100.5,127.0.0.1\n"
+                .into(),
             "ip.src_rt 198.51.100.5 (address 1 of the strict source route, ip.opt.ssrr) inside the packet is not loopback",
         ),
         (

@@ -262,7 +262,10 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
 
 /// The option a `set` or `unset` names (`ip.opt.rr`), if it names one; an option of a
 /// layer the template does not have is an error.
-fn named_option(t: &Token, ctx: &Context) -> Result<Option<&'static wire::NamedOption>, ParseError> {
+fn named_option(
+    t: &Token,
+    ctx: &Context,
+) -> Result<Option<&'static wire::NamedOption>, ParseError> {
     if let Some((_, _, n)) = wire::named_option(&t.text, ctx.stack) {
         return Ok(Some(n));
     }
@@ -295,7 +298,10 @@ fn named_option(t: &Token, ctx: &Context) -> Result<Option<&'static wire::NamedO
 
 /// The words after an option's name, as its shape takes them: a count, addresses
 /// (spaces or commas between), ping -T's words for timestamps, or the one field's value.
-fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::OptionValue, ParseError> {
+fn option_value(
+    n: &'static wire::NamedOption,
+    args: &mut Args,
+) -> Result<wire::OptionValue, ParseError> {
     use wire::{OptionValue, Shape};
     let mut words: Vec<Token> = Vec::new();
     while let Some(t) = args.pos_next() {
@@ -318,11 +324,17 @@ fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::
             format!("`set {name}` needs {}", n.syntax),
         )
         .expected(n.syntax)
-        .suggest(Some(format!("for example `set {name} {}`", n.words.join(" "))))
+        .suggest(Some(format!(
+            "for example `set {name} {}`",
+            n.words.join(" ")
+        )))
     };
     let count = |t: &Token| -> Result<usize, ParseError> {
         let v = parse_int(t)?;
-        usize::try_from(v).map_err(|_| ParseError::new(t.span.clone(), format!("`{}` is far too many", t.shown())).expected(n.syntax))
+        usize::try_from(v).map_err(|_| {
+            ParseError::new(t.span.clone(), format!("`{}` is far too many", t.shown()))
+                .expected(n.syntax)
+        })
     };
     let addresses = |ws: &[Token]| -> Result<Vec<u128>, ParseError> {
         ws.iter()
@@ -333,7 +345,11 @@ fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::
         match ws {
             [] => Ok(1),
             [t] => count(t),
-            [_, extra, ..] => Err(ParseError::new(extra.span.clone(), format!("unexpected `{}`", extra.shown())).expected(n.syntax)),
+            [_, extra, ..] => Err(ParseError::new(
+                extra.span.clone(),
+                format!("unexpected `{}`", extra.shown()),
+            )
+            .expected(n.syntax)),
         }
     };
     let looks_like_address = |t: &Token| t.text.contains('.');
@@ -353,9 +369,12 @@ fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::
                 Some(t) => match FLAGS.iter().find(|(w, _)| t.text.eq_ignore_ascii_case(w)) {
                     Some((_, f)) => (*f, &words[1..]),
                     None => {
-                        return Err(ParseError::new(t.span.clone(), format!("`{}` is no kind of timestamp option", t.shown()))
-                            .expected(n.syntax)
-                            .suggest(did_you_mean(&t.text, FLAGS.iter().map(|(w, _)| *w))));
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("`{}` is no kind of timestamp option", t.shown()),
+                        )
+                        .expected(n.syntax)
+                        .suggest(did_you_mean(&t.text, FLAGS.iter().map(|(w, _)| *w))));
                     }
                 },
             };
@@ -363,13 +382,27 @@ fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::
                 if rest.is_empty() {
                     return Err(missing());
                 }
-                OptionValue::Stamps { flag, slots: 0, addresses: addresses(rest)? }
+                OptionValue::Stamps {
+                    flag,
+                    slots: 0,
+                    addresses: addresses(rest)?,
+                }
             } else {
                 let slots = match rest {
-                    [] => if flag == 0 { 9 } else { 4 },
+                    [] => {
+                        if flag == 0 {
+                            9
+                        } else {
+                            4
+                        }
+                    }
                     _ => one_count(rest)?,
                 };
-                OptionValue::Stamps { flag, slots, addresses: Vec::new() }
+                OptionValue::Stamps {
+                    flag,
+                    slots,
+                    addresses: Vec::new(),
+                }
             }
         }
         Shape::Value(f) => match words.as_slice() {
@@ -378,7 +411,13 @@ fn option_value(n: &'static wire::NamedOption, args: &mut Args) -> Result<wire::
                 Value::Raw(r) => OptionValue::Raw(r),
                 Value::Bytes(_) => return Err(missing()),
             },
-            [_, extra, ..] => return Err(ParseError::new(extra.span.clone(), format!("unexpected `{}`", extra.shown())).expected(n.syntax)),
+            [_, extra, ..] => {
+                return Err(ParseError::new(
+                    extra.span.clone(),
+                    format!("unexpected `{}`", extra.shown()),
+                )
+                .expected(n.syntax));
+            }
         },
     })
 }
@@ -1354,7 +1393,8 @@ pub(super) fn parse_send(
             "interval" if ping.is_some() => {
                 // As ping -i takes it: seconds, fractions allowed (0.2); a unit may follow.
                 let d = args.next("seconds between requests, such as 0.2 (ping -i)")?;
-                let plain = !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let plain =
+                    !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
                 let t = if plain {
                     Token {
                         text: format!("{}s", d.text),

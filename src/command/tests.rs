@@ -815,32 +815,59 @@ fn options_by_name() {
     assert_eq!(set("set IP.OPT.RR"), ("ip.opt.rr", OptionValue::Count(9)));
     assert_eq!(
         set("set ip.opt.lsrr 192.0.2.2,203.0.113.2"),
-        ("ip.opt.lsrr", OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102]))
+        (
+            "ip.opt.lsrr",
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])
+        )
     );
     assert_eq!(
         set("set ip.opt.ssrr 192.0.2.2 203.0.113.2"),
-        ("ip.opt.ssrr", OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102]))
+        (
+            "ip.opt.ssrr",
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])
+        )
     );
-    let stamps = |flag, slots, addresses| OptionValue::Stamps { flag, slots, addresses };
+    let stamps = |flag, slots, addresses| OptionValue::Stamps {
+        flag,
+        slots,
+        addresses,
+    };
     assert_eq!(set("set ip.opt.ts 3"), ("ip.opt.ts", stamps(0, 3, vec![])));
-    assert_eq!(set("set ip.opt.ts tsandaddr 2"), ("ip.opt.ts", stamps(1, 2, vec![])));
+    assert_eq!(
+        set("set ip.opt.ts tsandaddr 2"),
+        ("ip.opt.ts", stamps(1, 2, vec![]))
+    );
     assert_eq!(
         set("set ip.opt.ts tsprespec 192.0.2.2"),
         ("ip.opt.ts", stamps(3, 0, vec![0xc000_0202]))
     );
-    assert_eq!(set("set ip.opt.ra examine"), ("ip.opt.ra", OptionValue::Raw(0)));
+    assert_eq!(
+        set("set ip.opt.ra examine"),
+        ("ip.opt.ra", OptionValue::Raw(0))
+    );
     assert_eq!(set("set ip.opt.nop"), ("ip.opt.nop", OptionValue::Count(1)));
-    assert_eq!(set("set ip.opt.eol 2"), ("ip.opt.eol", OptionValue::Count(2)));
+    assert_eq!(
+        set("set ip.opt.eol 2"),
+        ("ip.opt.eol", OptionValue::Count(2))
+    );
     assert_eq!(
         p("unset ip.opt.rr").unwrap(),
         Command::UnsetOption(&ipv4::OPT_RR)
     );
-    assert_eq!(p("explain ip.opt.rr").unwrap(), Command::Explain(&ipv4::OPT_RR));
+    assert_eq!(
+        p("explain ip.opt.rr").unwrap(),
+        Command::Explain(&ipv4::OPT_RR)
+    );
     let e = err("set ip.opt.ts bogus 2");
     assert_eq!(e.message, "`bogus` is no kind of timestamp option");
     assert_eq!(e.span, 14..19);
     let e = err("set ip.opt.lsrr");
-    assert!(e.message.starts_with("`set ip.opt.lsrr` needs the hops' addresses"), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("`set ip.opt.lsrr` needs the hops' addresses"),
+        "{}",
+        e.message
+    );
     let e = err("set ip.opt.lsrr 192.0.2.2,nowhere");
     assert_eq!(e.message, "`nowhere` is not an IPv4 address");
     assert_eq!(e.span, 26..33, "the caret under the word after the comma");
@@ -848,13 +875,22 @@ fn options_by_name() {
     assert_eq!(e.message, "unexpected `2`");
     let v6: [&'static Protocol; 2] = [&crate::wire::ipv6::IPV6, &crate::wire::icmpv6::ICMPV6];
     let e = parse("set ip.opt.rr 9", &Context::new(&v6)).unwrap_err();
-    assert_eq!(e.message, "ip.opt.rr is an option of IPv4, which ipv6/icmpv6 does not have");
-    assert_eq!(e.suggestion.as_deref(), Some("start a template that has it: `new ip/icmp`"));
+    assert_eq!(
+        e.message,
+        "ip.opt.rr is an option of IPv4, which ipv6/icmpv6 does not have"
+    );
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("start a template that has it: `new ip/icmp`")
+    );
     // Tab after the name: the option's own words, and what it takes.
     let stack: [&'static Protocol; 2] = [&ipv4::IPV4, &icmp::ICMP];
     let ctx = Context::new(&stack);
     let offers = grammar::set_offers(&["ip.opt.ts"], &ctx);
-    assert!(offers.contains(&Offer::Words(&["tsonly", "tsandaddr", "tsprespec", "9"])), "{offers:?}");
+    assert!(
+        offers.contains(&Offer::Words(&["tsonly", "tsandaddr", "tsprespec", "9"])),
+        "{offers:?}"
+    );
 }
 
 /// ping -i's `interval`, in seconds or with a unit, bounded as `every`; said once; and
@@ -878,14 +914,23 @@ fn ping_interval_and_record_route() {
         (Some(Duration::from_millis(50)), false)
     );
     let e = err("ping 127.0.0.1 interval 61");
-    assert!(e.message.contains("ping sends at least once a minute, so `interval` is at most 60s"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("ping sends at least once a minute, so `interval` is at most 60s"),
+        "{}",
+        e.message
+    );
     let e = err("ping 127.0.0.1 every 1s interval 2");
     assert_eq!(e.message, "`interval` says again what `every` said");
     assert_eq!(e.span, 24..32);
     let e = err("ping 127.0.0.1 rr rr");
     assert_eq!(e.message, "`rr` is given twice");
     let e = err("ping 127.0.0.1 interval");
-    assert!(e.message.contains("seconds between requests"), "{}", e.message);
+    assert!(
+        e.message.contains("seconds between requests"),
+        "{}",
+        e.message
+    );
 }
 
 /// `explain quoted.FIELD` and Tab after `unset quoted.` and `explain quoted.`, where the
@@ -910,8 +955,15 @@ fn quoted_fields_explained_and_offered() {
     let e = parse("explain quoted.tcp.seq", &ctx).unwrap_err();
     assert_eq!(e.message, "tcp.seq_raw is not in this template (ip/udp)");
     let e = err("explain quoted.ip.ttl");
-    assert!(e.message.contains("and ip/icmp quotes none"), "{}", e.message);
-    for offers in [grammar::fields_offers(&[], &ctx), grammar::explain_offers(&[], &ctx)] {
+    assert!(
+        e.message.contains("and ip/icmp quotes none"),
+        "{}",
+        e.message
+    );
+    for offers in [
+        grammar::fields_offers(&[], &ctx),
+        grammar::explain_offers(&[], &ctx),
+    ] {
         assert!(offers.contains(&Offer::Quoted), "{offers:?}");
     }
     let stack: [&'static Protocol; 2] = [&ipv4::IPV4, &icmp::ICMP];

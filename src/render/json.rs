@@ -513,7 +513,10 @@ mod tests {
         let mut t = Template::default();
         for (f, v) in [
             (&ipv4::OPT_NOP, OptionValue::Count(1)),
-            (&ipv4::OPT_LSRR, OptionValue::Addresses(vec![0x7f00_0001, 0x7f00_0002])),
+            (
+                &ipv4::OPT_LSRR,
+                OptionValue::Addresses(vec![0x7f00_0001, 0x7f00_0002]),
+            ),
             (&ipv4::ROUTER_ALERT, OptionValue::Raw(0)),
         ] {
             t.set_option(option_named_by(f).unwrap().1, &v).unwrap();

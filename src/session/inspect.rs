@@ -287,7 +287,10 @@ impl Session {
         writeln!(
             out,
             "{}",
-            style.paint(&format!("{prefix}{} — {}", f.name, f.meaning), Tone::Heading)
+            style.paint(
+                &format!("{prefix}{} — {}", f.name, f.meaning),
+                Tone::Heading
+            )
         )?;
         let mut row = |label: &str, text: String| explain_row(&style, out, label, &text);
         let place = match (owner, f.kind) {
@@ -464,13 +467,23 @@ impl Session {
                 p.title, n.code
             ),
         )?;
-        row("set", format!("`set {} …`: {}; `unset {}` takes it out. Options go in the order you set them; setting one again replaces it where it stands", f.name, n.syntax, f.name))?;
+        row(
+            "set",
+            format!(
+                "`set {} …`: {}; `unset {}` takes it out. Options go in the order you set them; setting one again replaces it where it stands",
+                f.name, n.syntax, f.name
+            ),
+        )?;
         // The fields the dump shows in it: those after the type and length, then the entries.
         if let Some(k) = list.and_then(|l| l.kind_of(n.code)) {
             let mut names: Vec<&str> = k.fields.iter().map(|g| g.name).collect();
             for e in k.all_entries {
                 names.extend(e.fields.iter().map(|(_, g)| g.name));
-                names.extend(e.empty.iter().flat_map(|(_, fs)| fs.iter().map(|(_, g)| g.name)));
+                names.extend(
+                    e.empty
+                        .iter()
+                        .flat_map(|(_, fs)| fs.iter().map(|(_, g)| g.name)),
+                );
             }
             names.dedup();
             if let Some(l) = list {
@@ -484,7 +497,11 @@ impl Session {
         let now = match self.template.option_bytes(n) {
             Some(b) => {
                 let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
-                format!("{} bytes in the template's {tail}: {}", b.len(), hex.join(" "))
+                format!(
+                    "{} bytes in the template's {tail}: {}",
+                    b.len(),
+                    hex.join(" ")
+                )
             }
             None if self.template.stack().contains(&p) => {
                 format!("none in the template's {tail}")
@@ -644,20 +661,6 @@ fn byte_ranges(offsets: &[usize]) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::byte_ranges;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(
-            byte_ranges(&[4, 5, 10, 11, 20, 22, 23]),
-            ["4–5", "10–11", "20", "22–23"]
-        );
-        assert!(byte_ranges(&[]).is_empty());
-    }
-}
-
 /// One row of `explain`: a label, then the text wrapped under it.
 fn explain_row(
     style: &render::Style,
@@ -670,4 +673,18 @@ fn explain_row(
         writeln!(out, "{l}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_ranges;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            byte_ranges(&[4, 5, 10, 11, 20, 22, 23]),
+            ["4–5", "10–11", "20", "22–23"]
+        );
+        assert!(byte_ranges(&[]).is_empty());
+    }
 }

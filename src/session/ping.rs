@@ -8,8 +8,8 @@ use crate::command::{PingOpts, SendArgs};
 use crate::net::Mode;
 use crate::net::{self};
 use crate::render::Tone;
-use crate::wire::template::{Payload, Template, Value};
 use crate::wire::OptionValue;
+use crate::wire::template::{Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -51,7 +51,11 @@ impl Session {
         let header = format!(
             "PING {dst}: {size} data bytes, identifier {ident} (this session's){}{}; {}",
             opts.ttl.map_or(String::new(), |t| format!(", ttl {t}")),
-            if opts.record_route { ", recording the route" } else { "" },
+            if opts.record_route {
+                ", recording the route"
+            } else {
+                ""
+            },
             how_words(mode)
         );
         for l in self.style().wrap(&header, "", "  ") {

@@ -92,7 +92,11 @@ impl Session {
                 Err(e) => return self.fail(out, &e),
             },
             None if self.template.unset_option(n) => {
-                format!("{} taken out (was {before}); {}", f.name, self.option_words(n))
+                format!(
+                    "{} taken out (was {before}); {}",
+                    f.name,
+                    self.option_words(n)
+                )
             }
             None => format!("{} was not set; the template has none", f.name),
         };
@@ -103,11 +107,9 @@ impl Session {
     /// An option set by name in words: its bytes and the header length, or "none".
     fn option_words(&self, n: &'static wire::NamedOption) -> String {
         let built = self.built(SystemTime::now());
-        let Some(&(p, _, hdr)) = built
-            .layers
-            .iter()
-            .find(|(p, _, _)| wire::option_lists(p).any(|l| l.named.iter().any(|m| std::ptr::eq(m, n))))
-        else {
+        let Some(&(p, _, hdr)) = built.layers.iter().find(|(p, _, _)| {
+            wire::option_lists(p).any(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))
+        }) else {
             return "none".into();
         };
         let header = format!("{} header {hdr} bytes", p.title);

@@ -544,8 +544,15 @@ impl Session {
             let ttl = ipv4::TTL.get(&built.bytes) as u8;
             let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
             // The options the template holds, which the kernel writes after its header.
-            let hdr = built.layers.first().map_or(20, |l| l.2).min(built.bytes.len());
-            let options = built.bytes.get(ipv4::OPTIONS.first_byte()..hdr).unwrap_or(&[]);
+            let hdr = built
+                .layers
+                .first()
+                .map_or(20, |l| l.2)
+                .min(built.bytes.len());
+            let options = built
+                .bytes
+                .get(ipv4::OPTIONS.first_byte()..hdr)
+                .unwrap_or(&[]);
             net::set_kernel_header_options(sock, ttl, tos, options)
         } else {
             let hops = wire::ipv6::HLIM.get(&built.bytes) as u8;

@@ -39,7 +39,11 @@ impl Named {
 }
 
 /// Which address of which option set by name a placed field is, in words.
-fn in_option(l: &super::dissect::Layer, p: &super::dissect::Placed, packet: &[u8]) -> Option<String> {
+fn in_option(
+    l: &super::dissect::Layer,
+    p: &super::dissect::Placed,
+    packet: &[u8],
+) -> Option<String> {
     let item = l.items.iter().find(|i| i.span.contains(&p.span.start))?;
     let code = item.fields.first()?.get(packet);
     let n = super::option_lists(l.proto)

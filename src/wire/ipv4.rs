@@ -867,12 +867,24 @@ mod tests {
         // Addresses already recorded fill their slots; the pointer is past them.
         let rr = build(&OPT_RR, OptionValue::Addresses(vec![0x7f00_0001])).unwrap();
         assert_eq!(rr, [7, 7, 8, 127, 0, 0, 1]);
-        let lsrr = build(&OPT_LSRR, OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])).unwrap();
+        let lsrr = build(
+            &OPT_LSRR,
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102]),
+        )
+        .unwrap();
         assert_eq!(lsrr, [131, 11, 4, 192, 0, 2, 2, 203, 0, 113, 2]);
         let ssrr = build(&OPT_SSRR, OptionValue::Addresses(vec![0xc000_0202])).unwrap();
         assert_eq!(ssrr, [137, 7, 4, 192, 0, 2, 2]);
         let ts = |flag, slots, addresses| {
-            build(&OPT_TS, OptionValue::Stamps { flag, slots, addresses }).unwrap()
+            build(
+                &OPT_TS,
+                OptionValue::Stamps {
+                    flag,
+                    slots,
+                    addresses,
+                },
+            )
+            .unwrap()
         };
         assert_eq!(ts(0, 2, vec![]), [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(ts(1, 1, vec![]), [68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -880,7 +892,10 @@ mod tests {
             ts(3, 0, vec![0xc000_0202]),
             [68, 12, 5, 3, 192, 0, 2, 2, 0, 0, 0, 0]
         );
-        assert_eq!(build(&ROUTER_ALERT, OptionValue::Raw(0)).unwrap(), [148, 4, 0, 0]);
+        assert_eq!(
+            build(&ROUTER_ALERT, OptionValue::Raw(0)).unwrap(),
+            [148, 4, 0, 0]
+        );
         assert_eq!(build(&OPT_NOP, OptionValue::Count(3)).unwrap(), [1, 1, 1]);
         assert_eq!(build(&OPT_EOL, OptionValue::Count(1)).unwrap(), [0]);
     }
@@ -892,14 +907,24 @@ mod tests {
             e,
             "ip.opt.rr holds at most 9 slots (4 bytes each after 3 of type, length and pointer) in the 40 bytes of options left; you gave 10"
         );
-        let e = build(&OPT_TS, OptionValue::Stamps { flag: 1, slots: 5, addresses: vec![] })
-            .unwrap_err();
+        let e = build(
+            &OPT_TS,
+            OptionValue::Stamps {
+                flag: 1,
+                slots: 5,
+                addresses: vec![],
+            },
+        )
+        .unwrap_err();
         assert!(e.contains("at most 4 address and timestamp pairs"), "{e}");
         let e = named(&OPT_LSRR)
             .build(&OPTION_LIST, &OptionValue::Addresses(vec![1, 2]), 10)
             .unwrap_err();
         assert!(e.contains("at most 1 address ("), "{e}");
-        assert!(build(&OPT_LSRR, OptionValue::Count(2)).is_err(), "a source route names its hops");
+        assert!(
+            build(&OPT_LSRR, OptionValue::Count(2)).is_err(),
+            "a source route names its hops"
+        );
         assert!(build(&OPT_NOP, OptionValue::Count(0)).is_err());
         assert!(build(&ROUTER_ALERT, OptionValue::Count(1)).is_err());
     }
@@ -915,7 +940,11 @@ mod tests {
             let v = match n.shape {
                 Shape::Single => OptionValue::Count(1),
                 Shape::Route { .. } => OptionValue::Addresses(vec![0x7f00_0001]),
-                Shape::Stamps { .. } => OptionValue::Stamps { flag: 0, slots: 1, addresses: vec![] },
+                Shape::Stamps { .. } => OptionValue::Stamps {
+                    flag: 0,
+                    slots: 1,
+                    addresses: vec![],
+                },
                 Shape::Value(_) => OptionValue::Raw(0),
             };
             let mut opt = n.build(&OPTION_LIST, &v, 40).unwrap();
@@ -956,7 +985,11 @@ mod tests {
         let d = super::super::dissect::dissect(&p, &IPV4);
         let e = &(IPV4.expected)(&d.scope(0, &p))[0];
         assert_eq!(e.verdict(sum as u128), Verdict::Recorded);
-        assert_eq!(e.verdict(sum as u128 ^ 1), Verdict::Wrong, "any other value is wrong");
+        assert_eq!(
+            e.verdict(sum as u128 ^ 1),
+            Verdict::Wrong,
+            "any other value is wrong"
+        );
         assert_ne!(e.want, sum as u128);
         // No slot filled: nothing to undo.
         let p = with_options(&[7, 7, 4, 0, 0, 0, 0, 0]);

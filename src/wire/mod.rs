@@ -224,10 +224,13 @@ pub fn stack_with(f: &Field) -> Option<String> {
 
 /// The option lists a protocol's tail may be read as.
 pub fn option_lists(p: &Protocol) -> impl Iterator<Item = &'static OptionList> {
-    p.tail.into_iter().flat_map(|t| t.formats).filter_map(|t| match t {
-        Tail::Options(list) => Some(*list),
-        _ => None,
-    })
+    p.tail
+        .into_iter()
+        .flat_map(|t| t.formats)
+        .filter_map(|t| match t {
+            Tail::Options(list) => Some(*list),
+            _ => None,
+        })
 }
 
 /// The option a name sets (`ip.opt.rr`) in the first layer of `stack` whose options
@@ -244,7 +247,11 @@ pub fn named_option(
 /// Every option of these layers that is set by name, for Tab.
 pub fn named_options(stack: &[&'static Protocol]) -> Vec<&'static NamedOption> {
     let mut v: Vec<&'static NamedOption> = Vec::new();
-    for n in stack.iter().flat_map(|p| option_lists(p)).flat_map(|l| l.named) {
+    for n in stack
+        .iter()
+        .flat_map(|p| option_lists(p))
+        .flat_map(|l| l.named)
+    {
         if !v.iter().any(|m| std::ptr::eq(*m, n)) {
             v.push(n);
         }

@@ -147,7 +147,11 @@ pub enum OptionValue {
     /// Addresses, one per entry.
     Addresses(Vec<u128>),
     /// A timestamp option: its flag, and empty slots or the prespecified addresses.
-    Stamps { flag: u128, slots: usize, addresses: Vec<u128> },
+    Stamps {
+        flag: u128,
+        slots: usize,
+        addresses: Vec<u128>,
+    },
     /// The one field's value.
     Raw(u128),
 }
@@ -155,12 +159,18 @@ pub enum OptionValue {
 impl NamedOption {
     /// The option's bytes for a value, every byte written through the table's fields;
     /// an error says what does not fit.
-    pub fn build(&self, list: &OptionList, v: &OptionValue, room: usize) -> Result<Vec<u8>, String> {
+    pub fn build(
+        &self,
+        list: &OptionList,
+        v: &OptionValue,
+        room: usize,
+    ) -> Result<Vec<u8>, String> {
         let name = self.field.name;
         let start = |len: usize| {
             let mut b = vec![0u8; len];
             list.kind[0].set(&mut b, self.code);
-            list.len.set(&mut b, ((len - list.len_add) / list.len_scale) as u128);
+            list.len
+                .set(&mut b, ((len - list.len_add) / list.len_scale) as u128);
             b
         };
         // Entries after `from` bytes, as many as the room leaves.
@@ -190,7 +200,14 @@ impl NamedOption {
                 }
                 Ok(vec![self.code as u8; *n])
             }
-            (Shape::Route { ptr, entries: e, slots }, OptionValue::Count(n)) if *slots => {
+            (
+                Shape::Route {
+                    ptr,
+                    entries: e,
+                    slots,
+                },
+                OptionValue::Count(n),
+            ) if *slots => {
                 if *n == 0 || *n > most(e) {
                     return Err(too_many(*n, e, ("slot", "slots")));
                 }
@@ -198,7 +215,14 @@ impl NamedOption {
                 ptr.set(&mut b, (e.from + 1) as u128);
                 Ok(b)
             }
-            (Shape::Route { ptr, entries: e, slots }, OptionValue::Addresses(a)) => {
+            (
+                Shape::Route {
+                    ptr,
+                    entries: e,
+                    slots,
+                },
+                OptionValue::Addresses(a),
+            ) => {
                 if a.is_empty() || a.len() > most(e) {
                     return Err(too_many(a.len(), e, ("address", "addresses")));
                 }
@@ -244,9 +268,14 @@ impl NamedOption {
                 Ok(b)
             }
             (Shape::Value(f), OptionValue::Raw(raw)) => {
-                let len = list.kind_of(self.code).and_then(|k| k.len).unwrap_or(f.end_byte());
+                let len = list
+                    .kind_of(self.code)
+                    .and_then(|k| k.len)
+                    .unwrap_or(f.end_byte());
                 if len > room {
-                    return Err(format!("{name} takes {len} bytes, and only {room} are left in the options"));
+                    return Err(format!(
+                        "{name} takes {len} bytes, and only {room} are left in the options"
+                    ));
                 }
                 let mut b = start(len);
                 f.set(&mut b, *raw);

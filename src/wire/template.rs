@@ -230,7 +230,8 @@ impl Template {
     /// The first layer whose options have this named option.
     fn layer_with_option(&self, n: &NamedOption) -> Option<usize> {
         self.layers.iter().position(|l| {
-            crate::wire::option_lists(l.proto).any(|list| list.named.iter().any(|m| std::ptr::eq(m, n)))
+            crate::wire::option_lists(l.proto)
+                .any(|list| list.named.iter().any(|m| std::ptr::eq(m, n)))
         })
     }
 
@@ -251,7 +252,8 @@ impl Template {
         let layer = &mut self.layers[i];
         let (Some(spec), Some(list)) = (
             layer.proto.tail,
-            crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
+            crate::wire::option_lists(layer.proto)
+                .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
         ) else {
             return Err(format!("{} cannot be set", n.field.name));
         };
@@ -291,7 +293,8 @@ impl Template {
         let layer = &mut self.layers[i];
         let (Some(spec), Some(list)) = (
             layer.proto.tail,
-            crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
+            crate::wire::option_lists(layer.proto)
+                .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
         ) else {
             return false;
         };
@@ -312,13 +315,17 @@ impl Template {
     /// The bytes of an option set by name, if the template holds one of its kind.
     pub fn option_bytes(&self, n: &'static NamedOption) -> Option<Vec<u8>> {
         let layer = &self.layers[self.layer_with_option(n)?];
-        let list = crate::wire::option_lists(layer.proto).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))?;
+        let list = crate::wire::option_lists(layer.proto)
+            .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))?;
         let named = if layer.named.is_empty() {
             list.split(layer.tail.as_deref()?)
         } else {
             layer.named.clone()
         };
-        named.into_iter().find(|(c, _)| *c == n.code).map(|(_, b)| b)
+        named
+            .into_iter()
+            .find(|(c, _)| *c == n.code)
+            .map(|(_, b)| b)
     }
 
     /// Puts a field of the quoted datagram back to automatic. Returns whether it had
@@ -766,10 +773,12 @@ mod tests {
     #[test]
     fn options_set_by_name_make_the_option_bytes() {
         use crate::wire::OptionValue;
-        let named = |f: &Field| {
-            crate::wire::option_named_by(f).expect("named").1
-        };
-        let (rr, nop, ra) = (named(&ipv4::OPT_RR), named(&ipv4::OPT_NOP), named(&ipv4::ROUTER_ALERT));
+        let named = |f: &Field| crate::wire::option_named_by(f).expect("named").1;
+        let (rr, nop, ra) = (
+            named(&ipv4::OPT_RR),
+            named(&ipv4::OPT_NOP),
+            named(&ipv4::ROUTER_ALERT),
+        );
         let mut t = Template::default();
         t.set_option(nop, &OptionValue::Count(1)).unwrap();
         t.set_option(rr, &OptionValue::Count(9)).unwrap();
@@ -779,7 +788,10 @@ mod tests {
         assert_eq!(b.len(), 60 + 10);
         // Full: the router alert does not fit, and the error says what takes the room.
         let e = t.set_option(ra, &OptionValue::Raw(0)).unwrap_err();
-        assert!(e.contains("only 0 are left") && e.contains("the other options take 40 bytes"), "{e}");
+        assert!(
+            e.contains("only 0 are left") && e.contains("the other options take 40 bytes"),
+            "{e}"
+        );
         // Replaced where it stands: the no-operation stays first.
         t.set_option(rr, &OptionValue::Count(1)).unwrap();
         t.set_option(ra, &OptionValue::Raw(0)).unwrap();
@@ -790,20 +802,31 @@ mod tests {
         assert!(t.unset_option(nop));
         assert!(!t.unset_option(nop), "already out");
         let b = t.build(now()).bytes;
-        assert_eq!(b[20..32], [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0], "padded with zeros");
+        assert_eq!(
+            b[20..32],
+            [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0],
+            "padded with zeros"
+        );
         // Bytes set as ip.options are read into options, then one is replaced.
-        t.set(&ipv4::OPTIONS, Value::Bytes(vec![148, 4, 0, 1])).unwrap();
+        t.set(&ipv4::OPTIONS, Value::Bytes(vec![148, 4, 0, 1]))
+            .unwrap();
         assert_eq!(t.option_bytes(ra), Some(vec![148, 4, 0, 1]));
         t.set_option(rr, &OptionValue::Count(2)).unwrap();
         let b = t.build(now()).bytes;
-        assert_eq!(b[20..36], [148, 4, 0, 1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            b[20..36],
+            [148, 4, 0, 1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
         assert!(t.unset(&ipv4::OPTIONS));
         assert_eq!(t.option_bytes(rr), None);
         assert_eq!(ipv4::HDR_LEN.get(&t.build(now()).bytes), 5);
         // A template with no IPv4 header has none of them.
         let mut v6 = Template::new(&[&ipv6::IPV6, &crate::wire::icmpv6::ICMPV6]);
         let e = v6.set_option(rr, &OptionValue::Count(1)).unwrap_err();
-        assert!(e.starts_with("ip.opt.rr is not in this template (ipv6/icmpv6)"), "{e}");
+        assert!(
+            e.starts_with("ip.opt.rr is not in this template (ipv6/icmpv6)"),
+            "{e}"
+        );
     }
 
     /// `new ip/icmp/ip/udp`: a port unreachable quoting a UDP datagram, each layer built

@@ -580,7 +580,15 @@ mod tests {
     #[test]
     fn options_by_name_and_quoted_fields_are_offered() {
         let opts = offers("set ip.opt.");
-        for name in ["ip.opt.rr", "ip.opt.ts", "ip.opt.ra", "ip.opt.lsrr", "ip.opt.ssrr", "ip.opt.nop", "ip.opt.eol"] {
+        for name in [
+            "ip.opt.rr",
+            "ip.opt.ts",
+            "ip.opt.ra",
+            "ip.opt.lsrr",
+            "ip.opt.ssrr",
+            "ip.opt.nop",
+            "ip.opt.eol",
+        ] {
             assert!(opts.contains(&name.to_string()), "{name}: {opts:?}");
         }
         assert_eq!(offers("set ip.opt.ts tsa"), ["tsandaddr"]);
@@ -591,9 +599,16 @@ mod tests {
         let quoting: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &wire::udp::UDP];
         for line in ["unset quoted.ip.t", "explain quoted.ip.t"] {
             let got = complete(line, line.len(), quoting).unwrap().1;
-            assert!(got.contains(&"quoted.ip.ttl".to_string()), "{line}: {got:?}");
+            assert!(
+                got.contains(&"quoted.ip.ttl".to_string()),
+                "{line}: {got:?}"
+            );
         }
-        assert!(!offers("unset quoted.").iter().any(|o| o.starts_with("quoted.")));
+        assert!(
+            !offers("unset quoted.")
+                .iter()
+                .any(|o| o.starts_with("quoted."))
+        );
     }
 
     #[test]
