@@ -434,11 +434,17 @@ pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseErro
 }
 
 pub(super) fn fields_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    field_first(done, ctx, false)
+}
+
+/// A field first (of the template's layers, or of any protocol when `everywhere`),
+/// and `quoted.` ones where the template quotes a datagram; nothing after it.
+fn field_first(done: &[&str], ctx: &Context, everywhere: bool) -> Vec<Offer> {
     match done {
         [] if wire::template::quote_start(ctx.stack).is_some() => {
-            vec![Offer::Fields { everywhere: false }, Offer::Quoted]
+            vec![Offer::Fields { everywhere }, Offer::Quoted]
         }
-        [] => vec![Offer::Fields { everywhere: false }],
+        [] => vec![Offer::Fields { everywhere }],
         _ => Vec::new(),
     }
 }
@@ -922,13 +928,7 @@ pub(super) fn any_field(t: &Token, ctx: &Context) -> Result<&'static Field, Pars
 }
 
 pub(super) fn explain_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
-    match done {
-        [] if wire::template::quote_start(ctx.stack).is_some() => {
-            vec![Offer::Fields { everywhere: true }, Offer::Quoted]
-        }
-        [] => vec![Offer::Fields { everywhere: true }],
-        _ => Vec::new(),
-    }
+    field_first(done, ctx, true)
 }
 
 pub(super) fn expect(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {

@@ -454,7 +454,7 @@ impl Session {
             "{}",
             style.paint(&format!("{} — {}", f.name, f.meaning), Tone::Heading)
         )?;
-        let list = wire::option_lists(p).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)));
+        let list = wire::list_with(p, n);
         let tail = p.tail.map_or("", |t| t.field.name);
         let kind = list
             .and_then(|l| l.kind[0].value_name(n.code))

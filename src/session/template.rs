@@ -107,9 +107,11 @@ impl Session {
     /// An option set by name in words: its bytes and the header length, or "none".
     fn option_words(&self, n: &'static wire::NamedOption) -> String {
         let built = self.built(SystemTime::now());
-        let Some(&(p, _, hdr)) = built.layers.iter().find(|(p, _, _)| {
-            wire::option_lists(p).any(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))
-        }) else {
+        let Some(&(p, _, hdr)) = built
+            .layers
+            .iter()
+            .find(|(p, _, _)| wire::list_with(p, n).is_some())
+        else {
             return "none".into();
         };
         let header = format!("{} header {hdr} bytes", p.title);

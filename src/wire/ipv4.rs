@@ -404,6 +404,19 @@ pub static OPT_SSRR: Field = Field {
     ..Field::new("ip.opt.ssrr", 0, 0, Kind::Bytes)
 };
 
+/// Loose and strict source routes are set alike: the hops, in order.
+const SOURCE_ROUTE: NamedOption = NamedOption {
+    field: &OPT_LSRR,
+    code: 131,
+    shape: Shape::Route {
+        ptr: &OPT_PTR,
+        entries: &SRC_RT_HOPS,
+        slots: false,
+    },
+    syntax: "the hops' addresses in order, the final destination last (at most 9)",
+    words: &["192.0.2.2", "203.0.113.2"],
+};
+
 /// The options a user sets by name, in the order Tab offers them.
 pub static NAMED_OPTIONS: &[NamedOption] = &[
     NamedOption {
@@ -439,24 +452,12 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
     NamedOption {
         field: &OPT_LSRR,
         code: 131,
-        shape: Shape::Route {
-            ptr: &OPT_PTR,
-            entries: &SRC_RT_HOPS,
-            slots: false,
-        },
-        syntax: "the hops' addresses in order, the final destination last (at most 9)",
-        words: &["192.0.2.2", "203.0.113.2"],
+        ..SOURCE_ROUTE
     },
     NamedOption {
         field: &OPT_SSRR,
         code: 137,
-        shape: Shape::Route {
-            ptr: &OPT_PTR,
-            entries: &SRC_RT_HOPS,
-            slots: false,
-        },
-        syntax: "the hops' addresses in order, the final destination last (at most 9)",
-        words: &["192.0.2.2", "203.0.113.2"],
+        ..SOURCE_ROUTE
     },
     NamedOption {
         field: &OPT_NOP,

@@ -259,6 +259,11 @@ pub fn named_options(stack: &[&'static Protocol]) -> Vec<&'static NamedOption> {
     v
 }
 
+/// The option list of `p` that has this option set by name.
+pub fn list_with(p: &Protocol, n: &NamedOption) -> Option<&'static OptionList> {
+    option_lists(p).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))
+}
+
 /// The option set by name whose field this is, in any protocol.
 pub fn option_named_by(f: &Field) -> Option<(&'static Protocol, &'static NamedOption)> {
     PROTOCOLS.iter().find_map(|p| {

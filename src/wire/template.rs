@@ -227,12 +227,31 @@ impl Template {
         Ok(())
     }
 
-    /// The first layer whose options have this named option.
-    fn layer_with_option(&self, n: &NamedOption) -> Option<usize> {
-        self.layers.iter().position(|l| {
-            crate::wire::option_lists(l.proto)
-                .any(|list| list.named.iter().any(|m| std::ptr::eq(m, n)))
-        })
+    /// The layer whose options have this option set by name (the first), its fixed
+    /// header's length, its tail and option list; the options it holds as bytes read
+    /// into options set by name, so one can be replaced or taken out.
+    fn options_for(
+        &mut self,
+        n: &NamedOption,
+    ) -> Option<(
+        usize,
+        usize,
+        &'static crate::wire::TailSpec,
+        &'static crate::wire::OptionList,
+    )> {
+        let i = self
+            .layers
+            .iter()
+            .position(|l| crate::wire::list_with(l.proto, n).is_some())?;
+        let fixed = self.header(i, None).len();
+        let layer = &mut self.layers[i];
+        let (spec, list) = (layer.proto.tail?, crate::wire::list_with(layer.proto, n)?);
+        if layer.named.is_empty()
+            && let Some(t) = &layer.tail
+        {
+            layer.named = list.split(t);
+        }
+        Some((i, fixed, spec, list))
     }
 
     /// Sets an option by name (`set ip.opt.rr 9`) in the first layer whose options have
@@ -240,7 +259,7 @@ impl Template {
     /// the layer's options are made again from them, padded with zeros (end of list) to
     /// whole words. Options set as bytes before are read into options first.
     pub fn set_option(&mut self, n: &'static NamedOption, v: &OptionValue) -> Result<(), String> {
-        let Some(i) = self.layer_with_option(n) else {
+        let Some((i, fixed, spec, list)) = self.options_for(n) else {
             return Err(format!(
                 "{} is not in this template ({}): it is an option of {}",
                 n.field.name,
@@ -248,20 +267,7 @@ impl Template {
                 crate::wire::option_named_by(n.field).map_or("another layer", |(p, _)| p.title)
             ));
         };
-        let fixed = self.header(i, None).len();
         let layer = &mut self.layers[i];
-        let (Some(spec), Some(list)) = (
-            layer.proto.tail,
-            crate::wire::option_lists(layer.proto)
-                .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
-        ) else {
-            return Err(format!("{} cannot be set", n.field.name));
-        };
-        if layer.named.is_empty()
-            && let Some(t) = &layer.tail
-        {
-            layer.named = list.split(t);
-        }
         let others: usize = layer
             .named
             .iter()
@@ -271,7 +277,11 @@ impl Template {
         let room = spec.max_header.saturating_sub(fixed + others);
         let bytes = n.build(list, v, room).map_err(|e| {
             if others > 0 {
-                format!("{e}; the other options take {others} bytes of the {} (`unset` one, or `unset {}` for none)", spec.max_header - fixed, spec.field.name)
+                format!(
+                    "{e}; the other options take {others} bytes of the {} (`unset` one, or `unset {}` for none)",
+                    spec.max_header - fixed,
+                    spec.field.name
+                )
             } else {
                 e
             }
@@ -286,23 +296,10 @@ impl Template {
 
     /// Takes an option set by name out of the template. Returns whether it was there.
     pub fn unset_option(&mut self, n: &'static NamedOption) -> bool {
-        let Some(i) = self.layer_with_option(n) else {
+        let Some((i, fixed, spec, _)) = self.options_for(n) else {
             return false;
         };
-        let fixed = self.header(i, None).len();
         let layer = &mut self.layers[i];
-        let (Some(spec), Some(list)) = (
-            layer.proto.tail,
-            crate::wire::option_lists(layer.proto)
-                .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n))),
-        ) else {
-            return false;
-        };
-        if layer.named.is_empty()
-            && let Some(t) = &layer.tail
-        {
-            layer.named = list.split(t);
-        }
         let before = layer.named.len();
         layer.named.retain(|(c, _)| *c != n.code);
         if layer.named.len() == before {
@@ -314,9 +311,11 @@ impl Template {
 
     /// The bytes of an option set by name, if the template holds one of its kind.
     pub fn option_bytes(&self, n: &'static NamedOption) -> Option<Vec<u8>> {
-        let layer = &self.layers[self.layer_with_option(n)?];
-        let list = crate::wire::option_lists(layer.proto)
-            .find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))?;
+        let layer = self
+            .layers
+            .iter()
+            .find(|l| crate::wire::list_with(l.proto, n).is_some())?;
+        let list = crate::wire::list_with(layer.proto, n)?;
         let named = if layer.named.is_empty() {
             list.split(layer.tail.as_deref()?)
         } else {
