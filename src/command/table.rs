@@ -301,7 +301,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         syntax: "explain FIELD | explain quoted.FIELD | explain ip.opt.NAME",
         summary: "what a field is, its width and range, how rawlab and the kernel treat it, where it is defined",
         example: "explain ttl",
-        detail: "Explains ip.ttl: its place in the header, its width and range, its named values, who fills it (you, rawlab or the kernel), what Linux does with it, and its RFC section. Any field of any protocol works, in the template or not; `explain quoted.ip.ttl` is the field in the datagram an ICMP error built as layers quotes, with the value it holds there, and `explain ip.opt.rr` an IPv4 option set by name: how to set it, its fields, and the bytes the template holds.",
+        detail: "Explains ip.ttl: its place in the header, its width and range, its named values, who fills it (you, rawlab or the kernel), what Linux does with it, and its RFC section. Any field of any protocol works, in the template or not; `explain quoted.ip.ttl` is the field in the quoted datagram of an unreachable built as layers (`new ip/icmp/ip/udp`), with the value it holds there, and `explain ip.opt.rr` an IPv4 option set by name: how to set it, its fields, and the bytes the template holds.",
         parse: grammar::explain,
         offers: grammar::explain_offers,
     },
