@@ -441,12 +441,7 @@ fn link_layer_commands_and_mac_values() {
         e.suggestion.as_deref(),
         Some("an ICMP error quotes a datagram after it: did you mean `ip/icmp/ip/udp`?")
     );
-    let quoting: [&'static Protocol; 4] = [
-        &ipv4::IPV4,
-        &icmp::ICMP,
-        &ipv4::IPV4,
-        &crate::wire::udp::UDP,
-    ];
+    let quoting = QUOTING;
     let ctx = Context::new(&quoting);
     let e = parse("set icmp.type echo-request", &ctx).unwrap_err();
     assert_eq!(
@@ -802,6 +797,20 @@ fn a_number_for_an_address_is_told_of_dotted_quads() {
     assert!(err("send 1.2.3.4.5").suggestion.is_none());
 }
 
+/// A port unreachable built as layers, quoting a UDP datagram.
+const QUOTING: [&Protocol; 4] = [
+    &ipv4::IPV4,
+    &icmp::ICMP,
+    &ipv4::IPV4,
+    &crate::wire::udp::UDP,
+];
+
+/// A line the grammar refuses with a message that holds `part`.
+fn says(line: &str, part: &str) {
+    let e = err(line);
+    assert!(e.message.contains(part), "{line}: {}", e.message);
+}
+
 /// Options by name: each shape's words, addresses with spaces or commas, ping -T's
 /// words for timestamps, and what is refused.
 #[test]
@@ -861,12 +870,9 @@ fn options_by_name() {
     let e = err("set ip.opt.ts bogus 2");
     assert_eq!(e.message, "`bogus` is no kind of timestamp option");
     assert_eq!(e.span, 14..19);
-    let e = err("set ip.opt.lsrr");
-    assert!(
-        e.message
-            .starts_with("`set ip.opt.lsrr` needs the hops' addresses"),
-        "{}",
-        e.message
+    says(
+        "set ip.opt.lsrr",
+        "`set ip.opt.lsrr` needs the hops' addresses",
     );
     let e = err("set ip.opt.lsrr 192.0.2.2,nowhere");
     assert_eq!(e.message, "`nowhere` is not an IPv4 address");
@@ -913,36 +919,23 @@ fn ping_interval_and_record_route() {
         every("ping 127.0.0.1 interval 50ms"),
         (Some(Duration::from_millis(50)), false)
     );
-    let e = err("ping 127.0.0.1 interval 61");
-    assert!(
-        e.message
-            .contains("ping sends at least once a minute, so `interval` is at most 60s"),
-        "{}",
-        e.message
+    says(
+        "ping 127.0.0.1 interval 61",
+        "ping sends at least once a minute, so `interval` is at most 60s",
     );
     let e = err("ping 127.0.0.1 every 1s interval 2");
     assert_eq!(e.message, "`interval` says again what `every` said");
     assert_eq!(e.span, 24..32);
     let e = err("ping 127.0.0.1 rr rr");
     assert_eq!(e.message, "`rr` is given twice");
-    let e = err("ping 127.0.0.1 interval");
-    assert!(
-        e.message.contains("seconds between requests"),
-        "{}",
-        e.message
-    );
+    says("ping 127.0.0.1 interval", "seconds between requests");
 }
 
 /// `explain quoted.FIELD` and Tab after `unset quoted.` and `explain quoted.`, where the
 /// template quotes a datagram.
 #[test]
 fn quoted_fields_explained_and_offered() {
-    let quoting: [&'static Protocol; 4] = [
-        &ipv4::IPV4,
-        &icmp::ICMP,
-        &ipv4::IPV4,
-        &crate::wire::udp::UDP,
-    ];
+    let quoting = QUOTING;
     let ctx = Context::new(&quoting);
     assert_eq!(
         parse("explain quoted.ip.ttl", &ctx).unwrap(),
@@ -954,12 +947,7 @@ fn quoted_fields_explained_and_offered() {
     );
     let e = parse("explain quoted.tcp.seq", &ctx).unwrap_err();
     assert_eq!(e.message, "tcp.seq_raw is not in this template (ip/udp)");
-    let e = err("explain quoted.ip.ttl");
-    assert!(
-        e.message.contains("and ip/icmp quotes none"),
-        "{}",
-        e.message
-    );
+    says("explain quoted.ip.ttl", "and ip/icmp quotes none");
     for offers in [
         grammar::fields_offers(&[], &ctx),
         grammar::explain_offers(&[], &ctx),
