@@ -324,10 +324,7 @@ fn option_value(
             format!("`set {name}` needs {}", n.syntax),
         )
         .expected(n.syntax)
-        .suggest(Some(format!(
-            "for example `set {name} {}`",
-            n.words.join(" ")
-        )))
+        .suggest(Some(format!("for example `set {name} {}`", n.example)))
     };
     let count = |t: &Token| -> Result<usize, ParseError> {
         let v = parse_int(t)?;

@@ -470,8 +470,8 @@ impl Session {
         row(
             "set",
             format!(
-                "`set {} …`: {}; `unset {}` takes it out. Options go in the order you set them; setting one again replaces it where it stands",
-                f.name, n.syntax, f.name
+                "`set {} …`: {}, for example `set {} {}`; `unset {}` takes it out. Options go in the order you set them; setting one again replaces it where it stands",
+                f.name, n.syntax, f.name, n.example, f.name
             ),
         )?;
         // The fields the dump shows in it: those after the type and length, then the entries.
@@ -485,7 +485,12 @@ impl Session {
                         .flat_map(|(_, fs)| fs.iter().map(|(_, g)| g.name)),
                 );
             }
-            names.dedup();
+            let mut seen: Vec<&str> = Vec::new();
+            names.retain(|n| {
+                let new = !seen.contains(n);
+                seen.push(n);
+                new
+            });
             if let Some(l) = list {
                 names.insert(0, l.len.name);
                 names.insert(0, l.kind[0].name);

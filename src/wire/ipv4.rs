@@ -415,6 +415,7 @@ const SOURCE_ROUTE: NamedOption = NamedOption {
     },
     syntax: "the hops' addresses in order, the final destination last (at most 9)",
     words: &["192.0.2.2", "203.0.113.2"],
+    example: "192.0.2.2 203.0.113.2",
 };
 
 /// The options a user sets by name, in the order Tab offers them.
@@ -429,6 +430,7 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
         },
         syntax: "how many empty slots, 1 to 9 (ping -R sends 9), or the addresses already recorded",
         words: &["9", "1"],
+        example: "9",
     },
     NamedOption {
         field: &OPT_TS,
@@ -441,6 +443,7 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
         },
         syntax: "`tsonly N` (or N alone: up to 9 timestamps), `tsandaddr N` (up to 4 pairs), or `tsprespec ADDRESS…` (up to 4)",
         words: &["tsonly", "tsandaddr", "tsprespec", "9"],
+        example: "tsonly 4",
     },
     NamedOption {
         field: &ROUTER_ALERT,
@@ -448,6 +451,7 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
         shape: Shape::Value(&ROUTER_ALERT),
         syntax: "its value, 0 (examine) being the only one defined",
         words: &["examine", "0"],
+        example: "0",
     },
     NamedOption {
         field: &OPT_LSRR,
@@ -465,6 +469,7 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
         shape: Shape::Single,
         syntax: "how many no-operation bytes to put here, such as 1",
         words: &["1"],
+        example: "1",
     },
     NamedOption {
         field: &OPT_EOL,
@@ -472,6 +477,7 @@ pub static NAMED_OPTIONS: &[NamedOption] = &[
         shape: Shape::Single,
         syntax: "how many end-of-list bytes to put here, such as 1",
         words: &["1"],
+        example: "1",
     },
 ];
 
@@ -906,7 +912,7 @@ mod tests {
         let e = build(&OPT_RR, OptionValue::Count(10)).unwrap_err();
         assert_eq!(
             e,
-            "ip.opt.rr holds at most 9 slots (4 bytes each after 3 of type, length and pointer) in the 40 bytes of options left; you gave 10"
+            "ip.opt.rr holds at most 9 slots (4 bytes each, after the option's first 3) in the 40 bytes of options left; you gave 10"
         );
         let e = build(
             &OPT_TS,
@@ -927,6 +933,10 @@ mod tests {
             "a source route names its hops"
         );
         assert!(build(&OPT_NOP, OptionValue::Count(0)).is_err());
+        assert_eq!(
+            build(&OPT_RR, OptionValue::Count(0)).unwrap_err(),
+            "ip.opt.rr needs at least one slot"
+        );
         assert!(build(&ROUTER_ALERT, OptionValue::Count(1)).is_err());
     }
 
@@ -938,6 +948,7 @@ mod tests {
             assert!(OPT_TYPE.value_name(n.code).is_some(), "{}", n.field.name);
             assert!(n.field.name.starts_with("ip.opt."), "{}", n.field.name);
             assert!(!n.field.notes.is_empty() && !n.field.rfc.is_empty() && !n.words.is_empty());
+            assert!(!n.example.is_empty(), "{}", n.field.name);
             let v = match n.shape {
                 Shape::Single => OptionValue::Count(1),
                 Shape::Route { .. } => OptionValue::Addresses(vec![0x7f00_0001]),

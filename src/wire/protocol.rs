@@ -137,6 +137,8 @@ pub struct NamedOption {
     pub syntax: &'static str,
     /// Words Tab offers after the name.
     pub words: &'static [&'static str],
+    /// A value as typed after the name (`9` for `set ip.opt.rr 9`).
+    pub example: &'static str,
 }
 
 /// The value of an option set by name, as parsed.
@@ -177,9 +179,12 @@ impl NamedOption {
         let most = |e: &Entries| room.saturating_sub(e.from) / e.stride;
         // What the entries are, one and many.
         let too_many = |n: usize, e: &Entries, (one, many): (&str, &str)| {
+            if n == 0 {
+                return format!("{name} needs at least one {one}");
+            }
             let what = if most(e) == 1 { one } else { many };
             format!(
-                "{name} holds at most {} {what} ({} bytes each after {} of type, length and pointer) in the {room} bytes of options left; you gave {n}",
+                "{name} holds at most {} {what} ({} bytes each, after the option's first {}) in the {room} bytes of options left; you gave {n}",
                 most(e),
                 e.stride,
                 e.from
