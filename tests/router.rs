@@ -470,3 +470,74 @@ fn too_large_for_the_far_cable_earns_packet_too_big_and_the_kernel_keeps_the_pat
         );
     }
 }
+
+/// A record-route ping through the router, as ping -R: the addresses each reply brought
+/// back, there and back (the router's two among them), then `(same route)`; the same
+/// option set by name on a template and sent, its reply dissected slot by slot.
+#[test]
+fn a_record_route_ping_lists_the_routers_addresses() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "ping 203.0.113.2 count 2 interval 0.2 rr\nset ip.dst 203.0.113.2\nset ip.opt.rr 9\nshow\nsend\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains("PING 203.0.113.2: 56 data bytes")
+                && r.stdout.contains("recording the route"),
+            "{}",
+            r.all()
+        );
+        // Linux records its own address on the way out (it writes the header), the
+        // router its far side, the far host itself on the reply, the router its near side.
+        assert!(
+            r.stdout.contains(
+                "RR: 192.0.2.1 → 203.0.113.1 → 203.0.113.2 → 203.0.113.2 → 192.0.2.2 → 192.0.2.1"
+            ),
+            "[{user:?}] {}",
+            r.all()
+        );
+        assert!(r.stdout.contains("RR: (same route)"), "{}", r.all());
+        assert!(
+            r.stdout.contains("2 packets transmitted, 2 received"),
+            "{}",
+            r.all()
+        );
+        // Set by name: nine empty slots, the header grown to 60 bytes.
+        assert!(
+            r.stdout
+                .contains("ip.hdr_len              60 bytes (15 × 4)"),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("ip.opt.len            39 bytes"),
+            "{}",
+            r.all()
+        );
+        // The reply to the send holds the router's addresses in its slots.
+        let reply = r
+            .stdout
+            .split("← captured")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no reply: {}", r.all()));
+        // The receiving kernel filled the last slot after checking the checksum.
+        assert!(
+            reply.contains("ip.checksum")
+                && reply.contains("◐ as it arrived")
+                && !reply.contains("✗ wrong"),
+            "[{user:?}] {}",
+            r.all()
+        );
+        for hop in ["203.0.113.1", "192.0.2.2"] {
+            assert!(
+                reply
+                    .lines()
+                    .any(|l| l.contains("ip.rec_rt") && l.contains(hop)),
+                "[{user:?}] {hop} recorded: {}",
+                r.all()
+            );
+        }
+    }
+}

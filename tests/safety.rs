@@ -474,7 +474,17 @@ fn frames_on_lo_pass_the_off_host_rules_in_every_layer() {
         ),
         (
             "mode link lo\nnew eth/ip/icmp\nset ip.options 830704cb00710900\n".into(),
-            "ip.src_rt 203.0.113.9 inside the packet is not loopback",
+            "ip.src_rt 203.0.113.9 (address 1 of the loose source route, ip.opt.lsrr) inside the packet is not loopback",
+        ),
+        // Source routes set by name: every hop is a destination, the option named.
+        (
+            "mode raw\nnew ip/icmp\nset ip.opt.lsrr 127.0.0.1 203.0.113.9\n".into(),
+            "ip.src_rt 203.0.113.9 (address 2 of the loose source route, ip.opt.lsrr) inside the packet is not loopback",
+        ),
+        (
+            "mode hdrincl\nnew ip/icmp\nset ip.opt.nop 1\nset ip.opt.ssrr 198.51.100.5,127.0.0.1\n"
+                .into(),
+            "ip.src_rt 198.51.100.5 (address 1 of the strict source route, ip.opt.ssrr) inside the packet is not loopback",
         ),
         (
             format!("mode raw\nnew ip/icmp\nset icmp.type 3\nset icmp.code 3\npayload {quoted}\n"),

@@ -25,7 +25,9 @@ const FRAGMENT_WORDS: &[&str] = &["1500", "576", "off"];
 const FRAGMENTS_WORDS: &[&str] = &["1", "2", "all"];
 /// The smallest MTU `fragment` takes: an IPv4 header (20 bytes) and one 8-byte block.
 pub(super) const MIN_FRAGMENT_MTU: u128 = 28;
-const PING_WORDS: &[&str] = &["count", "every", "mode", "size", "ttl", "stamps"];
+const PING_WORDS: &[&str] = &[
+    "count", "every", "interval", "mode", "size", "ttl", "stamps", "rr",
+];
 const TIMEOUTS: &[&str] = &["500ms", "1s", "2s", "5s"];
 const DESTINATIONS: &[&str] = &["127.0.0.1"];
 const PORTS: &[&str] = &["8080"];
@@ -47,6 +49,13 @@ const EVERY_CAP: Cap = Cap {
     most: Duration::from_secs(60),
     typed: "60s",
     who: "repeated sends go at least once a minute, so `every` is at most",
+};
+
+/// `interval`'s cap: the same as `every`'s, said in ping -i's words.
+const INTERVAL_CAP: Cap = Cap {
+    most: EVERY_CAP.most,
+    typed: "60s",
+    who: "ping sends at least once a minute, so `interval` is at most",
 };
 
 /// The parse function of a command that takes no arguments.
@@ -80,6 +89,9 @@ pub(super) fn set(args: &mut Args, ctx: &Context) -> Result<Command, ParseError>
     if t.text.eq_ignore_ascii_case("timeout") {
         let d = args.next("a duration such as 500ms or 2s")?;
         return Ok(Command::SetTimeout(parse_duration(d, &TIMEOUT_CAP)?));
+    }
+    if let Some(n) = named_option(t, ctx)? {
+        return Ok(Command::SetOption(n.field, option_value(n, args)?));
     }
     let (field, quoted) = target(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
@@ -235,6 +247,10 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
                 Offer::Note("DURATION, such as 500ms or 2s"),
             ]
         }
+        [f] if wire::named_option(f, ctx.stack).is_some() => {
+            let (_, _, n) = wire::named_option(f, ctx.stack).expect("just found");
+            vec![Offer::Words(n.words), Offer::Note(n.syntax)]
+        }
         [f] => quoted_field(f, ctx.stack)
             .ok_or(())
             .or_else(|_| wire::resolve(f, ctx.stack).map_err(|_| ()))
@@ -244,19 +260,189 @@ pub(super) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
     }
 }
 
+/// The option a `set` or `unset` names (`ip.opt.rr`), if it names one; an option of a
+/// layer the template does not have is an error.
+fn named_option(
+    t: &Token,
+    ctx: &Context,
+) -> Result<Option<&'static wire::NamedOption>, ParseError> {
+    if let Some((_, _, n)) = wire::named_option(&t.text, ctx.stack) {
+        return Ok(Some(n));
+    }
+    match wire::named_option(&t.text, wire::PROTOCOLS) {
+        Some((p, _, n)) => Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "{} is an option of {}, which {} does not have",
+                n.field.name,
+                p.title,
+                stack_words(ctx.stack)
+            ),
+        )
+        .expected(format!("a field of {}", stack_words(ctx.stack)))
+        .suggest(
+            wire::stacks()
+                .into_iter()
+                // Two layers, the second one that carries no packet of its own (ip/icmp).
+                .find(|s| {
+                    let names: Vec<&str> = s.split('/').collect();
+                    names.len() == 2
+                        && names[0] == p.name
+                        && wire::protocol_named(names[1]).is_some_and(|q| !q.starts)
+                })
+                .map(|s| format!("start a template that has it: `new {s}`")),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The words after an option's name, as its shape takes them: a count, addresses
+/// (spaces or commas between), ping -T's words for timestamps, or the one field's value.
+fn option_value(
+    n: &'static wire::NamedOption,
+    args: &mut Args,
+) -> Result<wire::OptionValue, ParseError> {
+    use wire::{OptionValue, Shape};
+    let mut words: Vec<Token> = Vec::new();
+    while let Some(t) = args.pos_next() {
+        let mut at = t.span.start;
+        for part in t.text.split(',') {
+            if !part.is_empty() {
+                words.push(Token {
+                    text: part.to_string(),
+                    span: at..at + part.len(),
+                    quoted: t.quoted,
+                });
+            }
+            at += part.len() + 1;
+        }
+    }
+    let name = n.field.name;
+    let missing = || {
+        ParseError::new(
+            args.end..args.end + 1,
+            format!("`set {name}` needs {}", n.syntax),
+        )
+        .expected(n.syntax)
+        .suggest(Some(format!("for example `set {name} {}`", n.example)))
+    };
+    let count = |t: &Token| -> Result<usize, ParseError> {
+        let v = parse_int(t)?;
+        usize::try_from(v).map_err(|_| {
+            ParseError::new(t.span.clone(), format!("`{}` is far too many", t.shown()))
+                .expected(n.syntax)
+        })
+    };
+    let addresses = |ws: &[Token]| -> Result<Vec<u128>, ParseError> {
+        ws.iter()
+            .map(|t| parse_ipv4(t).map(|a| u32::from(a) as u128))
+            .collect()
+    };
+    let one_count = |ws: &[Token]| -> Result<usize, ParseError> {
+        match ws {
+            [] => Ok(1),
+            [t] => count(t),
+            [_, extra, ..] => Err(ParseError::new(
+                extra.span.clone(),
+                format!("unexpected `{}`", extra.shown()),
+            )
+            .expected(n.syntax)),
+        }
+    };
+    let looks_like_address = |t: &Token| t.text.contains('.');
+    Ok(match &n.shape {
+        Shape::Single => OptionValue::Count(one_count(&words)?),
+        Shape::Route { slots, .. } => match words.first() {
+            None if *slots => OptionValue::Count(9),
+            None => return Err(missing()),
+            Some(t) if *slots && !looks_like_address(t) => OptionValue::Count(one_count(&words)?),
+            Some(_) => OptionValue::Addresses(addresses(&words)?),
+        },
+        Shape::Stamps { .. } => {
+            const FLAGS: &[(&str, u128)] = &[("tsonly", 0), ("tsandaddr", 1), ("tsprespec", 3)];
+            let (flag, rest) = match words.first() {
+                None => return Err(missing()),
+                Some(t) if t.text.chars().all(|c| c.is_ascii_digit()) => (0, &words[..]),
+                Some(t) => match FLAGS.iter().find(|(w, _)| t.text.eq_ignore_ascii_case(w)) {
+                    Some((_, f)) => (*f, &words[1..]),
+                    None => {
+                        return Err(ParseError::new(
+                            t.span.clone(),
+                            format!("`{}` is no kind of timestamp option", t.shown()),
+                        )
+                        .expected(n.syntax)
+                        .suggest(did_you_mean(&t.text, FLAGS.iter().map(|(w, _)| *w))));
+                    }
+                },
+            };
+            if flag == 3 {
+                if rest.is_empty() {
+                    return Err(missing());
+                }
+                OptionValue::Stamps {
+                    flag,
+                    slots: 0,
+                    addresses: addresses(rest)?,
+                }
+            } else {
+                let slots = match rest {
+                    [] => {
+                        if flag == 0 {
+                            9
+                        } else {
+                            4
+                        }
+                    }
+                    _ => one_count(rest)?,
+                };
+                OptionValue::Stamps {
+                    flag,
+                    slots,
+                    addresses: Vec::new(),
+                }
+            }
+        }
+        Shape::Value(f) => match words.as_slice() {
+            [] => OptionValue::Raw(f.default),
+            [t] => match parse_value(f, t)? {
+                Value::Raw(r) => OptionValue::Raw(r),
+                Value::Bytes(_) => return Err(missing()),
+            },
+            [_, extra, ..] => {
+                return Err(ParseError::new(
+                    extra.span.clone(),
+                    format!("unexpected `{}`", extra.shown()),
+                )
+                .expected(n.syntax));
+            }
+        },
+    })
+}
+
 pub(super) fn unset(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name such as ip.checksum")?;
+    if let Some(n) = named_option(t, ctx)? {
+        return Ok(Command::UnsetOption(n.field));
+    }
     Ok(match target(t, ctx)? {
         (f, true) => Command::UnsetQuoted(f),
         (f, false) => Command::Unset(f),
     })
 }
 
-pub(super) fn fields_offers(done: &[&str], _: &Context) -> Vec<Offer> {
-    if done.is_empty() {
-        vec![Offer::Fields { everywhere: false }]
-    } else {
-        Vec::new()
+pub(super) fn fields_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    field_first(done, ctx, false)
+}
+
+/// A field first (of the template's layers, or of any protocol when `everywhere`),
+/// and `quoted.` ones where the template quotes a datagram; nothing after it.
+fn field_first(done: &[&str], ctx: &Context, everywhere: bool) -> Vec<Offer> {
+    match done {
+        [] if wire::template::quote_start(ctx.stack).is_some() => {
+            vec![Offer::Fields { everywhere }, Offer::Quoted]
+        }
+        [] => vec![Offer::Fields { everywhere }],
+        _ => Vec::new(),
     }
 }
 
@@ -715,6 +901,16 @@ pub(super) fn load_offers(done: &[&str], _: &Context) -> Vec<Offer> {
 
 pub(super) fn explain(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
     let t = args.next("a field name, such as ttl or icmp.checksum")?;
+    if let Some((_, _, n)) = wire::named_option(&t.text, wire::PROTOCOLS) {
+        return Ok(Command::Explain(n.field));
+    }
+    if t.text
+        .get(..QUOTED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(QUOTED))
+    {
+        // The same words `set quoted.FIELD` takes, and the same errors.
+        return Ok(Command::ExplainQuoted(target(t, ctx)?.0));
+    }
     Ok(Command::Explain(any_field(t, ctx)?))
 }
 
@@ -728,12 +924,8 @@ pub(super) fn any_field(t: &Token, ctx: &Context) -> Result<&'static Field, Pars
     }
 }
 
-pub(super) fn explain_offers(done: &[&str], _: &Context) -> Vec<Offer> {
-    if done.is_empty() {
-        vec![Offer::Fields { everywhere: true }]
-    } else {
-        Vec::new()
-    }
+pub(super) fn explain_offers(done: &[&str], ctx: &Context) -> Vec<Offer> {
+    field_first(done, ctx, true)
 }
 
 pub(super) fn expect(args: &mut Args, ctx: &Context) -> Result<Command, ParseError> {
@@ -1106,7 +1298,7 @@ pub(super) fn parse_send(
         if keywords.contains(&word.as_str()) && !t.quoted {
             if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
                 // `stamps` takes no value: the word alone is the option.
-                let alone = word == "stamps";
+                let alone = matches!(word.as_str(), "stamps" | "rr");
                 let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
                 let end = if alone {
                     t.span.end
@@ -1131,6 +1323,18 @@ pub(super) fn parse_send(
                         ))
                         .suggest(Some(suggestion)),
                 );
+            }
+            // `interval` is ping(8)'s word for `every`: one of them.
+            let same = |w: &str| matches!(w, "every" | "interval");
+            if same(&word)
+                && let Some((other, _)) = given.iter().find(|(w, _)| same(w))
+            {
+                return Err(ParseError::new(
+                    t.span.clone(),
+                    format!("`{word}` says again what `{other}` said"),
+                )
+                .expected("the gap between requests once: `every DURATION` or `interval SECONDS`")
+                .suggest(Some(format!("keep `{other}` and drop `{word}`"))));
             }
             given.push((word.clone(), args.pos - 1));
         }
@@ -1183,6 +1387,21 @@ pub(super) fn parse_send(
                 let d = args.next("a duration such as 100ms")?;
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
             }
+            "interval" if ping.is_some() => {
+                // As ping -i takes it: seconds, fractions allowed (0.2); a unit may follow.
+                let d = args.next("seconds between requests, such as 0.2 (ping -i)")?;
+                let plain =
+                    !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let t = if plain {
+                    Token {
+                        text: format!("{}s", d.text),
+                        ..d.clone()
+                    }
+                } else {
+                    d.clone()
+                };
+                s.every = Some(parse_duration(&t, &INTERVAL_CAP)?);
+            }
             "size" if ping.is_some() => {
                 let n = args.next("how many ICMP data bytes, such as 56")?;
                 let v = parse_int(n)?;
@@ -1197,6 +1416,11 @@ pub(super) fn parse_send(
                 }
                 if let Some(o) = ping.as_deref_mut() {
                     o.size = Some(v as u16);
+                }
+            }
+            "rr" if ping.is_some() => {
+                if let Some(o) = ping.as_deref_mut() {
+                    o.record_route = true;
                 }
             }
             "stamps" if ping.is_some() => {

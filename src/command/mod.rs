@@ -77,6 +77,9 @@ pub struct PingOpts {
     pub ttl: Option<u8>,
     /// `stamps`: each line begins with the time its answer came, as `ping -D` prints.
     pub stamps: bool,
+    /// `rr`: a record-route option in each request, its addresses shown with each
+    /// reply, as `ping -R` does.
+    pub record_route: bool,
 }
 
 /// Most ICMP data bytes `ping size` takes: what fits an IPv4 datagram after 28 bytes
@@ -127,6 +130,10 @@ pub enum Command {
     /// `set quoted.FIELD VALUE`: a field of the datagram an ICMP error quotes.
     SetQuoted(&'static Field, Value),
     SetTimeout(Duration),
+    /// `set ip.opt.rr 9`: an option set by name, by the field that names it.
+    SetOption(&'static Field, wire::OptionValue),
+    /// `unset ip.opt.rr`: that option taken out.
+    UnsetOption(&'static Field),
     Unset(&'static Field),
     /// `unset quoted.FIELD`.
     UnsetQuoted(&'static Field),
@@ -196,6 +203,8 @@ pub enum Command {
     Diff(u64, u64),
     Clear,
     Explain(&'static Field),
+    /// `explain quoted.FIELD`: the field in the datagram an ICMP error quotes.
+    ExplainQuoted(&'static Field),
     Reset,
     Status,
     /// `expect …`: a check on what actually happened, for lessons.

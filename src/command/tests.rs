@@ -441,12 +441,7 @@ fn link_layer_commands_and_mac_values() {
         e.suggestion.as_deref(),
         Some("an ICMP error quotes a datagram after it: did you mean `ip/icmp/ip/udp`?")
     );
-    let quoting: [&'static Protocol; 4] = [
-        &ipv4::IPV4,
-        &icmp::ICMP,
-        &ipv4::IPV4,
-        &crate::wire::udp::UDP,
-    ];
+    let quoting = QUOTING;
     let ctx = Context::new(&quoting);
     let e = parse("set icmp.type echo-request", &ctx).unwrap_err();
     assert_eq!(
@@ -800,4 +795,167 @@ fn a_number_for_an_address_is_told_of_dotted_quads() {
     }
     assert!(err("send localhost").suggestion.unwrap().contains("names"));
     assert!(err("send 1.2.3.4.5").suggestion.is_none());
+}
+
+/// A port unreachable built as layers, quoting a UDP datagram.
+const QUOTING: [&Protocol; 4] = [
+    &ipv4::IPV4,
+    &icmp::ICMP,
+    &ipv4::IPV4,
+    &crate::wire::udp::UDP,
+];
+
+/// A line the grammar refuses with a message that holds `part`.
+fn says(line: &str, part: &str) {
+    let e = err(line);
+    assert!(e.message.contains(part), "{line}: {}", e.message);
+}
+
+/// Options by name: each shape's words, addresses with spaces or commas, ping -T's
+/// words for timestamps, and what is refused.
+#[test]
+fn options_by_name() {
+    use crate::wire::OptionValue;
+    let set = |line: &str| match p(line).unwrap() {
+        Command::SetOption(f, v) => (f.name, v),
+        other => panic!("{line}: {other:?}"),
+    };
+    assert_eq!(set("set ip.opt.rr 9"), ("ip.opt.rr", OptionValue::Count(9)));
+    assert_eq!(set("set IP.OPT.RR"), ("ip.opt.rr", OptionValue::Count(9)));
+    assert_eq!(
+        set("set ip.opt.lsrr 192.0.2.2,203.0.113.2"),
+        (
+            "ip.opt.lsrr",
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])
+        )
+    );
+    assert_eq!(
+        set("set ip.opt.ssrr 192.0.2.2 203.0.113.2"),
+        (
+            "ip.opt.ssrr",
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102])
+        )
+    );
+    let stamps = |flag, slots, addresses| OptionValue::Stamps {
+        flag,
+        slots,
+        addresses,
+    };
+    assert_eq!(set("set ip.opt.ts 3"), ("ip.opt.ts", stamps(0, 3, vec![])));
+    assert_eq!(
+        set("set ip.opt.ts tsandaddr 2"),
+        ("ip.opt.ts", stamps(1, 2, vec![]))
+    );
+    assert_eq!(
+        set("set ip.opt.ts tsprespec 192.0.2.2"),
+        ("ip.opt.ts", stamps(3, 0, vec![0xc000_0202]))
+    );
+    assert_eq!(
+        set("set ip.opt.ra examine"),
+        ("ip.opt.ra", OptionValue::Raw(0))
+    );
+    assert_eq!(set("set ip.opt.nop"), ("ip.opt.nop", OptionValue::Count(1)));
+    assert_eq!(
+        set("set ip.opt.eol 2"),
+        ("ip.opt.eol", OptionValue::Count(2))
+    );
+    assert_eq!(
+        p("unset ip.opt.rr").unwrap(),
+        Command::UnsetOption(&ipv4::OPT_RR)
+    );
+    assert_eq!(
+        p("explain ip.opt.rr").unwrap(),
+        Command::Explain(&ipv4::OPT_RR)
+    );
+    let e = err("set ip.opt.ts bogus 2");
+    assert_eq!(e.message, "`bogus` is no kind of timestamp option");
+    assert_eq!(e.span, 14..19);
+    says(
+        "set ip.opt.lsrr",
+        "`set ip.opt.lsrr` needs the hops' addresses",
+    );
+    let e = err("set ip.opt.lsrr 192.0.2.2,nowhere");
+    assert_eq!(e.message, "`nowhere` is not an IPv4 address");
+    assert_eq!(e.span, 26..33, "the caret under the word after the comma");
+    let e = err("set ip.opt.nop 1 2");
+    assert_eq!(e.message, "unexpected `2`");
+    let v6: [&'static Protocol; 2] = [&crate::wire::ipv6::IPV6, &crate::wire::icmpv6::ICMPV6];
+    let e = parse("set ip.opt.rr 9", &Context::new(&v6)).unwrap_err();
+    assert_eq!(
+        e.message,
+        "ip.opt.rr is an option of IPv4, which ipv6/icmpv6 does not have"
+    );
+    assert_eq!(
+        e.suggestion.as_deref(),
+        Some("start a template that has it: `new ip/icmp`")
+    );
+    // Tab after the name: the option's own words, and what it takes.
+    let stack: [&'static Protocol; 2] = [&ipv4::IPV4, &icmp::ICMP];
+    let ctx = Context::new(&stack);
+    let offers = grammar::set_offers(&["ip.opt.ts"], &ctx);
+    assert!(
+        offers.contains(&Offer::Words(&["tsonly", "tsandaddr", "tsprespec", "9"])),
+        "{offers:?}"
+    );
+}
+
+/// ping -i's `interval`, in seconds or with a unit, bounded as `every`; said once; and
+/// ping -R's `rr`.
+#[test]
+fn ping_interval_and_record_route() {
+    let every = |line: &str| match p(line).unwrap() {
+        Command::Ping(a, _, o) => (a.every, o.record_route),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        every("ping 127.0.0.1 interval 0.2"),
+        (Some(Duration::from_millis(200)), false)
+    );
+    assert_eq!(
+        every("ping 127.0.0.1 interval 2 rr"),
+        (Some(Duration::from_secs(2)), true)
+    );
+    assert_eq!(
+        every("ping 127.0.0.1 interval 50ms"),
+        (Some(Duration::from_millis(50)), false)
+    );
+    says(
+        "ping 127.0.0.1 interval 61",
+        "ping sends at least once a minute, so `interval` is at most 60s",
+    );
+    let e = err("ping 127.0.0.1 every 1s interval 2");
+    assert_eq!(e.message, "`interval` says again what `every` said");
+    assert_eq!(e.span, 24..32);
+    let e = err("ping 127.0.0.1 rr rr");
+    assert_eq!(e.message, "`rr` is given twice");
+    says("ping 127.0.0.1 interval", "seconds between requests");
+}
+
+/// `explain quoted.FIELD` and Tab after `unset quoted.` and `explain quoted.`, where the
+/// template quotes a datagram.
+#[test]
+fn quoted_fields_explained_and_offered() {
+    let quoting = QUOTING;
+    let ctx = Context::new(&quoting);
+    assert_eq!(
+        parse("explain quoted.ip.ttl", &ctx).unwrap(),
+        Command::ExplainQuoted(&ipv4::TTL)
+    );
+    assert_eq!(
+        parse("explain QUOTED.udp.dstport", &ctx).unwrap(),
+        Command::ExplainQuoted(&crate::wire::udp::DSTPORT)
+    );
+    let e = parse("explain quoted.tcp.seq", &ctx).unwrap_err();
+    assert_eq!(e.message, "tcp.seq_raw is not in this template (ip/udp)");
+    says("explain quoted.ip.ttl", "and ip/icmp quotes none");
+    for offers in [
+        grammar::fields_offers(&[], &ctx),
+        grammar::explain_offers(&[], &ctx),
+    ] {
+        assert!(offers.contains(&Offer::Quoted), "{offers:?}");
+    }
+    let stack: [&'static Protocol; 2] = [&ipv4::IPV4, &icmp::ICMP];
+    let plain = Context::new(&stack);
+    assert!(!grammar::fields_offers(&[], &plain).contains(&Offer::Quoted));
+    assert!(!grammar::explain_offers(&[], &plain).contains(&Offer::Quoted));
 }

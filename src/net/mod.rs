@@ -265,9 +265,12 @@ fn filter_icmp(s: &Socket, family: Family, proto: u8, letting: Letting) -> io::R
 }
 
 /// In kernel mode, the fields the kernel takes from socket options instead of a header.
-pub fn set_kernel_header_options(s: &Socket, ttl: u8, tos: u8) -> io::Result<()> {
+/// TTL, TOS and the IPv4 options (IP_OPTIONS: empty clears them) for the header the
+/// kernel writes.
+pub fn set_kernel_header_options(s: &Socket, ttl: u8, tos: u8, options: &[u8]) -> io::Result<()> {
     s.set_ttl_v4(ttl as u32)?;
-    s.set_tos_v4(tos as u32)
+    s.set_tos_v4(tos as u32)?;
+    crate::net::sys::set_option(s.as_raw_fd(), libc::IPPROTO_IP, libc::IP_OPTIONS, options)
 }
 
 pub fn send_to(s: &Socket, bytes: &[u8], dst: Ipv4Addr) -> io::Result<usize> {

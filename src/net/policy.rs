@@ -130,7 +130,10 @@ impl Policy {
         let d = dissect(bytes, first);
         for n in d.hosts(bytes) {
             let what = |n: &Named| {
-                if n.inner || n.quoted {
+                if let Some(option) = &n.option {
+                    // A source route's hop is a destination the packet is sent on to.
+                    format!("{} {} ({option}){}", n.field.name, n.addr, n.place())
+                } else if n.inner || n.quoted {
                     format!("{} {}{}", n.field.name, n.addr, n.place())
                 } else if n.role == Host::Destination
                     && d.layers

@@ -3,7 +3,7 @@
 //! are kept by raw value, so a repeated value is copied, not written again.
 
 use super::*;
-use crate::wire::{Expected, OTHER_ZERO_NOTE};
+use crate::wire::{Expected, OTHER_ZERO_NOTE, RECORDED_NOTE};
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
@@ -491,6 +491,16 @@ impl Table {
                 });
                 self.said.push((Said::Scratch(text), Tone::Note));
                 (" ✓ correct", Tone::Good)
+            }
+            Verdict::Recorded => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("◐ ");
+                    s.push_str(RECORDED_NOTE);
+                    s.push_str("; the bytes as they are add up to ");
+                    words(s, e.want);
+                });
+                self.said.push((Said::Scratch(text), Tone::Note));
+                (" ◐ as it arrived", Tone::Note)
             }
             Verdict::Wrong => {
                 let (text, _) = keep(&mut self.scratch, |s| {

@@ -296,6 +296,8 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
                         Verdict::Offloaded => "offloaded",
                         // 0x0000 for 0xffff: ones' complement's other zero.
                         Verdict::OtherZero => "other-zero",
+                        // Right as it arrived, before the receiver filled a record-route slot.
+                        Verdict::Recorded => "recorded",
                         Verdict::Wrong => "wrong",
                     };
                     let mut c = Obj::new(checks.key(e.field.name));
@@ -500,6 +502,48 @@ mod tests {
         assert!(tcp["fields"].get("tcp.option_kind").is_none(), "{tcp}");
         // A layer with no tail still has the key, so a script need not test for it.
         assert_eq!(v["layers"][0]["options"], json!([]));
+    }
+
+    /// IPv4 options set by name come out as a SYN's do: each option an object, a
+    /// route's addresses its entries.
+    #[test]
+    fn ipv4_options_set_by_name_are_objects_with_entries() {
+        use crate::wire::template::Template;
+        use crate::wire::{OptionValue, option_named_by};
+        let mut t = Template::default();
+        for (f, v) in [
+            (&ipv4::OPT_NOP, OptionValue::Count(1)),
+            (
+                &ipv4::OPT_LSRR,
+                OptionValue::Addresses(vec![0x7f00_0001, 0x7f00_0002]),
+            ),
+            (&ipv4::ROUTER_ALERT, OptionValue::Raw(0)),
+        ] {
+            t.set_option(option_named_by(f).unwrap().1, &v).unwrap();
+        }
+        let b = t.build(std::time::SystemTime::UNIX_EPOCH).bytes;
+        let v = Value::Object(dissection(&b, &dissect(&b, &ipv4::IPV4)));
+        let ip = &v["layers"][0];
+        // 1 + 11 + 4 bytes make whole words: no end of list is needed.
+        assert_eq!(ip["header_length"], 36);
+        let types: Vec<&Value> = ip["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["fields"]["ip.opt.type"])
+            .collect();
+        assert_eq!(types, [&json!(1), &json!(131), &json!(148)]);
+        let lsrr = &ip["options"][1];
+        assert_eq!((&lsrr["offset"], &lsrr["length"]), (&json!(21), &json!(11)));
+        assert_eq!(lsrr["fields"]["ip.opt.ptr"], 4);
+        assert_eq!(
+            lsrr["entries"],
+            json!([
+                {"offset": 24, "length": 4, "fields": {"ip.src_rt": "127.0.0.1"}},
+                {"offset": 28, "length": 4, "fields": {"ip.src_rt": "127.0.0.2"}},
+            ])
+        );
+        assert_eq!(ip["options"][2]["fields"]["ip.opt.ra"], 0);
     }
 
     /// SACK blocks are entries of their option, each with its own edges.

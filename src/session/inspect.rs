@@ -263,7 +263,14 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    pub(super) fn explain(&self, f: &'static Field, out: &mut dyn Write) -> io::Result<()> {
+    /// `explain FIELD`; `quoted` for `explain quoted.FIELD`, the field in the datagram an
+    /// ICMP error quotes.
+    pub(super) fn explain(
+        &self,
+        f: &'static Field,
+        quoted: bool,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let style = self.style();
         let owner = wire::PROTOCOLS
             .iter()
@@ -273,18 +280,19 @@ impl Session {
         let in_tail = wire::PROTOCOLS
             .iter()
             .find_map(|p| Some((*p, p.tail?)).filter(|_| p.item_fields().contains(&f)));
+        if let Some((p, n)) = wire::option_named_by(f) {
+            return self.explain_option(p, n, out);
+        }
+        let prefix = if quoted { "quoted." } else { "" };
         writeln!(
             out,
             "{}",
-            style.paint(&format!("{} — {}", f.name, f.meaning), Tone::Heading)
+            style.paint(
+                &format!("{prefix}{} — {}", f.name, f.meaning),
+                Tone::Heading
+            )
         )?;
-        let mut row = |label: &str, text: String| -> io::Result<()> {
-            let first = format!("  {label:<10} ");
-            for l in style.wrap(&text, &first, "             ") {
-                writeln!(out, "{l}")?;
-            }
-            Ok(())
-        };
+        let mut row = |label: &str, text: String| explain_row(&style, out, label, &text);
         let place = match (owner, f.kind) {
             (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
             (Some(p), Kind::Bytes) => format!(
@@ -365,6 +373,7 @@ impl Session {
                 f.words(wire::starting_value(f))
             ),
             Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
+            Fill::Kernel(_) if quoted => "you: in a quoted datagram no kernel fills it, so it is sent as the template holds it (rawlab computes the quote's lengths and checksum)".to_string(),
             Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
             Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
         };
@@ -391,7 +400,13 @@ impl Session {
         }
         row("about", f.notes.to_string())?;
         row("defined", f.rfc.to_string())?;
-        let now = if self
+        let now = if quoted {
+            format!(
+                "{} in the template's quoted datagram (`set quoted.{}` changes it)",
+                self.quoted_words(f),
+                f.name
+            )
+        } else if self
             .template
             .stack()
             .iter()
@@ -422,6 +437,83 @@ impl Session {
         };
         row("now", now)?;
         self.checksum_workbench(f, out)
+    }
+
+    /// `explain ip.opt.rr`: an option set by name, what it holds and how to set it, and
+    /// whether the template has one.
+    fn explain_option(
+        &self,
+        p: &'static wire::Protocol,
+        n: &'static wire::NamedOption,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let style = self.style();
+        let f = n.field;
+        writeln!(
+            out,
+            "{}",
+            style.paint(&format!("{} — {}", f.name, f.meaning), Tone::Heading)
+        )?;
+        let list = wire::list_with(p, n);
+        let tail = p.tail.map_or("", |t| t.field.name);
+        let kind = list
+            .and_then(|l| l.kind[0].value_name(n.code))
+            .map_or(String::new(), |name| format!(" ({name})"));
+        let mut row = |label: &str, text: String| explain_row(&style, out, label, &text);
+        row(
+            "where",
+            format!(
+                "one option in {tail}, the {} header's variable part: type {}{kind}; rawlab grows the header length to cover it and pads the options with zeros (end of list) to a whole 32-bit word",
+                p.title, n.code
+            ),
+        )?;
+        row(
+            "set",
+            format!(
+                "`set {} …`: {}, for example `set {} {}`; `unset {}` takes it out. Options go in the order you set them; setting one again replaces it where it stands",
+                f.name, n.syntax, f.name, n.example, f.name
+            ),
+        )?;
+        // The fields the dump shows in it: those after the type and length, then the entries.
+        if let Some(k) = list.and_then(|l| l.kind_of(n.code)) {
+            let mut names: Vec<&str> = k.fields.iter().map(|g| g.name).collect();
+            for e in k.all_entries {
+                names.extend(e.fields.iter().map(|(_, g)| g.name));
+                names.extend(
+                    e.empty
+                        .iter()
+                        .flat_map(|(_, fs)| fs.iter().map(|(_, g)| g.name)),
+                );
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            names.retain(|n| {
+                let new = !seen.contains(n);
+                seen.push(n);
+                new
+            });
+            if let Some(l) = list {
+                names.insert(0, l.len.name);
+                names.insert(0, l.kind[0].name);
+            }
+            row("fields", format!("{} (`explain` each)", names.join(", ")))?;
+        }
+        row("about", f.notes.to_string())?;
+        row("defined", f.rfc.to_string())?;
+        let now = match self.template.option_bytes(n) {
+            Some(b) => {
+                let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+                format!(
+                    "{} bytes in the template's {tail}: {}",
+                    b.len(),
+                    hex.join(" ")
+                )
+            }
+            None if self.template.stack().contains(&p) => {
+                format!("none in the template's {tail}")
+            }
+            None => format!("not in this template ({})", self.template.stack_name()),
+        };
+        row("now", now)
     }
 
     /// For a checksum field in the template: the sum worked by hand over the template's
@@ -572,6 +664,20 @@ fn byte_ranges(offsets: &[usize]) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// One row of `explain`: a label, then the text wrapped under it.
+fn explain_row(
+    style: &render::Style,
+    out: &mut dyn Write,
+    label: &str,
+    text: &str,
+) -> io::Result<()> {
+    let first = format!("  {label:<10} ");
+    for l in style.wrap(text, &first, "             ") {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -309,6 +309,16 @@ impl Session {
                 self.refragment(out)?;
                 flow
             }
+            Command::SetOption(f, v) => {
+                let flow = self.set_option(f, Some(v), out)?;
+                self.refragment(out)?;
+                flow
+            }
+            Command::UnsetOption(f) => {
+                let flow = self.set_option(f, None, out)?;
+                self.refragment(out)?;
+                flow
+            }
             Command::UnsetQuoted(f) => {
                 let had = self.template.unset_quoted(f);
                 let now = self.quoted_words(f);
@@ -401,7 +411,11 @@ impl Session {
             Command::Why(n) => self.why(*n, out)?,
             Command::Diff(a, b) => self.diff(*a, *b, out)?,
             Command::Explain(f) => {
-                self.explain(f, out)?;
+                self.explain(f, false, out)?;
+                Flow::Continue
+            }
+            Command::ExplainQuoted(f) => {
+                self.explain(f, true, out)?;
                 Flow::Continue
             }
             Command::Clear => self.clear(out)?,

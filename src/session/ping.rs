@@ -8,6 +8,7 @@ use crate::command::{PingOpts, SendArgs};
 use crate::net::Mode;
 use crate::net::{self};
 use crate::render::Tone;
+use crate::wire::OptionValue;
 use crate::wire::template::{Payload, Template, Value};
 use crate::wire::{self, icmp, ipv4};
 use std::io::{self, Write};
@@ -48,14 +49,35 @@ impl Session {
         }
         let ident = self.ping_ident;
         let header = format!(
-            "PING {dst}: {size} data bytes, identifier {ident} (this session's){}; {}",
+            "PING {dst}: {size} data bytes, identifier {ident} (this session's){}{}; {}",
             opts.ttl.map_or(String::new(), |t| format!(", ttl {t}")),
+            if opts.record_route {
+                ", recording the route"
+            } else {
+                ""
+            },
             how_words(mode)
         );
         for l in self.style().wrap(&header, "", "  ") {
             writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
         }
         let mut template = echo_template(dst, ident);
+        if opts.record_route {
+            // As ping -R sends it: a no-operation, then a record route of nine slots.
+            for (f, n) in [(&ipv4::OPT_NOP, 1), (&ipv4::OPT_RR, 9)] {
+                let (_, named) = wire::option_named_by(f).expect("an option set by name");
+                if let Err(e) = template.set_option(named, &OptionValue::Count(n)) {
+                    return self.fail(out, &e);
+                }
+            }
+            if template.payload_room() < size {
+                let text = format!(
+                    "size {size} does not fit with the record route's 40 bytes of options: at most {}",
+                    template.payload_room()
+                );
+                return self.fail(out, &text);
+            }
+        }
         if let Some(t) = opts.ttl {
             template
                 .set(&ipv4::TTL, Value::Raw(t as u128))
@@ -65,6 +87,7 @@ impl Session {
             stamps: opts.stamps,
             ..Rtts::default()
         };
+        let (record_route, mut last_route) = (opts.record_route, None::<Vec<String>>);
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
         let mut build = |i: u64| {
@@ -101,7 +124,20 @@ impl Session {
                 return Ok(());
             }
             let line = rtts.record(sent, copy, reply);
-            writeln!(out, "{}", style.paint(&line, Tone::Plain))
+            writeln!(out, "{}", style.paint(&line, Tone::Plain))?;
+            if record_route {
+                let route = recorded_route(&reply.bytes, reply.first);
+                let text = if route.is_empty() {
+                    "RR: nothing recorded (the reply carries no record route)".to_string()
+                } else if last_route.as_ref() == Some(&route) {
+                    "RR: (same route)".to_string()
+                } else {
+                    format!("RR: {}", route.join(" → "))
+                };
+                writeln!(out, "{}", style.paint(&text, Tone::Note))?;
+                last_route = Some(route);
+            }
+            Ok(())
         };
         // ping(8) lets only answers into its socket: the copy of each request a
         // listener gets is made in the middle of the round trip, so ping's own socket
@@ -175,6 +211,24 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The addresses a reply's record-route option holds, in the order written (its
+/// first IPv4 header's filled slots), as ping -R prints them.
+fn recorded_route(bytes: &[u8], first: &'static wire::Protocol) -> Vec<String> {
+    let d = wire::dissect::dissect(bytes, first);
+    d.layers
+        .iter()
+        .find(|l| l.proto == &ipv4::IPV4 && !l.quoted)
+        .map(|l| {
+            l.items
+                .iter()
+                .flat_map(|i| &i.fields)
+                .filter(|f| f.field == &ipv4::REC_RT)
+                .map(|f| ipv4::REC_RT.words(f.get(bytes)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The echo request ping sends, with this session's identifier.

@@ -74,6 +74,57 @@ impl Session {
         }
     }
 
+    /// `set ip.opt.rr 9` (with a value) and `unset ip.opt.rr` (without): an option set by
+    /// name, said as its bytes and the header length they make.
+    pub(super) fn set_option(
+        &mut self,
+        f: &'static wire::Field,
+        v: Option<&wire::OptionValue>,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let Some((_, n)) = wire::option_named_by(f) else {
+            return self.fail(out, &format!("{} is not an option set by name", f.name));
+        };
+        let before = self.option_words(n);
+        let text = match v {
+            Some(v) => match self.template.set_option(n, v) {
+                Ok(()) => format!("{} = {} (was {before})", f.name, self.option_words(n)),
+                Err(e) => return self.fail(out, &e),
+            },
+            None if self.template.unset_option(n) => {
+                format!(
+                    "{} taken out (was {before}); {}",
+                    f.name,
+                    self.option_words(n)
+                )
+            }
+            None => format!("{} was not set; the template has none", f.name),
+        };
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    /// An option set by name in words: its bytes and the header length, or "none".
+    fn option_words(&self, n: &'static wire::NamedOption) -> String {
+        let built = self.built(SystemTime::now());
+        let Some(&(p, _, hdr)) = built
+            .layers
+            .iter()
+            .find(|(p, _, _)| wire::list_with(p, n).is_some())
+        else {
+            return "none".into();
+        };
+        let header = format!("{} header {hdr} bytes", p.title);
+        match self.template.option_bytes(n) {
+            Some(b) => {
+                let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+                let unit = if b.len() == 1 { "byte" } else { "bytes" };
+                format!("{} {unit} {}; {header}", b.len(), hex.join(" "))
+            }
+            None => format!("none; {header}"),
+        }
+    }
+
     /// `set quoted.FIELD VALUE`: the field in the quoted datagram of an ICMP error.
     pub(super) fn set_quoted_field(
         &mut self,

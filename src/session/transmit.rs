@@ -550,7 +550,17 @@ impl Session {
         let set = if v4 {
             let ttl = ipv4::TTL.get(&built.bytes) as u8;
             let tos = ipv4::DSFIELD.get(&built.bytes) as u8;
-            net::set_kernel_header_options(sock, ttl, tos)
+            // The options the template holds, which the kernel writes after its header.
+            let hdr = built
+                .layers
+                .first()
+                .map_or(20, |l| l.2)
+                .min(built.bytes.len());
+            let options = built
+                .bytes
+                .get(ipv4::OPTIONS.first_byte()..hdr)
+                .unwrap_or(&[]);
+            net::set_kernel_header_options(sock, ttl, tos, options)
         } else {
             let hops = wire::ipv6::HLIM.get(&built.bytes) as u8;
             let tclass = wire::ipv6::TCLASS.get(&built.bytes) as u8;
@@ -558,7 +568,7 @@ impl Session {
         };
         if let Err(e) = set {
             let which = if v4 {
-                "IP_TTL/IP_TOS"
+                "IP_TTL/IP_TOS/IP_OPTIONS"
             } else {
                 "IPV6_UNICAST_HOPS/IPV6_TCLASS"
             };

@@ -20,6 +20,9 @@ pub struct Named {
     pub quoted: bool,
     /// Not in the outermost network header (an inner IP-in-IP header, a route's hop).
     pub inner: bool,
+    /// In an option set by name: which address of which option, in words ("address 2
+    /// of the loose source route, ip.opt.lsrr").
+    pub option: Option<String>,
 }
 
 impl Named {
@@ -33,6 +36,26 @@ impl Named {
             ""
         }
     }
+}
+
+/// Which address of which option set by name a placed field is, in words.
+fn in_option(
+    l: &super::dissect::Layer,
+    p: &super::dissect::Placed,
+    packet: &[u8],
+) -> Option<String> {
+    let item = l.items.iter().find(|i| i.span.contains(&p.span.start))?;
+    let code = item.fields.first()?.get(packet);
+    let n = super::option_lists(l.proto)
+        .flat_map(|list| list.named)
+        .find(|n| n.code == code)?;
+    let k = item
+        .fields
+        .iter()
+        .filter(|f| f.field == p.field && f.span.start <= p.span.start)
+        .count();
+    let what = n.field.meaning.split(':').next().unwrap_or(n.field.meaning);
+    Some(format!("address {k} of the {what}, {}", n.field.name))
 }
 
 /// Protocol numbers (IANA's, as ip.proto and ipv6.nxt carry them) of tunnels: what
@@ -108,6 +131,7 @@ impl Dissection {
                     role,
                     quoted: l.quoted,
                     inner: !ends,
+                    option: in_option(l, &p, packet),
                 });
             }
         }
@@ -224,6 +248,10 @@ mod tests {
         assert_eq!(hop.addr, "203.0.113.9".parse::<IpAddr>().unwrap());
         assert_eq!(hop.role, Host::Destination);
         assert!(hop.inner);
+        assert_eq!(
+            hop.option.as_deref(),
+            Some("address 1 of the loose source route, ip.opt.lsrr")
+        );
     }
 
     #[test]

@@ -459,6 +459,7 @@ pub static OPTION_LIST: OptionList = OptionList {
         OptionKind::new(5, &[&OPT_MTU_RESERVED, &OPT_MTU], Some(8)),
     ],
     unknown: &OPT_DATA,
+    named: &[],
 };
 
 /// Neighbour discovery messages (133–137) end with options.

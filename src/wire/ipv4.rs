@@ -6,8 +6,8 @@
 
 use super::push_dec;
 use super::{
-    Building, Entries, Expected, Field, Fill, Host, Kind, OptionKind, OptionList, Protocol, Tail,
-    TailSpec, checksum, ipproto,
+    Building, Entries, Expected, Field, Fill, Host, Kind, NamedOption, OptionKind, OptionList,
+    Protocol, Shape, Tail, TailSpec, checksum, ipproto,
 };
 use std::fmt::Write as _;
 
@@ -359,6 +359,128 @@ fn ts_slots(opt: &[u8]) -> &'static Entries {
     }
 }
 
+// Options set one by one by name. Each is a whole option, not a place in the header:
+// no offset of its own (the fields it writes have theirs).
+
+pub static OPT_EOL: Field = Field {
+    meaning: "end of option list: one byte 0, after which a receiver reads no options",
+    rfc: "RFC 791 §3.1 (end of option list)",
+    notes: "rawlab pads the options to a whole 32-bit word with zeros, which read as this, so you need it only to end the list early: put it before another option (`set ip.opt.eol 1`, then `set ip.opt.rr 4`) and a receiver never reads that one.",
+    ..Field::new("ip.opt.eol", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_NOP: Field = Field {
+    meaning: "no operation: one byte 1, padding between options",
+    rfc: "RFC 791 §3.1 (no operation)",
+    notes: "Used to start the next option on a 32-bit boundary: ping -R sends one before its record route, so the route's 39 bytes and it fill 40. `set ip.opt.nop 1` puts one where it stands in the order you set options.",
+    ..Field::new("ip.opt.nop", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_RR: Field = Field {
+    meaning: "record route: empty address slots each router on the way fills in",
+    rfc: "RFC 791 §3.1 (record route)",
+    notes: "Type 7, a pointer, then 4-byte slots (at most 9: 39 bytes of the 40 an IPv4 header has for options). Each router writes the address it sends the packet out of into the slot the pointer names and moves the pointer on; Linux fills a slot on the receiving host too, and an echo reply carries the option back, still recording, so a ping to a host two hops away lists both ways. `set ip.opt.rr 9` is what ping -R sends; the dump shows ip.rec_rt for filled slots and ip.empty_rt for the rest.",
+    ..Field::new("ip.opt.rr", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_TS: Field = Field {
+    meaning: "internet timestamp: slots for each hop's time, or its address and time",
+    rfc: "RFC 791 §3.1 (internet timestamp)",
+    notes: "Type 68, a pointer, overflow and flag, then slots. As ping -T names them: `set ip.opt.ts tsonly 9` (flag 0, up to 9 timestamps), `tsandaddr 4` (flag 1, up to 4 address and time pairs), `tsprespec 192.0.2.2 203.0.113.2` (flag 3: only the hops named add a time). A number alone is tsonly. Times are milliseconds since midnight UT.",
+    ..Field::new("ip.opt.ts", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_LSRR: Field = Field {
+    meaning: "loose source route: hops the packet must visit, in order, by any path between",
+    rfc: "RFC 791 §3.1 (loose source and record route)",
+    notes: "Type 131, a pointer, then the hops' addresses. The sender sends to the first hop (ip.dst) and lists the rest, the final destination last; each hop named swaps the next address into ip.dst and records its own. Every address is a place the packet goes, so rawlab checks each as a destination. Linux drops source-routed packets unless accept_source_route is 1 on the interface, as most hosts and networks do.",
+    ..Field::new("ip.opt.lsrr", 0, 0, Kind::Bytes)
+};
+
+pub static OPT_SSRR: Field = Field {
+    meaning: "strict source route: hops the packet must visit, each the very next one",
+    rfc: "RFC 791 §3.1 (strict source and record route)",
+    notes: "Type 137, laid out as the loose source route, but each hop must be directly connected to the one before: a router that would need another router in between drops the packet with ICMP source route failed (type 3 code 5). Every address is checked as a destination, and Linux obeys none unless accept_source_route is 1.",
+    ..Field::new("ip.opt.ssrr", 0, 0, Kind::Bytes)
+};
+
+/// Loose and strict source routes are set alike: the hops, in order.
+const SOURCE_ROUTE: NamedOption = NamedOption {
+    field: &OPT_LSRR,
+    code: 131,
+    shape: Shape::Route {
+        ptr: &OPT_PTR,
+        entries: &SRC_RT_HOPS,
+        slots: false,
+    },
+    syntax: "the hops' addresses in order, the final destination last (at most 9)",
+    words: &["192.0.2.2", "203.0.113.2"],
+    example: "192.0.2.2 203.0.113.2",
+};
+
+/// The options a user sets by name, in the order Tab offers them.
+pub static NAMED_OPTIONS: &[NamedOption] = &[
+    NamedOption {
+        field: &OPT_RR,
+        code: 7,
+        shape: Shape::Route {
+            ptr: &OPT_PTR,
+            entries: &RR_SLOTS,
+            slots: true,
+        },
+        syntax: "how many empty slots, 1 to 9 (ping -R sends 9), or the addresses already recorded",
+        words: &["9", "1"],
+        example: "9",
+    },
+    NamedOption {
+        field: &OPT_TS,
+        code: 68,
+        shape: Shape::Stamps {
+            ptr: &OPT_PTR,
+            flag: &TS_FLAG,
+            only: &TS_ONLY,
+            with_addr: &TS_WITH_ADDR,
+        },
+        syntax: "`tsonly N` (or N alone: up to 9 timestamps), `tsandaddr N` (up to 4 pairs), or `tsprespec ADDRESS…` (up to 4)",
+        words: &["tsonly", "tsandaddr", "tsprespec", "9"],
+        example: "tsonly 4",
+    },
+    NamedOption {
+        field: &ROUTER_ALERT,
+        code: 148,
+        shape: Shape::Value(&ROUTER_ALERT),
+        syntax: "its value, 0 (examine) being the only one defined",
+        words: &["examine", "0"],
+        example: "0",
+    },
+    NamedOption {
+        field: &OPT_LSRR,
+        code: 131,
+        ..SOURCE_ROUTE
+    },
+    NamedOption {
+        field: &OPT_SSRR,
+        code: 137,
+        ..SOURCE_ROUTE
+    },
+    NamedOption {
+        field: &OPT_NOP,
+        code: 1,
+        shape: Shape::Single,
+        syntax: "how many no-operation bytes to put here, such as 1",
+        words: &["1"],
+        example: "1",
+    },
+    NamedOption {
+        field: &OPT_EOL,
+        code: 0,
+        shape: Shape::Single,
+        syntax: "how many end-of-list bytes to put here, such as 1",
+        words: &["1"],
+        example: "1",
+    },
+];
+
 pub static OPTION_LIST: OptionList = OptionList {
     kind: &[&OPT_TYPE, &OPT_COPY, &OPT_CLASS, &OPT_NUMBER],
     len: &OPT_LEN,
@@ -392,6 +514,7 @@ pub static OPTION_LIST: OptionList = OptionList {
         OptionKind::new(148, &[&ROUTER_ALERT], Some(4)),
     ],
     unknown: &OPT_DATA,
+    named: NAMED_OPTIONS,
 };
 
 static OPTIONS_TAIL: TailSpec = TailSpec {
@@ -444,11 +567,14 @@ pub static IPV4: Protocol = Protocol {
     pseudo: Some(pseudo),
     fill,
     expected: |s| {
-        vec![Expected::sum(
-            &CHECKSUM,
-            header_checksum(s.header()) as u128,
-            s.header_range(),
-        )]
+        vec![Expected {
+            recorded: before_arrival(s.header()).map(|h| header_checksum(&h) as u128),
+            ..Expected::sum(
+                &CHECKSUM,
+                header_checksum(s.header()) as u128,
+                s.header_range(),
+            )
+        }]
     },
     ..Protocol::BASE
 };
@@ -536,6 +662,29 @@ fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
     p[9] = proto;
     p[10..].copy_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
     checksum::sum(&p, 0) as u32
+}
+
+/// The header as it was before its last record-route slot was filled, if one is:
+/// the slot back to zeros and the pointer back on it. Linux fills a slot on arrival
+/// after checking the checksum, so a received copy's checksum is this header's.
+fn before_arrival(header: &[u8]) -> Option<Vec<u8>> {
+    let start = OPTIONS.first_byte();
+    let mut at = start;
+    for (code, opt) in OPTION_LIST.split(header.get(start..)?) {
+        if code == 7 {
+            let ptr = OPT_PTR.get(&opt) as usize;
+            let slot = ptr.checked_sub(1 + RR_SLOTS.stride)?;
+            if slot < RR_SLOTS.from || slot + RR_SLOTS.stride > opt.len() {
+                return None;
+            }
+            let mut h = header.to_vec();
+            h[at + slot..at + slot + RR_SLOTS.stride].fill(0);
+            OPT_PTR.set(&mut h[at..], (ptr - RR_SLOTS.stride) as u128);
+            return Some(h);
+        }
+        at += opt.len();
+    }
+    None
 }
 
 /// The header checksum a header of these bytes should carry.
@@ -703,6 +852,176 @@ mod tests {
             d.problems[0].what,
             "ip.opt.len says 6 bytes, but option ra (148) is always 4 bytes"
         );
+    }
+
+    fn named(f: &Field) -> &'static NamedOption {
+        NAMED_OPTIONS.iter().find(|n| n.field == f).expect("named")
+    }
+
+    fn build(f: &Field, v: OptionValue) -> Result<Vec<u8>, String> {
+        named(f).build(&OPTION_LIST, &v, 40)
+    }
+
+    use super::super::OptionValue;
+
+    #[test]
+    fn named_options_build_as_ping_and_the_rfc_lay_them_out() {
+        // ping -R's record route: 39 bytes, pointer at the first slot.
+        let rr = build(&OPT_RR, OptionValue::Count(9)).unwrap();
+        assert_eq!(rr.len(), 39);
+        assert_eq!(rr[..3], [7, 39, 4]);
+        assert!(rr[3..].iter().all(|b| *b == 0));
+        // Addresses already recorded fill their slots; the pointer is past them.
+        let rr = build(&OPT_RR, OptionValue::Addresses(vec![0x7f00_0001])).unwrap();
+        assert_eq!(rr, [7, 7, 8, 127, 0, 0, 1]);
+        let lsrr = build(
+            &OPT_LSRR,
+            OptionValue::Addresses(vec![0xc000_0202, 0xcb00_7102]),
+        )
+        .unwrap();
+        assert_eq!(lsrr, [131, 11, 4, 192, 0, 2, 2, 203, 0, 113, 2]);
+        let ssrr = build(&OPT_SSRR, OptionValue::Addresses(vec![0xc000_0202])).unwrap();
+        assert_eq!(ssrr, [137, 7, 4, 192, 0, 2, 2]);
+        let ts = |flag, slots, addresses| {
+            build(
+                &OPT_TS,
+                OptionValue::Stamps {
+                    flag,
+                    slots,
+                    addresses,
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(ts(0, 2, vec![]), [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(ts(1, 1, vec![]), [68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            ts(3, 0, vec![0xc000_0202]),
+            [68, 12, 5, 3, 192, 0, 2, 2, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            build(&ROUTER_ALERT, OptionValue::Raw(0)).unwrap(),
+            [148, 4, 0, 0]
+        );
+        assert_eq!(build(&OPT_NOP, OptionValue::Count(3)).unwrap(), [1, 1, 1]);
+        assert_eq!(build(&OPT_EOL, OptionValue::Count(1)).unwrap(), [0]);
+    }
+
+    #[test]
+    fn named_options_say_what_does_not_fit() {
+        let e = build(&OPT_RR, OptionValue::Count(10)).unwrap_err();
+        assert_eq!(
+            e,
+            "ip.opt.rr holds at most 9 slots (4 bytes each, after the option's first 3) in the 40 bytes of options left; you gave 10"
+        );
+        let e = build(
+            &OPT_TS,
+            OptionValue::Stamps {
+                flag: 1,
+                slots: 5,
+                addresses: vec![],
+            },
+        )
+        .unwrap_err();
+        assert!(e.contains("at most 4 address and timestamp pairs"), "{e}");
+        let e = named(&OPT_LSRR)
+            .build(&OPTION_LIST, &OptionValue::Addresses(vec![1, 2]), 10)
+            .unwrap_err();
+        assert!(e.contains("at most 1 address ("), "{e}");
+        assert!(
+            build(&OPT_LSRR, OptionValue::Count(2)).is_err(),
+            "a source route names its hops"
+        );
+        assert!(build(&OPT_NOP, OptionValue::Count(0)).is_err());
+        assert_eq!(
+            build(&OPT_RR, OptionValue::Count(0)).unwrap_err(),
+            "ip.opt.rr needs at least one slot"
+        );
+        assert!(build(&ROUTER_ALERT, OptionValue::Count(1)).is_err());
+    }
+
+    /// Every option set by name has a kind the dump names, and what it builds dissects
+    /// as that kind, whole, with no problem.
+    #[test]
+    fn every_named_option_dissects_as_its_kind() {
+        for n in NAMED_OPTIONS {
+            assert!(OPT_TYPE.value_name(n.code).is_some(), "{}", n.field.name);
+            assert!(n.field.name.starts_with("ip.opt."), "{}", n.field.name);
+            assert!(!n.field.notes.is_empty() && !n.field.rfc.is_empty() && !n.words.is_empty());
+            assert!(!n.example.is_empty(), "{}", n.field.name);
+            let v = match n.shape {
+                Shape::Single => OptionValue::Count(1),
+                Shape::Route { .. } => OptionValue::Addresses(vec![0x7f00_0001]),
+                Shape::Stamps { .. } => OptionValue::Stamps {
+                    flag: 0,
+                    slots: 1,
+                    addresses: vec![],
+                },
+                Shape::Value(_) => OptionValue::Raw(0),
+            };
+            let mut opt = n.build(&OPTION_LIST, &v, 40).unwrap();
+            // An end of list ahead of the padding would make the rest padding.
+            if n.code != 0 {
+                opt.resize(opt.len().div_ceil(4) * 4, 0);
+            } else {
+                opt.resize(4, 0);
+            }
+            let p = with_options(&opt);
+            let d = super::super::dissect::dissect(&p, &IPV4);
+            assert!(d.problems.is_empty(), "{}: {:?}", n.field.name, d.problems);
+            let first = &d.layers[0].items[0];
+            assert_eq!(first.fields[0].get(&p), n.code, "{}", n.field.name);
+        }
+        // The names do not clash with a field's, but for ip.opt.ra, which is both.
+        for n in NAMED_OPTIONS.iter().filter(|n| n.field != &ROUTER_ALERT) {
+            assert!(
+                !OPTION_LIST.all_fields().any(|f| f.name == n.field.name),
+                "{}",
+                n.field.name
+            );
+        }
+    }
+
+    /// Linux checks a received header's checksum, then fills the record route's next
+    /// slot without summing again: the captured copy is right as it arrived.
+    #[test]
+    fn a_slot_filled_on_arrival_is_not_a_wrong_checksum() {
+        use super::super::Verdict;
+        // As sent by the last hop: one slot written, the next one empty.
+        let mut p = with_options(&[7, 11, 8, 203, 0, 113, 1, 0, 0, 0, 0, 0]);
+        let sum = header_checksum(&p[..32]);
+        CHECKSUM.set(&mut p, sum as u128);
+        // The receiver writes its address and moves the pointer on.
+        p[27..31].copy_from_slice(&[192, 0, 2, 1]);
+        p[22] = 12;
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        let e = &(IPV4.expected)(&d.scope(0, &p))[0];
+        assert_eq!(e.verdict(sum as u128), Verdict::Recorded);
+        assert_eq!(
+            e.verdict(sum as u128 ^ 1),
+            Verdict::Wrong,
+            "any other value is wrong"
+        );
+        assert_ne!(e.want, sum as u128);
+        // No slot filled: nothing to undo.
+        let p = with_options(&[7, 7, 4, 0, 0, 0, 0, 0]);
+        assert_eq!(before_arrival(&p[..28]), None);
+    }
+
+    #[test]
+    fn an_option_list_splits_into_its_options() {
+        let list = [1, 1, 7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0, 0, 0];
+        assert_eq!(
+            OPTION_LIST.split(&list),
+            [
+                (1, vec![1, 1]),
+                (7, vec![7, 7, 4, 0, 0, 0, 0]),
+                (148, vec![148, 4, 0, 0]),
+            ]
+        );
+        // A length that lies: the rest is one piece under its first byte.
+        assert_eq!(OPTION_LIST.split(&[7, 40, 4, 9]), [(7, vec![7, 40, 4, 9])]);
+        assert!(OPTION_LIST.split(&[0, 0, 0, 0]).is_empty());
     }
 
     #[test]

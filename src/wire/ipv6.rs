@@ -315,6 +315,7 @@ pub static OPTION_LIST: OptionList = OptionList {
         OptionKind::new(0xc2, &[&OPT_JUMBO], Some(6)),
     ],
     unknown: &OPT_UNKNOWN,
+    named: &[],
 };
 
 /// Hop-by-hop and destination options: the smallest header pads to 8 bytes with PadN.

@@ -222,6 +222,58 @@ pub fn stack_with(f: &Field) -> Option<String> {
         .map(|(_, _, _, s)| s)
 }
 
+/// The option lists a protocol's tail may be read as.
+pub fn option_lists(p: &Protocol) -> impl Iterator<Item = &'static OptionList> {
+    p.tail
+        .into_iter()
+        .flat_map(|t| t.formats)
+        .filter_map(|t| match t {
+            Tail::Options(list) => Some(*list),
+            _ => None,
+        })
+}
+
+/// The option a name sets (`ip.opt.rr`) in the first layer of `stack` whose options
+/// have it, with that layer's protocol and list.
+pub fn named_option(
+    name: &str,
+    stack: &[&'static Protocol],
+) -> Option<(&'static Protocol, &'static OptionList, &'static NamedOption)> {
+    stack
+        .iter()
+        .find_map(|p| option_lists(p).find_map(|l| Some((*p, l, l.named(name)?))))
+}
+
+/// Every option of these layers that is set by name, for Tab.
+pub fn named_options(stack: &[&'static Protocol]) -> Vec<&'static NamedOption> {
+    let mut v: Vec<&'static NamedOption> = Vec::new();
+    for n in stack
+        .iter()
+        .flat_map(|p| option_lists(p))
+        .flat_map(|l| l.named)
+    {
+        if !v.iter().any(|m| std::ptr::eq(*m, n)) {
+            v.push(n);
+        }
+    }
+    v
+}
+
+/// The option list of `p` that has this option set by name.
+pub fn list_with(p: &Protocol, n: &NamedOption) -> Option<&'static OptionList> {
+    option_lists(p).find(|l| l.named.iter().any(|m| std::ptr::eq(m, n)))
+}
+
+/// The option set by name whose field this is, in any protocol.
+pub fn option_named_by(f: &Field) -> Option<(&'static Protocol, &'static NamedOption)> {
+    PROTOCOLS.iter().find_map(|p| {
+        option_lists(p)
+            .flat_map(|l| l.named)
+            .find(|n| n.field == f)
+            .map(|n| (*p, n))
+    })
+}
+
 /// Finds a protocol by a stack name (`ip`, `ipv4`, `icmp`).
 pub fn protocol_named(name: &str) -> Option<&'static Protocol> {
     PROTOCOLS

@@ -99,11 +99,237 @@ pub struct OptionList {
     /// The data of an option whose kind has no entry in `kinds`, and of bytes that
     /// cannot be read as options.
     pub unknown: &'static Field,
+    /// The options a user sets one by one by name (`set ip.opt.rr 9`); the rest are set
+    /// as the list's bytes.
+    pub named: &'static [NamedOption],
+}
+
+/// How an option set by name takes its value, and which of the table's fields it writes.
+pub enum Shape {
+    /// A one-byte kind with no length (no-operation, end of list): the value says how many.
+    Single,
+    /// A pointer, then entries of one address each: empty slots a hop fills (record
+    /// route, `slots` true), or the hops the sender names (source routes).
+    Route {
+        ptr: &'static Field,
+        entries: &'static Entries,
+        slots: bool,
+    },
+    /// The timestamp option: a pointer, overflow and flag, then timestamps alone or each
+    /// after an address.
+    Stamps {
+        ptr: &'static Field,
+        flag: &'static Field,
+        only: &'static Entries,
+        with_addr: &'static Entries,
+    },
+    /// One field after the kind and length (router alert).
+    Value(&'static Field),
+}
+
+/// An option a user sets by name: its field (the name `set`, `explain` and Tab know, its
+/// meaning and RFC), its kind, how its value is written, and how it is typed.
+pub struct NamedOption {
+    pub field: &'static Field,
+    pub code: u128,
+    pub shape: Shape,
+    /// What follows the name in `set`, in words.
+    pub syntax: &'static str,
+    /// Words Tab offers after the name.
+    pub words: &'static [&'static str],
+    /// A value as typed after the name (`9` for `set ip.opt.rr 9`).
+    pub example: &'static str,
+}
+
+/// The value of an option set by name, as parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// How many: bytes of a one-byte kind, or empty slots.
+    Count(usize),
+    /// Addresses, one per entry.
+    Addresses(Vec<u128>),
+    /// A timestamp option: its flag, and empty slots or the prespecified addresses.
+    Stamps {
+        flag: u128,
+        slots: usize,
+        addresses: Vec<u128>,
+    },
+    /// The one field's value.
+    Raw(u128),
+}
+
+impl NamedOption {
+    /// The option's bytes for a value, every byte written through the table's fields;
+    /// an error says what does not fit.
+    pub fn build(
+        &self,
+        list: &OptionList,
+        v: &OptionValue,
+        room: usize,
+    ) -> Result<Vec<u8>, String> {
+        let name = self.field.name;
+        let start = |len: usize| {
+            let mut b = vec![0u8; len];
+            list.kind[0].set(&mut b, self.code);
+            list.len
+                .set(&mut b, ((len - list.len_add) / list.len_scale) as u128);
+            b
+        };
+        // Entries after `from` bytes, as many as the room leaves.
+        let most = |e: &Entries| room.saturating_sub(e.from) / e.stride;
+        // What the entries are, one and many.
+        let too_many = |n: usize, e: &Entries, (one, many): (&str, &str)| {
+            if n == 0 {
+                return format!("{name} needs at least one {one}");
+            }
+            let what = if most(e) == 1 { one } else { many };
+            format!(
+                "{name} holds at most {} {what} ({} bytes each, after the option's first {}) in the {room} bytes of options left; you gave {n}",
+                most(e),
+                e.stride,
+                e.from
+            )
+        };
+        let entries = |b: &mut Vec<u8>, e: &Entries, addrs: &[u128]| {
+            for (i, a) in addrs.iter().enumerate() {
+                let (at, f) = e.fields[0];
+                f.set(&mut b[e.from + i * e.stride + at..], *a);
+            }
+        };
+        match (&self.shape, v) {
+            (Shape::Single, OptionValue::Count(n)) => {
+                if *n == 0 || *n > room {
+                    return Err(format!(
+                        "{name} takes how many one-byte options to put here, 1 to {room} (the room left in the options)"
+                    ));
+                }
+                Ok(vec![self.code as u8; *n])
+            }
+            (
+                Shape::Route {
+                    ptr,
+                    entries: e,
+                    slots,
+                },
+                OptionValue::Count(n),
+            ) if *slots => {
+                if *n == 0 || *n > most(e) {
+                    return Err(too_many(*n, e, ("slot", "slots")));
+                }
+                let mut b = start(e.from + n * e.stride);
+                ptr.set(&mut b, (e.from + 1) as u128);
+                Ok(b)
+            }
+            (
+                Shape::Route {
+                    ptr,
+                    entries: e,
+                    slots,
+                },
+                OptionValue::Addresses(a),
+            ) => {
+                if a.is_empty() || a.len() > most(e) {
+                    return Err(too_many(a.len(), e, ("address", "addresses")));
+                }
+                let mut b = start(e.from + a.len() * e.stride);
+                // Recorded addresses fill their slots, so the pointer is past them; a
+                // source route starts at its first hop.
+                let next = if *slots { a.len() } else { 0 };
+                ptr.set(&mut b, (e.from + 1 + next * e.stride) as u128);
+                entries(&mut b, e, a);
+                Ok(b)
+            }
+            (
+                Shape::Stamps {
+                    ptr,
+                    flag,
+                    only,
+                    with_addr,
+                },
+                OptionValue::Stamps {
+                    flag: fl,
+                    slots,
+                    addresses,
+                },
+            ) => {
+                let e = if *fl == 0 { only } else { with_addr };
+                let n = if addresses.is_empty() {
+                    *slots
+                } else {
+                    addresses.len()
+                };
+                if n == 0 || n > most(e) {
+                    let what = if *fl == 0 {
+                        ("timestamp", "timestamps")
+                    } else {
+                        ("address and timestamp pair", "address and timestamp pairs")
+                    };
+                    return Err(too_many(n, e, what));
+                }
+                let mut b = start(e.from + n * e.stride);
+                ptr.set(&mut b, (e.from + 1) as u128);
+                flag.set(&mut b, *fl);
+                entries(&mut b, e, addresses);
+                Ok(b)
+            }
+            (Shape::Value(f), OptionValue::Raw(raw)) => {
+                let len = list
+                    .kind_of(self.code)
+                    .and_then(|k| k.len)
+                    .unwrap_or(f.end_byte());
+                if len > room {
+                    return Err(format!(
+                        "{name} takes {len} bytes, and only {room} are left in the options"
+                    ));
+                }
+                let mut b = start(len);
+                f.set(&mut b, *raw);
+                Ok(b)
+            }
+            _ => Err(format!("{name} takes {}", self.syntax)),
+        }
+    }
 }
 
 impl OptionList {
     pub fn kind_of(&self, code: u128) -> Option<&'static OptionKind> {
         self.kinds.iter().find(|k| k.code == code)
+    }
+
+    /// The option set by this name (`ip.opt.rr`), if the list has one.
+    pub fn named(&self, name: &str) -> Option<&'static NamedOption> {
+        self.named
+            .iter()
+            .find(|n| n.field.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The list's bytes as options, in order: each one's kind and bytes, a run of one
+    /// kind of one-byte option as one. Bytes that cannot be read on (a length that
+    /// lies) are one last piece under their first byte's kind; zeros after the last
+    /// option, the padding, are left out.
+    pub fn split(&self, bytes: &[u8]) -> Vec<(u128, Vec<u8>)> {
+        let mut out: Vec<(u128, Vec<u8>)> = Vec::new();
+        let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+        let mut i = 0;
+        while i < end {
+            let code = bytes[i] as u128;
+            if self.single.contains(&code) {
+                match out.last_mut() {
+                    Some((c, b)) if *c == code && self.single.contains(c) => b.push(code as u8),
+                    _ => out.push((code, vec![code as u8])),
+                }
+                i += 1;
+                continue;
+            }
+            let len = bytes
+                .get(i + 1)
+                .map(|l| *l as usize * self.len_scale + self.len_add)
+                .filter(|l| *l >= self.min_len && i + l <= bytes.len())
+                .unwrap_or(end - i);
+            out.push((code, bytes[i..i + len].to_vec()));
+            i += len;
+        }
+        out
     }
 
     /// Every field an option of this list may hold.
@@ -447,6 +673,7 @@ impl Scope<'_> {
                 covers: self.message_range(),
                 pseudo: p,
                 offloaded: Some(super::checksum::fold(p as u64) as u128),
+                recorded: None,
             }],
             _ => Vec::new(),
         }
@@ -486,6 +713,10 @@ pub struct Expected {
     /// leaves in a checksum for the network card to finish (checksum offload). Some
     /// exactly for checksums that cover a pseudo-header.
     pub offloaded: Option<u128>,
+    /// The sum of the header as it arrived, before the receiving kernel wrote its own
+    /// address into a record-route slot (Linux fills it after checking the checksum and
+    /// does not sum again): what the captured copy's checksum still holds.
+    pub recorded: Option<u128>,
 }
 
 /// How a checked field's value compares with what it should hold.
@@ -498,8 +729,14 @@ pub enum Verdict {
     /// checksum updated in place (RFC 1624), as Linux updates a request's into its echo
     /// reply's, can come out as the other one. The receiver's sum passes either way.
     OtherZero,
+    /// Right for the header as it arrived: the receiving kernel wrote into a record-route
+    /// slot after checking it (see [`Expected::recorded`]).
+    Recorded,
     Wrong,
 }
+
+/// Why a received header with a record route can look wrong, for the dump.
+pub const RECORDED_NOTE: &str = "right for the header as it arrived: the receiving kernel checked the checksum, then wrote its own address into the record route's next slot (and moved ip.opt.ptr on) without summing the header again, so the copy a socket gets no longer adds up";
 
 /// Why 0x0000 is as good as 0xffff, for the dump.
 pub const OTHER_ZERO_NOTE: &str = "0x0000 and 0xffff are both zero in ones' complement: a fresh sum gives 0xffff, while a checksum updated in place (RFC 1624), as Linux turns a request's into its echo reply's, can give 0x0000; the receiver's check passes either way";
@@ -516,6 +753,7 @@ impl Expected {
             covers,
             pseudo: 0,
             offloaded: None,
+            recorded: None,
         }
     }
 
@@ -524,6 +762,8 @@ impl Expected {
             Verdict::Correct
         } else if self.offloaded == Some(raw) {
             Verdict::Offloaded
+        } else if self.recorded == Some(raw) {
+            Verdict::Recorded
         } else if raw == 0 && self.want == 0xffff && self.pseudo == 0 && self.offloaded.is_none() {
             // Only for sums with no pseudo-header (ICMPv4, the IPv4 header): for UDP
             // 0x0000 means "no checksum", which its own table judges.

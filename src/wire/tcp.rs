@@ -317,6 +317,7 @@ pub static OPTION_LIST: OptionList = OptionList {
         OptionKind::new(8, &[&TSVAL, &TSECR], Some(10)),
     ],
     unknown: &OPT_UNKNOWN,
+    named: &[],
 };
 
 static OPTIONS_TAIL: TailSpec = TailSpec {

@@ -3,7 +3,9 @@
 //! the user set exactly as given, and lets each protocol fill what it computes
 //! (innermost first, so an outer length covers the finished inner layers).
 
-use crate::wire::{Building, DATA, Field, Fill, Kind, Protocol, eth, icmp, ipv4, ipv6};
+use crate::wire::{
+    Building, DATA, Field, Fill, Kind, NamedOption, OptionValue, Protocol, eth, icmp, ipv4, ipv6,
+};
 use std::time::SystemTime;
 
 /// The most an IP packet holds: IPv4's total length and IPv6's payload length are
@@ -58,6 +60,9 @@ pub struct TemplateLayer {
     pub proto: &'static Protocol,
     set: Vec<(&'static Field, u128)>,
     tail: Option<Vec<u8>>,
+    /// The options set by name, in the order set (each kind once; a run of no-operation
+    /// bytes is one): `tail` is made from them, padded to whole words.
+    named: Vec<(u128, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +107,7 @@ impl Template {
                     proto: p,
                     set: Vec::new(),
                     tail: None,
+                    named: Vec::new(),
                 })
                 .collect(),
             payload: Payload::Bytes(Vec::new()),
@@ -201,6 +207,7 @@ impl Template {
                     ));
                 }
                 layer.tail = Some(b);
+                layer.named.clear();
             }
             (Kind::Bytes, Value::Raw(_)) => {
                 return Err(format!("{} takes bytes in hex, such as 01010100", f.name));
@@ -218,6 +225,106 @@ impl Template {
             }
         }
         Ok(())
+    }
+
+    /// The layer whose options have this option set by name (the first), its fixed
+    /// header's length, its tail and option list; the options it holds as bytes read
+    /// into options set by name, so one can be replaced or taken out.
+    fn options_for(
+        &mut self,
+        n: &NamedOption,
+    ) -> Option<(
+        usize,
+        usize,
+        &'static crate::wire::TailSpec,
+        &'static crate::wire::OptionList,
+    )> {
+        let i = self
+            .layers
+            .iter()
+            .position(|l| crate::wire::list_with(l.proto, n).is_some())?;
+        let fixed = self.header(i, None).len();
+        let layer = &mut self.layers[i];
+        let (spec, list) = (layer.proto.tail?, crate::wire::list_with(layer.proto, n)?);
+        if layer.named.is_empty()
+            && let Some(t) = &layer.tail
+        {
+            layer.named = list.split(t);
+        }
+        Some((i, fixed, spec, list))
+    }
+
+    /// Sets an option by name (`set ip.opt.rr 9`) in the first layer whose options have
+    /// it: it replaces one of its kind where that stood, or goes after the others, and
+    /// the layer's options are made again from them, padded with zeros (end of list) to
+    /// whole words. Options set as bytes before are read into options first.
+    pub fn set_option(&mut self, n: &'static NamedOption, v: &OptionValue) -> Result<(), String> {
+        let Some((i, fixed, spec, list)) = self.options_for(n) else {
+            return Err(format!(
+                "{} is not in this template ({}): it is an option of {}",
+                n.field.name,
+                self.stack_name(),
+                crate::wire::option_named_by(n.field).map_or("another layer", |(p, _)| p.title)
+            ));
+        };
+        let layer = &mut self.layers[i];
+        let others: usize = layer
+            .named
+            .iter()
+            .filter(|(c, _)| *c != n.code)
+            .map(|(_, b)| b.len())
+            .sum();
+        let room = spec.max_header.saturating_sub(fixed + others);
+        let bytes = n.build(list, v, room).map_err(|e| {
+            if others > 0 {
+                format!(
+                    "{e}; the other options take {others} bytes of the {} (`unset` one, or `unset {}` for none)",
+                    spec.max_header - fixed,
+                    spec.field.name
+                )
+            } else {
+                e
+            }
+        })?;
+        match layer.named.iter_mut().find(|(c, _)| *c == n.code) {
+            Some(slot) => slot.1 = bytes,
+            None => layer.named.push((n.code, bytes)),
+        }
+        layer.tail = Some(compose(&layer.named, spec.unit, fixed));
+        Ok(())
+    }
+
+    /// Takes an option set by name out of the template. Returns whether it was there.
+    pub fn unset_option(&mut self, n: &'static NamedOption) -> bool {
+        let Some((i, fixed, spec, _)) = self.options_for(n) else {
+            return false;
+        };
+        let layer = &mut self.layers[i];
+        let before = layer.named.len();
+        layer.named.retain(|(c, _)| *c != n.code);
+        if layer.named.len() == before {
+            return false;
+        }
+        layer.tail = (!layer.named.is_empty()).then(|| compose(&layer.named, spec.unit, fixed));
+        true
+    }
+
+    /// The bytes of an option set by name, if the template holds one of its kind.
+    pub fn option_bytes(&self, n: &'static NamedOption) -> Option<Vec<u8>> {
+        let layer = self
+            .layers
+            .iter()
+            .find(|l| crate::wire::list_with(l.proto, n).is_some())?;
+        let list = crate::wire::list_with(layer.proto, n)?;
+        let named = if layer.named.is_empty() {
+            list.split(layer.tail.as_deref()?)
+        } else {
+            layer.named.clone()
+        };
+        named
+            .into_iter()
+            .find(|(c, _)| *c == n.code)
+            .map(|(_, b)| b)
     }
 
     /// Puts a field of the quoted datagram back to automatic. Returns whether it had
@@ -245,6 +352,7 @@ impl Template {
         };
         let layer = &mut self.layers[i];
         if f.kind == Kind::Bytes {
+            layer.named.clear();
             return layer.tail.take().is_some();
         }
         let before = layer.set.len();
@@ -427,6 +535,16 @@ impl Template {
     pub fn is_frame(&self) -> bool {
         self.layers.first().is_some_and(|l| l.proto == &eth::ETH)
     }
+}
+
+/// Options one after another, then zeros (end of list) until the header with its
+/// `fixed` bytes is a multiple of `unit`.
+fn compose(named: &[(u128, Vec<u8>)], unit: usize, fixed: usize) -> Vec<u8> {
+    let mut b: Vec<u8> = named.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    while !(fixed + b.len()).is_multiple_of(unit) {
+        b.push(0);
+    }
+    b
 }
 
 /// Where the quoted datagram starts in a stack: the layer after an error message
@@ -645,6 +763,68 @@ mod tests {
             ipv6::HOP_LEN.get(&b[40..]),
             1,
             "16 bytes: one unit past the first 8"
+        );
+    }
+
+    /// Options set by name: in the order set, one of a kind replaced where it stands,
+    /// padded to whole words, the header length following; bytes set before are read
+    /// into options; `set ip.options` and `unset` start again.
+    #[test]
+    fn options_set_by_name_make_the_option_bytes() {
+        use crate::wire::OptionValue;
+        let named = |f: &Field| crate::wire::option_named_by(f).expect("named").1;
+        let (rr, nop, ra) = (
+            named(&ipv4::OPT_RR),
+            named(&ipv4::OPT_NOP),
+            named(&ipv4::ROUTER_ALERT),
+        );
+        let mut t = Template::default();
+        t.set_option(nop, &OptionValue::Count(1)).unwrap();
+        t.set_option(rr, &OptionValue::Count(9)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(ipv4::HDR_LEN.get(&b), 15, "IHL follows the options");
+        assert_eq!(b[20..24], [1, 7, 39, 4]);
+        assert_eq!(b.len(), 60 + 10);
+        // Full: the router alert does not fit, and the error says what takes the room.
+        let e = t.set_option(ra, &OptionValue::Raw(0)).unwrap_err();
+        assert!(
+            e.contains("only 0 are left") && e.contains("the other options take 40 bytes"),
+            "{e}"
+        );
+        // Replaced where it stands: the no-operation stays first.
+        t.set_option(rr, &OptionValue::Count(1)).unwrap();
+        t.set_option(ra, &OptionValue::Raw(0)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(b[20..32], [1, 7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0]);
+        assert_eq!(ipv4::HDR_LEN.get(&b), 8);
+        assert_eq!(t.option_bytes(ra), Some(vec![148, 4, 0, 0]));
+        assert!(t.unset_option(nop));
+        assert!(!t.unset_option(nop), "already out");
+        let b = t.build(now()).bytes;
+        assert_eq!(
+            b[20..32],
+            [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0],
+            "padded with zeros"
+        );
+        // Bytes set as ip.options are read into options, then one is replaced.
+        t.set(&ipv4::OPTIONS, Value::Bytes(vec![148, 4, 0, 1]))
+            .unwrap();
+        assert_eq!(t.option_bytes(ra), Some(vec![148, 4, 0, 1]));
+        t.set_option(rr, &OptionValue::Count(2)).unwrap();
+        let b = t.build(now()).bytes;
+        assert_eq!(
+            b[20..36],
+            [148, 4, 0, 1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+        assert!(t.unset(&ipv4::OPTIONS));
+        assert_eq!(t.option_bytes(rr), None);
+        assert_eq!(ipv4::HDR_LEN.get(&t.build(now()).bytes), 5);
+        // A template with no IPv4 header has none of them.
+        let mut v6 = Template::new(&[&ipv6::IPV6, &crate::wire::icmpv6::ICMPV6]);
+        let e = v6.set_option(rr, &OptionValue::Count(1)).unwrap_err();
+        assert!(
+            e.starts_with("ip.opt.rr is not in this template (ipv6/icmpv6)"),
+            "{e}"
         );
     }
 

@@ -100,6 +100,12 @@ fn field_names(stack: &[&'static Protocol], everywhere: bool) -> Vec<String> {
         .map(|f| f.name.to_string())
         .collect();
     names.push(DATA.name.to_string());
+    // Options set by name (`ip.opt.rr`), after the fields.
+    for n in wire::named_options(&protos) {
+        if !names.iter().any(|m| m == n.field.name) {
+            names.push(n.field.name.to_string());
+        }
+    }
     let shorts: Vec<String> = protos
         .iter()
         .flat_map(|p| p.all_fields())
@@ -384,11 +390,12 @@ pub fn roles(line: &str, stack: &[&'static Protocol]) -> Vec<(std::ops::Range<us
                 Offer::Fields { .. }
                     if !a_word && command::quoted_field(&w.text, stack).is_some() => {}
                 Offer::Fields { everywhere } if !a_word => {
+                    let among = if *everywhere { wire::PROTOCOLS } else { stack };
                     let ok = match wire::resolve(&w.text, stack) {
                         Ok(_) => true,
                         Err(wire::Lookup::NotInStack { .. }) => *everywhere,
                         Err(_) => false,
-                    };
+                    } || wire::named_option(&w.text, among).is_some();
                     out.push((w.span.clone(), if ok { Role::Field } else { Role::Error }));
                 }
                 Offer::Path(_) => {
@@ -568,6 +575,42 @@ mod tests {
         assert_eq!(offers("SET TT"), ["ttl"]);
     }
 
+    /// Options by name are offered with the fields, their words after them, and
+    /// highlighted as fields; quoted fields after `unset` and `explain`.
+    #[test]
+    fn options_by_name_and_quoted_fields_are_offered() {
+        let opts = offers("set ip.opt.");
+        for name in [
+            "ip.opt.rr",
+            "ip.opt.ts",
+            "ip.opt.ra",
+            "ip.opt.lsrr",
+            "ip.opt.ssrr",
+            "ip.opt.nop",
+            "ip.opt.eol",
+        ] {
+            assert!(opts.contains(&name.to_string()), "{name}: {opts:?}");
+        }
+        assert_eq!(offers("set ip.opt.ts tsa"), ["tsandaddr"]);
+        assert!(offers("explain ip.opt.l").contains(&"ip.opt.lsrr".to_string()));
+        assert!(offers("unset ip.opt.r").contains(&"ip.opt.rr".to_string()));
+        let line = "set ip.opt.rr 9";
+        assert_eq!(roles(line, STACK)[1], (4..13, Role::Field));
+        let quoting: &[&Protocol] = &[&ipv4::IPV4, &icmp::ICMP, &ipv4::IPV4, &wire::udp::UDP];
+        for line in ["unset quoted.ip.t", "explain quoted.ip.t"] {
+            let got = complete(line, line.len(), quoting).unwrap().1;
+            assert!(
+                got.contains(&"quoted.ip.ttl".to_string()),
+                "{line}: {got:?}"
+            );
+        }
+        assert!(
+            !offers("unset quoted.")
+                .iter()
+                .any(|o| o.starts_with("quoted."))
+        );
+    }
+
     #[test]
     fn checksum_is_not_offered_as_a_short_name_when_it_is_ambiguous() {
         assert!(!offers("set che").contains(&"checksum".to_string()));
@@ -578,7 +621,7 @@ mod tests {
         assert_eq!(
             hint("pin", 3, STACK).as_deref(),
             Some(
-                "g DST [count N] [every DURATION] [size N] [ttl N] [stamps] [mode raw|hdrincl|kernel]"
+                "g DST [count N] [every DURATION | interval SECONDS] [size N] [ttl N] [stamps] [rr] [mode raw|hdrincl|kernel]"
             )
         );
         assert_eq!(
