@@ -240,57 +240,12 @@ pub(super) fn parse_count(args: &mut Args) -> Result<(Cmp, u64), ParseError> {
     Ok((cmp, v.min(u64::MAX as u128) as u64))
 }
 
+/// `expect KIND …`: one function a kind with more than a field to read.
 pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
     let t = args.next("what to check: reply, no reply, kernel-changed, kernel-kept, captured, last, packet or ping")?;
     match t.text.to_ascii_lowercase().as_str() {
-        "reply" => {
-            let next = args.tokens.get(args.pos);
-            if next.is_some_and(|n| n.text.eq_ignore_ascii_case("like")) {
-                args.pos += 1;
-                let checks = parse_like(args, ctx)?;
-                return Ok(Expect::ReplyLike {
-                    checks,
-                    within: parse_within(args)?,
-                });
-            }
-            if next.is_some_and(|n| !n.text.eq_ignore_ascii_case("within"))
-                && args
-                    .tokens
-                    .get(args.pos + 2)
-                    .is_some_and(|v| !v.quoted && v.text.eq_ignore_ascii_case(REQUEST))
-            {
-                let field = any_field(args.next("a field, such as icmp.ident")?, ctx)?;
-                let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
-                let at = args.next("`request`")?;
-                let check = request_check(field, cmp, at, args, ctx)?;
-                return Ok(Expect::ReplyRequest {
-                    check,
-                    within: parse_within(args)?,
-                });
-            }
-            let check = match next {
-                Some(n) if !n.text.eq_ignore_ascii_case("within") => {
-                    Some(parse_field_check(args, ctx)?)
-                }
-                _ => None,
-            };
-            Ok(Expect::Reply {
-                check,
-                within: parse_within(args)?,
-            })
-        }
-        "no" => {
-            let r = args.next("`reply`, as in: expect no reply within 500ms")?;
-            if !r.text.eq_ignore_ascii_case("reply") {
-                return Err(
-                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
-                        .expected("expect no reply [within DURATION]"),
-                );
-            }
-            Ok(Expect::NoReply {
-                within: parse_within(args)?,
-            })
-        }
+        "reply" => expect_reply(args, ctx),
+        "no" => expect_no_reply(args),
         kind @ ("kernel-changed" | "kernel-kept") => {
             let f = args.next("a field, such as ip.id")?;
             let field = any_field(f, ctx)?;
@@ -299,33 +254,7 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                 changed: kind == "kernel-changed",
             })
         }
-        "captured" => {
-            let by = match args.tokens.get(args.pos) {
-                Some(b) if b.text.eq_ignore_ascii_case("by") => {
-                    args.pos += 1;
-                    let w = args.next("a socket: link, send, icmp, tcp, udp, icmp6 or raw")?;
-                    let lower = w.text.to_ascii_lowercase();
-                    match SOCKETS.iter().find(|s| **s == lower) {
-                        Some(s) => Some(*s),
-                        None => {
-                            return Err(ParseError::new(
-                                w.span.clone(),
-                                format!("no listener is called `{}`", w.shown()),
-                            )
-                            .expected(format!("one of: {}", SOCKETS.join(", ")))
-                            .suggest(
-                                did_you_mean(&lower, SOCKETS.iter().copied()).or(Some(
-                                    "link: the packet sockets; send: the socket a send reads its replies on; icmp, tcp, udp, icmp6, raw: `listen` sockets".into(),
-                                )),
-                            ));
-                        }
-                    }
-                }
-                _ => None,
-            };
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::Captured { cmp, count, by })
-        }
+        "captured" => expect_captured(args),
         "last" => Ok(Expect::Packet {
             no: None,
             check: parse_field_check(args, ctx)?,
@@ -337,86 +266,175 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                 check: parse_field_check(args, ctx)?,
             })
         }
-        "ping" => {
-            let r = args.next("`received`, as in: expect ping received 5")?;
-            if !r.text.eq_ignore_ascii_case("received") {
-                return Err(
-                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
-                        .expected("expect ping received [OP] N")
-                        .suggest(did_you_mean(&r.text, ["received"])),
-                );
-            }
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::PingReceived { cmp, count })
-        }
-        "counted" => {
-            let t = args.next("a counter table, such as Icmp")?;
-            let Some(table) = COUNTER_TABLES
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(&t.text))
-            else {
-                return Err(ParseError::new(
-                    t.span.clone(),
-                    format!("`{}` is not a counter table", t.shown()),
-                )
-                .expected(format!("one of: {}", COUNTER_TABLES.join(", ")))
-                .suggest(
-                    did_you_mean(&t.text, COUNTER_TABLES.iter().copied()).or(Some(
-                        "the tables are the line heads of /proc/net/snmp".into(),
-                    )),
-                ));
-            };
-            let n = args.next("a counter's name, such as InCsumErrors")?;
-            if n.quoted || !n.text.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(ParseError::new(
-                    n.span.clone(),
-                    format!("`{}` is not a counter's name", n.shown()),
-                )
-                .expected("a name as /proc/net/snmp lists it, such as InCsumErrors")
-                .suggest(Some(format!(
-                    "for example: expect counted {table} InCsumErrors == 1"
-                ))));
-            }
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::Counted {
-                table,
-                name: n.text.clone(),
-                cmp,
-                count,
-            })
-        }
+        "ping" => expect_ping_received(args),
+        "counted" => expect_counted(args),
         "set" => {
             let f = args.next("a field, such as icmp.checksum")?;
             Ok(Expect::Set(any_field(f, ctx)?))
         }
-        "refused" => {
-            let Some(e) = args.pos_next() else {
-                return Ok(Expect::Refused { errno: None });
-            };
-            let name = e.text.to_ascii_uppercase();
-            match ERRNOS.iter().find(|(n, _)| *n == name) {
-                Some((n, v)) => Ok(Expect::Refused {
-                    errno: Some((n, *v)),
-                }),
-                None => Err(ParseError::new(
-                    e.span.clone(),
-                    format!("`{}` is not an error rawlab knows by name", e.shown()),
-                )
-                .expected(format!(
-                    "one of {}, or nothing (any refusal)",
-                    ERRNOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
-                ))
-                .suggest(
-                    did_you_mean(&name, ERRNO_NAMES.iter().copied())
-                        .or(Some("leave the name out to accept any refusal".into())),
-                )),
-            }
-        }
+        "refused" => expect_refused(args),
         _ => Err(
             ParseError::new(t.span.clone(), format!("cannot expect `{}`", t.shown()))
                 .expected(format!("one of: {}", KINDS.join(", ")))
                 .suggest(did_you_mean(&t.text, KINDS.iter().copied())),
         ),
+    }
+}
+
+/// `expect reply …`: a reply, maybe with a field check against a value or the
+/// request, or like a list of fields.
+fn expect_reply(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
+    let next = args.tokens.get(args.pos);
+    if next.is_some_and(|n| n.text.eq_ignore_ascii_case("like")) {
+        args.pos += 1;
+        let checks = parse_like(args, ctx)?;
+        return Ok(Expect::ReplyLike {
+            checks,
+            within: parse_within(args)?,
+        });
+    }
+    if next.is_some_and(|n| !n.text.eq_ignore_ascii_case("within"))
+        && args
+            .tokens
+            .get(args.pos + 2)
+            .is_some_and(|v| !v.quoted && v.text.eq_ignore_ascii_case(REQUEST))
+    {
+        let field = any_field(args.next("a field, such as icmp.ident")?, ctx)?;
+        let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
+        let at = args.next("`request`")?;
+        let check = request_check(field, cmp, at, args, ctx)?;
+        return Ok(Expect::ReplyRequest {
+            check,
+            within: parse_within(args)?,
+        });
+    }
+    let check = match next {
+        Some(n) if !n.text.eq_ignore_ascii_case("within") => Some(parse_field_check(args, ctx)?),
+        _ => None,
+    };
+    Ok(Expect::Reply {
+        check,
+        within: parse_within(args)?,
+    })
+}
+
+/// `expect no reply [within DURATION]`.
+fn expect_no_reply(args: &mut Args) -> Result<Expect, ParseError> {
+    let r = args.next("`reply`, as in: expect no reply within 500ms")?;
+    if !r.text.eq_ignore_ascii_case("reply") {
+        return Err(
+            ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                .expected("expect no reply [within DURATION]"),
+        );
+    }
+    Ok(Expect::NoReply {
+        within: parse_within(args)?,
+    })
+}
+
+/// `expect captured [by SOCKET] [OP] N`.
+fn expect_captured(args: &mut Args) -> Result<Expect, ParseError> {
+    let by = match args.tokens.get(args.pos) {
+        Some(b) if b.text.eq_ignore_ascii_case("by") => {
+            args.pos += 1;
+            let w = args.next("a socket: link, send, icmp, tcp, udp, icmp6 or raw")?;
+            let lower = w.text.to_ascii_lowercase();
+            match SOCKETS.iter().find(|s| **s == lower) {
+                Some(s) => Some(*s),
+                None => {
+                    return Err(ParseError::new(
+                        w.span.clone(),
+                        format!("no listener is called `{}`", w.shown()),
+                    )
+                    .expected(format!("one of: {}", SOCKETS.join(", ")))
+                    .suggest(
+                        did_you_mean(&lower, SOCKETS.iter().copied()).or(Some(
+                            "link: the packet sockets; send: the socket a send reads its replies on; icmp, tcp, udp, icmp6, raw: `listen` sockets".into(),
+                        )),
+                    ));
+                }
+            }
+        }
+        _ => None,
+    };
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::Captured { cmp, count, by })
+}
+
+/// `expect ping received [OP] N`.
+fn expect_ping_received(args: &mut Args) -> Result<Expect, ParseError> {
+    let r = args.next("`received`, as in: expect ping received 5")?;
+    if !r.text.eq_ignore_ascii_case("received") {
+        return Err(
+            ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                .expected("expect ping received [OP] N")
+                .suggest(did_you_mean(&r.text, ["received"])),
+        );
+    }
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::PingReceived { cmp, count })
+}
+
+/// `expect counted TABLE NAME [OP] N`: a table and a name of /proc/net/snmp.
+fn expect_counted(args: &mut Args) -> Result<Expect, ParseError> {
+    let t = args.next("a counter table, such as Icmp")?;
+    let Some(table) = COUNTER_TABLES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(&t.text))
+    else {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a counter table", t.shown()),
+        )
+        .expected(format!("one of: {}", COUNTER_TABLES.join(", ")))
+        .suggest(
+            did_you_mean(&t.text, COUNTER_TABLES.iter().copied()).or(Some(
+                "the tables are the line heads of /proc/net/snmp".into(),
+            )),
+        ));
+    };
+    let n = args.next("a counter's name, such as InCsumErrors")?;
+    if n.quoted || !n.text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ParseError::new(
+            n.span.clone(),
+            format!("`{}` is not a counter's name", n.shown()),
+        )
+        .expected("a name as /proc/net/snmp lists it, such as InCsumErrors")
+        .suggest(Some(format!(
+            "for example: expect counted {table} InCsumErrors == 1"
+        ))));
+    }
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::Counted {
+        table,
+        name: n.text.clone(),
+        cmp,
+        count,
+    })
+}
+
+/// `expect refused [ERRNO]`: any refusal, or one by its errno's name.
+fn expect_refused(args: &mut Args) -> Result<Expect, ParseError> {
+    let Some(e) = args.pos_next() else {
+        return Ok(Expect::Refused { errno: None });
+    };
+    let name = e.text.to_ascii_uppercase();
+    match ERRNOS.iter().find(|(n, _)| *n == name) {
+        Some((n, v)) => Ok(Expect::Refused {
+            errno: Some((n, *v)),
+        }),
+        None => Err(ParseError::new(
+            e.span.clone(),
+            format!("`{}` is not an error rawlab knows by name", e.shown()),
+        )
+        .expected(format!(
+            "one of {}, or nothing (any refusal)",
+            ERRNOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+        ))
+        .suggest(
+            did_you_mean(&name, ERRNO_NAMES.iter().copied())
+                .or(Some("leave the name out to accept any refusal".into())),
+        )),
     }
 }
 
