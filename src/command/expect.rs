@@ -541,77 +541,8 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
         )));
     }
     loop {
-        let t =
-            args.next("a field and its value, such as: like icmp.type echo-reply, icmp.code 0")?;
-        let (name, comma) = strip_comma(t);
-        if name.text.is_empty() {
-            return Err(
-                ParseError::new(t.span.clone(), "a comma with no field before it")
-                    .expected("FIELD VALUE, FIELD VALUE …")
-                    .suggest(Some("remove the extra comma".into())),
-            );
-        }
-        let field = any_field(&name, ctx)?;
-        if comma {
-            return Err(ParseError::new(
-                name.span.end..name.span.end + 1,
-                format!("{} has no value before the comma", field.name),
-            )
-            .expected(format!(
-                "a value for {}: {}",
-                field.name,
-                field.range_words()
-            ))
-            .suggest(Some(format!(
-                "for example: like {} {}",
-                field.name,
-                example_value(field)
-            ))));
-        }
-        if checks.iter().any(|c| c.field == field) {
-            return Err(ParseError::new(
-                name.span.clone(),
-                format!("{} is already in the list", field.name),
-            )
-            .expected("each field once")
-            .suggest(Some(format!("drop one of the two {} items", field.name))));
-        }
-        let v = args.next(&format!(
-            "a value for {}: {}",
-            field.name,
-            field.range_words()
-        ))?;
-        if Cmp::ALL.iter().any(|(s, _)| *s == v.text) {
-            return Err(ParseError::new(
-                v.span.clone(),
-                format!("`like` lists values without `{}`", v.text),
-            )
-            .expected("FIELD VALUE, FIELD VALUE …")
-            .suggest(Some(format!(
-                "write `{} VALUE`; for another comparison use expect reply {} {} VALUE",
-                field.name, field.name, v.text
-            ))));
-        }
-        let (value, mut comma) = strip_comma(v);
-        // The last word read, for where an error points.
-        let mut last = v;
-        let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
-            // `request` alone is the request's same field; `request FIELD` another one.
-            match args.tokens.get(args.pos) {
-                Some(t) if !comma && t.text != "," && !t.text.eq_ignore_ascii_case("within") => {
-                    args.pos += 1;
-                    let (name, c) = strip_comma(t);
-                    let theirs = any_field(&name, ctx)?;
-                    check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
-                    comma = c;
-                    last = t;
-                    Operand::Request(theirs)
-                }
-                _ => Operand::Request(field),
-            }
-        } else {
-            Operand::Value(parse_value(field, &value)?)
-        };
+        let field = like_field(args, ctx, &checks)?;
+        let (against, mut comma, last) = like_value(args, ctx, field)?;
         checks.push(ReplyCheck {
             field,
             cmp: Cmp::Eq,
@@ -622,38 +553,139 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             args.pos += 1;
             comma = true;
         }
-        let more = args.tokens.get(args.pos);
-        match more {
-            None => {
-                if comma {
-                    return Err(ParseError::new(
-                        last.span.end - 1..last.span.end,
-                        "the list ends with a comma",
-                    )
-                    .expected("another FIELD VALUE after the comma")
-                    .suggest(Some("remove the last comma".into())));
-                }
-                return Ok(checks);
-            }
-            Some(t) if !comma && t.text.eq_ignore_ascii_case("within") => return Ok(checks),
-            Some(t) if !comma => {
-                return Err(ParseError::new(
-                    t.span.clone(),
-                    format!(
-                        "unexpected `{}` after {} {}",
-                        t.shown(),
-                        field.name,
-                        last.text
-                    ),
-                )
-                .expected("a comma before the next field, `within DURATION`, or nothing")
-                .suggest(Some(format!(
-                    "put a comma after the value: {} {}, {} …",
-                    field.name, last.text, t.text
-                ))));
-            }
-            Some(_) => {}
+        if !like_goes_on(args, field, comma, last)? {
+            return Ok(checks);
         }
+    }
+}
+
+/// The FIELD of a `like` item: a field not yet in the list, with no comma straight
+/// after it.
+fn like_field(
+    args: &mut Args,
+    ctx: &Context,
+    checks: &[ReplyCheck],
+) -> Result<&'static Field, ParseError> {
+    let t = args.next("a field and its value, such as: like icmp.type echo-reply, icmp.code 0")?;
+    let (name, comma) = strip_comma(t);
+    if name.text.is_empty() {
+        return Err(
+            ParseError::new(t.span.clone(), "a comma with no field before it")
+                .expected("FIELD VALUE, FIELD VALUE …")
+                .suggest(Some("remove the extra comma".into())),
+        );
+    }
+    let field = any_field(&name, ctx)?;
+    if comma {
+        return Err(ParseError::new(
+            name.span.end..name.span.end + 1,
+            format!("{} has no value before the comma", field.name),
+        )
+        .expected(format!(
+            "a value for {}: {}",
+            field.name,
+            field.range_words()
+        ))
+        .suggest(Some(format!(
+            "for example: like {} {}",
+            field.name,
+            example_value(field)
+        ))));
+    }
+    if checks.iter().any(|c| c.field == field) {
+        return Err(ParseError::new(
+            name.span.clone(),
+            format!("{} is already in the list", field.name),
+        )
+        .expected("each field once")
+        .suggest(Some(format!("drop one of the two {} items", field.name))));
+    }
+    Ok(field)
+}
+
+/// The VALUE of a `like` item for `field`: a value, `request` (the request's same
+/// field) or `request FIELD` (another of the request's). Returns it, whether a comma
+/// ended it, and the last word read (where an error points).
+fn like_value<'a>(
+    args: &mut Args<'a>,
+    ctx: &Context,
+    field: &'static Field,
+) -> Result<(Operand, bool, &'a Token), ParseError> {
+    let v = args.next(&format!(
+        "a value for {}: {}",
+        field.name,
+        field.range_words()
+    ))?;
+    if Cmp::ALL.iter().any(|(s, _)| *s == v.text) {
+        return Err(ParseError::new(
+            v.span.clone(),
+            format!("`like` lists values without `{}`", v.text),
+        )
+        .expected("FIELD VALUE, FIELD VALUE …")
+        .suggest(Some(format!(
+            "write `{} VALUE`; for another comparison use expect reply {} {} VALUE",
+            field.name, field.name, v.text
+        ))));
+    }
+    let (value, mut comma) = strip_comma(v);
+    // The last word read, for where an error points.
+    let mut last = v;
+    let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
+        // `request` alone is the request's same field; `request FIELD` another one.
+        match args.tokens.get(args.pos) {
+            Some(t) if !comma && t.text != "," && !t.text.eq_ignore_ascii_case("within") => {
+                args.pos += 1;
+                let (name, c) = strip_comma(t);
+                let theirs = any_field(&name, ctx)?;
+                check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
+                comma = c;
+                last = t;
+                Operand::Request(theirs)
+            }
+            _ => Operand::Request(field),
+        }
+    } else {
+        Operand::Value(parse_value(field, &value)?)
+    };
+    Ok((against, comma, last))
+}
+
+/// After a `like` item: whether another follows (a comma was read), or the list
+/// ends here (the line's end or `within`); anything else is an error.
+fn like_goes_on(
+    args: &Args,
+    field: &'static Field,
+    comma: bool,
+    last: &Token,
+) -> Result<bool, ParseError> {
+    match args.tokens.get(args.pos) {
+        None => {
+            if comma {
+                return Err(ParseError::new(
+                    last.span.end - 1..last.span.end,
+                    "the list ends with a comma",
+                )
+                .expected("another FIELD VALUE after the comma")
+                .suggest(Some("remove the last comma".into())));
+            }
+            Ok(false)
+        }
+        Some(t) if !comma && t.text.eq_ignore_ascii_case("within") => Ok(false),
+        Some(t) if !comma => Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "unexpected `{}` after {} {}",
+                t.shown(),
+                field.name,
+                last.text
+            ),
+        )
+        .expected("a comma before the next field, `within DURATION`, or nothing")
+        .suggest(Some(format!(
+            "put a comma after the value: {} {}, {} …",
+            field.name, last.text, t.text
+        )))),
+        Some(_) => Ok(true),
     }
 }
 
