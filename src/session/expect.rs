@@ -314,6 +314,7 @@ impl Session {
     /// last send.
     fn judge_counted(&self, table: &str, name: &str, cmp: &Cmp, count: &u64) -> Outcome {
         let last = self
+            .sends
             .outcomes
             .back()
             .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
@@ -362,7 +363,10 @@ impl Session {
 
     /// `expect refused [ERRNO]`: the kernel refused the last send, with that error.
     fn judge_refused(&self, errno: &Option<(&'static str, i32)>) -> Outcome {
-        let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
+        let got = self
+            .sends
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed);
         let name = |v: i32| {
             crate::command::ERRNOS
                 .iter()
@@ -383,7 +387,7 @@ impl Session {
 
     /// `expect ping received [OP] N`: how many replies the last ping counted.
     fn judge_ping_received(&self, cmp: &Cmp, count: &u64) -> Outcome {
-        match self.last_ping {
+        match self.sends.last_ping {
             None => Outcome::Fail("no ping has run".into()),
             Some((sent, got)) => verdict(
                 cmp.holds(got, *count),
