@@ -350,12 +350,16 @@ fn code_names_from_every_type() {
     );
 }
 
+/// A line parsed with an eth/arp template.
+fn q(line: &str) -> Result<Command, ParseError> {
+    use crate::wire::{arp, eth};
+    parse(line, &Context::new(&[&eth::ETH, &arp::ARP]))
+}
+
+/// The link-layer commands, and MAC addresses as values.
 #[test]
 fn link_layer_commands_and_mac_values() {
     use crate::wire::{arp, eth};
-    let stack = [&eth::ETH, &arp::ARP];
-    let frame = Context::new(&stack);
-    let q = |line: &str| parse(line, &frame);
     assert_eq!(
         q("set eth.dst 02:72:61:77:00:02").unwrap(),
         Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
@@ -411,7 +415,11 @@ fn link_layer_commands_and_mac_values() {
         }
     );
     assert_eq!(p("ifaces").unwrap(), Command::Ifaces);
+}
 
+/// Link-layer values and templates said wrong, and where.
+#[test]
+fn link_layer_mistakes_are_named() {
     let e = q("set eth.dst 02:72:61:77:00").unwrap_err();
     assert_eq!(e.span, 12..26);
     assert_eq!(
@@ -445,7 +453,11 @@ fn link_layer_commands_and_mac_values() {
     );
     let e = q("set icmp.type 0").unwrap_err();
     assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
-    // An ICMP error quoting its datagram as layers.
+}
+
+/// An ICMP error quoting its datagram as layers: `set quoted.FIELD` reaches them.
+#[test]
+fn quoted_layers_are_reached_by_their_names() {
     assert_eq!(
         p("new ip/icmp/ip/udp").unwrap(),
         Command::New(vec![
