@@ -8,7 +8,7 @@ use crate::lab;
 use crate::lab::words::span_words;
 use crate::net::Mode;
 use crate::render::{self, Dump, Mark, Tone};
-use crate::wire::{self, DATA, Field, Fill, Kind, Protocol, TailSpec};
+use crate::wire::{self, DATA, Field, Fill, Kind};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -263,15 +263,10 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// `explain FIELD`: its name and meaning, then a row each: where it lies, its
-    /// values and names, the short names that reach it, who fills it, how a quoted
-    /// datagram holds it, notes, its RFC, what the template holds now; then, for a
-    /// checksum, the sum worked by hand.
     pub(super) fn explain(&self, f: &'static Field, out: &mut dyn Write) -> io::Result<()> {
         let style = self.style();
         let owner = wire::PROTOCOLS
             .iter()
-            .copied()
             .find(|p| p.all_fields().any(|g| g == f));
         // A field of options or records (tcp.options.mss_val, dns.qry.name): set as the
         // bytes of its protocol's tail.
@@ -290,40 +285,51 @@ impl Session {
             }
             Ok(())
         };
-        row("where", place_words(f, owner, in_tail))?;
+        let place = match (owner, f.kind) {
+            (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
+            (Some(p), Kind::Bytes) => format!(
+                "{}, after its {}-byte fixed header, variable length",
+                p.title, p.fixed_len
+            ),
+            (Some(p), _) => {
+                let bytes = if f.end_byte() - f.first_byte() == 1 {
+                    format!("byte {}", f.first_byte())
+                } else {
+                    format!("bytes {}–{}", f.first_byte(), f.end_byte() - 1)
+                };
+                let bits = if f.byte_aligned() {
+                    String::new()
+                } else {
+                    format!(
+                        ", bits {}–{} counting from the first byte's top bit",
+                        f.bit_offset,
+                        f.bit_offset + f.bits as usize - 1
+                    )
+                };
+                format!(
+                    "{} header, {bytes}{bits}; {} bit{} wide",
+                    p.title,
+                    f.bits,
+                    if f.bits == 1 { "" } else { "s" }
+                )
+            }
+            (None, _) => match in_tail {
+                Some((p, t)) => format!(
+                    "inside {}, the {} header's variable part, in each option or record that has it",
+                    t.field.name, p.title
+                ),
+                None => "—".to_string(),
+            },
+        };
+        row("where", place)?;
         row("values", f.range_words())?;
         if !f.names.is_empty() {
             let names: Vec<String> = f.names.iter().map(|(v, n)| format!("{n} = {v}")).collect();
             row("names", names.join(", "))?;
         }
-        let also = self.short_names(f, owner);
-        if !also.is_empty() {
-            row(
-                "also",
-                format!(
-                    "{} (short names that work when they fit one field)",
-                    also.join(", ")
-                ),
-            )?;
-        }
-        row("filled by", filler_words(f, owner, in_tail))?;
-        if let Some(text) = self.quoted_reach(f) {
-            row("quoted", text)?;
-        }
-        row("about", f.notes.to_string())?;
-        row("defined", f.rfc.to_string())?;
-        row("now", self.now_words(f, in_tail))?;
-        self.checksum_workbench(f, out)
-    }
-
-    /// Short names that reach this field in the template (or in its own protocol).
-    fn short_names(
-        &self,
-        f: &'static Field,
-        owner: Option<&'static Protocol>,
-    ) -> Vec<&'static str> {
+        // Short names that reach this field in the template (or in its own protocol).
         let stack = match owner {
-            Some(p) if !self.template.stack().contains(&p) => vec![p],
+            Some(p) if !self.template.stack().contains(p) => vec![*p],
             _ => self.template.stack(),
         };
         let last = f.name.rsplit('.').next().unwrap_or(f.name);
@@ -339,39 +345,53 @@ impl Session {
                 also.push(name);
             }
         }
-        also
-    }
-
-    /// An ICMP error built as layers holds the field twice, perhaps: which `set`
-    /// reaches which. None when the field is not in a quoted datagram.
-    fn quoted_reach(&self, f: &'static Field) -> Option<String> {
-        let stack = self.template.stack();
-        let q = self.template.quote_start()?;
-        if !stack[q..].iter().any(|p| p.all_fields().any(|g| g == f)) {
-            return None;
+        if !also.is_empty() {
+            row(
+                "also",
+                format!(
+                    "{} (short names that work when they fit one field)",
+                    also.join(", ")
+                ),
+            )?;
         }
-        let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
-        Some(if outer {
-            format!(
-                "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
-                f.name,
-                self.quoted_words(f)
-            )
-        } else {
-            format!(
-                "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
-                f.name
-            )
-        })
-    }
-
-    /// What the template holds in the field now, or that it has none.
-    fn now_words(
-        &self,
-        f: &'static Field,
-        in_tail: Option<(&'static Protocol, &'static TailSpec)>,
-    ) -> String {
-        if self
+        let who = match f.fill {
+            Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
+            _ if in_tail.is_some() && owner.is_none() => {
+                let tail = in_tail.map_or("", |(_, t)| t.field.name);
+                format!("you, as the bytes of {tail} (`set {tail} HEX`); the dump shows each option or record")
+            }
+            Fill::Manual => format!(
+                "you; a new template starts with {}",
+                f.words(wire::starting_value(f))
+            ),
+            Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
+            Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
+            Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
+        };
+        row("filled by", who)?;
+        // An ICMP error built as layers holds the field twice, perhaps: which `set` reaches.
+        let stack = self.template.stack();
+        if let Some(q) = self.template.quote_start()
+            && stack[q..].iter().any(|p| p.all_fields().any(|g| g == f))
+        {
+            let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
+            let text = if outer {
+                format!(
+                    "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
+                    f.name,
+                    self.quoted_words(f)
+                )
+            } else {
+                format!(
+                    "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
+                    f.name
+                )
+            };
+            row("quoted", text)?;
+        }
+        row("about", f.notes.to_string())?;
+        row("defined", f.rfc.to_string())?;
+        let now = if self
             .template
             .stack()
             .iter()
@@ -399,7 +419,9 @@ impl Session {
             }
         } else {
             format!("not in this template ({})", self.template.stack_name())
-        }
+        };
+        row("now", now)?;
+        self.checksum_workbench(f, out)
     }
 
     /// For a checksum field in the template: the sum worked by hand over the template's
@@ -542,73 +564,6 @@ fn checksum_verdict(holds: u128, e: &wire::Expected, f: &Field) -> (String, Tone
             ),
             Tone::Bad,
         ),
-    }
-}
-
-/// Where a field lies: its bytes and bits in its header, or the variable part it is
-/// found in.
-fn place_words(
-    f: &'static Field,
-    owner: Option<&'static Protocol>,
-    in_tail: Option<(&'static Protocol, &'static TailSpec)>,
-) -> String {
-    match (owner, f.kind) {
-        (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
-        (Some(p), Kind::Bytes) => format!(
-            "{}, after its {}-byte fixed header, variable length",
-            p.title, p.fixed_len
-        ),
-        (Some(p), _) => {
-            let bytes = if f.end_byte() - f.first_byte() == 1 {
-                format!("byte {}", f.first_byte())
-            } else {
-                format!("bytes {}–{}", f.first_byte(), f.end_byte() - 1)
-            };
-            let bits = if f.byte_aligned() {
-                String::new()
-            } else {
-                format!(
-                    ", bits {}–{} counting from the first byte's top bit",
-                    f.bit_offset,
-                    f.bit_offset + f.bits as usize - 1
-                )
-            };
-            format!(
-                "{} header, {bytes}{bits}; {} bit{} wide",
-                p.title,
-                f.bits,
-                if f.bits == 1 { "" } else { "s" }
-            )
-        }
-        (None, _) => match in_tail {
-            Some((p, t)) => format!(
-                "inside {}, the {} header's variable part, in each option or record that has it",
-                t.field.name, p.title
-            ),
-            None => "—".to_string(),
-        },
-    }
-}
-
-/// Who fills a field: the user, rawlab, the kernel or the interface.
-fn filler_words(
-    f: &'static Field,
-    owner: Option<&'static Protocol>,
-    in_tail: Option<(&'static Protocol, &'static TailSpec)>,
-) -> String {
-    match f.fill {
-        Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
-        _ if in_tail.is_some() && owner.is_none() => {
-            let tail = in_tail.map_or("", |(_, t)| t.field.name);
-            format!("you, as the bytes of {tail} (`set {tail} HEX`); the dump shows each option or record")
-        }
-        Fill::Manual => format!(
-            "you; a new template starts with {}",
-            f.words(wire::starting_value(f))
-        ),
-        Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
-        Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
-        Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
     }
 }
 
