@@ -404,47 +404,6 @@ fn subcommand(cli: &Cli, sub: &Sub, stderr: &mut io::Stderr) -> ExitCode {
     }
 }
 
-/// The front the command line asks for: `--check` over files (each in a fresh session
-/// from `make`), the prompt, or one script; its exit code.
-fn run_front(
-    cli: &Cli,
-    session: &mut Session,
-    make: impl FnMut() -> Session,
-    rec: Option<Rec>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-    pace: script::Pace,
-) -> io::Result<i32> {
-    if cli.check {
-        return match script::check_targets(&cli.files) {
-            Ok(targets) => script::check(&targets, make, stdout),
-            Err(why) => {
-                let _ = writeln!(stderr, "rawlab: {why}");
-                Ok(2)
-            }
-        };
-    }
-    match cli.files.as_slice() {
-        [] => repl::run(session, rec),
-        [path] => {
-            // Ctrl-C stops the command running (a ping still prints its statistics)
-            // and the script after it; a second Ctrl-C ends rawlab at once.
-            let flag = session.interrupt.clone();
-            let sigint = signal_hook::consts::SIGINT;
-            let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
-            let _ = signal_hook::flag::register(sigint, flag);
-            script::run(path, session, stdout, stderr, pace).map(|r| r.code())
-        }
-        _ => {
-            let _ = writeln!(
-                stderr,
-                "rawlab: give one script to run, or use --check to check several"
-            );
-            Ok(2)
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     rawlab::net::keep_stamping();
@@ -537,16 +496,39 @@ fn main() -> ExitCode {
             session.step_lesson = Some(l.file);
         }
     }
-    let make = || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
-    let result = run_front(
-        &cli,
-        &mut session,
-        make,
-        rec.clone(),
-        &mut stdout,
-        &mut stderr,
-        pace,
-    );
+    let result = if cli.check {
+        match script::check_targets(&cli.files) {
+            Ok(targets) => {
+                let make =
+                    || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+                script::check(&targets, make, &mut stdout)
+            }
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                Ok(2)
+            }
+        }
+    } else {
+        match cli.files.as_slice() {
+            [] => repl::run(&mut session, rec.clone()),
+            [path] => {
+                // Ctrl-C stops the command running (a ping still prints its statistics)
+                // and the script after it; a second Ctrl-C ends rawlab at once.
+                let flag = session.interrupt.clone();
+                let sigint = signal_hook::consts::SIGINT;
+                let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
+                let _ = signal_hook::flag::register(sigint, flag);
+                script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
+            }
+            _ => {
+                let _ = writeln!(
+                    stderr,
+                    "rawlab: give one script to run, or use --check to check several"
+                );
+                Ok(2)
+            }
+        }
+    };
     if let Some(r) = &rec {
         r.lock().unwrap_or_else(|p| p.into_inner()).finish();
     }
