@@ -153,7 +153,7 @@ impl Session {
     pub(super) fn counters_now(&self) -> (Option<Snapshot>, Option<Snapshot>) {
         let read = |s: Option<&evidence::Source>| s.and_then(|s| s.snapshot().ok());
         (
-            read(self.sends.counters.as_ref()),
+            read(self.counters.as_ref()),
             read(self.peer.as_ref().and_then(|p| p.counters.as_ref())),
         )
     }

@@ -280,7 +280,6 @@ impl Session {
                 count,
             } => {
                 let last = self
-                    .sends
                     .outcomes
                     .back()
                     .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
@@ -323,10 +322,7 @@ impl Session {
                 )),
             },
             Expect::Refused { errno } => {
-                let got = self
-                    .sends
-                    .refused
-                    .load(std::sync::atomic::Ordering::Relaxed);
+                let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
                 let name = |v: i32| {
                     crate::command::ERRNOS
                         .iter()
@@ -344,7 +340,7 @@ impl Session {
                     (g, _) => Outcome::Pass(format!("sendto failed with {}", name(g))),
                 }
             }
-            Expect::PingReceived { cmp, count } => match self.sends.last_ping {
+            Expect::PingReceived { cmp, count } => match self.last_ping {
                 None => Outcome::Fail("no ping has run".into()),
                 Some((sent, got)) => verdict(
                     cmp.holds(got, *count),

@@ -31,9 +31,9 @@ impl Session {
                 return Ok(Flow::Continue);
             }
             LessonCmd::Stop => {
-                self.teaching.task = None;
+                self.task = None;
                 self.shower.set_detail(super::Detail::Full);
-                match self.teaching.lesson.take() {
+                match self.lesson.take() {
                     Some(r) => self.info(out, &format!("left lesson {}", r.lesson.name()))?,
                     None => self.info(out, "no lesson is running")?,
                 }
@@ -41,11 +41,10 @@ impl Session {
             }
             LessonCmd::Next => {
                 let after = self
-                    .teaching
                     .lesson
                     .as_ref()
                     .map(|r| r.lesson.file)
-                    .or(self.teaching.last_lesson);
+                    .or(self.last_lesson);
                 let all = lessons::all();
                 let next = match after {
                     Some(f) => all.iter().skip_while(|l| l.file != f).nth(1).copied(),
@@ -63,7 +62,7 @@ impl Session {
         let Some(lesson) = lessons::find(&key) else {
             return self.fail(out, &format!("there is no lesson {key}"));
         };
-        self.teaching.task = None;
+        self.task = None;
         // A lesson's packets are drawn for teaching; `dump N` shows every field.
         self.shower.set_detail(super::Detail::Teach);
         // A lesson counts its packets from #1 and starts from the post's packet.
@@ -90,8 +89,8 @@ impl Session {
             lesson.title()
         );
         writeln!(out, "{}", self.style().paint(&title, Tone::Heading))?;
-        self.teaching.last_lesson = Some(lesson.file);
-        self.teaching.lesson = Some(LessonRun {
+        self.last_lesson = Some(lesson.file);
+        self.lesson = Some(LessonRun {
             lesson,
             lines,
             pos: 0,
@@ -103,7 +102,7 @@ impl Session {
     /// `lesson`: every lesson with its tasks, ✓ for what was finished or solved, and
     /// one line of totals.
     fn lesson_list(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let current = self.teaching.lesson.as_ref().map(|r| r.lesson.file);
+        let current = self.lesson.as_ref().map(|r| r.lesson.file);
         let done = self.progress();
         let style = self.style();
         let (mut lessons_done, mut tasks_all, mut tasks_done) = (0, 0, 0);
@@ -148,13 +147,13 @@ impl Session {
     /// Prints the lesson's narration up to its next command (or its end).
     pub(super) fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
         loop {
-            let Some(run) = &mut self.teaching.lesson else {
+            let Some(run) = &mut self.lesson else {
                 return Ok(());
             };
             let Some(line) = run.pending() else {
                 let name = run.lesson.name();
                 let file = run.lesson.file;
-                self.teaching.lesson = None;
+                self.lesson = None;
                 self.shower.set_detail(super::Detail::Full);
                 self.record_lesson(file, out)?;
                 let text =
@@ -192,7 +191,7 @@ impl Session {
 
     /// The file of the lesson running at the prompt.
     pub(super) fn lesson_file(&self) -> Option<&'static str> {
-        self.teaching.lesson.as_ref().map(|r| r.lesson.file)
+        self.lesson.as_ref().map(|r| r.lesson.file)
     }
 
     /// The command the running lesson offers next, for the prompt to pre-type.
@@ -200,8 +199,7 @@ impl Session {
         if self.asking() || self.in_task() {
             return None;
         }
-        self.teaching
-            .lesson
+        self.lesson
             .as_ref()?
             .pending()
             .map(|l| l.text.trim().to_string())
@@ -210,14 +208,14 @@ impl Session {
     /// After a line ran at the prompt: if it was the lesson's next command, the lesson
     /// moves on and prints its narration up to the following command.
     pub fn lesson_after(&mut self, typed: &str, out: &mut dyn Write) -> io::Result<()> {
-        if std::mem::take(&mut self.teaching.lesson_moved) {
+        if std::mem::take(&mut self.lesson_moved) {
             return Ok(());
         }
         let same = self
             .lesson_pending()
             .is_some_and(|want| want.split_whitespace().eq(typed.split_whitespace()));
         if same {
-            if let Some(run) = &mut self.teaching.lesson {
+            if let Some(run) = &mut self.lesson {
                 run.pos += 1;
             }
             self.lesson_narrate(out)?;

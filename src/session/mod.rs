@@ -95,53 +95,40 @@ pub struct Session {
     pub policy: Policy,
     /// The first packet number of the last send, ping or trigger: what `expect` looks at.
     traffic_from: u64,
-    /// Where the learner is in a lesson: its run, its task, a prediction.
-    teaching: Teaching,
-    /// What the sends, pings and triggers left for `expect` and `why`.
-    sends: Sends,
+    /// (transmitted, received) of the last ping.
+    last_ping: Option<(u64, u64)>,
     /// How the last `expect` came out: what was seen, or expected vs actual.
     pub last_expect: Option<Result<String, String>>,
     /// What the last failed command said, for a script's report.
     pub last_error: Option<String>,
+    /// The lesson being taken step by step at the prompt.
+    lesson: Option<lesson::LessonRun>,
     /// Where progress is recorded: set by the prompt and --step, None for scripts.
     pub progress_file: Option<std::path::PathBuf>,
     /// The lesson file --step is taking, for progress.
     pub step_lesson: Option<&'static str>,
+    /// The task the learner is working on.
+    task: Option<task::TaskRun>,
+    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
+    /// `expect refused`.
+    refused: std::sync::atomic::AtomicI32,
+    /// The lesson moved on inside the line just run (a task done, an answer taken), so
+    /// that line is not also taken as the lesson's next command.
+    lesson_moved: bool,
+    /// A prediction asked and not yet revealed.
+    prediction: Option<predict::Pending>,
+    /// The file of the lesson taken last, for `lesson next`.
+    last_lesson: Option<&'static str>,
+    /// This network namespace's counters, read around each send and ping.
+    counters: Option<crate::net::counters::Source>,
+    /// What the last sends saw, with their evidence, for `why N`.
+    outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
     /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
     pub tracer: Option<Arc<Tracer>>,
     /// The template cut into fragments (`fragment SIZE`), which `send` sends instead.
     fragmented: Option<fragment::Fragmented>,
     /// Why there is no tracer, in one line saying how to get one.
     pub no_tracer: String,
-}
-
-/// A lesson taken at the prompt or with --step, and what it is waiting for.
-#[derive(Default)]
-struct Teaching {
-    /// The lesson being taken step by step at the prompt.
-    lesson: Option<lesson::LessonRun>,
-    /// The task the learner is working on.
-    task: Option<task::TaskRun>,
-    /// A prediction asked and not yet revealed.
-    prediction: Option<predict::Pending>,
-    /// The lesson moved on inside the line just run (a task done, an answer taken), so
-    /// that line is not also taken as the lesson's next command.
-    lesson_moved: bool,
-    /// The file of the lesson taken last, for `lesson next`.
-    last_lesson: Option<&'static str>,
-}
-
-/// What the sends, pings and triggers left behind, for `expect` and `why` to read.
-struct Sends {
-    /// (transmitted, received) of the last ping.
-    last_ping: Option<(u64, u64)>,
-    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
-    /// `expect refused`.
-    refused: std::sync::atomic::AtomicI32,
-    /// What the last sends saw, with their evidence, for `why N`.
-    outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
-    /// This network namespace's counters, read around each send and ping.
-    counters: Option<crate::net::counters::Source>,
 }
 
 /// How a session is set up from the command line.
@@ -170,11 +157,6 @@ impl Default for Options {
             no_tracer: "drop reasons are opened only when rawlab starts".to_string(),
         }
     }
-}
-
-/// A command that only prints: the session goes on.
-fn continuing(r: io::Result<()>) -> io::Result<Flow> {
-    r.map(|()| Flow::Continue)
 }
 
 impl Session {
@@ -211,17 +193,19 @@ impl Session {
             ping_ident,
             policy,
             traffic_from: 1,
+            last_ping: None,
             last_expect: None,
             last_error: None,
+            lesson: None,
+            prediction: None,
+            task: None,
+            lesson_moved: false,
+            refused: std::sync::atomic::AtomicI32::new(0),
             progress_file: None,
             step_lesson: None,
-            teaching: Teaching::default(),
-            sends: Sends {
-                last_ping: None,
-                refused: std::sync::atomic::AtomicI32::new(0),
-                outcomes: Default::default(),
-                counters: crate::net::counters::Source::open(),
-            },
+            last_lesson: None,
+            counters: crate::net::counters::Source::open(),
+            outcomes: Default::default(),
             tracer: opts.tracer,
             no_tracer: opts.no_tracer,
             fragmented: None,
@@ -326,7 +310,10 @@ impl Session {
             Command::SetTimeout(d) => self.set_timeout(*d, out)?,
             Command::Unset(f) => self.set_or_unset(f, None, out)?,
             Command::Payload(p) => self.then_refragment(out, |s, out| s.set_payload(p, out))?,
-            Command::Show => continuing(self.show_template(out))?,
+            Command::Show => {
+                self.show_template(out)?;
+                Flow::Continue
+            }
             Command::Hex => self.hex(out)?,
             Command::Mode(m) => self.set_mode(*m, out)?,
             Command::Send(args) => self.traffic(out, |s, out| s.send(args, out))?,
@@ -334,7 +321,10 @@ impl Session {
                 self.traffic(out, |s, out| s.ping(args, *mode, *opts, out))?
             }
             Command::Trigger(t) => self.traffic(out, |s, out| s.trigger(t, out))?,
-            Command::Predict(p) => continuing(self.predict(p, out))?,
+            Command::Predict(p) => {
+                self.predict(p, out)?;
+                Flow::Continue
+            }
             Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
             Command::ListenV6(proto) => self.listen(net::Family::V6, *proto, out)?,
             Command::ListenLink { iface, once } => {
@@ -351,7 +341,10 @@ impl Session {
             } => self.listen_where(listen, filter, text, out)?,
             Command::ListenOff => self.listen_off(out)?,
             Command::Wait(d) => self.wait(*d, out)?,
-            Command::Captures => continuing(self.captures(out))?,
+            Command::Captures => {
+                self.captures(out)?;
+                Flow::Continue
+            }
             Command::Save {
                 path,
                 force,
@@ -361,15 +354,27 @@ impl Session {
             Command::Dump(n) => self.dump(*n, out)?,
             Command::Why(n) => self.why(*n, out)?,
             Command::Diff(a, b) => self.diff(*a, *b, out)?,
-            Command::Explain(f) => continuing(self.explain(f, out))?,
+            Command::Explain(f) => {
+                self.explain(f, out)?;
+                Flow::Continue
+            }
             Command::Clear => self.clear(out)?,
             Command::Reset => {
                 self.fragmented = None;
                 self.reset(out)?
             }
-            Command::Help(topic) => continuing(self.help(topic.as_deref(), out))?,
-            Command::Status => continuing(self.status(out))?,
-            Command::Expect(e) => continuing(self.expect(e, out))?,
+            Command::Help(topic) => {
+                self.help(topic.as_deref(), out)?;
+                Flow::Continue
+            }
+            Command::Status => {
+                self.status(out)?;
+                Flow::Continue
+            }
+            Command::Expect(e) => {
+                self.expect(e, out)?;
+                Flow::Continue
+            }
             Command::Lesson(l) => self.lesson(l, out)?,
             Command::TaskBlock(t) => self.start_task(t, out)?,
             Command::Hint(text) => self.hint(text.as_deref(), out)?,
@@ -424,7 +429,7 @@ impl Session {
         run: impl FnOnce(&mut Self, &mut dyn Write) -> io::Result<Flow>,
     ) -> io::Result<Flow> {
         self.traffic_from = self.shower.store.next_no();
-        self.sends.refused.store(0, Ordering::Relaxed);
+        self.refused.store(0, Ordering::Relaxed);
         let flow = run(self, out)?;
         self.reveal(out)?;
         self.task_try(out)?;

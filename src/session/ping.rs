@@ -133,7 +133,7 @@ impl Session {
     ) -> io::Result<()> {
         let sent = outcome.sent.len();
         let received = rtts.round.len();
-        self.sends.last_ping = Some((sent as u64, received as u64));
+        self.last_ping = Some((sent as u64, received as u64));
         let loss = if sent == 0 {
             0.0
         } else {

@@ -201,7 +201,7 @@ impl Session {
                     .expect("an IPv4 template");
             }
             outcome.last_built = whole.build(SystemTime::now()).bytes;
-            if let Some(last) = self.sends.outcomes.back_mut() {
+            if let Some(last) = self.outcomes.back_mut() {
                 *last = Arc::new(outcome.clone());
             }
         }

@@ -210,10 +210,10 @@ impl Session {
         o.counted = moved(&before.0, &after.0);
         o.peer_counted = moved(&before.1, &after.1);
         // Kept for `why N`: the evidence of each of the last sends.
-        if self.sends.outcomes.len() >= super::KEPT_OUTCOMES {
-            self.sends.outcomes.pop_front();
+        if self.outcomes.len() >= super::KEPT_OUTCOMES {
+            self.outcomes.pop_front();
         }
-        self.sends.outcomes.push_back(Arc::new(o.clone()));
+        self.outcomes.push_back(Arc::new(o.clone()));
         Ok(Some(o))
     }
 
@@ -602,7 +602,7 @@ impl Session {
             Some(l) => crate::net::link::send(sock, l.index, &built.bytes)
                 .map_err(|e| frame_error(&e, l, built.bytes.len())),
             None => net::send_to_addr(sock, &built.bytes[handed_from..], plan.dst).map_err(|e| {
-                self.sends.refused.store(
+                self.refused.store(
                     e.raw_os_error().unwrap_or(-1),
                     std::sync::atomic::Ordering::Relaxed,
                 );

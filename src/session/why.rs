@@ -35,7 +35,6 @@ impl Session {
         let answered = self.what_followed(&p, &later, &mut lines);
         // The send's evidence: what the kernel counted while it ran.
         let outcome = self
-            .sends
             .outcomes
             .iter()
             .rev()
