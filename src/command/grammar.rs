@@ -1105,7 +1105,32 @@ pub(super) fn parse_send(
         let word = t.text.to_ascii_lowercase();
         if keywords.contains(&word.as_str()) && !t.quoted {
             if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
-                return Err(given_twice(args, t, &word, first));
+                // `stamps` takes no value: the word alone is the option.
+                let alone = word == "stamps";
+                let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
+                let end = if alone {
+                    t.span.end
+                } else {
+                    args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end)
+                };
+                let suggestion = if alone {
+                    format!("`{word}` once is enough")
+                } else {
+                    format!(
+                        "keep one: `{word} {}` (column {}) or `{word} {}`",
+                        value(first + 1),
+                        args.line[..args.tokens[first].span.start].chars().count() + 1,
+                        value(args.pos)
+                    )
+                };
+                return Err(
+                    ParseError::new(t.span.start..end, format!("`{word}` is given twice"))
+                        .expected(format!(
+                            "each option once: {} (for example: {})",
+                            args.info.syntax, args.info.example
+                        ))
+                        .suggest(Some(suggestion)),
+                );
             }
             given.push((word.clone(), args.pos - 1));
         }
@@ -1124,9 +1149,19 @@ pub(super) fn parse_send(
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
             }
             "size" if ping.is_some() => {
-                let size = parse_ping_size(args)?;
+                let n = args.next("how many ICMP data bytes, such as 56")?;
+                let v = parse_int(n)?;
+                if v > MAX_PING_SIZE as u128 {
+                    return Err(ParseError::new(
+                        n.span.clone(),
+                        format!("size {v} does not fit an IPv4 datagram"),
+                    )
+                    .expected(format!(
+                        "0..={MAX_PING_SIZE} (65,535 less the IP and ICMP headers)"
+                    )));
+                }
                 if let Some(o) = ping.as_deref_mut() {
-                    o.size = Some(size);
+                    o.size = Some(v as u16);
                 }
             }
             "stamps" if ping.is_some() => {
@@ -1168,34 +1203,6 @@ pub(super) fn parse_send(
     Ok(s)
 }
 
-/// `count 2 count 3`: the option `t` (`word`) again, first given at token `first`.
-fn given_twice(args: &Args, t: &Token, word: &str, first: usize) -> ParseError {
-    // `stamps` takes no value: the word alone is the option.
-    let alone = word == "stamps";
-    let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
-    let end = if alone {
-        t.span.end
-    } else {
-        args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end)
-    };
-    let suggestion = if alone {
-        format!("`{word}` once is enough")
-    } else {
-        format!(
-            "keep one: `{word} {}` (column {}) or `{word} {}`",
-            value(first + 1),
-            args.line[..args.tokens[first].span.start].chars().count() + 1,
-            value(args.pos)
-        )
-    };
-    ParseError::new(t.span.start..end, format!("`{word}` is given twice"))
-        .expected(format!(
-            "each option once: {} (for example: {})",
-            args.info.syntax, args.info.example
-        ))
-        .suggest(Some(suggestion))
-}
-
 /// `order 2 1 …`: fragment numbers from 1, as many as follow.
 fn parse_order(args: &mut Args, order: &mut Vec<usize>) -> Result<(), ParseError> {
     let first_no = args.next("fragment numbers, such as 2 1")?;
@@ -1234,22 +1241,6 @@ fn parse_count(args: &mut Args) -> Result<u64, ParseError> {
         );
     }
     Ok(v as u64)
-}
-
-/// `size N` after ping: ICMP data bytes that fit an IPv4 datagram.
-fn parse_ping_size(args: &mut Args) -> Result<u16, ParseError> {
-    let n = args.next("how many ICMP data bytes, such as 56")?;
-    let v = parse_int(n)?;
-    if v > MAX_PING_SIZE as u128 {
-        return Err(ParseError::new(
-            n.span.clone(),
-            format!("size {v} does not fit an IPv4 datagram"),
-        )
-        .expected(format!(
-            "0..={MAX_PING_SIZE} (65,535 less the IP and ICMP headers)"
-        )));
-    }
-    Ok(v as u16)
 }
 
 /// `ttl N` after ping: 1 to 255.
