@@ -460,12 +460,11 @@ fn step_mode_refuses_what_is_not_enter_b_or_q() {
 /// IPPROTO_RAW listener is told it will hear nothing.
 #[test]
 fn the_screen_is_right_about_the_kernel() {
-    let r = script_says(
+    let r = script(
         User::Me,
         "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nlisten proto 255\n",
-        0,
-        &[],
     );
+    assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stdout.contains("icmp.checksum      0x0000 ✓ correct")
             && r.stdout
