@@ -4,7 +4,6 @@
 //! - who the process is: getuid, getgid, geteuid; giving up root (prctl, setgroups,
 //!   setresgid, setresuid); PR_SET_DUMPABLE and PR_SET_NO_NEW_PRIVS;
 //! - namespaces: unshare and setns;
-//! - interfaces: SIOCGIFFLAGS/SIOCSIFFLAGS to bring one up, getifaddrs for addresses;
 //! - the terminal: tcgetattr and tcsetattr;
 //! - sockets: setsockopt and getsockopt by number, bind and sendto with a
 //!   `sockaddr_ll`, recvmmsg with the sender's address and the control messages
@@ -99,60 +98,6 @@ pub fn unshare(flags: libc::c_int) -> io::Result<()> {
 pub fn setns(ns: &OwnedFd, nstype: libc::c_int) -> io::Result<()> {
     // SAFETY: the fd is open (borrowed from an OwnedFd); setns reads only it and the flag.
     check(unsafe { libc::setns(ns.as_raw_fd(), nstype) })
-}
-
-// --- interfaces -------------------------------------------------------------------
-
-/// Adds `flag` (IFF_UP) to interface `name`'s flags through socket `fd`
-/// (SIOCGIFFLAGS, then SIOCSIFFLAGS).
-pub fn add_iface_flag(fd: RawFd, name: &str, flag: libc::c_int) -> io::Result<()> {
-    // SAFETY: ifreq is plain old data; all-zero is a valid value.
-    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
-    let bytes = name.as_bytes();
-    if bytes.len() >= ifr.ifr_name.len() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "interface name too long",
-        ));
-    }
-    for (d, s) in ifr.ifr_name.iter_mut().zip(bytes) {
-        *d = *s as libc::c_char;
-    }
-    // SAFETY: ifr is a valid, NUL-terminated ifreq that outlives both calls;
-    // SIOCGIFFLAGS/SIOCSIFFLAGS read and write ifru_flags only (a bad fd fails).
-    unsafe {
-        check(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr))?;
-        ifr.ifr_ifru.ifru_flags |= flag as libc::c_short;
-        check(libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr))
-    }
-}
-
-/// Every IPv4 and IPv6 address of this namespace's interfaces (getifaddrs), in the
-/// list's order; empty if the call fails.
-pub fn interface_addrs() -> Vec<std::net::IpAddr> {
-    let mut out = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once; the
-    // family says which sockaddr each address is.
-    unsafe {
-        if libc::getifaddrs(&mut head) != 0 {
-            return out;
-        }
-        let mut cur = head;
-        while !cur.is_null() {
-            let a = (*cur).ifa_addr;
-            if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET {
-                let sin = &*(a as *const libc::sockaddr_in);
-                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).into());
-            } else if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET6 {
-                let sin6 = &*(a as *const libc::sockaddr_in6);
-                out.push(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr).into());
-            }
-            cur = (*cur).ifa_next;
-        }
-        libc::freeifaddrs(head);
-    }
-    out
 }
 
 // --- the terminal -----------------------------------------------------------------

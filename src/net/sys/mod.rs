@@ -20,7 +20,6 @@ pub use socket::*;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
-use std::os::fd::AsRawFd;
 
 /// Whether this process may open a raw IPv4 socket on its current network.
 pub fn raw_sockets_permitted() -> io::Result<()> {
@@ -83,10 +82,17 @@ pub fn enter_sandbox() -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// Sets IFF_UP on an interface, as `ip link set NAME up` does.
+/// Sets IFF_UP on an interface, as `ip link set NAME up` does (over netlink, as
+/// every other change to the links is made).
 pub fn set_link_up(name: &str) -> io::Result<()> {
-    let sock = Socket::new(Domain::IPV4, Type::DGRAM, None)?;
-    ffi::add_iface_flag(sock.as_raw_fd(), name, libc::IFF_UP)
+    let mut nl = crate::net::netlink::Netlink::open()?;
+    let index = nl.index_of(name)?.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no interface called {name}"),
+        )
+    })?;
+    nl.set_up(index)
 }
 
 /// The real user id of this process.
@@ -252,7 +258,10 @@ pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
 
 /// Every address, IPv4 and IPv6, of this host's (or this namespace's) interfaces.
 pub fn local_addrs() -> Vec<std::net::IpAddr> {
-    ffi::interface_addrs()
+    crate::net::netlink::Netlink::open()
+        .and_then(|mut nl| nl.addresses())
+        .map(|a| a.into_iter().map(|a| a.addr).collect())
+        .unwrap_or_default()
 }
 
 /// Hands a file (and the directories rawlab made for it under the user's home)
