@@ -6,7 +6,7 @@
 //! - `render`   dumps, hex, JSON, caret errors and words for people, into any `impl Write`;
 //! - `command`  the command language: one table of commands, a line in, a `Command` out;
 //! - `net`      the kernel: IP and packet sockets, netlink, the sandbox and its peer,
-//!   privilege, the off-host policy, counters and drop reasons (`net::sys` holds every
+//!   privilege, the off-host policy, counters and drop reasons (`net::sys::ffi` holds every
 //!   `unsafe` block);
 //! - `capture`  the numbered packets (a ring) and capture files (pcap, pcapng);
 //! - `lab`      what one packet says about another: relations, changes, silence and why;

@@ -442,24 +442,30 @@ fn recorder(cli: &Cli) -> Result<Option<Rec>, String> {
     Ok(Some(r))
 }
 
+/// `rawlab SUBCOMMAND …` (read, man, …): its exit code; a reader that left the pipe
+/// is no failure.
+fn subcommand(cli: &Cli, sub: &Sub, stderr: &mut io::Stderr) -> ExitCode {
+    if let Some(clash) = sub_clash(cli) {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, clash)
+            .exit();
+    }
+    match run_sub(sub, cli.color) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(stderr, "rawlab: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     rawlab::net::keep_stamping();
     let mut stderr = io::stderr();
     if let Some(sub) = &cli.command {
-        if let Some(clash) = sub_clash(&cli) {
-            Cli::command()
-                .error(clap::error::ErrorKind::ArgumentConflict, clash)
-                .exit();
-        }
-        return match run_sub(sub, cli.color) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(e) => {
-                let _ = writeln!(stderr, "rawlab: {e}");
-                ExitCode::from(1)
-            }
-        };
+        return subcommand(&cli, sub, &mut stderr);
     }
     if let Some(code) = mistyped_subcommand(&cli, &mut stderr) {
         return code;

@@ -105,23 +105,93 @@ fn each_part_imports_only_the_parts_below_it() {
     );
 }
 
+/// The text of a Rust file without its comments (line and block) or string and
+/// character literals, so a word in prose or in a message is not taken for code.
+fn code_only(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            i = text[i..].find("*/").map_or(b.len(), |j| i + j + 2);
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if b[i] == b'\'' && b.get(i + 2) == Some(&b'\'') {
+            i += 3;
+        } else if b[i] == b'\'' && b.get(i + 1) == Some(&b'\\') {
+            // An escaped character ('\n', '\'', '\u{…}'): up to its closing quote.
+            i = text[i + 3..].find('\'').map_or(b.len(), |j| i + 3 + j + 1);
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// Whether `code` uses the keyword `unsafe` (a block, fn, impl or trait), not a name
+/// that merely contains it (`unsafe_char`).
+fn uses_unsafe(code: &str) -> bool {
+    code.match_indices("unsafe").any(|(i, w)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + w.len()..].chars().next();
+        let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !part(before) && !part(after)
+    })
+}
+
 #[test]
-fn unsafe_code_is_allowed_in_one_module() {
+fn the_keyword_test_sees_unsafe_code_and_not_words() {
+    assert!(uses_unsafe(&code_only("let x = unsafe { f() };")));
+    assert!(uses_unsafe(&code_only("unsafe impl Send for T {}")));
+    assert!(!uses_unsafe(&code_only(
+        "let unsafe_char = 1; // unsafe here"
+    )));
+    assert!(!uses_unsafe(&code_only(
+        r#"let s = "no unsafe"; /* unsafe */"#
+    )));
+    assert!(uses_unsafe(&code_only(r#"let q = '\"'; unsafe { g() }"#)));
+    assert!(uses_unsafe(&code_only(r#"let q = '\''; unsafe { g() }"#)));
+}
+
+#[test]
+fn unsafe_code_is_written_in_one_file() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     assert!(lib.contains("#![deny(unsafe_code)]"));
     let mut all = Vec::new();
     files(&src, &mut all);
+    let rel = |f: &PathBuf| f.strip_prefix(&src).unwrap().display().to_string();
     let allowing: Vec<String> = all
         .iter()
-        .filter(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .contains("allow(unsafe_code)")
-        })
-        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .filter(|f| code_only(&std::fs::read_to_string(f).unwrap()).contains("allow(unsafe_code)"))
+        .map(rel)
         .collect();
-    assert_eq!(allowing, ["net/mod.rs"], "only net::sys is let off");
-    let net = std::fs::read_to_string(src.join("net/mod.rs")).unwrap();
-    assert!(net.contains("#[allow(unsafe_code)]\npub mod sys;"), "{net}");
+    assert_eq!(
+        allowing,
+        ["net/sys/mod.rs"],
+        "only net::sys::ffi is let off"
+    );
+    let sys = std::fs::read_to_string(src.join("net/sys/mod.rs")).unwrap();
+    assert!(sys.contains("#[allow(unsafe_code)]\nmod ffi;"), "{sys}");
+    let mut writing: Vec<String> = all
+        .iter()
+        .filter(|f| uses_unsafe(&code_only(&std::fs::read_to_string(f).unwrap())))
+        .map(rel)
+        .collect();
+    writing.sort();
+    assert_eq!(
+        writing,
+        ["net/sys/ffi.rs"],
+        "unsafe code outside net/sys/ffi.rs"
+    );
 }

@@ -10,18 +10,7 @@ use common::*;
 #[test]
 fn piped_input_drops_a_bad_byte_line_and_goes_on() {
     for user in users() {
-        let dir = scratch();
-        let input = dir.join("in.txt");
-        std::fs::write(&input, b"set ttl 7\nsay caf\xe9\nshow\n").unwrap();
-        std::fs::set_permissions(&input, std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .unwrap();
-        let mut cmd = command_for(user);
-        cmd.args(["--sandbox", "--color", "never"])
-            .stdin(std::fs::File::open(&input).unwrap())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let out = cmd.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let (stdout, _, code) = piped(user, b"set ttl 7\nsay caf\xe9\nshow\n");
         assert!(
             stdout.contains("line 2 of standard input is not UTF-8 (byte 8 is 0xe9): dropped"),
             "[{user:?}] {stdout}"
@@ -30,7 +19,7 @@ fn piped_input_drops_a_bad_byte_line_and_goes_on() {
             stdout.contains("ip.ttl             7"),
             "the rest ran: {stdout}"
         );
-        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert_eq!(code, Some(1), "{stdout}");
     }
 }
 
@@ -285,6 +274,25 @@ fn the_hostile_corpus_through_the_piped_prompt() {
     }
 }
 
+/// Runs the script `file` in the sandbox, which must refuse it whole: exit 2, no
+/// panic, none of its lines run.
+fn refused_whole(user: User, file: &std::path::Path, dir: &std::path::Path) -> Run {
+    let r = run(
+        user,
+        &[
+            "--sandbox".into(),
+            "--color".into(),
+            "never".into(),
+            file.display().to_string(),
+        ],
+        dir,
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(!r.stderr.contains("panicked"), "{}", r.all());
+    assert!(!r.stdout.contains("marker-"), "nothing ran: {}", r.all());
+    r
+}
+
 /// The same corpus as script files: the runner reads every line before it runs any, so
 /// a script with bad lines runs none of them (exit 2) and names each one by line and
 /// column: the lines that are not UTF-8, or, once those are gone, every line the parser
@@ -311,19 +319,7 @@ fn the_hostile_corpus_through_the_script_runner() {
         std::fs::write(&file, script(&all)).unwrap();
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644))
             .unwrap();
-        let r = run(
-            user,
-            &[
-                "--sandbox".into(),
-                "--color".into(),
-                "never".into(),
-                file.display().to_string(),
-            ],
-            &dir,
-        );
-        assert_eq!(r.code, 2, "{}", r.all());
-        assert!(!r.stderr.contains("panicked"), "{}", r.all());
-        assert!(!r.stdout.contains("marker-"), "nothing ran: {}", r.all());
+        let r = refused_whole(user, &file, &dir);
         // The first line that is not UTF-8 is `say caf\xe9`, the first of bytes.txt.
         let first = 2 * corpus
             .iter()
@@ -345,19 +341,7 @@ fn the_hostile_corpus_through_the_script_runner() {
         );
 
         std::fs::write(&file, script(&text)).unwrap();
-        let r = run(
-            user,
-            &[
-                "--sandbox".into(),
-                "--color".into(),
-                "never".into(),
-                file.display().to_string(),
-            ],
-            &dir,
-        );
-        assert_eq!(r.code, 2, "{}", r.all());
-        assert!(!r.stderr.contains("panicked"), "{}", r.all());
-        assert!(!r.stdout.contains("marker-"), "nothing ran: {}", r.all());
+        let r = refused_whole(user, &file, &dir);
         for c in ['\u{1b}', '\u{7}', '\u{9b}', '\0'] {
             assert!(!r.stderr.contains(c), "{c:?} reached the terminal raw");
         }

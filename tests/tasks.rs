@@ -12,62 +12,65 @@ fn script(user: User, text: &str) -> Run {
     run_script(user, text, &[])
 }
 
+/// Runs a script that must exit with `code` (0: every check passed, 1: one failed,
+/// 2: refused before it ran) and print each of `says`; returns the run.
+fn script_says(user: User, text: &str, code: i32, says: &[&str]) -> Run {
+    let r = script(user, text);
+    assert_eq!(r.code, code, "{}", r.all());
+    for want in says {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.all());
+    }
+    r
+}
+
 #[test]
 fn a_reply_field_compared_with_the_request() {
     for user in users() {
-        let ok = script(
+        script_says(
             user,
             "listen icmp\nsend\nexpect reply icmp.ident == request within 1s\nexpect reply icmp.type != request\nexpect reply ip.dst == request ip.src\n",
-        );
-        assert_eq!(ok.code, 0, "{}", ok.all());
-        assert!(
-            ok.stdout.contains("✓ expect reply icmp.type != request: #3 has icmp.type 0 (echo-reply), request #2 has icmp.type 8 (echo-request)"),
-            "{}",
-            ok.all()
+            0,
+            &[
+                "✓ expect reply icmp.type != request: #3 has icmp.type 0 (echo-reply), request #2 has icmp.type 8 (echo-request)",
+            ],
         );
         // The kernel's reply is an echo reply, so its type is not the request's.
-        let bad = script(
+        script_says(
             user,
             "listen icmp\nsend\nexpect reply icmp.type == request within 1s\n",
-        );
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout.contains("✗ expect reply icmp.type == request within 1 s: expected icmp.type == the request's icmp.type, but reply #3 has 0 (echo-reply) and request #2 has 8 (echo-request)"),
-            "{}",
-            bad.all()
+            1,
+            &[
+                "✗ expect reply icmp.type == request within 1 s: expected icmp.type == the request's icmp.type, but reply #3 has 0 (echo-reply) and request #2 has 8 (echo-request)",
+            ],
         );
         // A wrong checksum gets no reply, so there is nothing to compare with.
-        let none = script(
+        script_says(
             user,
             "listen icmp\nset icmp.checksum 1\nsend\nexpect reply icmp.ident == request\n",
+            1,
+            &["no reply arrived"],
         );
-        assert_eq!(none.code, 1, "{}", none.all());
-        assert!(none.stdout.contains("no reply arrived"), "{}", none.all());
     }
 }
 
 #[test]
 fn a_reply_described_field_by_field_names_what_differed() {
     for user in users() {
-        let ok = script(
+        script_says(
             user,
             "listen icmp\nsend\nexpect reply like icmp.type echo-reply, icmp.code 0, icmp.ident request, icmp.seq request, data c0de within 1s\n",
+            0,
+            &[
+                ": #3 has icmp.type 0 (echo-reply), icmp.code 0, icmp.ident 0, icmp.seq 0, data.data c0 de",
+            ],
         );
-        assert_eq!(ok.code, 0, "{}", ok.all());
-        assert!(
-            ok.stdout.contains(": #3 has icmp.type 0 (echo-reply), icmp.code 0, icmp.ident 0, icmp.seq 0, data.data c0 de"),
-            "{}",
-            ok.all()
-        );
-        let bad = script(
+        script_says(
             user,
             "listen icmp\npayload beef\nsend\nexpect reply like icmp.type echo-request, icmp.code 0, data c0de within 1s\n",
-        );
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout.contains("reply #3 differs in 2 of 3 fields: icmp.type: expected 8 (echo-request), got 0 (echo-reply); data.data: expected c0 de, got be ef"),
-            "{}",
-            bad.all()
+            1,
+            &[
+                "reply #3 differs in 2 of 3 fields: icmp.type: expected 8 (echo-request), got 0 (echo-reply); data.data: expected c0 de, got be ef",
+            ],
         );
     }
 }
@@ -118,42 +121,36 @@ fn piped_in(user: User, input: &str, dir: &std::path::Path, env: &[(&str, &str)]
 #[test]
 fn a_script_shows_each_prediction_and_its_answer() {
     for user in users() {
-        let ok = script(
+        script_says(
             user,
             "listen icmp\npredict \"How many packets will the listener show?\" -> captured\nsend\npredict \"Which fields will the kernel change?\" -> kernel-changed\nsend\npredict \"Byte 20 of the reply?\" -> reply byte 20\nsend\n",
+            0,
+            &[
+                "? How many packets will the listener show?",
+                "answer: 2 captured (#2, #3)",
+                "answer: ip.id, ip.checksum, ip.src (#5 against #4)",
+                "answer: 0x00 (0) at byte 20 of reply #9",
+            ],
         );
-        assert_eq!(ok.code, 0, "{}", ok.all());
-        for want in [
-            "? How many packets will the listener show?",
-            "answer: 2 captured (#2, #3)",
-            "answer: ip.id, ip.checksum, ip.src (#5 against #4)",
-            "answer: 0x00 (0) at byte 20 of reply #9",
-        ] {
-            assert!(ok.stdout.contains(want), "{want}\n{}", ok.all());
-        }
         // A wrong checksum gets no reply: a question about the reply has no answer,
         // and the run fails, as a lesson asking it should.
-        let bad = script(
+        script_says(
             user,
             "listen icmp\nset icmp.checksum 1\npredict \"What TTL comes back?\" -> reply ip.ttl\nsend\n",
-        );
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout
-                .contains("\"What TTL comes back?\" has no answer: no reply came"),
-            "{}",
-            bad.all()
+            1,
+            &["\"What TTL comes back?\" has no answer: no reply came"],
         );
     }
 }
 
 #[test]
 fn a_prediction_with_nothing_to_answer_it_is_refused_before_anything_runs() {
-    let r = script(
+    let r = script_says(
         User::Me,
         "predict \"How many?\" -> captured\npredict \"And now?\" -> replies\nsend\npredict \"Left?\" -> replies\n",
+        2,
+        &[],
     );
-    assert_eq!(r.code, 2, "{}", r.all());
     assert!(
         r.stderr.contains("test.rawlab:1:1")
             && r.stderr
@@ -205,8 +202,7 @@ end task
 #[test]
 fn a_script_runs_each_tasks_reference_solution_and_checks_its_goal() {
     for user in users() {
-        let ok = script(user, TASK);
-        assert_eq!(ok.code, 0, "{}", ok.all());
+        let ok = script_says(user, TASK, 0, &[]);
         assert!(
             ok.stdout
                 .contains("▶ task: Make the kernel answer a payload of your own")
@@ -217,14 +213,11 @@ fn a_script_runs_each_tasks_reference_solution_and_checks_its_goal() {
             ok.all()
         );
         // A solution that does not reach the goal fails the run, at the goal's line.
-        let bad = script(user, &TASK.replace("payload beef", "payload c0de"));
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout.contains(
-                "✗ expect reply data.data != c0 de: expected data.data != c0 de, but #3 has c0 de"
-            ),
-            "{}",
-            bad.all()
+        script_says(
+            user,
+            &TASK.replace("payload beef", "payload c0de"),
+            1,
+            &["✗ expect reply data.data != c0 de: expected data.data != c0 de, but #3 has c0 de"],
         );
     }
     let dir = scratch();
@@ -245,11 +238,12 @@ fn a_script_runs_each_tasks_reference_solution_and_checks_its_goal() {
 
 #[test]
 fn a_malformed_task_is_refused_where_it_is_wrong() {
-    let r = script(
+    let r = script_says(
         User::Me,
         "task \"nothing to check\"\n  solution\n    send\n  end solution\nend task\ntask \"no solution\"\n  expect reply\nend task\ntask \"a stray send\"\n  send\n  expect reply\n  solution\n    send\n  end solution\nend task\nend task\nhint outside\ntask goal\n",
+        2,
+        &[],
     );
-    assert_eq!(r.code, 2, "{}", r.all());
     for want in [
         "test.rawlab:1:1: error: task \"nothing to check\" has no expect lines: nothing says when it is done",
         "add the check the learner's commands must pass, such as: expect reply icmp.type == echo-reply",
@@ -530,18 +524,17 @@ fn a_refused_send_can_be_expected() {
 #[test]
 fn captures_are_counted_by_the_socket_that_caught_them() {
     for user in users() {
-        let ok = script(
+        script_says(
             user,
             "listen proto 255\nsend\nexpect captured by raw 0\nexpect captured by send 2\n",
+            0,
+            &[],
         );
-        assert_eq!(ok.code, 0, "{}", ok.all());
-        let bad = script(user, "listen icmp\nsend\nexpect captured by icmp 0\n");
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout
-                .contains("expected == 0 captured by icmp, but 2 were"),
-            "{}",
-            bad.all()
+        script_says(
+            user,
+            "listen icmp\nsend\nexpect captured by icmp 0\n",
+            1,
+            &["expected == 0 captured by icmp, but 2 were"],
         );
     }
 }
@@ -549,19 +542,19 @@ fn captures_are_counted_by_the_socket_that_caught_them() {
 /// `expect set FIELD`: a task can ask that the learner work a value out themselves.
 #[test]
 fn a_field_set_by_hand_can_be_expected() {
-    let ok = script(
+    script_says(
         User::Me,
         "set icmp.checksum 0x3721\nexpect set icmp.checksum\nsend\nexpect reply\n",
+        0,
+        &[],
     );
-    assert_eq!(ok.code, 0, "{}", ok.all());
-    let bad = script(User::Me, "payload beef\nexpect set icmp.checksum\n");
-    assert_eq!(bad.code, 1, "{}", bad.all());
-    assert!(
-        bad.stdout.contains(
-            "expected icmp.checksum set by hand (`set icmp.checksum VALUE`), but the template leaves it to rawlab"
-        ),
-        "{}",
-        bad.all()
+    script_says(
+        User::Me,
+        "payload beef\nexpect set icmp.checksum\n",
+        1,
+        &[
+            "expected icmp.checksum set by hand (`set icmp.checksum VALUE`), but the template leaves it to rawlab",
+        ],
     );
 }
 
@@ -569,11 +562,12 @@ fn a_field_set_by_hand_can_be_expected() {
 /// another, and the send's line names the socket it really went through.
 #[test]
 fn a_send_names_the_socket_it_went_through() {
-    let r = script(
+    let r = script_says(
         User::Me,
         "mode hdrincl\nset ip.proto 17\nlisten link lo once\nsend\nexpect kernel-kept ip.proto\nexpect no reply within 200ms\n",
+        0,
+        &[],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stdout
             .contains("mode hdrincl: socket(AF_INET, SOCK_RAW, 1) with IP_HDRINCL")
@@ -590,24 +584,17 @@ fn a_send_names_the_socket_it_went_through() {
 #[test]
 fn a_kernel_counter_can_be_expected() {
     for user in users() {
-        let ok = script(
+        script_says(
             user,
             "set icmp.checksum 0x1111\nset timeout 300ms\nsend\nexpect counted Icmp InCsumErrors == 1\n",
+            0,
+            &["✓ expect counted Icmp InCsumErrors == 1: Icmp InCsumErrors moved by 1"],
         );
-        assert_eq!(ok.code, 0, "{}", ok.all());
-        assert!(
-            ok.stdout
-                .contains("✓ expect counted Icmp InCsumErrors == 1: Icmp InCsumErrors moved by 1"),
-            "{}",
-            ok.all()
-        );
-        let bad = script(user, "send\nexpect counted Icmp InCsumErrors >= 1\n");
-        assert_eq!(bad.code, 1, "{}", bad.all());
-        assert!(
-            bad.stdout
-                .contains("expected Icmp InCsumErrors to move by >= 1, but it moved by 0"),
-            "{}",
-            bad.all()
+        script_says(
+            user,
+            "send\nexpect counted Icmp InCsumErrors >= 1\n",
+            1,
+            &["expected Icmp InCsumErrors to move by >= 1, but it moved by 0"],
         );
     }
 }

@@ -8,6 +8,7 @@
 //! link type and a frame into the first layer rawlab can dissect. Nothing here
 //! touches sockets or terminals.
 
+mod blocks;
 pub mod link;
 mod load;
 pub mod note;
@@ -18,6 +19,7 @@ pub use load::*;
 pub use read::*;
 pub use write::*;
 
+use blocks::*;
 pub use link::LinkType;
 
 use std::fmt;

@@ -240,57 +240,12 @@ pub(super) fn parse_count(args: &mut Args) -> Result<(Cmp, u64), ParseError> {
     Ok((cmp, v.min(u64::MAX as u128) as u64))
 }
 
+/// `expect KIND …`: one function a kind with more than a field to read.
 pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
     let t = args.next("what to check: reply, no reply, kernel-changed, kernel-kept, captured, last, packet or ping")?;
     match t.text.to_ascii_lowercase().as_str() {
-        "reply" => {
-            let next = args.tokens.get(args.pos);
-            if next.is_some_and(|n| n.text.eq_ignore_ascii_case("like")) {
-                args.pos += 1;
-                let checks = parse_like(args, ctx)?;
-                return Ok(Expect::ReplyLike {
-                    checks,
-                    within: parse_within(args)?,
-                });
-            }
-            if next.is_some_and(|n| !n.text.eq_ignore_ascii_case("within"))
-                && args
-                    .tokens
-                    .get(args.pos + 2)
-                    .is_some_and(|v| !v.quoted && v.text.eq_ignore_ascii_case(REQUEST))
-            {
-                let field = any_field(args.next("a field, such as icmp.ident")?, ctx)?;
-                let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
-                let at = args.next("`request`")?;
-                let check = request_check(field, cmp, at, args, ctx)?;
-                return Ok(Expect::ReplyRequest {
-                    check,
-                    within: parse_within(args)?,
-                });
-            }
-            let check = match next {
-                Some(n) if !n.text.eq_ignore_ascii_case("within") => {
-                    Some(parse_field_check(args, ctx)?)
-                }
-                _ => None,
-            };
-            Ok(Expect::Reply {
-                check,
-                within: parse_within(args)?,
-            })
-        }
-        "no" => {
-            let r = args.next("`reply`, as in: expect no reply within 500ms")?;
-            if !r.text.eq_ignore_ascii_case("reply") {
-                return Err(
-                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
-                        .expected("expect no reply [within DURATION]"),
-                );
-            }
-            Ok(Expect::NoReply {
-                within: parse_within(args)?,
-            })
-        }
+        "reply" => expect_reply(args, ctx),
+        "no" => expect_no_reply(args),
         kind @ ("kernel-changed" | "kernel-kept") => {
             let f = args.next("a field, such as ip.id")?;
             let field = any_field(f, ctx)?;
@@ -299,33 +254,7 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                 changed: kind == "kernel-changed",
             })
         }
-        "captured" => {
-            let by = match args.tokens.get(args.pos) {
-                Some(b) if b.text.eq_ignore_ascii_case("by") => {
-                    args.pos += 1;
-                    let w = args.next("a socket: link, send, icmp, tcp, udp, icmp6 or raw")?;
-                    let lower = w.text.to_ascii_lowercase();
-                    match SOCKETS.iter().find(|s| **s == lower) {
-                        Some(s) => Some(*s),
-                        None => {
-                            return Err(ParseError::new(
-                                w.span.clone(),
-                                format!("no listener is called `{}`", w.shown()),
-                            )
-                            .expected(format!("one of: {}", SOCKETS.join(", ")))
-                            .suggest(
-                                did_you_mean(&lower, SOCKETS.iter().copied()).or(Some(
-                                    "link: the packet sockets; send: the socket a send reads its replies on; icmp, tcp, udp, icmp6, raw: `listen` sockets".into(),
-                                )),
-                            ));
-                        }
-                    }
-                }
-                _ => None,
-            };
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::Captured { cmp, count, by })
-        }
+        "captured" => expect_captured(args),
         "last" => Ok(Expect::Packet {
             no: None,
             check: parse_field_check(args, ctx)?,
@@ -337,86 +266,175 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                 check: parse_field_check(args, ctx)?,
             })
         }
-        "ping" => {
-            let r = args.next("`received`, as in: expect ping received 5")?;
-            if !r.text.eq_ignore_ascii_case("received") {
-                return Err(
-                    ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
-                        .expected("expect ping received [OP] N")
-                        .suggest(did_you_mean(&r.text, ["received"])),
-                );
-            }
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::PingReceived { cmp, count })
-        }
-        "counted" => {
-            let t = args.next("a counter table, such as Icmp")?;
-            let Some(table) = COUNTER_TABLES
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(&t.text))
-            else {
-                return Err(ParseError::new(
-                    t.span.clone(),
-                    format!("`{}` is not a counter table", t.shown()),
-                )
-                .expected(format!("one of: {}", COUNTER_TABLES.join(", ")))
-                .suggest(
-                    did_you_mean(&t.text, COUNTER_TABLES.iter().copied()).or(Some(
-                        "the tables are the line heads of /proc/net/snmp".into(),
-                    )),
-                ));
-            };
-            let n = args.next("a counter's name, such as InCsumErrors")?;
-            if n.quoted || !n.text.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(ParseError::new(
-                    n.span.clone(),
-                    format!("`{}` is not a counter's name", n.shown()),
-                )
-                .expected("a name as /proc/net/snmp lists it, such as InCsumErrors")
-                .suggest(Some(format!(
-                    "for example: expect counted {table} InCsumErrors == 1"
-                ))));
-            }
-            let (cmp, count) = parse_count(args)?;
-            Ok(Expect::Counted {
-                table,
-                name: n.text.clone(),
-                cmp,
-                count,
-            })
-        }
+        "ping" => expect_ping_received(args),
+        "counted" => expect_counted(args),
         "set" => {
             let f = args.next("a field, such as icmp.checksum")?;
             Ok(Expect::Set(any_field(f, ctx)?))
         }
-        "refused" => {
-            let Some(e) = args.pos_next() else {
-                return Ok(Expect::Refused { errno: None });
-            };
-            let name = e.text.to_ascii_uppercase();
-            match ERRNOS.iter().find(|(n, _)| *n == name) {
-                Some((n, v)) => Ok(Expect::Refused {
-                    errno: Some((n, *v)),
-                }),
-                None => Err(ParseError::new(
-                    e.span.clone(),
-                    format!("`{}` is not an error rawlab knows by name", e.shown()),
-                )
-                .expected(format!(
-                    "one of {}, or nothing (any refusal)",
-                    ERRNOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
-                ))
-                .suggest(
-                    did_you_mean(&name, ERRNO_NAMES.iter().copied())
-                        .or(Some("leave the name out to accept any refusal".into())),
-                )),
-            }
-        }
+        "refused" => expect_refused(args),
         _ => Err(
             ParseError::new(t.span.clone(), format!("cannot expect `{}`", t.shown()))
                 .expected(format!("one of: {}", KINDS.join(", ")))
                 .suggest(did_you_mean(&t.text, KINDS.iter().copied())),
         ),
+    }
+}
+
+/// `expect reply …`: a reply, maybe with a field check against a value or the
+/// request, or like a list of fields.
+fn expect_reply(args: &mut Args, ctx: &Context) -> Result<Expect, ParseError> {
+    let next = args.tokens.get(args.pos);
+    if next.is_some_and(|n| n.text.eq_ignore_ascii_case("like")) {
+        args.pos += 1;
+        let checks = parse_like(args, ctx)?;
+        return Ok(Expect::ReplyLike {
+            checks,
+            within: parse_within(args)?,
+        });
+    }
+    if next.is_some_and(|n| !n.text.eq_ignore_ascii_case("within"))
+        && args
+            .tokens
+            .get(args.pos + 2)
+            .is_some_and(|v| !v.quoted && v.text.eq_ignore_ascii_case(REQUEST))
+    {
+        let field = any_field(args.next("a field, such as icmp.ident")?, ctx)?;
+        let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
+        let at = args.next("`request`")?;
+        let check = request_check(field, cmp, at, args, ctx)?;
+        return Ok(Expect::ReplyRequest {
+            check,
+            within: parse_within(args)?,
+        });
+    }
+    let check = match next {
+        Some(n) if !n.text.eq_ignore_ascii_case("within") => Some(parse_field_check(args, ctx)?),
+        _ => None,
+    };
+    Ok(Expect::Reply {
+        check,
+        within: parse_within(args)?,
+    })
+}
+
+/// `expect no reply [within DURATION]`.
+fn expect_no_reply(args: &mut Args) -> Result<Expect, ParseError> {
+    let r = args.next("`reply`, as in: expect no reply within 500ms")?;
+    if !r.text.eq_ignore_ascii_case("reply") {
+        return Err(
+            ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                .expected("expect no reply [within DURATION]"),
+        );
+    }
+    Ok(Expect::NoReply {
+        within: parse_within(args)?,
+    })
+}
+
+/// `expect captured [by SOCKET] [OP] N`.
+fn expect_captured(args: &mut Args) -> Result<Expect, ParseError> {
+    let by = match args.tokens.get(args.pos) {
+        Some(b) if b.text.eq_ignore_ascii_case("by") => {
+            args.pos += 1;
+            let w = args.next("a socket: link, send, icmp, tcp, udp, icmp6 or raw")?;
+            let lower = w.text.to_ascii_lowercase();
+            match SOCKETS.iter().find(|s| **s == lower) {
+                Some(s) => Some(*s),
+                None => {
+                    return Err(ParseError::new(
+                        w.span.clone(),
+                        format!("no listener is called `{}`", w.shown()),
+                    )
+                    .expected(format!("one of: {}", SOCKETS.join(", ")))
+                    .suggest(
+                        did_you_mean(&lower, SOCKETS.iter().copied()).or(Some(
+                            "link: the packet sockets; send: the socket a send reads its replies on; icmp, tcp, udp, icmp6, raw: `listen` sockets".into(),
+                        )),
+                    ));
+                }
+            }
+        }
+        _ => None,
+    };
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::Captured { cmp, count, by })
+}
+
+/// `expect ping received [OP] N`.
+fn expect_ping_received(args: &mut Args) -> Result<Expect, ParseError> {
+    let r = args.next("`received`, as in: expect ping received 5")?;
+    if !r.text.eq_ignore_ascii_case("received") {
+        return Err(
+            ParseError::new(r.span.clone(), format!("unexpected `{}`", r.shown()))
+                .expected("expect ping received [OP] N")
+                .suggest(did_you_mean(&r.text, ["received"])),
+        );
+    }
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::PingReceived { cmp, count })
+}
+
+/// `expect counted TABLE NAME [OP] N`: a table and a name of /proc/net/snmp.
+fn expect_counted(args: &mut Args) -> Result<Expect, ParseError> {
+    let t = args.next("a counter table, such as Icmp")?;
+    let Some(table) = COUNTER_TABLES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(&t.text))
+    else {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{}` is not a counter table", t.shown()),
+        )
+        .expected(format!("one of: {}", COUNTER_TABLES.join(", ")))
+        .suggest(
+            did_you_mean(&t.text, COUNTER_TABLES.iter().copied()).or(Some(
+                "the tables are the line heads of /proc/net/snmp".into(),
+            )),
+        ));
+    };
+    let n = args.next("a counter's name, such as InCsumErrors")?;
+    if n.quoted || !n.text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ParseError::new(
+            n.span.clone(),
+            format!("`{}` is not a counter's name", n.shown()),
+        )
+        .expected("a name as /proc/net/snmp lists it, such as InCsumErrors")
+        .suggest(Some(format!(
+            "for example: expect counted {table} InCsumErrors == 1"
+        ))));
+    }
+    let (cmp, count) = parse_count(args)?;
+    Ok(Expect::Counted {
+        table,
+        name: n.text.clone(),
+        cmp,
+        count,
+    })
+}
+
+/// `expect refused [ERRNO]`: any refusal, or one by its errno's name.
+fn expect_refused(args: &mut Args) -> Result<Expect, ParseError> {
+    let Some(e) = args.pos_next() else {
+        return Ok(Expect::Refused { errno: None });
+    };
+    let name = e.text.to_ascii_uppercase();
+    match ERRNOS.iter().find(|(n, _)| *n == name) {
+        Some((n, v)) => Ok(Expect::Refused {
+            errno: Some((n, *v)),
+        }),
+        None => Err(ParseError::new(
+            e.span.clone(),
+            format!("`{}` is not an error rawlab knows by name", e.shown()),
+        )
+        .expected(format!(
+            "one of {}, or nothing (any refusal)",
+            ERRNOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+        ))
+        .suggest(
+            did_you_mean(&name, ERRNO_NAMES.iter().copied())
+                .or(Some("leave the name out to accept any refusal".into())),
+        )),
     }
 }
 
@@ -523,77 +541,8 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
         )));
     }
     loop {
-        let t =
-            args.next("a field and its value, such as: like icmp.type echo-reply, icmp.code 0")?;
-        let (name, comma) = strip_comma(t);
-        if name.text.is_empty() {
-            return Err(
-                ParseError::new(t.span.clone(), "a comma with no field before it")
-                    .expected("FIELD VALUE, FIELD VALUE …")
-                    .suggest(Some("remove the extra comma".into())),
-            );
-        }
-        let field = any_field(&name, ctx)?;
-        if comma {
-            return Err(ParseError::new(
-                name.span.end..name.span.end + 1,
-                format!("{} has no value before the comma", field.name),
-            )
-            .expected(format!(
-                "a value for {}: {}",
-                field.name,
-                field.range_words()
-            ))
-            .suggest(Some(format!(
-                "for example: like {} {}",
-                field.name,
-                example_value(field)
-            ))));
-        }
-        if checks.iter().any(|c| c.field == field) {
-            return Err(ParseError::new(
-                name.span.clone(),
-                format!("{} is already in the list", field.name),
-            )
-            .expected("each field once")
-            .suggest(Some(format!("drop one of the two {} items", field.name))));
-        }
-        let v = args.next(&format!(
-            "a value for {}: {}",
-            field.name,
-            field.range_words()
-        ))?;
-        if Cmp::ALL.iter().any(|(s, _)| *s == v.text) {
-            return Err(ParseError::new(
-                v.span.clone(),
-                format!("`like` lists values without `{}`", v.text),
-            )
-            .expected("FIELD VALUE, FIELD VALUE …")
-            .suggest(Some(format!(
-                "write `{} VALUE`; for another comparison use expect reply {} {} VALUE",
-                field.name, field.name, v.text
-            ))));
-        }
-        let (value, mut comma) = strip_comma(v);
-        // The last word read, for where an error points.
-        let mut last = v;
-        let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
-            // `request` alone is the request's same field; `request FIELD` another one.
-            match args.tokens.get(args.pos) {
-                Some(t) if !comma && t.text != "," && !t.text.eq_ignore_ascii_case("within") => {
-                    args.pos += 1;
-                    let (name, c) = strip_comma(t);
-                    let theirs = any_field(&name, ctx)?;
-                    check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
-                    comma = c;
-                    last = t;
-                    Operand::Request(theirs)
-                }
-                _ => Operand::Request(field),
-            }
-        } else {
-            Operand::Value(parse_value(field, &value)?)
-        };
+        let field = like_field(args, ctx, &checks)?;
+        let (against, mut comma, last) = like_value(args, ctx, field)?;
         checks.push(ReplyCheck {
             field,
             cmp: Cmp::Eq,
@@ -604,38 +553,139 @@ fn parse_like(args: &mut Args, ctx: &Context) -> Result<Vec<ReplyCheck>, ParseEr
             args.pos += 1;
             comma = true;
         }
-        let more = args.tokens.get(args.pos);
-        match more {
-            None => {
-                if comma {
-                    return Err(ParseError::new(
-                        last.span.end - 1..last.span.end,
-                        "the list ends with a comma",
-                    )
-                    .expected("another FIELD VALUE after the comma")
-                    .suggest(Some("remove the last comma".into())));
-                }
-                return Ok(checks);
-            }
-            Some(t) if !comma && t.text.eq_ignore_ascii_case("within") => return Ok(checks),
-            Some(t) if !comma => {
-                return Err(ParseError::new(
-                    t.span.clone(),
-                    format!(
-                        "unexpected `{}` after {} {}",
-                        t.shown(),
-                        field.name,
-                        last.text
-                    ),
-                )
-                .expected("a comma before the next field, `within DURATION`, or nothing")
-                .suggest(Some(format!(
-                    "put a comma after the value: {} {}, {} …",
-                    field.name, last.text, t.text
-                ))));
-            }
-            Some(_) => {}
+        if !like_goes_on(args, field, comma, last)? {
+            return Ok(checks);
         }
+    }
+}
+
+/// The FIELD of a `like` item: a field not yet in the list, with no comma straight
+/// after it.
+fn like_field(
+    args: &mut Args,
+    ctx: &Context,
+    checks: &[ReplyCheck],
+) -> Result<&'static Field, ParseError> {
+    let t = args.next("a field and its value, such as: like icmp.type echo-reply, icmp.code 0")?;
+    let (name, comma) = strip_comma(t);
+    if name.text.is_empty() {
+        return Err(
+            ParseError::new(t.span.clone(), "a comma with no field before it")
+                .expected("FIELD VALUE, FIELD VALUE …")
+                .suggest(Some("remove the extra comma".into())),
+        );
+    }
+    let field = any_field(&name, ctx)?;
+    if comma {
+        return Err(ParseError::new(
+            name.span.end..name.span.end + 1,
+            format!("{} has no value before the comma", field.name),
+        )
+        .expected(format!(
+            "a value for {}: {}",
+            field.name,
+            field.range_words()
+        ))
+        .suggest(Some(format!(
+            "for example: like {} {}",
+            field.name,
+            example_value(field)
+        ))));
+    }
+    if checks.iter().any(|c| c.field == field) {
+        return Err(ParseError::new(
+            name.span.clone(),
+            format!("{} is already in the list", field.name),
+        )
+        .expected("each field once")
+        .suggest(Some(format!("drop one of the two {} items", field.name))));
+    }
+    Ok(field)
+}
+
+/// The VALUE of a `like` item for `field`: a value, `request` (the request's same
+/// field) or `request FIELD` (another of the request's). Returns it, whether a comma
+/// ended it, and the last word read (where an error points).
+fn like_value<'a>(
+    args: &mut Args<'a>,
+    ctx: &Context,
+    field: &'static Field,
+) -> Result<(Operand, bool, &'a Token), ParseError> {
+    let v = args.next(&format!(
+        "a value for {}: {}",
+        field.name,
+        field.range_words()
+    ))?;
+    if Cmp::ALL.iter().any(|(s, _)| *s == v.text) {
+        return Err(ParseError::new(
+            v.span.clone(),
+            format!("`like` lists values without `{}`", v.text),
+        )
+        .expected("FIELD VALUE, FIELD VALUE …")
+        .suggest(Some(format!(
+            "write `{} VALUE`; for another comparison use expect reply {} {} VALUE",
+            field.name, field.name, v.text
+        ))));
+    }
+    let (value, mut comma) = strip_comma(v);
+    // The last word read, for where an error points.
+    let mut last = v;
+    let against = if !value.quoted && value.text.eq_ignore_ascii_case(REQUEST) {
+        // `request` alone is the request's same field; `request FIELD` another one.
+        match args.tokens.get(args.pos) {
+            Some(t) if !comma && t.text != "," && !t.text.eq_ignore_ascii_case("within") => {
+                args.pos += 1;
+                let (name, c) = strip_comma(t);
+                let theirs = any_field(&name, ctx)?;
+                check_against(field, Cmp::Eq, theirs, value.span.start..name.span.end)?;
+                comma = c;
+                last = t;
+                Operand::Request(theirs)
+            }
+            _ => Operand::Request(field),
+        }
+    } else {
+        Operand::Value(parse_value(field, &value)?)
+    };
+    Ok((against, comma, last))
+}
+
+/// After a `like` item: whether another follows (a comma was read), or the list
+/// ends here (the line's end or `within`); anything else is an error.
+fn like_goes_on(
+    args: &Args,
+    field: &'static Field,
+    comma: bool,
+    last: &Token,
+) -> Result<bool, ParseError> {
+    match args.tokens.get(args.pos) {
+        None => {
+            if comma {
+                return Err(ParseError::new(
+                    last.span.end - 1..last.span.end,
+                    "the list ends with a comma",
+                )
+                .expected("another FIELD VALUE after the comma")
+                .suggest(Some("remove the last comma".into())));
+            }
+            Ok(false)
+        }
+        Some(t) if !comma && t.text.eq_ignore_ascii_case("within") => Ok(false),
+        Some(t) if !comma => Err(ParseError::new(
+            t.span.clone(),
+            format!(
+                "unexpected `{}` after {} {}",
+                t.shown(),
+                field.name,
+                last.text
+            ),
+        )
+        .expected("a comma before the next field, `within DURATION`, or nothing")
+        .suggest(Some(format!(
+            "put a comma after the value: {} {}, {} …",
+            field.name, last.text, t.text
+        )))),
+        Some(_) => Ok(true),
     }
 }
 

@@ -1346,43 +1346,8 @@ pub(super) fn parse_send(
                     *slot = parse_mode(m, &ip, PING_MODES)?;
                 }
             }
-            "order" if keywords.contains(&"order") => {
-                let first_no = args.next("fragment numbers, such as 2 1")?;
-                let mut at = Some(first_no);
-                while let Some(n) = at {
-                    let v = parse_int(n)?;
-                    if v == 0 || v > 8192 {
-                        return Err(ParseError::new(
-                            n.span.clone(),
-                            format!("fragment {v} is out of range"),
-                        )
-                        .expected("fragment numbers from 1, as `fragments` lists them")
-                        .suggest(Some(
-                            "`send order 2 1` sends the second fragment, then the first".into(),
-                        )));
-                    }
-                    s.order.push(v as usize);
-                    at = args
-                        .tokens
-                        .get(args.pos)
-                        .filter(|t| !t.quoted && t.text.bytes().all(|b| b.is_ascii_digit()));
-                    if at.is_some() {
-                        args.pos += 1;
-                    }
-                }
-            }
-            "count" => {
-                let n = args.next("how many packets, such as 3")?;
-                let v = parse_int(n)?;
-                if v == 0 || v > MAX_COUNT as u128 {
-                    return Err(ParseError::new(
-                        n.span.clone(),
-                        format!("count {v} is out of range"),
-                    )
-                    .expected(format!("1..={MAX_COUNT}")));
-                }
-                s.count = v as u64;
-            }
+            "order" if keywords.contains(&"order") => parse_order(args, &mut s.order)?,
+            "count" => s.count = parse_count(args)?,
             "every" => {
                 let d = args.next("a duration such as 100ms")?;
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
@@ -1429,19 +1394,9 @@ pub(super) fn parse_send(
                 }
             }
             "ttl" if ping.is_some() => {
-                let n = args.next("a time to live, such as 1")?;
-                let v = parse_int(n)?;
-                if v == 0 || v > 255 {
-                    return Err(ParseError::new(
-                        n.span.clone(),
-                        format!("ttl {v} is out of range"),
-                    )
-                    .expected(
-                        "1..=255 (ip.ttl is 8 bits; 0 would be dropped by the first router)",
-                    ));
-                }
+                let ttl = parse_ping_ttl(args)?;
                 if let Some(o) = ping.as_deref_mut() {
-                    o.ttl = Some(v as u8);
+                    o.ttl = Some(ttl);
                 }
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
@@ -1470,4 +1425,57 @@ pub(super) fn parse_send(
         );
     }
     Ok(s)
+}
+
+/// `order 2 1 …`: fragment numbers from 1, as many as follow.
+fn parse_order(args: &mut Args, order: &mut Vec<usize>) -> Result<(), ParseError> {
+    let first_no = args.next("fragment numbers, such as 2 1")?;
+    let mut at = Some(first_no);
+    while let Some(n) = at {
+        let v = parse_int(n)?;
+        if v == 0 || v > 8192 {
+            return Err(
+                ParseError::new(n.span.clone(), format!("fragment {v} is out of range"))
+                    .expected("fragment numbers from 1, as `fragments` lists them")
+                    .suggest(Some(
+                        "`send order 2 1` sends the second fragment, then the first".into(),
+                    )),
+            );
+        }
+        order.push(v as usize);
+        at = args
+            .tokens
+            .get(args.pos)
+            .filter(|t| !t.quoted && t.text.bytes().all(|b| b.is_ascii_digit()));
+        if at.is_some() {
+            args.pos += 1;
+        }
+    }
+    Ok(())
+}
+
+/// `count N`: how many packets, 1 to MAX_COUNT.
+fn parse_count(args: &mut Args) -> Result<u64, ParseError> {
+    let n = args.next("how many packets, such as 3")?;
+    let v = parse_int(n)?;
+    if v == 0 || v > MAX_COUNT as u128 {
+        return Err(
+            ParseError::new(n.span.clone(), format!("count {v} is out of range"))
+                .expected(format!("1..={MAX_COUNT}")),
+        );
+    }
+    Ok(v as u64)
+}
+
+/// `ttl N` after ping: 1 to 255.
+fn parse_ping_ttl(args: &mut Args) -> Result<u8, ParseError> {
+    let n = args.next("a time to live, such as 1")?;
+    let v = parse_int(n)?;
+    if v == 0 || v > 255 {
+        return Err(
+            ParseError::new(n.span.clone(), format!("ttl {v} is out of range"))
+                .expected("1..=255 (ip.ttl is 8 bits; 0 would be dropped by the first router)"),
+        );
+    }
+    Ok(v as u8)
 }

@@ -145,120 +145,21 @@ fn block_error(l: &Line, message: String, expected: &str, suggestion: String) ->
 /// malformed (nothing to check, no solution, a command where only the goal belongs,
 /// an `end` with nothing open) is an error at its line.
 fn fold_tasks(lines: Vec<Line>, errors: &mut Vec<LineError>) -> Vec<Line> {
-    const INSIDE: &str = "expect, hint, say or # lines, and one solution … end solution";
     let mut out = Vec::new();
     let mut task: Option<(Line, Task)> = None;
     let mut in_solution = false;
     for l in lines {
-        let Some((opened, t)) = task.as_mut() else {
-            match &l.command {
-                Command::Task(goal) => {
-                    task = Some((
-                        l.clone(),
-                        Task {
-                            number: l.number,
-                            goal: goal.clone(),
-                            words: Vec::new(),
-                            expects: Vec::new(),
-                            hints: Vec::new(),
-                            solution: Vec::new(),
-                        },
-                    ));
-                    in_solution = false;
-                }
-                Command::End(b) => errors.push(block_error(
-                    &l,
-                    format!("`end {}` with no {} open", block_word(*b), block_word(*b)),
-                    "task \"GOAL\" … end task",
-                    "remove it, or open the block before it".into(),
-                )),
-                Command::Solution | Command::Hint(Some(_)) => errors.push(block_error(
-                    &l,
-                    "this belongs inside a task".into(),
-                    "task \"GOAL\" … end task",
-                    "move it between `task \"…\"` and `end task`".into(),
-                )),
-                _ => out.push(l),
+        match task.as_mut() {
+            None => {
+                task = outside_tasks(l, errors, &mut out);
+                in_solution = false;
             }
-            continue;
-        };
-        if in_solution {
-            match &l.command {
-                Command::End(Block::Solution) => in_solution = false,
-                Command::End(Block::Task) => errors.push(block_error(
-                    &l,
-                    format!("the solution opened in task \"{}\" is not closed", t.goal),
-                    "end solution, then end task",
-                    "add `end solution` before `end task`".into(),
-                )),
-                Command::Task(_) | Command::Solution | Command::Hint(Some(_)) => {
-                    errors.push(block_error(
-                        &l,
-                        "a solution holds commands only".into(),
-                        "the commands that solve the task, then end solution",
-                        "close the solution with `end solution` first".into(),
-                    ))
+            Some((_, t)) if in_solution => in_solution = in_a_solution(l, t, errors),
+            Some(open) => {
+                if in_a_task(l, open, &mut in_solution, errors) {
+                    let (opened, t) = task.take().expect("a task is open");
+                    out.extend(closed_task(opened, t, errors));
                 }
-                _ => t.solution.push(l),
-            }
-            continue;
-        }
-        match &l.command {
-            Command::Expect(_) => t.expects.push(l),
-            Command::Hint(Some(h)) => t.hints.push(h.clone()),
-            Command::Comment(w) | Command::Say(w) => t.words.push(w.clone()),
-            Command::Nothing => {}
-            Command::Solution if !t.solution.is_empty() => errors.push(block_error(
-                &l,
-                "this task has a solution already".into(),
-                INSIDE,
-                "keep one solution … end solution per task".into(),
-            )),
-            Command::Solution => in_solution = true,
-            Command::End(Block::Task) => {
-                let (opened, t) = task.take().expect("a task is open");
-                if t.expects.is_empty() {
-                    errors.push(block_error(
-                        &opened,
-                        format!("task \"{}\" has no expect lines: nothing says when it is done", t.goal),
-                        "at least one expect line inside the task: its goal",
-                        "add the check the learner's commands must pass, such as: expect reply icmp.type == echo-reply".into(),
-                    ));
-                } else if t.solution.is_empty() {
-                    errors.push(block_error(
-                        &opened,
-                        format!("task \"{}\" has no reference solution", t.goal),
-                        "solution … end solution inside the task",
-                        "add the commands that reach the goal between `solution` and `end solution`, so --check proves the task can be done".into(),
-                    ));
-                } else {
-                    out.push(Line {
-                        number: opened.number,
-                        text: opened.text.clone(),
-                        command: Command::TaskBlock(Box::new(t)),
-                    });
-                }
-            }
-            Command::End(Block::Solution) => errors.push(block_error(
-                &l,
-                "`end solution` with no solution open".into(),
-                INSIDE,
-                "open it with `solution`, or remove this line".into(),
-            )),
-            Command::Task(_) => errors.push(block_error(
-                &l,
-                format!("task \"{}\" (line {}) is still open", t.goal, opened.number),
-                "end task before the next task",
-                "add `end task` before this line".into(),
-            )),
-            _ => {
-                let word = l.text.split_whitespace().next().unwrap_or("").to_string();
-                errors.push(block_error(
-                    &l,
-                    format!("`{word}` inside a task runs only in its solution"),
-                    INSIDE,
-                    "put it between `solution` and `end solution`, or before the task".into(),
-                ))
             }
         }
     }
@@ -279,6 +180,141 @@ fn fold_tasks(lines: Vec<Line>, errors: &mut Vec<LineError>) -> Vec<Line> {
         ));
     }
     out
+}
+
+/// What a task's body may hold, for the errors that say so.
+const INSIDE: &str = "expect, hint, say or # lines, and one solution … end solution";
+
+/// A line outside any task: kept, or opening a task (returned, with its line), or an
+/// error when it belongs inside one.
+fn outside_tasks(
+    l: Line,
+    errors: &mut Vec<LineError>,
+    out: &mut Vec<Line>,
+) -> Option<(Line, Task)> {
+    match &l.command {
+        Command::Task(goal) => {
+            let task = Task {
+                number: l.number,
+                goal: goal.clone(),
+                words: Vec::new(),
+                expects: Vec::new(),
+                hints: Vec::new(),
+                solution: Vec::new(),
+            };
+            return Some((l, task));
+        }
+        Command::End(b) => errors.push(block_error(
+            &l,
+            format!("`end {}` with no {} open", block_word(*b), block_word(*b)),
+            "task \"GOAL\" … end task",
+            "remove it, or open the block before it".into(),
+        )),
+        Command::Solution | Command::Hint(Some(_)) => errors.push(block_error(
+            &l,
+            "this belongs inside a task".into(),
+            "task \"GOAL\" … end task",
+            "move it between `task \"…\"` and `end task`".into(),
+        )),
+        _ => out.push(l),
+    }
+    None
+}
+
+/// A line inside a task's solution: a command of it, or its end. Returns whether
+/// the solution is still open.
+fn in_a_solution(l: Line, t: &mut Task, errors: &mut Vec<LineError>) -> bool {
+    match &l.command {
+        Command::End(Block::Solution) => return false,
+        Command::End(Block::Task) => errors.push(block_error(
+            &l,
+            format!("the solution opened in task \"{}\" is not closed", t.goal),
+            "end solution, then end task",
+            "add `end solution` before `end task`".into(),
+        )),
+        Command::Task(_) | Command::Solution | Command::Hint(Some(_)) => errors.push(block_error(
+            &l,
+            "a solution holds commands only".into(),
+            "the commands that solve the task, then end solution",
+            "close the solution with `end solution` first".into(),
+        )),
+        _ => t.solution.push(l),
+    }
+    true
+}
+
+/// A line in a task's body (outside its solution): an expect, hint or narration,
+/// the solution's start, or an error. Returns whether it is `end task`.
+fn in_a_task(
+    l: Line,
+    (opened, t): &mut (Line, Task),
+    in_solution: &mut bool,
+    errors: &mut Vec<LineError>,
+) -> bool {
+    match &l.command {
+        Command::Expect(_) => t.expects.push(l),
+        Command::Hint(Some(h)) => t.hints.push(h.clone()),
+        Command::Comment(w) | Command::Say(w) => t.words.push(w.clone()),
+        Command::Nothing => {}
+        Command::Solution if !t.solution.is_empty() => errors.push(block_error(
+            &l,
+            "this task has a solution already".into(),
+            INSIDE,
+            "keep one solution … end solution per task".into(),
+        )),
+        Command::Solution => *in_solution = true,
+        Command::End(Block::Task) => return true,
+        Command::End(Block::Solution) => errors.push(block_error(
+            &l,
+            "`end solution` with no solution open".into(),
+            INSIDE,
+            "open it with `solution`, or remove this line".into(),
+        )),
+        Command::Task(_) => errors.push(block_error(
+            &l,
+            format!("task \"{}\" (line {}) is still open", t.goal, opened.number),
+            "end task before the next task",
+            "add `end task` before this line".into(),
+        )),
+        _ => {
+            let word = l.text.split_whitespace().next().unwrap_or("").to_string();
+            errors.push(block_error(
+                &l,
+                format!("`{word}` inside a task runs only in its solution"),
+                INSIDE,
+                "put it between `solution` and `end solution`, or before the task".into(),
+            ))
+        }
+    }
+    false
+}
+
+/// A task at its `end task`: one line holding it, or an error when it has nothing to
+/// check or no solution.
+fn closed_task(opened: Line, t: Task, errors: &mut Vec<LineError>) -> Option<Line> {
+    if t.expects.is_empty() {
+        errors.push(block_error(
+            &opened,
+            format!("task \"{}\" has no expect lines: nothing says when it is done", t.goal),
+            "at least one expect line inside the task: its goal",
+            "add the check the learner's commands must pass, such as: expect reply icmp.type == echo-reply".into(),
+        ));
+        None
+    } else if t.solution.is_empty() {
+        errors.push(block_error(
+            &opened,
+            format!("task \"{}\" has no reference solution", t.goal),
+            "solution … end solution inside the task",
+            "add the commands that reach the goal between `solution` and `end solution`, so --check proves the task can be done".into(),
+        ));
+        None
+    } else {
+        Some(Line {
+            number: opened.number,
+            text: opened.text.clone(),
+            command: Command::TaskBlock(Box::new(t)),
+        })
+    }
 }
 
 fn block_word(b: Block) -> &'static str {

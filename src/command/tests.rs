@@ -11,8 +11,9 @@ fn err(line: &str) -> ParseError {
     p(line).expect_err(line)
 }
 
+/// `set` takes numbers, names, addresses, on/off and sizes as its field reads them.
 #[test]
-fn accepts() {
+fn accepts_field_values() {
     assert_eq!(
         p("set ttl 1").unwrap(),
         Command::Set(&ipv4::TTL, Value::Raw(1))
@@ -45,6 +46,11 @@ fn accepts() {
         p("set timeout 500ms").unwrap(),
         Command::SetTimeout(Duration::from_millis(500))
     );
+}
+
+/// `payload` takes hex, quoted text, a timestamp and zeros.
+#[test]
+fn accepts_payloads() {
     assert_eq!(
         p("payload C0DE").unwrap(),
         Command::Payload(Payload::Bytes(vec![0xc0, 0xde]))
@@ -66,6 +72,11 @@ fn accepts() {
         p("payload \"\"").unwrap(),
         Command::Payload(Payload::Bytes(vec![]))
     );
+}
+
+/// `new`, `mode`, `send` and `ping` with their options.
+#[test]
+fn accepts_templates_and_sending() {
     assert_eq!(
         p("new ip/icmp").unwrap(),
         Command::New(vec![&ipv4::IPV4, &icmp::ICMP])
@@ -112,6 +123,11 @@ fn accepts() {
         p("PING 127.0.0.1 every 10ms MODE HdrIncl").unwrap(),
         ping(4, Duration::from_millis(10), Mode::HdrIncl)
     );
+}
+
+/// A ping's mode and destination, said wrong, and where.
+#[test]
+fn ping_says_no_to_a_wrong_mode_or_family() {
     let e = err("ping 127.0.0.1 mode link");
     assert_eq!(
         (e.span.clone(), e.message.as_str()),
@@ -149,6 +165,11 @@ fn accepts() {
         err("trigger ping 127.0.0.1 mode raw").message,
         "unexpected `mode`"
     );
+}
+
+/// Listening, comments, narration, show, exit and wait.
+#[test]
+fn accepts_the_other_commands() {
     assert_eq!(p("listen icmp").unwrap(), Command::Listen(1));
     assert_eq!(p("listen proto 47").unwrap(), Command::Listen(47));
     assert_eq!(p("listen off").unwrap(), Command::ListenOff);
@@ -329,12 +350,16 @@ fn code_names_from_every_type() {
     );
 }
 
+/// A line parsed with an eth/arp template.
+fn q(line: &str) -> Result<Command, ParseError> {
+    use crate::wire::{arp, eth};
+    parse(line, &Context::new(&[&eth::ETH, &arp::ARP]))
+}
+
+/// The link-layer commands, and MAC addresses as values.
 #[test]
 fn link_layer_commands_and_mac_values() {
     use crate::wire::{arp, eth};
-    let stack = [&eth::ETH, &arp::ARP];
-    let frame = Context::new(&stack);
-    let q = |line: &str| parse(line, &frame);
     assert_eq!(
         q("set eth.dst 02:72:61:77:00:02").unwrap(),
         Command::Set(&eth::DST, Value::Raw(0x0272_6177_0002))
@@ -390,7 +415,11 @@ fn link_layer_commands_and_mac_values() {
         }
     );
     assert_eq!(p("ifaces").unwrap(), Command::Ifaces);
+}
 
+/// Link-layer values and templates said wrong, and where.
+#[test]
+fn link_layer_mistakes_are_named() {
     let e = q("set eth.dst 02:72:61:77:00").unwrap_err();
     assert_eq!(e.span, 12..26);
     assert_eq!(
@@ -424,7 +453,11 @@ fn link_layer_commands_and_mac_values() {
     );
     let e = q("set icmp.type 0").unwrap_err();
     assert!(e.suggestion.unwrap().ends_with("`new ip/icmp`"));
-    // An ICMP error quoting its datagram as layers.
+}
+
+/// An ICMP error quoting its datagram as layers: `set quoted.FIELD` reaches them.
+#[test]
+fn quoted_layers_are_reached_by_their_names() {
     assert_eq!(
         p("new ip/icmp/ip/udp").unwrap(),
         Command::New(vec![

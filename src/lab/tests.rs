@@ -44,13 +44,7 @@ fn captured() -> Origin {
 #[test]
 fn the_posts_exchange() {
     let mut r = Relater::default();
-    let sent = Origin::Sent {
-        mode: Mode::Raw,
-        handed_from: 0,
-        dst: Ipv4Addr::LOCALHOST.into(),
-        iface: None,
-        proto: 1,
-    };
+    let sent = sent_raw();
     assert!(r.observe(&packet(1, &BUILT, sent)).is_empty());
     let wire = r.observe(&packet(2, &WIRE, captured()));
     let Relation::WireCopy {
@@ -88,13 +82,7 @@ fn the_posts_exchange() {
 #[test]
 fn each_send_claims_one_copy() {
     let mut r = Relater::default();
-    let sent = || Origin::Sent {
-        mode: Mode::Raw,
-        handed_from: 0,
-        dst: Ipv4Addr::LOCALHOST.into(),
-        iface: None,
-        proto: 1,
-    };
+    let sent = sent_raw;
     r.observe(&packet(1, &BUILT, sent()));
     r.observe(&packet(2, &BUILT, sent()));
     let a = r.observe(&packet(3, &WIRE, captured()));
@@ -105,14 +93,20 @@ fn each_send_claims_one_copy() {
     assert!(c.is_empty(), "a third copy is someone else's: {c:?}");
 }
 
-fn sent_raw() -> Origin {
+/// An ICMP packet rawlab sent in `mode` to `dst`.
+fn sent_icmp(mode: Mode, dst: Ipv4Addr) -> Origin {
     Origin::Sent {
-        mode: Mode::Raw,
+        mode,
         handed_from: 0,
-        dst: Ipv4Addr::LOCALHOST.into(),
+        dst: dst.into(),
         iface: None,
         proto: 1,
     }
+}
+
+/// An ICMP packet rawlab sent on a raw socket to 127.0.0.1.
+fn sent_raw() -> Origin {
+    sent_icmp(Mode::Raw, Ipv4Addr::LOCALHOST)
 }
 
 #[test]
@@ -677,31 +671,36 @@ fn payload_and_truncation_changes() {
     let _ = changes(&a, &cut);
 }
 
+/// The post's ping with 8 more bytes of data (38 bytes: 18 after the IP header), its
+/// ip.id `id`: a datagram to cut into fragments.
+fn ping_to_cut(id: u128) -> Vec<u8> {
+    let mut whole = BUILT.to_vec();
+    whole.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+    ipv4::LEN.set(&mut whole, 38);
+    ipv4::ID.set(&mut whole, id);
+    whole
+}
+
+/// The fragment of `whole` that carries its payload bytes `from..to` (offsets after
+/// the 20-byte IP header), with more-fragments `more`.
+fn piece_of(whole: &[u8], from: usize, to: usize, more: u128) -> Vec<u8> {
+    let mut b = whole[..20].to_vec();
+    b.extend(&whole[20 + from..20 + to]);
+    let len = b.len() as u128;
+    ipv4::LEN.set(&mut b, len);
+    ipv4::FLAG_MF.set(&mut b, more);
+    ipv4::FRAG_OFFSET.set(&mut b, (from / 8) as u128);
+    b
+}
+
 /// The post's ping cut in two (the ICMP header and 8 bytes, then the last 2 bytes
 /// at offset 16, ip.id 0x4242): sent, the datagram the kernel put back together, and
 /// its reply, which names both fragments and is compared with the whole datagram.
 #[test]
 fn a_reassembled_datagram_and_its_reply_name_every_fragment() {
-    let mut whole = BUILT.to_vec();
-    whole.extend([1, 2, 3, 4, 5, 6, 7, 8]); // 38 bytes: 18 after the IP header
-    ipv4::LEN.set(&mut whole, 38);
-    ipv4::ID.set(&mut whole, 0x4242);
-    let piece = |from: usize, to: usize, more: u128| {
-        let mut b = whole[..20].to_vec();
-        b.extend(&whole[20 + from..20 + to]);
-        let len = b.len() as u128;
-        ipv4::LEN.set(&mut b, len);
-        ipv4::FLAG_MF.set(&mut b, more);
-        ipv4::FRAG_OFFSET.set(&mut b, (from / 8) as u128);
-        b
-    };
-    let sent = Origin::Sent {
-        mode: Mode::HdrIncl,
-        handed_from: 0,
-        dst: Ipv4Addr::LOCALHOST.into(),
-        iface: None,
-        proto: 1,
-    };
+    let whole = ping_to_cut(0x4242);
+    let piece = |from, to, more| piece_of(&whole, from, to, more);
+    let sent = sent_icmp(Mode::HdrIncl, Ipv4Addr::LOCALHOST);
     let mut r = Relater::default();
     // Out of order: the last piece first.
     assert!(
@@ -752,27 +751,10 @@ fn a_reassembled_datagram_and_its_reply_name_every_fragment() {
 /// related to the first fragment, and names them all.
 #[test]
 fn a_reply_to_fragments_sent_away_names_them_all() {
-    let mut whole = BUILT.to_vec();
-    whole.extend([1, 2, 3, 4, 5, 6, 7, 8]);
-    ipv4::LEN.set(&mut whole, 38);
-    ipv4::ID.set(&mut whole, 0x4243);
+    let mut whole = ping_to_cut(0x4243);
     ipv4::DST.set(&mut whole, 0xcb00_7102);
-    let piece = |from: usize, to: usize, more: u128| {
-        let mut b = whole[..20].to_vec();
-        b.extend(&whole[20 + from..20 + to]);
-        let len = b.len() as u128;
-        ipv4::LEN.set(&mut b, len);
-        ipv4::FLAG_MF.set(&mut b, more);
-        ipv4::FRAG_OFFSET.set(&mut b, (from / 8) as u128);
-        b
-    };
-    let sent = Origin::Sent {
-        mode: Mode::HdrIncl,
-        handed_from: 0,
-        dst: Ipv4Addr::new(203, 0, 113, 2).into(),
-        iface: None,
-        proto: 1,
-    };
+    let piece = |from, to, more| piece_of(&whole, from, to, more);
+    let sent = sent_icmp(Mode::HdrIncl, Ipv4Addr::new(203, 0, 113, 2));
     let mut r = Relater::default();
     r.observe(&packet(1, &piece(0, 16, 1), sent.clone()));
     r.observe(&packet(2, &piece(16, 18, 0), sent));

@@ -9,7 +9,6 @@ pub mod link;
 pub mod netlink;
 pub mod peer;
 pub mod policy;
-#[allow(unsafe_code)]
 pub mod sys;
 pub mod traffic;
 

@@ -203,7 +203,8 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// `save FILE [N | A-B …]`, `save! FILE …`.
+    /// `save FILE [N | A-B …]`, `save! FILE …`: choose the packets, write them, say
+    /// what was written or why not.
     pub(super) fn save(
         &mut self,
         typed_path: &str,
@@ -211,13 +212,30 @@ impl Session {
         ranges: &[RangeInclusive<u64>],
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
+        let chosen = match self.chosen_to_save(ranges) {
+            Ok(chosen) => chosen,
+            Err((text, hint)) => return self.fail_with(out, &text, Some(&hint)),
+        };
+        let path = expand(typed_path);
+        match pcap::save(&path, &chosen, force) {
+            Ok(saved) => self.say_saved(&saved, &path, out),
+            Err(e) => self.say_not_saved(e, typed_path, out),
+        }
+    }
+
+    /// The kept packets `ranges` name (all of them without ranges), or why not: the
+    /// text and hint of the failure.
+    fn chosen_to_save(
+        &self,
+        ranges: &[RangeInclusive<u64>],
+    ) -> Result<Vec<Arc<Packet>>, (String, String)> {
         let all = self.shower.store.all();
         let (Some(first), Some(last)) = (all.first(), all.last()) else {
-            return self.fail_with(
-                out,
-                "there are no packets to save yet",
-                Some("`send`, `ping`, `listen icmp` or `load FILE` first; `captures` lists what is kept"),
-            );
+            return Err((
+                "there are no packets to save yet".into(),
+                "`send`, `ping`, `listen icmp` or `load FILE` first; `captures` lists what is kept"
+                    .into(),
+            ));
         };
         let (first, last) = (first.no, last.no);
         if let Some(r) = ranges
@@ -237,62 +255,69 @@ impl Session {
             } else {
                 format!("{what} is not among the packets kept")
             };
-            return self.fail_with(
-                out,
-                &text,
-                Some(&format!(
-                    "the packets kept are #{first}–#{last} (`captures` lists them)"
-                )),
-            );
+            return Err((
+                text,
+                format!("the packets kept are #{first}–#{last} (`captures` lists them)"),
+            ));
         }
-        let chosen: Vec<Arc<Packet>> = if ranges.is_empty() {
+        Ok(if ranges.is_empty() {
             all
         } else {
             all.into_iter()
                 .filter(|p| ranges.iter().any(|r| r.contains(&p.no)))
                 .collect()
+        })
+    }
+
+    /// What a save wrote: what it left out, then the packets, the format and the size.
+    fn say_saved(&self, saved: &pcap::Saved, path: &Path, out: &mut dyn Write) -> io::Result<Flow> {
+        self.left_out_lines(&saved.skipped, out)?;
+        if saved.copies > 0 {
+            self.info(
+                out,
+                &format!(
+                    "left out {}; a .pcapng file keeps them, on an interface of their own",
+                    pcap::copies_words(saved.copies)
+                ),
+            )?;
+        }
+        let links: Vec<String> = match saved.format {
+            SaveFormat::Pcap => saved.links.iter().map(|l| l.title().to_string()).collect(),
+            SaveFormat::PcapNg => saved
+                .interfaces
+                .iter()
+                .zip(&saved.links)
+                .map(|(n, l)| format!("{n}: {}", l.title()))
+                .collect(),
         };
-        let path = expand(typed_path);
-        match pcap::save(&path, &chosen, force) {
-            Ok(saved) => {
-                self.left_out_lines(&saved.skipped, out)?;
-                if saved.copies > 0 {
-                    self.info(
-                        out,
-                        &format!(
-                            "left out {}; a .pcapng file keeps them, on an interface of their own",
-                            pcap::copies_words(saved.copies)
-                        ),
-                    )?;
-                }
-                let links: Vec<String> = match saved.format {
-                    SaveFormat::Pcap => saved.links.iter().map(|l| l.title().to_string()).collect(),
-                    SaveFormat::PcapNg => saved
-                        .interfaces
-                        .iter()
-                        .zip(&saved.links)
-                        .map(|(n, l)| format!("{n}: {}", l.title()))
-                        .collect(),
-                };
-                let kind = match saved.format {
-                    SaveFormat::Pcap => format!("pcap of {}", links.join(", ")),
-                    SaveFormat::PcapNg => format!(
-                        "pcapng, {} ({})",
-                        plural(saved.links.len() as u64, "interface", "interfaces"),
-                        links.join(", ")
-                    ),
-                };
-                let text = format!(
-                    "saved {} ({}) to {}: {kind}, nanosecond timestamps, {} bytes",
-                    plural(saved.numbers.len() as u64, "packet", "packets"),
-                    numbers_words(&saved.numbers),
-                    path.display(),
-                    saved.bytes
-                );
-                self.info(out, &text)?;
-                Ok(Flow::Continue)
-            }
-            Err(pcap::Error::Exists { path }) => self.fail_with(
+        let kind = match saved.format {
+            SaveFormat::Pcap => format!("pcap of {}", links.join(", ")),
+            SaveFormat::PcapNg => format!(
+                "pcapng, {} ({})",
+                plural(saved.links.len() as u64, "interface", "interfaces"),
+                links.join(", ")
+            ),
+        };
+        let text = format!(
+            "saved {} ({}) to {}: {kind}, nanosecond timestamps, {} bytes",
+            plural(saved.numbers.len() as u64, "packet", "packets"),
+            numbers_words(&saved.numbers),
+            path.display(),
+            saved.bytes
+        );
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
+    /// Why a save wrote nothing, with what to do about it.
+    fn say_not_saved(
+        &mut self,
+        e: pcap::Error,
+        typed_path: &str,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        match e {
+            pcap::Error::Exists { path } => self.fail_with(
                 out,
                 &format!("{} already exists; nothing was written", path.display()),
                 Some(&format!(
@@ -300,11 +325,11 @@ impl Session {
                     typed(typed_path)
                 )),
             ),
-            Err(pcap::Error::NothingToSave {
+            pcap::Error::NothingToSave {
                 path,
                 skipped,
                 copies: copies @ 1..,
-            }) => {
+            } => {
                 self.left_out_lines(&skipped, out)?;
                 let e = pcap::Error::NothingToSave {
                     path,
@@ -313,7 +338,7 @@ impl Session {
                 };
                 self.fail(out, &e.to_string())
             }
-            Err(pcap::Error::NothingToSave { path, skipped, .. }) => {
+            pcap::Error::NothingToSave { path, skipped, .. } => {
                 self.left_out_lines(&skipped, out)?;
                 self.fail_with(
                     out,
@@ -329,10 +354,10 @@ impl Session {
                     None,
                 )
             }
-            Err(e @ pcap::Error::Io { .. }) => {
+            e @ pcap::Error::Io { .. } => {
                 self.fail_with(out, &e.to_string(), error_hint(&e).as_deref())
             }
-            Err(e) => self.fail(out, &e.to_string()),
+            e => self.fail(out, &e.to_string()),
         }
     }
 

@@ -555,93 +555,107 @@ impl Session {
                 ))
             )?;
         }
-        // A long message: the first words and the last, the middle counted.
-        let n = w.words.len();
-        let shown: Vec<usize> = if n <= 20 {
-            (0..n).collect()
-        } else {
-            (0..12).chain(n - 4..n).collect()
-        };
-        for (k, &j) in shown.iter().enumerate() {
-            if k > 0 && shown[k - 1] + 1 != j {
-                writeln!(
-                    out,
-                    "{}",
-                    line(format!("  … {} more words …", j - shown[k - 1] - 1))
-                )?;
-            }
-            let (off, word, sum) = w.words[j];
-            let end = (off + 1).min(e.covers.end - 1);
-            let bytes = if end > off {
-                format!("{off}–{end}")
-            } else {
-                format!("{off}+pad")
-            };
-            let own = if at.contains(&off) {
-                format!("  ← {}, counted as 0", f.name)
-            } else {
-                String::new()
-            };
-            writeln!(
-                out,
-                "{}",
-                line(format!("  {bytes:<9} + {word:04x}   sum 0x{sum:04x}{own}"))
-            )?;
+        for text in worked_words(&w, e.covers.end, &at, f.name) {
+            writeln!(out, "{}", line(text))?;
         }
-        let carries = if w.total > 0xffff {
-            format!(
-                "carries: 0x{:x} is wider than 16 bits; add what overflowed back in: 0x{:04x} + 0x{:x} = 0x{:04x}",
-                w.total,
-                w.total & 0xffff,
-                w.total >> 16,
-                w.folded
-            )
-        } else {
-            format!("carries: none, 0x{:04x} fits in 16 bits", w.folded)
-        };
-        writeln!(out, "{}", line(carries))?;
-        writeln!(
-            out,
-            "{}",
-            line(format!(
-                "complement: every bit flipped, ~0x{:04x} = 0x{:04x}",
-                w.folded, w.complement
-            ))
-        )?;
-        if e.want != u128::from(w.complement) {
-            writeln!(
-                out,
-                "{}",
-                line(format!(
-                    "a result of 0 is sent as 0x{:04x}: 0 in this field means no checksum at all",
-                    e.want
-                ))
-            )?;
+        for text in folded_words(&w, e.want) {
+            writeln!(out, "{}", line(text))?;
         }
         let holds = f.get(&built.bytes[l.start..]);
-        let verdict = match (e.verdict(holds), f.fill) {
-            (wire::Verdict::Correct, _) => (
-                format!(
-                    "the template holds 0x{holds:04x}: it adds up ✓ (a receiver sums every word, this one too, and gets ffff)"
-                ),
-                Tone::Good,
-            ),
-            (_, Fill::Kernel(_)) if holds == 0 => (
-                "the template leaves it 0 for the kernel to fill as the packet goes out (with the other fields it fills, so the kernel's value will differ)".to_string(),
-                Tone::Note,
-            ),
-            _ => (
-                format!(
-                    "the template holds 0x{holds:04x}, not 0x{:04x}: a receiver would find the sum wrong and drop the packet without a word",
-                    e.want
-                ),
-                Tone::Bad,
-            ),
-        };
-        for l in style.wrap(&verdict.0, "             ", "             ") {
-            writeln!(out, "{}", style.paint(&l, verdict.1))?;
+        let (verdict, tone) = checksum_verdict(holds, &e, f);
+        for l in style.wrap(&verdict, "             ", "             ") {
+            writeln!(out, "{}", style.paint(&l, tone))?;
         }
         Ok(())
+    }
+}
+
+/// The checksum's words, one line each with the running sum; a long message shows
+/// the first words and the last, the middle counted. The field's own bytes (`at`)
+/// are marked as counted as 0.
+fn worked_words(
+    w: &wire::checksum::Worked,
+    covers_end: usize,
+    at: &std::ops::Range<usize>,
+    name: &str,
+) -> Vec<String> {
+    let n = w.words.len();
+    let shown: Vec<usize> = if n <= 20 {
+        (0..n).collect()
+    } else {
+        (0..12).chain(n - 4..n).collect()
+    };
+    let mut lines = Vec::new();
+    for (k, &j) in shown.iter().enumerate() {
+        if k > 0 && shown[k - 1] + 1 != j {
+            lines.push(format!("  … {} more words …", j - shown[k - 1] - 1));
+        }
+        let (off, word, sum) = w.words[j];
+        let end = (off + 1).min(covers_end - 1);
+        let bytes = if end > off {
+            format!("{off}–{end}")
+        } else {
+            format!("{off}+pad")
+        };
+        let own = if at.contains(&off) {
+            format!("  ← {name}, counted as 0")
+        } else {
+            String::new()
+        };
+        lines.push(format!("  {bytes:<9} + {word:04x}   sum 0x{sum:04x}{own}"));
+    }
+    lines
+}
+
+/// The carries folded back in, the complement, and (when the field wants other than
+/// the complement) why 0 is sent as ffff.
+fn folded_words(w: &wire::checksum::Worked, want: u128) -> Vec<String> {
+    let carries = if w.total > 0xffff {
+        format!(
+            "carries: 0x{:x} is wider than 16 bits; add what overflowed back in: 0x{:04x} + 0x{:x} = 0x{:04x}",
+            w.total,
+            w.total & 0xffff,
+            w.total >> 16,
+            w.folded
+        )
+    } else {
+        format!("carries: none, 0x{:04x} fits in 16 bits", w.folded)
+    };
+    let mut lines = vec![
+        carries,
+        format!(
+            "complement: every bit flipped, ~0x{:04x} = 0x{:04x}",
+            w.folded, w.complement
+        ),
+    ];
+    if want != u128::from(w.complement) {
+        lines.push(format!(
+            "a result of 0 is sent as 0x{want:04x}: 0 in this field means no checksum at all"
+        ));
+    }
+    lines
+}
+
+/// Whether what the template holds adds up, in words and a tone.
+fn checksum_verdict(holds: u128, e: &wire::Expected, f: &Field) -> (String, Tone) {
+    match (e.verdict(holds), f.fill) {
+        (wire::Verdict::Correct, _) => (
+            format!(
+                "the template holds 0x{holds:04x}: it adds up ✓ (a receiver sums every word, this one too, and gets ffff)"
+            ),
+            Tone::Good,
+        ),
+        (_, Fill::Kernel(_)) if holds == 0 => (
+            "the template leaves it 0 for the kernel to fill as the packet goes out (with the other fields it fills, so the kernel's value will differ)".to_string(),
+            Tone::Note,
+        ),
+        _ => (
+            format!(
+                "the template holds 0x{holds:04x}, not 0x{:04x}: a receiver would find the sum wrong and drop the packet without a word",
+                e.want
+            ),
+            Tone::Bad,
+        ),
     }
 }
 

@@ -296,18 +296,9 @@ impl Session {
                 self.fragmented = None;
                 self.new_template(stack, out)?
             }
-            Command::Set(f, v) => match self.set_while_fragmented(f, Some(v), out)? {
-                Some(flow) => flow,
-                None => {
-                    let flow = self.set_field(f, v, out)?;
-                    self.refragment(out)?;
-                    flow
-                }
-            },
+            Command::Set(f, v) => self.set_or_unset(f, Some(v), out)?,
             Command::SetQuoted(f, v) => {
-                let flow = self.set_quoted_field(f, v, out)?;
-                self.refragment(out)?;
-                flow
+                self.then_refragment(out, |s, out| s.set_quoted_field(f, v, out))?
             }
             Command::SetOption(f, v) => {
                 let flow = self.set_option(f, Some(v), out)?;
@@ -320,63 +311,24 @@ impl Session {
                 flow
             }
             Command::UnsetQuoted(f) => {
-                let had = self.template.unset_quoted(f);
-                let now = self.quoted_words(f);
-                let text = if had {
-                    format!("quoted {} is back to automatic: {now}", f.name)
-                } else {
-                    format!("quoted {} was not set; it stays {now}", f.name)
-                };
-                self.info(out, &text)?;
-                self.refragment(out)?;
-                Flow::Continue
+                self.then_refragment(out, |s, out| s.unset_quoted_field(f, out))?
             }
             Command::Fragment(what) => self.fragment(what, out)?,
             Command::Fragments(pick) => self.fragments(pick, out)?,
             Command::SetTimeout(d) => self.set_timeout(*d, out)?,
-            Command::Unset(f) => match self.set_while_fragmented(f, None, out)? {
-                Some(flow) => flow,
-                None => {
-                    let flow = self.unset_field(f, out)?;
-                    self.refragment(out)?;
-                    flow
-                }
-            },
-            Command::Payload(p) => {
-                let flow = self.set_payload(p, out)?;
-                self.refragment(out)?;
-                flow
-            }
+            Command::Unset(f) => self.set_or_unset(f, None, out)?,
+            Command::Payload(p) => self.then_refragment(out, |s, out| s.set_payload(p, out))?,
             Command::Show => {
                 self.show_template(out)?;
                 Flow::Continue
             }
             Command::Hex => self.hex(out)?,
             Command::Mode(m) => self.set_mode(*m, out)?,
-            Command::Send(args) => {
-                self.traffic_from = self.shower.store.next_no();
-                self.refused.store(0, Ordering::Relaxed);
-                let flow = self.send(args, out)?;
-                self.reveal(out)?;
-                self.task_try(out)?;
-                flow
-            }
+            Command::Send(args) => self.traffic(out, |s, out| s.send(args, out))?,
             Command::Ping(args, mode, opts) => {
-                self.traffic_from = self.shower.store.next_no();
-                self.refused.store(0, Ordering::Relaxed);
-                let flow = self.ping(args, *mode, *opts, out)?;
-                self.reveal(out)?;
-                self.task_try(out)?;
-                flow
+                self.traffic(out, |s, out| s.ping(args, *mode, *opts, out))?
             }
-            Command::Trigger(t) => {
-                self.traffic_from = self.shower.store.next_no();
-                self.refused.store(0, Ordering::Relaxed);
-                let flow = self.trigger(t, out)?;
-                self.reveal(out)?;
-                self.task_try(out)?;
-                flow
-            }
+            Command::Trigger(t) => self.traffic(out, |s, out| s.trigger(t, out))?,
             Command::Predict(p) => {
                 self.predict(p, out)?;
                 Flow::Continue
@@ -447,6 +399,52 @@ impl Session {
             Command::Quit => Flow::Quit,
         };
         self.shower.show_pending(out)?;
+        Ok(flow)
+    }
+
+    /// `set FIELD VALUE` and `unset FIELD`: on the fragments while the template is
+    /// fragmented, else on the template, which is then fragmented again.
+    fn set_or_unset(
+        &mut self,
+        f: &'static wire::Field,
+        v: Option<&wire::template::Value>,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        if let Some(flow) = self.set_while_fragmented(f, v, out)? {
+            return Ok(flow);
+        }
+        let flow = match v {
+            Some(v) => self.set_field(f, v, out)?,
+            None => self.unset_field(f, out)?,
+        };
+        self.refragment(out)?;
+        Ok(flow)
+    }
+
+    /// An edit of the template, then the fragments made again from it.
+    fn then_refragment(
+        &mut self,
+        out: &mut dyn Write,
+        edit: impl FnOnce(&mut Self, &mut dyn Write) -> io::Result<Flow>,
+    ) -> io::Result<Flow> {
+        let flow = edit(self, out)?;
+        self.refragment(out)?;
+        Ok(flow)
+    }
+
+    /// A command that makes traffic (send, ping, trigger): the checks that follow
+    /// look at what comes from here on; then a prediction is revealed and a task's
+    /// goal checked.
+    fn traffic(
+        &mut self,
+        out: &mut dyn Write,
+        run: impl FnOnce(&mut Self, &mut dyn Write) -> io::Result<Flow>,
+    ) -> io::Result<Flow> {
+        self.traffic_from = self.shower.store.next_no();
+        self.refused.store(0, Ordering::Relaxed);
+        let flow = run(self, out)?;
+        self.reveal(out)?;
+        self.task_try(out)?;
         Ok(flow)
     }
 

@@ -167,6 +167,23 @@ impl Session {
         Ok(Flow::Continue)
     }
 
+    /// `unset quoted.FIELD`: the quoted layer's field back to automatic.
+    pub(super) fn unset_quoted_field(
+        &mut self,
+        f: &'static wire::Field,
+        out: &mut dyn Write,
+    ) -> io::Result<Flow> {
+        let had = self.template.unset_quoted(f);
+        let now = self.quoted_words(f);
+        let text = if had {
+            format!("quoted {} is back to automatic: {now}", f.name)
+        } else {
+            format!("quoted {} was not set; it stays {now}", f.name)
+        };
+        self.info(out, &text)?;
+        Ok(Flow::Continue)
+    }
+
     pub(super) fn unset_field(
         &mut self,
         f: &'static wire::Field,

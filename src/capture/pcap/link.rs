@@ -293,134 +293,19 @@ fn packet_type(t: u16) -> String {
 /// Where the first layer starts in a frame of this link type, and what is before it.
 pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
     match link {
-        LinkType::RAW | LinkType::DLT_RAW | LinkType::DLT_RAW_OPENBSD => {
-            let (first, note) = by_version(frame);
-            Decap {
-                first,
-                header: None,
-                note,
-            }
-        }
-        LinkType::IPV4 => {
-            let (first, note) = found(named(&["ip"]), "IPv4");
-            Decap {
-                first,
-                header: None,
-                note,
-            }
-        }
-        LinkType::IPV6 => {
-            let (first, note) = found(named(&["ipv6", "ip6"]), "IPv6");
-            Decap {
-                first,
-                header: None,
-                note,
-            }
-        }
-        LinkType::ETHERNET => {
-            // The Ethernet table reads the header itself (addresses and type as fields,
-            // coloured and in JSON), so the whole frame is handed over. Another link
-            // layer that gets a table plugs in the same way.
-            let (first, note) = found(wire::protocol_named("eth").filter(|p| p.starts), "Ethernet");
-            Decap {
-                first,
-                header: None,
-                note,
-            }
-        }
-        LinkType::LINUX_SLL => {
-            const V1: &[&Field] = &[&sll::PKTTYPE, &sll::HATYPE, &sll::HALEN, &sll::ETYPE];
-            if frame.len() < sll::LEN {
-                return short("sll", "Linux cooked v1", sll::LEN, frame, V1);
-            }
-            let get = |f: &Field| f.get(frame);
-            let proto = get(&sll::ETYPE) as u16;
-            let halen = get(&sll::HALEN) as usize;
-            let shown = sll::ADDRESS.start..sll::ADDRESS.start + halen.min(sll::ADDRESS.len());
-            let words = format!(
-                "{}, from {}, type {}",
-                packet_type(get(&sll::PKTTYPE) as u16),
-                mac(&frame[shown]),
-                ethertype_words(proto)
-            );
-            let mut fields = fixed(frame, &V1[..3]);
-            fields.extend(address(frame, sll::ADDRESS, halen, &sll::SRC_ETH));
-            fields.extend(fixed(frame, &V1[3..]));
-            carried("Linux cooked v1", sll::LEN, words, proto, fields)
-        }
-        LinkType::LINUX_SLL2 => {
-            const V2: &[&Field] = &[
-                &sll2::ETYPE,
-                &sll2::RESERVED,
-                &sll2::IFINDEX,
-                &sll2::HATYPE,
-                &sll2::PKTTYPE,
-                &sll2::HALEN,
-            ];
-            if frame.len() < sll2::LEN {
-                return short("sll", "Linux cooked v2", sll2::LEN, frame, V2);
-            }
-            let get = |f: &Field| f.get(frame);
-            let proto = get(&sll2::ETYPE) as u16;
-            let halen = get(&sll2::HALEN) as usize;
-            let shown = sll2::ADDRESS.start..sll2::ADDRESS.start + halen.min(sll2::ADDRESS.len());
-            let words = format!(
-                "{}, interface {}, from {}, type {}",
-                packet_type(get(&sll2::PKTTYPE) as u16),
-                get(&sll2::IFINDEX),
-                mac(&frame[shown]),
-                ethertype_words(proto)
-            );
-            let mut fields = fixed(frame, V2);
-            fields.extend(address(frame, sll2::ADDRESS, halen, &sll2::SRC_ETH));
-            carried("Linux cooked v2", sll2::LEN, words, proto, fields)
-        }
-        LinkType::NULL | LinkType::LOOP => {
-            let title = link.title();
-            let span = null::FAMILY.first_byte()..null::FAMILY.end_byte();
-            let Some(b) = frame.get(span.clone()) else {
-                return short("null", title, null::LEN, frame, &[]);
-            };
-            let b: [u8; 4] = b.try_into().expect("4 bytes");
-            let family = if link == LinkType::LOOP {
-                u32::from_be_bytes(b)
-            } else {
-                // The writer's own byte order: families are small numbers, so the order
-                // that gives one is the right one.
-                let le = u32::from_le_bytes(b);
-                if le & 0xffff_0000 == 0 {
-                    le
-                } else {
-                    u32::from_be_bytes(b)
-                }
-            };
-            let (first, what) = match family {
-                2 => (named(&["ip"]), "IPv4"),
-                // AF_INET6 is 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS, 10 on Linux.
-                10 | 24 | 28 | 30 => (named(&["ipv6", "ip6"]), "IPv6"),
-                _ => (None, ""),
-            };
-            let words = if what.is_empty() {
-                format!("address family {family}")
-            } else {
-                format!("address family {family} ({what})")
-            };
-            let note = match (first, what) {
-                (Some(_), _) => None,
-                (None, "") => Some(format!("address family {family} is not IP; shown as data")),
-                (None, w) => Some(no_table(w)),
-            };
-            let fields = vec![LinkField {
-                field: &null::FAMILY,
-                span,
-                raw: u128::from(family),
-            }];
-            Decap {
-                first,
-                header: Some(header("null", title, null::LEN, words, fields)),
-                note,
-            }
-        }
+        LinkType::RAW | LinkType::DLT_RAW | LinkType::DLT_RAW_OPENBSD => bare(by_version(frame)),
+        LinkType::IPV4 => bare(found(named(&["ip"]), "IPv4")),
+        LinkType::IPV6 => bare(found(named(&["ipv6", "ip6"]), "IPv6")),
+        // The Ethernet table reads the header itself (addresses and type as fields,
+        // coloured and in JSON), so the whole frame is handed over. Another link
+        // layer that gets a table plugs in the same way.
+        LinkType::ETHERNET => bare(found(
+            wire::protocol_named("eth").filter(|p| p.starts),
+            "Ethernet",
+        )),
+        LinkType::LINUX_SLL => cooked_v1(frame),
+        LinkType::LINUX_SLL2 => cooked_v2(frame),
+        LinkType::NULL | LinkType::LOOP => bsd_loopback(link, frame),
         other => Decap {
             first: None,
             header: None,
@@ -429,6 +314,117 @@ pub fn decap(link: LinkType, frame: &[u8]) -> Decap {
                 other.0
             )),
         },
+    }
+}
+
+/// A link type with no header before the first layer.
+fn bare((first, note): (Option<&'static Protocol>, Option<String>)) -> Decap {
+    Decap {
+        first,
+        header: None,
+        note,
+    }
+}
+
+/// A Linux cooked v1 header (LINKTYPE_LINUX_SLL): packet type, hardware type, the
+/// sender's address, EtherType.
+fn cooked_v1(frame: &[u8]) -> Decap {
+    const V1: &[&Field] = &[&sll::PKTTYPE, &sll::HATYPE, &sll::HALEN, &sll::ETYPE];
+    if frame.len() < sll::LEN {
+        return short("sll", "Linux cooked v1", sll::LEN, frame, V1);
+    }
+    let get = |f: &Field| f.get(frame);
+    let proto = get(&sll::ETYPE) as u16;
+    let halen = get(&sll::HALEN) as usize;
+    let shown = sll::ADDRESS.start..sll::ADDRESS.start + halen.min(sll::ADDRESS.len());
+    let words = format!(
+        "{}, from {}, type {}",
+        packet_type(get(&sll::PKTTYPE) as u16),
+        mac(&frame[shown]),
+        ethertype_words(proto)
+    );
+    let mut fields = fixed(frame, &V1[..3]);
+    fields.extend(address(frame, sll::ADDRESS, halen, &sll::SRC_ETH));
+    fields.extend(fixed(frame, &V1[3..]));
+    carried("Linux cooked v1", sll::LEN, words, proto, fields)
+}
+
+/// A Linux cooked v2 header (LINKTYPE_LINUX_SLL2): EtherType, interface, hardware
+/// type, packet type, the sender's address.
+fn cooked_v2(frame: &[u8]) -> Decap {
+    const V2: &[&Field] = &[
+        &sll2::ETYPE,
+        &sll2::RESERVED,
+        &sll2::IFINDEX,
+        &sll2::HATYPE,
+        &sll2::PKTTYPE,
+        &sll2::HALEN,
+    ];
+    if frame.len() < sll2::LEN {
+        return short("sll", "Linux cooked v2", sll2::LEN, frame, V2);
+    }
+    let get = |f: &Field| f.get(frame);
+    let proto = get(&sll2::ETYPE) as u16;
+    let halen = get(&sll2::HALEN) as usize;
+    let shown = sll2::ADDRESS.start..sll2::ADDRESS.start + halen.min(sll2::ADDRESS.len());
+    let words = format!(
+        "{}, interface {}, from {}, type {}",
+        packet_type(get(&sll2::PKTTYPE) as u16),
+        get(&sll2::IFINDEX),
+        mac(&frame[shown]),
+        ethertype_words(proto)
+    );
+    let mut fields = fixed(frame, V2);
+    fields.extend(address(frame, sll2::ADDRESS, halen, &sll2::SRC_ETH));
+    carried("Linux cooked v2", sll2::LEN, words, proto, fields)
+}
+
+/// A BSD loopback header (NULL in the writer's byte order, LOOP in network order):
+/// the address family of what follows.
+fn bsd_loopback(link: LinkType, frame: &[u8]) -> Decap {
+    let title = link.title();
+    let span = null::FAMILY.first_byte()..null::FAMILY.end_byte();
+    let Some(b) = frame.get(span.clone()) else {
+        return short("null", title, null::LEN, frame, &[]);
+    };
+    let b: [u8; 4] = b.try_into().expect("4 bytes");
+    let family = if link == LinkType::LOOP {
+        u32::from_be_bytes(b)
+    } else {
+        // The writer's own byte order: families are small numbers, so the order
+        // that gives one is the right one.
+        let le = u32::from_le_bytes(b);
+        if le & 0xffff_0000 == 0 {
+            le
+        } else {
+            u32::from_be_bytes(b)
+        }
+    };
+    let (first, what) = match family {
+        2 => (named(&["ip"]), "IPv4"),
+        // AF_INET6 is 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS, 10 on Linux.
+        10 | 24 | 28 | 30 => (named(&["ipv6", "ip6"]), "IPv6"),
+        _ => (None, ""),
+    };
+    let words = if what.is_empty() {
+        format!("address family {family}")
+    } else {
+        format!("address family {family} ({what})")
+    };
+    let note = match (first, what) {
+        (Some(_), _) => None,
+        (None, "") => Some(format!("address family {family} is not IP; shown as data")),
+        (None, w) => Some(no_table(w)),
+    };
+    let fields = vec![LinkField {
+        field: &null::FAMILY,
+        span,
+        raw: u128::from(family),
+    }];
+    Decap {
+        first,
+        header: Some(header("null", title, null::LEN, words, fields)),
+        note,
     }
 }
 

@@ -4,12 +4,12 @@
 use super::*;
 use circular::Buffer;
 use pcap_parser::traits::PcapReaderIterator;
-use pcap_parser::{Block, LegacyPcapReader, PcapBlockOwned, PcapError, PcapHeader, PcapNGReader};
+use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// Bytes read from the file at a time. A record larger than this grows the buffer.
 pub(super) const BUFFER: usize = 256 * 1024;
@@ -102,10 +102,10 @@ pub struct Interface {
     /// pcapng's `if_name`, when the file gives it (shared with every record of it).
     pub name: Option<std::sync::Arc<str>>,
     /// Timestamp units per second.
-    resolution: u64,
+    pub(super) resolution: u64,
     /// Seconds added to every timestamp (pcapng's `if_tsoffset`).
-    offset: i64,
-    digits: u8,
+    pub(super) offset: i64,
+    pub(super) digits: u8,
 }
 
 impl Interface {
@@ -120,7 +120,7 @@ impl Interface {
     }
 
     /// The largest captured length a record may claim.
-    fn limit(&self) -> u32 {
+    pub(super) fn limit(&self) -> u32 {
         if self.snaplen == 0 {
             MAX_SNAPLEN
         } else {
@@ -153,7 +153,7 @@ impl fmt::Display for FileError {
 impl std::error::Error for FileError {}
 
 impl FileError {
-    fn at(offset: u64, what: impl Into<String>) -> Self {
+    pub(super) fn at(offset: u64, what: impl Into<String>) -> Self {
         FileError {
             packet: None,
             offset,
@@ -162,14 +162,14 @@ impl FileError {
         }
     }
 
-    fn in_packet(packet: u64, offset: u64, what: impl Into<String>) -> Self {
+    pub(super) fn in_packet(packet: u64, offset: u64, what: impl Into<String>) -> Self {
         FileError {
             packet: Some(packet),
             ..FileError::at(offset, what)
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(super) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -188,11 +188,11 @@ pub struct Reader<'r> {
 /// What the blocks read so far say about the ones to come.
 pub(super) struct Section {
     /// The current section's interfaces (pcap: the one the header describes).
-    interfaces: Vec<Interface>,
+    pub(super) interfaces: Vec<Interface>,
     /// How many of them have been handed out by `new_interfaces`.
-    described: usize,
+    pub(super) described: usize,
     /// The current pcapng section's byte order (a pcap file's is in `Format`).
-    big_endian: bool,
+    pub(super) big_endian: bool,
 }
 
 /// The byte order a pcapng section header block declares, from its byte-order magic.
@@ -608,148 +608,6 @@ impl<'r> Reader<'r> {
     }
 }
 
-/// Turns a parsed block into a record (packets) or into reader state (headers).
-pub(super) fn take_block(
-    section: &mut Section,
-    block: PcapBlockOwned,
-    at: u64,
-    no: u64,
-) -> Result<Option<Record>, FileError> {
-    let interfaces = &mut section.interfaces;
-    match block {
-        PcapBlockOwned::Legacy(b) => {
-            let iface = &interfaces[0];
-            check_caplen(b.caplen, iface, at, no)?;
-            let frac = u64::from(b.ts_usec) * (1_000_000_000 / iface.resolution);
-            Ok(Some(Record {
-                no,
-                offset: at,
-                time: UNIX_EPOCH
-                    + Duration::new(u64::from(b.ts_sec), 0)
-                    + Duration::from_nanos(frac),
-                digits: iface.digits,
-                link: iface.link,
-                bytes: b.data.to_vec(),
-                orig_len: b.origlen,
-                interface: None,
-                interface_name: None,
-                time_note: None,
-                comments: Vec::new(),
-                flags: None,
-            }))
-        }
-        PcapBlockOwned::LegacyHeader(_) => Ok(None),
-        PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
-            // A new section starts its own list of interfaces, in its own byte order.
-            interfaces.clear();
-            section.described = 0;
-            section.big_endian = shb.big_endian();
-            Ok(None)
-        }
-        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-            let (resolution, digits) = match idb.ts_resolution() {
-                Some(r) if r > 0 => (r, digits_of(idb.if_tsresol)),
-                _ => {
-                    return Err(FileError::at(
-                        at,
-                        format!(
-                            "interface description block {}: timestamp resolution code 0x{:02x} is not one a clock can have",
-                            interfaces.len(),
-                            idb.if_tsresol
-                        ),
-                    ));
-                }
-            };
-            let name = idb.if_name().and_then(|n| n.ok()).map(std::sync::Arc::from);
-            interfaces.push(Interface {
-                link: LinkType(idb.linktype.0 as u32),
-                snaplen: idb.snaplen,
-                name,
-                resolution,
-                offset: idb.if_tsoffset,
-                digits,
-            });
-            Ok(None)
-        }
-        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-            let Some(iface) = interfaces.get(epb.if_id as usize) else {
-                return Err(FileError::in_packet(
-                    no,
-                    at,
-                    format!(
-                        "it names interface {}, but the section describes {} interface{} before it",
-                        epb.if_id,
-                        interfaces.len(),
-                        if interfaces.len() == 1 { "" } else { "s" }
-                    ),
-                )
-                .hint("each interface needs an interface description block before its first packet; the file may have been cut and pasted together"));
-            };
-            check_caplen(epb.caplen, iface, at, no)?;
-            let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-            let (time, clamped) = ng_time(ts, iface);
-            let (mut comments, mut flags) = (Vec::new(), None);
-            for o in &epb.options {
-                match (o.code.0, o.as_bytes()) {
-                    (1, Ok(c)) => comments.push(String::from_utf8_lossy(c).into_owned()),
-                    (2, Ok(&[a, b, c, d])) => {
-                        flags = Some(if section.big_endian {
-                            u32::from_be_bytes([a, b, c, d])
-                        } else {
-                            u32::from_le_bytes([a, b, c, d])
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            Ok(Some(Record {
-                no,
-                offset: at,
-                time,
-                digits: iface.digits,
-                link: iface.link,
-                bytes: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
-                orig_len: epb.origlen,
-                interface: Some(epb.if_id),
-                interface_name: iface.name.clone(),
-                time_note: clamped.then_some(PAST_9999),
-                comments,
-                flags,
-            }))
-        }
-        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-            let Some(iface) = interfaces.first() else {
-                return Err(FileError::in_packet(
-                    no,
-                    at,
-                    "a simple packet block comes before any interface description block",
-                ));
-            };
-            // A simple packet block has no captured length: the interface's snapshot
-            // length and the original length bound it.
-            let len = (spb.origlen as usize)
-                .min(spb.data.len())
-                .min(iface.limit() as usize);
-            Ok(Some(Record {
-                no,
-                offset: at,
-                time: UNIX_EPOCH,
-                digits: iface.digits,
-                link: iface.link,
-                bytes: spb.data[..len].to_vec(),
-                orig_len: spb.origlen,
-                interface: Some(0),
-                interface_name: iface.name.clone(),
-                time_note: Some(NO_TIME),
-                comments: Vec::new(),
-                flags: None,
-            }))
-        }
-        // Statistics, name resolution, secrets, comments: nothing to show as a packet.
-        PcapBlockOwned::NG(_) => Ok(None),
-    }
-}
-
 pub(super) enum Next {
     Block(usize, Result<Option<Record>, FileError>),
     More,
@@ -763,86 +621,4 @@ impl Iterator for Reader<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record()
     }
-}
-
-pub(super) fn header_error(e: &PcapError<&[u8]>, have: usize, format: Format) -> FileError {
-    let (what, need) = match format {
-        Format::PcapNg => ("pcapng section header block", 28),
-        Format::Pcap { .. } => ("pcap file header", 24),
-    };
-    match e {
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => FileError::at(
-            0,
-            format!("truncated {what}: it needs {need} bytes, the file has {have}"),
-        ),
-        _ => FileError::at(
-            0,
-            format!("malformed {what}: its byte-order magic or its lengths are wrong"),
-        ),
-    }
-    .hint("the file starts like a capture but its header is damaged")
-}
-
-pub(super) fn legacy_interface(h: &PcapHeader, nanos: bool) -> Interface {
-    Interface {
-        link: LinkType(h.network.0 as u32),
-        snaplen: h.snaplen,
-        name: None,
-        resolution: if nanos { 1_000_000_000 } else { 1_000_000 },
-        // libpcap and Wireshark ignore thiszone (every writer sets it to 0); so does rawlab.
-        offset: 0,
-        digits: if nanos { 9 } else { 6 },
-    }
-}
-
-/// Digits worth showing for a pcapng `if_tsresol`: its power of ten, or 9 for powers of two.
-pub(super) fn digits_of(tsresol: u8) -> u8 {
-    if tsresol & 0x80 == 0 {
-        tsresol.min(9)
-    } else {
-        9
-    }
-}
-
-/// The last second of the year 9999: a damaged file's timestamp past it (a 64-bit count
-/// of seconds reaches 584 billion years) is shown as this, rather than overflowing.
-pub(super) const LATEST: Duration = Duration::from_secs(253_402_300_799);
-
-/// A pcapng timestamp in its interface's units and offset, as a time; true when it
-/// lay past [`LATEST`] and is shown as that.
-pub(super) fn ng_time(ts: u64, iface: &Interface) -> (SystemTime, bool) {
-    let secs = ts / iface.resolution;
-    let frac = ts % iface.resolution;
-    let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(iface.resolution)) as u32;
-    let since = Duration::new(secs, nanos);
-    let since = if iface.offset >= 0 {
-        since.saturating_add(Duration::from_secs(iface.offset as u64))
-    } else {
-        since.saturating_sub(Duration::from_secs(iface.offset.unsigned_abs()))
-    };
-    (UNIX_EPOCH + since.min(LATEST), since > LATEST)
-}
-
-pub(super) fn check_caplen(
-    caplen: u32,
-    iface: &Interface,
-    at: u64,
-    no: u64,
-) -> Result<(), FileError> {
-    if caplen <= iface.limit() {
-        return Ok(());
-    }
-    let what = if iface.snaplen == 0 {
-        format!(
-            "captured length {caplen} exceeds {MAX_SNAPLEN}, the most any capture keeps of a packet"
-        )
-    } else {
-        format!(
-            "captured length {caplen} exceeds the snapshot length {}",
-            iface.snaplen
-        )
-    };
-    Err(FileError::in_packet(no, at, what).hint(
-        "no capture keeps more of a packet than its snapshot length: this record's header is damaged, so the bytes from here on cannot be trusted",
-    ))
 }

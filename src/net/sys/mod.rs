@@ -1,10 +1,13 @@
-//! Every raw syscall and every `unsafe` block in rawlab lives here: probing
-//! for raw-socket permission, entering the sandbox (a user + network
-//! namespace) and making its peer's namespace (setns), bringing an interface
-//! up, and AF_PACKET's link-layer addresses (bind, recvfrom, sendto with a
-//! sockaddr_ll), and perf events with their mmap'd rings (the kernel's drop
-//! tracepoint). Nothing here knows packets, commands or terminals.
+//! Every raw syscall in rawlab is made here: probing for raw-socket permission,
+//! entering the sandbox (a user + network namespace) and making its peer's
+//! namespace (setns), bringing an interface up, and AF_PACKET's link-layer
+//! addresses (bind, recvfrom, sendto with a sockaddr_ll), and perf events with
+//! their mmap'd rings (the kernel's drop tracepoint). The `unsafe` lines are all in
+//! one file, `ffi.rs`, as small safe functions; the files beside it call those.
+//! Nothing here knows packets, commands or terminals.
 
+#[allow(unsafe_code)]
+mod ffi;
 mod ns;
 mod perf;
 mod ring;
@@ -17,7 +20,6 @@ pub use socket::*;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
-use std::os::fd::AsRawFd;
 
 /// Whether this process may open a raw IPv4 socket on its current network.
 pub fn raw_sockets_permitted() -> io::Result<()> {
@@ -57,14 +59,9 @@ pub fn outside_ids() -> Option<(u32, u32)> {
 /// CLONE_NEWUSER to a process with more than one thread.
 pub fn enter_sandbox() -> Result<(), SandboxError> {
     let step = |step| move |err| SandboxError { step, err };
-    // SAFETY: getuid/getgid cannot fail and touch no memory.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    // SAFETY: unshare takes flags only.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
-        return Err(step("unshare(CLONE_NEWUSER | CLONE_NEWNET)")(
-            io::Error::last_os_error(),
-        ));
-    }
+    let (uid, gid) = (ffi::getuid(), ffi::getgid());
+    ffi::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
+        .map_err(step("unshare(CLONE_NEWUSER | CLONE_NEWNET)"))?;
     // An unprivileged process must give up setgroups before it may write gid_map.
     match std::fs::write("/proc/self/setgroups", "deny") {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -85,39 +82,22 @@ pub fn enter_sandbox() -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// Sets IFF_UP on an interface, as `ip link set NAME up` does.
+/// Sets IFF_UP on an interface, as `ip link set NAME up` does (over netlink, as
+/// every other change to the links is made).
 pub fn set_link_up(name: &str) -> io::Result<()> {
-    let sock = Socket::new(Domain::IPV4, Type::DGRAM, None)?;
-    // SAFETY: ifreq is plain old data; all-zero is a valid value.
-    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
-    let bytes = name.as_bytes();
-    if bytes.len() >= ifr.ifr_name.len() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "interface name too long",
-        ));
-    }
-    for (d, s) in ifr.ifr_name.iter_mut().zip(bytes) {
-        *d = *s as libc::c_char;
-    }
-    // SAFETY: the fd is a live socket and ifr a valid, NUL-terminated ifreq that
-    // outlives both calls; SIOCGIFFLAGS/SIOCSIFFLAGS read and write ifru_flags only.
-    unsafe {
-        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut ifr) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &ifr) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
+    let mut nl = crate::net::netlink::Netlink::open()?;
+    let index = nl.index_of(name)?.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no interface called {name}"),
+        )
+    })?;
+    nl.set_up(index)
 }
 
 /// The real user id of this process.
 pub fn uid() -> u32 {
-    // SAFETY: getuid cannot fail.
-    unsafe { libc::getuid() }
+    ffi::getuid()
 }
 
 /// Who ran `sudo rawlab`, noted at start (before rawlab gives up root): their ids
@@ -210,10 +190,7 @@ pub fn in_first_user_namespace() -> bool {
 /// Whether another process of the same user may look into this one (ptrace, its
 /// /proc files): off while rawlab holds what it opened as root.
 pub fn set_dumpable(on: bool) {
-    // SAFETY: prctl with PR_SET_DUMPABLE takes an integer and touches no memory.
-    unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0);
-    }
+    ffi::set_dumpable(on);
 }
 
 fn sudo_ids() -> Option<(u32, u32)> {
@@ -235,24 +212,10 @@ pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()>
     // While root still may (CAP_SETPCAP): an empty bounding set, so no program rawlab
     // could be made to run would gain a capability, whatever its file says.
     caps::clear(None, caps::CapSet::Bounding).map_err(err)?;
-    // SAFETY: prctl, setgroups, setresgid and setresuid take plain integers (and a null
-    // list for setgroups with size 0) and touch no memory of ours.
-    unsafe {
-        if libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0
-            || libc::setgroups(0, std::ptr::null()) != 0
-            || libc::setresgid(user.gid, user.gid, user.gid) != 0
-            || libc::setresuid(user.uid, user.uid, user.uid) != 0
-        {
-            return Err(io::Error::last_os_error());
-        }
-        libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0);
-        // The uid change made the process undumpable, which leaves /proc/self owned by
-        // root. Holding no capability, it may be the user's again (the sandbox writes
-        // its uid_map there); holding CAP_NET_RAW, it stays undumpable.
-        if keep.is_empty() {
-            libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
-        }
-    }
+    // The uid change makes the process undumpable, which leaves /proc/self owned by
+    // root. Holding no capability, it may be the user's again (the sandbox writes its
+    // uid_map there); holding CAP_NET_RAW, it stays undumpable.
+    ffi::change_ids_keeping_caps(user.uid, user.gid, keep.is_empty())?;
     // Kept across the uid change were the permitted capabilities; narrow them to `keep`
     // and make those effective. Nothing is inheritable: programs rawlab runs get none.
     caps::set(None, caps::CapSet::Inheritable, &caps::CapsHashSet::new()).map_err(err)?;
@@ -261,11 +224,7 @@ pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()>
     caps::set(None, caps::CapSet::Effective, &keep).map_err(err)?;
     // No way back to more privilege: setuid programs and file capabilities are inert
     // for rawlab and anything it starts.
-    // SAFETY: prctl with PR_SET_NO_NEW_PRIVS takes integers and touches no memory.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    ffi::set_no_new_privs()
 }
 
 /// The capabilities this process holds now, by name (`cap_net_raw`).
@@ -283,8 +242,7 @@ pub fn effective_caps() -> Vec<String> {
 
 /// The effective group id.
 pub fn gid() -> u32 {
-    // SAFETY: getgid cannot fail.
-    unsafe { libc::getgid() }
+    ffi::getgid()
 }
 
 /// Every IPv4 address of this host's (or this namespace's) interfaces.
@@ -300,28 +258,10 @@ pub fn local_ipv4_addrs() -> Vec<std::net::Ipv4Addr> {
 
 /// Every address, IPv4 and IPv6, of this host's (or this namespace's) interfaces.
 pub fn local_addrs() -> Vec<std::net::IpAddr> {
-    let mut out = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once.
-    unsafe {
-        if libc::getifaddrs(&mut head) != 0 {
-            return out;
-        }
-        let mut cur = head;
-        while !cur.is_null() {
-            let a = (*cur).ifa_addr;
-            if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET {
-                let sin = &*(a as *const libc::sockaddr_in);
-                out.push(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).into());
-            } else if !a.is_null() && (*a).sa_family as i32 == libc::AF_INET6 {
-                let sin6 = &*(a as *const libc::sockaddr_in6);
-                out.push(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr).into());
-            }
-            cur = (*cur).ifa_next;
-        }
-        libc::freeifaddrs(head);
-    }
-    out
+    crate::net::netlink::Netlink::open()
+        .and_then(|mut nl| nl.addresses())
+        .map(|a| a.into_iter().map(|a| a.addr).collect())
+        .unwrap_or_default()
 }
 
 /// Hands a file (and the directories rawlab made for it under the user's home)
@@ -346,16 +286,10 @@ pub struct TermSettings(libc::termios);
 
 /// The settings of the terminal on `fd`, if it is one.
 pub fn terminal_settings(fd: std::os::fd::RawFd) -> Option<TermSettings> {
-    // SAFETY: termios is plain data; tcgetattr fills it or fails.
-    let mut t: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: t is a live termios; fd is an open descriptor or the call fails.
-    (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(TermSettings(t))
+    ffi::tcgetattr(fd).map(TermSettings)
 }
 
 /// Puts back settings taken by [`terminal_settings`].
 pub fn restore_terminal(fd: std::os::fd::RawFd, s: &TermSettings) {
-    // SAFETY: s.0 came from tcgetattr; a failure leaves the terminal as it was.
-    unsafe {
-        libc::tcsetattr(fd, libc::TCSANOW, &s.0);
-    }
+    ffi::tcsetattr(fd, &s.0);
 }

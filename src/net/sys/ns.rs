@@ -2,7 +2,6 @@
 //! moving a thread into it for a moment (setns).
 
 use std::io;
-use std::os::fd::AsRawFd;
 
 /// A second network namespace, made beside this process's own: the sandbox's peer.
 /// Holding `peer` keeps it alive; when rawlab exits the kernel tears it down, and with
@@ -18,10 +17,8 @@ pub struct Namespaces {
 /// process must hold CAP_SYS_ADMIN over its user namespace (it does in the sandbox).
 pub fn new_peer_namespace() -> io::Result<Namespaces> {
     let home: std::os::fd::OwnedFd = std::fs::File::open("/proc/thread-self/ns/net")?.into();
-    // SAFETY: unshare takes flags only; it moves this thread into a new network namespace.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    // Moves this thread into a new network namespace.
+    super::ffi::unshare(libc::CLONE_NEWNET)?;
     let peer = std::fs::File::open("/proc/thread-self/ns/net").map(std::os::fd::OwnedFd::from);
     enter_namespace(&home)?;
     Ok(Namespaces { home, peer: peer? })
@@ -29,11 +26,7 @@ pub fn new_peer_namespace() -> io::Result<Namespaces> {
 
 /// Moves this thread into the network namespace open at `ns` (setns(2)).
 pub fn enter_namespace(ns: &std::os::fd::OwnedFd) -> io::Result<()> {
-    // SAFETY: the fd is an open /proc/…/ns/net file; setns reads only the fd and flag.
-    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    super::ffi::setns(ns, libc::CLONE_NEWNET)
 }
 
 /// Runs `f` inside the network namespace `ns`, then returns home. Sockets and files `f`

@@ -127,85 +127,121 @@ fn options(
             }
             continue;
         }
-        if at + 2 > end {
-            problems.push(bad_option(
-                title,
-                at,
-                (list.min_len, 1, None),
-                format!(
-                    "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
-                    name(),
-                    list.min_len,
-                    list.len.name
-                ),
-            ));
+        let Some(total) = option_length(packet, at..end, list, title, &name, problems) else {
             items.push(rest(at));
             break;
-        }
-        let len_raw = packet[at + 1] as usize;
-        let total = len_raw * list.len_scale + list.len_add;
-        if total < list.min_len {
-            problems.push(bad_option(
-                title,
-                at + 1,
-                (list.min_len, total, Some(list.len)),
-                format!(
-                    "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
-                    says(list.len, &packet[at..], total),
-                    name(),
-                    list.min_len
-                ),
-            ));
-            items.push(rest(at));
-            break;
-        }
-        if at + total > end {
-            problems.push(bad_option(
-                title,
-                at + 1,
-                (total, end - at, Some(list.len)),
-                format!(
-                    "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
-                    says(list.len, &packet[at..], total),
-                    name(),
-                    end - at
-                ),
-            ));
-            items.push(rest(at));
-            break;
-        }
-        let mut fields: Vec<Placed> = kind_fields(at).collect();
-        fields.push(Placed::fixed(list.len, at));
-        let opt = at..at + total;
-        let mut entry_spans = Vec::new();
-        match list.kind_of(kind) {
-            Some(k) => {
-                if let Some(want) = k.len.filter(|w| *w != total) {
-                    problems.push(bad_option(
-                        title,
-                        at + 1,
-                        (want, total, Some(list.len)),
-                        format!(
-                            "{}, but option {} is always {want} bytes",
-                            says(list.len, &packet[at..], total),
-                            name()
-                        ),
-                    ));
-                }
-                entry_spans =
-                    known_option(packet, opt.clone(), k, list, title, problems, &mut fields);
-            }
-            None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
-            None => {}
-        }
-        items.push(Item {
-            span: opt,
-            fields,
-            entries: entry_spans,
-        });
+        };
+        items.push(option_item(
+            packet,
+            at..at + total,
+            kind,
+            list,
+            title,
+            &name,
+            problems,
+        ));
         at += total;
     }
     items
+}
+
+/// The length of the option at `range.start`, from its length byte: None (with the
+/// problem noted) when the options end before it or the length cannot be right.
+fn option_length(
+    packet: &[u8],
+    range: Range<usize>,
+    list: &OptionList,
+    title: &'static str,
+    name: &dyn Fn() -> String,
+    problems: &mut Vec<Problem>,
+) -> Option<usize> {
+    let (at, end) = (range.start, range.end);
+    if at + 2 > end {
+        problems.push(bad_option(
+            title,
+            at,
+            (list.min_len, 1, None),
+            format!(
+                "option {} needs at least {} bytes (its kind and {}), but only 1 remains in the options",
+                name(),
+                list.min_len,
+                list.len.name
+            ),
+        ));
+        return None;
+    }
+    let len_raw = packet[at + 1] as usize;
+    let total = len_raw * list.len_scale + list.len_add;
+    if total < list.min_len {
+        problems.push(bad_option(
+            title,
+            at + 1,
+            (list.min_len, total, Some(list.len)),
+            format!(
+                "{} for option {}: an option is at least {} bytes (kind and length); the rest is shown as bytes",
+                says(list.len, &packet[at..], total),
+                name(),
+                list.min_len
+            ),
+        ));
+        return None;
+    }
+    if at + total > end {
+        problems.push(bad_option(
+            title,
+            at + 1,
+            (total, end - at, Some(list.len)),
+            format!(
+                "{} for option {}, but only {} remain in the options; the rest is shown as bytes",
+                says(list.len, &packet[at..], total),
+                name(),
+                end - at
+            ),
+        ));
+        return None;
+    }
+    Some(total)
+}
+
+/// The option that takes up `opt`: its kind and length, then its fields as the table
+/// knows its kind (or its bytes), with a problem when its length is not the kind's own.
+fn option_item(
+    packet: &[u8],
+    opt: Range<usize>,
+    kind: u128,
+    list: &OptionList,
+    title: &'static str,
+    name: &dyn Fn() -> String,
+    problems: &mut Vec<Problem>,
+) -> Item {
+    let (at, total) = (opt.start, opt.len());
+    let mut fields: Vec<Placed> = list.kind.iter().map(|f| Placed::fixed(f, at)).collect();
+    fields.push(Placed::fixed(list.len, at));
+    let mut entry_spans = Vec::new();
+    match list.kind_of(kind) {
+        Some(k) => {
+            if let Some(want) = k.len.filter(|w| *w != total) {
+                problems.push(bad_option(
+                    title,
+                    at + 1,
+                    (want, total, Some(list.len)),
+                    format!(
+                        "{}, but option {} is always {want} bytes",
+                        says(list.len, &packet[at..], total),
+                        name()
+                    ),
+                ));
+            }
+            entry_spans = known_option(packet, opt.clone(), k, list, title, problems, &mut fields);
+        }
+        None if total > 2 => fields.push(Placed::bytes(list.unknown, at + 2..opt.end)),
+        None => {}
+    }
+    Item {
+        span: opt,
+        fields,
+        entries: entry_spans,
+    }
 }
 
 /// The fields of an option of a kind the table knows, as far as its bytes go: its own
