@@ -54,7 +54,8 @@ struct Cli {
     /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure. Always in the sandbox, so a check comes out the same on every machine (the lessons' peer host lives there).
     #[arg(long)]
     check: bool,
-    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
+    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits,
+    /// nothing else acts); output longer than the screen waits at a more prompt.
     #[arg(long, conflicts_with_all = ["check", "delay"])]
     step: bool,
     /// Record the session as an asciinema v2 file (play it with `asciinema play FILE`).
