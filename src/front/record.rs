@@ -93,6 +93,52 @@ impl Recorder {
         }
     }
 
+    /// Text drawn in colour for the transcript while the terminal shows it plain: the
+    /// recording keeps it as the terminal showed it.
+    pub fn output_coloured(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some((w, html)) = &mut self.html {
+            let _ = w.write_all(html.convert(text).as_bytes());
+        }
+        if self.cast.is_some() {
+            let plain = Strip::default().strip(text.as_bytes());
+            let html = self.html.take();
+            self.output(&String::from_utf8_lossy(&plain));
+            self.html = html;
+        }
+    }
+
+    /// A lesson begins: the transcript gets a heading with an anchor (`#lesson-3`, then
+    /// `#lesson-3-2` if it is taken again), the recording a marker.
+    pub fn heading(&mut self, number: u32, title: &str) {
+        let label = format!("Lesson {number} — {title}");
+        self.marker(&label);
+        if let Some((w, html)) = &mut self.html {
+            let base = format!("lesson-{number}");
+            html.headings.push(base.clone());
+            let seen = html.headings.iter().filter(|h| **h == base).count();
+            let id = if seen > 1 {
+                format!("{base}-{seen}")
+            } else {
+                base
+            };
+            let mut text = String::new();
+            push_escaped(&mut text, &label);
+            let closed = html.close();
+            let style = html.style();
+            let _ = write!(
+                w,
+                "{closed}</pre>\n<h2 id=\"{id}\"><a href=\"#{id}\">{text}</a></h2>\n<pre>"
+            );
+            if !style.is_empty() {
+                let _ = write!(w, "<span style=\"{style}\">");
+                html.open = true;
+            }
+        }
+    }
+
     /// A marker (asciicast's "m" event): a player lists them, so a recording of
     /// --step can be jumped through step by step.
     pub fn marker(&mut self, label: &str) {
@@ -130,21 +176,91 @@ impl Drop for Recorder {
 pub struct Tee<W: Write> {
     pub inner: W,
     pub rec: Option<Arc<Mutex<Recorder>>>,
+    /// Colours taken out on the way through (see [`set_plain_screen`]): the session
+    /// draws in colour for the transcript while the screen, a file or a pipe, gets
+    /// none.
+    pub strip: Strip,
+}
+
+impl<W: Write> Tee<W> {
+    pub fn new(inner: W, rec: Option<Arc<Mutex<Recorder>>>) -> Self {
+        Tee {
+            inner,
+            rec,
+            strip: Strip::default(),
+        }
+    }
 }
 
 impl<W: Write> Write for Tee<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let plain = PLAIN_SCREEN.load(std::sync::atomic::Ordering::Relaxed);
+        let n = if plain {
+            let kept = self.strip.strip(buf);
+            self.inner.write_all(&kept)?;
+            buf.len()
+        } else {
+            self.inner.write(buf)?
+        };
         if let Some(r) = &self.rec {
-            r.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .output(&String::from_utf8_lossy(&buf[..n]));
+            let text = String::from_utf8_lossy(&buf[..n]);
+            let mut r = r.lock().unwrap_or_else(|p| p.into_inner());
+            if plain {
+                r.output_coloured(&text);
+            } else {
+                r.output(&text);
+            }
         }
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Takes ANSI escape sequences out of a stream of bytes, one cut between two writes
+/// included.
+#[derive(Default)]
+pub struct Strip {
+    /// 1: after ESC, 2: inside a CSI sequence.
+    state: u8,
+}
+
+impl Strip {
+    fn strip(&mut self, buf: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(buf.len());
+        for &b in buf {
+            match (self.state, b) {
+                (1, b'[') => self.state = 2,
+                (1, _) => self.state = 0,
+                (2, 0x40..=0x7e) => self.state = 0,
+                (2, _) => {}
+                (_, 0x1b) => self.state = 1,
+                (_, b) => out.push(b),
+            }
+        }
+        out
+    }
+}
+
+/// Whether the screen (stdout) is to have no colour while the session draws in colour
+/// for a transcript: set once, at start.
+static PLAIN_SCREEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Colours are for the transcript alone: every [`Tee`] takes them out of what it
+/// writes through, and out of a recording, which keeps what the terminal saw.
+pub fn set_plain_screen() {
+    PLAIN_SCREEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Text for the screen alone (a hint, a prompt), its colours taken out when the screen
+/// is to have none.
+pub fn for_screen(text: &str) -> String {
+    if PLAIN_SCREEN.load(std::sync::atomic::Ordering::Relaxed) {
+        String::from_utf8_lossy(&Strip::default().strip(text.as_bytes())).into_owned()
+    } else {
+        text.to_string()
     }
 }
 
@@ -158,6 +274,8 @@ struct Html {
     open: bool,
     /// An escape sequence cut between two writes.
     pending: String,
+    /// The anchors of the lesson headings so far.
+    headings: Vec<String>,
 }
 
 /// The 16 terminal colours, as a dark-background terminal shows them.
@@ -167,7 +285,7 @@ const COLOURS: [&str; 16] = [
 ];
 
 impl Html {
-    const HEAD: &'static str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rawlab transcript</title>\n<style>body{background:#1e1e1e;color:#d4d4d4;margin:2em}pre{font:14px/1.35 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap}</style>\n</head><body><pre>";
+    const HEAD: &'static str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rawlab transcript</title>\n<style>body{background:#1e1e1e;color:#d4d4d4;margin:2em}pre{font:14px/1.35 ui-monospace,Menlo,Consolas,monospace;white-space:pre;overflow-x:auto;margin:0}h2{font:bold 18px/1.4 system-ui,sans-serif;margin:1.5em 0 .5em}h2 a{color:inherit;text-decoration:none}</style>\n</head><body><pre>";
     const TAIL: &'static str = "</pre></body></html>\n";
 
     fn style(&self) -> String {
@@ -229,6 +347,7 @@ impl Html {
                 0 => {
                     *self = Html {
                         pending: std::mem::take(&mut self.pending),
+                        headings: std::mem::take(&mut self.headings),
                         ..Html::default()
                     }
                 }
@@ -268,6 +387,16 @@ static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> 
 /// Makes `rec` the run's recorder, for [`marker`].
 pub fn set_running(rec: std::sync::Arc<std::sync::Mutex<Recorder>>) {
     let _ = RUNNING.set(rec);
+}
+
+/// A lesson's heading in the run's transcript and a marker in its recording, if there
+/// are any.
+pub fn heading(number: u32, title: &str) {
+    if let Some(r) = RUNNING.get() {
+        r.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .heading(number, title);
+    }
 }
 
 /// A marker in the run's recording, if there is one.

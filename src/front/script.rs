@@ -148,7 +148,7 @@ pub fn run_text(
     let mut pager;
     let out: &mut dyn Write = match (pace, Pager::screen()) {
         (Pace::Step, Some((cols, rows))) => {
-            pager = Pager::new(out, cols, rows);
+            pager = Pager::new(out, cols, rows, session.style().color);
             &mut pager
         }
         _ => out,
@@ -399,6 +399,8 @@ struct Pager<'a> {
     skipping: bool,
     reads: u64,
     ended: u64,
+    /// The prompt in reverse video (not with --color never).
+    color: bool,
 }
 
 impl<'a> Pager<'a> {
@@ -412,8 +414,9 @@ impl<'a> Pager<'a> {
         (h.0 >= 4 && w.0 >= 8).then_some((usize::from(w.0), usize::from(h.0)))
     }
 
-    fn new(inner: &'a mut dyn Write, cols: usize, rows: usize) -> Self {
+    fn new(inner: &'a mut dyn Write, cols: usize, rows: usize, color: bool) -> Self {
         Pager {
+            color,
             inner,
             cols,
             rows,
@@ -430,8 +433,17 @@ impl<'a> Pager<'a> {
     fn more(&mut self) -> io::Result<bool> {
         self.inner.flush()?;
         let prompt = "-- more: Enter shows the next screen, q skips the rest of this output --";
+        let (on, off) = if self.color {
+            ("\x1b[7m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
         let mut screen = io::stdout().lock();
-        write!(screen, "\x1b[7m{prompt}\x1b[0m")?;
+        write!(
+            screen,
+            "{}",
+            crate::front::record::for_screen(&format!("{on}{prompt}{off}"))
+        )?;
         screen.flush()?;
         drop(screen);
         loop {
@@ -446,11 +458,11 @@ impl<'a> Pager<'a> {
                 None | Some("q" | "quit") => return Ok(false),
                 Some(other) => {
                     let mut screen = io::stdout().lock();
-                    write!(
-                        screen,
-                        "\x1b[7m`{}` does nothing here: {prompt}\x1b[0m",
+                    let text = format!(
+                        "{on}`{}` does nothing here: {prompt}{off}",
                         crate::render::printable(other)
-                    )?;
+                    );
+                    write!(screen, "{}", crate::front::record::for_screen(&text))?;
                     screen.flush()?;
                 }
             }
@@ -566,7 +578,7 @@ fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) ->
     // alone: a recording or transcript keeps the lesson, not the keys that paced it.
     let to_screen = |text: &str| -> io::Result<()> {
         let mut screen = io::stdout().lock();
-        screen.write_all(text.as_bytes())?;
+        screen.write_all(crate::front::record::for_screen(text).as_bytes())?;
         screen.flush()
     };
     let hint = format!(

@@ -199,10 +199,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
                 keep(&format!("{}{line}\n", session.prompt()));
                 let shower = session.shower.clone();
                 let _guard = shower.store.print_lock();
-                let mut out = Tee {
-                    inner: stdout.lock(),
-                    rec: rec.clone(),
-                };
+                let mut out = Tee::new(stdout.lock(), rec.clone());
                 let flow = session.run_line(&line, &mut out)?;
                 session.lesson_after(&line, &mut out)?;
                 out.flush()?;
