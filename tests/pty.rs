@@ -541,8 +541,16 @@ fn a_learner_solves_a_task_at_the_prompt() {
             "expect packet 2 icmp.type == echo-reply",
             "expect packet 1 ip.version == 4",
             "expect packet 1 ip.hdr_len == 20",
-            "expect reply icmp.ident != 0",
+            "expect packet 1 icmp.ident != 0",
             "expect reply icmp.ident == request",
+            "privilege off",
+            "send",
+            "expect refused EPERM",
+            "trigger ping 127.0.0.1",
+            "wait 500ms",
+            "expect captured 2",
+            "expect reply icmp.type == echo-reply",
+            "privilege on",
         ] {
             let want = format!("raw> {offered}");
             t.wait(offered, move |s| s.typed().ends_with(&want));

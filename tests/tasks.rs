@@ -321,8 +321,16 @@ expect packet 1 icmp.type == echo-request
 expect packet 2 icmp.type == echo-reply
 expect packet 1 ip.version == 4
 expect packet 1 ip.hdr_len == 20
-expect reply icmp.ident != 0
+expect packet 1 icmp.ident != 0
 expect reply icmp.ident == request
+privilege off
+send
+expect refused EPERM
+trigger ping 127.0.0.1
+wait 500ms
+expect captured 2
+expect reply icmp.type == echo-reply
+privilege on
 trigger ping 127.0.0.1
 trigger ping 127.0.0.2
 ";
@@ -340,7 +348,7 @@ fn progress_survives_a_restart_with_a_tick_for_each_lesson_and_task_done() {
             "✓ you said 2: right — 2 captured (#1, #2)",
             "▶ task: Ping another address of this host and catch the kernel answering from it",
             "the goal after try 1: 1 of 2 lines still fails",
-            "✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2, but #4 has 127.0.0.1",
+            "✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2, but #6 has 127.0.0.1",
             "✓ task done in 2 tries: Ping another address of this host and catch the kernel answering from it",
             "end of lesson 01-receive-icmp",
         ] {
@@ -500,7 +508,7 @@ fn a_refused_send_can_be_expected() {
         assert_eq!(ok.code, 0, "{}", ok.all());
         assert!(
             ok.stdout
-                .contains("✓ expect refused EINVAL: sendto failed with EINVAL"),
+                .contains("✓ expect refused EINVAL: the kernel refused it with EINVAL"),
             "{}",
             ok.all()
         );

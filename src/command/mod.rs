@@ -198,6 +198,9 @@ pub enum Command {
     Explain(&'static Field),
     Reset,
     Status,
+    /// `privilege off|on`: CAP_NET_RAW given up (effective set only) or taken back, to
+    /// see what a raw socket is without it.
+    Privilege(bool),
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
     /// `predict "QUESTION" -> KIND`: asks, takes the learner's answer, and compares it

@@ -426,6 +426,16 @@ pub static COMMANDS: &[CommandInfo] = &[
         offers: grammar::no_offers,
     },
     CommandInfo {
+        name: "privilege",
+        aliases: &[],
+        syntax: "privilege off | on",
+        summary: "give up CAP_NET_RAW for a while (and take it back), to meet EPERM",
+        example: "privilege off",
+        detail: "A raw or packet socket needs CAP_NET_RAW over the network it is made in (root has it; rawlab under sudo keeps only it; in the sandbox rawlab holds it over the sandbox's own network alone, as root of its user namespace). `privilege off` takes it out of rawlab's effective set, keeping it permitted, so `privilege on` can take it back: from then on every new raw socket is refused with EPERM (`expect refused EPERM` checks it), while a socket opened before keeps working, since the kernel checks the capability when a socket is made, not on each read or send. A ping socket (SOCK_DGRAM, IPPROTO_ICMP, as `trigger ping` opens) needs no capability: net.ipv4.ping_group_range decides who may open one.",
+        parse: grammar::privilege,
+        offers: grammar::privilege_offers,
+    },
+    CommandInfo {
         name: "help",
         aliases: &["?"],
         syntax: "help [COMMAND]",

@@ -337,7 +337,7 @@ impl Session {
                         "expected the kernel to refuse the send with {n}, but it said {}",
                         name(g)
                     )),
-                    (g, _) => Outcome::Pass(format!("sendto failed with {}", name(g))),
+                    (g, _) => Outcome::Pass(format!("the kernel refused it with {}", name(g))),
                 }
             }
             Expect::PingReceived { cmp, count } => match self.last_ping {

@@ -113,6 +113,8 @@ pub struct Session {
     /// Told of each lesson begun at the prompt (its number and title), so a transcript
     /// can give it a heading.
     pub on_lesson: Option<fn(u32, &str)>,
+    /// `privilege off` gave up CAP_NET_RAW (and `reset` takes it back).
+    net_raw_dropped: bool,
     /// The task the learner is working on.
     task: Option<task::TaskRun>,
     /// The errno the kernel refused the last send, ping or trigger with (0: none), for
@@ -211,6 +213,7 @@ impl Session {
             step_lesson: None,
             narrate_plainly: false,
             on_lesson: None,
+            net_raw_dropped: false,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
@@ -427,6 +430,7 @@ impl Session {
                 self.status(out)?;
                 Flow::Continue
             }
+            Command::Privilege(on) => self.privilege(*on, out)?,
             Command::Expect(e) => {
                 self.expect(e, out)?;
                 Flow::Continue
