@@ -504,10 +504,10 @@ fn main() -> ExitCode {
             session.step_lesson = Some(l.file);
         }
     }
-    if let ([path], false) = (cli.files.as_slice(), cli.check) {
-        if let Some(l) = rawlab::command::lessons::of_path(path) {
-            rawlab::front::record::heading(l.number().unwrap_or(0), &l.title());
-        }
+    if let ([path], false) = (cli.files.as_slice(), cli.check)
+        && let Some(l) = rawlab::command::lessons::of_path(path)
+    {
+        rawlab::front::record::heading(l.number().unwrap_or(0), &l.title());
     }
     let result = if cli.check {
         match script::check_targets(&cli.files) {
