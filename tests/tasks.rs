@@ -469,21 +469,22 @@ fn step_mode_refuses_what_is_not_enter_b_or_q() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
 
-/// What the screen says about the kernel must be true of it: Linux's 0x0000 on an
-/// all-zero echo reply is ones' complement's other zero, not a wrong checksum, and an
-/// IPPROTO_RAW listener is told it will hear nothing.
+/// What the screen says about the kernel must be true of it: Linux's 0x0000 on its
+/// echo reply to an all-zero request is wrong by its own check (its receiving side
+/// counts the reply in Icmp InCsumErrors, and no echo reply as arrived), and the dump
+/// says so; 0xffff where the bytes add up to 0xffff is the other zero, and the kernel
+/// answers it; an IPPROTO_RAW listener is told it will hear nothing.
 #[test]
 fn the_screen_is_right_about_the_kernel() {
     let r = script(
         User::Me,
-        "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nlisten proto 255\n",
+        "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nexpect counted Icmp InCsumErrors == 1\nexpect counted Icmp InEchoReps == 0\nlisten proto 255\n",
     );
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stdout.contains("icmp.checksum      0x0000 ✓ correct")
+        r.stdout.contains("icmp.checksum      0x0000 ✗ wrong")
             && r.stdout
-                .contains("0x0000 and 0xffff are both zero in ones' complement")
-            && !r.stdout.contains("✗ wrong"),
+                .contains("✗ should be 0xffff: every other byte it covers is zero"),
         "{}",
         r.all()
     );
@@ -493,6 +494,19 @@ fn the_screen_is_right_about_the_kernel() {
         ),
         "{}",
         r.all()
+    );
+    let other = script(
+        User::Me,
+        "payload f7ff\nset icmp.checksum 0xffff\nsend\nexpect reply icmp.type == echo-reply\nexpect counted Icmp InCsumErrors == 0\n",
+    );
+    assert_eq!(other.code, 0, "{}", other.all());
+    assert!(
+        other.stdout.contains("icmp.checksum      0xffff ✓ correct")
+            && other
+                .stdout
+                .contains("0xffff and 0x0000 are both zero in ones' complement"),
+        "{}",
+        other.all()
     );
 }
 

@@ -499,7 +499,7 @@ pub enum Verdict {
 pub const OTHER_ZERO_NOTE: &str = "0xffff and 0x0000 are both zero in ones' complement: the other bytes add up to 0xffff, whose complement 0x0000 a fresh sum writes, and 0xffff brings the receiver's sum to all ones just the same, so its check passes either way";
 
 /// Why 0x0000 is wrong where every other byte is zero, for the dump.
-pub const ALL_ZERO_NOTE: &str = "every other byte it covers is zero, so they add up to 0x0000 and only 0xffff completes them: with 0x0000, the other zero of ones' complement, the receiver's sum stays 0x0000 instead of all ones, and it drops the message";
+pub const ALL_ZERO_NOTE: &str = "every other byte it covers is zero, so they add up to 0x0000 and only 0xffff completes them: with 0x0000, the other zero of ones' complement, the receiver's sum stays 0x0000 instead of all ones, and it drops the message (Linux writes 0x0000 on its echo reply to an all-zero request, and its own receiving side then counts it in Icmp InCsumErrors)";
 
 /// Why a checksum can hold just the pseudo-header sum, for the dump.
 pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
