@@ -356,21 +356,12 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
                     .expected("an offset 0..=65535"));
                 }
                 let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
-                let v = args.next("a byte: 0..=255, or hex such as 0x08")?;
-                let value = parse_int(v)?;
-                if value > 255 {
-                    return Err(ParseError::new(
-                        v.span.clone(),
-                        format!("{value} does not fit in a byte"),
-                    )
-                    .expected("0..=255")
-                    .suggest(Some("a byte holds 0 to 255 (0x00 to 0xff)".into())));
-                }
+                let value = parse_byte(args.next("a byte: 0..=255, or hex such as 0x08")?)?;
                 return Ok(Expect::PacketByte {
                     no,
                     offset: offset as usize,
                     cmp,
-                    value: value as u8,
+                    value,
                 });
             }
             Ok(Expect::Packet {

@@ -228,19 +228,21 @@ pub struct Strip {
 }
 
 impl Strip {
-    fn strip(&mut self, buf: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(buf.len());
-        for &b in buf {
-            match (self.state, b) {
-                (1, b'[') => self.state = 2,
-                (1, _) => self.state = 0,
-                (2, 0x40..=0x7e) => self.state = 0,
-                (2, _) => {}
-                (_, 0x1b) => self.state = 1,
-                (_, b) => out.push(b),
-            }
+    /// Whether byte `b`, the next of the stream, is shown (not part of an escape).
+    pub fn visible(&mut self, b: u8) -> bool {
+        match (self.state, b) {
+            (1, b'[') => self.state = 2,
+            (1, _) => self.state = 0,
+            (2, 0x40..=0x7e) => self.state = 0,
+            (2, _) => {}
+            (_, 0x1b) => self.state = 1,
+            _ => return true,
         }
-        out
+        false
+    }
+
+    fn strip(&mut self, buf: &[u8]) -> Vec<u8> {
+        buf.iter().copied().filter(|b| self.visible(*b)).collect()
     }
 }
 

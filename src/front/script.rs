@@ -393,8 +393,8 @@ struct Pager<'a> {
     /// Lines shown since the learner last typed (a line that wraps counts twice).
     lines: usize,
     col: usize,
-    /// Inside an escape sequence (1: after ESC, 2: in a CSI).
-    escape: u8,
+    /// Escape sequences, which take no room on the screen.
+    escapes: crate::front::record::Strip,
     /// q was typed: nothing more is shown until the next line read from the terminal.
     skipping: bool,
     reads: u64,
@@ -422,7 +422,7 @@ impl<'a> Pager<'a> {
             rows,
             lines: 0,
             col: 0,
-            escape: 0,
+            escapes: Default::default(),
             skipping: false,
             reads: TTY_READS.load(std::sync::atomic::Ordering::Relaxed),
             ended: OUTPUTS_ENDED.load(std::sync::atomic::Ordering::Relaxed),
@@ -489,18 +489,14 @@ impl Write for Pager<'_> {
         }
         let mut from = 0;
         for (i, &b) in buf.iter().enumerate() {
-            match (self.escape, b) {
-                (1, b'[') => self.escape = 2,
-                (1, _) => self.escape = 0,
-                (2, 0x40..=0x7e) => self.escape = 0,
-                (2, _) => {}
-                (_, 0x1b) => self.escape = 1,
-                (_, b'\n') => {
+            match b {
+                _ if !self.escapes.visible(b) => {}
+                b'\n' => {
                     self.lines += 1;
                     self.col = 0;
                 }
                 // A character starts here (not a UTF-8 continuation byte).
-                (_, b) if b >= 0x20 && b & 0xc0 != 0x80 => {
+                b if b >= 0x20 && b & 0xc0 != 0x80 => {
                     self.col += 1;
                     if self.col > self.cols {
                         self.lines += 1;
