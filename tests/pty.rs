@@ -471,6 +471,14 @@ fn step_mode_pauses_output_longer_than_the_screen() {
         assert_eq!(t.exit_code(), 0);
         // The recording keeps the lesson and the skip, not the prompt that paced it.
         let rec = std::fs::read_to_string(&cast).unwrap();
+        // The terminal's own width, not a guess.
+        let header: serde_json::Value = serde_json::from_str(rec.lines().next().unwrap()).unwrap();
+        assert_eq!(header["width"], u64::from(COLS), "{header}");
+        // A marker per step, named by its place and command.
+        assert!(
+            rec.contains("\"m\",\"lesson 03-tcp-raw-socket:16 trigger http\"]"),
+            "{rec}"
+        );
         assert!(rec.contains("output is skipped"), "{rec}");
         assert!(!rec.contains("-- more"), "{rec}");
         assert!(!rec.contains("does nothing here"), "{rec}");
