@@ -54,13 +54,15 @@ struct Cli {
     /// Run the scripts (every lesson when none is named) and check their `expect` lines; exit non-zero naming each failure. Always in the sandbox, so a check comes out the same on every machine (the lessons' peer host lives there).
     #[arg(long)]
     check: bool,
-    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits).
+    /// Classroom mode: show each command and run it on Enter (`b` goes back, `q` quits,
+    /// nothing else acts); output longer than the screen waits at a more prompt.
     #[arg(long, conflicts_with_all = ["check", "delay"])]
     step: bool,
     /// Record the session as an asciinema v2 file (play it with `asciinema play FILE`).
     #[arg(long, value_name = "FILE.cast")]
     record: Option<PathBuf>,
-    /// Write the session to a self-contained HTML page, in its colours, to hand out.
+    /// Write the session to a self-contained HTML page to hand out: in colour whatever
+    /// stdout is, narration at full strength, a heading and anchor for each lesson.
     #[arg(long, value_name = "FILE.html")]
     transcript: Option<PathBuf>,
     /// Replace files that --record or --transcript would otherwise refuse to overwrite.
@@ -536,7 +538,19 @@ fn main() -> ExitCode {
         tracer,
         no_tracer,
     };
+    // A transcript is read for the lesson: in colour whatever stdout is (the screen
+    // gets the colours taken out again), its narration at full strength, a heading
+    // for each lesson.
+    let transcript = cli.transcript.is_some();
+    if transcript && !color {
+        rawlab::front::record::set_plain_screen();
+    }
+    let color = color || transcript;
     let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
+    if transcript {
+        session.narrate_plainly = true;
+        session.on_lesson = Some(rawlab::front::record::heading);
+    }
     // Made after rawlab gave up root, so the files belong to the user.
     let rec = match recorder(&cli) {
         Ok(r) => r,
@@ -564,10 +578,10 @@ fn main() -> ExitCode {
     };
     // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
     // not one per line. Commands and waits flush as they go, so output still streams.
-    let mut stdout = rawlab::front::record::Tee {
-        inner: io::BufWriter::with_capacity(1 << 16, io::stdout()),
-        rec: rec.clone(),
-    };
+    let mut stdout = rawlab::front::record::Tee::new(
+        io::BufWriter::with_capacity(1 << 16, io::stdout()),
+        rec.clone(),
+    );
     let pace = match (cli.step, cli.delay) {
         (true, _) => script::Pace::Step,
         (_, Some(d)) => script::Pace::Delay(d),
@@ -583,6 +597,11 @@ fn main() -> ExitCode {
             session.progress_file = rawlab::session::progress_path();
             session.step_lesson = Some(l.file);
         }
+    }
+    if let ([path], false) = (cli.files.as_slice(), cli.check)
+        && let Some(l) = rawlab::command::lessons::of_path(path)
+    {
+        rawlab::front::record::heading(l.number().unwrap_or(0), &l.title());
     }
     let result = if cli.check {
         match script::check_targets(&cli.files) {

@@ -139,14 +139,24 @@ fn record_and_transcript_keep_the_session() {
         assert!(header["width"].as_u64().unwrap() > 0 && header["height"].as_u64().unwrap() > 0);
         let mut last = 0.0;
         let mut text = String::new();
+        let mut markers = Vec::new();
         for l in lines {
             let ev: serde_json::Value = serde_json::from_str(l).unwrap();
             let t = ev[0].as_f64().unwrap();
             assert!(t >= last, "events go forward in time");
             last = t;
-            assert_eq!(ev[1], "o");
-            text.push_str(ev[2].as_str().unwrap());
+            match ev[1].as_str() {
+                Some("o") => text.push_str(ev[2].as_str().unwrap()),
+                Some("m") => markers.push(ev[2].as_str().unwrap().to_string()),
+                other => panic!("an event of kind {other:?}: {l}"),
+            }
         }
+        // The lesson is marked once, so a player can jump to it.
+        assert_eq!(
+            markers,
+            ["Lesson 1 — a raw socket that receives every ping"],
+            "{cast}"
+        );
         assert!(
             text.contains("Lesson 1") && text.contains("\r\n") && text.contains("\x1b["),
             "the output, coloured"
@@ -167,6 +177,72 @@ fn record_and_transcript_keep_the_session() {
             again.all()
         );
     }
+}
+
+/// A transcript is coloured whatever stdout is (a pipe here, which gets no colour), its
+/// narration at full strength rather than dim, one heading with an anchor for the
+/// lesson, and lines that scroll rather than wrap into the margin.
+#[test]
+fn a_transcript_is_coloured_and_headed_whatever_stdout_is() {
+    let dir = scratch();
+    let args: Vec<String> = ["--transcript", "t.html", "--record", "t.cast", "2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let r = run(User::Me, &args, &dir);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "stdout is a pipe: no colour\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  Bytes 2-3: the total length"),
+        "{}",
+        r.stdout
+    );
+    let cast = std::fs::read_to_string(dir.join("t.cast")).unwrap();
+    assert!(
+        !cast.contains("\\u001b["),
+        "the recording keeps what the screen got"
+    );
+    let html = std::fs::read_to_string(dir.join("t.html")).unwrap();
+    assert!(html.contains("<span style=\"color:"), "coloured");
+    let headings: Vec<&str> = html.matches("<h2 id=\"").collect();
+    assert_eq!(headings.len(), 1, "{html}");
+    assert!(
+        html.contains("<h2 id=\"lesson-2\"><a href=\"#lesson-2\">Lesson 2 — "),
+        "{html}"
+    );
+    // Narration is bold text, not a dim comment.
+    let line = html
+        .lines()
+        .find(|l| l.contains("Bytes 2-3: the total length"))
+        .unwrap();
+    assert!(
+        line.contains("font-weight:bold") && !line.contains("opacity") && !line.contains("# "),
+        "{line}"
+    );
+    assert!(html.contains("white-space:pre;overflow-x:auto"), "{html}");
+    // A lesson begun by `lesson N` gets its heading too, a lesson taken again an anchor
+    // of its own.
+    std::fs::write(
+        dir.join("twice.rawlab"),
+        "lesson 1\nlesson stop\nlesson 1\n",
+    )
+    .unwrap();
+    let args: Vec<String> = ["--sandbox", "--transcript", "again.html", "twice.rawlab"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let r = run(User::Me, &args, &dir);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let html = std::fs::read_to_string(dir.join("again.html")).unwrap();
+    let ids: Vec<&str> = html
+        .match_indices("<h2 id=\"")
+        .map(|(i, m)| html[i + m.len()..].split('"').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["lesson-1", "lesson-1-2"], "{html}");
 }
 
 /// A lesson runs in the sandbox even with privilege (root in CI), and so does a check:

@@ -417,6 +417,74 @@ fn step_mode_runs_a_lesson_one_enter_at_a_time() {
     }
 }
 
+/// A step whose output is longer than the screen pauses at a "more" prompt, shown on
+/// the screen alone: Enter shows the next screenful, a stray word does nothing, q skips
+/// the rest of that output and the next step comes as usual.
+#[test]
+fn step_mode_pauses_output_longer_than_the_screen() {
+    const SHORT: u16 = 30;
+    for user in users() {
+        let home = home();
+        let cast = home.join("step.cast");
+        let cast_arg = cast.to_str().unwrap().to_string();
+        let mut t = Term::start(
+            user,
+            &home,
+            &["--color", "never", "--record", &cast_arg, "--step", "3"],
+        );
+        t.pty
+            .get_process_mut()
+            .set_window_size(COLS, SHORT)
+            .unwrap();
+        t.vt.set_size(SHORT.try_into().unwrap(), COLS.try_into().unwrap());
+        t.wait("the first step", |s| {
+            s.cursor_line().contains("raw> listen tcp  [Enter runs")
+        });
+        t.send("\r");
+        t.wait_text("? How many TCP segments");
+        t.send("\r");
+        t.wait("trigger http offered", |s| {
+            s.cursor_line().contains("raw> trigger http  [Enter runs")
+        });
+        t.send("\r");
+        let more = "-- more: Enter shows the next screen, q skips the rest of this output --";
+        t.wait("a more prompt", |s| s.cursor_line().starts_with(more));
+        // Nothing scrolled past unread: the step's first lines are still on the screen.
+        assert!(
+            t.screen().contains("trigger http: a TCP connection"),
+            "{}",
+            t.screen()
+        );
+        t.send("dump 1\r");
+        t.wait_text("`dump 1` does nothing here");
+        t.send("\r");
+        t.wait("a second more prompt", |s| {
+            s.cursor_line().starts_with(more) && !s.screen().contains("trigger http: a TCP")
+        });
+        t.send("q\r");
+        t.wait_text("the rest of this step's output is skipped (q at the more prompt)");
+        t.wait("the next step", |s| {
+            s.cursor_line()
+                .contains("raw> expect captured by tcp >= 8  [Enter runs")
+        });
+        t.send("q\r");
+        assert_eq!(t.exit_code(), 0);
+        // The recording keeps the lesson and the skip, not the prompt that paced it.
+        let rec = std::fs::read_to_string(&cast).unwrap();
+        // The terminal's own width, not a guess.
+        let header: serde_json::Value = serde_json::from_str(rec.lines().next().unwrap()).unwrap();
+        assert_eq!(header["width"], u64::from(COLS), "{header}");
+        // A marker per step, named by its place and command.
+        assert!(
+            rec.contains("\"m\",\"lesson 03-tcp-raw-socket:16 trigger http\"]"),
+            "{rec}"
+        );
+        assert!(rec.contains("output is skipped"), "{rec}");
+        assert!(!rec.contains("-- more"), "{rec}");
+        assert!(!rec.contains("does nothing here"), "{rec}");
+    }
+}
+
 #[test]
 fn a_lesson_at_the_prompt_offers_its_next_command() {
     for user in users() {
@@ -481,8 +549,16 @@ fn a_learner_solves_a_task_at_the_prompt() {
             "expect packet 2 icmp.type == echo-reply",
             "expect packet 1 ip.version == 4",
             "expect packet 1 ip.hdr_len == 20",
-            "expect reply icmp.ident != 0",
+            "expect packet 1 icmp.ident != 0",
             "expect reply icmp.ident == request",
+            "privilege off",
+            "send",
+            "expect refused EPERM",
+            "trigger ping 127.0.0.1",
+            "wait 500ms",
+            "expect captured 2",
+            "expect reply icmp.type == echo-reply",
+            "privilege on",
         ] {
             let want = format!("raw> {offered}");
             t.wait(offered, move |s| s.typed().ends_with(&want));

@@ -315,8 +315,16 @@ expect packet 1 icmp.type == echo-request
 expect packet 2 icmp.type == echo-reply
 expect packet 1 ip.version == 4
 expect packet 1 ip.hdr_len == 20
-expect reply icmp.ident != 0
+expect packet 1 icmp.ident != 0
 expect reply icmp.ident == request
+privilege off
+send
+expect refused EPERM
+trigger ping 127.0.0.1
+wait 500ms
+expect captured 2
+expect reply icmp.type == echo-reply
+privilege on
 trigger ping 127.0.0.1
 trigger ping 127.0.0.2
 ";
@@ -334,7 +342,7 @@ fn progress_survives_a_restart_with_a_tick_for_each_lesson_and_task_done() {
             "✓ you said 2: right — 2 captured (#1, #2)",
             "▶ task: Ping another address of this host and catch the kernel answering from it",
             "the goal after try 1: 1 of 2 lines still fails",
-            "✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2, but #4 has 127.0.0.1",
+            "✗ expect reply ip.src == 127.0.0.2: expected ip.src == 127.0.0.2, but #6 has 127.0.0.1",
             "✓ task done in 2 tries: Ping another address of this host and catch the kernel answering from it",
             "end of lesson 01-receive-icmp",
         ] {
@@ -455,21 +463,22 @@ fn step_mode_refuses_what_is_not_enter_b_or_q() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
 
-/// What the screen says about the kernel must be true of it: Linux's 0x0000 on an
-/// all-zero echo reply is ones' complement's other zero, not a wrong checksum, and an
-/// IPPROTO_RAW listener is told it will hear nothing.
+/// What the screen says about the kernel must be true of it: Linux's 0x0000 on its
+/// echo reply to an all-zero request is wrong by its own check (its receiving side
+/// counts the reply in Icmp InCsumErrors, and no echo reply as arrived), and the dump
+/// says so; 0xffff where the bytes add up to 0xffff is the other zero, and the kernel
+/// answers it; an IPPROTO_RAW listener is told it will hear nothing.
 #[test]
 fn the_screen_is_right_about_the_kernel() {
     let r = script(
         User::Me,
-        "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nlisten proto 255\n",
+        "listen icmp\npayload zeros 2\nsend\nexpect reply icmp.checksum == 0\nexpect counted Icmp InCsumErrors == 1\nexpect counted Icmp InEchoReps == 0\nlisten proto 255\n",
     );
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stdout.contains("icmp.checksum      0x0000 ✓ correct")
+        r.stdout.contains("icmp.checksum      0x0000 ✗ wrong")
             && r.stdout
-                .contains("0x0000 and 0xffff are both zero in ones' complement")
-            && !r.stdout.contains("✗ wrong"),
+                .contains("✗ should be 0xffff: every other byte it covers is zero"),
         "{}",
         r.all()
     );
@@ -479,6 +488,19 @@ fn the_screen_is_right_about_the_kernel() {
         ),
         "{}",
         r.all()
+    );
+    let other = script(
+        User::Me,
+        "payload f7ff\nset icmp.checksum 0xffff\nsend\nexpect reply icmp.type == echo-reply\nexpect counted Icmp InCsumErrors == 0\n",
+    );
+    assert_eq!(other.code, 0, "{}", other.all());
+    assert!(
+        other.stdout.contains("icmp.checksum      0xffff ✓ correct")
+            && other
+                .stdout
+                .contains("0xffff and 0x0000 are both zero in ones' complement"),
+        "{}",
+        other.all()
     );
 }
 
@@ -494,7 +516,7 @@ fn a_refused_send_can_be_expected() {
         assert_eq!(ok.code, 0, "{}", ok.all());
         assert!(
             ok.stdout
-                .contains("✓ expect refused EINVAL: sendto failed with EINVAL"),
+                .contains("✓ expect refused EINVAL: the kernel refused it with EINVAL"),
             "{}",
             ok.all()
         );

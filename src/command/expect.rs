@@ -153,6 +153,14 @@ pub enum Expect {
     },
     /// A field of the last packet captured, or of packet N.
     Packet { no: Option<u64>, check: FieldCheck },
+    /// One byte of packet N, by its offset counted from 0 (as the dump counts): `expect
+    /// packet 1 byte 20 == 8`, for a post that names bytes by number.
+    PacketByte {
+        no: u64,
+        offset: usize,
+        cmp: Cmp,
+        value: u8,
+    },
     /// How many replies the last ping received.
     PingReceived { cmp: Cmp, count: u64 },
     /// How much a kernel counter moved around the last send (its table and name as
@@ -261,6 +269,30 @@ pub(super) fn parse_expect(args: &mut Args, ctx: &Context) -> Result<Expect, Par
         }),
         "packet" => {
             let no = parse_packet_no(args.next("a packet number, such as 3")?)?;
+            if args
+                .tokens
+                .get(args.pos)
+                .is_some_and(|t| !t.quoted && t.text.eq_ignore_ascii_case("byte"))
+            {
+                args.pos += 1;
+                let at = args.next("a byte offset, counted from 0 as the dump counts")?;
+                let offset = parse_int(at)?;
+                if offset > 65_535 {
+                    return Err(ParseError::new(
+                        at.span.clone(),
+                        "a packet is at most 65535 bytes",
+                    )
+                    .expected("an offset 0..=65535"));
+                }
+                let cmp = parse_cmp(args.next("a comparison: == != < <= > >=")?)?;
+                let value = parse_byte(args.next("a byte: 0..=255, or hex such as 0x08")?)?;
+                return Ok(Expect::PacketByte {
+                    no,
+                    offset: offset as usize,
+                    cmp,
+                    value,
+                });
+            }
             Ok(Expect::Packet {
                 no: Some(no),
                 check: parse_field_check(args, ctx)?,

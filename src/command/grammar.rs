@@ -1048,6 +1048,29 @@ pub(super) fn give(args: &mut Args, _: &Context) -> Result<Command, ParseError> 
     Ok(Command::GiveUp)
 }
 
+pub(super) fn privilege(args: &mut Args, _: &Context) -> Result<Command, ParseError> {
+    let t = args.next("`off` or `on`")?;
+    match t.text.to_ascii_lowercase().as_str() {
+        "off" | "drop" => Ok(Command::Privilege(false)),
+        "on" | "raise" => Ok(Command::Privilege(true)),
+        _ => Err(
+            ParseError::new(t.span.clone(), format!("unexpected `{}`", t.shown()))
+                .expected("off or on")
+                .suggest(Some(
+                    "`privilege off` gives up CAP_NET_RAW, `privilege on` takes it back".into(),
+                )),
+        ),
+    }
+}
+
+pub(super) fn privilege_offers(done: &[&str], _: &Context) -> Vec<Offer> {
+    if done.is_empty() {
+        vec![Offer::Words(&["off", "on"])]
+    } else {
+        Vec::new()
+    }
+}
+
 pub(super) fn give_offers(done: &[&str], _: &Context) -> Vec<Offer> {
     if done.is_empty() {
         vec![Offer::Words(&["up"])]

@@ -207,6 +207,9 @@ pub enum Command {
     ExplainQuoted(&'static Field),
     Reset,
     Status,
+    /// `privilege off|on`: CAP_NET_RAW given up (effective set only) or taken back, to
+    /// see what a raw socket is without it.
+    Privilege(bool),
     /// `expect …`: a check on what actually happened, for lessons.
     Expect(Expect),
     /// `predict "QUESTION" -> KIND`: asks, takes the learner's answer, and compares it

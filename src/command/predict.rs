@@ -162,16 +162,8 @@ pub fn parse_answer(ask: &Ask, line: &str, ctx: &Context) -> Result<Answer, Pars
         }
         Ask::ReplyByte(_) => {
             one(&tokens)?;
-            let v = parse_int(first).map_err(|e| e.expected(wants()))?;
-            if v > 255 {
-                return Err(ParseError::new(
-                    first.span.clone(),
-                    format!("{v} does not fit in a byte"),
-                )
-                .expected("0..=255")
-                .suggest(Some("a byte holds 0 to 255 (0x00 to 0xff)".into())));
-            }
-            Ok(Answer::Number(v))
+            parse_int(first).map_err(|e| e.expected(wants()))?;
+            Ok(Answer::Number(u128::from(parse_byte(first)?)))
         }
         Ask::ReplyField(f) => {
             one(&tokens)?;

@@ -992,3 +992,26 @@ fn quoted_fields_explained_and_offered() {
     assert!(!grammar::fields_offers(&[], &plain).contains(&Offer::Quoted));
     assert!(!grammar::explain_offers(&[], &plain).contains(&Offer::Quoted));
 }
+
+/// A byte by its offset, as a post that counts bytes from 1 is checked; privilege off
+/// and on.
+#[test]
+fn a_packets_byte_and_privilege() {
+    assert_eq!(
+        p("expect packet 1 byte 20 == 0x08").unwrap(),
+        Command::Expect(Expect::PacketByte {
+            no: 1,
+            offset: 20,
+            cmp: Cmp::Eq,
+            value: 8
+        })
+    );
+    let e = err("expect packet 1 byte 20 == 300");
+    assert!(e.message.contains("300 does not fit in a byte"), "{e:?}");
+    let e = err("expect packet 1 byte 70000 == 1");
+    assert!(e.message.contains("at most 65535 bytes"), "{e:?}");
+    assert_eq!(p("privilege off").unwrap(), Command::Privilege(false));
+    assert_eq!(p("privilege on").unwrap(), Command::Privilege(true));
+    let e = err("privilege maybe");
+    assert!(e.message.contains("unexpected `maybe`"), "{e:?}");
+}

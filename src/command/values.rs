@@ -379,6 +379,16 @@ pub(super) fn parse_packet_range(t: &Token) -> Result<RangeInclusive<u64>, Parse
     Ok(a..=b)
 }
 
+/// One byte's value, 0..=255, in decimal or hex: a byte of a packet.
+pub(super) fn parse_byte(t: &Token) -> Result<u8, ParseError> {
+    let v = parse_int(t)?;
+    u8::try_from(v).map_err(|_| {
+        ParseError::new(t.span.clone(), format!("{v} does not fit in a byte"))
+            .expected("0..=255")
+            .suggest(Some("a byte holds 0 to 255 (0x00 to 0xff)".into()))
+    })
+}
+
 pub(super) fn parse_int(t: &Token) -> Result<u128, ParseError> {
     match all_consuming(integer).parse(t.text.as_str()) {
         Ok((_, v)) if v != u128::MAX => Ok(v),

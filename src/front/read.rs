@@ -479,13 +479,15 @@ impl Relating {
 /// The earlier packets a relation names.
 fn named(r: &Relation) -> impl Iterator<Item = u64> {
     let (first, second) = match r {
-        Relation::WireCopy { sent, .. } => (*sent, None),
-        Relation::Reply { request, sent, .. } => (*request, *sent),
-        Relation::Error { about, sent, .. } => (*about, *sent),
-        Relation::Reset { syn, sent } => (*syn, Some(*sent)),
-        Relation::Twin { first } => (*first, None),
+        Relation::WireCopy { sent, .. } => (Some(*sent), None),
+        Relation::Reply { request, sent, .. } => (Some(*request), *sent),
+        Relation::Error { about, sent, .. } => (Some(*about), *sent),
+        Relation::Reset { syn, sent } => (Some(*syn), Some(*sent)),
+        Relation::Twin { first } => (Some(*first), None),
+        // The window's words need no earlier packet's time.
+        Relation::Window(_) => (None, None),
     };
-    std::iter::once(first).chain(second)
+    first.into_iter().chain(second)
 }
 
 /// Hands batches to the workers and writes what they drew in file order.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::render::html::Html;
+use crate::render::html::{Html, push_escaped};
 
 /// Where a session is kept.
 pub struct Recorder {
@@ -83,6 +83,25 @@ impl Recorder {
         if text.is_empty() {
             return;
         }
+        self.cast_out(text);
+        self.coloured_out(text);
+    }
+
+    /// Text drawn in colour for the transcript (and the page) while the terminal shows
+    /// it plain: the recording keeps it as the terminal showed it.
+    pub fn output_coloured(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if self.cast.is_some() {
+            let plain = Strip::default().strip(text.as_bytes());
+            self.cast_out(&String::from_utf8_lossy(&plain));
+        }
+        self.coloured_out(text);
+    }
+
+    /// Into the recording, as an output event.
+    fn cast_out(&mut self, text: &str) {
         let t = self.start.elapsed().as_secs_f64();
         if let Some(w) = &mut self.cast {
             // A terminal turns \n into \r\n; a player needs it spelt out.
@@ -93,11 +112,44 @@ impl Recorder {
                 serde_json::json!([(t * 1e6).round() / 1e6, "o", shown])
             );
         }
+    }
+
+    /// Into the transcript and the page, which keep the colours.
+    fn coloured_out(&mut self, text: &str) {
         if let Some((w, html)) = &mut self.html {
             let _ = w.write_all(html.convert(text).as_bytes());
         }
         if let Some(feed) = &self.web {
             feed.push(text);
+        }
+    }
+
+    /// A lesson begins: the transcript gets a heading with an anchor (`#lesson-3`, then
+    /// `#lesson-3-2` if it is taken again), the recording a marker.
+    pub fn heading(&mut self, number: u32, title: &str) {
+        let label = format!("Lesson {number} — {title}");
+        self.marker(&label);
+        if let Some((w, html)) = &mut self.html {
+            let base = format!("lesson-{number}");
+            html.headings.push(base.clone());
+            let seen = html.headings.iter().filter(|h| **h == base).count();
+            let id = if seen > 1 {
+                format!("{base}-{seen}")
+            } else {
+                base
+            };
+            let mut text = String::new();
+            push_escaped(&mut text, &label);
+            let closed = html.close();
+            let style = html.css();
+            let _ = write!(
+                w,
+                "{closed}</pre>\n<h2 id=\"{id}\"><a href=\"#{id}\">{text}</a></h2>\n<pre>"
+            );
+            if !style.is_empty() {
+                let _ = write!(w, "<span style=\"{style}\">");
+                html.open = true;
+            }
         }
     }
 
@@ -138,21 +190,93 @@ impl Drop for Recorder {
 pub struct Tee<W: Write> {
     pub inner: W,
     pub rec: Option<Arc<Mutex<Recorder>>>,
+    /// Colours taken out on the way through (see [`set_plain_screen`]): the session
+    /// draws in colour for the transcript while the screen, a file or a pipe, gets
+    /// none.
+    pub strip: Strip,
+}
+
+impl<W: Write> Tee<W> {
+    pub fn new(inner: W, rec: Option<Arc<Mutex<Recorder>>>) -> Self {
+        Tee {
+            inner,
+            rec,
+            strip: Strip::default(),
+        }
+    }
 }
 
 impl<W: Write> Write for Tee<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let plain = PLAIN_SCREEN.load(std::sync::atomic::Ordering::Relaxed);
+        let n = if plain {
+            let kept = self.strip.strip(buf);
+            self.inner.write_all(&kept)?;
+            buf.len()
+        } else {
+            self.inner.write(buf)?
+        };
         if let Some(r) = &self.rec {
-            r.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .output(&String::from_utf8_lossy(&buf[..n]));
+            let text = String::from_utf8_lossy(&buf[..n]);
+            let mut r = r.lock().unwrap_or_else(|p| p.into_inner());
+            if plain {
+                r.output_coloured(&text);
+            } else {
+                r.output(&text);
+            }
         }
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Takes ANSI escape sequences out of a stream of bytes, one cut between two writes
+/// included.
+#[derive(Default)]
+pub struct Strip {
+    /// 1: after ESC, 2: inside a CSI sequence.
+    state: u8,
+}
+
+impl Strip {
+    /// Whether byte `b`, the next of the stream, is shown (not part of an escape).
+    pub fn visible(&mut self, b: u8) -> bool {
+        match (self.state, b) {
+            (1, b'[') => self.state = 2,
+            (1, _) => self.state = 0,
+            (2, 0x40..=0x7e) => self.state = 0,
+            (2, _) => {}
+            (_, 0x1b) => self.state = 1,
+            _ => return true,
+        }
+        false
+    }
+
+    fn strip(&mut self, buf: &[u8]) -> Vec<u8> {
+        buf.iter().copied().filter(|b| self.visible(*b)).collect()
+    }
+}
+
+/// Whether the screen (stdout) is to have no colour while the session draws in colour
+/// for a transcript: set once, at start.
+static PLAIN_SCREEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Colours are for the transcript alone: every [`Tee`] takes them out of what it
+/// writes through, and out of a recording, which keeps what the terminal saw.
+pub fn set_plain_screen() {
+    PLAIN_SCREEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Text for the screen alone (a hint, a prompt), its colours taken out when the screen
+/// is to have none.
+pub fn for_screen(text: &str) -> String {
+    if PLAIN_SCREEN.load(std::sync::atomic::Ordering::Relaxed) {
+        String::from_utf8_lossy(&Strip::default().strip(text.as_bytes())).into_owned()
+    } else {
+        text.to_string()
     }
 }
 
@@ -163,6 +287,16 @@ static RUNNING: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Recorder>>> 
 /// Makes `rec` the run's recorder, for [`marker`].
 pub fn set_running(rec: std::sync::Arc<std::sync::Mutex<Recorder>>) {
     let _ = RUNNING.set(rec);
+}
+
+/// A lesson's heading in the run's transcript and a marker in its recording, if there
+/// are any.
+pub fn heading(number: u32, title: &str) {
+    if let Some(r) = RUNNING.get() {
+        r.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .heading(number, title);
+    }
 }
 
 /// A marker in the run's recording, if there is one.

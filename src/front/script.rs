@@ -143,6 +143,16 @@ pub fn run_text(
     err: &mut dyn Write,
     pace: Pace,
 ) -> io::Result<Report> {
+    // In front of a class a step's output never scrolls past unread: it pauses a
+    // screen at a time.
+    let mut pager;
+    let out: &mut dyn Write = match (pace, Pager::screen()) {
+        (Pace::Step, Some((cols, rows))) => {
+            pager = Pager::new(out, cols, rows, session.style().color);
+            &mut pager
+        }
+        _ => out,
+    };
     let style = session.style();
     let mut report = Report::default();
     let mut lines = match parse(text, &session.stack()) {
@@ -215,7 +225,9 @@ pub fn run_text(
                     if matches!(typed.trim(), "q" | "quit") {
                         return Ok(report);
                     }
-                    if session.run_line(&typed, out)? == Flow::Quit {
+                    let flow = session.run_line(&typed, out)?;
+                    OUTPUTS_ENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if flow == Flow::Quit {
                         return Ok(report);
                     }
                 }
@@ -284,6 +296,7 @@ pub fn run_text(
         session.last_error = None;
         let flow = session.execute(&line.command, out)?;
         out.flush()?;
+        OUTPUTS_ENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if session.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
             let text = format!(
                 "stopped by Ctrl-C at {name}:{}; the lines after it were not run",
@@ -311,6 +324,7 @@ pub fn run_text(
                         break;
                     };
                     session.answer(&answer, out)?;
+                    OUTPUTS_ENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             } else {
                 session.pass_answer(out)?;
@@ -362,10 +376,166 @@ pub fn run_text(
     Ok(report)
 }
 
+/// Lines read from the terminal so far: each means the learner has seen the screen, so
+/// the pager counts its lines afresh.
+static TTY_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Commands run to their end so far: q at a more prompt skips the rest of one command's
+/// output, not the narration and the step after it.
+static OUTPUTS_ENDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `--step`'s output, paused at a "more" prompt when it would scroll lines not yet read
+/// off the screen: Enter shows the next screenful, q skips the rest of that output.
+/// The prompt goes to the terminal alone, as the step's hint does.
+struct Pager<'a> {
+    inner: &'a mut dyn Write,
+    cols: usize,
+    rows: usize,
+    /// Lines shown since the learner last typed (a line that wraps counts twice).
+    lines: usize,
+    col: usize,
+    /// Escape sequences, which take no room on the screen.
+    escapes: crate::front::record::Strip,
+    /// q was typed: nothing more is shown until the next line read from the terminal.
+    skipping: bool,
+    reads: u64,
+    ended: u64,
+    /// The prompt in reverse video (not with --color never).
+    color: bool,
+}
+
+impl<'a> Pager<'a> {
+    /// The terminal's width and height, when standard output is one tall enough to page.
+    fn screen() -> Option<(usize, usize)> {
+        use std::io::IsTerminal;
+        if !io::stdout().is_terminal() {
+            return None;
+        }
+        let (w, h) = terminal_size::terminal_size()?;
+        (h.0 >= 4 && w.0 >= 8).then_some((usize::from(w.0), usize::from(h.0)))
+    }
+
+    fn new(inner: &'a mut dyn Write, cols: usize, rows: usize, color: bool) -> Self {
+        Pager {
+            color,
+            inner,
+            cols,
+            rows,
+            lines: 0,
+            col: 0,
+            escapes: Default::default(),
+            skipping: false,
+            reads: TTY_READS.load(std::sync::atomic::Ordering::Relaxed),
+            ended: OUTPUTS_ENDED.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Asks whether to go on; false when the learner typed q (or the input ended).
+    fn more(&mut self) -> io::Result<bool> {
+        self.inner.flush()?;
+        let prompt = "-- more: Enter shows the next screen, q skips the rest of this output --";
+        let (on, off) = if self.color {
+            ("\x1b[7m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        let mut screen = io::stdout().lock();
+        write!(
+            screen,
+            "{}",
+            crate::front::record::for_screen(&format!("{on}{prompt}{off}"))
+        )?;
+        screen.flush()?;
+        drop(screen);
+        loop {
+            let answer = read_tty_line()?;
+            // The prompt's line is taken back: what the class reads stays the lesson.
+            let mut screen = io::stdout().lock();
+            write!(screen, "\x1b[1A\x1b[2K\r")?;
+            screen.flush()?;
+            drop(screen);
+            match answer.as_deref().map(str::trim) {
+                Some("") => return Ok(true),
+                None | Some("q" | "quit") => return Ok(false),
+                Some(other) => {
+                    let mut screen = io::stdout().lock();
+                    let text = format!(
+                        "{on}`{}` does nothing here: {prompt}{off}",
+                        crate::render::printable(other)
+                    );
+                    write!(screen, "{}", crate::front::record::for_screen(&text))?;
+                    screen.flush()?;
+                }
+            }
+        }
+    }
+}
+
+impl Write for Pager<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let reads = TTY_READS.load(std::sync::atomic::Ordering::Relaxed);
+        if reads != self.reads {
+            (self.reads, self.lines, self.skipping) = (reads, 0, false);
+            // The terminal may have been resized since.
+            if let Some((cols, rows)) = Pager::screen() {
+                (self.cols, self.rows) = (cols, rows);
+            }
+        }
+        let ended = OUTPUTS_ENDED.load(std::sync::atomic::Ordering::Relaxed);
+        if ended != self.ended {
+            (self.ended, self.skipping) = (ended, false);
+        }
+        if self.skipping {
+            return Ok(buf.len());
+        }
+        let mut from = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            match b {
+                _ if !self.escapes.visible(b) => {}
+                b'\n' => {
+                    self.lines += 1;
+                    self.col = 0;
+                }
+                // A character starts here (not a UTF-8 continuation byte).
+                b if b >= 0x20 && b & 0xc0 != 0x80 => {
+                    self.col += 1;
+                    if self.col > self.cols {
+                        self.lines += 1;
+                        self.col = 1;
+                    }
+                }
+                _ => {}
+            }
+            if b == b'\n' && self.lines + 1 >= self.rows {
+                self.inner.write_all(&buf[from..=i])?;
+                from = i + 1;
+                let go_on = self.more()?;
+                // more() read a line: count from here.
+                self.reads = TTY_READS.load(std::sync::atomic::Ordering::Relaxed);
+                self.lines = 0;
+                if !go_on {
+                    self.skipping = true;
+                    writeln!(
+                        self.inner,
+                        "… the rest of this step's output is skipped (q at the more prompt)"
+                    )?;
+                    return Ok(buf.len());
+                }
+            }
+        }
+        self.inner.write_all(&buf[from..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// One line from the terminal (or standard input when there is none), without its end;
 /// None at the end of input.
 fn read_tty_line() -> io::Result<Option<String>> {
     use std::io::BufRead;
+    TTY_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut answer = String::new();
     let read = match std::fs::File::open("/dev/tty") {
         Ok(tty) => io::BufReader::new(tty).read_line(&mut answer),
@@ -404,7 +574,7 @@ fn step_prompt(echo: &str, style: &crate::render::Style, out: &mut dyn Write) ->
     // alone: a recording or transcript keeps the lesson, not the keys that paced it.
     let to_screen = |text: &str| -> io::Result<()> {
         let mut screen = io::stdout().lock();
-        screen.write_all(text.as_bytes())?;
+        screen.write_all(crate::front::record::for_screen(text).as_bytes())?;
         screen.flush()
     };
     let hint = format!(

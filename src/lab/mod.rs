@@ -108,6 +108,34 @@ pub enum Relation {
     /// On a loopback interface, the incoming copy of frame `first`, seen leaving just
     /// before: lo hands every frame straight back.
     Twin { first: u64 },
+    /// A TCP segment after its connection's SYNs: what the window it carries counts in,
+    /// as far as the SYNs seen tell (a SYN's own window is never scaled).
+    Window(Window),
+}
+
+/// The receive window of one TCP segment and the scale its sender's SYN offered: after
+/// the handshake the field counts units of 2^shift bytes, when both SYNs carried the
+/// window scale option (RFC 7323), and plain bytes when either did not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// Where the TCP layer starts in the packet.
+    pub layer_start: usize,
+    /// The field as sent.
+    pub value: u16,
+    pub scale: Scale,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scale {
+    /// Both SYNs carried the option: `shift` is the one the sender's SYN `syn` offered.
+    Agreed { syn: u64, shift: u8 },
+    /// The sender's SYN `syn` offered `shift`; the other side's SYN was not seen.
+    Offered { syn: u64, shift: u8 },
+    /// SYN `syn` (the sender's or the other side's) carried no window scale option, so
+    /// neither side scales.
+    Unscaled { syn: u64, senders: bool },
+    /// No SYN of the connection was seen (it began before the capture, or too long ago).
+    Unknown,
 }
 
 /// `#1–#3`, or `#2, #1` when the numbers are not a run.

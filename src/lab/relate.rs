@@ -308,6 +308,18 @@ pub struct Relater {
     /// Frames seen leaving on a loopback interface lately, by interface index, for the
     /// copy that comes back in.
     outgoing: VecDeque<(u32, Arc<Packet>)>,
+    /// TCP SYNs seen lately, for the window scale the segments after them count in.
+    syns: VecDeque<SynSeen>,
+}
+
+/// A SYN (or SYN-ACK), which way it went and the window scale it offered.
+struct SynSeen {
+    no: u64,
+    /// Source and destination address, source and destination port.
+    way: (u128, u128, u128, u128),
+    /// A SYN-ACK: it carries the option only when the SYN it answers did.
+    answer: bool,
+    shift: Option<u8>,
 }
 
 impl Relater {
@@ -398,7 +410,74 @@ impl Relater {
             rel.push(r);
         }
         rel.extend(self.pair(p, d, addrs, sent_no));
+        if let Some(w) = addrs.and_then(|(src, dst)| self.window(p, d, src, dst)) {
+            rel.push(Relation::Window(w));
+        }
         rel
+    }
+
+    /// What a TCP segment's window counts in, from the SYNs of its connection seen
+    /// before it (the sender's offers the shift; the other side's must agree). A SYN is
+    /// remembered, and its own window, never scaled, is left alone.
+    fn window(&mut self, p: &Packet, d: &Dissection, src: u128, dst: u128) -> Option<Window> {
+        let l = d
+            .layers
+            .iter()
+            .find(|l| l.proto == &tcp::TCP && l.complete() && !l.quoted)?;
+        let h = l.header(&p.bytes);
+        let (sport, dport) = (tcp::SRCPORT.get(h), tcp::DSTPORT.get(h));
+        if tcp::FLAG_SYN.get(h) == 1 {
+            let shift = l
+                .items
+                .iter()
+                .flat_map(|i| &i.fields)
+                .find(|f| f.field == &tcp::WSCALE_SHIFT)
+                .map(|f| f.get(&p.bytes) as u8);
+            push_bounded(
+                &mut self.syns,
+                SynSeen {
+                    no: p.no,
+                    way: (src, dst, sport, dport),
+                    answer: tcp::FLAG_ACK.get(h) == 1,
+                    shift,
+                },
+            );
+            return None;
+        }
+        let last = |way| self.syns.iter().rev().find(|s| s.way == way);
+        let scale = match (
+            last((src, dst, sport, dport)),
+            last((dst, src, dport, sport)),
+        ) {
+            (Some(mine), _) if mine.shift.is_none() => Scale::Unscaled {
+                syn: mine.no,
+                senders: true,
+            },
+            (_, Some(other)) if other.shift.is_none() => Scale::Unscaled {
+                syn: other.no,
+                senders: false,
+            },
+            (None, _) => Scale::Unknown,
+            (Some(mine), other) => {
+                let shift = mine.shift.unwrap_or_default();
+                if mine.answer || other.is_some() {
+                    Scale::Agreed {
+                        syn: mine.no,
+                        shift,
+                    }
+                } else {
+                    Scale::Offered {
+                        syn: mine.no,
+                        shift,
+                    }
+                }
+            }
+        };
+        Some(Window {
+            layer_start: l.start,
+            value: tcp::WINDOW.get(h) as u16,
+            scale,
+        })
     }
 
     /// Whether a captured packet is the copy on the wire of a send, and which: each

@@ -779,3 +779,81 @@ fn a_reply_to_fragments_sent_away_names_them_all() {
         " · reply to #1–#2 (2 fragments, reassembled)"
     );
 }
+
+/// A segment of `from` → `to` with the flags byte `flags` and window `window`, no options.
+fn segment(from: u16, to: u16, flags: u8, window: u16) -> Vec<u8> {
+    let mut b = crate::wire::tcp::tests::RST.to_vec();
+    b[20..22].copy_from_slice(&from.to_be_bytes());
+    b[22..24].copy_from_slice(&to.to_be_bytes());
+    b[33] = flags;
+    b[34..36].copy_from_slice(&window.to_be_bytes());
+    b
+}
+
+fn window_of(rel: &[Relation]) -> Option<&Window> {
+    rel.iter().find_map(|r| match r {
+        Relation::Window(w) => Some(w),
+        _ => None,
+    })
+}
+
+/// After the handshake a segment's window counts in 2^shift-byte units of the shift
+/// its sender's SYN offered, when both SYNs carried the option; a SYN's own window is
+/// left alone, and without the SYNs the scale is unknown, never guessed.
+#[test]
+fn a_window_is_scaled_by_the_shift_of_its_senders_syn() {
+    use crate::wire::tcp::tests::SYN;
+    let mut r = Relater::default();
+    // Before any SYN: unknown.
+    let early = r.observe(&captured_as(1, &segment(40000, 80, 0x10, 64), &ipv4::IPV4));
+    assert_eq!(window_of(&early).map(|w| &w.scale), Some(&Scale::Unknown));
+    assert!(words::window_words(window_of(&early).unwrap()).contains("scale unknown"));
+    // The SYN offers 10; its own window is not marked.
+    assert!(window_of(&r.observe(&captured_as(2, &SYN, &ipv4::IPV4))).is_none());
+    // Only the SYN seen so far: offered, not agreed.
+    let offered = r.observe(&captured_as(3, &segment(40000, 80, 0x10, 64), &ipv4::IPV4));
+    assert_eq!(
+        window_of(&offered).map(|w| &w.scale),
+        Some(&Scale::Offered { syn: 2, shift: 10 })
+    );
+    // The SYN-ACK offers 7.
+    let mut syn_ack = SYN;
+    syn_ack[20..24].copy_from_slice(&[0x00, 0x50, 0x9c, 0x40]);
+    syn_ack[33] = 0x12;
+    syn_ack[59] = 7;
+    assert!(window_of(&r.observe(&captured_as(4, &syn_ack, &ipv4::IPV4))).is_none());
+    let ack = r.observe(&captured_as(5, &segment(40000, 80, 0x10, 64), &ipv4::IPV4));
+    let w = window_of(&ack).unwrap();
+    assert_eq!(w.scale, Scale::Agreed { syn: 2, shift: 10 });
+    assert_eq!(
+        words::window_words(w),
+        "64 × 2^10 = 65536 bytes (scale 10 from the SYN #2)"
+    );
+    let back = r.observe(&captured_as(6, &segment(80, 40000, 0x10, 3), &ipv4::IPV4));
+    assert_eq!(
+        words::window_words(window_of(&back).unwrap()),
+        "3 × 2^7 = 384 bytes (scale 7 from the SYN #4)"
+    );
+    // A SYN with no window scale option: neither side scales, said of both.
+    let mut plain = SYN;
+    plain[56..60].copy_from_slice(&[1, 1, 1, 0]);
+    plain[20..22].copy_from_slice(&41000u16.to_be_bytes());
+    r.observe(&captured_as(7, &plain, &ipv4::IPV4));
+    let mine = r.observe(&captured_as(8, &segment(41000, 80, 0x10, 64), &ipv4::IPV4));
+    assert_eq!(
+        window_of(&mine).map(|w| &w.scale),
+        Some(&Scale::Unscaled {
+            syn: 7,
+            senders: true
+        })
+    );
+    let theirs = r.observe(&captured_as(9, &segment(80, 41000, 0x14, 0), &ipv4::IPV4));
+    assert_eq!(
+        window_of(&theirs).map(|w| &w.scale),
+        Some(&Scale::Unscaled {
+            syn: 7,
+            senders: false
+        })
+    );
+    assert!(words::window_words(window_of(&theirs).unwrap()).starts_with("0 bytes, not scaled"));
+}

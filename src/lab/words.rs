@@ -4,7 +4,7 @@
 //! a file reads as it did live. Knows nothing of sockets, sessions or files: what
 //! it cannot see (when an earlier packet was sent) it is handed.
 
-use crate::lab::{Change, Relation, fragments_words};
+use crate::lab::{Change, Relation, Scale, Window, fragments_words};
 use crate::net::Mode;
 use crate::render::{Dump, Mark, Tone};
 use crate::wire::push_dec;
@@ -25,6 +25,15 @@ pub fn annotate(
     time_of: &dyn Fn(u64) -> Option<SystemTime>,
 ) {
     let (note, marked): (String, Vec<(&Change, String)>) = match r {
+        Relation::Window(w) => {
+            d.marks.push(Mark {
+                field: &crate::wire::tcp::WINDOW,
+                layer_start: w.layer_start + offset,
+                text: window_words(w),
+                tone: Tone::Note,
+            });
+            return;
+        }
         Relation::Twin { first } => (twin_note(*first, link), Vec::new()),
         Relation::WireCopy {
             fragments, sent, ..
@@ -102,6 +111,39 @@ pub fn annotate(
             tone: Tone::Note,
         });
         d.emphasize.push(c.span.start + offset..c.span.end + offset);
+    }
+}
+
+/// What a segment's window is in bytes, and which SYN says so: `64 × 2^10 = 65536
+/// bytes (scale 10 from the SYN #1)`.
+pub fn window_words(w: &Window) -> String {
+    let v = w.value;
+    let scaled = |shift: u8| u64::from(v) << shift.min(14);
+    match w.scale {
+        // RFC 7323 takes a shift over 14 as 14.
+        Scale::Agreed { syn, shift } if shift > 14 => format!(
+            "{v} × 2^14 = {} bytes (scale {shift} from the SYN #{syn}, taken as 14, the most RFC 7323 allows)",
+            scaled(shift)
+        ),
+        Scale::Agreed { syn, shift } => {
+            format!(
+                "{v} × 2^{shift} = {} bytes (scale {shift} from the SYN #{syn})",
+                scaled(shift)
+            )
+        }
+        Scale::Offered { syn, shift } => format!(
+            "{v} × 2^{shift} = {} bytes if the other side agreed (scale {shift} from the SYN #{syn}; the other side's SYN was not seen)",
+            scaled(shift)
+        ),
+        Scale::Unscaled { syn, senders: true } => {
+            format!("{v} bytes, not scaled: the SYN #{syn} carried no window scale option")
+        }
+        Scale::Unscaled { syn, .. } => format!(
+            "{v} bytes, not scaled: the other side's SYN #{syn} carried no window scale option, and scaling needs both"
+        ),
+        Scale::Unknown => format!(
+            "{v} × 2^scale bytes, the scale unknown: no SYN of this connection was seen (its window scale option says)"
+        ),
     }
 }
 
@@ -238,6 +280,8 @@ pub fn relation_brief(r: &Relation) -> String {
         Relation::Error { about, .. } => format!(" · an error about #{about}"),
         Relation::Reset { syn, .. } => format!(" · the kernel resets #{syn}'s connection"),
         Relation::Twin { first } => format!(" · #{first} again, looped back"),
+        // Said on the window's line of the dump, not on every segment's summary.
+        Relation::Window(_) => String::new(),
     }
 }
 
@@ -426,6 +470,8 @@ pub fn relations_json(rels: &[Relation]) -> serde_json::Map<String, serde_json::
             Relation::Reset { syn, .. } => {
                 m.insert("resets".into(), serde_json::Value::from(*syn));
             }
+            // JSON has the window as sent and the SYN's shift as fields of their own.
+            Relation::Window(_) => {}
         }
     }
     m

@@ -3,7 +3,7 @@
 //! are kept by raw value, so a repeated value is copied, not written again.
 
 use super::*;
-use crate::wire::{Expected, OTHER_ZERO_NOTE, RECORDED_NOTE};
+use crate::wire::{ALL_ZERO_NOTE, Expected, OTHER_ZERO_NOTE, RECORDED_NOTE};
 
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
@@ -501,6 +501,14 @@ impl Table {
                 });
                 self.said.push((Said::Scratch(text), Tone::Note));
                 (" ◐ as it arrived", Tone::Note)
+            }
+            Verdict::Wrong if raw == 0 && e.want == 0xffff && e.pseudo == 0 => {
+                let (text, _) = keep(&mut self.scratch, |s| {
+                    s.push_str("✗ should be 0xffff: ");
+                    s.push_str(ALL_ZERO_NOTE);
+                });
+                self.said.push((Said::Scratch(text), Tone::Bad));
+                (" ✗ wrong", Tone::Bad)
             }
             Verdict::Wrong => {
                 let (text, _) = keep(&mut self.scratch, |s| {

@@ -13,9 +13,11 @@ pub struct Html {
     bold: bool,
     dim: bool,
     underline: bool,
-    open: bool,
+    pub open: bool,
     /// An escape sequence cut between two writes.
     pending: String,
+    /// The anchors of the lesson headings so far (a transcript's).
+    pub headings: Vec<String>,
 }
 
 /// The 16 terminal colours, as a dark-background terminal shows them.
@@ -25,10 +27,11 @@ const COLOURS: [&str; 16] = [
 ];
 
 impl Html {
-    pub const HEAD: &'static str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rawlab transcript</title>\n<style>body{background:#1e1e1e;color:#d4d4d4;margin:2em}pre{font:14px/1.35 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap}</style>\n</head><body><pre>";
+    pub const HEAD: &'static str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rawlab transcript</title>\n<style>body{background:#1e1e1e;color:#d4d4d4;margin:2em}pre{font:14px/1.35 ui-monospace,Menlo,Consolas,monospace;white-space:pre;overflow-x:auto;margin:0}h2{font:bold 18px/1.4 system-ui,sans-serif;margin:1.5em 0 .5em}h2 a{color:inherit;text-decoration:none}</style>\n</head><body><pre>";
     pub const TAIL: &'static str = "</pre></body></html>\n";
 
-    fn css(&self) -> String {
+    /// The CSS of the colour the text so far left on (empty for none).
+    pub fn css(&self) -> String {
         let mut s = String::new();
         if let Some(c) = self.fg {
             s.push_str(&format!("color:{};", COLOURS[c as usize % 16]));
@@ -99,6 +102,7 @@ impl Html {
                 0 => {
                     *self = Html {
                         pending: std::mem::take(&mut self.pending),
+                        headings: std::mem::take(&mut self.headings),
                         ..Html::default()
                     }
                 }
@@ -119,7 +123,8 @@ impl Html {
     }
 }
 
-fn push_escaped(out: &mut String, s: &str) {
+/// `s` as HTML text: `&`, `<` and `>` escaped, carriage returns left out.
+pub fn push_escaped(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -294,7 +294,7 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
                         Verdict::Correct => "correct",
                         // Only the pseudo-header sum, left for checksum offload to finish.
                         Verdict::Offloaded => "offloaded",
-                        // 0x0000 for 0xffff: ones' complement's other zero.
+                        // 0xffff for 0x0000: ones' complement's other zero.
                         Verdict::OtherZero => "other-zero",
                         // Right as it arrived, before the receiver filled a record-route slot.
                         Verdict::Recorded => "recorded",

@@ -273,6 +273,28 @@ impl Session {
                     }),
                 }
             }
+            Expect::PacketByte {
+                no,
+                offset,
+                cmp,
+                value,
+            } => match self.shower.store.get(*no) {
+                None => Outcome::Fail(format!("there is no packet #{no}")),
+                Some(p) => match p.bytes.get(*offset) {
+                    None => Outcome::Fail(format!(
+                        "#{no} has {} bytes, none at offset {offset}",
+                        p.bytes.len()
+                    )),
+                    Some(b) => verdict(
+                        cmp.holds(*b, *value),
+                        format!("#{no} has 0x{b:02x} at offset {offset}"),
+                        format!(
+                            "expected byte {offset} of #{no} {} 0x{value:02x}, but it is 0x{b:02x}",
+                            cmp.symbol()
+                        ),
+                    ),
+                },
+            },
             Expect::Counted {
                 table,
                 name,
@@ -337,7 +359,7 @@ impl Session {
                         "expected the kernel to refuse the send with {n}, but it said {}",
                         name(g)
                     )),
-                    (g, _) => Outcome::Pass(format!("sendto failed with {}", name(g))),
+                    (g, _) => Outcome::Pass(format!("the kernel refused it with {}", name(g))),
                 }
             }
             Expect::PingReceived { cmp, count } => match self.last_ping {
@@ -417,6 +439,15 @@ pub fn describe(e: &Expect) -> String {
         Expect::PingReceived { cmp, count } => {
             format!("expect ping received {} {count}", cmp.symbol())
         }
+        Expect::PacketByte {
+            no,
+            offset,
+            cmp,
+            value,
+        } => format!(
+            "expect packet {no} byte {offset} {} 0x{value:02x}",
+            cmp.symbol()
+        ),
         Expect::Set(f) => format!("expect set {}", f.name),
         Expect::Counted {
             table,

@@ -88,6 +88,10 @@ impl Session {
             lesson.number().unwrap_or(0),
             lesson.title()
         );
+        out.flush()?;
+        if let Some(tell) = self.on_lesson {
+            tell(lesson.number().unwrap_or(0), &lesson.title());
+        }
         writeln!(out, "{}", self.style().paint(&title, Tone::Heading))?;
         self.last_lesson = Some(lesson.file);
         self.lesson = Some(LessonRun {

@@ -225,6 +225,10 @@ impl Session {
         self.link_listeners.clear();
         self.triggers.clear();
         self.servers.clear();
+        if std::mem::take(&mut self.net_raw_dropped) {
+            // Given up by `privilege off`: a fresh start has it again.
+            let _ = crate::net::sys::set_net_raw(true);
+        }
         self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
         Ok(Flow::Continue)
     }

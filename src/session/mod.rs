@@ -107,6 +107,14 @@ pub struct Session {
     pub progress_file: Option<std::path::PathBuf>,
     /// The lesson file --step is taking, for progress.
     pub step_lesson: Option<&'static str>,
+    /// Narration printed at full strength, not as dim comments (for a transcript, which
+    /// is read for the lesson).
+    pub narrate_plainly: bool,
+    /// Told of each lesson begun at the prompt (its number and title), so a transcript
+    /// can give it a heading.
+    pub on_lesson: Option<fn(u32, &str)>,
+    /// `privilege off` gave up CAP_NET_RAW (and `reset` takes it back).
+    net_raw_dropped: bool,
     /// The task the learner is working on.
     task: Option<task::TaskRun>,
     /// The errno the kernel refused the last send, ping or trigger with (0: none), for
@@ -201,6 +209,9 @@ impl Session {
             refused: std::sync::atomic::AtomicI32::new(0),
             progress_file: None,
             step_lesson: None,
+            narrate_plainly: false,
+            on_lesson: None,
+            net_raw_dropped: false,
             last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
@@ -383,6 +394,7 @@ impl Session {
                 self.status(out)?;
                 Flow::Continue
             }
+            Command::Privilege(on) => self.privilege(*on, out)?,
             Command::Expect(e) => {
                 self.expect(e, out)?;
                 Flow::Continue

@@ -230,3 +230,30 @@ impl Session {
         Ok(())
     }
 }
+
+impl Session {
+    /// `privilege off|on`: CAP_NET_RAW out of the effective set, or back. The sending
+    /// sockets kept for reuse are closed, so the next send makes its socket afresh and
+    /// meets the check; listeners stay open, as their sockets were made with it.
+    pub(super) fn privilege(&mut self, on: bool, out: &mut dyn Write) -> io::Result<Flow> {
+        if let Err(e) = crate::net::sys::set_net_raw(on) {
+            let text = if on {
+                format!(
+                    "cannot take CAP_NET_RAW back: {e} (rawlab does not hold it in its permitted set)"
+                )
+            } else {
+                format!("cannot give up CAP_NET_RAW: {e}")
+            };
+            return self.fail(out, &text);
+        }
+        self.sockets.clear();
+        self.net_raw_dropped = !on;
+        let text = if on {
+            "CAP_NET_RAW is back in the effective set: raw and packet sockets may be made again"
+        } else {
+            "CAP_NET_RAW given up (from the effective set; still permitted, so `privilege on` takes it back): a raw or packet socket made from now on is refused with EPERM, while the listeners open already keep hearing, as the kernel checks when a socket is made. A ping socket needs no capability"
+        };
+        self.info(out, text)?;
+        Ok(Flow::Continue)
+    }
+}

@@ -356,8 +356,18 @@ impl Session {
         let send = match self.socket(family, mode, proto) {
             Ok(s) => s,
             Err(e) => {
+                // Refused by the kernel as a sendto would be: `expect refused` sees it.
+                self.refused.store(
+                    e.raw_os_error().unwrap_or(-1),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                let why = if e.raw_os_error() == Some(libc::EPERM) {
+                    ": a raw socket needs CAP_NET_RAW, which rawlab does not hold now (`privilege on` takes it back; outside the sandbox, run rawlab under sudo)"
+                } else {
+                    ""
+                };
                 let text = format!(
-                    "could not open the sending socket ({}): {e}",
+                    "could not open the sending socket ({}): {e}{why}",
                     net::describe_mode_in(family, mode, proto)
                 );
                 self.fail(out, &text)?;

@@ -136,10 +136,19 @@ impl Session {
         let (pinger, ident) = match net::Pinger::open(self.ping_ident ^ 0x7472) {
             Ok(found) => found,
             Err(e) => {
-                let why = if e.kind() == io::ErrorKind::PermissionDenied {
-                    ": this user's group may not open ICMP datagram sockets (net.ipv4.ping_group_range), nor raw ones; `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` allows every group"
-                } else {
-                    ""
+                // Refused by the kernel: `expect refused` sees it.
+                self.refused.store(
+                    e.raw_os_error().unwrap_or(-1),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                let why = match (e.kind(), &self.net) {
+                    (io::ErrorKind::PermissionDenied, net::Net::Sandbox) => {
+                        ": this user's group may not open ICMP datagram sockets (net.ipv4.ping_group_range), nor raw ones (no CAP_NET_RAW: `privilege on` takes it back)"
+                    }
+                    (io::ErrorKind::PermissionDenied, _) => {
+                        ": this user's group may not open ICMP datagram sockets (net.ipv4.ping_group_range), nor raw ones; `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` allows every group"
+                    }
+                    _ => "",
                 };
                 return self.fail(
                     out,

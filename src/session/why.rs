@@ -184,6 +184,7 @@ impl Session {
                 Relation::Twin { .. } => {
                     lines.push(format!("#{n} is the same frame arriving again on lo"))
                 }
+                Relation::Window(_) => {}
             }
         }
         answered
@@ -266,6 +267,10 @@ impl Session {
                     "it is #{first} again, arriving: lo hands every frame it sends straight back"
                 )
             }
+            Relation::Window(w) => format!(
+                "its window, tcp.window_size_value: {}",
+                crate::lab::words::window_words(w)
+            ),
         }
     }
 }
@@ -285,6 +290,8 @@ fn names(r: &Relation, no: u64) -> bool {
         Relation::Error { about, sent, .. } => *about == no || *sent == Some(no),
         Relation::Reset { syn, sent } => *syn == no || *sent == no,
         Relation::Twin { first } => *first == no,
+        // Every segment of a connection would name its SYN: not what `why` is after.
+        Relation::Window(_) => false,
     }
 }
 

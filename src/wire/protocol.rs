@@ -725,9 +725,10 @@ pub enum Verdict {
     Correct,
     /// The pseudo-header sum only, left for checksum offload to finish.
     Offloaded,
-    /// 0x0000 where a fresh sum gives 0xffff: ones' complement has two zeros, and a
-    /// checksum updated in place (RFC 1624), as Linux updates a request's into its echo
-    /// reply's, can come out as the other one. The receiver's sum passes either way.
+    /// 0xffff where a fresh sum gives 0x0000: ones' complement has two zeros, and when
+    /// the other bytes add up to 0xffff either brings the receiver's sum to all ones.
+    /// (Not the other way round: bytes that are all zero add up to 0x0000, and only
+    /// 0xffff completes them; with 0x0000 the receiver drops the message.)
     OtherZero,
     /// Right for the header as it arrived: the receiving kernel wrote into a record-route
     /// slot after checking it (see [`Expected::recorded`]).
@@ -739,7 +740,10 @@ pub enum Verdict {
 pub const RECORDED_NOTE: &str = "right for the header as it arrived: the receiving kernel checked the checksum, then wrote its own address into the record route's next slot (and moved ip.opt.ptr on) without summing the header again, so the copy a socket gets no longer adds up";
 
 /// Why 0x0000 is as good as 0xffff, for the dump.
-pub const OTHER_ZERO_NOTE: &str = "0x0000 and 0xffff are both zero in ones' complement: a fresh sum gives 0xffff, while a checksum updated in place (RFC 1624), as Linux turns a request's into its echo reply's, can give 0x0000; the receiver's check passes either way";
+pub const OTHER_ZERO_NOTE: &str = "0xffff and 0x0000 are both zero in ones' complement: the other bytes add up to 0xffff, whose complement 0x0000 a fresh sum writes, and 0xffff brings the receiver's sum to all ones just the same, so its check passes either way";
+
+/// Why 0x0000 is wrong where every other byte is zero, for the dump.
+pub const ALL_ZERO_NOTE: &str = "every other byte it covers is zero, so they add up to 0x0000 and only 0xffff completes them: with 0x0000, the other zero of ones' complement, the receiver's sum stays 0x0000 instead of all ones, and it drops the message (Linux writes 0x0000 on its echo reply to an all-zero request, and its own receiving side then counts it in Icmp InCsumErrors)";
 
 /// Why a checksum can hold just the pseudo-header sum, for the dump.
 pub const OFFLOAD_NOTE: &str = "only the pseudo-header sum: the sending kernel left the rest to the network card (checksum offload), and a copy taken before the card, or on lo where no card finishes it, shows it unfinished; the receiving kernel knows and accepts it";
@@ -764,7 +768,7 @@ impl Expected {
             Verdict::Offloaded
         } else if self.recorded == Some(raw) {
             Verdict::Recorded
-        } else if raw == 0 && self.want == 0xffff && self.pseudo == 0 && self.offloaded.is_none() {
+        } else if raw == 0xffff && self.want == 0 && self.pseudo == 0 && self.offloaded.is_none() {
             // Only for sums with no pseudo-header (ICMPv4, the IPv4 header): for UDP
             // 0x0000 means "no checksum", which its own table judges.
             Verdict::OtherZero
@@ -897,18 +901,24 @@ mod tests {
 
     #[test]
     fn a_sum_with_no_pseudo_header_takes_either_zero() {
+        // Bytes adding up to 0xffff: a fresh sum writes 0x0000, and 0xffff passes too.
+        let e = Expected::sum(&icmp::CHECKSUM, 0x0000, 0..8);
+        assert_eq!(e.verdict(0x0000), Verdict::Correct);
+        assert_eq!(e.verdict(0xffff), Verdict::OtherZero);
+        assert_eq!(e.verdict(0x1234), Verdict::Wrong);
+        // Bytes all zero: only 0xffff completes them (Linux counts 0x0000 in Icmp
+        // InCsumErrors; lesson 5 checks it against the counter).
         let e = Expected::sum(&icmp::CHECKSUM, 0xffff, 0..8);
         assert_eq!(e.verdict(0xffff), Verdict::Correct);
-        assert_eq!(e.verdict(0x0000), Verdict::OtherZero);
-        assert_eq!(e.verdict(0x1234), Verdict::Wrong);
-        // Only 0x0000 for 0xffff: a sum that is not zero has one right value.
-        let e = Expected::sum(&icmp::CHECKSUM, 0x3721, 0..8);
         assert_eq!(e.verdict(0x0000), Verdict::Wrong);
+        // A sum that is not zero has one right value.
+        let e = Expected::sum(&icmp::CHECKSUM, 0x3721, 0..8);
+        assert_eq!(e.verdict(0xffff), Verdict::Wrong);
         // With a pseudo-header (UDP, ICMPv6) its own rules hold.
         let e = Expected {
             pseudo: 1,
-            ..Expected::sum(&icmp::CHECKSUM, 0xffff, 0..8)
+            ..Expected::sum(&icmp::CHECKSUM, 0, 0..8)
         };
-        assert_eq!(e.verdict(0x0000), Verdict::Wrong);
+        assert_eq!(e.verdict(0xffff), Verdict::Wrong);
     }
 }

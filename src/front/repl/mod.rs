@@ -55,10 +55,7 @@ fn run_piped(
             break;
         }
         // What the session writes is recorded (and shown on the page) as at a terminal.
-        let mut out = crate::front::record::Tee {
-            inner: stdout.lock(),
-            rec: rec.clone(),
-        };
+        let mut out = crate::front::record::Tee::new(stdout.lock(), rec.clone());
         if raw.len() > MAX_PIPED_LINE && raw.last() != Some(&b'\n') {
             // Skip to the end of the line without keeping it.
             let mut rest = Vec::new();
@@ -212,10 +209,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
                 keep(&format!("{}{line}\n", session.prompt()));
                 let shower = session.shower.clone();
                 let _guard = shower.store.print_lock();
-                let mut out = Tee {
-                    inner: stdout.lock(),
-                    rec: rec.clone(),
-                };
+                let mut out = Tee::new(stdout.lock(), rec.clone());
                 let flow = session.run_line(&line, &mut out)?;
                 session.lesson_after(&line, &mut out)?;
                 out.flush()?;

@@ -227,6 +227,22 @@ pub fn become_user(user: &SudoUser, keep: &[caps::Capability]) -> io::Result<()>
     ffi::set_no_new_privs()
 }
 
+/// Takes CAP_NET_RAW out of this thread's effective set, or puts it back from the
+/// permitted set (threads started later inherit it as it is then).
+pub fn set_net_raw(on: bool) -> io::Result<()> {
+    let err = |e: caps::errors::CapsError| io::Error::other(e.to_string());
+    if on {
+        if !caps::has_cap(None, caps::CapSet::Permitted, caps::Capability::CAP_NET_RAW)
+            .map_err(err)?
+        {
+            return Err(io::Error::from_raw_os_error(libc::EPERM));
+        }
+        caps::raise(None, caps::CapSet::Effective, caps::Capability::CAP_NET_RAW).map_err(err)
+    } else {
+        caps::drop(None, caps::CapSet::Effective, caps::Capability::CAP_NET_RAW).map_err(err)
+    }
+}
+
 /// The capabilities this process holds now, by name (`cap_net_raw`).
 pub fn effective_caps() -> Vec<String> {
     let mut v: Vec<String> = caps::read(None, caps::CapSet::Effective)
