@@ -331,7 +331,8 @@ fn a_filtered_listener_gets_what_passes_and_the_kernel_keeps_out_the_rest() {
             user,
             "listen icmp where icmp.type == echo-reply\nstatus\nsend\ncaptures\nlisten off\n\
              listen link lo where icmp.type == echo-reply\nsend\nlisten off\n\
-             listen icmp where ip.ttl > 200\nsend\nlisten off\n",
+             listen icmp where ip.ttl > 200\nsend\nlisten off\n\
+             listen icmp6 where icmpv6.type == echo-reply\nnew ip6/icmp6\nsend\nlisten off\n",
             &[],
         );
         let o = r.stdout.replace('\n', " ");
@@ -369,7 +370,22 @@ fn a_filtered_listener_gets_what_passes_and_the_kernel_keeps_out_the_rest() {
             "[{user:?}] {o}"
         );
         // A filter nothing here passes: the kernel keeps everything out.
-        let last = o.split("where ip.ttl > 200").nth(1).unwrap();
-        assert!(last.contains("(0 captured"), "[{user:?}] {o}");
+        let never = o.split("where ip.ttl > 200").nth(1).unwrap();
+        assert!(
+            never.contains("raw socket for icmp (0 captured"),
+            "[{user:?}] {o}"
+        );
+        assert!(
+            o.contains("what its kernel filter kept out is not counted"),
+            "{o}"
+        );
+        // An IPv6 raw socket is handed what follows the IPv6 header: the program
+        // reads the ICMPv6 type at byte 0, and the echo reply comes through alone.
+        let v6 = o.split("where icmpv6.type == echo-reply").nth(1).unwrap();
+        assert!(v6.contains("kernel filter: "), "[{user:?}] {o}");
+        assert!(
+            v6.contains("closed AF_INET6 raw socket for icmpv6 (1 captured"),
+            "[{user:?}] {o}"
+        );
     }
 }

@@ -248,7 +248,10 @@ fn field_is(at: Base, f: &Field, cmp: Cmp, value: &Value) -> Option<Pred> {
         return test(at, f, cmp, *v);
     }
     // Whole bytes only, in 32-bit words from the start (a MAC's last word is 16 bits).
-    if !f.bit_offset.is_multiple_of(8) || !f.bits.is_multiple_of(16) || !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+    if !f.bit_offset.is_multiple_of(8)
+        || !f.bits.is_multiple_of(16)
+        || !matches!(cmp, Cmp::Eq | Cmp::Ne)
+    {
         return None;
     }
     let (first, len) = (f.first_byte() as u32, f.bits / 8);

@@ -247,7 +247,10 @@ impl Session {
             let mut names: Vec<String> = self
                 .listeners
                 .drain(..)
-                .map(|l| format!("{} ({})", l.label, l.stats.words()))
+                .map(|l| match l.kernel_filter {
+                    Some(_) => format!("{} ({}; {})", l.label, l.stats.words(), link::KEPT_OUT),
+                    None => format!("{} ({})", l.label, l.stats.words()),
+                })
                 .collect();
             names.extend(
                 self.link_listeners
