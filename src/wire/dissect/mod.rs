@@ -108,15 +108,16 @@ impl Layer {
     /// Every field present, in wire order: the fixed ones, the tail as a whole, then
     /// the fields of each option or entry.
     pub fn placed(&self, packet: &[u8]) -> Vec<Placed> {
-        let mut v: Vec<Placed> = self
-            .fields(packet)
+        self.each_placed(packet).collect()
+    }
+
+    /// The same as [`Layer::placed`], one at a time, with nothing allocated (a filter
+    /// looks through every packet's fields this way).
+    pub fn each_placed<'a>(&'a self, packet: &'a [u8]) -> impl Iterator<Item = Placed> + 'a {
+        self.fields(packet)
             .map(|f| Placed::fixed(f, self.start))
-            .collect();
-        if let Some((f, r)) = self.tail() {
-            v.push(Placed::bytes(f, r));
-        }
-        v.extend(self.items.iter().flat_map(|i| i.fields.iter().cloned()));
-        v
+            .chain(self.tail().map(|(f, r)| Placed::bytes(f, r)))
+            .chain(self.items.iter().flat_map(|i| i.fields.iter().cloned()))
     }
 
     /// Bytes of a fixed field inside the packet.
