@@ -771,7 +771,11 @@ fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
         while b < hi {
             let (w, at) = (b / 64, b % 64);
             let k = (hi - b).min(64 - at);
-            let mask = if k == 64 { u64::MAX } else { ((1u64 << k) - 1) << at };
+            let mask = if k == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << k) - 1) << at
+            };
             bits[w] |= mask;
             b += k;
         }
