@@ -6,6 +6,7 @@
 #   bench/compare.sh            # 100,000-packet corpus, 1,000,000-echo flood
 #   PACKETS=20000 FLOOD=100000 FLOOD_LINK=50000 RUNS=1 bench/compare.sh   # quicker
 #   ONLY=rtt bench/compare.sh   # one section (read, startup, flood or rtt), or several
+#   CORPUS=/tmp/corpus.pcap ONLY=read bench/compare.sh   # keep the corpus, reuse it next time
 #
 # Traffic is made only inside network namespaces this script creates (loopback
 # there, and rawlab's own sandbox); every loop and wait is bounded. Tools that are
@@ -43,12 +44,14 @@ ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / 
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-corpus=$work/corpus.pcap
+# CORPUS=FILE keeps the corpus there and reads it again next time (so two builds
+# can be timed on the same packets); by default it is made afresh and thrown away.
+corpus=${CORPUS:-$work/corpus.pcap}
 if want read; then
 echo "## A capture drawn in full ($PACKETS loopback packets: ICMP echoes, HTTP over TCP, UDP)"
 if have tcpdump; then
   http=$((PACKETS / 40)) udp=$((PACKETS / 4)) echoes=$((PACKETS / 4 + PACKETS / 50))
-  netns timeout 300 bash -c '
+  [ -s "$corpus" ] || netns timeout 300 bash -c '
     ip link set lo up
     tcpdump -i lo -nn -U -B 16384 -c '"$PACKETS"' -w - 2>/dev/null >"'"$corpus"'" & t=$!
     sleep 1
@@ -85,6 +88,18 @@ if have tcpdump; then
   base_name="tcpdump -nn"
   run "tcpdump -nn" tcpdump -r "$corpus" -nn
   run "rawlab read --brief" "$rawlab" read "$corpus" --brief --color never
+  # A filter that passes about 1 % of the corpus: the first PACKETS/200 echoes, each
+  # request and its reply. tcpdump compiles it to BPF, tshark and rawlab read every
+  # packet's fields; each draws in full what passes (the ratio is to tcpdump's).
+  seqs=$((PACKETS / 200))
+  matched=$("$rawlab" read "$corpus" --filter "icmp.seq < $seqs" --brief --color never 2>/dev/null | wc -l)
+  echo "filter: $matched of $n packets pass (icmp.seq < $seqs; tcpdump: 'icmp and icmp[6:2] < $seqs')"
+  base_name="tcpdump -X -vv 'BPF' (1 %)"
+  run "$base_name" tcpdump -r "$corpus" -nn -X -vv "icmp and icmp[6:2] < $seqs"
+  run "rawlab read --filter (1 %)" "$rawlab" read "$corpus" --filter "icmp.seq < $seqs" --color never
+  if have tshark; then
+    run "tshark -Y -x -V (1 %)" tshark -r "$corpus" -Y "icmp.seq < $seqs" -x -V
+  fi
   base_name=tcpdump
 fi
 echo

@@ -33,7 +33,7 @@ impl Filter {
                 (*f == &DATA && !d.payload.is_empty())
                     || d.layers
                         .iter()
-                        .any(|l| l.placed(bytes).iter().any(|p| p.field == *f))
+                        .any(|l| l.each_placed(bytes).any(|p| p.field == *f))
             }
             Filter::Layer(p) => d.layers.iter().any(|l| l.proto == *p),
             Filter::Not(f) => !f.matches(bytes, d),
@@ -55,8 +55,7 @@ fn check(c: &FieldCheck, bytes: &[u8], d: &Dissection) -> bool {
         };
     }
     d.layers.iter().any(|l| {
-        l.placed(bytes)
-            .iter()
+        l.each_placed(bytes)
             .filter(|p| p.field == f)
             .any(|p| match &c.value {
                 // A name as text, its pointers followed inside its layer's header.

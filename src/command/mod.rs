@@ -10,6 +10,7 @@
 //! `expect.rs` holds the checks lessons make, `script.rs` the script files and
 //! `lessons.rs` the built-in lessons.
 
+pub mod bpf;
 mod expect;
 pub mod filter;
 mod grammar;

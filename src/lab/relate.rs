@@ -558,12 +558,15 @@ impl Relater {
             // beside an IP one) belongs to the same send; one seen again by the same
             // socket is a new request.
             let sent = sent_no.or_else(|| {
+                // The list is this protocol's; the socket is looked at first, as
+                // the cheapest test (every packet of a file has none: a flood of
+                // UDP datagrams holding one key made this a walk through 512).
+                let mine = socket_of(p);
                 self.requests
                     .with_key(inner.proto.name, pair.key)
                     .find(|r| {
-                        r.proto == inner.proto.name
+                        socket_of(&r.packet) != mine
                             && r.addrs == addrs
-                            && socket_of(&r.packet) != socket_of(p)
                             && p.time.duration_since(r.packet.time).unwrap_or_default()
                                 < SAME_MOMENT
                     })
@@ -582,7 +585,7 @@ impl Relater {
         let req = self
             .requests
             .with_key(inner.proto.name, pair.key)
-            .find(|r| r.proto == inner.proto.name && answers(r))?;
+            .find(|r| answers(r))?;
         let fragments = self.fragments_of(req.sent.or(Some(req.packet.no)));
         // A reply to fragments answers the datagram they make: compared with that.
         let changes = match self.reassembled(&req.packet, &fragments) {

@@ -122,6 +122,10 @@ pub struct LinkListener {
     pub unreadable: Arc<AtomicU64>,
     /// Frames read from the socket, and what the kernel dropped before they could be.
     pub stats: Arc<ListenStats>,
+    /// The classic BPF program attached to the socket, if any: its instructions.
+    pub kernel_filter: Option<usize>,
+    /// The same socket (a second descriptor), for setting options while it is read.
+    control: Socket,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -145,6 +149,7 @@ impl LinkListener {
         let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
         let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
         let stats = Arc::new(ListenStats::default());
+        let control = sock.try_clone()?;
         let label = match &iface {
             Some((_, name)) => format!("packet socket on {name}"),
             None => "packet socket on every interface".to_string(),
@@ -177,9 +182,18 @@ impl LinkListener {
             collapsed,
             unreadable,
             stats,
+            kernel_filter: None,
+            control,
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Attaches a classic BPF program to the socket (see [`super::attach_filter`]).
+    pub fn attach_filter(&mut self, prog: &[(u16, u8, u8, u32)]) -> io::Result<()> {
+        super::attach_filter(&self.control, prog)?;
+        self.kernel_filter = Some(prog.len());
+        Ok(())
     }
 
     /// Whether it sees the frames of interface `name`.

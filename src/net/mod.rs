@@ -456,6 +456,15 @@ pub fn send_to_addr(s: &Socket, bytes: &[u8], dst: IpAddr) -> io::Result<usize> 
     s.send_to(bytes, &SockAddr::from(std::net::SocketAddr::new(dst, 0)))
 }
 
+/// SO_ATTACH_FILTER with a classic BPF program (code, jt, jf, k per instruction).
+pub fn attach_filter(s: &Socket, prog: &[(u16, u8, u8, u32)]) -> io::Result<()> {
+    let prog: Vec<socket2::SockFilter> = prog
+        .iter()
+        .map(|&(code, jt, jf, k)| socket2::SockFilter::new(code, jt, jf, k))
+        .collect();
+    s.attach_filter(&prog)
+}
+
 /// A raw socket for one IP protocol, read on its own thread into the store.
 pub struct Listener {
     pub family: Family,
@@ -463,6 +472,10 @@ pub struct Listener {
     pub label: String,
     /// What the socket has read, and what the kernel dropped before it could.
     pub stats: Arc<ListenStats>,
+    /// The classic BPF program attached to the socket, if any: its instructions.
+    pub kernel_filter: Option<usize>,
+    /// The same socket (a second descriptor), for setting options while it is read.
+    control: Socket,
     /// The socket and what it was last read with: the listener's thread reads
     /// through it, or, while the listener is held, the thread that sends.
     reader: Arc<Mutex<Reader>>,
@@ -537,6 +550,7 @@ impl Listener {
             }
         }
         filter_icmp(&sock, family, proto, letting)?;
+        let control = sock.try_clone()?;
         let stop = Arc::new(AtomicBool::new(false));
         let held = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(ListenStats::default());
@@ -562,11 +576,21 @@ impl Listener {
             proto,
             label,
             stats,
+            kernel_filter: None,
+            control,
             reader,
             held,
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Attaches a classic BPF program (code, jt, jf, k per instruction) to the
+    /// socket: the kernel hands it only the packets the program keeps.
+    pub fn attach_filter(&mut self, prog: &[(u16, u8, u8, u32)]) -> io::Result<()> {
+        attach_filter(&self.control, prog)?;
+        self.kernel_filter = Some(prog.len());
+        Ok(())
     }
 
     /// Hands the reading to the caller until the hold is dropped: the listener's

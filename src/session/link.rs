@@ -362,6 +362,9 @@ impl Session {
 }
 
 /// `packet socket on lo (3 looped-back twins not shown)`
+/// What a listener's closing words add when a kernel filter was attached.
+pub(super) const KEPT_OUT: &str = "what its kernel filter kept out is not counted";
+
 pub(super) fn closing_words(l: &LinkListener) -> String {
     use std::sync::atomic::Ordering;
     // `packet socket on lo (6 captured, none dropped by the kernel; 2 looped-back twins
@@ -381,6 +384,7 @@ pub(super) fn closing_words(l: &LinkListener) -> String {
             if unreadable == 1 { "" } else { "s" }
         ));
     }
+    parts.extend(l.kernel_filter.map(|_| KEPT_OUT.to_string()));
     format!("{} ({})", l.label, parts.join("; "))
 }
 

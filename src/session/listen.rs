@@ -170,13 +170,74 @@ impl Session {
             );
         };
         self.shower.filter(&label, filter.clone());
-        self.info(
-            out,
-            &format!(
-                "showing only what passes `{text}`; every packet is still kept and related (`captures` lists them all, `dump N` draws any)"
+        let kernel = self.attach_kernel_filter(listen, filter);
+        let text = match kernel {
+            Ok(n) => format!(
+                "showing only what passes `{text}`. kernel filter: {n} BPF instructions on the socket keep out what surely fails it (those are neither counted nor kept); rawlab still filters what comes through, and keeps and relates all of it (`captures` lists it, `dump N` draws any)"
             ),
-        )?;
+            Err(why) => format!(
+                "showing only what passes `{text}`; no kernel filter ({why}), so rawlab filters every packet itself; every packet is still kept and related (`captures` lists them all, `dump N` draws any)"
+            ),
+        };
+        self.info(out, &text)?;
         Ok(flow)
+    }
+
+    /// Compiles the filter to classic BPF for the listener just opened and attaches
+    /// it to its socket: the number of instructions, or why there is none.
+    fn attach_kernel_filter(
+        &mut self,
+        listen: &Command,
+        filter: &crate::command::filter::Filter,
+    ) -> Result<usize, String> {
+        use crate::command::bpf::{Start, compile};
+        let start = match listen {
+            Command::Listen(_) => Start::Ipv4,
+            Command::ListenV6(proto) => {
+                match crate::wire::carried(&crate::wire::ipv6::IPV6, *proto as u128) {
+                    Some(p) => Start::AfterIpv6(p),
+                    None => {
+                        return Err("rawlab has no table for what that socket hands over".into());
+                    }
+                }
+            }
+            _ => {
+                let iface = self.link_listeners.last().and_then(|l| l.iface.clone());
+                let Some(name) = iface else {
+                    return Err(
+                        "a packet socket on every interface sees frames of more than one link type"
+                            .into(),
+                    );
+                };
+                let hw = crate::net::link::interface(&name)?.0.hw_type;
+                match crate::net::link::first_layer(hw, &[]) {
+                    Some(p) if p == &crate::wire::eth::ETH => Start::Ethernet,
+                    _ => {
+                        return Err(format!(
+                            "{name}'s frames do not start with an Ethernet header"
+                        ));
+                    }
+                }
+            }
+        };
+        let prog: Vec<(u16, u8, u8, u32)> = compile(filter, start)?
+            .iter()
+            .map(|i| (i.code, i.jt, i.jf, i.k))
+            .collect();
+        let attached = match listen {
+            Command::Listen(_) | Command::ListenV6(_) => {
+                self.listeners.last_mut().map(|l| l.attach_filter(&prog))
+            }
+            _ => self
+                .link_listeners
+                .last_mut()
+                .map(|l| l.attach_filter(&prog)),
+        };
+        match attached {
+            Some(Ok(())) => Ok(prog.len()),
+            Some(Err(e)) => Err(format!("the kernel refused it: {e}")),
+            None => Err("the listener is gone".into()),
+        }
     }
 
     pub(super) fn listen_off(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
@@ -186,7 +247,10 @@ impl Session {
             let mut names: Vec<String> = self
                 .listeners
                 .drain(..)
-                .map(|l| format!("{} ({})", l.label, l.stats.words()))
+                .map(|l| match l.kernel_filter {
+                    Some(_) => format!("{} ({}; {})", l.label, l.stats.words(), link::KEPT_OUT),
+                    None => format!("{} ({})", l.label, l.stats.words()),
+                })
                 .collect();
             names.extend(
                 self.link_listeners

@@ -108,6 +108,26 @@ impl Session {
         } else {
             format!("{}; elsewhere only with --allow-remote", places.join(", "))
         };
+        // What is open, and which sockets carry a kernel filter (`listen … where`).
+        let filtered = |label: &str, n: Option<usize>| match n {
+            Some(n) => format!("{label} (kernel filter: {n} BPF instructions)"),
+            None => label.to_string(),
+        };
+        let mut open: Vec<String> = self
+            .listeners
+            .iter()
+            .map(|l| filtered(&l.label, l.kernel_filter))
+            .collect();
+        open.extend(
+            self.link_listeners
+                .iter()
+                .map(|l| filtered(&l.label, l.kernel_filter)),
+        );
+        let listens = if open.is_empty() {
+            "nothing".to_string()
+        } else {
+            open.join(", ")
+        };
         let rows = [
             ("network", network),
             ("user", user),
@@ -154,6 +174,7 @@ impl Session {
                     self.policy.max_rate
                 ),
             ),
+            ("listens", listens),
             (
                 "ring",
                 format!(

@@ -108,15 +108,16 @@ impl Layer {
     /// Every field present, in wire order: the fixed ones, the tail as a whole, then
     /// the fields of each option or entry.
     pub fn placed(&self, packet: &[u8]) -> Vec<Placed> {
-        let mut v: Vec<Placed> = self
-            .fields(packet)
+        self.each_placed(packet).collect()
+    }
+
+    /// The same as [`Layer::placed`], one at a time, with nothing allocated (a filter
+    /// looks through every packet's fields this way).
+    pub fn each_placed<'a>(&'a self, packet: &'a [u8]) -> impl Iterator<Item = Placed> + 'a {
+        self.fields(packet)
             .map(|f| Placed::fixed(f, self.start))
-            .collect();
-        if let Some((f, r)) = self.tail() {
-            v.push(Placed::bytes(f, r));
-        }
-        v.extend(self.items.iter().flat_map(|i| i.fields.iter().cloned()));
-        v
+            .chain(self.tail().map(|(f, r)| Placed::bytes(f, r)))
+            .chain(self.items.iter().flat_map(|i| i.fields.iter().cloned()))
     }
 
     /// Bytes of a fixed field inside the packet.
@@ -755,20 +756,37 @@ fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
     }
     // One bit a byte, on the stack for any header up to 4096 bytes (every one rawlab
     // reads, bar a giant IPv6 extension header): this runs for every layer of every
-    // packet drawn, so it allocates nothing when all is covered.
+    // packet drawn, so it allocates nothing when all is covered. Most headers take
+    // four words, and only those are zeroed.
     let n = end - start;
-    let mut stack = [0u64; 64];
+    let words = n.div_ceil(64);
+    let mut small = [0u64; 4];
+    let mut large: [u64; 64];
     let mut heap = Vec::new();
-    let bits: &mut [u64] = if n <= 64 * stack.len() {
-        &mut stack[..n.div_ceil(64)]
+    let bits: &mut [u64] = if words <= small.len() {
+        &mut small[..words]
+    } else if words <= 64 {
+        large = [0u64; 64];
+        &mut large[..words]
     } else {
-        heap.resize(n.div_ceil(64), 0);
+        heap.resize(words, 0);
         &mut heap
     };
+    // Whole words at a time: bits lo..hi set.
     let mut cover = |r: Range<usize>| {
         let lo = r.start.clamp(start, end) - start;
-        for b in lo..r.end.clamp(start, end).saturating_sub(start).max(lo) {
-            bits[b / 64] |= 1 << (b % 64);
+        let hi = (r.end.clamp(start, end) - start).max(lo);
+        let mut b = lo;
+        while b < hi {
+            let (w, at) = (b / 64, b % 64);
+            let k = (hi - b).min(64 - at);
+            let mask = if k == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << k) - 1) << at
+            };
+            bits[w] |= mask;
+            b += k;
         }
     };
     for f in layer.fields(packet) {
@@ -781,6 +799,13 @@ fn place_unparsed(layer: &mut Layer, packet: &[u8]) {
     }
     for i in &layer.items {
         cover(i.span.clone());
+    }
+    let whole = |w: usize| match n - w * 64 {
+        k if k >= 64 => u64::MAX,
+        k => (1u64 << k) - 1,
+    };
+    if bits.iter().enumerate().all(|(w, b)| *b == whole(w)) {
+        return;
     }
     let is_set = |b: usize| bits[b / 64] & (1 << (b % 64)) != 0;
     let mut i = 0;
