@@ -672,6 +672,11 @@ fn before_arrival(header: &[u8]) -> Option<Vec<u8>> {
     let mut at = start;
     for (code, opt) in OPTION_LIST.split(header.get(start..)?) {
         if code == 7 {
+            // A record-route option cut short of its pointer byte has no
+            // slot to undo; reading the pointer would run off its end.
+            if opt.len() < OPT_PTR.end_byte() {
+                return None;
+            }
             let ptr = OPT_PTR.get(&opt) as usize;
             let slot = ptr.checked_sub(1 + RR_SLOTS.stride)?;
             if slot < RR_SLOTS.from || slot + RR_SLOTS.stride > opt.len() {
@@ -1040,5 +1045,19 @@ mod tests {
             IPV4.summary_text(&POST[..12]),
             "IPv4 (header cut short at 12 bytes)"
         );
+    }
+
+    #[test]
+    fn a_record_route_cut_before_its_pointer_is_not_undone() {
+        // Found by the dissect fuzz target: three NOPs, then a record-route
+        // code in the header's last byte with no length or pointer after it.
+        let mut header = POST.to_vec();
+        header[0] = 0x46;
+        header.extend_from_slice(&[1, 1, 1, 7]);
+        assert_eq!(before_arrival(&header), None);
+        let d = super::super::dissect::dissect(&header, &IPV4);
+        let expected = (IPV4.expected)(&d.scope(0, &header));
+        assert_eq!(expected.len(), 1);
+        assert_eq!(expected[0].recorded, None);
     }
 }
