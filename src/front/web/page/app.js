@@ -28,12 +28,21 @@ function addPacket(p) {
   }
 }
 
+// Shows packet `no`. Two answers may cross (the session sends #1 and #2 at once):
+// only the newest request's is shown, checked after every wait, since an older
+// answer's body can arrive after a newer one has been drawn.
 async function select(no) {
   const ask = ++wanted;
-  const r = await fetch(withToken("/api/packet/" + no));
+  let v, failed = null;
+  try {
+    const r = await fetch(withToken("/api/packet/" + no));
+    v = r.ok ? await r.json() : null;
+    if (!r.ok) failed = await r.text();
+  } catch (e) {
+    failed = "packet #" + no + " did not come: " + e + " (is the session still running?)";
+  }
   if (ask !== wanted) return;
-  if (!r.ok) { $("dump").textContent = await r.text(); return; }
-  const v = await r.json();
+  if (failed !== null) { $("dump").textContent = failed; return; }
   selected = no;
   for (const li of $("list").children) li.classList.toggle("selected", Number(li.dataset.no) === no);
   $("dump").innerHTML = v.html || "";
