@@ -856,4 +856,27 @@ fn a_window_is_scaled_by_the_shift_of_its_senders_syn() {
         })
     );
     assert!(words::window_words(window_of(&theirs).unwrap()).starts_with("0 bytes, not scaled"));
+    // JSON says the same: the bytes only where the SYNs settle them.
+    let json = |p: &[Relation]| words::window_json(window_of(p).unwrap()).to_string();
+    assert_eq!(
+        json(&ack),
+        r#"{"value":64,"scale":"agreed","shift":10,"syn":2,"bytes":65536}"#
+    );
+    assert_eq!(
+        json(&offered),
+        r#"{"value":64,"scale":"offered","shift":10,"syn":2,"bytes":null}"#
+    );
+    assert_eq!(
+        json(&early),
+        r#"{"value":64,"scale":"unknown","shift":null,"syn":null,"bytes":null}"#
+    );
+    assert_eq!(
+        json(&mine),
+        r#"{"value":64,"scale":"none","shift":null,"syn":7,"bytes":64}"#
+    );
+    assert_eq!(
+        json(&theirs),
+        r#"{"value":0,"scale":"none","shift":null,"syn":7,"bytes":0}"#
+    );
+    assert!(words::relations_json(&ack).contains_key("window"));
 }

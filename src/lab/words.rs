@@ -118,7 +118,7 @@ pub fn annotate(
 /// bytes (scale 10 from the SYN #1)`.
 pub fn window_words(w: &Window) -> String {
     let v = w.value;
-    let scaled = |shift: u8| u64::from(v) << shift.min(14);
+    let scaled = |shift| scaled(v, shift);
     match w.scale {
         // RFC 7323 takes a shift over 14 as 14.
         Scale::Agreed { syn, shift } if shift > 14 => format!(
@@ -145,6 +145,12 @@ pub fn window_words(w: &Window) -> String {
             "{v} × 2^scale bytes, the scale unknown: no SYN of this connection was seen (its window scale option says)"
         ),
     }
+}
+
+/// A window field counted in 2^shift-byte units, in bytes (RFC 7323 takes a shift
+/// over 14 as 14).
+fn scaled(value: u16, shift: u8) -> u64 {
+    u64::from(value) << shift.min(14)
 }
 
 /// A frame seen again on lo, arriving: the note for its twin.
@@ -470,11 +476,28 @@ pub fn relations_json(rels: &[Relation]) -> serde_json::Map<String, serde_json::
             Relation::Reset { syn, .. } => {
                 m.insert("resets".into(), serde_json::Value::from(*syn));
             }
-            // JSON has the window as sent and the SYN's shift as fields of their own.
-            Relation::Window(_) => {}
+            Relation::Window(w) => {
+                m.insert("window".into(), window_json(w));
+            }
         }
     }
     m
+}
+
+/// A segment's window in bytes and where its scale comes from, as `window_words` says
+/// it: `{"value": 64, "scale": "agreed", "shift": 10, "syn": 2, "bytes": 65536}`.
+/// `bytes` is `null` when the SYNs seen do not settle it (only the sender's seen, or
+/// none).
+pub fn window_json(w: &Window) -> serde_json::Value {
+    let v = w.value;
+    let scaled = |shift| scaled(v, shift);
+    let (scale, shift, syn, bytes) = match w.scale {
+        Scale::Agreed { syn, shift } => ("agreed", Some(shift), Some(syn), Some(scaled(shift))),
+        Scale::Offered { syn, shift } => ("offered", Some(shift), Some(syn), None),
+        Scale::Unscaled { syn, .. } => ("none", None, Some(syn), Some(u64::from(v))),
+        Scale::Unknown => ("unknown", None, None, None),
+    };
+    serde_json::json!({"value": v, "scale": scale, "shift": shift, "syn": syn, "bytes": bytes})
 }
 
 #[cfg(test)]
