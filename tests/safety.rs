@@ -646,7 +646,7 @@ fn trigger_ping_falls_back_to_a_raw_socket_where_ping_sockets_are_refused() {
     for user in users() {
         let Some(r) = run_on_own_host(
             user,
-            "trigger ping 127.0.0.1 count 2\nwait 1500ms\n",
+            "status\ntrigger ping 127.0.0.1 count 2\nwait 1500ms\n",
             &[],
             "",
         ) else {
@@ -659,6 +659,29 @@ fn trigger_ping_falls_back_to_a_raw_socket_where_ping_sockets_are_refused() {
         );
         assert!(
             r.stdout.contains(": 2 sent, 2 replies"),
+            "[{user:?}] {}",
+            r.all()
+        );
+        // `status` says why, from the sysctl itself.
+        assert!(
+            r.stdout
+                .contains("the kernel refuses this process a ping socket (EACCES)"),
+            "[{user:?}] {}",
+            r.all()
+        );
+    }
+}
+
+/// In the sandbox rawlab names its one group in the range, and `status` shows the
+/// range and that the kernel opens a ping socket.
+#[test]
+fn in_the_sandbox_status_shows_the_ping_range_that_lets_rawlab_in() {
+    for user in users() {
+        let r = run_script(user, "status\n", &[]);
+        assert!(
+            r.stdout.contains(
+                "  pings     net.ipv4.ping_group_range 0 0; the kernel opens a ping socket for this process"
+            ),
             "[{user:?}] {}",
             r.all()
         );

@@ -310,7 +310,6 @@ pub fn ping_socket_ident(s: &Socket) -> io::Result<u16> {
     Ok(s.local_addr()?.as_socket_ipv4().map_or(0, |a| a.port()))
 }
 
-/// Sends `count` echo requests through a ping socket, `every` apart, and counts the
 /// The socket a `trigger ping` sends its echoes through.
 pub enum Pinger {
     /// socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), as ping(8) sends without privilege:

@@ -139,6 +139,7 @@ impl Session {
                     caps.join(", ")
                 },
             ),
+            ("pings", ping_words()),
             ("sends to", sends),
             (
                 "frames",
@@ -277,4 +278,30 @@ impl Session {
         self.info(out, text)?;
         Ok(Flow::Continue)
     }
+}
+
+/// Who may open an ICMP datagram ("ping") socket here: net.ipv4.ping_group_range as
+/// this user namespace sees it, and whether the kernel opens one for this process (no
+/// capability is asked, only the group).
+fn ping_words() -> String {
+    let range = match crate::net::sys::ping_groups() {
+        Ok(r) => r,
+        Err(e) => return format!("net.ipv4.ping_group_range unreadable ({e})"),
+    };
+    // A bound outside this user namespace's mapped groups reads as the overflow gid.
+    let overflow = std::fs::read_to_string("/proc/sys/kernel/overflowgid")
+        .ok()
+        .filter(|o| range.split(' ').any(|b| b == o.trim()))
+        .map_or(String::new(), |o| {
+            format!(
+                " ({} stands for a group this user namespace does not map)",
+                o.trim()
+            )
+        });
+    let outcome = match crate::net::ping_socket() {
+        Ok(_) => "the kernel opens a ping socket for this process, with no capability: `trigger ping` uses one".to_string(),
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => "the kernel refuses this process a ping socket (EACCES): none of its groups is in the range, so `trigger ping` needs a raw socket, and so CAP_NET_RAW".to_string(),
+        Err(e) => format!("a ping socket cannot be opened here: {e}"),
+    };
+    format!("net.ipv4.ping_group_range {range}{overflow}; {outcome}")
 }

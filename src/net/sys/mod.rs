@@ -77,9 +77,21 @@ pub fn enter_sandbox() -> Result<(), SandboxError> {
     // A fresh network namespace refuses ping sockets to everyone ("1 0"). Allow our one
     // group (0 inside; only mapped groups are accepted) so `trigger ping` works. Not
     // fatal: only that command needs it.
-    let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 0");
+    let _ = std::fs::write(PING_GROUPS, OPEN_PING_GROUPS);
     let _ = OUTSIDE.set((uid, gid));
     Ok(())
+}
+
+const PING_GROUPS: &str = "/proc/sys/net/ipv4/ping_group_range";
+/// The sandbox's one group, 0 inside.
+const OPEN_PING_GROUPS: &str = "0 0";
+
+/// This network's net.ipv4.ping_group_range, as the kernel shows it (`0 0`): the
+/// groups that may open ICMP datagram ("ping") sockets, none when the first is above
+/// the last.
+pub fn ping_groups() -> io::Result<String> {
+    let text = std::fs::read_to_string(PING_GROUPS)?;
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Sets IFF_UP on an interface, as `ip link set NAME up` does (over netlink, as
