@@ -474,6 +474,46 @@ fn too_large_for_the_far_cable_earns_packet_too_big_and_the_kernel_keeps_the_pat
 /// A record-route ping through the router, as ping -R: the addresses each reply brought
 /// back, there and back (the router's two among them), then `(same route)`; the same
 /// option set by name on a template and sent, its reply dissected slot by slot.
+/// A timestamp option gathers a time from each hop that writes one, and every captured
+/// copy's checksum is right for the header as it arrived: the receiving kernel stamps
+/// (or counts the overflow) after checking it.
+#[test]
+fn timestamps_are_stamped_on_the_way_and_judged_as_they_arrived() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "listen icmp\nset ip.dst 203.0.113.2\nset ip.opt.ts tsonly 4\nsend\nset ip.dst 127.0.0.1\nsend\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        let captured: Vec<&str> = r.stdout.split("← captured").skip(1).collect();
+        assert_eq!(captured.len(), 3, "[{user:?}] {}", r.all());
+        for c in &captured {
+            assert!(
+                c.contains("◐ as it arrived") && !c.contains("✗ wrong"),
+                "[{user:?}] {}",
+                r.all()
+            );
+        }
+        let stamps = |c: &str| {
+            c.lines()
+                .filter(|l| l.contains("ip.opt.time_stamp") && !l.contains(" 0 ms"))
+                .count()
+        };
+        // Through the router: the router both ways, the far host on arrival and as it
+        // answered; this host found the slots full and counted itself as overflow.
+        assert_eq!(stamps(captured[0]), 4, "[{user:?}] {}", r.all());
+        assert!(
+            captured[0].contains("ip.opt.overflow       1"),
+            "{}",
+            r.all()
+        );
+        // On lo: the request stamped on arrival; its reply as it left and as it arrived.
+        assert_eq!(stamps(captured[1]), 1, "[{user:?}] {}", r.all());
+        assert_eq!(stamps(captured[2]), 3, "[{user:?}] {}", r.all());
+    }
+}
+
 #[test]
 fn a_record_route_ping_lists_the_routers_addresses() {
     for user in users() {

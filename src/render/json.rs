@@ -296,7 +296,7 @@ pub fn write_dissection(out: &mut Obj, bytes: &[u8], dis: &Dissection) {
                         Verdict::Offloaded => "offloaded",
                         // 0xffff for 0x0000: ones' complement's other zero.
                         Verdict::OtherZero => "other-zero",
-                        // Right as it arrived, before the receiver filled a record-route slot.
+                        // Right as it arrived, before the receiver wrote into a record route or a timestamp.
                         Verdict::Recorded => "recorded",
                         Verdict::Wrong => "wrong",
                     };

@@ -568,7 +568,7 @@ pub static IPV4: Protocol = Protocol {
     fill,
     expected: |s| {
         vec![Expected {
-            recorded: before_arrival(s.header()).map(|h| header_checksum(&h) as u128),
+            recorded: sum_on_arrival(s.header()),
             ..Expected::sum(
                 &CHECKSUM,
                 header_checksum(s.header()) as u128,
@@ -664,32 +664,117 @@ fn pseudo(header: &[u8], proto: u8, len: u32) -> u32 {
     checksum::sum(&p, 0) as u32
 }
 
-/// The header as it was before its last record-route slot was filled, if one is:
-/// the slot back to zeros and the pointer back on it. Linux fills a slot on arrival
-/// after checking the checksum, so a received copy's checksum is this header's.
-fn before_arrival(header: &[u8]) -> Option<Vec<u8>> {
-    let start = OPTIONS.first_byte();
-    let mut at = start;
-    for (code, opt) in OPTION_LIST.split(header.get(start..)?) {
-        if code == 7 {
-            // A record-route option cut short of its pointer byte has no
-            // slot to undo; reading the pointer would run off its end.
-            if opt.len() < OPT_PTR.end_byte() {
-                return None;
+/// The checksum the header carried as it arrived, if the receiving kernel may have
+/// written into it since: Linux checks a received header's checksum, then, without
+/// summing again, writes its address into a record route's next slot and its time
+/// into a timestamp's (or counts itself in the timestamp's overflow). Of the headers
+/// those writes could have come from, the one whose sum the checksum holds, else the
+/// first.
+fn sum_on_arrival(header: &[u8]) -> Option<u128> {
+    let held = CHECKSUM.get(header);
+    let sums: Vec<u128> = before_arrival(header)
+        .iter()
+        .map(|h| header_checksum(h) as u128)
+        .collect();
+    sums.iter()
+        .copied()
+        .find(|s| *s == held)
+        .or(sums.first().copied())
+}
+
+/// The headers this one may have been before the receiving kernel wrote into its
+/// options: each record-route and timestamp option as it is or with its last write
+/// undone, every mix but the header as it is. Linux refuses a header with either option
+/// twice, so there are at most five.
+fn before_arrival(header: &[u8]) -> Vec<Vec<u8>> {
+    let Some(list) = header.get(OPTIONS.first_byte()..) else {
+        return Vec::new();
+    };
+    let mut heads = vec![header.to_vec()];
+    let mut at = OPTIONS.first_byte();
+    let mut seen = [false; 2];
+    for (code, opt) in OPTION_LIST.split(list) {
+        let which = match code {
+            7 => 0,
+            68 => 1,
+            _ => {
+                at += opt.len();
+                continue;
             }
-            let ptr = OPT_PTR.get(&opt) as usize;
-            let slot = ptr.checked_sub(1 + RR_SLOTS.stride)?;
-            if slot < RR_SLOTS.from || slot + RR_SLOTS.stride > opt.len() {
-                return None;
-            }
-            let mut h = header.to_vec();
-            h[at + slot..at + slot + RR_SLOTS.stride].fill(0);
-            OPT_PTR.set(&mut h[at..], (ptr - RR_SLOTS.stride) as u128);
-            return Some(h);
+        };
+        if std::mem::replace(&mut seen[which], true) {
+            break;
         }
+        let undone = match which {
+            0 => unfill_route(&opt).into_iter().collect(),
+            _ => unstamp(&opt),
+        };
+        let mut more = Vec::new();
+        for h in &heads {
+            for u in &undone {
+                let mut h = h.clone();
+                h[at..at + u.len()].copy_from_slice(u);
+                more.push(h);
+            }
+        }
+        heads.extend(more);
         at += opt.len();
     }
-    None
+    heads.remove(0);
+    heads
+}
+
+/// A record-route option before its last slot was filled, if one is: the slot back to
+/// zeros and the pointer back on it.
+fn unfill_route(opt: &[u8]) -> Option<Vec<u8>> {
+    // A record-route option cut short of its pointer byte has no slot to undo;
+    // reading the pointer would run off its end.
+    if opt.len() < OPT_PTR.end_byte() {
+        return None;
+    }
+    let ptr = OPT_PTR.get(opt) as usize;
+    let slot = ptr.checked_sub(1 + RR_SLOTS.stride)?;
+    if slot < RR_SLOTS.from || slot + RR_SLOTS.stride > opt.len() {
+        return None;
+    }
+    let mut o = opt.to_vec();
+    o[slot..slot + RR_SLOTS.stride].fill(0);
+    OPT_PTR.set(&mut o, (ptr - RR_SLOTS.stride) as u128);
+    Some(o)
+}
+
+/// A timestamp option before the receiving kernel's write: its last slot's time back to
+/// zero (and the address, when each hop writes one) with the pointer back on it, or
+/// the overflow one less. A prespecified slot keeps the address its sender wrote.
+fn unstamp(opt: &[u8]) -> Vec<Vec<u8>> {
+    if opt.len() < TS_FLAG.end_byte() {
+        return Vec::new();
+    }
+    let (flag, overflow) = (TS_FLAG.get(opt), TS_OVERFLOW.get(opt));
+    let slots = ts_slots(opt);
+    let mut out = Vec::new();
+    let ptr = OPT_PTR.get(opt) as usize;
+    if let Some(slot) = ptr.checked_sub(1 + slots.stride)
+        && slot >= slots.from
+        && slot + slots.stride <= opt.len()
+    {
+        let mut o = opt.to_vec();
+        let written = if flag == 3 {
+            // The time only, after the address.
+            slot + slots.stride - 4..slot + slots.stride
+        } else {
+            slot..slot + slots.stride
+        };
+        o[written].fill(0);
+        OPT_PTR.set(&mut o, (ptr - slots.stride) as u128);
+        out.push(o);
+    }
+    if overflow > 0 && flag != 3 {
+        let mut o = opt.to_vec();
+        TS_OVERFLOW.set(&mut o, overflow - 1);
+        out.push(o);
+    }
+    out
 }
 
 /// The header checksum a header of these bytes should carry.
@@ -1010,7 +1095,79 @@ mod tests {
         assert_ne!(e.want, sum as u128);
         // No slot filled: nothing to undo.
         let p = with_options(&[7, 7, 4, 0, 0, 0, 0, 0]);
-        assert_eq!(before_arrival(&p[..28]), None);
+        assert!(before_arrival(&p[..28]).is_empty());
+    }
+
+    /// The same for a timestamp: the receiver writes its time in the next slot (and its
+    /// address first, with flag 1), or counts itself in the overflow when the slots are
+    /// full. As seen on lo: a request with two empty slots, stamped on arrival; the
+    /// kernel's reply, stamped as it left and counted as overflow on arrival.
+    #[test]
+    fn a_timestamp_written_on_arrival_is_not_a_wrong_checksum() {
+        use super::super::Verdict;
+        let verdict = |sent: &[u8], arrived: &[u8]| {
+            let mut p = with_options(sent);
+            let sum = header_checksum(&p);
+            let n = p.len();
+            p[n - arrived.len()..].copy_from_slice(arrived);
+            CHECKSUM.set(&mut p, sum as u128);
+            let d = super::super::dissect::dissect(&p, &IPV4);
+            let e = &(IPV4.expected)(&d.scope(0, &p))[0];
+            (e.verdict(sum as u128), e.verdict(sum as u128 ^ 1))
+        };
+        let stamped = (Verdict::Recorded, Verdict::Wrong);
+        // Timestamps only: a time in the first slot, the pointer on by 4.
+        assert_eq!(
+            verdict(
+                &[68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &[68, 12, 9, 0, 5, 0x1b, 0, 0x7e, 0, 0, 0, 0]
+            ),
+            stamped
+        );
+        // Full: one more in the overflow.
+        assert_eq!(
+            verdict(
+                &[68, 12, 13, 0x00, 5, 0x1b, 0, 0x7e, 5, 0x1b, 0, 0x7e],
+                &[68, 12, 13, 0x10, 5, 0x1b, 0, 0x7e, 5, 0x1b, 0, 0x7e]
+            ),
+            stamped
+        );
+        // Address and timestamp: both written, the pointer on by 8.
+        assert_eq!(
+            verdict(
+                &[68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+                &[68, 12, 13, 1, 127, 0, 0, 1, 5, 0x1b, 0, 0x7e]
+            ),
+            stamped
+        );
+        // Prespecified: the sender's address stays, the time is written after it.
+        assert_eq!(
+            verdict(
+                &[68, 12, 5, 3, 127, 0, 0, 1, 0, 0, 0, 0],
+                &[68, 12, 13, 3, 127, 0, 0, 1, 5, 0x1b, 0, 0x7e]
+            ),
+            stamped
+        );
+        // A record route and a timestamp both written on arrival.
+        let sent = [7, 7, 4, 0, 0, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+        let arrived = [
+            7, 7, 8, 127, 0, 0, 1, 68, 8, 9, 0, 5, 0x1b, 0, 0x7e, 1, 0, 0, 0,
+        ];
+        let mut sent = sent.to_vec();
+        sent.push(0);
+        let mut arrived = arrived.to_vec();
+        arrived.push(0);
+        assert_eq!(verdict(&sent, &arrived), stamped);
+        // Untouched options: the checksum is simply right.
+        let p = {
+            let mut p = with_options(&[68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            let sum = header_checksum(&p);
+            CHECKSUM.set(&mut p, sum as u128);
+            p
+        };
+        let d = super::super::dissect::dissect(&p, &IPV4);
+        let e = &(IPV4.expected)(&d.scope(0, &p))[0];
+        assert_eq!(e.verdict(CHECKSUM.get(&p)), Verdict::Correct);
     }
 
     #[test]
@@ -1054,7 +1211,7 @@ mod tests {
         let mut header = POST.to_vec();
         header[0] = 0x46;
         header.extend_from_slice(&[1, 1, 1, 7]);
-        assert_eq!(before_arrival(&header), None);
+        assert!(before_arrival(&header).is_empty());
         let d = super::super::dissect::dissect(&header, &IPV4);
         let expected = (IPV4.expected)(&d.scope(0, &header));
         assert_eq!(expected.len(), 1);

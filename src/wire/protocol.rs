@@ -714,8 +714,9 @@ pub struct Expected {
     /// exactly for checksums that cover a pseudo-header.
     pub offloaded: Option<u128>,
     /// The sum of the header as it arrived, before the receiving kernel wrote its own
-    /// address into a record-route slot (Linux fills it after checking the checksum and
-    /// does not sum again): what the captured copy's checksum still holds.
+    /// address into a record-route slot or its time into a timestamp's (Linux writes
+    /// after checking the checksum and does not sum again): what the captured copy's
+    /// checksum still holds.
     pub recorded: Option<u128>,
 }
 
@@ -731,13 +732,14 @@ pub enum Verdict {
     /// 0xffff completes them; with 0x0000 the receiver drops the message.)
     OtherZero,
     /// Right for the header as it arrived: the receiving kernel wrote into a record-route
-    /// slot after checking it (see [`Expected::recorded`]).
+    /// or timestamp option after checking it (see [`Expected::recorded`]).
     Recorded,
     Wrong,
 }
 
-/// Why a received header with a record route can look wrong, for the dump.
-pub const RECORDED_NOTE: &str = "right for the header as it arrived: the receiving kernel checked the checksum, then wrote its own address into the record route's next slot (and moved ip.opt.ptr on) without summing the header again, so the copy a socket gets no longer adds up";
+/// Why a received header with a record route or a timestamp can look wrong, for the
+/// dump.
+pub const RECORDED_NOTE: &str = "right for the header as it arrived: the receiving kernel checked the checksum, then wrote into the options without summing the header again (its address in a record route's next slot, its time in a timestamp's, moving ip.opt.ptr on, or one more in ip.opt.overflow when the slots were full), so the copy a socket gets no longer adds up";
 
 /// Why 0x0000 is as good as 0xffff, for the dump.
 pub const OTHER_ZERO_NOTE: &str = "0xffff and 0x0000 are both zero in ones' complement: the other bytes add up to 0xffff, whose complement 0x0000 a fresh sum writes, and 0xffff brings the receiver's sum to all ones just the same, so its check passes either way";
