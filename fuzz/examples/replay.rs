@@ -18,6 +18,8 @@ fn main() {
     let run: fn(&[u8]) = match target.as_str() {
         "command" => rawlab_fuzz::command::run,
         "dissect" => rawlab_fuzz::dissect::run,
+        "dump" => rawlab_fuzz::dissect::run_dump,
+        "json" => rawlab_fuzz::dissect::run_json,
         "pcap" => rawlab_fuzz::pcap::run,
         // As libfuzzer-sys decodes a typed input.
         "roundtrip" => |data| {

@@ -34,6 +34,14 @@ pub fn stacks() -> &'static [Vec<&'static Protocol>] {
 /// after auditing the dissection under it. Panics (a crash for the fuzzer) on a broken
 /// invariant, with the reason.
 pub fn show(d: &Dump) {
+    let dis = take_apart(d);
+    draw(d);
+    json(d, &dis);
+}
+
+/// The dissection under a dump, audited, with its summary line and the checksum each
+/// layer should carry: everything but the drawing.
+pub fn take_apart(d: &Dump) -> rawlab::wire::dissect::Dissection {
     let dis = audit(d);
     let _ = dis.summary(d.bytes);
     for i in 0..dis.layers.len() {
@@ -42,6 +50,11 @@ pub fn show(d: &Dump) {
             let _ = (l.proto.expected)(&dis.scope(i, d.bytes));
         }
     }
+    dis
+}
+
+/// The dump drawn plain and in colour: UTF-8, and no escape code without colour.
+pub fn draw(d: &Dump) {
     for style in [
         Style::PLAIN,
         Style {
@@ -56,6 +69,10 @@ pub fn show(d: &Dump) {
             assert!(!text.contains('\x1b'), "escape codes without colour");
         }
     }
+}
+
+/// The dissection as the JSON object `rawlab read --format json` writes.
+pub fn json(d: &Dump, dis: &rawlab::wire::dissect::Dissection) {
     let json = serde_json::Value::Object(rawlab::render::json::dissection(d.bytes, &dis));
     let text = serde_json::to_string(&json).expect("JSON serialises");
     assert!(!text.is_empty());
