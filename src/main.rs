@@ -472,85 +472,12 @@ fn main() -> ExitCode {
     if let Some(code) = mistyped_subcommand(&cli, &mut stderr) {
         return code;
     }
-    // Started through sudo: become the user now, while single-threaded, keeping only
-    // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
-    // A check, and a lesson, run in the sandbox whatever the privilege: lessons expect
-    // its loopback and its peer, not whatever the host's network holds.
     let lesson = matches!(cli.files.as_slice(), [one] if rawlab::command::lessons::is_lesson(one));
-    let sandbox = cli.sandbox || cli.check || lesson;
-    // The kernel's drop reasons need root to open, and none of it to read: open them
-    // now, before root is given up (and before the sandbox, whose root is not the
-    // host's). Without root this costs nothing and says why.
-    let (tracer, no_tracer) = match rawlab::net::drops::Tracer::open() {
-        Ok(t) => (Some(Arc::new(t)), String::new()),
-        Err(why) => (None, why),
+    let (net, opts, web) = match enter_network(&cli, lesson, &mut stderr) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    if let Err(code) = give_up_root(sandbox, &mut stderr) {
-        return code;
-    }
-    // The page's socket is opened here, on the host's network, before the sandbox (if
-    // any) is entered, so the host's browser reaches it; it is served once the
-    // session is made (a thread now would keep the sandbox from being made).
-    let web = match cli
-        .web
-        .as_deref()
-        .map(|s| rawlab::front::web::Bound::open(Some(s)))
-    {
-        Some(Err(why)) => {
-            let _ = writeln!(stderr, "rawlab: {why}");
-            return ExitCode::from(2);
-        }
-        Some(Ok(b)) => Some(b),
-        None => None,
-    };
-    let forced = if cli.sandbox {
-        Some("--sandbox")
-    } else if cli.check || lesson {
-        Some("lessons run here, the same on every machine")
-    } else {
-        None
-    };
-    if sys::sudo_user().is_none() && sys::uid() == 0 && sys::in_first_user_namespace() {
-        say(
-            &mut stderr,
-            "rawlab: running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root (start it through sudo, or give the binary cap_net_raw, to run as your user)",
-        );
-    }
-    let (net, peer) = choose_network(forced, &mut stderr);
-    // The sandbox is made (its uid_map written through /proc/self, which needed the
-    // process dumpable): what was opened as root is kept from others again.
-    if tracer.is_some() {
-        sys::set_dumpable(false);
-    }
-    if cli.allow_remote {
-        let _ = writeln!(
-            stderr,
-            "rawlab: --allow-remote: packets may leave this machine; where they go is up to you"
-        );
-    }
-    let color = colour(cli.color, io::stdout().is_terminal());
-    let fit = io::stdout().is_terminal();
-    let opts = rawlab::session::Options {
-        ring: cli.ring,
-        allow_remote: cli.allow_remote,
-        max_rate: cli.max_rate,
-        peer,
-        tracer,
-        no_tracer,
-    };
-    // A transcript is read for the lesson: in colour whatever stdout is (the screen
-    // gets the colours taken out again), its narration at full strength, a heading
-    // for each lesson.
-    let transcript = cli.transcript.is_some();
-    if transcript && !color {
-        rawlab::front::record::set_plain_screen();
-    }
-    let color = color || transcript;
-    let mut session = Session::with_options(net.clone(), Style { color, fit }, opts.clone());
-    if transcript {
-        session.narrate_plainly = true;
-        session.on_lesson = Some(rawlab::front::record::heading);
-    }
+    let (mut session, style) = new_session(&cli, &net, &opts);
     // Made after rawlab gave up root, so the files belong to the user.
     let rec = match recorder(&cli) {
         Ok(r) => r,
@@ -559,21 +486,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _page = match web {
-        Some(bound) => {
-            let feed = Arc::new(rawlab::front::web::Feed::default());
-            if let Some(r) = &rec {
-                r.lock().unwrap_or_else(|p| p.into_inner()).web = Some(feed.clone());
-            }
-            say(&mut stderr, &bound.announce());
-            match rawlab::front::web::serve(bound, session.shower.clone(), feed) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    let _ = writeln!(stderr, "rawlab: --web: {e}");
-                    return ExitCode::from(1);
-                }
-            }
-        }
+    let _page = match web.map(|bound| serve_page(bound, &rec, &session, &mut stderr)) {
+        Some(Err(code)) => return code,
+        Some(Ok(page)) => Some(page),
         None => None,
     };
     // Block-buffered: a flood of dumps to a file or pipe costs one write per batch,
@@ -582,60 +497,9 @@ fn main() -> ExitCode {
         io::BufWriter::with_capacity(1 << 16, io::stdout()),
         rec.clone(),
     );
-    let pace = match (cli.step, cli.delay) {
-        (true, _) => script::Pace::Step,
-        (_, Some(d)) => script::Pace::Delay(d),
-        _ => script::Pace::Straight,
-    };
-    if lesson && !cli.check {
-        // A lesson's packets are drawn for teaching: the fields with something to say.
-        session.shower.set_detail(rawlab::session::Detail::Teach);
-    }
-    if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
-        // A lesson taken with --step counts as taken: its tasks and its end are kept.
-        if let Some(l) = rawlab::command::lessons::of_path(path) {
-            session.progress_file = rawlab::session::progress_path();
-            session.step_lesson = Some(l.file);
-        }
-    }
-    if let ([path], false) = (cli.files.as_slice(), cli.check)
-        && let Some(l) = rawlab::command::lessons::of_path(path)
-    {
-        rawlab::front::record::heading(l.number().unwrap_or(0), &l.title());
-    }
-    let result = if cli.check {
-        match script::check_targets(&cli.files) {
-            Ok(targets) => {
-                let make =
-                    || Session::with_options(net.clone(), Style { color, fit }, opts.clone());
-                script::check(&targets, make, &mut stdout)
-            }
-            Err(why) => {
-                let _ = writeln!(stderr, "rawlab: {why}");
-                Ok(2)
-            }
-        }
-    } else {
-        match cli.files.as_slice() {
-            [] => repl::run(&mut session, rec.clone()),
-            [path] => {
-                // Ctrl-C stops the command running (a ping still prints its statistics)
-                // and the script after it; a second Ctrl-C ends rawlab at once.
-                let flag = session.interrupt.clone();
-                let sigint = signal_hook::consts::SIGINT;
-                let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
-                let _ = signal_hook::flag::register(sigint, flag);
-                script::run(path, &mut session, &mut stdout, &mut stderr, pace).map(|r| r.code())
-            }
-            _ => {
-                let _ = writeln!(
-                    stderr,
-                    "rawlab: give one script to run, or use --check to check several"
-                );
-                Ok(2)
-            }
-        }
-    };
+    prepare_lesson(&cli, lesson, &mut session);
+    let make = || Session::with_options(net.clone(), style, opts.clone());
+    let result = run_front(&cli, &mut session, make, &rec, &mut stdout, &mut stderr);
     // A script or lesson that ran to its end leaves its page up for the class to look
     // through, until the terminal says it is done.
     if _page.is_some() && !cli.files.is_empty() && io::stdin().is_terminal() {
@@ -657,6 +521,195 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = writeln!(stderr, "rawlab: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Everything done while rawlab may still hold root, in order: the drop reasons
+/// opened, root given up, the page's socket opened, and the network chosen (the
+/// sandbox entered, or the host's). Gives the network, the session's options and the
+/// page's socket, or the exit code to stop with.
+fn enter_network(
+    cli: &Cli,
+    lesson: bool,
+    stderr: &mut io::Stderr,
+) -> Result<
+    (
+        Net,
+        rawlab::session::Options,
+        Option<rawlab::front::web::Bound>,
+    ),
+    ExitCode,
+> {
+    // Started through sudo: become the user now, while single-threaded, keeping only
+    // CAP_NET_RAW (none when the sandbox is asked for: the namespace gives its own).
+    // A check, and a lesson, run in the sandbox whatever the privilege: lessons expect
+    // its loopback and its peer, not whatever the host's network holds.
+    let sandbox = cli.sandbox || cli.check || lesson;
+    // The kernel's drop reasons need root to open, and none of it to read: open them
+    // now, before root is given up (and before the sandbox, whose root is not the
+    // host's). Without root this costs nothing and says why.
+    let (tracer, no_tracer) = match rawlab::net::drops::Tracer::open() {
+        Ok(t) => (Some(Arc::new(t)), String::new()),
+        Err(why) => (None, why),
+    };
+    give_up_root(sandbox, stderr)?;
+    // The page's socket is opened here, on the host's network, before the sandbox (if
+    // any) is entered, so the host's browser reaches it; it is served once the
+    // session is made (a thread now would keep the sandbox from being made).
+    let web = match cli
+        .web
+        .as_deref()
+        .map(|s| rawlab::front::web::Bound::open(Some(s)))
+    {
+        Some(Err(why)) => {
+            let _ = writeln!(stderr, "rawlab: {why}");
+            return Err(ExitCode::from(2));
+        }
+        Some(Ok(b)) => Some(b),
+        None => None,
+    };
+    let forced = if cli.sandbox {
+        Some("--sandbox")
+    } else if cli.check || lesson {
+        Some("lessons run here, the same on every machine")
+    } else {
+        None
+    };
+    if sys::sudo_user().is_none() && sys::uid() == 0 && sys::in_first_user_namespace() {
+        say(
+            stderr,
+            "rawlab: running as root with no SUDO_UID, DOAS_USER or PKEXEC_UID to give it up to: it keeps root (start it through sudo, or give the binary cap_net_raw, to run as your user)",
+        );
+    }
+    let (net, peer) = choose_network(forced, stderr);
+    // The sandbox is made (its uid_map written through /proc/self, which needed the
+    // process dumpable): what was opened as root is kept from others again.
+    if tracer.is_some() {
+        sys::set_dumpable(false);
+    }
+    if cli.allow_remote {
+        let _ = writeln!(
+            stderr,
+            "rawlab: --allow-remote: packets may leave this machine; where they go is up to you"
+        );
+    }
+    let opts = rawlab::session::Options {
+        ring: cli.ring,
+        allow_remote: cli.allow_remote,
+        max_rate: cli.max_rate,
+        peer,
+        tracer,
+        no_tracer,
+    };
+    Ok((net, opts, web))
+}
+
+/// The session, styled for where its output goes; the style is given back for the
+/// fresh sessions `--check` makes.
+fn new_session(cli: &Cli, net: &Net, opts: &rawlab::session::Options) -> (Session, Style) {
+    let color = colour(cli.color, io::stdout().is_terminal());
+    let fit = io::stdout().is_terminal();
+    // A transcript is read for the lesson: in colour whatever stdout is (the screen
+    // gets the colours taken out again), its narration at full strength, a heading
+    // for each lesson.
+    let transcript = cli.transcript.is_some();
+    if transcript && !color {
+        rawlab::front::record::set_plain_screen();
+    }
+    let style = Style {
+        color: color || transcript,
+        fit,
+    };
+    let mut session = Session::with_options(net.clone(), style, opts.clone());
+    if transcript {
+        session.narrate_plainly = true;
+        session.on_lesson = Some(rawlab::front::record::heading);
+    }
+    (session, style)
+}
+
+/// `--web`: the page served from the socket opened before, fed what the recorder
+/// draws; the exit code when it cannot be.
+fn serve_page(
+    bound: rawlab::front::web::Bound,
+    rec: &Option<Rec>,
+    session: &Session,
+    stderr: &mut io::Stderr,
+) -> Result<rawlab::front::web::Running, ExitCode> {
+    let feed = Arc::new(rawlab::front::web::Feed::default());
+    if let Some(r) = rec {
+        r.lock().unwrap_or_else(|p| p.into_inner()).web = Some(feed.clone());
+    }
+    say(stderr, &bound.announce());
+    rawlab::front::web::serve(bound, session.shower.clone(), feed).map_err(|e| {
+        let _ = writeln!(stderr, "rawlab: --web: {e}");
+        ExitCode::from(1)
+    })
+}
+
+/// A lesson's packets drawn for teaching, a lesson taken with `--step` kept as taken,
+/// and a lesson's heading in the recording.
+fn prepare_lesson(cli: &Cli, lesson: bool, session: &mut Session) {
+    if lesson && !cli.check {
+        // A lesson's packets are drawn for teaching: the fields with something to say.
+        session.shower.set_detail(rawlab::session::Detail::Teach);
+    }
+    if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
+        // A lesson taken with --step counts as taken: its tasks and its end are kept.
+        if let Some(l) = rawlab::command::lessons::of_path(path) {
+            session.progress_file = rawlab::session::progress_path();
+            session.step_lesson = Some(l.file);
+        }
+    }
+    if let ([path], false) = (cli.files.as_slice(), cli.check)
+        && let Some(l) = rawlab::command::lessons::of_path(path)
+    {
+        rawlab::front::record::heading(l.number().unwrap_or(0), &l.title());
+    }
+}
+
+/// The front end the command line asks for: `--check`, the prompt, or one script;
+/// its exit code.
+fn run_front(
+    cli: &Cli,
+    session: &mut Session,
+    make: impl FnMut() -> Session,
+    rec: &Option<Rec>,
+    stdout: &mut dyn Write,
+    stderr: &mut io::Stderr,
+) -> io::Result<i32> {
+    let pace = match (cli.step, cli.delay) {
+        (true, _) => script::Pace::Step,
+        (_, Some(d)) => script::Pace::Delay(d),
+        _ => script::Pace::Straight,
+    };
+    if cli.check {
+        return match script::check_targets(&cli.files) {
+            Ok(targets) => script::check(&targets, make, stdout),
+            Err(why) => {
+                let _ = writeln!(stderr, "rawlab: {why}");
+                Ok(2)
+            }
+        };
+    }
+    match cli.files.as_slice() {
+        [] => repl::run(session, rec.clone()),
+        [path] => {
+            // Ctrl-C stops the command running (a ping still prints its statistics)
+            // and the script after it; a second Ctrl-C ends rawlab at once.
+            let flag = session.interrupt.clone();
+            let sigint = signal_hook::consts::SIGINT;
+            let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
+            let _ = signal_hook::flag::register(sigint, flag);
+            script::run(path, session, stdout, stderr, pace).map(|r| r.code())
+        }
+        _ => {
+            let _ = writeln!(
+                stderr,
+                "rawlab: give one script to run, or use --check to check several"
+            );
+            Ok(2)
         }
     }
 }

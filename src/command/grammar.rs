@@ -1319,46 +1319,7 @@ pub(super) fn parse_send(
     while let Some(t) = args.pos_next() {
         let word = t.text.to_ascii_lowercase();
         if keywords.contains(&word.as_str()) && !t.quoted {
-            if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
-                // `stamps` takes no value: the word alone is the option.
-                let alone = matches!(word.as_str(), "stamps" | "rr");
-                let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
-                let end = if alone {
-                    t.span.end
-                } else {
-                    args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end)
-                };
-                let suggestion = if alone {
-                    format!("`{word}` once is enough")
-                } else {
-                    format!(
-                        "keep one: `{word} {}` (column {}) or `{word} {}`",
-                        value(first + 1),
-                        args.line[..args.tokens[first].span.start].chars().count() + 1,
-                        value(args.pos)
-                    )
-                };
-                return Err(
-                    ParseError::new(t.span.start..end, format!("`{word}` is given twice"))
-                        .expected(format!(
-                            "each option once: {} (for example: {})",
-                            args.info.syntax, args.info.example
-                        ))
-                        .suggest(Some(suggestion)),
-                );
-            }
-            // `interval` is ping(8)'s word for `every`: one of them.
-            let same = |w: &str| matches!(w, "every" | "interval");
-            if same(&word)
-                && let Some((other, _)) = given.iter().find(|(w, _)| same(w))
-            {
-                return Err(ParseError::new(
-                    t.span.clone(),
-                    format!("`{word}` says again what `{other}` said"),
-                )
-                .expected("the gap between requests once: `every DURATION` or `interval SECONDS`")
-                .suggest(Some(format!("keep `{other}` and drop `{word}`"))));
-            }
+            given_once(args, t, &word, &given)?;
             given.push((word.clone(), args.pos - 1));
         }
         match word.as_str() {
@@ -1375,51 +1336,10 @@ pub(super) fn parse_send(
                 let d = args.next("a duration such as 100ms")?;
                 s.every = Some(parse_duration(d, &EVERY_CAP)?);
             }
-            "interval" if ping.is_some() => {
-                // As ping -i takes it: seconds, fractions allowed (0.2); a unit may follow.
-                let d = args.next("seconds between requests, such as 0.2 (ping -i)")?;
-                let plain =
-                    !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-                let t = if plain {
-                    Token {
-                        text: format!("{}s", d.text),
-                        ..d.clone()
-                    }
-                } else {
-                    d.clone()
-                };
-                s.every = Some(parse_duration(&t, &INTERVAL_CAP)?);
-            }
-            "size" if ping.is_some() => {
-                let n = args.next("how many ICMP data bytes, such as 56")?;
-                let v = parse_int(n)?;
-                if v > MAX_PING_SIZE as u128 {
-                    return Err(ParseError::new(
-                        n.span.clone(),
-                        format!("size {v} does not fit an IPv4 datagram"),
-                    )
-                    .expected(format!(
-                        "0..={MAX_PING_SIZE} (65,535 less the IP and ICMP headers)"
-                    )));
-                }
+            "interval" if ping.is_some() => s.every = Some(parse_interval(args)?),
+            "size" | "rr" | "stamps" | "ttl" if ping.is_some() => {
                 if let Some(o) = ping.as_deref_mut() {
-                    o.size = Some(v as u16);
-                }
-            }
-            "rr" if ping.is_some() => {
-                if let Some(o) = ping.as_deref_mut() {
-                    o.record_route = true;
-                }
-            }
-            "stamps" if ping.is_some() => {
-                if let Some(o) = ping.as_deref_mut() {
-                    o.stamps = true;
-                }
-            }
-            "ttl" if ping.is_some() => {
-                let ttl = parse_ping_ttl(args)?;
-                if let Some(o) = ping.as_deref_mut() {
-                    o.ttl = Some(ttl);
+                    parse_ping_option(args, &word, o)?;
                 }
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
@@ -1448,6 +1368,97 @@ pub(super) fn parse_send(
         );
     }
     Ok(s)
+}
+
+/// Each option once: the error for `word` (token `t`) when it, or the word that says
+/// the same, was `given` already.
+fn given_once(
+    args: &Args,
+    t: &Token,
+    word: &str,
+    given: &[(String, usize)],
+) -> Result<(), ParseError> {
+    if let Some(&(_, first)) = given.iter().find(|(w, _)| *w == word) {
+        // `stamps` takes no value: the word alone is the option.
+        let alone = matches!(word, "stamps" | "rr");
+        let value = |at: usize| args.tokens.get(at).map_or(String::new(), |v| v.shown());
+        let end = if alone {
+            t.span.end
+        } else {
+            args.tokens.get(args.pos).map_or(t.span.end, |v| v.span.end)
+        };
+        let suggestion = if alone {
+            format!("`{word}` once is enough")
+        } else {
+            format!(
+                "keep one: `{word} {}` (column {}) or `{word} {}`",
+                value(first + 1),
+                args.line[..args.tokens[first].span.start].chars().count() + 1,
+                value(args.pos)
+            )
+        };
+        return Err(
+            ParseError::new(t.span.start..end, format!("`{word}` is given twice"))
+                .expected(format!(
+                    "each option once: {} (for example: {})",
+                    args.info.syntax, args.info.example
+                ))
+                .suggest(Some(suggestion)),
+        );
+    }
+    // `interval` is ping(8)'s word for `every`: one of them.
+    let same = |w: &str| matches!(w, "every" | "interval");
+    if same(word)
+        && let Some((other, _)) = given.iter().find(|(w, _)| same(w))
+    {
+        return Err(ParseError::new(
+            t.span.clone(),
+            format!("`{word}` says again what `{other}` said"),
+        )
+        .expected("the gap between requests once: `every DURATION` or `interval SECONDS`")
+        .suggest(Some(format!("keep `{other}` and drop `{word}`"))));
+    }
+    Ok(())
+}
+
+/// `interval SECONDS`, as ping -i takes it: seconds, fractions allowed (0.2); a unit
+/// may follow.
+fn parse_interval(args: &mut Args) -> Result<Duration, ParseError> {
+    let d = args.next("seconds between requests, such as 0.2 (ping -i)")?;
+    let plain = !d.text.is_empty() && d.text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let t = if plain {
+        Token {
+            text: format!("{}s", d.text),
+            ..d.clone()
+        }
+    } else {
+        d.clone()
+    };
+    parse_duration(&t, &INTERVAL_CAP)
+}
+
+/// Ping's own options: `size N`, `rr`, `stamps`, `ttl N`.
+fn parse_ping_option(args: &mut Args, word: &str, o: &mut PingOpts) -> Result<(), ParseError> {
+    match word {
+        "size" => {
+            let n = args.next("how many ICMP data bytes, such as 56")?;
+            let v = parse_int(n)?;
+            if v > MAX_PING_SIZE as u128 {
+                return Err(ParseError::new(
+                    n.span.clone(),
+                    format!("size {v} does not fit an IPv4 datagram"),
+                )
+                .expected(format!(
+                    "0..={MAX_PING_SIZE} (65,535 less the IP and ICMP headers)"
+                )));
+            }
+            o.size = Some(v as u16);
+        }
+        "rr" => o.record_route = true,
+        "stamps" => o.stamps = true,
+        _ => o.ttl = Some(parse_ping_ttl(args)?),
+    }
+    Ok(())
 }
 
 /// `order 2 1 …`: fragment numbers from 1, as many as follow.

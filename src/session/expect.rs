@@ -120,248 +120,31 @@ impl Session {
 
     pub(super) fn judge(&self, e: &Expect) -> Outcome {
         match e {
-            Expect::ReplyRequest { check, .. } => match self.reply_and_request() {
-                Err(o) => o,
-                Ok((reply, request)) => match compare(&reply, &request, check) {
-                    Err(why) => Outcome::Fail(why),
-                    Ok(Compared { ok, got, want }) => {
-                        let theirs = match check.against {
-                            Operand::Request(f) => f,
-                            Operand::Value(_) => check.field,
-                        };
-                        verdict(
-                            ok,
-                            format!(
-                                "#{} has {} {got}, request #{} has {} {want}",
-                                reply.no, check.field.name, request.no, theirs.name
-                            ),
-                            format!(
-                                "expected {} {} the request's {}, but reply #{} has {got} and request #{} has {want}",
-                                check.field.name,
-                                check.cmp.symbol(),
-                                theirs.name,
-                                reply.no,
-                                request.no
-                            ),
-                        )
-                    }
-                },
-            },
-            Expect::ReplyLike { checks, .. } => match self.reply_and_request() {
-                Err(o) => o,
-                Ok((reply, request)) => {
-                    let mut same = Vec::new();
-                    let mut differ = Vec::new();
-                    for c in checks {
-                        match compare(&reply, &request, c) {
-                            Ok(Compared { ok: true, got, .. }) => {
-                                same.push(format!("{} {got}", c.field.name))
-                            }
-                            Ok(Compared { got, want, .. }) => {
-                                differ.push(format!("{}: expected {want}, got {got}", c.field.name))
-                            }
-                            Err(why) => differ.push(format!("{}: {why}", c.field.name)),
-                        }
-                    }
-                    if differ.is_empty() {
-                        Outcome::Pass(format!("#{} has {}", reply.no, same.join(", ")))
-                    } else {
-                        Outcome::Fail(format!(
-                            "reply #{} differs in {} of {} field{}: {}",
-                            reply.no,
-                            differ.len(),
-                            checks.len(),
-                            if checks.len() == 1 { "" } else { "s" },
-                            differ.join("; ")
-                        ))
-                    }
-                }
-            },
+            Expect::ReplyRequest { check, .. } => self.judge_reply_request(check),
+            Expect::ReplyLike { checks, .. } => self.judge_reply_like(checks),
             Expect::Reply { check, .. } => match (self.first_reply(), check) {
                 (None, _) => Outcome::NotYet("no reply arrived".into()),
                 (Some((p, _)), None) => Outcome::Pass(format!("#{} is a reply", p.no)),
                 (Some((p, _)), Some(c)) => field_outcome(&p, c),
             },
-            Expect::NoReply { .. } => {
-                match self
-                    .since_traffic()
-                    .into_iter()
-                    .find(|(_, r)| r.iter().any(|r| matches!(r, Relation::Reply { .. })))
-                {
-                    Some((p, r)) => {
-                        let to = r
-                            .iter()
-                            .find_map(|r| match r {
-                                Relation::Reply { request, .. } => Some(*request),
-                                _ => None,
-                            })
-                            .unwrap_or(0);
-                        Outcome::Fail(format!(
-                            "expected silence, but #{} is a reply to #{to}",
-                            p.no
-                        ))
-                    }
-                    None => Outcome::Pass("no reply came".into()),
-                }
-            }
-            Expect::KernelChanged { field, changed } => {
-                let copy = self.since_traffic().into_iter().rev().find_map(|(p, r)| {
-                    r.into_iter().find_map(|r| match r {
-                        Relation::WireCopy { sent, changes, .. } => Some((p.no, sent, changes)),
-                        _ => None,
-                    })
-                });
-                let Some((wire, sent, changes)) = copy else {
-                    return Outcome::Fail(
-                        "no copy of a send was seen on the wire to compare with".into(),
-                    );
-                };
-                let change = changes.iter().find(|c| c.field == *field);
-                match (change, changed) {
-                    (Some(c), true) => Outcome::Pass(format!(
-                        "#{sent} had {}, the wire (#{wire}) {}",
-                        c.before(),
-                        c.after()
-                    )),
-                    (None, false) => {
-                        Outcome::Pass(format!("#{wire} carries {} as #{sent} had it", field.name))
-                    }
-                    (Some(c), false) => Outcome::Fail(format!(
-                        "expected the kernel to keep {}, but it changed it: {} in #{sent}, {} on the wire (#{wire})",
-                        field.name,
-                        c.before(),
-                        c.after()
-                    )),
-                    (None, true) => Outcome::Fail(format!(
-                        "expected the kernel to change {}, but #{wire} carries it as #{sent} had it",
-                        field.name
-                    )),
-                }
-            }
-            Expect::Captured { cmp, count, by } => {
-                let n = self
-                    .since_traffic()
-                    .iter()
-                    .filter(|(p, _)| by.is_none_or(|b| captured_by(p, b)))
-                    .count() as u64;
-                let on = by.map_or(String::new(), |b| format!(" by {b}"));
-                verdict(
-                    cmp.holds(n, *count),
-                    format!("{n} captured{on}"),
-                    format!(
-                        "expected {} {count} captured{on}, but {n} were",
-                        cmp.symbol()
-                    ),
-                )
-            }
-            Expect::Packet { no, check } => {
-                let p = match no {
-                    Some(n) => self.shower.store.get(*n),
-                    None => self
-                        .shower
-                        .store
-                        .all()
-                        .into_iter()
-                        .rev()
-                        .find(|p| !p.is_sent()),
-                };
-                match p {
-                    Some(p) => field_outcome(&p, check),
-                    None => Outcome::Fail(match no {
-                        Some(n) => format!("there is no packet #{n}"),
-                        None => "nothing has been captured".into(),
-                    }),
-                }
-            }
+            Expect::NoReply { .. } => self.judge_no_reply(),
+            Expect::KernelChanged { field, changed } => self.judge_kernel_changed(field, *changed),
+            Expect::Captured { cmp, count, by } => self.judge_captured(*cmp, *count, *by),
+            Expect::Packet { no, check } => self.judge_packet(*no, check),
             Expect::PacketByte {
                 no,
                 offset,
                 cmp,
                 value,
-            } => match self.shower.store.get(*no) {
-                None => Outcome::Fail(format!("there is no packet #{no}")),
-                Some(p) => match p.bytes.get(*offset) {
-                    None => Outcome::Fail(format!(
-                        "#{no} has {} bytes, none at offset {offset}",
-                        p.bytes.len()
-                    )),
-                    Some(b) => verdict(
-                        cmp.holds(*b, *value),
-                        format!("#{no} has 0x{b:02x} at offset {offset}"),
-                        format!(
-                            "expected byte {offset} of #{no} {} 0x{value:02x}, but it is 0x{b:02x}",
-                            cmp.symbol()
-                        ),
-                    ),
-                },
-            },
+            } => self.judge_packet_byte(*no, *offset, *cmp, *value),
             Expect::Counted {
                 table,
                 name,
                 cmp,
                 count,
-            } => {
-                let last = self
-                    .outcomes
-                    .back()
-                    .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
-                let Some(o) = last else {
-                    return Outcome::Fail(
-                        "no send since the last traffic command to read the counters around".into(),
-                    );
-                };
-                let Some(c) = &o.counted else {
-                    return Outcome::Fail(
-                        "the kernel's counters (/proc/net/snmp) could not be read here".into(),
-                    );
-                };
-                let by = c.by(table, name);
-                let moved = u64::try_from(by).unwrap_or(0);
-                verdict(
-                    by >= 0 && cmp.holds(moved, *count),
-                    format!("{table} {name} moved by {by}"),
-                    format!(
-                        "expected {table} {name} to move by {} {count}, but it moved by {by}",
-                        cmp.symbol()
-                    ),
-                )
-            }
-            Expect::Set(f) => match self.template.user_value(f) {
-                Some(v) => Outcome::Pass(format!(
-                    "the template's {} is {}, set by hand",
-                    f.name,
-                    f.words(v)
-                )),
-                None => Outcome::Fail(format!(
-                    "expected {} set by hand (`set {} VALUE`), but the template leaves it to {}",
-                    f.name,
-                    f.name,
-                    if f.fill == crate::wire::Fill::Computed {
-                        "rawlab"
-                    } else {
-                        "its default or the kernel"
-                    }
-                )),
-            },
-            Expect::Refused { errno } => {
-                let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
-                let name = |v: i32| {
-                    crate::command::ERRNOS
-                        .iter()
-                        .find(|(_, e)| *e == v)
-                        .map_or(format!("error {v}"), |(n, _)| n.to_string())
-                };
-                match (got, errno) {
-                    (0, _) => Outcome::Fail(
-                        "expected the kernel to refuse the send, but it took it".into(),
-                    ),
-                    (g, Some((n, v))) if g != *v => Outcome::Fail(format!(
-                        "expected the kernel to refuse the send with {n}, but it said {}",
-                        name(g)
-                    )),
-                    (g, _) => Outcome::Pass(format!("the kernel refused it with {}", name(g))),
-                }
-            }
+            } => self.judge_counted(table, name, *cmp, *count),
+            Expect::Set(f) => self.judge_set(f),
+            Expect::Refused { errno } => self.judge_refused(*errno),
             Expect::PingReceived { cmp, count } => match self.last_ping {
                 None => Outcome::Fail("no ping has run".into()),
                 Some((sent, got)) => verdict(
@@ -373,6 +156,257 @@ impl Session {
                     ),
                 ),
             },
+        }
+    }
+
+    /// `expect reply FIELD OP request [FIELD]`: the first reply against its request.
+    fn judge_reply_request(&self, check: &ReplyCheck) -> Outcome {
+        let (reply, request) = match self.reply_and_request() {
+            Err(o) => return o,
+            Ok(pair) => pair,
+        };
+        match compare(&reply, &request, check) {
+            Err(why) => Outcome::Fail(why),
+            Ok(Compared { ok, got, want }) => {
+                let theirs = match check.against {
+                    Operand::Request(f) => f,
+                    Operand::Value(_) => check.field,
+                };
+                verdict(
+                    ok,
+                    format!(
+                        "#{} has {} {got}, request #{} has {} {want}",
+                        reply.no, check.field.name, request.no, theirs.name
+                    ),
+                    format!(
+                        "expected {} {} the request's {}, but reply #{} has {got} and request #{} has {want}",
+                        check.field.name,
+                        check.cmp.symbol(),
+                        theirs.name,
+                        reply.no,
+                        request.no
+                    ),
+                )
+            }
+        }
+    }
+
+    /// `expect reply like …`: every field of the first reply, naming each that differs.
+    fn judge_reply_like(&self, checks: &[ReplyCheck]) -> Outcome {
+        let (reply, request) = match self.reply_and_request() {
+            Err(o) => return o,
+            Ok(pair) => pair,
+        };
+        let mut same = Vec::new();
+        let mut differ = Vec::new();
+        for c in checks {
+            match compare(&reply, &request, c) {
+                Ok(Compared { ok: true, got, .. }) => same.push(format!("{} {got}", c.field.name)),
+                Ok(Compared { got, want, .. }) => {
+                    differ.push(format!("{}: expected {want}, got {got}", c.field.name))
+                }
+                Err(why) => differ.push(format!("{}: {why}", c.field.name)),
+            }
+        }
+        if differ.is_empty() {
+            Outcome::Pass(format!("#{} has {}", reply.no, same.join(", ")))
+        } else {
+            Outcome::Fail(format!(
+                "reply #{} differs in {} of {} field{}: {}",
+                reply.no,
+                differ.len(),
+                checks.len(),
+                if checks.len() == 1 { "" } else { "s" },
+                differ.join("; ")
+            ))
+        }
+    }
+
+    /// `expect no reply`: silence since the last traffic command.
+    fn judge_no_reply(&self) -> Outcome {
+        match self
+            .since_traffic()
+            .into_iter()
+            .find(|(_, r)| r.iter().any(|r| matches!(r, Relation::Reply { .. })))
+        {
+            Some((p, r)) => {
+                let to = r
+                    .iter()
+                    .find_map(|r| match r {
+                        Relation::Reply { request, .. } => Some(*request),
+                        _ => None,
+                    })
+                    .unwrap_or(0);
+                Outcome::Fail(format!(
+                    "expected silence, but #{} is a reply to #{to}",
+                    p.no
+                ))
+            }
+            None => Outcome::Pass("no reply came".into()),
+        }
+    }
+
+    /// `expect kernel-changed|kernel-kept FIELD`: the last wire copy of a send against the send.
+    fn judge_kernel_changed(&self, field: &'static Field, changed: bool) -> Outcome {
+        let copy = self.since_traffic().into_iter().rev().find_map(|(p, r)| {
+            r.into_iter().find_map(|r| match r {
+                Relation::WireCopy { sent, changes, .. } => Some((p.no, sent, changes)),
+                _ => None,
+            })
+        });
+        let Some((wire, sent, changes)) = copy else {
+            return Outcome::Fail("no copy of a send was seen on the wire to compare with".into());
+        };
+        let change = changes.iter().find(|c| c.field == field);
+        match (change, changed) {
+            (Some(c), true) => Outcome::Pass(format!(
+                "#{sent} had {}, the wire (#{wire}) {}",
+                c.before(),
+                c.after()
+            )),
+            (None, false) => {
+                Outcome::Pass(format!("#{wire} carries {} as #{sent} had it", field.name))
+            }
+            (Some(c), false) => Outcome::Fail(format!(
+                "expected the kernel to keep {}, but it changed it: {} in #{sent}, {} on the wire (#{wire})",
+                field.name,
+                c.before(),
+                c.after()
+            )),
+            (None, true) => Outcome::Fail(format!(
+                "expected the kernel to change {}, but #{wire} carries it as #{sent} had it",
+                field.name
+            )),
+        }
+    }
+
+    /// `expect captured [by SOCKET] [OP] N`.
+    fn judge_captured(&self, cmp: Cmp, count: u64, by: Option<&'static str>) -> Outcome {
+        let n = self
+            .since_traffic()
+            .iter()
+            .filter(|(p, _)| by.is_none_or(|b| captured_by(p, b)))
+            .count() as u64;
+        let on = by.map_or(String::new(), |b| format!(" by {b}"));
+        verdict(
+            cmp.holds(n, count),
+            format!("{n} captured{on}"),
+            format!(
+                "expected {} {count} captured{on}, but {n} were",
+                cmp.symbol()
+            ),
+        )
+    }
+
+    /// `expect packet N FIELD OP VALUE`, or `expect last FIELD OP VALUE`: the last one captured.
+    fn judge_packet(&self, no: Option<u64>, check: &FieldCheck) -> Outcome {
+        let p = match no {
+            Some(n) => self.shower.store.get(n),
+            None => self
+                .shower
+                .store
+                .all()
+                .into_iter()
+                .rev()
+                .find(|p| !p.is_sent()),
+        };
+        match p {
+            Some(p) => field_outcome(&p, check),
+            None => Outcome::Fail(match no {
+                Some(n) => format!("there is no packet #{n}"),
+                None => "nothing has been captured".into(),
+            }),
+        }
+    }
+
+    /// `expect packet N byte OFFSET OP BYTE`.
+    fn judge_packet_byte(&self, no: u64, offset: usize, cmp: Cmp, value: u8) -> Outcome {
+        let Some(p) = self.shower.store.get(no) else {
+            return Outcome::Fail(format!("there is no packet #{no}"));
+        };
+        match p.bytes.get(offset) {
+            None => Outcome::Fail(format!(
+                "#{no} has {} bytes, none at offset {offset}",
+                p.bytes.len()
+            )),
+            Some(b) => verdict(
+                cmp.holds(*b, value),
+                format!("#{no} has 0x{b:02x} at offset {offset}"),
+                format!(
+                    "expected byte {offset} of #{no} {} 0x{value:02x}, but it is 0x{b:02x}",
+                    cmp.symbol()
+                ),
+            ),
+        }
+    }
+
+    /// `expect counted TABLE NAME [OP] N`: a kernel counter around the last send.
+    fn judge_counted(&self, table: &str, name: &str, cmp: Cmp, count: u64) -> Outcome {
+        let last = self
+            .outcomes
+            .back()
+            .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
+        let Some(o) = last else {
+            return Outcome::Fail(
+                "no send since the last traffic command to read the counters around".into(),
+            );
+        };
+        let Some(c) = &o.counted else {
+            return Outcome::Fail(
+                "the kernel's counters (/proc/net/snmp) could not be read here".into(),
+            );
+        };
+        let by = c.by(table, name);
+        let moved = u64::try_from(by).unwrap_or(0);
+        verdict(
+            by >= 0 && cmp.holds(moved, count),
+            format!("{table} {name} moved by {by}"),
+            format!(
+                "expected {table} {name} to move by {} {count}, but it moved by {by}",
+                cmp.symbol()
+            ),
+        )
+    }
+
+    /// `expect set FIELD`: the template's field was set by hand.
+    fn judge_set(&self, f: &'static Field) -> Outcome {
+        match self.template.user_value(f) {
+            Some(v) => Outcome::Pass(format!(
+                "the template's {} is {}, set by hand",
+                f.name,
+                f.words(v)
+            )),
+            None => Outcome::Fail(format!(
+                "expected {} set by hand (`set {} VALUE`), but the template leaves it to {}",
+                f.name,
+                f.name,
+                if f.fill == crate::wire::Fill::Computed {
+                    "rawlab"
+                } else {
+                    "its default or the kernel"
+                }
+            )),
+        }
+    }
+
+    /// `expect refused [ERRNO]`: the kernel refused the last send.
+    fn judge_refused(&self, errno: Option<(&'static str, i32)>) -> Outcome {
+        let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
+        let name = |v: i32| {
+            crate::command::ERRNOS
+                .iter()
+                .find(|(_, e)| *e == v)
+                .map_or(format!("error {v}"), |(n, _)| n.to_string())
+        };
+        match (got, errno) {
+            (0, _) => {
+                Outcome::Fail("expected the kernel to refuse the send, but it took it".into())
+            }
+            (g, Some((n, v))) if g != v => Outcome::Fail(format!(
+                "expected the kernel to refuse the send with {n}, but it said {}",
+                name(g)
+            )),
+            (g, _) => Outcome::Pass(format!("the kernel refused it with {}", name(g))),
         }
     }
 }

@@ -274,7 +274,8 @@ impl Session {
         let style = self.style();
         let owner = wire::PROTOCOLS
             .iter()
-            .find(|p| p.all_fields().any(|g| g == f));
+            .find(|p| p.all_fields().any(|g| g == f))
+            .copied();
         // A field of options or records (tcp.options.mss_val, dns.qry.name): set as the
         // bytes of its protocol's tail.
         let in_tail = wire::PROTOCOLS
@@ -293,51 +294,40 @@ impl Session {
             )
         )?;
         let mut row = |label: &str, text: String| explain_row(&style, out, label, &text);
-        let place = match (owner, f.kind) {
-            (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
-            (Some(p), Kind::Bytes) => format!(
-                "{}, after its {}-byte fixed header, variable length",
-                p.title, p.fixed_len
-            ),
-            (Some(p), _) => {
-                let bytes = if f.end_byte() - f.first_byte() == 1 {
-                    format!("byte {}", f.first_byte())
-                } else {
-                    format!("bytes {}–{}", f.first_byte(), f.end_byte() - 1)
-                };
-                let bits = if f.byte_aligned() {
-                    String::new()
-                } else {
-                    format!(
-                        ", bits {}–{} counting from the first byte's top bit",
-                        f.bit_offset,
-                        f.bit_offset + f.bits as usize - 1
-                    )
-                };
-                format!(
-                    "{} header, {bytes}{bits}; {} bit{} wide",
-                    p.title,
-                    f.bits,
-                    if f.bits == 1 { "" } else { "s" }
-                )
-            }
-            (None, _) => match in_tail {
-                Some((p, t)) => format!(
-                    "inside {}, the {} header's variable part, in each option or record that has it",
-                    t.field.name, p.title
-                ),
-                None => "—".to_string(),
-            },
-        };
-        row("where", place)?;
+        row("where", place_words(f, owner, in_tail))?;
         row("values", f.range_words())?;
         if !f.names.is_empty() {
             let names: Vec<String> = f.names.iter().map(|(v, n)| format!("{n} = {v}")).collect();
             row("names", names.join(", "))?;
         }
-        // Short names that reach this field in the template (or in its own protocol).
+        let also = self.short_names(f, owner);
+        if !also.is_empty() {
+            row(
+                "also",
+                format!(
+                    "{} (short names that work when they fit one field)",
+                    also.join(", ")
+                ),
+            )?;
+        }
+        row("filled by", filler_words(f, quoted, owner, in_tail))?;
+        if let Some(text) = self.quoted_note(f) {
+            row("quoted", text)?;
+        }
+        row("about", f.notes.to_string())?;
+        row("defined", f.rfc.to_string())?;
+        row("now", self.now_words(f, quoted, in_tail))?;
+        self.checksum_workbench(f, out)
+    }
+
+    /// Short names that reach this field in the template (or in its own protocol).
+    fn short_names(
+        &self,
+        f: &'static Field,
+        owner: Option<&'static wire::Protocol>,
+    ) -> Vec<&'static str> {
         let stack = match owner {
-            Some(p) if !self.template.stack().contains(p) => vec![*p],
+            Some(p) if !self.template.stack().contains(&p) => vec![p],
             _ => self.template.stack(),
         };
         let last = f.name.rsplit('.').next().unwrap_or(f.name);
@@ -353,54 +343,39 @@ impl Session {
                 also.push(name);
             }
         }
-        if !also.is_empty() {
-            row(
-                "also",
-                format!(
-                    "{} (short names that work when they fit one field)",
-                    also.join(", ")
-                ),
-            )?;
-        }
-        let who = match f.fill {
-            Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
-            _ if in_tail.is_some() && owner.is_none() => {
-                let tail = in_tail.map_or("", |(_, t)| t.field.name);
-                format!("you, as the bytes of {tail} (`set {tail} HEX`); the dump shows each option or record")
-            }
-            Fill::Manual => format!(
-                "you; a new template starts with {}",
-                f.words(wire::starting_value(f))
-            ),
-            Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
-            Fill::Kernel(_) if quoted => "you: in a quoted datagram no kernel fills it, so it is sent as the template holds it (rawlab computes the quote's lengths and checksum)".to_string(),
-            Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
-            Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
-        };
-        row("filled by", who)?;
-        // An ICMP error built as layers holds the field twice, perhaps: which `set` reaches.
+        also
+    }
+
+    /// An ICMP error built as layers holds the field twice, perhaps: which `set` reaches.
+    fn quoted_note(&self, f: &'static Field) -> Option<String> {
         let stack = self.template.stack();
-        if let Some(q) = self.template.quote_start()
-            && stack[q..].iter().any(|p| p.all_fields().any(|g| g == f))
-        {
-            let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
-            let text = if outer {
-                format!(
-                    "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
-                    f.name,
-                    self.quoted_words(f)
-                )
-            } else {
-                format!(
-                    "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
-                    f.name
-                )
-            };
-            row("quoted", text)?;
+        let q = self.template.quote_start()?;
+        if !stack[q..].iter().any(|p| p.all_fields().any(|g| g == f)) {
+            return None;
         }
-        row("about", f.notes.to_string())?;
-        row("defined", f.rfc.to_string())?;
-        let now = if quoted {
+        let outer = stack[..q].iter().any(|p| p.all_fields().any(|g| g == f));
+        Some(if outer {
+            format!(
+                "this template's ICMP error quotes a datagram that has it too: `set {0}` sets the outer one, `set quoted.{0}` the quoted one (which holds {1})",
+                f.name,
+                self.quoted_words(f)
+            )
+        } else {
+            format!(
+                "in this template's quoted datagram: `set {0}` (or `set quoted.{0}`) sets it there",
+                f.name
+            )
+        })
+    }
+
+    /// What the template holds in the field now.
+    fn now_words(
+        &self,
+        f: &'static Field,
+        quoted: bool,
+        in_tail: Option<(&'static wire::Protocol, &'static wire::TailSpec)>,
+    ) -> String {
+        if quoted {
             format!(
                 "{} in the template's quoted datagram (`set quoted.{}` changes it)",
                 self.quoted_words(f),
@@ -434,9 +409,7 @@ impl Session {
             }
         } else {
             format!("not in this template ({})", self.template.stack_name())
-        };
-        row("now", now)?;
-        self.checksum_workbench(f, out)
+        }
     }
 
     /// `explain ip.opt.rr`: an option set by name, what it holds and how to set it, and
@@ -678,6 +651,74 @@ fn byte_ranges(offsets: &[usize]) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// `explain`'s "where": the bytes and bits a field stands at in its header.
+fn place_words(
+    f: &'static Field,
+    owner: Option<&'static wire::Protocol>,
+    in_tail: Option<(&'static wire::Protocol, &'static wire::TailSpec)>,
+) -> String {
+    match (owner, f.kind) {
+        (_, Kind::Bytes) if f == &DATA => "after the last header, any length".to_string(),
+        (Some(p), Kind::Bytes) => format!(
+            "{}, after its {}-byte fixed header, variable length",
+            p.title, p.fixed_len
+        ),
+        (Some(p), _) => {
+            let bytes = if f.end_byte() - f.first_byte() == 1 {
+                format!("byte {}", f.first_byte())
+            } else {
+                format!("bytes {}–{}", f.first_byte(), f.end_byte() - 1)
+            };
+            let bits = if f.byte_aligned() {
+                String::new()
+            } else {
+                format!(
+                    ", bits {}–{} counting from the first byte's top bit",
+                    f.bit_offset,
+                    f.bit_offset + f.bits as usize - 1
+                )
+            };
+            format!(
+                "{} header, {bytes}{bits}; {} bit{} wide",
+                p.title,
+                f.bits,
+                if f.bits == 1 { "" } else { "s" }
+            )
+        }
+        (None, _) => match in_tail {
+            Some((p, t)) => format!(
+                "inside {}, the {} header's variable part, in each option or record that has it",
+                t.field.name, p.title
+            ),
+            None => "—".to_string(),
+        },
+    }
+}
+
+/// `explain`'s "filled by": who puts the field's value in a packet.
+fn filler_words(
+    f: &'static Field,
+    quoted: bool,
+    owner: Option<&'static wire::Protocol>,
+    in_tail: Option<(&'static wire::Protocol, &'static wire::TailSpec)>,
+) -> String {
+    match f.fill {
+        Fill::Manual if f == &DATA => "you, with `payload`".to_string(),
+        _ if in_tail.is_some() && owner.is_none() => {
+            let tail = in_tail.map_or("", |(_, t)| t.field.name);
+            format!("you, as the bytes of {tail} (`set {tail} HEX`); the dump shows each option or record")
+        }
+        Fill::Manual => format!(
+            "you; a new template starts with {}",
+            f.words(wire::starting_value(f))
+        ),
+        Fill::Computed => "rawlab computes it on every build, unless you set it (then it is sent exactly as you set it)".to_string(),
+        Fill::Kernel(_) if quoted => "you: in a quoted datagram no kernel fills it, so it is sent as the template holds it (rawlab computes the quote's lengths and checksum)".to_string(),
+        Fill::Kernel(what) => format!("the kernel: rawlab leaves it 0 unless you set it; {what}"),
+        Fill::Interface(what) => format!("rawlab, from the interface a frame goes out on (AF_PACKET adds nothing): {what}, unless you set it"),
+    }
 }
 
 /// One row of `explain`: a label, then the text wrapped under it.
