@@ -558,6 +558,13 @@ fn captures_are_counted_by_the_socket_that_caught_them() {
             1,
             &["expected == 0 captured by icmp, but 2 were"],
         );
+        // IPv6's listener by the name `listen` takes: the request and the reply on ::1.
+        script_says(
+            user,
+            "listen icmp6\nnew ip6/icmp6\nsend\nexpect captured by icmp6 2\n",
+            0,
+            &["2 captured by icmp6"],
+        );
     }
 }
 

@@ -27,7 +27,7 @@ pub(super) const COUNTER_TABLES: &[&str] = &[
 /// The sockets `expect captured by` can name: `link` (packet sockets), `send` (the
 /// socket a send reads its replies on), and the IP listeners by protocol (`raw` is
 /// IPPROTO_RAW, 255).
-pub(super) const SOCKETS: &[&str] = &["link", "send", "icmp", "tcp", "udp", "icmp6", "raw"];
+pub const SOCKETS: &[&str] = &["link", "send", "icmp", "tcp", "udp", "icmp6", "raw"];
 
 /// The errors `expect refused` knows by name: (name, errno).
 pub const ERRNOS: &[(&str, i32)] = &[

@@ -24,7 +24,7 @@ mod tests;
 mod values;
 mod words;
 
-pub use expect::{Cmp, ERRNOS, Expect, FieldCheck, Operand, ReplyCheck};
+pub use expect::{Cmp, ERRNOS, Expect, FieldCheck, Operand, ReplyCheck, SOCKETS};
 pub use predict::{Answer, Ask, Predict, parse_answer};
 pub use table::{COMMANDS, CommandInfo, Offer, Offers, Parse, command_info};
 pub use values::{parse_duration_str, parse_mac_str};

@@ -506,6 +506,20 @@ fn reply_check(c: &ReplyCheck) -> String {
     format!("{} {} {against}", c.field.name, c.cmp.symbol())
 }
 
+/// The listener an IP socket's name in `expect captured by` stands for: the one
+/// `listen NAME` opens (`raw` is IPPROTO_RAW's, as `listen proto 255` opens it).
+fn listener_of(name: &str) -> Option<(crate::net::Family, u8)> {
+    use crate::net::Family::{V4, V6};
+    Some(match name {
+        "icmp" => (V4, 1),
+        "tcp" => (V4, 6),
+        "udp" => (V4, 17),
+        "icmp6" => (V6, 58),
+        "raw" => (V4, 255),
+        _ => return None,
+    })
+}
+
 /// Whether packet `p` came in on the kind of socket `by` names (see `expect captured by`).
 fn captured_by(p: &Packet, by: &str) -> bool {
     let crate::capture::Origin::Captured { socket, .. } = &p.origin else {
@@ -514,10 +528,9 @@ fn captured_by(p: &Packet, by: &str) -> bool {
     match by {
         "link" => socket.starts_with("packet socket"),
         "send" => socket.starts_with("send's"),
-        w => {
-            **socket == *format!("raw socket for {w}")
-                || **socket == *format!("AF_INET6 raw socket for {w}")
-        }
+        w => listener_of(w).is_some_and(|(family, proto)| {
+            **socket == *super::listen::listener_label(family, proto).1
+        }),
     }
 }
 
@@ -663,4 +676,50 @@ fn field_outcome(p: &Packet, c: &FieldCheck) -> Outcome {
             p.no
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every socket `expect captured by` names is one a packet can have come in on: the
+    /// name of a listener `listen` opens, not a spelling of its own (`icmp6` once looked
+    /// for "…for icmp6" where the listener says "icmpv6", and never matched).
+    #[test]
+    fn every_socket_expect_names_is_a_listeners_label() {
+        for name in crate::command::SOCKETS {
+            let label = match *name {
+                "link" => "packet socket on lo".to_string(),
+                "send" => "send's IPv4 raw socket for icmp".to_string(),
+                n => {
+                    let (family, proto) = listener_of(n).unwrap_or_else(|| panic!("{n}"));
+                    super::super::listen::listener_label(family, proto).1
+                }
+            };
+            let p = Packet::new(
+                1,
+                std::time::UNIX_EPOCH,
+                vec![0x45; 20],
+                &crate::wire::ipv4::IPV4,
+                crate::capture::Origin::Captured {
+                    socket: label.as_str().into(),
+                    link: None,
+                    iface: None,
+                },
+            );
+            assert!(captured_by(&p, name), "{name}: {label}");
+            let others = crate::command::SOCKETS.iter().filter(|o| **o != *name);
+            for other in others {
+                assert!(!captured_by(&p, other), "{label} is not {other}'s");
+            }
+        }
+        assert_eq!(
+            listener_of("icmp6").map(|(f, p)| super::super::listen::listener_label(f, p).1),
+            Some("AF_INET6 raw socket for icmpv6".to_string())
+        );
+        assert_eq!(
+            listener_of("raw").map(|(f, p)| super::super::listen::listener_label(f, p).1),
+            Some("raw socket for IPPROTO_RAW (255)".to_string())
+        );
+    }
 }

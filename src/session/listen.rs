@@ -65,12 +65,7 @@ impl Session {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        let what = match family {
-            net::Family::V4 => proto_words(proto),
-            net::Family::V6 => crate::wire::ipv6::NXT
-                .value_name(proto as u128)
-                .map_or(format!("IPv6 next header {proto}"), str::to_string),
-        };
+        let (what, label) = listener_label(family, proto);
         if self
             .listeners
             .iter()
@@ -79,10 +74,6 @@ impl Session {
             self.info(out, &format!("already listening for {what}"))?;
             return Ok(Flow::Continue);
         }
-        let label = match family {
-            net::Family::V4 => format!("raw socket for {what}"),
-            net::Family::V6 => format!("AF_INET6 raw socket for {what}"),
-        };
         match Listener::open(
             family,
             proto,
@@ -295,5 +286,24 @@ impl Session {
         }
         self.info(out, "back to the post's packet, mode raw, timeout 1 s; listeners closed (packets kept: `clear` forgets them)")?;
         Ok(Flow::Continue)
+    }
+}
+
+/// What a listener for `proto` over `family` listens for, and its label: the name the
+/// dump (`captured on …`), `status` and `expect captured by` give its socket.
+pub(super) fn listener_label(family: net::Family, proto: u8) -> (String, String) {
+    match family {
+        net::Family::V4 => {
+            let what = proto_words(proto);
+            let label = format!("raw socket for {what}");
+            (what, label)
+        }
+        net::Family::V6 => {
+            let what = crate::wire::ipv6::NXT
+                .value_name(proto as u128)
+                .map_or(format!("IPv6 next header {proto}"), str::to_string);
+            let label = format!("AF_INET6 raw socket for {what}");
+            (what, label)
+        }
     }
 }

@@ -515,6 +515,8 @@ fn default_link_iface(peer: Option<&Peer>) -> String {
 /// `icmp`, or `IP protocol 47`.
 fn proto_words(proto: u8) -> String {
     match ipv4::PROTO.value_name(proto as u128) {
+        // 255 is no protocol on the wire: as socket()'s argument, IPPROTO_RAW.
+        Some(_) if proto == 255 => "IPPROTO_RAW (255)".to_string(),
         Some(n) => n.to_string(),
         None => format!("IP protocol {proto}"),
     }
