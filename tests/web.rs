@@ -258,6 +258,64 @@ fn the_page_lists_packets_as_they_come_and_nothing_it_is_sent_changes_the_sessio
     }
 }
 
+/// Connections that never send a request (or send one byte by byte) are bounded: the
+/// page serves a fixed number at once, closes those that say nothing for 5 s, turns
+/// away the rest at once, and answers again when they are gone.
+#[test]
+fn idle_connections_cost_a_bounded_number_of_threads_and_time_out() {
+    for user in users() {
+        let page = Page::start(user);
+        let host = page.host();
+        let pid = page.child.id();
+        let threads = || {
+            std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        };
+        let before = threads();
+        let idle: Vec<TcpStream> = (0..400)
+            .filter_map(|_| TcpStream::connect(&host).ok())
+            .collect();
+        assert!(idle.len() >= 300, "{} connected", idle.len());
+        // Those served wait for their heads; the rest are answered 503 and closed.
+        std::thread::sleep(Duration::from_millis(500));
+        let during = threads();
+        assert!(
+            during <= before + 96 + 2,
+            "[{user:?}] {during} threads with {} idle connections ({before} before)",
+            idle.len()
+        );
+        let (code, body) = http(&host, "GET", "/api/packets", "", "");
+        assert!(code == 200 || code == 503, "{code} {body}");
+        if code == 503 {
+            assert!(body.contains("too many connections"), "{body}");
+        }
+        // After 5 s of silence each is closed, and the page answers.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let code = loop {
+            let (code, _) = http(&host, "GET", "/api/packets", "", "");
+            if code == 200 || Instant::now() > deadline {
+                break code;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        };
+        assert_eq!(code, 200, "[{user:?}] the page answers again");
+        let mut closed = 0;
+        for mut s in idle {
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut buf = Vec::new();
+            if s.read_to_end(&mut buf).is_ok() {
+                closed += 1;
+            }
+        }
+        assert!(closed >= 300, "[{user:?}] {closed} closed by the page");
+        assert!(
+            threads() <= before + 2,
+            "[{user:?}] threads back to {before}"
+        );
+    }
+}
+
 #[test]
 fn on_another_address_the_page_needs_its_token() {
     for tool in ["unshare", "ip", "curl"] {
@@ -290,6 +348,7 @@ fn on_another_address_the_page_needs_its_token() {
             echo "none $(curl -s -o /dev/null -w '%{{http_code}}' http://198.51.100.7:8099/api/packets)"
             echo "wrong $(curl -s -o /dev/null -w '%{{http_code}}' 'http://198.51.100.7:8099/api/packets?token=0123')"
             echo "right $(curl -s -o /dev/null -w '%{{http_code}}' "$url")"
+            echo "crowd $(url="$url" bash -c 'for i in $(seq 12); do exec {{fd}}<>/dev/tcp/198.51.100.7/8099; done; sleep 0.3; curl -s -o /dev/null -w "%{{http_code}}" "$url"')"
             kill %1"#,
             bin = binary_for(user).display(),
             script = script.display(),
@@ -310,6 +369,9 @@ fn on_another_address_the_page_needs_its_token() {
         assert_eq!(field("none"), "403", "[{user:?}] {text}\n{err}");
         assert_eq!(field("wrong"), "403", "[{user:?}] {text}\n{err}");
         assert_eq!(field("right"), "200", "[{user:?}] {text}\n{err}");
+        // One address holding twelve connections gets no thirteenth: the room keeps
+        // its places.
+        assert_eq!(field("crowd"), "503", "[{user:?}] {text}\n{err}");
         assert!(err.contains("has the token"), "{err}");
     }
 }

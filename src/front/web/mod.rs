@@ -11,11 +11,13 @@
 //! nothing else; no file and no command is reachable through it. At most
 //! [`MAX_VIEWERS`] follow at once.
 
+mod http;
+
 use crate::render::html::Html;
 use crate::session::Shower;
 use std::collections::VecDeque;
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -218,8 +220,6 @@ struct Shared {
 
 /// Serves the page from `bound` until the returned handle is dropped.
 pub fn serve(bound: Bound, shower: Arc<Shower>, feed: Arc<Feed>) -> io::Result<Running> {
-    let server = tiny_http::Server::from_listener(bound.listener, None)
-        .map_err(|e| io::Error::other(e.to_string()))?;
     let stop = Arc::new(AtomicBool::new(false));
     let shared = Arc::new(Shared {
         shower,
@@ -229,16 +229,23 @@ pub fn serve(bound: Bound, shower: Arc<Shower>, feed: Arc<Feed>) -> io::Result<R
         viewers: AtomicUsize::new(0),
         stop: stop.clone(),
     });
+    let listener = bound.listener;
+    let stopping = stop.clone();
     let thread = std::thread::Builder::new()
         .name("rawlab-web".into())
         .spawn(move || {
-            while !shared.stop.load(Ordering::Relaxed) {
-                match server.recv_timeout(Duration::from_millis(200)) {
-                    Ok(Some(req)) => answer(&shared, req),
-                    Ok(None) => {}
-                    Err(_) => break,
-                }
-            }
+            http::accept_loop(
+                listener,
+                stopping,
+                move |stream| answer(&shared, stream),
+                || {
+                    guarded(http::Answer::new(
+                        503,
+                        "text/plain; charset=utf-8",
+                        "too many connections to this page at once: try again in a moment",
+                    ))
+                },
+            )
         })?;
     Ok(Running {
         stop,
@@ -247,24 +254,16 @@ pub fn serve(bound: Bound, shower: Arc<Shower>, feed: Arc<Feed>) -> io::Result<R
 }
 
 /// Why a request is refused, if it is.
-fn refusal(shared: &Shared, req: &tiny_http::Request) -> Option<(u16, &'static str)> {
-    if !matches!(
-        req.method(),
-        tiny_http::Method::Get | tiny_http::Method::Head
-    ) {
+fn refusal(shared: &Shared, req: &http::Request) -> Option<(u16, &'static str)> {
+    if !matches!(req.method.as_str(), "GET" | "HEAD") {
         return Some((
             405,
             "the page only shows the session: only this terminal drives it",
         ));
     }
-    let host = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str().to_ascii_lowercase());
     match &shared.token {
         Some(t) => {
-            if query(req.url(), "token").as_deref() != Some(t.as_str()) {
+            if query(&req.target, "token").as_deref() != Some(t.as_str()) {
                 return Some((
                     403,
                     "this page needs the token in the URL rawlab printed at its start",
@@ -275,7 +274,7 @@ fn refusal(shared: &Shared, req: &tiny_http::Request) -> Option<(u16, &'static s
             // Loopback: only a page that names this host by a loopback name, so a site
             // elsewhere cannot read the session through a name it points here.
             let port = shared.addr.port();
-            let ok = host.as_deref().is_some_and(|h| {
+            let ok = req.host.as_deref().is_some_and(|h| {
                 [
                     format!("127.0.0.1:{port}"),
                     format!("localhost:{port}"),
@@ -301,77 +300,71 @@ fn query(url: &str, key: &str) -> Option<String> {
     })
 }
 
-fn header(k: &str, v: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("ASCII header")
-}
-
 /// Headers every answer carries: nothing cached, nothing framed, no referrer (the
 /// URL may hold the token), only this page's own scripts and connections.
-fn guarded<R: io::Read>(mut r: tiny_http::Response<R>, kind: &str) -> tiny_http::Response<R> {
-    for (k, v) in [
-        ("Content-Type", kind),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-        (
+fn guarded(a: http::Answer) -> http::Answer {
+    a.with("Cache-Control", "no-store")
+        .with("X-Content-Type-Options", "nosniff")
+        .with("Referrer-Policy", "no-referrer")
+        .with("X-Frame-Options", "DENY")
+        .with(
             "Content-Security-Policy",
             "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'",
-        ),
-    ] {
-        r.add_header(header(k, v));
-    }
-    r
+        )
 }
 
-fn answer(shared: &Arc<Shared>, req: tiny_http::Request) {
+/// Reads one request from `stream` and answers it; the event stream keeps the
+/// connection (and this thread) until the viewer goes.
+fn answer(shared: &Arc<Shared>, mut stream: TcpStream) {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    let req = match http::read_head(&mut stream, Instant::now()) {
+        Ok(r) => r,
+        Err(http::Bad(code, why)) => {
+            let _ = guarded(http::Answer::new(code, TEXT, why)).send(&mut stream, false);
+            return;
+        }
+    };
+    let head_only = req.method == "HEAD";
     if let Some((code, why)) = refusal(shared, &req) {
-        let r = guarded(
-            tiny_http::Response::from_string(why),
-            "text/plain; charset=utf-8",
-        )
-        .with_status_code(code);
-        let r = if code == 405 {
-            r.with_header(header("Allow", "GET, HEAD"))
-        } else {
-            r
-        };
-        let _ = req.respond(r);
+        let mut a = guarded(http::Answer::new(code, TEXT, why));
+        if code == 405 {
+            a = a.with("Allow", "GET, HEAD");
+        }
+        let _ = a.send(&mut stream, head_only);
         return;
     }
-    let path = req.url().split('?').next().unwrap_or("").to_string();
-    let text = |body: String, kind: &str| guarded(tiny_http::Response::from_string(body), kind);
-    let r = match path.as_str() {
-        "/" | "/index.html" => text(INDEX.to_string(), "text/html; charset=utf-8"),
-        "/app.js" => text(SCRIPT.to_string(), "text/javascript; charset=utf-8"),
-        "/style.css" => text(STYLE.to_string(), "text/css; charset=utf-8"),
+    let page = |body: &str, kind: &str| guarded(http::Answer::new(200, kind, body));
+    let a = match req.path() {
+        "/" | "/index.html" => page(INDEX, "text/html; charset=utf-8"),
+        "/app.js" => page(SCRIPT, "text/javascript; charset=utf-8"),
+        "/style.css" => page(STYLE, "text/css; charset=utf-8"),
         "/api/packets" => {
-            let since = query(req.url(), "since")
+            let since = query(&req.target, "since")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            text(packet_list(&shared.shower, since), "application/json")
+            page(&packet_list(&shared.shower, since), "application/json")
         }
-        "/api/events" => return events(shared.clone(), req),
+        "/api/events" if !head_only => return events(shared, &req, stream),
         p => match p
             .strip_prefix("/api/packet/")
             .and_then(|n| n.parse::<u64>().ok())
         {
             Some(no) => match shared.shower.view(no) {
-                Some(v) => text(packet_json(&v), "application/json"),
-                None => text(
+                Some(v) => page(&packet_json(&v), "application/json"),
+                None => guarded(http::Answer::new(
+                    404,
+                    TEXT,
                     format!("packet #{no} is not kept (the ring holds the newest)"),
-                    "text/plain; charset=utf-8",
-                )
-                .with_status_code(404),
+                )),
             },
-            None => text(
-                "nothing here: the page is at /".into(),
-                "text/plain; charset=utf-8",
-            )
-            .with_status_code(404),
+            None => guarded(http::Answer::new(
+                404,
+                TEXT,
+                "nothing here: the page is at /",
+            )),
         },
     };
-    let _ = req.respond(r);
+    let _ = a.send(&mut stream, head_only);
 }
 
 /// One packet's line, for the list.
@@ -402,35 +395,22 @@ fn packet_json(v: &crate::session::View) -> String {
 
 /// The event stream one viewer follows: `packet` for each new packet, `terminal`
 /// for what the terminal showed, `reset` when the session forgot its packets.
-fn events(shared: Arc<Shared>, req: tiny_http::Request) {
+fn events(shared: &Arc<Shared>, req: &http::Request, mut stream: TcpStream) {
     if shared.viewers.fetch_add(1, Ordering::SeqCst) >= MAX_VIEWERS {
         shared.viewers.fetch_sub(1, Ordering::SeqCst);
-        let r = guarded(
-            tiny_http::Response::from_string(format!(
-                "{MAX_VIEWERS} viewers follow this session already"
-            )),
+        let a = guarded(http::Answer::new(
+            503,
             "text/plain; charset=utf-8",
-        )
-        .with_status_code(503);
-        let _ = req.respond(r);
+            format!("{MAX_VIEWERS} viewers follow this session already"),
+        ));
+        let _ = a.send(&mut stream, false);
         return;
     }
-    let since = query(req.url(), "since")
+    let since = query(&req.target, "since")
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let spawned = std::thread::Builder::new()
-        .name("rawlab-viewer".into())
-        .spawn({
-            let shared = shared.clone();
-            move || {
-                let mut w = req.into_writer();
-                let _ = follow(&shared, &mut *w, since);
-                shared.viewers.fetch_sub(1, Ordering::SeqCst);
-            }
-        });
-    if spawned.is_err() {
-        shared.viewers.fetch_sub(1, Ordering::SeqCst);
-    }
+    let _ = follow(shared, &mut stream, since);
+    shared.viewers.fetch_sub(1, Ordering::SeqCst);
 }
 
 fn follow(shared: &Shared, w: &mut dyn Write, since: u64) -> io::Result<()> {
