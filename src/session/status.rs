@@ -58,79 +58,10 @@ impl Session {
     /// Who rawlab runs as, with which capabilities, on which network, under which rules.
     pub(super) fn status(&self, out: &mut dyn Write) -> io::Result<()> {
         let style = self.style();
-        let network = match &self.net {
-            Net::Host => "the host's (raw sockets permitted)".to_string(),
-            Net::Sandbox => match &self.peer {
-                Some(p) => format!(
-                    "a sandbox: a private user + network namespace: loopback, and {}, each host in a namespace of its own",
-                    p.words()
-                ),
-                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
-            },
-            Net::Unavailable(_) => {
-                "none: raw sockets are not permitted and no sandbox could be made".to_string()
-            }
-        };
         let caps = crate::net::sys::effective_caps();
-        let mut user = format!(
-            "uid {}, gid {}",
-            crate::net::sys::uid(),
-            crate::net::sys::gid()
-        );
-        if let Some((uid, gid)) = crate::net::sys::outside_ids() {
-            user.push_str(&format!(
-                " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
-            ));
-        }
-        if let Some(u) = crate::net::sys::sudo_user() {
-            user.push_str(&format!(
-                " (started through sudo by uid {}; root was given up)",
-                u.uid
-            ));
-        }
-        let mut places = vec!["loopback".to_string()];
-        if self.net == Net::Host {
-            let addrs: Vec<String> = crate::net::sys::local_ipv4_addrs()
-                .iter()
-                .filter(|a| !a.is_loopback())
-                .map(|a| a.to_string())
-                .collect();
-            if !addrs.is_empty() {
-                places.push(format!("this host's addresses ({})", addrs.join(", ")));
-            }
-        }
-        if !self.policy.peers.is_empty() {
-            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
-            places.push(format!("sandbox peers ({})", peers.join(", ")));
-        }
-        let sends = if self.policy.allow_remote {
-            "anywhere (--allow-remote)".to_string()
-        } else {
-            format!("{}; elsewhere only with --allow-remote", places.join(", "))
-        };
-        // What is open, and which sockets carry a kernel filter (`listen … where`).
-        let filtered = |label: &str, n: Option<usize>| match n {
-            Some(n) => format!("{label} (kernel filter: {n} BPF instructions)"),
-            None => label.to_string(),
-        };
-        let mut open: Vec<String> = self
-            .listeners
-            .iter()
-            .map(|l| filtered(&l.label, l.kernel_filter))
-            .collect();
-        open.extend(
-            self.link_listeners
-                .iter()
-                .map(|l| filtered(&l.label, l.kernel_filter)),
-        );
-        let listens = if open.is_empty() {
-            "nothing".to_string()
-        } else {
-            open.join(", ")
-        };
         let rows = [
-            ("network", network),
-            ("user", user),
+            ("network", self.network_words()),
+            ("user", user_words()),
             (
                 "caps",
                 if caps.is_empty() {
@@ -140,26 +71,8 @@ impl Session {
                 },
             ),
             ("pings", ping_words()),
-            ("sends to", sends),
-            (
-                "frames",
-                if self.policy.allow_remote {
-                    format!(
-                        "on any interface (--allow-remote); mode link uses {}",
-                        self.link_iface
-                    )
-                } else if self.net == Net::Sandbox {
-                    format!(
-                        "on any interface here, all private; mode link uses {}",
-                        self.link_iface
-                    )
-                } else {
-                    format!(
-                        "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
-                        self.link_iface
-                    )
-                },
-            ),
+            ("sends to", self.sends_words()),
+            ("frames", self.frames_words()),
             (
                 "forges",
                 if self.policy.sandboxed || self.policy.allow_remote {
@@ -175,7 +88,7 @@ impl Session {
                     self.policy.max_rate
                 ),
             ),
-            ("listens", listens),
+            ("listens", self.listens_words()),
             (
                 "ring",
                 format!(
@@ -191,6 +104,91 @@ impl Session {
             }
         }
         self.status_drops(out)
+    }
+
+    /// The status's "network": the host's, a sandbox (with its peer), or none.
+    fn network_words(&self) -> String {
+        match &self.net {
+            Net::Host => "the host's (raw sockets permitted)".to_string(),
+            Net::Sandbox => match &self.peer {
+                Some(p) => format!(
+                    "a sandbox: a private user + network namespace: loopback, and {}, each host in a namespace of its own",
+                    p.words()
+                ),
+                None => "a sandbox: a private user + network namespace, loopback only".to_string(),
+            },
+            Net::Unavailable(_) => {
+                "none: raw sockets are not permitted and no sandbox could be made".to_string()
+            }
+        }
+    }
+
+    /// The status's "sends to": where the policy lets packets go.
+    fn sends_words(&self) -> String {
+        let mut places = vec!["loopback".to_string()];
+        if self.net == Net::Host {
+            let addrs: Vec<String> = crate::net::sys::local_ipv4_addrs()
+                .iter()
+                .filter(|a| !a.is_loopback())
+                .map(|a| a.to_string())
+                .collect();
+            if !addrs.is_empty() {
+                places.push(format!("this host's addresses ({})", addrs.join(", ")));
+            }
+        }
+        if !self.policy.peers.is_empty() {
+            let peers: Vec<String> = self.policy.peers.iter().map(|a| a.to_string()).collect();
+            places.push(format!("sandbox peers ({})", peers.join(", ")));
+        }
+        if self.policy.allow_remote {
+            "anywhere (--allow-remote)".to_string()
+        } else {
+            format!("{}; elsewhere only with --allow-remote", places.join(", "))
+        }
+    }
+
+    /// The status's "frames": where frames may go out, and the interface mode link uses.
+    fn frames_words(&self) -> String {
+        if self.policy.allow_remote {
+            format!(
+                "on any interface (--allow-remote); mode link uses {}",
+                self.link_iface
+            )
+        } else if self.net == Net::Sandbox {
+            format!(
+                "on any interface here, all private; mode link uses {}",
+                self.link_iface
+            )
+        } else {
+            format!(
+                "on lo; on the host's other interfaces only with --allow-remote; mode link uses {}",
+                self.link_iface
+            )
+        }
+    }
+
+    /// The status's "listens": what is open, and which sockets carry a kernel filter
+    /// (`listen … where`).
+    fn listens_words(&self) -> String {
+        let filtered = |label: &str, n: Option<usize>| match n {
+            Some(n) => format!("{label} (kernel filter: {n} BPF instructions)"),
+            None => label.to_string(),
+        };
+        let mut open: Vec<String> = self
+            .listeners
+            .iter()
+            .map(|l| filtered(&l.label, l.kernel_filter))
+            .collect();
+        open.extend(
+            self.link_listeners
+                .iter()
+                .map(|l| filtered(&l.label, l.kernel_filter)),
+        );
+        if open.is_empty() {
+            "nothing".to_string()
+        } else {
+            open.join(", ")
+        }
     }
 
     /// The status line on the kernel's drop reasons, then the last minute's drops by
@@ -251,6 +249,27 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The status's "user": the ids rawlab runs as, and how it came to.
+fn user_words() -> String {
+    let mut user = format!(
+        "uid {}, gid {}",
+        crate::net::sys::uid(),
+        crate::net::sys::gid()
+    );
+    if let Some((uid, gid)) = crate::net::sys::outside_ids() {
+        user.push_str(&format!(
+            " inside the sandbox's user namespace (uid {uid}, gid {gid} outside: its capabilities reach only the sandbox)"
+        ));
+    }
+    if let Some(u) = crate::net::sys::sudo_user() {
+        user.push_str(&format!(
+            " (started through sudo by uid {}; root was given up)",
+            u.uid
+        ));
+    }
+    user
 }
 
 impl Session {

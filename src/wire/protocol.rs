@@ -168,33 +168,10 @@ impl NamedOption {
         room: usize,
     ) -> Result<Vec<u8>, String> {
         let name = self.field.name;
-        let start = |len: usize| {
-            let mut b = vec![0u8; len];
-            list.kind[0].set(&mut b, self.code);
-            list.len
-                .set(&mut b, ((len - list.len_add) / list.len_scale) as u128);
-            b
-        };
-        // Entries after `from` bytes, as many as the room leaves.
-        let most = |e: &Entries| room.saturating_sub(e.from) / e.stride;
-        // What the entries are, one and many.
-        let too_many = |n: usize, e: &Entries, (one, many): (&str, &str)| {
-            if n == 0 {
-                return format!("{name} needs at least one {one}");
-            }
-            let what = if most(e) == 1 { one } else { many };
-            format!(
-                "{name} holds at most {} {what} ({} bytes each, after the option's first {}) in the {room} bytes of options left; you gave {n}",
-                most(e),
-                e.stride,
-                e.from
-            )
-        };
-        let entries = |b: &mut Vec<u8>, e: &Entries, addrs: &[u128]| {
-            for (i, a) in addrs.iter().enumerate() {
-                let (at, f) = e.fields[0];
-                f.set(&mut b[e.from + i * e.stride + at..], *a);
-            }
+        let fit = Fitting {
+            option: self,
+            list,
+            room,
         };
         match (&self.shape, v) {
             (Shape::Single, OptionValue::Count(n)) => {
@@ -212,14 +189,7 @@ impl NamedOption {
                     slots,
                 },
                 OptionValue::Count(n),
-            ) if *slots => {
-                if *n == 0 || *n > most(e) {
-                    return Err(too_many(*n, e, ("slot", "slots")));
-                }
-                let mut b = start(e.from + n * e.stride);
-                ptr.set(&mut b, (e.from + 1) as u128);
-                Ok(b)
-            }
+            ) if *slots => fit.empty_slots(ptr, e, *n),
             (
                 Shape::Route {
                     ptr,
@@ -227,18 +197,7 @@ impl NamedOption {
                     slots,
                 },
                 OptionValue::Addresses(a),
-            ) => {
-                if a.is_empty() || a.len() > most(e) {
-                    return Err(too_many(a.len(), e, ("address", "addresses")));
-                }
-                let mut b = start(e.from + a.len() * e.stride);
-                // Recorded addresses fill their slots, so the pointer is past them; a
-                // source route starts at its first hop.
-                let next = if *slots { a.len() } else { 0 };
-                ptr.set(&mut b, (e.from + 1 + next * e.stride) as u128);
-                entries(&mut b, e, a);
-                Ok(b)
-            }
+            ) => fit.addresses(ptr, e, *slots, a),
             (
                 Shape::Stamps {
                     ptr,
@@ -253,41 +212,137 @@ impl NamedOption {
                 },
             ) => {
                 let e = if *fl == 0 { only } else { with_addr };
-                let n = if addresses.is_empty() {
-                    *slots
-                } else {
-                    addresses.len()
-                };
-                if n == 0 || n > most(e) {
-                    let what = if *fl == 0 {
-                        ("timestamp", "timestamps")
-                    } else {
-                        ("address and timestamp pair", "address and timestamp pairs")
-                    };
-                    return Err(too_many(n, e, what));
-                }
-                let mut b = start(e.from + n * e.stride);
-                ptr.set(&mut b, (e.from + 1) as u128);
-                flag.set(&mut b, *fl);
-                entries(&mut b, e, addresses);
-                Ok(b)
+                fit.stamps(ptr, flag, e, *fl, *slots, addresses)
             }
-            (Shape::Value(f), OptionValue::Raw(raw)) => {
-                let len = list
-                    .kind_of(self.code)
-                    .and_then(|k| k.len)
-                    .unwrap_or(f.end_byte());
-                if len > room {
-                    return Err(format!(
-                        "{name} takes {len} bytes, and only {room} are left in the options"
-                    ));
-                }
-                let mut b = start(len);
-                f.set(&mut b, *raw);
-                Ok(b)
-            }
+            (Shape::Value(f), OptionValue::Raw(raw)) => fit.value(f, *raw),
             _ => Err(format!("{name} takes {}", self.syntax)),
         }
+    }
+}
+
+/// A named option being built into the `room` bytes its list has left.
+struct Fitting<'a> {
+    option: &'a NamedOption,
+    list: &'a OptionList,
+    room: usize,
+}
+
+impl Fitting<'_> {
+    /// The option's first `len` bytes zeroed, its kind and length written.
+    fn start(&self, len: usize) -> Vec<u8> {
+        let list = self.list;
+        let mut b = vec![0u8; len];
+        list.kind[0].set(&mut b, self.option.code);
+        list.len
+            .set(&mut b, ((len - list.len_add) / list.len_scale) as u128);
+        b
+    }
+
+    /// Entries after `from` bytes, as many as the room leaves.
+    fn most(&self, e: &Entries) -> usize {
+        self.room.saturating_sub(e.from) / e.stride
+    }
+
+    /// What the entries are, one and many.
+    fn too_many(&self, n: usize, e: &Entries, (one, many): (&str, &str)) -> String {
+        let (name, room) = (self.option.field.name, self.room);
+        if n == 0 {
+            return format!("{name} needs at least one {one}");
+        }
+        let what = if self.most(e) == 1 { one } else { many };
+        format!(
+            "{name} holds at most {} {what} ({} bytes each, after the option's first {}) in the {room} bytes of options left; you gave {n}",
+            self.most(e),
+            e.stride,
+            e.from
+        )
+    }
+
+    /// `n` empty slots for the hops to fill (record route).
+    fn empty_slots(&self, ptr: &Field, e: &Entries, n: usize) -> Result<Vec<u8>, String> {
+        if n == 0 || n > self.most(e) {
+            return Err(self.too_many(n, e, ("slot", "slots")));
+        }
+        let mut b = self.start(e.from + n * e.stride);
+        ptr.set(&mut b, (e.from + 1) as u128);
+        Ok(b)
+    }
+
+    /// Addresses, one per entry: recorded ones (`slots`) or the hops of a source route.
+    fn addresses(
+        &self,
+        ptr: &Field,
+        e: &Entries,
+        slots: bool,
+        a: &[u128],
+    ) -> Result<Vec<u8>, String> {
+        if a.is_empty() || a.len() > self.most(e) {
+            return Err(self.too_many(a.len(), e, ("address", "addresses")));
+        }
+        let mut b = self.start(e.from + a.len() * e.stride);
+        // Recorded addresses fill their slots, so the pointer is past them; a
+        // source route starts at its first hop.
+        let next = if slots { a.len() } else { 0 };
+        ptr.set(&mut b, (e.from + 1 + next * e.stride) as u128);
+        entries(&mut b, e, a);
+        Ok(b)
+    }
+
+    /// The timestamp option with flag `fl`: `slots` empty ones, or one after each of
+    /// the `addresses` given.
+    fn stamps(
+        &self,
+        ptr: &Field,
+        flag: &Field,
+        e: &Entries,
+        fl: u128,
+        slots: usize,
+        addresses: &[u128],
+    ) -> Result<Vec<u8>, String> {
+        let n = if addresses.is_empty() {
+            slots
+        } else {
+            addresses.len()
+        };
+        if n == 0 || n > self.most(e) {
+            let what = if fl == 0 {
+                ("timestamp", "timestamps")
+            } else {
+                ("address and timestamp pair", "address and timestamp pairs")
+            };
+            return Err(self.too_many(n, e, what));
+        }
+        let mut b = self.start(e.from + n * e.stride);
+        ptr.set(&mut b, (e.from + 1) as u128);
+        flag.set(&mut b, fl);
+        entries(&mut b, e, addresses);
+        Ok(b)
+    }
+
+    /// One field's value, in an option as long as its kind is.
+    fn value(&self, f: &Field, raw: u128) -> Result<Vec<u8>, String> {
+        let (name, room) = (self.option.field.name, self.room);
+        let len = self
+            .list
+            .kind_of(self.option.code)
+            .and_then(|k| k.len)
+            .unwrap_or(f.end_byte());
+        if len > room {
+            return Err(format!(
+                "{name} takes {len} bytes, and only {room} are left in the options"
+            ));
+        }
+        let mut b = self.start(len);
+        f.set(&mut b, raw);
+        Ok(b)
+    }
+}
+
+/// Addresses written into the entries, one each.
+fn entries(b: &mut [u8], e: &Entries, addrs: &[u128]) {
+    for (i, a) in addrs.iter().enumerate() {
+        let (at, f) = e.fields[0];
+        f.set(&mut b[e.from + i * e.stride + at..], *a);
     }
 }
 

@@ -14,7 +14,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Editor, ExternalPrinter};
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -121,14 +121,8 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     if io::stdout().is_terminal() {
         session.shower.at_most(SHOWN_PER_GLANCE);
     }
-    let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
-    rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
-    rl.set_completion_type(CompletionType::List);
-    rl.set_max_history_size(5000).map_err(io::Error::other)?;
     let history = history_path();
-    if let Some(h) = &history {
-        let _ = rl.load_history(h);
-    }
+    let mut rl = editor(session, history.as_deref())?;
     // SIGTERM and SIGHUP at the prompt would end rawlab inside the line editor, with the
     // terminal left raw and this session's history lost: a thread of its own puts the
     // terminal back, saves a copy of the history kept beside the editor's, and exits.
@@ -140,61 +134,101 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
     // Ctrl-C while a command runs sets the flag the command checks; at the prompt
     // rustyline reads it as a key and clears the line.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, session.interrupt.clone());
-
-    // Packets that arrive between commands are drawn by a printer thread and handed
-    // to rustyline's external printer by a second thread. The second may block (the
-    // printer's queue holds one message until the prompt reads it), so it holds no
-    // lock the command loop needs and is never joined.
     let running = Arc::new(AtomicBool::new(true));
-    let printer_thread = rl.create_external_printer().ok().map(|mut printer| {
-        // Bounded: while the prompt is slow to print (a flood), the printer waits here
-        // rather than piling drawn text up in memory.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(1);
-        std::thread::spawn(move || {
-            for text in rx {
-                if printer.print(text).is_err() {
+    let printer_thread = start_printer(&mut rl, session, running.clone(), rec.clone());
+    read_lines(&mut rl, session, &kept, &rec)?;
+    running.store(false, Ordering::Relaxed);
+    if let Some(t) = printer_thread {
+        let _ = t.join();
+    }
+    if let Some(h) = &history {
+        save_history(&mut rl, h);
+    }
+    Ok(0)
+}
+
+/// The line editor: completion and hints from the session's template, and the history
+/// kept at `history`.
+fn editor(
+    session: &Session,
+    history: Option<&Path>,
+) -> io::Result<Editor<LabHelper, DefaultHistory>> {
+    let mut rl: Editor<LabHelper, DefaultHistory> = Editor::new().map_err(io::Error::other)?;
+    rl.set_helper(Some(LabHelper::new(session.stack(), session.style().color)));
+    rl.set_completion_type(CompletionType::List);
+    rl.set_max_history_size(5000).map_err(io::Error::other)?;
+    if let Some(h) = history {
+        let _ = rl.load_history(h);
+    }
+    Ok(rl)
+}
+
+/// Packets that arrive between commands are drawn by a printer thread and handed
+/// to rustyline's external printer by a second thread. The second may block (the
+/// printer's queue holds one message until the prompt reads it), so it holds no
+/// lock the command loop needs and is never joined. The printer stops once `running`
+/// is cleared; None when the editor has no external printer.
+fn start_printer(
+    rl: &mut Editor<LabHelper, DefaultHistory>,
+    session: &Session,
+    running: Arc<AtomicBool>,
+    rec: Option<Arc<Mutex<Recorder>>>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let mut printer = rl.create_external_printer().ok()?;
+    // Bounded: while the prompt is slow to print (a flood), the printer waits here
+    // rather than piling drawn text up in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(1);
+    std::thread::spawn(move || {
+        for text in rx {
+            if printer.print(text).is_err() {
+                break;
+            }
+        }
+    });
+    let shower = session.shower.clone();
+    Some(std::thread::spawn(move || {
+        while running.load(Ordering::Relaxed) {
+            shower.store.idle_wait(Duration::from_millis(100));
+            let glance = std::time::Instant::now();
+            let mut buf = Vec::new();
+            // While a command runs it holds the lock and shows what comes itself:
+            // wait for it rather than look again (packets stay unshown meanwhile).
+            let full = {
+                let _g = shower.store.print_lock();
+                shower
+                    .show_pending(&mut buf)
+                    .is_ok_and(|s| s.len() >= SHOWN_PER_GLANCE)
+            };
+            if !buf.is_empty() {
+                let text = String::from_utf8_lossy(&buf);
+                if let Some(r) = &rec {
+                    r.lock().unwrap_or_else(|p| p.into_inner()).output(&text);
+                }
+                if tx.send(text.trim_end_matches('\n').to_string()).is_err() {
                     break;
                 }
             }
-        });
-        let shower = session.shower.clone();
-        let running = running.clone();
-        let rec = rec.clone();
-        std::thread::spawn(move || {
-            while running.load(Ordering::Relaxed) {
-                shower.store.idle_wait(Duration::from_millis(100));
-                let glance = std::time::Instant::now();
-                let mut buf = Vec::new();
-                // While a command runs it holds the lock and shows what comes itself:
-                // wait for it rather than look again (packets stay unshown meanwhile).
-                let full = {
-                    let _g = shower.store.print_lock();
-                    shower
-                        .show_pending(&mut buf)
-                        .is_ok_and(|s| s.len() >= SHOWN_PER_GLANCE)
-                };
-                if !buf.is_empty() {
-                    let text = String::from_utf8_lossy(&buf);
-                    if let Some(r) = &rec {
-                        r.lock().unwrap_or_else(|p| p.into_inner()).output(&text);
-                    }
-                    if tx.send(text.trim_end_matches('\n').to_string()).is_err() {
-                        break;
-                    }
-                }
-                // In a flood, look again only a tenth of a second later: what comes
-                // meanwhile is counted, not drawn, and typed keys get the terminal.
-                if full {
-                    std::thread::sleep(GLANCE.saturating_sub(glance.elapsed()));
-                }
+            // In a flood, look again only a tenth of a second later: what comes
+            // meanwhile is counted, not drawn, and typed keys get the terminal.
+            if full {
+                std::thread::sleep(GLANCE.saturating_sub(glance.elapsed()));
             }
-        })
-    });
+        }
+    }))
+}
 
+/// The prompt: each line read is kept in the history (and the recording) and run,
+/// until `quit`, the end of input, or an error reading it.
+fn read_lines(
+    rl: &mut Editor<LabHelper, DefaultHistory>,
+    session: &mut Session,
+    kept: &Mutex<DefaultHistory>,
+    rec: &Option<Arc<Mutex<Recorder>>>,
+) -> io::Result<()> {
     let stdout = io::stdout();
     let style = session.style();
     let keep = |text: &str| {
-        if let Some(r) = &rec {
+        if let Some(r) = rec {
             r.lock().unwrap_or_else(|p| p.into_inner()).output(text);
         }
     };
@@ -204,7 +238,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
-                    let _ = lock(&kept).add(line.as_str());
+                    let _ = lock(kept).add(line.as_str());
                 }
                 keep(&format!("{}{line}\n", session.prompt()));
                 let shower = session.shower.clone();
@@ -240,14 +274,7 @@ pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Resu
             }
         }
     }
-    running.store(false, Ordering::Relaxed);
-    if let Some(t) = printer_thread {
-        let _ = t.join();
-    }
-    if let Some(h) = &history {
-        save_history(&mut rl, h);
-    }
-    Ok(0)
+    Ok(())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
