@@ -623,8 +623,8 @@ fn new_session(cli: &Cli, net: &Net, opts: &rawlab::session::Options) -> (Sessio
     };
     let mut session = Session::with_options(net.clone(), style, opts.clone());
     if transcript {
-        session.narrate_plainly = true;
-        session.on_lesson = Some(rawlab::front::record::heading);
+        session.teach.narrate_plainly = true;
+        session.teach.on_lesson = Some(rawlab::front::record::heading);
     }
     (session, style)
 }
@@ -658,8 +658,8 @@ fn prepare_lesson(cli: &Cli, lesson: bool, session: &mut Session) {
     if let ([path], true) = (cli.files.as_slice(), cli.step && !cli.check) {
         // A lesson taken with --step counts as taken: its tasks and its end are kept.
         if let Some(l) = rawlab::command::lessons::of_path(path) {
-            session.progress_file = rawlab::session::progress_path();
-            session.step_lesson = Some(l.file);
+            session.teach.progress_file = rawlab::session::progress_path();
+            session.teach.step_lesson = Some(l.file);
         }
     }
     if let ([path], false) = (cli.files.as_slice(), cli.check)

@@ -10,6 +10,33 @@ use crate::command::{Command, LessonCmd};
 use crate::render::Tone;
 use std::io::{self, Write};
 
+/// What the session holds for teaching: the lesson, task and prediction under way, and
+/// what the front ends asked (where progress is kept, how narration is drawn).
+#[derive(Default)]
+pub struct Teaching {
+    /// The lesson being taken step by step at the prompt.
+    pub(super) lesson: Option<LessonRun>,
+    /// The task the learner is working on.
+    pub(super) task: Option<super::task::TaskRun>,
+    /// A prediction asked and not yet revealed.
+    pub(super) prediction: Option<super::predict::Pending>,
+    /// The lesson moved on inside the line just run (a task done, an answer taken), so
+    /// that line is not also taken as the lesson's next command.
+    pub(super) lesson_moved: bool,
+    /// The file of the lesson taken last, for `lesson next`.
+    pub(super) last_lesson: Option<&'static str>,
+    /// Where progress is recorded: set by the prompt and --step, None for scripts.
+    pub progress_file: Option<std::path::PathBuf>,
+    /// The lesson file --step is taking, for progress.
+    pub step_lesson: Option<&'static str>,
+    /// Narration printed at full strength, not as dim comments (for a transcript, which
+    /// is read for the lesson).
+    pub narrate_plainly: bool,
+    /// Told of each lesson begun at the prompt (its number and title), so a transcript
+    /// can give it a heading.
+    pub on_lesson: Option<fn(u32, &str)>,
+}
+
 pub(super) struct LessonRun {
     lesson: Lesson,
     lines: Vec<Line>,
@@ -31,9 +58,9 @@ impl Session {
                 return Ok(Flow::Continue);
             }
             LessonCmd::Stop => {
-                self.task = None;
+                self.teach.task = None;
                 self.shower.set_detail(super::Detail::Full);
-                match self.lesson.take() {
+                match self.teach.lesson.take() {
                     Some(r) => self.info(out, &format!("left lesson {}", r.lesson.name()))?,
                     None => self.info(out, "no lesson is running")?,
                 }
@@ -41,10 +68,11 @@ impl Session {
             }
             LessonCmd::Next => {
                 let after = self
+                    .teach
                     .lesson
                     .as_ref()
                     .map(|r| r.lesson.file)
-                    .or(self.last_lesson);
+                    .or(self.teach.last_lesson);
                 let all = lessons::all();
                 let next = match after {
                     Some(f) => all.iter().skip_while(|l| l.file != f).nth(1).copied(),
@@ -62,7 +90,7 @@ impl Session {
         let Some(lesson) = lessons::find(&key) else {
             return self.fail(out, &format!("there is no lesson {key}"));
         };
-        self.task = None;
+        self.teach.task = None;
         // A lesson's packets are drawn for teaching; `dump N` shows every field.
         self.shower.set_detail(super::Detail::Teach);
         // A lesson counts its packets from #1 and starts from the post's packet.
@@ -89,12 +117,12 @@ impl Session {
             lesson.title()
         );
         out.flush()?;
-        if let Some(tell) = self.on_lesson {
+        if let Some(tell) = self.teach.on_lesson {
             tell(lesson.number().unwrap_or(0), &lesson.title());
         }
         writeln!(out, "{}", self.style().paint(&title, Tone::Heading))?;
-        self.last_lesson = Some(lesson.file);
-        self.lesson = Some(LessonRun {
+        self.teach.last_lesson = Some(lesson.file);
+        self.teach.lesson = Some(LessonRun {
             lesson,
             lines,
             pos: 0,
@@ -106,7 +134,7 @@ impl Session {
     /// `lesson`: every lesson with its tasks, ✓ for what was finished or solved, and
     /// one line of totals.
     fn lesson_list(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let current = self.lesson.as_ref().map(|r| r.lesson.file);
+        let current = self.teach.lesson.as_ref().map(|r| r.lesson.file);
         let done = self.progress();
         let style = self.style();
         let (mut lessons_done, mut tasks_all, mut tasks_done) = (0, 0, 0);
@@ -138,7 +166,7 @@ impl Session {
             all.len()
         );
         writeln!(out, "{}", style.paint(&summary, Tone::Heading))?;
-        let kept = match &self.progress_file {
+        let kept = match &self.teach.progress_file {
             Some(p) => format!("progress is kept in {}", p.display()),
             None => "this run keeps no progress (only the prompt and --step do)".into(),
         };
@@ -151,13 +179,13 @@ impl Session {
     /// Prints the lesson's narration up to its next command (or its end).
     pub(super) fn lesson_narrate(&mut self, out: &mut dyn Write) -> io::Result<()> {
         loop {
-            let Some(run) = &mut self.lesson else {
+            let Some(run) = &mut self.teach.lesson else {
                 return Ok(());
             };
             let Some(line) = run.pending() else {
                 let name = run.lesson.name();
                 let file = run.lesson.file;
-                self.lesson = None;
+                self.teach.lesson = None;
                 self.shower.set_detail(super::Detail::Full);
                 self.record_lesson(file, out)?;
                 let text =
@@ -195,7 +223,7 @@ impl Session {
 
     /// The file of the lesson running at the prompt.
     pub(super) fn lesson_file(&self) -> Option<&'static str> {
-        self.lesson.as_ref().map(|r| r.lesson.file)
+        self.teach.lesson.as_ref().map(|r| r.lesson.file)
     }
 
     /// The command the running lesson offers next, for the prompt to pre-type.
@@ -203,7 +231,8 @@ impl Session {
         if self.asking() || self.in_task() {
             return None;
         }
-        self.lesson
+        self.teach
+            .lesson
             .as_ref()?
             .pending()
             .map(|l| l.text.trim().to_string())
@@ -212,14 +241,14 @@ impl Session {
     /// After a line ran at the prompt: if it was the lesson's next command, the lesson
     /// moves on and prints its narration up to the following command.
     pub fn lesson_after(&mut self, typed: &str, out: &mut dyn Write) -> io::Result<()> {
-        if std::mem::take(&mut self.lesson_moved) {
+        if std::mem::take(&mut self.teach.lesson_moved) {
             return Ok(());
         }
         let same = self
             .lesson_pending()
             .is_some_and(|want| want.split_whitespace().eq(typed.split_whitespace()));
         if same {
-            if let Some(run) = &mut self.lesson {
+            if let Some(run) = &mut self.teach.lesson {
                 run.pos += 1;
             }
             self.lesson_narrate(out)?;

@@ -101,32 +101,11 @@ pub struct Session {
     pub last_expect: Option<Result<String, String>>,
     /// What the last failed command said, for a script's report.
     pub last_error: Option<String>,
-    /// The lesson being taken step by step at the prompt.
-    lesson: Option<lesson::LessonRun>,
-    /// Where progress is recorded: set by the prompt and --step, None for scripts.
-    pub progress_file: Option<std::path::PathBuf>,
-    /// The lesson file --step is taking, for progress.
-    pub step_lesson: Option<&'static str>,
-    /// Narration printed at full strength, not as dim comments (for a transcript, which
-    /// is read for the lesson).
-    pub narrate_plainly: bool,
-    /// Told of each lesson begun at the prompt (its number and title), so a transcript
-    /// can give it a heading.
-    pub on_lesson: Option<fn(u32, &str)>,
     /// `privilege off` gave up CAP_NET_RAW (and `reset` takes it back).
     net_raw_dropped: bool,
-    /// The task the learner is working on.
-    task: Option<task::TaskRun>,
     /// The errno the kernel refused the last send, ping or trigger with (0: none), for
     /// `expect refused`.
     refused: std::sync::atomic::AtomicI32,
-    /// The lesson moved on inside the line just run (a task done, an answer taken), so
-    /// that line is not also taken as the lesson's next command.
-    lesson_moved: bool,
-    /// A prediction asked and not yet revealed.
-    prediction: Option<predict::Pending>,
-    /// The file of the lesson taken last, for `lesson next`.
-    last_lesson: Option<&'static str>,
     /// This network namespace's counters, read around each send and ping.
     counters: Option<crate::net::counters::Source>,
     /// What the last sends saw, with their evidence, for `why N`.
@@ -137,6 +116,9 @@ pub struct Session {
     fragmented: Option<fragment::Fragmented>,
     /// Why there is no tracer, in one line saying how to get one.
     pub no_tracer: String,
+    /// The lesson, task and prediction under way, and what the front ends asked of
+    /// teaching (where progress goes, how narration is drawn).
+    pub teach: lesson::Teaching,
 }
 
 /// How a session is set up from the command line.
@@ -202,22 +184,14 @@ impl Session {
             last_ping: None,
             last_expect: None,
             last_error: None,
-            lesson: None,
-            prediction: None,
-            task: None,
-            lesson_moved: false,
             refused: std::sync::atomic::AtomicI32::new(0),
-            progress_file: None,
-            step_lesson: None,
-            narrate_plainly: false,
-            on_lesson: None,
             net_raw_dropped: false,
-            last_lesson: None,
             counters: crate::net::counters::Source::open(),
             outcomes: Default::default(),
             tracer: opts.tracer,
             no_tracer: opts.no_tracer,
             fragmented: None,
+            teach: lesson::Teaching::default(),
         }
     }
 

@@ -28,7 +28,7 @@ enum Truth {
 
 impl Session {
     pub(super) fn predict(&mut self, p: &Predict, out: &mut dyn Write) -> io::Result<()> {
-        if let Some(old) = self.prediction.take() {
+        if let Some(old) = self.teach.prediction.take() {
             self.info(
                 out,
                 &format!(
@@ -48,7 +48,7 @@ impl Session {
                 p.ask.wants()
             ),
         )?;
-        self.prediction = Some(Pending {
+        self.teach.prediction = Some(Pending {
             predict: p.clone(),
             answer: None,
             asking: true,
@@ -58,7 +58,7 @@ impl Session {
 
     /// Whether the prompt waits for an answer to a prediction rather than a command.
     pub fn asking(&self) -> bool {
-        self.prediction.as_ref().is_some_and(|p| p.asking)
+        self.teach.prediction.as_ref().is_some_and(|p| p.asking)
     }
 
     /// The learner's answer to the prediction asked, as typed. An answer that does not
@@ -67,7 +67,7 @@ impl Session {
     pub fn answer(&mut self, line: &str, out: &mut dyn Write) -> io::Result<bool> {
         let stack = self.stack();
         let style = self.style();
-        let Some(p) = self.prediction.as_mut().filter(|p| p.asking) else {
+        let Some(p) = self.teach.prediction.as_mut().filter(|p| p.asking) else {
             return Ok(true);
         };
         let said = if line.trim().is_empty() {
@@ -89,14 +89,14 @@ impl Session {
             }
         };
         self.info(out, &said)?;
-        self.lesson_moved = true;
+        self.teach.lesson_moved = true;
         self.lesson_narrate(out)?;
         Ok(true)
     }
 
     /// In a script (not --step) the question is not waited on: the answer follows the step.
     pub fn pass_answer(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if let Some(p) = self.prediction.as_mut().filter(|p| p.asking) {
+        if let Some(p) = self.teach.prediction.as_mut().filter(|p| p.asking) {
             p.asking = false;
             self.info(
                 out,
@@ -110,7 +110,7 @@ impl Session {
     /// prediction that cannot be answered (no reply came) is a failure: the lesson asked
     /// something the kernel did not show.
     pub(super) fn reveal(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let Some(p) = self.prediction.take() else {
+        let Some(p) = self.teach.prediction.take() else {
             return Ok(());
         };
         self.settle_traffic(out)?;
@@ -222,7 +222,7 @@ impl Session {
 
     /// At the end of a script: a prediction no step answered is the script's fault.
     pub fn unrevealed(&mut self, out: &mut dyn Write) -> io::Result<bool> {
-        match self.prediction.take() {
+        match self.teach.prediction.take() {
             Some(p) => {
                 self.fail(
                     out,

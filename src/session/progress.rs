@@ -94,7 +94,8 @@ impl Progress {
 impl Session {
     /// What is recorded so far (none when this session records nothing).
     pub fn progress(&self) -> Progress {
-        self.progress_file
+        self.teach
+            .progress_file
             .as_deref()
             .map(Progress::load)
             .unwrap_or_default()
@@ -105,7 +106,7 @@ impl Session {
         out: &mut dyn Write,
         change: impl FnOnce(&mut Progress) -> bool,
     ) -> io::Result<()> {
-        let Some(path) = self.progress_file.clone() else {
+        let Some(path) = self.teach.progress_file.clone() else {
             return Ok(());
         };
         let mut p = Progress::load(&path);

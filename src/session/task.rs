@@ -48,7 +48,7 @@ impl Session {
             "  type your own commands; `hint` gives a hint, `give up` shows and runs the reference solution",
         )?;
         let lesson = self.lesson_file();
-        self.task = Some(TaskRun {
+        self.teach.task = Some(TaskRun {
             task: t.clone(),
             tries: 0,
             hints_shown: 0,
@@ -59,7 +59,7 @@ impl Session {
 
     /// Whether a task waits for the learner.
     pub fn in_task(&self) -> bool {
-        self.task.is_some()
+        self.teach.task.is_some()
     }
 
     /// Each goal line, judged now: the line as written, and why it fails (None: it passes).
@@ -96,7 +96,7 @@ impl Session {
     /// After a send, ping or trigger while a task runs: the goal judged, what still
     /// fails shown; done when all passes.
     pub(super) fn task_try(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let Some(run) = self.task.as_mut() else {
+        let Some(run) = self.teach.task.as_mut() else {
             return Ok(());
         };
         run.tries += 1;
@@ -113,9 +113,9 @@ impl Session {
             );
             self.show_goal(&lines, out)?;
             writeln!(out, "{}", style.paint(&done, Tone::Good))?;
-            let run = self.task.take().expect("a task runs");
+            let run = self.teach.task.take().expect("a task runs");
             self.task_done(run.lesson, &task.goal, out)?;
-            self.lesson_moved = true;
+            self.teach.lesson_moved = true;
             return self.lesson_narrate(out);
         }
         let head = format!(
@@ -133,7 +133,7 @@ impl Session {
     }
 
     fn next_hint(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let Some(run) = self.task.as_mut() else {
+        let Some(run) = self.teach.task.as_mut() else {
             return Ok(());
         };
         let text = match run.task.hints.get(run.hints_shown) {
@@ -158,7 +158,7 @@ impl Session {
                 "`hint TEXT` belongs inside a task in a lesson file; `hint` alone gives the running task's next hint",
             );
         }
-        if self.task.is_none() {
+        if self.teach.task.is_none() {
             return self.fail(
                 out,
                 "no task is running: `lesson N` starts a lesson, and its tasks stop for you",
@@ -170,7 +170,7 @@ impl Session {
 
     /// `give up`: the reference solution, shown and run, and the goal judged after it.
     pub(super) fn give_up(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
-        let Some(run) = self.task.take() else {
+        let Some(run) = self.teach.task.take() else {
             return self.fail(
                 out,
                 "no task is running: `lesson N` starts a lesson, and its tasks stop for you",
@@ -198,7 +198,7 @@ impl Session {
             out,
             "the task stays open in your progress (only tasks you solve get their ✓); `lesson` lists them",
         )?;
-        self.lesson_moved = true;
+        self.teach.lesson_moved = true;
         self.lesson_narrate(out)?;
         Ok(Flow::Continue)
     }
@@ -210,7 +210,7 @@ impl Session {
         goal: &str,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        match lesson.or(self.step_lesson) {
+        match lesson.or(self.teach.step_lesson) {
             Some(file) => self.record_task(file, goal, out),
             None => Ok(()),
         }

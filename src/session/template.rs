@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 impl Session {
     /// `# text`: narration, dim.
     pub(super) fn comment(&mut self, text: &str, out: &mut dyn Write) -> io::Result<Flow> {
-        if self.narrate_plainly {
+        if self.teach.narrate_plainly {
             // As --step says it on a projector: plain text, without the comment marks.
             for l in self.style().wrap(&render::printable(text), "  ", "  ") {
                 writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;

@@ -112,7 +112,7 @@ fn run_piped(
 
 pub fn run(session: &mut Session, rec: Option<Arc<Mutex<Recorder>>>) -> io::Result<i32> {
     // The learner takes lessons here: what they finish is kept.
-    session.progress_file = crate::session::progress_path();
+    session.teach.progress_file = crate::session::progress_path();
     if !io::stdin().is_terminal() {
         return run_piped(session, io::stdin().lock(), rec);
     }

@@ -336,7 +336,7 @@ impl<'a> Run<'a> {
         if end == End::Left {
             return Ok(self.report);
         }
-        if let (Pace::Step, End::Ran, Some(file)) = (self.pace, &end, session.step_lesson) {
+        if let (Pace::Step, End::Ran, Some(file)) = (self.pace, &end, session.teach.step_lesson) {
             session.record_lesson(file, out)?;
         }
         // A prediction left unanswered when the learner quit is theirs to leave.
