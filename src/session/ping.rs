@@ -61,28 +61,10 @@ impl Session {
         for l in self.style().wrap(&header, "", "  ") {
             writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
         }
-        let mut template = echo_template(dst, ident);
-        if opts.record_route {
-            // As ping -R sends it: a no-operation, then a record route of nine slots.
-            for (f, n) in [(&ipv4::OPT_NOP, 1), (&ipv4::OPT_RR, 9)] {
-                let (_, named) = wire::option_named_by(f).expect("an option set by name");
-                if let Err(e) = template.set_option(named, &OptionValue::Count(n)) {
-                    return self.fail(out, &e);
-                }
-            }
-            if template.payload_room() < size {
-                let text = format!(
-                    "size {size} does not fit with the record route's 40 bytes of options: at most {}",
-                    template.payload_room()
-                );
-                return self.fail(out, &text);
-            }
-        }
-        if let Some(t) = opts.ttl {
-            template
-                .set(&ipv4::TTL, Value::Raw(t as u128))
-                .expect("ip.ttl");
-        }
+        let mut template = match ping_template(dst, ident, &opts, size) {
+            Ok(t) => t,
+            Err(e) => return self.fail(out, &e),
+        };
         let mut rtts = Rtts {
             stamps: opts.stamps,
             ..Rtts::default()
@@ -90,23 +72,7 @@ impl Session {
         let (record_route, mut last_route) = (opts.record_route, None::<Vec<String>>);
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
-        let mut build = |i: u64| {
-            template
-                .set(&icmp::SEQ, Value::Raw((i + 1) as u128 & 0xffff))
-                .expect("icmp.seq");
-            let now = SystemTime::now();
-            // As ping(8) fills it: a send timestamp first when there is room for one,
-            // then bytes counting up from where it ends.
-            let mut data = if size >= 16 {
-                Payload::Time.bytes(now)
-            } else {
-                Vec::new()
-            };
-            let from = data.len();
-            data.extend((from..size).map(|i| i as u8));
-            template.payload = Payload::Bytes(data);
-            template.build(now)
-        };
+        let mut build = |i: u64| echo_request(&mut template, i, size);
         let mut on_reply = |out: &mut dyn Write,
                             sent: &Packet,
                             copy: Option<&Packet>,
@@ -126,16 +92,8 @@ impl Session {
             let line = rtts.record(sent, copy, reply);
             writeln!(out, "{}", style.paint(&line, Tone::Plain))?;
             if record_route {
-                let route = recorded_route(&reply.bytes, reply.first);
-                let text = if route.is_empty() {
-                    "RR: nothing recorded (the reply carries no record route)".to_string()
-                } else if last_route.as_ref() == Some(&route) {
-                    "RR: (same route)".to_string()
-                } else {
-                    format!("RR: {}", route.join(" → "))
-                };
+                let text = route_line(reply, &mut last_route);
                 writeln!(out, "{}", style.paint(&text, Tone::Note))?;
-                last_route = Some(route);
             }
             Ok(())
         };
@@ -211,6 +169,70 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The echo request template with ping's options: a record route as ping -R sends it,
+/// and the TTL; why not, when the data no longer fits.
+fn ping_template(
+    dst: std::net::Ipv4Addr,
+    ident: u16,
+    opts: &PingOpts,
+    size: usize,
+) -> Result<Template, String> {
+    let mut template = echo_template(dst, ident);
+    if opts.record_route {
+        // As ping -R sends it: a no-operation, then a record route of nine slots.
+        for (f, n) in [(&ipv4::OPT_NOP, 1), (&ipv4::OPT_RR, 9)] {
+            let (_, named) = wire::option_named_by(f).expect("an option set by name");
+            template.set_option(named, &OptionValue::Count(n))?;
+        }
+        if template.payload_room() < size {
+            return Err(format!(
+                "size {size} does not fit with the record route's 40 bytes of options: at most {}",
+                template.payload_room()
+            ));
+        }
+    }
+    if let Some(t) = opts.ttl {
+        template
+            .set(&ipv4::TTL, Value::Raw(t as u128))
+            .expect("ip.ttl");
+    }
+    Ok(template)
+}
+
+/// Request `i` (counting from 0): its sequence number, and `size` data bytes as ping(8)
+/// fills them: a send timestamp first when there is room for one, then bytes counting
+/// up from where it ends.
+fn echo_request(template: &mut Template, i: u64, size: usize) -> wire::template::Built {
+    template
+        .set(&icmp::SEQ, Value::Raw((i + 1) as u128 & 0xffff))
+        .expect("icmp.seq");
+    let now = SystemTime::now();
+    let mut data = if size >= 16 {
+        Payload::Time.bytes(now)
+    } else {
+        Vec::new()
+    };
+    let from = data.len();
+    data.extend((from..size).map(|i| i as u8));
+    template.payload = Payload::Bytes(data);
+    template.build(now)
+}
+
+/// The route a reply recorded, as ping -R prints it: "(same route)" when it is the
+/// route of the reply before.
+fn route_line(reply: &Packet, last_route: &mut Option<Vec<String>>) -> String {
+    let route = recorded_route(&reply.bytes, reply.first);
+    let text = if route.is_empty() {
+        "RR: nothing recorded (the reply carries no record route)".to_string()
+    } else if last_route.as_ref() == Some(&route) {
+        "RR: (same route)".to_string()
+    } else {
+        format!("RR: {}", route.join(" → "))
+    };
+    *last_route = Some(route);
+    text
 }
 
 /// The addresses a reply's record-route option holds, in the order written (its

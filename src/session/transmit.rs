@@ -228,25 +228,9 @@ impl Session {
     ) -> io::Result<Option<Plan>> {
         let outer = first.layers[0].0;
         let is_frame = outer == &wire::eth::ETH;
-        match (mode == Mode::Link, is_frame) {
-            (true, false) => {
-                let text = format!(
-                    "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
-                    self.template.stack_name()
-                );
-                self.fail(out, &text)?;
-                return Ok(None);
-            }
-            (false, true) => {
-                let text = format!(
-                    "this template ({}) is a whole frame, and an IP socket takes packets that start at the IP header: `mode link` sends frames (on {})",
-                    self.template.stack_name(),
-                    self.link_iface
-                );
-                self.fail(out, &text)?;
-                return Ok(None);
-            }
-            _ => {}
+        if let Some(text) = self.mode_refusal(mode, is_frame) {
+            self.fail(out, &text)?;
+            return Ok(None);
         }
         // The network layer (IPv4 or IPv6), wherever it is, and the family that sends it.
         let net_at = first
@@ -269,16 +253,10 @@ impl Session {
         let dst = address_of(first, true).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         // Where it may go: by interface for a frame, by address for a packet.
         let iface = if is_frame {
-            match crate::net::link::interface(&self.link_iface) {
-                Ok((l, _)) => {
-                    if let Err(why) = self.link_allowed(&l) {
-                        self.fail(out, &why)?;
-                        return Ok(None);
-                    }
-                    Some(l)
-                }
-                Err(e) => {
-                    self.fail(out, &e)?;
+            match self.link_out() {
+                Ok(l) => Some(l),
+                Err(why) => {
+                    self.fail(out, &why)?;
                     return Ok(None);
                 }
             }
@@ -303,24 +281,7 @@ impl Session {
         }
         // A raw socket for the first extension header would miss the reply, which has
         // none: the sockets are for the layer the kernel hands them.
-        let proto = net_at
-            .and_then(|i| {
-                let (net, _, _) = first.layers[i];
-                super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
-                    // A fragment carries a piece of the upper layer: its header says which
-                    // (IPv4's, or IPv6's fragment header).
-                    .or_else(|| {
-                        let &(last, start, _) = first.layers.last()?;
-                        if net == &ipv4::IPV4 && first.layers.len() == i + 1 {
-                            Some(ipv4::PROTO.get(&first.bytes[start..]))
-                        } else if last == &wire::ipv6::FRAGMENT {
-                            Some(wire::ipv6::FRAG_NXT.get(&first.bytes[start..]))
-                        } else {
-                            None
-                        }
-                    })
-            })
-            .unwrap_or(255) as u8;
+        let proto = upper_proto_of(first, net_at);
         if family == Family::V6
             && mode == Mode::Kernel
             && first
@@ -341,6 +302,30 @@ impl Session {
             interval,
             awake: interval <= AWAKE_BELOW && args.count > 1,
         }))
+    }
+
+    /// Why `mode` cannot send this template: a frame through an IP socket, or a packet
+    /// with no Ethernet header as a frame.
+    fn mode_refusal(&self, mode: Mode, is_frame: bool) -> Option<String> {
+        match (mode == Mode::Link, is_frame) {
+            (true, false) => Some(format!(
+                "mode link sends whole frames, and this template ({}) starts at the IP header: `new eth/ip/icmp` puts an Ethernet header in front, or `mode raw` sends it as it is",
+                self.template.stack_name()
+            )),
+            (false, true) => Some(format!(
+                "this template ({}) is a whole frame, and an IP socket takes packets that start at the IP header: `mode link` sends frames (on {})",
+                self.template.stack_name(),
+                self.link_iface
+            )),
+            _ => None,
+        }
+    }
+
+    /// The interface a frame goes out on, if it exists and frames may go there.
+    fn link_out(&self) -> Result<Link, String> {
+        let (l, _) = crate::net::link::interface(&self.link_iface)?;
+        self.link_allowed(&l)?;
+        Ok(l)
     }
 
     /// Step two: the socket to send with, one to capture what goes out and comes back
@@ -704,4 +689,28 @@ impl Session {
         }
         tally.settle(o, on_reply, out)
     }
+}
+
+/// The protocol number the sockets are for: the upper layer after the network one
+/// (its extension headers passed over), or what a fragment's header says it carries;
+/// 255 when there is none.
+fn upper_proto_of(first: &Built, net_at: Option<usize>) -> u8 {
+    net_at
+        .and_then(|i| {
+            let (net, _, _) = first.layers[i];
+            super::upper_proto(net, first.layers[i + 1..].iter().map(|(p, _, _)| *p))
+                // A fragment carries a piece of the upper layer: its header says which
+                // (IPv4's, or IPv6's fragment header).
+                .or_else(|| {
+                    let &(last, start, _) = first.layers.last()?;
+                    if net == &ipv4::IPV4 && first.layers.len() == i + 1 {
+                        Some(ipv4::PROTO.get(&first.bytes[start..]))
+                    } else if last == &wire::ipv6::FRAGMENT {
+                        Some(wire::ipv6::FRAG_NXT.get(&first.bytes[start..]))
+                    } else {
+                        None
+                    }
+                })
+        })
+        .unwrap_or(255) as u8
 }
