@@ -11,6 +11,27 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
+/// What the session knows of what its commands came to, and the kernel's own
+/// sources for it: the counters and drop reasons, what each send saw, the packets and
+/// ping and refusal the last command made, for `expect` and `why`.
+pub struct Evidence {
+    /// The first packet number of the last send, ping or trigger: what `expect` looks at.
+    pub(super) traffic_from: u64,
+    /// (transmitted, received) of the last ping.
+    pub(super) last_ping: Option<(u64, u64)>,
+    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
+    /// `expect refused`.
+    pub(super) refused: std::sync::atomic::AtomicI32,
+    /// This network namespace's counters, read around each send and ping.
+    pub(super) counters: Option<crate::net::counters::Source>,
+    /// What the last sends saw, with their evidence, for `why N`.
+    pub(super) outcomes: std::collections::VecDeque<std::sync::Arc<Outcome>>,
+    /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
+    pub tracer: Option<std::sync::Arc<crate::net::drops::Tracer>>,
+    /// Why there is no tracer, in one line saying how to get one.
+    pub no_tracer: String,
+}
+
 impl Session {
     /// Where the counters come from, in a clause: the sandbox's are rawlab's alone, the
     /// host's count every program's traffic.
@@ -115,10 +136,10 @@ impl Session {
     /// family, each placed after the send before it; or, with no tracer, how to get
     /// them. The tracepoint is host-wide and names no addresses: it says what was seen.
     pub(super) fn drop_lines(&self, o: &Outcome) -> Vec<String> {
-        let Some(tracer) = &self.tracer else {
+        let Some(tracer) = &self.evidence.tracer else {
             return vec![format!(
                 "the counters are the evidence here: {}",
-                self.no_tracer
+                self.evidence.no_tracer
             )];
         };
         let sends: Vec<(SystemTime, u64)> = o
@@ -153,7 +174,7 @@ impl Session {
     pub(super) fn counters_now(&self) -> (Option<Snapshot>, Option<Snapshot>) {
         let read = |s: Option<&evidence::Source>| s.and_then(|s| s.snapshot().ok());
         (
-            read(self.counters.as_ref()),
+            read(self.evidence.counters.as_ref()),
             read(self.peer.as_ref().and_then(|p| p.counters.as_ref())),
         )
     }

@@ -76,7 +76,7 @@ impl Session {
             .store
             .all()
             .into_iter()
-            .filter(|p| p.no >= self.traffic_from && !p.is_sent())
+            .filter(|p| p.no >= self.evidence.traffic_from && !p.is_sent())
             .map(|p| {
                 let r = self.shower.relations_of(p.no);
                 (p, r)
@@ -145,7 +145,7 @@ impl Session {
             } => self.judge_counted(table, name, *cmp, *count),
             Expect::Set(f) => self.judge_set(f),
             Expect::Refused { errno } => self.judge_refused(*errno),
-            Expect::PingReceived { cmp, count } => match self.last_ping {
+            Expect::PingReceived { cmp, count } => match self.evidence.last_ping {
                 None => Outcome::Fail("no ping has run".into()),
                 Some((sent, got)) => verdict(
                     cmp.holds(got, *count),
@@ -342,10 +342,11 @@ impl Session {
 
     /// `expect counted TABLE NAME [OP] N`: a kernel counter around the last send.
     fn judge_counted(&self, table: &str, name: &str, cmp: Cmp, count: u64) -> Outcome {
-        let last = self
-            .outcomes
-            .back()
-            .filter(|o| o.sent.first().is_some_and(|n| *n >= self.traffic_from));
+        let last = self.evidence.outcomes.back().filter(|o| {
+            o.sent
+                .first()
+                .is_some_and(|n| *n >= self.evidence.traffic_from)
+        });
         let Some(o) = last else {
             return Outcome::Fail(
                 "no send since the last traffic command to read the counters around".into(),
@@ -391,7 +392,10 @@ impl Session {
 
     /// `expect refused [ERRNO]`: the kernel refused the last send.
     fn judge_refused(&self, errno: Option<(&'static str, i32)>) -> Outcome {
-        let got = self.refused.load(std::sync::atomic::Ordering::Relaxed);
+        let got = self
+            .evidence
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed);
         let name = |v: i32| {
             crate::command::ERRNOS
                 .iter()

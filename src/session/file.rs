@@ -409,7 +409,7 @@ impl Session {
             };
         // What `expect` looks at from now on: the packets of this file (if it has any).
         if !loaded.packets.is_empty() {
-            self.traffic_from = store.next_no();
+            self.evidence.traffic_from = store.next_no();
         }
         let kept_before = store.len();
         let oldest_before = store.all().first().map(|p| p.no);

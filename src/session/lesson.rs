@@ -96,7 +96,7 @@ impl Session {
         // A lesson counts its packets from #1 and starts from the post's packet.
         self.execute(&Command::Reset, &mut io::sink())?;
         self.shower.clear();
-        self.traffic_from = 1;
+        self.evidence.traffic_from = 1;
         let lines = match script::parse(lesson.text, &self.stack()) {
             Ok(l) => l,
             Err(e) => {

@@ -151,6 +151,7 @@ impl Session {
         };
         let name = target.as_ref().map(|l| l.name.clone());
         if self
+            .open
             .link_listeners
             .iter()
             .any(|l| l.iface == name && l.once == once)
@@ -160,11 +161,11 @@ impl Session {
             return Ok(Flow::Continue);
         }
         // A second listener on the same frames would show each twice more; replace it.
-        self.link_listeners.retain(|l| l.iface != name);
+        self.open.link_listeners.retain(|l| l.iface != name);
         let bound = target.as_ref().map(|l| (l.index, l.name.clone()));
         match LinkListener::open(bound, once, self.shower.store.clone()) {
             Ok(l) => {
-                self.link_listeners.push(l);
+                self.open.link_listeners.push(l);
                 let (what, lo) = match &target {
                     Some(t) => (
                         format!(

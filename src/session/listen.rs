@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// What the session keeps open between commands: its listeners, the sockets it
+/// sends through, and what runs in the background (triggers, servers).
+pub struct Open {
+    pub(super) listeners: Vec<Listener>,
+    pub(super) link_listeners: Vec<LinkListener>,
+    pub(super) sockets: HashMap<(net::Family, Mode, u8), Arc<Socket>>,
+    pub(super) triggers: Vec<trigger::Background>,
+    /// `serve tcp` servers.
+    pub(super) servers: Vec<crate::net::traffic::Server>,
+}
+
 impl Session {
     pub(super) fn serve(
         &mut self,
@@ -10,7 +21,12 @@ impl Session {
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
         let Some((served, port)) = what else {
-            let ports: Vec<String> = self.servers.drain(..).map(|s| s.port.to_string()).collect();
+            let ports: Vec<String> = self
+                .open
+                .servers
+                .drain(..)
+                .map(|s| s.port.to_string())
+                .collect();
             let text = if ports.is_empty() {
                 "no server was running".to_string()
             } else {
@@ -24,6 +40,7 @@ impl Session {
             command::Served::UdpEcho => "udp",
         };
         if self
+            .open
             .servers
             .iter()
             .any(|s| s.port == port && s.proto == proto)
@@ -45,7 +62,7 @@ impl Session {
                         "echoing UDP on 127.0.0.1:{port}: every datagram to it goes back with the ports swapped; `serve off` stops it"
                     ),
                 };
-                self.servers.push(s);
+                self.open.servers.push(s);
                 self.info(out, &text)?;
                 Ok(Flow::Continue)
             }
@@ -67,6 +84,7 @@ impl Session {
         }
         let (what, label) = listener_label(family, proto);
         if self
+            .open
             .listeners
             .iter()
             .any(|l| l.proto == proto && l.family == family)
@@ -82,7 +100,7 @@ impl Session {
             self.shower.store.clone(),
         ) {
             Ok(l) => {
-                self.listeners.push(l);
+                self.open.listeners.push(l);
                 let text = match family {
                     // raw(7): IPPROTO_RAW implies IP_HDRINCL and "is not able to receive
                     // all IP protocols"; in fact the kernel hands it nothing at all.
@@ -134,7 +152,7 @@ impl Session {
         text: &str,
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
-        let (ip, link) = (self.listeners.len(), self.link_listeners.len());
+        let (ip, link) = (self.open.listeners.len(), self.open.link_listeners.len());
         let failures = self.failures;
         let flow = match listen {
             Command::Listen(proto) => self.listen(net::Family::V4, *proto, out)?,
@@ -147,10 +165,10 @@ impl Session {
         if self.failures > failures {
             return Ok(flow);
         }
-        let label = if self.listeners.len() > ip {
-            self.listeners.last().map(|l| l.label.clone())
-        } else if self.link_listeners.len() > link {
-            self.link_listeners.last().map(|l| l.label.clone())
+        let label = if self.open.listeners.len() > ip {
+            self.open.listeners.last().map(|l| l.label.clone())
+        } else if self.open.link_listeners.len() > link {
+            self.open.link_listeners.last().map(|l| l.label.clone())
         } else {
             None
         };
@@ -193,7 +211,11 @@ impl Session {
                 }
             }
             _ => {
-                let iface = self.link_listeners.last().and_then(|l| l.iface.clone());
+                let iface = self
+                    .open
+                    .link_listeners
+                    .last()
+                    .and_then(|l| l.iface.clone());
                 let Some(name) = iface else {
                     return Err(
                         "a packet socket on every interface sees frames of more than one link type"
@@ -216,10 +238,13 @@ impl Session {
             .map(|i| (i.code, i.jt, i.jf, i.k))
             .collect();
         let attached = match listen {
-            Command::Listen(_) | Command::ListenV6(_) => {
-                self.listeners.last_mut().map(|l| l.attach_filter(&prog))
-            }
+            Command::Listen(_) | Command::ListenV6(_) => self
+                .open
+                .listeners
+                .last_mut()
+                .map(|l| l.attach_filter(&prog)),
             _ => self
+                .open
                 .link_listeners
                 .last_mut()
                 .map(|l| l.attach_filter(&prog)),
@@ -232,10 +257,11 @@ impl Session {
     }
 
     pub(super) fn listen_off(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
-        if self.listeners.is_empty() && self.link_listeners.is_empty() {
+        if self.open.listeners.is_empty() && self.open.link_listeners.is_empty() {
             self.info(out, "no listener was open")?;
         } else {
             let mut names: Vec<String> = self
+                .open
                 .listeners
                 .drain(..)
                 .map(|l| match l.kernel_filter {
@@ -244,7 +270,8 @@ impl Session {
                 })
                 .collect();
             names.extend(
-                self.link_listeners
+                self.open
+                    .link_listeners
                     .drain(..)
                     .map(|l| link::closing_words(&l)),
             );
@@ -264,7 +291,7 @@ impl Session {
     pub(super) fn clear(&mut self, out: &mut dyn Write) -> io::Result<Flow> {
         let n = self.shower.store.len();
         self.shower.clear();
-        self.traffic_from = 1;
+        self.evidence.traffic_from = 1;
         self.info(out, &format!("forgot {n} packets; the next is #1"))?;
         Ok(Flow::Continue)
     }
@@ -276,10 +303,10 @@ impl Session {
         self.mode = Mode::Raw;
         self.link_iface = default_link_iface(self.peer.as_deref());
         self.timeout = Duration::from_secs(1);
-        self.listeners.clear();
-        self.link_listeners.clear();
-        self.triggers.clear();
-        self.servers.clear();
+        self.open.listeners.clear();
+        self.open.link_listeners.clear();
+        self.open.triggers.clear();
+        self.open.servers.clear();
         if std::mem::take(&mut self.net_raw_dropped) {
             // Given up by `privilege off`: a fresh start has it again.
             let _ = crate::net::sys::set_net_raw(true);

@@ -74,16 +74,10 @@ pub struct Session {
     /// How long `send` and `ping` wait for replies.
     pub timeout: Duration,
     pub shower: Arc<Shower>,
-    listeners: Vec<Listener>,
-    link_listeners: Vec<LinkListener>,
-    sockets: HashMap<(net::Family, Mode, u8), Arc<Socket>>,
     /// The interface `mode link` sends on.
     pub link_iface: String,
     /// The sandbox's second host, when there is one.
     pub peer: Option<Arc<Peer>>,
-    triggers: Vec<trigger::Background>,
-    /// `serve tcp` servers.
-    servers: Vec<crate::net::traffic::Server>,
     pub net: Net,
     /// Set by Ctrl-C: stops a running send, ping or wait.
     pub interrupt: Arc<AtomicBool>,
@@ -93,32 +87,21 @@ pub struct Session {
     ping_ident: u16,
     /// Where packets may go and how fast.
     pub policy: Policy,
-    /// The first packet number of the last send, ping or trigger: what `expect` looks at.
-    traffic_from: u64,
-    /// (transmitted, received) of the last ping.
-    last_ping: Option<(u64, u64)>,
     /// How the last `expect` came out: what was seen, or expected vs actual.
     pub last_expect: Option<Result<String, String>>,
     /// What the last failed command said, for a script's report.
     pub last_error: Option<String>,
     /// `privilege off` gave up CAP_NET_RAW (and `reset` takes it back).
     net_raw_dropped: bool,
-    /// The errno the kernel refused the last send, ping or trigger with (0: none), for
-    /// `expect refused`.
-    refused: std::sync::atomic::AtomicI32,
-    /// This network namespace's counters, read around each send and ping.
-    counters: Option<crate::net::counters::Source>,
-    /// What the last sends saw, with their evidence, for `why N`.
-    outcomes: std::collections::VecDeque<Arc<send::Outcome>>,
-    /// The kernel's own drop reasons (skb:kfree_skb), when rawlab could open them.
-    pub tracer: Option<Arc<Tracer>>,
     /// The template cut into fragments (`fragment SIZE`), which `send` sends instead.
     fragmented: Option<fragment::Fragmented>,
-    /// Why there is no tracer, in one line saying how to get one.
-    pub no_tracer: String,
     /// The lesson, task and prediction under way, and what the front ends asked of
     /// teaching (where progress goes, how narration is drawn).
     pub teach: lesson::Teaching,
+    /// Its listeners, sending sockets, triggers and servers.
+    pub open: listen::Open,
+    /// What the kernel counted and said, and what the last commands came to.
+    pub evidence: evidence::Evidence,
 }
 
 /// How a session is set up from the command line.
@@ -168,30 +151,34 @@ impl Session {
             mode: Mode::Raw,
             timeout: Duration::from_secs(1),
             shower,
-            listeners: Vec::new(),
-            link_listeners: Vec::new(),
-            sockets: HashMap::new(),
             link_iface: default_link_iface(opts.peer.as_deref()),
             peer: opts.peer,
-            triggers: Vec::new(),
-            servers: Vec::new(),
             net,
             interrupt: Arc::new(AtomicBool::new(false)),
             failures: 0,
             ping_ident,
             policy,
-            traffic_from: 1,
-            last_ping: None,
             last_expect: None,
             last_error: None,
-            refused: std::sync::atomic::AtomicI32::new(0),
             net_raw_dropped: false,
-            counters: crate::net::counters::Source::open(),
-            outcomes: Default::default(),
-            tracer: opts.tracer,
-            no_tracer: opts.no_tracer,
             fragmented: None,
             teach: lesson::Teaching::default(),
+            evidence: evidence::Evidence {
+                traffic_from: 1,
+                last_ping: None,
+                refused: std::sync::atomic::AtomicI32::new(0),
+                counters: crate::net::counters::Source::open(),
+                outcomes: Default::default(),
+                tracer: opts.tracer,
+                no_tracer: opts.no_tracer,
+            },
+            open: listen::Open {
+                listeners: Vec::new(),
+                link_listeners: Vec::new(),
+                sockets: HashMap::new(),
+                triggers: Vec::new(),
+                servers: Vec::new(),
+            },
         }
     }
 
@@ -426,8 +413,8 @@ impl Session {
         out: &mut dyn Write,
         run: impl FnOnce(&mut Self, &mut dyn Write) -> io::Result<Flow>,
     ) -> io::Result<Flow> {
-        self.traffic_from = self.shower.store.next_no();
-        self.refused.store(0, Ordering::Relaxed);
+        self.evidence.traffic_from = self.shower.store.next_no();
+        self.evidence.refused.store(0, Ordering::Relaxed);
         let flow = run(self, out)?;
         self.reveal(out)?;
         self.task_try(out)?;
@@ -444,7 +431,7 @@ impl Session {
 
     /// Whether a listener (IP or link) is open.
     pub fn listening(&self) -> bool {
-        !self.listeners.is_empty() || !self.link_listeners.is_empty()
+        !self.open.listeners.is_empty() || !self.open.link_listeners.is_empty()
     }
 
     fn interrupted(&self) -> bool {

@@ -127,7 +127,7 @@ impl Session {
     ) -> io::Result<()> {
         let sent = outcome.sent.len();
         let received = rtts.round.len();
-        self.last_ping = Some((sent as u64, received as u64));
+        self.evidence.last_ping = Some((sent as u64, received as u64));
         let loss = if sent == 0 {
             0.0
         } else {

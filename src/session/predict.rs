@@ -196,13 +196,13 @@ impl Session {
     /// numbered and shown.
     pub(super) fn settle_traffic(&mut self, out: &mut dyn Write) -> io::Result<()> {
         use std::time::{Duration, Instant};
-        if self.triggers.is_empty() {
+        if self.open.triggers.is_empty() {
             self.shower.store.settle_all();
             self.shower.show_pending(out)?;
             return Ok(());
         }
         let deadline = Instant::now() + self.timeout * 3;
-        while !self.triggers.iter().all(|t| t.finished())
+        while !self.open.triggers.iter().all(|t| t.finished())
             && Instant::now() < deadline
             && !self.interrupted()
         {
@@ -216,7 +216,7 @@ impl Session {
         self.shower.store.settle_all();
         self.shower.show_pending(out)?;
         // Those that ended are waited for no more.
-        self.triggers.retain(|t| !t.finished());
+        self.open.triggers.retain(|t| !t.finished());
         Ok(())
     }
 

@@ -209,7 +209,7 @@ impl Session {
                     .expect("an IPv4 template");
             }
             outcome.last_built = whole.build(SystemTime::now()).bytes;
-            if let Some(last) = self.outcomes.back_mut() {
+            if let Some(last) = self.evidence.outcomes.back_mut() {
                 *last = Arc::new(outcome.clone());
             }
         }
@@ -251,7 +251,7 @@ impl Session {
                     lines.extend(p);
                 }
                 if counted.moved("Icmp", "OutDestUnreachs")
-                    && self.listeners.iter().all(|l| l.proto != 1)
+                    && self.open.listeners.iter().all(|l| l.proto != 1)
                 {
                     lines.push(
                         "the kernel's destination unreachable is seen only by a raw ICMP socket: `listen icmp` first to see it, quoting the datagram".into(),
@@ -348,14 +348,14 @@ impl Session {
             Mode::Link => (family, mode, 0),
             _ => (family, mode, proto),
         };
-        if let std::collections::hash_map::Entry::Vacant(e) = self.sockets.entry(key) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.open.sockets.entry(key) {
             let sock = match mode {
                 Mode::Link => crate::net::link::send_socket()?,
                 _ => net::send_socket(family, mode, proto)?,
             };
             e.insert(Arc::new(sock));
         }
-        Ok(self.sockets[&key].clone())
+        Ok(self.open.sockets[&key].clone())
     }
 }
 

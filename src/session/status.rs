@@ -175,12 +175,14 @@ impl Session {
             None => label.to_string(),
         };
         let mut open: Vec<String> = self
+            .open
             .listeners
             .iter()
             .map(|l| filtered(&l.label, l.kernel_filter))
             .collect();
         open.extend(
-            self.link_listeners
+            self.open
+                .link_listeners
                 .iter()
                 .map(|l| filtered(&l.label, l.kernel_filter)),
         );
@@ -196,8 +198,8 @@ impl Session {
     pub(super) fn status_drops(&self, out: &mut dyn Write) -> io::Result<()> {
         const KINDS: usize = 8;
         let style = self.style();
-        let Some(tracer) = &self.tracer else {
-            for l in style.wrap(&self.no_tracer, "  drops     ", "            ") {
+        let Some(tracer) = &self.evidence.tracer else {
+            for l in style.wrap(&self.evidence.no_tracer, "  drops     ", "            ") {
                 writeln!(out, "{l}")?;
             }
             return Ok(());
@@ -287,7 +289,7 @@ impl Session {
             };
             return self.fail(out, &text);
         }
-        self.sockets.clear();
+        self.open.sockets.clear();
         self.net_raw_dropped = !on;
         let text = if on {
             "CAP_NET_RAW is back in the effective set: raw and packet sockets may be made again"

@@ -210,10 +210,10 @@ impl Session {
         o.counted = moved(&before.0, &after.0);
         o.peer_counted = moved(&before.1, &after.1);
         // Kept for `why N`: the evidence of each of the last sends.
-        if self.outcomes.len() >= super::KEPT_OUTCOMES {
-            self.outcomes.pop_front();
+        if self.evidence.outcomes.len() >= super::KEPT_OUTCOMES {
+            self.evidence.outcomes.pop_front();
         }
-        self.outcomes.push_back(Arc::new(o.clone()));
+        self.evidence.outcomes.push_back(Arc::new(o.clone()));
         Ok(Some(o))
     }
 
@@ -342,7 +342,7 @@ impl Session {
             Ok(s) => s,
             Err(e) => {
                 // Refused by the kernel as a sendto would be: `expect refused` sees it.
-                self.refused.store(
+                self.evidence.refused.store(
                     e.raw_os_error().unwrap_or(-1),
                     std::sync::atomic::Ordering::Relaxed,
                 );
@@ -361,7 +361,7 @@ impl Session {
         };
         let store = self.shower.store.clone();
         let capture = match &plan.iface {
-            Some(l) if self.link_listeners.iter().any(|k| k.covers(&l.name)) => None,
+            Some(l) if self.open.link_listeners.iter().any(|k| k.covers(&l.name)) => None,
             Some(l) => match LinkListener::open(Some((l.index, l.name.clone())), true, store) {
                 Ok(k) => Some(Capture::Link(k)),
                 Err(e) => {
@@ -371,6 +371,7 @@ impl Session {
                 }
             },
             None if self
+                .open
                 .listeners
                 .iter()
                 .any(|l| l.proto == proto && l.family == family) =>
@@ -402,6 +403,7 @@ impl Session {
         let errors = if plan.iface.is_some()
             || proto == icmp_proto
             || self
+                .open
                 .listeners
                 .iter()
                 .any(|l| l.proto == icmp_proto && l.family == family)
@@ -449,6 +451,7 @@ impl Session {
             _ => None,
         };
         let held: Vec<net::Held> = self
+            .open
             .listeners
             .iter()
             .chain(temp)
@@ -614,7 +617,7 @@ impl Session {
             Some(l) => crate::net::link::send(sock, l.index, &built.bytes)
                 .map_err(|e| frame_error(&e, l, built.bytes.len())),
             None => net::send_to_addr(sock, &built.bytes[handed_from..], plan.dst).map_err(|e| {
-                self.refused.store(
+                self.evidence.refused.store(
                     e.raw_os_error().unwrap_or(-1),
                     std::sync::atomic::Ordering::Relaxed,
                 );

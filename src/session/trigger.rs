@@ -18,7 +18,7 @@ impl Session {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        self.triggers.retain(|b| !b.finished());
+        self.open.triggers.retain(|b| !b.finished());
         match t {
             Trigger::Http(port) => self.trigger_http(*port, out),
             Trigger::Udp { dst, port, data } => self.trigger_udp(*dst, *port, data, out),
@@ -29,7 +29,8 @@ impl Session {
     /// A real HTTP GET to 127.0.0.1 (a one-shot server there unless `serve` runs).
     fn trigger_http(&mut self, port: Option<u16>, out: &mut dyn Write) -> io::Result<Flow> {
         let server = match port.filter(|p| {
-            self.servers
+            self.open
+                .servers
                 .iter()
                 .any(|s| s.port == *p && s.proto == "tcp")
         }) {
@@ -71,7 +72,7 @@ impl Session {
         }
         drop(server);
         self.settle_captures(6, out)?;
-        if self.listeners.iter().all(|l| l.proto != 6) && !self.link_sees("lo") {
+        if self.open.listeners.iter().all(|l| l.proto != 6) && !self.link_sees("lo") {
             self.info(out, "nothing is listening for tcp: `listen tcp` first to see the handshake, the GET and the answer")?;
         }
         Ok(Flow::Continue)
@@ -123,10 +124,10 @@ impl Session {
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
         let dst = args.dst.expect("the parser requires a destination");
-        if self.triggers.len() >= crate::net::policy::MAX_TRIGGERS {
+        if self.open.triggers.len() >= crate::net::policy::MAX_TRIGGERS {
             let text = format!(
                 "{} triggers are still running, as many as run side by side: wait for one to end (its line says so), or `reset` stops them",
-                self.triggers.len()
+                self.open.triggers.len()
             );
             return self.fail(out, &text);
         }
@@ -137,7 +138,7 @@ impl Session {
             Ok(found) => found,
             Err(e) => {
                 // Refused by the kernel: `expect refused` sees it.
-                self.refused.store(
+                self.evidence.refused.store(
                     e.raw_os_error().unwrap_or(-1),
                     std::sync::atomic::Ordering::Relaxed,
                 );
@@ -176,7 +177,7 @@ impl Session {
         } else {
             self.link_iface.clone()
         };
-        if self.listeners.iter().all(|l| l.proto != 1) && !self.link_sees(&via) {
+        if self.open.listeners.iter().all(|l| l.proto != 1) && !self.link_sees(&via) {
             self.info(
                 out,
                 "nothing is listening for icmp: `listen icmp` to watch them",
@@ -186,7 +187,7 @@ impl Session {
         let timeout = self.timeout;
         let count = args.count;
         let pacer = self.policy.pacer.clone();
-        self.triggers.push(Background::spawn(move |stop| {
+        self.open.triggers.push(Background::spawn(move |stop| {
             let (sent, replies) = net::run_pings(&pinger, dst, count, every, timeout, stop, &pacer);
             shower.note(format!(
                 "trigger ping {dst}: {sent} sent, {replies} repl{} (identifier {ident})",
@@ -200,6 +201,7 @@ impl Session {
     /// is open, show what it caught, waiting until things go quiet (at most 500 ms).
     fn settle_captures(&self, proto: u8, out: &mut dyn Write) -> io::Result<()> {
         if !self
+            .open
             .listeners
             .iter()
             .any(|l| l.proto == proto || l.proto == 1)
@@ -229,7 +231,7 @@ impl Session {
 
     /// Whether a link listener sees the frames of interface `name`.
     fn link_sees(&self, name: &str) -> bool {
-        self.link_listeners.iter().any(|k| k.covers(name))
+        self.open.link_listeners.iter().any(|k| k.covers(name))
     }
 }
 

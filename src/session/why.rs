@@ -35,6 +35,7 @@ impl Session {
         let answered = self.what_followed(&p, &later, &mut lines);
         // The send's evidence: what the kernel counted while it ran.
         let outcome = self
+            .evidence
             .outcomes
             .iter()
             .rev()
