@@ -6,7 +6,7 @@
 //!
 //! A line goes: [`words`] splits it, [`COMMANDS`] (the one table of commands, in
 //! `table.rs`) finds the command by its first word, and the command's own parse
-//! function (`grammar.rs`) reads the rest, with the value parsers of `values.rs`;
+//! function (in `grammar/`) reads the rest, with the value parsers of `values/`;
 //! `expect.rs` holds the checks lessons make, `script.rs` the script files and
 //! `lessons.rs` the built-in lessons.
 
