@@ -330,6 +330,26 @@ fn the_far_host_answers_ipv6_through_the_router() {
     }
 }
 
+/// In mode kernel the kernel writes the IPv6 header and picks the source: what rawlab
+/// keeps of the send says no source (not the template's ::1, which never left), and the
+/// far host's reply is related to it.
+#[test]
+fn in_mode_kernel_the_kernels_own_source_is_not_mistaken_for_the_templates() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "new ip6/icmp6\nmode kernel\nset ipv6.dst 2001:db8:2::2\nsend\nexpect reply icmpv6.type == echo-reply\ncaptures\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "[{user:?}] {}", r.all());
+        assert!(
+            r.stdout.contains("reply to #1") && r.stdout.contains("IPv6 :: → 2001:db8:2::2"),
+            "[{user:?}] {}",
+            r.all()
+        );
+    }
+}
+
 #[test]
 fn a_hop_limit_of_one_earns_the_routers_icmpv6_time_exceeded_matched_to_the_send() {
     for user in users() {

@@ -625,7 +625,13 @@ impl Session {
             }),
         };
         let no = sent.is_ok().then(|| {
-            numbering.push_from(stamp, built.bytes.clone(), built.layers[0].0, origin, None)
+            numbering.push_from(
+                stamp,
+                as_handed(mode, built),
+                built.layers[0].0,
+                origin,
+                None,
+            )
         });
         (sent, no)
     }
@@ -716,4 +722,20 @@ fn upper_proto_of(first: &Built, net_at: Option<usize>) -> u8 {
                 })
         })
         .unwrap_or(255) as u8
+}
+
+/// The packet as it is kept for what was sent: in mode kernel the kernel writes the IP
+/// header and chooses the source itself, so the kept header says no source (0.0.0.0,
+/// ::) rather than the template's, which never left rawlab (an IPv6 template's ::1
+/// would claim a source the kernel did not use, and its reply would answer no request).
+fn as_handed(mode: Mode, built: &Built) -> Vec<u8> {
+    let mut bytes = built.bytes.clone();
+    let (first, start, _) = built.layers[0];
+    if mode == Mode::Kernel
+        && let Some((src, _)) = first.addresses
+        && bytes.len() >= start + src.end_byte()
+    {
+        src.set(&mut bytes[start..], 0);
+    }
+    bytes
 }
