@@ -1,3 +1,6 @@
+//! The tests of `read`: packets from a file drawn, related and written as JSON as a
+//! session would.
+
 use super::relating::TIMES;
 use super::*;
 use crate::capture::Origin;

@@ -1,3 +1,6 @@
+//! The template's tests: setting, options, unsetting, building with checksums that
+//! verify, and quoting.
+
 use super::*;
 use crate::wire::dissect::dissect;
 

@@ -5,6 +5,14 @@
 use super::*;
 use crate::wire::{ALL_ZERO_NOTE, Expected, OTHER_ZERO_NOTE, RECORDED_NOTE};
 
+mod draw;
+mod texts;
+
+// The render tests draw a note on its own.
+#[cfg(test)]
+pub(super) use draw::mark_into;
+pub(super) use texts::*;
+
 /// The bits of a field within its bytes, others as dots: `0100 ....`.
 pub fn bit_pattern(f: &Field, layer: &[u8]) -> String {
     let mut s = String::new();
@@ -143,105 +151,6 @@ pub(super) fn keep_known(scratch: &mut String, text: &str, chars: usize) -> (Ran
     let start = scratch.len();
     scratch.push_str(text);
     (start..scratch.len(), chars)
-}
-
-/// A field's value in words and its bits, as drawn before for the same raw value and
-/// value name. A stream of packets repeats most of its values (addresses, ports,
-/// flags, lengths), and looking them up costs less than writing them again.
-#[derive(Default)]
-pub(super) struct Seen {
-    pub(super) field: usize,
-    pub(super) raw: u128,
-    pub(super) naming: Naming,
-    /// The words, then the bits.
-    pub(super) text: String,
-    pub(super) words: usize,
-    pub(super) words_chars: usize,
-    pub(super) bits_chars: usize,
-}
-
-/// How a value got its name: from its field's own list (the value decides), or
-/// found in its header's context (icmp.code by type), named or not.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) enum Naming {
-    #[default]
-    ByValue,
-    /// The name's address and length: table names are static.
-    Named(usize, usize),
-    Unnamed,
-}
-
-impl Naming {
-    pub(super) fn of(in_context: Option<Option<&str>>) -> Naming {
-        match in_context {
-            None => Naming::ByValue,
-            Some(Some(n)) => Naming::Named(n.as_ptr() as usize, n.len()),
-            Some(None) => Naming::Unnamed,
-        }
-    }
-}
-
-impl Seen {
-    pub(super) fn holds(&self, f: &Field, raw: u128, naming: Naming) -> bool {
-        self.field == std::ptr::from_ref(f) as usize && self.raw == raw && self.naming == naming
-    }
-
-    pub(super) fn remember(
-        &mut self,
-        f: &Field,
-        raw: u128,
-        naming: Naming,
-        words: (&str, usize),
-        bits: (&str, usize),
-    ) {
-        self.field = std::ptr::from_ref(f) as usize;
-        self.naming = naming;
-        self.raw = raw;
-        self.text.clear();
-        self.text.push_str(words.0);
-        self.text.push_str(bits.0);
-        self.words = words.0.len();
-        self.words_chars = words.1;
-        self.bits_chars = bits.1;
-    }
-}
-
-/// A thread's texts seen, in a table of `SEEN` slots, one per hash of the key.
-pub(super) struct Texts(Vec<Seen>);
-
-pub(super) const SEEN: usize = 1024;
-
-thread_local! {
-    static TEXTS: std::cell::Cell<Vec<Seen>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-impl Texts {
-    /// This thread's table, handed back by `Drop`.
-    pub(super) fn take() -> Texts {
-        let mut v = TEXTS.with(|t| t.take());
-        if v.is_empty() {
-            v.resize_with(SEEN, Seen::default);
-        }
-        Texts(v)
-    }
-
-    pub(super) fn slot(&mut self, f: &Field, raw: u128, naming: Naming) -> &mut Seen {
-        let field = std::ptr::from_ref(f) as usize;
-        let name = match naming {
-            Naming::Named(at, _) => at,
-            Naming::ByValue | Naming::Unnamed => 0,
-        };
-        let mix = field as u64 ^ raw as u64 ^ (raw >> 64) as u64 ^ name as u64;
-        let i = (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SEEN;
-        &mut self.0[i]
-    }
-}
-
-impl Drop for Texts {
-    fn drop(&mut self) {
-        let v = std::mem::take(&mut self.0);
-        TEXTS.with(|t| t.set(v));
-    }
 }
 
 /// A section title: `IPv4 · bytes 14–33`.
@@ -664,152 +573,6 @@ impl Table {
             span: dis.trailer.clone(),
         });
         self.section(title, first);
-    }
-
-    /// Every section, its heading and its rows in columns, each row's notes under it.
-    fn draw(
-        &self,
-        buf: &mut String,
-        d: &Dump,
-        color: bool,
-        width: Option<usize>,
-        mut spots: Option<&mut Vec<Spot>>,
-    ) {
-        // A column as wide as its widest cell, but a long value or long bits (24
-        // characters and more) do not widen it for the others.
-        let widest = |cell: fn(&Row) -> usize, cap: usize| {
-            self.rows
-                .iter()
-                .map(cell)
-                .filter(|w| *w <= cap)
-                .max()
-                .unwrap_or(0)
-        };
-        let name_w = widest(Row::name_chars, usize::MAX);
-        let value_w = widest(|r| r.value_chars, 24);
-        let bits_w = widest(|r| r.bits_chars, 24);
-        let scratch = &self.scratch;
-        let mut left_out = 0;
-        for sec in &self.sections {
-            // Teaching: a layer with nothing to say is one title line, and a field
-            // with nothing to say is left out (and counted).
-            let kept = |r: &Row| d.teach.is_none() || !r.marks.is_empty();
-            left_out += self.rows[sec.rows.clone()]
-                .iter()
-                .filter(|r| !kept(r))
-                .count();
-            buf.push_str("  ");
-            paint_into(
-                buf,
-                color,
-                &scratch[sec.title.clone()],
-                0,
-                Tone::Heading,
-                false,
-            );
-            buf.push('\n');
-            for r in self.rows[sec.rows.clone()].iter().filter(|r| kept(r)) {
-                let line_start = buf.len();
-                let name_chars = r.name_chars();
-                let pads = [
-                    name_w.saturating_sub(name_chars),
-                    value_w.saturating_sub(r.value_chars),
-                    bits_w.saturating_sub(r.bits_chars),
-                ];
-                buf.push_str("    ");
-                let c = (color && r.tone != Tone::Plain).then(|| codes(r.tone));
-                if let Some(c) = c {
-                    buf.push_str(&c.on);
-                }
-                spaces(buf, 2 * r.depth);
-                buf.push_str(r.name);
-                spaces(buf, pads[0]);
-                if let Some(c) = c {
-                    buf.push_str(&c.off);
-                }
-                buf.push_str("  ");
-                let value = &scratch[r.value.clone()];
-                paint_into(buf, color, value, pads[1], r.value_tone, false);
-                buf.push_str("  ");
-                paint_into(buf, color, &scratch[r.bits.clone()], pads[2], r.tone, false);
-                buf.push_str("  ");
-                let used = 10
-                    + name_chars.max(name_w)
-                    + r.value_chars.max(value_w)
-                    + r.bits_chars.max(bits_w);
-                let meaning = match width {
-                    Some(w) if w < used + 10 => Cow::Borrowed(""),
-                    Some(w) => Cow::Owned(cut(r.meaning, w - used)),
-                    None => Cow::Borrowed(r.meaning),
-                };
-                paint_into(buf, color, &meaning, 0, Tone::Dim, false);
-                buf.push('\n');
-                for (what, tone) in &self.said[r.marks.clone()] {
-                    let text = match what {
-                        Said::Mark(k) => d.marks[*k].text.as_str(),
-                        Said::Scratch(at) => &scratch[at.clone()],
-                        Said::Link => d.link.as_ref().map_or("", |l| l.words.as_str()),
-                    };
-                    mark_into(buf, color, width, name_w, text, *tone);
-                }
-                if let Some(spots) = spots.as_deref_mut() {
-                    spots.push(Spot {
-                        text: line_start..buf.len(),
-                        name: r.name,
-                        bytes: r.span.clone(),
-                        colour: match r.tone {
-                            Tone::Field(n) => Some(n),
-                            _ => None,
-                        },
-                        bits: Some(&scratch[r.bits.clone()])
-                            .filter(|b| b.contains('.') && !b.contains('…'))
-                            .map(str::to_string),
-                    });
-                }
-            }
-        }
-        if let (Some(no), true) = (d.teach, left_out > 0) {
-            let text = format!(
-                "    {left_out} more field{} with nothing to note: `dump {no}` shows every one",
-                if left_out == 1 { "" } else { "s" }
-            );
-            paint_into(buf, color, &text, 0, Tone::Dim, false);
-            buf.push('\n');
-        }
-    }
-}
-
-/// A note under a field line: `↳ ` and its text, indented past the field's name;
-/// wrapped to the terminal, when fitting it, with the lines after the first further in.
-pub(super) fn mark_into(
-    buf: &mut String,
-    color: bool,
-    width: Option<usize>,
-    name_w: usize,
-    text: &str,
-    tone: Tone,
-) {
-    match width {
-        None => {
-            let c = (color && tone != Tone::Plain).then(|| codes(tone));
-            if let Some(c) = c {
-                buf.push_str(&c.on);
-            }
-            spaces(buf, 6 + name_w);
-            buf.push_str("↳ ");
-            buf.push_str(text);
-            if let Some(c) = c {
-                buf.push_str(&c.off);
-            }
-            buf.push('\n');
-        }
-        Some(_) => {
-            let (first, rest) = (" ".repeat(6 + name_w), " ".repeat(8 + name_w));
-            for l in wrap_to(width, &format!("↳ {text}"), &first, &rest) {
-                paint_into(buf, color, &l, 0, tone, false);
-                buf.push('\n');
-            }
-        }
     }
 }
 
