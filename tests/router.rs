@@ -350,6 +350,33 @@ fn in_mode_kernel_the_kernels_own_source_is_not_mistaken_for_the_templates() {
     }
 }
 
+/// `ping` over IPv6 as ping(8) does it: through the router to the far host, the
+/// router's time exceeded for hop limit 1, and path MTU discovery met as packet too big
+/// (the first request lost, the next cut by the kernel and answered); in mode raw too.
+#[test]
+fn ping_over_ipv6_through_the_router_answers_and_reports_its_errors() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "ping 2001:db8:2::2 count 2 interval 0.2\nping 2001:db8:2::2 count 1 ttl 1\nping 2001:db8:2::2 count 2 size 1400 interval 0.2\nping 2001:db8:2::2 count 1 mode raw\nexpect ping received 1\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "[{user:?}] {}", r.all());
+        for want in [
+            "PING 2001:db8:2::2: 56 data bytes",
+            "64 bytes from 2001:db8:2::2: icmp_seq=1",
+            "2 packets transmitted, 2 received, 0% packet loss",
+            "From 2001:db8:1::2 icmp_seq=1 Time exceeded: Hop limit",
+            "From 2001:db8:1::2 icmp_seq=1 Packet too big: mtu=1400",
+            "1408 bytes from 2001:db8:2::2: icmp_seq=2",
+            "2 packets transmitted, 1 received, +1 errors, 50% packet loss",
+            "rawlab writes the IPv6 header (from the source the kernel chooses for it)",
+        ] {
+            assert!(r.stdout.contains(want), "[{user:?}] {want}: {}", r.all());
+        }
+    }
+}
+
 #[test]
 fn a_hop_limit_of_one_earns_the_routers_icmpv6_time_exceeded_matched_to_the_send() {
     for user in users() {

@@ -42,7 +42,8 @@ use words::tokenize;
 /// What `send` was asked to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendArgs {
-    pub dst: Option<Ipv4Addr>,
+    /// `send DST`, `ping DST`: IPv4 or IPv6 (`trigger ping` takes IPv4 alone).
+    pub dst: Option<IpAddr>,
     pub count: u64,
     pub every: Option<Duration>,
     /// `send order 2 1`: the fragments to send, by number (1 is the first), in this

@@ -85,11 +85,24 @@ fn accepts_templates_and_sending() {
     assert_eq!(
         p("send 127.0.0.2 count 3 every 10ms").unwrap(),
         Command::Send(SendArgs {
-            dst: Some(Ipv4Addr::new(127, 0, 0, 2)),
+            dst: Some(Ipv4Addr::new(127, 0, 0, 2).into()),
             count: 3,
             every: Some(Duration::from_millis(10)),
             order: Vec::new(),
         })
+    );
+    // IPv6 for send and ping; `trigger ping` opens an IPv4 ping socket.
+    let v6: std::net::IpAddr = "2001:db8:2::2".parse().unwrap();
+    assert!(
+        matches!(p("send 2001:db8:2::2"), Ok(Command::Send(SendArgs { dst: Some(d), .. })) if d == v6)
+    );
+    assert!(
+        matches!(p("ping 2001:db8:2::2 count 1"), Ok(Command::Ping(SendArgs { dst: Some(d), .. }, ..)) if d == v6)
+    );
+    let e = p("trigger ping 2001:db8:2::2").unwrap_err();
+    assert!(
+        format!("{e:?}").contains("`ping 2001:db8:2::2` pings over IPv6"),
+        "{e:?}"
     );
     assert_eq!(
         p("send").unwrap(),
@@ -103,7 +116,7 @@ fn accepts_templates_and_sending() {
     let ping = |count, every, mode| {
         Command::Ping(
             SendArgs {
-                dst: Some(Ipv4Addr::LOCALHOST),
+                dst: Some(Ipv4Addr::LOCALHOST.into()),
                 count,
                 every: Some(every),
                 order: Vec::new(),
@@ -137,17 +150,16 @@ fn ping_says_no_to_a_wrong_mode_or_family() {
         )
     );
     assert!(e.expected.as_deref().unwrap().contains("as ping(8) has it"));
-    // An IPv6 address where IPv4 is taken says how IPv6 is sent.
-    let e = err("ping ::1");
+    // ping takes IPv6 too; `trigger ping`, whose ping socket is IPv4's, says how.
+    assert!(p("ping ::1").is_ok());
+    let e = err("trigger ping ::1");
     assert_eq!(
         (e.span.clone(), e.message.as_str()),
-        (5..8, "`::1` is not an IPv4 address")
+        (13..16, "`::1` is not an IPv4 address")
     );
     assert_eq!(
         e.suggestion.as_deref(),
-        Some(
-            "::1 is IPv6, and this takes IPv4: build an IPv6 packet with `new ip6/icmp6`, `set ipv6.dst ::1`, then `send` (as lesson 9 does)"
-        )
+        Some("`trigger ping` sends through an IPv4 ping socket; `ping ::1` pings over IPv6")
     );
     let e = err("ping 127.0.0.1 mode kernal");
     assert_eq!(e.message, "unknown mode `kernal`");

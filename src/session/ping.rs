@@ -10,21 +10,83 @@ use crate::net::{self};
 use crate::render::Tone;
 use crate::wire::OptionValue;
 use crate::wire::template::{Payload, Template, Value};
-use crate::wire::{self, icmp, ipv4};
+use crate::wire::{self, icmp, icmpv6, ipv4, ipv6};
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
+/// The fields ping writes and reads: IPv4 and ICMP's, or IPv6 and ICMPv6's. One ping,
+/// two families, every offset from the tables.
+struct Fields {
+    stack: &'static [&'static wire::Protocol],
+    dst: &'static wire::Field,
+    src: &'static wire::Field,
+    /// ip.ttl, or ipv6.hlim.
+    ttl: &'static wire::Field,
+    ident: &'static wire::Field,
+    seq: &'static wire::Field,
+    kind: &'static wire::Field,
+    code: &'static wire::Field,
+    mtu: &'static wire::Field,
+}
+
+static V4: Fields = Fields {
+    stack: &[&ipv4::IPV4, &icmp::ICMP],
+    dst: &ipv4::DST,
+    src: &ipv4::SRC,
+    ttl: &ipv4::TTL,
+    ident: &icmp::IDENT,
+    seq: &icmp::SEQ,
+    kind: &icmp::TYPE,
+    code: &icmp::CODE,
+    mtu: &icmp::MTU,
+};
+
+static V6: Fields = Fields {
+    stack: &[&ipv6::IPV6, &icmpv6::ICMPV6],
+    dst: &ipv6::DST,
+    src: &ipv6::SRC,
+    ttl: &ipv6::HLIM,
+    ident: &icmpv6::IDENT,
+    seq: &icmpv6::SEQ,
+    kind: &icmpv6::TYPE,
+    code: &icmpv6::CODE,
+    mtu: &icmpv6::MTU,
+};
+
+fn fields_for(dst: IpAddr) -> &'static Fields {
+    match dst {
+        IpAddr::V4(_) => &V4,
+        IpAddr::V6(_) => &V6,
+    }
+}
+
 /// What ping(8) says of a reply: the ICMP message's length, its sequence number, the
-/// TTL and the source, whatever the reply was captured with (a packet socket's frame
-/// has Ethernet before the IP header).
-fn reply_words(bytes: &[u8], first: &'static wire::Protocol) -> (usize, u128, u128, String) {
-    let d = wire::dissect::dissect(bytes, first);
-    let icmp_len = d.layer_of(&icmp::TYPE).map_or(0, |l| l.end - l.start);
-    let seq = d.value(bytes, &icmp::SEQ).unwrap_or(0);
-    let ttl = d.value(bytes, &ipv4::TTL).unwrap_or(0);
-    let src = ipv4::SRC.words(d.value(bytes, &ipv4::SRC).unwrap_or(0));
-    (icmp_len, seq, ttl, src)
+/// TTL (hop limit) and the source, whatever the reply was captured with (a packet
+/// socket's frame has Ethernet before the IP header; an AF_INET6 raw socket hands over
+/// no IPv6 header, so the source is the one the socket said, and the hop limit unknown).
+fn reply_words(p: &Packet, f: &Fields) -> (usize, u128, Option<u128>, String) {
+    let d = wire::dissect::dissect(&p.bytes, p.first);
+    let icmp_len = d.layer_of(f.kind).map_or(0, |l| l.end - l.start);
+    let seq = d.value(&p.bytes, f.seq).unwrap_or(0);
+    let ttl = d.value(&p.bytes, f.ttl);
+    (icmp_len, seq, ttl, source(p, f))
+}
+
+/// Where a reply or an error came from: its own IP header's source (not a quoted
+/// one's), or the socket's word for one that came without its header.
+fn source(p: &Packet, f: &Fields) -> String {
+    let d = wire::dissect::dissect(&p.bytes, p.first);
+    let own = d
+        .layers
+        .iter()
+        .find(|l| !l.quoted && l.proto.addresses.is_some_and(|(s, _)| s == f.src))
+        .map(|l| l.get(&p.bytes, f.src));
+    match (own, p.addrs) {
+        (Some(v), _) => f.src.words(v),
+        (None, Some((src, _))) => src.to_string(),
+        (None, None) => "?".into(),
+    }
 }
 
 impl Session {
@@ -44,19 +106,40 @@ impl Session {
         if let Some(f) = self.need_network(out) {
             return f;
         }
-        if let Err(why) = self.policy.destination(IpAddr::V4(dst)) {
+        if let Err(why) = self.policy.destination(dst) {
             return self.fail(out, &why);
+        }
+        let f = fields_for(dst);
+        if dst.is_ipv6() {
+            if opts.record_route {
+                return self.fail(
+                    out,
+                    "`rr` asks for IPv4's record-route option (ping -R), and IPv6 has none: ping 2001:db8:2::2 without it, or an IPv4 address with it",
+                );
+            }
+            if mode == Mode::HdrIncl {
+                return self.fail(
+                    out,
+                    "AF_INET6 has no IP_HDRINCL: `mode raw` sends rawlab's IPv6 header through IPPROTO_RAW, `mode kernel` (the default) lets the kernel write it",
+                );
+            }
+            // The kernel writes the identifier of no IPv6 echo either: this session's
+            // echoes are known by it.
+            self.shower.own_flow("icmpv6", self.ping_ident as u64);
         }
         let ident = self.ping_ident;
         let header = format!(
             "PING {dst}: {size} data bytes, identifier {ident} (this session's){}{}; {}",
-            opts.ttl.map_or(String::new(), |t| format!(", ttl {t}")),
+            opts.ttl.map_or(String::new(), |t| format!(
+                ", {} {t}",
+                if dst.is_ipv6() { "hop limit" } else { "ttl" }
+            )),
             if opts.record_route {
                 ", recording the route"
             } else {
                 ""
             },
-            how_words(mode)
+            how_words(mode, dst)
         );
         for l in self.style().wrap(&header, "", "  ") {
             writeln!(out, "{}", self.style().paint(&l, Tone::Heading))?;
@@ -65,14 +148,25 @@ impl Session {
             Ok(t) => t,
             Err(e) => return self.fail(out, &e),
         };
+        // Through IPPROTO_RAW an IPv6 header goes as rawlab writes it, and the kernel
+        // fills no source: the one it chooses for this destination, so answers come back.
+        if dst.is_ipv6()
+            && mode == Mode::Raw
+            && let Ok(src) = net::source_for(dst)
+        {
+            template
+                .set(f.src, Value::Raw(crate::lab::addr_value(src)))
+                .expect("ipv6.src");
+        }
         let mut rtts = Rtts {
             stamps: opts.stamps,
+            v6: dst.is_ipv6(),
             ..Rtts::default()
         };
         let (record_route, mut last_route) = (opts.record_route, None::<Vec<String>>);
         let previous = self.shower.set_detail(Detail::Quiet);
         let style = self.style();
-        let mut build = |i: u64| echo_request(&mut template, i, size);
+        let mut build = |i: u64| echo_request(&mut template, f, i, size);
         let mut on_reply = |out: &mut dyn Write,
                             sent: &Packet,
                             copy: Option<&Packet>,
@@ -120,7 +214,7 @@ impl Session {
     /// none came.
     fn ping_statistics(
         &mut self,
-        dst: std::net::Ipv4Addr,
+        dst: IpAddr,
         outcome: &super::send::Outcome,
         rtts: &mut Rtts,
         out: &mut dyn Write,
@@ -165,7 +259,7 @@ impl Session {
             let text = "no reply came, but ICMP errors did: each names the host that refused a request and why (`dump N` shows one in full)";
             writeln!(out, "{}", self.style().paint(text, Tone::Note))?;
         } else if !self.interrupted() && outcome.unseen == 0 {
-            self.why_silent(outcome, dst.into(), out)?;
+            self.why_silent(outcome, dst, out)?;
         }
         Ok(())
     }
@@ -174,11 +268,12 @@ impl Session {
 /// The echo request template with ping's options: a record route as ping -R sends it,
 /// and the TTL; why not, when the data no longer fits.
 fn ping_template(
-    dst: std::net::Ipv4Addr,
+    dst: IpAddr,
     ident: u16,
     opts: &PingOpts,
     size: usize,
 ) -> Result<Template, String> {
+    let f = fields_for(dst);
     let mut template = echo_template(dst, ident);
     if opts.record_route {
         // As ping -R sends it: a no-operation, then a record route of nine slots.
@@ -194,9 +289,13 @@ fn ping_template(
         }
     }
     if let Some(t) = opts.ttl {
-        template
-            .set(&ipv4::TTL, Value::Raw(t as u128))
-            .expect("ip.ttl");
+        template.set(f.ttl, Value::Raw(t as u128))?;
+    }
+    if template.payload_room() < size {
+        return Err(format!(
+            "size {size} does not fit: at most {} data bytes after the headers",
+            template.payload_room()
+        ));
     }
     Ok(template)
 }
@@ -204,10 +303,10 @@ fn ping_template(
 /// Request `i` (counting from 0): its sequence number, and `size` data bytes as ping(8)
 /// fills them: a send timestamp first when there is room for one, then bytes counting
 /// up from where it ends.
-fn echo_request(template: &mut Template, i: u64, size: usize) -> wire::template::Built {
+fn echo_request(template: &mut Template, f: &Fields, i: u64, size: usize) -> wire::template::Built {
     template
-        .set(&icmp::SEQ, Value::Raw((i + 1) as u128 & 0xffff))
-        .expect("icmp.seq");
+        .set(f.seq, Value::Raw((i + 1) as u128 & 0xffff))
+        .expect("the echo's sequence number");
     let now = SystemTime::now();
     let mut data = if size >= 16 {
         Payload::Time.bytes(now)
@@ -253,24 +352,37 @@ fn recorded_route(bytes: &[u8], first: &'static wire::Protocol) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The echo request ping sends, with this session's identifier.
-fn echo_template(dst: std::net::Ipv4Addr, ident: u16) -> Template {
-    let mut template = Template::default();
+/// The echo request ping sends, with this session's identifier: the post's packet for
+/// IPv4, ip6/icmp6's echo request for IPv6.
+fn echo_template(dst: IpAddr, ident: u16) -> Template {
+    let f = fields_for(dst);
+    let mut template = match dst {
+        IpAddr::V4(_) => Template::default(),
+        IpAddr::V6(_) => Template::new(f.stack),
+    };
     template
-        .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-        .expect("ip.dst");
+        .set(f.dst, Value::Raw(crate::lab::addr_value(dst)))
+        .expect("the echo's destination");
     template
-        .set(&icmp::IDENT, Value::Raw(ident as u128))
-        .expect("icmp.ident");
+        .set(f.ident, Value::Raw(ident as u128))
+        .expect("the echo's identifier");
     template
 }
 
 /// Who writes the IP header, in the mode ping was given.
-fn how_words(mode: Mode) -> String {
-    match mode {
-        Mode::Kernel => "the kernel writes the IP header, as for ping(8)".to_string(),
-        Mode::Raw => "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into(),
-        m => format!(
+fn how_words(mode: Mode, dst: IpAddr) -> String {
+    match (mode, dst) {
+        (Mode::Kernel, IpAddr::V6(_)) => {
+            "the kernel writes the IPv6 header and the ICMPv6 checksum, as for ping(8)".into()
+        }
+        (Mode::Raw, IpAddr::V6(_)) => {
+            "rawlab writes the IPv6 header (from the source the kernel chooses for it), through IPPROTO_RAW".into()
+        }
+        (Mode::Kernel, _) => "the kernel writes the IP header, as for ping(8)".to_string(),
+        (Mode::Raw, _) => {
+            "rawlab writes the IP header, through IPPROTO_RAW as the post sends".into()
+        }
+        (m, _) => format!(
             "rawlab writes the IP header, through IP_HDRINCL (mode {})",
             m.name()
         ),
@@ -290,6 +402,8 @@ struct Rtts {
     errors: usize,
     /// Each line begins with the answer's time (`ping -D`).
     stamps: bool,
+    /// Pinging over IPv6: ICMPv6's fields and words.
+    v6: bool,
 }
 
 /// `[1733281234.123456] `: when an answer came, in seconds since 1970, as `ping -D`
@@ -307,27 +421,20 @@ impl Rtts {
     /// 192.0.2.2 icmp_seq=1 Time to live exceeded`.
     fn error(&mut self, sent: &Packet, error: &Packet) -> String {
         self.errors += 1;
+        let f = self.fields();
         let d = wire::dissect::dissect(&error.bytes, error.first);
-        let src = ipv4::SRC.words(d.value(&error.bytes, &ipv4::SRC).unwrap_or(0));
+        let src = source(error, f);
         let sd = wire::dissect::dissect(&sent.bytes, sent.first);
-        let seq = sd.value(&sent.bytes, &icmp::SEQ).unwrap_or(0);
+        let seq = sd.value(&sent.bytes, f.seq).unwrap_or(0);
         let (kind, code) = (
-            d.value(&error.bytes, &icmp::TYPE).unwrap_or(0),
-            d.value(&error.bytes, &icmp::CODE).unwrap_or(0),
+            d.value(&error.bytes, f.kind).unwrap_or(0),
+            d.value(&error.bytes, f.code).unwrap_or(0),
         );
-        let what = match (kind, code) {
-            (11, 0) => "Time to live exceeded".to_string(),
-            (11, 1) => "Frag reassembly time exceeded".to_string(),
-            (3, 0) => "Destination Net Unreachable".to_string(),
-            (3, 1) => "Destination Host Unreachable".to_string(),
-            (3, 2) => "Destination Protocol Unreachable".to_string(),
-            (3, 3) => "Destination Port Unreachable".to_string(),
-            (3, 4) => format!(
-                "Frag needed and DF set (mtu = {})",
-                d.value(&error.bytes, &icmp::MTU).unwrap_or(0)
-            ),
-            (3, 13) => "Packet filtered".to_string(),
-            (t, c) => format!("ICMP type {t} code {c}"),
+        let mtu = d.value(&error.bytes, f.mtu).unwrap_or(0);
+        let what = if self.v6 {
+            icmpv6_error_words(kind, code, mtu)
+        } else {
+            icmp_error_words(kind, code, mtu)
         };
         format!(
             "{}From {src} icmp_seq={seq} {what}  (#{} → #{}; `dump {}` says why)",
@@ -336,6 +443,10 @@ impl Rtts {
             error.no,
             error.no
         )
+    }
+
+    fn fields(&self) -> &'static Fields {
+        if self.v6 { &V6 } else { &V4 }
     }
 
     /// Counts a reply and says it in ping(8)'s words.
@@ -361,9 +472,11 @@ impl Rtts {
         } else {
             format!(" ({})", others.join(", "))
         };
-        let (icmp_len, seq, ttl, src) = reply_words(&reply.bytes, reply.first);
+        let (icmp_len, seq, ttl, src) = reply_words(reply, self.fields());
+        // An AF_INET6 raw socket hands over no IPv6 header: no hop limit to say.
+        let ttl = ttl.map_or(String::new(), |t| format!(" ttl={t}"));
         format!(
-            "{}{icmp_len} bytes from {src}: icmp_seq={seq} ttl={ttl} time={:.3} ms{besides}  (#{} → #{})",
+            "{}{icmp_len} bytes from {src}: icmp_seq={seq}{ttl} time={:.3} ms{besides}  (#{} → #{})",
             stamp(self.stamps, reply.time),
             rtt.as_secs_f64() * 1e3,
             sent.no,
@@ -414,6 +527,36 @@ impl Rtts {
     }
 }
 
+/// An ICMP error as ping(8) words it.
+fn icmp_error_words(kind: u128, code: u128, mtu: u128) -> String {
+    match (kind, code) {
+        (11, 0) => "Time to live exceeded".to_string(),
+        (11, 1) => "Frag reassembly time exceeded".to_string(),
+        (3, 0) => "Destination Net Unreachable".to_string(),
+        (3, 1) => "Destination Host Unreachable".to_string(),
+        (3, 2) => "Destination Protocol Unreachable".to_string(),
+        (3, 3) => "Destination Port Unreachable".to_string(),
+        (3, 4) => format!("Frag needed and DF set (mtu = {mtu})"),
+        (3, 13) => "Packet filtered".to_string(),
+        (t, c) => format!("ICMP type {t} code {c}"),
+    }
+}
+
+/// An ICMPv6 error as ping(8) words it over IPv6.
+fn icmpv6_error_words(kind: u128, code: u128, mtu: u128) -> String {
+    match (kind, code) {
+        (1, 0) => "Destination unreachable: No route".to_string(),
+        (1, 1) => "Destination unreachable: Administratively prohibited".to_string(),
+        (1, 3) => "Destination unreachable: Address unreachable".to_string(),
+        (1, 4) => "Destination unreachable: Port unreachable".to_string(),
+        (2, _) => format!("Packet too big: mtu={mtu}"),
+        (3, 0) => "Time exceeded: Hop limit".to_string(),
+        (3, 1) => "Time exceeded: Defragmentation failure".to_string(),
+        (4, c) => format!("Parameter problem: code {c}"),
+        (t, c) => format!("ICMPv6 type {t} code {c}"),
+    }
+}
+
 /// The middle value, in milliseconds (the mean of the two middle ones for an even count).
 fn median_ms(v: &mut [Duration]) -> f64 {
     v.sort();
@@ -434,13 +577,34 @@ mod tests {
     /// captures it and, behind lo's all-zero Ethernet header, as a packet socket does.
     const ECHO: [u8; 30] = crate::wire::POST_ON_THE_WIRE;
 
+    fn captured(bytes: &[u8], first: &'static wire::Protocol) -> Packet {
+        let origin = crate::capture::Origin::Captured {
+            socket: "raw socket for icmp".into(),
+            link: None,
+            iface: None,
+        };
+        Packet::new(1, SystemTime::UNIX_EPOCH, bytes.to_vec(), first, origin)
+    }
+
     #[test]
     fn a_reply_is_counted_by_its_icmp_message_whatever_captured_it() {
-        let want = (10, 0, 64, "127.0.0.1".to_string());
-        assert_eq!(reply_words(&ECHO, &ipv4::IPV4), want);
+        let want = (10, 0, Some(64), "127.0.0.1".to_string());
+        assert_eq!(reply_words(&captured(&ECHO, &ipv4::IPV4), &V4), want);
         let mut frame = vec![0u8; 12];
         frame.extend([0x08, 0x00]);
         frame.extend(ECHO);
-        assert_eq!(reply_words(&frame, &wire::eth::ETH), want);
+        assert_eq!(reply_words(&captured(&frame, &wire::eth::ETH), &V4), want);
+        // From an AF_INET6 raw socket: no IPv6 header, the source the socket said.
+        let mut echo6 = vec![129, 0, 0, 0, 0x12, 0x34, 0, 7];
+        echo6.extend([0u8; 4]);
+        let mut p = captured(&echo6, &icmpv6::ICMPV6);
+        p.addrs = Some((
+            "2001:db8:2::2".parse().unwrap(),
+            "2001:db8:1::1".parse().unwrap(),
+        ));
+        assert_eq!(
+            reply_words(&p, &V6),
+            (12, 7, None, "2001:db8:2::2".to_string())
+        );
     }
 }

@@ -79,12 +79,15 @@ impl Session {
         }
         let mut template = self.template.clone();
         if let Some(dst) = args.dst
-            && let Err(e) = template.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
+            && let Err(e) = set_dst(&mut template, dst)
         {
+            let (field, v) = dst_field(dst);
             return self.fail(
                 out,
                 &format!(
-                    "{e}: `send {dst}` sets ip.dst, and this template has no IPv4 layer; `send` alone sends it"
+                    "{e}: `send {dst}` sets {}, and this template ({}) has no {v} layer; `send` alone sends it where it is bound",
+                    field.name,
+                    self.template.stack_name()
                 ),
             );
         }
@@ -144,11 +147,17 @@ impl Session {
                 "`count` repeats one packet, and fragments share one ip.id: send them once (`send`), or `send order 1 2 1` to send one twice",
             );
         }
-        if fr.v6 && args.dst.is_some() {
-            return self.fail(
-                out,
-                "these are IPv6 fragments, and `send DST` takes an IPv4 address: `set ipv6.dst ADDR` changes where they go (the fragments are cut again), then `send`",
-            );
+        if let Some(dst) = args.dst
+            && (fr.v6 || dst.is_ipv6())
+        {
+            let text = if fr.v6 {
+                "these are IPv6 fragments, each with a fragment header after its own IPv6 header: `set ipv6.dst ADDR` changes where they go (the fragments are cut again), then `send`".to_string()
+            } else {
+                format!(
+                    "these are IPv4 fragments, and {dst} is IPv6: `send IPV4` sends them elsewhere, `fragment off` goes back to the template"
+                )
+            };
+            return self.fail(out, &text);
         }
         let mode = match self.mode {
             // AF_INET6 has no IP_HDRINCL: an IPPROTO_RAW socket takes the whole header.
@@ -176,8 +185,7 @@ impl Session {
         let mut list = fr.list.clone();
         if let Some(dst) = args.dst {
             for t in &mut list {
-                t.set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-                    .expect("an IPv4 fragment");
+                set_dst(t, dst).expect("an IPv4 fragment");
             }
         }
         let each = SendArgs {
@@ -204,9 +212,7 @@ impl Session {
         if every && !fr.changed && outcome.sent.len() == order.len() {
             let mut whole = self.template.clone();
             if let Some(dst) = args.dst {
-                whole
-                    .set(&ipv4::DST, Value::Raw(u32::from(dst) as u128))
-                    .expect("an IPv4 template");
+                set_dst(&mut whole, dst).expect("an IPv4 template");
             }
             outcome.last_built = whole.build(SystemTime::now()).bytes;
             if let Some(last) = self.evidence.outcomes.back_mut() {
@@ -357,6 +363,20 @@ impl Session {
         }
         Ok(self.open.sockets[&key].clone())
     }
+}
+
+/// The destination field `send DST` sets, by the address's family, and the family's
+/// name: ip.dst for IPv4, ipv6.dst for IPv6.
+pub(super) fn dst_field(dst: IpAddr) -> (&'static wire::Field, &'static str) {
+    match dst {
+        IpAddr::V4(_) => (&ipv4::DST, "IPv4"),
+        IpAddr::V6(_) => (&wire::ipv6::DST, "IPv6"),
+    }
+}
+
+/// Sets the template's destination to `dst`, in the layer of its family.
+pub(super) fn set_dst(t: &mut Template, dst: IpAddr) -> Result<(), String> {
+    t.set(dst_field(dst).0, Value::Raw(crate::lab::addr_value(dst)))
 }
 
 /// `send … order 2 5` rebuilt, for an error's caret.

@@ -217,7 +217,7 @@ impl Session {
             tried = ttl;
             for_hop(template, &f, probe, ttl);
             let args = SendArgs {
-                dst: to,
+                dst: to.map(IpAddr::V4),
                 count: 1,
                 every: None,
                 order: Vec::new(),

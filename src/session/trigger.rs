@@ -123,7 +123,9 @@ impl Session {
         args: &crate::command::SendArgs,
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
-        let dst = args.dst.expect("the parser requires a destination");
+        let Some(IpAddr::V4(dst)) = args.dst else {
+            unreachable!("the parser requires an IPv4 destination for trigger ping")
+        };
         if self.open.triggers.len() >= crate::net::policy::MAX_TRIGGERS {
             let text = format!(
                 "{} triggers are still running, as many as run side by side: wait for one to end (its line says so), or `reset` stops them",

@@ -220,10 +220,23 @@ pub(in crate::command) fn parse_send(
             }
             _ if s.dst.is_none() && args.pos - 1 == first => {
                 // A misspelt keyword in the address's place: say so, not "bad address".
-                match (
-                    parse_ipv4(t),
-                    did_you_mean(&t.text, keywords.iter().copied()),
-                ) {
+                // `trigger ping` opens an IPv4 ping socket: IPv4 alone.
+                let v4_only = args.info.name == "trigger";
+                let addr = if v4_only {
+                    parse_ipv4(t).map(IpAddr::V4).map_err(|e| {
+                        if t.text.contains(':') {
+                            e.suggest(Some(format!(
+                                "`trigger ping` sends through an IPv4 ping socket; `ping {}` pings over IPv6",
+                                t.shown()
+                            )))
+                        } else {
+                            e
+                        }
+                    })
+                } else {
+                    parse_ip(t)
+                };
+                match (addr, did_you_mean(&t.text, keywords.iter().copied())) {
                     (Ok(a), _) => s.dst = Some(a),
                     (Err(_), Some(_)) => return Err(args.unexpected(t, keywords)),
                     (Err(e), None) => return Err(e),
@@ -239,7 +252,15 @@ pub(in crate::command) fn parse_send(
             .map_or(args.end..args.end + 1, |t| t.span.clone());
         return Err(
             ParseError::new(at, format!("`{}` needs a destination", args.info.name)).expected(
-                format!("an IPv4 address first, as in: {}", args.info.example),
+                format!(
+                    "{} first, as in: {}",
+                    if args.info.name == "trigger" {
+                        "an IPv4 address"
+                    } else {
+                        "an IPv4 or IPv6 address"
+                    },
+                    args.info.example
+                ),
             ),
         );
     }

@@ -693,7 +693,7 @@ impl Relater {
                 l.proto == q.proto
                     && l.get(&s.packet.bytes, dst_f) == dst
                     && (their_src == 0 || their_src == src)
-                    && s.packet.bytes[l.hdr_end..].starts_with(after)
+                    && sent_as_quoted(s, &s.packet.bytes[l.hdr_end..], after)
             })
         })?;
         Some(Relation::Error {
@@ -703,6 +703,26 @@ impl Relater {
             len: s.packet.bytes.len(),
         })
     }
+}
+
+/// Whether what a send carried after its IP header is what an error quotes of it
+/// (`after`). In mode kernel over IPv6 the kernel writes the ICMPv6 checksum over the
+/// addresses it chose, so that field is the kernel's, not the send's, and is left out.
+fn sent_as_quoted(s: &Sent, theirs: &[u8], after: &[u8]) -> bool {
+    use crate::wire::icmpv6;
+    let kernels = s.mode == crate::net::Mode::Kernel
+        && s.packet.first == &crate::wire::ipv6::IPV6
+        && after.len() >= icmpv6::CHECKSUM.end_byte();
+    if !kernels {
+        return theirs.starts_with(after);
+    }
+    let sum = icmpv6::CHECKSUM.first_byte()..icmpv6::CHECKSUM.end_byte();
+    theirs.len() >= after.len()
+        && theirs[..after.len()]
+            .iter()
+            .zip(after)
+            .enumerate()
+            .all(|(i, (a, b))| sum.contains(&i) || a == b)
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
