@@ -49,6 +49,44 @@ fn a_forged_port_unreachable_is_captured_with_its_quoted_udp() {
     }
 }
 
+/// The quoted datagram takes IPv4 options by name as the outer header does: a record
+/// route in the quote grows the quoted header, and the kernel still takes the error in.
+#[test]
+fn a_quoted_datagram_takes_options_by_name() {
+    for user in users() {
+        let r = run_script(
+            user,
+            "set timeout 300ms\nnew ip/icmp/ip/udp\nset quoted.ip.src 127.0.0.1\nset quoted.ip.opt.rr 3\nlisten icmp\nsend\nunset quoted.ip.opt.rr\n",
+            &[],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains("quoted ip.opt.rr = 15 bytes 07 0f 04")
+                && r.stdout.contains(
+                    "quoted IPv4 header 36 bytes (was none; quoted IPv4 header 20 bytes)"
+                ),
+            "[{user:?}] {}",
+            r.all()
+        );
+        let captured = r
+            .stdout
+            .split("← captured on raw socket for icmp")
+            .nth(1)
+            .unwrap_or_else(|| panic!("nothing captured: {}", r.all()));
+        assert!(
+            captured.contains("IPv4 (quoted) · bytes 28–63")
+                && captured.contains("Icmp InDestUnreachs +1"),
+            "[{user:?}] {}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains("quoted ip.opt.rr taken out"),
+            "[{user:?}] {}",
+            r.all()
+        );
+    }
+}
+
 /// The same for IPv6: ICMPv6 port unreachable quoting IPv6 and UDP, checksums computed.
 #[test]
 fn an_icmpv6_error_quotes_ipv6_layers() {

@@ -136,6 +136,10 @@ pub enum Command {
     SetOption(&'static Field, wire::OptionValue),
     /// `unset ip.opt.rr`: that option taken out.
     UnsetOption(&'static Field),
+    /// `set quoted.ip.opt.rr 9`: an option of the datagram an ICMP error quotes.
+    SetQuotedOption(&'static Field, wire::OptionValue),
+    /// `unset quoted.ip.opt.rr`.
+    UnsetQuotedOption(&'static Field),
     Unset(&'static Field),
     /// `unset quoted.FIELD`.
     UnsetQuoted(&'static Field),

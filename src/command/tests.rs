@@ -512,9 +512,30 @@ fn quoted_layers_are_reached_by_their_names() {
         !names.contains(&"quoted.icmp.type".to_string()),
         "{names:?}"
     );
+    assert!(names.contains(&"quoted.ip.opt.rr".to_string()), "{names:?}");
     for n in &names {
-        assert!(grammar::quoted_field(n, &quoting).is_some(), "{n}");
+        let option = matches!(
+            parse(&format!("unset {n}"), &ctx),
+            Ok(Command::UnsetQuotedOption(_))
+        );
+        assert!(
+            grammar::quoted_field(n, &quoting).is_some() || option,
+            "{n}"
+        );
     }
+    // The quote's options by name, as the outer header's.
+    assert_eq!(
+        parse("set quoted.ip.opt.rr 3", &ctx).unwrap(),
+        Command::SetQuotedOption(&ipv4::OPT_RR, crate::wire::OptionValue::Count(3))
+    );
+    assert_eq!(
+        parse("unset quoted.ip.opt.ts", &ctx).unwrap(),
+        Command::UnsetQuotedOption(&ipv4::OPT_TS)
+    );
+    assert!(matches!(
+        grammar::set_offers(&["quoted.ip.opt.ts"], &ctx)[..],
+        [Offer::Words(_), Offer::Note(_)]
+    ));
     assert!(grammar::set_offers(&[], &ctx).contains(&Offer::Quoted));
     assert_eq!(
         grammar::set_offers(&["quoted.ip.proto"], &ctx),

@@ -273,14 +273,16 @@ impl Session {
                 self.then_refragment(out, |s, out| s.set_quoted_field(f, v, out))?
             }
             Command::SetOption(f, v) => {
-                let flow = self.set_option(f, Some(v), out)?;
-                self.refragment(out)?;
-                flow
+                self.then_refragment(out, |s, out| s.set_option(f, Some(v), false, out))?
             }
             Command::UnsetOption(f) => {
-                let flow = self.set_option(f, None, out)?;
-                self.refragment(out)?;
-                flow
+                self.then_refragment(out, |s, out| s.set_option(f, None, false, out))?
+            }
+            Command::SetQuotedOption(f, v) => {
+                self.then_refragment(out, |s, out| s.set_option(f, Some(v), true, out))?
+            }
+            Command::UnsetQuotedOption(f) => {
+                self.then_refragment(out, |s, out| s.set_option(f, None, true, out))?
             }
             Command::UnsetQuoted(f) => {
                 self.then_refragment(out, |s, out| s.unset_quoted_field(f, out))?

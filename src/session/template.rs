@@ -81,48 +81,77 @@ impl Session {
         }
     }
 
-    /// `set ip.opt.rr 9` (with a value) and `unset ip.opt.rr` (without): an option set by
-    /// name, said as its bytes and the header length they make.
+    /// `set ip.opt.NAME …` and `unset ip.opt.NAME`: an option set by name; with
+    /// `quoted`, an option of the datagram an ICMP error quotes (`set quoted.ip.opt.rr 9`).
     pub(super) fn set_option(
         &mut self,
         f: &'static wire::Field,
         v: Option<&wire::OptionValue>,
+        quoted: bool,
         out: &mut dyn Write,
     ) -> io::Result<Flow> {
         let Some((_, n)) = wire::option_named_by(f) else {
             return self.fail(out, &format!("{} is not an option set by name", f.name));
         };
-        let before = self.option_words(n);
+        let (from, what) = match (quoted, self.template.quote_start()) {
+            (false, _) => (0, ""),
+            (true, Some(q)) => (q, "quoted "),
+            (true, None) => {
+                let e = self.template.quote_or_why().unwrap_err();
+                return self.fail(out, &e);
+            }
+        };
+        let before = self.option_words_from(from, n);
+        let set = |t: &mut wire::template::Template, v| match quoted {
+            false => t.set_option(n, v),
+            true => t.set_quoted_option(n, v),
+        };
         let text = match v {
-            Some(v) => match self.template.set_option(n, v) {
-                Ok(()) => format!("{} = {} (was {before})", f.name, self.option_words(n)),
+            Some(v) => match set(&mut self.template, v) {
+                Ok(()) => format!(
+                    "{what}{} = {} (was {before})",
+                    f.name,
+                    self.option_words_from(from, n)
+                ),
                 Err(e) => return self.fail(out, &e),
             },
-            None if self.template.unset_option(n) => {
+            None if (if quoted {
+                self.template.unset_quoted_option(n)
+            } else {
+                self.template.unset_option(n)
+            }) =>
+            {
                 format!(
-                    "{} taken out (was {before}); {}",
+                    "{what}{} taken out (was {before}); {}",
                     f.name,
-                    self.option_words(n)
+                    self.option_words_from(from, n)
                 )
             }
+            None if quoted => format!(
+                "quoted {} was not set; the quoted datagram has none",
+                f.name
+            ),
             None => format!("{} was not set; the template has none", f.name),
         };
         self.info(out, &text)?;
         Ok(Flow::Continue)
     }
 
-    /// An option set by name in words: its bytes and the header length, or "none".
-    fn option_words(&self, n: &'static wire::NamedOption) -> String {
+    /// An option set by name in words, in the layers from `from` on (0, or the quoted
+    /// datagram's start): its bytes and the header length, or "none".
+    fn option_words_from(&self, from: usize, n: &'static wire::NamedOption) -> String {
         let built = self.built(SystemTime::now());
         let Some(&(p, _, hdr)) = built
             .layers
             .iter()
+            .skip(from)
             .find(|(p, _, _)| wire::list_with(p, n).is_some())
         else {
             return "none".into();
         };
-        let header = format!("{} header {hdr} bytes", p.title);
-        match self.template.option_bytes(n) {
+        let quoted = if from > 0 { "quoted " } else { "" };
+        let header = format!("{quoted}{} header {hdr} bytes", p.title);
+        match self.template.option_bytes_from(from, n) {
             Some(b) => {
                 let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
                 let unit = if b.len() == 1 { "byte" } else { "bytes" };

@@ -25,6 +25,9 @@ pub(in crate::command) fn set(args: &mut Args, ctx: &Context) -> Result<Command,
     if let Some(n) = named_option(t, ctx)? {
         return Ok(Command::SetOption(n.field, option_value(n, args)?));
     }
+    if let Some(n) = quoted_option(t, ctx) {
+        return Ok(Command::SetQuotedOption(n.field, option_value(n, args)?));
+    }
     let (field, quoted) = target(t, ctx)?;
     let what = format!("a value for {}: {}", field.name, field.range_words());
     let v = if field.kind == Kind::Bytes {
@@ -143,7 +146,12 @@ pub fn quoted_field_names(stack: &[&'static Protocol]) -> Vec<String> {
         return Vec::new();
     };
     let mut names: Vec<String> = Vec::new();
-    for f in stack[q..].iter().flat_map(|p| p.all_fields()) {
+    let fields = stack[q..].iter().flat_map(|p| p.all_fields());
+    // Options set by name too (`quoted.ip.opt.rr`), after the fields.
+    let options = wire::named_options(&stack[q..])
+        .into_iter()
+        .map(|n| n.field);
+    for f in fields.chain(options) {
         let name = format!("{QUOTED}{}", f.name);
         if !names.contains(&name) {
             names.push(name);
@@ -181,6 +189,10 @@ pub(in crate::command) fn set_offers(done: &[&str], ctx: &Context) -> Vec<Offer>
         }
         [f] if wire::named_option(f, ctx.stack).is_some() => {
             let (_, _, n) = wire::named_option(f, ctx.stack).expect("just found");
+            vec![Offer::Words(n.words), Offer::Note(n.syntax)]
+        }
+        [f] if quoted_option_named(f, ctx).is_some() => {
+            let n = quoted_option_named(f, ctx).expect("just found");
             vec![Offer::Words(n.words), Offer::Note(n.syntax)]
         }
         [f] => quoted_field(f, ctx.stack)
@@ -226,6 +238,21 @@ fn named_option(
         )),
         None => Ok(None),
     }
+}
+
+/// The option a `quoted.ip.opt.NAME` word names in the quoted datagram's layers, if
+/// the template quotes one that has it.
+fn quoted_option(t: &Token, ctx: &Context) -> Option<&'static wire::NamedOption> {
+    quoted_option_named(&t.text, ctx)
+}
+
+fn quoted_option_named(word: &str, ctx: &Context) -> Option<&'static wire::NamedOption> {
+    let rest = word
+        .get(..QUOTED.len())
+        .filter(|p| p.eq_ignore_ascii_case(QUOTED))
+        .map(|_| &word[QUOTED.len()..])?;
+    let q = wire::template::quote_start(ctx.stack)?;
+    wire::named_option(rest, &ctx.stack[q..]).map(|(_, _, n)| n)
 }
 
 /// The words after an option's name, as its shape takes them: a count, addresses
@@ -355,6 +382,9 @@ pub(in crate::command) fn unset(args: &mut Args, ctx: &Context) -> Result<Comman
     let t = args.next("a field name such as ip.checksum")?;
     if let Some(n) = named_option(t, ctx)? {
         return Ok(Command::UnsetOption(n.field));
+    }
+    if let Some(n) = quoted_option(t, ctx) {
+        return Ok(Command::UnsetQuotedOption(n.field));
     }
     Ok(match target(t, ctx)? {
         (f, true) => Command::UnsetQuoted(f),

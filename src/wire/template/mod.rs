@@ -149,12 +149,7 @@ impl Template {
     /// Sets a field in the quoted datagram (`set quoted.ip.src`): the first layer after
     /// the ICMP error that has it.
     pub fn set_quoted(&mut self, f: &'static Field, v: Value) -> Result<(), String> {
-        let Some(q) = self.quote_start() else {
-            return Err(format!(
-                "{} quotes no datagram: quoted fields are in stacks such as ip/icmp/ip/udp",
-                self.stack_name()
-            ));
-        };
+        let q = self.quote_or_why()?;
         if std::ptr::eq(f, &DATA) {
             return self.set_in(0, f, v);
         }
@@ -233,16 +228,19 @@ impl Template {
     fn options_for(
         &mut self,
         n: &NamedOption,
+        from: usize,
     ) -> Option<(
         usize,
         usize,
         &'static crate::wire::TailSpec,
         &'static crate::wire::OptionList,
     )> {
-        let i = self
-            .layers
-            .iter()
-            .position(|l| crate::wire::list_with(l.proto, n).is_some())?;
+        let i = from
+            + self
+                .layers
+                .get(from..)?
+                .iter()
+                .position(|l| crate::wire::list_with(l.proto, n).is_some())?;
         let fixed = self.header(i, None).len();
         let layer = &mut self.layers[i];
         let (spec, list) = (layer.proto.tail?, crate::wire::list_with(layer.proto, n)?);
@@ -259,7 +257,37 @@ impl Template {
     /// the layer's options are made again from them, padded with zeros (end of list) to
     /// whole words. Options set as bytes before are read into options first.
     pub fn set_option(&mut self, n: &'static NamedOption, v: &OptionValue) -> Result<(), String> {
-        let Some((i, fixed, spec, list)) = self.options_for(n) else {
+        self.set_option_from(0, n, v)
+    }
+
+    /// Sets an option by name in the quoted datagram (`set quoted.ip.opt.rr 9`): in its
+    /// first layer whose options have it.
+    pub fn set_quoted_option(
+        &mut self,
+        n: &'static NamedOption,
+        v: &OptionValue,
+    ) -> Result<(), String> {
+        let q = self.quote_or_why()?;
+        self.set_option_from(q, n, v)
+    }
+
+    /// Where the quoted datagram starts, or why there is none.
+    pub fn quote_or_why(&self) -> Result<usize, String> {
+        self.quote_start().ok_or_else(|| {
+            format!(
+                "{} quotes no datagram: quoted fields are in stacks such as ip/icmp/ip/udp",
+                self.stack_name()
+            )
+        })
+    }
+
+    fn set_option_from(
+        &mut self,
+        from: usize,
+        n: &'static NamedOption,
+        v: &OptionValue,
+    ) -> Result<(), String> {
+        let Some((i, fixed, spec, list)) = self.options_for(n, from) else {
             return Err(format!(
                 "{} is not in this template ({}): it is an option of {}",
                 n.field.name,
@@ -296,7 +324,17 @@ impl Template {
 
     /// Takes an option set by name out of the template. Returns whether it was there.
     pub fn unset_option(&mut self, n: &'static NamedOption) -> bool {
-        let Some((i, fixed, spec, _)) = self.options_for(n) else {
+        self.unset_option_from(0, n)
+    }
+
+    /// Takes an option set by name out of the quoted datagram.
+    pub fn unset_quoted_option(&mut self, n: &'static NamedOption) -> bool {
+        self.quote_start()
+            .is_some_and(|q| self.unset_option_from(q, n))
+    }
+
+    fn unset_option_from(&mut self, from: usize, n: &'static NamedOption) -> bool {
+        let Some((i, fixed, spec, _)) = self.options_for(n, from) else {
             return false;
         };
         let layer = &mut self.layers[i];
@@ -311,8 +349,15 @@ impl Template {
 
     /// The bytes of an option set by name, if the template holds one of its kind.
     pub fn option_bytes(&self, n: &'static NamedOption) -> Option<Vec<u8>> {
+        self.option_bytes_from(0, n)
+    }
+
+    /// The bytes of an option set by name, from layer `from` on (the quoted datagram's
+    /// start, for its options).
+    pub fn option_bytes_from(&self, from: usize, n: &'static NamedOption) -> Option<Vec<u8>> {
         let layer = self
             .layers
+            .get(from..)?
             .iter()
             .find(|l| crate::wire::list_with(l.proto, n).is_some())?;
         let list = crate::wire::list_with(layer.proto, n)?;
