@@ -272,17 +272,13 @@ impl Session {
             Command::SetQuoted(f, v) => {
                 self.then_refragment(out, |s, out| s.set_quoted_field(f, v, out))?
             }
-            Command::SetOption(f, v) => {
-                self.then_refragment(out, |s, out| s.set_option(f, Some(v), false, out))?
+            Command::SetOption(f, v) | Command::SetQuotedOption(f, v) => {
+                let quoted = matches!(cmd, Command::SetQuotedOption(..));
+                self.then_refragment(out, |s, out| s.set_option(f, Some(v), quoted, out))?
             }
-            Command::UnsetOption(f) => {
-                self.then_refragment(out, |s, out| s.set_option(f, None, false, out))?
-            }
-            Command::SetQuotedOption(f, v) => {
-                self.then_refragment(out, |s, out| s.set_option(f, Some(v), true, out))?
-            }
-            Command::UnsetQuotedOption(f) => {
-                self.then_refragment(out, |s, out| s.set_option(f, None, true, out))?
+            Command::UnsetOption(f) | Command::UnsetQuotedOption(f) => {
+                let quoted = matches!(cmd, Command::UnsetQuotedOption(..));
+                self.then_refragment(out, |s, out| s.set_option(f, None, quoted, out))?
             }
             Command::UnsetQuoted(f) => {
                 self.then_refragment(out, |s, out| s.unset_quoted_field(f, out))?
