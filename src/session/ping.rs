@@ -15,23 +15,26 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
-/// The fields ping writes and reads: IPv4 and ICMP's, or IPv6 and ICMPv6's. One ping,
-/// two families, every offset from the tables.
-struct Fields {
-    stack: &'static [&'static wire::Protocol],
-    dst: &'static wire::Field,
-    src: &'static wire::Field,
+/// The fields an echo's sender writes and reads, for one family: the network layer
+/// and ICMP's (IPv4 and ICMP, or IPv6 and ICMPv6), so ping and trace take every
+/// offset from the tables and write each family once.
+pub(super) struct Echo {
+    pub(super) net: &'static wire::Protocol,
+    pub(super) icmp: &'static wire::Protocol,
+    pub(super) dst: &'static wire::Field,
+    pub(super) src: &'static wire::Field,
     /// ip.ttl, or ipv6.hlim.
-    ttl: &'static wire::Field,
-    ident: &'static wire::Field,
-    seq: &'static wire::Field,
+    pub(super) ttl: &'static wire::Field,
+    pub(super) ident: &'static wire::Field,
+    pub(super) seq: &'static wire::Field,
     kind: &'static wire::Field,
     code: &'static wire::Field,
     mtu: &'static wire::Field,
 }
 
-static V4: Fields = Fields {
-    stack: &[&ipv4::IPV4, &icmp::ICMP],
+static V4: Echo = Echo {
+    net: &ipv4::IPV4,
+    icmp: &icmp::ICMP,
     dst: &ipv4::DST,
     src: &ipv4::SRC,
     ttl: &ipv4::TTL,
@@ -42,8 +45,9 @@ static V4: Fields = Fields {
     mtu: &icmp::MTU,
 };
 
-static V6: Fields = Fields {
-    stack: &[&ipv6::IPV6, &icmpv6::ICMPV6],
+static V6: Echo = Echo {
+    net: &ipv6::IPV6,
+    icmp: &icmpv6::ICMPV6,
     dst: &ipv6::DST,
     src: &ipv6::SRC,
     ttl: &ipv6::HLIM,
@@ -54,7 +58,8 @@ static V6: Fields = Fields {
     mtu: &icmpv6::MTU,
 };
 
-fn fields_for(dst: IpAddr) -> &'static Fields {
+/// The echo fields of `dst`'s family.
+pub(super) fn echo_fields(dst: IpAddr) -> &'static Echo {
     match dst {
         IpAddr::V4(_) => &V4,
         IpAddr::V6(_) => &V6,
@@ -65,7 +70,7 @@ fn fields_for(dst: IpAddr) -> &'static Fields {
 /// TTL (hop limit) and the source, whatever the reply was captured with (a packet
 /// socket's frame has Ethernet before the IP header; an AF_INET6 raw socket hands over
 /// no IPv6 header, so the source is the one the socket said, and the hop limit unknown).
-fn reply_words(p: &Packet, f: &Fields) -> (usize, u128, Option<u128>, String) {
+fn reply_words(p: &Packet, f: &Echo) -> (usize, u128, Option<u128>, String) {
     let d = wire::dissect::dissect(&p.bytes, p.first);
     let icmp_len = d.layer_of(f.kind).map_or(0, |l| l.end - l.start);
     let seq = d.value(&p.bytes, f.seq).unwrap_or(0);
@@ -75,7 +80,7 @@ fn reply_words(p: &Packet, f: &Fields) -> (usize, u128, Option<u128>, String) {
 
 /// Where a reply or an error came from: its own IP header's source (not a quoted
 /// one's), or the socket's word for one that came without its header.
-fn source(p: &Packet, f: &Fields) -> String {
+fn source(p: &Packet, f: &Echo) -> String {
     let d = wire::dissect::dissect(&p.bytes, p.first);
     let own = d
         .layers
@@ -109,7 +114,7 @@ impl Session {
         if let Err(why) = self.policy.destination(dst) {
             return self.fail(out, &why);
         }
-        let f = fields_for(dst);
+        let f = echo_fields(dst);
         if dst.is_ipv6() {
             if opts.record_route {
                 return self.fail(
@@ -273,7 +278,7 @@ fn ping_template(
     opts: &PingOpts,
     size: usize,
 ) -> Result<Template, String> {
-    let f = fields_for(dst);
+    let f = echo_fields(dst);
     let mut template = echo_template(dst, ident);
     if opts.record_route {
         // As ping -R sends it: a no-operation, then a record route of nine slots.
@@ -303,7 +308,7 @@ fn ping_template(
 /// Request `i` (counting from 0): its sequence number, and `size` data bytes as ping(8)
 /// fills them: a send timestamp first when there is room for one, then bytes counting
 /// up from where it ends.
-fn echo_request(template: &mut Template, f: &Fields, i: u64, size: usize) -> wire::template::Built {
+fn echo_request(template: &mut Template, f: &Echo, i: u64, size: usize) -> wire::template::Built {
     template
         .set(f.seq, Value::Raw((i + 1) as u128 & 0xffff))
         .expect("the echo's sequence number");
@@ -355,10 +360,10 @@ fn recorded_route(bytes: &[u8], first: &'static wire::Protocol) -> Vec<String> {
 /// The echo request ping sends, with this session's identifier: the post's packet for
 /// IPv4, ip6/icmp6's echo request for IPv6.
 fn echo_template(dst: IpAddr, ident: u16) -> Template {
-    let f = fields_for(dst);
+    let f = echo_fields(dst);
     let mut template = match dst {
         IpAddr::V4(_) => Template::default(),
-        IpAddr::V6(_) => Template::new(f.stack),
+        IpAddr::V6(_) => Template::new(&[f.net, f.icmp]),
     };
     template
         .set(f.dst, Value::Raw(crate::lab::addr_value(dst)))
@@ -445,7 +450,7 @@ impl Rtts {
         )
     }
 
-    fn fields(&self) -> &'static Fields {
+    fn fields(&self) -> &'static Echo {
         if self.v6 { &V6 } else { &V4 }
     }
 

@@ -13,7 +13,7 @@ use crate::lab::Relation;
 use crate::net::{self, Mode};
 use crate::render::Tone;
 use crate::wire::template::{Template, Value};
-use crate::wire::{self, icmp, icmpv6, ipv4, ipv6, tcp, udp};
+use crate::wire::{self, icmp, icmpv6, tcp, udp};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::SystemTime;
@@ -26,44 +26,9 @@ fn plural(n: u8) -> String {
     format!("{n} hop{}", if n == 1 { "" } else { "s" })
 }
 
-/// The network layer's fields a trace sets, for one family: its protocol, the
-/// destination, the source and the TTL (IPv6's hop limit); and ICMP's echo fields.
-struct Family {
-    net: &'static wire::Protocol,
-    dst: &'static wire::Field,
-    src: &'static wire::Field,
-    ttl: &'static wire::Field,
-    icmp: &'static wire::Protocol,
-    ident: &'static wire::Field,
-    seq: &'static wire::Field,
-}
-
-fn family(dst: IpAddr) -> Family {
-    match dst {
-        IpAddr::V4(_) => Family {
-            net: &ipv4::IPV4,
-            dst: &ipv4::DST,
-            src: &ipv4::SRC,
-            ttl: &ipv4::TTL,
-            icmp: &icmp::ICMP,
-            ident: &icmp::IDENT,
-            seq: &icmp::SEQ,
-        },
-        IpAddr::V6(_) => Family {
-            net: &ipv6::IPV6,
-            dst: &ipv6::DST,
-            src: &ipv6::SRC,
-            ttl: &ipv6::HLIM,
-            icmp: &icmpv6::ICMPV6,
-            ident: &icmpv6::IDENT,
-            seq: &icmpv6::SEQ,
-        },
-    }
-}
-
 /// The probe for `probe` to `dst`, before its TTL is set.
 fn probe_template(dst: IpAddr, probe: Probe, ident: u16) -> Template {
-    let f = family(dst);
+    let f = super::ping::echo_fields(dst);
     let upper: &'static wire::Protocol = match probe {
         Probe::Icmp => f.icmp,
         Probe::Udp => &udp::UDP,
@@ -88,7 +53,7 @@ fn probe_template(dst: IpAddr, probe: Probe, ident: u16) -> Template {
 
 /// Sets what changes from hop to hop: the TTL, and the ICMP sequence number or the
 /// UDP destination port that tells the probes apart.
-fn for_hop(t: &mut Template, f: &Family, probe: Probe, ttl: u8) {
+fn for_hop(t: &mut Template, f: &super::ping::Echo, probe: Probe, ttl: u8) {
     t.set(f.ttl, Value::Raw(ttl as u128)).expect("ip.ttl");
     match probe {
         Probe::Icmp => t.set(f.seq, Value::Raw(ttl as u128)),
@@ -170,7 +135,10 @@ impl Session {
         // cover it (their pseudo-header), so a probe with 0 there would be dropped.
         if let Ok(src) = net::source_for(dst) {
             template
-                .set(family(dst).src, Value::Raw(crate::lab::addr_value(src)))
+                .set(
+                    super::ping::echo_fields(dst).src,
+                    Value::Raw(crate::lab::addr_value(src)),
+                )
                 .expect("ip.src");
         }
         let previous = self.shower.set_detail(Detail::Quiet);
@@ -203,7 +171,7 @@ impl Session {
         template: &mut Template,
         out: &mut dyn Write,
     ) -> io::Result<(Option<u8>, u8)> {
-        let f = family(dst);
+        let f = super::ping::echo_fields(dst);
         // IPv6 has no IP_HDRINCL: an AF_INET6 IPPROTO_RAW socket takes the whole header.
         let (to, mode) = match dst {
             IpAddr::V4(d) => (Some(d), Mode::HdrIncl),
@@ -215,7 +183,7 @@ impl Session {
                 break;
             }
             tried = ttl;
-            for_hop(template, &f, probe, ttl);
+            for_hop(template, f, probe, ttl);
             let args = SendArgs {
                 dst: to.map(IpAddr::V4),
                 count: 1,
