@@ -291,7 +291,7 @@ impl Session {
         template: &mut Template,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let Some((src_f, dst_f)) = template.layers[0].proto.addresses else {
+        let Some((src_f, _)) = template.layers[0].proto.addresses else {
             return Ok(());
         };
         // In mode kernel the kernel writes the IP header, and the checksum of what it
@@ -314,7 +314,6 @@ impl Session {
         let Some(dst) = address_of(&built, true) else {
             return Ok(());
         };
-        let _ = dst_f;
         let Ok(src) = net::source_for(dst) else {
             return Ok(());
         };
