@@ -1048,3 +1048,24 @@ fn a_packets_byte_and_privilege() {
     let e = err("privilege maybe");
     assert!(e.message.contains("unexpected `maybe`"), "{e:?}");
 }
+
+/// `fragment SIZE` takes an MTU a fragment fits in and a packet can have, and says which
+/// end a refused one is past.
+#[test]
+fn fragment_takes_an_mtu_a_packet_can_have() {
+    assert_eq!(
+        p("fragment 576").unwrap(),
+        Command::Fragment(Fragmenting::Mtu(576))
+    );
+    assert_eq!(
+        err("fragment 20").message,
+        "fragment 20: an MTU of 20 bytes holds no fragment"
+    );
+    let e = err("fragment 100000");
+    assert!(
+        e.message.contains("is more than any packet can be"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.span, 9..15);
+}

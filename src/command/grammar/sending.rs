@@ -74,10 +74,15 @@ pub(in crate::command) fn fragment(args: &mut Args, _: &Context) -> Result<Comma
             .suggest(did_you_mean(&t.text, ["off"]))
     })?;
     if !(MIN_FRAGMENT_MTU..=65_535).contains(&v) {
-        return Err(ParseError::new(
-            t.span.clone(),
-            format!("fragment {v}: an MTU of {v} bytes holds no fragment"),
-        )
+        // Too small to hold a piece, or larger than any packet's length field can say.
+        let why = if v < MIN_FRAGMENT_MTU {
+            format!("fragment {v}: an MTU of {v} bytes holds no fragment")
+        } else {
+            format!(
+                "fragment {v}: an MTU of {v} bytes is more than any packet can be (its length field counts to 65535), so nothing would be cut"
+            )
+        };
+        return Err(ParseError::new(t.span.clone(), why)
         .expected(format!(
             "{MIN_FRAGMENT_MTU}..=65535: a fragment holds its IPv4 header (20 bytes, more with options) and at least one 8-byte block"
         ))
