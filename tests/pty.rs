@@ -146,6 +146,14 @@ impl Term {
         self.wait("a prompt", |s| s.cursor_line().ends_with("> "));
     }
 
+    /// Ctrl-D at the prompt, once it is drawn: rustyline has the terminal in raw mode
+    /// then. Sent while a command's output is still coming, the terminal is still in
+    /// canonical mode, which takes the ^D itself as end of file, and no one reads it.
+    fn leave(&mut self) {
+        self.wait_prompt();
+        self.send("\x04");
+    }
+
     fn send(&mut self, s: &str) {
         self.pty.write_all(s.as_bytes()).unwrap();
         self.pty.flush().unwrap();
@@ -210,7 +218,7 @@ fn a_first_session_completion_typo_and_ctrl_d() {
         t.wait("the new prompt", |s| s.cursor_line().ends_with("kernel> "));
 
         // Ctrl-D leaves with status 0 and history is written.
-        t.send("\x04");
+        t.leave();
         assert_eq!(t.exit_code(), 0);
         let history = std::fs::read_to_string(home.join(".local/state/rawlab/history"))
             .expect("history file");
@@ -288,7 +296,7 @@ fn ctrl_c_stops_each_long_command() {
         t.send("clear\r");
         t.wait_prompt();
     }
-    t.send("\x04");
+    t.leave();
     assert_eq!(t.exit_code(), 0);
 }
 
@@ -332,7 +340,7 @@ fn ctrl_c_stops_a_ping_with_statistics_and_a_live_prompt() {
             "Ctrl-C dropped the line: {}",
             t.screen()
         );
-        t.send("\x04");
+        t.leave();
         assert_eq!(t.exit_code(), 0);
     }
 }
@@ -355,7 +363,7 @@ fn colour_and_highlighting_in_a_terminal() {
     });
     t.send("\x15show\r");
     t.wait_text("template ip/icmp");
-    t.send("\x04");
+    t.leave();
     assert_eq!(t.exit_code(), 0);
 }
 
@@ -517,7 +525,7 @@ fn a_lesson_at_the_prompt_offers_its_next_command() {
         });
         t.send("\x15lesson stop\r");
         t.wait_text("left lesson 01-receive-icmp");
-        t.send("\x04");
+        t.leave();
         assert_eq!(t.exit_code(), 0);
     }
 }
@@ -582,7 +590,7 @@ fn a_learner_solves_a_task_at_the_prompt() {
         t.wait_prompt();
         t.send("lesson\r");
         t.wait_text("1 of 12 lessons, 1 of 12 tasks");
-        t.send("\x04");
+        t.leave();
         assert_eq!(t.exit_code(), 0);
     }
 }
@@ -625,7 +633,7 @@ fn a_resized_terminal_and_a_pasted_10_kb_line() {
         );
         t.send("set ttl 3\r");
         t.wait_text("ip.ttl = 3 (was 64)");
-        t.send("\x04");
+        t.leave();
         assert_eq!(t.exit_code(), 0);
     }
 }
@@ -748,7 +756,7 @@ fn long_field_texts_wrap_on_a_20_column_terminal() {
         );
         assert!(l.trim().chars().count() > 1, "{l:?} holds a letter alone");
     }
-    t.send("\x04");
+    t.leave();
     assert_eq!(t.exit_code(), 0);
 }
 
@@ -811,7 +819,7 @@ fn a_pasted_megabyte_is_answered_at_once() {
     t.wait_prompt();
     t.send("set ttl 3\r");
     t.wait_text("ip.ttl = 3 (was 64)");
-    t.send("\x04");
+    t.leave();
     assert_eq!(t.exit_code(), 0);
 }
 
