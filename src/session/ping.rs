@@ -514,9 +514,12 @@ impl Rtts {
         }
         if self.wire.is_empty() {
             // ping's own socket let only answers in.
-            line.push_str(
-                "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
-            );
+            line.push_str(if self.v6 {
+                // An AF_INET6 raw socket is handed no packet this host sends.
+                "; `listen link` first to see each request on the wire (a packet socket: an AF_INET6 raw socket sees none this host sends), and the kernel's share of the trip"
+            } else {
+                "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip"
+            });
         } else {
             let w = &mut self.wire;
             w.sort();
