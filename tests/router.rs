@@ -371,6 +371,8 @@ fn ping_over_ipv6_through_the_router_answers_and_reports_its_errors() {
             "1408 bytes from 2001:db8:2::2: icmp_seq=2",
             "2 packets transmitted, 1 received, +1 errors, 50% packet loss",
             "rawlab writes the IPv6 header (from the source the kernel chooses for it)",
+            // Only a packet socket sees a request this host sends over IPv6.
+            "`listen link` first to see each request on the wire (a packet socket: an AF_INET6 raw socket sees none this host sends)",
         ] {
             assert!(r.stdout.contains(want), "[{user:?}] {want}: {}", r.all());
         }

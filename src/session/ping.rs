@@ -166,6 +166,10 @@ impl Session {
         let mut rtts = Rtts {
             stamps: opts.stamps,
             v6: dst.is_ipv6(),
+            // A request to another host leaves on a cable, where only a packet socket
+            // sees it: an IP raw socket is handed what arrives, and this host's own
+            // requests arrive only on lo.
+            to_self: dst.is_loopback() || crate::net::sys::local_addrs().contains(&dst),
             ..Rtts::default()
         };
         let (record_route, mut last_route) = (opts.record_route, None::<Vec<String>>);
@@ -409,6 +413,8 @@ struct Rtts {
     stamps: bool,
     /// Pinging over IPv6: ICMPv6's fields and words.
     v6: bool,
+    /// Pinging this host, whose requests an IP listener sees arrive on lo.
+    to_self: bool,
 }
 
 /// `[1733281234.123456] `: when an answer came, in seconds since 1970, as `ping -D`
@@ -514,11 +520,11 @@ impl Rtts {
         }
         if self.wire.is_empty() {
             // ping's own socket let only answers in.
-            line.push_str(if self.v6 {
+            line.push_str(match (self.v6, self.to_self) {
+                (false, true) => "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip",
                 // An AF_INET6 raw socket is handed no packet this host sends.
-                "; `listen link` first to see each request on the wire (a packet socket: an AF_INET6 raw socket sees none this host sends), and the kernel's share of the trip"
-            } else {
-                "; `listen icmp` first to see each request on the wire, and the kernel's share of the trip"
+                (true, _) => "; `listen link` first to see each request on the wire (a packet socket: an AF_INET6 raw socket sees none this host sends), and the kernel's share of the trip",
+                (false, false) => "; `listen link` first to see each request on the wire (a packet socket: an IP raw socket sees a request only as it arrives, and these arrive elsewhere), and the kernel's share of the trip",
             });
         } else {
             let w = &mut self.wire;
