@@ -398,8 +398,12 @@ impl Browser {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
+        // A process group of its own, which the browsers it starts join: dropped, the
+        // whole group goes, so no chromium outlives the test.
+        use std::os::unix::process::CommandExt;
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -510,6 +514,9 @@ impl Drop for Browser {
         if !self.id.is_empty() {
             let _ = self.call("DELETE", &self.at(""), &serde_json::Value::Null);
         }
+        // chromedriver and every browser it started (its process group).
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
