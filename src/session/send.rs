@@ -79,15 +79,16 @@ impl Session {
         }
         let mut template = self.template.clone();
         if let Some(dst) = args.dst
-            && let Err(e) = set_dst(&mut template, dst)
+            && set_dst(&mut template, dst).is_err()
         {
-            let (field, v) = dst_field(dst);
+            let f = super::ping::echo_fields(dst);
             return self.fail(
                 out,
                 &format!(
-                    "{e}: `send {dst}` sets {}, and this template ({}) has no {v} layer; `send` alone sends it where it is bound",
-                    field.name,
-                    self.template.stack_name()
+                    "`send {dst}` sets {}, and this template ({}) has no {} layer: `new ip6/icmp6` (or `new ip/icmp`) builds one that has, or `send` alone sends it where it is bound",
+                    f.dst.name,
+                    self.template.stack_name(),
+                    f.net.title
                 ),
             );
         }
@@ -364,18 +365,10 @@ impl Session {
     }
 }
 
-/// The destination field `send DST` sets, by the address's family, and the family's
-/// name: ip.dst for IPv4, ipv6.dst for IPv6.
-pub(super) fn dst_field(dst: IpAddr) -> (&'static wire::Field, &'static str) {
-    match dst {
-        IpAddr::V4(_) => (&ipv4::DST, "IPv4"),
-        IpAddr::V6(_) => (&wire::ipv6::DST, "IPv6"),
-    }
-}
-
 /// Sets the template's destination to `dst`, in the layer of its family.
 pub(super) fn set_dst(t: &mut Template, dst: IpAddr) -> Result<(), String> {
-    t.set(dst_field(dst).0, Value::Raw(crate::lab::addr_value(dst)))
+    let f = super::ping::echo_fields(dst);
+    t.set(f.dst, Value::Raw(crate::lab::addr_value(dst)))
 }
 
 /// `send … order 2 5` rebuilt, for an error's caret.
